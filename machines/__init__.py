@@ -1,0 +1,1 @@
+"""Example and flagship charts; each module builds its machine with `statecharts` only."""

@@ -1,0 +1,23 @@
+"""statecharts: xstate-style statecharts for Python, with SCXML semantics and a model checker.
+
+>>> from statecharts import Machine
+>>> m = Machine({"id": "light", "initial": "green",
+...              "states": {"green": {"on": {"TIMER": "yellow"}}, "yellow": {}}})
+>>> m.transition(m.initial_state(), "TIMER").value
+'yellow'
+"""
+
+from statecharts.actions import and_, assign, cancel, log, not_, or_, raise_, send, state_in
+from statecharts.errors import ConfigError, EventError, EventlessLoopError, SnapshotError, StatechartError
+from statecharts.event import Event
+from statecharts.frozen import FrozenDict
+from statecharts.interpreter import Interpreter, RealClock, VirtualClock
+from statecharts.machine import Machine
+from statecharts.state import Effect, PendingSend, Snapshot
+
+__all__ = [
+    "ConfigError", "Effect", "Event", "EventError", "EventlessLoopError", "FrozenDict", "Interpreter",
+    "Machine", "PendingSend", "RealClock", "Snapshot", "SnapshotError", "StatechartError",
+    "VirtualClock", "and_", "assign", "cancel", "log", "not_", "or_", "raise_", "send", "state_in",
+]
+__version__ = "0.1.0"

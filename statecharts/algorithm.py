@@ -1,0 +1,451 @@
+"""The SCXML run-to-completion algorithm (W3C SCXML, Appendix D) as functions over a step.
+
+Names follow the W3C pseudocode. A `Step` is the scratch state of one macrostep: it starts from
+a snapshot, runs microsteps until the machine settles, and ends as a new snapshot plus the effects
+left to run. Nothing here performs a side effect unless the caller passes ``execute`` (the
+interpreter does, to run effects in order and turn their failures into ``error.execution``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from statecharts.actions import Action, Assign, Cancel, Raise, Send
+from statecharts.chart import StateNode, Transition, find_lcca
+from statecharts.errors import EventlessLoopError
+from statecharts.event import Event, descriptor_matches
+from statecharts.frozen import FrozenDict
+from statecharts.state import Effect, PendingSend, Snapshot
+
+if TYPE_CHECKING:
+    from statecharts.machine import Machine
+
+MAX_MICROSTEPS = 1000
+Executor = Callable[[Effect], None]
+
+
+def _order(node: StateNode) -> int:
+    return node.order
+
+
+def _exit_order(node: StateNode) -> int:
+    return -node.order
+
+
+class Step:
+    """The working state of one macrostep (mutable, private to one call)."""
+
+    __slots__ = ("machine", "config", "context", "history", "internal", "pending", "effects",
+                 "status", "output", "execute", "event", "microsteps")
+
+    def __init__(self, machine: Machine, snapshot: Snapshot | None, context: FrozenDict,
+                 execute: Executor | None) -> None:
+        self.machine = machine
+        self.config: set[StateNode] = set(snapshot.nodes) if snapshot else set()
+        self.context = context
+        self.history: dict[StateNode, frozenset[StateNode]] = dict(snapshot.history) if snapshot else {}
+        self.internal: deque[Event] = deque()
+        self.pending: list[PendingSend] = list(snapshot.pending) if snapshot else []
+        self.effects: list[Effect] = []
+        self.status = snapshot.status if snapshot else "active"
+        self.output: Any = snapshot.output if snapshot else None
+        self.execute = execute
+        self.event: Event = Event("xstate.init")
+        self.microsteps = 0
+
+    def snapshot(self) -> Snapshot:
+        history = tuple(sorted(self.history.items(), key=lambda item: item[0].order))
+        return Snapshot(self.machine, frozenset(self.config), self.context, history, tuple(self.pending),
+                        self.status, self.output, tuple(self.effects), self.event)
+
+    def in_state(self, ref: str) -> bool:
+        return self.machine.resolve_ref(ref) in self.config
+
+    def raise_error(self, exc: BaseException, source: str) -> None:
+        self.internal.append(Event("error.execution", {"error": exc, "source": source}))
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection
+
+
+def select_transitions(step: Step, event: Event) -> list[Transition]:
+    """Enabled transitions for ``event``: per atomic state in document order, the first match
+    walking up its ancestors (descendants preempt ancestors), then conflicts removed."""
+    enabled: list[Transition] = []
+    seen: set[Transition] = set()
+    candidates = step.machine.candidates
+    for atomic in sorted((s for s in step.config if s.type in ("atomic", "final")), key=_order):
+        for state in (atomic, *atomic.ancestors):
+            found = None
+            for t in candidates(state, event.name):
+                if t.guard is None or evaluate_guard(step, t, event):
+                    found = t
+                    break
+            if found is not None:
+                if found not in seen:
+                    seen.add(found)
+                    enabled.append(found)
+                break
+    return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
+
+
+def select_eventless_transitions(step: Step) -> list[Transition]:
+    """Enabled eventless (``always``) transitions, chosen like `select_transitions`."""
+    enabled: list[Transition] = []
+    seen: set[Transition] = set()
+    for atomic in sorted((s for s in step.config if s.type in ("atomic", "final")), key=_order):
+        for state in (atomic, *atomic.ancestors):
+            found = None
+            for t in step.machine.eventless(state):
+                if t.guard is None or evaluate_guard(step, t, step.event):
+                    found = t
+                    break
+            if found is not None:
+                if found not in seen:
+                    seen.add(found)
+                    enabled.append(found)
+                break
+    return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
+
+
+def evaluate_guard(step: Step, t: Transition, event: Event) -> bool:
+    """A guard's verdict; one that raises is false and raises ``error.execution``."""
+    assert t.guard is not None
+    try:
+        return t.guard.test(step.context, event, step.in_state)
+    except Exception as exc:  # noqa: BLE001 - SCXML: a failing condition is false plus an error event
+        step.raise_error(exc, f"guard {t.guard.name} of {t!r}")
+        return False
+
+
+def remove_conflicting_transitions(step: Step, enabled: list[Transition]) -> list[Transition]:
+    """Keep a conflict-free subset: two transitions conflict when their exit sets meet; the one
+    whose source is a descendant wins, otherwise the earlier in document order."""
+    filtered: list[Transition] = []
+    exit_sets: dict[Transition, set[StateNode]] = {}
+    for t1 in enabled:
+        exit1 = exit_sets.setdefault(t1, compute_exit_set(step, [t1]))
+        preempted = False
+        to_remove = []
+        for t2 in filtered:
+            if exit1 & exit_sets[t2]:
+                if t1.source.is_descendant_of(t2.source):
+                    to_remove.append(t2)
+                else:
+                    preempted = True
+                    break
+        if not preempted:
+            for t3 in to_remove:
+                filtered.remove(t3)
+            filtered.append(t1)
+    return filtered
+
+
+# ---------------------------------------------------------------------------------------------
+# Exit and entry sets
+
+
+def get_effective_target_states(step: Step, t: Transition) -> list[StateNode]:
+    """Targets with history states replaced by their stored (or default) configuration."""
+    targets: list[StateNode] = []
+    for s in t.targets:
+        if s.type == "history":
+            if s in step.history:
+                targets.extend(x for x in sorted(step.history[s], key=_order) if x not in targets)
+            else:
+                default = s.history_default or s.parent.initial  # type: ignore[union-attr]
+                assert default is not None
+                for x in get_effective_target_states(step, default):
+                    if x not in targets:
+                        targets.append(x)
+        elif s not in targets:
+            targets.append(s)
+    return targets
+
+
+def get_transition_domain(step: Step, t: Transition) -> StateNode | None:
+    """The state whose descendants the transition exits and enters (None when targetless)."""
+    if not t.targets:
+        return None
+    if not t.has_history_target:
+        return t.domain
+    if t.internal:
+        return t.source
+    return find_lcca([t.source, *get_effective_target_states(step, t)])
+
+
+def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[StateNode]:
+    """Active states that the transitions leave: descendants of each transition's domain."""
+    exits: set[StateNode] = set()
+    for t in transitions:
+        if t.targets:
+            domain = get_transition_domain(step, t)
+            if domain is None:
+                continue
+            for s in step.config:
+                if domain in s.ancestors:
+                    exits.add(s)
+    return exits
+
+
+def compute_entry_set(step: Step, transitions: Iterable[Transition]) -> tuple[
+        set[StateNode], set[StateNode], dict[StateNode, Transition]]:
+    """States to enter, compound states entered by default, and history default content."""
+    to_enter: set[StateNode] = set()
+    default_entry: set[StateNode] = set()
+    history_content: dict[StateNode, Transition] = {}
+    for t in transitions:
+        domain = get_transition_domain(step, t)
+        for s in t.targets:
+            if s is domain:  # xstate self-target without reenter: re-enter the children only
+                add_children_to_enter(step, s, to_enter, default_entry, history_content)
+            else:
+                add_descendant_states_to_enter(step, s, to_enter, default_entry, history_content)
+        for s in get_effective_target_states(step, t):
+            add_ancestor_states_to_enter(step, s, domain, to_enter, default_entry, history_content)
+    return to_enter, default_entry, history_content
+
+
+def add_children_to_enter(step: Step, state: StateNode, to_enter: set[StateNode],
+                          default_entry: set[StateNode], history_content: dict[StateNode, Transition]) -> None:
+    if state.type == "compound":
+        default_entry.add(state)
+        assert state.initial is not None
+        for s in state.initial.targets:
+            add_descendant_states_to_enter(step, s, to_enter, default_entry, history_content)
+        for s in state.initial.targets:
+            add_ancestor_states_to_enter(step, s, state, to_enter, default_entry, history_content)
+    elif state.type == "parallel":
+        for child in state.children:
+            add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
+
+
+def add_descendant_states_to_enter(step: Step, state: StateNode, to_enter: set[StateNode],
+                                   default_entry: set[StateNode],
+                                   history_content: dict[StateNode, Transition]) -> None:
+    """W3C addDescendantStatesToEnter."""
+    if state.type == "history":
+        parent = state.parent
+        assert parent is not None
+        if state in step.history:
+            stored = sorted(step.history[state], key=_order)
+            for s in stored:
+                add_descendant_states_to_enter(step, s, to_enter, default_entry, history_content)
+            for s in stored:
+                add_ancestor_states_to_enter(step, s, parent, to_enter, default_entry, history_content)
+        else:
+            default = state.history_default
+            if default is None:  # xstate: no default target means the parent's initial state
+                if parent.type == "compound":
+                    default = parent.initial
+                else:
+                    for child in parent.children:
+                        add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
+                    return
+            assert default is not None
+            history_content[parent] = default
+            for s in default.targets:
+                add_descendant_states_to_enter(step, s, to_enter, default_entry, history_content)
+            for s in default.targets:
+                add_ancestor_states_to_enter(step, s, parent, to_enter, default_entry, history_content)
+        return
+    to_enter.add(state)
+    if state.type == "compound":
+        default_entry.add(state)
+        assert state.initial is not None
+        for s in state.initial.targets:
+            add_descendant_states_to_enter(step, s, to_enter, default_entry, history_content)
+        for s in state.initial.targets:
+            add_ancestor_states_to_enter(step, s, state, to_enter, default_entry, history_content)
+    elif state.type == "parallel":
+        for child in state.children:
+            if not any(child in s.ancestors for s in to_enter):
+                add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
+
+
+def add_ancestor_states_to_enter(step: Step, state: StateNode, ancestor: StateNode | None,
+                                 to_enter: set[StateNode], default_entry: set[StateNode],
+                                 history_content: dict[StateNode, Transition]) -> None:
+    """W3C addAncestorStatesToEnter: proper ancestors up to (not including) ``ancestor``."""
+    for anc in state.ancestors:
+        if anc is ancestor:
+            break
+        to_enter.add(anc)
+        if anc.type == "parallel":
+            for child in anc.children:
+                if not any(child in s.ancestors for s in to_enter):
+                    add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
+
+
+# ---------------------------------------------------------------------------------------------
+# Executing content
+
+
+def execute_content(step: Step, actions: Iterable[Action], event: Event) -> None:
+    """Run a block of actions in order; the first failure raises ``error.execution`` and ends
+    the block, as SCXML says."""
+    for action in actions:
+        try:
+            run_action(step, action, event)
+        except Exception as exc:  # noqa: BLE001 - an action's failure is an error event
+            step.raise_error(exc, f"action {action.name}")
+            return
+
+
+def run_action(step: Step, action: Action, event: Event) -> None:
+    """The pure half of an action, then (when an executor is given) its effect half."""
+    if isinstance(action, Assign):
+        step.context = step.context.set(action.resolve(step.context, event))
+        return
+    if isinstance(action, Raise):
+        step.internal.append(action.resolve(step.context, event))
+        return
+    if isinstance(action, Send):
+        sent = action.resolve_event(step.context, event)
+        if action.to is None or action.to in ("#_internal",):
+            if action.to == "#_internal":
+                step.internal.append(sent)
+                return
+            delay = step.machine.resolve_delay(action.delay, step.context, event)
+            step.pending.append(PendingSend(action.id, delay, sent))
+        else:
+            step.pending.append(PendingSend(action.id, 0, sent, action.to))
+    elif isinstance(action, Cancel):
+        step.pending = [p for p in step.pending if p.id != action.send_id]
+    effect = Effect(action, step.context, event)
+    step.effects.append(effect)
+    if step.execute is not None:
+        step.execute(effect)
+
+
+def execute_transition_content(step: Step, transitions: list[Transition], event: Event) -> None:
+    for t in transitions:
+        if t.actions:
+            execute_content(step, t.actions, event)
+
+
+def exit_states(step: Step, transitions: list[Transition], event: Event) -> None:
+    """Leave the exit set in reverse document order, recording history first."""
+    exits = sorted(compute_exit_set(step, transitions), key=_exit_order)
+    for s in exits:
+        for h in s.histories:
+            if h.history_type == "deep":
+                step.history[h] = frozenset(x for x in step.config
+                                            if x.type in ("atomic", "final") and s in x.ancestors)
+            else:
+                step.history[h] = frozenset(x for x in step.config if x.parent is s)
+    for s in exits:
+        if s.exit:
+            execute_content(step, s.exit, event)
+        step.config.discard(s)
+
+
+def enter_states(step: Step, transitions: list[Transition], event: Event) -> None:
+    """Enter the entry set in document order; raise done events on reaching final states."""
+    to_enter, default_entry, history_content = compute_entry_set(step, transitions)
+    root = step.machine.chart.root
+    for s in sorted(to_enter, key=_order):
+        step.config.add(s)
+        if s.entry:
+            execute_content(step, s.entry, event)
+        if s in default_entry and s.initial is not None and s.initial.actions:
+            execute_content(step, s.initial.actions, event)
+        if s in history_content and history_content[s].actions:
+            execute_content(step, history_content[s].actions, event)
+        if s.type == "final":
+            parent = s.parent
+            if parent is None:
+                continue
+            output = done_data(step, s, event)
+            if parent is root:
+                step.status = "done"
+                step.output = output if s.done_data else done_data(step, root, event)
+                continue
+            step.internal.append(Event(f"done.state.{parent.id}", output))
+            grandparent = parent.parent
+            if grandparent is not None and grandparent.type == "parallel" and all(
+                    is_in_final_state(step, child) for child in grandparent.children):
+                step.internal.append(Event(f"done.state.{grandparent.id}"))
+                if grandparent is root:
+                    step.status = "done"
+                    step.output = done_data(step, root, event)
+
+
+def done_data(step: Step, state: StateNode, event: Event) -> Any:
+    """A final state's ``output`` (value or ``fn(context, event)``); a failure is an error event."""
+    output = state.output
+    if not callable(output):
+        return output
+    try:
+        return output(step.context, event)
+    except Exception as exc:  # noqa: BLE001
+        step.raise_error(exc, f"output of {state.id}")
+        return None
+
+
+def is_in_final_state(step: Step, state: StateNode) -> bool:
+    """A compound state whose active child is final, or a parallel state all of whose regions are."""
+    if state.type == "compound":
+        return any(c.type == "final" and c in step.config for c in state.children)
+    if state.type == "parallel":
+        return all(is_in_final_state(step, c) for c in state.children)
+    return False
+
+
+def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
+    """Exit, run transition content, enter: one microstep over a conflict-free set."""
+    step.microsteps += 1
+    if step.microsteps > MAX_MICROSTEPS:
+        states = ", ".join(n.id for n in sorted(step.config, key=_order) if n.type in ("atomic", "final"))
+        raise EventlessLoopError(
+            f"machine {step.machine.id!r} did not settle after {MAX_MICROSTEPS} microsteps "
+            f"(an eventless or raised-event loop); active states: {states}; "
+            f"last transitions: {', '.join(repr(t) for t in transitions)}")
+    exit_states(step, transitions, event)
+    execute_transition_content(step, transitions, event)
+    enter_states(step, transitions, event)
+
+
+def run_to_completion(step: Step) -> None:
+    """Eventless transitions first, then internal events, until neither is left (W3C loop)."""
+    while step.status == "active":
+        enabled = select_eventless_transitions(step)
+        if not enabled:
+            if not step.internal:
+                return
+            internal = step.internal.popleft()
+            step.event = internal
+            enabled = select_transitions(step, internal)
+        if enabled:
+            microstep(step, enabled, step.event)
+
+
+def enter_initial(machine: Machine, context: FrozenDict, execute: Executor | None = None) -> Snapshot:
+    """The initial snapshot: enter the root's initial configuration and settle."""
+    step = Step(machine, None, context, execute)
+    init = machine.root_entry
+    enter_states(step, [init], step.event)
+    run_to_completion(step)
+    return step.snapshot()
+
+
+def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None) -> Snapshot:
+    """Process one external event to completion: the next snapshot, with its effects."""
+    step = Step(snapshot.machine, snapshot, snapshot.context, execute)
+    if step.status != "active":
+        return step.snapshot()
+    step.event = event
+    enabled = select_transitions(step, event)
+    if enabled:
+        microstep(step, enabled, event)
+    run_to_completion(step)
+    return step.snapshot()
+
+
+def matching(transitions: Iterable[Transition], name: str) -> tuple[Transition, ...]:
+    """The evented transitions whose descriptors match an event name, in document order."""
+    return tuple(t for t in transitions if t.events and any(descriptor_matches(d, name) for d in t.events))
+

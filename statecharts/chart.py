@@ -1,0 +1,659 @@
+"""Config dict -> validated, immutable, compiled tree of state nodes.
+
+Every check of a chart definition happens here, once; a mistake is a `ConfigError` naming the
+state path and the key. The algorithm then works on integer-indexed nodes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from statecharts.actions import (
+    Action,
+    And,
+    Call,
+    CallGuard,
+    Cancel,
+    Guard,
+    NamedAction,
+    NamedGuard,
+    Not,
+    Or,
+    Send,
+    StartInvoke,
+    StateIn,
+    StopInvoke,
+    to_action,
+    to_guard,
+)
+from statecharts.errors import ConfigError
+from statecharts.event import Event
+
+STATE_KEYS = (
+    "id", "initial", "type", "history", "target", "states", "on", "always", "after", "entry",
+    "exit", "invoke", "context", "tags", "meta", "description", "output", "onDone",
+)
+TRANSITION_KEYS = ("target", "guard", "actions", "reenter", "description", "type", "meta")
+INVOKE_KEYS = ("src", "id", "input", "onDone", "onError", "autoForward", "meta", "description")
+STATE_TYPES = ("atomic", "compound", "parallel", "final", "history")
+OLD_NAMES = {"cond": "guard", "internal": "reenter", "onEntry": "entry", "onExit": "exit"}
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A ' (did you mean ...?)' suffix when a close match exists, else ''.
+
+    >>> did_you_mean("intial", ["initial", "states"])
+    " (did you mean 'initial'?)"
+    """
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+@dataclass(frozen=True)
+class InvokeDef:
+    """An invoked service: started when its state is entered, cancelled when it is left."""
+
+    id: str
+    src: Any
+    src_name: str
+    input: Any
+    state: StateNode
+
+
+class Transition:
+    """A compiled transition. ``internal`` is the resolved SCXML kind (domain = source)."""
+
+    __slots__ = (
+        "source", "events", "targets", "guard", "actions", "internal", "reenter", "description",
+        "order", "delay", "eventless", "target_refs", "kind", "domain", "meta", "has_history_target",
+    )
+
+    def __init__(self, source: StateNode, events: tuple[str, ...], order: int) -> None:
+        self.source = source
+        self.events = events
+        self.targets: tuple[StateNode, ...] = ()
+        self.target_refs: tuple[str, ...] = ()
+        self.guard: Guard | None = None
+        self.actions: tuple[Action, ...] = ()
+        self.internal = False
+        self.reenter = False
+        self.description: str | None = None
+        self.order = order
+        self.delay: Any = None
+        self.eventless = not events
+        self.kind = "event"
+        self.domain: StateNode | None = None
+        self.meta: Any = None
+        self.has_history_target = False
+
+    @property
+    def event_label(self) -> str:
+        """The transition's trigger as written: events, ``after 1000ms`` or ``always``."""
+        if self.kind == "after":
+            return f"after {self.delay}" + ("ms" if isinstance(self.delay, (int, float)) else "")
+        if self.eventless:
+            return "always"
+        return " ".join(self.events)
+
+    def __repr__(self) -> str:
+        targets = ",".join(t.id for t in self.targets) or "-"
+        return f"<Transition {self.source.id} --{self.event_label}--> {targets}>"
+
+
+class StateNode:
+    """A compiled state: its place in the tree, its transitions and its actions."""
+
+    __slots__ = (
+        "key", "id", "path", "type", "parent", "children", "histories", "initial", "transitions",
+        "entry", "exit", "invoke", "tags", "meta", "description", "output", "history_type",
+        "history_default", "order", "depth", "ancestors", "config", "done_data", "_is_descendant",
+    )
+
+    def __init__(self, key: str, parent: StateNode | None, config: Mapping[str, Any]) -> None:
+        self.key = key
+        self.parent = parent
+        self.path: tuple[str, ...] = (*parent.path, key) if parent else ()
+        self.id = ""
+        self.type = "atomic"
+        self.children: tuple[StateNode, ...] = ()
+        self.histories: tuple[StateNode, ...] = ()
+        self.initial: Transition | None = None
+        self.transitions: tuple[Transition, ...] = ()
+        self.entry: tuple[Action, ...] = ()
+        self.exit: tuple[Action, ...] = ()
+        self.invoke: tuple[InvokeDef, ...] = ()
+        self.tags: frozenset[str] = frozenset()
+        self.meta: Any = None
+        self.description: str | None = None
+        self.output: Any = None
+        self.done_data: bool = False
+        self.history_type: str | None = None
+        self.history_default: Transition | None = None
+        self.order = 0
+        self.depth = parent.depth + 1 if parent else 0
+        self.ancestors: tuple[StateNode, ...] = (parent, *parent.ancestors) if parent else ()
+        self.config = config
+
+    @property
+    def path_str(self) -> str:
+        """The machine id and the dotted key path from the root, as errors spell it."""
+        root = self.ancestors[-1] if self.ancestors else self
+        return ".".join((root.key, *self.path))
+
+    @property
+    def is_atomic(self) -> bool:
+        return self.type in ("atomic", "final")
+
+    @property
+    def is_compound(self) -> bool:
+        return self.type == "compound"
+
+    @property
+    def is_parallel(self) -> bool:
+        return self.type == "parallel"
+
+    @property
+    def is_final(self) -> bool:
+        return self.type == "final"
+
+    @property
+    def is_history(self) -> bool:
+        return self.type == "history"
+
+    def is_descendant_of(self, other: StateNode) -> bool:
+        """Proper descendant."""
+        return other in self.ancestors
+
+    def __repr__(self) -> str:
+        return f"<StateNode {self.id}>"
+
+
+class Chart:
+    """The compiled tree: nodes in document order, lookups by id and by path.
+
+    >>> chart = compile_chart({"id": "light", "initial": "green",
+    ...     "states": {"green": {"on": {"TIMER": "yellow"}}, "yellow": {}}})
+    >>> [n.id for n in chart.nodes]
+    ['light', 'light.green', 'light.yellow']
+    """
+
+    def __init__(self, root: StateNode, nodes: list[StateNode], context: Any,
+                 services: Mapping[str, Any], delays: Mapping[str, Any]) -> None:
+        self.root = root
+        self.nodes: tuple[StateNode, ...] = tuple(nodes)
+        self.by_id: dict[str, StateNode] = {n.id: n for n in nodes}
+        self.context = context
+        self.services = services
+        self.delays = delays
+        self.events: tuple[str, ...] = ()
+        self.invokes: dict[str, InvokeDef] = {}
+        self.index()
+
+    def index(self) -> None:
+        """(Re)build the lookups that depend on linked transitions."""
+        self.events = tuple(sorted({
+            e for n in self.nodes for t in n.transitions for e in t.events
+            if e != "*" and not e.endswith("*")
+        }))
+        self.invokes = {i.id: i for n in self.nodes for i in n.invoke}
+
+    def node(self, ref: str, relative_to: StateNode | None = None) -> StateNode:
+        """A node by ``#id``, by id, or by dotted key path from the root (or ``relative_to``)."""
+        found = self.find(ref, relative_to)
+        if found is None:
+            raise KeyError(ref)
+        return found
+
+    def find(self, ref: str, relative_to: StateNode | None = None) -> StateNode | None:
+        if ref.startswith("#"):
+            name = ref[1:]
+            if name in self.by_id:
+                return self.by_id[name]
+            # '#id.child.grandchild'
+            parts = name.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                base = self.by_id.get(".".join(parts[:cut]))
+                if base is not None:
+                    return _walk(base, parts[cut:])
+            return None
+        if relative_to is None:
+            if ref in self.by_id:
+                return self.by_id[ref]
+            relative_to = self.root
+        return _walk(relative_to, ref.split(".") if ref else [])
+
+
+def _walk(node: StateNode, keys: list[str]) -> StateNode | None:
+    for key in keys:
+        for child in (*node.children, *node.histories):
+            if child.key == key:
+                node = child
+                break
+        else:
+            return None
+    return node
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+class _Compiler:
+    def __init__(self, guards: Mapping[str, Any], actions: Mapping[str, Any],
+                 delays: Mapping[str, Any], services: Mapping[str, Any]) -> None:
+        self.guards = dict(guards)
+        self.actions = dict(actions)
+        self.delays = dict(delays)
+        self.services = dict(services)
+        self.nodes: list[StateNode] = []
+        self.by_id: dict[str, StateNode] = {}
+        self.transition_order = 0
+        self.chart: Chart | None = None
+
+    # -- structure ------------------------------------------------------------------------
+    def build(self, key: str, parent: StateNode | None, config: Any, path: str) -> StateNode:
+        if not isinstance(config, Mapping):
+            raise ConfigError(f"a state is a dict, not {type(config).__name__}", path=path)
+        for k in config:
+            if k not in STATE_KEYS:
+                hint = f" (use {OLD_NAMES[k]!r})" if k in OLD_NAMES else did_you_mean(str(k), STATE_KEYS)
+                raise ConfigError(f"unknown key {k!r}{hint}", path=path, key=str(k))
+        if parent is not None and "context" in config:
+            raise ConfigError("'context' belongs on the root state only", path=path, key="context")
+        node = StateNode(key, parent, config)
+        node.order = len(self.nodes)
+        self.nodes.append(node)
+        explicit = config.get("id")
+        if explicit is not None and not isinstance(explicit, str):
+            raise ConfigError("'id' must be a string", path=path, key="id")
+        node.id = explicit or (key if parent is None else f"{parent.id}.{key}")
+        if node.id in self.by_id:
+            raise ConfigError(f"duplicate state id {node.id!r} (also used by "
+                              f"{self.by_id[node.id].path_str})", path=path, key="id")
+        self.by_id[node.id] = node
+
+        states = config.get("states") or {}
+        if not isinstance(states, Mapping):
+            raise ConfigError("'states' must be a dict of state configs", path=path, key="states")
+        declared = config.get("type")
+        if declared is not None and declared not in STATE_TYPES:
+            raise ConfigError(f"unknown state type {declared!r}{did_you_mean(str(declared), STATE_TYPES)}",
+                              path=path, key="type")
+        if declared == "history" or (declared is None and "history" in config and not states):
+            node.type = "history"
+        elif declared:
+            node.type = declared
+        else:
+            node.type = "compound" if states else "atomic"
+        if node.type == "compound" and not states:
+            raise ConfigError("a compound state needs child 'states'", path=path, key="type")
+        if node.type in ("atomic", "final", "history") and states:
+            raise ConfigError(f"a {node.type} state cannot have child 'states'", path=path, key="states")
+        if node.type == "parallel" and not states:
+            raise ConfigError("a parallel state needs child 'states' (its regions)", path=path, key="states")
+        if node.type == "final":
+            for k in ("on", "always", "after", "onDone"):
+                if config.get(k):
+                    raise ConfigError("a final state cannot have transitions", path=path, key=k)
+        if node.type == "history":
+            htype = config.get("history", "shallow")
+            if htype not in ("shallow", "deep"):
+                raise ConfigError(f"history must be 'shallow' or 'deep', not {htype!r}", path=path, key="history")
+            node.history_type = htype
+            for k in ("on", "always", "after", "entry", "exit", "invoke", "initial"):
+                if config.get(k):
+                    raise ConfigError(f"a history state cannot have {k!r}", path=path, key=k)
+        elif "history" in config:
+            raise ConfigError("'history' belongs on a state of type 'history'", path=path, key="history")
+        if "target" in config and node.type != "history":
+            raise ConfigError("'target' on a state is only for history states (did you mean 'on'?)",
+                              path=path, key="target")
+
+        children: list[StateNode] = []
+        histories: list[StateNode] = []
+        for child_key, child_config in states.items():
+            if not isinstance(child_key, str) or not child_key or "." in child_key:
+                raise ConfigError(f"state key {child_key!r} must be a non-empty string without '.'",
+                                  path=path, key="states")
+            child = self.build(child_key, node, child_config, f"{path}.{child_key}")
+            (histories if child.type == "history" else children).append(child)
+        node.children = tuple(children)
+        node.histories = tuple(histories)
+        if histories and not children:
+            raise ConfigError("history state outside a compound state: its parent has no other states",
+                              path=f"{path}.{histories[0].key}", key="type")
+        if node.type == "history" and (parent is None or parent.type not in ("compound", "parallel")):
+            raise ConfigError("history state outside a compound state", path=path, key="type")
+        node.tags = frozenset(_as_list(config.get("tags")))
+        node.meta = config.get("meta")
+        node.description = config.get("description")
+        node.output = config.get("output")
+        node.done_data = "output" in config
+        if "initial" in config and node.type != "compound":
+            raise ConfigError(f"'initial' on a {node.type} state", path=path, key="initial")
+        if node.type == "compound" and config.get("initial") is None:
+            raise ConfigError(f"missing 'initial' (one of {', '.join(c.key for c in children)})",
+                              path=path, key="initial")
+        return node
+
+    # -- transitions ----------------------------------------------------------------------
+    def link(self, node: StateNode) -> None:
+        cfg = node.config
+        path = node.path_str
+        transitions: list[Transition] = []
+        on = cfg.get("on") or {}
+        if not isinstance(on, Mapping):
+            raise ConfigError("'on' must be a dict of event -> transition", path=path, key="on")
+        for event_key, spec in on.items():
+            descriptors = tuple(str(event_key).split())
+            if not descriptors:
+                raise ConfigError("an empty event name", path=path, key="on")
+            transitions += self.transitions(node, descriptors, spec, f"on.{event_key}")
+        if cfg.get("onDone") is not None:
+            transitions += self.transitions(node, (f"done.state.{node.id}",), cfg["onDone"], "onDone")
+        for spec in [cfg["always"]] if cfg.get("always") is not None else []:
+            transitions += self.transitions(node, (), spec, "always")
+        after = cfg.get("after") or {}
+        if not isinstance(after, Mapping):
+            raise ConfigError("'after' must be a dict of delay -> transition", path=path, key="after")
+        entry = [self.action(a, path, "entry") for a in _as_list(cfg.get("entry"))]
+        exit_ = [self.action(a, path, "exit") for a in _as_list(cfg.get("exit"))]
+        for delay_key in after:
+            delay = self.delay(delay_key, path, f"after.{delay_key}")
+            event_name = f"xstate.after.{delay_key}.{node.id}"
+            made = self.transitions(node, (event_name,), after[delay_key], f"after.{delay_key}")
+            for t in made:
+                t.kind = "after"
+                t.delay = delay_key
+            transitions += made
+            entry.append(Send(Event(event_name), delay=delay, id=event_name))
+            exit_.append(Cancel(event_name))
+        invokes: list[InvokeDef] = []
+        for index, spec in enumerate(_as_list(cfg.get("invoke"))):
+            where = f"invoke[{index}]"
+            if not isinstance(spec, Mapping):
+                spec = {"src": spec}
+            for k in spec:
+                if k not in INVOKE_KEYS:
+                    raise ConfigError(f"unknown key {k!r}{did_you_mean(str(k), INVOKE_KEYS)}", path=path,
+                                      key=f"{where}.{k}")
+            src = spec.get("src")
+            if isinstance(src, str):
+                if src not in self.services:
+                    raise ConfigError(f"unknown service {src!r}{did_you_mean(src, self.services)}",
+                                      path=path, key=f"{where}.src")
+                src_name, src_fn = src, self.services[src]
+            elif callable(src):
+                src_name, src_fn = getattr(src, "__name__", "service"), src
+            else:
+                raise ConfigError("'src' must be a service name or a callable", path=path, key=f"{where}.src")
+            invoke_id = spec.get("id") or f"{node.id}:invocation[{index}]"
+            invokes.append(InvokeDef(invoke_id, src_fn, src_name, spec.get("input"), node))
+            if spec.get("onDone") is not None:
+                transitions += self.transitions(node, (f"done.invoke.{invoke_id}",), spec["onDone"],
+                                                f"{where}.onDone")
+            if spec.get("onError") is not None:
+                transitions += self.transitions(node, (f"error.invoke.{invoke_id}",), spec["onError"],
+                                                f"{where}.onError")
+            entry.append(StartInvoke(invoke_id))
+            exit_.append(StopInvoke(invoke_id))
+        node.transitions = tuple(transitions)
+        node.entry = tuple(entry)
+        node.exit = tuple(exit_)
+        node.invoke = tuple(invokes)
+        if node.type == "compound":
+            node.initial = self.initial(node, cfg["initial"])
+        if node.type == "history":
+            default = cfg.get("target")
+            if default is not None:
+                t = self.transitions(node, (), default, "target")[0]
+                node.history_default = t
+                for target in t.targets:
+                    if not target.is_descendant_of(node.parent):  # type: ignore[arg-type]
+                        raise ConfigError(f"history default {target.id!r} is not inside "
+                                          f"{node.parent.path_str}", path=path, key="target")  # type: ignore[union-attr]
+
+    def initial(self, node: StateNode, spec: Any) -> Transition:
+        path = node.path_str
+        t = Transition(node, (), -1)
+        t.kind = "initial"
+        if isinstance(spec, Mapping):
+            refs = _as_list(spec.get("target"))
+            t.actions = tuple(self.action(a, path, "initial.actions") for a in _as_list(spec.get("actions")))
+        else:
+            refs = _as_list(spec)
+        targets = []
+        for ref in refs:
+            if not isinstance(ref, str):
+                raise ConfigError(f"'initial' must name a child state, not {ref!r}", path=path, key="initial")
+            target = self.resolve(node, ref, from_inside=True)
+            if target is None or not target.is_descendant_of(node):
+                choices = [c.key for c in node.children]
+                raise ConfigError(f"initial state {ref!r} is not a child of {path}"
+                                  f"{did_you_mean(ref, choices)}", path=path, key="initial")
+            targets.append(target)
+        if not targets:
+            raise ConfigError("missing 'initial'", path=path, key="initial")
+        t.targets = tuple(targets)
+        t.target_refs = tuple(refs)
+        t.internal = True
+        return t
+
+    def transitions(self, node: StateNode, events: tuple[str, ...], spec: Any, key: str) -> list[Transition]:
+        items = spec if isinstance(spec, (list, tuple)) else [spec]
+        made = []
+        for index, item in enumerate(items):
+            where = key if len(items) == 1 else f"{key}[{index}]"
+            made.append(self.transition(node, events, item, where))
+        return made
+
+    def transition(self, node: StateNode, events: tuple[str, ...], spec: Any, key: str) -> Transition:
+        path = node.path_str
+        if spec is None or isinstance(spec, str):
+            spec = {"target": spec}
+        elif isinstance(spec, StateNode):  # pragma: no cover - defensive
+            spec = {"target": f"#{spec.id}"}
+        if not isinstance(spec, Mapping):
+            raise ConfigError(f"a transition is a target string or a dict, not {spec!r}", path=path, key=key)
+        for k in spec:
+            if k not in TRANSITION_KEYS:
+                hint = f" (use {OLD_NAMES[k]!r})" if k in OLD_NAMES else did_you_mean(str(k), TRANSITION_KEYS)
+                raise ConfigError(f"unknown transition key {k!r}{hint}", path=path, key=f"{key}.{k}")
+        if node.type == "final":
+            raise ConfigError("a final state cannot have transitions", path=path, key=key)
+        t = Transition(node, events, self.transition_order)
+        self.transition_order += 1
+        refs = _as_list(spec.get("target"))
+        targets = []
+        for ref in refs:
+            if not isinstance(ref, str):
+                raise ConfigError(f"a target is a string, not {ref!r}", path=path, key=f"{key}.target")
+            target = self.resolve(node, ref)
+            if target is None:
+                raise ConfigError(f"unknown target {ref!r}{self.suggest(node, ref)}", path=path,
+                                  key=f"{key}.target")
+            targets.append(target)
+        t.targets = tuple(targets)
+        t.target_refs = tuple(refs)
+        t.has_history_target = any(x.type == "history" for x in targets)
+        if spec.get("guard") is not None:
+            t.guard = self.guard(spec["guard"], path, f"{key}.guard")
+        t.actions = tuple(self.action(a, path, f"{key}.actions") for a in _as_list(spec.get("actions")))
+        t.reenter = bool(spec.get("reenter", False))
+        t.description = spec.get("description")
+        t.meta = spec.get("meta")
+        kind = spec.get("type")
+        if kind is not None and kind not in ("internal", "external"):
+            raise ConfigError(f"transition type must be 'internal' or 'external', not {kind!r}",
+                              path=path, key=f"{key}.type")
+        if kind is not None:  # SCXML's rule
+            t.internal = (kind == "internal" and node.type == "compound" and bool(targets)
+                          and all(x.is_descendant_of(node) for x in targets))
+        else:  # xstate's rule: reenter=False keeps the source when targets are inside it
+            t.internal = (not t.reenter and bool(targets)
+                          and all(x is node or x.is_descendant_of(node) for x in targets))
+        for left in range(len(targets)):
+            for right in range(left + 1, len(targets)):
+                a, b = targets[left], targets[right]
+                if a is b or a.is_descendant_of(b) or b.is_descendant_of(a) or not _orthogonal(a, b):
+                    raise ConfigError(f"targets {a.id!r} and {b.id!r} cannot be active together",
+                                      path=path, key=f"{key}.target")
+        return t
+
+    def resolve(self, node: StateNode, ref: str, from_inside: bool = False) -> StateNode | None:
+        chart = self.chart
+        assert chart is not None
+        if ref.startswith("#"):
+            return chart.find(ref)
+        if ref.startswith("."):
+            return _walk(node, ref[1:].split("."))
+        if from_inside or node.parent is None:
+            return _walk(node, ref.split("."))
+        return _walk(node.parent, ref.split("."))
+
+    def suggest(self, node: StateNode, ref: str) -> str:
+        if ref.startswith("#"):
+            return did_you_mean(ref, [f"#{i}" for i in self.by_id])
+        base = node.parent or node
+        keys = [c.key for c in (*base.children, *base.histories)] + [f".{c.key}" for c in node.children]
+        return did_you_mean(ref, keys)
+
+    def guard(self, spec: Any, path: str, key: str) -> Guard:
+        if isinstance(spec, Mapping) and "type" in spec:
+            spec = NamedGuard(str(spec["type"]), spec.get("params"))
+        guard = to_guard(spec)
+        return self.resolve_guard(guard, path, key)
+
+    def resolve_guard(self, guard: Guard, path: str, key: str) -> Guard:
+        if isinstance(guard, NamedGuard):
+            if guard.name not in self.guards:
+                raise ConfigError(f"unknown guard {guard.name!r}{did_you_mean(guard.name, self.guards)}",
+                                  path=path, key=key)
+            impl = self.guards[guard.name]
+            if isinstance(impl, Guard):
+                return self.resolve_guard(impl, path, key)
+            if not callable(impl):
+                raise ConfigError(f"guard {guard.name!r} is not callable", path=path, key=key)
+            if guard.params is not None:
+                params = guard.params
+                return CallGuard(lambda c, e, _f=impl, _p=params: _f(c, e, _p), guard.name)
+            return CallGuard(impl, guard.name)
+        if isinstance(guard, (And, Or)):
+            return type(guard)(tuple(self.resolve_guard(g, path, key) for g in guard.guards))
+        if isinstance(guard, Not):
+            return Not(self.resolve_guard(guard.guard, path, key))
+        if isinstance(guard, StateIn):
+            chart = self.chart
+            assert chart is not None
+            if chart.find(guard.ref) is None:
+                raise ConfigError(f"state_in({guard.ref!r}): no such state"
+                                  f"{did_you_mean(guard.ref.lstrip('#'), self.by_id)}", path=path, key=key)
+        return guard
+
+    def action(self, spec: Any, path: str, key: str) -> Action:
+        action = to_action(spec)
+        if isinstance(action, NamedAction):
+            if action.name not in self.actions:
+                raise ConfigError(f"unknown action {action.name!r}{did_you_mean(action.name, self.actions)}",
+                                  path=path, key=key)
+            impl = self.actions[action.name]
+            if isinstance(impl, Action):
+                return impl
+            if not callable(impl):
+                raise ConfigError(f"action {action.name!r} is not callable", path=path, key=key)
+            return Call(impl, action.name, action.params)
+        if isinstance(action, Send) and action.delay is not None:
+            self.delay(action.delay, path, key)
+        return action
+
+    def delay(self, spec: Any, path: str, key: str) -> Any:
+        if isinstance(spec, bool):
+            raise ConfigError(f"a delay is milliseconds or a delay name, not {spec!r}", path=path, key=key)
+        if isinstance(spec, (int, float)) or callable(spec):
+            return spec
+        if isinstance(spec, str):
+            if spec.isdigit():
+                return int(spec)
+            if spec in self.delays:
+                return spec
+            raise ConfigError(f"unknown delay {spec!r}{did_you_mean(spec, self.delays)}", path=path, key=key)
+        raise ConfigError(f"a delay is milliseconds or a delay name, not {spec!r}", path=path, key=key)
+
+
+def _orthogonal(a: StateNode, b: StateNode) -> bool:
+    """Two states can be active together: their lowest common ancestor is parallel."""
+    common = next((x for x in a.ancestors if x is b or x in b.ancestors), None)
+    return common is not None and common.type == "parallel"
+
+
+def compile_chart(
+    config: Mapping[str, Any],
+    *,
+    guards: Mapping[str, Any] | None = None,
+    actions: Mapping[str, Any] | None = None,
+    delays: Mapping[str, Any] | None = None,
+    services: Mapping[str, Any] | None = None,
+) -> Chart:
+    """Validate a config dict and compile it into a `Chart` (raises `ConfigError`).
+
+    >>> compile_chart({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}}})
+    Traceback (most recent call last):
+    ...
+    statecharts.errors.ConfigError: m.a: on.GO.target: unknown target 'b'
+    """
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"a chart is a dict, not {type(config).__name__}")
+    compiler = _Compiler(guards or {}, actions or {}, delays or {}, services or {})
+    root_key = config.get("id") or "(machine)"
+    if not isinstance(root_key, str):
+        raise ConfigError("'id' must be a string", path="(root)", key="id")
+    root = compiler.build(root_key, None, config, root_key)
+    root.path = ()
+    _fix_paths(root)
+    chart = Chart(root, compiler.nodes, config.get("context"), compiler.services, compiler.delays)
+    compiler.chart = chart
+    for node in compiler.nodes:
+        compiler.link(node)
+    chart.index()
+    for node in compiler.nodes:
+        for t in node.transitions:
+            if not t.has_history_target:
+                t.domain = transition_domain_static(t)
+    return chart
+
+
+def _fix_paths(node: StateNode) -> None:
+    for child in (*node.children, *node.histories):
+        child.path = (*node.path, child.key)
+        _fix_paths(child)
+
+
+def transition_domain_static(t: Transition) -> StateNode | None:
+    """The SCXML transition domain, for targets without history (computed once)."""
+    if not t.targets:
+        return None
+    if t.internal:
+        return t.source
+    return find_lcca((t.source, *t.targets))
+
+
+def find_lcca(states: tuple[StateNode, ...] | list[StateNode]) -> StateNode:
+    """SCXML findLCCA: the lowest compound (or root) proper ancestor of the first containing all.
+
+    The root counts as compound, as SCXML's <scxml> element does.
+    """
+    head, rest = states[0], states[1:]
+    for anc in head.ancestors:
+        if anc.type != "compound" and anc.parent is not None:
+            continue
+        if all(s.is_descendant_of(anc) for s in rest):
+            return anc
+    return head.ancestors[-1] if head.ancestors else head
+

@@ -1,0 +1,105 @@
+"""What the walker needs to know about a chart: a `Model`.
+
+A model factory (``model(workers=2, ...)`` in a machine module) returns one. The CLI's ``check``,
+``render`` and ``paths`` commands load it by ``MODULE[:FACTORY]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+from statecharts.check.properties import TemporalProperty
+from statecharts.event import Event
+from statecharts.machine import Machine
+from statecharts.state import Snapshot
+
+Predicate = Callable[[Snapshot], bool]
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """Weak (``WF``) or strong (``SF``) fairness on a set of event instances.
+
+    ``events`` selects them: an event name (the whole family: every payload), an `Event` (one
+    instance), or a predicate over `Event`. ``per_instance`` (the default) makes one fairness
+    constraint per concrete event, as TLA+'s ``\\A w : WF_vars(A(w))``; otherwise the family
+    counts as one action.
+
+    >>> Fairness("weak", "SUBMIT").applies_to(Event("SUBMIT", r=1))
+    True
+    """
+
+    kind: str  # "weak" | "strong"
+    events: str | Event | Callable[[Event], bool]
+    per_instance: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("weak", "strong"):
+            raise ValueError(f"fairness kind must be 'weak' or 'strong', not {self.kind!r}")
+
+    def applies_to(self, event: Event) -> bool:
+        if isinstance(self.events, str):
+            return event.name == self.events
+        if isinstance(self.events, Event):
+            return event == self.events
+        return bool(self.events(event))
+
+
+@dataclass(frozen=True)
+class Model:
+    """A machine plus everything needed to walk it.
+
+    - ``initial_contexts``: one initial snapshot per context (TLA+'s ``Init`` choices).
+    - ``alphabet``: the concrete events to try in every state (names with payloads).
+    - ``invariants``: name -> predicate over a snapshot (safety).
+    - ``properties``: name -> `TemporalProperty` (liveness).
+    - ``fairness``: the fairness constraints the temporal properties are checked under.
+    - ``terminal``: states without successors that are acceptable (not deadlocks).
+    - ``constraint``: states outside it are kept but not expanded (TLC's CONSTRAINT).
+    - ``symmetry``: groups of interchangeable entity names (e.g. workers), used by a
+      ``canonicalize(snapshot) -> hashable`` function when given.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> Model(m, alphabet=events("GO")).initial_states()[0].value
+    'a'
+    """
+
+    machine: Machine
+    initial_contexts: Sequence[Mapping[str, Any] | None] = (None,)
+    alphabet: Sequence[Event] = ()
+    invariants: Mapping[str, Predicate] = field(default_factory=dict)
+    properties: Mapping[str, TemporalProperty] = field(default_factory=dict)
+    fairness: Sequence[Fairness] = ()
+    terminal: Predicate | None = None
+    constraint: Predicate | None = None
+    symmetry: Sequence[Sequence[str]] = ()
+    canonicalize: Callable[[Snapshot], Any] | None = None
+    name: str = ""
+
+    def initial_states(self) -> list[Snapshot]:
+        """One initial snapshot per initial context, duplicates removed, in order."""
+        seen: dict[Snapshot, None] = {}
+        for context in self.initial_contexts:
+            seen.setdefault(self.machine.initial_state(context), None)
+        return list(seen)
+
+    def events(self) -> Sequence[Event]:
+        """The alphabet, or every event name of the chart without payload when none is given."""
+        return self.alphabet or tuple(Event(name) for name in self.machine.events)
+
+
+def events(name: str, **domains: Sequence[Any]) -> tuple[Event, ...]:
+    """Every instance of an event family over payload domains (their cartesian product).
+
+    >>> events("FINISH", w=[1, 2], ok=[True, False])[:2]
+    (Event('FINISH', {'w': 1, 'ok': True}), Event('FINISH', {'w': 1, 'ok': False}))
+    >>> events("GO")
+    (Event('GO'),)
+    """
+    keys = list(domains)
+    return tuple(Event(name, dict(zip(keys, values, strict=True)))
+                 for values in product(*(domains[k] for k in keys)))

@@ -1,0 +1,83 @@
+"""``statecharts run MODULE[:ATTR] EVENT ...``: drive a machine and print each snapshot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from statecharts.check.model import Model
+from statecharts.errors import EventError
+from statecharts.event import Event
+from statecharts.loading import UsageError, load_target, parse_params, parse_value
+from statecharts.machine import Machine
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser("run", help="send events to a machine and print each snapshot",
+                            description="Send events to a machine and print each snapshot. "
+                                        "An event is NAME or NAME:key=value,key=value.")
+    parser.add_argument("target", metavar="MODULE[:ATTR]", help="e.g. machines.fetch (uses `machine` or `model`)")
+    parser.add_argument("events", nargs="*", metavar="EVENT")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--strict", action="store_true", help="reject events no active state accepts")
+    parser.add_argument("--json", action="store_true", help="print snapshots as JSON lines")
+    parser.set_defaults(handler=run)
+
+
+def parse_event(text: str) -> Event:
+    """``NAME`` or ``NAME:key=value,key=value`` (values parse as int, bool or str).
+
+    >>> parse_event("APPLY_FINISH:w=1,ok=true")
+    Event('APPLY_FINISH', {'w': 1, 'ok': True})
+    """
+    name, _, rest = text.partition(":")
+    data = {}
+    for pair in filter(None, rest.split(",")):
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise UsageError(f"event {text!r}: {pair!r} is not key=value")
+        data[key] = parse_value(value)
+    return Event(name, data)
+
+
+def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model | None]:
+    """A machine (and its model, when the target is a model factory) from ``MODULE[:ATTR]``."""
+    module, _, attr = spec.partition(":")
+    if not attr:
+        try:
+            found = load_target(f"{module}:model", params)
+        except UsageError:
+            found = load_target(f"{module}:machine", params)
+    else:
+        found = load_target(spec, params)
+    if isinstance(found, Model):
+        return found.machine, found
+    if isinstance(found, Machine):
+        return found, None
+    raise UsageError(f"{spec!r} is neither a Machine nor a Model factory (got {type(found).__name__})")
+
+
+def run(args: argparse.Namespace) -> int:
+    machine, model = resolve_machine(args.target, parse_params(args.param))
+    contexts = list(model.initial_contexts) if model else [None]
+    state = machine.initial_state(contexts[0])
+    show(state, None, args.json)
+    for text in args.events:
+        event = parse_event(text)
+        if args.strict:
+            try:
+                machine.check_event(state, event)
+            except EventError as exc:
+                raise UsageError(str(exc)) from None
+        state = machine.transition(state, event)
+        show(state, event, args.json)
+    return 0
+
+
+def show(state: Any, event: Event | None, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"event": event.name if event else None, "snapshot": state.to_json()}, sort_keys=True))
+    else:
+        label = f"{event.name}{dict(event.data) if event.data else ''}" if event else "(initial)"
+        print(f"{label:<30} {json.dumps(state.value)}  context={dict(state.context)}")

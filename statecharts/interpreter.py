@@ -1,0 +1,396 @@
+"""The runtime (actor): queues, clock, delayed events, invoked services, listeners, locking.
+
+The pure core computes each macrostep; the interpreter runs the effects it asks for, in order
+and inline (so a failing action becomes SCXML's ``error.execution``), schedules delayed sends on a
+clock, starts and cancels invoked services, and serialises ``send`` from many threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import inspect
+import itertools
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Protocol
+
+from statecharts import algorithm
+from statecharts.actions import Call, Log, StartInvoke, StopInvoke
+from statecharts.errors import StatechartError
+from statecharts.event import Event, to_event
+from statecharts.state import Effect, PendingSend, Snapshot
+
+if TYPE_CHECKING:
+    from statecharts.machine import Machine
+
+logger = logging.getLogger("statecharts")
+Listener = Callable[[Snapshot], Any]
+
+
+class Clock(Protocol):
+    """Where delayed sends wait: ``schedule`` a callback after ``delay`` ms, ``cancel`` it."""
+
+    def schedule(self, delay: float, callback: Callable[[], None]) -> Any: ...
+
+    def cancel(self, handle: Any) -> None: ...
+
+
+class RealClock:
+    """Wall-clock timers on threads.
+
+    >>> import threading
+    >>> fired = threading.Event()
+    >>> RealClock().schedule(1, fired.set) is not None and fired.wait(2)
+    True
+    """
+
+    def schedule(self, delay: float, callback: Callable[[], None]) -> threading.Timer:
+        timer = threading.Timer(max(delay, 0) / 1000.0, callback)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def cancel(self, handle: threading.Timer) -> None:
+        handle.cancel()
+
+
+class VirtualClock:
+    """A clock that moves only when told to: ``advance(ms)`` fires what falls due, in order.
+
+    >>> clock, fired = VirtualClock(), []
+    >>> _ = clock.schedule(100, lambda: fired.append(clock.now))
+    >>> clock.advance(99); fired
+    []
+    >>> clock.advance(1); fired
+    [100.0]
+    """
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._cancelled: set[int] = set()
+        self._seq = itertools.count()
+
+    def schedule(self, delay: float, callback: Callable[[], None]) -> int:
+        handle = next(self._seq)
+        heapq.heappush(self._timers, (self.now + max(delay, 0), handle, callback))
+        return handle
+
+    def cancel(self, handle: int) -> None:
+        self._cancelled.add(handle)
+
+    def advance(self, ms: float) -> None:
+        """Move time forward by ``ms``, firing every timer that falls due on the way."""
+        end = self.now + ms
+        while self._timers and self._timers[0][0] <= end:
+            due, handle, callback = heapq.heappop(self._timers)
+            if handle in self._cancelled:
+                self._cancelled.discard(handle)
+                continue
+            self.now = due
+            callback()
+        self.now = end
+
+    @property
+    def pending(self) -> int:
+        """How many timers wait (cancelled ones excluded)."""
+        return sum(1 for _, h, _ in self._timers if h not in self._cancelled)
+
+
+class _Invocation:
+    __slots__ = ("id", "future", "cancelled")
+
+    def __init__(self, invoke_id: str) -> None:
+        self.id = invoke_id
+        self.future: Future[Any] | None = None
+        self.cancelled = False
+
+
+class Interpreter:
+    """Runs a machine: ``start()``, ``send(event, **data)``, ``state``, ``subscribe``, ``stop()``.
+
+    >>> from statecharts import Machine, VirtualClock
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"after": {500: "b"}}, "b": {}}})
+    >>> clock = VirtualClock()
+    >>> actor = m.interpret(clock=clock).start()
+    >>> clock.advance(500); actor.state.value
+    'b'
+    """
+
+    def __init__(self, machine: Machine, *, context: Mapping[str, Any] | None = None,
+                 clock: Clock | None = None, strict: bool = False, state: Snapshot | None = None,
+                 sync_services: bool | None = None, parent: Interpreter | None = None) -> None:
+        self.machine = machine
+        self.clock: Clock = clock if clock is not None else RealClock()
+        self.strict = strict
+        self.parent = parent
+        self.sync_services = isinstance(self.clock, VirtualClock) if sync_services is None else sync_services
+        self._initial_context = context
+        self._restored = state
+        self._state: Snapshot | None = None
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._queue: deque[Event] = deque()
+        self._processing = False
+        self._listeners: list[Listener] = []
+        self._timers: dict[int, tuple[PendingSend, Any]] = {}
+        self._invocations: dict[str, _Invocation] = {}
+        self._to_start: list[str] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.running = False
+
+    # -- public -------------------------------------------------------------------------------
+    @property
+    def state(self) -> Snapshot:
+        """The current snapshot."""
+        if self._state is None:
+            raise StatechartError(f"interpreter of {self.machine.id!r} is not started")
+        return self._state
+
+    def start(self) -> Interpreter:
+        """Enter the initial configuration (or resume a restored snapshot) and run its effects."""
+        with self._lock:
+            if self.running:
+                return self
+            self.running = True
+            if self._restored is not None:
+                snapshot = self._restored
+                self._state = snapshot
+                self._settle(snapshot, previous=())
+                for invoke in self.machine.chart.invokes.values():
+                    if invoke.state in snapshot.nodes:
+                        self._to_start.append(invoke.id)
+                self._start_invocations()
+            else:
+                context = self.machine.initial_context(self._initial_context)
+                self._to_start = []
+                snapshot = algorithm.enter_initial(self.machine, context, self._execute)
+                self._settle(snapshot, previous=())
+                self._start_invocations()
+            self._drain()
+        return self
+
+    def send(self, event: str | Event | Mapping[str, Any], **data: Any) -> Snapshot:
+        """Queue an event and process it (and anything it queues) one macrostep at a time.
+
+        Thread-safe. Returns the snapshot after the queue drains (or, when called from inside an
+        action, the current one: the event runs after the current macrostep).
+        """
+        ev = to_event(event, **data)
+        with self._lock:
+            if not self.running:
+                raise StatechartError(f"event {ev.name!r} sent to machine {self.machine.id!r}, "
+                                      "which is not running (call start())")
+            if self.strict:
+                self.machine.check_event(self.state, ev)
+            self._queue.append(ev)
+            self._drain()
+            return self.state
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def stop(self) -> None:
+        """Cancel timers and invoked services; further events are refused."""
+        with self._lock:
+            self.running = False
+            for _, handle in self._timers.values():
+                self.clock.cancel(handle)
+            self._timers.clear()
+            for inv in list(self._invocations.values()):
+                self._cancel_invocation(inv.id)
+            self._queue.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._loop = None
+
+    def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float = 5.0) -> Snapshot:
+        """Block until ``predicate(state)`` holds (services and real timers run meanwhile)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: predicate(self.state), timeout):
+                raise TimeoutError(f"machine {self.machine.id!r} did not reach the expected state within "
+                                   f"{timeout}s; it is in {self.state.value!r}")
+            return self.state
+
+    # -- the loop ------------------------------------------------------------------------------
+    def _drain(self) -> None:
+        if self._processing:
+            return
+        self._processing = True
+        try:
+            while self._queue and self.running:
+                event = self._queue.popleft()
+                before = self.state
+                if before.status != "active":
+                    continue
+                self._to_start = []
+                after = algorithm.macrostep(before, event, self._execute)
+                self._settle(after, previous=before.pending)
+                self._start_invocations()
+        finally:
+            self._processing = False
+
+    def _settle(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
+        """Adopt the snapshot: reconcile timers with its pending sends, notify listeners."""
+        now = {id(p) for p in snapshot.pending}
+        for key in [k for k in self._timers if k not in now]:
+            self.clock.cancel(self._timers.pop(key)[1])
+        before = {id(p) for p in previous}
+        immediate: list[PendingSend] = []
+        for p in snapshot.pending:
+            if id(p) in self._timers:
+                continue
+            if p.to is not None or p.delay <= 0:
+                immediate.append(p)
+            elif id(p) not in before or self._restored is snapshot:
+                self._timers[id(p)] = (p, self.clock.schedule(p.delay, lambda p=p: self._fire(p)))
+        if immediate:
+            gone = {id(p) for p in immediate}
+            snapshot = _without(snapshot, gone)
+            for p in immediate:
+                self._deliver(p)
+        self._state = snapshot
+        if snapshot.status != "active":
+            for key in list(self._timers):
+                self.clock.cancel(self._timers.pop(key)[1])
+            for inv in list(self._invocations):
+                self._cancel_invocation(inv)
+            self._to_start = []
+            if self.parent is not None and snapshot.status == "done":
+                self.parent.send(Event(f"done.invoke.{self.machine.id}", snapshot.output))
+        for listener in list(self._listeners):
+            listener(snapshot)
+        self._changed.notify_all()
+
+    def _deliver(self, p: PendingSend) -> None:
+        if p.to is None or p.to in ("#_self", self.machine.id):
+            self._queue.append(p.event)
+        elif p.to == "#_parent" and self.parent is not None:
+            self.parent.send(p.event)
+        else:
+            self._queue.append(Event("error.communication", {"target": p.to, "event": p.event.name}))
+
+    def _fire(self, p: PendingSend) -> None:
+        with self._lock:
+            if self._timers.pop(id(p), None) is None or not self.running:
+                return
+            self._state = _without(self.state, {id(p)})
+            self._queue.append(p.event)
+            self._drain()
+
+    # -- effects -------------------------------------------------------------------------------
+    def _execute(self, effect: Effect) -> None:
+        action = effect.action
+        if isinstance(action, Call):
+            if action.params is not None:
+                action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
+            else:
+                action.fn(effect.context, effect.event)
+        elif isinstance(action, Log):
+            message = action.resolve(effect.context, effect.event)
+            logger.info("%s%s", f"{action.label}: " if action.label else "", message)
+        elif isinstance(action, StartInvoke):
+            self._to_start.append(action.invoke_id)
+        elif isinstance(action, StopInvoke):
+            if action.invoke_id in self._to_start:
+                self._to_start.remove(action.invoke_id)
+            self._cancel_invocation(action.invoke_id)
+
+    def _start_invocations(self) -> None:
+        pending, self._to_start = self._to_start, []
+        for invoke_id in pending:
+            invoke = self.machine.chart.invokes[invoke_id]
+            if invoke.state in self.state.nodes and invoke_id not in self._invocations:
+                self._start_invocation(invoke_id)
+
+    def _start_invocation(self, invoke_id: str) -> None:
+        invoke = self.machine.chart.invokes[invoke_id]
+        inv = _Invocation(invoke_id)
+        self._invocations[invoke_id] = inv
+        state = self.state
+        event = state.event or Event("xstate.init")
+        first = invoke.input(state.context, event) if callable(invoke.input) else (
+            invoke.input if invoke.input is not None else state.context)
+
+        def finish(ok: bool, value: Any) -> None:
+            with self._lock:
+                if inv.cancelled or self._invocations.get(invoke_id) is not inv:
+                    return
+                del self._invocations[invoke_id]
+                name = f"done.invoke.{invoke_id}" if ok else f"error.invoke.{invoke_id}"
+                self._queue.append(Event(name, value if ok else {"error": value}))
+                if self.running:
+                    self._drain()
+
+        if self.sync_services:
+            try:
+                result = invoke.src(first, event)
+                if inspect.isawaitable(result):
+                    result = asyncio.run(_await(result))
+            except Exception as exc:  # noqa: BLE001 - the service's failure is its error event
+                finish(False, exc)
+            else:
+                finish(True, result)
+            return
+        if inspect.iscoroutinefunction(invoke.src):
+            loop = self._event_loop()
+            future: Future[Any] = asyncio.run_coroutine_threadsafe(invoke.src(first, event), loop)
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix=f"{self.machine.id}-invoke")
+            future = self._pool.submit(invoke.src, first, event)
+        inv.future = future
+
+        def done(f: Future[Any]) -> None:
+            if f.cancelled():
+                return
+            exc = f.exception()
+            if exc is not None:
+                finish(False, exc)
+            else:
+                finish(True, f.result())
+
+        future.add_done_callback(done)
+
+    def _cancel_invocation(self, invoke_id: str) -> None:
+        inv = self._invocations.pop(invoke_id, None)
+        if inv is None:
+            return
+        inv.cancelled = True
+        if inv.future is not None:
+            inv.future.cancel()
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name=f"{self.machine.id}-asyncio", daemon=True)
+            thread.start()
+            self._loop = loop
+        return self._loop
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
+    return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
+                    tuple(p for p in snapshot.pending if id(p) not in gone), snapshot.status,
+                    snapshot.output, snapshot.effects, snapshot.event)

@@ -1,0 +1,80 @@
+"""Load a model or machine named on the command line as ``MODULE[:FACTORY]`` with parameters."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+from statecharts.chart import did_you_mean
+from statecharts.errors import StatechartError
+
+
+class UsageError(StatechartError):
+    """Bad command-line input: a module, factory or parameter that does not exist or parse."""
+
+
+def parse_value(text: str) -> int | bool | str:
+    """A parameter value: int, bool (true/false) or str.
+
+    >>> parse_value("3"), parse_value("false"), parse_value("x")
+    (3, False, 'x')
+    """
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
+    """``["workers=2", "lock=false"]`` -> ``{"workers": 2, "lock": False}``.
+
+    >>> parse_params(["workers=2", "lock=false"])
+    {'workers': 2, 'lock': False}
+    """
+    params: dict[str, Any] = {}
+    for pair in pairs or ():
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"parameter {pair!r} is not NAME=VALUE")
+        params[name.strip()] = parse_value(value.strip())
+    return params
+
+
+def load_target(spec: str, params: dict[str, Any] | None = None, default: str = "model") -> Any:
+    """Import ``MODULE[:FACTORY]`` and call the factory with ``params``.
+
+    A module attribute that is not callable (``machines.fetch:machine``) is returned as it is.
+    """
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise UsageError(f"no module named {module_name!r} (from {spec!r})") from None
+        raise
+    name = attr or default
+    if not hasattr(module, name):
+        public = [n for n in dir(module) if not n.startswith("_")]
+        raise UsageError(f"module {module_name!r} has no {name!r}{did_you_mean(name, public)}")
+    target = getattr(module, name)
+    params = params or {}
+    if not callable(target) or isinstance(target, type):
+        if params:
+            raise UsageError(f"{spec!r} is not a factory; it takes no parameters")
+        return target
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return target(**params)
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+    for key in params:
+        if key not in signature.parameters and not accepts_any:
+            raise UsageError(f"{module_name}:{name} has no parameter {key!r}"
+                             f"{did_you_mean(key, signature.parameters)} "
+                             f"(it takes: {', '.join(signature.parameters) or 'none'})")
+    return target(**params)

@@ -1,0 +1,169 @@
+"""`Machine`: a compiled chart with pure ``initial_state`` and ``transition`` functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from statecharts import algorithm
+from statecharts.chart import Chart, StateNode, Transition, compile_chart, did_you_mean
+from statecharts.errors import EventError
+from statecharts.event import Event, to_event
+from statecharts.frozen import FrozenDict
+from statecharts.state import Snapshot, restore
+
+if TYPE_CHECKING:
+    from statecharts.interpreter import Clock, Interpreter
+
+
+class Machine:
+    """A validated statechart (xstate's ``setup(...).createMachine(config)``).
+
+    >>> from statecharts import Machine, assign
+    >>> counter = Machine({
+    ...     "id": "counter", "context": {"n": 0}, "initial": "active",
+    ...     "states": {"active": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}},
+    ... })
+    >>> s = counter.transition(counter.initial_state(), "INC")
+    >>> s.context["n"], s.value
+    (1, 'active')
+    """
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        guards: Mapping[str, Any] | None = None,
+        actions: Mapping[str, Any] | None = None,
+        delays: Mapping[str, Any] | None = None,
+        services: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.config = config
+        self.chart: Chart = compile_chart(config, guards=guards, actions=actions, delays=delays,
+                                          services=services)
+        self.id = self.chart.root.id
+        self._candidates: dict[tuple[StateNode, str], tuple[Transition, ...]] = {}
+        self._eventless: dict[StateNode, tuple[Transition, ...]] = {
+            n: tuple(t for t in n.transitions if t.eventless) for n in self.chart.nodes
+        }
+        self._refs: dict[str, StateNode | None] = {}
+        root = self.chart.root
+        self.root_entry = Transition(root, (), -1)
+        self.root_entry.targets = (root,)
+        self.root_entry.kind = "initial"
+
+    # -- lookups used by the algorithm -------------------------------------------------------
+    def candidates(self, state: StateNode, name: str) -> tuple[Transition, ...]:
+        """The state's own transitions whose event descriptors match ``name`` (cached)."""
+        key = (state, name)
+        found = self._candidates.get(key)
+        if found is None:
+            found = self._candidates[key] = algorithm.matching(state.transitions, name)
+        return found
+
+    def eventless(self, state: StateNode) -> tuple[Transition, ...]:
+        return self._eventless[state]
+
+    def resolve_ref(self, ref: str) -> StateNode | None:
+        if ref not in self._refs:
+            self._refs[ref] = self.chart.find(ref)
+        return self._refs[ref]
+
+    def resolve_delay(self, delay: Any, context: Mapping[str, Any], event: Event) -> float:
+        """Milliseconds for a delay given as a number, a delay name or ``fn(context, event)``."""
+        if delay is None:
+            return 0
+        if isinstance(delay, str) and not delay.isdigit():
+            delay = self.chart.delays[delay]
+        if callable(delay):
+            delay = delay(context, event)
+        return float(delay)
+
+    @property
+    def states(self) -> tuple[StateNode, ...]:
+        """Every state node in document order."""
+        return self.chart.nodes
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """The event names the chart's transitions listen for (wildcards left out)."""
+        return self.chart.events
+
+    def get_state(self, ref: str) -> StateNode:
+        """A state node by ``#id``, id or dotted path from the root."""
+        node = self.chart.find(ref)
+        if node is None:
+            raise KeyError(f"machine {self.id!r} has no state {ref!r}"
+                           f"{did_you_mean(ref, self.chart.by_id)}")
+        return node
+
+    # -- the pure interface ------------------------------------------------------------------
+    def initial_context(self, context: Mapping[str, Any] | None = None) -> FrozenDict:
+        base = self.chart.context
+        if callable(base):
+            base = base()
+        merged = dict(base or {})
+        if context:
+            merged.update(context)
+        return FrozenDict(merged)
+
+    def initial_state(self, context: Mapping[str, Any] | None = None) -> Snapshot:
+        """The snapshot after entering the initial configuration (``context`` overrides keys).
+
+        >>> from statecharts import Machine
+        >>> Machine({"id": "m", "initial": "a", "states": {"a": {}}}).initial_state().value
+        'a'
+        """
+        return algorithm.enter_initial(self, self.initial_context(context))
+
+    def transition(self, state: Snapshot, event: str | Event | Mapping[str, Any], **data: Any) -> Snapshot:
+        """The next snapshot after one external event, with the effects left to run.
+
+        An event nothing listens for leaves the snapshot equal.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> m.transition(m.initial_state(), "GO").value, m.transition(m.initial_state(), "NOPE").value
+        ('b', 'a')
+        """
+        if state.machine is not self:
+            raise EventError(f"snapshot belongs to machine {state.machine.id!r}, not {self.id!r}")
+        return algorithm.macrostep(state, to_event(event, **data))
+
+    def can(self, state: Snapshot, event: str | Event | Mapping[str, Any]) -> bool:
+        """Some transition is enabled for ``event`` in ``state``."""
+        step = algorithm.Step(self, state, state.context, None)
+        return state.status == "active" and bool(algorithm.select_transitions(step, to_event(event)))
+
+    def check_event(self, state: Snapshot, event: Event) -> None:
+        """Raise `EventError` when no active state listens for the event (strict mode)."""
+        if state.status != "active":
+            raise EventError(f"event {event.name!r} sent to machine {self.id!r}, which is {state.status}")
+        if any(self.candidates(n, event.name) for n in state.nodes):
+            return
+        active = ", ".join(state.configuration)
+        raise EventError(f"event {event.name!r} is not accepted by machine {self.id!r} in states "
+                         f"[{active}]{did_you_mean(event.name, self.events)}")
+
+    def restore(self, data: Mapping[str, Any] | str) -> Snapshot:
+        """A snapshot from `Snapshot.to_json` (or its JSON text)."""
+        return restore(self, data)
+
+    def interpret(self, context: Mapping[str, Any] | None = None, *, clock: Clock | None = None,
+                  strict: bool = False, state: Snapshot | None = None, **options: Any) -> Interpreter:
+        """An interpreter (actor) for this machine; call ``start()`` on it.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> actor = m.interpret().start()
+        >>> actor.send("GO").value
+        'b'
+        """
+        from statecharts.interpreter import Interpreter
+
+        return Interpreter(self, context=context, clock=clock, strict=strict, state=state, **options)
+
+    def __repr__(self) -> str:
+        return f"<Machine {self.id} ({len(self.chart.nodes)} states)>"
+
+

@@ -1,0 +1,270 @@
+"""The snapshot: configuration, context, history values, pending sends, status.
+
+A snapshot is a value: equal snapshots are equal and hash alike. It holds exactly what determines
+the future, nothing else; the effects that produced it ride along but do not count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from statecharts.actions import Action
+from statecharts.errors import SnapshotError
+from statecharts.event import Event, to_event
+from statecharts.frozen import FrozenDict
+
+if TYPE_CHECKING:
+    from statecharts.chart import StateNode
+    from statecharts.machine import Machine
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An action left for the interpreter, with the context and event it runs with."""
+
+    action: Action
+    context: Mapping[str, Any]
+    event: Event
+
+    def __repr__(self) -> str:
+        return f"Effect({self.action.name!r}, event={self.event.name!r})"
+
+
+@dataclass(frozen=True)
+class PendingSend:
+    """A send waiting for the interpreter: delayed (``delay`` ms) or to the external queue (0)."""
+
+    id: str | None
+    delay: float
+    event: Event
+    to: str | None = None
+
+
+class Snapshot:
+    """An immutable, hashable machine state.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "t", "initial": "off", "states": {"off": {"on": {"FLIP": "on"}}, "on": {}}})
+    >>> s = m.transition(m.initial_state(), "FLIP")
+    >>> s.value, s.matches("on"), s == m.transition(m.initial_state(), "FLIP")
+    ('on', True, True)
+    """
+
+    __slots__ = ("machine", "nodes", "context", "history", "pending", "status", "output", "effects",
+                 "event", "_hash")
+
+    def __init__(
+        self,
+        machine: Machine,
+        nodes: frozenset[StateNode],
+        context: FrozenDict,
+        history: tuple[tuple[StateNode, frozenset[StateNode]], ...] = (),
+        pending: tuple[PendingSend, ...] = (),
+        status: str = "active",
+        output: Any = None,
+        effects: tuple[Effect, ...] = (),
+        event: Event | None = None,
+    ) -> None:
+        self.machine = machine
+        self.nodes = nodes
+        self.context = context
+        self.history = history
+        self.pending = pending
+        self.status = status
+        self.output = output
+        self.effects = effects
+        self.event = event
+        self._hash: int | None = None
+
+    # -- value semantics -------------------------------------------------------------------
+    def key(self) -> tuple[Any, ...]:
+        """What identifies the snapshot (everything that determines the future)."""
+        return (self.nodes, self.context, self.history, self.pending, self.status, self.output)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return self is other or (self.machine is other.machine and self.key() == other.key())
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if h is None:
+            h = self._hash = hash(self.key())
+        return h
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def configuration(self) -> tuple[str, ...]:
+        """All active state ids, in document order."""
+        return tuple(n.id for n in sorted(self.nodes, key=_order))
+
+    @property
+    def done(self) -> bool:
+        """The machine reached a top-level final state."""
+        return self.status == "done"
+
+    @property
+    def value(self) -> Any:
+        """xstate's nested state value: ``"idle"``, ``{"a": "b"}``, ``{"r1": {...}, "r2": ...}``."""
+        return _value(self.machine.chart.root, self.nodes)
+
+    def matches(self, path: str | Mapping[str, Any]) -> bool:
+        """The state at this dotted key path from the root (or partial value dict) is active."""
+        if isinstance(path, Mapping):
+            return all(self.matches(f"{k}.{v}" if isinstance(v, str) else k) and
+                       (not isinstance(v, Mapping) or self._matches_under(k, v)) for k, v in path.items())
+        node = self.machine.chart.find(path, self.machine.chart.root) if not path.startswith("#") \
+            else self.machine.chart.find(path)
+        return node is not None and node in self.nodes
+
+    def _matches_under(self, prefix: str, value: Mapping[str, Any]) -> bool:
+        return all(self.matches(f"{prefix}.{k}.{v}" if isinstance(v, str) else f"{prefix}.{k}")
+                   for k, v in value.items())
+
+    def has_tag(self, tag: str) -> bool:
+        """Some active state carries the tag."""
+        return any(tag in n.tags for n in self.nodes)
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return frozenset(t for n in self.nodes for t in n.tags)
+
+    def can(self, event: str | Event | Mapping[str, Any]) -> bool:
+        """Some transition is enabled for the event (its guards pass)."""
+        return self.machine.can(self, event)
+
+    def __repr__(self) -> str:
+        return f"Snapshot(value={self.value!r}, context={dict(self.context)!r}, status={self.status!r})"
+
+    # -- persistence -----------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict that `Machine.restore` turns back into an equal snapshot."""
+        return {
+            "machine": self.machine.id,
+            "configuration": list(self.configuration),
+            "context": encode(dict(self.context)),
+            "history": {h.id: sorted(n.id for n in nodes) for h, nodes in self.history},
+            "pending": [
+                {"id": p.id, "delay": p.delay, "event": p.event.name, "data": encode(_data(p.event)),
+                 "to": p.to}
+                for p in self.pending
+            ],
+            "status": self.status,
+            "output": encode(self.output),
+        }
+
+    def dumps(self) -> str:
+        """The snapshot as a JSON string."""
+        return json.dumps(self.to_json(), sort_keys=True)
+
+
+def _data(event: Event) -> Any:
+    return dict(event.data) if isinstance(event.data, Mapping) else event.data
+
+
+def _order(node: StateNode) -> int:
+    return node.order
+
+
+def _value(node: StateNode, active: frozenset[StateNode]) -> Any:
+    if node.type == "parallel":
+        return {c.key: _value(c, active) for c in node.children}
+    if node.type == "compound":
+        for child in node.children:
+            if child in active:
+                if child.type in ("atomic", "final"):
+                    return child.key
+                return {child.key: _value(child, active)}
+        return None
+    return {}
+
+
+def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
+    """Rebuild a snapshot from `Snapshot.to_json` output (or its JSON text)."""
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise SnapshotError(f"snapshot JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    assert isinstance(data, Mapping)
+    chart = machine.chart
+
+    def node(ref: str, where: str) -> StateNode:
+        found = chart.by_id.get(ref)
+        if found is None:
+            raise SnapshotError(f"snapshot {where}: no state {ref!r} in machine {machine.id!r}")
+        return found
+
+    try:
+        nodes = frozenset(node(i, "configuration") for i in data["configuration"])
+        history = tuple(sorted(
+            ((node(h, "history"), frozenset(node(i, "history") for i in ids))
+             for h, ids in data.get("history", {}).items()), key=lambda item: item[0].order))
+        pending = tuple(
+            PendingSend(p.get("id"), p["delay"], to_event(p["event"], **(decode(p.get("data")) or {})),
+                        p.get("to"))
+            for p in data.get("pending", [])
+        )
+        context = FrozenDict(decode(data.get("context") or {}))
+        status = data.get("status", "active")
+        output = decode(data.get("output"))
+    except KeyError as exc:
+        raise SnapshotError(f"snapshot: missing key {exc.args[0]!r}") from exc
+    return Snapshot(machine, nodes, context, history, pending, status, output)
+
+
+def encode(value: Any) -> Any:
+    """Tag tuples, sets and frozensets so JSON keeps them apart from lists.
+
+    >>> encode({"a": (1, 2), "b": frozenset({3})})
+    {'a': {'__tuple__': [1, 2]}, 'b': {'__frozenset__': [3]}}
+    """
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v) for v in value]}
+    if isinstance(value, frozenset):
+        return {"__frozenset__": sorted((encode(v) for v in value), key=repr)}
+    if isinstance(value, set):
+        return {"__set__": sorted((encode(v) for v in value), key=repr)}
+    if isinstance(value, FrozenDict):
+        return {"__frozendict__": encode(value.thaw())}
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            return {"__items__": [[encode(k), encode(v)] for k, v in value.items()]}
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise SnapshotError(f"cannot persist a value of type {type(value).__name__}: {value!r}")
+
+
+def decode(value: Any) -> Any:
+    """Undo `encode`.
+
+    >>> decode(encode({"a": (1, 2)}))
+    {'a': (1, 2)}
+    """
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if isinstance(value, dict):
+        if len(value) == 1:
+            (tag, inner), = value.items()
+            if tag == "__tuple__":
+                return tuple(decode(v) for v in inner)
+            if tag == "__frozenset__":
+                return frozenset(decode(v) for v in inner)
+            if tag == "__set__":
+                return {decode(v) for v in inner}
+            if tag == "__frozendict__":
+                return FrozenDict(decode(inner))
+            if tag == "__items__":
+                return {_hashable(decode(k)): decode(v) for k, v in inner}
+        return {k: decode(v) for k, v in value.items()}
+    return value
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
