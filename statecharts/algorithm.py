@@ -205,7 +205,8 @@ def compute_entry_set(step: Step, transitions: Iterable[Transition]) -> tuple[
             else:
                 add_descendant_states_to_enter(step, s, to_enter, default_entry, history_content)
         for s in get_effective_target_states(step, t):
-            add_ancestor_states_to_enter(step, s, domain, to_enter, default_entry, history_content)
+            if s is not domain:
+                add_ancestor_states_to_enter(step, s, domain, to_enter, default_entry, history_content)
     return to_enter, default_entry, history_content
 
 
@@ -446,6 +447,12 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
 
 
 def matching(transitions: Iterable[Transition], name: str) -> tuple[Transition, ...]:
-    """The evented transitions whose descriptors match an event name, in document order."""
-    return tuple(t for t in transitions if t.events and any(descriptor_matches(d, name) for d in t.events))
+    """The evented transitions whose descriptors match an event name, in document order.
+
+    Descriptors written by the user follow SCXML's prefix rule; the ones the chart generates
+    (``onDone``, invoke's ``onDone``/``onError``, ``after``) match exactly, as in xstate, so that
+    ``done.state.m.p`` does not catch ``done.state.m.p.region``.
+    """
+    return tuple(t for t in transitions if t.events and (
+        name in t.events if t.exact else any(descriptor_matches(d, name) for d in t.events)))
 

@@ -69,6 +69,7 @@ class Transition:
     __slots__ = (
         "source", "events", "targets", "guard", "actions", "internal", "reenter", "description",
         "order", "delay", "eventless", "target_refs", "kind", "domain", "meta", "has_history_target",
+        "exact",
     )
 
     def __init__(self, source: StateNode, events: tuple[str, ...], order: int) -> None:
@@ -88,6 +89,7 @@ class Transition:
         self.domain: StateNode | None = None
         self.meta: Any = None
         self.has_history_target = False
+        self.exact = False  # generated descriptors (done, invoke, after) match exactly
 
     @property
     def event_label(self) -> str:
@@ -357,7 +359,10 @@ class _Compiler:
                 raise ConfigError("an empty event name", path=path, key="on")
             transitions += self.transitions(node, descriptors, spec, f"on.{event_key}")
         if cfg.get("onDone") is not None:
-            transitions += self.transitions(node, (f"done.state.{node.id}",), cfg["onDone"], "onDone")
+            made = self.transitions(node, (f"done.state.{node.id}",), cfg["onDone"], "onDone")
+            for t in made:
+                t.exact = True
+            transitions += made
         for spec in [cfg["always"]] if cfg.get("always") is not None else []:
             transitions += self.transitions(node, (), spec, "always")
         after = cfg.get("after") or {}
@@ -372,6 +377,7 @@ class _Compiler:
             for t in made:
                 t.kind = "after"
                 t.delay = delay_key
+                t.exact = True
             transitions += made
             entry.append(Send(Event(event_name), delay=delay, id=event_name))
             exit_.append(Cancel(event_name))
@@ -396,12 +402,12 @@ class _Compiler:
                 raise ConfigError("'src' must be a service name or a callable", path=path, key=f"{where}.src")
             invoke_id = spec.get("id") or f"{node.id}:invocation[{index}]"
             invokes.append(InvokeDef(invoke_id, src_fn, src_name, spec.get("input"), node))
-            if spec.get("onDone") is not None:
-                transitions += self.transitions(node, (f"done.invoke.{invoke_id}",), spec["onDone"],
-                                                f"{where}.onDone")
-            if spec.get("onError") is not None:
-                transitions += self.transitions(node, (f"error.invoke.{invoke_id}",), spec["onError"],
-                                                f"{where}.onError")
+            for outcome, prefix in (("onDone", "done.invoke"), ("onError", "error.invoke")):
+                if spec.get(outcome) is not None:
+                    made = self.transitions(node, (f"{prefix}.{invoke_id}",), spec[outcome], f"{where}.{outcome}")
+                    for t in made:
+                        t.exact = True
+                    transitions += made
             entry.append(StartInvoke(invoke_id))
             exit_.append(StopInvoke(invoke_id))
         node.transitions = tuple(transitions)

@@ -189,7 +189,10 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
             raise SnapshotError(f"snapshot JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    assert isinstance(data, Mapping)
+    if not isinstance(data, Mapping):
+        raise SnapshotError(f"a snapshot is a JSON object, not {type(data).__name__}")
+    if data.get("machine", machine.id) != machine.id:
+        raise SnapshotError(f"snapshot of machine {data['machine']!r} cannot be restored into {machine.id!r}")
     chart = machine.chart
 
     def node(ref: str, where: str) -> StateNode:

@@ -1,0 +1,200 @@
+"""The interpreter: effects, delayed events, invoked services, listeners, threads, strict mode."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from statecharts import EventError, Machine, VirtualClock, assign, cancel, send
+
+COUNTER = {"id": "counter", "context": {"n": 0}, "initial": "on",
+           "states": {"on": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}}}
+
+
+def test_entry_exit_and_transition_effects_run_in_order():
+    log = []
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"exit": "leaveA", "on": {"GO": {"target": "b", "actions": "move"}}},
+        "b": {"entry": "enterB"}}},
+        actions={"leaveA": lambda c, e: log.append("exit a"), "move": lambda c, e: log.append("move"),
+                 "enterB": lambda c, e: log.append(f"enter b after {e.name}")})
+    actor = m.interpret().start()
+    actor.send("GO")
+    assert log == ["exit a", "move", "enter b after GO"]
+
+
+def test_listeners_see_every_macrostep_until_unsubscribed():
+    actor = Machine(COUNTER).interpret().start()
+    seen = []
+    unsubscribe = actor.subscribe(lambda s: seen.append(s.context["n"]))
+    actor.send("INC")
+    actor.send("INC")
+    unsubscribe()
+    actor.send("INC")
+    assert seen == [1, 2] and actor.state.context["n"] == 3
+
+
+def test_exception_in_an_action_becomes_error_execution():
+    def explode(context, event):
+        raise RuntimeError("disk full")
+
+    m = Machine({"id": "m", "context": {"why": None}, "initial": "a", "states": {
+        "a": {"on": {"SAVE": {"target": "saved", "actions": explode}}},
+        "saved": {"on": {"error.execution": {"target": "failed",
+                                             "actions": assign(why=lambda c, e: str(e["error"]))}}},
+        "failed": {}}})
+    actor = m.interpret().start()
+    assert actor.send("SAVE").value == "failed"
+    assert actor.state.context["why"] == "disk full"
+
+
+def test_delayed_events_fire_on_the_virtual_clock_and_are_cancelled_on_exit():
+    m = Machine({"id": "light", "initial": "green", "states": {
+        "green": {"after": {1000: "yellow"}, "on": {"PED": "walk"}},
+        "yellow": {"after": {500: "red"}}, "red": {}, "walk": {}}})
+    clock = VirtualClock()
+    actor = m.interpret(clock=clock).start()
+    clock.advance(999)
+    assert actor.state.value == "green"
+    clock.advance(1)
+    assert actor.state.value == "yellow"
+    clock.advance(500)
+    assert actor.state.value == "red"
+    actor2 = m.interpret(clock=clock).start()
+    actor2.send("PED")
+    clock.advance(5000)
+    assert actor2.state.value == "walk" and clock.pending == 0
+
+
+def test_send_with_delay_and_cancel_by_id():
+    m = Machine({"id": "m", "initial": "idle", "states": {
+        "idle": {"on": {"ARM": {"target": "armed", "actions": send("BOOM", delay=100, id="fuse")}}},
+        "armed": {"on": {"BOOM": "exploded", "DISARM": {"target": "idle", "actions": cancel("fuse")}}},
+        "exploded": {}}})
+    clock = VirtualClock()
+    actor = m.interpret(clock=clock).start()
+    actor.send("ARM")
+    actor.send("DISARM")
+    clock.advance(200)
+    assert actor.state.value == "idle"
+    actor.send("ARM")
+    clock.advance(100)
+    assert actor.state.value == "exploded"
+
+
+def test_named_delays_from_the_machine_options():
+    m = Machine({"id": "m", "context": {"wait": 300}, "initial": "a",
+                 "states": {"a": {"after": {"patience": "b"}}, "b": {}}},
+                delays={"patience": lambda c, e: c["wait"]})
+    clock = VirtualClock()
+    actor = m.interpret(clock=clock).start()
+    clock.advance(299)
+    assert actor.state.value == "a"
+    clock.advance(1)
+    assert actor.state.value == "b"
+
+
+def test_real_clock_fires_delayed_events():
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {20: "b"}}, "b": {}}})
+    actor = m.interpret().start()
+    assert actor.wait_for(lambda s: s.matches("b"), timeout=2).value == "b"
+
+
+def test_invoked_service_done_and_error_events():
+    def lookup(context, event):
+        if event["id"] < 0:
+            raise KeyError("no such user")
+        return {"name": f"user{event['id']}"}
+
+    m = Machine({"id": "m", "context": {"user": None, "error": None}, "initial": "idle", "states": {
+        "idle": {"on": {"LOAD": "loading"}},
+        "loading": {"invoke": {"src": "lookup", "id": "lookup",
+                               "onDone": {"target": "ready", "actions": assign(user=lambda c, e: e.data["name"])},
+                               "onError": {"target": "idle", "actions": assign(error=lambda c, e: repr(e["error"]))}}},
+        "ready": {}}}, services={"lookup": lookup})
+    actor = m.interpret().start()
+    actor.send("LOAD", id=7)
+    assert actor.wait_for(lambda s: s.matches("ready")).context["user"] == "user7"
+    actor2 = m.interpret().start()
+    actor2.send("LOAD", id=-1)
+    assert "no such user" in actor2.wait_for(lambda s: s.context["error"] is not None).context["error"]
+
+
+def test_coroutine_service_is_cancelled_when_its_state_is_left():
+    started, finished = threading.Event(), threading.Event()
+
+    async def slow(context, event):
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.set()
+        return "late"
+
+    m = Machine({"id": "m", "initial": "waiting", "states": {
+        "waiting": {"invoke": {"src": slow, "id": "slow", "onDone": "done"}, "on": {"CANCEL": "cancelled"}},
+        "done": {}, "cancelled": {}}})
+    actor = m.interpret().start()
+    assert started.wait(2)
+    actor.send("CANCEL")
+    time.sleep(0.5)
+    assert actor.state.value == "cancelled" and not finished.is_set()
+    actor.stop()
+
+
+def test_sync_services_run_inline_on_the_virtual_clock():
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"invoke": {"src": lambda c, e: 5, "id": "five", "onDone": "b"}}, "b": {}}})
+    assert m.interpret(clock=VirtualClock()).start().state.value == "b"
+
+
+def test_send_is_safe_from_many_threads():
+    actor = Machine(COUNTER).interpret().start()
+
+    def hammer():
+        for _ in range(5000):
+            actor.send("INC")
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert actor.state.context["n"] == 40_000
+
+
+def test_unknown_event_is_ignored_by_default_and_rejected_in_strict_mode():
+    m = Machine(COUNTER)
+    relaxed = m.interpret().start()
+    before = relaxed.state
+    assert relaxed.send("DEC") == before
+    strict = m.interpret(strict=True).start()
+    before = strict.state
+    with pytest.raises(EventError, match=r"'DEC' is not accepted .* \[counter, counter.on\]"):
+        strict.send("DEC")
+    assert strict.state is before
+
+
+def test_events_sent_from_actions_run_after_the_current_macrostep():
+    order = []
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"GO": {"target": "b", "actions": send("NEXT")}}},
+        "b": {"entry": lambda c, e: order.append("entered b"), "on": {"NEXT": "c"}},
+        "c": {"entry": lambda c, e: order.append("entered c")}}})
+    actor = m.interpret().start()
+    assert actor.send("GO").value == "c" and order == ["entered b", "entered c"]
+
+
+def test_restored_snapshot_resumes_pending_delayed_events():
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {100: "b"}}, "b": {}}})
+    saved = m.interpret(clock=VirtualClock()).start().state.dumps()
+    clock = VirtualClock()
+    actor = m.interpret(clock=clock, state=m.restore(saved)).start()
+    clock.advance(100)
+    assert actor.state.value == "b"
+
+
+def test_stopped_interpreter_refuses_events():
+    actor = Machine(COUNTER).interpret().start()
+    actor.stop()
+    with pytest.raises(Exception, match="not running"):
+        actor.send("INC")
