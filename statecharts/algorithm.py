@@ -38,7 +38,7 @@ class Step:
     """The working state of one macrostep (mutable, private to one call)."""
 
     __slots__ = ("machine", "config", "context", "history", "internal", "pending", "effects",
-                 "status", "output", "execute", "event", "microsteps")
+                 "status", "output", "execute", "event", "microsteps", "fired")
 
     def __init__(self, machine: Machine, snapshot: Snapshot | None, context: FrozenDict,
                  execute: Executor | None) -> None:
@@ -54,6 +54,7 @@ class Step:
         self.execute = execute
         self.event: Event = Event("xstate.init")
         self.microsteps = 0
+        self.fired: list[Transition] | None = None  # the walker's coverage asks for the transitions taken
 
     def snapshot(self) -> Snapshot:
         history = tuple(sorted(self.history.items(), key=lambda item: item[0].order))
@@ -405,6 +406,8 @@ def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
             f"machine {step.machine.id!r} did not settle after {MAX_MICROSTEPS} microsteps "
             f"(an eventless or raised-event loop); active states: {states}; "
             f"last transitions: {', '.join(repr(t) for t in transitions)}")
+    if step.fired is not None:
+        step.fired.extend(transitions)
     exit_states(step, transitions, event)
     execute_transition_content(step, transitions, event)
     enter_states(step, transitions, event)
@@ -440,6 +443,23 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
         return step.snapshot()
     step.event = event
     enabled = select_transitions(step, event)
+    if enabled:
+        microstep(step, enabled, event)
+    run_to_completion(step)
+    return step.snapshot()
+
+
+def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None = None) -> Snapshot | None:
+    """The walker's macrostep: ``None`` when no transition is enabled (a stutter), without building
+    a snapshot; ``fired`` collects every transition taken (for coverage)."""
+    if snapshot.status != "active":
+        return None
+    step = Step(snapshot.machine, snapshot, snapshot.context, None)
+    step.event = event
+    enabled = select_transitions(step, event)
+    if not enabled and not step.internal:  # a guard that raised queues error.execution
+        return None
+    step.fired = fired
     if enabled:
         microstep(step, enabled, event)
     run_to_completion(step)

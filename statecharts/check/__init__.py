@@ -1,6 +1,14 @@
-"""The walker: an explicit-state model checker over the chart's own semantics."""
+"""The walker: an explicit-state model checker over the chart's own semantics.
 
-from statecharts.check.model import Fairness, Model
+>>> from statecharts import Machine
+>>> from statecharts.check import Model, check, events
+>>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"type": "final"}}})
+>>> check(Model(m, alphabet=events("GO"))).ok
+True
+"""
+
+from statecharts.check.graph import Bounds, StateGraph, explore
+from statecharts.check.model import Fairness, Model, events
 from statecharts.check.properties import (
     Always,
     AlwaysEventually,
@@ -14,8 +22,13 @@ from statecharts.check.properties import (
     eventually_always,
     leads_to,
 )
+from statecharts.check.symmetry import Symmetry
+from statecharts.check.trace import Trace, TraceStep
+from statecharts.check.walker import Coverage, Report, Result, check
 
 __all__ = [
-    "Always", "AlwaysEventually", "Eventually", "EventuallyAlways", "Fairness", "LeadsTo", "Model",
-    "TemporalProperty", "always", "always_eventually", "eventually", "eventually_always", "leads_to",
+    "Always", "AlwaysEventually", "Bounds", "Coverage", "Eventually", "EventuallyAlways", "Fairness",
+    "LeadsTo", "Model", "Report", "Result", "StateGraph", "Symmetry", "TemporalProperty", "Trace",
+    "TraceStep", "always", "always_eventually", "check", "eventually", "eventually_always", "events",
+    "explore", "leads_to",
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
+from statecharts.actions import callable_name
 from statecharts.check.properties import TemporalProperty
 from statecharts.event import Event
 from statecharts.machine import Machine
@@ -23,29 +24,47 @@ Predicate = Callable[[Snapshot], bool]
 class Fairness:
     """Weak (``WF``) or strong (``SF``) fairness on a set of event instances.
 
-    ``events`` selects them: an event name (the whole family: every payload), an `Event` (one
-    instance), or a predicate over `Event`. ``per_instance`` (the default) makes one fairness
-    constraint per concrete event, as TLA+'s ``\\A w : WF_vars(A(w))``; otherwise the family
-    counts as one action.
+    ``events`` selects the events: an event name (the whole family: every payload), an `Event`
+    (one instance), or a predicate over `Event`. ``by`` says what one *action* is, as TLA+'s
+    ``\\A w : WF_vars(ApplyFinish(w))``: ``None`` (the default) makes every concrete event its own
+    action; a tuple of payload keys groups the events by those keys (``by=("w",)``: one action per
+    worker, whatever ``ok`` is); ``()`` makes the whole selection one action.
 
-    >>> Fairness("weak", "SUBMIT").applies_to(Event("SUBMIT", r=1))
-    True
+    >>> f = Fairness("weak", "FINISH", by=("w",))
+    >>> f.applies_to(Event("FINISH", w=1, ok=True)), f.action(Event("FINISH", w=1, ok=True))
+    (True, ('FINISH', (1,)))
     """
 
     kind: str  # "weak" | "strong"
     events: str | Event | Callable[[Event], bool]
-    per_instance: bool = True
+    by: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("weak", "strong"):
             raise ValueError(f"fairness kind must be 'weak' or 'strong', not {self.kind!r}")
 
     def applies_to(self, event: Event) -> bool:
+        """The event is one this constraint is about."""
         if isinstance(self.events, str):
             return event.name == self.events
         if isinstance(self.events, Event):
             return event == self.events
         return bool(self.events(event))
+
+    def action(self, event: Event) -> Any:
+        """The action (a hashable key) the event belongs to under this constraint."""
+        if self.by is None:
+            return event
+        data = event.data if isinstance(event.data, Mapping) else {}
+        return (event.name if isinstance(self.events, str) else None,
+                tuple(data.get(k) for k in self.by))
+
+    @property
+    def label(self) -> str:
+        what = self.events if isinstance(self.events, str) else \
+            (self.events.name if isinstance(self.events, Event) else callable_name(self.events))
+        per = "" if self.by is None else f" per {','.join(self.by)}" if self.by else " (one action)"
+        return f"{'WF' if self.kind == 'weak' else 'SF'}({what}{per})"
 
 
 @dataclass(frozen=True)
@@ -76,7 +95,7 @@ class Model:
     fairness: Sequence[Fairness] = ()
     terminal: Predicate | None = None
     constraint: Predicate | None = None
-    symmetry: Sequence[Sequence[str]] = ()
+    symmetry: Sequence[Any] = ()  # Symmetry groups, or plain sequences of region ids
     canonicalize: Callable[[Snapshot], Any] | None = None
     name: str = ""
 

@@ -1,0 +1,203 @@
+"""Breadth-first exploration of a model's reachable snapshots: the state graph.
+
+States are numbered in discovery order; ``parent``/``via`` pointers give a shortest path back to an
+initial state. Successors are macrosteps (`statecharts.algorithm.successor`); an event that
+changes nothing is a stutter and adds no edge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from statecharts.algorithm import successor
+from statecharts.chart import StateNode, Transition
+from statecharts.check.model import Model
+from statecharts.check.symmetry import canonical_key_function
+from statecharts.errors import StatechartError
+from statecharts.event import Event
+from statecharts.state import Snapshot
+
+Progress = Callable[["StateGraph"], None]
+
+
+@dataclass
+class Bounds:
+    """Where a walk stops early: states stored, depth expanded, seconds spent (``None``: no bound)."""
+
+    max_states: int | None = None
+    max_depth: int | None = None
+    max_seconds: float | None = None
+
+
+@dataclass
+class StateGraph:
+    """The explored graph. ``edges[i]`` lists ``(event index, target state)`` of state ``i``'s
+    non-stutter successors, in alphabet order.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> g = explore(Model(m, alphabet=events("GO")))
+    >>> len(g.states), g.edges, g.complete
+    (2, [[(0, 1)], []], True)
+    """
+
+    model: Model
+    events: tuple[Event, ...]
+    states: list[Snapshot] = field(default_factory=list)
+    parent: list[int] = field(default_factory=list)
+    via: list[int] = field(default_factory=list)
+    depth: list[int] = field(default_factory=list)
+    edges: list[list[tuple[int, int]]] = field(default_factory=list)
+    expanded: list[bool] = field(default_factory=list)
+    initial: list[int] = field(default_factory=list)
+    index: dict[Hashable, int] = field(default_factory=dict)
+    transitions: int = 0
+    complete: bool = True
+    stopped_by: str | None = None
+    seconds: float = 0.0
+    fired: set[Transition] = field(default_factory=set)
+    symmetric: bool = False
+
+    @property
+    def max_depth(self) -> int:
+        return max(self.depth, default=0)
+
+    def path_to(self, i: int) -> list[tuple[int | None, int]]:
+        """The shortest path from an initial state: ``[(None, init), (event, state), ...]``."""
+        path: list[tuple[int | None, int]] = []
+        while self.parent[i] >= 0:
+            path.append((self.via[i], i))
+            i = self.parent[i]
+        path.append((None, i))
+        path.reverse()
+        return path
+
+    def active_nodes(self) -> set[StateNode]:
+        """Every state node active in some explored snapshot."""
+        seen: set[frozenset[StateNode]] = set()
+        for s in self.states:
+            seen.add(s.nodes)
+        return set().union(*seen) if seen else set()
+
+
+def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = False,
+            coverage: bool = True, on_state: Callable[[int, Snapshot], None] | None = None,
+            progress: Progress | None = None) -> StateGraph:
+    """Walk every event of the alphabet in every reachable state, breadth first.
+
+    ``on_state(i, snapshot)`` is called for each new state (invariants are checked there, so the
+    first violation found has a shortest trace). States outside ``model.constraint`` are stored but
+    not expanded (TLC's CONSTRAINT). ``symmetry=True`` stores one representative per orbit of the
+    model's symmetry groups.
+
+    >>> from statecharts import Machine, assign
+    >>> from statecharts.check.model import Model, events
+    >>> m = Machine({"id": "c", "context": {"n": 0}, "initial": "on", "states": {"on": {"on": {
+    ...     "INC": {"guard": lambda c, e: c["n"] < 3, "actions": assign(n=lambda c, e: c["n"] + 1)}}}}})
+    >>> g = explore(Model(m, alphabet=events("INC")))
+    >>> [s.context["n"] for s in g.states], g.transitions
+    ([0, 1, 2, 3], 3)
+    """
+    bounds = bounds or Bounds()
+    alphabet = tuple(model.events())
+    graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
+    key_of = canonical_key_function(model) if graph.symmetric else _identity
+    machine = model.machine
+    listeners = _listeners(machine, alphabet)
+    constraint = model.constraint
+    fired: list[Transition] | None = [] if coverage else None
+    start = time.perf_counter()
+    deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
+    next_progress = start + 1.0
+
+    def add(snapshot: Snapshot, parent: int, via: int, depth: int) -> int:
+        key = key_of(snapshot)
+        found = graph.index.get(key)
+        if found is not None:
+            return found
+        i = len(graph.states)
+        graph.index[key] = i
+        graph.states.append(snapshot)
+        graph.parent.append(parent)
+        graph.via.append(via)
+        graph.depth.append(depth)
+        graph.edges.append([])
+        graph.expanded.append(False)
+        if on_state is not None:
+            on_state(i, snapshot)
+        return i
+
+    for snapshot in model.initial_states():
+        i = add(snapshot, -1, -1, 0)
+        if i not in graph.initial:
+            graph.initial.append(i)
+
+    head = 0
+    while head < len(graph.states):
+        i = head
+        head += 1
+        s = graph.states[i]
+        if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
+            graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
+            continue
+        if constraint is not None and not constraint(s):
+            continue
+        if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
+            graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
+            break
+        if deadline is not None or progress is not None:
+            now = time.perf_counter()
+            if deadline is not None and now > deadline:
+                graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
+                break
+            if progress is not None and now >= next_progress:
+                graph.seconds = now - start
+                progress(graph)
+                next_progress = now + 0.5
+        graph.expanded[i] = True
+        out = graph.edges[i]
+        nodes = s.nodes
+        depth = graph.depth[i] + 1
+        for e, event in enumerate(alphabet):
+            if nodes.isdisjoint(listeners[e]):
+                continue
+            try:
+                t = successor(s, event, fired)
+            except StatechartError as exc:
+                raise WalkError(graph, i, e, exc) from exc
+            if t is None or t == s:
+                continue
+            graph.transitions += 1
+            out.append((e, add(t, i, e, depth)))
+        if fired:
+            graph.fired.update(fired)
+            fired.clear()
+    graph.seconds = time.perf_counter() - start
+    return graph
+
+
+class WalkError(StatechartError):
+    """The chart itself failed on some event (e.g. an eventless loop): names the state and event."""
+
+    def __init__(self, graph: StateGraph, state: int, event: int, cause: StatechartError) -> None:
+        self.graph, self.state, self.event = graph, state, event
+        snapshot = graph.states[state]
+        super().__init__(f"{cause} (while walking event {graph.events[event]!r} in state "
+                         f"{snapshot.value!r}, context {dict(snapshot.context)!r})")
+
+
+def _identity(snapshot: Snapshot) -> Any:
+    return snapshot
+
+
+def _listeners(machine: Any, alphabet: tuple[Event, ...]) -> list[frozenset[StateNode]]:
+    """Per event, the state nodes with a transition that can match it (a cheap pre-filter)."""
+    by_name: dict[str, frozenset[StateNode]] = {}
+    for event in alphabet:
+        if event.name not in by_name:
+            by_name[event.name] = frozenset(n for n in machine.states if machine.candidates(n, event.name))
+    return [by_name[event.name] for event in alphabet]

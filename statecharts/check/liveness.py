@@ -1,0 +1,323 @@
+"""Temporal properties under fairness, decided on the explored state graph.
+
+Every state may stutter for ever (TLA+): each state has an implicit self-loop that takes no action.
+A behaviour that violates a property ends in a cycle; the cycles that count are the *fair* ones:
+
+- weak fairness ``WF(a)``: a cycle is unfair when ``a`` is enabled in every state of it and never
+  taken on it;
+- strong fairness ``SF(a)``: a cycle is unfair when ``a`` is enabled in some state of it and never
+  taken on it.
+
+An action is enabled in a state when one of its events leads to a different state. As in TLC and
+other explicit-state checkers, the search works on strongly connected components: a component
+(with all its states and edges) is a fair cycle when every WF action is taken in it or disabled
+somewhere in it, and every SF action is taken in it or disabled everywhere in it; an SF action that
+is enabled but never taken removes the states where it is enabled, and the rest is split into
+components again (the Emerson-Lei refinement). The counterexample is a lasso: a shortest prefix to
+the component and a cycle through it that visits what the property and the fairness need.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+from statecharts.check.graph import StateGraph
+from statecharts.check.model import Fairness
+from statecharts.check.properties import (
+    Always,
+    AlwaysEventually,
+    Eventually,
+    EventuallyAlways,
+    LeadsTo,
+    TemporalProperty,
+)
+
+Action = tuple[int, Hashable]  # (fairness constraint index, action key)
+Goal = Callable[[int, "int | None"], bool]  # (state reached, event taken or None) -> met
+
+
+@dataclass
+class Lasso:
+    """A counterexample: ``path`` is ``[(event index or None, state), ...]`` from an initial state.
+    The cycle starts at ``path[cycle_start]``; its last step leads back to that same state (so
+    ``path[-1]`` repeats ``path[cycle_start]``), or, with ``stutter=True``, the last state of the
+    path stutters for ever (``cycle_start`` is then its index)."""
+
+    path: list[tuple[int | None, int]]
+    cycle_start: int
+    stutter: bool
+
+
+class FairnessTable:
+    """Which fair actions each event instance belongs to, and which are enabled in each state.
+
+    >>> from statecharts.event import Event
+    >>> t = FairnessTable((Event("A", w=1), Event("A", w=2)), [Fairness("weak", "A", by=("w",))])
+    >>> t.of_event[0], t.of_event[1]
+    ((0, ('A', (1,))),), ((0, ('A', (2,))),))
+    """
+
+    def __init__(self, events: Sequence[object], fairness: Sequence[Fairness]) -> None:
+        self.fairness = tuple(fairness)
+        self.of_event: list[tuple[Action, ...]] = [
+            tuple((k, f.action(e)) for k, f in enumerate(self.fairness) if f.applies_to(e))  # type: ignore[arg-type]
+            for e in events
+        ]
+
+    def enabled(self, graph: StateGraph, state: int) -> set[Action]:
+        return {a for e, _ in graph.edges[state] for a in self.of_event[e]}
+
+    def strong(self, action: Action) -> bool:
+        return self.fairness[action[0]].kind == "strong"
+
+
+def strongly_connected(nodes: Iterable[int], succ: Callable[[int], Iterable[int]]) -> list[list[int]]:
+    """Tarjan's algorithm, iterative: the SCCs of the subgraph on ``nodes``.
+
+    >>> sorted(map(sorted, strongly_connected([0, 1, 2], lambda n: {0: [1], 1: [0], 2: [2]}[n])))
+    [[0, 1], [2]]
+    """
+    allowed = set(nodes)
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in allowed:
+        if root in index:
+            continue
+        work = [(root, iter(succ(root)))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, it = work[-1]
+            advanced = False
+            for w in it:
+                if w not in allowed:
+                    continue
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ(w))))
+                    advanced = True
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == index[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    component.append(w)
+                    if w == v:
+                        break
+                out.append(component)
+    return out
+
+
+class LivenessChecker:
+    """Decides temporal properties on one explored graph under one set of fairness constraints."""
+
+    def __init__(self, graph: StateGraph, fairness: Sequence[Fairness]) -> None:
+        self.graph = graph
+        self.table = FairnessTable(graph.events, fairness)
+        self._enabled: list[set[Action]] | None = None
+
+    def enabled(self, state: int) -> set[Action]:
+        if self._enabled is None:
+            self._enabled = [self.table.enabled(self.graph, i) for i in range(len(self.graph.states))]
+        return self._enabled[state]
+
+    # -- fair components -------------------------------------------------------------------------
+    def fair_components(self, nodes: set[int]) -> list[tuple[list[int], set[Action]]]:
+        """Maximal fair strongly connected sets within ``nodes`` (each with the actions it must
+        take), every state counting its stutter self-loop."""
+        graph = self.graph
+        result: list[tuple[list[int], set[Action]]] = []
+        todo = [nodes]
+        while todo:
+            part = todo.pop()
+            for comp in strongly_connected(part, lambda v: (t for _, t in graph.edges[v])):
+                members = set(comp)
+                taken: set[Action] = set()
+                for v in comp:
+                    for e, t in graph.edges[v]:
+                        if t in members:
+                            taken.update(self.table.of_event[e])
+                enabled_all: set[Action] | None = None
+                enabled_some: set[Action] = set()
+                for v in comp:
+                    en = self.enabled(v)
+                    enabled_some |= en
+                    enabled_all = set(en) if enabled_all is None else enabled_all & en
+                weak_broken = {a for a in (enabled_all or set()) if a not in taken and not self.table.strong(a)}
+                if weak_broken:
+                    continue  # continuously enabled, never taken: every cycle here is unfair
+                strong_broken = {a for a in enabled_some if a not in taken and self.table.strong(a)}
+                if strong_broken:
+                    keep = {v for v in comp if not (self.enabled(v) & strong_broken)}
+                    if keep:
+                        todo.append(keep)
+                    continue
+                result.append((comp, taken))
+        return result
+
+    # -- properties ------------------------------------------------------------------------------
+    def violation(self, prop: TemporalProperty, holds: Callable[[Callable[..., bool], int], bool]
+                  ) -> Lasso | None:
+        """A lasso violating ``prop`` or ``None``; ``holds(predicate, state)`` evaluates (and caches)
+        a state predicate."""
+        graph = self.graph
+        everything = set(range(len(graph.states)))
+        if isinstance(prop, Always):
+            bad = [i for i in everything if not holds(prop.predicate, i)]
+            if not bad:
+                return None
+            first = min(bad, key=lambda i: (graph.depth[i], i))
+            return Lasso(graph.path_to(first), graph.depth[first], stutter=True)
+        if isinstance(prop, EventuallyAlways):  # <>[]P fails on a fair cycle through a ~P state
+            return self._fair_cycle_through(everything, lambda i: not holds(prop.predicate, i), None)
+        if isinstance(prop, AlwaysEventually):  # []<>P fails on a fair cycle inside ~P
+            region = {i for i in everything if not holds(prop.predicate, i)}
+            return self._fair_cycle_through(region, None, None)
+        if isinstance(prop, Eventually):  # <>P fails on a fair cycle inside ~P reached through ~P
+            region = {i for i in everything if not holds(prop.predicate, i)}
+            starts = [i for i in graph.initial if i in region]
+            return self._fair_cycle_through(region, None, starts)
+        if isinstance(prop, LeadsTo):  # P ~> Q fails: a P & ~Q state, then ~Q for ever (fairly)
+            region = {i for i in everything if not holds(prop.consequence, i)}
+            starts = [i for i in region if holds(prop.premise, i)]
+            if not starts:
+                return None
+            return self._fair_cycle_through(region, None, starts)
+        raise TypeError(f"unknown temporal property {prop!r}")
+
+    def _fair_cycle_through(self, region: set[int], must: Callable[[int], bool] | None,
+                            starts: list[int] | None) -> Lasso | None:
+        """A fair cycle inside ``region`` (through a ``must`` state when given), reached from an
+        initial state (through ``region`` only, from ``starts``, when given)."""
+        graph = self.graph
+        reachable = region
+        if starts is not None:
+            reachable = self._reach(starts, region)
+        best: Lasso | None = None
+        for comp, taken in self.fair_components(reachable):
+            targets = [v for v in comp if must is None or must(v)]
+            if not targets:
+                continue
+            lasso = self._lasso(comp, taken, targets, region if starts is not None else None, starts)
+            if best is None or len(lasso.path) < len(best.path):
+                best = lasso
+        return best
+
+    def _reach(self, starts: list[int], region: set[int]) -> set[int]:
+        seen = set(starts)
+        queue = deque(starts)
+        while queue:
+            v = queue.popleft()
+            for _, t in self.graph.edges[v]:
+                if t in region and t not in seen:
+                    seen.add(t)
+                    queue.append(t)
+        return seen
+
+    def _lasso(self, comp: list[int], taken: set[Action], targets: list[int], region: set[int] | None,
+               starts: list[int] | None) -> Lasso:
+        graph = self.graph
+        members = set(comp)
+        if region is None or starts is None:
+            entry = min(comp, key=lambda i: (graph.depth[i], i))
+            prefix = graph.path_to(entry)
+        else:
+            prefix, entry = self._shortest_into(starts, region, members)
+        # The cycle visits a target, takes every fair action the component takes, and visits, for
+        # each fair action enabled somewhere but never taken, a state where it is disabled.
+        target_set = set(targets)
+        goals: list[Goal] = [lambda v, e: v in target_set]
+        for action in sorted(taken, key=repr):
+            goals.append(lambda v, e, a=action: e is not None and a in self.table.of_event[e])
+        for action in sorted({a for v in comp for a in self.enabled(v)} - taken, key=repr):
+            goals.append(lambda v, e, a=action: a not in self.enabled(v))
+        return self.close_cycle(prefix, entry, members, goals)
+
+    def _shortest_into(self, starts: list[int], region: set[int], members: set[int]
+                       ) -> tuple[list[tuple[int | None, int]], int]:
+        """A shortest path from an initial state to a start, then through ``region`` into ``members``."""
+        graph = self.graph
+        parent: dict[int, tuple[int, int] | None] = {}
+        queue: deque[int] = deque()
+        for s in sorted(starts, key=lambda i: (graph.depth[i], i)):
+            parent[s] = None
+            queue.append(s)
+        while queue:
+            v = queue.popleft()
+            if v in members:
+                tail: list[tuple[int | None, int]] = []
+                node = v
+                while (link := parent[node]) is not None:
+                    tail.append((link[1], node))
+                    node = link[0]
+                tail.reverse()
+                return graph.path_to(node) + tail, v
+            for e, t in graph.edges[v]:
+                if t in region and t not in parent:
+                    parent[t] = (v, e)
+                    queue.append(t)
+        raise AssertionError("component not reachable from its starts")  # pragma: no cover
+
+    def close_cycle(self, prefix: list[tuple[int | None, int]], entry: int, members: set[int],
+                    goals: list[Goal]) -> Lasso:
+        """Close a cycle from ``entry`` inside ``members`` meeting every goal (a test on the state
+        reached and the event taken); when ``entry`` alone meets them all, stutter there."""
+        pending = [g for g in goals if not g(entry, None)]
+        if not pending:
+            return Lasso(prefix, len(prefix) - 1, stutter=True)
+        cycle: list[tuple[int | None, int]] = []
+        here = entry
+        while pending:
+            hop = self._bfs_inside(here, members, lambda v, e: any(g(v, e) for g in pending))
+            cycle.extend(hop)
+            for e, v in hop:
+                pending = [g for g in pending if not g(v, e)]
+            here = cycle[-1][1]
+        if here != entry:
+            cycle.extend(self._bfs_inside(here, members, lambda v, e: v == entry))
+        return Lasso(prefix + cycle, len(prefix) - 1, stutter=False)
+
+    def _bfs_inside(self, start: int, members: set[int], goal: Goal) -> list[tuple[int | None, int]]:
+        """A shortest path of at least one edge from ``start`` inside ``members`` to a goal."""
+        edges = self.graph.edges
+        parent: dict[int, tuple[int, int]] = {}
+        queue: deque[int] = deque([start])
+        visited = {start}
+        while queue:
+            v = queue.popleft()
+            for e, t in edges[v]:
+                if t not in members:
+                    continue
+                if goal(t, e):
+                    path: list[tuple[int | None, int]] = [(e, t)]
+                    while v != start:
+                        p, pe = parent[v]
+                        path.append((pe, v))
+                        v = p
+                    path.reverse()
+                    return path
+                if t not in visited:
+                    visited.add(t)
+                    parent[t] = (v, e)
+                    queue.append(t)
+        raise AssertionError("goal not reachable inside its component")  # pragma: no cover

@@ -1,0 +1,118 @@
+"""Counterexample traces as data: each step's event, payload and resulting snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from statecharts.event import Event
+from statecharts.state import Snapshot
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step: the event taken (``None`` for the initial state or a stutter) and the snapshot after."""
+
+    event: Event | None
+    snapshot: Snapshot
+    stutter: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data: event name, payload, configuration (active leaves), value and context."""
+        s = self.snapshot
+        data = None if self.event is None else _plain(self.event.data)
+        return {
+            "event": None if self.event is None else self.event.name,
+            "data": data,
+            "stutter": self.stutter,
+            "value": _plain(s.value),
+            "configuration": [n.id for n in sorted(s.nodes, key=lambda n: n.order) if not n.children],
+            "context": {k: _plain(v) for k, v in s.context.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A path from an initial state; with ``cycle_start`` set it is a lasso whose last step leads
+    back to ``steps[cycle_start]`` (or stutters for ever when the last step says ``stutter``).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> s0 = m.initial_state()
+    >>> t = Trace((TraceStep(None, s0), TraceStep(Event("GO"), m.transition(s0, "GO"))))
+    >>> print(t.format())
+    0. initial: a
+    1. GO -> b
+    """
+
+    steps: tuple[TraceStep, ...]
+    cycle_start: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self) -> Any:
+        return iter(self.steps)
+
+    def __getitem__(self, i: int) -> TraceStep:
+        return self.steps[i]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [step.to_json() for step in self.steps]
+
+    def format(self, context: bool = False) -> str:
+        """A readable listing, one line per step (``context=True`` adds the changed context keys)."""
+        lines = []
+        previous: Mapping[str, Any] = {}
+        for i, step in enumerate(self.steps):
+            s = step.snapshot
+            where = _leaves(s)
+            if step.stutter:
+                head = "(stutter for ever)"
+            elif step.event is None:
+                head = "initial:"
+            else:
+                head = _event_text(step.event) + " ->"
+            mark = "  <- cycle starts here" if self.cycle_start == i and not step.stutter else ""
+            line = f"{i}. {head} {where}{mark}"
+            if context:
+                changed = {k: v for k, v in s.context.items() if previous.get(k, object()) != v}
+                if changed:
+                    line += "\n     " + ", ".join(f"{k}={v!r}" for k, v in changed.items())
+                previous = s.context
+            lines.append(line)
+        if self.cycle_start is not None and self.steps and not self.steps[-1].stutter:
+            lines.append(f"   (back to step {self.cycle_start}, for ever)")
+        return "\n".join(lines)
+
+
+def _event_text(event: Event) -> str:
+    data = event.data
+    if isinstance(data, Mapping) and data:
+        return f"{event.name}(" + ", ".join(f"{k}={v!r}" for k, v in data.items()) + ")"
+    return event.name
+
+
+def _leaves(s: Snapshot) -> str:
+    value = s.value
+    return value if isinstance(value, str) else _flat(value)
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_flat(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly data: mappings to dicts, tuples/sets to lists, others as they are or repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_plain(v) for v in value), key=repr)
+    return repr(value)

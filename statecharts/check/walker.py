@@ -1,0 +1,205 @@
+"""`check`: walk a model and decide its invariants, deadlocks and temporal properties."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from statecharts.check.graph import Bounds, Progress, StateGraph, explore
+from statecharts.check.liveness import Lasso, LivenessChecker
+from statecharts.check.model import Model
+from statecharts.check.trace import Trace, TraceStep
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one property: ``kind`` is ``invariant``, ``deadlock`` or ``temporal``."""
+
+    name: str
+    kind: str
+    holds: bool
+    trace: Trace | None = None
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "holds": self.holds,
+                               "trace": None if self.trace is None else self.trace.to_json()}
+        if self.trace is not None and self.trace.cycle_start is not None:
+            out["cycle_start"] = self.trace.cycle_start
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Chart states never active and transitions never taken in the walk."""
+
+    states_never_active: tuple[str, ...]
+    transitions_never_taken: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"states_never_active": list(self.states_never_active),
+                "transitions_never_taken": list(self.transitions_never_taken)}
+
+
+@dataclass
+class Report:
+    """What a walk found, with its statistics."""
+
+    model: str
+    distinct_states: int
+    transitions: int
+    depth: int
+    complete: bool
+    seconds: float
+    results: list[Result] = field(default_factory=list)
+    coverage: Coverage | None = None
+    stopped_by: str | None = None
+    fairness: bool = True
+    symmetry: dict[str, Any] | None = None
+    graph: StateGraph | None = None
+
+    @property
+    def states_per_second(self) -> float:
+        return self.distinct_states / self.seconds if self.seconds > 0 else float("inf")
+
+    @property
+    def ok(self) -> bool:
+        """Every property holds."""
+        return all(r.holds for r in self.results)
+
+    def result(self, name: str) -> Result:
+        """The result named ``name`` (a `KeyError` lists the names there are)."""
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(f"no result {name!r}; results: {', '.join(r.name for r in self.results)}")
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": self.model, "distinct_states": self.distinct_states,
+            "transitions": self.transitions, "depth": self.depth, "complete": self.complete,
+            "seconds": round(self.seconds, 3), "states_per_second": round(self.states_per_second, 1),
+            "stopped_by": self.stopped_by, "fairness": self.fairness,
+            "results": [r.to_json() for r in self.results],
+        }
+        if self.symmetry is not None:
+            out["symmetry"] = self.symmetry
+        if self.coverage is not None:
+            out["coverage"] = self.coverage.to_json()
+        return out
+
+    def format(self) -> str:
+        """A short human report."""
+        lines = [f"model {self.model}",
+                 f"  {self.distinct_states} distinct states, {self.transitions} transitions, depth "
+                 f"{self.depth}, {self.seconds:.2f} s ({self.states_per_second:,.0f} states/s)"
+                 + ("" if self.complete else f"; INCOMPLETE: stopped by {self.stopped_by}")]
+        if self.symmetry is not None:
+            lines.append(f"  symmetry: {self.symmetry['note']}")
+        if not self.fairness:
+            lines.append("  fairness: off (--no-fairness)")
+        for r in self.results:
+            verdict = "holds" if r.holds else "VIOLATED"
+            lines.append(f"  {r.kind:9} {r.name}: {verdict}" + (f" ({r.note})" if r.note else ""))
+            if r.trace is not None:
+                lines.extend("      " + line for line in r.trace.format(context=True).splitlines())
+        if self.coverage is not None:
+            if self.coverage.states_never_active:
+                lines.append("  states never active: " + ", ".join(self.coverage.states_never_active))
+            if self.coverage.transitions_never_taken:
+                lines.append("  transitions never taken: " + ", ".join(self.coverage.transitions_never_taken))
+        return "\n".join(lines)
+
+
+def check(model: Model, *, max_states: int | None = None, max_depth: int | None = None,
+          max_seconds: float | None = None, fairness: bool = True, symmetry: bool = False,
+          temporal: bool = True, deadlock: bool = True, progress: Progress | None = None) -> Report:
+    """Walk ``model`` exhaustively (or to a bound) and decide its properties.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> r = check(Model(m, alphabet=events("GO"), invariants={"never b": lambda s: not s.matches("b")}))
+    >>> r.distinct_states, r.result("never b").holds, len(r.result("never b").trace)
+    (2, False, 2)
+    >>> r.result("deadlock").holds
+    False
+    """
+    first_violation: dict[str, int] = {}
+    invariants = list(model.invariants.items())
+
+    def on_state(i: int, snapshot: Any) -> None:
+        for name, predicate in invariants:
+            if name not in first_violation and not predicate(snapshot):
+                first_violation[name] = i
+
+    graph = explore(model, Bounds(max_states, max_depth, max_seconds), symmetry=symmetry,
+                    on_state=on_state, progress=progress)
+    report = Report(model.name or model.machine.id, len(graph.states), graph.transitions, graph.max_depth,
+                    graph.complete, graph.seconds, stopped_by=graph.stopped_by, fairness=fairness,
+                    graph=graph)
+    for name, _ in invariants:
+        i = first_violation.get(name)
+        report.results.append(Result(name, "invariant", i is None,
+                                     None if i is None else trace_of(graph, graph.path_to(i))))
+    if deadlock:
+        report.results.append(_deadlock(model, graph))
+    if temporal and model.properties:
+        checker = LivenessChecker(graph, model.fairness if fairness else ())
+        cache: dict[tuple[int, int], bool] = {}
+
+        def holds(predicate: Callable[..., bool], i: int) -> bool:
+            key = (id(predicate), i)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = bool(predicate(graph.states[i]))
+            return found
+
+        note = "" if graph.complete else "on the explored part only"
+        if graph.symmetric:
+            note = "; ".join(filter(None, [note, "with symmetry: a violation can be hidden"]))
+        for name, prop in model.properties.items():
+            lasso = checker.violation(prop, holds)
+            report.results.append(Result(name, "temporal", lasso is None,
+                                         None if lasso is None else lasso_trace(graph, lasso), note))
+    report.coverage = coverage(graph)
+    if graph.symmetric:
+        report.symmetry = {"representatives": len(graph.states),
+                           "note": f"{len(graph.states)} representative states stored "
+                                   f"(sound for invariants; may hide temporal violations)"}
+    return report
+
+
+def _deadlock(model: Model, graph: StateGraph) -> Result:
+    terminal = model.terminal
+    for i, s in enumerate(graph.states):
+        if graph.expanded[i] and not graph.edges[i] and s.status == "active" and \
+                (terminal is None or not terminal(s)):
+            return Result("deadlock", "deadlock", False, trace_of(graph, graph.path_to(i)))
+    return Result("deadlock", "deadlock", True)
+
+
+def trace_of(graph: StateGraph, path: list[tuple[int | None, int]]) -> Trace:
+    """A `Trace` from a path of ``(event index, state index)`` pairs."""
+    return Trace(tuple(TraceStep(None if e is None else graph.events[e], graph.states[i]) for e, i in path))
+
+
+def lasso_trace(graph: StateGraph, lasso: Lasso) -> Trace:
+    """A `Trace` with ``cycle_start`` from a lasso (a stutter adds one last stutter step)."""
+    steps = list(trace_of(graph, lasso.path).steps)
+    if lasso.stutter:
+        steps.append(TraceStep(None, steps[-1].snapshot, stutter=True))
+    return Trace(tuple(steps), lasso.cycle_start)
+
+
+def coverage(graph: StateGraph) -> Coverage:
+    """The chart's states never active and transitions never taken during the walk."""
+    machine = graph.model.machine
+    active = graph.active_nodes()
+    never = tuple(n.id for n in machine.states if n not in active and n.parent is not None)
+    untaken = tuple(repr(t).strip("<>").removeprefix("Transition ")
+                    for n in machine.states for t in n.transitions if t not in graph.fired)
+    return Coverage(never, untaken)
