@@ -77,7 +77,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from statecharts import Event, Machine, Snapshot, and_, or_, state_in
+from statecharts import Event, Machine, Snapshot, and_, or_, payload, state_in
 from statecharts.actions import Assign
 from statecharts.check import Fairness, Model, Symmetry, eventually_always, events
 
@@ -102,19 +102,11 @@ def _replace(values: tuple[Any, ...], index: int, value: Any) -> tuple[Any, ...]
     return values[:index] + (value,) + values[index + 1:]
 
 
-def _for(key: str, i: int) -> Callable[[Context, Event], bool]:
-    """The event is about entity ``i`` (``event.data[key] == i``)."""
-    def about(context: Context, event: Event) -> bool:
-        return bool(event.data[key] == i)
-    about.__name__ = f"{key}={i}"
-    return about
-
-
 # -- requests ------------------------------------------------------------------------------------
 def _request_region(r: int) -> dict[str, Any]:
     """Region ``r<r>``: Submit(r) and PushToPending(r)."""
     i = r - 1
-    about = _for("r", r)
+    about = payload(r=r)
 
     def newer(context: Context, event: Event) -> bool:
         return bool(context["toApply"] < context["reqV"][i])
@@ -144,7 +136,7 @@ def _request_region(r: int) -> dict[str, Any]:
 def _worker_region(w: int, lock: bool) -> dict[str, Any]:
     """Region ``w<w>``: SpawnWorker(w), ApplyStart(w), ApplyFinish(w)."""
     i = w - 1
-    about = _for("w", w)
+    about = payload(w=w)
 
     def pending(context: Context, event: Event) -> bool:
         return bool(context["toApply"] != context["lastVOK"])
@@ -204,7 +196,7 @@ def _cluster_region(workers: int) -> dict[str, Any]:
     on_finish: list[dict[str, Any]] = []
     for w in range(1, workers + 1):
         i = w - 1
-        about = _for("w", w)
+        about = payload(w=w)
 
         def succeeded(context: Context, event: Event, i: int = i) -> bool:
             return bool(event.data["ok"] or context["workerV"][i] == rollback_version(context))
@@ -252,13 +244,17 @@ def make(workers: int = 2, requests: int = 2, lock: bool = True) -> Machine:
 
 
 # -- properties ----------------------------------------------------------------------------------
-def _states_of(s: Snapshot, prefix: str, count: int, names: tuple[str, ...]) -> list[str]:
-    """The active state name of each region ``<prefix>1 .. <prefix><count>``."""
-    active = set(s.configuration)
-    out = []
-    for k in range(1, count + 1):
-        out.extend(name for name in names if f"{prefix}{k}.{name}" in active)
-    return out
+def _region_states(machine: Machine, prefix: str, count: int, names: tuple[str, ...]
+                   ) -> list[list[tuple[str, Any]]]:
+    """Per region ``<prefix>1 .. <prefix><count>``: its (state name, state node) pairs."""
+    return [[(name, machine.get_state(f"#{prefix}{k}.{name}")) for name in names]
+            for k in range(1, count + 1)]
+
+
+def _active(s: Snapshot, regions: list[list[tuple[str, Any]]]) -> list[str]:
+    """The active state name of each region (a set lookup per state: predicates run per state)."""
+    nodes = s.nodes
+    return [name for region in regions for name, node in region if node in nodes]
 
 
 def cluster_state(s: Snapshot) -> str:
@@ -270,14 +266,18 @@ def cluster_state(s: Snapshot) -> str:
     return next(n for n in CLUSTER_STATES if s.matches(f"#cluster.{n}"))
 
 
-def make_properties(workers: int, requests: int) -> tuple[dict[str, Callable[[Snapshot], bool]],
-                                                          dict[str, Any]]:
+def make_properties(machine: Machine, workers: int, requests: int
+                    ) -> tuple[dict[str, Callable[[Snapshot], bool]], dict[str, Any]]:
     """The spec's requirements as (invariants, temporal properties), named as in the spec."""
+    request_regions = _region_states(machine, "r", requests, REQUEST_STATES)
+    worker_regions = _region_states(machine, "w", workers, WORKER_STATES)
+    idle = machine.get_state("#cluster.idle")
+
     def request_states(s: Snapshot) -> list[str]:
-        return _states_of(s, "r", requests, REQUEST_STATES)
+        return _active(s, request_regions)
 
     def worker_states(s: Snapshot) -> list[str]:
-        return _states_of(s, "w", workers, WORKER_STATES)
+        return _active(s, worker_regions)
 
     def type_invariants(s: Snapshot) -> bool:
         c = s.context
@@ -286,8 +286,8 @@ def make_properties(workers: int, requests: int) -> tuple[dict[str, Callable[[Sn
                 and len(request_states(s)) == requests and len(worker_states(s)) == workers)
 
     def no_concurrent_update(s: Snapshot) -> bool:
-        # The spec's literal text: requests "working" (requests never are: vacuously true).
-        return sum(1 for st in request_states(s) if st == "working") < 2
+        # The spec's literal text: requests in "working", which requests never are (vacuously true).
+        return request_states(s).count("working") < 2
 
     def no_concurrent_update_w(s: Snapshot) -> bool:
         return worker_states(s).count("working") < 2
@@ -298,7 +298,7 @@ def make_properties(workers: int, requests: int) -> tuple[dict[str, Callable[[Sn
         "NoConcurrentUpdateW": no_concurrent_update_w,
     }
     properties = {
-        "NoPartialUpdateTermination": eventually_always(lambda s: cluster_state(s) == "idle"),
+        "NoPartialUpdateTermination": eventually_always(lambda s: idle in s.nodes),
         "EveryReqIsProcessed": eventually_always(lambda s: "waiting" not in request_states(s)),
         "EveryReqIsDecided": eventually_always(
             lambda s: all(st in ("valid", "rejected") for st in request_states(s))),
@@ -307,12 +307,15 @@ def make_properties(workers: int, requests: int) -> tuple[dict[str, Callable[[Sn
     return invariants, properties
 
 
-def is_clean_end(workers: int, requests: int) -> Callable[[Snapshot], bool]:
+def is_clean_end(machine: Machine, workers: int, requests: int) -> Callable[[Snapshot], bool]:
     """The acceptable terminal states: every request decided, no worker busy, cluster idle,
     ``toApply = lastVOK``."""
+    request_regions = _region_states(machine, "r", requests, REQUEST_STATES)
+    worker_regions = _region_states(machine, "w", workers, WORKER_STATES)
+
     def clean(s: Snapshot) -> bool:
-        return (all(st in ("valid", "rejected") for st in _states_of(s, "r", requests, REQUEST_STATES))
-                and _states_of(s, "w", workers, WORKER_STATES) == ["waiting"] * workers
+        return (all(st in ("valid", "rejected") for st in _active(s, request_regions))
+                and _active(s, worker_regions) == ["waiting"] * workers
                 and cluster_state(s) == "idle" and s.context["toApply"] == s.context["lastVOK"])
     return clean
 
@@ -328,7 +331,7 @@ def model(workers: int = 2, requests: int = 2, lock: bool = True) -> Model:
     ws, rs = range(1, workers + 1), range(1, requests + 1)
     alphabet = (*events("SUBMIT", r=rs), *events("PUSH", r=rs), *events("SPAWN", w=ws),
                 *events("APPLY_START", w=ws), *events("APPLY_FINISH", w=ws, ok=[True, False]))
-    invariants, properties = make_properties(workers, requests)
+    invariants, properties = make_properties(machine, workers, requests)
     fairness = tuple(Fairness("weak", name, by=(key,))
                      for name, key in (("SUBMIT", "r"), ("PUSH", "r"), ("SPAWN", "w"),
                                        ("APPLY_START", "w"), ("APPLY_FINISH", "w")))
@@ -339,7 +342,7 @@ def model(workers: int = 2, requests: int = 2, lock: bool = True) -> Model:
         invariants=invariants,
         properties=properties,
         fairness=fairness,
-        terminal=is_clean_end(workers, requests),
+        terminal=is_clean_end(machine, workers, requests),
         symmetry=(Symmetry(tuple(f"w{w}" for w in ws), context=("workerV",)),
                   Symmetry(tuple(f"r{r}" for r in rs), context=("reqV",))),
         name=f"cluster_update(workers={workers}, requests={requests}, lock={lock})",

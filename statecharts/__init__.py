@@ -7,7 +7,7 @@
 'yellow'
 """
 
-from statecharts.actions import and_, assign, cancel, log, not_, or_, raise_, send, state_in
+from statecharts.actions import and_, assign, cancel, log, not_, or_, payload, raise_, send, state_in
 from statecharts.errors import ConfigError, EventError, EventlessLoopError, SnapshotError, StatechartError
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
@@ -18,6 +18,6 @@ from statecharts.state import Effect, PendingSend, Snapshot
 __all__ = [
     "ConfigError", "Effect", "Event", "EventError", "EventlessLoopError", "FrozenDict", "Interpreter",
     "Machine", "PendingSend", "RealClock", "Snapshot", "SnapshotError", "StatechartError",
-    "VirtualClock", "and_", "assign", "cancel", "log", "not_", "or_", "raise_", "send", "state_in",
+    "VirtualClock", "and_", "assign", "cancel", "log", "not_", "or_", "payload", "raise_", "send", "state_in",
 ]
 __version__ = "0.1.0"

@@ -45,6 +45,11 @@ class Guard:
         """State references (for ``state_in``) that the chart must validate."""
         return ()
 
+    def specialize(self, event: Event) -> Guard | bool:
+        """This guard with what the event alone decides already decided: ``True``/``False`` when
+        the event settles it, else a guard (the walker compiles its alphabet this way)."""
+        return self
+
 
 @dataclass(frozen=True, eq=False)
 class CallGuard(Guard):
@@ -77,7 +82,20 @@ class And(Guard):
         return "(" + " && ".join(g.name for g in self.guards) + ")"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
-        return all(g.test(context, event, in_state) for g in self.guards)
+        for g in self.guards:  # a plain loop: guards sit in the walker's inner loop
+            if not g.test(context, event, in_state):
+                return False
+        return True
+
+    def specialize(self, event: Event) -> Guard | bool:
+        rest: list[Guard] = []
+        for g in self.guards:
+            r = g.specialize(event)
+            if r is False:
+                return False
+            if r is not True:
+                rest.append(r)  # type: ignore[arg-type]
+        return True if not rest else rest[0] if len(rest) == 1 else And(tuple(rest))
 
     def referenced_states(self) -> tuple[str, ...]:
         return tuple(s for g in self.guards for s in g.referenced_states())
@@ -92,7 +110,20 @@ class Or(Guard):
         return "(" + " || ".join(g.name for g in self.guards) + ")"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
-        return any(g.test(context, event, in_state) for g in self.guards)
+        for g in self.guards:
+            if g.test(context, event, in_state):
+                return True
+        return False
+
+    def specialize(self, event: Event) -> Guard | bool:
+        rest: list[Guard] = []
+        for g in self.guards:
+            r = g.specialize(event)
+            if r is True:
+                return True
+            if r is not False:
+                rest.append(r)  # type: ignore[arg-type]
+        return False if not rest else rest[0] if len(rest) == 1 else Or(tuple(rest))
 
     def referenced_states(self) -> tuple[str, ...]:
         return tuple(s for g in self.guards for s in g.referenced_states())
@@ -108,6 +139,10 @@ class Not(Guard):
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
         return not self.guard.test(context, event, in_state)
+
+    def specialize(self, event: Event) -> Guard | bool:
+        r = self.guard.specialize(event)
+        return (not r) if isinstance(r, bool) else Not(r)
 
     def referenced_states(self) -> tuple[str, ...]:
         return self.guard.referenced_states()
@@ -128,6 +163,36 @@ class StateIn(Guard):
 
     def referenced_states(self) -> tuple[str, ...]:
         return (self.ref,)
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, eq=False)
+class Payload(Guard):
+    """True when the event's data has these values (``payload(w=1)``); decided by the event alone."""
+
+    fields: tuple[tuple[str, Any], ...]
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return ", ".join(f"{k}={v!r}" for k, v in self.fields)
+
+    def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        data = event.data
+        if not isinstance(data, Mapping):
+            return False
+        for key, value in self.fields:
+            if data.get(key, _MISSING) != value:
+                return False
+        return True
+
+    def specialize(self, event: Event) -> Guard | bool:
+        return self.test({}, event, _no_state)
+
+
+def _no_state(ref: str) -> bool:  # pragma: no cover - Payload never asks
+    return False
 
 
 GuardLike = Guard | str | GuardFn
@@ -169,6 +234,17 @@ def not_(guard: GuardLike) -> Guard:
     True
     """
     return Not(to_guard(guard))
+
+
+def payload(**fields: Any) -> Guard:
+    """The event's data has these values: the entity an event is about (``SUBMIT`` with ``r=1``).
+
+    Unlike an inline callable, the walker decides it once per event of the alphabet, not per state.
+
+    >>> payload(r=1).test({}, Event("SUBMIT", r=1), lambda s: False), payload(r=1).name
+    (True, 'r=1')
+    """
+    return Payload(tuple(fields.items()))
 
 
 def state_in(ref: str) -> Guard:

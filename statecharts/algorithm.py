@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from statecharts.actions import Action, Assign, Cancel, Raise, Send
+from statecharts.actions import Action, Assign, Cancel, Guard, Raise, Send
 from statecharts.chart import StateNode, Transition, find_lcca
 from statecharts.errors import EventlessLoopError
 from statecharts.event import Event, descriptor_matches
@@ -20,9 +20,10 @@ from statecharts.frozen import FrozenDict
 from statecharts.state import Effect, PendingSend, Snapshot
 
 if TYPE_CHECKING:
-    from statecharts.machine import Machine
+    from statecharts.machine import Chain, Machine
 
 MAX_MICROSTEPS = 1000
+INIT_EVENT = Event("xstate.init")  # events are immutable: one is enough for every step
 Executor = Callable[[Effect], None]
 
 
@@ -38,7 +39,7 @@ class Step:
     """The working state of one macrostep (mutable, private to one call)."""
 
     __slots__ = ("machine", "config", "context", "history", "internal", "pending", "effects",
-                 "status", "output", "execute", "event", "microsteps", "fired")
+                 "status", "output", "execute", "event", "microsteps", "fired", "frozen")
 
     def __init__(self, machine: Machine, snapshot: Snapshot | None, context: FrozenDict,
                  execute: Executor | None) -> None:
@@ -52,9 +53,17 @@ class Step:
         self.status = snapshot.status if snapshot else "active"
         self.output: Any = snapshot.output if snapshot else None
         self.execute = execute
-        self.event: Event = Event("xstate.init")
+        self.event: Event = INIT_EVENT
         self.microsteps = 0
         self.fired: list[Transition] | None = None  # the walker's coverage asks for the transitions taken
+        self.frozen: frozenset[StateNode] | None = snapshot.nodes if snapshot else None
+
+    def nodes(self) -> frozenset[StateNode]:
+        """The configuration as a frozenset (cached until the configuration changes)."""
+        frozen = self.frozen
+        if frozen is None:
+            frozen = self.frozen = frozenset(self.config)
+        return frozen
 
     def snapshot(self) -> Snapshot:
         history = tuple(sorted(self.history.items(), key=lambda item: item[0].order))
@@ -75,50 +84,59 @@ class Step:
 def select_transitions(step: Step, event: Event) -> list[Transition]:
     """Enabled transitions for ``event``: per atomic state in document order, the first match
     walking up its ancestors (descendants preempt ancestors), then conflicts removed."""
-    enabled: list[Transition] = []
-    seen: set[Transition] = set()
-    candidates = step.machine.candidates
-    for atomic in sorted((s for s in step.config if s.type in ("atomic", "final")), key=_order):
-        for state in (atomic, *atomic.ancestors):
-            found = None
-            for t in candidates(state, event.name):
-                if t.guard is None or evaluate_guard(step, t, event):
-                    found = t
-                    break
-            if found is not None:
-                if found not in seen:
-                    seen.add(found)
-                    enabled.append(found)
-                break
+    enabled = _first_enabled(step, step.machine.selection(step.nodes(), event.name), event)
     return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
 
 
 def select_eventless_transitions(step: Step) -> list[Transition]:
     """Enabled eventless (``always``) transitions, chosen like `select_transitions`."""
-    enabled: list[Transition] = []
-    seen: set[Transition] = set()
-    for atomic in sorted((s for s in step.config if s.type in ("atomic", "final")), key=_order):
-        for state in (atomic, *atomic.ancestors):
-            found = None
-            for t in step.machine.eventless(state):
-                if t.guard is None or evaluate_guard(step, t, step.event):
-                    found = t
-                    break
-            if found is not None:
-                if found not in seen:
-                    seen.add(found)
-                    enabled.append(found)
-                break
+    enabled = _first_enabled(step, step.machine.selection(step.nodes(), None), step.event)
     return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
 
 
-def evaluate_guard(step: Step, t: Transition, event: Event) -> bool:
+def _first_enabled(step: Step | _Probe, chains: tuple[Chain, ...], event: Event) -> list[Transition]:
+    """Per chain (one active atomic state's candidates with their guards, its own first, then its
+    ancestors'), the first transition whose guard holds; each transition once."""
+    enabled: list[Transition] = []
+    for chain in chains:
+        for t, guard in chain:
+            if guard is None or guard_holds(step, t, guard, event):
+                if t not in enabled:
+                    enabled.append(t)
+                break
+    return enabled
+
+
+class _Probe:
+    """Just enough of a `Step` to evaluate guards against a snapshot without copying it."""
+
+    __slots__ = ("machine", "context", "nodes_", "failed")
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.machine = snapshot.machine
+        self.context = snapshot.context
+        self.nodes_ = snapshot.nodes
+        self.failed = False
+
+    def in_state(self, ref: str) -> bool:
+        return self.machine.resolve_ref(ref) in self.nodes_
+
+    def raise_error(self, exc: BaseException, source: str) -> None:
+        self.failed = True
+
+
+def evaluate_guard(step: Step | _Probe, t: Transition, event: Event) -> bool:
     """A guard's verdict; one that raises is false and raises ``error.execution``."""
     assert t.guard is not None
+    return guard_holds(step, t, t.guard, event)
+
+
+def guard_holds(step: Step | _Probe, t: Transition, guard: Guard, event: Event) -> bool:
+    """``guard`` (the transition's own, or the walker's specialization of it) on the step."""
     try:
-        return t.guard.test(step.context, event, step.in_state)
+        return guard.test(step.context, event, step.in_state)
     except Exception as exc:  # noqa: BLE001 - SCXML: a failing condition is false plus an error event
-        step.raise_error(exc, f"guard {t.guard.name} of {t!r}")
+        step.raise_error(exc, f"guard {guard.name} of {t!r}")
         return False
 
 
@@ -186,9 +204,7 @@ def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[State
             domain = get_transition_domain(step, t)
             if domain is None:
                 continue
-            for s in step.config:
-                if domain in s.ancestors:
-                    exits.add(s)
+            exits |= domain.descendants & step.config
     return exits
 
 
@@ -298,7 +314,15 @@ def execute_content(step: Step, actions: Iterable[Action], event: Event) -> None
 
 
 def run_action(step: Step, action: Action, event: Event) -> None:
-    """The pure half of an action, then (when an executor is given) its effect half."""
+    """The pure half of an action, then (when an executor is given) its effect half.
+
+    An action with an ``apply(step, event)`` method (SCXML executable content) updates the step
+    itself: context, internal queue, pending sends, effects.
+    """
+    apply = getattr(action, "apply", None)
+    if apply is not None:
+        apply(step, event)
+        return
     if isinstance(action, Assign):
         step.context = step.context.set(action.resolve(step.context, event))
         return
@@ -332,6 +356,7 @@ def execute_transition_content(step: Step, transitions: list[Transition], event:
 def exit_states(step: Step, transitions: list[Transition], event: Event) -> None:
     """Leave the exit set in reverse document order, recording history first."""
     exits = sorted(compute_exit_set(step, transitions), key=_exit_order)
+    step.frozen = None
     for s in exits:
         for h in s.histories:
             if h.history_type == "deep":
@@ -349,6 +374,7 @@ def enter_states(step: Step, transitions: list[Transition], event: Event) -> Non
     """Enter the entry set in document order; raise done events on reaching final states."""
     to_enter, default_entry, history_content = compute_entry_set(step, transitions)
     root = step.machine.chart.root
+    step.frozen = None
     for s in sorted(to_enter, key=_order):
         step.config.add(s)
         if s.entry:
@@ -442,6 +468,9 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
     if step.status != "active":
         return step.snapshot()
     step.event = event
+    prepare = getattr(step.machine, "prepare_external", None)
+    if prepare is not None:  # SCXML: <finalize> and autoforward before the event is processed
+        prepare(step, event)
     enabled = select_transitions(step, event)
     if enabled:
         microstep(step, enabled, event)
@@ -449,17 +478,28 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
     return step.snapshot()
 
 
-def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None = None) -> Snapshot | None:
-    """The walker's macrostep: ``None`` when no transition is enabled (a stutter), without building
-    a snapshot; ``fired`` collects every transition taken (for coverage)."""
+def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None = None,
+              chains: tuple[Chain, ...] | None = None) -> Snapshot | None:
+    """The walker's macrostep: ``None`` when no transition is enabled (a stutter), found without
+    copying the snapshot; ``fired`` collects every transition taken (for coverage); ``chains`` is
+    ``machine.selection(snapshot.nodes, event.name)`` when the caller has it already."""
     if snapshot.status != "active":
+        return None
+    if chains is None:
+        chains = snapshot.machine.selection(snapshot.nodes, event.name)
+    if not chains:
+        return None
+    probe = _Probe(snapshot)
+    enabled = _first_enabled(probe, chains, event)
+    if not enabled and not probe.failed:
         return None
     step = Step(snapshot.machine, snapshot, snapshot.context, None)
     step.event = event
-    enabled = select_transitions(step, event)
-    if not enabled and not step.internal:  # a guard that raised queues error.execution
-        return None
     step.fired = fired
+    if probe.failed:  # replay the selection on the step, so the guard's error.execution is raised
+        enabled = select_transitions(step, event)
+    elif len(enabled) > 1:
+        enabled = remove_conflicting_transitions(step, enabled)
     if enabled:
         microstep(step, enabled, event)
     run_to_completion(step)

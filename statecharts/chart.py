@@ -6,6 +6,7 @@ state path and the key. The algorithm then works on integer-indexed nodes.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ class StateNode:
         "key", "id", "path", "type", "parent", "children", "histories", "initial", "transitions",
         "entry", "exit", "invoke", "tags", "meta", "description", "output", "history_type",
         "history_default", "order", "depth", "ancestors", "config", "done_data", "_is_descendant",
+        "descendants",
     )
 
     def __init__(self, key: str, parent: StateNode | None, config: Mapping[str, Any]) -> None:
@@ -187,6 +189,12 @@ class Chart:
         self.root = root
         self.nodes: tuple[StateNode, ...] = tuple(nodes)
         self.by_id: dict[str, StateNode] = {n.id: n for n in nodes}
+        below: dict[StateNode, list[StateNode]] = {n: [] for n in nodes}
+        for n in nodes:
+            for a in n.ancestors:
+                below.setdefault(a, []).append(n)
+        for n in nodes:
+            n.descendants = frozenset(below[n])  # proper descendants (exit sets are cut from these)
         self.context = context
         self.services = services
         self.delays = delays
@@ -571,7 +579,7 @@ class _Compiler:
                                   path=path, key=key)
             impl = self.actions[action.name]
             if isinstance(impl, Action):
-                return impl
+                return _registered_as(impl, action.name)
             if not callable(impl):
                 raise ConfigError(f"action {action.name!r} is not callable", path=path, key=key)
             return Call(impl, action.name, action.params)
@@ -591,6 +599,13 @@ class _Compiler:
                 return spec
             raise ConfigError(f"unknown delay {spec!r}{did_you_mean(spec, self.delays)}", path=path, key=key)
         raise ConfigError(f"a delay is milliseconds or a delay name, not {spec!r}", path=path, key=key)
+
+
+def _registered_as(action: Action, name: str) -> Action:
+    """A built-in action registered by name keeps that name (diagrams and errors show it)."""
+    if dataclasses.is_dataclass(action) and "name" in {f.name for f in dataclasses.fields(action)}:
+        return dataclasses.replace(action, name=name)  # type: ignore[type-var]
+    return action
 
 
 def _orthogonal(a: StateNode, b: StateNode) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from statecharts import algorithm
+from statecharts.actions import Guard
 from statecharts.chart import Chart, StateNode, Transition, compile_chart, did_you_mean
 from statecharts.errors import EventError
 from statecharts.event import Event, to_event
@@ -14,6 +15,14 @@ from statecharts.state import Snapshot, restore
 
 if TYPE_CHECKING:
     from statecharts.interpreter import Clock, Interpreter
+
+
+SELECTION_CACHE_SIZE = 1 << 18
+Chain = tuple[tuple[Transition, "Guard | None"], ...]
+
+
+def _document_order(node: StateNode) -> int:
+    return node.order
 
 
 class Machine:
@@ -47,6 +56,9 @@ class Machine:
             n: tuple(t for t in n.transitions if t.eventless) for n in self.chart.nodes
         }
         self._refs: dict[str, StateNode | None] = {}
+        self._selection: dict[tuple[frozenset[StateNode], str | None], tuple[Chain, ...]] = {}
+        self._atomics: dict[frozenset[StateNode], tuple[StateNode, ...]] = {}
+        self._chains: dict[tuple[StateNode, str | None], Chain] = {}
         root = self.chart.root
         self.root_entry = Transition(root, (), -1)
         self.root_entry.targets = (root,)
@@ -63,6 +75,38 @@ class Machine:
 
     def eventless(self, state: StateNode) -> tuple[Transition, ...]:
         return self._eventless[state]
+
+    def atomic_states(self, nodes: frozenset[StateNode]) -> tuple[StateNode, ...]:
+        """The atomic and final states of a configuration, in document order (cached)."""
+        found = self._atomics.get(nodes)
+        if found is None:
+            if len(self._atomics) >= SELECTION_CACHE_SIZE:
+                self._atomics.clear()
+            found = self._atomics[nodes] = tuple(
+                sorted((n for n in nodes if n.type in ("atomic", "final")), key=_document_order))
+        return found
+
+    def chain(self, atomic: StateNode, name: str | None) -> Chain:
+        """An atomic state's candidate transitions for event ``name`` (``None``: eventless), its
+        own first, then its ancestors', each with its guard: SCXML takes the first enabled one."""
+        key = (atomic, name)
+        found = self._chains.get(key)
+        if found is None:
+            found = self._chains[key] = tuple(
+                (t, t.guard) for state in (atomic, *atomic.ancestors)
+                for t in (self.eventless(state) if name is None else self.candidates(state, name)))
+        return found
+
+    def selection(self, nodes: frozenset[StateNode], name: str | None) -> tuple[Chain, ...]:
+        """The non-empty chains of a configuration's atomic states for event ``name`` (cached)."""
+        key = (nodes, name)
+        found = self._selection.get(key)
+        if found is None:
+            if len(self._selection) >= SELECTION_CACHE_SIZE:
+                self._selection.clear()
+            found = self._selection[key] = tuple(
+                c for a in self.atomic_states(nodes) if (c := self.chain(a, name)))
+        return found
 
     def resolve_ref(self, ref: str) -> StateNode | None:
         if ref not in self._refs:
@@ -162,6 +206,32 @@ class Machine:
         from statecharts.interpreter import Interpreter
 
         return Interpreter(self, context=context, clock=clock, strict=strict, state=state, **options)
+
+    # -- interop (xstate / Stately JSON; see statecharts.interop) -----------------------------
+    @classmethod
+    def from_json(cls, source: Any, **options: Any) -> Machine:
+        """A machine from xstate's ``machine.config`` JSON or a Stately export (path, text or data);
+        ``options`` are ``guards``, ``actions``, ``delays``, ``services``.
+
+        >>> from statecharts import Machine
+        >>> Machine.from_json('{"id": "m", "initial": "a", "states": {"a": {}}}').initial_state().value
+        'a'
+        """
+        from statecharts.interop.xstate_json import from_json
+
+        return from_json(source, **options)
+
+    def to_json(self, **options: Any) -> dict[str, Any]:
+        """The chart as xstate / Stately JSON data (named things by name; ``placeholders=True``
+        writes inline callables under their names instead of raising `ConfigError`).
+
+        >>> from statecharts import Machine
+        >>> Machine({"id": "m", "initial": "a", "states": {"a": {}}}).to_json()
+        {'id': 'm', 'initial': 'a', 'states': {'a': {}}}
+        """
+        from statecharts.interop.xstate_json import to_json
+
+        return to_json(self, **options)
 
     def __repr__(self) -> str:
         return f"<Machine {self.id} ({len(self.chart.nodes)} states)>"

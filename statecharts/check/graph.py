@@ -107,7 +107,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
     key_of = canonical_key_function(model) if graph.symmetric else _identity
     machine = model.machine
-    listeners = _listeners(machine, alphabet)
+    candidates = compile_alphabet(machine, alphabet)
     constraint = model.constraint
     fired: list[Transition] | None = [] if coverage else None
     start = time.perf_counter()
@@ -163,10 +163,11 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         nodes = s.nodes
         depth = graph.depth[i] + 1
         for e, event in enumerate(alphabet):
-            if nodes.isdisjoint(listeners[e]):
+            chains = tuple([chain for atomic, chain in candidates[e] if atomic in nodes])
+            if not chains:
                 continue
             try:
-                t = successor(s, event, fired)
+                t = successor(s, event, fired, chains)
             except StatechartError as exc:
                 raise WalkError(graph, i, e, exc) from exc
             if t is None or t == s:
@@ -190,14 +191,30 @@ class WalkError(StatechartError):
                          f"{snapshot.value!r}, context {dict(snapshot.context)!r})")
 
 
+def compile_alphabet(machine: Any, alphabet: tuple[Event, ...]) -> list[list[tuple[StateNode, Any]]]:
+    """Per event of the alphabet, the atomic states (in document order) that have a candidate
+    transition for it, each with its chain (`Machine.chain`) and every guard specialized to the
+    event (`Guard.specialize`): what the payload alone decides is decided once, here, and the
+    transitions it rules out are gone. A state is then tried only with the events it can take.
+    """
+    atomics = [n for n in machine.states if n.type in ("atomic", "final")]
+    out: list[list[tuple[StateNode, Any]]] = []
+    for event in alphabet:
+        per_state = []
+        for atomic in atomics:
+            kept = []
+            for t, guard in machine.chain(atomic, event.name):
+                g = None if guard is None else guard.specialize(event)
+                if g is False:
+                    continue
+                kept.append((t, None if g is True else g))
+                if g is None or g is True:
+                    break  # an unguarded candidate: nothing after it in the chain can be chosen
+            if kept:
+                per_state.append((atomic, tuple(kept)))
+        out.append(per_state)
+    return out
+
+
 def _identity(snapshot: Snapshot) -> Any:
     return snapshot
-
-
-def _listeners(machine: Any, alphabet: tuple[Event, ...]) -> list[frozenset[StateNode]]:
-    """Per event, the state nodes with a transition that can match it (a cheap pre-filter)."""
-    by_name: dict[str, frozenset[StateNode]] = {}
-    for event in alphabet:
-        if event.name not in by_name:
-            by_name[event.name] = frozenset(n for n in machine.states if machine.candidates(n, event.name))
-    return [by_name[event.name] for event in alphabet]
