@@ -9,7 +9,7 @@ from typing import Any
 from statecharts.check.model import Model
 from statecharts.errors import EventError
 from statecharts.event import Event
-from statecharts.loading import UsageError, load_target, parse_params, parse_value
+from statecharts.loading import UsageError, import_module, load_target, parse_params, parse_value
 from statecharts.machine import Machine
 
 
@@ -42,15 +42,12 @@ def parse_event(text: str) -> Event:
 
 
 def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model | None]:
-    """A machine (and its model, when the target is a model factory) from ``MODULE[:ATTR]``."""
+    """A machine (and its model, when the target is a model factory) from ``MODULE[:ATTR]``;
+    without ``ATTR``, the module's ``model`` factory, else its ``machine``."""
     module, _, attr = spec.partition(":")
     if not attr:
-        try:
-            found = load_target(f"{module}:model", params)
-        except UsageError:
-            found = load_target(f"{module}:machine", params)
-    else:
-        found = load_target(spec, params)
+        attr = "model" if hasattr(import_module(module, spec), "model") else "machine"
+    found = load_target(f"{module}:{attr}", params)
     if isinstance(found, Model):
         return found.machine, found
     if isinstance(found, Machine):

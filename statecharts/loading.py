@@ -45,18 +45,29 @@ def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
     return params
 
 
+def import_module(module_name: str, spec: str | None = None) -> Any:
+    """Import a module named on the command line; a missing one is a `UsageError`.
+
+    >>> import_module("machines.nope")
+    Traceback (most recent call last):
+    statecharts.loading.UsageError: no module named 'machines.nope'
+    """
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            where = f" (from {spec!r})" if spec and spec != module_name else ""
+            raise UsageError(f"no module named {module_name!r}{where}") from None
+        raise
+
+
 def load_target(spec: str, params: dict[str, Any] | None = None, default: str = "model") -> Any:
     """Import ``MODULE[:FACTORY]`` and call the factory with ``params``.
 
     A module attribute that is not callable (``machines.fetch:machine``) is returned as it is.
     """
     module_name, _, attr = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise UsageError(f"no module named {module_name!r} (from {spec!r})") from None
-        raise
+    module = import_module(module_name, spec)
     name = attr or default
     if not hasattr(module, name):
         public = [n for n in dir(module) if not n.startswith("_")]
@@ -77,4 +88,12 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
             raise UsageError(f"{module_name}:{name} has no parameter {key!r}"
                              f"{did_you_mean(key, signature.parameters)} "
                              f"(it takes: {', '.join(signature.parameters) or 'none'})")
-    return target(**params)
+        default = signature.parameters[key].default if key in signature.parameters else None
+        if isinstance(default, (bool, int)) and type(params[key]) is not type(default):
+            raise UsageError(f"{module_name}:{name}: parameter {key!r} takes "
+                             f"{type(default).__name__} values, not {params[key]!r}")
+    try:
+        return target(**params)
+    except (TypeError, ValueError) as exc:
+        call = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        raise UsageError(f"{module_name}:{name}({call}) failed: {exc}") from exc
