@@ -7,6 +7,8 @@ from typing import Any
 
 from statecharts.frozen import FrozenDict, freeze
 
+_NO_DATA = FrozenDict()
+
 
 class Event(Mapping[str, Any]):
     """An immutable, hashable event: a name and a mapping of data.
@@ -23,6 +25,11 @@ class Event(Mapping[str, Any]):
     def __init__(self, name: str, data: Any = None, /, **fields: Any) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"an event name must be a non-empty string, not {name!r}")
+        if data is None and not fields:  # the common case, kept cheap: no data to freeze
+            self.name = name
+            self.data = _NO_DATA
+            self._hash = hash((name, _NO_DATA))
+            return
         if data is None or isinstance(data, Mapping):
             merged: dict[str, Any] = dict(data or {})
             merged.update(fields)
@@ -82,7 +89,7 @@ def to_event(event: str | Event | Mapping[str, Any], **data: Any) -> Event:
     if isinstance(event, Event):
         return Event(event.name, event.data, **data) if data else event
     if isinstance(event, str):
-        return Event(event, data)
+        return Event(event, data) if data else Event(event)
     if isinstance(event, Mapping):
         fields = dict(event)
         name = fields.pop("type", None)

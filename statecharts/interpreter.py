@@ -249,6 +249,10 @@ class Interpreter:
 
     def _settle(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
         """Adopt the snapshot: reconcile timers with its pending sends, notify listeners."""
+        if not snapshot.pending and not self._timers and snapshot.status == "active" and not self._listeners:
+            self._state = snapshot  # the common case: nothing to schedule, cancel or tell
+            self._changed.notify_all()
+            return
         now = {id(p) for p in snapshot.pending}
         for key in [k for k in self._timers if k not in now]:
             self.clock.cancel(self._timers.pop(key)[1])
@@ -257,7 +261,7 @@ class Interpreter:
         for p in snapshot.pending:
             if id(p) in self._timers:
                 continue
-            if p.to is not None or p.delay <= 0:
+            if p.delay <= 0:
                 immediate.append(p)
             elif id(p) not in before or self._restored is snapshot:
                 self._timers[id(p)] = (p, self.clock.schedule(p.delay, lambda p=p: self._fire(p)))
@@ -292,7 +296,7 @@ class Interpreter:
             if self._timers.pop(id(p), None) is None or not self.running:
                 return
             self._state = _without(self.state, {id(p)})
-            self._queue.append(p.event)
+            self._deliver(p)
             self._drain()
 
     # -- effects -------------------------------------------------------------------------------
