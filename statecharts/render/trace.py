@@ -1,0 +1,106 @@
+"""A trace drawn as a strip of small diagrams, one per step, each with its active states filled.
+
+A trace is a sequence of steps: objects with ``.event`` (an `Event`, or None for the initial
+state) and ``.snapshot``, or plain ``(event, snapshot)`` pairs; an object with a ``.steps``
+sequence (such as the walker's traces) works too. Each step's box is labelled with its number,
+the event with its payload, and the context keys the step changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import graphviz
+
+from statecharts.event import Event, to_event
+from statecharts.render.dot import FONT, LINE, Drawing, plain_label
+from statecharts.render.labels import payload_label
+from statecharts.state import Snapshot
+
+VALUE_WIDTH = 60
+
+
+def trace_steps(trace: Any) -> list[tuple[Event | None, Snapshot]]:
+    """The ``(event, snapshot)`` pairs of a trace given in any of the accepted shapes.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> s0 = m.initial_state()
+    >>> [(e and e.name, s.value) for e, s in trace_steps([(None, s0), ("GO", m.transition(s0, "GO"))])]
+    [(None, 'a'), ('GO', 'b')]
+    """
+    steps: Iterable[Any] = getattr(trace, "steps", trace)
+    pairs: list[tuple[Event | None, Snapshot]] = []
+    for index, step in enumerate(steps):
+        if hasattr(step, "snapshot"):
+            event, snapshot = getattr(step, "event", None), step.snapshot
+        else:
+            try:
+                event, snapshot = step
+            except (TypeError, ValueError):
+                raise TypeError(f"trace step {index}: expected .event/.snapshot or an (event, snapshot) "
+                                f"pair, not {step!r}") from None
+        if not isinstance(snapshot, Snapshot):
+            raise TypeError(f"trace step {index}: {snapshot!r} is not a Snapshot")
+        pairs.append((None if event is None else to_event(event), snapshot))
+    return pairs
+
+
+def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
+                 edge_labels: bool = False) -> graphviz.Digraph:
+    """The trace as a strip of small highlighted diagrams, ``columns`` steps to a row.
+
+    One column (the default) is a strip from top to bottom; ``columns=len(steps)`` a strip
+    from left to right. ``edge_labels`` puts the transition labels on the small diagrams too.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> s0 = m.initial_state()
+    >>> source = render_trace([(None, s0), ("GO", m.transition(s0, "GO"))]).source
+    >>> "0. (initial)" in source and "1. GO" in source
+    True
+    """
+    steps = trace_steps(trace)
+    if not steps:
+        raise ValueError("an empty trace has nothing to draw")
+    graph = graphviz.Digraph(name="trace")
+    # each step is one connected component; pack places the components in a grid, in order
+    graph.attr(compound="true", rankdir=rankdir, fontname=FONT, fontsize="11", nodesep="0.25",
+               ranksep="0.3", pack="true", packmode=f"array_{max(1, columns)}")
+    graph.attr("node", fontname=FONT, fontsize="9", color=LINE, height="0.3")
+    graph.attr("edge", fontname=FONT, fontsize="8", color="#999999", arrowsize="0.5")
+    previous: Snapshot | None = None
+    for index, (event, snapshot) in enumerate(steps):
+        drawing = Drawing(snapshot.machine.chart, frozenset(snapshot.nodes), prefix=f"s{index}_",
+                          edge_labels=edge_labels)
+        lines = [f"{index}. {payload_label(event)}", *context_lines(previous, snapshot)]
+        with graph.subgraph(name=f"cluster_step{index}") as box:
+            box.attr(label=plain_label(lines, left=True), labeljust="l", style="rounded", color="#777777",
+                     fontsize="11", penwidth="1.5")
+            drawing.draw(box)
+            for anchor, lone in drawing.ties():  # pack lays out components: keep each step one
+                box.edge(anchor, lone, style="invis", constraint="false")
+        previous = snapshot
+    return graph
+
+
+def context_lines(before: Snapshot | None, after: Snapshot) -> list[str]:
+    """``key = value`` for each context key the step set (every key for the first step).
+
+    >>> from statecharts import Machine, assign
+    >>> m = Machine({"id": "m", "context": {"n": 0, "k": "x"}, "initial": "a",
+    ...     "states": {"a": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}}})
+    >>> s0 = m.initial_state()
+    >>> context_lines(s0, m.transition(s0, "INC"))
+    ['n = 1']
+    """
+    old: Mapping[str, Any] = before.context if before is not None else {}
+    lines = []
+    for key, value in after.context.items():
+        if before is None or key not in old or old[key] != value:
+            text = repr(value)
+            if len(text) > VALUE_WIDTH:
+                text = text[:VALUE_WIDTH - 3] + "..."
+            lines.append(f"{key} = {text}")
+    return lines
