@@ -42,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
+    except BrokenPipeError:  # the reader (``| head``) went away: not an error of ours
+        sys.stderr.close()
+        return 0
     except StatechartError as exc:
         print(f"statecharts {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -11,8 +11,10 @@ properties it can hide a violation whose fairness depends on which entity is whi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from math import factorial
 from typing import TYPE_CHECKING, Any
 
 from statecharts.errors import ConfigError
@@ -40,6 +42,65 @@ def as_symmetry(group: Symmetry | Sequence[str]) -> Symmetry:
     return group if isinstance(group, Symmetry) else Symmetry(tuple(group))
 
 
+def orbit_size_function(model: Model) -> Callable[[Snapshot], int] | None:
+    """How many states a representative stands for: per group, ``n! / (m1! m2! ...)`` where the
+    ``m`` count entities with equal local state (exact for the sort-based canonical form; ``None``
+    when the model brings its own ``canonicalize``).
+
+    >>> from machines.cluster_update import model
+    >>> m = model(workers=2, requests=2)
+    >>> orbit_size_function(m)(m.initial_states()[0])
+    1
+    """
+    if model.canonicalize is not None:
+        return None
+    local, groups = _locals(model)
+
+    def size(snapshot: Snapshot) -> int:
+        total = 1
+        for entities in _entities(snapshot, local, groups):
+            total *= factorial(len(entities))
+            for count in Counter(entities).values():
+                total //= factorial(count)
+        return total
+
+    return size
+
+
+def _locals(model: Model) -> tuple[dict[StateNode, tuple[int, int, str]], list[Symmetry]]:
+    """node -> (group, entity, local path) for every node under a symmetric region."""
+    chart = model.machine.chart
+    groups = [as_symmetry(g) for g in model.symmetry]
+    local: dict[StateNode, tuple[int, int, str]] = {}
+    for g, group in enumerate(groups):
+        for e, region_id in enumerate(group.regions):
+            region = chart.find(region_id if region_id.startswith("#") else f"#{region_id}")
+            if region is None:
+                raise ConfigError(f"symmetry names region {region_id!r}, which the chart does not have",
+                                  path=model.name or chart.root.id, key="symmetry")
+            for node in _subtree(region):
+                local[node] = (g, e, node.id[len(region.id):])
+    return local, groups
+
+
+def _entities(snapshot: Snapshot, local: dict[StateNode, tuple[int, int, str]], groups: list[Symmetry]
+              ) -> list[list[tuple[Any, ...]]]:
+    """Per group, each entity's local state (active local paths, its context values), sorted."""
+    per: list[list[list[str]]] = [[[] for _ in group.regions] for group in groups]
+    for node in snapshot.nodes:
+        where = local.get(node)
+        if where is not None:
+            per[where[0]][where[1]].append(where[2])
+    ctx = snapshot.context
+    out = []
+    for g, group in enumerate(groups):
+        entities = [(tuple(sorted(per[g][e])), tuple(ctx[k][e] for k in group.context))
+                    for e in range(len(group.regions))]
+        entities.sort(key=repr)
+        out.append(entities)
+    return out
+
+
 def canonical_key_function(model: Model) -> Callable[[Snapshot], Hashable]:
     """The function mapping a snapshot to its orbit's key (the model's own ``canonicalize`` wins).
 
@@ -52,39 +113,15 @@ def canonical_key_function(model: Model) -> Callable[[Snapshot], Hashable]:
     """
     if model.canonicalize is not None:
         return model.canonicalize
-    chart = model.machine.chart
-    groups = [as_symmetry(g) for g in model.symmetry]
-    # node -> (group, entity, local path) for every node under a symmetric region
-    local: dict[StateNode, tuple[int, int, str]] = {}
-    for g, group in enumerate(groups):
-        for e, region_id in enumerate(group.regions):
-            region = chart.find(region_id if region_id.startswith("#") else f"#{region_id}")
-            if region is None:
-                raise ConfigError(f"symmetry names region {region_id!r}, which the chart does not have",
-                                  path=model.name or chart.root.id, key="symmetry")
-            for node in _subtree(region):
-                local[node] = (g, e, node.id[len(region.id):])
+    local, groups = _locals(model)
     sym_keys = {k for group in groups for k in group.context}
 
     def key(snapshot: Snapshot) -> Hashable:
-        rest: list[StateNode] = []
-        per: list[list[list[Any]]] = [[[] for _ in group.regions] for group in groups]
-        for node in snapshot.nodes:
-            where = local.get(node)
-            if where is None:
-                rest.append(node)
-            else:
-                per[where[0]][where[1]].append(where[2])
-        ctx = snapshot.context
-        sorted_groups = []
-        for g, group in enumerate(groups):
-            entities = [(tuple(sorted(per[g][e])), tuple(ctx[k][e] for k in group.context))
-                        for e in range(len(group.regions))]
-            entities.sort(key=repr)
-            sorted_groups.append(tuple(entities))
-        plain = tuple(sorted((k, v) for k, v in ctx.items() if k not in sym_keys))
-        return (frozenset(rest), tuple(sorted_groups), plain, snapshot.history, snapshot.pending,
-                snapshot.status, snapshot.output)
+        rest = frozenset(n for n in snapshot.nodes if n not in local)
+        entities = tuple(tuple(group) for group in _entities(snapshot, local, groups))
+        plain = tuple(sorted((k, v) for k, v in snapshot.context.items() if k not in sym_keys))
+        return (rest, entities, plain, snapshot.history, snapshot.pending, snapshot.status,
+                snapshot.output)
 
     return key
 

@@ -9,6 +9,7 @@ from typing import Any
 from statecharts.check.graph import Bounds, Progress, StateGraph, explore
 from statecharts.check.liveness import Lasso, LivenessChecker
 from statecharts.check.model import Model
+from statecharts.check.symmetry import orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
 
 
@@ -167,10 +168,23 @@ def check(model: Model, *, max_states: int | None = None, max_depth: int | None 
                                          None if lasso is None else lasso_trace(graph, lasso), note))
     report.coverage = coverage(graph)
     if graph.symmetric:
-        report.symmetry = {"representatives": len(graph.states),
-                           "note": f"{len(graph.states)} representative states stored "
-                                   f"(sound for invariants; may hide temporal violations)"}
+        report.symmetry = symmetry_summary(model, graph)
     return report
+
+
+def symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
+    """Representatives stored, the states they stand for, and what that saved."""
+    size = orbit_size_function(model)
+    stored = len(graph.states)
+    summary: dict[str, Any] = {"representatives": stored}
+    if size is None:
+        summary["note"] = f"{stored} representative states stored (model's own canonicalize)"
+    else:
+        full = sum(size(s) for s in graph.states)
+        summary.update(represented=full, saved=full - stored)
+        summary["note"] = (f"{stored} representatives stand for {full} states ({full - stored} saved, "
+                           f"{full / stored:.1f}x); sound for invariants, may hide temporal violations")
+    return summary
 
 
 def _deadlock(model: Model, graph: StateGraph) -> Result:
