@@ -233,9 +233,9 @@ def make(workers: int = 2, requests: int = 2, lock: bool = True) -> Machine:
             "clusterV": 0, "reqV": (None,) * requests, "workerV": (None,) * workers,
         },
         "states": {
-            "requests": {"type": "parallel",
+            "requests": {"id": "requests", "type": "parallel",
                          "states": {f"r{r}": _request_region(r) for r in range(1, requests + 1)}},
-            "workers": {"type": "parallel",
+            "workers": {"id": "workers", "type": "parallel",
                         "states": {f"w{w}": _worker_region(w, lock) for w in range(1, workers + 1)}},
             "cluster": _cluster_region(workers),
         },

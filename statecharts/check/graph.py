@@ -116,7 +116,10 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int) -> int:
         key = key_of(snapshot)
-        found = graph.index.get(key)
+        try:
+            found = graph.index.get(key)
+        except TypeError:
+            raise UnhashableStateError(snapshot, parent, via, graph) from None
         if found is not None:
             return found
         i = len(graph.states)
@@ -214,6 +217,22 @@ def compile_alphabet(machine: Any, alphabet: tuple[Event, ...]) -> list[list[tup
                 per_state.append((atomic, tuple(kept)))
         out.append(per_state)
     return out
+
+
+class UnhashableStateError(StatechartError):
+    """A context value the walker cannot store (lists, dicts, sets): names the key and the step."""
+
+    def __init__(self, snapshot: Snapshot, parent: int, via: int, graph: StateGraph) -> None:
+        bad = []
+        for key, value in snapshot.context.items():
+            try:
+                hash(value)
+            except TypeError:
+                bad.append(f"{key!r} ({type(value).__name__})")
+        where = "the initial state" if parent < 0 else \
+            f"the state after {graph.events[via]!r} from {graph.states[parent].value!r}"
+        super().__init__(f"context key {', '.join(bad) or '?'} is not hashable in {where}: the walker "
+                         f"stores states in a set; use tuples, frozensets or frozen dataclasses")
 
 
 def _identity(snapshot: Snapshot) -> Any:

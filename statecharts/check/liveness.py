@@ -56,7 +56,7 @@ class FairnessTable:
     >>> from statecharts.event import Event
     >>> t = FairnessTable((Event("A", w=1), Event("A", w=2)), [Fairness("weak", "A", by=("w",))])
     >>> t.of_event[0], t.of_event[1]
-    ((0, ('A', (1,))),), ((0, ('A', (2,))),))
+    (((0, ('A', (1,))),), ((0, ('A', (2,))),))
     """
 
     def __init__(self, events: Sequence[object], fairness: Sequence[Fairness]) -> None:

@@ -1,0 +1,132 @@
+"""The walker's exploration: shortest traces, stutters, deadlocks, bounds, coverage, symmetry."""
+
+from __future__ import annotations
+
+import pytest
+
+from machines.cluster_update import model as cluster_model
+from statecharts import EventlessLoopError, Machine, StatechartError, assign
+from statecharts.check import Bounds, Model, check, events, explore
+from statecharts.check.graph import UnhashableStateError, WalkError
+
+COUNTER = Machine({
+    "id": "counter", "context": {"n": 0}, "initial": "on",
+    "states": {"on": {"on": {
+        "INC": {"guard": lambda c, e: c["n"] < 5, "actions": assign(n=lambda c, e: c["n"] + 1)},
+        "DEC": {"guard": lambda c, e: c["n"] > 0, "actions": assign(n=lambda c, e: c["n"] - 1)},
+        "RESET": {"actions": assign(n=0)},
+    }}},
+})
+
+
+def counter(**kw):
+    return Model(COUNTER, alphabet=events("INC") + events("DEC") + events("RESET"), **kw)
+
+
+def test_breadth_first_gives_the_shortest_trace_to_a_violation():
+    report = check(counter(invariants={"below 4": lambda s: s.context["n"] < 4}))
+    result = report.result("below 4")
+    assert not result.holds
+    assert [step.event.name for step in result.trace.steps[1:]] == ["INC"] * 4
+    assert result.trace[0].event is None and result.trace[-1].snapshot.context["n"] == 4
+
+
+def test_an_event_that_changes_nothing_is_a_stutter_not_an_edge():
+    graph = explore(counter())
+    assert len(graph.states) == 6
+    # RESET in n=0 and DEC in n=0 change nothing: state 0 has only INC
+    assert [graph.events[e].name for e, _ in graph.edges[0]] == ["INC"]
+    assert graph.transitions == 5 + 5 + 5  # INC (0..4), DEC (1..5), RESET (1..5)
+
+
+def test_statistics_are_reported():
+    report = check(counter())
+    assert (report.distinct_states, report.transitions, report.depth, report.complete) == (6, 15, 5, True)
+    assert report.seconds >= 0 and report.states_per_second > 0
+
+
+def test_a_state_without_successors_is_a_deadlock_with_its_trace():
+    machine = Machine({"id": "d", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    result = check(Model(machine, alphabet=events("GO"))).result("deadlock")
+    assert not result.holds and result.trace[-1].snapshot.matches("b") and len(result.trace) == 2
+
+
+def test_a_final_state_or_a_declared_terminal_state_is_no_deadlock():
+    final = Machine({"id": "f", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"type": "final"}}})
+    assert check(Model(final, alphabet=events("GO"))).result("deadlock").holds
+    plain = Machine({"id": "p", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    assert check(Model(plain, alphabet=events("GO"), terminal=lambda s: s.matches("b"))).result("deadlock").holds
+
+
+def test_a_constraint_keeps_states_but_does_not_expand_them():
+    graph = explore(counter(constraint=lambda s: s.context["n"] < 2))
+    assert sorted(s.context["n"] for s in graph.states) == [0, 1, 2]
+    assert graph.complete
+
+
+@pytest.mark.parametrize("bounds,reason", [(Bounds(max_states=3), "state bound"),
+                                           (Bounds(max_depth=2), "depth bound")])
+def test_a_bounded_walk_stops_cleanly_says_so_and_still_reports(bounds, reason):
+    report = check(counter(invariants={"small": lambda s: s.context["n"] < 2}),
+                   max_states=bounds.max_states, max_depth=bounds.max_depth)
+    assert not report.complete and reason in report.stopped_by
+    assert not report.result("small").holds  # found before the bound
+    assert "INCOMPLETE" in report.format()
+
+
+def test_a_time_bound_stops_an_infinite_walk():
+    report = check(cluster_model(workers=2, requests=1, lock=False), max_seconds=0.3, temporal=False)
+    assert not report.complete and "time bound" in report.stopped_by
+
+
+def test_coverage_names_states_never_active_and_transitions_never_taken():
+    machine = Machine({"id": "c", "initial": "a", "states": {
+        "a": {"on": {"GO": "b", "NEVER": {"target": "c", "guard": lambda c, e: False}}},
+        "b": {}, "c": {}}})
+    report = check(Model(machine, alphabet=events("GO") + events("NEVER"), terminal=lambda s: True))
+    assert report.coverage.states_never_active == ("c.c",)
+    assert report.coverage.transitions_never_taken == ("c.a --NEVER--> c.c",)
+
+
+def test_a_chart_that_cannot_settle_is_an_error_naming_the_state_and_event():
+    machine = Machine({"id": "loop", "initial": "a", "states": {
+        "a": {"on": {"GO": "b"}}, "b": {"always": "c"}, "c": {"always": "b"}}})
+    with pytest.raises(WalkError, match="GO") as caught:
+        explore(Model(machine, alphabet=events("GO")))
+    assert isinstance(caught.value.__cause__, EventlessLoopError)
+
+
+def test_an_unhashable_context_value_names_the_key():
+    machine = Machine({"id": "u", "context": {"items": ()}, "initial": "a", "states": {"a": {"on": {
+        "ADD": {"actions": assign(items=lambda c, e: [1])}}}}})
+    with pytest.raises(UnhashableStateError, match="'items' \\(list\\)"):
+        explore(Model(machine, alphabet=events("ADD")))
+    assert issubclass(UnhashableStateError, StatechartError)
+
+
+def test_several_initial_contexts_are_all_explored():
+    graph = explore(cluster_model(workers=1, requests=1))
+    assert {graph.states[i].context["confOK"] for i in graph.initial} == {False, True}
+
+
+def test_symmetry_keeps_verdicts_and_accounts_for_every_state():
+    full = check(cluster_model(workers=3, requests=3), temporal=False)
+    reduced = check(cluster_model(workers=3, requests=3), temporal=False, symmetry=True)
+    assert reduced.distinct_states < full.distinct_states / 10
+    assert reduced.symmetry["represented"] == full.distinct_states
+    assert reduced.symmetry["saved"] == full.distinct_states - reduced.distinct_states
+    assert [(r.name, r.holds) for r in reduced.results] == [(r.name, r.holds) for r in full.results]
+
+
+def test_symmetry_finds_the_same_invariant_violation():
+    reduced = check(cluster_model(workers=2, requests=1, lock=False), symmetry=True, temporal=False,
+                    max_states=2000)
+    result = reduced.result("NoConcurrentUpdateW")
+    assert not result.holds and len(result.trace) == 7
+
+
+def test_symmetry_naming_a_region_the_chart_lacks_is_an_error():
+    from statecharts.check import Symmetry
+
+    with pytest.raises(StatechartError, match="'w9'"):
+        explore(Model(COUNTER, symmetry=[Symmetry(("w9",))]), symmetry=True)
