@@ -1,0 +1,391 @@
+"""The Python datamodel: expressions, scripts and locations evaluated in a per-session namespace.
+
+The datamodel's variables live in the snapshot's context (so a loaded machine stays an ordinary
+machine); each evaluation builds a namespace from the context plus ``_event`` and ``In``. By
+default expressions go through a restricted evaluator (an AST walk before ``eval``: no imports,
+no lambdas, no dunder or private names, no attribute of introspection objects, calls only to an
+allow-list of builtins and of non-mutating methods); ``<script>`` needs ``trusted=True``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from statecharts.event import Event
+from statecharts.frozen import FrozenDict
+
+SYSTEM_VARIABLES = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
+SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
+
+SAFE_BUILTIN_NAMES = (
+    "abs", "all", "any", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float", "frozenset",
+    "hasattr", "hash", "int", "isinstance", "len", "list", "map", "max", "min", "ord", "range", "repr",
+    "reversed",
+    "round", "set", "sorted", "str", "sum", "tuple", "zip", "True", "False", "None",
+    "Exception", "ValueError", "TypeError", "KeyError", "IndexError", "NameError",
+)
+SAFE_METHODS = frozenset({
+    "get", "keys", "values", "items", "count", "index", "copy",
+    "startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "join",
+    "replace", "find", "rfind", "isdigit", "isalpha", "isalnum", "isspace", "title", "capitalize",
+    "casefold", "partition", "rpartition", "zfill", "issubset", "issuperset", "union", "intersection",
+    "difference", "symmetric_difference", "isdisjoint", "findall", "findtext",
+})
+_ALLOWED_NODES = (
+    ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Dict, ast.Set,
+    ast.List, ast.Tuple, ast.Constant, ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.Slice,
+    ast.Call, ast.keyword, ast.Starred, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+    ast.comprehension, ast.Store, ast.JoinedStr, ast.FormattedValue,
+    ast.And, ast.Or, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift,
+    ast.RShift, ast.BitOr, ast.BitXor, ast.BitAnd, ast.MatMult, ast.Invert, ast.Not, ast.UAdd, ast.USub,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn,
+)
+_INTROSPECTION_PREFIXES = ("gi_", "f_", "tb_", "cr_", "ag_", "co_", "func_", "im_")
+
+
+class RefusedExpression(ValueError):
+    """The restricted evaluator refused an expression (a construct outside its allow-list)."""
+
+
+class Record(dict):  # type: ignore[type-arg]
+    """A dict whose keys also read as attributes (``_event.data.aParam``).
+
+    >>> Record(a=1).a
+    1
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def thaw(value: Any) -> Any:
+    """A plain, mutable copy of frozen event data (FrozenDict -> Record, recursively).
+
+    >>> thaw(FrozenDict(a=FrozenDict(b=1)))
+    {'a': {'b': 1}}
+    """
+    if isinstance(value, Mapping) and not isinstance(value, Record):
+        return Record({k: thaw(v) for k, v in value.items()})
+    return value
+
+
+class EventView:
+    """SCXML's ``_event``: name, type, sendid, origin, origintype, invokeid, data.
+
+    >>> from statecharts.scxml.events import ScxmlEvent
+    >>> e = EventView(ScxmlEvent("go", {"x": 1}, kind="internal"))
+    >>> e.name, e.type, e.data.x
+    ('go', 'internal', 1)
+    """
+
+    __slots__ = ("_event",)
+
+    def __init__(self, event: Event) -> None:
+        self._event = event
+
+    @property
+    def name(self) -> str:
+        return self._event.name
+
+    @property
+    def type(self) -> str:
+        kind = getattr(self._event, "kind", None)
+        if kind:
+            return str(kind)
+        return "platform" if self._event.name.startswith(("error.", "done.")) else "external"
+
+    @property
+    def sendid(self) -> str | None:
+        return getattr(self._event, "sendid", None)
+
+    @property
+    def origin(self) -> str | None:
+        return getattr(self._event, "origin", None)
+
+    @property
+    def origintype(self) -> str | None:
+        origintype = getattr(self._event, "origintype", None)
+        return ProcessorType(origintype) if origintype == SCXML_PROCESSOR else origintype
+
+    @property
+    def invokeid(self) -> str | None:
+        return getattr(self._event, "invokeid", None)
+
+    @property
+    def data(self) -> Any:
+        payload = getattr(self._event, "payload", _MISSING)
+        if payload is not _MISSING:
+            return thaw(copy.deepcopy(payload))
+        data = self._event.data
+        if isinstance(data, Mapping) and not data:
+            return None
+        return thaw(data)
+
+    @property
+    def raw(self) -> str:
+        return repr(self.data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EventView) and other._event is self._event
+
+    def __hash__(self) -> int:
+        return id(self._event)
+
+    def __repr__(self) -> str:
+        return f"_event({self.name!r}, type={self.type!r})"
+
+
+class ProcessorType(str):
+    """The SCXML I/O processor's type URI, also equal to its short name ``'scxml'``.
+
+    The spec names the processor by its URI; the ``type`` attribute also accepts ``scxml``, and
+    documents compare ``_event.origintype`` with either spelling.
+
+    >>> t = ProcessorType(SCXML_PROCESSOR)
+    >>> t == "scxml", t == SCXML_PROCESSOR, t == "basichttp"
+    (True, True, False)
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if other == "scxml":
+            return True
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
+_MISSING = object()
+
+
+def check_restricted(tree: ast.AST, source: str) -> None:
+    """Raise `RefusedExpression` unless every node of ``tree`` is on the allow-list.
+
+    >>> check_restricted(ast.parse("len(x) + 1", mode="eval"), "len(x) + 1")
+    >>> check_restricted(ast.parse("().__class__", mode="eval"), "().__class__")
+    Traceback (most recent call last):
+    ...
+    statecharts.scxml.datamodel.RefusedExpression: '().__class__': attribute '__class__' is not allowed
+    """
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise RefusedExpression(f"{source!r}: {type(node).__name__} is not allowed")
+        if isinstance(node, ast.Name) and node.id.startswith("__"):
+            raise RefusedExpression(f"{source!r}: name {node.id!r} is not allowed")
+        if isinstance(node, ast.Attribute) and (node.attr.startswith("_")
+                                                or node.attr.startswith(_INTROSPECTION_PREFIXES)):
+            raise RefusedExpression(f"{source!r}: attribute {node.attr!r} is not allowed")
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name):
+                if func.id not in SAFE_BUILTIN_NAMES and func.id not in ("In", "guard"):
+                    raise RefusedExpression(f"{source!r}: calling {func.id!r} is not allowed")
+            elif isinstance(func, ast.Attribute):
+                if func.attr not in SAFE_METHODS:
+                    raise RefusedExpression(f"{source!r}: calling method {func.attr!r} is not allowed")
+            else:
+                raise RefusedExpression(f"{source!r}: calling a {type(func).__name__} is not allowed")
+
+
+class Datamodel:
+    """Compiles and evaluates Python expressions and statements for one document.
+
+    >>> dm = Datamodel(trusted=False)
+    >>> dm.evaluate("Var1 + 1", {"Var1": 1}, None, lambda s: False)
+    2
+    >>> dm.evaluate("__import__('os')", {}, None, lambda s: False)
+    Traceback (most recent call last):
+    ...
+    statecharts.scxml.datamodel.RefusedExpression: "__import__('os')": calling '__import__' is not allowed
+    """
+
+    def __init__(self, trusted: bool = False, guards: Mapping[str, Any] | None = None) -> None:
+        from statecharts.actions import to_guard
+
+        self.trusted = trusted
+        self.guards = {name: to_guard(g) for name, g in (guards or {}).items()}
+        self._expressions: dict[str, Any] = {}
+        self._scripts: dict[str, Any] = {}
+        if trusted:
+            self.builtins: dict[str, Any] = dict(vars(builtins))
+        else:
+            self.builtins = {name: getattr(builtins, name) for name in SAFE_BUILTIN_NAMES}
+
+    # -- checking at load time -------------------------------------------------------------------
+    def check(self, source: str) -> None:
+        """Refuse (`RefusedExpression`) what the restricted evaluator will not run; syntax errors
+        are left for run time, where SCXML turns them into ``error.execution``."""
+        if self.trusted:
+            return
+        try:
+            tree = ast.parse(source.strip(), mode="eval")
+        except SyntaxError:
+            return
+        check_restricted(tree, source)
+
+    # -- evaluation ------------------------------------------------------------------------------
+    def compile_expression(self, source: str) -> Any:
+        code = self._expressions.get(source)
+        if code is None:
+            tree = ast.parse(source.strip(), mode="eval")
+            if not self.trusted:
+                check_restricted(tree, source)
+            code = self._expressions[source] = compile(tree, "<scxml expr>", "eval")
+        return code
+
+    def namespace(self, context: Mapping[str, Any], event: Event | None,
+                  in_state: Callable[[str], bool], copy_values: bool = False) -> dict[str, Any]:
+        """The globals an expression sees: datamodel variables, ``_event``, ``In``."""
+        ns: dict[str, Any] = {"__builtins__": self.builtins}
+        for key, value in context.items():
+            if key.startswith("__"):
+                continue
+            ns[key] = _copy(value) if copy_values else value
+        ns["_event"] = EventView(event) if event is not None and event.name != "xstate.init" else None
+        ns["In"] = in_state
+        if self.guards:
+            guards = self.guards
+
+            def guard(name: str) -> bool:
+                return bool(guards[name].test(context, event, in_state))  # type: ignore[arg-type]
+
+            ns["guard"] = guard
+        return ns
+
+    def evaluate(self, source: str, context: Mapping[str, Any], event: Event | None,
+                 in_state: Callable[[str], bool]) -> Any:
+        """The value of an expression (exceptions propagate: the caller raises error.execution)."""
+        code = self.compile_expression(source)
+        return eval(code, self.namespace(context, event, in_state))  # noqa: S307 - checked or trusted
+
+    def evaluate_in(self, source: str, ns: dict[str, Any]) -> Any:
+        return eval(self.compile_expression(source), ns)  # noqa: S307 - checked or trusted
+
+    def execute_script(self, source: str, ns: dict[str, Any]) -> None:
+        """Run a ``<script>`` body in the namespace (trusted documents only)."""
+        if not self.trusted:
+            raise RefusedExpression("<script> needs load(..., trusted=True)")
+        code = self._scripts.get(source)
+        if code is None:
+            code = self._scripts[source] = compile(_dedent(source), "<scxml script>", "exec")
+        exec(code, ns)  # noqa: S102 - trusted documents only
+
+    def assign(self, location: str, value: Any, ns: dict[str, Any]) -> None:
+        """Store ``value`` at ``location`` (a declared variable, an item or an attribute)."""
+        try:
+            tree = ast.parse(location.strip(), mode="eval").body
+        except SyntaxError as exc:
+            raise ValueError(f"invalid location {location!r}") from exc
+        if isinstance(tree, ast.Name):
+            if tree.id in SYSTEM_VARIABLES or tree.id.startswith("__"):
+                raise ValueError(f"cannot assign to the system variable {tree.id!r}")
+            if tree.id not in ns or tree.id in ("In",):
+                raise NameError(f"location {tree.id!r} is not declared in the datamodel")
+            ns[tree.id] = value
+            return
+        if isinstance(tree, ast.Subscript):
+            base = ast.Expression(tree.value)
+            if not self.trusted:
+                check_restricted(base, location)
+                check_restricted(ast.Expression(tree.slice), location)  # type: ignore[arg-type]
+            root = _root_name(tree)
+            if root in SYSTEM_VARIABLES:
+                raise ValueError(f"cannot assign into the system variable {root!r}")
+            target = eval(compile(ast.fix_missing_locations(base), "<location>", "eval"), ns)  # noqa: S307
+            key = eval(compile(ast.fix_missing_locations(ast.Expression(tree.slice)),  # type: ignore[arg-type]
+                               "<location>", "eval"), ns)  # noqa: S307
+            target[key] = value
+            return
+        if isinstance(tree, ast.Attribute) and not tree.attr.startswith("_"):
+            base = ast.Expression(tree.value)
+            if not self.trusted:
+                check_restricted(base, location)
+            root = _root_name(tree)
+            if root in SYSTEM_VARIABLES:
+                raise ValueError(f"cannot assign into the system variable {root!r}")
+            target = eval(compile(ast.fix_missing_locations(base), "<location>", "eval"), ns)  # noqa: S307
+            if isinstance(target, dict):
+                target[tree.attr] = value
+            else:
+                setattr(target, tree.attr, value)
+            return
+        raise ValueError(f"invalid location {location!r}")
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def variables(ns: Mapping[str, Any]) -> dict[str, Any]:
+    """The datamodel variables of a namespace after a script or assignment ran.
+
+    >>> variables({"__builtins__": {}, "_event": None, "In": len, "Var1": 1})
+    {'Var1': 1}
+    """
+    return {k: v for k, v in ns.items() if not k.startswith("__") and k not in ("_event", "In", "guard")}
+
+
+def _copy(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, str, bytes, bool, FrozenDict, frozenset)):
+        return value
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - uncopyable objects are shared
+        return value
+
+
+def _dedent(source: str) -> str:
+    lines = source.splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        return ""
+    indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    return "\n".join(line[indent:] for line in lines)
+
+
+def parse_delay(value: Any) -> float:
+    """Milliseconds from a CSS2 time (``'1s'``, ``'.5s'``, ``'500ms'``) or a number of ms.
+
+    >>> parse_delay("1.5s"), parse_delay("20ms"), parse_delay(".5s"), parse_delay(7)
+    (1500.0, 20.0, 500.0, 7.0)
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip()
+    if text.endswith("ms"):
+        return float(text[:-2])
+    if text.endswith("s"):
+        return float(text[:-1]) * 1000.0
+    if text.endswith("m"):
+        return float(text[:-1]) * 60000.0
+    if text.endswith("h"):
+        return float(text[:-1]) * 3600000.0
+    return float(text)
+
+
+def literal(text: str) -> Any:
+    """Inline ``<content>``/``<data>`` text: a Python literal when it is one, else the text with
+    its whitespace normalized (the Python datamodel's rule for content that is not XML).
+
+    >>> literal(" 123 "), literal("[1, 2]"), literal(" this is  a  string ")
+    (123, [1, 2], 'this is a string')
+    """
+    stripped = text.strip()
+    try:
+        return ast.literal_eval(stripped)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return " ".join(stripped.split())

@@ -1,0 +1,36 @@
+"""SCXML events: an `Event` that also carries ``_event``'s type, sendid, origin and invokeid."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from statecharts.event import Event
+
+
+class ScxmlEvent(Event):
+    """An event with SCXML's extra fields; ``payload`` keeps the data as sent (unfrozen).
+
+    >>> e = ScxmlEvent("go", [1, 2], kind="external", sendid="s1")
+    >>> e.name, e.kind, e.sendid, e.payload, e == Event("go", [1, 2])
+    ('go', 'external', 's1', [1, 2], True)
+    """
+
+    __slots__ = ("kind", "sendid", "origin", "origintype", "invokeid", "payload")
+
+    def __init__(self, name: str, data: Any = None, *, kind: str = "external", sendid: str | None = None,
+                 origin: str | None = None, origintype: str | None = None,
+                 invokeid: str | None = None) -> None:
+        if isinstance(data, Mapping):
+            super().__init__(name, dict(data))
+        else:
+            super().__init__(name, data)
+        self.kind = kind
+        self.sendid = sendid
+        self.origin = origin
+        self.origintype = origintype
+        self.invokeid = invokeid
+        self.payload = data
+
+    def __repr__(self) -> str:
+        return f"ScxmlEvent({self.name!r}, {self.payload!r}, kind={self.kind!r})"

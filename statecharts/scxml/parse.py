@@ -1,0 +1,585 @@
+"""SCXML document -> xstate-style config dict with SCXML actions and guards -> `ScxmlMachine`.
+
+Parsing uses defusedxml (no entity expansion, no external entities, no DTD); a malformed
+document is a `ConfigError` naming the file, line and column. Each state keeps its document id.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import defusedxml
+import defusedxml.ElementTree as DET
+
+from statecharts.actions import to_action
+from statecharts.errors import ConfigError
+from statecharts.scxml.datamodel import Datamodel, RefusedExpression, literal
+from statecharts.scxml.executable import (
+    Assign,
+    Block,
+    Cancel,
+    CancelInvoke,
+    CondGuard,
+    DataItem,
+    Document,
+    DoneData,
+    Element,
+    Foreach,
+    If,
+    InitData,
+    Invoke,
+    InvokeDef,
+    LogElement,
+    NamedActionElement,
+    Param,
+    Raise,
+    Script,
+    Send,
+)
+from statecharts.scxml.session import ScxmlMachine, SessionRegistry
+
+SCXML_NS = "http://www.w3.org/2005/07/scxml"
+EXTENSION_NS = "urn:statecharts:scxml"  # <sc:action name="..."/>: a named action given to load(actions=...)
+STATE_TAGS = ("state", "parallel", "final", "history")
+ROOT_ID = "scxml"
+
+
+class _PositionedBuilder(ET.TreeBuilder):
+    """A tree builder that remembers each element's line and column."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.positions: dict[ET.Element, tuple[int, int]] = {}
+        self.parser: Any = None
+
+    def start(self, tag: Any, attrs: Any) -> ET.Element:  # type: ignore[override]
+        element = super().start(tag, attrs)
+        expat = self.parser.parser
+        self.positions[element] = (expat.CurrentLineNumber, expat.CurrentColumnNumber + 1)
+        return element
+
+
+def parse_xml(data: bytes, where: str) -> tuple[ET.Element, dict[ET.Element, tuple[int, int]]]:
+    """Parse bytes safely; returns the root element and element positions.
+
+    >>> root, pos = parse_xml(b"<scxml><state id='a'/></scxml>", "doc")
+    >>> root[0].get("id"), pos[root[0]]
+    ('a', (1, 8))
+    >>> parse_xml(b"<scxml><state></scxml>", "doc")
+    Traceback (most recent call last):
+    ...
+    statecharts.errors.ConfigError: doc: line 1, column 17: mismatched tag
+    """
+    builder = _PositionedBuilder()
+    parser = DET.DefusedXMLParser(target=builder, forbid_dtd=True)
+    builder.parser = parser
+    try:
+        parser.feed(data)
+        root = parser.close()
+    except ET.ParseError as exc:
+        line, column = exc.position
+        message = str(exc).split(":")[0]
+        raise ConfigError(f"line {line}, column {column + 1}: {message}", path=where) from None
+    except defusedxml.DefusedXmlException as exc:
+        expat = parser.parser
+        raise ConfigError(f"line {expat.CurrentLineNumber}, column {expat.CurrentColumnNumber + 1}: "
+                          f"refused: {type(exc).__name__} ({exc})", path=where) from None
+    return root, builder.positions
+
+
+def local(tag: Any) -> str | None:
+    """The SCXML local name of a tag (None for comments and foreign namespaces)."""
+    if not isinstance(tag, str):
+        return None
+    if tag.startswith("{"):
+        ns, _, name = tag[1:].partition("}")
+        return name if ns == SCXML_NS else None
+    return tag
+
+
+def _children(el: ET.Element, *names: str) -> list[ET.Element]:
+    return [c for c in el if local(c.tag) in names]
+
+
+def content_value(el: ET.Element) -> Any:
+    """The value of inline content: an XML child element as an `ElementTree.Element`, else the
+    text as a Python literal or a space-normalized string."""
+    elements = [c for c in el if isinstance(c.tag, str)]
+    if elements:
+        return elements[0]
+    return literal(el.text or "")
+
+
+def text_value(text: str, where: str) -> Any:
+    """The value of a ``src`` file: XML as an element, else a literal or a normalized string."""
+    if text.lstrip().startswith("<"):
+        root, _ = parse_xml(text.strip().encode("utf-8"), where)
+        return root
+    return literal(text)
+
+
+def _text_of(el: ET.Element) -> str:
+    """An element's text content (child elements serialized), for inline ``<content>``."""
+    parts = [el.text or ""]
+    for child in el:
+        parts.append(ET.tostring(child, encoding="unicode"))
+    return "".join(parts)
+
+
+class Converter:
+    """Turns one ``<scxml>`` element into a config dict and the actions it refers to."""
+
+    def __init__(self, root: ET.Element, positions: dict[ET.Element, tuple[int, int]], where: str, *,
+                 trusted: bool, base_dir: Path, registry: SessionRegistry,
+                 guards: Mapping[str, Any] | None = None, actions: Mapping[str, Any] | None = None) -> None:
+        self.root = root
+        self.positions = positions
+        self.where = where
+        self.trusted = trusted
+        self.base_dir = base_dir
+        self.registry = registry
+        self.binding = root.get("binding", "early")
+        if self.binding not in ("early", "late"):
+            self.fail(root, f"binding must be 'early' or 'late', not {self.binding!r}")
+        datamodel = root.get("datamodel", "python")
+        if datamodel not in ("python", "null"):
+            self.fail(root, f"datamodel {datamodel!r} is not supported (use 'python')")
+        self.doc = Document(Datamodel(trusted=trusted, guards=guards), root.get("name"))
+        self.actions = dict(actions or {})
+        self.doc.known_session = registry.known
+        self.ids: set[str] = set()
+        self.generated = 0
+        self.invokes: list[InvokeDef] = []
+        self.all_data: list[DataItem] = []
+        self.root_id = root.get("name") or ROOT_ID
+        for el in root.iter():
+            if local(el.tag) in STATE_TAGS and el.get("id"):
+                self.ids.add(str(el.get("id")))
+        if self.root_id in self.ids:
+            self.root_id = ROOT_ID
+        while self.root_id in self.ids:
+            self.root_id += "_"
+
+    # -- errors and checks ---------------------------------------------------------------------
+    def line(self, el: ET.Element) -> int:
+        return self.positions.get(el, (0, 0))[0]
+
+    def fail(self, el: ET.Element, message: str) -> None:
+        line, column = self.positions.get(el, (0, 0))
+        raise ConfigError(f"line {line}, column {column}: <{local(el.tag)}>: {message}", path=self.where)
+
+    def expr(self, el: ET.Element, attr: str) -> str | None:
+        source = el.get(attr)
+        if source is None:
+            return None
+        try:
+            self.doc.datamodel.check(source)
+        except RefusedExpression as exc:
+            self.fail(el, f"{attr}: {exc} (load(..., trusted=True) lifts the restriction)")
+        return source
+
+    def state_id(self, el: ET.Element) -> str:
+        sid = el.get("id")
+        if sid:
+            return sid
+        sid = el.get("{__generated__}id")
+        if sid is None:
+            while True:
+                self.generated += 1
+                sid = f"_state{self.generated}"
+                if sid not in self.ids:
+                    break
+            self.ids.add(sid)
+            el.set("{__generated__}id", sid)
+        return sid
+
+    # -- the document ----------------------------------------------------------------------------
+    def convert(self) -> dict[str, Any]:
+        root = self.root
+        if local(root.tag) != "scxml":
+            self.fail(root, "the document element must be <scxml>")
+        config: dict[str, Any] = {"id": self.root_id}
+        entry: list[Any] = []
+        states = self.states(root)
+        if not states:
+            self.fail(root, "an <scxml> document needs at least one state")
+        config["states"] = states
+        config["initial"] = self.initial(root, states)
+        for datamodel in _children(root, "datamodel"):
+            for data in _children(datamodel, "data"):
+                self.all_data.append(self.data_item(data))
+        if self.binding == "early":
+            for el in root.iter():
+                if local(el.tag) in STATE_TAGS:
+                    for datamodel in _children(el, "datamodel"):
+                        for data in _children(datamodel, "data"):
+                            self.all_data.append(self.data_item(data))
+        entry.append(InitData(self.doc, tuple(self.all_data)))
+        for script in _children(root, "script"):
+            entry.append(Block((self.script(script),), where="<scxml> <script>"))
+        config["entry"] = entry
+        return config
+
+    def initial(self, el: ET.Element, states: dict[str, Any]) -> Any:
+        attr = el.get("initial")
+        if attr:
+            return {"target": [f"#{ref}" for ref in attr.split()]}
+        for child in _children(el, "initial"):
+            transitions = _children(child, "transition")
+            if len(transitions) != 1 or not transitions[0].get("target"):
+                self.fail(child, "<initial> needs one <transition> with a target")
+            t = transitions[0]
+            spec: dict[str, Any] = {"target": [f"#{ref}" for ref in str(t.get("target")).split()]}
+            body = self.block(t, f"<initial> of {self.state_id(el) if el is not self.root else 'scxml'}")
+            if body is not None:
+                spec["actions"] = [body]
+            return spec
+        for cfg in states.values():
+            if cfg.get("type") != "history":
+                return {"target": [f"#{cfg['id']}"]}
+        self.fail(el, "no child state to enter")
+        return None
+
+    def states(self, el: ET.Element) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for child in el:
+            if local(child.tag) in STATE_TAGS:
+                sid = self.state_id(child)
+                key = sid.replace(".", "_")
+                while key in result:
+                    key += "_"
+                result[key] = self.state(child)
+        return result
+
+    def state(self, el: ET.Element) -> dict[str, Any]:
+        tag = local(el.tag)
+        sid = self.state_id(el)
+        cfg: dict[str, Any] = {"id": sid}
+        if tag == "history":
+            cfg["type"] = "history"
+            kind = el.get("type", "shallow")
+            if kind not in ("shallow", "deep"):
+                self.fail(el, f"type must be 'shallow' or 'deep', not {kind!r}")
+            cfg["history"] = kind
+            transitions = _children(el, "transition")
+            if transitions:
+                t = transitions[0]
+                spec: dict[str, Any] = {"target": [f"#{r}" for r in (t.get("target") or "").split()] or None,
+                                        "type": "external"}
+                body = self.block(t, f"<history id={sid!r}> default transition")
+                if body is not None:
+                    spec["actions"] = [body]
+                cfg["target"] = spec
+            return cfg
+        if tag == "parallel":
+            cfg["type"] = "parallel"
+        elif tag == "final":
+            cfg["type"] = "final"
+        states = self.states(el)
+        if states:
+            cfg["states"] = states
+            if tag == "state":
+                cfg["initial"] = self.initial(el, states)
+        elif tag == "parallel":
+            self.fail(el, "a <parallel> needs child states")
+        entry: list[Any] = []
+        exit_: list[Any] = []
+        if self.binding == "late":
+            items = tuple(self.data_item(d) for dm in _children(el, "datamodel")
+                          for d in _children(dm, "data"))
+            if items:
+                entry.append(InitData(self.doc, items, sid))
+        for index, onentry in enumerate(_children(el, "onentry")):
+            body = self.block(onentry, f"<onentry> of {sid!r}" + (f" #{index + 1}" if index else ""))
+            if body is not None:
+                entry.append(body)
+        for index, onexit in enumerate(_children(el, "onexit")):
+            body = self.block(onexit, f"<onexit> of {sid!r}" + (f" #{index + 1}" if index else ""))
+            if body is not None:
+                exit_.append(body)
+        for index, invoke in enumerate(_children(el, "invoke")):
+            definition = self.invoke(invoke, sid, index)
+            entry.append(Invoke(self.doc, definition))
+            exit_.append(CancelInvoke(definition.static_id))
+        if entry:
+            cfg["entry"] = entry
+        if exit_:
+            cfg["exit"] = exit_
+        if tag == "final":
+            for donedata in _children(el, "donedata"):
+                cfg["output"] = self.donedata(donedata)
+            if _children(el, "transition"):
+                self.fail(el, "a <final> state cannot have transitions")
+            return cfg
+        on: dict[str, list[Any]] = {}
+        always: list[Any] = []
+        last_key: str | None = None
+        for t in _children(el, "transition"):
+            spec = self.transition(t, sid)
+            event = t.get("event")
+            if event is None or not event.split():
+                if event is not None:
+                    self.fail(t, "an empty event attribute")
+                always.append(spec)
+                continue
+            key = " ".join(event.split())
+            while key in on and key != last_key:  # keep document order across descriptors
+                key = f"{key} {event.split()[0]}"
+            on.setdefault(key, []).append(spec)
+            last_key = key
+        if on:
+            cfg["on"] = on
+        if always:
+            cfg["always"] = always
+        return cfg
+
+    def transition(self, t: ET.Element, sid: str) -> dict[str, Any]:
+        kind = t.get("type", "external")
+        if kind not in ("internal", "external"):
+            self.fail(t, f"type must be 'internal' or 'external', not {kind!r}")
+        target = t.get("target")
+        spec: dict[str, Any] = {"target": [f"#{r}" for r in target.split()] if target else None, "type": kind}
+        cond = self.expr(t, "cond")
+        if cond is not None and cond.strip():  # an empty cond is no condition
+            spec["guard"] = CondGuard(self.doc, cond, name=cond)
+        label = f"<transition event={t.get('event')!r}> of {sid!r}" if t.get("event") else \
+            f"<transition> of {sid!r}"
+        body = self.block(t, f"{label} (line {self.line(t)})")
+        if body is not None:
+            spec["actions"] = [body]
+        return spec
+
+    # -- data ----------------------------------------------------------------------------------
+    def data_item(self, el: ET.Element) -> DataItem:
+        did = el.get("id")
+        if not did:
+            self.fail(el, "<data> needs an id")
+        assert did is not None
+        expr = self.expr(el, "expr")
+        src = el.get("src")
+        if expr is not None:
+            return DataItem(did, expr=expr, line=self.line(el))
+        if src is not None:
+            return DataItem(did, value=text_value(self.read_src(el, src), src), line=self.line(el))
+        if _text_of(el).strip():
+            return DataItem(did, value=content_value(el), line=self.line(el))
+        return DataItem(did, line=self.line(el))
+
+    def read_src(self, el: ET.Element, src: str) -> str:
+        if not self.trusted:
+            self.fail(el, f"src={src!r}: reading files needs load(..., trusted=True)")
+        path = src[5:] if src.startswith("file:") else src
+        full = (self.base_dir / path) if not os.path.isabs(path) else Path(path)
+        try:
+            return full.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            self.fail(el, f"src={src!r}: {exc.strerror}")
+            return ""
+
+    def donedata(self, el: ET.Element) -> DoneData:
+        contents = _children(el, "content")
+        if contents:
+            c = contents[0]
+            expr = self.expr(c, "expr")
+            return DoneData(self.doc, content_expr=expr, content=None if expr else content_value(c),
+                            has_content=True)
+        return DoneData(self.doc, params=self.params(el))
+
+    def params(self, el: ET.Element) -> tuple[Param, ...]:
+        result = []
+        for p in _children(el, "param"):
+            name = p.get("name")
+            if not name:
+                self.fail(p, "<param> needs a name")
+            result.append(Param(str(name), self.expr(p, "expr"), self.expr(p, "location")))
+        return tuple(result)
+
+    # -- executable content --------------------------------------------------------------------
+    def block(self, el: ET.Element, where: str) -> Block | None:
+        elements = self.content(el)
+        return Block(elements, where=where) if elements else None
+
+    def content(self, el: ET.Element) -> tuple[Element, ...]:
+        result: list[Element] = []
+        for child in el:
+            made = self.executable(child)
+            if made is not None:
+                result.append(made)
+        return tuple(result)
+
+    def executable(self, el: ET.Element) -> Element | None:
+        tag = local(el.tag)
+        line = self.line(el)
+        doc = self.doc
+        if tag == "raise":
+            event = el.get("event")
+            if not event:
+                self.fail(el, "<raise> needs an event")
+            return Raise(doc, line, event=str(event))
+        if tag == "log":
+            return LogElement(doc, line, label=el.get("label"), expr=self.expr(el, "expr"))
+        if tag == "assign":
+            location = el.get("location") or ""  # a missing location fails at run time (error.execution)
+            expr = self.expr(el, "expr")
+            content = None if expr is not None else content_value(el)
+            return Assign(doc, line, location=str(location), expr=expr, content=content)
+        if tag == "script":
+            return self.script(el)
+        if tag == "if":
+            return self.if_(el)
+        if tag == "foreach":
+            array, item = self.expr(el, "array"), el.get("item")
+            if array is None or item is None:
+                self.fail(el, "<foreach> needs array and item")
+            return Foreach(doc, line, array=str(array), item=str(item), index=el.get("index"),
+                           body=self.content(el))
+        if tag == "send":
+            return self.send(el)
+        if tag == "cancel":
+            if el.get("sendid") is None and el.get("sendidexpr") is None:
+                self.fail(el, "<cancel> needs sendid or sendidexpr")
+            return Cancel(doc, line, sendid=el.get("sendid"), sendidexpr=self.expr(el, "sendidexpr"))
+        if el.tag == f"{{{EXTENSION_NS}}}action":
+            name = str(el.get("name"))
+            if name not in self.actions:
+                self.fail(el, f"unknown action {name!r}: pass it in load(..., actions={{...}})")
+            return NamedActionElement(doc, line, action=to_action(self.actions[name]))
+        if tag is None:
+            return None
+        self.fail(el, "is not executable content")
+        return None
+
+    def script(self, el: ET.Element) -> Script:
+        if not self.trusted:
+            self.fail(el, "<script> runs arbitrary code: load(..., trusted=True) to allow it")
+        src = el.get("src")
+        source = self.read_src(el, src) if src is not None else (el.text or "")
+        return Script(self.doc, self.line(el), source=source)
+
+    def if_(self, el: ET.Element) -> If:
+        branches: list[tuple[str | None, tuple[Element, ...]]] = []
+        cond = self.expr(el, "cond")
+        if cond is None:
+            self.fail(el, "<if> needs a cond")
+        current: list[Element] = []
+        for child in el:
+            tag = local(child.tag)
+            if tag in ("elseif", "else"):
+                branches.append((cond, tuple(current)))
+                current = []
+                cond = self.expr(child, "cond") if tag == "elseif" else None
+                if tag == "elseif" and cond is None:
+                    self.fail(child, "<elseif> needs a cond")
+                continue
+            made = self.executable(child)
+            if made is not None:
+                current.append(made)
+        branches.append((cond, tuple(current)))
+        return If(self.doc, self.line(el), branches=tuple(branches))
+
+    def send(self, el: ET.Element) -> Send:
+        contents = _children(el, "content")
+        content_expr = None
+        content = None
+        if contents:
+            content_expr = self.expr(contents[0], "expr")
+            if content_expr is None:
+                content = content_value(contents[0])
+        for a, b in (("event", "eventexpr"), ("target", "targetexpr"), ("type", "typeexpr"),
+                     ("id", "idlocation"), ("delay", "delayexpr")):
+            if el.get(a) is not None and el.get(b) is not None:
+                self.fail(el, f"{a} and {b} cannot both be given")
+        return Send(
+            self.doc, self.line(el), event=el.get("event"), eventexpr=self.expr(el, "eventexpr"),
+            target=el.get("target"), targetexpr=self.expr(el, "targetexpr"), type=el.get("type"),
+            typeexpr=self.expr(el, "typeexpr"), id=el.get("id"), idlocation=el.get("idlocation"),
+            delay=el.get("delay"), delayexpr=self.expr(el, "delayexpr"),
+            namelist=tuple((el.get("namelist") or "").split()), params=self.params(el),
+            content_expr=content_expr, content=content, has_content=bool(contents))
+
+    def invoke(self, el: ET.Element, sid: str, index: int) -> InvokeDef:
+        contents = _children(el, "content")
+        content_expr = None
+        content = None
+        if contents:
+            content_expr = self.expr(contents[0], "expr")
+            if content_expr is None:
+                inner = [c for c in contents[0] if local(c.tag) == "scxml"]
+                if inner:
+                    content = self.child_machine(inner[0])
+                else:
+                    content = self.child_machine_text(contents[0], _text_of(contents[0]))
+        src = el.get("src")
+        if src is not None and not self.trusted:
+            self.fail(el, f"src={src!r}: reading files needs load(..., trusted=True)")
+        if el.get("srcexpr") is not None and not self.trusted:
+            self.fail(el, "srcexpr: reading files needs load(..., trusted=True)")
+        finalize = None
+        for f in _children(el, "finalize"):
+            finalize = self.block(f, f"<finalize> of <invoke> in {sid!r}")
+        definition = InvokeDef(
+            sid, index, self.line(el), type=el.get("type"), typeexpr=self.expr(el, "typeexpr"),
+            src=src, srcexpr=self.expr(el, "srcexpr"), id=el.get("id"), idlocation=el.get("idlocation"),
+            namelist=tuple((el.get("namelist") or "").split()), params=self.params(el),
+            content_expr=content_expr, content=content,
+            autoforward=el.get("autoforward", "false") == "true", finalize=finalize)
+        self.invokes.append(definition)
+        return definition
+
+    def child_machine(self, el: ET.Element) -> ScxmlMachine:
+        converter = Converter(el, self.positions, self.where, trusted=self.trusted, base_dir=self.base_dir,
+                              registry=self.registry, guards=self.doc.datamodel.guards, actions=self.actions)
+        return converter.machine()
+
+    def child_machine_text(self, el: ET.Element, text: str) -> ScxmlMachine:
+        try:
+            return load(text.strip(), trusted=self.trusted, base_dir=self.base_dir, registry=self.registry)
+        except ConfigError as exc:
+            self.fail(el, f"inline <content> is not an SCXML document: {exc}")
+            raise
+
+    def machine(self) -> ScxmlMachine:
+        config = self.convert()
+        return ScxmlMachine(config, document=self.doc, invokes=tuple(self.invokes), registry=self.registry,
+                            base_dir=self.base_dir, trusted=self.trusted, where=self.where)
+
+
+def load(source: str | bytes | os.PathLike[str], *, trusted: bool = False, base_dir: str | Path | None = None,
+         registry: SessionRegistry | None = None, guards: Mapping[str, Any] | None = None,
+         actions: Mapping[str, Any] | None = None) -> ScxmlMachine:
+    """Load an SCXML document (a path, or the document's text) as a machine.
+
+    ``trusted=True`` allows ``<script>``, file reads (``src``) and unrestricted expressions.
+    ``guards`` and ``actions`` give the implementations of named guards (``cond="guard('name')"``)
+    and named actions (``<sc:action name="..."/>``), as `dump` writes them.
+
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">'
+    ...          '<state id="a"><transition event="go" target="b"/></state><final id="b"/></scxml>')
+    >>> m.transition(m.initial_state(), "go").configuration
+    ('scxml', 'b')
+    """
+    where = "<string>"
+    if isinstance(source, bytes):
+        data = source
+    elif isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
+        data = source.encode("utf-8")
+    else:
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read SCXML document: {exc.strerror}", path=str(path)) from None
+        where = str(path)
+        if base_dir is None:
+            base_dir = path.parent
+    root, positions = parse_xml(data, where)
+    converter = Converter(root, positions, where, trusted=trusted, base_dir=Path(base_dir or "."),
+                          registry=registry or SessionRegistry(), guards=guards, actions=actions)
+    return converter.machine()
+
+
+LoadFn = Callable[..., ScxmlMachine]

@@ -1,0 +1,279 @@
+"""`ScxmlMachine` (a `Machine` that knows its document) and `ScxmlSession` (its interpreter).
+
+The session adds what SCXML's event I/O needs on top of `statecharts.interpreter.Interpreter`:
+sends to ``#_parent``, ``#_<invokeid>`` and ``#_scxml_<sessionid>``, invoked child sessions
+(started at the end of the macrostep, cancelled on exit, ``done.invoke.<id>`` when they finish),
+``autoforward`` and ``<finalize>``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from statecharts.algorithm import Step, execute_content
+from statecharts.errors import ConfigError, StatechartError
+from statecharts.event import Event
+from statecharts.frozen import FrozenDict
+from statecharts.interpreter import Interpreter
+from statecharts.machine import Machine
+from statecharts.scxml.datamodel import SCXML_PROCESSOR
+from statecharts.scxml.events import ScxmlEvent
+from statecharts.scxml.executable import CancelInvoke, Document, InvokeDef, InvokeRequest
+from statecharts.state import Effect, PendingSend, Snapshot
+
+
+class FrozenRecord(FrozenDict):
+    """A FrozenDict whose keys also read as attributes (``_ioprocessors['scxml'].location``).
+
+    >>> FrozenRecord(location="#_scxml_1").location
+    '#_scxml_1'
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class SessionRegistry:
+    """The live sessions of one family of documents, by session id (for ``#_scxml_<id>``)."""
+
+    def __init__(self) -> None:
+        self._sessions: weakref.WeakValueDictionary[str, ScxmlSession] = weakref.WeakValueDictionary()
+        self._ids = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"session{next(self._ids)}"
+
+    def add(self, sid: str, session: ScxmlSession) -> None:
+        self._sessions[sid] = session
+
+    def remove(self, sid: str) -> None:
+        self._sessions.pop(sid, None)
+
+    def get(self, sid: str) -> ScxmlSession | None:
+        return self._sessions.get(sid)
+
+    def known(self, sid: str) -> bool:
+        return sid in self._sessions
+
+
+class ScxmlMachine(Machine):
+    """A machine loaded from SCXML: an ordinary `Machine` plus its document's runtime needs."""
+
+    def __init__(self, config: Mapping[str, Any], *, document: Document, invokes: tuple[InvokeDef, ...],
+                 registry: SessionRegistry, base_dir: Path, trusted: bool, where: str) -> None:
+        self.document = document
+        self.invokes = invokes
+        self.registry = registry
+        self.base_dir = base_dir
+        self.trusted = trusted
+        self.where = where
+        config = dict(config)
+        config["context"] = self._system_variables
+        super().__init__(config)
+        self._invokes_by_state = [(self.chart.by_id[d.state_id], d) for d in invokes]
+
+    def _system_variables(self) -> dict[str, Any]:
+        sid = self.registry.new_id()
+        location = FrozenRecord(location=f"#_scxml_{sid}")
+        return {
+            "_sessionid": sid,
+            "_name": self.document.name,
+            "_ioprocessors": FrozenRecord({"scxml": location, SCXML_PROCESSOR: location}),
+            "_x": FrozenRecord(),
+        }
+
+    def prepare_external(self, step: Step, event: Event) -> None:
+        """Before an external event is processed: ``<finalize>`` of the invocation it came from,
+        then a copy to every active ``autoforward`` invocation."""
+        source = getattr(event, "invokeid", None)
+        for state, definition in self._invokes_by_state:
+            if state not in step.config:
+                continue
+            if source is not None and source == definition.static_id and definition.finalize is not None:
+                execute_content(step, (definition.finalize,), event)
+            if definition.autoforward and not event.name.startswith("done.invoke."):
+                step.pending.append(PendingSend(None, 0, event, f"#_{definition.static_id}"))
+
+    def interpret(self, context: Mapping[str, Any] | None = None, **options: Any) -> ScxmlSession:  # type: ignore[override]
+        """A session for this machine (an `Interpreter` with SCXML's event I/O)."""
+        return ScxmlSession(self, context=context, **options)
+
+
+class ScxmlSession(Interpreter):
+    """Runs an `ScxmlMachine`: an `Interpreter` plus SCXML targets and invoked child sessions.
+
+    >>> from statecharts import VirtualClock
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a">'
+    ...          '<state id="a"><onentry><send event="t" delay="1s"/></onentry>'
+    ...          '<transition event="t" target="b"/></state><final id="b"/></scxml>')
+    >>> clock = VirtualClock()
+    >>> session = m.interpret(clock=clock).start()
+    >>> clock.advance(1000); session.state.configuration
+    ('scxml', 'b')
+    """
+
+    machine: ScxmlMachine
+
+    def __init__(self, machine: ScxmlMachine, *, parent_session: ScxmlSession | None = None,
+                 invokeid: str | None = None, **options: Any) -> None:
+        super().__init__(machine, **options)
+        self.parent_session = parent_session
+        self.invokeid = invokeid
+        self.children: dict[str, ScxmlSession] = {}
+        self._requests: list[InvokeRequest] = []
+        self._finished = False
+        self.sessionid: str | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> ScxmlSession:
+        super().start()
+        return self
+
+    def stop(self) -> None:
+        for child in list(self.children.values()):
+            child.stop()
+        self.children.clear()
+        if self.sessionid is not None:
+            self.machine.registry.remove(self.sessionid)
+        super().stop()
+
+    def _settle(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
+        if self.sessionid is None:
+            self.sessionid = str(snapshot.context.get("_sessionid"))
+            self.machine.registry.add(self.sessionid, self)
+        super()._settle(snapshot, previous)
+        if snapshot.status != "active" and not self._finished:
+            self._finished = True
+            self._exit_interpreter(snapshot)
+            for child in list(self.children.values()):
+                child.stop()
+            self.children.clear()
+            self._requests = []
+            self.machine.registry.remove(self.sessionid)
+            parent = self.parent_session
+            if parent is not None and snapshot.status == "done" and self.invokeid is not None:
+                parent._from_child(self, ScxmlEvent(f"done.invoke.{self.invokeid}", snapshot.output,
+                                                    invokeid=self.invokeid))
+
+    def _exit_interpreter(self, snapshot: Snapshot) -> None:
+        """W3C exitInterpreter: leave the remaining states (their onexit handlers run, their
+        invocations are cancelled); sends they make without delay still go out."""
+        step = Step(self.machine, snapshot, snapshot.context, self._execute)
+        step.pending = []
+        event = snapshot.event or Event("xstate.init")
+        for state in sorted(snapshot.nodes, key=lambda n: -n.order):
+            if state.exit:
+                execute_content(step, state.exit, event)
+        for p in step.pending:
+            if p.delay <= 0:
+                self._deliver(p)
+
+    # -- event I/O -------------------------------------------------------------------------------
+    def _from_child(self, child: ScxmlSession, event: Event) -> None:
+        """An event from an invoked child: dropped once the invocation is cancelled."""
+        if not self.running or self.children.get(child.invokeid or "") is not child:
+            return
+        if event.name.startswith("done.invoke."):
+            self.children.pop(child.invokeid or "", None)
+        self.receive(event)
+
+    def receive(self, event: Event) -> None:
+        """An event from another session: queued now, processed from the clock (as soon as it
+        runs), so sessions never process each other's events in the middle of a macrostep."""
+        with self._lock:
+            if not self.running:
+                return
+            self._queue.append(event)
+            self.clock.schedule(0, self._drain_later)
+
+    def _drain_later(self) -> None:
+        with self._lock:
+            if self.running and self._state is not None:
+                self._drain()
+
+    def _deliver(self, p: PendingSend) -> None:
+        to = p.to
+        if to is None or to == "#_self":
+            self._queue.append(p.event)
+            return
+        if to == "#_parent":
+            if self.parent_session is not None:
+                self.parent_session._from_child(self, p.event)
+                return
+        elif to.startswith("#_scxml_"):
+            other = self.machine.registry.get(to[len("#_scxml_"):])
+            if other is not None and other.running:
+                other.receive(p.event)
+                return
+        elif to.startswith("#_"):
+            child = self.children.get(to[2:])
+            if child is not None and child.running:
+                child.receive(p.event)
+                return
+        self._queue.append(ScxmlEvent("error.communication", {"target": to, "event": p.event.name},
+                                      kind="platform", sendid=p.id))
+
+    # -- invocations -----------------------------------------------------------------------------
+    def _execute(self, effect: Effect) -> None:
+        action = effect.action
+        if isinstance(action, InvokeRequest):
+            self._requests.append(action)
+        elif isinstance(action, CancelInvoke):
+            self._requests = [r for r in self._requests if r.invokeid != action.invokeid]
+            child = self.children.pop(action.invokeid, None)
+            if child is not None:
+                child.stop()
+        else:
+            super()._execute(effect)
+
+    def _start_invocations(self) -> None:
+        super()._start_invocations()
+        requests, self._requests = self._requests, []
+        for request in requests:
+            if not self.running or self.state.status != "active":
+                return
+            state = self.machine.chart.by_id.get(request.state_id)
+            if state in self.state.nodes and request.invokeid not in self.children:
+                self._spawn(request)
+
+    def _spawn(self, request: InvokeRequest) -> None:
+        from statecharts.scxml.parse import load
+
+        kind, value = request.source
+        try:
+            if kind == "machine":
+                machine = value
+            elif kind == "text":
+                if isinstance(value, ET.Element):  # <content expr> holding an inline <scxml> element
+                    value = ET.tostring(value, encoding="unicode")
+                machine = load(str(value), trusted=self.machine.trusted, base_dir=self.machine.base_dir,
+                               registry=self.machine.registry)
+            else:
+                if not self.machine.trusted:
+                    raise ConfigError(f"<invoke src={value!r}>: reading files needs trusted=True")
+                path = value[5:] if value.startswith("file:") else value
+                machine = load(self.machine.base_dir / path, trusted=True, registry=self.machine.registry)
+        except (ConfigError, OSError) as exc:
+            self._queue.append(ScxmlEvent("error.execution", {"error": str(exc)}, kind="platform"))
+            return
+        params = dict(request.params)
+        context: dict[str, Any] = {"__params__": FrozenDict(params), "__invokeid__": request.invokeid}
+        child = ScxmlSession(machine, context=context, clock=self.clock, parent_session=self,
+                             invokeid=request.invokeid)
+        self.children[request.invokeid] = child
+        try:
+            child.start()
+        except StatechartError as exc:
+            self.children.pop(request.invokeid, None)
+            self._queue.append(ScxmlEvent("error.execution", {"error": str(exc)}, kind="platform"))
