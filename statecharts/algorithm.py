@@ -493,6 +493,13 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
     enabled = _first_enabled(probe, chains, event)
     if not enabled and not probe.failed:
         return None
+    if not probe.failed:
+        context = _assign_only(snapshot, enabled, event)
+        if context is not None:
+            if fired is not None:
+                fired.extend(enabled)
+            return Snapshot(snapshot.machine, snapshot.nodes, context, snapshot.history, snapshot.pending,
+                            snapshot.status, snapshot.output, (), event)
     step = Step(snapshot.machine, snapshot, snapshot.context, None)
     step.event = event
     step.fired = fired
@@ -504,6 +511,26 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
         microstep(step, enabled, event)
     run_to_completion(step)
     return step.snapshot()
+
+
+def _assign_only(snapshot: Snapshot, enabled: list[Transition], event: Event) -> FrozenDict | None:
+    """The new context when the macrostep is only targetless transitions running ``assign``s in a
+    configuration without eventless transitions (the microstep then exits and enters nothing and
+    nothing follows it); ``None`` when it is anything else, or when an assign fails (the full
+    macrostep then turns that into ``error.execution``)."""
+    for t in enabled:
+        if t.targets or any(type(a) is not Assign for a in t.actions):
+            return None
+    if snapshot.machine.selection(snapshot.nodes, None):
+        return None
+    context = snapshot.context
+    try:
+        for t in enabled:
+            for a in t.actions:
+                context = context.set(a.resolve(context, event))  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - the full macrostep reports it
+        return None
+    return context
 
 
 def matching(transitions: Iterable[Transition], name: str) -> tuple[Transition, ...]:
