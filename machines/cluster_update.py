@@ -79,7 +79,7 @@ from typing import Any
 
 from statecharts import Event, Machine, Snapshot, and_, or_, payload, state_in
 from statecharts.actions import Assign
-from statecharts.check import Fairness, Model, Symmetry, eventually_always, events
+from statecharts.check import Fairness, Model, Symmetry, events, eventually_always
 
 Context = Mapping[str, Any]
 

@@ -209,7 +209,6 @@ class LivenessChecker:
                             starts: list[int] | None) -> Lasso | None:
         """A fair cycle inside ``region`` (through a ``must`` state when given), reached from an
         initial state (through ``region`` only, from ``starts``, when given)."""
-        graph = self.graph
         reachable = region
         if starts is not None:
             reachable = self._reach(starts, region)
@@ -288,7 +287,7 @@ class LivenessChecker:
         cycle: list[tuple[int | None, int]] = []
         here = entry
         while pending:
-            hop = self._bfs_inside(here, members, lambda v, e: any(g(v, e) for g in pending))
+            hop = self._bfs_inside(here, members, lambda v, e, goals=pending: any(g(v, e) for g in goals))
             cycle.extend(hop)
             for e, v in hop:
                 pending = [g for g in pending if not g(v, e)]

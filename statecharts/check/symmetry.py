@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from statecharts.errors import ConfigError
 
 if TYPE_CHECKING:
-    from statecharts.check.model import Model
     from statecharts.chart import StateNode
+    from statecharts.check.model import Model
     from statecharts.state import Snapshot
 
 

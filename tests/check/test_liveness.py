@@ -11,9 +11,9 @@ from statecharts.check import (
     always,
     always_eventually,
     check,
+    events,
     eventually,
     eventually_always,
-    events,
     leads_to,
 )
 

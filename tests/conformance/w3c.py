@@ -11,6 +11,7 @@ from pathlib import Path
 from statecharts import VirtualClock
 from statecharts.scxml import load
 
+
 def _find_suite() -> Path:
     """``../shared/conformance/w3c-python`` beside the project (``STATECHARTS_W3C_SUITE`` overrides)."""
     override = os.environ.get("STATECHARTS_W3C_SUITE")

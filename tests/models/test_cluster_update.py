@@ -7,7 +7,7 @@ import pytest
 from machines.cluster_update import make, model
 from statecharts import ConfigError, Event, Machine, state_in
 from statecharts.check import check, explore
-from tests.machines import tla_reference
+from tests.models import tla_reference
 
 
 def as_tla(s) -> tuple:
