@@ -54,14 +54,17 @@ Properties, named as in the spec: ``TypeInvariants``, ``NoConcurrentUpdate``,
 (``<>[](toApply = lastVOK)``).
 
 How the library caught the spec's quirk: the spec's ``NoConcurrentUpdate`` counts *requests* in
-state ``"working"``, a state requests never have. Written as a chart guard or predicate,
-``state_in("#r1.working")`` is refused when the chart is built::
+state ``"working"``, a state requests never have. Written as a chart guard over that state,
+``state_in("#r1.working")`` is refused when the chart is built, and the error points at the state
+the author meant (a test pins this)::
 
-    ConfigError: state_in('#r1.working') names a state that does not exist ...
+    ConfigError: clusterUpdate.cluster: on.SPAWN.guard: state_in('#r1.working'): no such state
+    (did you mean 'w1.working'?)
 
-so the vacuous property cannot be written by accident. ``NoConcurrentUpdate`` is kept below in
-the spec's literal sense (it reads the request regions' active states, and is vacuously true),
-and the intended ``NoConcurrentUpdateW`` (at most one *worker* working) is checked beside it.
+so the vacuous property cannot be written as a chart condition by accident. ``NoConcurrentUpdate``
+is kept below in the spec's literal sense as a predicate (it reads the request regions' active
+states and is vacuously true), and the intended ``NoConcurrentUpdateW`` (at most one *worker*
+working) is checked beside it.
 
 >>> m = model(workers=1, requests=1)
 >>> s = m.initial_states()[0]

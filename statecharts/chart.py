@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +138,8 @@ class StateNode:
         self.history_type: str | None = None
         self.history_default: Transition | None = None
         self.order = 0
-        self.depth = parent.depth + 1 if parent else 0
+        self.depth: int = parent.depth + 1 if parent else 0
+        self.descendants: frozenset[StateNode] = frozenset()  # filled in by Chart
         self.ancestors: tuple[StateNode, ...] = (parent, *parent.ancestors) if parent else ()
         self.config = config
 
@@ -556,8 +558,7 @@ class _Compiler:
             if not callable(impl):
                 raise ConfigError(f"guard {guard.name!r} is not callable", path=path, key=key)
             if guard.params is not None:
-                params = guard.params
-                return CallGuard(lambda c, e, _f=impl, _p=params: _f(c, e, _p), guard.name)
+                return CallGuard(functools.partial(_call_with_params, impl, guard.params), guard.name)
             return CallGuard(impl, guard.name)
         if isinstance(guard, (And, Or)):
             return type(guard)(tuple(self.resolve_guard(g, path, key) for g in guard.guards))
@@ -599,6 +600,11 @@ class _Compiler:
                 return spec
             raise ConfigError(f"unknown delay {spec!r}{did_you_mean(spec, self.delays)}", path=path, key=key)
         raise ConfigError(f"a delay is milliseconds or a delay name, not {spec!r}", path=path, key=key)
+
+
+def _call_with_params(impl: Callable[..., Any], params: Any, context: Any, event: Any) -> Any:
+    """A guard implementation called with the params of its ``{"type", "params"}`` reference."""
+    return impl(context, event, params)
 
 
 def _registered_as(action: Action, name: str) -> Action:

@@ -27,7 +27,7 @@ class Event(Mapping[str, Any]):
             raise TypeError(f"an event name must be a non-empty string, not {name!r}")
         if data is None and not fields:  # the common case, kept cheap: no data to freeze
             self.name = name
-            self.data = _NO_DATA
+            self.data: Any = _NO_DATA
             self._hash = hash((name, _NO_DATA))
             return
         if data is None or isinstance(data, Mapping):
@@ -39,7 +39,7 @@ class Event(Mapping[str, Any]):
         else:
             value = freeze(data)  # SCXML donedata and the like may be any value
         self.name = name
-        self.data: Any = value
+        self.data = value
         try:
             self._hash = hash((name, value))
         except TypeError:

@@ -8,6 +8,7 @@ clock, starts and cancels invoked services, and serialises ``send`` from many th
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import inspect
 import itertools
@@ -264,7 +265,7 @@ class Interpreter:
             if p.delay <= 0:
                 immediate.append(p)
             elif id(p) not in before or self._restored is snapshot:
-                self._timers[id(p)] = (p, self.clock.schedule(p.delay, lambda p=p: self._fire(p)))
+                self._timers[id(p)] = (p, self.clock.schedule(p.delay, functools.partial(self._fire, p)))
         if immediate:
             gone = {id(p) for p in immediate}
             snapshot = _without(snapshot, gone)

@@ -88,10 +88,10 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
             raise UsageError(f"{module_name}:{name} has no parameter {key!r}"
                              f"{did_you_mean(key, signature.parameters)} "
                              f"(it takes: {', '.join(signature.parameters) or 'none'})")
-        default = signature.parameters[key].default if key in signature.parameters else None
-        if isinstance(default, (bool, int)) and type(params[key]) is not type(default):
+        declared = signature.parameters[key].default if key in signature.parameters else None
+        if isinstance(declared, (bool, int)) and type(params[key]) is not type(declared):
             raise UsageError(f"{module_name}:{name}: parameter {key!r} takes "
-                             f"{type(default).__name__} values, not {params[key]!r}")
+                             f"{type(declared).__name__} values, not {params[key]!r}")
     try:
         return target(**params)
     except (TypeError, ValueError) as exc:

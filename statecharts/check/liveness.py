@@ -244,13 +244,27 @@ class LivenessChecker:
             prefix, entry = self._shortest_into(starts, region, members)
         # The cycle visits a target, takes every fair action the component takes, and visits, for
         # each fair action enabled somewhere but never taken, a state where it is disabled.
-        target_set = set(targets)
-        goals: list[Goal] = [lambda v, e: v in target_set]
-        for action in sorted(taken, key=repr):
-            goals.append(lambda v, e, a=action: e is not None and a in self.table.of_event[e])
-        for action in sorted({a for v in comp for a in self.enabled(v)} - taken, key=repr):
-            goals.append(lambda v, e, a=action: a not in self.enabled(v))
+        goals: list[Goal] = [self._visits(set(targets))]
+        goals.extend(self._takes(action) for action in sorted(taken, key=repr))
+        goals.extend(self._disabled(action)
+                     for action in sorted({a for v in comp for a in self.enabled(v)} - taken, key=repr))
         return self.close_cycle(prefix, entry, members, goals)
+
+    @staticmethod
+    def _visits(states: set[int]) -> Goal:
+        def goal(v: int, e: int | None) -> bool:
+            return v in states
+        return goal
+
+    def _takes(self, action: Action) -> Goal:
+        def goal(v: int, e: int | None) -> bool:
+            return e is not None and action in self.table.of_event[e]
+        return goal
+
+    def _disabled(self, action: Action) -> Goal:
+        def goal(v: int, e: int | None) -> bool:
+            return action not in self.enabled(v)
+        return goal
 
     def _shortest_into(self, starts: list[int], region: set[int], members: set[int]
                        ) -> tuple[list[tuple[int | None, int]], int]:
@@ -287,7 +301,7 @@ class LivenessChecker:
         cycle: list[tuple[int | None, int]] = []
         here = entry
         while pending:
-            hop = self._bfs_inside(here, members, lambda v, e, goals=pending: any(g(v, e) for g in goals))
+            hop = self._bfs_inside(here, members, _any_of(pending))
             cycle.extend(hop)
             for e, v in hop:
                 pending = [g for g in pending if not g(v, e)]
@@ -320,3 +334,9 @@ class LivenessChecker:
                     parent[t] = (v, e)
                     queue.append(t)
         raise AssertionError("goal not reachable inside its component")  # pragma: no cover
+
+
+def _any_of(goals: list[Goal]) -> Goal:
+    def goal(v: int, e: int | None) -> bool:
+        return any(g(v, e) for g in goals)
+    return goal

@@ -422,7 +422,8 @@ class _Converter:
         attr = inspect.getattr_static(self.cls, name, None)
         if isinstance(attr, (types.FunctionType, staticmethod, classmethod)):
             method = isinstance(attr, types.FunctionType)
-            callback = _Callback(self.cls, attr if method else getattr(self.cls, name), method, static)
+            function: Callable[..., Any] = attr if method else getattr(self.cls, name)  # type: ignore[assignment]
+            callback = _Callback(self.cls, function, method, static)
             if callback.var_kw or callback.names & set(static):  # it reads where it runs: keep it inline
                 return Assign(callback.update, name=name)
             if name not in self.actions:

@@ -118,7 +118,7 @@ def test_an_event_for_another_entity_changes_nothing():
 
 def test_the_specs_request_working_quirk_is_a_config_error():
     config = make(1, 1).config
-    with pytest.raises(ConfigError, match=r"r1\.working"):
+    with pytest.raises(ConfigError, match=r"r1\.working.*did you mean 'w1\.working'"):
         Machine({**config, "states": {**config["states"], "cluster": {
             **config["states"]["cluster"], "on": {"SPAWN": {"target": ".idle",
                                                            "guard": state_in("#r1.working")}}}}})
