@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from statecharts.machine import Chain, Machine
 
 MAX_MICROSTEPS = 1000
+PLAN_CACHE_SIZE = 1 << 16
 INIT_EVENT = Event("xstate.init")  # events are immutable: one is enough for every step
 Executor = Callable[[Effect], None]
 
@@ -353,9 +354,12 @@ def execute_transition_content(step: Step, transitions: list[Transition], event:
             execute_content(step, t.actions, event)
 
 
-def exit_states(step: Step, transitions: list[Transition], event: Event) -> None:
-    """Leave the exit set in reverse document order, recording history first."""
-    exits = sorted(compute_exit_set(step, transitions), key=_exit_order)
+def exit_states(step: Step, transitions: list[Transition], event: Event,
+                exits: list[StateNode] | None = None) -> None:
+    """Leave the exit set in reverse document order, recording history first (``exits``: the
+    sorted exit set, when the caller has it from a `Plan`)."""
+    if exits is None:
+        exits = sorted(compute_exit_set(step, transitions), key=_exit_order)
     step.frozen = None
     for s in exits:
         for h in s.histories:
@@ -370,12 +374,16 @@ def exit_states(step: Step, transitions: list[Transition], event: Event) -> None
         step.config.discard(s)
 
 
-def enter_states(step: Step, transitions: list[Transition], event: Event) -> None:
+def enter_states(step: Step, transitions: list[Transition], event: Event, plan: Plan | None = None) -> None:
     """Enter the entry set in document order; raise done events on reaching final states."""
-    to_enter, default_entry, history_content = compute_entry_set(step, transitions)
+    if plan is None:
+        to_enter, default_entry, history_content = compute_entry_set(step, transitions)
+        entries = sorted(to_enter, key=_order)
+    else:
+        entries, default_entry, history_content = plan.entries, plan.default_entry, plan.history_content
     root = step.machine.chart.root
     step.frozen = None
-    for s in sorted(to_enter, key=_order):
+    for s in entries:
         step.config.add(s)
         if s.entry:
             execute_content(step, s.entry, event)
@@ -434,9 +442,48 @@ def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
             f"last transitions: {', '.join(repr(t) for t in transitions)}")
     if step.fired is not None:
         step.fired.extend(transitions)
-    exit_states(step, transitions, event)
+    plan = microstep_plan(step, transitions)
+    exit_states(step, transitions, event, None if plan is None else plan.exits)
     execute_transition_content(step, transitions, event)
-    enter_states(step, transitions, event)
+    enter_states(step, transitions, event, plan)
+
+
+class Plan:
+    """What a microstep exits and enters, fixed by the configuration and the transitions when no
+    history is involved: computed once per (configuration, transition set) and cached."""
+
+    __slots__ = ("exits", "entries", "default_entry", "history_content")
+
+    def __init__(self, exits: list[StateNode], entries: list[StateNode], default_entry: set[StateNode],
+                 history_content: dict[StateNode, Transition]) -> None:
+        self.exits = exits
+        self.entries = entries
+        self.default_entry = default_entry
+        self.history_content = history_content
+
+
+def microstep_plan(step: Step, transitions: list[Transition]) -> Plan | None:
+    """The cached `Plan` for this configuration and transition set; ``None`` when history is
+    involved (history targets, or a default entry through history), which depends on more."""
+    for t in transitions:
+        if t.has_history_target:
+            return None
+    plans = step.machine.plans
+    key = (step.nodes(), tuple(transitions))
+    plan = plans.get(key)
+    if plan is None:
+        if key in plans:  # known to involve history
+            return None
+        to_enter, default_entry, history_content = compute_entry_set(step, transitions)
+        if history_content or any(s.initial is not None and s.initial.has_history_target for s in default_entry):
+            plan = None
+        else:
+            plan = Plan(sorted(compute_exit_set(step, transitions), key=_exit_order),
+                        sorted(to_enter, key=_order), default_entry, history_content)
+        if len(plans) >= PLAN_CACHE_SIZE:
+            plans.clear()
+        plans[key] = plan
+    return plan
 
 
 def run_to_completion(step: Step) -> None:

@@ -59,6 +59,7 @@ class Machine:
         self._selection: dict[tuple[frozenset[StateNode], str | None], tuple[Chain, ...]] = {}
         self._atomics: dict[frozenset[StateNode], tuple[StateNode, ...]] = {}
         self._chains: dict[tuple[StateNode, str | None], Chain] = {}
+        self.plans: dict[tuple[frozenset[StateNode], tuple[Transition, ...]], algorithm.Plan | None] = {}
         root = self.chart.root
         self.root_entry = Transition(root, (), -1)
         self.root_entry.targets = (root,)
