@@ -323,8 +323,11 @@ def is_clean_end(machine: Machine, workers: int, requests: int) -> Callable[[Sna
     return clean
 
 
-def model(workers: int = 2, requests: int = 2, lock: bool = True) -> Model:
+def model(workers: int = 2, requests: int = 2, lock: bool = True, conf_ok: bool | None = None) -> Model:
     """Everything the walker needs for ``workers`` x ``requests``.
+
+    ``conf_ok`` fixes the spec's ``confOK \\in BOOLEAN`` to one value (``None``, the default: both
+    initial contexts, as the spec).
 
     >>> m = model(workers=2, requests=2)
     >>> len(m.initial_states()), len(m.alphabet), sorted(m.properties)[:2]
@@ -340,7 +343,7 @@ def model(workers: int = 2, requests: int = 2, lock: bool = True) -> Model:
                                        ("APPLY_START", "w"), ("APPLY_FINISH", "w")))
     return Model(
         machine=machine,
-        initial_contexts=({"confOK": False}, {"confOK": True}),
+        initial_contexts=tuple({"confOK": ok} for ok in (False, True) if conf_ok is None or ok == conf_ok),
         alphabet=alphabet,
         invariants=invariants,
         properties=properties,
@@ -348,5 +351,6 @@ def model(workers: int = 2, requests: int = 2, lock: bool = True) -> Model:
         terminal=is_clean_end(machine, workers, requests),
         symmetry=(Symmetry(tuple(f"w{w}" for w in ws), context=("workerV",)),
                   Symmetry(tuple(f"r{r}" for r in rs), context=("reqV",))),
-        name=f"cluster_update(workers={workers}, requests={requests}, lock={lock})",
+        name=f"cluster_update(workers={workers}, requests={requests}, lock={lock}"
+             + ("" if conf_ok is None else f", conf_ok={conf_ok}") + ")",
     )

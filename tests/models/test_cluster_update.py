@@ -152,6 +152,11 @@ def test_converges_fails_only_through_confOK_false(report_2x2):
     assert result.trace[-1].snapshot == result.trace[result.trace.cycle_start].snapshot
 
 
+def test_with_a_valid_configuration_every_liveness_property_holds_converges_included():
+    report = check(model(workers=2, requests=2, conf_ok=True))
+    assert report.distinct_states == 173 and report.ok
+
+
 def test_without_fairness_a_worker_that_stops_leaves_the_cluster_partial():
     report = check(model(workers=2, requests=2), fairness=False)
     result = report.result("NoPartialUpdateTermination")
