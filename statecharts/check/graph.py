@@ -173,10 +173,13 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                 t = successor(s, event, fired, chains)
             except StatechartError as exc:
                 raise WalkError(graph, i, e, exc) from exc
-            if t is None or t == s:
+            if t is None:
+                continue
+            j = add(t, i, e, depth)
+            if j == i:  # transitions fired but the snapshot is the same: a stutter
                 continue
             graph.transitions += 1
-            out.append((e, add(t, i, e, depth)))
+            out.append((e, j))
         if fired:
             graph.fired.update(fired)
             fired.clear()
