@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from statecharts.event import Event, to_event
+from statecharts.frozen import FrozenDict
 
 GuardFn = Callable[[Mapping[str, Any], Event], bool]
 ActionFn = Callable[[Mapping[str, Any], Event], Any]
@@ -280,6 +281,15 @@ class Assign(Action):
             key: (value(context, event) if callable(value) else value)
             for key, value in self.assignments.items()
         }
+
+    def apply_to(self, context: FrozenDict, event: Event) -> FrozenDict:
+        """The context after this assign (one copy, for the walker's assign-only steps)."""
+        if callable(self.assignments):
+            return context.set(self.assignments(context, event))
+        data = dict(context)
+        for key, value in self.assignments.items():
+            data[key] = value(context, event) if callable(value) else value
+        return FrozenDict(data)
 
 
 @dataclass(frozen=True, eq=False)

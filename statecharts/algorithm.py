@@ -565,16 +565,17 @@ def _assign_only(snapshot: Snapshot, enabled: list[Transition], event: Event) ->
     configuration without eventless transitions (the microstep then exits and enters nothing and
     nothing follows it); ``None`` when it is anything else, or when an assign fails (the full
     macrostep then turns that into ``error.execution``)."""
+    machine = snapshot.machine
     for t in enabled:
-        if t.targets or any(type(a) is not Assign for a in t.actions):
+        if not machine.assign_only(t):
             return None
-    if snapshot.machine.selection(snapshot.nodes, None):
+    if machine.selection(snapshot.nodes, None):
         return None
     context = snapshot.context
     try:
         for t in enabled:
             for a in t.actions:
-                context = context.set(a.resolve(context, event))  # type: ignore[attr-defined]
+                context = a.apply_to(context, event)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - the full macrostep reports it
         return None
     return context

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from statecharts import algorithm
-from statecharts.actions import Guard
+from statecharts.actions import Assign, Guard
 from statecharts.chart import Chart, StateNode, Transition, compile_chart, did_you_mean
 from statecharts.errors import EventError
 from statecharts.event import Event, to_event
@@ -59,6 +59,7 @@ class Machine:
         self._selection: dict[tuple[frozenset[StateNode], str | None], tuple[Chain, ...]] = {}
         self._atomics: dict[frozenset[StateNode], tuple[StateNode, ...]] = {}
         self._chains: dict[tuple[StateNode, str | None], Chain] = {}
+        self._assign_only: dict[Transition, bool] = {}
         self.plans: dict[tuple[frozenset[StateNode], tuple[Transition, ...]], algorithm.Plan | None] = {}
         root = self.chart.root
         self.root_entry = Transition(root, (), -1)
@@ -96,6 +97,13 @@ class Machine:
             found = self._chains[key] = tuple(
                 (t, t.guard) for state in (atomic, *atomic.ancestors)
                 for t in (self.eventless(state) if name is None else self.candidates(state, name)))
+        return found
+
+    def assign_only(self, t: Transition) -> bool:
+        """The transition is targetless and only runs plain ``assign`` actions (cached)."""
+        found = self._assign_only.get(t)
+        if found is None:
+            found = self._assign_only[t] = not t.targets and all(type(a) is Assign for a in t.actions)
         return found
 
     def selection(self, nodes: frozenset[StateNode], name: str | None) -> tuple[Chain, ...]:

@@ -87,7 +87,15 @@ class Snapshot:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Snapshot):
             return NotImplemented
-        return self is other or (self.machine is other.machine and self.key() == other.key())
+        if self is other:
+            return True
+        if self.machine is not other.machine:
+            return False
+        if self._hash is not None and other._hash is not None and self._hash != other._hash:
+            return False
+        return (self.nodes == other.nodes and self.context == other.context and self.history == other.history
+                and self.pending == other.pending and self.status == other.status
+                and self.output == other.output)
 
     def __hash__(self) -> int:
         h = self._hash
