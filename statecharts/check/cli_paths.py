@@ -1,0 +1,98 @@
+"""``statecharts paths MODULE[:FACTORY] [-p NAME=VALUE ...] [--cover states|transitions|edges] [--json]``.
+
+Prints test paths for a model: each as a readable test description (or JSON with every step's
+event, payload and expected snapshot). ``--to STATE`` prints the simple paths to a state instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from statecharts.check.graph import Bounds, explore
+from statecharts.check.model import Model
+from statecharts.check.paths import TestPath, simple_paths, state_cover, transition_cover
+from statecharts.loading import UsageError, load_target, parse_params
+
+COVERS = ("states", "transitions", "edges")
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "paths", help="print test paths: state cover, transition cover, simple paths",
+        description="Print test paths for a model, each from an initial state: 'states' visits every "
+                    "reachable state (shortest paths to the breadth-first tree's leaves), 'transitions' "
+                    "fires every chart transition the walk can fire, 'edges' takes every event in every "
+                    "reachable state where it changes something. Transition and edge covers chain "
+                    "shortest routes greedily.")
+    parser.add_argument("target", metavar="MODULE[:FACTORY]", help="e.g. machines.cluster_update")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="factory parameter (repeatable)")
+    parser.add_argument("--cover", choices=COVERS, default="transitions",
+                        help="what the paths cover (default: transitions)")
+    parser.add_argument("--to", metavar="STATE",
+                        help="instead: simple paths (no repeated state) to a state such as '#cluster.failed'")
+    parser.add_argument("--max-length", type=int, default=None, metavar="N",
+                        help="with --to: path length bound (default 10); with a cover: split paths "
+                             "longer than N")
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="print at most N paths")
+    parser.add_argument("--max-states", type=int, default=None, metavar="N",
+                        help="stop the walk after N states (paths then cover the explored part)")
+    parser.add_argument("--brief", action="store_true",
+                        help="leave out the initial context and the context each step changes")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.set_defaults(handler=run)
+
+
+def load_model(spec: str, params: dict[str, Any]) -> Model:
+    """The `Model` named by ``MODULE[:FACTORY]`` (its ``model`` factory by default)."""
+    found = load_target(spec, params)
+    if not isinstance(found, Model):
+        raise UsageError(f"{spec!r} is not a model factory (got {type(found).__name__}); "
+                         "paths need a Model (its alphabet says which events to try)")
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    model = load_model(args.target, parse_params(args.param))
+    graph = explore(model, Bounds(max_states=args.max_states), coverage=False)
+    if args.to is not None:
+        what = f"simple paths to {args.to}"
+        try:
+            found = simple_paths(graph, args.to, max_length=args.max_length or 10, limit=args.limit)
+            paths: list[TestPath] = list(found)
+        except KeyError as exc:
+            raise UsageError(f"--to {args.to!r}: {exc.args[0] if exc.args else exc}") from None
+    elif args.cover == "states":
+        what, paths = "state cover", state_cover(graph)
+    else:
+        what = f"{args.cover[:-1]} cover"
+        paths = transition_cover(graph, of=args.cover, max_length=args.max_length)
+    total = len(paths)
+    if args.limit is not None:
+        paths = paths[:args.limit]
+    name = model.name or model.machine.id
+    figures = {"model": name, "paths": total, "steps": sum(len(p) for p in paths), "what": what,
+               "states": len(graph.states), "edges": graph.transitions, "complete": graph.complete}
+    if args.json:
+        json.dump({**figures, "paths": [p.to_json() for p in paths], "total_paths": total}, sys.stdout,
+                  indent=1, sort_keys=True)
+        print()
+        return 0
+    for k, path in enumerate(paths, 1):
+        print(f"path {k}: " + path.format(context=not args.brief))
+        print()
+    shown = f"{len(paths)} of {total}" if len(paths) < total else f"{total}"
+    print(f"{name}: {what}: {shown} paths, {figures['steps']} steps; state graph {len(graph.states)} states, "
+          f"{graph.transitions} edges" + ("" if graph.complete else f" (INCOMPLETE: {graph.stopped_by})"))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``statecharts paths ...`` as a function: the exit status."""
+    from statecharts.cli import main as cli_main
+
+    return cli_main(["paths", *(argv or [])])

@@ -1,0 +1,442 @@
+"""Test paths from the state graph: state cover, transition cover, simple paths between states.
+
+Every path starts in an initial state of the model (a test resets the system under test, then
+sends the path's events) and is a `TestPath`: a `Trace` (event with payload and the snapshot the
+chart expects after each step) plus the goal it was made for, printable as a test description.
+
+- `shortest_paths`: one shortest path to every reachable state, read off the walker's
+  breadth-first tree (``parent``/``via``), so nothing is serialized per state.
+- `state_cover`: the paths to the leaves of that tree only; together they visit every state.
+- `transition_cover`: paths that take every edge of the graph (``of="edges"``: every event in
+  every reachable state where it changes something) or fire every chart transition the walk can
+  fire (``of="transitions"``). Greedy chaining: from where the path stands, go by a shortest route
+  to the nearest state with something left to cover, take it, repeat; when nothing is reachable
+  any more (or the path hits ``max_length``), start a new path from an initial state. Not a
+  minimal cover (that is the directed Chinese postman problem), but every step is linear in the
+  graph, and the paths are few and long.
+- `simple_paths`: paths without repeated states from the initial states (or given sources) to
+  states meeting a target, up to a length bound: a depth-first search pruned by the distance to
+  the target (computed once, backwards), so a branch that cannot reach the target within the
+  bound is never entered. The number of simple paths itself can grow exponentially with the bound
+  in a graph with many diamonds (the cluster model's interleavings); use ``limit`` there.
+
+>>> from statecharts import Machine
+>>> from statecharts.check.model import Model, events
+>>> m = Machine({"id": "door", "initial": "closed", "states": {
+...     "closed": {"on": {"OPEN": "open", "LOCK": "locked"}},
+...     "open": {"on": {"CLOSE": "closed"}}, "locked": {"on": {"UNLOCK": "closed"}}}})
+>>> model = Model(m, alphabet=events("OPEN") + events("CLOSE") + events("LOCK") + events("UNLOCK"))
+>>> [p.events for p in state_cover(model)]
+[(Event('OPEN'),), (Event('LOCK'),)]
+>>> [[e.name for e in p.events] for p in transition_cover(model)]
+[['OPEN', 'CLOSE', 'LOCK', 'UNLOCK']]
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from statecharts.algorithm import successor
+from statecharts.chart import Transition
+from statecharts.check.graph import Bounds, StateGraph, explore
+from statecharts.check.model import Model
+from statecharts.check.trace import Trace, TraceStep, _event_text
+from statecharts.errors import StatechartError
+from statecharts.event import Event
+from statecharts.state import Snapshot
+
+Step = tuple[int | None, int]  # (event index into graph.events, or None for the start; state index)
+Target = int | str | Callable[[Snapshot], bool]
+
+
+class PathsError(StatechartError):
+    """Paths cannot be made from this graph (e.g. it was explored with symmetry reduction)."""
+
+
+@dataclass(frozen=True)
+class TestPath:
+    """A test: reset to ``trace[0].snapshot``, then send each step's event and expect its snapshot.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> s0 = m.initial_state()
+    >>> p = TestPath(Trace((TraceStep(None, s0), TraceStep(Event("GO"), m.transition(s0, "GO")))), "reach b")
+    >>> p
+    TestPath(GO)
+    >>> print(p.format())
+    reach b
+      given the initial state: a
+      1. GO -> b
+    """
+
+    __test__: ClassVar[bool] = False  # not a pytest test class
+
+    trace: Trace
+    goal: str = ""
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """The events to send, in order."""
+        return tuple(step.event for step in self.trace.steps[1:] if step.event is not None)
+
+    @property
+    def initial(self) -> Snapshot:
+        """The snapshot the system under test starts from."""
+        return self.trace.steps[0].snapshot
+
+    @property
+    def final(self) -> Snapshot:
+        """The snapshot expected at the end."""
+        return self.trace.steps[-1].snapshot
+
+    def __len__(self) -> int:
+        return len(self.trace) - 1
+
+    def __repr__(self) -> str:
+        return f"TestPath({', '.join(_event_text(e) for e in self.events) or 'initial state'})"
+
+    def prefix(self, n: int) -> TestPath:
+        """The first ``n`` steps of this path."""
+        return TestPath(Trace(self.trace.steps[:n + 1]), self.goal)
+
+    def format(self, context: bool = True) -> str:
+        """A readable test description: the start, then per step the event and what it changes
+        (active states as ``region.path=state``, and with ``context=True`` the changed keys)."""
+        lines = [self.goal] if self.goal else []
+        start = self.initial
+        given = _states_text(leaves(start))
+        lines.append(f"  given the initial state: {given}")
+        if context and start.context:
+            lines.append("      context: " + ", ".join(f"{k}={v!r}" for k, v in start.context.items()))
+        before = start
+        for i, step in enumerate(self.trace.steps[1:], 1):
+            assert step.event is not None
+            line = f"  {i}. {_event_text(step.event)} -> {describe_change(before, step.snapshot, context)}"
+            lines.append(line)
+            before = step.snapshot
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data: the goal and the steps (`TraceStep.to_json`)."""
+        return {"goal": self.goal, "steps": self.trace.to_json()}
+
+
+def leaves(snapshot: Snapshot) -> dict[str, str]:
+    """The state value flattened to ``{"region.path": "active child"}`` (``{"": state}`` when flat).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "p", "type": "parallel", "states": {
+    ...     "a": {"initial": "x", "states": {"x": {}}}, "b": {"initial": "y", "states": {"y": {}}}}})
+    >>> leaves(m.initial_state())
+    {'a': 'x', 'b': 'y'}
+    """
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            out[prefix] = str(value)
+
+    walk("", snapshot.value)
+    return out
+
+
+def describe_change(before: Snapshot, after: Snapshot, context: bool = True) -> str:
+    """What changed from ``before`` to ``after``: active states, then context keys.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> describe_change(m.initial_state(), m.transition(m.initial_state(), "GO"))
+    'b'
+    """
+    old, new = leaves(before), leaves(after)
+    text = _states_text({k: v for k, v in new.items() if old.get(k) != v}) or "(same states)"
+    if context:
+        changed = [f"{k}={v!r}" for k, v in after.context.items() if before.context.get(k, _MISSING) != v]
+        if changed:
+            text += "; " + ", ".join(changed)
+    if after.status != before.status:
+        text += f" [{after.status}]"
+    return text
+
+
+_MISSING = object()
+
+
+# -- making the graph ----------------------------------------------------------------------------
+def state_graph(source: Model | StateGraph, bounds: Bounds | None = None) -> StateGraph:
+    """The graph to read paths from: ``source`` itself, or a fresh walk of the model (without
+    symmetry: paths must be concrete).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> len(state_graph(Model(m, alphabet=events("GO"))).states)
+    2
+    """
+    if isinstance(source, StateGraph):
+        if source.symmetric:
+            raise PathsError(f"model {source.model.name or source.model.machine.id!r}: the state graph was "
+                             "explored with symmetry reduction; test paths need the concrete graph "
+                             "(explore without symmetry)")
+        return source
+    return explore(source, bounds, coverage=False)
+
+
+def to_path(graph: StateGraph, steps: list[Step], goal: str = "") -> TestPath:
+    """A `TestPath` from ``[(None, initial), (event index, state), ...]`` on ``graph``."""
+    return TestPath(Trace(tuple(TraceStep(None if e is None else graph.events[e], graph.states[i])
+                                for e, i in steps)), goal)
+
+
+def _states_text(flat: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}={v}" if k else v for k, v in flat.items())
+
+
+def _goal_reach(graph: StateGraph, i: int) -> str:
+    return "reach " + _states_text(leaves(graph.states[i]))
+
+
+# -- state cover ---------------------------------------------------------------------------------
+def shortest_paths(source: Model | StateGraph, bounds: Bounds | None = None) -> list[TestPath]:
+    """One shortest path to every reachable state, in breadth-first order (one per state).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> shortest_paths(Model(m, alphabet=events("GO")))
+    [TestPath(initial state), TestPath(GO)]
+    """
+    graph = state_graph(source, bounds)
+    return [to_path(graph, graph.path_to(i), _goal_reach(graph, i)) for i in range(len(graph.states))]
+
+
+def state_cover(source: Model | StateGraph, bounds: Bounds | None = None) -> list[TestPath]:
+    """Shortest paths to the leaves of the breadth-first tree: every reachable state is on one of
+    them (a state that is no one's tree parent is a leaf; the others lie on their children's paths).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> state_cover(Model(m, alphabet=events("GO")))
+    [TestPath(GO)]
+    """
+    graph = state_graph(source, bounds)
+    inner = {p for p in graph.parent if p >= 0}
+    out = []
+    for i in range(len(graph.states)):
+        if i not in inner:
+            steps = graph.path_to(i)
+            out.append(to_path(graph, steps, f"visit {len(steps)} states, ending at: "
+                                              + _goal_reach(graph, i).removeprefix("reach ")))
+    return out
+
+
+# -- transition cover ----------------------------------------------------------------------------
+def fired_transitions(graph: StateGraph) -> list[list[frozenset[Transition]]]:
+    """Per state and per out-edge (same order as ``graph.edges``), the chart transitions it fires
+    (eventless ones in the same macrostep included)."""
+    out: list[list[frozenset[Transition]]] = []
+    for i, edges in enumerate(graph.edges):
+        row = []
+        for e, _ in edges:
+            fired: list[Transition] = []
+            successor(graph.states[i], graph.events[e], fired)
+            row.append(frozenset(fired))
+        out.append(row)
+    return out
+
+
+def transition_cover(source: Model | StateGraph, bounds: Bounds | None = None, *, of: str = "edges",
+                     max_length: int | None = None) -> list[TestPath]:
+    """Paths that take every edge of the state graph (``of="edges"``) or fire every chart
+    transition the walk fires (``of="transitions"``), by greedy chaining of shortest routes (see
+    the module docs); ``max_length`` starts a new path when one would grow longer.
+
+    >>> from machines.cluster_update import model
+    >>> paths = transition_cover(model(workers=1, requests=1), of="transitions")
+    >>> len(paths), sum(len(p) for p in paths)
+    (3, 14)
+    """
+    if of not in ("edges", "transitions"):
+        raise ValueError(f"of must be 'edges' or 'transitions', not {of!r}")
+    graph = state_graph(source, bounds)
+    n = len(graph.states)
+    if of == "edges":
+        left: list[set[int]] = [set(range(len(graph.edges[i]))) for i in range(n)]
+
+        def useful(i: int) -> list[int]:
+            return sorted(left[i])
+
+        def take(i: int, k: int) -> int:
+            left[i].discard(k)
+            return 1
+    else:
+        fires = fired_transitions(graph)
+        todo: set[Transition] = set().union(*(f for row in fires for f in row)) if n else set()
+
+        def useful(i: int) -> list[int]:
+            return [k for k, f in enumerate(fires[i]) if not f.isdisjoint(todo)]
+
+        def take(i: int, k: int) -> int:
+            new = len(fires[i][k] & todo)
+            todo.difference_update(fires[i][k])
+            return new
+
+    def wanted(i: int) -> bool:
+        return bool(useful(i))
+
+    paths: list[TestPath] = []
+    while True:
+        route = _route(graph, graph.initial, wanted)
+        if route is None:
+            break
+        steps: list[Step] = route
+        covered = 0
+        while True:
+            here = steps[-1][1]
+            options = useful(here)
+            if not options or (max_length is not None and len(steps) > max_length and covered):
+                break
+            # prefer an edge whose target still has work, so the path keeps going without detours
+            k = next((k for k in options if wanted_after(graph, here, k, useful)), options[0])
+            covered += take(here, k)
+            e, j = graph.edges[here][k]
+            steps.append((e, j))
+            if wanted(j):
+                continue
+            more = _route(graph, [j], wanted)
+            if more is None or (max_length is not None and len(steps) + len(more) - 1 > max_length):
+                break
+            steps.extend(more[1:])
+        what = "edge" if of == "edges" else "chart transition"
+        paths.append(to_path(graph, steps, f"cover {covered} more {what}{'s' if covered != 1 else ''}"))
+    return paths
+
+
+def wanted_after(graph: StateGraph, i: int, k: int, useful: Callable[[int], list[int]]) -> bool:
+    """Edge ``k`` of state ``i`` leads to a state that still has something to cover (other than
+    this very edge, when it is a self-loop on the graph)."""
+    j = graph.edges[i][k][1]
+    return any(m != k or j != i for m in useful(j))
+
+
+def _route(graph: StateGraph, sources: list[int], goal: Callable[[int], bool]) -> list[Step] | None:
+    """A shortest route from one of ``sources`` to a state meeting ``goal`` (breadth first)."""
+    parent: dict[int, tuple[int, int]] = {}
+    queue: deque[int] = deque()
+    for s in sources:
+        if s not in parent:
+            parent[s] = (-1, -1)
+            queue.append(s)
+    while queue:
+        i = queue.popleft()
+        if goal(i):
+            steps: list[Step] = []
+            while parent[i][0] >= 0:
+                p, e = parent[i]
+                steps.append((e, i))
+                i = p
+            steps.append((None, i))
+            steps.reverse()
+            return steps
+        for e, j in graph.edges[i]:
+            if j not in parent:
+                parent[j] = (i, e)
+                queue.append(j)
+    return None
+
+
+# -- simple paths --------------------------------------------------------------------------------
+def matcher(graph: StateGraph, target: Target) -> Callable[[int], bool]:
+    """A predicate over state indices: an index, a state path for `Snapshot.matches`
+    (``"#cluster.failed"``), or a predicate over snapshots."""
+    if isinstance(target, int):
+        return lambda i: i == target
+    if isinstance(target, str):
+        graph.model.machine.get_state(target if target.startswith("#") else
+                                      f"#{graph.model.machine.id}.{target}")  # names a real state
+        return lambda i: graph.states[i].matches(target)
+    return lambda i: bool(target(graph.states[i]))
+
+
+def simple_paths(source: Model | StateGraph, target: Target, *, start: Target | None = None,
+                 max_length: int = 10, limit: int | None = None,
+                 bounds: Bounds | None = None) -> Iterator[TestPath]:
+    """Paths without repeated states from ``start`` (default: the initial states) to a state
+    meeting ``target``, at most ``max_length`` events long, stopping at the first target state.
+    A path that starts elsewhere than an initial state is prefixed with a shortest path to its
+    start, so it can run as a test. Depth first, pruned by the backwards distance to the target
+    (exponential only in how many paths there are: bound them with ``limit``).
+
+    >>> from machines.cluster_update import model
+    >>> paths = list(simple_paths(model(workers=1, requests=1), "#cluster.failed", max_length=6))
+    >>> len(paths), paths[0]
+    (1, TestPath(SUBMIT(r=1), PUSH(r=1), SPAWN(w=1), APPLY_START(w=1), APPLY_FINISH(w=1, ok=False)))
+    """
+    graph = state_graph(source, bounds)
+    is_target = matcher(graph, target)
+    starts = graph.initial if start is None else [i for i in range(len(graph.states))
+                                                   if matcher(graph, start)(i)]
+    distance = _distance_to(graph, is_target)
+    name = target if isinstance(target, str) else f"state {target}" if isinstance(target, int) else \
+        getattr(target, "__name__", "the target")
+    found = 0
+    for s in starts:
+        if distance.get(s, max_length + 1) > max_length:
+            continue
+        head = graph.path_to(s)  # ends at (event into s, s): the segment's start is dropped below
+        for segment in _dfs(graph, s, is_target, distance, max_length):
+            yield to_path(graph, head + segment[1:], f"simple path to {name}")
+            found += 1
+            if limit is not None and found >= limit:
+                return
+
+
+def _distance_to(graph: StateGraph, is_target: Callable[[int], bool]) -> dict[int, int]:
+    """Backwards breadth-first distances to the nearest target state."""
+    incoming: list[list[int]] = [[] for _ in graph.states]
+    for i, edges in enumerate(graph.edges):
+        for _, j in edges:
+            incoming[j].append(i)
+    distance = {i: 0 for i in range(len(graph.states)) if is_target(i)}
+    queue = deque(distance)
+    while queue:
+        j = queue.popleft()
+        for i in incoming[j]:
+            if i not in distance:
+                distance[i] = distance[j] + 1
+                queue.append(i)
+    return distance
+
+
+def _dfs(graph: StateGraph, start: int, is_target: Callable[[int], bool], distance: dict[int, int],
+         max_length: int) -> Iterator[list[Step]]:
+    steps: list[Step] = [(None, start)]
+    on_path = {start}
+    if is_target(start):
+        yield list(steps)
+        return
+    # an explicit stack of edge iterators: deep bounds do not hit the recursion limit
+    stack = [iter(graph.edges[start])]
+    while stack:
+        here_depth = len(steps) - 1
+        for e, j in stack[-1]:
+            if j in on_path or here_depth + 1 + distance.get(j, max_length + 1) > max_length:
+                continue
+            if is_target(j):
+                yield [*steps, (e, j)]
+                continue
+            steps.append((e, j))
+            on_path.add(j)
+            stack.append(iter(graph.edges[j]))
+            break
+        else:
+            stack.pop()
+            _, i = steps.pop()
+            on_path.discard(i)
