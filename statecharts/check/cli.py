@@ -12,7 +12,7 @@ from typing import Any
 
 from statecharts.check.graph import StateGraph
 from statecharts.check.model import Model
-from statecharts.check.walker import check
+from statecharts.check.walker import Report, check
 from statecharts.cli_run import resolve_machine
 from statecharts.loading import UsageError, parse_params
 
@@ -37,6 +37,8 @@ def add_parser(sub: Any) -> None:
                         help="store one state per orbit of the model's symmetry groups")
     parser.add_argument("--no-temporal", action="store_true", help="check invariants and deadlock only")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--trace-out", metavar="FILE",
+                        help="draw the first counterexample as a strip of diagrams (.svg .png .pdf .dot)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
     parser.set_defaults(handler=run)
 
@@ -66,7 +68,22 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), indent=1))
     else:
         print(report.format())
+    if args.trace_out:
+        draw_counterexample(report, args.trace_out, quiet=args.json)
     return 0 if report.ok else 1
+
+
+def draw_counterexample(report: Report, path: str, quiet: bool = False) -> None:
+    """Render the first violated property's trace to ``path`` (nothing to draw: say so)."""
+    from statecharts.render import render, render_trace
+
+    failed = next((r for r in report.results if not r.holds and r.trace is not None), None)
+    if failed is None:
+        print("no counterexample to draw: every property holds", file=sys.stderr)
+        return
+    written = render(render_trace(failed.trace), path)
+    if not quiet:
+        print(f"wrote the counterexample to {failed.name} to {written}")
 
 
 class ProgressBar:

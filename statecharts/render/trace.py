@@ -21,6 +21,9 @@ from statecharts.state import Snapshot
 VALUE_WIDTH = 60
 
 
+STUTTER = "(stutter for ever)"
+
+
 def trace_steps(trace: Any) -> list[tuple[Event | None, Snapshot]]:
     """The ``(event, snapshot)`` pairs of a trace given in any of the accepted shapes.
 
@@ -43,6 +46,8 @@ def trace_steps(trace: Any) -> list[tuple[Event | None, Snapshot]]:
                                 f"pair, not {step!r}") from None
         if not isinstance(snapshot, Snapshot):
             raise TypeError(f"trace step {index}: {snapshot!r} is not a Snapshot")
+        if getattr(step, "stutter", False):  # a lasso that ends by stuttering for ever
+            event = STUTTER
         pairs.append((None if event is None else to_event(event), snapshot))
     return pairs
 
@@ -67,7 +72,7 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
     graph = graphviz.Digraph(name="trace")
     # each step is one connected component; pack places the components in a grid, in order
     graph.attr(compound="true", rankdir=rankdir, fontname=FONT, fontsize="11", nodesep="0.25",
-               ranksep="0.3", pack="true", packmode=f"array_{max(1, columns)}")
+               ranksep="0.3", pack="true", packmode=f"array_u{max(1, columns)}")
     graph.attr("node", fontname=FONT, fontsize="9", color=LINE, height="0.3")
     graph.attr("edge", fontname=FONT, fontsize="8", color="#999999", arrowsize="0.5")
     previous: Snapshot | None = None
@@ -76,6 +81,7 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
                           edge_labels=edge_labels)
         lines = [f"{index}. {payload_label(event)}", *context_lines(previous, snapshot)]
         with graph.subgraph(name=f"cluster_step{index}") as box:
+            box.attr(sortv=str(index))  # with packmode array_u: the steps stay in trace order
             box.attr(label=plain_label(lines, left=True), labeljust="l", style="rounded", color="#777777",
                      fontsize="11", penwidth="1.5")
             drawing.draw(box)

@@ -89,3 +89,20 @@ def test_the_module_entry_point_runs_as_a_program():
                            "-p", "workers=1", "-p", "requests=1", "--no-temporal"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "14 distinct states" in done.stdout
+
+
+def test_trace_out_draws_the_first_counterexample_in_trace_order(capsys, tmp_path):
+    out = tmp_path / "lasso.dot"
+    code, printed, _ = run_check(capsys, "machines.cluster_update", "-p", "workers=1", "-p", "requests=1",
+                                 "--no-fairness", "--trace-out", str(out))
+    source = out.read_text()
+    assert code == 1 and "NoPartialUpdateTermination" in printed
+    assert "packmode=array_u1" in source and "(stutter for ever)" in source
+    orders = [int(line.split("=")[1]) for line in source.splitlines() if line.strip().startswith("sortv=")]
+    assert orders == sorted(orders) and len(orders) == 6
+
+
+def test_trace_out_with_nothing_violated_says_so(capsys, tmp_path):
+    code, _, err = run_check(capsys, "machines.cluster_update", "-p", "workers=1", "-p", "requests=1",
+                             "--no-temporal", "--trace-out", str(tmp_path / "none.svg"))
+    assert code == 0 and "no counterexample" in err and not (tmp_path / "none.svg").exists()

@@ -88,7 +88,7 @@ def test_trace_strip_has_one_highlighted_diagram_per_step_in_order(player):
         source.index(f"cluster_step{i}") for i in range(3))
     assert 'label="0. (initial)\\l"' in source and 'label="1. PLAY\\l"' in source
     assert '"s2_mediaPlayer.volume.muted" [label=muted color="#b45f06" fillcolor="#ffd966"' in source
-    assert "packmode=array_1" in source
+    assert "packmode=array_u1" in source
 
 
 def test_trace_step_labels_show_payload_and_context_changes():
