@@ -190,3 +190,35 @@ def test_xstate_reaches_the_same_values_on_the_same_events(xstate_replay, name):
     theirs = json.loads(done.stdout)["values"]
     for events, expected in zip(runs, theirs, strict=True):
         assert values(machine, events) == expected
+
+
+def auth_sequences(count: int = 6, length: int = 25, seed: int = 11) -> list[list[dict]]:
+    rng = random.Random(seed)
+    choices = [{"type": "LOGIN", "username": "ada", "password": "secret"},
+               {"type": "LOGIN", "username": "bob", "password": "wrong"},
+               {"type": "LOGOUT"}, {"type": "RESET"}, {"type": "UNKNOWN"}]
+    return [[rng.choice(choices) for _ in range(length)] for _ in range(count)]
+
+
+def test_xstate_runs_the_auth_machine_with_its_service_like_we_do(xstate_replay):
+    """The seed's auth machine (invoked service, guards, retries) in xstate and in our interpreter."""
+    machine = auth.machine
+    runs = auth_sequences()
+    done = subprocess.run(["node", str(xstate_replay.parent / "replay_auth.mjs")],
+                          input=json.dumps({"config": machine.to_json(), "sequences": runs}),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    theirs = json.loads(done.stdout)["runs"]
+    for events, expected in zip(runs, theirs, strict=True):
+        actor = machine.interpret(clock=VirtualClock()).start()
+        seen = [[actor.state.value, _auth_context(actor.state)]]
+        for event in events:
+            data = {k: v for k, v in event.items() if k != "type"}
+            actor.send(event["type"], **data)
+            seen.append([actor.state.value, _auth_context(actor.state)])
+        assert seen == expected, events
+
+
+def _auth_context(snapshot) -> dict:
+    return {"user": snapshot.context["user"], "retries": snapshot.context["retries"],
+            "error": snapshot.context["error"]}
