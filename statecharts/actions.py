@@ -51,6 +51,12 @@ class Guard:
         the event settles it, else a guard (the walker compiles its alphabet this way)."""
         return self
 
+    @property
+    def may_raise(self) -> bool:
+        """Testing it can raise (user code): a raising guard is false and raises
+        ``error.execution``, so specializing must not skip past it."""
+        return True
+
 
 @dataclass(frozen=True, eq=False)
 class CallGuard(Guard):
@@ -89,14 +95,23 @@ class And(Guard):
         return True
 
     def specialize(self, event: Event) -> Guard | bool:
+        # Left to right, as `test` runs: a part that holds is dropped; a part that fails decides
+        # the whole, unless a part before it may raise (its error.execution must still happen).
         rest: list[Guard] = []
         for g in self.guards:
             r = g.specialize(event)
+            if r is True:
+                continue
             if r is False:
-                return False
-            if r is not True:
-                rest.append(r)  # type: ignore[arg-type]
+                if not any(k.may_raise for k in rest):
+                    return False
+                r = g
+            rest.append(r)  # type: ignore[arg-type]
         return True if not rest else rest[0] if len(rest) == 1 else And(tuple(rest))
+
+    @property
+    def may_raise(self) -> bool:
+        return any(g.may_raise for g in self.guards)
 
     def referenced_states(self) -> tuple[str, ...]:
         return tuple(s for g in self.guards for s in g.referenced_states())
@@ -117,14 +132,23 @@ class Or(Guard):
         return False
 
     def specialize(self, event: Event) -> Guard | bool:
+        # The mirror of `And.specialize`: a failing part is dropped; a holding part decides the
+        # whole unless a part before it may raise.
         rest: list[Guard] = []
         for g in self.guards:
             r = g.specialize(event)
+            if r is False:
+                continue
             if r is True:
-                return True
-            if r is not False:
-                rest.append(r)  # type: ignore[arg-type]
+                if not any(k.may_raise for k in rest):
+                    return True
+                r = g
+            rest.append(r)  # type: ignore[arg-type]
         return False if not rest else rest[0] if len(rest) == 1 else Or(tuple(rest))
+
+    @property
+    def may_raise(self) -> bool:
+        return any(g.may_raise for g in self.guards)
 
     def referenced_states(self) -> tuple[str, ...]:
         return tuple(s for g in self.guards for s in g.referenced_states())
@@ -145,6 +169,10 @@ class Not(Guard):
         r = self.guard.specialize(event)
         return (not r) if isinstance(r, bool) else Not(r)
 
+    @property
+    def may_raise(self) -> bool:
+        return self.guard.may_raise
+
     def referenced_states(self) -> tuple[str, ...]:
         return self.guard.referenced_states()
 
@@ -161,6 +189,10 @@ class StateIn(Guard):
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
         return in_state(self.ref)
+
+    @property
+    def may_raise(self) -> bool:
+        return False
 
     def referenced_states(self) -> tuple[str, ...]:
         return (self.ref,)
@@ -190,6 +222,10 @@ class Payload(Guard):
 
     def specialize(self, event: Event) -> Guard | bool:
         return self.test({}, event, _no_state)
+
+    @property
+    def may_raise(self) -> bool:
+        return False
 
 
 def _no_state(ref: str) -> bool:  # pragma: no cover - Payload never asks
@@ -285,7 +321,7 @@ class Assign(Action):
     def apply_to(self, context: FrozenDict, event: Event) -> FrozenDict:
         """The context after this assign (one copy, for the walker's assign-only steps)."""
         if callable(self.assignments):
-            return context.set(self.assignments(context, event))
+            return context.set(dict(self.assignments(context, event)))
         data = dict(context)
         for key, value in self.assignments.items():
             data[key] = value(context, event) if callable(value) else value

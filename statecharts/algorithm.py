@@ -532,13 +532,17 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
     ``machine.selection(snapshot.nodes, event.name)`` when the caller has it already."""
     if snapshot.status != "active":
         return None
+    machine = snapshot.machine
     if chains is None:
-        chains = snapshot.machine.selection(snapshot.nodes, event.name)
-    if not chains:
+        chains = machine.selection(snapshot.nodes, event.name)
+    # eventless guards see the external event too (W3C: the macrostep re-checks them after it),
+    # so a configuration with eventless transitions always takes the full macrostep
+    settled = not machine.selection(snapshot.nodes, None)
+    if not chains and settled:
         return None
     probe = _Probe(snapshot)
     enabled = _first_enabled(probe, chains, event)
-    if not enabled and not probe.failed:
+    if not enabled and not probe.failed and settled:
         return None
     if not probe.failed:
         context = _assign_only(snapshot, enabled, event)

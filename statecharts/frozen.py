@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,11 +42,31 @@ class FrozenDict(dict[str, Any]):
     def __reduce__(self) -> tuple[Any, ...]:
         return (FrozenDict, (dict(self),))
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, dict):
+            return dict.__eq__(self, other)
+        if isinstance(other, Mapping):  # an Event, another Mapping: compare as mappings
+            return dict.__eq__(self, dict(other))
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __or__(self, other: Any) -> FrozenDict:  # type: ignore[override]
+        return self.set(other) if isinstance(other, Mapping) else NotImplemented
+
+    def __ror__(self, other: Any) -> FrozenDict:  # type: ignore[override]
+        return FrozenDict({**other, **self}) if isinstance(other, Mapping) else NotImplemented
+
+    def copy(self) -> FrozenDict:  # type: ignore[override]
+        return self
+
     def __copy__(self) -> FrozenDict:
         return self
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
-        return self
+        return FrozenDict({k: copy.deepcopy(v, memo) for k, v in self.items()})
 
     def set(self, updates: Mapping[str, Any] | None = None, /, **fields: Any) -> FrozenDict:
         """A copy with some keys replaced or added."""

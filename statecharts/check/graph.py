@@ -108,6 +108,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     key_of = canonical_key_function(model) if graph.symmetric else _identity
     machine = model.machine
     candidates = compile_alphabet(machine, alphabet)
+    eventless = machine.selection  # (nodes, None): the configuration's eventless transitions
     constraint = model.constraint
     fired: list[Transition] | None = [] if coverage else None
     start = time.perf_counter()
@@ -167,7 +168,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         depth = graph.depth[i] + 1
         for e, event in enumerate(alphabet):
             chains = tuple([chain for atomic, chain in candidates[e] if atomic in nodes])
-            if not chains:
+            if not chains and not eventless(nodes, None):
                 continue
             try:
                 t = successor(s, event, fired, chains)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from machines.cluster_update import model as cluster_model
-from statecharts import EventlessLoopError, Machine, StatechartError, assign
+from statecharts import EventlessLoopError, Machine, StatechartError, and_, assign, or_, payload
 from statecharts.check import Bounds, Model, check, events, explore
 from statecharts.check.graph import UnhashableStateError, WalkError
 
@@ -130,3 +130,39 @@ def test_symmetry_naming_a_region_the_chart_lacks_is_an_error():
 
     with pytest.raises(StatechartError, match="'w9'"):
         explore(Model(COUNTER, symmetry=[Symmetry(("w9",))]), symmetry=True)
+
+
+# -- the walker's shortcuts agree with machine.transition (found in review) ------------------------
+def reachable_by_transition(model):
+    """A plain BFS over machine.transition: what the walker must find."""
+    seen = list(model.initial_states())
+    for s in seen:
+        for event in model.events():
+            t = model.machine.transition(s, event)
+            if t not in seen:
+                seen.append(t)
+    return seen
+
+
+def boom(context, event):
+    raise RuntimeError("guard failed")
+
+
+@pytest.mark.parametrize("name,config", [
+    ("an eventless guard reads the external event", {
+        "id": "m", "initial": "a", "states": {"a": {"always": {"target": "b", "guard": payload(x=1)}}, "b": {}}}),
+    ("an assign updater that returns nothing is an error.execution", {
+        "id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
+            "GO": {"actions": assign(lambda c, e: None)}, "error.execution": {"actions": assign(n=99)}}}}}),
+    ("a raising guard before a payload guard in or_", {
+        "id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": or_(boom, payload(x=1))},
+                                                           "error.execution": "err"}}, "b": {}, "err": {}}}),
+    ("a raising guard before a payload guard in and_", {
+        "id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": and_(boom, payload(x=1))},
+                                                           "error.execution": "err"}}, "b": {}, "err": {}}}),
+])
+def test_the_walker_reaches_exactly_what_machine_transition_reaches(name, config):
+    model = Model(Machine(config), alphabet=events("GO", x=[0, 1]) + events("NOPE", x=[0, 1]))
+    walked = explore(model).states
+    assert set(walked) == set(reachable_by_transition(model)), name
+    assert len(walked) > 1, name

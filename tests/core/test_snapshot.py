@@ -75,3 +75,17 @@ def test_restoring_a_snapshot_of_another_machine_names_the_state():
 def test_restoring_malformed_json_names_the_position():
     with pytest.raises(SnapshotError, match="line 1 column"):
         Machine(PLAYER).restore("{nope")
+
+
+def test_frozen_dict_deep_copies_its_values_and_stays_frozen_under_union():
+    import copy
+
+    from statecharts import Event, FrozenDict
+
+    fd = FrozenDict(items=[1])
+    deep = copy.deepcopy(fd)
+    deep["items"].append(2)
+    assert fd["items"] == [1]
+    assert isinstance(fd | {"n": 1}, FrozenDict) and isinstance({"n": 1} | fd, FrozenDict)
+    assert fd.copy() is fd
+    assert FrozenDict(x=1) == Event("E", {"x": 1}) and FrozenDict(x=1) == {"x": 1}
