@@ -60,6 +60,7 @@ class StateGraph:
     stopped_by: str | None = None
     seconds: float = 0.0
     fired: set[Transition] = field(default_factory=set)
+    self_loops: set[int] = field(default_factory=set)  # states where some event fires yet changes nothing
     symmetric: bool = False
 
     @property
@@ -177,7 +178,8 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
             if t is None:
                 continue
             j = add(t, i, e, depth)
-            if j == i:  # transitions fired but the snapshot is the same: a stutter
+            if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
+                graph.self_loops.add(i)
                 continue
             graph.transitions += 1
             out.append((e, j))

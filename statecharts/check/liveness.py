@@ -181,9 +181,11 @@ class LivenessChecker:
         """A lasso violating ``prop`` or ``None``; ``holds(predicate, state)`` evaluates (and caches)
         a state predicate."""
         graph = self.graph
-        everything = set(range(len(graph.states)))
+        # a state that was never expanded (bounds, constraint) has unknown successors: no cycle
+        # may pass through it, or it would look like a fair place to stutter for ever
+        everything = {i for i in range(len(graph.states)) if graph.expanded[i]}
         if isinstance(prop, Always):
-            bad = [i for i in everything if not holds(prop.predicate, i)]
+            bad = [i for i in range(len(graph.states)) if not holds(prop.predicate, i)]
             if not bad:
                 return None
             first = min(bad, key=lambda i: (graph.depth[i], i))

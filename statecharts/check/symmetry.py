@@ -79,6 +79,10 @@ def _locals(model: Model) -> tuple[dict[StateNode, tuple[int, int, str]], list[S
                 raise ConfigError(f"symmetry names region {region_id!r}, which the chart does not have",
                                   path=model.name or chart.root.id, key="symmetry")
             for node in _subtree(region):
+                if node.type == "history":  # history values would need permuting too
+                    raise ConfigError(f"symmetry over region {region_id!r}, which holds the history state "
+                                      f"{node.id!r}, is not supported (history values are not permuted)",
+                                      path=model.name or chart.root.id, key="symmetry")
                 local[node] = (g, e, node.id[len(region.id):])
     return local, groups
 

@@ -9,8 +9,10 @@ from typing import Any
 from statecharts.check.graph import Bounds, Progress, StateGraph, explore
 from statecharts.check.liveness import Lasso, LivenessChecker
 from statecharts.check.model import Model
-from statecharts.check.symmetry import orbit_size_function
+from statecharts.check.symmetry import canonical_key_function, orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
+from statecharts.event import Event
+from statecharts.state import Snapshot
 
 
 @dataclass(frozen=True)
@@ -159,13 +161,16 @@ def check(model: Model, *, max_states: int | None = None, max_depth: int | None 
                 found = cache[key] = bool(predicate(graph.states[i]))
             return found
 
-        note = "" if graph.complete else "on the explored part only"
+        cut = not all(graph.expanded)
+        note = "" if not cut else "on the expanded part only (bounds or constraint)"
         if graph.symmetric:
             note = "; ".join(filter(None, [note, "with symmetry: a violation can be hidden"]))
         for name, prop in model.properties.items():
             lasso = checker.violation(prop, holds)
-            report.results.append(Result(name, "temporal", lasso is None,
-                                         None if lasso is None else lasso_trace(graph, lasso), note))
+            trace = None if lasso is None else lasso_trace(graph, lasso)
+            if trace is not None and graph.symmetric:
+                trace = concrete_lasso(model, trace)
+            report.results.append(Result(name, "temporal", lasso is None, trace, note))
     report.coverage = coverage(graph)
     if graph.symmetric:
         report.symmetry = symmetry_summary(model, graph)
@@ -190,7 +195,7 @@ def symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
 def _deadlock(model: Model, graph: StateGraph) -> Result:
     terminal = model.terminal
     for i, s in enumerate(graph.states):
-        if graph.expanded[i] and not graph.edges[i] and s.status == "active" and \
+        if graph.expanded[i] and not graph.edges[i] and i not in graph.self_loops and s.status == "active" and \
                 (terminal is None or not terminal(s)):
             return Result("deadlock", "deadlock", False, trace_of(graph, graph.path_to(i)))
     return Result("deadlock", "deadlock", True)
@@ -207,6 +212,42 @@ def lasso_trace(graph: StateGraph, lasso: Lasso) -> Trace:
     if lasso.stutter:
         steps.append(TraceStep(None, steps[-1].snapshot, stutter=True))
     return Trace(tuple(steps), lasso.cycle_start)
+
+
+def concrete_lasso(model: Model, trace: Trace, max_rounds: int = 720) -> Trace:
+    """A lasso found on representatives, replayed on real states.
+
+    Under symmetry an edge leads to its target's representative, not to the state the event
+    produces. Replaying picks, at each step, an event of the alphabet that really leads to a
+    state of the same orbit (the recorded one first), and goes round the cycle until the real
+    state comes back to where the cycle started (a permutation has a finite order).
+    """
+    key = canonical_key_function(model)
+    machine, alphabet = model.machine, tuple(model.events())
+    steps = [trace.steps[0]]
+
+    def follow(target: Snapshot, preferred: Event | None) -> TraceStep:
+        current, wanted = steps[-1].snapshot, key(target)
+        for event in ([preferred] if preferred is not None else []) + list(alphabet):
+            nxt = machine.transition(current, event)
+            if nxt != current and key(nxt) == wanted:
+                return TraceStep(event, nxt)
+        raise AssertionError(f"no event leads from {current!r} into the orbit of {target!r}")
+
+    start = trace.cycle_start if trace.cycle_start is not None else len(trace.steps)
+    for step in trace.steps[1:start + 1]:
+        steps.append(follow(step.snapshot, step.event))
+    cycle = trace.steps[start + 1:]
+    if not cycle or cycle[-1].stutter:
+        steps.extend(TraceStep(None, steps[-1].snapshot, stutter=True) for _ in cycle)
+        return Trace(tuple(steps), trace.cycle_start)
+    anchor = steps[start].snapshot
+    for _ in range(max_rounds):
+        for step in cycle:
+            steps.append(follow(step.snapshot, step.event))
+        if steps[-1].snapshot == anchor:
+            return Trace(tuple(steps), trace.cycle_start)
+    return trace  # pragma: no cover - the permutation's order exceeds max_rounds
 
 
 def coverage(graph: StateGraph) -> Coverage:

@@ -166,3 +166,45 @@ def test_the_walker_reaches_exactly_what_machine_transition_reaches(name, config
     walked = explore(model).states
     assert set(walked) == set(reachable_by_transition(model)), name
     assert len(walked) > 1, name
+
+
+def test_a_state_where_events_fire_but_change_nothing_is_no_deadlock():
+    machine = Machine({"id": "p", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"on": {"PING": "b"}}}})
+    assert check(Model(machine, alphabet=events("GO") + events("PING"))).result("deadlock").holds
+
+
+def test_states_cut_by_bounds_or_constraint_are_no_fair_place_to_stutter():
+    from statecharts.check import Fairness, eventually
+
+    def counter_model(**kw):
+        return Model(COUNTER, alphabet=events("INC"), fairness=[Fairness("weak", "INC")],
+                     properties={"reach5": eventually(lambda s: s.context["n"] == 5)}, **kw)
+
+    assert check(counter_model()).result("reach5").holds
+    assert check(counter_model(), max_states=3).result("reach5").holds
+    assert check(counter_model(), max_depth=2).result("reach5").holds
+    constrained = check(counter_model(constraint=lambda s: s.context["n"] < 2)).result("reach5")
+    assert constrained.holds and "expanded part" in constrained.note
+
+
+def test_symmetry_over_regions_with_history_is_refused():
+    from statecharts.check import Symmetry
+
+    def region(w):
+        return {"id": f"w{w}", "initial": "idle", "states": {
+            "idle": {"on": {"GO": {"target": "busy.hist", "guard": payload(w=w)}}},
+            "busy": {"initial": "a", "states": {"hist": {"type": "history"}, "a": {}}}}}
+    machine = Machine({"id": "h", "type": "parallel", "states": {"w1": region(1), "w2": region(2)}})
+    with pytest.raises(StatechartError, match="history state 'w1.busy.hist'"):
+        check(Model(machine, alphabet=events("GO", w=[1, 2]), symmetry=[Symmetry(("w1", "w2"))]), symmetry=True)
+
+
+@pytest.mark.parametrize("workers,requests", [(2, 2), (3, 2)])
+def test_lassos_found_under_symmetry_are_replayed_on_real_states(workers, requests):
+    m = cluster_model(workers=workers, requests=requests)
+    trace = check(m, symmetry=True).result("Converges").trace
+    machine = m.machine
+    for before, step in zip(trace.steps, trace.steps[1:], strict=False):
+        if not step.stutter:
+            assert machine.transition(before.snapshot, step.event) == step.snapshot
+    assert trace[-1].snapshot == trace[trace.cycle_start].snapshot
