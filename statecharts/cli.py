@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StatechartError as exc:
         print(f"statecharts {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or folder that cannot be read or written
+        print(f"statecharts {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

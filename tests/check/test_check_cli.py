@@ -106,3 +106,11 @@ def test_trace_out_with_nothing_violated_says_so(capsys, tmp_path):
     code, _, err = run_check(capsys, "machines.cluster_update", "-p", "workers=1", "-p", "requests=1",
                              "--no-temporal", "--trace-out", str(tmp_path / "none.svg"))
     assert code == 0 and "no counterexample" in err and not (tmp_path / "none.svg").exists()
+
+
+def test_a_file_that_cannot_be_written_is_a_clear_error(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = main(["diagrams", "--out", str(blocker / "sub")])
+    _, err = capsys.readouterr()
+    assert code == 2 and "error:" in err and "Traceback" not in err
