@@ -544,7 +544,7 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
     enabled = _first_enabled(probe, chains, event)
     if not enabled and not probe.failed and settled:
         return None
-    if not probe.failed:
+    if not probe.failed and settled:
         context = _assign_only(snapshot, enabled, event)
         if context is not None:
             if fired is not None:
@@ -565,16 +565,14 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
 
 
 def _assign_only(snapshot: Snapshot, enabled: list[Transition], event: Event) -> FrozenDict | None:
-    """The new context when the macrostep is only targetless transitions running ``assign``s in a
-    configuration without eventless transitions (the microstep then exits and enters nothing and
-    nothing follows it); ``None`` when it is anything else, or when an assign fails (the full
-    macrostep then turns that into ``error.execution``)."""
-    machine = snapshot.machine
+    """The new context when the macrostep is only targetless transitions running ``assign``s (in
+    a configuration without eventless transitions, which the caller checks: the microstep then
+    exits and enters nothing and nothing follows it); ``None`` when it is anything else, or when
+    an assign fails (the full macrostep then turns that into ``error.execution``)."""
+    assign_only = snapshot.machine.assign_only
     for t in enabled:
-        if not machine.assign_only(t):
+        if not assign_only(t):
             return None
-    if machine.selection(snapshot.nodes, None):
-        return None
     context = snapshot.context
     try:
         for t in enabled:

@@ -43,7 +43,7 @@ class FrozenDict(dict[str, Any]):
         return (FrozenDict, (dict(self),))
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, dict):
+        if type(other) is FrozenDict or isinstance(other, dict):
             return dict.__eq__(self, other)
         if isinstance(other, Mapping):  # an Event, another Mapping: compare as mappings
             return dict.__eq__(self, dict(other))
