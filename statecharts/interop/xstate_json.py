@@ -36,6 +36,7 @@ from statecharts.actions import (
     NamedGuard,
     Not,
     Or,
+    Payload,
     Raise,
     Send,
     StateIn,
@@ -43,6 +44,7 @@ from statecharts.actions import (
     callable_name,
     not_,
     or_,
+    payload,
     state_in,
 )
 from statecharts.errors import ConfigError
@@ -186,6 +188,11 @@ def _transition(spec: Any, path: str, key: str) -> Any:
     return out
 
 
+# `payload(w=1)` as JSON: a parameterized guard (in xstate, provide it as
+# `statecharts.payload: ({ event }, params) => Object.entries(params).every(([k, v]) => event[k] === v)`)
+PAYLOAD_GUARD = "statecharts.payload"
+
+
 def _guard(spec: Any, path: str, key: str) -> Any:
     if not isinstance(spec, Mapping):
         return spec
@@ -206,6 +213,12 @@ def _guard(spec: Any, path: str, key: str) -> Any:
             raise ConfigError("xstate.stateIn needs a 'stateValue' string ('#id' or a dotted path)",
                               path=path, key=key)
         return state_in(ref)
+    if kind == PAYLOAD_GUARD:  # our payload(...) guard; xstate gets it from `payload_guard` below
+        params = spec.get("params")
+        if not isinstance(params, Mapping) or not params:
+            raise ConfigError(f"guard {PAYLOAD_GUARD!r} needs 'params' with the payload's fields", path=path,
+                              key=key)
+        return payload(**params)
     return dict(spec)
 
 
@@ -362,6 +375,8 @@ class _Writer:
             return {"type": "xstate.not", "guards": [self.guard(spec.guard, path, key)]}
         if isinstance(spec, StateIn):
             return {"type": "xstate.stateIn", "stateValue": spec.ref}
+        if isinstance(spec, Payload):
+            return {"type": PAYLOAD_GUARD, "params": self.value(dict(spec.fields), path, key)}
         if isinstance(spec, Guard):
             fn = getattr(spec, "fn", spec)
             return self.inline(fn, path, key, "guard")

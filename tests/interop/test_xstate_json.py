@@ -222,3 +222,16 @@ def test_xstate_runs_the_auth_machine_with_its_service_like_we_do(xstate_replay)
 def _auth_context(snapshot) -> dict:
     return {"user": snapshot.context["user"], "retries": snapshot.context["retries"],
             "error": snapshot.context["error"]}
+
+
+def test_payload_guards_round_trip_through_json():
+    from statecharts import Event, payload
+
+    machine = Machine({"id": "p", "initial": "a", "states": {
+        "a": {"on": {"GO": [{"target": "b", "guard": payload(w=1)}, {"target": "c", "guard": and_(payload(w=2))}]}},
+        "b": {}, "c": {}}})
+    data = machine.to_json()
+    assert data["states"]["a"]["on"]["GO"][0]["guard"] == {"type": "statecharts.payload", "params": {"w": 1}}
+    again = Machine.from_json(json.dumps(data))
+    for w, expected in ((1, "b"), (2, "c"), (3, "a")):
+        assert again.transition(again.initial_state(), Event("GO", w=w)).value == expected
