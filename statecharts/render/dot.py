@@ -28,6 +28,7 @@ FONT = "Helvetica"
 ACTIVE_FILL = "#ffd966"
 ACTIVE_CLUSTER_FILL = "#fff4cc"
 ACTIVE_LINE = "#b45f06"
+TAKEN_MARK = "\u25b6 "  # before a listed transition that a trace step took
 INACTIVE_FILL = "white"
 LINE = "#333333"
 EDGE_LABEL_WIDTH = 28
@@ -69,6 +70,7 @@ class Drawing:
     active: Collection[StateNode] | None = None
     prefix: str = ""
     edge_labels: bool = True
+    taken: Collection[Transition] = ()  # transitions a trace step took: drawn bold, marked in lists
     node_ids: list[str] = field(default_factory=list)
     top_ids: list[str] = field(default_factory=list)  # initial dots and region hubs: no edge enters them
     _edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
@@ -146,11 +148,12 @@ class Drawing:
         listed = []
         for t in node.transitions:
             inward = [x for x in t.targets if x is node or x.is_descendant_of(node)]
+            mark = TAKEN_MARK if t in self.taken else ""
             if not t.targets:
-                listed.append(self.label(t, inline=True))
+                listed.append(mark + self.label(t, inline=True))
             elif inward:
                 names = ", ".join(".".join(x.path[len(node.path):]) or x.key for x in inward)
-                listed.append(f"{self.label(t, inline=True)} \u2192 {names}")
+                listed.append(f"{mark}{self.label(t, inline=True)} \u2192 {names}")
             outward = [x for x in t.targets if x not in inward]
             for target in outward:
                 self.transition_edge(t, target)
@@ -207,7 +210,8 @@ class Drawing:
 
     def leaf(self, graph: graphviz.Digraph, node: StateNode) -> None:
         targetless = [t for t in node.transitions if not t.targets]
-        listed = [self.label(t, inline=True) for t in targetless] if len(targetless) > LOOPS_MAX else []
+        listed = [(TAKEN_MARK if t in self.taken else "") + self.label(t, inline=True)
+                  for t in targetless] if len(targetless) > LOOPS_MAX else []
         for t in node.transitions:
             if t.targets or not listed:
                 for target in t.targets or (node,):
@@ -244,6 +248,8 @@ class Drawing:
         extra: dict[str, str] = {}
         if t.eventless:
             extra["style"] = "dashed"
+        if t in self.taken:
+            extra.update(color=ACTIVE_LINE, penwidth="2.5", fontcolor=ACTIVE_LINE)
         if self.is_cluster(t.source) and not _inside(self.endpoint(target)[1], t.source):
             extra["ltail"] = self.cluster_name(t.source)
         self.edge(tail, tail_owner, target, self.label(t), extra)

@@ -13,6 +13,8 @@ from typing import Any
 
 import graphviz
 
+from statecharts.algorithm import successor
+from statecharts.chart import Transition
 from statecharts.event import Event, to_event
 from statecharts.render.dot import FONT, LINE, Drawing, plain_label
 from statecharts.render.labels import payload_label
@@ -78,7 +80,7 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
     previous: Snapshot | None = None
     for index, (event, snapshot) in enumerate(steps):
         drawing = Drawing(snapshot.machine.chart, frozenset(snapshot.nodes), prefix=f"s{index}_",
-                          edge_labels=edge_labels)
+                          edge_labels=edge_labels, taken=taken_by(previous, event))
         lines = [f"{index}. {payload_label(event)}", *context_lines(previous, snapshot)]
         with graph.subgraph(name=f"cluster_step{index}") as box:
             box.attr(sortv=str(index))  # with packmode array_u: the steps stay in trace order
@@ -89,6 +91,21 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
                 box.edge(anchor, lone, style="invis", constraint="false")
         previous = snapshot
     return graph
+
+
+def taken_by(before: Snapshot | None, event: Event | None) -> frozenset[Transition]:
+    """The transitions an event took from ``before`` (replayed on the pure core), for highlighting.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> [repr(t) for t in taken_by(m.initial_state(), Event("GO"))]
+    ['<Transition m.a --GO--> m.b>']
+    """
+    if before is None or event is None or event.name == STUTTER:
+        return frozenset()
+    fired: list[Transition] = []
+    successor(before, event, fired)
+    return frozenset(fired)
 
 
 def context_lines(before: Snapshot | None, after: Snapshot) -> list[str]:

@@ -112,3 +112,12 @@ def test_trace_strip_stacks_steps_top_to_bottom(player):
         if parts[0] == "node" and parts[1].endswith('.playback__initial"'):
             y[parts[1].strip('"').split("_")[0]] = float(parts[3])
     assert y["s0"] > y["s1"] > y["s2"]  # plain output has y growing upwards
+
+
+def test_a_trace_step_draws_the_transitions_it_took_in_bold():
+    from statecharts import Machine, render
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b", "OTHER": "c"}}, "b": {}, "c": {}}})
+    s0 = m.initial_state()
+    source = render.render_trace([(None, s0), ("GO", m.transition(s0, "GO"))]).source
+    taken = [line for line in source.splitlines() if "penwidth=2.5" in line]
+    assert len(taken) == 1 and '"s1_m.a" -> "s1_m.b"' in taken[0]
