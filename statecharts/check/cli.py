@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from statecharts.check.graph import StateGraph
@@ -38,7 +39,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--no-temporal", action="store_true", help="check invariants and deadlock only")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--trace-out", metavar="FILE",
-                        help="draw the first counterexample as a strip of diagrams (.svg .png .pdf .dot)")
+                        help="draw the first counterexample: a strip of diagrams (.svg .png .pdf .dot) or a Mermaid "
+                             "sequence diagram (.mmd)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
     parser.set_defaults(handler=run)
 
@@ -75,13 +77,17 @@ def run(args: argparse.Namespace) -> int:
 
 def draw_counterexample(report: Report, path: str, quiet: bool = False) -> None:
     """Render the first violated property's trace to ``path`` (nothing to draw: say so)."""
-    from statecharts.render import render, render_trace
+    from statecharts.render import render, render_trace, trace_to_mermaid
 
     failed = next((r for r in report.results if not r.holds and r.trace is not None), None)
     if failed is None:
         print("no counterexample to draw: every property holds", file=sys.stderr)
         return
-    written = render(render_trace(failed.trace), path)
+    if str(path).lower().endswith(".mmd"):  # a Mermaid sequence diagram, which GitHub shows
+        written = Path(path)
+        written.write_text(trace_to_mermaid(failed.trace) + "\n", encoding="utf-8")
+    else:
+        written = render(render_trace(failed.trace), path)
     if not quiet:
         print(f"wrote the counterexample to {failed.name} to {written}")
 

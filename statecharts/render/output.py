@@ -54,7 +54,8 @@ def render(
                           f"(use one of {', '.join(TEXT_FORMATS + IMAGE_FORMATS)})")
     if suffix == ".mmd":
         if not isinstance(diagram, Machine):
-            raise RenderError(f"{target}: Mermaid output needs a Machine, not a {type(diagram).__name__}")
+            raise RenderError(f"{target}: Mermaid output needs a Machine (for a trace, use "
+                              f"trace_to_mermaid), not a {type(diagram).__name__}")
         target.write_text(to_mermaid(diagram, snapshot), encoding="utf-8")
         return target
     graph = to_dot(diagram, snapshot, rankdir=rankdir) if isinstance(diagram, Machine) else diagram

@@ -8,13 +8,14 @@ the event with its payload, and the context keys the step changed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import graphviz
 
 from statecharts.algorithm import successor
-from statecharts.chart import Transition
+from statecharts.chart import StateNode, Transition
 from statecharts.event import Event, to_event
 from statecharts.render.dot import FONT, LINE, Drawing, plain_label
 from statecharts.render.labels import payload_label
@@ -91,6 +92,74 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
                 box.edge(anchor, lone, style="invis", constraint="false")
         previous = snapshot
     return graph
+
+
+def trace_to_mermaid(trace: Any) -> str:
+    """The trace as a Mermaid ``sequenceDiagram``: one lifeline per top-level region (or the
+    machine), an arrow per event to the regions it changed, notes with their new states and the
+    context keys it set; a lasso's cycle is a ``loop`` block.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> s0 = m.initial_state()
+    >>> print(trace_to_mermaid([(None, s0), ("GO", m.transition(s0, "GO"))]))
+    sequenceDiagram
+        participant events
+        participant m
+        Note over m: 0. initial: a
+        events->>m: 1. GO
+        Note over m: b
+    """
+    steps = trace_steps(trace)
+    if not steps:
+        raise ValueError("an empty trace has nothing to draw")
+    root = steps[0][1].machine.chart.root
+    lanes = list(root.children) if root.is_parallel else [root]
+    names = {lane: _mermaid_name(lane.key) for lane in lanes}
+    lines = ["sequenceDiagram", "    participant events", *(f"    participant {names[lane]}" for lane in lanes)]
+    cycle_start = getattr(trace, "cycle_start", None)
+    everyone = f"{names[lanes[0]]},{names[lanes[-1]]}" if len(lanes) > 1 else names[lanes[0]]
+    previous: Snapshot | None = None
+    indent = "    "
+    for index, (event, snapshot) in enumerate(steps):
+        if previous is None:
+            lines.append(f"{indent}Note over {everyone}: 0. initial: {_mermaid_text(_leaves(snapshot, root))}")
+            if snapshot.context:
+                lines.append(f"{indent}Note right of events: "
+                             f"{_mermaid_text(', '.join(context_lines(None, snapshot)))}")
+        else:
+            changed = [lane for lane in lanes if _leaves(snapshot, lane) != _leaves(previous, lane)] or lanes[:1]
+            label = _mermaid_text(f"{index}. {payload_label(event)}")
+            for lane in changed:
+                lines.append(f"{indent}events->>{names[lane]}: {label}")
+                lines.append(f"{indent}Note over {names[lane]}: {_mermaid_text(_leaves(snapshot, lane))}")
+                label = "(same event)"
+            sets = context_lines(previous, snapshot)
+            if sets:
+                lines.append(f"{indent}Note right of events: {_mermaid_text(', '.join(sets))}")
+        if cycle_start is not None and index == cycle_start and index < len(steps) - 1:
+            lines.append(f"{indent}loop for ever, back to step {cycle_start}")
+            indent = "        "
+        previous = snapshot
+    if indent != "    ":
+        lines.append("    end")
+    return "\n".join(lines)
+
+
+def _leaves(snapshot: Snapshot, under: StateNode) -> str:
+    """The active leaves below a state, as paths relative to it."""
+    cut = len(under.path)
+    found = [".".join(n.path[cut:]) for n in sorted(snapshot.nodes, key=lambda n: n.order)
+             if not n.children and (n is under or n.is_descendant_of(under))]
+    return ", ".join(found) or under.key
+
+
+def _mermaid_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace(";", ",").replace("#", "").replace("\n", " ")
 
 
 def taken_by(before: Snapshot | None, event: Event | None) -> frozenset[Transition]:

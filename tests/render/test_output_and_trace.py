@@ -121,3 +121,16 @@ def test_a_trace_step_draws_the_transitions_it_took_in_bold():
     source = render.render_trace([(None, s0), ("GO", m.transition(s0, "GO"))]).source
     taken = [line for line in source.splitlines() if "penwidth=2.5" in line]
     assert len(taken) == 1 and '"s1_m.a" -> "s1_m.b"' in taken[0]
+
+
+def test_a_lasso_becomes_a_mermaid_sequence_with_a_loop(tmp_path):
+    from statecharts.cli import main
+
+    out = tmp_path / "lasso.mmd"
+    assert main(["check", "machines.cluster_update", "-p", "workers=1", "-p", "requests=1",
+                 "--trace-out", str(out)]) == 1
+    text = out.read_text()
+    assert text.startswith("sequenceDiagram\n") and "participant workers" in text
+    assert "events->>requests: 1. SUBMIT(r=1)" in text and "Note right of events: confOK = False" in text
+    loop = text.index("loop for ever, back to step 2")
+    assert text.index("2. PUSH(r=1)") < loop < text.index("3. SPAWN(w=1)") < text.rindex("    end")
