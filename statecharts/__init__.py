@@ -8,7 +8,14 @@
 """
 
 from statecharts.actions import and_, assign, cancel, log, not_, or_, payload, raise_, send, state_in
-from statecharts.errors import ConfigError, EventError, EventlessLoopError, SnapshotError, StatechartError
+from statecharts.errors import (
+    ConfigError,
+    EventError,
+    EventlessLoopError,
+    MalformedEventError,
+    SnapshotError,
+    StatechartError,
+)
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
 from statecharts.interpreter import Interpreter, RealClock, VirtualClock
@@ -17,6 +24,7 @@ from statecharts.state import Effect, PendingSend, Snapshot
 
 __all__ = [
     "ConfigError", "Effect", "Event", "EventError", "EventlessLoopError", "FrozenDict", "Interpreter",
+    "MalformedEventError",
     "Machine", "PendingSend", "RealClock", "Snapshot", "SnapshotError", "StatechartError",
     "VirtualClock", "and_", "assign", "cancel", "log", "not_", "or_", "payload", "raise_", "send", "state_in",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -454,6 +455,10 @@ class _Compiler:
                 choices = [c.key for c in node.children]
                 raise ConfigError(f"initial state {ref!r} is not a child of {path}"
                                   f"{did_you_mean(ref, choices)}", path=path, key="initial")
+            if target.type == "history" and not target.config.get("target"):
+                raise ConfigError(f"initial state {ref!r} is a history state without a default 'target' "
+                                  f"(on first entry it would fall back to 'initial', itself)", path=path,
+                                  key="initial")
             targets.append(target)
         if not targets:
             raise ConfigError("missing 'initial'", path=path, key="initial")
@@ -544,7 +549,10 @@ class _Compiler:
     def guard(self, spec: Any, path: str, key: str) -> Guard:
         if isinstance(spec, Mapping) and "type" in spec:
             spec = NamedGuard(str(spec["type"]), spec.get("params"))
-        guard = to_guard(spec)
+        try:
+            guard = to_guard(spec)
+        except TypeError as exc:
+            raise ConfigError(str(exc), path=path, key=key) from None
         return self.resolve_guard(guard, path, key)
 
     def resolve_guard(self, guard: Guard, path: str, key: str) -> Guard:
@@ -573,7 +581,10 @@ class _Compiler:
         return guard
 
     def action(self, spec: Any, path: str, key: str) -> Action:
-        action = to_action(spec)
+        try:
+            action = to_action(spec)
+        except TypeError as exc:
+            raise ConfigError(str(exc), path=path, key=key) from None
         if isinstance(action, NamedAction):
             if action.name not in self.actions:
                 raise ConfigError(f"unknown action {action.name!r}{did_you_mean(action.name, self.actions)}",
@@ -591,12 +602,20 @@ class _Compiler:
     def delay(self, spec: Any, path: str, key: str) -> Any:
         if isinstance(spec, bool):
             raise ConfigError(f"a delay is milliseconds or a delay name, not {spec!r}", path=path, key=key)
-        if isinstance(spec, (int, float)) or callable(spec):
+        if isinstance(spec, (int, float)):
+            if not math.isfinite(spec) or spec < 0:
+                raise ConfigError(f"a delay must be a finite number of milliseconds >= 0, not {spec!r}",
+                                  path=path, key=key)
+            return spec
+        if callable(spec):
             return spec
         if isinstance(spec, str):
             if spec.isdigit():
                 return int(spec)
             if spec in self.delays:
+                named = self.delays[spec]
+                if not callable(named):
+                    self.delay(named, path, f"{key} (delays[{spec!r}])")
                 return spec
             raise ConfigError(f"unknown delay {spec!r}{did_you_mean(spec, self.delays)}", path=path, key=key)
         raise ConfigError(f"a delay is milliseconds or a delay name, not {spec!r}", path=path, key=key)
@@ -637,6 +656,14 @@ def compile_chart(
     """
     if not isinstance(config, Mapping):
         raise ConfigError(f"a chart is a dict, not {type(config).__name__}")
+    for name, given in (("guards", guards), ("actions", actions), ("delays", delays), ("services", services)):
+        if given is not None and not isinstance(given, Mapping):
+            raise ConfigError(f"{name}= must map names to implementations, not {type(given).__name__}",
+                              key=name)
+    context = config.get("context")
+    if context is not None and not isinstance(context, Mapping) and not callable(context):
+        raise ConfigError(f"'context' must be a dict (or a function returning one), not {type(context).__name__}",
+                          path=str(config.get("id") or "(machine)"), key="context")
     compiler = _Compiler(guards or {}, actions or {}, delays or {}, services or {})
     root_key = config.get("id") or "(machine)"
     if not isinstance(root_key, str):

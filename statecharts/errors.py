@@ -26,6 +26,10 @@ class EventError(StatechartError):
     """An event was rejected (strict mode, malformed event): names the event and the states."""
 
 
+class MalformedEventError(EventError, TypeError):
+    """Something that is not an event was sent: no name, a name that is not a string, bad data."""
+
+
 class EventlessLoopError(StatechartError):
     """A macrostep did not settle within the microstep bound (an eventless or raise loop)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from statecharts.errors import MalformedEventError
 from statecharts.frozen import FrozenDict, freeze
 
 _NO_DATA = FrozenDict()
@@ -24,7 +25,7 @@ class Event(Mapping[str, Any]):
 
     def __init__(self, name: str, data: Any = None, /, **fields: Any) -> None:
         if not isinstance(name, str) or not name:
-            raise TypeError(f"an event name must be a non-empty string, not {name!r}")
+            raise MalformedEventError(f"an event name must be a non-empty string, not {name!r}")
         if data is None and not fields:  # the common case, kept cheap: no data to freeze
             self.name = name
             self.data: Any = _NO_DATA
@@ -35,7 +36,7 @@ class Event(Mapping[str, Any]):
             merged.update(fields)
             value: Any = freeze(merged)
         elif fields:
-            raise TypeError("an event's data is a mapping when keyword fields are given")
+            raise MalformedEventError(f"event {name!r}: its data must be a mapping when keyword fields are given")
         else:
             value = freeze(data)  # SCXML donedata and the like may be any value
         self.name = name
@@ -94,10 +95,10 @@ def to_event(event: str | Event | Mapping[str, Any], **data: Any) -> Event:
         fields = dict(event)
         name = fields.pop("type", None)
         if not isinstance(name, str):
-            raise TypeError(f"an event dict needs a string 'type', got {event!r}")
+            raise MalformedEventError(f"an event dict needs a non-empty string 'type', got {event!r}")
         fields.update(data)
         return Event(name, fields)
-    raise TypeError(f"an event is a name, an Event or a dict with 'type', not {event!r}")
+    raise MalformedEventError(f"an event is a name, an Event or a dict with 'type', not {event!r}")
 
 
 def descriptor_matches(descriptor: str, name: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +131,8 @@ class Machine:
             delay = self.chart.delays[delay]
         if callable(delay):
             delay = delay(context, event)
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not math.isfinite(delay) or delay < 0:
+            raise ValueError(f"a delay must be a finite number of milliseconds >= 0, not {delay!r}")
         return float(delay)
 
     @property
@@ -179,6 +182,9 @@ class Machine:
         >>> m.transition(m.initial_state(), "GO").value, m.transition(m.initial_state(), "NOPE").value
         ('b', 'a')
         """
+        if not isinstance(state, Snapshot):
+            raise EventError(f"machine {self.id!r}: transition() takes a Snapshot (from initial_state() or "
+                             f"restore()), not {type(state).__name__}")
         if state.machine is not self:
             raise EventError(f"snapshot belongs to machine {state.machine.id!r}, not {self.id!r}")
         return algorithm.macrostep(state, to_event(event, **data))
@@ -188,8 +194,9 @@ class Machine:
         step = algorithm.Step(self, state, state.context, None)
         return state.status == "active" and bool(algorithm.select_transitions(step, to_event(event)))
 
-    def check_event(self, state: Snapshot, event: Event) -> None:
+    def check_event(self, state: Snapshot, event: Event | str) -> None:
         """Raise `EventError` when no active state listens for the event (strict mode)."""
+        event = to_event(event)
         if state.status != "active":
             raise EventError(f"event {event.name!r} sent to machine {self.id!r}, which is {state.status}")
         if any(self.candidates(n, event.name) for n in state.nodes):

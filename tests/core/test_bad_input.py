@@ -1,0 +1,52 @@
+"""Bad input is a clear error from the library's own hierarchy, naming what and where."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from statecharts import ConfigError, EventError, Machine, MalformedEventError
+
+SIMPLE = {"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}}
+
+
+@pytest.mark.parametrize("event", [None, 5, "", {"x": 1}, {"type": 5}, ["GO"], b"GO"])
+def test_something_that_is_not_an_event_is_an_event_error_and_changes_nothing(event):
+    m = Machine(SIMPLE)
+    s = m.initial_state()
+    with pytest.raises(MalformedEventError):
+        m.transition(s, event)
+    assert issubclass(MalformedEventError, EventError) and s.value == "a"
+
+
+def test_transition_needs_a_snapshot():
+    with pytest.raises(EventError, match="takes a Snapshot"):
+        Machine(SIMPLE).transition({"value": "a"}, "GO")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("config,kwargs,message", [
+    ({"id": "m", "initial": "a", "states": {"a": {"entry": 5}}}, {}, "m.a: entry: an action is"),
+    ({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "a", "guard": 5}}}}}, {},
+     "m.a: on.GO.guard: a guard is"),
+    ({"id": "m", "initial": "a", "states": {"a": {}}}, {"guards": 5}, "guards= must map names"),
+    ({"id": "m", "context": [1], "initial": "a", "states": {"a": {}}}, {}, "'context' must be a dict"),
+    ({"id": "m", "initial": "h", "states": {"a": {}, "h": {"type": "history"}}}, {},
+     "history state without a default"),
+    ({"id": "m", "initial": "a", "states": {"a": {"after": {math.inf: "b"}}, "b": {}}}, {}, "finite number"),
+    ({"id": "m", "initial": "a", "states": {"a": {"after": {-5: "b"}}, "b": {}}}, {}, "finite number"),
+    ({"id": "m", "initial": "a", "states": {"a": {"after": {"d": "b"}}, "b": {}}}, {"delays": {"d": "soon"}},
+     "unknown delay 'soon'"),
+])
+def test_a_malformed_chart_is_a_config_error_naming_the_path(config, kwargs, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        Machine(config, **kwargs)
+
+
+def test_a_delay_function_returning_nonsense_is_an_execution_error_not_a_dead_timer():
+    from statecharts import VirtualClock
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"after": {"d": "b"}, "on": {"error.execution": "failed"}}, "b": {}, "failed": {}}},
+        delays={"d": lambda c, e: "soon"})
+    actor = m.interpret(clock=VirtualClock()).start()
+    assert actor.state.value == "failed"
