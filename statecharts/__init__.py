@@ -13,6 +13,7 @@ from statecharts.errors import (
     EventError,
     EventlessLoopError,
     MalformedEventError,
+    PredicateError,
     SnapshotError,
     StatechartError,
 )
@@ -24,7 +25,7 @@ from statecharts.state import Effect, PendingSend, Snapshot
 
 __all__ = [
     "ConfigError", "Effect", "Event", "EventError", "EventlessLoopError", "FrozenDict", "Interpreter",
-    "MalformedEventError",
+    "MalformedEventError", "PredicateError",
     "Machine", "PendingSend", "RealClock", "Snapshot", "SnapshotError", "StatechartError",
     "VirtualClock", "and_", "assign", "cancel", "log", "not_", "or_", "payload", "raise_", "send", "state_in",
 ]

@@ -34,5 +34,9 @@ class EventlessLoopError(StatechartError):
     """A macrostep did not settle within the microstep bound (an eventless or raise loop)."""
 
 
+class PredicateError(StatechartError):
+    """A model's own predicate (invariant, property, constraint, terminal) raised: names it and the state."""
+
+
 class SnapshotError(StatechartError):
     """A persisted snapshot does not fit the machine it is restored into."""

@@ -107,6 +107,20 @@ class Machine:
             found = self._assign_only[t] = not t.targets and all(type(a) is Assign for a in t.actions)
         return found
 
+    @property
+    def has_eventless(self) -> bool:
+        """The chart has eventless (``always``) transitions."""
+        return any(self._eventless.values())
+
+    def listens_for(self, name: str) -> bool:
+        """Some transition's descriptor matches the event name (wildcards and prefixes included).
+
+        >>> from statecharts import Machine
+        >>> Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"error": "a"}}}}).listens_for("error.x")
+        True
+        """
+        return any(self.candidates(n, name) for n in self.chart.nodes)
+
     def selection(self, nodes: frozenset[StateNode], name: str | None) -> tuple[Chain, ...]:
         """The non-empty chains of a configuration's atomic states for event ``name`` (cached)."""
         key = (nodes, name)

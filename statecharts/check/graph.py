@@ -16,7 +16,7 @@ from statecharts.algorithm import successor
 from statecharts.chart import StateNode, Transition
 from statecharts.check.model import Model
 from statecharts.check.symmetry import canonical_key_function
-from statecharts.errors import StatechartError
+from statecharts.errors import PredicateError, StatechartError
 from statecharts.event import Event
 from statecharts.state import Snapshot
 
@@ -149,7 +149,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
             graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
             continue
-        if constraint is not None and not constraint(s):
+        if constraint is not None and not evaluate("constraint", "constraint", constraint, s):
             continue
         if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
             graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
@@ -223,6 +223,22 @@ def compile_alphabet(machine: Any, alphabet: tuple[Event, ...]) -> list[list[tup
                 per_state.append((atomic, tuple(kept)))
         out.append(per_state)
     return out
+
+
+def evaluate(kind: str, name: str, predicate: Callable[[Snapshot], Any], snapshot: Snapshot) -> bool:
+    """A model predicate's verdict; one that raises is a `PredicateError` naming it and the state.
+
+    >>> from statecharts import Machine
+    >>> s = Machine({"id": "m", "initial": "a", "states": {"a": {}}}).initial_state()
+    >>> evaluate("invariant", "boom", lambda s: 1 / 0, s)
+    Traceback (most recent call last):
+    statecharts.errors.PredicateError: invariant 'boom' raised ZeroDivisionError: division by zero in state 'a' (context {})
+    """
+    try:
+        return bool(predicate(snapshot))
+    except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
+        raise PredicateError(f"{kind} {name!r} raised {type(exc).__name__}: {exc} in state {snapshot.value!r} "
+                             f"(context {dict(snapshot.context)!r})") from exc
 
 
 class UnhashableStateError(StatechartError):

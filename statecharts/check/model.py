@@ -12,7 +12,9 @@ from itertools import product
 from typing import Any
 
 from statecharts.actions import callable_name
+from statecharts.chart import did_you_mean
 from statecharts.check.properties import TemporalProperty
+from statecharts.errors import ConfigError
 from statecharts.event import Event
 from statecharts.machine import Machine
 from statecharts.state import Snapshot
@@ -41,7 +43,7 @@ class Fairness:
 
     def __post_init__(self) -> None:
         if self.kind not in ("weak", "strong"):
-            raise ValueError(f"fairness kind must be 'weak' or 'strong', not {self.kind!r}")
+            raise ConfigError(f"fairness kind must be 'weak' or 'strong', not {self.kind!r}", key="fairness")
 
     def applies_to(self, event: Event) -> bool:
         """The event is one this constraint is about."""
@@ -98,6 +100,51 @@ class Model:
     symmetry: Sequence[Any] = ()  # Symmetry groups, or plain sequences of region ids
     canonicalize: Callable[[Snapshot], Any] | None = None
     name: str = ""
+
+    def __post_init__(self) -> None:
+        where = self.name or "model"
+        if not isinstance(self.machine, Machine):
+            raise ConfigError(f"a Model needs a Machine, not {type(self.machine).__name__}", path=where,
+                              key="machine")
+        alphabet = []
+        for i, event in enumerate(self.alphabet):
+            if isinstance(event, str) and event:
+                event = Event(event)
+            if not isinstance(event, Event):
+                raise ConfigError(f"alphabet[{i}] is {event!r}: use Event(...) or events(name, **domains)",
+                                  path=where, key="alphabet")
+            # an event nobody listens for can still matter to a guarded eventless transition
+            if not self.machine.listens_for(event.name) and not self.machine.has_eventless:
+                raise ConfigError(f"alphabet[{i}]: no transition of {self.machine.id!r} listens for "
+                                  f"{event.name!r}{did_you_mean(event.name, self.machine.events)}",
+                                  path=where, key="alphabet")
+            alphabet.append(event)
+        object.__setattr__(self, "alphabet", tuple(alphabet))
+        for key, table, kind in (("invariants", self.invariants, "a predicate fn(snapshot) -> bool"),
+                                 ("properties", self.properties, "a temporal property (eventually(...), ...)")):
+            if not isinstance(table, Mapping):
+                raise ConfigError(f"{key} must map names to {kind}, not {type(table).__name__}", path=where,
+                                  key=key)
+            for name, value in table.items():
+                ok = isinstance(value, TemporalProperty) if key == "properties" else callable(value)
+                if not ok:
+                    hint = " (wrap a predicate in eventually(...), always_eventually(...), ...)" \
+                        if key == "properties" and callable(value) else ""
+                    raise ConfigError(f"{name!r} must be {kind}, not {type(value).__name__}{hint}",
+                                      path=where, key=key)
+        for i, f in enumerate(self.fairness):
+            if not isinstance(f, Fairness):
+                raise ConfigError(f"fairness[{i}] is {f!r}: use Fairness('weak' | 'strong', events)",
+                                  path=where, key="fairness")
+        for i, context in enumerate(self.initial_contexts):
+            if context is not None and not isinstance(context, Mapping):
+                raise ConfigError(f"initial_contexts[{i}] must be a dict of context keys, not {context!r}",
+                                  path=where, key="initial_contexts")
+        for key in ("terminal", "constraint", "canonicalize"):
+            value = getattr(self, key)
+            if value is not None and not callable(value):
+                raise ConfigError(f"{key} must be a function of a snapshot, not {type(value).__name__}",
+                                  path=where, key=key)
 
     def initial_states(self) -> list[Snapshot]:
         """One initial snapshot per initial context, duplicates removed, in order."""

@@ -119,6 +119,14 @@ def canonical_key_function(model: Model) -> Callable[[Snapshot], Hashable]:
         return model.canonicalize
     local, groups = _locals(model)
     sym_keys = {k for group in groups for k in group.context}
+    for snapshot in model.initial_states():
+        for group in groups:
+            for k in group.context:
+                value = snapshot.context.get(k)
+                if not isinstance(value, tuple) or len(value) != len(group.regions):
+                    raise ConfigError(f"symmetry context key {k!r} must hold a tuple with one value per region "
+                                      f"of {group.regions}, not {value!r}", path=model.name or model.machine.id,
+                                      key="symmetry")
 
     def key(snapshot: Snapshot) -> Hashable:
         rest = frozenset(n for n in snapshot.nodes if n not in local)

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.check.graph import Bounds, Progress, StateGraph, explore
+from statecharts.check.graph import Bounds, Progress, StateGraph, evaluate, explore
 from statecharts.check.liveness import Lasso, LivenessChecker
 from statecharts.check.model import Model
 from statecharts.check.symmetry import canonical_key_function, orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
 from statecharts.event import Event
+from statecharts.machine import Machine
 from statecharts.state import Snapshot
 
 
@@ -117,7 +118,7 @@ class Report:
         return "\n".join(lines)
 
 
-def check(model: Model, *, max_states: int | None = None, max_depth: int | None = None,
+def check(model: Model | Machine, *, max_states: int | None = None, max_depth: int | None = None,
           max_seconds: float | None = None, fairness: bool = True, symmetry: bool = False,
           temporal: bool = True, deadlock: bool = True, progress: Progress | None = None) -> Report:
     """Walk ``model`` exhaustively (or to a bound) and decide its properties.
@@ -131,12 +132,14 @@ def check(model: Model, *, max_states: int | None = None, max_depth: int | None 
     >>> r.result("deadlock").holds
     False
     """
+    if isinstance(model, Machine):  # a bare machine: every event name, no properties but deadlock
+        model = Model(model)
     first_violation: dict[str, int] = {}
     invariants = list(model.invariants.items())
 
     def on_state(i: int, snapshot: Any) -> None:
         for name, predicate in invariants:
-            if name not in first_violation and not predicate(snapshot):
+            if name not in first_violation and not evaluate("invariant", name, predicate, snapshot):
                 first_violation[name] = i
 
     graph = explore(model, Bounds(max_states, max_depth, max_seconds), symmetry=symmetry,
@@ -153,12 +156,16 @@ def check(model: Model, *, max_states: int | None = None, max_depth: int | None 
     if temporal and model.properties:
         checker = LivenessChecker(graph, model.fairness if fairness else ())
         cache: dict[tuple[int, int], bool] = {}
+        names = {id(p): name for name, prop in model.properties.items()
+                 for p in (getattr(prop, "predicate", None), getattr(prop, "premise", None),
+                           getattr(prop, "consequence", None)) if p is not None}
 
         def holds(predicate: Callable[..., bool], i: int) -> bool:
             key = (id(predicate), i)
             found = cache.get(key)
             if found is None:
-                found = cache[key] = bool(predicate(graph.states[i]))
+                found = cache[key] = evaluate("property", names.get(id(predicate), "?"), predicate,
+                                              graph.states[i])
             return found
 
         cut = not all(graph.expanded)
@@ -196,7 +203,7 @@ def _deadlock(model: Model, graph: StateGraph) -> Result:
     terminal = model.terminal
     for i, s in enumerate(graph.states):
         if graph.expanded[i] and not graph.edges[i] and i not in graph.self_loops and s.status == "active" and \
-                (terminal is None or not terminal(s)):
+                (terminal is None or not evaluate("terminal", "terminal", terminal, s)):
             return Result("deadlock", "deadlock", False, trace_of(graph, graph.path_to(i)))
     return Result("deadlock", "deadlock", True)
 

@@ -136,5 +136,7 @@ def test_terminal_states_stutter_for_ever():
 
 
 def test_fairness_kind_is_validated():
-    with pytest.raises(ValueError, match="weak"):
+    from statecharts import ConfigError
+
+    with pytest.raises(ConfigError, match="weak"):
         Fairness("fair", "GO")
