@@ -232,7 +232,7 @@ def evaluate(kind: str, name: str, predicate: Callable[[Snapshot], Any], snapsho
     >>> s = Machine({"id": "m", "initial": "a", "states": {"a": {}}}).initial_state()
     >>> evaluate("invariant", "boom", lambda s: 1 / 0, s)
     Traceback (most recent call last):
-    statecharts.errors.PredicateError: invariant 'boom' raised ZeroDivisionError: division by zero in state 'a' (context {})
+    statecharts.errors.PredicateError: invariant 'boom' raised ZeroDivisionError: ... in state 'a' (context {})
     """
     try:
         return bool(predicate(snapshot))
