@@ -39,7 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``statecharts`` command."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "events", None) is not None and not any(e.startswith("-") for e in extra):
+        args.events.extend(extra)  # `run TARGET -p x=1 EVENT ...`: events may follow the options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.handler(args))
     except BrokenPipeError:  # the reader (``| head``) went away: not an error of ours

@@ -52,13 +52,21 @@ def import_module(module_name: str, spec: str | None = None) -> Any:
     Traceback (most recent call last):
     statecharts.loading.UsageError: no module named 'machines.nope'
     """
+    where = f" (from {spec!r})" if spec and spec != module_name else ""
+    if not module_name or module_name.startswith("."):
+        raise UsageError(f"{module_name!r} is not a module name: give a dotted path like machines.fetch{where}")
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            where = f" (from {spec!r})" if spec and spec != module_name else ""
             raise UsageError(f"no module named {module_name!r}{where}") from None
-        raise
+        raise UsageError(f"importing {module_name!r} failed: {exc}") from exc
+    except SyntaxError as exc:
+        raise UsageError(f"importing {module_name!r} failed: {exc.filename}:{exc.lineno}: {exc.msg}") from exc
+    except StatechartError:
+        raise  # a chart built at import time that is wrong: its own message says where
+    except Exception as exc:  # noqa: BLE001 - the user's module failed while importing
+        raise UsageError(f"importing {module_name!r} failed: {type(exc).__name__}: {exc}") from exc
 
 
 def load_target(spec: str, params: dict[str, Any] | None = None, default: str = "model") -> Any:
@@ -94,6 +102,8 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
                              f"{type(declared).__name__} values, not {params[key]!r}")
     try:
         return target(**params)
-    except (TypeError, ValueError) as exc:
+    except StatechartError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user's factory failed: say which call and why
         call = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        raise UsageError(f"{module_name}:{name}({call}) failed: {exc}") from exc
+        raise UsageError(f"{module_name}:{name}({call}) failed: {type(exc).__name__}: {exc}") from exc

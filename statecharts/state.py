@@ -224,7 +224,51 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         output = decode(data.get("output"))
     except KeyError as exc:
         raise SnapshotError(f"snapshot: missing key {exc.args[0]!r}") from exc
+    except SnapshotError:
+        raise
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise SnapshotError(f"snapshot of machine {machine.id!r} is malformed: {exc}") from exc
+    check_configuration(machine, nodes)
+    for h, _ in history:
+        if h.type != "history":
+            raise SnapshotError(f"snapshot history: {h.id!r} is not a history state")
+    if status not in STATUSES:
+        raise SnapshotError(f"snapshot status: {status!r} is not one of {', '.join(STATUSES)}")
+    for p in pending:
+        if isinstance(p.delay, bool) or not isinstance(p.delay, (int, float)) or p.delay < 0:
+            raise SnapshotError(f"snapshot pending send {p.event.name!r}: delay {p.delay!r} is not milliseconds")
     return Snapshot(machine, nodes, context, history, pending, status, output)
+
+
+STATUSES = ("active", "done")
+
+
+def check_configuration(machine: Machine, nodes: frozenset[StateNode]) -> None:
+    """A legal configuration (W3C 3.11): the root, every ancestor of an active state, exactly one
+    child of an active compound state, every region of an active parallel state.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}, "b": {}}})
+    >>> check_configuration(m, frozenset(m.chart.nodes))
+    Traceback (most recent call last):
+    statecharts.errors.SnapshotError: snapshot configuration: 'm' is compound but 2 of its children are active ...
+    """
+    root = machine.chart.root
+    if root not in nodes:
+        raise SnapshotError(f"snapshot configuration: the root {root.id!r} is not active")
+    for n in nodes:
+        if n.type == "history":
+            raise SnapshotError(f"snapshot configuration: {n.id!r} is a history state, never active")
+        if n.parent is not None and n.parent not in nodes:
+            raise SnapshotError(f"snapshot configuration: {n.id!r} is active but its parent {n.parent.id!r} is not")
+        active = [c for c in n.children if c in nodes]
+        if n.type == "compound" and len(active) != 1:
+            which = f" ({', '.join(c.id for c in active)})" if active else ""
+            raise SnapshotError(f"snapshot configuration: {n.id!r} is compound but {len(active)} of its children "
+                                f"are active{which}")
+        if n.type == "parallel" and len(active) != len(n.children):
+            missing = ", ".join(c.id for c in n.children if c not in nodes)
+            raise SnapshotError(f"snapshot configuration: {n.id!r} is parallel but region {missing} is not active")
 
 
 def encode(value: Any) -> Any:

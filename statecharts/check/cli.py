@@ -45,6 +45,9 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+TRACE_FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd")
+
+
 def load_model(spec: str, params: dict[str, Any]) -> Model:
     """The model named on the command line (a bare machine becomes a model over its event names)."""
     machine, model = resolve_machine(spec, params)
@@ -54,8 +57,13 @@ def load_model(spec: str, params: dict[str, Any]) -> Model:
 def run(args: argparse.Namespace) -> int:
     for flag in ("max_states", "max_depth", "max_seconds"):
         value = getattr(args, flag)
-        if value is not None and value <= 0:
+        if value is not None and not value > 0:  # also refuses nan
             raise UsageError(f"--{flag.replace('_', '-')} must be positive, not {value}")
+    if args.trace_out is not None:
+        suffix = Path(args.trace_out).suffix.lower()
+        if suffix not in TRACE_FORMATS:
+            raise UsageError(f"--trace-out {args.trace_out!r}: unknown format {suffix or '(no suffix)'!r} "
+                             f"(use one of {', '.join(TRACE_FORMATS)})")
     model = load_model(args.target, parse_params(args.param))
     bar = None if args.no_progress or args.json or not sys.stderr.isatty() else ProgressBar()
     try:

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from statecharts.check.cli import load_model
 from statecharts.check.graph import Bounds, explore
-from statecharts.check.model import Model
 from statecharts.check.paths import TestPath, simple_paths, state_cover, transition_cover
-from statecharts.loading import UsageError, load_target, parse_params
+from statecharts.loading import UsageError, parse_params
 
 COVERS = ("states", "transitions", "edges")
 
@@ -47,16 +47,11 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def load_model(spec: str, params: dict[str, Any]) -> Model:
-    """The `Model` named by ``MODULE[:FACTORY]`` (its ``model`` factory by default)."""
-    found = load_target(spec, params)
-    if not isinstance(found, Model):
-        raise UsageError(f"{spec!r} is not a model factory (got {type(found).__name__}); "
-                         "paths need a Model (its alphabet says which events to try)")
-    return found
-
-
 def run(args: argparse.Namespace) -> int:
+    for flag in ("max_states", "max_length", "limit"):
+        value = getattr(args, flag, None)
+        if value is not None and value <= 0:
+            raise UsageError(f"--{flag.replace('_', '-')} must be positive, not {value}")
     model = load_model(args.target, parse_params(args.param))
     graph = explore(model, Bounds(max_states=args.max_states), coverage=False)
     if args.to is not None:

@@ -66,7 +66,9 @@ def parse_state(machine: Machine, model: Model | None, text: str) -> Snapshot:
         source = Path(text).read_text(encoding="utf-8")
     try:
         data = json.loads(source)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as exc:
+        if source.lstrip().startswith(("{", "[")):
+            raise UsageError(f"--state: invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
         data = source.strip()  # a bare atomic state name, as in --state idle
     if isinstance(data, Mapping) and isinstance(data.get("snapshot"), Mapping):
         data = data["snapshot"]  # a line of `statecharts run --json`

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from statecharts.check.cli import load_model as load_spec
 from statecharts.check.model import Model
 from statecharts.check.walker import Report, check
 from statecharts.errors import StatechartError
-from statecharts.loading import UsageError, load_target
+from statecharts.loading import UsageError
 from statecharts.testing.model_based import Adapter, Conformance, run_paths
 
 
@@ -36,10 +37,7 @@ def load_model(model: Model | str, params: dict[str, Any] | None = None) -> Mode
             raise UsageError(f"parameters {sorted(params)} given with a ready Model "
                              f"({model.name or model.machine.id}); pass a 'MODULE[:FACTORY]' instead")
         return model
-    found = load_target(model, params or {})
-    if not isinstance(found, Model):
-        raise UsageError(f"{model!r} gives a {type(found).__name__}, not a Model")
-    return found
+    return load_spec(model, params or {})
 
 
 def assert_invariants(model: Model | str, /, *, deadlock: bool = False, temporal: bool = False,

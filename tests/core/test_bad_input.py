@@ -50,3 +50,23 @@ def test_a_delay_function_returning_nonsense_is_an_execution_error_not_a_dead_ti
         delays={"d": lambda c, e: "soon"})
     actor = m.interpret(clock=VirtualClock()).start()
     assert actor.state.value == "failed"
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"configuration": 5}, "malformed"),
+    ({"configuration": [[1]]}, "malformed"),
+    ({"context": 5}, "malformed"),
+    ({"configuration": []}, "root 'm' is not active"),
+    ({"configuration": ["m", "m.a", "m.b"]}, "2 of its children are active"),
+    ({"configuration": ["m.a"]}, "root 'm' is not active"),
+    ({"status": "bogus"}, "status: 'bogus'"),
+    ({"history": {"m.a": ["m.b"]}}, "'m.a' is not a history state"),
+    ({"pending": [{"id": None, "delay": "x", "event": "GO"}]}, "delay 'x'"),
+])
+def test_a_corrupt_snapshot_is_a_snapshot_error_naming_the_problem(change, message):
+    from statecharts import SnapshotError
+
+    m = Machine(SIMPLE)
+    data = {**m.initial_state().to_json(), **change}
+    with pytest.raises(SnapshotError, match=message):
+        m.restore(data)

@@ -45,9 +45,16 @@ def test_paths_to_a_state_lists_simple_paths(capsys):
 def test_paths_reports_bad_input_with_status_2(capsys):
     assert main(["machines.cluster_update", "--to", "#cluster.nowhere"]) == 2
     assert "has no state '#cluster.nowhere'" in capsys.readouterr().err
-    assert main(["machines.fetch:machine"]) == 2
-    assert "is not a model factory" in capsys.readouterr().err
+    assert main(["machines.fetch:config"]) == 2
+    assert "neither a Machine nor a Model factory" in capsys.readouterr().err
     assert main(["machines.cluster_update", "-p", "size=3"]) == 2
+    assert main(["machines.cluster_update", "--max-states", "0"]) == 2
+    assert "--max-states must be positive" in capsys.readouterr().err
+
+
+def test_paths_walks_a_bare_machine_over_its_event_names(capsys):
+    assert main(["machines.fetch:machine"]) == 0
+    assert "transition cover" in capsys.readouterr().out
 
 
 def test_paths_runs_as_a_subcommand_of_python_m_statecharts():
