@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from statecharts import algorithm
 from statecharts.actions import Call, Log, StartInvoke, StopInvoke
-from statecharts.errors import StatechartError
+from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.state import Effect, PendingSend, Snapshot
 
@@ -125,6 +125,18 @@ class Interpreter:
     def __init__(self, machine: Machine, *, context: Mapping[str, Any] | None = None,
                  clock: Clock | None = None, strict: bool = False, state: Snapshot | None = None,
                  sync_services: bool | None = None, parent: Interpreter | None = None) -> None:
+        if state is not None and (not isinstance(state, Snapshot) or state.machine is not machine):
+            what = f"a snapshot of machine {state.machine.id!r}" if isinstance(state, Snapshot) else \
+                type(state).__name__
+            raise SnapshotError(f"interpret(state=...) of machine {machine.id!r} needs one of its own snapshots "
+                                f"(machine.restore(...)), not {what}")
+        if context is not None and not isinstance(context, Mapping):
+            raise ConfigError(f"interpret(context=...) of machine {machine.id!r} takes a dict, not "
+                              f"{type(context).__name__}", key="context")
+        if clock is not None and not (callable(getattr(clock, "schedule", None))
+                                      and callable(getattr(clock, "cancel", None))):
+            raise ConfigError(f"interpret(clock=...) needs a clock with schedule() and cancel() (RealClock, "
+                              f"VirtualClock), not {type(clock).__name__}", key="clock")
         self.machine = machine
         self.clock: Clock = clock if clock is not None else RealClock()
         self.strict = strict

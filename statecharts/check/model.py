@@ -150,7 +150,14 @@ class Model:
         """One initial snapshot per initial context, duplicates removed, in order."""
         seen: dict[Snapshot, None] = {}
         for context in self.initial_contexts:
-            seen.setdefault(self.machine.initial_state(context), None)
+            snapshot = self.machine.initial_state(context)
+            try:
+                seen.setdefault(snapshot, None)
+            except TypeError:
+                bad = [f"{k!r} ({type(v).__name__})" for k, v in snapshot.context.items() if not _hashable(v)]
+                raise ConfigError(f"initial context key {', '.join(bad) or '?'} is not hashable: the walker stores "
+                                  f"states in a set; use tuples, frozensets or frozen dataclasses",
+                                  path=self.name or self.machine.id, key="context") from None
         return list(seen)
 
     def events(self) -> Sequence[Event]:
@@ -169,3 +176,11 @@ def events(name: str, **domains: Sequence[Any]) -> tuple[Event, ...]:
     keys = list(domains)
     return tuple(Event(name, dict(zip(keys, values, strict=True)))
                  for values in product(*(domains[k] for k in keys)))
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True

@@ -95,7 +95,17 @@ def from_json(
     >>> m.transition(m.initial_state(), "GO", n=3).value
     'b'
     """
-    return Machine(json_config(source), guards=guards, actions=actions, delays=delays, services=services)
+    if source is None or not isinstance(source, (str, Path, Mapping)):
+        raise ConfigError(f"from_json takes a file path, JSON text or parsed JSON, not {type(source).__name__}")
+    if isinstance(source, str) and not source.strip():
+        raise ConfigError("from_json: empty text (give a file path, JSON text or parsed JSON)")
+    try:
+        return Machine(json_config(source), guards=guards, actions=actions, delays=delays, services=services)
+    except ConfigError as exc:
+        is_file = isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith(("{", "[")))
+        if is_file and not str(exc).startswith(str(source)):
+            raise ConfigError(f"{source}: {exc}") from exc
+        raise
 
 
 def _load(source: str | Path | Mapping[str, Any]) -> Any:
@@ -109,6 +119,9 @@ def _load(source: str | Path | Mapping[str, Any]) -> Any:
             source = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read xstate JSON file {name}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"cannot read xstate JSON file {name}: not UTF-8 text ({exc.reason} at byte "
+                              f"{exc.start})") from exc
     try:
         return json.loads(source)
     except json.JSONDecodeError as exc:

@@ -70,3 +70,33 @@ def test_a_corrupt_snapshot_is_a_snapshot_error_naming_the_problem(change, messa
     data = {**m.initial_state().to_json(), **change}
     with pytest.raises(SnapshotError, match=message):
         m.restore(data)
+
+
+def test_interpret_refuses_a_foreign_snapshot_a_bad_clock_and_a_bad_context():
+    from statecharts import SnapshotError
+
+    m, other = Machine(SIMPLE), Machine({**SIMPLE, "id": "other"})
+    with pytest.raises(SnapshotError, match="snapshot of machine 'other'"):
+        m.interpret(state=other.initial_state())
+    with pytest.raises(ConfigError, match="schedule"):
+        m.interpret(clock=5)
+    with pytest.raises(ConfigError, match="takes a dict"):
+        m.interpret(context=5)
+
+
+def test_from_json_names_the_file_of_a_semantic_error(tmp_path):
+    import json
+
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "zz"}}}}))
+    with pytest.raises(ConfigError, match=r"chart\.json: m\.a: on\.GO\.target: unknown target 'zz'"):
+        Machine.from_json(str(path))
+    with pytest.raises(ConfigError, match="not NoneType"):
+        Machine.from_json(None)  # type: ignore[arg-type]
+
+
+def test_an_unhashable_initial_context_is_named_before_walking():
+    from statecharts.check import Model, check
+
+    with pytest.raises(ConfigError, match="initial context key 'x' \\(list\\) is not hashable"):
+        check(Model(Machine({"id": "m", "context": {"x": [1]}, "initial": "a", "states": {"a": {}}})))
