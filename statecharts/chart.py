@@ -344,7 +344,13 @@ class _Compiler:
                               path=f"{path}.{histories[0].key}", key="type")
         if node.type == "history" and (parent is None or parent.type not in ("compound", "parallel")):
             raise ConfigError("history state outside a compound state", path=path, key="type")
-        node.tags = frozenset(_as_list(config.get("tags")))
+        tags = _as_list(config.get("tags"))
+        if not all(isinstance(tag, str) for tag in tags):
+            raise ConfigError(f"'tags' are strings, not {config.get('tags')!r}", path=path, key="tags")
+        node.tags = frozenset(tags)
+        if config.get("description") is not None and not isinstance(config.get("description"), str):
+            raise ConfigError(f"'description' is text, not {config.get('description')!r}", path=path,
+                              key="description")
         node.meta = config.get("meta")
         node.description = config.get("description")
         node.output = config.get("output")
@@ -365,11 +371,16 @@ class _Compiler:
         if not isinstance(on, Mapping):
             raise ConfigError("'on' must be a dict of event -> transition", path=path, key="on")
         for event_key, spec in on.items():
-            descriptors = tuple(str(event_key).split())
+            if not isinstance(event_key, str):
+                raise ConfigError(f"event names are strings, not {event_key!r}", path=path, key="on")
+            descriptors = tuple(event_key.split())
             if not descriptors:
                 raise ConfigError("an empty event name", path=path, key="on")
             transitions += self.transitions(node, descriptors, spec, f"on.{event_key}")
         if cfg.get("onDone") is not None:
+            if node.type not in ("compound", "parallel"):
+                raise ConfigError(f"'onDone' on a {node.type} state: only compound and parallel states are done "
+                                  f"when their final states are reached", path=path, key="onDone")
             made = self.transitions(node, (f"done.state.{node.id}",), cfg["onDone"], "onDone")
             for t in made:
                 t.exact = True
@@ -507,8 +518,14 @@ class _Compiler:
         if spec.get("guard") is not None:
             t.guard = self.guard(spec["guard"], path, f"{key}.guard")
         t.actions = tuple(self.action(a, path, f"{key}.actions") for a in _as_list(spec.get("actions")))
-        t.reenter = bool(spec.get("reenter", False))
-        t.description = spec.get("description")
+        reenter = spec.get("reenter", False)
+        if not isinstance(reenter, bool):
+            raise ConfigError(f"'reenter' is true or false, not {reenter!r}", path=path, key=f"{key}.reenter")
+        t.reenter = reenter
+        description = spec.get("description")
+        if description is not None and not isinstance(description, str):
+            raise ConfigError(f"'description' is text, not {description!r}", path=path, key=f"{key}.description")
+        t.description = description
         t.meta = spec.get("meta")
         kind = spec.get("type")
         if kind is not None and kind not in ("internal", "external"):

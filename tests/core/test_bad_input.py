@@ -37,6 +37,12 @@ def test_transition_needs_a_snapshot():
     ({"id": "m", "initial": "a", "states": {"a": {"after": {-5: "b"}}, "b": {}}}, {}, "finite number"),
     ({"id": "m", "initial": "a", "states": {"a": {"after": {"d": "b"}}, "b": {}}}, {"delays": {"d": "soon"}},
      "unknown delay 'soon'"),
+    ({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "a", "reenter": "yes"}}}}}, {},
+     "m.a: on.GO.reenter: 'reenter' is true or false"),
+    ({"id": "m", "initial": "a", "states": {"a": {"on": {5: "a"}}}}, {}, "event names are strings"),
+    ({"id": "m", "initial": "a", "states": {"a": {"onDone": "a"}}}, {}, "'onDone' on a atomic state"),
+    ({"id": "m", "initial": "a", "states": {"a": {"tags": 5}}}, {}, "'tags' are strings"),
+    ({"id": "m", "initial": "a", "states": {"a": {"description": 5}}}, {}, "'description' is text"),
 ])
 def test_a_malformed_chart_is_a_config_error_naming_the_path(config, kwargs, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(".", r"\.")):
