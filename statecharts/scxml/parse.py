@@ -544,8 +544,22 @@ class Converter:
 
     def machine(self) -> ScxmlMachine:
         config = self.convert()
-        return ScxmlMachine(config, document=self.doc, invokes=tuple(self.invokes), registry=self.registry,
-                            base_dir=self.base_dir, trusted=self.trusted, where=self.where)
+        try:
+            return ScxmlMachine(config, document=self.doc, invokes=tuple(self.invokes), registry=self.registry,
+                                base_dir=self.base_dir, trusted=self.trusted, where=self.where)
+        except ConfigError as exc:
+            raise self.located(exc) from exc
+
+    def located(self, exc: ConfigError) -> ConfigError:
+        """The chart compiler's error with the file, line and column of the state it names."""
+        state_id = (exc.path or "").rsplit(".", 1)[-1]
+        element = next((el for el in self.root.iter() if el.get("id") == state_id
+                        and local(el.tag) in STATE_TAGS), None)
+        if element is None or str(exc).startswith(self.where):
+            return exc
+        line, column = self.positions.get(element, (0, 0))
+        return ConfigError(f"line {line}, column {column}: <{local(element.tag)} id={state_id!r}>: {exc}",
+                           path=self.where)
 
 
 def load(source: str | bytes | os.PathLike[str], *, trusted: bool = False, base_dir: str | Path | None = None,

@@ -159,3 +159,13 @@ def test_invoked_child_talks_to_its_parent_and_finishes_with_done_invoke() -> No
                '</state>' + PASS_FAIL)
     session = run_text(text)
     assert states(session.machine, session.state.configuration) == {"pass"}
+
+
+def test_a_semantic_error_names_the_file_line_and_state(tmp_path):
+    from statecharts import ConfigError
+
+    path = tmp_path / "bad.scxml"
+    path.write_text('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">\n'
+                    '  <state id="a">\n    <transition event="go" target="zz"/>\n  </state>\n</scxml>\n')
+    with pytest.raises(ConfigError, match=r"bad\.scxml: line 2, column 3: <state id='a'>: .*unknown target '#zz'"):
+        load(str(path))
