@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and not value > 0:  # also refuses nan
             raise UsageError(f"--{flag.replace('_', '-')} must be positive, not {value}")
     if args.trace_out is not None:
+        if not args.trace_out.strip():
+            raise UsageError("--trace-out needs a file name, e.g. --trace-out counterexample.svg")
         suffix = Path(args.trace_out).suffix.lower()
         if suffix not in TRACE_FORMATS:
             raise UsageError(f"--trace-out {args.trace_out!r}: unknown format {suffix or '(no suffix)'!r} "

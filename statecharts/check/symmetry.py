@@ -73,6 +73,7 @@ def _locals(model: Model) -> tuple[dict[StateNode, tuple[int, int, str]], list[S
     groups = [as_symmetry(g) for g in model.symmetry]
     local: dict[StateNode, tuple[int, int, str]] = {}
     for g, group in enumerate(groups):
+        shapes: dict[str, frozenset[str]] = {}
         for e, region_id in enumerate(group.regions):
             region = chart.find(region_id if region_id.startswith("#") else f"#{region_id}")
             if region is None:
@@ -84,6 +85,14 @@ def _locals(model: Model) -> tuple[dict[StateNode, tuple[int, int, str]], list[S
                                       f"{node.id!r}, is not supported (history values are not permuted)",
                                       path=model.name or chart.root.id, key="symmetry")
                 local[node] = (g, e, node.id[len(region.id):])
+            shapes[region_id] = frozenset(f"{path}:{n.type}" for n in _subtree(region)
+                                          for path in [n.id[len(region.id):]])
+        first = group.regions[0]
+        for region_id, shape in shapes.items():
+            if shape != shapes[first]:
+                raise ConfigError(f"symmetry group {group.regions}: regions {first!r} and {region_id!r} do not have "
+                                  f"the same states, so they are not interchangeable",
+                                  path=model.name or chart.root.id, key="symmetry")
     return local, groups
 
 

@@ -253,3 +253,13 @@ def test_symmetry_context_keys_must_hold_one_value_per_region():
 
 def test_check_accepts_a_bare_machine():
     assert check(COUNTER).distinct_states == 6  # no alphabet: the chart's event names, without payload
+
+
+def test_a_symmetry_group_of_different_regions_is_refused():
+    from statecharts.check import Symmetry
+
+    m = cluster_model(workers=1, requests=1)
+    import dataclasses
+    bad = dataclasses.replace(m, symmetry=[Symmetry(("w1", "r1"))])
+    with pytest.raises(StatechartError, match="'w1' and 'r1' do not have the same states"):
+        check(bad, symmetry=True)
