@@ -23,7 +23,11 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="statecharts", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="statecharts",
+        description="Run, check, draw and test xstate-style statecharts.",
+        epilog="Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input. "
+               "MODULE[:FACTORY] names a module's `model` factory (or its `machine`), e.g. machines.cluster_update.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMANDS.values():
         try:
