@@ -6,11 +6,9 @@ import argparse
 import json
 from typing import Any
 
-from statecharts.check.model import Model
 from statecharts.errors import EventError
 from statecharts.event import Event
-from statecharts.loading import UsageError, import_module, load_target, parse_params, parse_value
-from statecharts.machine import Machine
+from statecharts.loading import UsageError, parse_params, parse_value, resolve_machine
 
 
 def add_parser(sub: Any) -> None:
@@ -39,20 +37,6 @@ def parse_event(text: str) -> Event:
             raise UsageError(f"event {text!r}: {pair!r} is not key=value")
         data[key] = parse_value(value)
     return Event(name, data)
-
-
-def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model | None]:
-    """A machine (and its model, when the target is a model factory) from ``MODULE[:ATTR]``;
-    without ``ATTR``, the module's ``model`` factory, else its ``machine``."""
-    module, _, attr = spec.partition(":")
-    if not attr:
-        attr = "model" if hasattr(import_module(module, spec), "model") else "machine"
-    found = load_target(f"{module}:{attr}", params)
-    if isinstance(found, Model):
-        return found.machine, found
-    if isinstance(found, Machine):
-        return found, None
-    raise UsageError(f"{spec!r} is neither a Machine nor a Model factory (got {type(found).__name__})")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from statecharts.chart import did_you_mean
+from statecharts.check.model import Model
 from statecharts.errors import StatechartError
+from statecharts.machine import Machine
 
 
 class UsageError(StatechartError):
@@ -107,3 +109,23 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
     except Exception as exc:  # noqa: BLE001 - the user's factory failed: say which call and why
         call = ", ".join(f"{k}={v!r}" for k, v in params.items())
         raise UsageError(f"{module_name}:{name}({call}) failed: {type(exc).__name__}: {exc}") from exc
+
+
+def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model | None]:
+    """A machine (and its model, when the target is a model factory) from ``MODULE[:ATTR]``;
+    without ``ATTR``, the module's ``model`` factory, else its ``machine``."""
+    module, _, attr = spec.partition(":")
+    if not attr:
+        attr = "model" if hasattr(import_module(module, spec), "model") else "machine"
+    found = load_target(f"{module}:{attr}", params)
+    if isinstance(found, Model):
+        return found.machine, found
+    if isinstance(found, Machine):
+        return found, None
+    raise UsageError(f"{spec!r} is neither a Machine nor a Model factory (got {type(found).__name__})")
+
+
+def load_model(spec: str, params: dict[str, Any]) -> Model:
+    """The model named on the command line (a bare machine becomes a model over its event names)."""
+    machine, model = resolve_machine(spec, params)
+    return model if model is not None else Model(machine, name=spec)

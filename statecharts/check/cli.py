@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from statecharts.check.graph import StateGraph
-from statecharts.check.model import Model
 from statecharts.check.walker import Report, check
-from statecharts.cli_run import resolve_machine
-from statecharts.loading import UsageError, parse_params
+from statecharts.loading import UsageError, load_model, parse_params
 
 
 def add_parser(sub: Any) -> None:
@@ -46,12 +44,6 @@ def add_parser(sub: Any) -> None:
 
 
 TRACE_FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd")
-
-
-def load_model(spec: str, params: dict[str, Any]) -> Model:
-    """The model named on the command line (a bare machine becomes a model over its event names)."""
-    machine, model = resolve_machine(spec, params)
-    return model if model is not None else Model(machine, name=spec)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,10 +12,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from statecharts.check.cli import load_model
 from statecharts.check.graph import Bounds, explore
 from statecharts.check.paths import TestPath, simple_paths, state_cover, transition_cover
-from statecharts.loading import UsageError, parse_params
+from statecharts.loading import UsageError, load_model, parse_params
 
 COVERS = ("states", "transitions", "edges")
 

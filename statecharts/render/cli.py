@@ -11,7 +11,7 @@ from typing import Any
 from statecharts.chart import StateNode
 from statecharts.check.model import Model
 from statecharts.errors import SnapshotError
-from statecharts.loading import UsageError, parse_params
+from statecharts.loading import UsageError, parse_params, resolve_machine
 from statecharts.machine import Machine
 from statecharts.render.output import IMAGE_FORMATS, TEXT_FORMATS, render
 from statecharts.state import Snapshot
@@ -36,7 +36,6 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from statecharts.cli_run import resolve_machine
 
     machine, model = resolve_machine(args.target, parse_params(args.param))
     snapshot = None if args.state is None else parse_state(machine, model, args.state)

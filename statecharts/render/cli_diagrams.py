@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from statecharts.loading import UsageError
+from statecharts.loading import UsageError, resolve_machine
 from statecharts.machine import Machine
 from statecharts.render.dot import to_dot
 from statecharts.render.output import pipe
@@ -67,7 +67,6 @@ def machine_names(package: str = PACKAGE) -> list[str]:
 
 def load_machine(name: str, package: str = PACKAGE) -> Machine:
     """The machine of ``machines.<name>``: from ``model()`` at its defaults, else ``machine``."""
-    from statecharts.cli_run import resolve_machine
 
     machine, _ = resolve_machine(f"{package}.{name}", {})
     return machine

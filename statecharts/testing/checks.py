@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from statecharts.check.cli import load_model as load_spec
 from statecharts.check.model import Model
 from statecharts.check.walker import Report, check
 from statecharts.errors import StatechartError
 from statecharts.loading import UsageError
+from statecharts.loading import load_model as load_spec
 from statecharts.testing.model_based import Adapter, Conformance, run_paths
 
 
