@@ -103,9 +103,13 @@ class Transition:
             return "always"
         return " ".join(self.events)
 
-    def __repr__(self) -> str:
+    def describe(self) -> str:
+        """``source --TRIGGER--> targets`` (``-`` for a targetless transition), for reports."""
         targets = ",".join(t.id for t in self.targets) or "-"
-        return f"<Transition {self.source.id} --{self.event_label}--> {targets}>"
+        return f"{self.source.id} --{self.event_label}--> {targets}"
+
+    def __repr__(self) -> str:
+        return f"<Transition {self.describe()}>"
 
 
 class StateNode:

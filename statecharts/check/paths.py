@@ -43,7 +43,8 @@ from statecharts.algorithm import successor
 from statecharts.chart import Transition
 from statecharts.check.graph import Bounds, StateGraph, explore
 from statecharts.check.model import Model
-from statecharts.check.trace import Trace, TraceStep, _event_text
+from statecharts.check.trace import Trace, event_text
+from statecharts.check.walker import trace_of
 from statecharts.errors import StatechartError
 from statecharts.event import Event
 from statecharts.state import Snapshot
@@ -61,6 +62,7 @@ class TestPath:
     """A test: reset to ``trace[0].snapshot``, then send each step's event and expect its snapshot.
 
     >>> from statecharts import Machine
+    >>> from statecharts.check.trace import TraceStep
     >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
     >>> s0 = m.initial_state()
     >>> p = TestPath(Trace((TraceStep(None, s0), TraceStep(Event("GO"), m.transition(s0, "GO")))), "reach b")
@@ -96,7 +98,7 @@ class TestPath:
         return len(self.trace) - 1
 
     def __repr__(self) -> str:
-        return f"TestPath({', '.join(_event_text(e) for e in self.events) or 'initial state'})"
+        return f"TestPath({', '.join(event_text(e) for e in self.events) or 'initial state'})"
 
     def prefix(self, n: int) -> TestPath:
         """The first ``n`` steps of this path."""
@@ -114,7 +116,7 @@ class TestPath:
         before = start
         for i, step in enumerate(self.trace.steps[1:], 1):
             assert step.event is not None
-            line = f"  {i}. {_event_text(step.event)} -> {describe_change(before, step.snapshot, context)}"
+            line = f"  {i}. {event_text(step.event)} -> {describe_change(before, step.snapshot, context)}"
             lines.append(line)
             before = step.snapshot
         return "\n".join(lines)
@@ -190,8 +192,7 @@ def state_graph(source: Model | StateGraph, bounds: Bounds | None = None) -> Sta
 
 def to_path(graph: StateGraph, steps: list[Step], goal: str = "") -> TestPath:
     """A `TestPath` from ``[(None, initial), (event index, state), ...]`` on ``graph``."""
-    return TestPath(Trace(tuple(TraceStep(None if e is None else graph.events[e], graph.states[i])
-                                for e, i in steps)), goal)
+    return TestPath(trace_of(graph, steps), goal)
 
 
 def _states_text(flat: Mapping[str, str]) -> str:

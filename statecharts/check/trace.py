@@ -9,6 +9,8 @@ from typing import Any
 from statecharts.event import Event
 from statecharts.state import Snapshot
 
+STUTTER = "(stutter for ever)"  # how a lasso that ends by stuttering shows its last step
+
 
 @dataclass(frozen=True)
 class TraceStep:
@@ -69,11 +71,11 @@ class Trace:
             s = step.snapshot
             where = _leaves(s)
             if step.stutter:
-                head = "(stutter for ever)"
+                head = STUTTER
             elif step.event is None:
                 head = "initial:"
             else:
-                head = _event_text(step.event) + " ->"
+                head = event_text(step.event) + " ->"
             mark = "  <- cycle starts here" if self.cycle_start == i and not step.stutter else ""
             line = f"{i}. {head} {where}{mark}"
             if context:
@@ -87,11 +89,18 @@ class Trace:
         return "\n".join(lines)
 
 
-def _event_text(event: Event) -> str:
+def event_text(event: Event) -> str:
+    """An event with its payload, as traces, test paths and diagrams print it.
+
+    >>> event_text(Event("FINISH", w=1, ok=True)), event_text(Event("GO")), event_text(Event("X", 5))
+    ('FINISH(w=1, ok=True)', 'GO', 'X(5)')
+    """
     data = event.data
-    if isinstance(data, Mapping) and data:
+    if isinstance(data, Mapping):
+        if not data:
+            return event.name
         return f"{event.name}(" + ", ".join(f"{k}={v!r}" for k, v in data.items()) + ")"
-    return event.name
+    return f"{event.name}({data!r})"
 
 
 def _leaves(s: Snapshot) -> str:

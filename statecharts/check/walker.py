@@ -262,6 +262,5 @@ def coverage(graph: StateGraph) -> Coverage:
     machine = graph.model.machine
     active = graph.active_nodes()
     never = tuple(n.id for n in machine.states if n not in active and n.parent is not None)
-    untaken = tuple(repr(t).strip("<>").removeprefix("Transition ")
-                    for n in machine.states for t in n.transitions if t not in graph.fired)
+    untaken = tuple(t.describe() for n in machine.states for t in n.transitions if t not in graph.fired)
     return Coverage(never, untaken)

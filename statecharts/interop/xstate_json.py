@@ -55,7 +55,6 @@ from statecharts.machine import Machine
 #: Root keys the editor or xstate's typegen add that carry no behaviour.
 EDITOR_KEYS = ("$schema", "types", "tsTypes", "schemas", "version", "predictableActionArguments",
                "preserveActionOrder")
-_STATE_KEYS_WITH_TRANSITIONS = ("on", "after", "always", "onDone")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -72,7 +72,6 @@ class Drawing:
     edge_labels: bool = True
     taken: Collection[Transition] = ()  # transitions a trace step took: drawn bold, marked in lists
     node_ids: list[str] = field(default_factory=list)
-    top_ids: list[str] = field(default_factory=list)  # initial dots and region hubs: no edge enters them
     _edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     _ids: dict[StateNode, str] = field(default_factory=dict)
 
@@ -176,7 +175,6 @@ class Drawing:
                 initial = self.initial_id(node)
                 sub.node(initial, label="", shape="point", width="0.12", color="black")
                 self.node_ids.append(initial)
-                self.top_ids.append(initial)
                 for target in node.initial.targets:
                     self.edge(initial, node, target, _actions_only(node.initial))
             if node.is_parallel and len(node.children) > 1:
@@ -195,7 +193,6 @@ class Drawing:
         hub = self.hub_id(node)
         graph.node(hub, label="", shape="point", style="invis", width="0", height="0")
         self.node_ids.append(hub)
-        self.top_ids.append(hub)
         for child in node.children:
             self._edges.append((hub, self.region_entry(child), {"style": "invis"}))
 

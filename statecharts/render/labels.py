@@ -27,6 +27,7 @@ from statecharts.actions import (
     callable_name,
 )
 from statecharts.chart import StateNode, Transition
+from statecharts.check.trace import event_text
 from statecharts.event import Event
 
 AFTER_PREFIX = "xstate.after."
@@ -223,11 +224,4 @@ def payload_label(event: Event | None) -> str:
     >>> payload_label(Event("FINISH", w=1, ok=True)), payload_label(None)
     ('FINISH(w=1, ok=True)', '(initial)')
     """
-    if event is None:
-        return "(initial)"
-    data = event.data
-    if isinstance(data, Mapping):
-        if not data:
-            return event.name
-        return f"{event.name}({', '.join(f'{k}={v!r}' for k, v in data.items())})"
-    return f"{event.name}({data!r})"
+    return "(initial)" if event is None else event_text(event)

@@ -65,7 +65,7 @@ class _Writer:
         taken: set[str] = set()
         for node in self.chart.nodes:
             unique = counts[node.key] == 1 and _is_name(node.key) and node.key not in KEYWORDS
-            base = node.key if unique else _safe("_".join(node.path) or node.key)
+            base = node.key if unique else mermaid_id("_".join(node.path) or node.key)
             if base in KEYWORDS or base in taken:
                 base = f"{base}_{node.order}"
             taken.add(base)
@@ -78,7 +78,7 @@ class _Writer:
         if node.is_history:
             return [f'{pad}state "{history_label(node)}" as {name}']
         if node.is_atomic:
-            return [f'{pad}state "{_text(node.key)}" as {name}'] if name != node.key else [f"{pad}{name}"]
+            return [f'{pad}state "{mermaid_text(node.key)}" as {name}'] if name != node.key else [f"{pad}{name}"]
         lines = [f"{pad}state {name} {{"]
         inner = pad + "    "
         if node.is_compound and node.initial is not None:
@@ -108,7 +108,7 @@ class _Writer:
         if node.is_final:
             lines.append(f"{pad}{name} --> [*]")
         for t in node.transitions:
-            label = _text(transition_label(t))
+            label = mermaid_text(transition_label(t))
             if not t.targets:
                 if node.is_atomic:
                     lines.append(f"{pad}{name} --> {name} : {label}")
@@ -138,10 +138,19 @@ def _is_name(text: str) -> bool:
     return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) is not None
 
 
-def _safe(text: str) -> str:
+def mermaid_id(text: str) -> str:
+    """An identifier Mermaid accepts (``a.b-c`` -> ``a_b_c``).
+
+    >>> mermaid_id("a.b-c")
+    'a_b_c'
+    """
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
 
-def _text(text: str) -> str:
-    """Label text on one line, without the characters Mermaid reads as syntax."""
+def mermaid_text(text: str) -> str:
+    """Label text on one line, without the characters Mermaid reads as syntax.
+
+    >>> mermaid_text("a; b #c")
+    'a, b c'
+    """
     return text.replace("\n", " ").replace('"', "'").replace(";", ",").replace("#", "")

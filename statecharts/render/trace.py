@@ -8,7 +8,6 @@ the event with its payload, and the context keys the step changed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,15 +15,14 @@ import graphviz
 
 from statecharts.algorithm import successor
 from statecharts.chart import StateNode, Transition
+from statecharts.check.trace import STUTTER
 from statecharts.event import Event, to_event
 from statecharts.render.dot import FONT, LINE, Drawing, plain_label
 from statecharts.render.labels import payload_label
+from statecharts.render.mermaid import mermaid_id, mermaid_text
 from statecharts.state import Snapshot
 
 VALUE_WIDTH = 60
-
-
-STUTTER = "(stutter for ever)"
 
 
 def trace_steps(trace: Any) -> list[tuple[Event | None, Snapshot]]:
@@ -115,7 +113,7 @@ def trace_to_mermaid(trace: Any) -> str:
         raise ValueError("an empty trace has nothing to draw")
     root = steps[0][1].machine.chart.root
     lanes = list(root.children) if root.is_parallel else [root]
-    names = {lane: _mermaid_name(lane.key) for lane in lanes}
+    names = {lane: mermaid_id(lane.key) for lane in lanes}
     lines = ["sequenceDiagram", "    participant events", *(f"    participant {names[lane]}" for lane in lanes)]
     cycle_start = getattr(trace, "cycle_start", None)
     everyone = f"{names[lanes[0]]},{names[lanes[-1]]}" if len(lanes) > 1 else names[lanes[0]]
@@ -123,20 +121,20 @@ def trace_to_mermaid(trace: Any) -> str:
     indent = "    "
     for index, (event, snapshot) in enumerate(steps):
         if previous is None:
-            lines.append(f"{indent}Note over {everyone}: 0. initial: {_mermaid_text(_leaves(snapshot, root))}")
+            lines.append(f"{indent}Note over {everyone}: 0. initial: {mermaid_text(_leaves(snapshot, root))}")
             if snapshot.context:
                 lines.append(f"{indent}Note right of events: "
-                             f"{_mermaid_text(', '.join(context_lines(None, snapshot)))}")
+                             f"{mermaid_text(', '.join(context_lines(None, snapshot)))}")
         else:
             changed = [lane for lane in lanes if _leaves(snapshot, lane) != _leaves(previous, lane)] or lanes[:1]
-            label = _mermaid_text(f"{index}. {payload_label(event)}")
+            label = mermaid_text(f"{index}. {payload_label(event)}")
             for lane in changed:
                 lines.append(f"{indent}events->>{names[lane]}: {label}")
-                lines.append(f"{indent}Note over {names[lane]}: {_mermaid_text(_leaves(snapshot, lane))}")
+                lines.append(f"{indent}Note over {names[lane]}: {mermaid_text(_leaves(snapshot, lane))}")
                 label = "(same event)"
             sets = context_lines(previous, snapshot)
             if sets:
-                lines.append(f"{indent}Note right of events: {_mermaid_text(', '.join(sets))}")
+                lines.append(f"{indent}Note right of events: {mermaid_text(', '.join(sets))}")
         if cycle_start is not None and index == cycle_start and index < len(steps) - 1:
             lines.append(f"{indent}loop for ever, back to step {cycle_start}")
             indent = "        "
@@ -152,14 +150,6 @@ def _leaves(snapshot: Snapshot, under: StateNode) -> str:
     found = [".".join(n.path[cut:]) for n in sorted(snapshot.nodes, key=lambda n: n.order)
              if not n.children and (n is under or n.is_descendant_of(under))]
     return ", ".join(found) or under.key
-
-
-def _mermaid_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", text)
-
-
-def _mermaid_text(text: str) -> str:
-    return text.replace(";", ",").replace("#", "").replace("\n", " ")
 
 
 def taken_by(before: Snapshot | None, event: Event | None) -> frozenset[Transition]:

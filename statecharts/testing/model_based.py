@@ -17,7 +17,7 @@ from statecharts.algorithm import successor
 from statecharts.check.graph import StateGraph
 from statecharts.check.model import Model
 from statecharts.check.paths import TestPath, state_cover, state_graph, to_path, transition_cover
-from statecharts.check.trace import _event_text
+from statecharts.check.trace import event_text
 from statecharts.errors import StatechartError
 from statecharts.event import Event
 from statecharts.state import Snapshot
@@ -77,7 +77,7 @@ class Disagreement(StatechartError, AssertionError):
             where = "right after reset"
         else:
             event = path.trace.steps[step].event
-            where = f"after step {step} ({_event_text(event) if event else '?'})"
+            where = f"after step {step} ({event_text(event) if event else '?'})"
         lines = [f"the system under test {'raised ' + repr(error) if error else 'disagrees with the chart'} "
                  f"{where}"]
         if error is None:
