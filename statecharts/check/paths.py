@@ -43,7 +43,7 @@ from statecharts.algorithm import successor
 from statecharts.chart import Transition
 from statecharts.check.graph import Bounds, StateGraph, explore
 from statecharts.check.model import Model
-from statecharts.check.trace import Trace, event_text
+from statecharts.check.trace import Trace, changed_context, event_text
 from statecharts.check.walker import trace_of
 from statecharts.errors import StatechartError
 from statecharts.event import Event
@@ -159,15 +159,12 @@ def describe_change(before: Snapshot, after: Snapshot, context: bool = True) -> 
     old, new = leaves(before), leaves(after)
     text = _states_text({k: v for k, v in new.items() if old.get(k) != v}) or "(same states)"
     if context:
-        changed = [f"{k}={v!r}" for k, v in after.context.items() if before.context.get(k, _MISSING) != v]
+        changed = [f"{k}={v!r}" for k, v in changed_context(before, after).items()]
         if changed:
             text += "; " + ", ".join(changed)
     if after.status != before.status:
         text += f" [{after.status}]"
     return text
-
-
-_MISSING = object()
 
 
 # -- making the graph ----------------------------------------------------------------------------

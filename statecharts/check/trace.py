@@ -66,7 +66,6 @@ class Trace:
     def format(self, context: bool = False) -> str:
         """A readable listing, one line per step (``context=True`` adds the changed context keys)."""
         lines = []
-        previous: Mapping[str, Any] = {}
         for i, step in enumerate(self.steps):
             s = step.snapshot
             where = _leaves(s)
@@ -79,14 +78,29 @@ class Trace:
             mark = "  <- cycle starts here" if self.cycle_start == i and not step.stutter else ""
             line = f"{i}. {head} {where}{mark}"
             if context:
-                changed = {k: v for k, v in s.context.items() if previous.get(k, object()) != v}
+                changed = changed_context(self.steps[i - 1].snapshot if i else None, s)
                 if changed:
                     line += "\n     " + ", ".join(f"{k}={v!r}" for k, v in changed.items())
-                previous = s.context
             lines.append(line)
         if self.cycle_start is not None and self.steps and not self.steps[-1].stutter:
             lines.append(f"   (back to step {self.cycle_start}, for ever)")
         return "\n".join(lines)
+
+
+def changed_context(before: Snapshot | None, after: Snapshot) -> dict[str, Any]:
+    """The context keys a step set to a new value (every key when there is no ``before``).
+
+    >>> from statecharts import Machine, assign
+    >>> m = Machine({"id": "m", "context": {"n": 0, "k": "x"}, "initial": "a",
+    ...     "states": {"a": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}}})
+    >>> s0 = m.initial_state()
+    >>> changed_context(s0, m.transition(s0, "INC")), changed_context(None, s0)
+    ({'n': 1}, {'n': 0, 'k': 'x'})
+    """
+    if before is None:
+        return dict(after.context)
+    old = before.context
+    return {k: v for k, v in after.context.items() if k not in old or old[k] != v}
 
 
 def event_text(event: Event) -> str:

@@ -8,14 +8,14 @@ the event with its payload, and the context keys the step changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import graphviz
 
 from statecharts.algorithm import successor
 from statecharts.chart import StateNode, Transition
-from statecharts.check.trace import STUTTER
+from statecharts.check.trace import STUTTER, changed_context
 from statecharts.event import Event, to_event
 from statecharts.render.dot import FONT, LINE, Drawing, plain_label
 from statecharts.render.labels import payload_label
@@ -177,12 +177,10 @@ def context_lines(before: Snapshot | None, after: Snapshot) -> list[str]:
     >>> context_lines(s0, m.transition(s0, "INC"))
     ['n = 1']
     """
-    old: Mapping[str, Any] = before.context if before is not None else {}
     lines = []
-    for key, value in after.context.items():
-        if before is None or key not in old or old[key] != value:
-            text = repr(value)
-            if len(text) > VALUE_WIDTH:
-                text = text[:VALUE_WIDTH - 3] + "..."
-            lines.append(f"{key} = {text}")
+    for key, value in changed_context(before, after).items():
+        text = repr(value)
+        if len(text) > VALUE_WIDTH:
+            text = text[:VALUE_WIDTH - 3] + "..."
+        lines.append(f"{key} = {text}")
     return lines
