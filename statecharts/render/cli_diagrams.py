@@ -114,10 +114,13 @@ def stale_files(out: Path, package: str = PACKAGE) -> list[str]:
     for name in names:
         if not (out / f"{name}.svg").is_file():
             stale.append(f"{name}.svg (missing)")
-    for path in sorted(out.glob("*")):
-        if path.suffix in GENERATED and path.stem not in names:
-            stale.append(f"{path.name} (no machine module {package}.{path.stem})")
+    stale.extend(f"{path.name} (no machine module {package}.{path.stem})" for path in orphans(out, names))
     return stale
+
+
+def orphans(out: Path, names: list[str]) -> list[Path]:
+    """Generated files in ``out`` whose machine module is gone."""
+    return [path for path in sorted(out.glob("*")) if path.suffix in GENERATED and path.stem not in names]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,8 +144,7 @@ def run(args: argparse.Namespace) -> int:
         graph = to_dot(load_machine(name, args.package))
         (out / f"{name}.svg").write_bytes(pipe(graph, "svg", where=f"{out / name}.svg"))
         print(f"wrote {out / name}.dot, {out / name}.svg")
-    for path in sorted(out.glob("*")):
-        if path.suffix in GENERATED and path.stem not in names:
-            path.unlink()
-            print(f"removed {path} (no machine module {args.package}.{path.stem})")
+    for path in orphans(out, names):
+        path.unlink()
+        print(f"removed {path} (no machine module {args.package}.{path.stem})")
     return 0
