@@ -174,17 +174,17 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
             note = "; ".join(filter(None, [note, "with symmetry: a violation can be hidden"]))
         for name, prop in model.properties.items():
             lasso = checker.violation(prop, holds)
-            trace = None if lasso is None else lasso_trace(graph, lasso)
+            trace = None if lasso is None else _lasso_trace(graph, lasso)
             if trace is not None and graph.symmetric:
-                trace = concrete_lasso(model, trace)
+                trace = _concrete_lasso(model, trace)
             report.results.append(Result(name, "temporal", lasso is None, trace, note))
     report.coverage = coverage(graph)
     if graph.symmetric:
-        report.symmetry = symmetry_summary(model, graph)
+        report.symmetry = _symmetry_summary(model, graph)
     return report
 
 
-def symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
+def _symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
     """Representatives stored, the states they stand for, and what that saved."""
     size = orbit_size_function(model)
     stored = len(graph.states)
@@ -209,11 +209,20 @@ def _deadlock(model: Model, graph: StateGraph) -> Result:
 
 
 def trace_of(graph: StateGraph, path: list[tuple[int | None, int]]) -> Trace:
-    """A `Trace` from a path of ``(event index, state index)`` pairs."""
+    """A `Trace` from a path of ``(event index, state index)`` pairs.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> g = explore(Model(m, alphabet=events("GO")))
+    >>> print(trace_of(g, g.path_to(1)).format())
+    0. initial: a
+    1. GO -> b
+    """
     return Trace(tuple(TraceStep(None if e is None else graph.events[e], graph.states[i]) for e, i in path))
 
 
-def lasso_trace(graph: StateGraph, lasso: Lasso) -> Trace:
+def _lasso_trace(graph: StateGraph, lasso: Lasso) -> Trace:
     """A `Trace` with ``cycle_start`` from a lasso (a stutter adds one last stutter step)."""
     steps = list(trace_of(graph, lasso.path).steps)
     if lasso.stutter:
@@ -221,7 +230,7 @@ def lasso_trace(graph: StateGraph, lasso: Lasso) -> Trace:
     return Trace(tuple(steps), lasso.cycle_start)
 
 
-def concrete_lasso(model: Model, trace: Trace, max_rounds: int = 720) -> Trace:
+def _concrete_lasso(model: Model, trace: Trace, max_rounds: int = 720) -> Trace:
     """A lasso found on representatives, replayed on real states.
 
     Under symmetry an edge leads to its target's representative, not to the state the event
@@ -258,7 +267,14 @@ def concrete_lasso(model: Model, trace: Trace, max_rounds: int = 720) -> Trace:
 
 
 def coverage(graph: StateGraph) -> Coverage:
-    """The chart's states never active and transitions never taken during the walk."""
+    """The chart's states never active and transitions never taken during the walk.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}, "c": {}}})
+    >>> coverage(explore(Model(m, alphabet=events("GO")))).states_never_active
+    ('t.c',)
+    """
     machine = graph.model.machine
     active = graph.active_nodes()
     never = tuple(n.id for n in machine.states if n not in active and n.parent is not None)
