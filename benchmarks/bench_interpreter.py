@@ -92,27 +92,7 @@ def psm(kind: str) -> Runner:
 
         cls: type = Cycle
     else:
-        class MediaPlayer(StateChart):
-            class player(State.Parallel):
-                class playback(State.Compound):
-                    stopped = State(initial=True)
-                    playing = State()
-                    paused = State()
-                    PLAY = stopped.to(playing) | paused.to(playing)
-                    PAUSE = playing.to(paused)
-                    STOP = playing.to(stopped) | paused.to(stopped)
-
-                class volume(State.Compound):
-                    normal = State(initial=True)
-                    muted = State()
-                    MUTE = normal.to(muted)
-                    UNMUTE = muted.to(normal)
-
-                class fullscreen(State.Compound):
-                    windowed = State(initial=True)
-                    full_screen = State()
-                    FULLSCREEN = windowed.to(full_screen)
-                    EXIT_FULLSCREEN = full_screen.to(windowed)
+        from tests.interop.psm_charts import MediaPlayer  # the same chart the interop tests use
 
         cls = MediaPlayer
 
