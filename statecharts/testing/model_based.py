@@ -9,6 +9,8 @@ graph allows (breadth-first replays of shorter paths).
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,20 +106,28 @@ def replay(path: TestPath, adapter: Adapter) -> None:
     >>> replay(TestPath(Trace((TraceStep(None, s0), TraceStep(Event("FLIP"), m.transition(s0, "FLIP"))))),
     ...        Light())
     """
-    steps = path.trace.steps
-    for k, step in enumerate(steps):
-        try:
-            if k == 0:
-                adapter.reset(step.snapshot)
-            else:
-                assert step.event is not None
-                adapter.send(step.event)
-            observed = adapter.observe()
-        except Exception as exc:  # the system under test failed: that is the finding
-            raise Disagreement(path.prefix(k), k, None, None, exc) from exc
-        expected = adapter.expected(step.snapshot)
-        if not adapter.agrees(observed, expected):
-            raise Disagreement(path.prefix(k), k, expected, observed)
+    for k, step in enumerate(path.trace.steps):
+        act: Callable[[Adapter], None]
+        if k == 0:
+            act = operator.methodcaller("reset", step.snapshot)
+        else:
+            assert step.event is not None
+            act = operator.methodcaller("send", step.event)
+        check_step(adapter, functools.partial(path.prefix, k), k, step.snapshot, act)
+
+
+def check_step(adapter: Adapter, path: Callable[[], TestPath], k: int, snapshot: Snapshot,
+               act: Callable[[Adapter], None]) -> None:
+    """Do step ``k`` on the system (``act``), observe it and compare with the chart's ``snapshot``;
+    a failure or a difference is a `Disagreement` carrying ``path()`` (the path up to step ``k``)."""
+    try:
+        act(adapter)
+        observed = adapter.observe()
+    except Exception as exc:  # the system under test failed: that is the finding
+        raise Disagreement(path(), k, None, None, exc) from exc
+    expected = adapter.expected(snapshot)
+    if not adapter.agrees(observed, expected):
+        raise Disagreement(path(), k, expected, observed)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from statecharts.check.trace import Trace, TraceStep
 from statecharts.errors import StatechartError
 from statecharts.event import Event
 from statecharts.state import Snapshot
-from statecharts.testing.model_based import Adapter, Disagreement, next_steps
+from statecharts.testing.model_based import Adapter, check_step, next_steps
 
 AdapterSource = Adapter | Callable[[], Adapter] | None
 
@@ -168,15 +168,7 @@ def chart_state_machine(model: Model, adapter: AdapterSource = None, *,
 
         def _act(self, action: Callable[[Adapter], None]) -> None:
             assert self.adapter is not None
-            k = len(self.steps) - 1
-            try:
-                action(self.adapter)
-                observed = self.adapter.observe()
-            except Exception as exc:  # the system under test failed: that is the finding
-                raise Disagreement(self.path, k, None, None, exc) from exc
-            expected = self.adapter.expected(self.steps[-1].snapshot)
-            if not self.adapter.agrees(observed, expected):
-                raise Disagreement(self.path, k, expected, observed)
+            check_step(self.adapter, lambda: self.path, len(self.steps) - 1, self.steps[-1].snapshot, action)
 
         @invariant()
         def model_invariants(self) -> None:
