@@ -219,7 +219,7 @@ class LivenessChecker:
             targets = [v for v in comp if must is None or must(v)]
             if not targets:
                 continue
-            lasso = self._lasso(comp, taken, targets, region if starts is not None else None, starts)
+            lasso = self._lasso(comp, taken, targets, region, starts)
             if best is None or len(lasso.path) < len(best.path):
                 best = lasso
         return best
@@ -235,11 +235,11 @@ class LivenessChecker:
                     queue.append(t)
         return seen
 
-    def _lasso(self, comp: list[int], taken: set[Action], targets: list[int], region: set[int] | None,
+    def _lasso(self, comp: list[int], taken: set[Action], targets: list[int], region: set[int],
                starts: list[int] | None) -> Lasso:
         graph = self.graph
         members = set(comp)
-        if region is None or starts is None:
+        if starts is None:
             entry = min(comp, key=lambda i: (graph.depth[i], i))
             prefix = graph.path_to(entry)
         else:
