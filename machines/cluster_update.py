@@ -279,9 +279,6 @@ def make_properties(machine: Machine, workers: int, requests: int
     def request_states(s: Snapshot) -> list[str]:
         return _active(s, request_regions)
 
-    def worker_states(s: Snapshot) -> list[str]:
-        return _active(s, worker_regions)
-
     # state sets, so each predicate is a few set operations per state (the walker calls them all)
     request_leaves = frozenset(node for region in request_regions for _, node in region)
     worker_leaves = frozenset(node for region in worker_regions for _, node in region)

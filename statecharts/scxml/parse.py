@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -596,4 +596,3 @@ def load(source: str | bytes | os.PathLike[str], *, trusted: bool = False, base_
     return converter.machine()
 
 
-LoadFn = Callable[..., ScxmlMachine]
