@@ -46,7 +46,8 @@ def main() -> int:
         ours_s = time.perf_counter() - start
         theirs = run_tlc(workers, requests, properties=LIVE)
         assert theirs is not None
-        verdict = "all hold" if ours.ok and not theirs.violated else f"ours ok={ours.ok}, TLC violated={theirs.violated}"
+        agree = ours.ok and not theirs.violated
+        verdict = "all hold" if agree else f"ours ok={ours.ok}, TLC violated={theirs.violated}"
         print(f"{workers}x{requests:<3} {'liveness':<12} {ours.distinct_states:>9} {theirs.distinct_states:>9}  "
               f"{ours_s:>7.2f} {theirs.seconds:>10.2f} {'':>10}  {theirs.seconds / ours_s:>7.2f}x  {verdict}")
     return 0
