@@ -526,10 +526,11 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
 
 
 def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None = None,
-              chains: tuple[Chain, ...] | None = None) -> Snapshot | None:
+              chains: tuple[Chain, ...] | None = None, settled: bool | None = None) -> Snapshot | None:
     """The walker's macrostep: ``None`` when no transition is enabled (a stutter), found without
     copying the snapshot; ``fired`` collects every transition taken (for coverage); ``chains`` is
-    ``machine.selection(snapshot.nodes, event.name)`` when the caller has it already."""
+    ``machine.selection(snapshot.nodes, event.name)`` and ``settled`` is "the configuration has no
+    eventless transitions" when the caller has them already."""
     if snapshot.status != "active":
         return None
     machine = snapshot.machine
@@ -537,7 +538,8 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
         chains = machine.selection(snapshot.nodes, event.name)
     # eventless guards see the external event too (W3C: the macrostep re-checks them after it),
     # so a configuration with eventless transitions always takes the full macrostep
-    settled = not machine.selection(snapshot.nodes, None)
+    if settled is None:
+        settled = not machine.selection(snapshot.nodes, None)
     if not chains and settled:
         return None
     probe = _Probe(snapshot)

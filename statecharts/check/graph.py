@@ -167,12 +167,13 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         out = graph.edges[i]
         nodes = s.nodes
         depth = graph.depth[i] + 1
+        settled = not eventless(nodes, None)  # no eventless transitions in this configuration
         for e, event in enumerate(alphabet):
             chains = tuple([chain for atomic, chain in candidates[e] if atomic in nodes])
-            if not chains and not eventless(nodes, None):
+            if not chains and settled:
                 continue
             try:
-                t = successor(s, event, fired, chains)
+                t = successor(s, event, fired, chains, settled)
             except StatechartError as exc:
                 raise WalkError(graph, i, e, exc) from exc
             if t is None:
