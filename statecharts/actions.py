@@ -46,9 +46,14 @@ class Guard:
         """State references (for ``state_in``) that the chart must validate."""
         return ()
 
-    def specialize(self, event: Event) -> Guard | bool:
-        """This guard with what the event alone decides already decided: ``True``/``False`` when
-        the event settles it, else a guard (the walker compiles its alphabet this way)."""
+    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
+        """This guard with what the event alone (and, given ``in_state``, the configuration)
+        decides already decided: ``True``/``False`` when they settle it, else a guard. The walker
+        compiles its alphabet, and then each configuration's steps, this way.
+
+        >>> state_in("#on").specialize(Event("GO"), lambda ref: ref == "#on")
+        True
+        """
         return self
 
     @property
@@ -94,12 +99,12 @@ class And(Guard):
                 return False
         return True
 
-    def specialize(self, event: Event) -> Guard | bool:
+    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
         # Left to right, as `test` runs: a part that holds is dropped; a part that fails decides
         # the whole, unless a part before it may raise (its error.execution must still happen).
         rest: list[Guard] = []
         for g in self.guards:
-            r = g.specialize(event)
+            r = g.specialize(event, in_state)
             if r is True:
                 continue
             if r is False:
@@ -131,12 +136,12 @@ class Or(Guard):
                 return True
         return False
 
-    def specialize(self, event: Event) -> Guard | bool:
+    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
         # The mirror of `And.specialize`: a failing part is dropped; a holding part decides the
         # whole unless a part before it may raise.
         rest: list[Guard] = []
         for g in self.guards:
-            r = g.specialize(event)
+            r = g.specialize(event, in_state)
             if r is False:
                 continue
             if r is True:
@@ -165,8 +170,8 @@ class Not(Guard):
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
         return not self.guard.test(context, event, in_state)
 
-    def specialize(self, event: Event) -> Guard | bool:
-        r = self.guard.specialize(event)
+    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
+        r = self.guard.specialize(event, in_state)
         return (not r) if isinstance(r, bool) else Not(r)
 
     @property
@@ -189,6 +194,9 @@ class StateIn(Guard):
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
         return in_state(self.ref)
+
+    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
+        return self if in_state is None else in_state(self.ref)
 
     @property
     def may_raise(self) -> bool:
@@ -220,7 +228,7 @@ class Payload(Guard):
                 return False
         return True
 
-    def specialize(self, event: Event) -> Guard | bool:
+    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
         return self.test({}, event, _no_state)
 
     @property

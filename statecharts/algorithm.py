@@ -431,15 +431,22 @@ def is_in_final_state(step: Step, state: StateNode) -> bool:
     return False
 
 
-def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
-    """Exit, run transition content, enter: one microstep over a conflict-free set."""
+def count_microstep(step: Step, transitions: list[Transition], event: Event | None = None) -> None:
+    """Count a microstep (or an internal ``event`` that took no transition); past
+    ``MAX_MICROSTEPS`` in one macrostep the machine is in a loop: `EventlessLoopError`."""
     step.microsteps += 1
     if step.microsteps > MAX_MICROSTEPS:
         states = ", ".join(n.id for n in sorted(step.config, key=_order) if n.type in ("atomic", "final"))
+        last = f"last transitions: {', '.join(repr(t) for t in transitions)}" if transitions else \
+            f"last internal event: {event.name if event else '?'} (it took no transition)"
         raise EventlessLoopError(
             f"machine {step.machine.id!r} did not settle after {MAX_MICROSTEPS} microsteps "
-            f"(an eventless or raised-event loop); active states: {states}; "
-            f"last transitions: {', '.join(repr(t) for t in transitions)}")
+            f"(an eventless or raised-event loop); active states: {states}; {last}")
+
+
+def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
+    """Exit, run transition content, enter: one microstep over a conflict-free set."""
+    count_microstep(step, transitions)
     if step.fired is not None:
         step.fired.extend(transitions)
     plan = microstep_plan(step, transitions)
@@ -496,8 +503,10 @@ def run_to_completion(step: Step) -> None:
             internal = step.internal.popleft()
             step.event = internal
             enabled = select_transitions(step, internal)
-        if enabled:
-            microstep(step, enabled, step.event)
+            if not enabled:  # counted too: a failing eventless guard raises an error event each round
+                count_microstep(step, enabled, internal)
+                continue
+        microstep(step, enabled, step.event)
 
 
 def enter_initial(machine: Machine, context: FrozenDict, execute: Executor | None = None) -> Snapshot:
@@ -553,10 +562,25 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
                 fired.extend(enabled)
             return Snapshot(snapshot.machine, snapshot.nodes, context, snapshot.history, snapshot.pending,
                             snapshot.status, snapshot.output, (), event)
+    return take(snapshot, event, None if probe.failed else enabled, fired)
+
+
+def take(snapshot: Snapshot, event: Event, enabled: list[Transition] | None,
+         fired: list[Transition] | None = None) -> Snapshot:
+    """The macrostep of ``event`` from an active snapshot whose enabled transitions are already
+    known (before conflicts are removed); ``None`` selects them here, so that a failing guard
+    raises its ``error.execution``. ``fired`` collects every transition taken.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> go = m.chart.find("a").transitions[0]
+    >>> take(m.initial_state(), Event("GO"), [go]).value
+    'b'
+    """
     step = Step(snapshot.machine, snapshot, snapshot.context, None)
     step.event = event
     step.fired = fired
-    if probe.failed:  # replay the selection on the step, so the guard's error.execution is raised
+    if enabled is None:
         enabled = select_transitions(step, event)
     elif len(enabled) > 1:
         enabled = remove_conflicting_transitions(step, enabled)

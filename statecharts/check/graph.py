@@ -12,8 +12,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.algorithm import successor
+from statecharts.algorithm import successor, take
 from statecharts.chart import StateNode, Transition
+from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
 from statecharts.check.symmetry import canonical_key_function
 from statecharts.errors import PredicateError, StatechartError
@@ -62,6 +63,12 @@ class StateGraph:
     fired: set[Transition] = field(default_factory=set)
     self_loops: set[int] = field(default_factory=set)  # states where some event fires yet changes nothing
     symmetric: bool = False
+    key_of: Callable[[Snapshot], Hashable] = field(default=StateKeys(()).of, repr=False)
+
+    def find(self, snapshot: Snapshot) -> int | None:
+        """The number of the explored state equal to ``snapshot`` (or, with symmetry, of its
+        orbit's representative); ``None`` when it was not reached."""
+        return self.index.get(self.key_of(snapshot))
 
     @property
     def max_depth(self) -> int:
@@ -106,26 +113,28 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     bounds = bounds or Bounds()
     alphabet = tuple(model.events())
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
-    key_of = canonical_key_function(model) if graph.symmetric else _identity
-    machine = model.machine
-    candidates = compile_alphabet(machine, alphabet)
-    eventless = machine.selection  # (nodes, None): the configuration's eventless transitions
+    initial_states = list(model.initial_states())
+    keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
+    key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
+    compiler = StepCompiler(model.machine, alphabet)
+    index = graph.index
     constraint = model.constraint
     fired: list[Transition] | None = [] if coverage else None
     start = time.perf_counter()
     deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
     next_progress = start + 1.0
 
-    def add(snapshot: Snapshot, parent: int, via: int, depth: int) -> int:
-        key = key_of(snapshot)
+    def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
         try:
-            found = graph.index.get(key)
+            if key is None:
+                key = key_of(snapshot)
+            found = index.get(key)
         except TypeError:
             raise UnhashableStateError(snapshot, parent, via, graph) from None
         if found is not None:
             return found
         i = len(graph.states)
-        graph.index[key] = i
+        index[key] = i
         graph.states.append(snapshot)
         graph.parent.append(parent)
         graph.via.append(via)
@@ -136,11 +145,12 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
             on_state(i, snapshot)
         return i
 
-    for snapshot in model.initial_states():
+    for snapshot in initial_states:
         i = add(snapshot, -1, -1, 0)
         if i not in graph.initial:
             graph.initial.append(i)
 
+    context_key = keys.context
     head = 0
     while head < len(graph.states):
         i = head
@@ -164,21 +174,57 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                 progress(graph)
                 next_progress = now + 0.5
         graph.expanded[i] = True
+        if s.status != "active":
+            continue
         out = graph.edges[i]
-        nodes = s.nodes
         depth = graph.depth[i] + 1
-        settled = not eventless(nodes, None)  # no eventless transitions in this configuration
-        for e, event in enumerate(alphabet):
-            chains = tuple([chain for atomic, chain in candidates[e] if atomic in nodes])
-            if not chains and settled:
-                continue
+        configuration = compiler.configuration(s.nodes)
+        settled = configuration.settled
+        context = s.context
+        rest = -1 if graph.symmetric else keys.rest(s)
+        for steps in configuration.events:
+            event = steps.event
+            enabled = steps.enabled(context)
+            e = steps.index
+            key: Hashable = None
             try:
-                t = successor(s, event, fired, chains, settled)
+                if enabled is None:
+                    after = successor(s, event, fired, steps.chains, settled)
+                    if after is None:
+                        continue
+                elif not enabled and settled:
+                    continue
+                else:
+                    data = None
+                    if settled and enabled:
+                        assign_step = compiler.assign_step(enabled)
+                        if assign_step is not None:
+                            try:
+                                data = assign_step(context, event)
+                            except Exception:  # noqa: BLE001 - the full macrostep raises its error.execution
+                                data = None
+                    if data is None:
+                        after = take(s, event, enabled, fired)
+                    else:
+                        if fired is not None:
+                            fired.extend(enabled)
+                        if rest >= 0:
+                            try:
+                                key = (rest, context_key(data))
+                                j = index.get(key)
+                            except TypeError:
+                                key, j = None, None
+                            if j is not None:
+                                if j == i:
+                                    graph.self_loops.add(i)
+                                else:
+                                    graph.transitions += 1
+                                    out.append((e, j))
+                                continue
+                        after = s.with_context(data, event)
             except StatechartError as exc:
                 raise WalkError(graph, i, e, exc) from exc
-            if t is None:
-                continue
-            j = add(t, i, e, depth)
+            j = add(after, i, e, depth, key)
             if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
                 graph.self_loops.add(i)
                 continue
@@ -199,31 +245,6 @@ class WalkError(StatechartError):
         snapshot = graph.states[state]
         super().__init__(f"{cause} (while walking event {graph.events[event]!r} in state "
                          f"{snapshot.value!r}, context {dict(snapshot.context)!r})")
-
-
-def compile_alphabet(machine: Any, alphabet: tuple[Event, ...]) -> list[list[tuple[StateNode, Any]]]:
-    """Per event of the alphabet, the atomic states (in document order) that have a candidate
-    transition for it, each with its chain (`Machine.chain`) and every guard specialized to the
-    event (`Guard.specialize`): what the payload alone decides is decided once, here, and the
-    transitions it rules out are gone. A state is then tried only with the events it can take.
-    """
-    atomics = [n for n in machine.states if n.type in ("atomic", "final")]
-    out: list[list[tuple[StateNode, Any]]] = []
-    for event in alphabet:
-        per_state = []
-        for atomic in atomics:
-            kept = []
-            for t, guard in machine.chain(atomic, event.name):
-                g = None if guard is None else guard.specialize(event)
-                if g is False:
-                    continue
-                kept.append((t, None if g is True else g))
-                if g is None or g is True:
-                    break  # an unguarded candidate: nothing after it in the chain can be chosen
-            if kept:
-                per_state.append((atomic, tuple(kept)))
-        out.append(per_state)
-    return out
 
 
 def evaluate(kind: str, name: str, predicate: Callable[[Snapshot], Any], snapshot: Snapshot) -> bool:
@@ -256,7 +277,3 @@ class UnhashableStateError(StatechartError):
             f"the state after {graph.events[via]!r} from {graph.states[parent].value!r}"
         super().__init__(f"context key {', '.join(bad) or '?'} is not hashable in {where}: the walker "
                          f"stores states in a set; use tuples, frozensets or frozen dataclasses")
-
-
-def _identity(snapshot: Snapshot) -> Any:
-    return snapshot

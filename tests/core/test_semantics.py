@@ -256,6 +256,18 @@ def test_eventless_loop_raises_naming_the_states():
         m.transition(m.initial_state(), "GO")
 
 
+def test_an_eventless_guard_that_always_fails_is_a_loop_not_a_hang():
+    # each round the failing guard raises error.execution, which nothing takes, and the
+    # eventless transitions are selected again: the microstep bound must count those rounds too
+    def broken(context, event):
+        raise ValueError("boom")
+
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}},
+                                                          "b": {"always": {"guard": broken, "target": "a"}}}})
+    with pytest.raises(EventlessLoopError, match=r"active states: m\.b; last internal event: error\.execution"):
+        m.transition(m.initial_state(), "GO")
+
+
 def test_failing_guard_is_false_and_raises_error_execution():
     def broken(context, event):
         raise ValueError("boom")

@@ -1,0 +1,270 @@
+"""The walker's compiled steps: what a configuration decides, decided once per configuration.
+
+Most of the work of finding a state's successors depends on its configuration only: which
+transitions are candidates for each event of the alphabet, what their ``state_in`` and payload
+guards say, whether eventless transitions may follow, and whether the enabled transitions are
+targetless ``assign``-only steps that change the context and nothing else. `StepCompiler` works
+that out once per configuration (and once per set of assign-only transitions), so that per state
+the walker runs only the chart's own guard and assign functions.
+
+`StateKeys` stores states under a key built from the context's values in a fixed key order:
+tuples hash and compare in C, and an assign-only step that leads back to a known state costs a
+dict copy and a lookup, no snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from operator import itemgetter
+from typing import Any
+
+from statecharts.actions import Assign, CallGuard, Guard
+from statecharts.chart import StateNode, Transition
+from statecharts.event import Event
+from statecharts.frozen import FrozenDict
+from statecharts.state import Snapshot
+
+GuardCall = Callable[[Mapping[str, Any], Event], Any]
+CompiledChain = tuple[tuple[Transition, GuardCall | None], ...]
+AssignStep = Callable[[FrozenDict, Event], Mapping[str, Any]]
+
+
+class EventSteps:
+    """One event of the alphabet in one configuration: its candidate chains as the algorithm
+    takes them (``chains``, for the full macrostep) and compiled (``compiled``: each guard a
+    plain call ``fn(context, event)``, or ``None`` when it always holds)."""
+
+    __slots__ = ("index", "event", "chains", "compiled")
+
+    def __init__(self, index: int, event: Event, chains: tuple[Any, ...], compiled: tuple[CompiledChain, ...]) -> None:
+        self.index = index
+        self.event = event
+        self.chains = chains
+        self.compiled = compiled
+
+    def enabled(self, context: Mapping[str, Any]) -> list[Transition] | None:
+        """The enabled transitions (per chain the first whose guard holds; before conflicts are
+        removed); ``None`` when a guard raised (the full macrostep then raises its
+        ``error.execution``)."""
+        event = self.event
+        enabled: list[Transition] = []
+        try:
+            for chain in self.compiled:
+                for transition, guard in chain:
+                    if guard is None or guard(context, event):
+                        if transition not in enabled:
+                            enabled.append(transition)
+                        break
+        except Exception:  # noqa: BLE001 - the chart's own guard: the full macrostep reports it
+            return None
+        return enabled
+
+
+class ConfigurationSteps:
+    """A configuration's compiled steps: ``settled`` (no eventless transitions, so an event
+    without enabled transitions changes nothing) and the events worth trying, in alphabet order."""
+
+    __slots__ = ("settled", "events")
+
+    def __init__(self, settled: bool, events: tuple[EventSteps, ...]) -> None:
+        self.settled = settled
+        self.events = events
+
+
+class StepCompiler:
+    """Compiles, and caches, each configuration's steps and each assign-only transition set.
+
+    >>> from statecharts import Machine, assign, state_in
+    >>> from statecharts.check.model import events
+    >>> m = Machine({"id": "m", "type": "parallel", "context": {"n": 0}, "states": {
+    ...     "p": {"initial": "off", "states": {"off": {"on": {"GO": "on"}}, "on": {}}},
+    ...     "q": {"initial": "a", "states": {"a": {"on": {"BUMP": {"guard": state_in("p.on"),
+    ...           "actions": assign(n=lambda c, e: c["n"] + 1)}}}}}}})
+    >>> compiler = StepCompiler(m, tuple(events("GO") + events("BUMP")))
+    >>> [steps.event.name for steps in compiler.configuration(m.initial_state().nodes).events]
+    ['GO']
+    """
+
+    def __init__(self, machine: Any, alphabet: tuple[Event, ...]) -> None:
+        self.machine = machine
+        self.alphabet = alphabet
+        self.candidates = compile_alphabet(machine, alphabet)
+        self._configurations: dict[frozenset[StateNode], ConfigurationSteps] = {}
+        self._assign_steps: dict[tuple[Transition, ...], AssignStep | None] = {}
+
+    def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
+        """The configuration's compiled steps (cached)."""
+        found = self._configurations.get(nodes)
+        if found is None:
+            found = self._configurations[nodes] = self._compile(nodes)
+        return found
+
+    def _compile(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
+        machine = self.machine
+        settled = not machine.selection(nodes, None)
+
+        def in_state(ref: str) -> bool:
+            return machine.resolve_ref(ref) in nodes
+
+        steps = []
+        for e, event in enumerate(self.alphabet):
+            chains = tuple([chain for atomic, chain in self.candidates[e] if atomic in nodes])
+            if not chains and settled:
+                continue
+            compiled = []
+            for chain in chains:
+                kept: list[tuple[Transition, GuardCall | None]] = []
+                for t, guard in chain:
+                    g = True if guard is None else guard.specialize(event, in_state)
+                    if g is False:
+                        continue
+                    kept.append((t, None if g is True else compile_guard(g, in_state)))  # type: ignore[arg-type]
+                    if g is True:
+                        break
+                if kept:
+                    compiled.append(tuple(kept))
+            if compiled or not settled:
+                steps.append(EventSteps(e, event, chains, tuple(compiled)))
+        return ConfigurationSteps(settled, tuple(steps))
+
+    def assign_step(self, enabled: list[Transition]) -> AssignStep | None:
+        """``fn(context, event) -> new context`` when the enabled transitions are all targetless
+        and assign-only (in a settled configuration that is the whole macrostep), else ``None``."""
+        key = tuple(enabled)
+        try:
+            return self._assign_steps[key]
+        except KeyError:
+            pass
+        step = None
+        if all(self.machine.assign_only(t) for t in enabled):
+            step = compile_assigns([a for t in enabled for a in t.actions])  # type: ignore[misc]
+        self._assign_steps[key] = step
+        return step
+
+
+def compile_guard(guard: Guard, in_state: Callable[[str], bool]) -> GuardCall:
+    """A guard as a plain call ``fn(context, event)`` whose truth is the guard's verdict.
+
+    >>> from statecharts.actions import to_guard
+    >>> fn = compile_guard(to_guard(lambda c, e: c["n"] > 1), lambda ref: False)
+    >>> bool(fn({"n": 2}, Event("GO")))
+    True
+    """
+    if type(guard) is CallGuard:
+        return guard.fn
+    test = guard.test
+
+    def call(context: Mapping[str, Any], event: Event) -> bool:
+        return test(context, event, in_state)
+
+    return call
+
+
+def compile_assigns(actions: list[Assign]) -> AssignStep:
+    """The context after a block of ``assign`` actions run in order, as one call.
+
+    >>> from statecharts import assign
+    >>> step = compile_assigns([assign(n=lambda c, e: c["n"] + 1), assign(m=0)])
+    >>> dict(step(FrozenDict(n=1, m=5), Event("GO")))
+    {'n': 2, 'm': 0}
+    """
+    if len(actions) == 1 and not callable(actions[0].assignments):
+        fields = tuple((key, value, callable(value)) for key, value in actions[0].assignments.items())
+
+        def assign_fields(context: FrozenDict, event: Event) -> Mapping[str, Any]:
+            data = dict(context)
+            for key, value, call in fields:
+                data[key] = value(context, event) if call else value
+            return data
+
+        return assign_fields
+
+    def assign_all(context: FrozenDict, event: Event) -> Mapping[str, Any]:
+        for action in actions:
+            context = action.apply_to(context, event)
+        return context
+
+    return assign_all
+
+
+class StateKeys:
+    """The keys states are stored under. A snapshot's key is (the id of everything but its
+    context, its context's key); a context with exactly the schema's keys is keyed by its values
+    in schema order, any other by itself. Equal snapshots get equal keys, and only they do.
+
+    >>> keys = StateKeys(("a", "b"))
+    >>> keys.context({"b": 2, "a": 1}) == keys.context(FrozenDict(a=1, b=2)), keys.context({"a": 1})
+    (True, (<other>, FrozenDict({'a': 1})))
+    """
+
+    def __init__(self, schema: tuple[str, ...]) -> None:
+        self.size = len(schema)
+        self.values: Callable[[Mapping[str, Any]], Any] = \
+            itemgetter(*schema) if len(schema) > 1 else _one(schema[0]) if schema else _none
+        self.rests: dict[tuple[Any, ...], int] = {}
+
+    def rest(self, snapshot: Snapshot) -> int:
+        """A small id for what identifies the snapshot besides its context."""
+        rest = (snapshot.nodes, snapshot.history, snapshot.pending, snapshot.status, snapshot.output)
+        found = self.rests.get(rest)
+        if found is None:
+            found = self.rests[rest] = len(self.rests)
+        return found
+
+    def context(self, context: Mapping[str, Any]) -> Hashable:
+        """The context's part of the key."""
+        if len(context) == self.size:
+            try:
+                return self.values(context)  # type: ignore[no-any-return]
+            except KeyError:
+                pass
+        return (_OtherMarker, context if type(context) is FrozenDict else FrozenDict(context))
+
+    def of(self, snapshot: Snapshot) -> Hashable:
+        """The snapshot's key."""
+        return (self.rest(snapshot), self.context(snapshot.context))
+
+
+class _OtherMarkerType:
+    """Marks the key of a context whose keys differ from the schema (no values tuple equals it)."""
+
+    def __repr__(self) -> str:
+        return "<other>"
+
+
+_OtherMarker = _OtherMarkerType()
+
+
+def _one(key: str) -> Callable[[Mapping[str, Any]], tuple[Any]]:
+    def values(context: Mapping[str, Any]) -> tuple[Any]:
+        return (context[key],)
+    return values
+
+
+def _none(context: Mapping[str, Any]) -> tuple[()]:
+    return ()
+
+
+def compile_alphabet(machine: Any, alphabet: tuple[Event, ...]) -> list[list[tuple[StateNode, Any]]]:
+    """Per event of the alphabet, the atomic states (in document order) that have a candidate
+    transition for it, each with its chain (`Machine.chain`) and every guard specialized to the
+    event (`Guard.specialize`): what the payload alone decides is decided once, here, and the
+    transitions it rules out are gone. A state is then tried only with the events it can take.
+    """
+    atomics = [n for n in machine.states if n.type in ("atomic", "final")]
+    out: list[list[tuple[StateNode, Any]]] = []
+    for event in alphabet:
+        per_state = []
+        for atomic in atomics:
+            kept = []
+            for t, guard in machine.chain(atomic, event.name):
+                g = None if guard is None else guard.specialize(event)
+                if g is False:
+                    continue
+                kept.append((t, None if g is True else g))
+                if g is None or g is True:
+                    break  # an unguarded candidate: nothing after it in the chain can be chosen
+            if kept:
+                per_state.append((atomic, tuple(kept)))
+        out.append(per_state)
+    return out

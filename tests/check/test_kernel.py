@@ -1,0 +1,201 @@
+"""The walker's compiled steps (statecharts/check/kernel.py) change its speed, never its graph.
+
+The oracle is the uncompiled walk: every event of the alphabet in every reachable state through
+`statecharts.algorithm.successor`, which selects transitions itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from statecharts import FrozenDict, Machine, and_, assign, not_, or_, payload, state_in
+from statecharts.algorithm import successor
+from statecharts.check import check, explore
+from statecharts.check.kernel import StateKeys
+from statecharts.check.model import Model, events
+
+
+def reference_walk(model: Model) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
+    """States, edges (as snapshot pairs), self-loop states and fired transitions, uncompiled."""
+    alphabet = tuple(model.events())
+    states = list(dict.fromkeys(model.initial_states()))
+    seen = set(states)
+    edges, loops, fired = set(), set(), []
+    for s in states:  # grows while we walk: breadth first
+        for e, event in enumerate(alphabet):
+            t = successor(s, event, fired)
+            if t is None:
+                continue
+            if t == s:
+                loops.add(s)
+                continue
+            edges.add((s, e, t))
+            if t not in seen:
+                seen.add(t)
+                states.append(t)
+    return seen, edges, loops, set(fired)
+
+
+def compiled_walk(model: Model) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
+    graph = explore(model)
+    states = graph.states
+    edges = {(states[i], e, states[j]) for i, out in enumerate(graph.edges) for e, j in out}
+    assert len(edges) == graph.transitions
+    assert len(set(states)) == len(states), "one state stored twice"
+    return set(states), edges, {states[i] for i in graph.self_loops}, graph.fired
+
+
+def boom(c: Any, e: Any) -> bool:
+    if c["x"] == 1:
+        raise ValueError("guard fails at x == 1")
+    return True
+
+
+GUARDS: dict[str, Callable[[str], Any]] = {
+    "none": lambda other: None,
+    "context": lambda other: lambda c, e: c["x"] < 2,
+    "in": lambda other: state_in(other),
+    "not in": lambda other: not_(state_in(other)),
+    "payload": lambda other: payload(v=1),
+    "and": lambda other: and_(state_in(other), lambda c, e: c["y"] != 1),
+    "or": lambda other: or_(lambda c, e: c["x"] == 2, payload(v=0)),
+    "raises": lambda other: boom,
+    "raises first": lambda other: and_(boom, state_in(other)),
+}
+
+ACTIONS: dict[str, Any] = {
+    "none": [],
+    "x": [assign(x=lambda c, e: (c["x"] + 1) % 3)],
+    "y": [assign(y=lambda c, e: (c["y"] + 1) % 2)],
+    "both": [assign(x=lambda c, e: (c["x"] + 2) % 3), assign(y=lambda c, e: 1 - c["y"])],
+    "updater": [assign(lambda c, e: {"x": c["y"], "y": c["x"] % 2})],
+    "new key": [assign(z=lambda c, e: c.get("z", 0) + 1 if c.get("z", 0) < 1 else 0)],
+    "drop key": [assign(lambda c, e: {"x": 0})],
+    "raises": [assign(x=lambda c, e: 1 // (c["x"] - 1) % 3)],
+    "settle": [assign(y=1)],
+}
+
+
+@st.composite
+def charts(draw: st.DrawFn) -> Model:
+    """A parallel root with two or three regions of two or three atomic states; transitions
+    with every kind of guard and assign, targeted or not, and sometimes an eventless one."""
+    region_count = draw(st.integers(2, 3))
+    leaves = {f"r{r}": [f"s{r}{k}" for k in range(draw(st.integers(2, 3)))] for r in range(region_count)}
+    all_leaves = [f"{r}.{s}" for r, names in leaves.items() for s in names]
+    regions: dict[str, Any] = {}
+    for region, names in leaves.items():
+        states: dict[str, Any] = {}
+        for name in names:
+            on: dict[str, list[dict[str, Any]]] = {}
+            for _ in range(draw(st.integers(0, 3))):
+                event = draw(st.sampled_from(("A", "B", "always")))
+                spec: dict[str, Any] = {"actions": draw(st.sampled_from(sorted(ACTIONS)))}
+                kind = draw(st.sampled_from(sorted(GUARDS)))
+                if event == "always" and kind.startswith("raises"):
+                    kind = "context"  # a guard failing on every round of eventless selection is a loop
+                guard = GUARDS[kind](draw(st.sampled_from(all_leaves)))
+                if event == "always":  # eventless: gated by y == 0 and setting y, so every macrostep settles
+                    guard = and_(lambda c, e: c["y"] == 0, guard) if guard is not None else \
+                        (lambda c, e: c["y"] == 0)
+                    spec["actions"] = "settle"
+                if guard is not None:
+                    spec["guard"] = guard
+                if draw(st.booleans()):
+                    spec["target"] = draw(st.sampled_from(names))
+                on.setdefault(event, []).append(spec)
+            state: dict[str, Any] = {}
+            always = on.pop("always", None)
+            if on:
+                state["on"] = {k: [{**s, "actions": ACTIONS[s["actions"]]} for s in v] for k, v in on.items()}
+            if always:
+                state["always"] = [{**s, "actions": ACTIONS[s["actions"]]} for s in always]
+            states[name] = state
+        regions[region] = {"initial": names[0], "states": states}
+    machine = Machine({"id": "k", "type": "parallel", "context": {"x": 0, "y": 0}, "states": regions})
+    alphabet = [e for e in events("A", v=[0, 1]) + events("B") if machine.listens_for(e.name)]
+    assume(alphabet)
+    return Model(machine, alphabet=alphabet)
+
+
+# derandomized (tests/conftest.py): the same charts in every run
+@settings(max_examples=300, deadline=None)
+@given(charts())
+def test_compiled_walk_finds_the_same_states_edges_self_loops_and_coverage_as_the_uncompiled(model: Model) -> None:
+    assert compiled_walk(model) == reference_walk(model)
+
+
+def counters(top: int) -> Model:
+    machine = Machine({"id": "c", "context": {"a": 0, "b": 0}, "on": {
+        "INC_A": {"guard": lambda c, e: c["a"] < top, "actions": assign(a=lambda c, e: c["a"] + 1)},
+        "INC_B": {"guard": lambda c, e: c["b"] < top, "actions": assign(b=lambda c, e: c["b"] + 1)},
+        "RESET": {"actions": assign(a=0, b=0)},
+    }})
+    return Model(machine, alphabet=events("INC_A") + events("INC_B") + events("RESET"))
+
+
+def test_an_assign_only_step_back_to_a_known_state_is_an_edge_and_a_reset_to_itself_a_self_loop() -> None:
+    graph = explore(counters(2))
+    assert len(graph.states) == 9 and graph.transitions == 6 * 2 + 8  # INC_A, INC_B, RESET edges
+    assert 0 in graph.self_loops  # RESET in the initial state fires and changes nothing
+
+
+def test_state_in_guards_are_decided_per_configuration() -> None:
+    machine = Machine({"id": "m", "type": "parallel", "context": {"n": 0}, "states": {
+        "p": {"initial": "off", "states": {"off": {"on": {"GO": "on"}}, "on": {}}},
+        "q": {"initial": "a", "states": {"a": {"on": {"BUMP": {
+            "guard": state_in("p.on"), "actions": assign(n=lambda c, e: min(c["n"] + 1, 2))}}}}}}})
+    graph = explore(Model(machine, alphabet=events("GO") + events("BUMP")))
+    assert sorted(s.context["n"] for s in graph.states) == [0, 0, 1, 2]
+
+
+def test_a_raising_guard_still_raises_error_execution_in_the_walk() -> None:
+    machine = Machine({"id": "m", "initial": "a", "context": {"x": 1}, "states": {
+        "a": {"on": {"GO": {"guard": boom, "target": "b"}, "error.execution": "failed"}},
+        "b": {}, "failed": {}}})
+    graph = explore(Model(machine, alphabet=events("GO")))
+    assert [s.value for s in graph.states] == ["a", "failed"]
+
+
+def test_a_raising_assign_still_raises_error_execution_in_the_walk() -> None:
+    machine = Machine({"id": "m", "initial": "a", "context": {"x": 1}, "states": {
+        "a": {"on": {"GO": {"actions": assign(x=lambda c, e: 1 // 0)}, "error.execution": "failed"}},
+        "failed": {}}})
+    graph = explore(Model(machine, alphabet=events("GO")))
+    assert [s.value for s in graph.states] == ["a", "failed"]
+
+
+def test_a_context_that_gains_a_key_is_a_different_state() -> None:
+    machine = Machine({"id": "m", "context": {"n": 0}, "on": {
+        "ADD": {"actions": assign(extra=lambda c, e: 1)},
+        "DROP": {"actions": assign(lambda c, e: {"n": 0})}}})
+    graph = explore(Model(machine, alphabet=events("ADD") + events("DROP")))
+    assert [dict(s.context) for s in graph.states] == [{"n": 0}, {"n": 0, "extra": 1}]
+
+
+def test_an_unhashable_context_from_an_assign_only_step_is_named() -> None:
+    machine = Machine({"id": "m", "context": {"n": 0}, "on": {"GO": {"actions": assign(n=lambda c, e: [1])}}})
+    with pytest.raises(Exception, match="context key 'n' \\(list\\) is not hashable"):
+        explore(Model(machine, alphabet=events("GO")))
+
+
+def test_state_keys_are_equal_exactly_for_equal_contexts() -> None:
+    keys = StateKeys(("a", "b"))
+    assert keys.context({"a": 1, "b": 2}) == keys.context(FrozenDict(b=2, a=1))
+    assert keys.context({"a": 1, "b": 2}) != keys.context({"a": 1, "b": 2, "c": 3})
+    assert keys.context({"a": 1, "c": 2}) != keys.context({"a": 1, "b": 2})
+    assert keys.context({"a": 1, "c": 2}) == keys.context(FrozenDict(c=2, a=1))
+    assert StateKeys(("a",)).context({"a": FrozenDict(a=1)}) != StateKeys(("a",)).context(FrozenDict(a=1))
+
+
+def test_the_cluster_graph_is_the_uncompiled_graph() -> None:
+    from machines.cluster_update import model
+
+    cluster = model(workers=2, requests=2)
+    assert compiled_walk(cluster) == reference_walk(cluster)
+    assert check(cluster).ok is False  # Converges, as before
