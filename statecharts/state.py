@@ -103,15 +103,18 @@ class Snapshot:
             h = self._hash = hash(self.key())
         return h
 
-    def with_context(self, context: Mapping[str, Any], event: Event | None = None) -> Snapshot:
-        """This snapshot with another context (the result of a step that only assigned).
+    def with_context(self, context: Mapping[str, Any], event: Event | None = None,
+                     nodes: frozenset[StateNode] | None = None) -> Snapshot:
+        """This snapshot with another context (and configuration): the result of a step that
+        only assigned (and moved).
 
         >>> from statecharts import Machine
         >>> s = Machine({"id": "m", "context": {"n": 0}}).initial_state()
         >>> s.with_context({"n": 1}).context
         FrozenDict({'n': 1})
         """
-        return Snapshot(self.machine, self.nodes, context if type(context) is FrozenDict else FrozenDict(context),
+        return Snapshot(self.machine, self.nodes if nodes is None else nodes,
+                        context if type(context) is FrozenDict else FrozenDict(context),
                         self.history, self.pending, self.status, self.output, (), event)
 
     # -- reading ---------------------------------------------------------------------------

@@ -195,22 +195,18 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                 elif not enabled and settled:
                     continue
                 else:
-                    data = None
-                    if settled and enabled:
-                        assign_step = compiler.assign_step(enabled)
-                        if assign_step is not None:
-                            try:
-                                data = assign_step(context, event)
-                            except Exception:  # noqa: BLE001 - the full macrostep raises its error.execution
-                                data = None
+                    compiled = compiler.step(s, enabled) if enabled else None
+                    data = None if compiled is None else compiled.run(context, event)
                     if data is None:
                         after = take(s, event, enabled, fired)
                     else:
+                        assert compiled is not None
                         if fired is not None:
-                            fired.extend(enabled)
+                            fired.extend(compiled.transitions)
+                        nodes = compiled.nodes
                         if rest >= 0:
                             try:
-                                key = (rest, context_key(data))
+                                key = (rest if nodes is s.nodes else keys.rest(s, nodes), context_key(data))
                                 j = index.get(key)
                             except TypeError:
                                 key, j = None, None
@@ -221,7 +217,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                                     graph.transitions += 1
                                     out.append((e, j))
                                 continue
-                        after = s.with_context(data, event)
+                        after = s.with_context(data, event, nodes)
             except StatechartError as exc:
                 raise WalkError(graph, i, e, exc) from exc
             j = add(after, i, e, depth, key)

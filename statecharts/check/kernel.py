@@ -3,13 +3,13 @@
 Most of the work of finding a state's successors depends on its configuration only: which
 transitions are candidates for each event of the alphabet, what their ``state_in`` and payload
 guards say, whether eventless transitions may follow, and whether the enabled transitions are
-targetless ``assign``-only steps that change the context and nothing else. `StepCompiler` works
-that out once per configuration (and once per set of assign-only transitions), so that per state
-the walker runs only the chart's own guard and assign functions.
+one microstep that only moves the configuration and assigns. `StepCompiler` works that out once
+per configuration (and once per set of enabled transitions), so that per state the walker runs
+only the chart's own guard and assign functions.
 
 `StateKeys` stores states under a key built from the context's values in a fixed key order:
-tuples hash and compare in C, and an assign-only step that leads back to a known state costs a
-dict copy and a lookup, no snapshot.
+tuples hash and compare in C, and a compiled step that leads back to a known state costs a dict
+copy and a lookup, no snapshot.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import Any
 
 from statecharts.actions import Assign, CallGuard, Guard
+from statecharts.algorithm import Step, microstep_plan, remove_conflicting_transitions
 from statecharts.chart import StateNode, Transition
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
@@ -90,7 +91,7 @@ class StepCompiler:
         self.alphabet = alphabet
         self.candidates = compile_alphabet(machine, alphabet)
         self._configurations: dict[frozenset[StateNode], ConfigurationSteps] = {}
-        self._assign_steps: dict[tuple[Transition, ...], AssignStep | None] = {}
+        self._steps: dict[tuple[frozenset[StateNode], tuple[Transition, ...]], CompiledStep | None] = {}
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
         """The configuration's compiled steps (cached)."""
@@ -127,19 +128,59 @@ class StepCompiler:
                 steps.append(EventSteps(e, event, chains, tuple(compiled)))
         return ConfigurationSteps(settled, tuple(steps))
 
-    def assign_step(self, enabled: list[Transition]) -> AssignStep | None:
-        """``fn(context, event) -> new context`` when the enabled transitions are all targetless
-        and assign-only (in a settled configuration that is the whole macrostep), else ``None``."""
-        key = tuple(enabled)
+    def step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
+        """The macrostep of the enabled transitions from this snapshot's configuration as a
+        `CompiledStep`, when it is one microstep that only moves the configuration and assigns
+        (cached per configuration and transitions); ``None`` when it is anything more."""
+        key = (snapshot.nodes, tuple(enabled))
         try:
-            return self._assign_steps[key]
+            return self._steps[key]
         except KeyError:
             pass
-        step = None
-        if all(self.machine.assign_only(t) for t in enabled):
-            step = compile_assigns([a for t in enabled for a in t.actions])  # type: ignore[misc]
-        self._assign_steps[key] = step
+        step = self._steps[key] = self._compile_step(snapshot, enabled)
         return step
+
+    def _compile_step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
+        machine = self.machine
+        if all(machine.assign_only(t) for t in enabled):  # targetless: nothing exits or enters
+            transitions, nodes = list(enabled), snapshot.nodes
+            actions: list[Any] = [a for t in transitions for a in t.actions]
+        else:
+            work = Step(machine, snapshot, snapshot.context, None)
+            transitions = remove_conflicting_transitions(work, enabled) if len(enabled) > 1 else list(enabled)
+            plan = microstep_plan(work, transitions)
+            if plan is None or any(s.histories for s in plan.exits) or any(s.type == "final" for s in plan.entries):
+                return None  # history is recorded or restored, or a done event follows
+            actions = [a for s in plan.exits for a in s.exit]
+            actions += [a for t in transitions for a in t.actions]
+            for s in plan.entries:
+                actions += s.entry
+                if s in plan.default_entry and s.initial is not None:
+                    actions += s.initial.actions
+            nodes = (snapshot.nodes - frozenset(plan.exits)) | frozenset(plan.entries)
+        if any(type(a) is not Assign for a in actions) or machine.selection(nodes, None):
+            return None  # an effect, a raised or sent event, or eventless transitions that may follow
+        return CompiledStep(transitions, nodes, compile_assigns(actions))
+
+
+class CompiledStep:
+    """A macrostep that is one microstep moving the configuration to ``nodes`` (where no eventless
+    transition waits) and running only ``assign`` actions: exit, transition and entry content in
+    the algorithm's order. ``run(context, event)`` gives the new context, or ``None`` when an
+    assign fails (the full macrostep then raises its ``error.execution``)."""
+
+    __slots__ = ("transitions", "nodes", "assigns")
+
+    def __init__(self, transitions: list[Transition], nodes: frozenset[StateNode], assigns: AssignStep) -> None:
+        self.transitions = transitions
+        self.nodes = nodes
+        self.assigns = assigns
+
+    def run(self, context: FrozenDict, event: Event) -> Mapping[str, Any] | None:
+        try:
+            return self.assigns(context, event)
+        except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
+            return None
 
 
 def compile_guard(guard: Guard, in_state: Callable[[str], bool]) -> GuardCall:
@@ -168,6 +209,8 @@ def compile_assigns(actions: list[Assign]) -> AssignStep:
     >>> dict(step(FrozenDict(n=1, m=5), Event("GO")))
     {'n': 2, 'm': 0}
     """
+    if not actions:
+        return _unchanged
     if len(actions) == 1 and not callable(actions[0].assignments):
         fields = tuple((key, value, callable(value)) for key, value in actions[0].assignments.items())
 
@@ -203,9 +246,11 @@ class StateKeys:
             itemgetter(*schema) if len(schema) > 1 else _one(schema[0]) if schema else _none
         self.rests: dict[tuple[Any, ...], int] = {}
 
-    def rest(self, snapshot: Snapshot) -> int:
-        """A small id for what identifies the snapshot besides its context."""
-        rest = (snapshot.nodes, snapshot.history, snapshot.pending, snapshot.status, snapshot.output)
+    def rest(self, snapshot: Snapshot, nodes: frozenset[StateNode] | None = None) -> int:
+        """A small id for what identifies the snapshot besides its context (with ``nodes``: the
+        snapshot moved to that configuration)."""
+        rest = (snapshot.nodes if nodes is None else nodes, snapshot.history, snapshot.pending, snapshot.status,
+                snapshot.output)
         found = self.rests.get(rest)
         if found is None:
             found = self.rests[rest] = len(self.rests)
@@ -233,6 +278,10 @@ class _OtherMarkerType:
 
 
 _OtherMarker = _OtherMarkerType()
+
+
+def _unchanged(context: FrozenDict, event: Event) -> Mapping[str, Any]:
+    return context
 
 
 def _one(key: str) -> Callable[[Mapping[str, Any]], tuple[Any]]:
