@@ -195,7 +195,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                 elif not enabled and settled:
                     continue
                 else:
-                    compiled = compiler.step(s, enabled) if enabled else None
+                    compiled = compiler.step(steps, s, enabled) if enabled else None
                     data = None if compiled is None else compiled.run(context, event)
                     if data is None:
                         after = take(s, event, enabled, fired)
@@ -206,7 +206,10 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                         nodes = compiled.nodes
                         if rest >= 0:
                             try:
-                                key = (rest if nodes is s.nodes else keys.rest(s, nodes), context_key(data))
+                                moved = rest if nodes is s.nodes else compiled.rests.get(rest)
+                                if moved is None:
+                                    moved = compiled.rests[rest] = keys.rest(s, nodes)
+                                key = (moved, context_key(data))
                                 j = index.get(key)
                             except TypeError:
                                 key, j = None, None

@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Mapping
 from operator import itemgetter
 from typing import Any
 
-from statecharts.actions import Assign, CallGuard, Guard
+from statecharts.actions import And, Assign, CallGuard, Guard, Not, Or
 from statecharts.algorithm import Step, microstep_plan, remove_conflicting_transitions
 from statecharts.chart import StateNode, Transition
 from statecharts.event import Event
@@ -35,13 +35,14 @@ class EventSteps:
     takes them (``chains``, for the full macrostep) and compiled (``compiled``: each guard a
     plain call ``fn(context, event)``, or ``None`` when it always holds)."""
 
-    __slots__ = ("index", "event", "chains", "compiled")
+    __slots__ = ("index", "event", "chains", "compiled", "steps")
 
     def __init__(self, index: int, event: Event, chains: tuple[Any, ...], compiled: tuple[CompiledChain, ...]) -> None:
         self.index = index
         self.event = event
         self.chains = chains
         self.compiled = compiled
+        self.steps: dict[Any, CompiledStep | None] = {}  # per enabled set: `StepCompiler.step`
 
     def enabled(self, context: Mapping[str, Any]) -> list[Transition] | None:
         """The enabled transitions (per chain the first whose guard holds; before conflicts are
@@ -91,7 +92,7 @@ class StepCompiler:
         self.alphabet = alphabet
         self.candidates = compile_alphabet(machine, alphabet)
         self._configurations: dict[frozenset[StateNode], ConfigurationSteps] = {}
-        self._steps: dict[tuple[frozenset[StateNode], tuple[Transition, ...]], CompiledStep | None] = {}
+        self._chains: dict[tuple[StateNode, int, tuple[bool, ...]], CompiledChain] = {}
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
         """The configuration's compiled steps (cached)."""
@@ -109,35 +110,34 @@ class StepCompiler:
 
         steps = []
         for e, event in enumerate(self.alphabet):
-            chains = tuple([chain for atomic, chain in self.candidates[e] if atomic in nodes])
-            if not chains and settled:
-                continue
+            chains = []
             compiled = []
-            for chain in chains:
-                kept: list[tuple[Transition, GuardCall | None]] = []
-                for t, guard in chain:
-                    g = True if guard is None else guard.specialize(event, in_state)
-                    if g is False:
-                        continue
-                    kept.append((t, None if g is True else compile_guard(g, in_state)))  # type: ignore[arg-type]
-                    if g is True:
-                        break
-                if kept:
-                    compiled.append(tuple(kept))
+            for atomic, chain, refs in self.candidates[e]:
+                if atomic not in nodes:
+                    continue
+                chains.append(chain)
+                key = (atomic, e, tuple([in_state(ref) for ref in refs]))
+                found = self._chains.get(key)
+                if found is None:
+                    found, free = _compile_chain(chain, event, in_state)
+                    if free:  # no guard left that reads the configuration: the same in every one
+                        self._chains[key] = found
+                if found:
+                    compiled.append(found)
             if compiled or not settled:
-                steps.append(EventSteps(e, event, chains, tuple(compiled)))
+                steps.append(EventSteps(e, event, tuple(chains), tuple(compiled)))
         return ConfigurationSteps(settled, tuple(steps))
 
-    def step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
-        """The macrostep of the enabled transitions from this snapshot's configuration as a
-        `CompiledStep`, when it is one microstep that only moves the configuration and assigns
-        (cached per configuration and transitions); ``None`` when it is anything more."""
-        key = (snapshot.nodes, tuple(enabled))
+    def step(self, steps: EventSteps, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
+        """The macrostep of the enabled transitions of ``steps`` (an event in this snapshot's
+        configuration) as a `CompiledStep`, when it is one microstep that only moves the
+        configuration and assigns (cached); ``None`` when it is anything more."""
+        key = enabled[0] if len(enabled) == 1 else tuple(enabled)
         try:
-            return self._steps[key]
+            return steps.steps[key]
         except KeyError:
             pass
-        step = self._steps[key] = self._compile_step(snapshot, enabled)
+        step = steps.steps[key] = self._compile_step(snapshot, enabled)
         return step
 
     def _compile_step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
@@ -169,12 +169,13 @@ class CompiledStep:
     the algorithm's order. ``run(context, event)`` gives the new context, or ``None`` when an
     assign fails (the full macrostep then raises its ``error.execution``)."""
 
-    __slots__ = ("transitions", "nodes", "assigns")
+    __slots__ = ("transitions", "nodes", "assigns", "rests")
 
     def __init__(self, transitions: list[Transition], nodes: frozenset[StateNode], assigns: AssignStep) -> None:
         self.transitions = transitions
         self.nodes = nodes
         self.assigns = assigns
+        self.rests: dict[int, int] = {}  # `StateKeys.rest` of the source -> of the target
 
     def run(self, context: FrozenDict, event: Event) -> Mapping[str, Any] | None:
         try:
@@ -183,16 +184,71 @@ class CompiledStep:
             return None
 
 
-def compile_guard(guard: Guard, in_state: Callable[[str], bool]) -> GuardCall:
-    """A guard as a plain call ``fn(context, event)`` whose truth is the guard's verdict.
+def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) -> tuple[CompiledChain, bool]:
+    """A chain with its guards specialized to the configuration and compiled; and whether the
+    result holds in every configuration (no guard left that reads it)."""
+    kept: list[tuple[Transition, GuardCall | None]] = []
+    free = True
+    for t, guard in chain:
+        g = True if guard is None else guard.specialize(event, in_state)
+        if g is False:
+            continue
+        if g is True:
+            kept.append((t, None))
+            break
+        kept.append((t, compile_guard(g, in_state)))  # type: ignore[arg-type]
+        free = free and _configuration_free(g)  # type: ignore[arg-type]
+    return tuple(kept), free
 
-    >>> from statecharts.actions import to_guard
-    >>> fn = compile_guard(to_guard(lambda c, e: c["n"] > 1), lambda ref: False)
-    >>> bool(fn({"n": 2}, Event("GO")))
-    True
+
+def _configuration_free(guard: Guard) -> bool:
+    kind = type(guard)
+    if kind is CallGuard:
+        return True
+    if kind is Not:
+        return _configuration_free(guard.guard)  # type: ignore[attr-defined]
+    if kind is And or kind is Or:
+        return all(_configuration_free(g) for g in guard.guards)  # type: ignore[attr-defined]
+    return False
+
+
+def compile_guard(guard: Guard, in_state: Callable[[str], bool]) -> GuardCall:
+    """A guard as a plain call ``fn(context, event)`` whose truth is the guard's verdict: the
+    chart's own function for a callable guard, closures over those for ``and_``/``or_``/``not_``,
+    and ``guard.test`` against this configuration's ``in_state`` for any other.
+
+    >>> from statecharts import and_, not_
+    >>> fn = compile_guard(and_(lambda c, e: c["n"] > 1, not_(lambda c, e: c["n"] > 5)), lambda ref: False)
+    >>> [bool(fn({"n": n}, Event("GO"))) for n in (1, 2, 6)]
+    [False, True, False]
     """
-    if type(guard) is CallGuard:
-        return guard.fn
+    kind = type(guard)
+    if kind is CallGuard:
+        return guard.fn  # type: ignore[attr-defined,no-any-return]
+    if kind is Not:
+        inner = compile_guard(guard.guard, in_state)  # type: ignore[attr-defined]
+        return lambda context, event: not inner(context, event)
+    if kind is And or kind is Or:
+        parts = tuple(compile_guard(g, in_state) for g in guard.guards)  # type: ignore[attr-defined]
+        if len(parts) == 2:
+            first, second = parts
+            if kind is And:
+                return lambda context, event: first(context, event) and second(context, event)
+            return lambda context, event: first(context, event) or second(context, event)
+        if kind is And:
+            def all_hold(context: Mapping[str, Any], event: Event) -> bool:
+                for part in parts:
+                    if not part(context, event):
+                        return False
+                return True
+            return all_hold
+
+        def any_holds(context: Mapping[str, Any], event: Event) -> bool:
+            for part in parts:
+                if part(context, event):
+                    return True
+            return False
+        return any_holds
     test = guard.test
 
     def call(context: Mapping[str, Any], event: Event) -> bool:
@@ -294,14 +350,15 @@ def _none(context: Mapping[str, Any]) -> tuple[()]:
     return ()
 
 
-def compile_alphabet(machine: Any, alphabet: tuple[Event, ...]) -> list[list[tuple[StateNode, Any]]]:
+def compile_alphabet(machine: Any, alphabet: tuple[Event, ...]) -> list[list[tuple[StateNode, Any, tuple[str, ...]]]]:
     """Per event of the alphabet, the atomic states (in document order) that have a candidate
     transition for it, each with its chain (`Machine.chain`) and every guard specialized to the
-    event (`Guard.specialize`): what the payload alone decides is decided once, here, and the
-    transitions it rules out are gone. A state is then tried only with the events it can take.
+    event (`Guard.specialize`), and the state references its guards still read. What the payload
+    alone decides is decided once, here, and the transitions it rules out are gone. A state is
+    then tried only with the events it can take.
     """
     atomics = [n for n in machine.states if n.type in ("atomic", "final")]
-    out: list[list[tuple[StateNode, Any]]] = []
+    out: list[list[tuple[StateNode, Any, tuple[str, ...]]]] = []
     for event in alphabet:
         per_state = []
         for atomic in atomics:
@@ -314,6 +371,7 @@ def compile_alphabet(machine: Any, alphabet: tuple[Event, ...]) -> list[list[tup
                 if g is None or g is True:
                     break  # an unguarded candidate: nothing after it in the chain can be chosen
             if kept:
-                per_state.append((atomic, tuple(kept)))
+                refs = tuple(dict.fromkeys(ref for _, g in kept if g is not None for ref in g.referenced_states()))
+                per_state.append((atomic, tuple(kept), refs))
         out.append(per_state)
     return out

@@ -225,3 +225,32 @@ def test_the_cluster_graph_is_the_uncompiled_graph() -> None:
     cluster = model(workers=2, requests=2)
     assert compiled_walk(cluster) == reference_walk(cluster)
     assert check(cluster).ok is False  # Converges, as before
+
+
+def test_an_scxml_condition_reading_the_configuration_is_evaluated_in_each_configuration() -> None:
+    # a cond is opaque to the compiler (In() inside an expression): its compiled chain must not be
+    # reused in another configuration
+    from statecharts.scxml import load
+
+    machine = load("""<scxml xmlns="http://www.w3.org/2005/07/scxml" datamodel="python" version="1.0">
+      <datamodel><data id="n" expr="0"/></datamodel>
+      <parallel id="top">
+        <state id="p" initial="off">
+          <state id="off"><transition event="FLIP" target="on"/></state>
+          <state id="on"><transition event="FLIP" target="off"/></state>
+        </state>
+        <state id="q">
+          <transition event="BUMP" cond="In('on') and n &lt; 2"><assign location="n" expr="n + 1"/></transition>
+          <transition event="DROP" cond="In('off') and n &gt; 0"><assign location="n" expr="n - 1"/></transition>
+        </state>
+      </parallel></scxml>""")
+    model = Model(machine, alphabet=events("FLIP") + events("BUMP") + events("DROP"))
+
+    def seen(walk: Any) -> tuple[set[Any], set[Any]]:  # each walk starts a new session: compare what counts
+        def state(s: Any) -> tuple[Any, ...]:
+            return s.configuration, s.context["n"]
+        return {state(s) for s in walk[0]}, {(state(a), e, state(b)) for a, e, b in walk[1]}
+
+    states, edges = seen(compiled_walk(model))
+    assert (states, edges) == seen(reference_walk(model))
+    assert len(states) == 6 and len(edges) == 10
