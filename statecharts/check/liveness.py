@@ -66,61 +66,72 @@ class FairnessTable:
             for e in events
         ]
 
-    def enabled(self, graph: StateGraph, state: int) -> set[Action]:
-        return {a for e, _ in graph.edges[state] for a in self.of_event[e]}
+    def enabled_in_all(self, graph: StateGraph) -> list[set[Action]]:
+        """`enabled` for every state; states with the same events share one set (do not modify)."""
+        shared: dict[tuple[int, ...], set[Action]] = {}
+        out = []
+        for edges in graph.edges:
+            key = tuple([e for e, _ in edges])
+            found = shared.get(key)
+            if found is None:
+                found = shared[key] = {a for e in key for a in self.of_event[e]}
+            out.append(found)
+        return out
 
     def strong(self, action: Action) -> bool:
         return self.fairness[action[0]].kind == "strong"
 
 
-def strongly_connected(nodes: Iterable[int], succ: Callable[[int], Iterable[int]]) -> list[list[int]]:
-    """Tarjan's algorithm, iterative: the SCCs of the subgraph on ``nodes``.
+def strongly_connected(nodes: Iterable[int], succ: Callable[[int], Sequence[int]]) -> list[list[int]]:
+    """Tarjan's algorithm, iterative: the SCCs of the subgraph on ``nodes`` (state numbers).
 
     >>> sorted(map(sorted, strongly_connected([0, 1, 2], lambda n: {0: [1], 1: [0], 2: [2]}[n])))
     [[0, 1], [2]]
     """
     allowed = set(nodes)
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack: set[int] = set()
+    size = max(allowed, default=-1) + 1
+    index = [-1] * size  # -1: not visited yet
+    low = [0] * size
+    on_stack = [False] * size
     stack: list[int] = []
     out: list[list[int]] = []
     counter = 0
     for root in allowed:
-        if root in index:
+        if index[root] >= 0:
             continue
         work = [(root, iter(succ(root)))]
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)
-        on_stack.add(root)
+        on_stack[root] = True
         while work:
             v, it = work[-1]
             advanced = False
             for w in it:
                 if w not in allowed:
                     continue
-                if w not in index:
+                if index[w] < 0:
                     index[w] = low[w] = counter
                     counter += 1
                     stack.append(w)
-                    on_stack.add(w)
+                    on_stack[w] = True
                     work.append((w, iter(succ(w))))
                     advanced = True
                     break
-                if w in on_stack:
-                    low[v] = min(low[v], index[w])
+                if on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
             if advanced:
                 continue
             work.pop()
             if work:
                 u = work[-1][0]
-                low[u] = min(low[u], low[v])
+                if low[v] < low[u]:
+                    low[u] = low[v]
             if low[v] == index[v]:
                 component = []
                 while True:
                     w = stack.pop()
-                    on_stack.discard(w)
+                    on_stack[w] = False
                     component.append(w)
                     if w == v:
                         break
@@ -135,10 +146,11 @@ class LivenessChecker:
         self.graph = graph
         self.table = FairnessTable(graph.events, fairness)
         self._enabled: list[set[Action]] | None = None
+        self.successors = [[t for _, t in edges] for edges in graph.edges]
 
     def enabled(self, state: int) -> set[Action]:
         if self._enabled is None:
-            self._enabled = [self.table.enabled(self.graph, i) for i in range(len(self.graph.states))]
+            self._enabled = self.table.enabled_in_all(self.graph)
         return self._enabled[state]
 
     # -- fair components -------------------------------------------------------------------------
@@ -150,7 +162,11 @@ class LivenessChecker:
         todo = [nodes]
         while todo:
             part = todo.pop()
-            for comp in strongly_connected(part, lambda v: (t for _, t in graph.edges[v])):
+            for comp in strongly_connected(part, self.successors.__getitem__):
+                if len(comp) == 1:  # no edge to itself (self-loops are stutters): only the stutter
+                    if not self.enabled(comp[0]):  # fair only when no fair action is enabled there
+                        result.append((comp, set()))
+                    continue
                 members = set(comp)
                 taken: set[Action] = set()
                 for v in comp:
