@@ -43,6 +43,17 @@ With 5 nodes (``model(nodes=5, max_term=1)``: 2,727 states) it is taken.
 model; with ``double_vote=True`` the walker's shortest counterexample has 6 events: two nodes time
 out, the third votes for both, and each counts its vote.
 
+Liveness, under weak fairness of every action instance (each ``TIMEOUT {n}``, ``REQUEST_VOTE
+{c, v}``, ``GRANT_VOTE {v, c}`` and ``HEARTBEAT {l, v}``):
+
+- ``StaleLeadersStepDown`` (``<>[]`` at most one leader) holds: two leaders of different terms
+  can coexist for a while, but the newer one's heartbeat demotes the stale one. Without fairness
+  it fails (the two leaders stutter for ever).
+- ``EventuallyLeader`` (``<>`` some leader; ``model(eventually_leader=True)``) fails, and that is
+  the lesson: every node may time out and vote for itself in every term, so the votes split until
+  the term bound and no leader is ever elected. Fairness cannot rule that out; Raft relies on
+  randomized election timeouts, which a model of every interleaving does not have.
+
 >>> m = model()
 >>> s = m.initial_states()[0]
 >>> for name, data in [("TIMEOUT", {"n": 1}), ("REQUEST_VOTE", {"c": 1, "v": 2}),
@@ -60,7 +71,7 @@ from typing import Any
 
 from statecharts import Event, Machine, Snapshot, and_, not_, payload, state_in
 from statecharts.actions import Assign
-from statecharts.check import Model, events
+from statecharts.check import Fairness, Model, events, eventually, eventually_always
 
 Context = Mapping[str, Any]
 GuardFn = Callable[[Context, Event], bool]
@@ -225,12 +236,14 @@ def leaders(machine: Machine, nodes: int) -> Callable[[Snapshot], list[tuple[int
     return of
 
 
-def model(nodes: int = 3, max_term: int = 2, double_vote: bool = False) -> Model:
+def model(nodes: int = 3, max_term: int = 2, double_vote: bool = False, eventually_leader: bool = False) -> Model:
     """Everything the walker needs; terms are bounded by ``max_term`` (no constraint needed).
+    ``eventually_leader=True`` adds the temporal ``EventuallyLeader``, which fails (see the
+    module docstring).
 
     >>> m = model()
-    >>> len(m.alphabet), list(m.invariants)
-    (21, ['LeaderSafety'])
+    >>> len(m.alphabet), list(m.invariants), list(m.properties)
+    (21, ['LeaderSafety'], ['StaleLeadersStepDown'])
     """
     machine = make(nodes, max_term, double_vote)
     ns = range(1, nodes + 1)
@@ -251,10 +264,18 @@ def model(nodes: int = 3, max_term: int = 2, double_vote: bool = False) -> Model
         terms = s.context["currentTerm"]
         return all(role == "leader" or terms[n] >= max_term for n, role in enumerate(role_of(s)))
 
+    properties = {"StaleLeadersStepDown": eventually_always(lambda s: len(leaders_of(s)) <= 1)}
+    if eventually_leader:
+        properties["EventuallyLeader"] = eventually(lambda s: bool(leaders_of(s)))
+    fairness = (Fairness("weak", "TIMEOUT", by=("n",)), Fairness("weak", "REQUEST_VOTE", by=("c", "v")),
+                Fairness("weak", "GRANT_VOTE", by=("v", "c")), Fairness("weak", "HEARTBEAT", by=("l", "v")))
+    flags = ", eventually_leader=True" if eventually_leader else ""
     return Model(
         machine=machine,
         alphabet=alphabet,
         invariants={"LeaderSafety": leader_safety},
+        properties=properties,
+        fairness=fairness,
         terminal=term_bound_reached,
-        name=f"leader_election(nodes={nodes}, max_term={max_term}, double_vote={double_vote})",
+        name=f"leader_election(nodes={nodes}, max_term={max_term}, double_vote={double_vote}{flags})",
     )

@@ -236,3 +236,21 @@ def test_a_model_needs_a_node_and_a_term():
         make(nodes=0)
     with pytest.raises(ValueError, match="max_term=0"):
         make(max_term=0)
+
+
+def test_stale_leaders_step_down_under_weak_fairness_and_not_without() -> None:
+    fair = check(model())
+    assert fair.result("StaleLeadersStepDown").holds and fair.ok
+    unfair = check(model(), fairness=False).result("StaleLeadersStepDown")
+    assert not unfair.holds
+    last = unfair.trace.steps[-1].snapshot
+    assert len({term for _, term in leaders(last.machine, 3)(last)}) == 2  # two leaders, different terms
+
+
+def test_eventually_leader_fails_because_votes_may_split_until_the_term_bound() -> None:
+    result = check(model(eventually_leader=True)).result("EventuallyLeader")
+    assert not result.holds
+    end = result.trace.steps[-1].snapshot
+    assert roles(end) == ("candidate", "candidate", "candidate")
+    assert end.context["currentTerm"] == (2, 2, 2) and end.context["votedFor"] == (1, 2, 3)
+    assert all(step.event is None or step.event.name == "TIMEOUT" for step in result.trace.steps)
