@@ -8,7 +8,8 @@ changes nothing is a stutter and adds no edge.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
+from collections import deque
+from collections.abc import Callable, Container, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,44 @@ class StateGraph:
         path.append((None, i))
         path.reverse()
         return path
+
+    def shortest_route(self, sources: Iterable[int], goal: Callable[[int], bool],
+                       within: Container[int] | None = None) -> list[tuple[int | None, int]] | None:
+        """A shortest path from one of ``sources`` to a state meeting ``goal``, breadth first (ties go
+        to the earlier source, then to the earlier edge), stepping only into states ``within`` when
+        given: ``[(None, source), (event index, state), ...]``, or ``None`` when no goal is reachable.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import Model, events
+        >>> m = Machine({"id": "t", "initial": "a", "states": {
+        ...     "a": {"on": {"GO": "b", "SKIP": "c"}}, "b": {"on": {"GO": "c"}}, "c": {}}})
+        >>> g = explore(Model(m, alphabet=events("GO") + events("SKIP")))
+        >>> g.shortest_route(g.initial, lambda i: g.states[i].matches("c"))
+        [(None, 0), (1, 2)]
+        >>> g.shortest_route(g.initial, lambda i: g.states[i].matches("c"), within={0, 1}) is None
+        True
+        """
+        parent: dict[int, tuple[int, int] | None] = {}
+        queue: deque[int] = deque()
+        for s in sources:
+            if s not in parent:
+                parent[s] = None
+                queue.append(s)
+        while queue:
+            i = queue.popleft()
+            if goal(i):
+                route: list[tuple[int | None, int]] = []
+                while (link := parent[i]) is not None:
+                    route.append((link[1], i))
+                    i = link[0]
+                route.append((None, i))
+                route.reverse()
+                return route
+            for e, j in self.edges[i]:
+                if j not in parent and (within is None or j in within):
+                    parent[j] = (i, e)
+                    queue.append(j)
+        return None
 
     def active_nodes(self) -> set[StateNode]:
         """Every state node active in some explored snapshot."""

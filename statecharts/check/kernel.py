@@ -74,7 +74,8 @@ class ConfigurationSteps:
 
 
 class StepCompiler:
-    """Compiles, and caches, each configuration's steps and each assign-only transition set.
+    """Compiles, and caches, each configuration's steps (`configuration`) and the macrosteps of
+    its enabled transition sets (`step`).
 
     >>> from statecharts import Machine, assign, state_in
     >>> from statecharts.check.model import events

@@ -288,26 +288,11 @@ class LivenessChecker:
                        ) -> tuple[list[tuple[int | None, int]], int]:
         """A shortest path from an initial state to a start, then through ``region`` into ``members``."""
         graph = self.graph
-        parent: dict[int, tuple[int, int] | None] = {}
-        queue: deque[int] = deque()
-        for s in sorted(starts, key=lambda i: (graph.depth[i], i)):
-            parent[s] = None
-            queue.append(s)
-        while queue:
-            v = queue.popleft()
-            if v in members:
-                tail: list[tuple[int | None, int]] = []
-                node = v
-                while (link := parent[node]) is not None:
-                    tail.append((link[1], node))
-                    node = link[0]
-                tail.reverse()
-                return graph.path_to(node) + tail, v
-            for e, t in graph.edges[v]:
-                if t in region and t not in parent:
-                    parent[t] = (v, e)
-                    queue.append(t)
-        raise AssertionError("component not reachable from its starts")  # pragma: no cover
+        route = graph.shortest_route(sorted(starts, key=lambda i: (graph.depth[i], i)), members.__contains__,
+                                     within=region)
+        if route is None:  # pragma: no cover
+            raise AssertionError("component not reachable from its starts")
+        return graph.path_to(route[0][1]) + route[1:], route[-1][1]
 
     def close_cycle(self, prefix: list[tuple[int | None, int]], entry: int, members: set[int],
                     goals: list[Goal]) -> Lasso:

@@ -35,7 +35,7 @@ chart expects after each step) plus the goal it was made for, printable as a tes
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -43,7 +43,7 @@ from statecharts.algorithm import successor
 from statecharts.chart import Transition
 from statecharts.check.graph import Bounds, StateGraph, explore
 from statecharts.check.model import Model
-from statecharts.check.trace import Trace, changed_context, event_text
+from statecharts.check.trace import Trace, changed_context, event_text, leaves, states_text
 from statecharts.check.walker import trace_of
 from statecharts.errors import StatechartError
 from statecharts.event import Event
@@ -109,7 +109,7 @@ class TestPath:
         (active states as ``region.path=state``, and with ``context=True`` the changed keys)."""
         lines = [self.goal] if self.goal else []
         start = self.initial
-        given = _states_text(leaves(start))
+        given = states_text(leaves(start))
         lines.append(f"  given the initial state: {given}")
         if context and start.context:
             lines.append("      context: " + ", ".join(f"{k}={v!r}" for k, v in start.context.items()))
@@ -126,28 +126,6 @@ class TestPath:
         return {"goal": self.goal, "steps": self.trace.to_json()}
 
 
-def leaves(snapshot: Snapshot) -> dict[str, str]:
-    """The state value flattened to ``{"region.path": "active child"}`` (``{"": state}`` when flat).
-
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "p", "type": "parallel", "states": {
-    ...     "a": {"initial": "x", "states": {"x": {}}}, "b": {"initial": "y", "states": {"y": {}}}}})
-    >>> leaves(m.initial_state())
-    {'a': 'x', 'b': 'y'}
-    """
-    out: dict[str, str] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, Mapping):
-            for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else str(k), v)
-        else:
-            out[prefix] = str(value)
-
-    walk("", snapshot.value)
-    return out
-
-
 def describe_change(before: Snapshot, after: Snapshot, context: bool = True) -> str:
     """What changed from ``before`` to ``after``: active states, then context keys.
 
@@ -157,7 +135,7 @@ def describe_change(before: Snapshot, after: Snapshot, context: bool = True) -> 
     'b'
     """
     old, new = leaves(before), leaves(after)
-    text = _states_text({k: v for k, v in new.items() if old.get(k) != v}) or "(same states)"
+    text = states_text({k: v for k, v in new.items() if old.get(k) != v}) or "(same states)"
     if context:
         changed = [f"{k}={v!r}" for k, v in changed_context(before, after).items()]
         if changed:
@@ -192,12 +170,8 @@ def to_path(graph: StateGraph, steps: list[Step], goal: str = "") -> TestPath:
     return TestPath(trace_of(graph, steps), goal)
 
 
-def _states_text(flat: Mapping[str, str]) -> str:
-    return ", ".join(f"{k}={v}" if k else v for k, v in flat.items())
-
-
 def _goal_reach(graph: StateGraph, i: int) -> str:
-    return "reach " + _states_text(leaves(graph.states[i]))
+    return "reach " + states_text(leaves(graph.states[i]))
 
 
 # -- state cover ---------------------------------------------------------------------------------
@@ -291,10 +265,9 @@ def transition_cover(source: Model | StateGraph, bounds: Bounds | None = None, *
 
     paths: list[TestPath] = []
     while True:
-        route = _route(graph, graph.initial, wanted)
-        if route is None:
+        steps = graph.shortest_route(graph.initial, wanted)
+        if steps is None:
             break
-        steps: list[Step] = route
         covered = 0
         while True:
             here = steps[-1][1]
@@ -308,7 +281,7 @@ def transition_cover(source: Model | StateGraph, bounds: Bounds | None = None, *
             steps.append((e, j))
             if wanted(j):
                 continue
-            more = _route(graph, [j], wanted)
+            more = graph.shortest_route([j], wanted)
             if more is None or (max_length is not None and len(steps) + len(more) - 1 > max_length):
                 break
             steps.extend(more[1:])
@@ -322,32 +295,6 @@ def wanted_after(graph: StateGraph, i: int, k: int, useful: Callable[[int], list
     this very edge, when it is a self-loop on the graph)."""
     j = graph.edges[i][k][1]
     return any(m != k or j != i for m in useful(j))
-
-
-def _route(graph: StateGraph, sources: list[int], goal: Callable[[int], bool]) -> list[Step] | None:
-    """A shortest route from one of ``sources`` to a state meeting ``goal`` (breadth first)."""
-    parent: dict[int, tuple[int, int]] = {}
-    queue: deque[int] = deque()
-    for s in sources:
-        if s not in parent:
-            parent[s] = (-1, -1)
-            queue.append(s)
-    while queue:
-        i = queue.popleft()
-        if goal(i):
-            steps: list[Step] = []
-            while parent[i][0] >= 0:
-                p, e = parent[i]
-                steps.append((e, i))
-                i = p
-            steps.append((None, i))
-            steps.reverse()
-            return steps
-        for e, j in graph.edges[i]:
-            if j not in parent:
-                parent[j] = (i, e)
-                queue.append(j)
-    return None
 
 
 # -- simple paths --------------------------------------------------------------------------------

@@ -64,11 +64,12 @@ class Trace:
         return [step.to_json() for step in self.steps]
 
     def format(self, context: bool = False) -> str:
-        """A readable listing, one line per step (``context=True`` adds the changed context keys)."""
+        """A readable listing, one line per step: the event and the active states (``region.path=state``,
+        as `states_text` prints them); ``context=True`` adds the changed context keys."""
         lines = []
         for i, step in enumerate(self.steps):
             s = step.snapshot
-            where = _leaves(s)
+            where = states_text(leaves(s))
             if step.stutter:
                 head = STUTTER
             elif step.event is None:
@@ -117,15 +118,35 @@ def event_text(event: Event) -> str:
     return f"{event.name}({data!r})"
 
 
-def _leaves(s: Snapshot) -> str:
-    value = s.value
-    return value if isinstance(value, str) else _flat(value)
+def leaves(snapshot: Snapshot) -> dict[str, str]:
+    """The state value flattened to ``{"region.path": "active child"}`` (``{"": state}`` when flat).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "p", "type": "parallel", "states": {
+    ...     "a": {"initial": "x", "states": {"x": {}}}, "b": {"initial": "y", "states": {"y": {}}}}})
+    >>> leaves(m.initial_state())
+    {'a': 'x', 'b': 'y'}
+    """
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            out[prefix] = str(value)
+
+    walk("", snapshot.value)
+    return out
 
 
-def _flat(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_flat(v)}" for k, v in value.items()) + "}"
-    return str(value)
+def states_text(flat: Mapping[str, str]) -> str:
+    """Active states (`leaves`, or some of them) as traces and test paths print them.
+
+    >>> states_text({"requests.r1": "waiting", "cluster": "idle"}), states_text({"": "a"})
+    ('requests.r1=waiting, cluster=idle', 'a')
+    """
+    return ", ".join(f"{k}={v}" if k else v for k, v in flat.items())
 
 
 def _plain(value: Any) -> Any:

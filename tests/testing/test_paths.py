@@ -156,3 +156,10 @@ def test_a_path_prints_as_a_test_description():
     data = path.to_json()
     assert data["steps"][0]["event"] is None
     assert data["steps"][-1]["data"] == {"w": 1, "ok": False}
+
+
+def test_a_counterexample_trace_prints_active_states_as_a_test_path_does():
+    path = next(simple_paths(model(workers=1, requests=1), "#cluster.failed", max_length=5))
+    lines = path.trace.format().splitlines()
+    assert lines[0] == "0. initial: requests.r1=waiting, workers.w1=waiting, cluster=idle"
+    assert lines[-1] == "5. APPLY_FINISH(w=1, ok=False) -> requests.r1=valid, workers.w1=waiting, cluster=failed"
