@@ -20,7 +20,12 @@ ActionFn = Callable[[Mapping[str, Any], Event], Any]
 
 
 def callable_name(fn: Callable[..., Any]) -> str:
-    """A readable name for an inline callable (``<lambda>`` gets its source position)."""
+    """A readable name for an inline callable (``<lambda>`` gets its source position).
+
+    >>> def notify(context, event): pass
+    >>> callable_name(notify), callable_name(lambda c, e: None).startswith("lambda@")
+    ('notify', True)
+    """
     name = getattr(fn, "__name__", None) or type(fn).__name__
     if name == "<lambda>":
         code = getattr(fn, "__code__", None)
@@ -35,15 +40,40 @@ def callable_name(fn: Callable[..., Any]) -> str:
 
 
 class Guard:
-    """Base class of guards. ``test(context, event, in_state)`` decides; ``name`` labels it."""
+    """Base class of guards. ``test(context, event, in_state)`` decides; ``name`` labels it.
+
+    >>> class Even(Guard):
+    ...     name = "even"
+    ...     def test(self, context, event, in_state): return context["n"] % 2 == 0
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "context": {"n": 2}, "initial": "a", "states": {
+    ...     "a": {"on": {"GO": {"target": "b", "guard": Even()}}}, "b": {}}})
+    >>> m.transition(m.initial_state(), "GO").value
+    'b'
+    """
 
     name: str = "guard"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        """Whether the guard holds for this context and event; ``in_state(ref)`` reads the configuration.
+
+        >>> Guard().test({}, Event("GO"), lambda ref: False)
+        Traceback (most recent call last):
+            ...
+        NotImplementedError
+        >>> state_in("#on").test({}, Event("GO"), lambda ref: ref == "#on")
+        True
+        """
         raise NotImplementedError
 
     def referenced_states(self) -> tuple[str, ...]:
-        """State references (for ``state_in``) that the chart must validate."""
+        """State references (for ``state_in``) that the chart must validate.
+
+        >>> to_guard(lambda c, e: True).referenced_states()
+        ()
+        >>> and_(state_in("#on"), not_(state_in("a.b"))).referenced_states()
+        ('#on', 'a.b')
+        """
         return ()
 
     def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
@@ -59,41 +89,88 @@ class Guard:
     @property
     def may_raise(self) -> bool:
         """Testing it can raise (user code): a raising guard is false and raises
-        ``error.execution``, so specializing must not skip past it."""
+        ``error.execution``, so specializing must not skip past it.
+
+        >>> to_guard(lambda c, e: True).may_raise, state_in("#on").may_raise, payload(w=1).may_raise
+        (True, False, False)
+        """
         return True
 
 
 @dataclass(frozen=True, eq=False)
 class CallGuard(Guard):
-    """A guard that calls ``fn(context, event)``."""
+    """A guard that calls ``fn(context, event)``.
+
+    >>> positive = CallGuard(lambda c, e: c["n"] > 0, "positive")
+    >>> positive.name, positive.test({"n": 1}, Event("GO"), lambda ref: False)
+    ('positive', True)
+    """
 
     fn: GuardFn
     name: str = ""
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        """``fn(context, event)``, as a bool.
+
+        >>> CallGuard(lambda c, e: e["w"]).test({}, Event("GO", w=0), lambda ref: False)
+        False
+        """
         return bool(self.fn(context, event))
 
 
 @dataclass(frozen=True, eq=False)
 class NamedGuard(Guard):
-    """A guard referenced by name, resolved against ``Machine(guards=...)`` at compile time."""
+    """A guard referenced by name, resolved against ``Machine(guards=...)`` at compile time.
+
+    >>> to_guard("isReady")
+    NamedGuard(name='isReady', params=None)
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": "isReady"}}},
+    ...             "b": {}}}, guards={"isReady": lambda c, e: True})
+    >>> m.transition(m.initial_state(), "GO").value
+    'b'
+    """
 
     name: str
     params: Any = None
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        """Never called: compiling a chart replaces a named guard with its implementation.
+
+        >>> NamedGuard("isReady").test({}, Event("GO"), lambda ref: False)
+        Traceback (most recent call last):
+            ...
+        RuntimeError: guard 'isReady' was not resolved
+        """
         raise RuntimeError(f"guard {self.name!r} was not resolved")  # pragma: no cover
 
 
 @dataclass(frozen=True, eq=False)
 class And(Guard):
+    """All of ``guards`` hold, tested left to right (built by `and_`).
+
+    >>> and_("ready", lambda c, e: True)
+    And(guards=(NamedGuard(name='ready', params=None), CallGuard(...)))
+    """
     guards: tuple[Guard, ...]
 
     @property
     def name(self) -> str:  # type: ignore[override]
+        """``(a && b)``: the parts' names.
+
+        >>> and_("ready", not_("busy")).name
+        '(ready && !busy)'
+        """
         return "(" + " && ".join(g.name for g in self.guards) + ")"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        """Every part holds; stops at the first that does not.
+
+        >>> both = and_(lambda c, e: c["n"] > 0, state_in("#on"))
+        >>> on = lambda ref: ref == "#on"
+        >>> both.test({"n": 1}, Event("GO"), on), both.test({"n": 0}, Event("GO"), on)
+        (True, False)
+        """
         for g in self.guards:  # a plain loop: guards sit in the walker's inner loop
             if not g.test(context, event, in_state):
                 return False
@@ -102,6 +179,12 @@ class And(Guard):
     def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
         # Left to right, as `test` runs: a part that holds is dropped; a part that fails decides
         # the whole, unless a part before it may raise (its error.execution must still happen).
+        """The parts the event (and configuration) leave open; ``False`` as soon as one fails.
+
+        >>> guard = and_(payload(w=1), "ready")
+        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
+        (NamedGuard(name='ready', params=None), False)
+        """
         rest: list[Guard] = []
         for g in self.guards:
             r = g.specialize(event, in_state)
@@ -116,21 +199,48 @@ class And(Guard):
 
     @property
     def may_raise(self) -> bool:
+        """Some part may raise.
+
+        >>> and_(state_in("#on"), payload(w=1)).may_raise, and_(state_in("#on"), lambda c, e: True).may_raise
+        (False, True)
+        """
         return any(g.may_raise for g in self.guards)
 
     def referenced_states(self) -> tuple[str, ...]:
+        """The state references of every part.
+
+        >>> and_(state_in("#on"), "ready", state_in("#off")).referenced_states()
+        ('#on', '#off')
+        """
         return tuple(s for g in self.guards for s in g.referenced_states())
 
 
 @dataclass(frozen=True, eq=False)
 class Or(Guard):
+    """Some of ``guards`` holds, tested left to right (built by `or_`).
+
+    >>> or_("ready", state_in("#on")).name
+    '(ready || in(#on))'
+    """
     guards: tuple[Guard, ...]
 
     @property
     def name(self) -> str:  # type: ignore[override]
+        """``(a || b)``: the parts' names.
+
+        >>> or_("ready", "idle").name
+        '(ready || idle)'
+        """
         return "(" + " || ".join(g.name for g in self.guards) + ")"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        """Some part holds; stops at the first that does.
+
+        >>> either = or_(lambda c, e: c["n"] > 0, state_in("#on"))
+        >>> on, off = (lambda ref: ref == "#on"), (lambda ref: False)
+        >>> either.test({"n": 0}, Event("GO"), on), either.test({"n": 0}, Event("GO"), off)
+        (True, False)
+        """
         for g in self.guards:
             if g.test(context, event, in_state):
                 return True
@@ -139,6 +249,12 @@ class Or(Guard):
     def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
         # The mirror of `And.specialize`: a failing part is dropped; a holding part decides the
         # whole unless a part before it may raise.
+        """The parts the event (and configuration) leave open; ``True`` as soon as one holds.
+
+        >>> guard = or_(payload(w=1), "ready")
+        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
+        (True, NamedGuard(name='ready', params=None))
+        """
         rest: list[Guard] = []
         for g in self.guards:
             r = g.specialize(event, in_state)
@@ -153,56 +269,130 @@ class Or(Guard):
 
     @property
     def may_raise(self) -> bool:
+        """Some part may raise.
+
+        >>> or_(state_in("#on"), payload(w=1)).may_raise, or_("ready", payload(w=1)).may_raise
+        (False, True)
+        """
         return any(g.may_raise for g in self.guards)
 
     def referenced_states(self) -> tuple[str, ...]:
+        """The state references of every part.
+
+        >>> or_(state_in("#on"), not_(state_in("#off"))).referenced_states()
+        ('#on', '#off')
+        """
         return tuple(s for g in self.guards for s in g.referenced_states())
 
 
 @dataclass(frozen=True, eq=False)
 class Not(Guard):
+    """The guard does not hold (built by `not_`).
+
+    >>> not_("busy")
+    Not(guard=NamedGuard(name='busy', params=None))
+    """
     guard: Guard
 
     @property
     def name(self) -> str:  # type: ignore[override]
+        """``!name``.
+
+        >>> not_(state_in("#on")).name
+        '!in(#on)'
+        """
         return "!" + self.guard.name
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        """The negation of the inner guard's test.
+
+        >>> not_(state_in("#on")).test({}, Event("GO"), lambda ref: ref == "#on")
+        False
+        """
         return not self.guard.test(context, event, in_state)
 
     def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
+        """The negation of what the inner guard specializes to.
+
+        >>> not_(payload(w=1)).specialize(Event("GO", w=1)), not_(state_in("#on")).specialize(Event("GO"))
+        (False, Not(guard=StateIn(ref='#on')))
+        """
         r = self.guard.specialize(event, in_state)
         return (not r) if isinstance(r, bool) else Not(r)
 
     @property
     def may_raise(self) -> bool:
+        """The inner guard may raise.
+
+        >>> not_(state_in("#on")).may_raise, not_("busy").may_raise
+        (False, True)
+        """
         return self.guard.may_raise
 
     def referenced_states(self) -> tuple[str, ...]:
+        """The inner guard's state references.
+
+        >>> not_(state_in("#on")).referenced_states()
+        ('#on',)
+        """
         return self.guard.referenced_states()
 
 
 @dataclass(frozen=True, eq=False)
 class StateIn(Guard):
-    """True while the state ``ref`` (``#id`` or a dotted path from the root) is active."""
+    """True while the state ``ref`` (``#id`` or a dotted path from the root) is active.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "type": "parallel", "states": {
+    ...     "power": {"initial": "on", "states": {"on": {"id": "on"}}},
+    ...     "light": {"initial": "dark", "states": {
+    ...         "dark": {"on": {"FLIP": {"target": "lit", "guard": StateIn("#on")}}}, "lit": {}}}}})
+    >>> m.transition(m.initial_state(), "FLIP").value["light"]
+    'lit'
+    """
 
     ref: str
 
     @property
     def name(self) -> str:  # type: ignore[override]
+        """``in(ref)``.
+
+        >>> StateIn("#on").name
+        'in(#on)'
+        """
         return f"in({self.ref})"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        """``in_state(ref)``: whether the state is active.
+
+        >>> StateIn("#on").test({}, Event("GO"), lambda ref: ref == "#on")
+        True
+        """
         return in_state(self.ref)
 
     def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
+        """Decided when the configuration is given (``in_state``), else left open.
+
+        >>> StateIn("#on").specialize(Event("GO")), StateIn("#on").specialize(Event("GO"), lambda ref: False)
+        (StateIn(ref='#on'), False)
+        """
         return self if in_state is None else in_state(self.ref)
 
     @property
     def may_raise(self) -> bool:
+        """Never: it only reads the configuration.
+
+        >>> StateIn("#on").may_raise
+        False
+        """
         return False
 
     def referenced_states(self) -> tuple[str, ...]:
+        """The one state it reads, for the chart to validate.
+
+        >>> StateIn("a.b").referenced_states()
+        ('a.b',)
+        """
         return (self.ref,)
 
 
@@ -211,15 +401,33 @@ _MISSING = object()
 
 @dataclass(frozen=True, eq=False)
 class Payload(Guard):
-    """True when the event's data has these values (``payload(w=1)``); decided by the event alone."""
+    """True when the event's data has these values (``payload(w=1)``); decided by the event alone.
+
+    >>> guard = payload(w=1, ok=True)
+    >>> no_states = lambda ref: False
+    >>> guard.test({}, Event("FINISH", w=1, ok=True), no_states), guard.test({}, Event("FINISH", w=2), no_states)
+    (True, False)
+    """
 
     fields: tuple[tuple[str, Any], ...]
 
     @property
     def name(self) -> str:  # type: ignore[override]
+        """``key=value, ...``.
+
+        >>> payload(w=1, ok=True).name
+        'w=1, ok=True'
+        """
         return ", ".join(f"{k}={v!r}" for k, v in self.fields)
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        """The event's data holds every field with its value (an event without data holds none).
+
+        >>> payload(r=1).test({}, Event("SUBMIT", r=1, extra="x"), lambda ref: False)
+        True
+        >>> payload(r=1).test({}, Event("SUBMIT"), lambda ref: False)
+        False
+        """
         data = event.data
         if not isinstance(data, Mapping):
             return False
@@ -229,10 +437,20 @@ class Payload(Guard):
         return True
 
     def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
+        """Always decided: the event alone settles it.
+
+        >>> payload(r=1).specialize(Event("SUBMIT", r=1)), payload(r=1).specialize(Event("SUBMIT", r=2))
+        (True, False)
+        """
         return self.test({}, event, _no_state)
 
     @property
     def may_raise(self) -> bool:
+        """Never: it only compares the event's data.
+
+        >>> payload(r=1).may_raise
+        False
+        """
         return False
 
 
@@ -244,7 +462,11 @@ GuardLike = Guard | str | GuardFn
 
 
 def to_guard(guard: GuardLike) -> Guard:
-    """A guard from a Guard, a name (resolved later) or a callable ``(context, event) -> bool``."""
+    """A guard from a Guard, a name (resolved later) or a callable ``(context, event) -> bool``.
+
+    >>> to_guard("ready"), to_guard(state_in("#on")).name, to_guard(lambda c, e: True).name.startswith("lambda@")
+    (NamedGuard(name='ready', params=None), 'in(#on)', True)
+    """
     if isinstance(guard, Guard):
         return guard
     if isinstance(guard, str):
@@ -306,19 +528,35 @@ def state_in(ref: str) -> Guard:
 
 
 class Action:
-    """Base class of actions; ``name`` labels it in diagrams and traces."""
+    """Base class of actions; ``name`` labels it in diagrams and traces.
+
+    >>> assign(n=1).name, log("hi").name, send("PING").name, Action().name
+    ('assign', 'log', 'send', 'action')
+    """
 
     name: str = "action"
 
 
 @dataclass(frozen=True, eq=False)
 class Assign(Action):
-    """Replace context keys with values or ``fn(context, event)`` results (or one updater)."""
+    """Replace context keys with values or ``fn(context, event)`` results (or one updater).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
+    ...     "INC": {"actions": Assign({"n": lambda c, e: c["n"] + 1})}}}}})
+    >>> m.transition(m.initial_state(), "INC").context["n"]
+    1
+    """
 
     assignments: Mapping[str, Any] | Callable[[Mapping[str, Any], Event], Mapping[str, Any]]
     name: str = "assign"
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> dict[str, Any]:
+        """The new values of the assigned keys (only those), from ``context`` and ``event``.
+
+        >>> assign(lambda c, e: {"n": c["n"] * 2}).resolve({"n": 3, "m": 0}, Event("DOUBLE"))
+        {'n': 6}
+        """
         if callable(self.assignments):
             return dict(self.assignments(context, event))
         return {
@@ -327,7 +565,11 @@ class Assign(Action):
         }
 
     def apply_to(self, context: FrozenDict, event: Event) -> FrozenDict:
-        """The context after this assign (one copy, for the walker's assign-only steps)."""
+        """The context after this assign (one copy, for the walker's assign-only steps).
+
+        >>> assign(n=lambda c, e: c["n"] + e["by"]).apply_to(FrozenDict({"n": 1, "m": 0}), Event("ADD", by=2))
+        FrozenDict({'n': 3, 'm': 0})
+        """
         if callable(self.assignments):
             return context.set(dict(self.assignments(context, event)))
         data = dict(context)
@@ -338,12 +580,24 @@ class Assign(Action):
 
 @dataclass(frozen=True, eq=False)
 class Raise(Action):
-    """Put an event on the internal queue (SCXML ``<raise>``)."""
+    """Put an event on the internal queue (SCXML ``<raise>``).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"on": {"GO": {"target": "b", "actions": raise_("NEXT")}}}, "b": {"on": {"NEXT": "c"}}, "c": {}}})
+    >>> m.transition(m.initial_state(), "GO").value  # NEXT runs in the same macrostep
+    'c'
+    """
 
     event: Event | Callable[[Mapping[str, Any], Event], Any]
     name: str = "raise"
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> Event:
+        """The event to raise (an event-making callable is called with ``context`` and ``event``).
+
+        >>> raise_(lambda c, e: {"type": "DONE", "n": c["n"]}).resolve({"n": 1}, Event("GO"))
+        Event('DONE', {'n': 1})
+        """
         return to_event(self.event(context, event)) if callable(self.event) else self.event
 
 
@@ -353,6 +607,11 @@ class Send(Action):
 
     ``delay`` is a number of milliseconds, a delay name from ``Machine(delays=...)`` or a
     callable ``(context, event) -> ms``; ``id`` lets ``cancel`` withdraw it.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": send("PING", delay=1000, id="ping")}}})
+    >>> [(p.id, p.delay, p.event.name) for p in m.initial_state().pending]
+    [('ping', 1000.0, 'PING')]
     """
 
     event: Event | Callable[[Mapping[str, Any], Event], Any]
@@ -362,12 +621,24 @@ class Send(Action):
     name: str = "send"
 
     def resolve_event(self, context: Mapping[str, Any], event: Event) -> Event:
+        """The event to send (an event-making callable is called with ``context`` and ``event``).
+
+        >>> send(lambda c, e: {"type": "REPLY", "to": e["sender"]}).resolve_event({}, Event("ASK", sender="w1"))
+        Event('REPLY', {'to': 'w1'})
+        """
         return to_event(self.event(context, event)) if callable(self.event) else self.event
 
 
 @dataclass(frozen=True, eq=False)
 class Cancel(Action):
-    """Withdraw a pending delayed send by its id."""
+    """Withdraw a pending delayed send by its id.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": send("PING", delay=1000, id="ping"),
+    ...                                                       "on": {"STOP": {"actions": Cancel("ping")}}}}})
+    >>> m.transition(m.initial_state(), "STOP").pending
+    ()
+    """
 
     send_id: str
     name: str = "cancel"
@@ -375,19 +646,50 @@ class Cancel(Action):
 
 @dataclass(frozen=True, eq=False)
 class Log(Action):
-    """Log a message (a string or ``fn(context, event)``) through the interpreter's logger."""
+    """Log a message (a string or ``fn(context, event)``) through the interpreter's logger.
+
+    >>> import logging
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "context": {"n": 7}, "initial": "a", "states": {
+    ...     "a": {"entry": Log(lambda c, e: f"n is {c['n']}", label="count")}}})
+    >>> logger = logging.getLogger("statecharts")
+    >>> records = []
+    >>> class Keep(logging.Handler):
+    ...     def emit(self, record): records.append(record.getMessage())
+    >>> handler, level = Keep(), logger.level
+    >>> logger.addHandler(handler); logger.setLevel(logging.INFO)
+    >>> _ = m.interpret().start()
+    >>> logger.removeHandler(handler); logger.setLevel(level)
+    >>> records
+    ['count: n is 7']
+    """
 
     message: Any = None
     label: str | None = None
     name: str = "log"
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> Any:
+        """The message (a callable is called with ``context`` and ``event``).
+
+        >>> Log(lambda c, e: f"n={c['n']}").resolve({"n": 1}, Event("GO")), Log("hi").resolve({}, Event("GO"))
+        ('n=1', 'hi')
+        """
         return self.message(context, event) if callable(self.message) else self.message
 
 
 @dataclass(frozen=True, eq=False)
 class Call(Action):
-    """A custom effect ``fn(context, event)``, run by the interpreter only."""
+    """A custom effect ``fn(context, event)``, run by the interpreter only.
+
+    >>> from statecharts import Machine
+    >>> seen = []
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {
+    ...     "GO": {"actions": lambda c, e: seen.append(e.name)}}}}})
+    >>> type(m.get_state("m.a").transitions[0].actions[0]).__name__
+    'Call'
+    >>> _ = m.interpret().start().send("GO"); seen
+    ['GO']
+    """
 
     fn: ActionFn
     name: str = ""
@@ -396,7 +698,11 @@ class Call(Action):
 
 @dataclass(frozen=True, eq=False)
 class NamedAction(Action):
-    """An action referenced by name, resolved against ``Machine(actions=...)`` at compile time."""
+    """An action referenced by name, resolved against ``Machine(actions=...)`` at compile time.
+
+    >>> to_action("notify"), to_action({"type": "notify", "params": {"to": "ops"}})
+    (NamedAction(name='notify', params=None), NamedAction(name='notify', params={'to': 'ops'}))
+    """
 
     name: str
     params: Any = field(default=None)
@@ -404,7 +710,14 @@ class NamedAction(Action):
 
 @dataclass(frozen=True, eq=False)
 class StartInvoke(Action):
-    """Internal: start the invoked service ``invoke_id`` (entry of its state)."""
+    """Internal: start the invoked service ``invoke_id`` (entry of its state).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"invoke": {"src": "load"}}}},
+    ...             services={"load": lambda c, e: 1})
+    >>> m.get_state("m.a").entry
+    (StartInvoke(invoke_id='m.a:invocation[0]', name='invoke'),)
+    """
 
     invoke_id: str
     name: str = "invoke"
@@ -412,7 +725,14 @@ class StartInvoke(Action):
 
 @dataclass(frozen=True, eq=False)
 class StopInvoke(Action):
-    """Internal: cancel the invoked service ``invoke_id`` (exit of its state)."""
+    """Internal: cancel the invoked service ``invoke_id`` (exit of its state).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"invoke": {"src": "load"}}}},
+    ...             services={"load": lambda c, e: 1})
+    >>> m.get_state("m.a").exit
+    (StopInvoke(invoke_id='m.a:invocation[0]', name='cancel invoke'),)
+    """
 
     invoke_id: str
     name: str = "cancel invoke"
@@ -422,7 +742,11 @@ ActionLike = Action | str | ActionFn
 
 
 def to_action(action: ActionLike) -> Action:
-    """An action from an Action, a name (resolved later) or a callable ``(context, event)``."""
+    """An action from an Action, a name (resolved later) or a callable ``(context, event)``.
+
+    >>> to_action("notify"), to_action(log("hi")).name, type(to_action(lambda c, e: None)).__name__
+    (NamedAction(name='notify', params=None), 'log', 'Call')
+    """
     if isinstance(action, Action):
         return action
     if isinstance(action, str):

@@ -37,7 +37,18 @@ def _exit_order(node: StateNode) -> int:
 
 
 class Step:
-    """The working state of one macrostep (mutable, private to one call)."""
+    """The working state of one macrostep (mutable, private to one call).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> go = Event("GO")
+    >>> microstep(step, select_transitions(step, go), go)
+    >>> step.snapshot().value, s.value  # the snapshot it started from is unchanged
+    ({'a': 'y'}, {'a': 'x'})
+    """
 
     __slots__ = ("machine", "config", "context", "history", "internal", "pending", "effects",
                  "status", "output", "execute", "event", "microsteps", "fired", "frozen")
@@ -60,21 +71,61 @@ class Step:
         self.frozen: frozenset[StateNode] | None = snapshot.nodes if snapshot else None
 
     def nodes(self) -> frozenset[StateNode]:
-        """The configuration as a frozenset (cached until the configuration changes)."""
+        """The configuration as a frozenset (cached until the configuration changes).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> s = m.initial_state()
+        >>> step = Step(m, s, s.context, None)
+        >>> step.nodes() == s.nodes
+        True
+        """
         frozen = self.frozen
         if frozen is None:
             frozen = self.frozen = frozenset(self.config)
         return frozen
 
     def snapshot(self) -> Snapshot:
+        """The snapshot the step has reached, with the effects recorded so far.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> s = m.initial_state()
+        >>> step = Step(m, s, s.context, None)
+        >>> step.snapshot() == s
+        True
+        """
         history = tuple(sorted(self.history.items(), key=lambda item: item[0].order))
         return Snapshot(self.machine, frozenset(self.config), self.context, history, tuple(self.pending),
                         self.status, self.output, tuple(self.effects), self.event)
 
     def in_state(self, ref: str) -> bool:
+        """The state ``ref`` (``#id``, id or dotted path) is in the step's configuration.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> s = m.initial_state()
+        >>> step = Step(m, s, s.context, None)
+        >>> step.in_state("#m.a.x"), step.in_state("a"), step.in_state("b")
+        (True, True, False)
+        """
         return self.machine.resolve_ref(ref) in self.config
 
     def raise_error(self, exc: BaseException, source: str) -> None:
+        """Queue SCXML's ``error.execution`` event for a failure in ``source``.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> s = m.initial_state()
+        >>> step = Step(m, s, s.context, None)
+        >>> step.raise_error(ValueError("boom"), "action save")
+        >>> step.internal[0].name, step.internal[0]["source"]
+        ('error.execution', 'action save')
+        """
         self.internal.append(Event("error.execution", {"error": exc, "source": source}))
 
 
@@ -84,13 +135,32 @@ class Step:
 
 def select_transitions(step: Step, event: Event) -> list[Transition]:
     """Enabled transitions for ``event``: per atomic state in document order, the first match
-    walking up its ancestors (descendants preempt ancestors), then conflicts removed."""
+    walking up its ancestors (descendants preempt ancestors), then conflicts removed.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> select_transitions(step, Event("GO"))  # the child's GO preempts its parent's
+    [<Transition m.a.x --GO--> m.a.y>]
+    """
     enabled = _first_enabled(step, step.machine.selection(step.nodes(), event.name), event)
     return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
 
 
 def select_eventless_transitions(step: Step) -> list[Transition]:
-    """Enabled eventless (``always``) transitions, chosen like `select_transitions`."""
+    """Enabled eventless (``always``) transitions, chosen like `select_transitions`.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {
+    ...     "a": {"always": {"target": "b", "guard": lambda c, e: c["n"] > 0}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> select_eventless_transitions(Step(m, s, s.context, None))
+    []
+    >>> select_eventless_transitions(Step(m, s, FrozenDict({"n": 1}), None))
+    [<Transition m.a --always--> m.b>]
+    """
     enabled = _first_enabled(step, step.machine.selection(step.nodes(), None), step.event)
     return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
 
@@ -127,13 +197,30 @@ class _Probe:
 
 
 def evaluate_guard(step: Step | _Probe, t: Transition, event: Event) -> bool:
-    """A guard's verdict; one that raises is false and raises ``error.execution``."""
+    """A guard's verdict; one that raises is false and raises ``error.execution``.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"on": {"GO": {"target": "b", "guard": lambda c, e: c["missing"]}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> evaluate_guard(step, m.get_state("m.a").transitions[0], Event("GO")), step.internal[0].name
+    (False, 'error.execution')
+    """
     assert t.guard is not None
     return guard_holds(step, t, t.guard, event)
 
 
 def guard_holds(step: Step | _Probe, t: Transition, guard: Guard, event: Event) -> bool:
-    """``guard`` (the transition's own, or the walker's specialization of it) on the step."""
+    """``guard`` (the transition's own, or the walker's specialization of it) on the step.
+
+    >>> from statecharts import Machine, payload
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step, go = Step(m, s, s.context, None), m.get_state("m.a").transitions[0]
+    >>> guard_holds(step, go, payload(w=1), Event("GO", w=1)), guard_holds(step, go, payload(w=1), Event("GO", w=2))
+    (True, False)
+    """
     try:
         return guard.test(step.context, event, step.in_state)
     except Exception as exc:  # noqa: BLE001 - SCXML: a failing condition is false plus an error event
@@ -143,7 +230,17 @@ def guard_holds(step: Step | _Probe, t: Transition, guard: Guard, event: Event) 
 
 def remove_conflicting_transitions(step: Step, enabled: list[Transition]) -> list[Transition]:
     """Keep a conflict-free subset: two transitions conflict when their exit sets meet; the one
-    whose source is a descendant wins, otherwise the earlier in document order."""
+    whose source is a descendant wins, otherwise the earlier in document order.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "p", "states": {"p": {"type": "parallel", "states": {
+    ...     "r1": {"initial": "a", "states": {"a": {"on": {"GO": "#m.x"}}}},
+    ...     "r2": {"initial": "b", "states": {"b": {"on": {"GO": "#m.y"}}}}}}, "x": {}, "y": {}}})
+    >>> s = m.initial_state()
+    >>> both = [m.get_state("m.p.r1.a").transitions[0], m.get_state("m.p.r2.b").transitions[0]]
+    >>> remove_conflicting_transitions(Step(m, s, s.context, None), both)  # both exit p: the first wins
+    [<Transition m.p.r1.a --GO--> m.x>]
+    """
     filtered: list[Transition] = []
     exit_sets: dict[Transition, set[StateNode]] = {}
     for t1 in enabled:
@@ -169,7 +266,18 @@ def remove_conflicting_transitions(step: Step, enabled: list[Transition]) -> lis
 
 
 def get_effective_target_states(step: Step, t: Transition) -> list[StateNode]:
-    """Targets with history states replaced by their stored (or default) configuration."""
+    """Targets with history states replaced by their stored (or default) configuration.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"OUT": "b"},
+    ...           "states": {"x": {"on": {"NEXT": "y"}}, "y": {}, "h": {"type": "history"}}},
+    ...     "b": {"on": {"BACK": "a.h"}}}})
+    >>> s = m.transition(m.transition(m.initial_state(), "NEXT"), "OUT")  # a.y recorded in a.h
+    >>> back = m.get_state("m.b").transitions[0]
+    >>> get_effective_target_states(Step(m, s, s.context, None), back)
+    [<StateNode m.a.y>]
+    """
     targets: list[StateNode] = []
     for s in t.targets:
         if s.type == "history":
@@ -187,7 +295,17 @@ def get_effective_target_states(step: Step, t: Transition) -> list[StateNode]:
 
 
 def get_transition_domain(step: Step, t: Transition) -> StateNode | None:
-    """The state whose descendants the transition exits and enters (None when targetless)."""
+    """The state whose descendants the transition exits and enters (None when targetless).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> x = m.get_state("m.a.x")
+    >>> get_transition_domain(step, x.transitions[0]), get_transition_domain(step, m.get_state("m.a").transitions[0])
+    (<StateNode m.a>, <StateNode m>)
+    """
     if not t.targets:
         return None
     if not t.has_history_target:
@@ -198,7 +316,16 @@ def get_transition_domain(step: Step, t: Transition) -> StateNode | None:
 
 
 def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[StateNode]:
-    """Active states that the transitions leave: descendants of each transition's domain."""
+    """Active states that the transitions leave: descendants of each transition's domain.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> sorted(n.id for n in compute_exit_set(step, m.get_state("m.a").transitions))
+    ['m.a', 'm.a.x']
+    """
     exits: set[StateNode] = set()
     for t in transitions:
         if t.targets:
@@ -211,7 +338,17 @@ def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[State
 
 def compute_entry_set(step: Step, transitions: Iterable[Transition]) -> tuple[
         set[StateNode], set[StateNode], dict[StateNode, Transition]]:
-    """States to enter, compound states entered by default, and history default content."""
+    """States to enter, compound states entered by default, and history default content.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "b", "states": {
+    ...     "a": {"initial": "x", "states": {"x": {}}}, "b": {"on": {"BACK": "a"}}}})
+    >>> s = m.initial_state()
+    >>> to_enter, default_entry, history_content = compute_entry_set(Step(m, s, s.context, None),
+    ...                                                              m.get_state("m.b").transitions)
+    >>> sorted(n.id for n in to_enter), sorted(n.id for n in default_entry), history_content
+    (['m.a', 'm.a.x'], ['m.a'], {})
+    """
     to_enter: set[StateNode] = set()
     default_entry: set[StateNode] = set()
     history_content: dict[StateNode, Transition] = {}
@@ -230,6 +367,18 @@ def compute_entry_set(step: Step, transitions: Iterable[Transition]) -> tuple[
 
 def add_children_to_enter(step: Step, state: StateNode, to_enter: set[StateNode],
                           default_entry: set[StateNode], history_content: dict[StateNode, Transition]) -> None:
+    """Add a compound state's initial children, or a parallel state's regions, but not the state itself.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> to_enter, default_entry = set(), set()
+    >>> add_children_to_enter(step, m.get_state("m.a"), to_enter, default_entry, {})
+    >>> sorted(n.id for n in to_enter), sorted(n.id for n in default_entry)
+    (['m.a.x'], ['m.a'])
+    """
     if state.type == "compound":
         default_entry.add(state)
         assert state.initial is not None
@@ -245,7 +394,17 @@ def add_children_to_enter(step: Step, state: StateNode, to_enter: set[StateNode]
 def add_descendant_states_to_enter(step: Step, state: StateNode, to_enter: set[StateNode],
                                    default_entry: set[StateNode],
                                    history_content: dict[StateNode, Transition]) -> None:
-    """W3C addDescendantStatesToEnter."""
+    """W3C addDescendantStatesToEnter.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "off", "states": {"off": {}, "p": {"type": "parallel", "states": {
+    ...     "r1": {"initial": "a", "states": {"a": {}}}, "r2": {"initial": "b", "states": {"b": {}}}}}}})
+    >>> s = m.initial_state()
+    >>> to_enter: set[StateNode] = set()
+    >>> add_descendant_states_to_enter(Step(m, s, s.context, None), m.get_state("m.p"), to_enter, set(), {})
+    >>> sorted(n.id for n in to_enter)  # a parallel state enters every region
+    ['m.p', 'm.p.r1', 'm.p.r1.a', 'm.p.r2', 'm.p.r2.b']
+    """
     if state.type == "history":
         parent = state.parent
         assert parent is not None
@@ -288,7 +447,18 @@ def add_descendant_states_to_enter(step: Step, state: StateNode, to_enter: set[S
 def add_ancestor_states_to_enter(step: Step, state: StateNode, ancestor: StateNode | None,
                                  to_enter: set[StateNode], default_entry: set[StateNode],
                                  history_content: dict[StateNode, Transition]) -> None:
-    """W3C addAncestorStatesToEnter: proper ancestors up to (not including) ``ancestor``."""
+    """W3C addAncestorStatesToEnter: proper ancestors up to (not including) ``ancestor``.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "b", "states": {"b": {
+    ...     "initial": "c", "states": {"c": {}}}}}}})
+    >>> s = m.initial_state()
+    >>> to_enter = set()
+    >>> add_ancestor_states_to_enter(Step(m, s, s.context, None), m.get_state("m.a.b.c"), m.chart.root,
+    ...                              to_enter, set(), {})
+    >>> sorted(n.id for n in to_enter)
+    ['m.a', 'm.a.b']
+    """
     for anc in state.ancestors:
         if anc is ancestor:
             break
@@ -305,7 +475,16 @@ def add_ancestor_states_to_enter(step: Step, state: StateNode, ancestor: StateNo
 
 def execute_content(step: Step, actions: Iterable[Action], event: Event) -> None:
     """Run a block of actions in order; the first failure raises ``error.execution`` and ends
-    the block, as SCXML says."""
+    the block, as SCXML says.
+
+    >>> from statecharts import Machine, assign
+    >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> execute_content(step, [assign(n=1), assign(n=lambda c, e: 1 / 0), assign(n=3)], Event("GO"))
+    >>> step.context["n"], step.internal[0].name
+    (1, 'error.execution')
+    """
     for action in actions:
         try:
             run_action(step, action, event)
@@ -319,6 +498,15 @@ def run_action(step: Step, action: Action, event: Event) -> None:
 
     An action with an ``apply(step, event)`` method (SCXML executable content) updates the step
     itself: context, internal queue, pending sends, effects.
+
+    >>> from statecharts import Machine, send
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}})
+    >>> s = m.initial_state()
+    >>> step, ran = Step(m, s, s.context, None), []
+    >>> step.execute = ran.append
+    >>> run_action(step, send("PING", delay=100), Event("GO"))
+    >>> step.pending, ran
+    ([PendingSend(id=None, delay=100.0, event=Event('PING'), to=None)], [Effect('send', event='GO')])
     """
     apply = getattr(action, "apply", None)
     if apply is not None:
@@ -349,6 +537,18 @@ def run_action(step: Step, action: Action, event: Event) -> None:
 
 
 def execute_transition_content(step: Step, transitions: list[Transition], event: Event) -> None:
+    """Run each transition's actions, in order (W3C executeTransitionContent).
+
+    >>> from statecharts import Machine, assign
+    >>> m = Machine({"id": "m", "context": {"log": ()}, "initial": "p", "states": {"p": {"type": "parallel", "states": {
+    ...     "r1": {"on": {"GO": {"actions": assign(log=lambda c, e: c["log"] + ("r1",))}}},
+    ...     "r2": {"on": {"GO": {"actions": assign(log=lambda c, e: c["log"] + ("r2",))}}}}}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> execute_transition_content(step, select_transitions(step, Event("GO")), Event("GO"))
+    >>> step.context["log"]
+    ('r1', 'r2')
+    """
     for t in transitions:
         if t.actions:
             execute_content(step, t.actions, event)
@@ -357,7 +557,19 @@ def execute_transition_content(step: Step, transitions: list[Transition], event:
 def exit_states(step: Step, transitions: list[Transition], event: Event,
                 exits: list[StateNode] | None = None) -> None:
     """Leave the exit set in reverse document order, recording history first (``exits``: the
-    sorted exit set, when the caller has it from a `Plan`)."""
+    sorted exit set, when the caller has it from a `Plan`).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"OUT": "b"},
+    ...           "states": {"x": {"on": {"NEXT": "y"}}, "y": {}, "h": {"type": "history"}}},
+    ...     "b": {"on": {"BACK": "a.h"}}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> exit_states(step, list(m.get_state("m.a").transitions), Event("OUT"))
+    >>> sorted(n.id for n in step.config), sorted(n.id for n in step.history[m.get_state("m.a.h")])
+    (['m'], ['m.a.x'])
+    """
     if exits is None:
         exits = sorted(compute_exit_set(step, transitions), key=_exit_order)
     step.frozen = None
@@ -375,7 +587,15 @@ def exit_states(step: Step, transitions: list[Transition], event: Event,
 
 
 def enter_states(step: Step, transitions: list[Transition], event: Event, plan: Plan | None = None) -> None:
-    """Enter the entry set in document order; raise done events on reaching final states."""
+    """Enter the entry set in document order; raise done events on reaching final states.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "z", "states": {"z": {"type": "final"}}}}})
+    >>> step = Step(m, None, FrozenDict(), None)
+    >>> enter_states(step, [m.root_entry], Event("xstate.init"))
+    >>> sorted(n.id for n in step.config), [e.name for e in step.internal]
+    (['m', 'm.a', 'm.a.z'], ['done.state.m.a'])
+    """
     if plan is None:
         to_enter, default_entry, history_content = compute_entry_set(step, transitions)
         entries = sorted(to_enter, key=_order)
@@ -411,7 +631,15 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
 
 
 def done_data(step: Step, state: StateNode, event: Event) -> Any:
-    """A final state's ``output`` (value or ``fn(context, event)``); a failure is an error event."""
+    """A final state's ``output`` (value or ``fn(context, event)``); a failure is an error event.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "context": {"n": 21}, "initial": "a", "states": {"a": {"on": {"END": "z"}},
+    ...     "z": {"type": "final", "output": lambda c, e: c["n"] * 2}}})
+    >>> s = m.initial_state()
+    >>> done_data(Step(m, s, s.context, None), m.get_state("m.z"), Event("END"))
+    42
+    """
     output = state.output
     if not callable(output):
         return output
@@ -423,7 +651,17 @@ def done_data(step: Step, state: StateNode, event: Event) -> Any:
 
 
 def is_in_final_state(step: Step, state: StateNode) -> bool:
-    """A compound state whose active child is final, or a parallel state all of whose regions are."""
+    """A compound state whose active child is final, or a parallel state all of whose regions are.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "type": "parallel", "states": {
+    ...     "r1": {"initial": "z", "states": {"z": {"type": "final"}}},
+    ...     "r2": {"initial": "a", "states": {"a": {"on": {"END": "z"}}, "z": {"type": "final"}}}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> is_in_final_state(step, m.get_state("m.r1")), is_in_final_state(step, m.chart.root)
+    (True, False)
+    """
     if state.type == "compound":
         return any(c.type == "final" and c in step.config for c in state.children)
     if state.type == "parallel":
@@ -433,7 +671,21 @@ def is_in_final_state(step: Step, state: StateNode) -> bool:
 
 def count_microstep(step: Step, transitions: list[Transition], event: Event | None = None) -> None:
     """Count a microstep (or an internal ``event`` that took no transition); past
-    ``MAX_MICROSTEPS`` in one macrostep the machine is in a loop: `EventlessLoopError`."""
+    ``MAX_MICROSTEPS`` in one macrostep the machine is in a loop: `EventlessLoopError`.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> count_microstep(step, []); step.microsteps
+    1
+    >>> step.microsteps = MAX_MICROSTEPS
+    >>> count_microstep(step, [], Event("PING"))
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.EventlessLoopError: machine 'm' did not settle ... last internal event: PING (...)
+    """
     step.microsteps += 1
     if step.microsteps > MAX_MICROSTEPS:
         states = ", ".join(n.id for n in sorted(step.config, key=_order) if n.type in ("atomic", "final"))
@@ -445,7 +697,17 @@ def count_microstep(step: Step, transitions: list[Transition], event: Event | No
 
 
 def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
-    """Exit, run transition content, enter: one microstep over a conflict-free set."""
+    """Exit, run transition content, enter: one microstep over a conflict-free set.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> microstep(step, list(m.get_state("m.a").transitions), Event("GO"))
+    >>> step.snapshot().value
+    'b'
+    """
     count_microstep(step, transitions)
     if step.fired is not None:
         step.fired.extend(transitions)
@@ -457,7 +719,17 @@ def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
 
 class Plan:
     """What a microstep exits and enters, fixed by the configuration and the transitions when no
-    history is involved: computed once per (configuration, transition set) and cached."""
+    history is involved: computed once per (configuration, transition set) and cached.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> plan = microstep_plan(step, list(m.get_state("m.a").transitions))
+    >>> plan.exits, plan.entries
+    ([<StateNode m.a.x>, <StateNode m.a>], [<StateNode m.b>])
+    """
 
     __slots__ = ("exits", "entries", "default_entry", "history_content")
 
@@ -471,7 +743,20 @@ class Plan:
 
 def microstep_plan(step: Step, transitions: list[Transition]) -> Plan | None:
     """The cached `Plan` for this configuration and transition set; ``None`` when history is
-    involved (history targets, or a default entry through history), which depends on more."""
+    involved (history targets, or a default entry through history), which depends on more.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"OUT": "b"},
+    ...           "states": {"x": {"on": {"NEXT": "y"}}, "y": {}, "h": {"type": "history"}}},
+    ...     "b": {"on": {"BACK": "a.h"}}}})
+    >>> s = m.transition(m.initial_state(), "OUT")
+    >>> microstep_plan(Step(m, s, s.context, None), list(m.get_state("m.b").transitions)) is None  # via history
+    True
+    >>> s = m.initial_state()
+    >>> microstep_plan(Step(m, s, s.context, None), list(m.get_state("m.a").transitions)).entries
+    [<StateNode m.b>]
+    """
     for t in transitions:
         if t.has_history_target:
             return None
@@ -494,7 +779,18 @@ def microstep_plan(step: Step, transitions: list[Transition]) -> Plan | None:
 
 
 def run_to_completion(step: Step) -> None:
-    """Eventless transitions first, then internal events, until neither is left (W3C loop)."""
+    """Eventless transitions first, then internal events, until neither is left (W3C loop).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> step.internal.append(Event("GO"))
+    >>> run_to_completion(step)
+    >>> step.snapshot().value
+    {'a': 'y'}
+    """
     while step.status == "active":
         enabled = select_eventless_transitions(step)
         if not enabled:
@@ -510,7 +806,14 @@ def run_to_completion(step: Step) -> None:
 
 
 def enter_initial(machine: Machine, context: FrozenDict, execute: Executor | None = None) -> Snapshot:
-    """The initial snapshot: enter the root's initial configuration and settle."""
+    """The initial snapshot: enter the root's initial configuration and settle.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"always": "b"}, "b": {}}})
+    >>> s = enter_initial(m, FrozenDict({"n": 1}))
+    >>> s.value, s.context
+    ('b', FrozenDict({'n': 1}))
+    """
     step = Step(machine, None, context, execute)
     init = machine.root_entry
     enter_states(step, [init], step.event)
@@ -519,7 +822,13 @@ def enter_initial(machine: Machine, context: FrozenDict, execute: Executor | Non
 
 
 def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None) -> Snapshot:
-    """Process one external event to completion: the next snapshot, with its effects."""
+    """Process one external event to completion: the next snapshot, with its effects.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"always": "c"}, "c": {}}})
+    >>> macrostep(m.initial_state(), Event("GO")).value
+    'c'
+    """
     step = Step(snapshot.machine, snapshot, snapshot.context, execute)
     if step.status != "active":
         return step.snapshot()
@@ -539,7 +848,15 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
     """The walker's macrostep: ``None`` when no transition is enabled (a stutter), found without
     copying the snapshot; ``fired`` collects every transition taken (for coverage); ``chains`` is
     ``machine.selection(snapshot.nodes, event.name)`` and ``settled`` is "the configuration has no
-    eventless transitions" when the caller has them already."""
+    eventless transitions" when the caller has them already.
+
+    >>> from statecharts import Machine, assign
+    >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
+    ...     "INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}, "GO": "b"}}, "b": {}}})
+    >>> s = m.initial_state()
+    >>> successor(s, Event("NOPE")) is None, successor(s, Event("INC")).context["n"], successor(s, Event("GO")).value
+    (True, 1, 'b')
+    """
     if snapshot.status != "active":
         return None
     machine = snapshot.machine
@@ -615,6 +932,12 @@ def matching(transitions: Iterable[Transition], name: str) -> tuple[Transition, 
     Descriptors written by the user follow SCXML's prefix rule; the ones the chart generates
     (``onDone``, invoke's ``onDone``/``onError``, ``after``) match exactly, as in xstate, so that
     ``done.state.m.p`` does not catch ``done.state.m.p.region``.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"error": "b", "error.send.x": "b",
+    ...     "GO": "b"}}, "b": {}}})
+    >>> matching(m.get_state("m.a").transitions, "error.send.failed")
+    (<Transition m.a --error--> m.b>,)
     """
     return tuple(t for t in transitions if t.events and (
         name in t.events if t.exact else any(descriptor_matches(d, name) for d in t.events)))

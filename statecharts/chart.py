@@ -29,6 +29,7 @@ from statecharts.actions import (
     StartInvoke,
     StateIn,
     StopInvoke,
+    callable_name,
     to_action,
     to_guard,
 )
@@ -55,9 +56,38 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 
+def format_delay(delay: Any) -> str:
+    """A delay as people write it: ``5s``, ``500ms``, ``1.5s``, a delay name or a function name.
+
+    Numbers (and digit strings, as ``after`` keys are) are milliseconds; whole tenths of a
+    second from one second up read as seconds. Reports and diagrams both use this.
+
+    >>> format_delay(5000), format_delay("500"), format_delay(1500), format_delay("retryDelay")
+    ('5s', '500ms', '1.5s', 'retryDelay')
+    """
+    if isinstance(delay, str) and delay.isdigit():
+        delay = int(delay)
+    if isinstance(delay, bool):
+        return str(delay)
+    if isinstance(delay, (int, float)):
+        if delay >= 1000 and delay % 100 == 0:
+            seconds = delay / 1000
+            return f"{seconds:g}s"
+        return f"{delay:g}ms"
+    if callable(delay):
+        return callable_name(delay)
+    return str(delay)
+
+
 @dataclass(frozen=True)
 class InvokeDef:
-    """An invoked service: started when its state is entered, cancelled when it is left."""
+    """An invoked service: started when its state is entered, cancelled when it is left.
+
+    >>> chart = compile_chart({"id": "m", "initial": "a", "states": {
+    ...     "a": {"invoke": {"src": "load", "id": "loader"}}}}, services={"load": lambda c, e: 1})
+    >>> [(i.id, i.src_name, i.state.id) for i in chart.by_id["m.a"].invoke]
+    [('loader', 'load', 'm.a')]
+    """
 
     id: str
     src: Any
@@ -67,7 +97,14 @@ class InvokeDef:
 
 
 class Transition:
-    """A compiled transition. ``internal`` is the resolved SCXML kind (domain = source)."""
+    """A compiled transition. ``internal`` is the resolved SCXML kind (domain = source).
+
+    >>> chart = compile_chart({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {
+    ...     "x": {"on": {"IN": "y", "OUT": "#m.b"}}, "y": {}}}, "b": {}}})
+    >>> stay, leave = chart.by_id["m.a.x"].transitions
+    >>> (stay.events, stay.domain.id), (leave.events, leave.domain.id)
+    ((('IN',), 'm.a'), (('OUT',), 'm'))
+    """
 
     __slots__ = (
         "source", "events", "targets", "guard", "actions", "internal", "reenter", "description",
@@ -96,15 +133,29 @@ class Transition:
 
     @property
     def event_label(self) -> str:
-        """The transition's trigger as written: events, ``after 1000ms`` or ``always``."""
+        """The transition's trigger: its events, ``after 5s`` (see `format_delay`) or ``always``.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"},
+        ...     "after": {"1500": "b"}, "always": {"target": "b", "guard": "never"}}, "b": {}}},
+        ...     guards={"never": lambda c, e: False})
+        >>> [t.event_label for t in m.get_state("m.a").transitions]
+        ['GO', 'always', 'after 1.5s']
+        """
         if self.kind == "after":
-            return f"after {self.delay}" + ("ms" if isinstance(self.delay, (int, float)) else "")
+            return f"after {format_delay(self.delay)}"
         if self.eventless:
             return "always"
         return " ".join(self.events)
 
     def describe(self) -> str:
-        """``source --TRIGGER--> targets`` (``-`` for a targetless transition), for reports."""
+        """``source --TRIGGER--> targets`` (``-`` for a targetless transition), for reports.
+
+        >>> chart = compile_chart({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b", "PING": {}}},
+        ...     "b": {}}})
+        >>> [t.describe() for t in chart.by_id["m.a"].transitions]
+        ['m.a --GO--> m.b', 'm.a --PING--> -']
+        """
         targets = ",".join(t.id for t in self.targets) or "-"
         return f"{self.source.id} --{self.event_label}--> {targets}"
 
@@ -113,7 +164,15 @@ class Transition:
 
 
 class StateNode:
-    """A compiled state: its place in the tree, its transitions and its actions."""
+    """A compiled state: its place in the tree, its transitions and its actions.
+
+    >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+    ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+    >>> a = m.by_id["m.a"]
+    >>> a.key, a.path, a.type, [c.key for c in a.children], [h.key for h in a.histories], a.depth
+    ('a', ('a',), 'compound', ['x'], ['h'], 1)
+    """
 
     __slots__ = (
         "key", "id", "path", "type", "parent", "children", "histories", "initial", "transitions",
@@ -150,32 +209,87 @@ class StateNode:
 
     @property
     def path_str(self) -> str:
-        """The machine id and the dotted key path from the root, as errors spell it."""
+        """The machine id and the dotted key path from the root, as errors spell it.
+
+        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+        >>> m.by_id["m.a.x"].path_str, m.root.path_str
+        ('m.a.x', 'm')
+        """
         root = self.ancestors[-1] if self.ancestors else self
         return ".".join((root.key, *self.path))
 
     @property
     def is_atomic(self) -> bool:
+        """No child states (final states count as atomic).
+
+        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+        >>> [n.key for n in m.nodes if n.is_atomic]
+        ['x', 'b', 'r']
+        """
         return self.type in ("atomic", "final")
 
     @property
     def is_compound(self) -> bool:
+        """Has child states, one of which is active at a time.
+
+        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+        >>> [n.key for n in m.nodes if n.is_compound]
+        ['m', 'a']
+        """
         return self.type == "compound"
 
     @property
     def is_parallel(self) -> bool:
+        """Has regions that are all active together.
+
+        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+        >>> [n.key for n in m.nodes if n.is_parallel]
+        ['p']
+        """
         return self.type == "parallel"
 
     @property
     def is_final(self) -> bool:
+        """A ``final`` state.
+
+        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+        >>> [n.key for n in m.nodes if n.is_final]
+        ['b']
+        """
         return self.type == "final"
 
     @property
     def is_history(self) -> bool:
+        """A ``history`` pseudo-state.
+
+        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+        >>> [n.key for n in m.nodes if n.is_history]
+        ['h']
+        """
         return self.type == "history"
 
     def is_descendant_of(self, other: StateNode) -> bool:
-        """Proper descendant."""
+        """Proper descendant.
+
+        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+        >>> x, a = m.by_id["m.a.x"], m.by_id["m.a"]
+        >>> x.is_descendant_of(a), x.is_descendant_of(m.root), a.is_descendant_of(a)
+        (True, True, False)
+        """
         return other in self.ancestors
 
     def __repr__(self) -> str:
@@ -210,7 +324,12 @@ class Chart:
         self.index()
 
     def index(self) -> None:
-        """(Re)build the lookups that depend on linked transitions."""
+        """(Re)build the lookups that depend on linked transitions.
+
+        >>> chart = compile_chart({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "a", "error.*": "a"}}}})
+        >>> chart.index(); chart.events
+        ('GO',)
+        """
         self.events = tuple(sorted({
             e for n in self.nodes for t in n.transitions for e in t.events
             if e != "*" and not e.endswith("*")
@@ -218,13 +337,32 @@ class Chart:
         self.invokes = {i.id: i for n in self.nodes for i in n.invoke}
 
     def node(self, ref: str, relative_to: StateNode | None = None) -> StateNode:
-        """A node by ``#id``, by id, or by dotted key path from the root (or ``relative_to``)."""
+        """A node by ``#id``, by id, or by dotted key path from the root (or ``relative_to``).
+
+        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+        >>> m.node("#m.a.x"), m.node("a.x"), m.node("x", relative_to=m.by_id["m.a"])
+        (<StateNode m.a.x>, <StateNode m.a.x>, <StateNode m.a.x>)
+        >>> m.node("a.z")
+        Traceback (most recent call last):
+            ...
+        KeyError: 'a.z'
+        """
         found = self.find(ref, relative_to)
         if found is None:
             raise KeyError(ref)
         return found
 
     def find(self, ref: str, relative_to: StateNode | None = None) -> StateNode | None:
+        """Like `node`, but ``None`` when nothing matches.
+
+        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+        >>> m.find("#m.a.h"), m.find("a.z")
+        (<StateNode m.a.h>, None)
+        """
         if ref.startswith("#"):
             name = ref[1:]
             if name in self.by_id:
@@ -711,7 +849,14 @@ def _fix_paths(node: StateNode) -> None:
 
 
 def transition_domain_static(t: Transition) -> StateNode | None:
-    """The SCXML transition domain, for targets without history (computed once)."""
+    """The SCXML transition domain, for targets without history (computed once).
+
+    >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+    ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+    >>> transition_domain_static(m.by_id["m.a"].transitions[0])
+    <StateNode m>
+    """
     if not t.targets:
         return None
     if t.internal:
@@ -723,6 +868,13 @@ def find_lcca(states: tuple[StateNode, ...] | list[StateNode]) -> StateNode:
     """SCXML findLCCA: the lowest compound (or root) proper ancestor of the first containing all.
 
     The root counts as compound, as SCXML's <scxml> element does.
+
+    >>> m = compile_chart({"id": "m", "initial": "a", "states": {
+    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
+    ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
+    >>> x, h, r = m.by_id["m.a.x"], m.by_id["m.a.h"], m.by_id["m.p.r"]
+    >>> find_lcca([x, h]), find_lcca([x, r])
+    (<StateNode m.a>, <StateNode m>)
     """
     head, rest = states[0], states[1:]
     for anc in head.ancestors:

@@ -23,6 +23,12 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``statecharts`` argument parser with every subcommand's options.
+
+    >>> args = build_parser().parse_args(["check", "machines.fetch", "--max-states", "10"])
+    >>> args.command, args.target, args.max_states
+    ('check', 'machines.fetch', 10)
+    """
     parser = argparse.ArgumentParser(
         prog="statecharts",
         description="Run, check, draw and test xstate-style statecharts.",
@@ -41,7 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``statecharts`` command."""
+    """Entry point of the ``statecharts`` command.
+
+    >>> main(["run", "machines.fetch", "FETCH"])
+    (initial)                      "idle"  context={}
+    FETCH                          "loading"  context={}
+    0
+    >>> main(["run", "machines.nope"])  # the message goes to stderr
+    2
+    """
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and getattr(args, "events", None) is not None and not any(e.startswith("-") for e in extra):

@@ -12,6 +12,14 @@ from statecharts.loading import UsageError, parse_params, parse_value, resolve_m
 
 
 def add_parser(sub: Any) -> None:
+    """Add the ``run`` subcommand to the CLI's subparsers.
+
+    >>> parser = argparse.ArgumentParser(prog="statecharts")
+    >>> add_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["run", "machines.fetch", "FETCH", "--json"])
+    >>> args.events, args.json, args.handler is run
+    (['FETCH'], True, True)
+    """
     parser = sub.add_parser("run", help="send events to a machine and print each snapshot",
                             description="Send events to a machine and print each snapshot. "
                                         "An event is NAME or NAME:key=value,key=value.")
@@ -40,6 +48,17 @@ def parse_event(text: str) -> Event:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the initial snapshot, then send each event and print the snapshot after it; the exit status.
+
+    >>> run(argparse.Namespace(target="machines.fetch", param=[], events=["FETCH"], strict=True, json=False))
+    (initial)                      "idle"  context={}
+    FETCH                          "loading"  context={}
+    0
+    >>> run(argparse.Namespace(target="machines.fetch", param=[], events=["FECTH"], strict=True, json=False))
+    Traceback (most recent call last):
+        ...
+    statecharts.loading.UsageError: event 'FECTH' is not accepted by machine 'fetch' ... (did you mean 'FETCH'?)
+    """
     machine, model = resolve_machine(args.target, parse_params(args.param))
     contexts = list(model.initial_contexts) if model else [None]
     state = machine.initial_state(contexts[0])
@@ -57,6 +76,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def show(state: Any, event: Event | None, as_json: bool) -> None:
+    """Print one snapshot: a line with the event, the state value and the context, or a JSON line.
+
+    >>> from machines.fetch import machine
+    >>> show(machine.initial_state(), None, False)
+    (initial)                      "idle"  context={}
+    >>> show(machine.initial_state(), Event("FETCH"), True)
+    {"event": "FETCH", "snapshot": {"configuration": ["fetch", "fetch.idle"], "context": {}, ...}}
+    """
     if as_json:
         print(json.dumps({"event": event.name if event else None, "snapshot": state.to_json()}, sort_keys=True))
     else:

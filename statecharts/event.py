@@ -48,7 +48,11 @@ class Event(Mapping[str, Any]):
 
     @property
     def type(self) -> str:
-        """xstate's name for the event name."""
+        """xstate's name for the event name.
+
+        >>> Event("FETCH", url="/").type
+        'FETCH'
+        """
         return self.name
 
     def __getitem__(self, key: str) -> Any:

@@ -60,6 +60,12 @@ class FrozenDict(dict[str, Any]):
         return FrozenDict({**other, **self}) if isinstance(other, Mapping) else NotImplemented
 
     def copy(self) -> FrozenDict:  # type: ignore[override]
+        """The dict itself: it cannot change, so a copy would be equal and useless.
+
+        >>> d = FrozenDict({"n": 1})
+        >>> d.copy() is d
+        True
+        """
         return self
 
     def __copy__(self) -> FrozenDict:
@@ -69,7 +75,12 @@ class FrozenDict(dict[str, Any]):
         return FrozenDict({k: copy.deepcopy(v, memo) for k, v in self.items()})
 
     def set(self, updates: Mapping[str, Any] | None = None, /, **fields: Any) -> FrozenDict:
-        """A copy with some keys replaced or added."""
+        """A copy with some keys replaced or added.
+
+        >>> d = FrozenDict({"n": 1, "name": "x"})
+        >>> d.set({"n": 2}, flag=True), d
+        (FrozenDict({'n': 2, 'name': 'x', 'flag': True}), FrozenDict({'n': 1, 'name': 'x'}))
+        """
         data = dict(self)
         if updates:
             data.update(updates)
@@ -77,7 +88,13 @@ class FrozenDict(dict[str, Any]):
         return FrozenDict(data)
 
     def thaw(self) -> dict[str, Any]:
-        """A plain, mutable dict copy."""
+        """A plain, mutable dict copy.
+
+        >>> plain = FrozenDict({"n": 1}).thaw()
+        >>> plain["n"] = 2
+        >>> plain, type(plain).__name__
+        ({'n': 2}, 'dict')
+        """
         return dict(self)
 
     def __repr__(self) -> str:

@@ -33,11 +33,42 @@ Listener = Callable[[Snapshot], Any]
 
 
 class Clock(Protocol):
-    """Where delayed sends wait: ``schedule`` a callback after ``delay`` ms, ``cancel`` it."""
+    """Where delayed sends wait: ``schedule`` a callback after ``delay`` ms, ``cancel`` it.
 
-    def schedule(self, delay: float, callback: Callable[[], None]) -> Any: ...
+    >>> class Manual:  # any object with these two methods will do
+    ...     def __init__(self): self.waiting = []
+    ...     def schedule(self, delay, callback): self.waiting.append((delay, callback)); return len(self.waiting)
+    ...     def cancel(self, handle): pass
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {500: "b"}}, "b": {}}})
+    >>> clock = Manual()
+    >>> actor = m.interpret(clock=clock).start()
+    >>> [delay for delay, _ in clock.waiting]
+    [500.0]
+    >>> clock.waiting[0][1]()  # the timer fires
+    >>> actor.state.value
+    'b'
+    """
 
-    def cancel(self, handle: Any) -> None: ...
+    def schedule(self, delay: float, callback: Callable[[], None]) -> Any:
+        """Call ``callback`` once, ``delay`` ms from now; return a handle for `cancel`.
+
+        >>> clock, fired = VirtualClock(), []
+        >>> handle = clock.schedule(10, lambda: fired.append("tick"))
+        >>> clock.advance(10); fired
+        ['tick']
+        """
+        ...
+
+    def cancel(self, handle: Any) -> None:
+        """Forget the timer ``handle`` names, if it has not fired yet.
+
+        >>> clock, fired = VirtualClock(), []
+        >>> clock.cancel(clock.schedule(10, lambda: fired.append("tick")))
+        >>> clock.advance(10); fired
+        []
+        """
+        ...
 
 
 class RealClock:
@@ -50,12 +81,30 @@ class RealClock:
     """
 
     def schedule(self, delay: float, callback: Callable[[], None]) -> threading.Timer:
+        """Start a daemon `threading.Timer` that calls ``callback`` after ``delay`` ms.
+
+        >>> import threading
+        >>> fired = threading.Event()
+        >>> timer = RealClock().schedule(5, fired.set)
+        >>> fired.wait(2), timer.daemon
+        (True, True)
+        """
         timer = threading.Timer(max(delay, 0) / 1000.0, callback)
         timer.daemon = True
         timer.start()
         return timer
 
     def cancel(self, handle: threading.Timer) -> None:
+        """Stop a timer that has not fired yet.
+
+        >>> import threading
+        >>> fired = threading.Event()
+        >>> clock = RealClock()
+        >>> timer = clock.schedule(60_000, fired.set)
+        >>> clock.cancel(timer)
+        >>> timer.join(2); timer.is_alive(), fired.is_set()
+        (False, False)
+        """
         handle.cancel()
 
 
@@ -77,15 +126,35 @@ class VirtualClock:
         self._seq = itertools.count()
 
     def schedule(self, delay: float, callback: Callable[[], None]) -> int:
+        """Queue ``callback`` to fire ``delay`` ms from `now`; returns its handle.
+
+        >>> clock = VirtualClock()
+        >>> clock.schedule(50, print), clock.schedule(20, print), clock.pending
+        (0, 1, 2)
+        """
         handle = next(self._seq)
         heapq.heappush(self._timers, (self.now + max(delay, 0), handle, callback))
         return handle
 
     def cancel(self, handle: int) -> None:
+        """Drop a queued timer: it will not fire.
+
+        >>> clock, fired = VirtualClock(), []
+        >>> clock.cancel(clock.schedule(10, lambda: fired.append("tick")))
+        >>> clock.advance(10); fired, clock.pending
+        ([], 0)
+        """
         self._cancelled.add(handle)
 
     def advance(self, ms: float) -> None:
-        """Move time forward by ``ms``, firing every timer that falls due on the way."""
+        """Move time forward by ``ms``, firing every timer that falls due on the way.
+
+        >>> clock, fired = VirtualClock(), []
+        >>> for delay in (30, 10, 20):
+        ...     _ = clock.schedule(delay, lambda d=delay: fired.append(d))
+        >>> clock.advance(25); fired, clock.now
+        ([10, 20], 25.0)
+        """
         end = self.now + ms
         while self._timers and self._timers[0][0] <= end:
             due, handle, callback = heapq.heappop(self._timers)
@@ -98,7 +167,13 @@ class VirtualClock:
 
     @property
     def pending(self) -> int:
-        """How many timers wait (cancelled ones excluded)."""
+        """How many timers wait (cancelled ones excluded).
+
+        >>> clock = VirtualClock()
+        >>> first, _ = clock.schedule(10, print), clock.schedule(20, print)
+        >>> clock.cancel(first); clock.pending
+        1
+        """
         return sum(1 for _, h, _ in self._timers if h not in self._cancelled)
 
 
@@ -160,13 +235,33 @@ class Interpreter:
     # -- public -------------------------------------------------------------------------------
     @property
     def state(self) -> Snapshot:
-        """The current snapshot."""
+        """The current snapshot.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> actor = m.interpret()
+        >>> actor.state
+        Traceback (most recent call last):
+            ...
+        statecharts.errors.StatechartError: interpreter of 'm' is not started
+        >>> actor.start().state.value
+        'a'
+        """
         if self._state is None:
             raise StatechartError(f"interpreter of {self.machine.id!r} is not started")
         return self._state
 
     def start(self) -> Interpreter:
-        """Enter the initial configuration (or resume a restored snapshot) and run its effects."""
+        """Enter the initial configuration (or resume a restored snapshot) and run its effects.
+
+        >>> from statecharts import Machine
+        >>> seen = []
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": "hello"}}},
+        ...             actions={"hello": lambda c, e: seen.append(e.name)})
+        >>> actor = m.interpret()
+        >>> actor.start() is actor, seen
+        (True, ['xstate.init'])
+        """
         with self._lock:
             if self.running:
                 return self
@@ -193,6 +288,13 @@ class Interpreter:
 
         Thread-safe. Returns the snapshot after the queue drains (or, when called from inside an
         action, the current one: the event runs after the current macrostep).
+
+        >>> from statecharts import Machine, assign
+        >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
+        ...     "ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])}}}}})
+        >>> actor = m.interpret().start()
+        >>> actor.send("ADD", by=2).context["n"], actor.send({"type": "ADD", "by": 3}).context["n"]
+        (2, 5)
         """
         ev = to_event(event, **data)
         with self._lock:
@@ -206,7 +308,19 @@ class Interpreter:
             return self.state
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function."""
+        """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> actor = m.interpret().start()
+        >>> values = []
+        >>> unsubscribe = actor.subscribe(lambda s: values.append(s.value))
+        >>> _ = actor.send("GO")
+        >>> unsubscribe()
+        >>> _ = actor.send("GO")
+        >>> values
+        ['b']
+        """
         with self._lock:
             self._listeners.append(listener)
 
@@ -218,7 +332,19 @@ class Interpreter:
         return unsubscribe
 
     def stop(self) -> None:
-        """Cancel timers and invoked services; further events are refused."""
+        """Cancel timers and invoked services; further events are refused.
+
+        >>> from statecharts import Machine, VirtualClock
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {500: "b"}, "on": {"GO": "b"}}, "b": {}}})
+        >>> clock = VirtualClock()
+        >>> actor = m.interpret(clock=clock).start()
+        >>> actor.stop(); clock.pending
+        0
+        >>> actor.send("GO")
+        Traceback (most recent call last):
+            ...
+        statecharts.errors.StatechartError: event 'GO' sent to machine 'm', which is not running (call start())
+        """
         with self._lock:
             self.running = False
             for _, handle in self._timers.values():
@@ -235,7 +361,14 @@ class Interpreter:
             self._loop = None
 
     def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float = 5.0) -> Snapshot:
-        """Block until ``predicate(state)`` holds (services and real timers run meanwhile)."""
+        """Block until ``predicate(state)`` holds (services and real timers run meanwhile).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {10: "b"}}, "b": {}}})
+        >>> actor = m.interpret().start()  # a real clock: the timer fires on another thread
+        >>> actor.wait_for(lambda s: s.matches("b"), timeout=5).value
+        'b'
+        """
         with self._changed:
             if not self._changed.wait_for(lambda: predicate(self.state), timeout):
                 raise TimeoutError(f"machine {self.machine.id!r} did not reach the expected state within "

@@ -14,7 +14,13 @@ from statecharts.machine import Machine
 
 
 class UsageError(StatechartError):
-    """Bad command-line input: a module, factory or parameter that does not exist or parse."""
+    """Bad command-line input: a module, factory or parameter that does not exist or parse.
+
+    >>> load_target("machines.fetch:machien")
+    Traceback (most recent call last):
+        ...
+    statecharts.loading.UsageError: module 'machines.fetch' has no 'machien' (did you mean 'machine'?)
+    """
 
 
 def parse_value(text: str) -> int | bool | str:
@@ -75,6 +81,11 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
     """Import ``MODULE[:FACTORY]`` and call the factory with ``params``.
 
     A module attribute that is not callable (``machines.fetch:machine``) is returned as it is.
+
+    >>> load_target("machines.fetch:machine").id
+    'fetch'
+    >>> load_target("machines.cluster_update", {"workers": 1, "requests": 1}).name
+    'cluster_update(workers=1, requests=1, lock=True)'
     """
     module_name, _, attr = spec.partition(":")
     module = import_module(module_name, spec)
@@ -113,7 +124,14 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
 
 def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model | None]:
     """A machine (and its model, when the target is a model factory) from ``MODULE[:ATTR]``;
-    without ``ATTR``, the module's ``model`` factory, else its ``machine``."""
+    without ``ATTR``, the module's ``model`` factory, else its ``machine``.
+
+    >>> resolve_machine("machines.fetch", {})
+    (<Machine fetch (5 states)>, None)
+    >>> machine, model = resolve_machine("machines.cluster_update", {"workers": 1, "requests": 1})
+    >>> machine is model.machine
+    True
+    """
     module, _, attr = spec.partition(":")
     if not attr:
         attr = "model" if hasattr(import_module(module, spec), "model") else "machine"
@@ -126,6 +144,11 @@ def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model |
 
 
 def load_model(spec: str, params: dict[str, Any]) -> Model:
-    """The model named on the command line (a bare machine becomes a model over its event names)."""
+    """The model named on the command line (a bare machine becomes a model over its event names).
+
+    >>> model = load_model("machines.fetch", {})
+    >>> model.name, model.machine.id
+    ('machines.fetch', 'fetch')
+    """
     machine, model = resolve_machine(spec, params)
     return model if model is not None else Model(machine, name=spec)

@@ -69,7 +69,14 @@ class Machine:
 
     # -- lookups used by the algorithm -------------------------------------------------------
     def candidates(self, state: StateNode, name: str) -> tuple[Transition, ...]:
-        """The state's own transitions whose event descriptors match ``name`` (cached)."""
+        """The state's own transitions whose event descriptors match ``name`` (cached).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> m.candidates(m.get_state("m.a.x"), "GO"), m.candidates(m.get_state("m.a.y"), "GO")
+        ((<Transition m.a.x --GO--> m.a.y>,), ())
+        """
         key = (state, name)
         found = self._candidates.get(key)
         if found is None:
@@ -77,10 +84,24 @@ class Machine:
         return found
 
     def eventless(self, state: StateNode) -> tuple[Transition, ...]:
+        """The state's own eventless (``always``) transitions, in document order.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"always": "b", "on": {"GO": "b"}}, "b": {}}})
+        >>> m.eventless(m.get_state("m.a"))
+        (<Transition m.a --always--> m.b>,)
+        """
         return self._eventless[state]
 
     def atomic_states(self, nodes: frozenset[StateNode]) -> tuple[StateNode, ...]:
-        """The atomic and final states of a configuration, in document order (cached)."""
+        """The atomic and final states of a configuration, in document order (cached).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> m.atomic_states(m.initial_state().nodes)
+        (<StateNode m.a.x>,)
+        """
         found = self._atomics.get(nodes)
         if found is None:
             if len(self._atomics) >= SELECTION_CACHE_SIZE:
@@ -91,7 +112,14 @@ class Machine:
 
     def chain(self, atomic: StateNode, name: str | None) -> Chain:
         """An atomic state's candidate transitions for event ``name`` (``None``: eventless), its
-        own first, then its ancestors', each with its guard: SCXML takes the first enabled one."""
+        own first, then its ancestors', each with its guard: SCXML takes the first enabled one.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> [t.describe() for t, guard in m.chain(m.get_state("m.a.x"), "GO")]
+        ['m.a.x --GO--> m.a.y', 'm.a --GO--> m.b']
+        """
         key = (atomic, name)
         found = self._chains.get(key)
         if found is None:
@@ -101,7 +129,14 @@ class Machine:
         return found
 
     def assign_only(self, t: Transition) -> bool:
-        """The transition is targetless and only runs plain ``assign`` actions (cached)."""
+        """The transition is targetless and only runs plain ``assign`` actions (cached).
+
+        >>> from statecharts import Machine, assign, log
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {
+        ...     "INC": {"actions": assign(n=1)}, "LOG": {"actions": log("hi")}, "GO": "a"}}}})
+        >>> [m.assign_only(t) for t in m.get_state("m.a").transitions]
+        [True, False, False]
+        """
         found = self._assign_only.get(t)
         if found is None:
             found = self._assign_only[t] = not t.targets and all(type(a) is Assign for a in t.actions)
@@ -109,7 +144,12 @@ class Machine:
 
     @property
     def has_eventless(self) -> bool:
-        """The chart has eventless (``always``) transitions."""
+        """The chart has eventless (``always``) transitions.
+
+        >>> from statecharts import Machine
+        >>> Machine({"id": "m", "initial": "a", "states": {"a": {"always": "b"}, "b": {}}}).has_eventless
+        True
+        """
         return any(self._eventless.values())
 
     def listens_for(self, name: str) -> bool:
@@ -122,7 +162,14 @@ class Machine:
         return any(self.candidates(n, name) for n in self.chart.nodes)
 
     def selection(self, nodes: frozenset[StateNode], name: str | None) -> tuple[Chain, ...]:
-        """The non-empty chains of a configuration's atomic states for event ``name`` (cached)."""
+        """The non-empty chains of a configuration's atomic states for event ``name`` (cached).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> [[t.describe() for t, _ in chain] for chain in m.selection(m.initial_state().nodes, "GO")]
+        [['m.a.x --GO--> m.a.y', 'm.a --GO--> m.b']]
+        """
         key = (nodes, name)
         found = self._selection.get(key)
         if found is None:
@@ -133,16 +180,30 @@ class Machine:
         return found
 
     def resolve_ref(self, ref: str) -> StateNode | None:
+        """A state node by reference, as `Chart.find` reads it (cached); ``None`` when there is none.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> m.resolve_ref("#m.a.y"), m.resolve_ref("a.x"), m.resolve_ref("nope")
+        (<StateNode m.a.y>, <StateNode m.a.x>, None)
+        """
         if ref not in self._refs:
             self._refs[ref] = self.chart.find(ref)
         return self._refs[ref]
 
     def resolve_delay(self, delay: Any, context: Mapping[str, Any], event: Event) -> float:
-        """Milliseconds for a delay given as a number, a delay name or ``fn(context, event)``."""
+        """Milliseconds for a delay given as a number, a delay name or ``fn(context, event)``.
+
+        >>> from statecharts import Event, Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}}, delays={"slow": 5000})
+        >>> [m.resolve_delay(d, {"n": 2}, Event("GO")) for d in (250, "slow", "1000", lambda c, e: c["n"] * 100)]
+        [250.0, 5000.0, 1000.0, 200.0]
+        """
         if delay is None:
             return 0
-        if isinstance(delay, str) and not delay.isdigit():
-            delay = self.chart.delays[delay]
+        if isinstance(delay, str):  # "1000" is a number of milliseconds, anything else a delay name
+            delay = int(delay) if delay.isdigit() else self.chart.delays[delay]
         if callable(delay):
             delay = delay(context, event)
         if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not math.isfinite(delay) or delay < 0:
@@ -151,16 +212,40 @@ class Machine:
 
     @property
     def states(self) -> tuple[StateNode, ...]:
-        """Every state node in document order."""
+        """Every state node in document order.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> [n.id for n in m.states]
+        ['m', 'm.a', 'm.a.x', 'm.a.y', 'm.b']
+        """
         return self.chart.nodes
 
     @property
     def events(self) -> tuple[str, ...]:
-        """The event names the chart's transitions listen for (wildcards left out)."""
+        """The event names the chart's transitions listen for (wildcards left out).
+
+        >>> from statecharts import Machine
+        >>> Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b", "error.*": "b"}}, "b": {
+        ...     "on": {"BACK": "a"}}}}).events
+        ('BACK', 'GO')
+        """
         return self.chart.events
 
     def get_state(self, ref: str) -> StateNode:
-        """A state node by ``#id``, id or dotted path from the root."""
+        """A state node by ``#id``, id or dotted path from the root.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {
+        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
+        >>> m.get_state("#m.a.x"), m.get_state("a.y")
+        (<StateNode m.a.x>, <StateNode m.a.y>)
+        >>> m.get_state("m.a.z")
+        Traceback (most recent call last):
+            ...
+        KeyError: "machine 'm' has no state 'm.a.z' (did you mean 'm.a.y'?)"
+        """
         node = self.chart.find(ref)
         if node is None:
             raise KeyError(f"machine {self.id!r} has no state {ref!r}"
@@ -169,6 +254,13 @@ class Machine:
 
     # -- the pure interface ------------------------------------------------------------------
     def initial_context(self, context: Mapping[str, Any] | None = None) -> FrozenDict:
+        """The chart's context (called, if it is a function) with ``context``'s keys over it.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "context": {"n": 0, "name": "x"}, "initial": "a", "states": {"a": {}}})
+        >>> m.initial_context({"n": 5})
+        FrozenDict({'n': 5, 'name': 'x'})
+        """
         base = self.chart.context
         if callable(base):
             base = base()
@@ -204,12 +296,27 @@ class Machine:
         return algorithm.macrostep(state, to_event(event, **data))
 
     def can(self, state: Snapshot, event: str | Event | Mapping[str, Any]) -> bool:
-        """Some transition is enabled for ``event`` in ``state``."""
+        """Some transition is enabled for ``event`` in ``state``.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> m.can(m.initial_state(), "GO"), m.can(m.initial_state(), "STOP")
+        (True, False)
+        """
         step = algorithm.Step(self, state, state.context, None)
         return state.status == "active" and bool(algorithm.select_transitions(step, to_event(event)))
 
     def check_event(self, state: Snapshot, event: Event | str) -> None:
-        """Raise `EventError` when no active state listens for the event (strict mode)."""
+        """Raise `EventError` when no active state listens for the event (strict mode).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"START": "b"}}, "b": {}}})
+        >>> m.check_event(m.initial_state(), "START")
+        >>> m.check_event(m.initial_state(), "STRAT")
+        Traceback (most recent call last):
+            ...
+        statecharts.errors.EventError: event 'STRAT' is not accepted by machine 'm' ... (did you mean 'START'?)
+        """
         event = to_event(event)
         if state.status != "active":
             raise EventError(f"event {event.name!r} sent to machine {self.id!r}, which is {state.status}")
@@ -220,7 +327,14 @@ class Machine:
                          f"[{active}]{did_you_mean(event.name, self.events)}")
 
     def restore(self, data: Mapping[str, Any] | str) -> Snapshot:
-        """A snapshot from `Snapshot.to_json` (or its JSON text)."""
+        """A snapshot from `Snapshot.to_json` (or its JSON text).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> s = m.transition(m.initial_state(), "GO")
+        >>> m.restore(s.dumps()) == s
+        True
+        """
         return restore(self, data)
 
     def interpret(self, context: Mapping[str, Any] | None = None, *, clock: Clock | None = None,

@@ -23,7 +23,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Effect:
-    """An action left for the interpreter, with the context and event it runs with."""
+    """An action left for the interpreter, with the context and event it runs with.
+
+    >>> from statecharts import Machine, log
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": log("hello")}}})
+    >>> m.initial_state().effects
+    (Effect('log', event='xstate.init'),)
+    """
 
     action: Action
     context: Mapping[str, Any]
@@ -35,7 +41,13 @@ class Effect:
 
 @dataclass(frozen=True)
 class PendingSend:
-    """A send waiting for the interpreter: delayed (``delay`` ms) or to the external queue (0)."""
+    """A send waiting for the interpreter: delayed (``delay`` ms) or to the external queue (0).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {"1000": "b"}}, "b": {}}})
+    >>> [(p.id, p.delay) for p in m.initial_state().pending]
+    [('xstate.after.1000.m.a', 1000.0)]
+    """
 
     id: str | None
     delay: float
@@ -81,7 +93,14 @@ class Snapshot:
 
     # -- value semantics -------------------------------------------------------------------
     def key(self) -> tuple[Any, ...]:
-        """What identifies the snapshot (everything that determines the future)."""
+        """What identifies the snapshot (everything that determines the future).
+
+        >>> from statecharts import Machine, log
+        >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"entry": log("hi")}}})
+        >>> s = m.initial_state()
+        >>> s.key() == s.with_context(s.context).key()  # the effects that produced a snapshot do not count
+        True
+        """
         return (self.nodes, self.context, self.history, self.pending, self.status, self.output)
 
     def __eq__(self, other: object) -> bool:
@@ -120,21 +139,48 @@ class Snapshot:
     # -- reading ---------------------------------------------------------------------------
     @property
     def configuration(self) -> tuple[str, ...]:
-        """All active state ids, in document order."""
+        """All active state ids, in document order.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}}})
+        >>> m.initial_state().configuration
+        ('m', 'm.a', 'm.a.x')
+        """
         return tuple(n.id for n in sorted(self.nodes, key=_order))
 
     @property
     def done(self) -> bool:
-        """The machine reached a top-level final state."""
+        """The machine reached a top-level final state.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"END": "z"}}, "z": {"type": "final"}}})
+        >>> m.initial_state().done, m.transition(m.initial_state(), "END").done
+        (False, True)
+        """
         return self.status == "done"
 
     @property
     def value(self) -> Any:
-        """xstate's nested state value: ``"idle"``, ``{"a": "b"}``, ``{"r1": {...}, "r2": ...}``."""
+        """xstate's nested state value: ``"idle"``, ``{"a": "b"}``, ``{"r1": {...}, "r2": ...}``.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "type": "parallel", "states": {
+        ...     "a": {"initial": "x", "states": {"x": {"initial": "deep", "states": {"deep": {}}}}},
+        ...     "b": {"initial": "y", "states": {"y": {}}}}})
+        >>> m.initial_state().value
+        {'a': {'x': 'deep'}, 'b': 'y'}
+        """
         return _value(self.machine.chart.root, self.nodes)
 
     def matches(self, path: str | Mapping[str, Any]) -> bool:
-        """The state at this dotted key path from the root (or partial value dict) is active."""
+        """The state at this dotted key path from the root (or partial value dict) is active.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}}})
+        >>> s = m.initial_state()
+        >>> s.matches("a"), s.matches("a.x"), s.matches({"a": "x"}), s.matches("#m.a.x"), s.matches("b")
+        (True, True, True, True, False)
+        """
         if isinstance(path, Mapping):
             return all(self.matches(f"{k}.{v}" if isinstance(v, str) else k) and
                        (not isinstance(v, Mapping) or self._matches_under(k, v)) for k, v in path.items())
@@ -147,15 +193,34 @@ class Snapshot:
                    for k, v in value.items())
 
     def has_tag(self, tag: str) -> bool:
-        """Some active state carries the tag."""
+        """Some active state carries the tag.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"tags": ["busy"]}}})
+        >>> m.initial_state().has_tag("busy"), m.initial_state().has_tag("idle")
+        (True, False)
+        """
         return any(tag in n.tags for n in self.nodes)
 
     @property
     def tags(self) -> frozenset[str]:
+        """The tags of every active state.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "tags": "on", "states": {"a": {"tags": ["busy", "loud"]}}})
+        >>> sorted(m.initial_state().tags)
+        ['busy', 'loud', 'on']
+        """
         return frozenset(t for n in self.nodes for t in n.tags)
 
     def can(self, event: str | Event | Mapping[str, Any]) -> bool:
-        """Some transition is enabled for the event (its guards pass)."""
+        """Some transition is enabled for the event (its guards pass).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "t", "initial": "off", "states": {"off": {"on": {"FLIP": "on"}}, "on": {}}})
+        >>> m.initial_state().can("FLIP"), m.initial_state().can("DIM")
+        (True, False)
+        """
         return self.machine.can(self, event)
 
     def __repr__(self) -> str:
@@ -163,7 +228,16 @@ class Snapshot:
 
     # -- persistence -----------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict that `Machine.restore` turns back into an equal snapshot."""
+        """A JSON-ready dict that `Machine.restore` turns back into an equal snapshot.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "t", "initial": "off", "states": {"off": {"on": {"FLIP": "on"}}, "on": {}}})
+        >>> data = m.initial_state().to_json()
+        >>> data["configuration"], data["status"]
+        (['t', 't.off'], 'active')
+        >>> m.restore(data) == m.initial_state()
+        True
+        """
         return {
             "machine": self.machine.id,
             "configuration": list(self.configuration),
@@ -179,7 +253,13 @@ class Snapshot:
         }
 
     def dumps(self) -> str:
-        """The snapshot as a JSON string."""
+        """The snapshot as a JSON string.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "t", "initial": "off", "states": {"off": {"on": {"FLIP": "on"}}, "on": {}}})
+        >>> m.initial_state().dumps()
+        '{"configuration": ["t", "t.off"], "context": {}, "history": {}, "machine": "t", "output": null, ...}'
+        """
         return json.dumps(self.to_json(), sort_keys=True)
 
 
@@ -205,7 +285,18 @@ def _value(node: StateNode, active: frozenset[StateNode]) -> Any:
 
 
 def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
-    """Rebuild a snapshot from `Snapshot.to_json` output (or its JSON text)."""
+    """Rebuild a snapshot from `Snapshot.to_json` output (or its JSON text).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "t", "initial": "off", "states": {"off": {"on": {"FLIP": "on"}}, "on": {}}})
+    >>> s = m.transition(m.initial_state(), "FLIP")
+    >>> restore(m, s.dumps()).value
+    'on'
+    >>> restore(m, {"configuration": ["t", "t.dim"]})
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.SnapshotError: snapshot configuration: no state 't.dim' in machine 't'
+    """
     if isinstance(data, str):
         try:
             data = json.loads(data)

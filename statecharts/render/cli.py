@@ -18,6 +18,14 @@ from statecharts.state import Snapshot
 
 
 def add_parser(sub: Any) -> None:
+    """Add the ``render`` subcommand to the CLI's subparsers.
+
+    >>> parser = argparse.ArgumentParser(prog="statecharts")
+    >>> add_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["render", "machines.fetch", "-o", "fetch.svg", "--rankdir", "LR"])
+    >>> args.output, args.rankdir, args.handler is run
+    ('fetch.svg', 'LR', True)
+    """
     parser = sub.add_parser(
         "render", help="draw a machine as SVG, PNG, PDF, DOT or Mermaid",
         description="Draw a machine. The format comes from the output suffix: "
@@ -36,7 +44,16 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Draw the machine ``args`` names into ``args.output``; the exit status.
 
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "fetch.mmd"
+    >>> run(argparse.Namespace(target="machines.fetch", param=[], output=out, state="initial", rankdir="TB"))
+    wrote .../fetch.mmd
+    0
+    >>> out.read_text().splitlines()[0]
+    'stateDiagram-v2'
+    """
     machine, model = resolve_machine(args.target, parse_params(args.param))
     snapshot = None if args.state is None else parse_state(machine, model, args.state)
     path = render(machine, args.output, snapshot=snapshot, rankdir=args.rankdir)
@@ -45,7 +62,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``statecharts render ...`` as a function: the exit status."""
+    """``statecharts render ...`` as a function: the exit status.
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "fetch.dot"
+    >>> main(["machines.fetch", "-o", str(out)])
+    wrote .../fetch.dot
+    0
+    >>> out.read_text().startswith("digraph fetch {")
+    True
+    """
     from statecharts.cli import main as cli_main
 
     return cli_main(["render", *(argv or [])])

@@ -40,6 +40,14 @@ version). A module with a `model()` factory is drawn at the factory's default pa
 
 
 def add_parser(sub: Any) -> None:
+    """Add the ``diagrams`` subcommand to the CLI's subparsers.
+
+    >>> parser = argparse.ArgumentParser(prog="statecharts")
+    >>> add_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["diagrams", "--check"])
+    >>> args.out, args.check, args.handler is run
+    ('diagrams', True, True)
+    """
     parser = sub.add_parser("diagrams", help="regenerate (or --check) the diagrams/ folder",
                             description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", default="diagrams", metavar="DIR", help="folder to write (default diagrams)")
@@ -49,7 +57,15 @@ def add_parser(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``statecharts diagrams ...`` as a function: the exit status."""
+    """``statecharts diagrams ...`` as a function: the exit status.
+
+    >>> import tempfile
+    >>> main(["--check", "--out", tempfile.mkdtemp()])
+    stale: .../README.md (missing)
+    ...
+    run `python -m statecharts diagrams` to regenerate them
+    1
+    """
     from statecharts.cli import main as cli_main
 
     return cli_main(["diagrams", *(argv or [])])
@@ -66,7 +82,11 @@ def machine_names(package: str = PACKAGE) -> list[str]:
 
 
 def load_machine(name: str, package: str = PACKAGE) -> Machine:
-    """The machine of ``machines.<name>``: from ``model()`` at its defaults, else ``machine``."""
+    """The machine of ``machines.<name>``: from ``model()`` at its defaults, else ``machine``.
+
+    >>> load_machine("media_player").id
+    'mediaPlayer'
+    """
 
     machine, _ = resolve_machine(f"{package}.{name}", {})
     return machine
@@ -87,13 +107,23 @@ def expected_text(package: str = PACKAGE) -> dict[str, str]:
 
 
 def dot_source(machine: Machine) -> str:
-    """The DOT text written for a machine (with a trailing newline)."""
+    """The DOT text written for a machine (with a trailing newline).
+
+    >>> text = dot_source(load_machine("fetch"))
+    >>> text.startswith("digraph fetch {"), text.endswith("}\\n")
+    (True, True)
+    """
     source = to_dot(machine).source
     return source if source.endswith("\n") else source + "\n"
 
 
 def readme(names: Sequence[str]) -> str:
-    """The folder's README: how to regenerate it, then each machine's SVG."""
+    """The folder's README: how to regenerate it, then each machine's SVG.
+
+    >>> text = readme(["fetch"])
+    >>> text.startswith("# Diagrams"), "![fetch](fetch.svg)" in text
+    (True, True)
+    """
     sections = [README_HEAD]
     for name in names:
         sections.append(f"## {name}\n\nSource: `machines/{name}.py`\n\n![{name}]({name}.svg)\n")
@@ -101,7 +131,16 @@ def readme(names: Sequence[str]) -> str:
 
 
 def stale_files(out: Path, package: str = PACKAGE) -> list[str]:
-    """What ``--check`` reports: missing or differing files, and generated files of no machine."""
+    """What ``--check`` reports: missing or differing files, and generated files of no machine.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> for file, text in expected_text().items():
+    ...     _ = (out / file).write_text(text, encoding="utf-8")
+    >>> _ = (out / "gone.dot").write_text("digraph {}")
+    >>> stale_files(out)
+    ['auth.svg (missing)', ..., 'gone.dot (no machine module machines.gone)']
+    """
     texts = expected_text(package)
     stale = []
     for file, text in texts.items():
@@ -119,11 +158,26 @@ def stale_files(out: Path, package: str = PACKAGE) -> list[str]:
 
 
 def orphans(out: Path, names: list[str]) -> list[Path]:
-    """Generated files in ``out`` whose machine module is gone."""
+    """Generated files in ``out`` whose machine module is gone.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> for name in ("fetch.svg", "gone.svg", "notes.txt"):
+    ...     _ = (out / name).write_text("")
+    >>> [path.name for path in orphans(out, ["fetch"])]
+    ['gone.svg']
+    """
     return [path for path in sorted(out.glob("*")) if path.suffix in GENERATED and path.stem not in names]
 
 
 def run(args: argparse.Namespace) -> int:
+    """Regenerate the folder, or with ``--check`` list its stale files; the exit status.
+
+    >>> run(argparse.Namespace(out="no/such/folder", check=True, package="machines"))
+    Traceback (most recent call last):
+        ...
+    statecharts.loading.UsageError: no/such/folder: no such folder (run `python -m statecharts diagrams` first)
+    """
     out = Path(args.out)
     if args.check:
         if not out.is_dir():

@@ -64,7 +64,15 @@ def to_dot(
 
 @dataclass
 class Drawing:
-    """Draws one chart into a graph; ``prefix`` keeps ids apart when a trace draws it many times."""
+    """Draws one chart into a graph; ``prefix`` keeps ids apart when a trace draws it many times.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+    >>> g = graphviz.Digraph()
+    >>> Drawing(m.chart, prefix="s0_").draw(g)
+    >>> '"s0_m.a__initial" -> "s0_m.a.x"' in g.source
+    True
+    """
 
     chart: Chart
     active: Collection[StateNode] | None = None
@@ -87,19 +95,55 @@ class Drawing:
 
     # -- ids and endpoints ----------------------------------------------------------------------
     def node_id(self, node: StateNode) -> str:
+        """The DOT id of a state's node: its (prefixed) id, made safe for DOT.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> Drawing(m.chart, prefix="s1_").node_id(m.get_state("m.a.x"))
+        's1_m.a.x'
+        """
         return self._ids[node]
 
     def cluster_name(self, node: StateNode) -> str:
+        """The subgraph name of a compound or parallel state (``cluster_`` makes dot draw a box).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> Drawing(m.chart).cluster_name(m.get_state("m.a"))
+        'cluster_m.a'
+        """
         return "cluster_" + self._ids[node]
 
     def initial_id(self, node: StateNode) -> str:
+        """The id of the small filled dot that points at a compound state's initial child.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> Drawing(m.chart).initial_id(m.get_state("m.a"))
+        'm.a__initial'
+        """
         return self._ids[node] + "__initial"
 
     def is_cluster(self, node: StateNode) -> bool:
+        """A compound or parallel state is drawn as a box around its children.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> d = Drawing(m.chart)
+        >>> d.is_cluster(m.get_state("m.a")), d.is_cluster(m.get_state("m.b"))
+        (True, False)
+        """
         return node.is_compound or node.is_parallel
 
     def endpoint(self, node: StateNode) -> tuple[str, StateNode]:
-        """The drawn node an edge to or from ``node`` uses, and the innermost state holding it."""
+        """The drawn node an edge to or from ``node`` uses, and the innermost state holding it.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> d = Drawing(m.chart)
+        >>> d.endpoint(m.get_state("m.a")), d.endpoint(m.get_state("m.b"))
+        (('m.a__initial', <StateNode m.a>), ('m.b', <StateNode m>))
+        """
         if node.is_compound:
             return self.initial_id(node), node
         if node.is_parallel:
@@ -108,7 +152,15 @@ class Drawing:
 
     # -- drawing --------------------------------------------------------------------------------
     def draw(self, graph: graphviz.Digraph) -> None:
-        """Add the chart's clusters, nodes and edges to ``graph``."""
+        """Add the chart's clusters, nodes and edges to ``graph``.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> g = graphviz.Digraph()
+        >>> Drawing(m.chart).draw(g)
+        >>> 'subgraph "cluster_m.a"' in g.source and '"m.b" [label=b' in g.source
+        True
+        """
         self.state(graph, self.chart.root)
         for tail, head, attrs in self._edges:
             graph.edge(tail, head, **attrs)
@@ -117,6 +169,13 @@ class Drawing:
         """(anchor, node) for each drawn state no edge touches, the anchor being its parent's entry.
 
         A trace strip ties them in with invisible edges so that each step stays one component.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> d = Drawing(m.chart)
+        >>> d.draw(graphviz.Digraph())
+        >>> d.ties()
+        [('m__initial', 'm.b')]
         """
         touched = {end for tail, head, _ in self._edges for end in (tail, head)}
         pairs = []
@@ -133,9 +192,27 @@ class Drawing:
         return pairs
 
     def is_active(self, node: StateNode) -> bool:
+        """The state is in the snapshot's configuration (never, when none is drawn).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> a, b = m.get_state("m.a"), m.get_state("m.b")
+        >>> d = Drawing(m.chart, active={a})
+        >>> d.is_active(a), d.is_active(b), Drawing(m.chart).is_active(a)
+        (True, False, False)
+        """
         return self.active is not None and node in self.active
 
     def state(self, graph: graphviz.Digraph, node: StateNode) -> None:
+        """Draw one state into ``graph``: a cluster, a history circle or a leaf box.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> g = graphviz.Digraph()
+        >>> Drawing(m.chart).state(g, m.get_state("m.b"))
+        >>> print(g.source.splitlines()[1].strip())
+        "m.b" [label=b fillcolor=white shape=box style="rounded,filled"]
+        """
         if self.is_cluster(node):
             self.cluster(graph, node)
         elif node.is_history:
@@ -144,6 +221,15 @@ class Drawing:
             self.leaf(graph, node)
 
     def cluster(self, graph: graphviz.Digraph, node: StateNode) -> None:
+        """Draw a compound or parallel state as a box with its initial dot, children and histories.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> g = graphviz.Digraph()
+        >>> Drawing(m.chart).cluster(g, m.get_state("m.a"))
+        >>> 'subgraph "cluster_m.a"' in g.source and '"m.a__initial" [label=""' in g.source
+        True
+        """
         listed = []
         for t in node.transitions:
             inward = [x for x in t.targets if x is node or x.is_descendant_of(node)]
@@ -189,6 +275,13 @@ class Drawing:
 
         Graphviz places sibling clusters in an order of its own; an invisible hub with invisible
         edges to each region's entry, in document order, pins them left to right.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "p", "type": "parallel", "states": {"r1": {}, "r2": {}}})
+        >>> d = Drawing(m.chart)
+        >>> d.order_regions(graphviz.Digraph(), m.chart.root)
+        >>> [(tail, head) for tail, head, _ in d._edges]
+        [('p__regions', 'p.r1'), ('p__regions', 'p.r2')]
         """
         hub = self.hub_id(node)
         graph.node(hub, label="", shape="point", style="invis", width="0", height="0")
@@ -197,15 +290,37 @@ class Drawing:
             self._edges.append((hub, self.region_entry(child), {"style": "invis"}))
 
     def hub_id(self, node: StateNode) -> str:
+        """The id of the invisible point that keeps a parallel state's regions in order.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "p", "type": "parallel", "states": {"r1": {}, "r2": {}}})
+        >>> Drawing(m.chart).hub_id(m.chart.root)
+        'p__regions'
+        """
         return self._ids[node] + "__regions"
 
     def region_entry(self, node: StateNode) -> str:
-        """Where a region's ordering edge ends: a nested parallel state's own hub, else its entry."""
+        """Where a region's ordering edge ends: a nested parallel state's own hub, else its entry.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> Drawing(m.chart).region_entry(m.get_state("m.a"))
+        'm.a__initial'
+        """
         if node.is_parallel and len(node.children) > 1:
             return self.hub_id(node)
         return self.endpoint(node)[0]
 
     def leaf(self, graph: graphviz.Digraph, node: StateNode) -> None:
+        """Draw an atomic or final state as a box or a double circle, queueing its edges.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"type": "final"}}})
+        >>> g = graphviz.Digraph()
+        >>> Drawing(m.chart).leaf(g, m.get_state("m.b"))
+        >>> "shape=doublecircle" in g.source
+        True
+        """
         targetless = [t for t in node.transitions if not t.targets]
         listed = [(TAKEN_MARK if t in self.taken else "") + self.label(t, inline=True)
                   for t in targetless] if len(targetless) > LOOPS_MAX else []
@@ -228,6 +343,16 @@ class Drawing:
         self.node_ids.append(self.node_id(node))
 
     def history(self, graph: graphviz.Digraph, node: StateNode) -> None:
+        """Draw a history state as an ``H``/``H*`` circle with a dotted edge to its default.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}, "h": {"type": "history", "target": "a"}}})
+        >>> g = graphviz.Digraph()
+        >>> d = Drawing(m.chart)
+        >>> d.history(g, m.get_state("m.h"))
+        >>> '"m.h" [label=H' in g.source, d._edges
+        (True, [('m.h', 'm.a', {'style': 'dotted'})])
+        """
         graph.node(self.node_id(node), label=history_label(node), shape="circle", width="0.32",
                    fixedsize="true", fontsize="10", style="filled", fillcolor=INACTIVE_FILL)
         self.node_ids.append(self.node_id(node))
@@ -238,9 +363,25 @@ class Drawing:
                           {"style": "dotted"})
 
     def label(self, t: Transition, *, inline: bool = False) -> str:
+        """A transition's label: wrapped for an edge, on one line when listed inside a state.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {"5000": "b"}}, "b": {}}})
+        >>> Drawing(m.chart).label(m.get_state("m.a").transitions[0])
+        'after 5s'
+        """
         return transition_label(t, wrap=0 if inline else EDGE_LABEL_WIDTH)
 
     def transition_edge(self, t: Transition, target: StateNode) -> None:
+        """Queue the edge of transition ``t`` to ``target``: dashed if eventless, bold if taken.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"always": "b"}, "b": {}}})
+        >>> d = Drawing(m.chart)
+        >>> d.transition_edge(m.get_state("m.a").transitions[0], m.get_state("m.b"))
+        >>> d._edges
+        [('m.a', 'm.b', {'style': 'dashed', 'label': 'always'})]
+        """
         tail, tail_owner = self.endpoint(t.source)
         extra: dict[str, str] = {}
         if t.eventless:
@@ -253,6 +394,15 @@ class Drawing:
 
     def edge(self, tail: str, tail_owner: StateNode, target: StateNode, label: str,
              extra: dict[str, str] | None = None) -> None:
+        """Queue an edge from ``tail`` to ``target``, clipped at cluster borders, with ``label``.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {"x": {}}}, "b": {}}})
+        >>> d = Drawing(m.chart)
+        >>> d.edge("m.b", m.chart.root, m.get_state("m.a"), "BACK")
+        >>> d._edges
+        [('m.b', 'm.a__initial', {'lhead': 'cluster_m.a', 'xlabel': 'BACK'})]
+        """
         head = self.node_id(target) if target.is_history else self.endpoint(target)[0]
         attrs = dict(extra or {})
         if self.is_cluster(target) and not _inside(tail_owner, target):
@@ -305,7 +455,13 @@ def plain_label(lines: list[str], *, left: bool = False) -> str:
 
 
 def state_label(title: str, lines: list[str]) -> str:
-    """The state's name alone, or an HTML table: the name in bold, a rule, then the lines."""
+    """The state's name alone, or an HTML table: the name in bold, a rule, then the lines.
+
+    >>> state_label("idle", [])
+    'idle'
+    >>> state_label("idle", ["entry / log"])
+    '<<TABLE ...<B>idle</B>...entry / log...</TABLE>>'
+    """
     if not lines:
         return plain_label([title])
     rows = "".join(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{html.escape(line)}</FONT></TD></TR>'

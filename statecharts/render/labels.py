@@ -26,31 +26,11 @@ from statecharts.actions import (
     StopInvoke,
     callable_name,
 )
-from statecharts.chart import StateNode, Transition
+from statecharts.chart import StateNode, Transition, format_delay
 from statecharts.check.trace import event_text
 from statecharts.event import Event
 
 AFTER_PREFIX = "xstate.after."
-
-
-def format_delay(delay: Any) -> str:
-    """A delay as people write it: ``5s``, ``500ms``, ``1.5s``, a delay name or a function name.
-
-    >>> format_delay(5000), format_delay(500), format_delay(1500), format_delay("retryDelay")
-    ('5s', '500ms', '1.5s', 'retryDelay')
-    """
-    if isinstance(delay, str) and delay.isdigit():
-        delay = int(delay)
-    if isinstance(delay, bool):
-        return str(delay)
-    if isinstance(delay, (int, float)):
-        if delay >= 1000 and delay % 100 == 0:
-            seconds = delay / 1000
-            return f"{seconds:g}s"
-        return f"{delay:g}ms"
-    if callable(delay):
-        return callable_name(delay)
-    return str(delay)
 
 
 def event_label(t: Transition) -> str:

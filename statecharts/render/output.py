@@ -21,11 +21,30 @@ INSTALL_HINT = ("install Graphviz: 'apt-get install graphviz' (Debian/Ubuntu), '
 
 
 class GraphvizNotFoundError(StatechartError):
-    """The Graphviz ``dot`` program is not installed (or not on PATH)."""
+    """The Graphviz ``dot`` program is not installed (or not on PATH).
+
+    >>> import graphviz
+    >>> saved = os.environ["PATH"]
+    >>> os.environ["PATH"] = ""
+    >>> try:
+    ...     pipe(graphviz.Digraph(), "svg", where="m.svg")
+    ... except GraphvizNotFoundError as exc:
+    ...     print(exc)
+    ... finally:
+    ...     os.environ["PATH"] = saved
+    m.svg: the Graphviz 'dot' program was not found on PATH; install Graphviz: ...
+    """
 
 
 class RenderError(StatechartError):
-    """A diagram could not be written: unknown format, or ``dot`` failed."""
+    """A diagram could not be written: unknown format, or ``dot`` failed.
+
+    >>> from statecharts import Machine
+    >>> render(Machine({"id": "m", "initial": "a", "states": {"a": {}}}), "m.txt")
+    Traceback (most recent call last):
+        ...
+    statecharts.render.output.RenderError: m.txt: unknown diagram format '.txt' (use one of .dot, ...)
+    """
 
 
 def render(

@@ -48,7 +48,13 @@ _INTROSPECTION_PREFIXES = ("gi_", "f_", "tb_", "cr_", "ag_", "co_", "func_", "im
 
 
 class RefusedExpression(ValueError):
-    """The restricted evaluator refused an expression (a construct outside its allow-list)."""
+    """The restricted evaluator refused an expression (a construct outside its allow-list).
+
+    >>> Datamodel().check("open('/etc/passwd').read()")
+    Traceback (most recent call last):
+        ...
+    statecharts.scxml.datamodel.RefusedExpression: "open('/etc/passwd').read()": calling method 'read' is not allowed
+    """
 
 
 class Record(dict):  # type: ignore[type-arg]
@@ -92,10 +98,22 @@ class EventView:
 
     @property
     def name(self) -> str:
+        """The event's name (``_event.name``).
+
+        >>> from statecharts.scxml.events import ScxmlEvent
+        >>> EventView(ScxmlEvent("go.now", {"x": 1})).name
+        'go.now'
+        """
         return self._event.name
 
     @property
     def type(self) -> str:
+        """``internal``, ``external`` or ``platform`` (errors and done events when not told).
+
+        >>> from statecharts.scxml.events import ScxmlEvent
+        >>> [EventView(e).type for e in (ScxmlEvent("go", kind="internal"), Event("go"), Event("error.x"))]
+        ['internal', 'external', 'platform']
+        """
         kind = getattr(self._event, "kind", None)
         if kind:
             return str(kind)
@@ -103,23 +121,54 @@ class EventView:
 
     @property
     def sendid(self) -> str | None:
+        """The id of the ``<send>`` that sent the event, if any.
+
+        >>> from statecharts.scxml.events import ScxmlEvent
+        >>> EventView(ScxmlEvent("go", sendid="s1")).sendid, EventView(Event("go")).sendid
+        ('s1', None)
+        """
         return getattr(self._event, "sendid", None)
 
     @property
     def origin(self) -> str | None:
+        """Where to send a reply: the sender's session URI, if any.
+
+        >>> from statecharts.scxml.events import ScxmlEvent
+        >>> EventView(ScxmlEvent("go", origin="#_scxml_1")).origin
+        '#_scxml_1'
+        """
         return getattr(self._event, "origin", None)
 
     @property
     def origintype(self) -> str | None:
+        """The sender's I/O processor type (the SCXML one compares equal to ``'scxml'``).
+
+        >>> from statecharts.scxml.events import ScxmlEvent
+        >>> EventView(ScxmlEvent("go", origintype=SCXML_PROCESSOR)).origintype == "scxml"
+        True
+        """
         origintype = getattr(self._event, "origintype", None)
         return ProcessorType(origintype) if origintype == SCXML_PROCESSOR else origintype
 
     @property
     def invokeid(self) -> str | None:
+        """The id of the invoked session the event came from, if any.
+
+        >>> from statecharts.scxml.events import ScxmlEvent
+        >>> EventView(ScxmlEvent("done", invokeid="child")).invokeid
+        'child'
+        """
         return getattr(self._event, "invokeid", None)
 
     @property
     def data(self) -> Any:
+        """A mutable copy of the payload as sent (``None`` for none); keys read as attributes.
+
+        >>> from statecharts.scxml.events import ScxmlEvent
+        >>> data = EventView(ScxmlEvent("go", {"x": {"y": 1}})).data
+        >>> data.x.y, EventView(Event("go")).data
+        (1, None)
+        """
         payload = getattr(self._event, "payload", _MISSING)
         if payload is not _MISSING:
             return thaw(copy.deepcopy(payload))
@@ -130,6 +179,12 @@ class EventView:
 
     @property
     def raw(self) -> str:
+        """The payload's text (``repr`` of `data`).
+
+        >>> from statecharts.scxml.events import ScxmlEvent
+        >>> EventView(ScxmlEvent("go", [1, 2])).raw
+        '[1, 2]'
+        """
         return repr(self.data)
 
     def __eq__(self, other: object) -> bool:
@@ -225,7 +280,16 @@ class Datamodel:
     # -- checking at load time -------------------------------------------------------------------
     def check(self, source: str) -> None:
         """Refuse (`RefusedExpression`) what the restricted evaluator will not run; syntax errors
-        are left for run time, where SCXML turns them into ``error.execution``."""
+        are left for run time, where SCXML turns them into ``error.execution``.
+
+        >>> dm = Datamodel()
+        >>> dm.check("x + 1"), dm.check("x +")  # a syntax error waits for run time
+        (None, None)
+        >>> dm.check("x.__class__")
+        Traceback (most recent call last):
+            ...
+        statecharts.scxml.datamodel.RefusedExpression: 'x.__class__': attribute '__class__' is not allowed
+        """
         if self.trusted:
             return
         try:
@@ -236,6 +300,14 @@ class Datamodel:
 
     # -- evaluation ------------------------------------------------------------------------------
     def compile_expression(self, source: str) -> Any:
+        """The compiled code of an expression, checked first unless trusted (cached).
+
+        >>> dm = Datamodel()
+        >>> dm.compile_expression("x + 1") is dm.compile_expression("x + 1")
+        True
+        >>> eval(dm.compile_expression("x + 1"), {"x": 1})
+        2
+        """
         code = self._expressions.get(source)
         if code is None:
             tree = ast.parse(source.strip(), mode="eval")
@@ -246,7 +318,12 @@ class Datamodel:
 
     def namespace(self, context: Mapping[str, Any], event: Event | None,
                   in_state: Callable[[str], bool], copy_values: bool = False) -> dict[str, Any]:
-        """The globals an expression sees: datamodel variables, ``_event``, ``In``."""
+        """The globals an expression sees: datamodel variables, ``_event``, ``In``.
+
+        >>> ns = Datamodel().namespace({"x": 1}, Event("go", a=2), lambda ref: ref == "on")
+        >>> sorted(ns), ns["_event"].data.a, ns["In"]("on")
+        (['In', '__builtins__', '_event', 'x'], 2, True)
+        """
         ns: dict[str, Any] = {"__builtins__": self.builtins}
         for key, value in context.items():
             if key.startswith("__"):
@@ -265,15 +342,37 @@ class Datamodel:
 
     def evaluate(self, source: str, context: Mapping[str, Any], event: Event | None,
                  in_state: Callable[[str], bool]) -> Any:
-        """The value of an expression (exceptions propagate: the caller raises error.execution)."""
+        """The value of an expression (exceptions propagate: the caller raises error.execution).
+
+        >>> Datamodel().evaluate("x + _event.data.a", {"x": 1}, Event("go", a=2), lambda ref: False)
+        3
+        """
         code = self.compile_expression(source)
         return eval(code, self.namespace(context, event, in_state))  # noqa: S307 - checked or trusted
 
     def evaluate_in(self, source: str, ns: dict[str, Any]) -> Any:
+        """The value of an expression in a namespace built by `namespace` (and maybe changed).
+
+        >>> dm = Datamodel()
+        >>> ns = dm.namespace({"x": 1}, None, lambda ref: False)
+        >>> ns["x"] = 41
+        >>> dm.evaluate_in("x + 1", ns)
+        42
+        """
         return eval(self.compile_expression(source), ns)  # noqa: S307 - checked or trusted
 
     def execute_script(self, source: str, ns: dict[str, Any]) -> None:
-        """Run a ``<script>`` body in the namespace (trusted documents only)."""
+        """Run a ``<script>`` body in the namespace (trusted documents only).
+
+        >>> dm = Datamodel(trusted=True)
+        >>> ns = dm.namespace({"x": 1}, None, lambda ref: False)
+        >>> dm.execute_script("x = x + 1", ns); ns["x"]
+        2
+        >>> Datamodel().execute_script("x = 2", {})
+        Traceback (most recent call last):
+            ...
+        statecharts.scxml.datamodel.RefusedExpression: <script> needs load(..., trusted=True)
+        """
         if not self.trusted:
             raise RefusedExpression("<script> needs load(..., trusted=True)")
         code = self._scripts.get(source)
@@ -282,7 +381,18 @@ class Datamodel:
         exec(code, ns)  # noqa: S102 - trusted documents only
 
     def assign(self, location: str, value: Any, ns: dict[str, Any]) -> None:
-        """Store ``value`` at ``location`` (a declared variable, an item or an attribute)."""
+        """Store ``value`` at ``location`` (a declared variable, an item or an attribute).
+
+        >>> dm = Datamodel()
+        >>> ns = dm.namespace({"x": 1, "items": [1, 2]}, None, lambda ref: False)
+        >>> dm.assign("x", 5, ns); dm.assign("items[0]", 9, ns)
+        >>> ns["x"], ns["items"]
+        (5, [9, 2])
+        >>> dm.assign("y", 1, ns)
+        Traceback (most recent call last):
+            ...
+        NameError: location 'y' is not declared in the datamodel
+        """
         try:
             tree = ast.parse(location.strip(), mode="eval").body
         except SyntaxError as exc:

@@ -34,7 +34,12 @@ SCXML_TYPES = (SCXML_PROCESSOR, "scxml", "http://www.w3.org/TR/scxml/", "http://
 
 
 class Document:
-    """What the actions of one loaded document share: its datamodel and id counters."""
+    """What the actions of one loaded document share: its datamodel and id counters.
+
+    >>> doc = Document(Datamodel(), "m")
+    >>> doc.datamodel.evaluate("1 + 1", {}, None, lambda ref: False), doc.new_id("send")
+    (2, 'send.1')
+    """
 
     def __init__(self, datamodel: Datamodel, name: str | None) -> None:
         self.datamodel = datamodel
@@ -43,12 +48,27 @@ class Document:
         self._ids = itertools.count(1)
 
     def new_id(self, prefix: str) -> str:
+        """A fresh id for a ``<send>`` or ``<invoke>`` that asks for one (``idlocation``).
+
+        >>> doc = Document(Datamodel(), "m")
+        >>> doc.new_id("send"), doc.new_id("send")
+        ('send.1', 'send.2')
+        """
         return f"{prefix}.{next(self._ids)}"
 
 
 class ErrorEvent(Exception):
     """Raised by an element to put a specific error event (``error.communication``, or an
-    ``error.execution`` carrying a sendid) on the internal queue."""
+    ``error.execution`` carrying a sendid) on the internal queue.
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> raise_error_event(step, ErrorEvent("error.communication", "no such session", "s9"), "<send>")
+    >>> step.internal[-1].name, step.internal[-1].sendid
+    ('error.communication', 's9')
+    """
 
     def __init__(self, name: str, message: str, sendid: str | None = None) -> None:
         super().__init__(message)
@@ -61,17 +81,47 @@ class ErrorEvent(Exception):
 
 
 def namespace(doc: Document, step: Step, event: Event, copy_values: bool = False) -> dict[str, Any]:
+    """The datamodel namespace for the step's context and ``event`` (see `Datamodel.namespace`).
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> ns = namespace(doc, step, Event("go", k=2))
+    >>> ns["x"], ns["_event"].data.k
+    (1, 2)
+    """
     return doc.datamodel.namespace(step.context, event, step.in_state, copy_values)
 
 
 def store(step: Step, ns: Mapping[str, Any]) -> None:
-    """Write a namespace's variables back as the new context (hidden ``__`` keys kept)."""
+    """Write a namespace's variables back as the new context (hidden ``__`` keys kept).
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> ns = namespace(doc, step, Event("go"), copy_values=True)
+    >>> ns["x"] = 5
+    >>> store(step, ns); step.context["x"]
+    5
+    """
     hidden = {k: v for k, v in step.context.items() if k.startswith("__")}
     hidden.update(variables(ns))
     step.context = FrozenDict(hidden)
 
 
 def raise_error_event(step: Step, exc: BaseException, where: str) -> None:
+    """Queue the error event for a failing element: the `ErrorEvent`'s own, else ``error.execution``.
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> raise_error_event(step, ZeroDivisionError("division by zero"), "<assign> (line 3)")
+    >>> step.internal[-1].name, step.internal[-1].data["error"]
+    ('error.execution', 'ZeroDivisionError: division by zero')
+    """
     if isinstance(exc, ErrorEvent):
         step.internal.append(ScxmlEvent(exc.name, {"error": str(exc), "source": where}, kind="platform",
                                         sendid=exc.sendid))
@@ -86,7 +136,11 @@ def raise_error_event(step: Step, exc: BaseException, where: str) -> None:
 
 @dataclass(frozen=True, eq=False)
 class Element:
-    """One executable element; ``run`` raises on failure (the block turns it into an error event)."""
+    """One executable element; ``run`` raises on failure (the block turns it into an error event).
+
+    >>> Element(Document(Datamodel(), "m"), 3).describe()
+    '<element> (line 3)'
+    """
 
     doc: Document
     line: int
@@ -94,28 +148,81 @@ class Element:
     tag = "element"
 
     def run(self, step: Step, event: Event) -> None:
+        """Do what the element says to the step; raise on failure.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> Element(doc, 3).run(step, Event("go"))
+        Traceback (most recent call last):
+            ...
+        NotImplementedError
+        """
         raise NotImplementedError
 
     def describe(self) -> str:
+        """The tag and its line, as error events name their source.
+
+        >>> Raise(Document(Datamodel(), "m"), 12, event="done").describe()
+        '<raise> (line 12)'
+        """
         return f"<{self.tag}> (line {self.line})"
 
 
 @dataclass(frozen=True, eq=False)
 class Raise(Element):
+    """``<raise event=...>``: put an internal event on the queue.
+
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a"><onentry>'
+    ...          '<raise event="next"/></onentry><transition event="next" target="b"/></state><state id="b"/></scxml>')
+    >>> m.initial_state().configuration
+    ('scxml', 'b')
+    """
     event: str = ""
     tag = "raise"
 
     def run(self, step: Step, event: Event) -> None:
+        """Append the event to the step's internal queue.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> Raise(doc, 3, event="done").run(step, Event("go"))
+        >>> step.internal
+        deque([ScxmlEvent('done', None, kind='internal')])
+        """
         step.internal.append(ScxmlEvent(self.event, kind="internal"))
 
 
 @dataclass(frozen=True, eq=False)
 class LogElement(Element):
+    """``<log label=... expr=...>``: log a datamodel value through the interpreter.
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> LogElement(doc, 3, label="x", expr="x * 2").describe()
+    '<log> (line 3)'
+    """
     label: str | None = None
     expr: str | None = None
     tag = "log"
 
     def run(self, step: Step, event: Event) -> None:
+        """Evaluate ``expr`` and run a `Log` action with it (an effect for the interpreter).
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> LogElement(doc, 3, label="x", expr="x * 2").run(step, Event("go"))
+        >>> [(e.action.label, e.action.message) for e in step.effects]
+        [('x', 2)]
+        """
         from statecharts.algorithm import run_action
 
         value = None
@@ -126,12 +233,31 @@ class LogElement(Element):
 
 @dataclass(frozen=True, eq=False)
 class Assign(Element):
+    """``<assign location=... expr=...>``: change a datamodel variable (or an item of one).
+
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" datamodel="python" initial="a"><datamodel>'
+    ...          '<data id="n" expr="1"/></datamodel><state id="a"><onentry><assign location="n" expr="n + 1"/>'
+    ...          '</onentry></state></scxml>')
+    >>> m.initial_state().context["n"]
+    2
+    """
     location: str = ""
     expr: str | None = None
     content: Any = None
     tag = "assign"
 
     def run(self, step: Step, event: Event) -> None:
+        """Evaluate ``expr`` (or take the inline content) and store it at ``location``.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> Assign(doc, 3, location="items[0]", expr="x + 10").run(step, Event("go"))
+        >>> step.context["items"], s.context["items"]  # the snapshot's list is not changed
+        ([11, 2, 3], [1, 2, 3])
+        """
         ns = namespace(self.doc, step, event, copy_values=True)
         value = self.doc.datamodel.evaluate_in(self.expr, ns) if self.expr is not None else self.content
         self.doc.datamodel.assign(self.location, value, ns)
@@ -140,10 +266,29 @@ class Assign(Element):
 
 @dataclass(frozen=True, eq=False)
 class Script(Element):
+    """``<script>``: Python statements run in the datamodel (trusted documents only).
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(trusted=True), "m")
+    >>> Script(doc, 3, source="x = x * 10").describe()
+    '<script> (line 3)'
+    """
     source: str = ""
     tag = "script"
 
     def run(self, step: Step, event: Event) -> None:
+        """Run the statements and keep the variables they set.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(trusted=True), "m")
+        >>> Script(doc, 3, source="x = x * 10").run(step, Event("go"))
+        >>> step.context["x"]
+        10
+        """
         ns = namespace(self.doc, step, event, copy_values=True)
         self.doc.datamodel.execute_script(self.source, ns)
         store(step, ns)
@@ -151,10 +296,32 @@ class Script(Element):
 
 @dataclass(frozen=True, eq=False)
 class If(Element):
+    """``<if>``/``<elseif>``/``<else>``: branches of (condition or ``None`` for else, elements).
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> choice = If(doc, 3, branches=(("x > 5", (Raise(doc, 4, event="big"),)),
+    ...                                  (None, (Raise(doc, 5, event="small"),))))
+    >>> choice.describe()
+    '<if> (line 3)'
+    """
     branches: tuple[tuple[str | None, tuple[Element, ...]], ...] = ()
     tag = "if"
 
     def run(self, step: Step, event: Event) -> None:
+        """Run the body of the first branch whose condition holds.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> If(doc, 3, branches=(("x > 5", (Raise(doc, 4, event="big"),)),
+        ...                    (None, (Raise(doc, 5, event="small"),)))).run(step, Event("go"))
+        >>> [e.name for e in step.internal]
+        ['small']
+        """
         for cond, body in self.branches:
             if cond is None or bool(self.doc.datamodel.evaluate_in(cond, namespace(self.doc, step, event))):
                 for element in body:
@@ -164,6 +331,15 @@ class If(Element):
 
 @dataclass(frozen=True, eq=False)
 class Foreach(Element):
+    """``<foreach array=... item=... index=...>``: run the body once per item.
+
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" datamodel="python" initial="a"><datamodel>'
+    ...          '<data id="n" expr="0"/></datamodel><state id="a"><onentry><foreach array="[1, 2, 3]" item="v">'
+    ...          '<assign location="n" expr="n + v"/></foreach></onentry></state></scxml>')
+    >>> m.initial_state().context["n"]
+    6
+    """
     array: str = ""
     item: str = ""
     index: str | None = None
@@ -171,6 +347,17 @@ class Foreach(Element):
     tag = "foreach"
 
     def run(self, step: Step, event: Event) -> None:
+        """Bind ``item`` (and ``index``) to each element of ``array`` in turn and run the body.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> add = Assign(doc, 4, location="x", expr="x + it")
+        >>> Foreach(doc, 3, array="items", item="it", index="i", body=(add,)).run(step, Event("go"))
+        >>> step.context["x"], step.context["i"]
+        (7, 2)
+        """
         for name in (self.item, self.index):
             if name is not None and (not name.isidentifier() or keyword.iskeyword(name)
                                      or name.startswith("__")):
@@ -194,6 +381,11 @@ class Foreach(Element):
 
 @dataclass(frozen=True, eq=False)
 class Param:
+    """A ``<param name=... expr=...|location=...>`` of ``<send>``, ``<invoke>`` or ``<donedata>``.
+
+    >>> evaluate_data(Document(Datamodel(), "m"), {"y": 2}, (), (Param("z", expr="y * 10"),))
+    {'z': 20}
+    """
     name: str
     expr: str | None = None
     location: str | None = None
@@ -201,7 +393,16 @@ class Param:
 
 def evaluate_data(doc: Document, ns: dict[str, Any], namelist: tuple[str, ...],
                   params: tuple[Param, ...]) -> dict[str, Any]:
-    """The name/value pairs of a namelist and ``<param>`` children (errors propagate)."""
+    """The name/value pairs of a namelist and ``<param>`` children (errors propagate).
+
+    >>> doc = Document(Datamodel(), "m")
+    >>> evaluate_data(doc, {"x": 1, "y": 2}, ("x",), (Param("z", expr="y * 10"),))
+    {'x': 1, 'z': 20}
+    >>> evaluate_data(doc, {}, ("nope",), ())
+    Traceback (most recent call last):
+        ...
+    NameError: namelist variable 'nope' is not declared
+    """
     data: dict[str, Any] = {}
     for name in namelist:
         if name not in ns or name in ("In",):
@@ -217,6 +418,14 @@ def evaluate_data(doc: Document, ns: dict[str, Any], namelist: tuple[str, ...],
 
 @dataclass(frozen=True, eq=False)
 class Send(Element):
+    """``<send>``: an event to this session (maybe delayed), the internal queue, the parent or a child.
+
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a"><onentry>'
+    ...          '<send event="ping" delay="2s" id="p1"/></onentry></state></scxml>')
+    >>> [(p.id, p.delay, p.event.name) for p in m.initial_state().pending]
+    [('p1', 2000.0, 'ping')]
+    """
     event: str | None = None
     eventexpr: str | None = None
     target: str | None = None
@@ -235,6 +444,20 @@ class Send(Element):
     tag = "send"
 
     def run(self, step: Step, event: Event) -> None:
+        """Evaluate the attributes, then queue the event where ``target`` says, or raise `ErrorEvent`.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> Send(doc, 3, event="ping", delay="1s", id="p1").run(step, Event("go"))
+        >>> step.pending
+        [PendingSend(id='p1', delay=1000.0, event=ScxmlEvent('ping', None, kind='external'), to=None)]
+        >>> Send(doc, 4, event="ping", target="http://example.com/").run(step, Event("go"))
+        Traceback (most recent call last):
+            ...
+        statecharts.scxml.executable.ErrorEvent: <send> target 'http://example.com/' is not supported
+        """
         dm = self.doc.datamodel
         ns = namespace(self.doc, step, event)
         sendid = self.id
@@ -297,11 +520,30 @@ class Send(Element):
 
 @dataclass(frozen=True, eq=False)
 class Cancel(Element):
+    """``<cancel sendid=...>``: withdraw a delayed ``<send>`` that has not been delivered.
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> Cancel(doc, 3, sendid="p1").describe()
+    '<cancel> (line 3)'
+    """
     sendid: str | None = None
     sendidexpr: str | None = None
     tag = "cancel"
 
     def run(self, step: Step, event: Event) -> None:
+        """Drop the pending sends with that id.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> Send(doc, 3, event="ping", delay="1s", id="p1").run(step, Event("go"))
+        >>> Cancel(doc, 4, sendid="p1").run(step, Event("go")); step.pending
+        []
+        """
         sendid = self.sendid if self.sendid is not None else self.doc.datamodel.evaluate_in(
             str(self.sendidexpr), namespace(self.doc, step, event))
         step.pending = [p for p in step.pending if p.id != sendid]
@@ -310,12 +552,31 @@ class Cancel(Element):
 @dataclass(frozen=True, eq=False)
 class NamedActionElement(Element):
     """``<sc:action name="..."/>``: a named action given to ``load(actions=...)``, run as the
-    algorithm runs any action (an ``assign`` updates the datamodel, a callable is an effect)."""
+    algorithm runs any action (an ``assign`` updates the datamodel, a callable is an effect).
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> from statecharts import assign
+    >>> NamedActionElement(doc, 3, action=assign(x=5)).describe()
+    '<sc:action> (line 3)'
+    """
 
     action: Action | None = None
     tag = "sc:action"
 
     def run(self, step: Step, event: Event) -> None:
+        """Run the named action as the algorithm runs any action.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> from statecharts import assign
+        >>> NamedActionElement(doc, 3, action=assign(x=5)).run(step, Event("go")); step.context["x"]
+        5
+        """
         from statecharts.algorithm import run_action
 
         assert self.action is not None
@@ -328,13 +589,34 @@ class NamedActionElement(Element):
 
 @dataclass(frozen=True, eq=False)
 class Block(Action):
-    """A block of executable content (one ``<onentry>``, ``<onexit>`` or transition body)."""
+    """A block of executable content (one ``<onentry>``, ``<onexit>`` or transition body).
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> block = Block((Assign(doc, 3, location="x", expr="1 / 0"), Raise(doc, 4, event="never")),
+    ...               where="<onentry> of 'a'")
+    >>> block.apply(step, Event("go"))
+    >>> [(e.name, e.data["source"]) for e in step.internal]
+    [('error.execution', "<onentry> of 'a': <assign> (line 3)")]
+    """
 
     elements: tuple[Element, ...]
     where: str = ""
     name: str = "scxml"
 
     def apply(self, step: Step, event: Event) -> None:
+        """Run the elements in order; the first failure queues its error event and ends the block.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> Block((Raise(doc, 3, event="one"), Raise(doc, 4, event="two"))).apply(step, Event("go"))
+        >>> [e.name for e in step.internal]
+        ['one', 'two']
+        """
         for element in self.elements:
             try:
                 element.run(step, event)
@@ -345,6 +627,16 @@ class Block(Action):
 
 @dataclass(frozen=True)
 class DataItem:
+    """A ``<data id=... expr=...>`` (or inline ``value``) of a ``<datamodel>``.
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> InitData(doc, (DataItem("y", expr="x + 1"), DataItem("z", value=[1]))).apply(step, Event("go"))
+    >>> step.context["y"], step.context["z"]
+    (2, [1])
+    """
     id: str
     expr: str | None = None
     value: Any = None
@@ -353,7 +645,14 @@ class DataItem:
 
 @dataclass(frozen=True, eq=False)
 class InitData(Action):
-    """Create datamodel variables (all at start with early binding, per state with late)."""
+    """Create datamodel variables (all at start with early binding, per state with late).
+
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" datamodel="python"><datamodel>'
+    ...          '<data id="n" expr="40 + 2"/></datamodel><state id="a"/></scxml>')
+    >>> m.initial_state().context["n"]
+    42
+    """
 
     doc: Document
     items: tuple[DataItem, ...]
@@ -361,6 +660,16 @@ class InitData(Action):
     name: str = "datamodel"
 
     def apply(self, step: Step, event: Event) -> None:
+        """Set each variable from ``expr`` (``None`` plus ``error.execution`` when it fails).
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> InitData(doc, (DataItem("y", expr="x + 1"), DataItem("bad", expr="1 / 0"))).apply(step, Event("go"))
+        >>> step.context["y"], step.context["bad"], step.internal[0].name
+        (2, None, 'error.execution')
+        """
         bound = step.context.get("__bound__", frozenset())
         if self.state_id is not None:
             if self.state_id in bound:
@@ -383,7 +692,15 @@ class InitData(Action):
 
 @dataclass(frozen=True, eq=False)
 class DoneData:
-    """A ``<donedata>``: ``<content>`` or ``<param>`` children, evaluated on entering a final."""
+    """A ``<donedata>``: ``<content>`` or ``<param>`` children, evaluated on entering a final.
+
+    >>> from statecharts import Event
+    >>> doc = Document(Datamodel(), "m")
+    >>> DoneData(doc, params=(Param("total", expr="x + y"),))({"x": 1, "y": 2}, Event("done"))
+    {'total': 3}
+    >>> DoneData(doc, content_expr="[x]", has_content=True)({"x": 1}, Event("done"))
+    [1]
+    """
 
     doc: Document
     params: tuple[Param, ...] = ()
@@ -401,22 +718,47 @@ class DoneData:
 
 @dataclass(frozen=True, eq=False)
 class CondGuard(Guard):
-    """A transition's ``cond``, evaluated in the datamodel (see `statecharts.actions.Guard`)."""
+    """A transition's ``cond``, evaluated in the datamodel (see `statecharts.actions.Guard`).
+
+    >>> from statecharts import Event
+    >>> guard = CondGuard(Document(Datamodel(), "m"), "x > 0 and In('a')")
+    >>> guard.test({"x": 1}, Event("go"), lambda ref: ref == "a"), guard.test({"x": 0}, Event("go"), lambda ref: True)
+    (True, False)
+    """
 
     doc: Document
     cond: str
     name: str = ""
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
+        """The condition's truth value (an exception propagates: it becomes ``error.execution``).
+
+        >>> from statecharts import Event
+        >>> CondGuard(Document(Datamodel(), "m"), "_event.data.n > 1").test({}, Event("go", n=2), lambda ref: False)
+        True
+        """
         return bool(self.doc.datamodel.evaluate(self.cond, context, event, in_state))
 
     def referenced_states(self) -> tuple[str, ...]:
+        """None to check at load time: ``In(...)`` inside a condition is evaluated, not validated.
+
+        >>> CondGuard(Document(Datamodel(), "m"), "In('a')").referenced_states()
+        ()
+        """
         return ()
 
 
 @dataclass(frozen=True)
 class InvokeDef:
-    """An ``<invoke>`` as written: evaluated when its state's macrostep ends."""
+    """An ``<invoke>`` as written: evaluated when its state's macrostep ends.
+
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a"><invoke id="kid">'
+    ...          '<content><scxml initial="c"><state id="c"/></scxml></content></invoke></state></scxml>')
+    >>> definition = m.get_state("#a").entry[0].definition
+    >>> definition.id, definition.state_id, definition.content.id
+    ('kid', 'a', 'scxml')
+    """
 
     state_id: str
     index: int
@@ -436,12 +778,26 @@ class InvokeDef:
 
     @property
     def static_id(self) -> str:
+        """The ``id`` as written, else one made from the state and position.
+
+        >>> InvokeDef("a", 0, 7, src="child.scxml").static_id, InvokeDef("a", 1, 9, id="kid").static_id
+        ('a.invoke0', 'kid')
+        """
         return self.id or f"{self.state_id}.invoke{self.index}"
 
 
 @dataclass(frozen=True, eq=False)
 class InvokeRequest(Action):
-    """The effect asking the session to start a child session at the end of the macrostep."""
+    """The effect asking the session to start a child session at the end of the macrostep.
+
+    >>> from statecharts import Event, Machine
+    >>> from statecharts.algorithm import Step
+    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> Invoke(doc, InvokeDef("a", 0, 7, src="child.scxml")).apply(step, Event("go"))
+    >>> step.effects[-1].action
+    InvokeRequest(invokeid='a.invoke0', state_id='a', source=('src', 'child.scxml'), params={}, ...)
+    """
 
     invokeid: str
     state_id: str
@@ -453,13 +809,33 @@ class InvokeRequest(Action):
 
 @dataclass(frozen=True, eq=False)
 class Invoke(Action):
-    """Entry half of ``<invoke>``: evaluate its arguments, then ask the session to start it."""
+    """Entry half of ``<invoke>``: evaluate its arguments, then ask the session to start it.
+
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a"><invoke id="kid">'
+    ...          '<content><scxml initial="c"><state id="c"/></scxml></content></invoke></state></scxml>')
+    >>> [type(a).__name__ for a in m.get_state("#a").entry]
+    ['Invoke']
+    """
 
     doc: Document
     definition: InvokeDef
     name: str = "invoke"
 
     def apply(self, step: Step, event: Event) -> None:
+        """Evaluate the invoke's type, source and parameters, then record an `InvokeRequest` effect.
+
+        >>> from statecharts import Event, Machine
+        >>> from statecharts.algorithm import Step
+        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> Invoke(doc, InvokeDef("a", 0, 7, srcexpr="'child' + str(x) + '.scxml'")).apply(step, Event("go"))
+        >>> step.effects[-1].action.source
+        ('src', 'child1.scxml')
+        >>> Invoke(doc, InvokeDef("a", 1, 8)).apply(step, Event("go"))  # no source: error.execution
+        >>> step.internal[-1].data["error"]
+        'ValueError: <invoke> needs src, srcexpr or <content>'
+        """
         from statecharts.algorithm import run_action
 
         d = self.definition
@@ -495,7 +871,14 @@ class Invoke(Action):
 
 @dataclass(frozen=True, eq=False)
 class CancelInvoke(Action):
-    """Exit half of ``<invoke>``: the session cancels the child."""
+    """Exit half of ``<invoke>``: the session cancels the child.
+
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a"><invoke id="kid">'
+    ...          '<content><scxml initial="c"><state id="c"/></scxml></content></invoke></state></scxml>')
+    >>> m.get_state("#a").exit
+    (CancelInvoke(invokeid='kid', name='cancel invoke'),)
+    """
 
     invokeid: str
     name: str = "cancel invoke"

@@ -92,7 +92,11 @@ def parse_xml(data: bytes, where: str) -> tuple[ET.Element, dict[ET.Element, tup
 
 
 def local(tag: Any) -> str | None:
-    """The SCXML local name of a tag (None for comments and foreign namespaces)."""
+    """The SCXML local name of a tag (None for comments and foreign namespaces).
+
+    >>> local(f"{{{SCXML_NS}}}state"), local("state"), local("{urn:other}state")
+    ('state', 'state', None)
+    """
     if not isinstance(tag, str):
         return None
     if tag.startswith("{"):
@@ -107,7 +111,12 @@ def _children(el: ET.Element, *names: str) -> list[ET.Element]:
 
 def content_value(el: ET.Element) -> Any:
     """The value of inline content: an XML child element as an `ElementTree.Element`, else the
-    text as a Python literal or a space-normalized string."""
+    text as a Python literal or a space-normalized string.
+
+    >>> root, _ = parse_xml(b"<c><data>[1, 2]</data><data>  some   text </data><data><x/></data></c>", "doc")
+    >>> [content_value(el) for el in root[:2]], content_value(root[2]).tag
+    ([[1, 2], 'some text'], 'x')
+    """
     elements = [c for c in el if isinstance(c.tag, str)]
     if elements:
         return elements[0]
@@ -115,7 +124,11 @@ def content_value(el: ET.Element) -> Any:
 
 
 def text_value(text: str, where: str) -> Any:
-    """The value of a ``src`` file: XML as an element, else a literal or a normalized string."""
+    """The value of a ``src`` file: XML as an element, else a literal or a normalized string.
+
+    >>> text_value("{'a': 1}", "data.txt"), text_value("<x a='1'/>", "data.xml").get("a")
+    ({'a': 1}, '1')
+    """
     if text.lstrip().startswith("<"):
         root, _ = parse_xml(text.strip().encode("utf-8"), where)
         return root
@@ -131,7 +144,13 @@ def _text_of(el: ET.Element) -> str:
 
 
 class Converter:
-    """Turns one ``<scxml>`` element into a config dict and the actions it refers to."""
+    """Turns one ``<scxml>`` element into a config dict and the actions it refers to.
+
+    >>> root, at = parse_xml(b'<scxml initial="a"><state id="a"/></scxml>', "doc")
+    >>> machine = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry()).machine()
+    >>> machine.initial_state().configuration
+    ('scxml', 'a')
+    """
 
     def __init__(self, root: ET.Element, positions: dict[ET.Element, tuple[int, int]], where: str, *,
                  trusted: bool, base_dir: Path, registry: SessionRegistry,
@@ -166,13 +185,36 @@ class Converter:
 
     # -- errors and checks ---------------------------------------------------------------------
     def line(self, el: ET.Element) -> int:
+        """The line an element starts on (0 when unknown).
+
+        >>> root, at = parse_xml(b'<scxml>\\n<state id="a"/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.line(root[0])
+        2
+        """
         return self.positions.get(el, (0, 0))[0]
 
     def fail(self, el: ET.Element, message: str) -> None:
+        """Raise a `ConfigError` naming the document, the element's line and column, and its tag.
+
+        >>> root, at = parse_xml(b'<scxml>\\n<state id="a"/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.fail(root[0], "bad")
+        Traceback (most recent call last):
+            ...
+        statecharts.errors.ConfigError: doc: line 2, column 1: <state>: bad
+        """
         line, column = self.positions.get(el, (0, 0))
         raise ConfigError(f"line {line}, column {column}: <{local(el.tag)}>: {message}", path=self.where)
 
     def expr(self, el: ET.Element, attr: str) -> str | None:
+        """An expression attribute, refused at load time if the restricted datamodel would refuse it.
+
+        >>> root, at = parse_xml(b'<scxml><transition cond="x &gt; 1" event="e.__class__"/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.expr(root[0], "cond"), c.expr(root[0], "target")
+        ('x > 1', None)
+        """
         source = el.get(attr)
         if source is None:
             return None
@@ -183,6 +225,13 @@ class Converter:
         return source
 
     def state_id(self, el: ET.Element) -> str:
+        """A state's id, or a generated ``_stateN`` (the same one each time) when it has none.
+
+        >>> root, at = parse_xml(b'<scxml><state id="a"/><state/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.state_id(root[0]), c.state_id(root[1]), c.state_id(root[1])
+        ('a', '_state1', '_state1')
+        """
         sid = el.get("id")
         if sid:
             return sid
@@ -199,6 +248,14 @@ class Converter:
 
     # -- the document ----------------------------------------------------------------------------
     def convert(self) -> dict[str, Any]:
+        """The whole document as a chart config dict (states, initial, datamodel init).
+
+        >>> root, at = parse_xml(b'<scxml initial="a"><state id="a"/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> config = c.convert()
+        >>> config["id"], config["initial"], list(config["states"])
+        ('scxml', {'target': ['#a']}, ['a'])
+        """
         root = self.root
         if local(root.tag) != "scxml":
             self.fail(root, "the document element must be <scxml>")
@@ -225,6 +282,14 @@ class Converter:
         return config
 
     def initial(self, el: ET.Element, states: dict[str, Any]) -> Any:
+        """The initial transition: the ``initial`` attribute, an ``<initial>`` child, or the first child.
+
+        >>> root, at = parse_xml(b'<scxml><state id="h" /><state id="a">'
+        ...                      b'<state id="a1"/><state id="a2"/></state></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.initial(root, c.states(root)), c.initial(root[1], c.states(root[1]))
+        ({'target': ['#h']}, {'target': ['#a1']})
+        """
         attr = el.get("initial")
         if attr:
             return {"target": [f"#{ref}" for ref in attr.split()]}
@@ -245,6 +310,14 @@ class Converter:
         return None
 
     def states(self, el: ET.Element) -> dict[str, Any]:
+        """The child states of an element as a config ``states`` dict, in document order.
+
+        >>> root, at = parse_xml(b'<scxml><state id="a"/><final id="b.c"/>'
+        ...                      b'<parallel id="p"><state id="r"/></parallel></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> {key: cfg.get("type", "atomic") for key, cfg in c.states(root).items()}
+        {'a': 'atomic', 'b_c': 'final', 'p': 'parallel'}
+        """
         result: dict[str, Any] = {}
         for child in el:
             if local(child.tag) in STATE_TAGS:
@@ -256,6 +329,15 @@ class Converter:
         return result
 
     def state(self, el: ET.Element) -> dict[str, Any]:
+        """One state element as a config dict: its type, children, entry/exit, transitions.
+
+        >>> root, at = parse_xml(b'<scxml><state id="a"><onentry><raise event="x"/></onentry>'
+        ...                      b'<transition event="go" target="b"/></state></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> cfg = c.state(root[0])
+        >>> cfg["id"], [type(a).__name__ for a in cfg["entry"]], cfg["on"]["go"][0]["target"]
+        ('a', ['Block'], ['#b'])
+        """
         tag = local(el.tag)
         sid = self.state_id(el)
         cfg: dict[str, Any] = {"id": sid}
@@ -338,6 +420,14 @@ class Converter:
         return cfg
 
     def transition(self, t: ET.Element, sid: str) -> dict[str, Any]:
+        """A ``<transition>`` as a config transition: targets, SCXML type, ``cond`` guard, body.
+
+        >>> root, at = parse_xml(b'<scxml><transition cond="n &gt; 1" target="b c" type="internal"/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> spec = c.transition(root[0], "a")
+        >>> spec["target"], spec["type"], spec["guard"].cond
+        (['#b', '#c'], 'internal', 'n > 1')
+        """
         kind = t.get("type", "external")
         if kind not in ("internal", "external"):
             self.fail(t, f"type must be 'internal' or 'external', not {kind!r}")
@@ -355,6 +445,13 @@ class Converter:
 
     # -- data ----------------------------------------------------------------------------------
     def data_item(self, el: ET.Element) -> DataItem:
+        """A ``<data>`` element: its id with an expression, a file's value or inline content.
+
+        >>> root, at = parse_xml(b'<scxml><data id="n" expr="1 + 1"/><data id="xs">[1, 2]</data></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.data_item(root[0]), c.data_item(root[1]).value
+        (DataItem(id='n', expr='1 + 1', value=None, line=1), [1, 2])
+        """
         did = el.get("id")
         if not did:
             self.fail(el, "<data> needs an id")
@@ -370,6 +467,21 @@ class Converter:
         return DataItem(did, line=self.line(el))
 
     def read_src(self, el: ET.Element, src: str) -> str:
+        """The text of a ``src`` file, relative to the document's folder (trusted documents only).
+
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "n.txt").write_text("42")
+        >>> root, at = parse_xml(b'<scxml><data id="n" src="n.txt"/></scxml>', "doc")
+        >>> trusted = Converter(root, at, "doc", trusted=True, base_dir=folder, registry=SessionRegistry())
+        >>> trusted.read_src(root[0], "n.txt")
+        '42'
+        >>> untrusted = Converter(root, at, "doc", trusted=False, base_dir=folder, registry=SessionRegistry())
+        >>> untrusted.read_src(root[0], "n.txt")
+        Traceback (most recent call last):
+            ...
+        statecharts.errors.ConfigError: doc: line 1, column 8: <data>: src='n.txt': reading files needs load(...)
+        """
         if not self.trusted:
             self.fail(el, f"src={src!r}: reading files needs load(..., trusted=True)")
         path = src[5:] if src.startswith("file:") else src
@@ -381,6 +493,14 @@ class Converter:
             return ""
 
     def donedata(self, el: ET.Element) -> DoneData:
+        """A final state's ``<donedata>``: its ``<content>`` or its ``<param>`` children.
+
+        >>> root, at = parse_xml(b'<scxml><donedata><param name="total" expr="1 + 2"/></donedata></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> from statecharts import Event
+        >>> c.donedata(root[0])({}, Event("done"))
+        {'total': 3}
+        """
         contents = _children(el, "content")
         if contents:
             c = contents[0]
@@ -390,6 +510,14 @@ class Converter:
         return DoneData(self.doc, params=self.params(el))
 
     def params(self, el: ET.Element) -> tuple[Param, ...]:
+        """The ``<param>`` children of an element.
+
+        >>> root, at = parse_xml(b'<scxml><send><param name="a" expr="1"/>'
+        ...                      b'<param name="b" location="x"/></send></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.params(root[0])
+        (Param(name='a', expr='1', location=None), Param(name='b', expr=None, location='x'))
+        """
         result = []
         for p in _children(el, "param"):
             name = p.get("name")
@@ -400,10 +528,25 @@ class Converter:
 
     # -- executable content --------------------------------------------------------------------
     def block(self, el: ET.Element, where: str) -> Block | None:
+        """An element's executable content as one `Block` (``None`` when it has none).
+
+        >>> root, at = parse_xml(b'<scxml><onentry><raise event="a"/>'
+        ...                      b'<raise event="b"/></onentry><onexit/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> [e.event for e in c.block(root[0], "<onentry>").elements], c.block(root[1], "<onexit>")
+        (['a', 'b'], None)
+        """
         elements = self.content(el)
         return Block(elements, where=where) if elements else None
 
     def content(self, el: ET.Element) -> tuple[Element, ...]:
+        """The executable elements among an element's children, in order.
+
+        >>> root, at = parse_xml(b'<scxml><onentry><raise event="a"/><log expr="1"/></onentry></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> [e.tag for e in c.content(root[0])]
+        ['raise', 'log']
+        """
         result: list[Element] = []
         for child in el:
             made = self.executable(child)
@@ -412,6 +555,17 @@ class Converter:
         return tuple(result)
 
     def executable(self, el: ET.Element) -> Element | None:
+        """One executable content element (``None`` for a comment or a foreign element).
+
+        >>> root, at = parse_xml(b'<scxml><cancel sendid="s1"/><state/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.executable(root[0]).sendid
+        's1'
+        >>> c.executable(root[1])
+        Traceback (most recent call last):
+            ...
+        statecharts.errors.ConfigError: doc: line 1, column 29: <state>: is not executable content
+        """
         tag = local(el.tag)
         line = self.line(el)
         doc = self.doc
@@ -454,6 +608,13 @@ class Converter:
         return None
 
     def script(self, el: ET.Element) -> Script:
+        """A ``<script>`` (inline or ``src``), refused unless the document is trusted.
+
+        >>> root, at = parse_xml(b'<scxml><script>x = 1</script></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=True, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.script(root[0]).source
+        'x = 1'
+        """
         if not self.trusted:
             self.fail(el, "<script> runs arbitrary code: load(..., trusted=True) to allow it")
         src = el.get("src")
@@ -461,6 +622,14 @@ class Converter:
         return Script(self.doc, self.line(el), source=source)
 
     def if_(self, el: ET.Element) -> If:
+        """An ``<if>`` with its ``<elseif>``/``<else>`` branches.
+
+        >>> root, at = parse_xml(b'<scxml><if cond="x"><raise event="a"/>'
+        ...                      b'<elseif cond="y"/><else/><raise event="c"/></if></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> [(cond, [e.event for e in body]) for cond, body in c.if_(root[0]).branches]
+        [('x', ['a']), ('y', []), (None, ['c'])]
+        """
         branches: list[tuple[str | None, tuple[Element, ...]]] = []
         cond = self.expr(el, "cond")
         if cond is None:
@@ -482,6 +651,15 @@ class Converter:
         return If(self.doc, self.line(el), branches=tuple(branches))
 
     def send(self, el: ET.Element) -> Send:
+        """A ``<send>`` with its attributes, namelist, ``<param>`` and ``<content>``.
+
+        >>> root, at = parse_xml(b'<scxml><send event="ping" delay="1s" namelist="a b">'
+        ...                      b'<param name="c" expr="1"/></send></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> send = c.send(root[0])
+        >>> send.event, send.delay, send.namelist, [p.name for p in send.params]
+        ('ping', '1s', ('a', 'b'), ['c'])
+        """
         contents = _children(el, "content")
         content_expr = None
         content = None
@@ -502,6 +680,15 @@ class Converter:
             content_expr=content_expr, content=content, has_content=bool(contents))
 
     def invoke(self, el: ET.Element, sid: str, index: int) -> InvokeDef:
+        """An ``<invoke>`` as an `InvokeDef` (inline ``<content>`` documents become machines).
+
+        >>> root, at = parse_xml(b'<scxml><invoke id="kid"><content><scxml>'
+        ...                      b'<state id="c"/></scxml></content></invoke></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> definition = c.invoke(root[0], "a", 0)
+        >>> definition.static_id, definition.content.initial_state().configuration
+        ('kid', ('scxml', 'c'))
+        """
         contents = _children(el, "content")
         content_expr = None
         content = None
@@ -531,11 +718,26 @@ class Converter:
         return definition
 
     def child_machine(self, el: ET.Element) -> ScxmlMachine:
+        """The machine of an ``<scxml>`` nested in an ``<invoke>``'s ``<content>``.
+
+        >>> root, at = parse_xml(b'<scxml><content><scxml><state id="c"/></scxml></content></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> c.child_machine(root[0][0]).initial_state().configuration
+        ('scxml', 'c')
+        """
         converter = Converter(el, self.positions, self.where, trusted=self.trusted, base_dir=self.base_dir,
                               registry=self.registry, guards=self.doc.datamodel.guards, actions=self.actions)
         return converter.machine()
 
     def child_machine_text(self, el: ET.Element, text: str) -> ScxmlMachine:
+        """The machine of an SCXML document given as ``<content>`` text.
+
+        >>> root, at = parse_xml(b'<scxml><content/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> text = '<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="c"/></scxml>'
+        >>> c.child_machine_text(root[0], text).initial_state().configuration
+        ('scxml', 'c')
+        """
         try:
             return load(text.strip(), trusted=self.trusted, base_dir=self.base_dir, registry=self.registry)
         except ConfigError as exc:
@@ -543,6 +745,15 @@ class Converter:
             raise
 
     def machine(self) -> ScxmlMachine:
+        """The document as an `ScxmlMachine` (a compile error points at the state's line).
+
+        >>> root, at = parse_xml(b'<scxml initial="a"><state id="a">'
+        ...                      b'<transition event="go" target="b"/></state><state id="b"/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
+        >>> m = c.machine()
+        >>> m.transition(m.initial_state(), "go").configuration
+        ('scxml', 'b')
+        """
         config = self.convert()
         try:
             return ScxmlMachine(config, document=self.doc, invokes=tuple(self.invokes), registry=self.registry,
@@ -551,7 +762,13 @@ class Converter:
             raise self.located(exc) from exc
 
     def located(self, exc: ConfigError) -> ConfigError:
-        """The chart compiler's error with the file, line and column of the state it names."""
+        """The chart compiler's error with the file, line and column of the state it names.
+
+        >>> load('<scxml>\\n<state id="a">\\n<transition event="go" target="nowhere"/></state></scxml>')
+        Traceback (most recent call last):
+            ...
+        statecharts.errors.ConfigError: <string>: line 2, column 1: <state id='a'>: ...nowhere...
+        """
         state_id = (exc.path or "").rsplit(".", 1)[-1]
         element = next((el for el in self.root.iter() if el.get("id") == state_id
                         and local(el.tag) in STATE_TAGS), None)

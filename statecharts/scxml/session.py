@@ -44,30 +44,92 @@ class FrozenRecord(FrozenDict):
 
 
 class SessionRegistry:
-    """The live sessions of one family of documents, by session id (for ``#_scxml_<id>``)."""
+    """The live sessions of one family of documents, by session id (for ``#_scxml_<id>``).
+
+    >>> from statecharts.scxml import load
+    >>> registry = SessionRegistry()
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"/></scxml>', registry=registry)
+    >>> session = m.interpret().start()
+    >>> registry.known(session.sessionid), registry.get(session.sessionid) is session
+    (True, True)
+    """
 
     def __init__(self) -> None:
         self._sessions: weakref.WeakValueDictionary[str, ScxmlSession] = weakref.WeakValueDictionary()
         self._ids = itertools.count(1)
 
     def new_id(self) -> str:
+        """A fresh session id (``session1``, ``session2``, ...).
+
+        >>> registry = SessionRegistry()
+        >>> registry.new_id(), registry.new_id()
+        ('session1', 'session2')
+        """
         return f"session{next(self._ids)}"
 
     def add(self, sid: str, session: ScxmlSession) -> None:
+        """Register a live session under its id (held weakly: a dropped session goes away).
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+        >>> session = m.interpret()
+        >>> m.registry.add("s1", session)
+        >>> m.registry.get("s1") is session
+        True
+        """
         self._sessions[sid] = session
 
     def remove(self, sid: str) -> None:
+        """Forget a session (no error when it is not there).
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+        >>> m.registry.add("s1", m.interpret())
+        >>> m.registry.remove("s1"); m.registry.remove("s1")
+        >>> m.registry.known("s1")
+        False
+        """
         self._sessions.pop(sid, None)
 
     def get(self, sid: str) -> ScxmlSession | None:
+        """The live session with that id, or ``None``.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+        >>> session = m.interpret().start()
+        >>> m.registry.get(session.sessionid) is session, m.registry.get("nope")
+        (True, None)
+        """
         return self._sessions.get(sid)
 
     def known(self, sid: str) -> bool:
+        """A live session has that id (a ``#_scxml_<id>`` send target can reach it).
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+        >>> session = m.interpret().start()
+        >>> m.registry.known(session.sessionid), m.registry.known("nope")
+        (True, False)
+        """
         return sid in self._sessions
 
 
 class ScxmlMachine(Machine):
-    """A machine loaded from SCXML: an ordinary `Machine` plus its document's runtime needs."""
+    """A machine loaded from SCXML: an ordinary `Machine` plus its document's runtime needs.
+
+    >>> from statecharts.scxml import load
+    >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+    ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+    >>> isinstance(m, ScxmlMachine), isinstance(m, Machine)
+    (True, True)
+    >>> s = m.initial_state()
+    >>> s.context["_sessionid"].startswith("session"), m.transition(s, "go").configuration
+    (True, ('scxml', 'b'))
+    """
 
     def __init__(self, config: Mapping[str, Any], *, document: Document, invokes: tuple[InvokeDef, ...],
                  registry: SessionRegistry, base_dir: Path, trusted: bool, where: str) -> None:
@@ -94,7 +156,17 @@ class ScxmlMachine(Machine):
 
     def prepare_external(self, step: Step, event: Event) -> None:
         """Before an external event is processed: ``<finalize>`` of the invocation it came from,
-        then a copy to every active ``autoforward`` invocation."""
+        then a copy to every active ``autoforward`` invocation.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"><invoke id="kid" autoforward="true">'
+        ...          '<content><scxml><state id="c"/></scxml></content></invoke></state></scxml>')
+        >>> s = m.initial_state()
+        >>> step = Step(m, s, s.context, None)
+        >>> m.prepare_external(step, Event("ping"))
+        >>> step.pending  # a copy of the event for the child
+        [PendingSend(id=None, delay=0, event=Event('ping'), to='#_kid')]
+        """
         source = getattr(event, "invokeid", None)
         for state, definition in self._invokes_by_state:
             if state not in step.config:
@@ -105,7 +177,15 @@ class ScxmlMachine(Machine):
                 step.pending.append(PendingSend(None, 0, event, f"#_{definition.static_id}"))
 
     def interpret(self, context: Mapping[str, Any] | None = None, **options: Any) -> ScxmlSession:  # type: ignore[override]
-        """A session for this machine (an `Interpreter` with SCXML's event I/O)."""
+        """A session for this machine (an `Interpreter` with SCXML's event I/O).
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+        >>> session = m.interpret().start()
+        >>> type(session).__name__, session.send("go").configuration
+        ('ScxmlSession', ('scxml', 'b'))
+        """
         return ScxmlSession(self, context=context, **options)
 
 
@@ -137,10 +217,30 @@ class ScxmlSession(Interpreter):
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ScxmlSession:
+        """Start as `Interpreter.start` does; the session registers its id on the first step.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+        >>> session = m.interpret()
+        >>> session.start() is session, m.registry.known(session.sessionid)
+        (True, True)
+        """
         super().start()
         return self
 
     def stop(self) -> None:
+        """Stop the invoked child sessions, leave the registry, then stop as `Interpreter.stop`.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+        >>> session = m.interpret().start()
+        >>> sid = session.sessionid
+        >>> session.stop()
+        >>> m.registry.known(sid), session.running
+        (False, False)
+        """
         for child in list(self.children.values()):
             child.stop()
         self.children.clear()
@@ -190,7 +290,19 @@ class ScxmlSession(Interpreter):
 
     def receive(self, event: Event) -> None:
         """An event from another session: queued now, processed from the clock (as soon as it
-        runs), so sessions never process each other's events in the middle of a macrostep."""
+        runs), so sessions never process each other's events in the middle of a macrostep.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+        >>> from statecharts import VirtualClock
+        >>> clock = VirtualClock()
+        >>> session = m.interpret(clock=clock).start()
+        >>> session.receive(Event("go")); session.state.configuration  # queued, not yet processed
+        ('scxml', 'a')
+        >>> clock.advance(0); session.state.configuration
+        ('scxml', 'b')
+        """
         with self._lock:
             if not self.running:
                 return

@@ -19,7 +19,18 @@ from statecharts.testing.model_based import Adapter, Conformance, run_paths
 
 
 class PropertyViolation(StatechartError, AssertionError):
-    """The walker found a property of the model violated; the message is its report."""
+    """The walker found a property of the model violated; the message is its report.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> model = Model(m, alphabet=events("GO"), invariants={"never b": lambda s: not s.matches("b")})
+    >>> try:
+    ...     assert_invariants(model)
+    ... except PropertyViolation as violation:
+    ...     print(violation.report.ok, "never b" in str(violation))
+    False True
+    """
 
     def __init__(self, report: Report) -> None:
         self.report = report
@@ -77,5 +88,22 @@ def assert_invariants_randomly(model: Model | str, /, adapter: Adapter | None = 
 def assert_conforms(model: Model | str, /, adapter: Adapter, *, cover: str = "edges",
                     **params: Any) -> Conformance:
     """Run the ``cover`` paths (``edges``, ``transitions``, ``states``) against the adapter's system
-    and raise the first `Disagreement`; returns the `Conformance` figures when all agree."""
+    and raise the first `Disagreement`; returns the `Conformance` figures when all agree.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> door = Machine({"id": "door", "initial": "shut", "states": {
+    ...     "shut": {"on": {"OPEN": "open"}}, "open": {"on": {"SHUT": "shut"}}}})
+    >>> class Door(Adapter):  # the system reports a bool; `expected` reads the chart the same way
+    ...     def reset(self, initial):
+    ...         self.is_open = False
+    ...     def send(self, event):
+    ...         self.is_open = event.name == "OPEN"
+    ...     def observe(self):
+    ...         return self.is_open
+    ...     def expected(self, snapshot):
+    ...         return snapshot.matches("open")
+    >>> assert_conforms(Model(door, alphabet=events("OPEN") + events("SHUT")), Door(), cover="states").ok
+    True
+    """
     return run_paths(load_model(model, params), adapter, cover=cover).raise_on_failure()

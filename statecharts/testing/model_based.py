@@ -45,18 +45,51 @@ class Adapter:
     """
 
     def reset(self, initial: Snapshot) -> None:
+        """Start a fresh system in the state of the chart's ``initial`` snapshot (required).
+
+        >>> Adapter().reset(None)
+        Traceback (most recent call last):
+            ...
+        NotImplementedError: Adapter.reset
+        """
         raise NotImplementedError(f"{type(self).__name__}.reset")
 
     def send(self, event: Event) -> None:
+        """Deliver one event, name and payload, to the system (required).
+
+        >>> Adapter().send(Event("FLIP"))
+        Traceback (most recent call last):
+            ...
+        NotImplementedError: Adapter.send
+        """
         raise NotImplementedError(f"{type(self).__name__}.send")
 
     def observe(self) -> Any:
+        """The system's observable state, compared with `expected` after each step (required).
+
+        >>> Adapter().observe()
+        Traceback (most recent call last):
+            ...
+        NotImplementedError: Adapter.observe
+        """
         raise NotImplementedError(f"{type(self).__name__}.observe")
 
     def expected(self, snapshot: Snapshot) -> Any:
+        """A chart snapshot in the terms `observe` uses; by default its state value.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "t", "type": "parallel", "states": {"light": {"initial": "off", "states": {"off": {}}}}})
+        >>> Adapter().expected(m.initial_state())
+        {'light': 'off'}
+        """
         return snapshot.value
 
     def agrees(self, observed: Any, expected: Any) -> bool:
+        """Whether the observed state matches the expected one; by default ``==``.
+
+        >>> Adapter().agrees("on", "on"), Adapter().agrees("on", "off")
+        (True, False)
+        """
         return bool(observed == expected)
 
 
@@ -119,7 +152,21 @@ def replay(path: TestPath, adapter: Adapter) -> None:
 def check_step(adapter: Adapter, path: Callable[[], TestPath], k: int, snapshot: Snapshot,
                act: Callable[[Adapter], None]) -> None:
     """Do step ``k`` on the system (``act``), observe it and compare with the chart's ``snapshot``;
-    a failure or a difference is a `Disagreement` carrying ``path()`` (the path up to step ``k``)."""
+    a failure or a difference is a `Disagreement` carrying ``path()`` (the path up to step ``k``).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.trace import Trace, TraceStep
+    >>> s0 = Machine({"id": "t", "initial": "off", "states": {"off": {}}}).initial_state()
+    >>> path = TestPath(Trace((TraceStep(None, s0),)))
+    >>> class Off(Adapter):  # a light that is always off; it has no send
+    ...     reset, observe = (lambda self, initial: None), (lambda self: "off")
+    >>> check_step(Off(), lambda: path, 0, s0, lambda a: a.reset(s0))  # agrees: no error
+    >>> check_step(Off(), lambda: path, 0, s0, lambda a: a.send(Event("FLIP")))
+    Traceback (most recent call last):
+        ...
+    statecharts.testing.model_based.Disagreement: the system under test raised NotImplementedError('Off.send') ...
+    ...
+    """
     try:
         act(adapter)
         observed = adapter.observe()
@@ -132,7 +179,12 @@ def check_step(adapter: Adapter, path: Callable[[], TestPath], k: int, snapshot:
 
 @dataclass
 class Conformance:
-    """What `run_paths` did: paths and steps run, and the first disagreement (``None``: all agree)."""
+    """What `run_paths` did: paths and steps run, and the first disagreement (``None``: all agree).
+
+    >>> result = Conformance("light", paths=2, steps=5, planned=2)
+    >>> result.ok, result.format()
+    (True, 'model light: 2 of 2 paths run (5 steps): the system agrees with the chart')
+    """
 
     model: str
     paths: int = 0
@@ -143,17 +195,39 @@ class Conformance:
 
     @property
     def ok(self) -> bool:
+        """No disagreement was found.
+
+        >>> Conformance("light").ok
+        True
+        """
         return self.failure is None
 
     def format(self) -> str:
-        """One line of figures, then the disagreement if there is one."""
+        """One line of figures, then the disagreement if there is one.
+
+        >>> Conformance("light", paths=2, steps=5, planned=3, cover="edges cover").format()
+        'model light: 2 of 3 paths run (5 steps, edges cover): the system agrees with the chart'
+        """
         head = (f"model {self.model}: {self.paths} of {self.planned} paths run ({self.steps} steps"
                 f"{', ' + self.cover if self.cover else ''}): "
                 + ("the system agrees with the chart" if self.ok else "DISAGREEMENT"))
         return head if self.failure is None else f"{head}\n{self.failure}"
 
     def raise_on_failure(self) -> Conformance:
-        """Raise the `Disagreement` if there is one; else return self."""
+        """Raise the `Disagreement` if there is one; else return self.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.trace import Trace, TraceStep
+        >>> s0 = Machine({"id": "t", "initial": "off", "states": {"off": {}}}).initial_state()
+        >>> failure = Disagreement(TestPath(Trace((TraceStep(None, s0),))), 0, "off", "on")
+        >>> Conformance("light").raise_on_failure().ok
+        True
+        >>> Conformance("light", failure=failure).raise_on_failure()
+        Traceback (most recent call last):
+            ...
+        statecharts.testing.model_based.Disagreement: the system under test disagrees with the chart right after reset
+        ...
+        """
         if self.failure is not None:
             raise self.failure
         return self
@@ -204,7 +278,24 @@ def run_paths(model: Model | StateGraph, adapter: Adapter, paths: Sequence[TestP
 def shorter(graph: StateGraph, failure: Disagreement, adapter: Adapter, budget: int = 5000) -> Disagreement:
     """A shortest failing path: replay, in breadth-first order, a shortest path to each state plus
     one of its edges, for every path shorter than the failing one (at most ``budget`` replays);
-    the first that fails has the fewest steps. ``failure`` itself when none is shorter."""
+    the first that fails has the fewest steps. ``failure`` itself when none is shorter.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"X": "b", "Y": "c"}},
+    ...                                                   "b": {"on": {"Y": "c"}}, "c": {}}})
+    >>> class Buggy(Adapter):  # every event leads to b, so Y misses c
+    ...     def reset(self, initial):
+    ...         self.state = "a"
+    ...     def send(self, event):
+    ...         self.state = "b"
+    ...     def observe(self):
+    ...         return self.state
+    >>> graph = state_graph(Model(m, alphabet=events("X") + events("Y")))
+    >>> failure = run_paths(graph, Buggy(), minimize=False).failure
+    >>> failure.step, shorter(graph, failure, Buggy()).step
+    (2, 1)
+    """
     k = failure.step
     tried = 0
     for i in range(len(graph.states)):  # discovery order: depth never decreases

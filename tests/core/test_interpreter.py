@@ -83,6 +83,19 @@ def test_send_with_delay_and_cancel_by_id():
     assert actor.state.value == "exploded"
 
 
+def test_a_send_delay_written_as_a_digit_string_is_milliseconds():
+    m = Machine({"id": "m", "initial": "idle", "states": {
+        "idle": {"on": {"ARM": {"target": "armed", "actions": send("BOOM", delay="100")}}},
+        "armed": {"on": {"BOOM": "exploded", "error.execution": "broken"}}, "exploded": {}, "broken": {}}})
+    clock = VirtualClock()
+    actor = m.interpret(clock=clock).start()
+    actor.send("ARM")
+    clock.advance(99)
+    assert actor.state.value == "armed"
+    clock.advance(1)
+    assert actor.state.value == "exploded"
+
+
 def test_named_delays_from_the_machine_options():
     m = Machine({"id": "m", "context": {"wait": 300}, "initial": "a",
                  "states": {"a": {"after": {"patience": "b"}}, "b": {}}},

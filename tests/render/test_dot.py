@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 import subprocess
 
-import pytest
-
 from statecharts import Machine, assign, log, not_, send, state_in
 from statecharts.render import to_dot
-from statecharts.render.labels import format_delay, transition_label
+from statecharts.render.labels import transition_label
 
 KITCHEN = {
     "id": "kitchen",
@@ -149,11 +147,6 @@ def test_long_labels_wrap_at_guard_operators():
         "b": {}}}, guards={"aVeryLongGuardName && anotherVeryLongGuardName": lambda c, e: True})
     label = transition_label(machine.get_state("m.a").transitions[0], wrap=20)
     assert label.split("\n")[0] == "GO"
-
-
-@pytest.mark.parametrize("delay, text", [(5000, "5s"), (500, "500ms"), (1500, "1.5s"), ("slow", "slow")])
-def test_delays_read_like_people_write_them(delay, text):
-    assert format_delay(delay) == text
 
 
 def test_snapshot_highlights_the_active_configuration():
