@@ -17,6 +17,15 @@ from statecharts.loading import UsageError, load_model, parse_params
 
 
 def add_parser(sub: Any) -> None:
+    """Add the ``check`` command to the subcommands ``sub`` (its handler is `run`).
+
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="statecharts").add_subparsers()
+    >>> add_parser(sub)
+    >>> args = sub.choices["check"].parse_args(["machines.fetch", "-p", "workers=2", "--max-states", "50", "--json"])
+    >>> args.target, args.param, args.max_states, args.json, args.no_fairness, args.handler is run
+    ('machines.fetch', ['workers=2'], 50, True, False, True)
+    """
     parser = sub.add_parser(
         "check", help="walk every event sequence of a model and check its properties",
         description="Walk every event sequence of a model (breadth first) and check its invariants, "
@@ -47,6 +56,19 @@ TRACE_FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd")
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check the model ``args`` names, print the report: the exit status (0 all hold, 1 a violation).
+
+    >>> parser = argparse.ArgumentParser(prog="statecharts")
+    >>> add_parser(parser.add_subparsers())
+    >>> run(parser.parse_args(["check", "machines.fetch", "--no-progress"]))
+    model machines.fetch
+      4 distinct states, 7 transitions, depth 2, ... states/s)
+      deadlock  deadlock: holds
+    0
+    >>> run(parser.parse_args(["check", "machines.fetch", "--max-depth", "0"]))
+    Traceback (most recent call last):
+    statecharts.loading.UsageError: --max-depth must be positive, not 0
+    """
     for flag in ("max_states", "max_depth", "max_seconds"):
         value = getattr(args, flag)
         if value is not None and not value > 0:  # also refuses nan
@@ -78,7 +100,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def draw_counterexample(report: Report, path: str, quiet: bool = False) -> None:
-    """Render the first violated property's trace to ``path`` (nothing to draw: say so)."""
+    """Render the first violated property's trace to ``path`` (nothing to draw: say so).
+
+    >>> import tempfile
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> fuse = Machine({"id": "fuse", "initial": "whole", "states": {"whole": {"on": {"SURGE": "blown"}}, "blown": {}}})
+    >>> report = check(Model(fuse, alphabet=events("SURGE"), invariants={"intact": lambda s: s.matches("whole")}))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     draw_counterexample(report, f"{tmp}/cx.mmd")
+    ...     print(Path(tmp, "cx.mmd").read_text().splitlines()[-1])
+    wrote the counterexample to intact to .../cx.mmd
+        Note over fuse: blown
+    """
     from statecharts.render import render, render_trace, trace_to_mermaid
 
     failed = next((r for r in report.results if not r.holds and r.trace is not None), None)
@@ -95,7 +129,18 @@ def draw_counterexample(report: Report, path: str, quiet: bool = False) -> None:
 
 
 class ProgressBar:
-    """A tqdm status line for long walks (distinct states, queue, depth, rate)."""
+    """A tqdm status line for long walks (distinct states, queue, depth, rate), on stderr.
+
+    >>> from statecharts.check.graph import explore
+    >>> from statecharts.check.model import Model, events
+    >>> from statecharts import Machine
+    >>> ladder = Machine({"id": "ladder", "initial": "r1", "states": {"r1": {"on": {"CLIMB": "r2"}}, "r2": {}}})
+    >>> bar = ProgressBar()
+    >>> bar.update(explore(Model(ladder, alphabet=events("CLIMB"))))
+    >>> bar.bar.n, bar.bar.postfix
+    (2, 'depth=1, expanded=2, queue=0')
+    >>> bar.close()
+    """
 
     def __init__(self) -> None:
         from tqdm import tqdm
@@ -103,10 +148,28 @@ class ProgressBar:
         self.bar = tqdm(unit=" states", file=sys.stderr, leave=False, dynamic_ncols=True)
 
     def update(self, graph: StateGraph) -> None:
+        """Show ``graph``'s progress so far (`explore` calls it now and then).
+
+        >>> from statecharts.check.graph import explore
+        >>> from machines.fetch import machine
+        >>> from statecharts.check.model import Model
+        >>> bar = ProgressBar()
+        >>> bar.update(explore(Model(machine)))
+        >>> bar.bar.n, bar.bar.postfix
+        (4, 'depth=2, expanded=4, queue=0')
+        >>> bar.close()
+        """
         done = sum(graph.expanded)
         self.bar.update(len(graph.states) - self.bar.n)
         self.bar.set_postfix(expanded=done, queue=len(graph.states) - done,
                              depth=graph.depth[-1] if graph.depth else 0, refresh=False)
 
     def close(self) -> None:
+        """Take the status line away (the walk is over).
+
+        >>> bar = ProgressBar()
+        >>> bar.close()
+        >>> bar.bar.disable
+        True
+        """
         self.bar.close()

@@ -20,6 +20,15 @@ COVERS = ("states", "transitions", "edges")
 
 
 def add_parser(sub: Any) -> None:
+    """Add the ``paths`` command to the subcommands ``sub`` (its handler is `run`).
+
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="statecharts").add_subparsers()
+    >>> add_parser(sub)
+    >>> args = sub.choices["paths"].parse_args(["machines.fetch", "--to", "error", "--limit", "3"])
+    >>> args.cover, args.to, args.limit, args.max_length, args.handler is run
+    ('transitions', 'error', 3, None, True)
+    """
     parser = sub.add_parser(
         "paths", help="print test paths: state cover, transition cover, simple paths",
         description="Print test paths for a model, each from an initial state: 'states' visits every "
@@ -47,6 +56,19 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the test paths ``args`` asks for, then a summary line: the exit status.
+
+    >>> parser = argparse.ArgumentParser(prog="statecharts")
+    >>> add_parser(parser.add_subparsers())
+    >>> run(parser.parse_args(["paths", "machines.fetch", "--cover", "states", "--limit", "1", "--brief"]))
+    path 1: visit 3 states, ending at: error
+      given the initial state: idle
+      1. FETCH -> loading
+      2. ERROR -> error
+    <BLANKLINE>
+    machines.fetch: state cover: 1 of 2 paths, 2 steps; state graph 4 states, 7 edges
+    0
+    """
     for flag in ("max_states", "max_length", "limit"):
         value = getattr(args, flag, None)
         if value is not None and value <= 0:
@@ -86,7 +108,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``statecharts paths ...`` as a function: the exit status."""
+    """``statecharts paths ...`` as a function: the exit status.
+
+    >>> main(["machines.fetch", "--to", "success", "--max-length", "2", "--json"])
+    {
+     "complete": true,
+     ...
+     "paths": [
+      {
+       "goal": "simple path to success",
+    ...
+     "total_paths": 1,
+     "what": "simple paths to success"
+    }
+    0
+    """
     from statecharts.cli import main as cli_main
 
     return cli_main(["paths", *(argv or [])])

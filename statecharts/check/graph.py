@@ -27,7 +27,16 @@ Progress = Callable[["StateGraph"], None]
 
 @dataclass
 class Bounds:
-    """Where a walk stops early: states stored, depth expanded, seconds spent (``None``: no bound)."""
+    """Where a walk stops early: states stored, depth expanded, seconds spent (``None``: no bound).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> stairs = Machine({"id": "stairs", "initial": "s0", "states": {
+    ...     "s0": {"on": {"UP": "s1"}}, "s1": {"on": {"UP": "s2"}}, "s2": {"on": {"UP": "s3"}}, "s3": {}}})
+    >>> g = explore(Model(stairs, alphabet=events("UP")), Bounds(max_depth=1))
+    >>> len(g.states), g.complete, g.stopped_by
+    (2, False, 'depth bound 1')
+    """
 
     max_states: int | None = None
     max_depth: int | None = None
@@ -68,15 +77,42 @@ class StateGraph:
 
     def find(self, snapshot: Snapshot) -> int | None:
         """The number of the explored state equal to ``snapshot`` (or, with symmetry, of its
-        orbit's representative); ``None`` when it was not reached."""
+        orbit's representative); ``None`` when it was not reached.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import Model, events
+        >>> latch = Machine({"id": "latch", "context": {"owner": "me"}, "initial": "low", "states": {
+        ...     "low": {"on": {"SET": "high"}}, "high": {"on": {"SET": "low"}}}})
+        >>> g = explore(Model(latch, alphabet=events("SET")))
+        >>> g.find(latch.transition(latch.initial_state(), "SET")), g.find(latch.initial_state({"owner": "you"}))
+        (1, None)
+        """
         return self.index.get(self.key_of(snapshot))
 
     @property
     def max_depth(self) -> int:
+        """The depth of the deepest state stored (0 for none).
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import Model, events
+        >>> hop = Machine({"id": "hop", "initial": "x", "states": {
+        ...     "x": {"on": {"HOP": "y"}}, "y": {"on": {"HOP": "z"}}, "z": {}}})
+        >>> explore(Model(hop, alphabet=events("HOP"))).max_depth
+        2
+        """
         return max(self.depth, default=0)
 
     def path_to(self, i: int) -> list[tuple[int | None, int]]:
-        """The shortest path from an initial state: ``[(None, init), (event, state), ...]``."""
+        """The shortest path from an initial state: ``[(None, init), (event, state), ...]``.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import Model, events
+        >>> sign = Machine({"id": "sign", "initial": "red", "states": {
+        ...     "red": {"on": {"NEXT": "green"}}, "green": {"on": {"NEXT": "amber", "STOP": "red"}}, "amber": {}}})
+        >>> g = explore(Model(sign, alphabet=events("STOP") + events("NEXT")))
+        >>> [(e, g.states[i].value) for e, i in g.path_to(2)]
+        [(None, 'red'), (1, 'green'), (1, 'amber')]
+        """
         path: list[tuple[int | None, int]] = []
         while self.parent[i] >= 0:
             path.append((self.via[i], i))
@@ -124,7 +160,15 @@ class StateGraph:
         return None
 
     def active_nodes(self) -> set[StateNode]:
-        """Every state node active in some explored snapshot."""
+        """Every state node active in some explored snapshot.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import Model, events
+        >>> box = Machine({"id": "box", "initial": "shut", "states": {
+        ...     "shut": {"on": {"OPEN": "open"}}, "open": {"initial": "empty", "states": {"empty": {}, "full": {}}}}})
+        >>> sorted(n.id for n in explore(Model(box, alphabet=events("OPEN"))).active_nodes())
+        ['box', 'box.open', 'box.open.empty', 'box.shut']
+        """
         seen: set[frozenset[StateNode]] = set()
         for s in self.states:
             seen.add(s.nodes)
@@ -276,7 +320,19 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
 
 
 class WalkError(StatechartError):
-    """The chart itself failed on some event (e.g. an eventless loop): names the state and event."""
+    """The chart itself failed on some event (e.g. an eventless loop): names the state and event.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> spin = Machine({"id": "spin", "initial": "a", "states": {
+    ...     "a": {"on": {"KICK": "b"}}, "b": {"always": "c"}, "c": {"always": "b"}}})
+    >>> try:
+    ...     explore(Model(spin, alphabet=events("KICK")))
+    ... except WalkError as exc:
+    ...     print(exc.state, exc.event, exc)
+    0 0 machine 'spin' did not settle after 1000 microsteps ... (while walking event Event('KICK') in state 'a',
+    context {})
+    """
 
     def __init__(self, graph: StateGraph, state: int, event: int, cause: StatechartError) -> None:
         self.graph, self.state, self.event = graph, state, event
@@ -302,7 +358,17 @@ def evaluate(kind: str, name: str, predicate: Callable[[Snapshot], Any], snapsho
 
 
 class UnhashableStateError(StatechartError):
-    """A context value the walker cannot store (lists, dicts, sets): names the key and the step."""
+    """A context value the walker cannot store (lists, dicts, sets): names the key and the step.
+
+    >>> from statecharts import Machine, assign
+    >>> from statecharts.check.model import Model, events
+    >>> bag = Machine({"id": "bag", "context": {"items": ()}, "initial": "open", "states": {
+    ...     "open": {"on": {"ADD": {"actions": assign(items=lambda c, e: [*c["items"], 1])}}}}})
+    >>> explore(Model(bag, alphabet=events("ADD")))
+    Traceback (most recent call last):
+    statecharts.check.graph.UnhashableStateError: context key 'items' (list) is not hashable in the state after
+    Event('ADD') from 'open': the walker stores states in a set; use tuples, frozensets or frozen dataclasses
+    """
 
     def __init__(self, snapshot: Snapshot, parent: int, via: int, graph: StateGraph) -> None:
         bad = []

@@ -33,7 +33,16 @@ AssignStep = Callable[[FrozenDict, Event], Mapping[str, Any]]
 class EventSteps:
     """One event of the alphabet in one configuration: its candidate chains as the algorithm
     takes them (``chains``, for the full macrostep) and compiled (``compiled``: each guard a
-    plain call ``fn(context, event)``, or ``None`` when it always holds)."""
+    plain call ``fn(context, event)``, or ``None`` when it always holds).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> heater = Machine({"id": "heater", "context": {"t": 15}, "initial": "idle", "states": {
+    ...     "idle": {"on": {"COLD": {"guard": lambda c, e: c["t"] < 18, "target": "heating"}}}, "heating": {}}})
+    >>> cold = StepCompiler(heater, events("COLD")).configuration(heater.initial_state().nodes).events[0]
+    >>> cold.index, cold.event, [guard is None for _, guard in cold.compiled[0]]
+    (0, Event('COLD'), [False])
+    """
 
     __slots__ = ("index", "event", "chains", "compiled", "steps")
 
@@ -47,7 +56,19 @@ class EventSteps:
     def enabled(self, context: Mapping[str, Any]) -> list[Transition] | None:
         """The enabled transitions (per chain the first whose guard holds; before conflicts are
         removed); ``None`` when a guard raised (the full macrostep then raises its
-        ``error.execution``)."""
+        ``error.execution``).
+
+        >>> from statecharts import Machine, assign
+        >>> from statecharts.check.model import events
+        >>> c = Machine({"id": "c", "context": {"n": 0}, "initial": "low", "states": {
+        ...     "low": {"on": {"INC": [{"guard": lambda c, e: c["n"] < 2, "actions": assign(n=lambda c, e: c["n"] + 1)},
+        ...                            {"target": "high"}]}}, "high": {}}})
+        >>> inc = StepCompiler(c, events("INC")).configuration(c.initial_state().nodes).events[0]
+        >>> [t.describe() for t in inc.enabled({"n": 0})], [t.describe() for t in inc.enabled({"n": 2})]
+        (['c.low --INC--> -'], ['c.low --INC--> c.high'])
+        >>> inc.enabled({}) is None  # the guard raised KeyError
+        True
+        """
         event = self.event
         enabled: list[Transition] = []
         try:
@@ -64,7 +85,20 @@ class EventSteps:
 
 class ConfigurationSteps:
     """A configuration's compiled steps: ``settled`` (no eventless transitions, so an event
-    without enabled transitions changes nothing) and the events worth trying, in alphabet order."""
+    without enabled transitions changes nothing) and the events worth trying, in alphabet order.
+
+    An unsettled configuration tries every event, since an eventless transition may follow any:
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> gate = Machine({"id": "gate", "context": {"go": False}, "initial": "wait", "states": {
+    ...     "wait": {"always": {"guard": lambda c, e: c["go"], "target": "done"}, "on": {"PING": "wait"}},
+    ...     "done": {"on": {"PING": "wait"}}, "far": {"on": {"POKE": "done"}}}})
+    >>> compiler = StepCompiler(gate, events("PING") + events("POKE"))
+    >>> waiting = compiler.configuration(gate.initial_state().nodes)
+    >>> waiting.settled, [steps.event.name for steps in waiting.events]
+    (False, ['PING', 'POKE'])
+    """
 
     __slots__ = ("settled", "events")
 
@@ -96,7 +130,17 @@ class StepCompiler:
         self._chains: dict[tuple[StateNode, int, tuple[bool, ...]], CompiledChain] = {}
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
-        """The configuration's compiled steps (cached)."""
+        """The configuration's compiled steps (cached).
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import events
+        >>> fan = Machine({"id": "fan", "initial": "slow", "states": {
+        ...     "slow": {"on": {"FASTER": "fast"}}, "fast": {"on": {"SLOWER": "slow"}}}})
+        >>> compiler = StepCompiler(fan, events("FASTER") + events("SLOWER"))
+        >>> nodes = fan.initial_state().nodes
+        >>> compiler.configuration(nodes) is compiler.configuration(nodes), compiler.configuration(nodes).settled
+        (True, True)
+        """
         found = self._configurations.get(nodes)
         if found is None:
             found = self._configurations[nodes] = self._compile(nodes)
@@ -132,7 +176,21 @@ class StepCompiler:
     def step(self, steps: EventSteps, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
         """The macrostep of the enabled transitions of ``steps`` (an event in this snapshot's
         configuration) as a `CompiledStep`, when it is one microstep that only moves the
-        configuration and assigns (cached); ``None`` when it is anything more."""
+        configuration and assigns (cached); ``None`` when it is anything more.
+
+        >>> from statecharts import Machine, assign
+        >>> from statecharts.check.model import events
+        >>> pad = Machine({"id": "pad", "context": {"hits": 0}, "initial": "up", "states": {"up": {"on": {
+        ...     "TAP": {"target": "down", "actions": assign(hits=lambda c, e: c["hits"] + 1)},
+        ...     "BEEP": {"actions": lambda c, e: print("beep")}}}, "down": {}}})
+        >>> compiler = StepCompiler(pad, events("TAP") + events("BEEP"))
+        >>> s0 = pad.initial_state()
+        >>> tap, beep = compiler.configuration(s0.nodes).events
+        >>> sorted(n.id for n in compiler.step(tap, s0, tap.enabled(s0.context)).nodes)
+        ['pad', 'pad.down']
+        >>> compiler.step(beep, s0, beep.enabled(s0.context)) is None  # an effect: the full macrostep runs it
+        True
+        """
         key = enabled[0] if len(enabled) == 1 else tuple(enabled)
         try:
             return steps.steps[key]
@@ -168,7 +226,19 @@ class CompiledStep:
     """A macrostep that is one microstep moving the configuration to ``nodes`` (where no eventless
     transition waits) and running only ``assign`` actions: exit, transition and entry content in
     the algorithm's order. ``run(context, event)`` gives the new context, or ``None`` when an
-    assign fails (the full macrostep then raises its ``error.execution``)."""
+    assign fails (the full macrostep then raises its ``error.execution``).
+
+    >>> from statecharts import Machine, assign
+    >>> from statecharts.check.model import events
+    >>> acc = Machine({"id": "acc", "context": {"sum": 0}, "initial": "open", "states": {
+    ...     "open": {"on": {"ADD": {"actions": assign(sum=lambda c, e: c["sum"] + e.data["x"])}}}}})
+    >>> compiler = StepCompiler(acc, events("ADD", x=[1, 5]))
+    >>> s0 = acc.initial_state()
+    >>> add = compiler.configuration(s0.nodes).events[1]
+    >>> step = compiler.step(add, s0, add.enabled(s0.context))
+    >>> [t.describe() for t in step.transitions], step.nodes == s0.nodes, dict(step.run(s0.context, add.event))
+    (['acc.open --ADD--> -'], True, {'sum': 5})
+    """
 
     __slots__ = ("transitions", "nodes", "assigns", "rests")
 
@@ -179,6 +249,13 @@ class CompiledStep:
         self.rests: dict[int, int] = {}  # `StateKeys.rest` of the source -> of the target
 
     def run(self, context: FrozenDict, event: Event) -> Mapping[str, Any] | None:
+        """The context after the step's assigns, or ``None`` when one of them raises.
+
+        >>> from statecharts import assign
+        >>> halve = CompiledStep([], frozenset(), compile_assigns([assign(n=lambda c, e: 10 // c["n"])]))
+        >>> dict(halve.run(FrozenDict(n=2), Event("CUT"))), halve.run(FrozenDict(n=0), Event("CUT"))
+        ({'n': 5}, None)
+        """
         try:
             return self.assigns(context, event)
         except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
@@ -305,7 +382,16 @@ class StateKeys:
 
     def rest(self, snapshot: Snapshot, nodes: frozenset[StateNode] | None = None) -> int:
         """A small id for what identifies the snapshot besides its context (with ``nodes``: the
-        snapshot moved to that configuration)."""
+        snapshot moved to that configuration).
+
+        >>> from statecharts import Machine, assign
+        >>> tally = Machine({"id": "tally", "context": {"n": 0}, "initial": "a", "states": {
+        ...     "a": {"on": {"BUMP": {"actions": assign(n=1)}, "MOVE": "b"}}, "b": {}}})
+        >>> s0 = tally.initial_state()
+        >>> keys = StateKeys(("n",))
+        >>> keys.rest(s0), keys.rest(tally.transition(s0, "BUMP")), keys.rest(tally.transition(s0, "MOVE"))
+        (0, 0, 1)
+        """
         rest = (snapshot.nodes if nodes is None else nodes, snapshot.history, snapshot.pending, snapshot.status,
                 snapshot.output)
         found = self.rests.get(rest)
@@ -314,7 +400,12 @@ class StateKeys:
         return found
 
     def context(self, context: Mapping[str, Any]) -> Hashable:
-        """The context's part of the key."""
+        """The context's part of the key.
+
+        >>> keys = StateKeys(("x", "y"))
+        >>> keys.context({"y": 2, "x": 1}), keys.context({"x": 1, "z": 2})
+        ((1, 2), (<other>, FrozenDict({'x': 1, 'z': 2})))
+        """
         if len(context) == self.size:
             try:
                 return self.values(context)  # type: ignore[no-any-return]
@@ -323,7 +414,14 @@ class StateKeys:
         return (_OtherMarker, context if type(context) is FrozenDict else FrozenDict(context))
 
     def of(self, snapshot: Snapshot) -> Hashable:
-        """The snapshot's key."""
+        """The snapshot's key.
+
+        >>> from statecharts import Machine
+        >>> blink = Machine({"id": "blink", "context": {"on": False}, "initial": "run", "states": {"run": {}}})
+        >>> keys = StateKeys(("on",))
+        >>> keys.of(blink.initial_state()), keys.of(blink.initial_state({"on": True}))
+        ((0, (False,)), (0, (True,)))
+        """
         return (self.rest(snapshot), self.context(snapshot.context))
 
 
@@ -357,6 +455,18 @@ def compile_alphabet(machine: Any, alphabet: tuple[Event, ...]) -> list[list[tup
     event (`Guard.specialize`), and the state references its guards still read. What the payload
     alone decides is decided once, here, and the transitions it rules out are gone. A state is
     then tried only with the events it can take.
+
+    A payload guard is decided per event; a ``state_in`` guard is left for the configuration:
+
+    >>> from statecharts import Machine, payload, state_in
+    >>> from statecharts.check.model import events
+    >>> job = Machine({"id": "job", "initial": "queued", "states": {
+    ...     "queued": {"on": {"START": {"guard": payload(ok=True), "target": "running"}}},
+    ...     "running": {"on": {"STOP": {"guard": state_in("#job.running"), "target": "queued"}}},
+    ...     "idle": {"on": {"STOP": "queued"}}}})
+    >>> table = compile_alphabet(job, events("START", ok=[True, False]) + events("STOP"))
+    >>> [[(atomic.id, len(chain), refs) for atomic, chain, refs in per_event] for per_event in table]
+    [[('job.queued', 1, ())], [], [('job.running', 1, ('#job.running',)), ('job.idle', 1, ())]]
     """
     atomics = [n for n in machine.states if n.type in ("atomic", "final")]
     out: list[list[tuple[StateNode, Any, tuple[str, ...]]]] = []

@@ -43,7 +43,20 @@ class Lasso:
     """A counterexample: ``path`` is ``[(event index or None, state), ...]`` from an initial state.
     The cycle starts at ``path[cycle_start]``; its last step leads back to that same state (so
     ``path[-1]`` repeats ``path[cycle_start]``), or, with ``stutter=True``, the last state of the
-    path stutters for ever (``cycle_start`` is then its index)."""
+    path stutters for ever (``cycle_start`` is then its index).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check import Model, eventually, explore, events
+    >>> rally = Machine({"id": "rally", "initial": "ping", "states": {
+    ...     "ping": {"on": {"HIT": "pong"}}, "pong": {"on": {"HIT": "ping", "MISS": "out"}}, "out": {}}})
+    >>> g = explore(Model(rally, alphabet=events("HIT") + events("MISS")))
+    >>> lasso = LivenessChecker(g, [Fairness("weak", "HIT")]).violation(
+    ...     eventually(lambda s: s.matches("out")), lambda p, i: p(g.states[i]))
+    >>> lasso
+    Lasso(path=[(None, 0), (0, 1), (0, 0)], cycle_start=0, stutter=False)
+    >>> [g.states[i].value for _, i in lasso.path]
+    ['ping', 'pong', 'ping']
+    """
 
     path: list[tuple[int | None, int]]
     cycle_start: int
@@ -67,7 +80,17 @@ class FairnessTable:
         ]
 
     def enabled_in_all(self, graph: StateGraph) -> list[set[Action]]:
-        """`enabled` for every state; states with the same events share one set (do not modify)."""
+        """`enabled` for every state; states with the same events share one set (do not modify).
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check import explore, Model, events
+        >>> tv = Machine({"id": "tv", "initial": "off", "states": {
+        ...     "off": {"on": {"POWER": "on"}}, "on": {"on": {"POWER": "off", "SMASH": "junk"}}, "junk": {}}})
+        >>> g = explore(Model(tv, alphabet=events("POWER") + events("SMASH")))
+        >>> table = FairnessTable(g.events, [Fairness("weak", "POWER", by=()), Fairness("strong", "SMASH", by=())])
+        >>> [sorted(a[1][0] for a in actions) for actions in table.enabled_in_all(g)]
+        [['POWER'], ['POWER', 'SMASH'], []]
+        """
         shared: dict[tuple[int, ...], set[Action]] = {}
         out = []
         for edges in graph.edges:
@@ -79,6 +102,13 @@ class FairnessTable:
         return out
 
     def strong(self, action: Action) -> bool:
+        """The action is under strong fairness (``SF``), not weak.
+
+        >>> from statecharts.event import Event
+        >>> table = FairnessTable([Event("A"), Event("B")], [Fairness("weak", "A"), Fairness("strong", "B")])
+        >>> [table.strong(action) for actions in table.of_event for action in actions]
+        [False, True]
+        """
         return self.fairness[action[0]].kind == "strong"
 
 
@@ -140,7 +170,24 @@ def strongly_connected(nodes: Iterable[int], succ: Callable[[int], Sequence[int]
 
 
 class LivenessChecker:
-    """Decides temporal properties on one explored graph under one set of fairness constraints."""
+    """Decides temporal properties on one explored graph under one set of fairness constraints.
+
+    ``BREAK`` is enabled only now and then (in ``on``), so weak fairness lets the lamp blink for
+    ever while strong fairness makes it break:
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check import Model, eventually, explore, events
+    >>> lamp = Machine({"id": "lamp", "initial": "off", "states": {
+    ...     "off": {"on": {"FLIP": "on"}}, "on": {"on": {"FLIP": "off", "BREAK": "dead"}}, "dead": {}}})
+    >>> g = explore(Model(lamp, alphabet=events("FLIP") + events("BREAK")))
+    >>> breaks = eventually(lambda s: s.matches("dead"))
+    >>> def holds(predicate, i): return predicate(g.states[i])
+    >>> for kind in ("weak", "strong"):
+    ...     checker = LivenessChecker(g, [Fairness("weak", "FLIP"), Fairness(kind, "BREAK")])
+    ...     print(kind, checker.violation(breaks, holds) is None)
+    weak False
+    strong True
+    """
 
     def __init__(self, graph: StateGraph, fairness: Sequence[Fairness]) -> None:
         self.graph = graph
@@ -149,6 +196,17 @@ class LivenessChecker:
         self.successors = [[t for _, t in edges] for edges in graph.edges]
 
     def enabled(self, state: int) -> set[Action]:
+        """The fair actions enabled in state number ``state`` (one of its events changes it).
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check import Model, explore, events
+        >>> oven = Machine({"id": "oven", "initial": "cold", "states": {
+        ...     "cold": {"on": {"HEAT": "hot"}}, "hot": {"on": {"COOL": "cold"}}}})
+        >>> g = explore(Model(oven, alphabet=events("HEAT") + events("COOL")))
+        >>> checker = LivenessChecker(g, [Fairness("weak", "COOL")])
+        >>> checker.enabled(0), checker.enabled(1)
+        (set(), {(0, Event('COOL'))})
+        """
         if self._enabled is None:
             self._enabled = self.table.enabled_in_all(self.graph)
         return self._enabled[state]
@@ -156,7 +214,20 @@ class LivenessChecker:
     # -- fair components -------------------------------------------------------------------------
     def fair_components(self, nodes: set[int]) -> list[tuple[list[int], set[Action]]]:
         """Maximal fair strongly connected sets within ``nodes`` (each with the actions it must
-        take), every state counting its stutter self-loop."""
+        take), every state counting its stutter self-loop.
+
+        Under weak fairness of ``TICK``, only the final state is a fair place to stay:
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check import Model, explore, events
+        >>> clock = Machine({"id": "clock", "initial": "t0", "states": {
+        ...     "t0": {"on": {"TICK": "t1"}}, "t1": {"on": {"TICK": "t0", "DROP": "gone"}}, "gone": {}}})
+        >>> g = explore(Model(clock, alphabet=events("TICK") + events("DROP")))
+        >>> LivenessChecker(g, [Fairness("weak", "TICK", by=())]).fair_components({0, 1, 2})
+        [([2], set()), ([1, 0], {(0, ('TICK', ()))})]
+        >>> LivenessChecker(g, [Fairness("weak", "TICK", by=())]).fair_components({0, 1})
+        [([1, 0], {(0, ('TICK', ()))})]
+        """
         graph = self.graph
         result: list[tuple[list[int], set[Action]]] = []
         todo = [nodes]
@@ -195,7 +266,18 @@ class LivenessChecker:
     def violation(self, prop: TemporalProperty, holds: Callable[[Callable[..., bool], int], bool]
                   ) -> Lasso | None:
         """A lasso violating ``prop`` or ``None``; ``holds(predicate, state)`` evaluates (and caches)
-        a state predicate."""
+        a state predicate.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check import Model, always_eventually, explore, events
+        >>> pump = Machine({"id": "pump", "initial": "idle", "states": {
+        ...     "idle": {"on": {"PUMP": "busy"}}, "busy": {"on": {"REST": "idle", "JAM": "jammed"}}, "jammed": {}}})
+        >>> g = explore(Model(pump, alphabet=events("PUMP") + events("REST") + events("JAM")))
+        >>> checker = LivenessChecker(g, [Fairness("weak", "PUMP"), Fairness("weak", "REST")])
+        >>> lasso = checker.violation(always_eventually(lambda s: s.matches("busy")), lambda p, i: p(g.states[i]))
+        >>> [g.states[i].value for _, i in lasso.path], lasso.stutter
+        (['idle', 'busy', 'jammed'], True)
+        """
         graph = self.graph
         # a state that was never expanded (bounds, constraint) has unknown successors: no cycle
         # may pass through it, or it would look like a fair place to stutter for ever
@@ -297,7 +379,19 @@ class LivenessChecker:
     def close_cycle(self, prefix: list[tuple[int | None, int]], entry: int, members: set[int],
                     goals: list[Goal]) -> Lasso:
         """Close a cycle from ``entry`` inside ``members`` meeting every goal (a test on the state
-        reached and the event taken); when ``entry`` alone meets them all, stutter there."""
+        reached and the event taken); when ``entry`` alone meets them all, stutter there.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check import Model, explore, events
+        >>> seesaw = Machine({"id": "seesaw", "initial": "left", "states": {
+        ...     "left": {"on": {"TIP": "right"}}, "right": {"on": {"TIP": "left"}}}})
+        >>> g = explore(Model(seesaw, alphabet=events("TIP")))
+        >>> checker = LivenessChecker(g, [])
+        >>> checker.close_cycle(g.path_to(0), 0, {0, 1}, [lambda v, e: v == 1])
+        Lasso(path=[(None, 0), (0, 1), (0, 0)], cycle_start=0, stutter=False)
+        >>> checker.close_cycle(g.path_to(0), 0, {0, 1}, [lambda v, e: v == 0]).stutter
+        True
+        """
         pending = [g for g in goals if not g(entry, None)]
         if not pending:
             return Lasso(prefix, len(prefix) - 1, stutter=True)

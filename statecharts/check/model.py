@@ -46,7 +46,12 @@ class Fairness:
             raise ConfigError(f"fairness kind must be 'weak' or 'strong', not {self.kind!r}", key="fairness")
 
     def applies_to(self, event: Event) -> bool:
-        """The event is one this constraint is about."""
+        """The event is one this constraint is about.
+
+        >>> big = Fairness("strong", lambda e: e.data.get("size", 0) > 10)
+        >>> big.applies_to(Event("PUT", size=20)), big.applies_to(Event("PUT", size=3))
+        (True, False)
+        """
         if isinstance(self.events, str):
             return event.name == self.events
         if isinstance(self.events, Event):
@@ -54,7 +59,12 @@ class Fairness:
         return bool(self.events(event))
 
     def action(self, event: Event) -> Any:
-        """The action (a hashable key) the event belongs to under this constraint."""
+        """The action (a hashable key) the event belongs to under this constraint.
+
+        >>> tick = Event("TICK", n=3)
+        >>> Fairness("weak", "TICK").action(tick) == tick, Fairness("weak", "TICK", by=()).action(tick)
+        (True, ('TICK', ()))
+        """
         if self.by is None:
             return event
         data = event.data if isinstance(event.data, Mapping) else {}
@@ -63,6 +73,11 @@ class Fairness:
 
     @property
     def label(self) -> str:
+        """How reports name the constraint: ``WF``/``SF``, the events, and what makes one action.
+
+        >>> Fairness("weak", "FINISH", by=("w",)).label, Fairness("strong", Event("GO"), by=()).label
+        ('WF(FINISH per w)', 'SF(GO (one action))')
+        """
         what = self.events if isinstance(self.events, str) else \
             (self.events.name if isinstance(self.events, Event) else callable_name(self.events))
         per = "" if self.by is None else f" per {','.join(self.by)}" if self.by else " (one action)"
@@ -147,7 +162,13 @@ class Model:
                                   path=where, key=key)
 
     def initial_states(self) -> list[Snapshot]:
-        """One initial snapshot per initial context, duplicates removed, in order."""
+        """One initial snapshot per initial context, duplicates removed, in order.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "k", "context": {"n": 0}, "initial": "idle", "states": {"idle": {}}})
+        >>> [s.context["n"] for s in Model(m, initial_contexts=[{"n": 1}, {"n": 2}, {"n": 1}]).initial_states()]
+        [1, 2]
+        """
         seen: dict[Snapshot, None] = {}
         for context in self.initial_contexts:
             snapshot = self.machine.initial_state(context)
@@ -161,7 +182,14 @@ class Model:
         return list(seen)
 
     def events(self) -> Sequence[Event]:
-        """The alphabet, or every event name of the chart without payload when none is given."""
+        """The alphabet, or every event name of the chart without payload when none is given.
+
+        >>> from statecharts import Machine
+        >>> lamp = Machine({"id": "lamp", "initial": "off", "states": {
+        ...     "off": {"on": {"ON": "on"}}, "on": {"on": {"OFF": "off"}}}})
+        >>> Model(lamp).events(), Model(lamp, alphabet=events("ON")).events()
+        ((Event('OFF'), Event('ON')), (Event('ON'),))
+        """
         return self.alphabet or tuple(Event(name) for name in self.machine.events)
 
 

@@ -54,7 +54,16 @@ Target = int | str | Callable[[Snapshot], bool]
 
 
 class PathsError(StatechartError):
-    """Paths cannot be made from this graph (e.g. it was explored with symmetry reduction)."""
+    """Paths cannot be made from this graph (e.g. it was explored with symmetry reduction).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> pair = Machine({"id": "pair", "initial": "x", "states": {"x": {"on": {"SWAP": "y"}}, "y": {}}})
+    >>> reduced = explore(Model(pair, alphabet=events("SWAP"), canonicalize=lambda s: s.value), symmetry=True)
+    >>> state_cover(reduced)
+    Traceback (most recent call last):
+    statecharts.check.paths.PathsError: model 'pair': the state graph was explored with symmetry reduction; ...
+    """
 
 
 @dataclass(frozen=True)
@@ -81,17 +90,43 @@ class TestPath:
 
     @property
     def events(self) -> tuple[Event, ...]:
-        """The events to send, in order."""
+        """The events to send, in order.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import events
+        >>> vend = Machine({"id": "vend", "initial": "idle", "states": {
+        ...     "idle": {"on": {"COIN": "paid"}}, "paid": {"on": {"PICK": "idle"}}}})
+        >>> shortest_paths(Model(vend, alphabet=events("COIN") + events("PICK")))[1].events
+        (Event('COIN'),)
+        """
         return tuple(step.event for step in self.trace.steps[1:] if step.event is not None)
 
     @property
     def initial(self) -> Snapshot:
-        """The snapshot the system under test starts from."""
+        """The snapshot the system under test starts from.
+
+        >>> from statecharts import Machine, assign
+        >>> from statecharts.check.model import events
+        >>> dial = Machine({"id": "dial", "context": {"level": 1}, "initial": "set", "states": {"set": {"on": {"TURN": {
+        ...     "guard": lambda c, e: c["level"] < 3, "actions": assign(level=lambda c, e: c["level"] + 1)}}}}})
+        >>> paths = shortest_paths(Model(dial, alphabet=events("TURN"), initial_contexts=[{"level": 1}, {"level": 7}]))
+        >>> [(len(p), p.initial.context["level"]) for p in paths]
+        [(0, 1), (0, 7), (1, 1), (2, 1)]
+        """
         return self.trace.steps[0].snapshot
 
     @property
     def final(self) -> Snapshot:
-        """The snapshot expected at the end."""
+        """The snapshot expected at the end.
+
+        >>> from statecharts import Machine, payload
+        >>> from statecharts.check.model import events
+        >>> coin = Machine({"id": "coin", "initial": "air", "states": {
+        ...     "air": {"on": {"LAND": [{"guard": payload(side="h"), "target": "heads"}, {"target": "tails"}]}},
+        ...     "heads": {}, "tails": {}}})
+        >>> [p.final.value for p in state_cover(Model(coin, alphabet=events("LAND", side=["h", "t"])))]
+        ['heads', 'tails']
+        """
         return self.trace.steps[-1].snapshot
 
     def __len__(self) -> int:
@@ -101,12 +136,38 @@ class TestPath:
         return f"TestPath({', '.join(event_text(e) for e in self.events) or 'initial state'})"
 
     def prefix(self, n: int) -> TestPath:
-        """The first ``n`` steps of this path."""
+        """The first ``n`` steps of this path.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import events
+        >>> lift = Machine({"id": "lift", "initial": "g", "states": {
+        ...     "g": {"on": {"UP": "f1"}}, "f1": {"on": {"UP": "f2", "DOWN": "g"}}, "f2": {"on": {"DOWN": "f1"}}}})
+        >>> top = state_cover(Model(lift, alphabet=events("UP") + events("DOWN")))[0]
+        >>> top, top.prefix(1), top.prefix(1).final.value, len(top.prefix(0))
+        (TestPath(UP, UP), TestPath(UP), 'f1', 0)
+        """
         return TestPath(Trace(self.trace.steps[:n + 1]), self.goal)
 
     def format(self, context: bool = True) -> str:
         """A readable test description: the start, then per step the event and what it changes
-        (active states as ``region.path=state``, and with ``context=True`` the changed keys)."""
+        (active states as ``region.path=state``, and with ``context=True`` the changed keys).
+
+        >>> from statecharts import Machine, assign
+        >>> from statecharts.check.model import events
+        >>> meter = Machine({"id": "meter", "context": {"kwh": 0}, "initial": "on", "states": {
+        ...     "on": {"on": {"USE": {"actions": assign(kwh=lambda c, e: c["kwh"] + e.data["k"])}, "CUT": "off"}},
+        ...     "off": {"type": "final"}}})
+        >>> g = explore(Model(meter, alphabet=events("USE", k=[2]) + events("CUT")), Bounds(max_depth=2))
+        >>> bill = to_path(g, g.path_to(4), "bill")
+        >>> print(bill.format())
+        bill
+          given the initial state: on
+              context: kwh=0
+          1. USE(k=2) -> (same states); kwh=2
+          2. CUT -> off [done]
+        >>> print(bill.format(context=False).splitlines()[2])
+          1. USE(k=2) -> (same states)
+        """
         lines = [self.goal] if self.goal else []
         start = self.initial
         given = states_text(leaves(start))
@@ -122,7 +183,16 @@ class TestPath:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        """Plain data: the goal and the steps (`TraceStep.to_json`)."""
+        """Plain data: the goal and the steps (`TraceStep.to_json`).
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import events
+        >>> bell = Machine({"id": "bell", "initial": "quiet", "states": {"quiet": {"on": {"RING": "ringing"}},
+        ...                                                              "ringing": {}}})
+        >>> data = shortest_paths(Model(bell, alphabet=events("RING")))[-1].to_json()
+        >>> data["goal"], [(step["event"], step["configuration"]) for step in data["steps"]]
+        ('reach ringing', [(None, ['bell.quiet']), ('RING', ['bell.ringing'])])
+        """
         return {"goal": self.goal, "steps": self.trace.to_json()}
 
 
@@ -166,7 +236,17 @@ def state_graph(source: Model | StateGraph, bounds: Bounds | None = None) -> Sta
 
 
 def to_path(graph: StateGraph, steps: list[Step], goal: str = "") -> TestPath:
-    """A `TestPath` from ``[(None, initial), (event index, state), ...]`` on ``graph``."""
+    """A `TestPath` from ``[(None, initial), (event index, state), ...]`` on ``graph``.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> kettle = Machine({"id": "kettle", "initial": "cold", "states": {
+    ...     "cold": {"on": {"BOIL": "hot"}}, "hot": {"on": {"POUR": "cold"}}}})
+    >>> g = explore(Model(kettle, alphabet=events("BOIL") + events("POUR")))
+    >>> path = to_path(g, [(None, 0), (0, 1), (1, 0)], "boil and pour")
+    >>> path, path.goal, path.final.value
+    (TestPath(BOIL, POUR), 'boil and pour', 'cold')
+    """
     return TestPath(trace_of(graph, steps), goal)
 
 
@@ -212,7 +292,16 @@ def state_cover(source: Model | StateGraph, bounds: Bounds | None = None) -> lis
 # -- transition cover ----------------------------------------------------------------------------
 def fired_transitions(graph: StateGraph) -> list[list[frozenset[Transition]]]:
     """Per state and per out-edge (same order as ``graph.edges``), the chart transitions it fires
-    (eventless ones in the same macrostep included)."""
+    (eventless ones in the same macrostep included).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> relay = Machine({"id": "relay", "initial": "a", "states": {
+    ...     "a": {"on": {"GO": "b"}}, "b": {"always": "c"}, "c": {"on": {"GO": "a"}}}})
+    >>> g = explore(Model(relay, alphabet=events("GO")))
+    >>> [[sorted(t.describe() for t in fired) for fired in row] for row in fired_transitions(g)]
+    [[['relay.a --GO--> relay.b', 'relay.b --always--> relay.c']], [['relay.c --GO--> relay.a']]]
+    """
     out: list[list[frozenset[Transition]]] = []
     for i, edges in enumerate(graph.edges):
         row = []
@@ -292,7 +381,17 @@ def transition_cover(source: Model | StateGraph, bounds: Bounds | None = None, *
 
 def wanted_after(graph: StateGraph, i: int, k: int, useful: Callable[[int], list[int]]) -> bool:
     """Edge ``k`` of state ``i`` leads to a state that still has something to cover (other than
-    this very edge, when it is a self-loop on the graph)."""
+    this very edge, when it is a self-loop on the graph).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> steps = Machine({"id": "steps", "initial": "s1", "states": {
+    ...     "s1": {"on": {"NEXT": "s2"}}, "s2": {"on": {"NEXT": "s3"}}, "s3": {}}})
+    >>> g = explore(Model(steps, alphabet=events("NEXT")))
+    >>> left = {0: [0], 1: [0], 2: []}  # per state, the edges still to cover
+    >>> wanted_after(g, 0, 0, left.__getitem__), wanted_after(g, 1, 0, left.__getitem__)
+    (True, False)
+    """
     j = graph.edges[i][k][1]
     return any(m != k or j != i for m in useful(j))
 
@@ -300,7 +399,19 @@ def wanted_after(graph: StateGraph, i: int, k: int, useful: Callable[[int], list
 # -- simple paths --------------------------------------------------------------------------------
 def matcher(graph: StateGraph, target: Target) -> Callable[[int], bool]:
     """A predicate over state indices: an index, a state path for `Snapshot.matches`
-    (``"#cluster.failed"``), or a predicate over snapshots."""
+    (``"#cluster.failed"``), or a predicate over snapshots.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> tank = Machine({"id": "tank", "initial": "empty", "states": {
+    ...     "empty": {"on": {"FILL": "full"}}, "full": {"on": {"DRAIN": "empty"}}}})
+    >>> g = explore(Model(tank, alphabet=events("FILL") + events("DRAIN")))
+    >>> [[i for i in range(2) if matcher(g, target)(i)] for target in (1, "full", lambda s: s.matches("empty"))]
+    [[1], [1], [0]]
+    >>> matcher(g, "fool")
+    Traceback (most recent call last):
+    KeyError: "machine 'tank' has no state '#tank.fool' (did you mean 'tank.full'?)"
+    """
     if isinstance(target, int):
         return lambda i: i == target
     if isinstance(target, str):

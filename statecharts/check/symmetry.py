@@ -38,7 +38,14 @@ class Symmetry:
 
 
 def as_symmetry(group: Symmetry | Sequence[str]) -> Symmetry:
-    """A `Symmetry` from itself or a plain sequence of region ids."""
+    """A `Symmetry` from itself or a plain sequence of region ids.
+
+    >>> as_symmetry(["w1", "w2", "w3"])
+    Symmetry(regions=('w1', 'w2', 'w3'), context=())
+    >>> group = Symmetry(("a", "b"), context=("load",))
+    >>> as_symmetry(group) is group
+    True
+    """
     return group if isinstance(group, Symmetry) else Symmetry(tuple(group))
 
 

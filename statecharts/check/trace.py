@@ -14,14 +14,29 @@ STUTTER = "(stutter for ever)"  # how a lasso that ends by stuttering shows its 
 
 @dataclass(frozen=True)
 class TraceStep:
-    """One step: the event taken (``None`` for the initial state or a stutter) and the snapshot after."""
+    """One step: the event taken (``None`` for the initial state or a stutter) and the snapshot after.
+
+    >>> from statecharts import Machine
+    >>> start = Machine({"id": "w", "initial": "x", "states": {"x": {}}}).initial_state()
+    >>> first, last = TraceStep(None, start), TraceStep(None, start, stutter=True)
+    >>> first.event, first.snapshot.value, last.stutter
+    (None, 'x', True)
+    """
 
     event: Event | None
     snapshot: Snapshot
     stutter: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        """Plain data: event name, payload, configuration (active leaves), value and context."""
+        """Plain data: event name, payload, configuration (active leaves), value and context.
+
+        >>> from statecharts import Machine, assign
+        >>> q = Machine({"id": "q", "context": {"n": 0}, "initial": "idle", "states": {
+        ...     "idle": {"on": {"SET": {"actions": assign(n=lambda c, e: e.data["n"])}}}}})
+        >>> TraceStep(Event("SET", n=4), q.transition(q.initial_state(), Event("SET", n=4))).to_json()
+        {'event': 'SET', 'data': {'n': 4}, 'stutter': False, 'value': 'idle', 'configuration': ['q.idle'],
+         'context': {'n': 4}}
+        """
         s = self.snapshot
         data = None if self.event is None else _plain(self.event.data)
         return {
@@ -61,11 +76,42 @@ class Trace:
         return self.steps[i]
 
     def to_json(self) -> list[dict[str, Any]]:
+        """Plain data: one `TraceStep.to_json` per step.
+
+        >>> from statecharts import Machine
+        >>> gate = Machine({"id": "gate", "initial": "down", "states": {"down": {"on": {"RAISE": "up"}}, "up": {}}})
+        >>> s0 = gate.initial_state()
+        >>> steps = Trace((TraceStep(None, s0), TraceStep(Event("RAISE"), gate.transition(s0, "RAISE")))).to_json()
+        >>> [(step["event"], step["value"]) for step in steps]
+        [(None, 'down'), ('RAISE', 'up')]
+        """
         return [step.to_json() for step in self.steps]
 
     def format(self, context: bool = False) -> str:
         """A readable listing, one line per step: the event and the active states (``region.path=state``,
-        as `states_text` prints them); ``context=True`` adds the changed context keys."""
+        as `states_text` prints them); ``context=True`` adds the changed context keys.
+
+        A lasso marks where its cycle starts:
+
+        >>> from statecharts import Machine, assign
+        >>> sw = Machine({"id": "sw", "context": {"lit": False}, "initial": "off", "states": {
+        ...     "off": {"on": {"FLIP": {"target": "on", "actions": assign(lit=True)}}},
+        ...     "on": {"on": {"FLIP": {"target": "off", "actions": assign(lit=False)}}}}})
+        >>> s0 = sw.initial_state()
+        >>> s1 = sw.transition(s0, "FLIP")
+        >>> loop = Trace((TraceStep(None, s0), TraceStep(Event("FLIP"), s1),
+        ...               TraceStep(Event("FLIP"), sw.transition(s1, "FLIP"))), cycle_start=0)
+        >>> loop[2].snapshot == s0
+        True
+        >>> print(loop.format(context=True))
+        0. initial: off  <- cycle starts here
+             lit=False
+        1. FLIP -> on
+             lit=True
+        2. FLIP -> off
+             lit=False
+           (back to step 0, for ever)
+        """
         lines = []
         for i, step in enumerate(self.steps):
             s = step.snapshot

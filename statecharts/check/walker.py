@@ -18,7 +18,17 @@ from statecharts.state import Snapshot
 
 @dataclass(frozen=True)
 class Result:
-    """The verdict on one property: ``kind`` is ``invariant``, ``deadlock`` or ``temporal``."""
+    """The verdict on one property: ``kind`` is ``invariant``, ``deadlock`` or ``temporal``.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> pump = Machine({"id": "pump", "initial": "idle", "states": {
+    ...     "idle": {"on": {"RUN": "busy"}}, "busy": {"on": {"HALT": "idle"}}}})
+    >>> known = {"known": lambda s: s.matches("idle") or s.matches("busy")}
+    >>> check(Model(pump, alphabet=events("RUN") + events("HALT"), invariants=known)).results
+    [Result(name='known', kind='invariant', holds=True, trace=None, note=''),
+     Result(name='deadlock', kind='deadlock', holds=True, trace=None, note='')]
+    """
 
     name: str
     kind: str
@@ -27,6 +37,11 @@ class Result:
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        """Plain data: name, kind, verdict, the trace's steps (or ``None``), and the note when there is one.
+
+        >>> Result("up", "temporal", True, note="on the expanded part only").to_json()
+        {'name': 'up', 'kind': 'temporal', 'holds': True, 'trace': None, 'note': 'on the expanded part only'}
+        """
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "holds": self.holds,
                                "trace": None if self.trace is None else self.trace.to_json()}
         if self.trace is not None and self.trace.cycle_start is not None:
@@ -38,19 +53,45 @@ class Result:
 
 @dataclass(frozen=True)
 class Coverage:
-    """Chart states never active and transitions never taken in the walk."""
+    """Chart states never active and transitions never taken in the walk.
+
+    >>> from statecharts import Machine
+    >>> hall = Machine({"id": "hall", "initial": "in", "states": {
+    ...     "in": {"on": {"EXIT": "out"}}, "out": {}, "attic": {"on": {"DOWN": "in"}}}})
+    >>> check(hall).coverage
+    Coverage(states_never_active=('hall.attic',), transitions_never_taken=('hall.attic --DOWN--> hall.in',))
+    """
 
     states_never_active: tuple[str, ...]
     transitions_never_taken: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
+        """Plain data: both tuples as lists.
+
+        >>> Coverage(("t.c",), ()).to_json()
+        {'states_never_active': ['t.c'], 'transitions_never_taken': []}
+        """
         return {"states_never_active": list(self.states_never_active),
                 "transitions_never_taken": list(self.transitions_never_taken)}
 
 
 @dataclass
 class Report:
-    """What a walk found, with its statistics."""
+    """What a walk found, with its statistics.
+
+    >>> from statecharts import Machine, assign
+    >>> from statecharts.check.model import Model, events
+    >>> jar = Machine({"id": "jar", "context": {"n": 0}, "initial": "open", "states": {
+    ...     "open": {"on": {"ADD": {"guard": lambda c, e: c["n"] < 2, "actions": assign(n=lambda c, e: c["n"] + 1)},
+    ...                     "SEAL": "sealed"}},
+    ...     "sealed": {"type": "final"}}})
+    >>> report = check(Model(jar, alphabet=events("ADD") + events("SEAL"),
+    ...                      invariants={"at most 1": lambda s: s.context["n"] <= 1}))
+    >>> report.distinct_states, report.depth, report.complete, report.ok
+    (6, 3, True, False)
+    >>> [step.snapshot.context["n"] for step in report.result("at most 1").trace]
+    [0, 1, 2]
+    """
 
     model: str
     distinct_states: int
@@ -67,21 +108,49 @@ class Report:
 
     @property
     def states_per_second(self) -> float:
+        """The walk's speed (infinite when it took no measurable time).
+
+        >>> Report("m", 100, 150, 4, True, 2.0).states_per_second, Report("m", 1, 0, 0, True, 0.0).states_per_second
+        (50.0, inf)
+        """
         return self.distinct_states / self.seconds if self.seconds > 0 else float("inf")
 
     @property
     def ok(self) -> bool:
-        """Every property holds."""
+        """Every property holds.
+
+        >>> Report("m", 3, 2, 1, True, 0.1, results=[Result("a", "invariant", True),
+        ...                                           Result("b", "deadlock", False)]).ok
+        False
+        """
         return all(r.holds for r in self.results)
 
     def result(self, name: str) -> Result:
-        """The result named ``name`` (a `KeyError` lists the names there are)."""
+        """The result named ``name`` (a `KeyError` lists the names there are).
+
+        >>> report = Report("m", 1, 0, 0, True, 0.1, results=[Result("safe", "invariant", True)])
+        >>> report.result("safe").holds
+        True
+        >>> report.result("sane")
+        Traceback (most recent call last):
+        KeyError: "no result 'sane'; results: safe"
+        """
         for r in self.results:
             if r.name == name:
                 return r
         raise KeyError(f"no result {name!r}; results: {', '.join(r.name for r in self.results)}")
 
     def to_json(self) -> dict[str, Any]:
+        """Plain data for ``--json``: statistics, every `Result.to_json`, coverage and symmetry.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import Model, events
+        >>> ring = Machine({"id": "ring", "initial": "r0", "states": {
+        ...     "r0": {"on": {"NEXT": "r1"}}, "r1": {"on": {"NEXT": "r2"}}, "r2": {"on": {"NEXT": "r0"}}}})
+        >>> data = check(Model(ring, alphabet=events("NEXT")), max_states=2).to_json()
+        >>> data["distinct_states"], data["complete"], data["stopped_by"], [r["name"] for r in data["results"]]
+        (2, False, 'state bound 2', ['deadlock'])
+        """
         out: dict[str, Any] = {
             "model": self.model, "distinct_states": self.distinct_states,
             "transitions": self.transitions, "depth": self.depth, "complete": self.complete,
@@ -96,7 +165,18 @@ class Report:
         return out
 
     def format(self) -> str:
-        """A short human report."""
+        """A short human report.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import Model, events
+        >>> tap = Machine({"id": "tap", "initial": "shut", "states": {"shut": {"on": {"TURN": "running"}},
+        ...                                                           "running": {}, "broken": {}}})
+        >>> print(check(Model(tap, alphabet=events("TURN"), terminal=lambda s: s.matches("running"))).format())
+        model tap
+          2 distinct states, 1 transitions, depth 1, ... states/s)
+          deadlock  deadlock: holds
+          states never active: tap.broken
+        """
         lines = [f"model {self.model}",
                  f"  {self.distinct_states} distinct states, {self.transitions} transitions, depth "
                  f"{self.depth}, {self.seconds:.2f} s ({self.states_per_second:,.0f} states/s)"
