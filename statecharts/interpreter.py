@@ -195,6 +195,11 @@ class Interpreter:
     >>> actor = m.interpret(clock=clock).start()
     >>> clock.advance(500); actor.state.value
     'b'
+
+    A subclass adapts the runtime through the extension hooks only: it overrides `execute` (run
+    one effect), `deliver` (route a due send), `on_start` and `on_macrostep_done`, and feeds
+    events in with `enqueue` and `post` (`statecharts.scxml.ScxmlSession` is built this way).
+    Those names are a contract that tests pin; names with an underscore may change at any time.
     """
 
     def __init__(self, machine: Machine, *, context: Mapping[str, Any] | None = None,
@@ -269,6 +274,7 @@ class Interpreter:
             if self._restored is not None:
                 snapshot = self._restored
                 self._state = snapshot
+                self.on_start(snapshot)
                 self._settle(snapshot, previous=())
                 for invoke in self.machine.chart.invokes.values():
                     if invoke.state in snapshot.nodes:
@@ -277,9 +283,11 @@ class Interpreter:
             else:
                 context = self.machine.initial_context(self._initial_context)
                 self._to_start = []
-                snapshot = algorithm.enter_initial(self.machine, context, self._execute)
+                snapshot = algorithm.enter_initial(self.machine, context, self.execute)
+                self.on_start(snapshot)
                 self._settle(snapshot, previous=())
                 self._start_invocations()
+            self.on_macrostep_done(snapshot)
             self._drain()
         return self
 
@@ -375,6 +383,157 @@ class Interpreter:
                                    f"{timeout}s; it is in {self.state.value!r}")
             return self.state
 
+    # -- extension hooks: what a subclass may override or call (the names are API) --------------
+    def execute(self, effect: Effect) -> None:
+        """Run one effect of a macrostep, inline and in order (a failure becomes ``error.execution``).
+
+        The pure core hands every effect here: calls, logs, service starts and stops. A subclass
+        that brings its own action types handles them and passes the rest to ``super().execute``.
+
+        >>> from statecharts import Machine, log
+        >>> class Quiet(Interpreter):
+        ...     def execute(self, effect):
+        ...         print("effect", effect.action.name, "on", effect.event.name)
+        ...         if effect.action.name != "log":
+        ...             super().execute(effect)
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": log("hi"), "on": {"GO": "b"}},
+        ...                                                    "b": {"entry": "ping"}}},
+        ...             actions={"ping": lambda c, e: print("ping")})
+        >>> actor = Quiet(m).start()
+        effect log on xstate.init
+        >>> _ = actor.send("GO")
+        effect ping on GO
+        ping
+        """
+        action = effect.action
+        if isinstance(action, Call):
+            if action.params is not None:
+                action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
+            else:
+                action.fn(effect.context, effect.event)
+        elif isinstance(action, Log):
+            message = action.resolve(effect.context, effect.event)
+            logger.info("%s%s", f"{action.label}: " if action.label else "", message)
+        elif isinstance(action, StartInvoke):
+            self._to_start.append(action.invoke_id)
+        elif isinstance(action, StopInvoke):
+            if action.invoke_id in self._to_start:
+                self._to_start.remove(action.invoke_id)
+            self._cancel_invocation(action.invoke_id)
+
+    def deliver(self, send: PendingSend) -> None:
+        """Route a send that is due: at once when sent without delay, else when its timer fires.
+
+        Called after the send left the snapshot. The default puts events for this machine
+        (no target, ``#_self`` or its id) on its queue with `enqueue`, passes ``#_parent`` ones
+        to the parent actor, and answers any other target with ``error.communication``. A
+        subclass routes its own targets and passes the rest to ``super().deliver``.
+
+        >>> from statecharts import Machine, send
+        >>> class Outbox(Interpreter):
+        ...     def deliver(self, p):
+        ...         print("deliver", p.event.name, "to", p.to, "after", p.delay)
+        ...         if p.to != "#_outbox":
+        ...             super().deliver(p)
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {
+        ...     "GO": {"actions": [send("MAIL", to="#_outbox"), send("TICK", delay=100)]}, "TICK": "b"}}, "b": {}}})
+        >>> clock = VirtualClock()
+        >>> actor = Outbox(m, clock=clock).start()
+        >>> _ = actor.send("GO")
+        deliver MAIL to #_outbox after 0
+        >>> clock.advance(100); actor.state.value
+        deliver TICK to None after 100.0
+        'b'
+        """
+        if send.to is None or send.to in ("#_self", self.machine.id):
+            self.enqueue(send.event)
+        elif send.to == "#_parent" and self.parent is not None:
+            self.parent.send(send.event)
+        else:
+            self.enqueue(Event("error.communication", {"target": send.to, "event": send.event.name}))
+
+    def on_start(self, snapshot: Snapshot) -> None:
+        """Hook (does nothing here): `start` calls it with the first snapshot, initial or restored.
+
+        The entry actions have run, but nothing has left the snapshot yet: no send delivered, no
+        listener told, no service started. It is called each time `start` starts the actor.
+
+        >>> from statecharts import Machine
+        >>> class Greeter(Interpreter):
+        ...     def on_start(self, snapshot):
+        ...         print("starting in", snapshot.value, "listeners told:", seen)
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}})
+        >>> seen = []
+        >>> actor = Greeter(m)
+        >>> _ = actor.subscribe(lambda s: seen.append(s.value))
+        >>> _ = actor.start()
+        starting in a listeners told: []
+        >>> seen
+        ['a']
+        """
+
+    def on_macrostep_done(self, snapshot: Snapshot) -> None:
+        """Hook (does nothing here): called with the snapshot each macrostep ends in, the first in
+        `start` included, once it is adopted: timers set, due sends delivered (they are gone from
+        `state`, not from ``snapshot``), listeners told, services started.
+
+        It runs under the actor's lock, before the next queued event is processed; events it
+        queues with `enqueue` come after those already waiting.
+
+        >>> from statecharts import Machine
+        >>> class Tracing(Interpreter):
+        ...     def on_macrostep_done(self, snapshot):
+        ...         print("done", snapshot.value, "after", snapshot.event.name)
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> actor = Tracing(m).start()
+        done a after xstate.init
+        >>> _ = actor.send("GO")
+        done b after GO
+        """
+
+    def enqueue(self, event: Event) -> None:
+        """Put an event on the external queue without processing it now: the macrostep in
+        progress finishes first, and the event is handled after those already queued (by the
+        running ``send``, ``start`` or timer; with nothing running, by the next one).
+
+        For hooks (`execute`, `deliver`, `on_macrostep_done`); from other threads use `post`.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"on": {"BACK": "a"}}}})
+        >>> actor = m.interpret().start()
+        >>> actor.enqueue(Event("GO")); actor.state.value  # waiting
+        'a'
+        >>> actor.send("BACK").value  # GO first, then BACK
+        'a'
+        """
+        with self._lock:
+            self._queue.append(event)
+
+    def post(self, event: str | Event | Mapping[str, Any], **data: Any) -> None:
+        """Queue an event to be processed from the clock (at delay 0), never in the middle of a
+        macrostep: the way for one actor to send to another. Ignored once the actor is stopped.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> clock = VirtualClock()
+        >>> actor = m.interpret(clock=clock).start()
+        >>> actor.post("GO"); actor.state.value  # queued, not yet processed
+        'a'
+        >>> clock.advance(0); actor.state.value
+        'b'
+        """
+        ev = to_event(event, **data)
+        with self._lock:
+            if not self.running:
+                return
+            self._queue.append(ev)
+            self.clock.schedule(0, self._drain_posted)
+
+    def _drain_posted(self) -> None:
+        with self._lock:
+            if self.running and self._state is not None:
+                self._drain()
+
     # -- the loop ------------------------------------------------------------------------------
     def _drain(self) -> None:
         if self._processing:
@@ -387,9 +546,10 @@ class Interpreter:
                 if before.status != "active":
                     continue
                 self._to_start = []
-                after = algorithm.macrostep(before, event, self._execute)
+                after = algorithm.macrostep(before, event, self.execute)
                 self._settle(after, previous=before.pending)
                 self._start_invocations()
+                self.on_macrostep_done(after)
         finally:
             self._processing = False
 
@@ -415,7 +575,7 @@ class Interpreter:
             gone = {id(p) for p in immediate}
             snapshot = _without(snapshot, gone)
             for p in immediate:
-                self._deliver(p)
+                self.deliver(p)
         self._state = snapshot
         if snapshot.status != "active":
             for key in list(self._timers):
@@ -429,40 +589,15 @@ class Interpreter:
             listener(snapshot)
         self._changed.notify_all()
 
-    def _deliver(self, p: PendingSend) -> None:
-        if p.to is None or p.to in ("#_self", self.machine.id):
-            self._queue.append(p.event)
-        elif p.to == "#_parent" and self.parent is not None:
-            self.parent.send(p.event)
-        else:
-            self._queue.append(Event("error.communication", {"target": p.to, "event": p.event.name}))
-
     def _fire(self, p: PendingSend) -> None:
         with self._lock:
             if self._timers.pop(id(p), None) is None or not self.running:
                 return
             self._state = _without(self.state, {id(p)})
-            self._deliver(p)
+            self.deliver(p)
             self._drain()
 
     # -- effects -------------------------------------------------------------------------------
-    def _execute(self, effect: Effect) -> None:
-        action = effect.action
-        if isinstance(action, Call):
-            if action.params is not None:
-                action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
-            else:
-                action.fn(effect.context, effect.event)
-        elif isinstance(action, Log):
-            message = action.resolve(effect.context, effect.event)
-            logger.info("%s%s", f"{action.label}: " if action.label else "", message)
-        elif isinstance(action, StartInvoke):
-            self._to_start.append(action.invoke_id)
-        elif isinstance(action, StopInvoke):
-            if action.invoke_id in self._to_start:
-                self._to_start.remove(action.invoke_id)
-            self._cancel_invocation(action.invoke_id)
-
     def _start_invocations(self) -> None:
         pending, self._to_start = self._to_start, []
         for invoke_id in pending:

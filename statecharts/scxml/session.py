@@ -192,6 +192,9 @@ class ScxmlMachine(Machine):
 class ScxmlSession(Interpreter):
     """Runs an `ScxmlMachine`: an `Interpreter` plus SCXML targets and invoked child sessions.
 
+    It builds on the interpreter's extension hooks only (`Interpreter.execute`, ``deliver``,
+    ``on_start``, ``on_macrostep_done``, ``enqueue``, ``post``), never on its private names.
+
     >>> from statecharts import VirtualClock
     >>> from statecharts.scxml import load
     >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a">'
@@ -248,28 +251,54 @@ class ScxmlSession(Interpreter):
             self.machine.registry.remove(self.sessionid)
         super().stop()
 
-    def _settle(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
+    def on_start(self, snapshot: Snapshot) -> None:
+        """Register the session id (from the first snapshot) before anything leaves that snapshot,
+        so its sends, its listeners and other sessions find it from the start.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"/></scxml>')
+        >>> session = m.interpret()
+        >>> session.on_start(m.initial_state())
+        >>> m.registry.get(session.sessionid) is session
+        True
+        """
         if self.sessionid is None:
             self.sessionid = str(snapshot.context.get("_sessionid"))
             self.machine.registry.add(self.sessionid, self)
-        super()._settle(snapshot, previous)
+
+    def on_macrostep_done(self, snapshot: Snapshot) -> None:
+        """After each macrostep: start the invocations it asked for or, once the session has
+        ended, exit it (W3C exitInterpreter), stop its children and tell the parent.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        ...          '<transition event="go" target="b"/></state><final id="b"/></scxml>')
+        >>> session = m.interpret().start()
+        >>> session.send("go").status, m.registry.known(session.sessionid)  # ended: left the registry
+        ('done', False)
+        """
         if snapshot.status != "active" and not self._finished:
-            self._finished = True
-            self._exit_interpreter(snapshot)
-            for child in list(self.children.values()):
-                child.stop()
-            self.children.clear()
-            self._requests = []
+            self._finish(snapshot)
+        self._start_requested()
+
+    def _finish(self, snapshot: Snapshot) -> None:
+        self._finished = True
+        self._exit_interpreter(snapshot)
+        for child in list(self.children.values()):
+            child.stop()
+        self.children.clear()
+        self._requests = []
+        if self.sessionid is not None:
             self.machine.registry.remove(self.sessionid)
-            parent = self.parent_session
-            if parent is not None and snapshot.status == "done" and self.invokeid is not None:
-                parent._from_child(self, ScxmlEvent(f"done.invoke.{self.invokeid}", snapshot.output,
-                                                    invokeid=self.invokeid))
+        parent = self.parent_session
+        if parent is not None and snapshot.status == "done" and self.invokeid is not None:
+            parent._from_child(self, ScxmlEvent(f"done.invoke.{self.invokeid}", snapshot.output,
+                                                invokeid=self.invokeid))
 
     def _exit_interpreter(self, snapshot: Snapshot) -> None:
         """W3C exitInterpreter: leave the remaining states (their onexit handlers run, their
         invocations are cancelled); sends they make without delay still go out."""
-        step = Step(self.machine, snapshot, snapshot.context, self._execute)
+        step = Step(self.machine, snapshot, snapshot.context, self.execute)
         step.pending = []
         event = snapshot.event or Event("xstate.init")
         for state in sorted(snapshot.nodes, key=lambda n: -n.order):
@@ -277,7 +306,7 @@ class ScxmlSession(Interpreter):
                 execute_content(step, state.exit, event)
         for p in step.pending:
             if p.delay <= 0:
-                self._deliver(p)
+                self.deliver(p)
 
     # -- event I/O -------------------------------------------------------------------------------
     def _from_child(self, child: ScxmlSession, event: Event) -> None:
@@ -303,41 +332,54 @@ class ScxmlSession(Interpreter):
         >>> clock.advance(0); session.state.configuration
         ('scxml', 'b')
         """
-        with self._lock:
-            if not self.running:
-                return
-            self._queue.append(event)
-            self.clock.schedule(0, self._drain_later)
+        self.post(event)
 
-    def _drain_later(self) -> None:
-        with self._lock:
-            if self.running and self._state is not None:
-                self._drain()
+    def deliver(self, send: PendingSend) -> None:
+        """Route a due send by SCXML target: this session (none, ``#_self``), ``#_parent``,
+        ``#_scxml_<sessionid>``, ``#_<invokeid>``; anything unreachable becomes
+        ``error.communication``.
 
-    def _deliver(self, p: PendingSend) -> None:
-        to = p.to
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a">'
+        ...          '<transition event="error.communication" target="b"/></state><state id="b"/></scxml>')
+        >>> session = m.interpret().start()
+        >>> session.deliver(PendingSend(None, 0, Event("ping"), "#_nobody"))
+        >>> session.send("tick").configuration
+        ('scxml', 'b')
+        """
+        to = send.to
         if to is None or to == "#_self":
-            self._queue.append(p.event)
+            self.enqueue(send.event)
             return
         if to == "#_parent":
             if self.parent_session is not None:
-                self.parent_session._from_child(self, p.event)
+                self.parent_session._from_child(self, send.event)
                 return
         elif to.startswith("#_scxml_"):
             other = self.machine.registry.get(to[len("#_scxml_"):])
             if other is not None and other.running:
-                other.receive(p.event)
+                other.receive(send.event)
                 return
         elif to.startswith("#_"):
             child = self.children.get(to[2:])
             if child is not None and child.running:
-                child.receive(p.event)
+                child.receive(send.event)
                 return
-        self._queue.append(ScxmlEvent("error.communication", {"target": to, "event": p.event.name},
-                                      kind="platform", sendid=p.id))
+        self.enqueue(ScxmlEvent("error.communication", {"target": to, "event": send.event.name},
+                                kind="platform", sendid=send.id))
 
     # -- invocations -----------------------------------------------------------------------------
-    def _execute(self, effect: Effect) -> None:
+    def execute(self, effect: Effect) -> None:
+        """Note the ``<invoke>`` requests (started when the macrostep ends) and cancel invocations
+        whose state is left; other effects run as in `Interpreter.execute`.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"><invoke id="kid">'
+        ...          '<content><scxml><state id="c"/></scxml></content></invoke></state></scxml>')
+        >>> session = m.interpret().start()
+        >>> sorted(session.children), session.children["kid"].state.configuration
+        (['kid'], ('scxml', 'c'))
+        """
         action = effect.action
         if isinstance(action, InvokeRequest):
             self._requests.append(action)
@@ -347,10 +389,9 @@ class ScxmlSession(Interpreter):
             if child is not None:
                 child.stop()
         else:
-            super()._execute(effect)
+            super().execute(effect)
 
-    def _start_invocations(self) -> None:
-        super()._start_invocations()
+    def _start_requested(self) -> None:
         requests, self._requests = self._requests, []
         for request in requests:
             if not self.running or self.state.status != "active":
@@ -377,7 +418,7 @@ class ScxmlSession(Interpreter):
                 path = value[5:] if value.startswith("file:") else value
                 machine = load(self.machine.base_dir / path, trusted=True, registry=self.machine.registry)
         except (ConfigError, OSError) as exc:
-            self._queue.append(ScxmlEvent("error.execution", {"error": str(exc)}, kind="platform"))
+            self.enqueue(ScxmlEvent("error.execution", {"error": str(exc)}, kind="platform"))
             return
         params = dict(request.params)
         context: dict[str, Any] = {"__params__": FrozenDict(params), "__invokeid__": request.invokeid}
@@ -388,4 +429,4 @@ class ScxmlSession(Interpreter):
             child.start()
         except StatechartError as exc:
             self.children.pop(request.invokeid, None)
-            self._queue.append(ScxmlEvent("error.execution", {"error": str(exc)}, kind="platform"))
+            self.enqueue(ScxmlEvent("error.execution", {"error": str(exc)}, kind="platform"))

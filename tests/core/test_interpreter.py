@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from statecharts import EventError, Machine, VirtualClock, assign, cancel, send
+from statecharts import Event, EventError, Interpreter, Machine, VirtualClock, assign, cancel, send
 
 COUNTER = {"id": "counter", "context": {"n": 0}, "initial": "on",
            "states": {"on": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}}}
@@ -211,3 +211,90 @@ def test_stopped_interpreter_refuses_events():
     actor.stop()
     with pytest.raises(Exception, match="not running"):
         actor.send("INC")
+
+
+class Recording(Interpreter):
+    """Logs every extension hook call: the names and arguments pinned below are API."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.log = []
+
+    def execute(self, effect):
+        self.log.append(("execute", effect.action.name, effect.event.name))
+        super().execute(effect)
+
+    def deliver(self, send):
+        self.log.append(("deliver", send.event.name, send.to, send.delay))
+        if send.to != "#_outbox":
+            super().deliver(send)
+
+    def on_start(self, snapshot):
+        self.log.append(("on_start", snapshot.value, snapshot.event.name))
+
+    def on_macrostep_done(self, snapshot):
+        self.log.append(("on_macrostep_done", snapshot.value, snapshot.status))
+
+
+HOOKED = {"id": "m", "initial": "a", "states": {
+    "a": {"entry": "hello", "on": {"GO": {"target": "b", "actions": [send("OUT", to="#_outbox"),
+                                                                     send("TICK", delay=100)]}}},
+    "b": {"on": {"TICK": "c"}}, "c": {"type": "final"}}}
+
+
+def test_extension_hooks_are_called_with_effects_sends_and_snapshots_in_a_fixed_order():
+    clock = VirtualClock()
+    actor = Recording(Machine(HOOKED, actions={"hello": lambda c, e: None}), clock=clock)
+    actor.subscribe(lambda s: actor.log.append(("listener", s.value)))
+    actor.start()
+    assert actor.log == [("execute", "hello", "xstate.init"), ("on_start", "a", "xstate.init"),
+                         ("listener", "a"), ("on_macrostep_done", "a", "active")]
+    del actor.log[:]
+    actor.send("GO")
+    assert actor.log == [("execute", "send", "GO"), ("execute", "send", "GO"), ("deliver", "OUT", "#_outbox", 0),
+                         ("listener", "b"), ("on_macrostep_done", "b", "active")]
+    del actor.log[:]
+    clock.advance(100)
+    assert actor.log == [("deliver", "TICK", None, 100.0), ("listener", "c"), ("on_macrostep_done", "c", "done")]
+
+
+def test_on_macrostep_done_gets_the_macrostep_result_while_state_has_dropped_the_delivered_sends():
+    seen = []
+
+    class Watching(Recording):  # (its deliver swallows #_outbox sends)
+        def on_macrostep_done(self, snapshot):
+            seen.append(([p.event.name for p in snapshot.pending], [p.event.name for p in self.state.pending]))
+
+    actor = Watching(Machine(HOOKED, actions={"hello": lambda c, e: None}), clock=VirtualClock()).start()
+    actor.send("GO")
+    assert seen == [([], []), (["OUT", "TICK"], ["TICK"])]
+
+
+def test_on_start_runs_for_a_restored_snapshot_before_its_due_sends_go_out():
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": send("PING", to="#_outbox")}}})
+    actor = Recording(m, state=m.initial_state(), clock=VirtualClock()).start()
+    assert actor.log == [("on_start", "a", "xstate.init"), ("deliver", "PING", "#_outbox", 0),
+                         ("on_macrostep_done", "a", "active")]
+
+
+def test_an_event_enqueued_by_a_hook_runs_after_the_macrostep_in_the_same_send():
+    class FollowUp(Interpreter):
+        def on_macrostep_done(self, snapshot):
+            if snapshot.matches("b"):
+                self.enqueue(Event("NEXT"))
+
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"on": {"NEXT": "c"}}, "c": {}}})
+    assert FollowUp(m).start().send("GO").value == "c"
+
+
+def test_a_posted_event_waits_for_the_clock_and_is_dropped_once_stopped():
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    clock = VirtualClock()
+    actor = m.interpret(clock=clock).start()
+    actor.post("GO")
+    assert actor.state.value == "a" and clock.pending == 1
+    clock.advance(0)
+    assert actor.state.value == "b"
+    actor.stop()
+    actor.post("GO")
+    assert clock.pending == 0

@@ -1,0 +1,51 @@
+"""ScxmlSession builds on the interpreter's documented extension hooks, never on its private names."""
+
+import ast
+from pathlib import Path
+
+from statecharts import Interpreter, Machine, VirtualClock
+from statecharts.scxml import load, session
+
+HOOKS = ("execute", "deliver", "on_start", "on_macrostep_done")
+
+
+def _interpreter_private_names():
+    actor = Machine({"id": "m", "initial": "a", "states": {"a": {}}}).interpret()
+    names = set(dir(Interpreter)) | set(vars(actor))
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+def test_the_session_neither_reads_nor_overrides_a_private_name_of_the_interpreter():
+    used = {node.attr for node in ast.walk(ast.parse(Path(session.__file__).read_text(encoding="utf-8")))
+            if isinstance(node, ast.Attribute)}
+    defined = set(vars(session.ScxmlSession))
+    private = _interpreter_private_names()
+    assert not used & private and not defined & private
+
+
+def test_the_session_overrides_the_hooks_the_interpreter_calls():
+    for name in HOOKS:
+        assert callable(getattr(Interpreter, name)) and name in vars(session.ScxmlSession), name
+
+
+def test_the_session_is_registered_before_listeners_see_its_first_snapshot():
+    m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"/></scxml>')
+    actor = m.interpret()
+    seen = []
+    actor.subscribe(lambda s: seen.append(m.registry.get(s.context["_sessionid"]) is actor))
+    actor.start()
+    assert seen == [True]
+
+
+def test_a_child_that_finishes_tells_its_parent_and_leaves_the_registry():
+    m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+             '<invoke id="kid"><content><scxml initial="k"><state id="k"><transition event="go" target="end"/>'
+             '</state><final id="end"/></scxml></content></invoke>'
+             '<transition event="done.invoke.kid" target="pass"/></state><final id="pass"/></scxml>')
+    clock = VirtualClock()
+    actor = m.interpret(clock=clock).start()
+    kid = actor.children["kid"]
+    kid.send("go")
+    assert not m.registry.known(kid.sessionid) and actor.state.configuration == ("scxml", "a")
+    clock.advance(0)
+    assert actor.state.configuration == ("scxml", "pass") and actor.children == {}
