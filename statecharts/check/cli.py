@@ -48,11 +48,15 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--trace-out", metavar="FILE",
                         help="draw the first counterexample: a strip of diagrams (.svg .png .pdf .dot) or a Mermaid "
                              "sequence diagram (.mmd)")
+    parser.add_argument("--graph-out", metavar="FILE",
+                        help="draw the explored state graph, the first counterexample's states filled "
+                             "(.dot .gv for any size; .svg .png .pdf up to 2,000 states), like TLC's -dump dot")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
     parser.set_defaults(handler=run)
 
 
 TRACE_FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd")
+GRAPH_FORMATS = (".dot", ".gv", ".svg", ".png", ".pdf")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,13 +77,18 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, flag)
         if value is not None and not value > 0:  # also refuses nan
             raise UsageError(f"--{flag.replace('_', '-')} must be positive, not {value}")
-    if args.trace_out is not None:
-        if not args.trace_out.strip():
-            raise UsageError("--trace-out needs a file name, e.g. --trace-out counterexample.svg")
-        suffix = Path(args.trace_out).suffix.lower()
-        if suffix not in TRACE_FORMATS:
-            raise UsageError(f"--trace-out {args.trace_out!r}: unknown format {suffix or '(no suffix)'!r} "
-                             f"(use one of {', '.join(TRACE_FORMATS)})")
+    for flag, formats, example in (("trace_out", TRACE_FORMATS, "counterexample.svg"),
+                                   ("graph_out", GRAPH_FORMATS, "states.dot")):
+        out = getattr(args, flag, None)
+        if out is None:
+            continue
+        option = f"--{flag.replace('_', '-')}"
+        if not out.strip():
+            raise UsageError(f"{option} needs a file name, e.g. {option} {example}")
+        suffix = Path(out).suffix.lower()
+        if suffix not in formats:
+            raise UsageError(f"{option} {out!r}: unknown format {suffix or '(no suffix)'!r} "
+                             f"(use one of {', '.join(formats)})")
     model = load_model(args.target, parse_params(args.param))
     bar = None if args.no_progress or args.json or not sys.stderr.isatty() else ProgressBar()
     try:
@@ -96,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         print(report.format())
     if args.trace_out:
         draw_counterexample(report, args.trace_out, quiet=args.json)
+    if getattr(args, "graph_out", None):
+        draw_state_graph(report, args.graph_out, quiet=args.json)
     return 0 if report.ok else 1
 
 
@@ -126,6 +137,42 @@ def draw_counterexample(report: Report, path: str, quiet: bool = False) -> None:
         written = render(render_trace(failed.trace), path)
     if not quiet:
         print(f"wrote the counterexample to {failed.name} to {written}")
+
+
+def draw_state_graph(report: Report, path: str, quiet: bool = False) -> None:
+    """Draw the explored state graph to ``path``, the first counterexample's states filled; an
+    image of more than `MAX_DRAWN_STATES` states is refused (dot would take minutes): a `UsageError`.
+
+    >>> import tempfile
+    >>> from statecharts import Machine
+    >>> from statecharts.check import Model, check, events
+    >>> m = Machine({"id": "gate", "initial": "shut", "states": {
+    ...     "shut": {"on": {"OPEN": "open"}}, "open": {"on": {"SHUT": "shut"}}}})
+    >>> report = check(Model(m, alphabet=events("OPEN") + events("SHUT"),
+    ...                      invariants={"stays shut": lambda s: s.matches("shut")}))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     draw_state_graph(report, f"{tmp}/states.dot")
+    ...     print(Path(tmp, "states.dot").read_text().count(" -> "))
+    wrote the state graph (2 states, the counterexample to stays shut filled) to .../states.dot
+    2
+    """
+    from statecharts.render import render
+    from statecharts.render.state_graph import MAX_DRAWN_STATES, state_graph
+
+    graph = report.graph
+    assert graph is not None
+    if Path(path).suffix.lower() not in (".dot", ".gv") and len(graph.states) > MAX_DRAWN_STATES:
+        raise UsageError(f"--graph-out {path!r}: {len(graph.states):,} states are too many to lay out as an "
+                         f"image (at most {MAX_DRAWN_STATES:,}); write a .dot file instead")
+    failed = next((r for r in report.results if not r.holds and r.trace is not None), None)
+    highlight: list[int] = []
+    if failed is not None and failed.trace is not None:
+        found = (graph.find(step.snapshot) for step in failed.trace.steps)
+        highlight = [i for i in found if i is not None]
+    written = render(state_graph(graph, highlight), path)
+    if not quiet:
+        shown = f", the counterexample to {failed.name} filled" if failed is not None else ""
+        print(f"wrote the state graph ({len(graph.states):,} states{shown}) to {written}")
 
 
 class ProgressBar:

@@ -114,3 +114,36 @@ def test_a_file_that_cannot_be_written_is_a_clear_error(capsys, tmp_path):
     code = main(["diagrams", "--out", str(blocker / "sub")])
     _, err = capsys.readouterr()
     assert code == 2 and "error:" in err and "Traceback" not in err
+
+
+def test_graph_out_writes_every_state_and_transition_with_the_counterexample_filled(capsys, tmp_path):
+    out = tmp_path / "states.dot"
+    code, printed, _ = run_check(capsys, "machines.cluster_update", "-p", "workers=1", "-p", "requests=1",
+                                 "--no-fairness", "--graph-out", str(out))
+    source = out.read_text()
+    nodes = [line for line in source.splitlines() if line.strip().startswith("s") and "[label=" in line
+             and " -> " not in line]
+    assert code == 1 and "wrote the state graph (14 states, the counterexample to" in printed
+    assert len(nodes) == 14 and source.count(" -> ") == 14  # 1x1: 14 states, 14 transitions (TLC's count)
+    assert "SUBMIT(r=1)" in source and "toApply=0" in source
+    filled = [line for line in nodes if "fillcolor" in line]
+    assert 2 <= len(filled) <= 6 and "penwidth=2.5" in source  # the lasso's states and steps
+
+
+def test_graph_out_renders_an_image_of_a_small_graph(capsys, tmp_path):
+    out = tmp_path / "states.svg"
+    code, _, _ = run_check(capsys, "machines.fetch", "--graph-out", str(out))
+    assert code == 0 and out.read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--graph-out", "states.txt"], "unknown format '.txt'"),
+    (["--graph-out", " "], "needs a file name"),
+    (["-p", "workers=3", "-p", "requests=3", "--no-temporal", "--graph-out", "states.svg"],
+     "3,938 states are too many to lay out as an image"),
+])
+def test_graph_out_bad_input_is_a_clear_error(capsys, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_check(capsys, "machines.cluster_update", *args)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "states.svg").exists()
