@@ -520,14 +520,11 @@ def run_action(step: Step, action: Action, event: Event) -> None:
         return
     if isinstance(action, Send):
         sent = action.resolve_event(step.context, event)
-        if action.to is None or action.to in ("#_internal",):
-            if action.to == "#_internal":
-                step.internal.append(sent)
-                return
-            delay = step.machine.resolve_delay(action.delay, step.context, event)
-            step.pending.append(PendingSend(action.id, delay, sent))
-        else:
-            step.pending.append(PendingSend(action.id, 0, sent, action.to))
+        if action.to == "#_internal":
+            step.internal.append(sent)
+            return
+        delay = step.machine.resolve_delay(action.delay, step.context, event)
+        step.pending.append(PendingSend(action.id, delay, sent, action.to))
     elif isinstance(action, Cancel):
         step.pending = [p for p in step.pending if p.id != action.send_id]
     effect = Effect(action, step.context, event)

@@ -96,6 +96,17 @@ def test_a_send_delay_written_as_a_digit_string_is_milliseconds():
     assert actor.state.value == "exploded"
 
 
+def test_a_send_with_a_target_keeps_its_delay():
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"GO": {"actions": send("TICK", to="#_self", delay=100)}, "TICK": "b"}}, "b": {}}})
+    clock = VirtualClock()
+    actor = m.interpret(clock=clock).start()
+    actor.send("GO")
+    assert actor.state.value == "a" and [p.delay for p in actor.state.pending] == [100]
+    clock.advance(100)
+    assert actor.state.value == "b"
+
+
 def test_named_delays_from_the_machine_options():
     m = Machine({"id": "m", "context": {"wait": 300}, "initial": "a",
                  "states": {"a": {"after": {"patience": "b"}}, "b": {}}},
