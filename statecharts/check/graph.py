@@ -234,6 +234,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
             graph.initial.append(i)
 
     context_key = keys.context
+    self_loops = graph.self_loops
     head = 0
     while head < len(graph.states):
         i = head
@@ -298,9 +299,8 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                                 key, j = None, None
                             if j is not None:
                                 if j == i:
-                                    graph.self_loops.add(i)
+                                    self_loops.add(i)
                                 else:
-                                    graph.transitions += 1
                                     out.append((e, j))
                                 continue
                         after = s.with_context(data, event, nodes)
@@ -308,13 +308,13 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                 raise WalkError(graph, i, e, exc) from exc
             j = add(after, i, e, depth, key)
             if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
-                graph.self_loops.add(i)
+                self_loops.add(i)
                 continue
-            graph.transitions += 1
             out.append((e, j))
         if fired:
             graph.fired.update(fired)
             fired.clear()
+    graph.transitions = sum(map(len, graph.edges))  # every non-stutter step is one edge
     graph.seconds = time.perf_counter() - start
     return graph
 
