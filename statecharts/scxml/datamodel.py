@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import keyword
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -375,10 +376,25 @@ class Datamodel:
         """
         if not self.trusted:
             raise RefusedExpression("<script> needs load(..., trusted=True)")
+        exec(self.compile_script(source), ns)  # noqa: S102 - trusted documents only
+
+    def compile_script(self, source: str) -> Any:
+        """The compiled code of a ``<script>`` body, dedented (cached; a syntax error propagates).
+
+        >>> dm = Datamodel(trusted=True)
+        >>> dm.compile_script("  x = 1") is dm.compile_script("  x = 1")
+        True
+        >>> dm.compile_script("x = = 1")
+        Traceback (most recent call last):
+            ...
+          File "<scxml script>", line 1
+        ...
+        SyntaxError: invalid syntax
+        """
         code = self._scripts.get(source)
         if code is None:
             code = self._scripts[source] = compile(_dedent(source), "<scxml script>", "exec")
-        exec(code, ns)  # noqa: S102 - trusted documents only
+        return code
 
     def assign(self, location: str, value: Any, ns: dict[str, Any]) -> None:
         """Store ``value`` at ``location`` (a declared variable, an item or an attribute).
@@ -393,6 +409,41 @@ class Datamodel:
             ...
         NameError: location 'y' is not declared in the datamodel
         """
+        tree = self.check_location(location)
+        if isinstance(tree, ast.Name):
+            if tree.id not in ns or tree.id in ("In",):
+                raise NameError(f"location {tree.id!r} is not declared in the datamodel")
+            ns[tree.id] = value
+            return
+        assert isinstance(tree, (ast.Subscript, ast.Attribute))
+        base = ast.Expression(tree.value)
+        target = eval(compile(ast.fix_missing_locations(base), "<location>", "eval"), ns)  # noqa: S307
+        if isinstance(tree, ast.Subscript):
+            key = eval(compile(ast.fix_missing_locations(ast.Expression(tree.slice)),  # type: ignore[arg-type]
+                               "<location>", "eval"), ns)  # noqa: S307
+            target[key] = value
+        elif isinstance(target, dict):
+            target[tree.attr] = value
+        else:
+            setattr(target, tree.attr, value)
+
+    def check_location(self, location: str) -> ast.expr:
+        """The parsed ``location`` of an ``<assign>`` or ``idlocation``: a variable, an item or an
+        attribute, not a system variable, within the restrictions unless trusted. What `assign`
+        checks before it evaluates anything (`ValueError` or `RefusedExpression` otherwise).
+
+        >>> dm = Datamodel()
+        >>> type(dm.check_location("items[0]")).__name__
+        'Subscript'
+        >>> dm.check_location("x +")
+        Traceback (most recent call last):
+            ...
+        ValueError: invalid location 'x +'
+        >>> dm.check_location("_event.name")
+        Traceback (most recent call last):
+            ...
+        ValueError: cannot assign into the system variable '_event'
+        """
         try:
             tree = ast.parse(location.strip(), mode="eval").body
         except SyntaxError as exc:
@@ -400,37 +451,30 @@ class Datamodel:
         if isinstance(tree, ast.Name):
             if tree.id in SYSTEM_VARIABLES or tree.id.startswith("__"):
                 raise ValueError(f"cannot assign to the system variable {tree.id!r}")
-            if tree.id not in ns or tree.id in ("In",):
-                raise NameError(f"location {tree.id!r} is not declared in the datamodel")
-            ns[tree.id] = value
-            return
-        if isinstance(tree, ast.Subscript):
-            base = ast.Expression(tree.value)
+            return tree
+        if isinstance(tree, ast.Subscript) or (isinstance(tree, ast.Attribute) and not tree.attr.startswith("_")):
             if not self.trusted:
-                check_restricted(base, location)
-                check_restricted(ast.Expression(tree.slice), location)  # type: ignore[arg-type]
+                check_restricted(ast.Expression(tree.value), location)
+                if isinstance(tree, ast.Subscript):
+                    check_restricted(ast.Expression(tree.slice), location)  # type: ignore[arg-type]
             root = _root_name(tree)
             if root in SYSTEM_VARIABLES:
                 raise ValueError(f"cannot assign into the system variable {root!r}")
-            target = eval(compile(ast.fix_missing_locations(base), "<location>", "eval"), ns)  # noqa: S307
-            key = eval(compile(ast.fix_missing_locations(ast.Expression(tree.slice)),  # type: ignore[arg-type]
-                               "<location>", "eval"), ns)  # noqa: S307
-            target[key] = value
-            return
-        if isinstance(tree, ast.Attribute) and not tree.attr.startswith("_"):
-            base = ast.Expression(tree.value)
-            if not self.trusted:
-                check_restricted(base, location)
-            root = _root_name(tree)
-            if root in SYSTEM_VARIABLES:
-                raise ValueError(f"cannot assign into the system variable {root!r}")
-            target = eval(compile(ast.fix_missing_locations(base), "<location>", "eval"), ns)  # noqa: S307
-            if isinstance(target, dict):
-                target[tree.attr] = value
-            else:
-                setattr(target, tree.attr, value)
-            return
+            return tree
         raise ValueError(f"invalid location {location!r}")
+
+
+def check_variable(name: str) -> None:
+    """Refuse (`ValueError`) a ``<foreach>`` ``item`` or ``index`` that is not a legal variable name.
+
+    >>> check_variable("item")
+    >>> check_variable("1st")
+    Traceback (most recent call last):
+        ...
+    ValueError: <foreach> variable '1st' is not a legal variable name
+    """
+    if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("__"):
+        raise ValueError(f"<foreach> variable {name!r} is not a legal variable name")
 
 
 def _root_name(node: ast.AST) -> str | None:

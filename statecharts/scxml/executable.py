@@ -9,7 +9,6 @@ The algorithm calls ``apply(step, event)`` on these actions (see `statecharts.al
 from __future__ import annotations
 
 import itertools
-import keyword
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from statecharts.frozen import FrozenDict
 from statecharts.scxml.datamodel import (
     SCXML_PROCESSOR,
     Datamodel,
+    check_variable,
     parse_delay,
     variables,
 )
@@ -359,9 +359,8 @@ class Foreach(Element):
         (7, 2)
         """
         for name in (self.item, self.index):
-            if name is not None and (not name.isidentifier() or keyword.iskeyword(name)
-                                     or name.startswith("__")):
-                raise ValueError(f"<foreach> variable {name!r} is not a legal variable name")
+            if name is not None:
+                check_variable(name)
         items = self.doc.datamodel.evaluate_in(self.array, namespace(self.doc, step, event))
         if isinstance(items, Mapping):
             items = list(items.values())

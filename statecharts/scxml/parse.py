@@ -2,13 +2,16 @@
 
 Parsing uses defusedxml (no entity expansion, no external entities, no DTD); a malformed
 document is a `ConfigError` naming the file, line and column. Each state keeps its document id.
+An expression with a syntax error loads and raises ``error.execution`` when evaluated, as SCXML
+says; ``load(..., strict=True)`` compiles every expression, location and script at load time and
+reports all that fail in one `ConfigError`.
 """
 
 from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ import defusedxml.ElementTree as DET
 
 from statecharts.actions import to_action
 from statecharts.errors import ConfigError
-from statecharts.scxml.datamodel import Datamodel, RefusedExpression, literal
+from statecharts.scxml.datamodel import Datamodel, RefusedExpression, check_variable, literal
 from statecharts.scxml.executable import (
     Assign,
     Block,
@@ -154,11 +157,15 @@ class Converter:
 
     def __init__(self, root: ET.Element, positions: dict[ET.Element, tuple[int, int]], where: str, *,
                  trusted: bool, base_dir: Path, registry: SessionRegistry,
-                 guards: Mapping[str, Any] | None = None, actions: Mapping[str, Any] | None = None) -> None:
+                 guards: Mapping[str, Any] | None = None, actions: Mapping[str, Any] | None = None,
+                 strict: bool = False, problems: list[tuple[int, int, str]] | None = None) -> None:
         self.root = root
         self.positions = positions
         self.where = where
         self.trusted = trusted
+        self.strict = strict
+        self.problems: list[tuple[int, int, str]] = [] if problems is None else problems  # shared by nested <scxml>
+        self.reports_problems = problems is None
         self.base_dir = base_dir
         self.registry = registry
         self.binding = root.get("binding", "early")
@@ -204,8 +211,64 @@ class Converter:
             ...
         statecharts.errors.ConfigError: doc: line 2, column 1: <state>: bad
         """
+        raise ConfigError(f"{self.at(el)}: {message}", path=self.where)
+
+    def at(self, el: ET.Element) -> str:
+        """Where an element is, as errors say it: line, column and tag.
+
+        >>> root, at = parse_xml(b'<scxml>\\n  <state id="a"/></scxml>', "doc")
+        >>> Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry()).at(root[0])
+        'line 2, column 3: <state>'
+        """
         line, column = self.positions.get(el, (0, 0))
-        raise ConfigError(f"line {line}, column {column}: <{local(el.tag)}>: {message}", path=self.where)
+        return f"line {line}, column {column}: <{local(el.tag)}>"
+
+    def compiles(self, el: ET.Element, what: str, source: str, compile_source: Callable[[str], Any]) -> None:
+        """In strict mode, note (in `problems`) a ``source`` that ``compile_source`` refuses.
+
+        >>> root, at = parse_xml(b'<scxml><log expr="1 +"/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry(), strict=True)
+        >>> c.compiles(root[0], "expr", "1 +", c.doc.datamodel.compile_expression); c.problems
+        [(1, 8, "doc: line 1, column 8: <log>: expr='1 +': SyntaxError: invalid syntax")]
+        """
+        if not self.strict:
+            return
+        try:
+            compile_source(source)
+        except RefusedExpression as exc:
+            self.problem(el, f"{what}: {exc} (load(..., trusted=True) lifts the restriction)")
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            error = exc.__cause__ if isinstance(exc.__cause__, SyntaxError) else exc
+            message = error.msg if isinstance(error, SyntaxError) else str(error)
+            self.problem(el, f"{what}={source!r}: {type(error).__name__}: {message}")
+
+    def problem(self, el: ET.Element, message: str) -> None:
+        """Note a strict-mode problem at an element (reported, in document order, by `strict_error`).
+
+        >>> root, at = parse_xml(b'<scxml><assign/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry(), strict=True)
+        >>> c.problem(root[0], "location is missing"); c.problems
+        [(1, 8, 'doc: line 1, column 8: <assign>: location is missing')]
+        """
+        line, column = self.positions.get(el, (0, 0))
+        self.problems.append((line, column, f"{self.where}: {self.at(el)}: {message}"))
+
+    def strict_error(self) -> ConfigError:
+        """The one error naming every problem strict mode found, a line each.
+
+        >>> root, at = parse_xml(b'<scxml><log expr="1 +"/><log expr="(2"/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry(), strict=True)
+        >>> for el in root:
+        ...     _ = c.expr(el, "expr")
+        >>> print(c.strict_error())
+        doc: 2 expressions or scripts do not compile (load(..., strict=True)):
+          doc: line 1, column 8: <log>: expr='1 +': SyntaxError: invalid syntax
+          doc: line 1, column 25: <log>: expr='(2': SyntaxError: '(' was never closed
+        """
+        count = len(self.problems)
+        noun = "expressions or scripts do" if count != 1 else "expression or script does"
+        lines = "".join(f"\n  {problem}" for _, _, problem in sorted(self.problems))
+        return ConfigError(f"{count} {noun} not compile (load(..., strict=True)):{lines}", path=self.where)
 
     def expr(self, el: ET.Element, attr: str) -> str | None:
         """An expression attribute, refused at load time if the restricted datamodel would refuse it.
@@ -218,10 +281,27 @@ class Converter:
         source = el.get(attr)
         if source is None:
             return None
+        if self.strict:
+            self.compiles(el, attr, source, self.doc.datamodel.compile_expression)
+            return source
         try:
             self.doc.datamodel.check(source)
         except RefusedExpression as exc:
             self.fail(el, f"{attr}: {exc} (load(..., trusted=True) lifts the restriction)")
+        return source
+
+    def location(self, el: ET.Element, attr: str) -> str | None:
+        """A location attribute (``location``, ``idlocation``), checked only in strict mode: a
+        location that cannot be assigned to fails at run time (``error.execution``).
+
+        >>> root, at = parse_xml(b'<scxml><assign location="x[" expr="1"/></scxml>', "doc")
+        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry(), strict=True)
+        >>> c.location(root[0], "location"), c.problems
+        ('x[', [(1, 8, "doc: line 1, column 8: <assign>: location='x[': SyntaxError: '[' was never closed")])
+        """
+        source = el.get(attr)
+        if source is not None:
+            self.compiles(el, attr, source, self.doc.datamodel.check_location)
         return source
 
     def state_id(self, el: ET.Element) -> str:
@@ -433,9 +513,9 @@ class Converter:
             self.fail(t, f"type must be 'internal' or 'external', not {kind!r}")
         target = t.get("target")
         spec: dict[str, Any] = {"target": [f"#{r}" for r in target.split()] if target else None, "type": kind}
-        cond = self.expr(t, "cond")
+        cond = t.get("cond")
         if cond is not None and cond.strip():  # an empty cond is no condition
-            spec["guard"] = CondGuard(self.doc, cond, name=cond)
+            spec["guard"] = CondGuard(self.doc, str(self.expr(t, "cond")), name=cond)
         label = f"<transition event={t.get('event')!r}> of {sid!r}" if t.get("event") else \
             f"<transition> of {sid!r}"
         body = self.block(t, f"{label} (line {self.line(t)})")
@@ -577,7 +657,9 @@ class Converter:
         if tag == "log":
             return LogElement(doc, line, label=el.get("label"), expr=self.expr(el, "expr"))
         if tag == "assign":
-            location = el.get("location") or ""  # a missing location fails at run time (error.execution)
+            location = self.location(el, "location") or ""  # a missing one fails at run time (error.execution)
+            if location == "" and self.strict:
+                self.problem(el, "location is missing")
             expr = self.expr(el, "expr")
             content = None if expr is not None else content_value(el)
             return Assign(doc, line, location=str(location), expr=expr, content=content)
@@ -589,6 +671,9 @@ class Converter:
             array, item = self.expr(el, "array"), el.get("item")
             if array is None or item is None:
                 self.fail(el, "<foreach> needs array and item")
+            for attr in ("item", "index"):
+                if el.get(attr) is not None:
+                    self.compiles(el, attr, str(el.get(attr)), check_variable)
             return Foreach(doc, line, array=str(array), item=str(item), index=el.get("index"),
                            body=self.content(el))
         if tag == "send":
@@ -619,6 +704,17 @@ class Converter:
             self.fail(el, "<script> runs arbitrary code: load(..., trusted=True) to allow it")
         src = el.get("src")
         source = self.read_src(el, src) if src is not None else (el.text or "")
+        if self.strict:
+            try:
+                self.doc.datamodel.compile_script(source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                origin = f"src={src!r}, " if src is not None else ""
+                if isinstance(exc, SyntaxError):
+                    text = (exc.text or "").strip()
+                    detail = f"{origin}script line {exc.lineno} {text!r}: SyntaxError: {exc.msg}"
+                else:
+                    detail = f"{origin}script: {type(exc).__name__}: {exc}"
+                self.problem(el, detail)
         return Script(self.doc, self.line(el), source=source)
 
     def if_(self, el: ET.Element) -> If:
@@ -674,7 +770,7 @@ class Converter:
         return Send(
             self.doc, self.line(el), event=el.get("event"), eventexpr=self.expr(el, "eventexpr"),
             target=el.get("target"), targetexpr=self.expr(el, "targetexpr"), type=el.get("type"),
-            typeexpr=self.expr(el, "typeexpr"), id=el.get("id"), idlocation=el.get("idlocation"),
+            typeexpr=self.expr(el, "typeexpr"), id=el.get("id"), idlocation=self.location(el, "idlocation"),
             delay=el.get("delay"), delayexpr=self.expr(el, "delayexpr"),
             namelist=tuple((el.get("namelist") or "").split()), params=self.params(el),
             content_expr=content_expr, content=content, has_content=bool(contents))
@@ -710,7 +806,8 @@ class Converter:
             finalize = self.block(f, f"<finalize> of <invoke> in {sid!r}")
         definition = InvokeDef(
             sid, index, self.line(el), type=el.get("type"), typeexpr=self.expr(el, "typeexpr"),
-            src=src, srcexpr=self.expr(el, "srcexpr"), id=el.get("id"), idlocation=el.get("idlocation"),
+            src=src, srcexpr=self.expr(el, "srcexpr"), id=el.get("id"),
+            idlocation=self.location(el, "idlocation"),
             namelist=tuple((el.get("namelist") or "").split()), params=self.params(el),
             content_expr=content_expr, content=content,
             autoforward=el.get("autoforward", "false") == "true", finalize=finalize)
@@ -726,7 +823,8 @@ class Converter:
         ('scxml', 'c')
         """
         converter = Converter(el, self.positions, self.where, trusted=self.trusted, base_dir=self.base_dir,
-                              registry=self.registry, guards=self.doc.datamodel.guards, actions=self.actions)
+                              registry=self.registry, guards=self.doc.datamodel.guards, actions=self.actions,
+                              strict=self.strict, problems=self.problems)
         return converter.machine()
 
     def child_machine_text(self, el: ET.Element, text: str) -> ScxmlMachine:
@@ -739,9 +837,10 @@ class Converter:
         ('scxml', 'c')
         """
         try:
-            return load(text.strip(), trusted=self.trusted, base_dir=self.base_dir, registry=self.registry)
+            return load(text.strip(), trusted=self.trusted, base_dir=self.base_dir, registry=self.registry,
+                        strict=self.strict)
         except ConfigError as exc:
-            self.fail(el, f"inline <content> is not an SCXML document: {exc}")
+            self.fail(el, f"inline <content> does not load as an SCXML document: {exc}")
             raise
 
     def machine(self) -> ScxmlMachine:
@@ -755,6 +854,8 @@ class Converter:
         ('scxml', 'b')
         """
         config = self.convert()
+        if self.problems and self.reports_problems:
+            raise self.strict_error()
         try:
             return ScxmlMachine(config, document=self.doc, invokes=tuple(self.invokes), registry=self.registry,
                                 base_dir=self.base_dir, trusted=self.trusted, where=self.where)
@@ -781,7 +882,7 @@ class Converter:
 
 def load(source: str | bytes | os.PathLike[str], *, trusted: bool = False, base_dir: str | Path | None = None,
          registry: SessionRegistry | None = None, guards: Mapping[str, Any] | None = None,
-         actions: Mapping[str, Any] | None = None) -> ScxmlMachine:
+         actions: Mapping[str, Any] | None = None, strict: bool = False) -> ScxmlMachine:
     """Load an SCXML document (a path, or the document's text) as a machine.
 
     ``trusted=True`` allows ``<script>``, file reads (``src``) and unrestricted expressions.
@@ -792,6 +893,21 @@ def load(source: str | bytes | os.PathLike[str], *, trusted: bool = False, base_
     ...          '<state id="a"><transition event="go" target="b"/></state><final id="b"/></scxml>')
     >>> m.transition(m.initial_state(), "go").configuration
     ('scxml', 'b')
+
+    By default an expression that does not compile loads, and raises ``error.execution`` when it
+    runs (as SCXML requires). ``strict=True`` compiles every expression, location and ``<script>``
+    at load time, with the datamodel's own rules, and raises one `ConfigError` naming them all:
+
+    >>> bad = ('<scxml xmlns="http://www.w3.org/2005/07/scxml">\\n<state id="a">\\n'
+    ...        '<transition event="go" cond="x &gt;" target="a"/>\\n'
+    ...        '<onentry><log expr="len(x"/></onentry></state></scxml>')
+    >>> _ = load(bad)
+    >>> load(bad, strict=True)
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.ConfigError: <string>: 2 expressions or scripts do not compile (load(..., strict=True)):
+      <string>: line 3, column 1: <transition>: cond='x >': SyntaxError: invalid syntax
+      <string>: line 4, column 10: <log>: expr='len(x': SyntaxError: '(' was never closed
     """
     where = "<string>"
     if isinstance(source, bytes):
@@ -809,7 +925,7 @@ def load(source: str | bytes | os.PathLike[str], *, trusted: bool = False, base_
             base_dir = path.parent
     root, positions = parse_xml(data, where)
     converter = Converter(root, positions, where, trusted=trusted, base_dir=Path(base_dir or "."),
-                          registry=registry or SessionRegistry(), guards=guards, actions=actions)
+                          registry=registry or SessionRegistry(), guards=guards, actions=actions, strict=strict)
     return converter.machine()
 
 
