@@ -10,24 +10,29 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from statecharts import EventlessLoopError, FrozenDict, Machine, and_, assign, not_, or_, payload, raise_, state_in
 from statecharts.algorithm import successor
-from statecharts.check import check, explore
+from statecharts.check import Bounds, check, explore
 from statecharts.check.graph import WalkError
 from statecharts.check.kernel import StateKeys
 from statecharts.check.model import Model, events
+from tests.scxml.random_charts import EVENTS, documents
 
 
-def reference_walk(model: Model) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
-    """States, edges (as snapshot pairs), self-loop states and fired transitions, uncompiled."""
+def reference_walk(model: Model, max_states: int | None = None
+                   ) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
+    """States, edges (as snapshot pairs), self-loop states and fired transitions, uncompiled
+    (``max_states``: stop expanding as `explore` does, once that many states are stored)."""
     alphabet = tuple(model.events())
     states = list(dict.fromkeys(model.initial_states()))
     seen = set(states)
     edges, loops, fired = set(), set(), []
     for s in states:  # grows while we walk: breadth first
+        if max_states is not None and len(states) >= max_states:
+            break
         for e, event in enumerate(alphabet):
             t = successor(s, event, fired)
             if t is None:
@@ -42,8 +47,9 @@ def reference_walk(model: Model) -> tuple[set[Any], set[tuple[Any, int, Any]], s
     return seen, edges, loops, set(fired)
 
 
-def compiled_walk(model: Model) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
-    graph = explore(model)
+def compiled_walk(model: Model, max_states: int | None = None
+                  ) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
+    graph = explore(model, Bounds(max_states=max_states))
     states = graph.states
     edges = {(states[i], e, states[j]) for i, out in enumerate(graph.edges) for e, j in out}
     assert len(edges) == graph.transitions
@@ -254,3 +260,26 @@ def test_an_scxml_condition_reading_the_configuration_is_evaluated_in_each_confi
     states, edges = seen(compiled_walk(model))
     assert (states, edges) == seen(reference_walk(model))
     assert len(states) == 6 and len(edges) == 10
+
+
+# derandomized (tests/conftest.py); SCXML's executable content never compiles, but its `cond`s are
+# opaque guards that read the configuration (In()), and its documents have history, raised events
+# and eventless transitions: the compiled selection must agree there too
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(documents())
+def test_compiled_walk_agrees_with_the_uncompiled_on_random_scxml_documents(text: str) -> None:
+    from statecharts.scxml import load
+
+    machine = load(text)
+    names = [e for e in EVENTS if machine.listens_for(e)]
+    assume(names)
+    model = Model(machine, alphabet=[e for name in names for e in events(name)])
+
+    def seen(walk: Any) -> tuple[set[Any], set[Any], set[Any]]:  # each walk starts a new session
+        def state(s: Any) -> tuple[Any, ...]:
+            history = tuple((h.id, tuple(sorted(n.id for n in v))) for h, v in s.history)
+            return s.configuration, tuple(s.context[f"Var{k}"] for k in (1, 2, 3)), history, s.status
+        return ({state(s) for s in walk[0]}, {(state(a), e, state(b)) for a, e, b in walk[1]},
+                {state(s) for s in walk[2]})
+
+    assert seen(compiled_walk(model, 150)) == seen(reference_walk(model, 150))
