@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Mapping
 from operator import itemgetter
 from typing import Any
 
-from statecharts.actions import And, Assign, CallGuard, Guard, Not, Or
+from statecharts.actions import And, Assign, CallGuard, Guard, Not, Or, Payload, StateIn
 from statecharts.algorithm import Step, microstep_plan, remove_conflicting_transitions
 from statecharts.chart import StateNode, Transition
 from statecharts.event import Event
@@ -268,6 +268,8 @@ def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) ->
     kept: list[tuple[Transition, GuardCall | None]] = []
     free = True
     for t, guard in chain:
+        if guard is not None and free and not _keyed(guard):
+            free = False  # a guard of another kind may decide itself from the configuration in `specialize`
         g = True if guard is None else guard.specialize(event, in_state)
         if g is False:
             continue
@@ -277,6 +279,19 @@ def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) ->
         kept.append((t, compile_guard(g, in_state)))  # type: ignore[arg-type]
         free = free and _configuration_free(g)  # type: ignore[arg-type]
     return tuple(kept), free
+
+
+def _keyed(guard: Guard) -> bool:
+    """What the configuration tells this guard is in the chain's cache key: it is built of callable,
+    payload and ``state_in`` guards only (the answers for its `referenced_states` are the key)."""
+    kind = type(guard)
+    if kind is CallGuard or kind is StateIn or kind is Payload:
+        return True
+    if kind is Not:
+        return _keyed(guard.guard)  # type: ignore[attr-defined]
+    if kind is And or kind is Or:
+        return all(_keyed(g) for g in guard.guards)  # type: ignore[attr-defined]
+    return False
 
 
 def _configuration_free(guard: Guard) -> bool:

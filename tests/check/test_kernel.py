@@ -186,6 +186,33 @@ def test_state_in_guards_are_decided_per_configuration() -> None:
     assert sorted(s.context["n"] for s in graph.states) == [0, 0, 1, 2]
 
 
+def test_a_guard_subclass_deciding_itself_from_the_configuration_is_decided_per_configuration() -> None:
+    # `Guard.specialize(event, in_state)` is the hook the walker compiles with; a guard of its own
+    # kind may answer from the configuration without naming the states it reads: its chain must
+    # not be reused in another configuration
+    from dataclasses import dataclass
+
+    from statecharts.actions import Guard
+
+    @dataclass(frozen=True, eq=False)
+    class PowerOn(Guard):
+        name = "power on"
+
+        def test(self, context: Any, event: Any, in_state: Callable[[str], bool]) -> bool:
+            return in_state("#on")
+
+        def specialize(self, event: Any, in_state: Callable[[str], bool] | None = None) -> Any:
+            return self if in_state is None else in_state("#on")
+
+    machine = Machine({"id": "m", "type": "parallel", "context": {"n": 0}, "states": {
+        "p": {"initial": "off", "states": {"off": {"on": {"GO": "on"}}, "on": {"id": "on", "on": {"GO": "off"}}}},
+        "q": {"initial": "a", "states": {"a": {"on": {"BUMP": {
+            "guard": PowerOn(), "actions": assign(n=lambda c, e: min(c["n"] + 1, 2))}}}}}}})
+    model = Model(machine, alphabet=events("GO") + events("BUMP"))
+    assert compiled_walk(model) == reference_walk(model)
+    assert len(explore(model).states) == 6
+
+
 def test_a_raising_guard_still_raises_error_execution_in_the_walk() -> None:
     machine = Machine({"id": "m", "initial": "a", "context": {"x": 1}, "states": {
         "a": {"on": {"GO": {"guard": boom, "target": "b"}, "error.execution": "failed"}},
