@@ -789,15 +789,21 @@ def run_to_completion(step: Step) -> None:
     {'a': 'y'}
     """
     while step.status == "active":
+        queued = len(step.internal)
         enabled = select_eventless_transitions(step)
         if not enabled:
+            # a failing eventless guard raises error.execution each round, and if nothing takes it
+            # the rounds never end: count such rounds like microsteps (an ignored raised event alone
+            # is not counted, however many a macrostep raises)
+            raised_by_selection = len(step.internal) > queued
             if not step.internal:
                 return
             internal = step.internal.popleft()
             step.event = internal
             enabled = select_transitions(step, internal)
-            if not enabled:  # counted too: a failing eventless guard raises an error event each round
-                count_microstep(step, enabled, internal)
+            if not enabled:
+                if raised_by_selection:
+                    count_microstep(step, enabled, internal)
                 continue
         microstep(step, enabled, step.event)
 

@@ -268,6 +268,12 @@ def test_an_eventless_guard_that_always_fails_is_a_loop_not_a_hang():
         m.transition(m.initial_state(), "GO")
 
 
+def test_many_raised_events_that_nothing_takes_are_not_a_loop():
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"GO": {"target": "b", "actions": [raise_("NOBODY")] * 1200}}}, "b": {}}})
+    assert m.transition(m.initial_state(), "GO").value == "b"
+
+
 def test_failing_guard_is_false_and_raises_error_execution():
     def broken(context, event):
         raise ValueError("boom")
