@@ -268,7 +268,7 @@ def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) ->
     kept: list[tuple[Transition, GuardCall | None]] = []
     free = True
     for t, guard in chain:
-        if guard is not None and free and not _keyed(guard):
+        if guard is not None and free and not _built_of(guard, KEYED):
             free = False  # a guard of another kind may decide itself from the configuration in `specialize`
         g = True if guard is None else guard.specialize(event, in_state)
         if g is False:
@@ -277,32 +277,24 @@ def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) ->
             kept.append((t, None))
             break
         kept.append((t, compile_guard(g, in_state)))  # type: ignore[arg-type]
-        free = free and _configuration_free(g)  # type: ignore[arg-type]
+        free = free and _built_of(g, CONFIGURATION_FREE)  # type: ignore[arg-type]
     return tuple(kept), free
 
 
-def _keyed(guard: Guard) -> bool:
-    """What the configuration tells this guard is in the chain's cache key: it is built of callable,
-    payload and ``state_in`` guards only (the answers for its `referenced_states` are the key)."""
+def _built_of(guard: Guard, leaves: tuple[type, ...]) -> bool:
+    """The guard is one of the ``leaves`` kinds, or ``and_``/``or_``/``not_`` of such guards."""
     kind = type(guard)
-    if kind is CallGuard or kind is StateIn or kind is Payload:
+    if kind in leaves:
         return True
     if kind is Not:
-        return _keyed(guard.guard)  # type: ignore[attr-defined]
+        return _built_of(guard.guard, leaves)  # type: ignore[attr-defined]
     if kind is And or kind is Or:
-        return all(_keyed(g) for g in guard.guards)  # type: ignore[attr-defined]
+        return all(_built_of(g, leaves) for g in guard.guards)  # type: ignore[attr-defined]
     return False
 
 
-def _configuration_free(guard: Guard) -> bool:
-    kind = type(guard)
-    if kind is CallGuard:
-        return True
-    if kind is Not:
-        return _configuration_free(guard.guard)  # type: ignore[attr-defined]
-    if kind is And or kind is Or:
-        return all(_configuration_free(g) for g in guard.guards)  # type: ignore[attr-defined]
-    return False
+KEYED = (CallGuard, StateIn, Payload)  # what they read of a configuration is in the chain cache's key
+CONFIGURATION_FREE = (CallGuard,)  # left after specializing, they read nothing of the configuration
 
 
 def compile_guard(guard: Guard, in_state: Callable[[str], bool]) -> GuardCall:
