@@ -62,9 +62,7 @@ class ErrorEvent(Exception):
     ``error.execution`` carrying a sendid) on the internal queue.
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> raise_error_event(step, ErrorEvent("error.communication", "no such session", "s9"), "<send>")
     >>> step.internal[-1].name, step.internal[-1].sendid
     ('error.communication', 's9')
@@ -80,13 +78,26 @@ class ErrorEvent(Exception):
 # helpers over the step
 
 
+def example_step() -> tuple[Step, Document]:
+    """What this module's examples run on: a step in a one-state machine whose context is
+    ``x=1, items=[1, 2, 3]``, and a document with the restricted datamodel.
+
+    >>> step, doc = example_step()
+    >>> dict(step.context), doc.datamodel.trusted
+    ({'x': 1, 'items': [1, 2, 3]}, False)
+    """
+    from statecharts.algorithm import Step
+    from statecharts.machine import Machine
+
+    s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
+    return Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+
+
 def namespace(doc: Document, step: Step, event: Event, copy_values: bool = False) -> dict[str, Any]:
     """The datamodel namespace for the step's context and ``event`` (see `Datamodel.namespace`).
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> ns = namespace(doc, step, Event("go", k=2))
     >>> ns["x"], ns["_event"].data.k
     (1, 2)
@@ -98,9 +109,7 @@ def store(step: Step, ns: Mapping[str, Any]) -> None:
     """Write a namespace's variables back as the new context (hidden ``__`` keys kept).
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> ns = namespace(doc, step, Event("go"), copy_values=True)
     >>> ns["x"] = 5
     >>> store(step, ns); step.context["x"]
@@ -115,9 +124,7 @@ def raise_error_event(step: Step, exc: BaseException, where: str) -> None:
     """Queue the error event for a failing element: the `ErrorEvent`'s own, else ``error.execution``.
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> raise_error_event(step, ZeroDivisionError("division by zero"), "<assign> (line 3)")
     >>> step.internal[-1].name, step.internal[-1].data["error"]
     ('error.execution', 'ZeroDivisionError: division by zero')
@@ -151,9 +158,7 @@ class Element:
         """Do what the element says to the step; raise on failure.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> Element(doc, 3).run(step, Event("go"))
         Traceback (most recent call last):
             ...
@@ -187,9 +192,7 @@ class Raise(Element):
         """Append the event to the step's internal queue.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> Raise(doc, 3, event="done").run(step, Event("go"))
         >>> step.internal
         deque([ScxmlEvent('done', None, kind='internal')])
@@ -202,9 +205,7 @@ class LogElement(Element):
     """``<log label=... expr=...>``: log a datamodel value through the interpreter.
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> LogElement(doc, 3, label="x", expr="x * 2").describe()
     '<log> (line 3)'
     """
@@ -216,9 +217,7 @@ class LogElement(Element):
         """Evaluate ``expr`` and run a `Log` action with it (an effect for the interpreter).
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> LogElement(doc, 3, label="x", expr="x * 2").run(step, Event("go"))
         >>> [(e.action.label, e.action.message) for e in step.effects]
         [('x', 2)]
@@ -251,11 +250,9 @@ class Assign(Element):
         """Evaluate ``expr`` (or take the inline content) and store it at ``location``.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> Assign(doc, 3, location="items[0]", expr="x + 10").run(step, Event("go"))
-        >>> step.context["items"], s.context["items"]  # the snapshot's list is not changed
+        >>> step.context["items"], step.machine.initial_state().context["items"]  # the snapshot's list is not changed
         ([11, 2, 3], [1, 2, 3])
         """
         ns = namespace(self.doc, step, event, copy_values=True)
@@ -299,9 +296,7 @@ class If(Element):
     """``<if>``/``<elseif>``/``<else>``: branches of (condition or ``None`` for else, elements).
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> choice = If(doc, 3, branches=(("x > 5", (Raise(doc, 4, event="big"),)),
     ...                                  (None, (Raise(doc, 5, event="small"),))))
     >>> choice.describe()
@@ -314,9 +309,7 @@ class If(Element):
         """Run the body of the first branch whose condition holds.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> If(doc, 3, branches=(("x > 5", (Raise(doc, 4, event="big"),)),
         ...                    (None, (Raise(doc, 5, event="small"),)))).run(step, Event("go"))
         >>> [e.name for e in step.internal]
@@ -350,9 +343,7 @@ class Foreach(Element):
         """Bind ``item`` (and ``index``) to each element of ``array`` in turn and run the body.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> add = Assign(doc, 4, location="x", expr="x + it")
         >>> Foreach(doc, 3, array="items", item="it", index="i", body=(add,)).run(step, Event("go"))
         >>> step.context["x"], step.context["i"]
@@ -446,9 +437,7 @@ class Send(Element):
         """Evaluate the attributes, then queue the event where ``target`` says, or raise `ErrorEvent`.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> Send(doc, 3, event="ping", delay="1s", id="p1").run(step, Event("go"))
         >>> step.pending
         [PendingSend(id='p1', delay=1000.0, event=ScxmlEvent('ping', None, kind='external'), to=None)]
@@ -522,9 +511,7 @@ class Cancel(Element):
     """``<cancel sendid=...>``: withdraw a delayed ``<send>`` that has not been delivered.
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> Cancel(doc, 3, sendid="p1").describe()
     '<cancel> (line 3)'
     """
@@ -536,9 +523,7 @@ class Cancel(Element):
         """Drop the pending sends with that id.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> Send(doc, 3, event="ping", delay="1s", id="p1").run(step, Event("go"))
         >>> Cancel(doc, 4, sendid="p1").run(step, Event("go")); step.pending
         []
@@ -554,9 +539,7 @@ class NamedActionElement(Element):
     algorithm runs any action (an ``assign`` updates the datamodel, a callable is an effect).
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> from statecharts import assign
     >>> NamedActionElement(doc, 3, action=assign(x=5)).describe()
     '<sc:action> (line 3)'
@@ -569,9 +552,7 @@ class NamedActionElement(Element):
         """Run the named action as the algorithm runs any action.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> from statecharts import assign
         >>> NamedActionElement(doc, 3, action=assign(x=5)).run(step, Event("go")); step.context["x"]
         5
@@ -591,9 +572,7 @@ class Block(Action):
     """A block of executable content (one ``<onentry>``, ``<onexit>`` or transition body).
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> block = Block((Assign(doc, 3, location="x", expr="1 / 0"), Raise(doc, 4, event="never")),
     ...               where="<onentry> of 'a'")
     >>> block.apply(step, Event("go"))
@@ -609,9 +588,7 @@ class Block(Action):
         """Run the elements in order; the first failure queues its error event and ends the block.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> Block((Raise(doc, 3, event="one"), Raise(doc, 4, event="two"))).apply(step, Event("go"))
         >>> [e.name for e in step.internal]
         ['one', 'two']
@@ -629,9 +606,7 @@ class DataItem:
     """A ``<data id=... expr=...>`` (or inline ``value``) of a ``<datamodel>``.
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> InitData(doc, (DataItem("y", expr="x + 1"), DataItem("z", value=[1]))).apply(step, Event("go"))
     >>> step.context["y"], step.context["z"]
     (2, [1])
@@ -662,9 +637,7 @@ class InitData(Action):
         """Set each variable from ``expr`` (``None`` plus ``error.execution`` when it fails).
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> InitData(doc, (DataItem("y", expr="x + 1"), DataItem("bad", expr="1 / 0"))).apply(step, Event("go"))
         >>> step.context["y"], step.context["bad"], step.internal[0].name
         (2, None, 'error.execution')
@@ -790,9 +763,7 @@ class InvokeRequest(Action):
     """The effect asking the session to start a child session at the end of the macrostep.
 
     >>> from statecharts import Event, Machine
-    >>> from statecharts.algorithm import Step
-    >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+    >>> step, doc = example_step()
     >>> Invoke(doc, InvokeDef("a", 0, 7, src="child.scxml")).apply(step, Event("go"))
     >>> step.effects[-1].action
     InvokeRequest(invokeid='a.invoke0', state_id='a', source=('src', 'child.scxml'), params={}, ...)
@@ -825,9 +796,7 @@ class Invoke(Action):
         """Evaluate the invoke's type, source and parameters, then record an `InvokeRequest` effect.
 
         >>> from statecharts import Event, Machine
-        >>> from statecharts.algorithm import Step
-        >>> s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-        >>> step, doc = Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
+        >>> step, doc = example_step()
         >>> Invoke(doc, InvokeDef("a", 0, 7, srcexpr="'child' + str(x) + '.scxml'")).apply(step, Event("go"))
         >>> step.effects[-1].action.source
         ('src', 'child1.scxml')
