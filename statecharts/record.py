@@ -180,10 +180,11 @@ def event_from_json(data: Mapping[str, Any]) -> Event:
 
 
 class PersistedError(Exception):
-    """An exception read back from a stored event: its type name and message.
+    """An exception read back from a stored event: its type name and message (``str()`` gives the
+    message, as the original's did, so a replayed guard or assign reading it sees the same text).
 
-    >>> PersistedError("ValueError", "bad") == PersistedError("ValueError", "bad")
-    True
+    >>> PersistedError("ValueError", "bad") == PersistedError("ValueError", "bad"), str(PersistedError("E", "bad"))
+    (True, 'bad')
     """
 
     def __init__(self, type_name: str, message: str) -> None:
@@ -197,6 +198,9 @@ class PersistedError(Exception):
 
     def __hash__(self) -> int:
         return hash((self.type_name, self.message))
+
+    def __str__(self) -> str:
+        return self.message
 
     def __repr__(self) -> str:
         return f"PersistedError({self.type_name!r}, {self.message!r})"
