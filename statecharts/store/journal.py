@@ -154,7 +154,9 @@ class Journal:
         self.store.renew(self.actor_id, self.owner, self.lease_ttl)
 
     def keep_alive(self) -> None:
-        """Renew the lease every third of its time on a daemon thread until `close`."""
+        """Renew the lease every third of its time on a daemon thread until `close` (once per journal)."""
+        if self._heartbeat is not None:
+            return
         stop = self._heartbeat = threading.Event()
 
         def beat() -> None:
