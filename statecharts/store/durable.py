@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from statecharts.actions import Call, Log
 from statecharts.errors import ConfigError
 from statecharts.event import Event, to_event
-from statecharts.interpreter import Clock, Interpreter, clock_now
+from statecharts.interpreter import Clock, Interpreter, Listener, clock_now
 from statecharts.state import Effect, PendingSend, Snapshot
-from statecharts.store.base import LeaseError, Store
+from statecharts.store.base import Store
 from statecharts.store.journal import INIT, Journal
 
 if TYPE_CHECKING:
@@ -36,7 +37,13 @@ class DurableInterpreter(Interpreter):
       later process) returns the snapshot committed with the first, and changes nothing.
     - One owner: a second process opening the id gets `LeaseError` while the lease (``lease_ttl``
       seconds, renewed by each commit and every ``lease_ttl / 3``) runs; a lease whose owner
-      process on this host is gone is taken at once. Listeners are told before the commit.
+      process on this host is gone is taken at once.
+    - Listeners (`subscribe`) are told after the commit, with the effects. Invoked services start
+      when their state is entered, before the commit (their results come back as events, which
+      are logged); a committed running invocation is restarted on reopen.
+    - A commit that fails (the lease lost, a context value that cannot be persisted, the disk)
+      stops the actor and raises: the store keeps the last committed step, and reopening resumes
+      from it.
 
     >>> import os, tempfile
     >>> from statecharts import Machine, assign
@@ -77,7 +84,7 @@ class DurableInterpreter(Interpreter):
         self._committed: Snapshot | None = None if record is None else record.snapshot
         self._event: Event | None = None if record is not None else Event(INIT, dict(context or {}))
         self._in_step = record is None  # a new actor's start is its first step
-        self._outbox: list[Effect | PendingSend] = []
+        self._outbox: list[Effect | PendingSend | _Notice] = []
         self._delivered: list[int] = []
         self._keys: dict[int, str] = {}
         self._results: dict[str, Snapshot] = {}
@@ -106,6 +113,16 @@ class DurableInterpreter(Interpreter):
             finally:
                 self._keys.pop(id(ev), None)
             return self._results.pop(idempotency_key, after)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """`Interpreter.subscribe`, told once the step is committed (with its effects)."""
+        def after_commit(snapshot: Snapshot) -> None:
+            if self._in_step:
+                self._outbox.append(_Notice(listener, snapshot))
+            else:
+                listener(snapshot)
+
+        return super().subscribe(after_commit)
 
     def stop(self) -> None:
         """Stop the actor and give its lease up (the store keeps its record)."""
@@ -160,10 +177,10 @@ class DurableInterpreter(Interpreter):
         key = self._keys.get(id(event))
         try:
             self.journal.commit(event, record, delivered=self._delivered, key=key)
-        except LeaseError:
+        except Exception:
             self._in_step = False
             self._outbox = []
-            super().stop()
+            self.stop()
             raise
         self._event = None
         self._delivered = []
@@ -174,10 +191,13 @@ class DurableInterpreter(Interpreter):
         outbox, self._outbox = self._outbox, []
         self._release(outbox)
 
-    def _release(self, outbox: list[Effect | PendingSend]) -> None:
+    def _release(self, outbox: Sequence[Effect | PendingSend | _Notice]) -> None:
         for item in outbox:
             if isinstance(item, PendingSend):
                 super().deliver(item)
+                continue
+            if isinstance(item, _Notice):
+                item.listener(item.snapshot)
                 continue
             try:
                 super().execute(item)
@@ -185,3 +205,11 @@ class DurableInterpreter(Interpreter):
                 logger.warning("actor %r: action %s failed after its step was committed: %r", self.id,
                                item.action.name, exc)
                 self.enqueue(Event("error.execution", {"error": exc, "action": item.action.name}))
+
+
+@dataclass(frozen=True)
+class _Notice:
+    """A listener call held until its step is committed."""
+
+    listener: Listener
+    snapshot: Snapshot

@@ -155,3 +155,38 @@ def test_an_action_failing_after_commit_sends_error_execution_next(store_url):
     lines = Journal(open_store(store_url), m, "p1").lines()
     assert [line["event"]["type"] for line in lines] == ["xstate.init", "GO", "error.execution"]
     assert replay(m, lines).context["error"] == "card declined"  # the stored error keeps its message
+
+
+def test_listeners_are_told_after_the_commit(store_url):
+    store = open_store(store_url)
+    m = order_machine([])
+    seen = []
+    with m.interpret(store=store, id="l1", clock=VirtualClock()) as actor:
+        actor.subscribe(lambda s: seen.append((s.context["items"], len(store.lines("l1")))))
+        actor.send("ADD")
+    assert seen == [(1, 2)]  # the ADD's line was committed when the listener heard of it
+
+
+def test_a_step_that_cannot_be_committed_stops_the_actor_and_keeps_the_last_committed_one(store_url):
+    m = Machine({"id": "bad", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
+        "INC": {"actions": assign(n=lambda c, e: c["n"] + 1)},
+        "BREAK": {"actions": assign(n=lambda c, e: object())}}}}})
+    actor = m.interpret(store=open_store(store_url), id="b1", clock=VirtualClock()).start()
+    actor.send("INC")
+    with pytest.raises(SnapshotError, match="cannot persist a value of type object"):
+        actor.send("BREAK")
+    assert not actor.running
+    with m.interpret(store=open_store(store_url), id="b1", clock=VirtualClock()) as again:  # lease given back
+        assert again.state.context["n"] == 1
+
+
+def test_a_stored_actor_the_changed_chart_cannot_restore_is_a_snapshot_error_naming_it(store_url):
+    m = order_machine([])
+    with m.interpret(store=open_store(store_url), id="c1", clock=VirtualClock()) as actor:
+        actor.send("PAY")
+    changed = Machine({**ORDER, "states": {k: v for k, v in ORDER["states"].items() if k != "paying"}
+                       | {"open": {"on": {"PAY": "paid"}}}})
+    with pytest.raises(SnapshotError, match="actor 'c1': snapshot configuration: no state 'order.paying'"):
+        changed.interpret(store=open_store(store_url), id="c1", clock=VirtualClock())
+    with m.interpret(store=open_store(store_url), id="c1", clock=VirtualClock()) as again:  # nothing lost
+        assert again.state.value == "paying"
