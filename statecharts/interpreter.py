@@ -35,7 +35,9 @@ Listener = Callable[[Snapshot], Any]
 
 
 class Clock(Protocol):
-    """Where delayed sends wait: ``schedule`` a callback after ``delay`` ms, ``cancel`` it.
+    """Where delayed sends wait: ``schedule`` a callback after ``delay`` ms, ``cancel`` it. A clock
+    that also reads ``now`` (ms, as `RealClock` and `VirtualClock` do) lets `Interpreter.record`
+    keep each timer's due time, so a restored timer waits only for what remained.
 
     >>> class Manual:  # any object with these two methods will do
     ...     def __init__(self): self.waiting = []

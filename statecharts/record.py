@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from statecharts.errors import SnapshotError
-from statecharts.event import Event, to_event
+from statecharts.event import Event
 from statecharts.state import Snapshot, decode, encode, restore
 
 if TYPE_CHECKING:
@@ -170,12 +170,12 @@ def event_from_json(data: Mapping[str, Any]) -> Event:
 
     >>> event_from_json({"type": "GO", "data": {"n": {"__tuple__": [1, 2]}}})
     Event('GO', {'n': (1, 2)})
+    >>> event_from_json({"type": "error.communication", "data": {"target": "#x", "event": "PING"}})
+    Event('error.communication', {'target': '#x', 'event': 'PING'})
     >>> event_from_json({"type": "error.execution", "data": {"error": {"__exception__": ["ValueError", "bad"]}}})
     Event('error.execution', {'error': PersistedError('ValueError', 'bad')})
     """
     value = _unplain(decode(data.get("data")))
-    if value is None or isinstance(value, Mapping):
-        return to_event(data["type"], **(value or {}))
     return Event(data["type"], value)
 
 

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from statecharts.actions import Call, Log
-from statecharts.errors import ConfigError
+from statecharts.errors import ConfigError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.interpreter import Clock, Interpreter, Listener, clock_now
 from statecharts.state import Effect, PendingSend, Snapshot
@@ -91,7 +91,11 @@ class DurableInterpreter(Interpreter):
 
     # -- public ----------------------------------------------------------------------------
     def start(self) -> DurableInterpreter:
-        """Resume the stored actor (or start a new one) and keep its lease alive."""
+        """Resume the stored actor (or start a new one) and keep its lease alive. A stopped durable
+        actor has given its lease up: open it again with ``machine.interpret(store=..., id=...)``."""
+        if not self.running and self._state is not None:
+            raise StatechartError(f"actor {self.id!r} was stopped and its lease given up: open it again with "
+                                  f"machine.interpret(store=..., id={self.id!r})")
         super().start()
         self.journal.keep_alive()
         return self
@@ -149,12 +153,12 @@ class DurableInterpreter(Interpreter):
         super().execute(effect)
 
     def deliver(self, send: PendingSend) -> None:
+        committed = self._committed
+        if send.delay > 0 and committed is not None:  # a timer fired: it leaves the committed snapshot
+            index = next((i for i, p in enumerate(committed.pending) if p is send), None)
+            if index is not None:
+                self._delivered.append(index)
         if send.to is None or send.to in ("#_self", self.machine.id):
-            committed = self._committed
-            if send.delay > 0 and committed is not None:  # a timer fired: it leaves the committed snapshot
-                index = next((i for i, p in enumerate(committed.pending) if p is send), None)
-                if index is not None:
-                    self._delivered.append(index)
             super().deliver(send)
         elif self._in_step:
             self._outbox.append(send)

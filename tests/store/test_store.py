@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from statecharts import Event, Machine, SnapshotError, VirtualClock, assign, log
+from statecharts import Event, Machine, SnapshotError, StatechartError, VirtualClock, assign, log, send
 from statecharts.record import ActorRecord
 from statecharts.store import Journal, LeaseError, open_store, replay
 from statecharts.store.base import Commit
@@ -190,3 +190,23 @@ def test_a_stored_actor_the_changed_chart_cannot_restore_is_a_snapshot_error_nam
         changed.interpret(store=open_store(store_url), id="c1", clock=VirtualClock())
     with m.interpret(store=open_store(store_url), id="c1", clock=VirtualClock()) as again:  # nothing lost
         assert again.state.value == "paying"
+
+
+def test_a_stopped_durable_actor_is_reopened_not_restarted(store_url):
+    m = order_machine([])
+    actor = m.interpret(store=open_store(store_url), id="s1", clock=VirtualClock()).start()
+    actor.stop()
+    with pytest.raises(StatechartError, match=r"actor 's1' was stopped .* machine.interpret\(store=..., id='s1'\)"):
+        actor.start()
+
+
+def test_a_timer_sending_to_another_actor_leaves_the_log_replayable(store_url):
+    m = Machine({"id": "child", "initial": "a", "states": {"a": {
+        "entry": send("PING", to="#_parent", delay=10), "on": {"GO": "b"}}, "b": {}}})
+    clock = VirtualClock()
+    with m.interpret(store=open_store(store_url), id="t1", clock=clock) as actor:
+        clock.advance(10)  # the timer fires: its send leaves (no parent: error.communication comes back)
+        actor.send("GO")
+        final = actor.state
+    lines = Journal(open_store(store_url), m, "t1").lines()
+    assert lines[1]["delivered"] == [0] and replay(m, lines) == final
