@@ -210,3 +210,28 @@ def test_a_timer_sending_to_another_actor_leaves_the_log_replayable(store_url):
         final = actor.state
     lines = Journal(open_store(store_url), m, "t1").lines()
     assert lines[1]["delivered"] == [0] and replay(m, lines) == final
+
+
+def test_an_invocation_running_at_the_last_commit_is_restarted_on_reopen(store_url):
+    import threading
+
+    gate, calls = threading.Event(), []
+
+    def job(context, event):
+        calls.append(event.name)
+        gate.wait(5)
+        return "built"
+
+    m = Machine({"id": "deploy", "initial": "idle", "states": {
+        "idle": {"on": {"START": "working"}},
+        "working": {"invoke": {"src": job, "id": "job", "onDone": "done"}}, "done": {}}})
+    actor = m.interpret(store=open_store(store_url), id="d1", clock=VirtualClock(), sync_services=False).start()
+    actor.send("START")
+    assert json.loads(open_store(store_url).lines("d1")[-1])["event"]["type"] == "START"
+    actor.stop()  # the service had not finished: the store says it was running
+    gate.set()
+    with m.interpret(store=open_store(store_url), id="d1", clock=VirtualClock(), sync_services=False) as again:
+        assert again.wait_for(lambda s: s.matches("done"), timeout=5).value == "done"
+    assert len(calls) == 2
+    lines = Journal(open_store(store_url), m, "d1").lines()
+    assert lines[-1]["event"] == {"type": "done.invoke.job", "data": "built"}
