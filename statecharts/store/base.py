@@ -123,7 +123,8 @@ class Store(Protocol):
 
 def new_owner() -> str:
     """A lease owner name: ``host:pid:random``; a lease whose owner process on this host is gone
-    may be taken at once (a crashed process), other leases only once they expire.
+    may be taken at once (a crashed process), other leases only once they expire. (Should the
+    dead owner's pid have been reused by a live process meanwhile, the lease waits for its expiry.)
 
     >>> host, pid, token = new_owner().rsplit(":", 2)
     >>> int(pid) == os.getpid() and len(token) == 12
@@ -162,8 +163,9 @@ class SqlStore:
 
     # -- what a subclass provides ---------------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """A cursor inside one transaction (committed on success, rolled back on an exception)."""
+    def transaction(self, write: bool = True) -> Iterator[Any]:
+        """A cursor inside one transaction (committed on success, rolled back on an exception);
+        ``write=False`` for one that only reads."""
         raise NotImplementedError
         yield
 
@@ -220,24 +222,24 @@ class SqlStore:
                 f"{'; now owned by ' + holder if holder and holder != owner else ''}); nothing was committed")
 
     def find_key(self, actor_id: str, key: str) -> str | None:
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             cur.execute(self._q("SELECT line FROM events WHERE actor = ? AND idem = ?"), (actor_id, key))
             row = cur.fetchone()
         return None if row is None else str(row[0])
 
     def lines(self, actor_id: str, since: int = 0) -> list[str]:
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             cur.execute(self._q("SELECT line FROM events WHERE actor = ? AND seq >= ? ORDER BY seq"), (actor_id, since))
             return [str(r[0]) for r in cur.fetchall()]
 
     def records(self) -> Iterator[tuple[str, str, str]]:
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             cur.execute("SELECT id, machine, record FROM actors WHERE record IS NOT NULL ORDER BY id")
             rows = cur.fetchall()
         for actor_id, machine, record in rows:
             yield str(actor_id), str(machine), str(record)
 
     def actor_ids(self) -> list[str]:
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             cur.execute("SELECT id FROM actors ORDER BY id")
             return [str(r[0]) for r in cur.fetchall()]

@@ -49,8 +49,8 @@ class PostgresStore(SqlStore):
                 cur.execute(statement)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """A cursor inside one transaction (``with connection.transaction()``)."""
+    def transaction(self, write: bool = True) -> Iterator[Any]:
+        """A cursor inside one transaction (``with connection.transaction()``; reads and writes alike)."""
         with self._lock, self._db.transaction(), self._db.cursor() as cur:
             yield cur
 

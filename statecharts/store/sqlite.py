@@ -46,19 +46,20 @@ class SqliteStore(SqlStore):
                 cur.execute(statement)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Cursor]:
-        """A cursor in one ``BEGIN IMMEDIATE`` transaction (one writer at a time across processes).
+    def transaction(self, write: bool = True) -> Iterator[sqlite3.Cursor]:
+        """A cursor in one ``BEGIN IMMEDIATE`` transaction (one writer at a time across processes);
+        ``write=False``: a deferred one that only reads (in WAL mode it never waits for a writer).
 
         >>> import tempfile
         >>> store = SqliteStore(os.path.join(tempfile.mkdtemp(), "a.db"))
-        >>> with store.transaction() as cur:
+        >>> with store.transaction(write=False) as cur:
         ...     _ = cur.execute("SELECT count(*) FROM actors")
         ...     cur.fetchone()
         (0,)
         """
         with self._lock:
             cur = self._db.cursor()
-            cur.execute("BEGIN IMMEDIATE")
+            cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield cur
             except BaseException:
