@@ -354,7 +354,8 @@ class Machine:
     # -- interop (xstate / Stately JSON; see statecharts.interop) -----------------------------
     @classmethod
     def from_json(cls, source: Any, **options: Any) -> Machine:
-        """A machine from xstate's ``machine.config`` JSON or a Stately export (path, text or data);
+        """A machine from xstate's ``machine.config`` JSON or a Stately export (a `pathlib.Path`,
+        JSON text, never read as a file name, or data);
         ``options`` are ``guards``, ``actions``, ``delays``, ``services``.
 
         >>> from statecharts import Machine

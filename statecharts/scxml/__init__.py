@@ -8,7 +8,7 @@
 """
 
 from statecharts.scxml.export import dump, implementations
-from statecharts.scxml.parse import load
+from statecharts.scxml.parse import load, load_file
 from statecharts.scxml.session import ScxmlMachine, ScxmlSession, SessionRegistry
 
-__all__ = ["ScxmlMachine", "ScxmlSession", "SessionRegistry", "dump", "implementations", "load"]
+__all__ = ["ScxmlMachine", "ScxmlSession", "SessionRegistry", "dump", "implementations", "load", "load_file"]

@@ -18,6 +18,7 @@ from typing import Any
 
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
+from statecharts.scxml.sandbox import NODES, Sandbox, SandboxLimit
 
 SYSTEM_VARIABLES = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
 SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
@@ -36,15 +37,7 @@ SAFE_METHODS = frozenset({
     "casefold", "partition", "rpartition", "zfill", "issubset", "issuperset", "union", "intersection",
     "difference", "symmetric_difference", "isdisjoint", "findall", "findtext",
 })
-_ALLOWED_NODES = (
-    ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Dict, ast.Set,
-    ast.List, ast.Tuple, ast.Constant, ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.Slice,
-    ast.Call, ast.keyword, ast.Starred, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
-    ast.comprehension, ast.Store, ast.JoinedStr, ast.FormattedValue,
-    ast.And, ast.Or, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift,
-    ast.RShift, ast.BitOr, ast.BitXor, ast.BitAnd, ast.MatMult, ast.Invert, ast.Not, ast.UAdd, ast.USub,
-    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn,
-)
+_ALLOWED_NODES = NODES
 _INTROSPECTION_PREFIXES = ("gi_", "f_", "tb_", "cr_", "ag_", "co_", "func_", "im_")
 
 
@@ -273,10 +266,11 @@ class Datamodel:
         self.guards = {name: to_guard(g) for name, g in (guards or {}).items()}
         self._expressions: dict[str, Any] = {}
         self._scripts: dict[str, Any] = {}
+        self.sandbox = Sandbox()
         if trusted:
             self.builtins: dict[str, Any] = dict(vars(builtins))
         else:
-            self.builtins = {name: getattr(builtins, name) for name in SAFE_BUILTIN_NAMES}
+            self.builtins = {}  # untrusted expressions see the sandbox's own builtins
 
     # -- checking at load time -------------------------------------------------------------------
     def check(self, source: str) -> None:
@@ -301,20 +295,23 @@ class Datamodel:
 
     # -- evaluation ------------------------------------------------------------------------------
     def compile_expression(self, source: str) -> Any:
-        """The compiled code of an expression, checked first unless trusted (cached).
+        """The compiled form of an expression, checked first unless trusted (cached): Python code
+        for a trusted document, the checked tree the `Sandbox` interprets otherwise.
 
         >>> dm = Datamodel()
         >>> dm.compile_expression("x + 1") is dm.compile_expression("x + 1")
         True
-        >>> eval(dm.compile_expression("x + 1"), {"x": 1})
+        >>> eval(Datamodel(trusted=True).compile_expression("x + 1"), {"x": 1})
         2
         """
         code = self._expressions.get(source)
         if code is None:
-            tree = ast.parse(source.strip(), mode="eval")
-            if not self.trusted:
-                check_restricted(tree, source)
-            code = self._expressions[source] = compile(tree, "<scxml expr>", "eval")
+            if self.trusted:
+                code = compile(ast.parse(source.strip(), mode="eval"), "<scxml expr>", "eval")
+            else:
+                code = self.sandbox.tree(source)
+                check_restricted(code, source)
+            self._expressions[source] = code
         return code
 
     def namespace(self, context: Mapping[str, Any], event: Event | None,
@@ -348,8 +345,7 @@ class Datamodel:
         >>> Datamodel().evaluate("x + _event.data.a", {"x": 1}, Event("go", a=2), lambda ref: False)
         3
         """
-        code = self.compile_expression(source)
-        return eval(code, self.namespace(context, event, in_state))  # noqa: S307 - checked or trusted
+        return self.evaluate_in(source, self.namespace(context, event, in_state))
 
     def evaluate_in(self, source: str, ns: dict[str, Any]) -> Any:
         """The value of an expression in a namespace built by `namespace` (and maybe changed).
@@ -360,7 +356,10 @@ class Datamodel:
         >>> dm.evaluate_in("x + 1", ns)
         42
         """
-        return eval(self.compile_expression(source), ns)  # noqa: S307 - checked or trusted
+        code = self.compile_expression(source)
+        if self.trusted:
+            return eval(code, ns)  # noqa: S307 - trusted documents only
+        return self.sandbox.run(code.body, ns)
 
     def execute_script(self, source: str, ns: dict[str, Any]) -> None:
         """Run a ``<script>`` body in the namespace (trusted documents only).
@@ -415,17 +414,42 @@ class Datamodel:
                 raise NameError(f"location {tree.id!r} is not declared in the datamodel")
             ns[tree.id] = value
             return
-        assert isinstance(tree, (ast.Subscript, ast.Attribute))
-        base = ast.Expression(tree.value)
-        target = eval(compile(ast.fix_missing_locations(base), "<location>", "eval"), ns)  # noqa: S307
-        if isinstance(tree, ast.Subscript):
-            key = eval(compile(ast.fix_missing_locations(ast.Expression(tree.slice)),  # type: ignore[arg-type]
-                               "<location>", "eval"), ns)  # noqa: S307
+        path: list[tuple[bool, Any]] = []  # (is an item, key) from the variable inwards
+        node: ast.expr = tree
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            path.append((True, self._value(node.slice, ns)) if isinstance(node, ast.Subscript) else (False, node.attr))
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in ns:
+            raise NameError(f"location {location!r} is not in a declared datamodel variable")
+        path.reverse()
+        # copy-on-write: only the containers along the path are copied (shallowly), so the
+        # snapshot's values are never changed and unrelated variables are never copied
+        target = ns[node.id] = copy.copy(ns[node.id])
+        for is_item, key in path[:-1]:
+            child = copy.copy(target[key] if is_item else self._attribute(target, key))
+            self._store(target, is_item, key, child)
+            target = child
+        self._store(target, path[-1][0], path[-1][1], value)
+
+    def _value(self, node: ast.expr, ns: dict[str, Any]) -> Any:
+        if self.trusted:
+            code = compile(ast.fix_missing_locations(ast.Expression(node)), "<location>", "eval")
+            return eval(code, ns)  # noqa: S307 - trusted documents only
+        return self.sandbox.run(node, ns)
+
+    def _attribute(self, target: Any, name: str) -> Any:
+        if isinstance(target, dict):
+            return target[name]
+        if not self.trusted:
+            raise SandboxLimit(f"assigning into an attribute of a {type(target).__name__} is not allowed")
+        return getattr(target, name)
+
+    def _store(self, target: Any, is_item: bool, key: Any, value: Any) -> None:
+        if is_item or isinstance(target, dict):
             target[key] = value
-        elif isinstance(target, dict):
-            target[tree.attr] = value
         else:
-            setattr(target, tree.attr, value)
+            self._attribute(target, key)
+            setattr(target, key, value)
 
     def check_location(self, location: str) -> ast.expr:
         """The parsed ``location`` of an ``<assign>`` or ``idlocation``: a variable, an item or an

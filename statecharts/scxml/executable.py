@@ -255,7 +255,7 @@ class Assign(Element):
         >>> step.context["items"], step.machine.initial_state().context["items"]  # the snapshot's list is not changed
         ([11, 2, 3], [1, 2, 3])
         """
-        ns = namespace(self.doc, step, event, copy_values=True)
+        ns = namespace(self.doc, step, event)  # `Datamodel.assign` copies what it changes, nothing else
         value = self.doc.datamodel.evaluate_in(self.expr, ns) if self.expr is not None else self.content
         self.doc.datamodel.assign(self.location, value, ns)
         store(step, ns)
@@ -360,7 +360,7 @@ class Foreach(Element):
         except TypeError as exc:
             raise TypeError(f"<foreach> array {self.array!r} is not iterable") from exc
         for position, value in enumerate(sequence):
-            ns = namespace(self.doc, step, event, copy_values=True)
+            ns = namespace(self.doc, step, event)
             ns[self.item] = value
             if self.index is not None:
                 ns[self.index] = position
@@ -451,7 +451,7 @@ class Send(Element):
         sendid = self.id
         if self.idlocation is not None:
             sendid = self.doc.new_id("send")
-            ns = namespace(self.doc, step, event, copy_values=True)
+            ns = namespace(self.doc, step, event)
             dm.assign(self.idlocation, sendid, ns)
             store(step, ns)
             ns = namespace(self.doc, step, event)
@@ -812,7 +812,7 @@ class Invoke(Action):
             ns = namespace(self.doc, step, event)
             invokeid = d.static_id
             if d.idlocation is not None:
-                ns = namespace(self.doc, step, event, copy_values=True)
+                ns = namespace(self.doc, step, event)
                 dm.assign(d.idlocation, invokeid, ns)
                 store(step, ns)
                 ns = namespace(self.doc, step, event)
