@@ -917,7 +917,7 @@ def load(source: str | bytes | os.PathLike[str] | None = None, *, path: str | os
     >>> load("machine.scxml")
     Traceback (most recent call last):
         ...
-    statecharts.errors.ConfigError: SCXML text must start with '<' (got 'machine.scxml'); to read a file pass a pathlib.Path, load(path=...) or load_file(...)
+    statecharts.errors.ConfigError: SCXML text must start with '<' (got 'machine.scxml'); to read a file pass ...
     """
     where = "<string>"
     if path is not None:
