@@ -191,7 +191,7 @@ class Machine:
         if ref in self._refs:
             return self._refs[ref]
         found = self.chart.find(ref)
-        if len(self._refs) < 1024 + 8 * len(self.chart.nodes):  # bounded: refs may come from a document's In()
+        if len(self._refs) < 1024 + 8 * len(self.chart.nodes) and len(ref) <= 256:  # refs may come from In()
             self._refs[ref] = found
         return found
 

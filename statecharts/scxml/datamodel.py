@@ -18,7 +18,7 @@ from typing import Any
 
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
-from statecharts.scxml.sandbox import NODES, Sandbox, SandboxLimit
+from statecharts.scxml.sandbox import NODES, Sandbox, SandboxLimit, spend
 
 SYSTEM_VARIABLES = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
 SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
@@ -316,11 +316,12 @@ class Datamodel:
 
     def namespace(self, context: Mapping[str, Any], event: Event | None,
                   in_state: Callable[[str], bool], copy_values: bool = False) -> dict[str, Any]:
-        """The globals an expression sees: datamodel variables, ``_event``, ``In``.
+        """The globals an expression sees: datamodel variables, ``_event``, ``In`` (and, hidden
+        behind ``__`` names no expression can read, what the sandbox needs).
 
         >>> ns = Datamodel().namespace({"x": 1}, Event("go", a=2), lambda ref: ref == "on")
         >>> sorted(ns), ns["_event"].data.a, ns["In"]("on")
-        (['In', '__builtins__', '_event', 'x'], 2, True)
+        (['In', '__builtins__', '__host__', '__step__', '_event', 'x'], 2, True)
         """
         ns: dict[str, Any] = {"__builtins__": self.builtins}
         for key, value in context.items():
@@ -329,6 +330,9 @@ class Datamodel:
             ns[key] = _copy(value) if copy_values else value
         ns["_event"] = EventView(event) if event is not None and event.name != "xstate.init" else None
         ns["In"] = in_state
+        if not self.trusted:  # what the sandbox needs: its host callables and the macrostep (the step)
+            ns["__step__"] = getattr(in_state, "__self__", in_state)
+            ns["__host__"] = (in_state,)
         if self.guards:
             guards = self.guards
 
@@ -336,7 +340,18 @@ class Datamodel:
                 return bool(guards[name].test(context, event, in_state))  # type: ignore[arg-type]
 
             ns["guard"] = guard
+            if not self.trusted:
+                ns["__host__"] = (in_state, guard)
         return ns
+
+    def spend(self, ns: Mapping[str, Any], units: int) -> None:
+        """Charge ``units`` of work done outside an expression (a ``<foreach>`` round) to the
+        macrostep's budget of an untrusted document (`SandboxLimit` once it is spent).
+
+        >>> Datamodel().spend(Datamodel().namespace({}, None, lambda ref: False), 1)
+        """
+        if not self.trusted:
+            spend(ns.get("__step__"), units)
 
     def evaluate(self, source: str, context: Mapping[str, Any], event: Event | None,
                  in_state: Callable[[str], bool]) -> Any:

@@ -361,6 +361,7 @@ class Foreach(Element):
             raise TypeError(f"<foreach> array {self.array!r} is not iterable") from exc
         for position, value in enumerate(sequence):
             ns = namespace(self.doc, step, event)
+            self.doc.datamodel.spend(ns, 200)  # about what a round costs next to one interpreted node
             ns[self.item] = value
             if self.index is not None:
                 ns[self.index] = position

@@ -44,6 +44,8 @@ from typing import Any
 
 MAX_STEPS = 2_000_000
 """Work units one evaluation may use (an interpreted node is 4, an element walked is 1)."""
+MAX_MACROSTEP_STEPS = 20_000_000
+"""Work units all the evaluations (and ``<foreach>`` rounds) of one macrostep may use together."""
 MAX_SIZE = 1_000_000
 """Largest value an evaluation may build: elements reachable plus characters."""
 MAX_INT_BITS = 100_000
@@ -113,6 +115,8 @@ class SandboxLimit(RuntimeError):
 
 class _Budget(threading.local):
     left: float = float("inf")  # outside an evaluation nothing is counted
+    macrostep: object = None  # the step the macrostep budget below belongs to
+    macrostep_left: int = MAX_MACROSTEP_STEPS
 
 
 def charge(units: int) -> None:
@@ -400,8 +404,10 @@ def _attribute(value: Any, name: str) -> Any:
         except KeyError:
             raise AttributeError(name) from None
     allowed = ATTRIBUTES.get(type(value).__name__)
-    if allowed is not None and name in allowed and isinstance(value, (_event_view(), ET.Element)):
+    if allowed is not None and name in allowed and isinstance(value, ET.Element):
         return getattr(value, name)
+    if allowed is not None and name in allowed and isinstance(value, _event_view()):
+        return _checked(getattr(value, name))  # ``data`` is a fresh copy: its size is charged
     raise SandboxLimit(f"attribute {name!r} of a {type(value).__name__} is not allowed")
 
 
@@ -465,15 +471,18 @@ class Sandbox:
         return self.run(self.tree(source).body, ns)
 
     def run(self, node: ast.expr, ns: Mapping[str, Any]) -> Any:
-        """Interpret one expression node with a fresh budget; the host callables in ``ns``
-        (``In``, ``guard``) are the only callables besides the wrapped builtins.
+        """Interpret one expression node with a fresh budget (at most what is left of the
+        macrostep's, ``ns["__step__"]`` naming the macrostep); the host callables in
+        ``ns["__host__"]`` (``In``, ``guard``) are the only callables besides the wrapped builtins.
 
-        >>> Sandbox().run(ast.parse("In('a')", mode="eval").body, {"In": lambda ref: ref == "a"})
+        >>> in_state = lambda ref: ref == "a"
+        >>> Sandbox().run(ast.parse("In('a')", mode="eval").body, {"In": in_state, "__host__": (in_state,)})
         True
         """
-        budget, _BUDGET.left = _BUDGET.left, MAX_STEPS
+        start = min(MAX_STEPS, spend(ns.get("__step__"), 0))
+        budget, _BUDGET.left = _BUDGET.left, start
         previous: frozenset[int] = getattr(_HOST_CALLABLES, "ids", frozenset())
-        _HOST_CALLABLES.ids = frozenset(id(ns[n]) for n in ("In", "guard") if callable(ns.get(n)))
+        _HOST_CALLABLES.ids = frozenset(id(f) for f in ns.get("__host__", ()))
         try:
             return _Run(ns).eval(node)  # every node that builds a container checks it
         except RecursionError:
@@ -482,7 +491,23 @@ class Sandbox:
             raise SandboxLimit("expression ran out of memory") from None
         finally:
             _HOST_CALLABLES.ids = previous
+            _BUDGET.macrostep_left -= int(start - max(_BUDGET.left, 0))
             _BUDGET.left = budget
+
+
+def spend(step: object, units: int) -> int:
+    """Spend ``units`` of the budget of the macrostep ``step`` (`SandboxLimit` once it is spent);
+    returns what is left. A new step starts a new budget.
+
+    >>> spend(object(), 5) == MAX_MACROSTEP_STEPS - 5
+    True
+    """
+    if step is not _BUDGET.macrostep or step is None:
+        _BUDGET.macrostep, _BUDGET.macrostep_left = step, MAX_MACROSTEP_STEPS
+    left = _BUDGET.macrostep_left = _BUDGET.macrostep_left - units
+    if left <= 0:
+        raise SandboxLimit(f"the macrostep exceeded its budget of {MAX_MACROSTEP_STEPS} steps")
+    return left
 
 
 def _check_depth(tree: ast.AST) -> None:

@@ -300,6 +300,35 @@ def test_a_self_invoking_document_stops_at_the_nesting_bound() -> None:
     session.stop()
 
 
+def test_nested_foreach_is_bounded_by_the_macrostep_budget() -> None:
+    doc = (f'<scxml {SCXML} initial="s" datamodel="python"><state id="s"><onentry>'
+           '<foreach array="range(10**6)" item="i"><foreach array="range(10**6)" item="j">'
+           '<foreach array="range(10**6)" item="k"/></foreach></foreach></onentry>'
+           '<transition event="error.execution" target="stopped"/></state><final id="stopped"/></scxml>')
+    start = time.perf_counter()
+    with no_file_opened():
+        session = load(doc).interpret().start()
+    assert time.perf_counter() - start < 30
+    assert session.state.configuration == ("scxml", "stopped")
+
+
+def test_reading_a_large_event_payload_over_and_over_is_charged() -> None:
+    extra = ('<transition event="big"><assign location="out" expr="len([_event.data for i in range(10**6)])"/>'
+             '</transition>')
+    session = load(document(extra=extra)).interpret().start()
+    start = time.perf_counter()
+    context = session.send("big", payload=list(range(100_000))).context
+    assert time.perf_counter() - start < 30
+    assert context["out"] is None and "budget" in context["errors"][0]
+
+
+def test_a_variable_named_guard_is_not_a_host_callable() -> None:
+    outcome = attack("guard(1)", '<data id="guard" expr="len"/>')
+    assert outcome["out"] is None or outcome["out"] == 1  # len(1) fails; never anything else
+    assert_stopped(attack("guard(In)", '<data id="guard" expr="\'{0.__globals__}\'.format"/>'),
+                   "not allowed", "format")
+
+
 def test_in_keeps_a_bounded_cache_of_references() -> None:
     machine = load(document(onentry='<assign location="out" expr="len([In(str(i)) for i in range(20000)])"/>'))
     session = machine.interpret().start()
