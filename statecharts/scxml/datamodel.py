@@ -360,7 +360,10 @@ class Datamodel:
         >>> Datamodel().evaluate("x + _event.data.a", {"x": 1}, Event("go", a=2), lambda ref: False)
         3
         """
-        return self.evaluate_in(source, self.namespace(context, event, in_state))
+        code = self.compile_expression(source)
+        if self.trusted:
+            return eval(code, self.namespace(context, event, in_state))  # noqa: S307 - trusted documents only
+        return self.sandbox.run(code.body, self.namespace(context, event, in_state))
 
     def evaluate_in(self, source: str, ns: dict[str, Any]) -> Any:
         """The value of an expression in a namespace built by `namespace` (and maybe changed).

@@ -366,7 +366,7 @@ _HOST_CALLABLES = threading.local()
 
 
 def _callable(value: Any) -> None:
-    if id(value) not in _CALLABLE_BUILTINS and id(value) not in getattr(_HOST_CALLABLES, "ids", ()):
+    if id(value) not in _CALLABLE_BUILTINS and not any(value is f for f in getattr(_HOST_CALLABLES, "callables", ())):
         raise SandboxLimit(f"calling a {type(value).__name__} value is not allowed")
 
 
@@ -481,8 +481,8 @@ class Sandbox:
         """
         start = min(MAX_STEPS, spend(ns.get("__step__"), 0))
         budget, _BUDGET.left = _BUDGET.left, start
-        previous: frozenset[int] = getattr(_HOST_CALLABLES, "ids", frozenset())
-        _HOST_CALLABLES.ids = frozenset(id(f) for f in ns.get("__host__", ()))
+        previous: tuple[Any, ...] = getattr(_HOST_CALLABLES, "callables", ())
+        _HOST_CALLABLES.callables = ns.get("__host__", ())
         try:
             return _Run(ns).eval(node)  # every node that builds a container checks it
         except RecursionError:
@@ -490,7 +490,7 @@ class Sandbox:
         except MemoryError:
             raise SandboxLimit("expression ran out of memory") from None
         finally:
-            _HOST_CALLABLES.ids = previous
+            _HOST_CALLABLES.callables = previous
             _BUDGET.macrostep_left -= int(start - max(_BUDGET.left, 0))
             _BUDGET.left = budget
 
@@ -526,11 +526,13 @@ class _Run:
         self.scopes: list[Mapping[str, Any]] = [ns]
 
     def eval(self, node: ast.AST) -> Any:
-        charge(4)
-        method = getattr(self, "_" + type(node).__name__, None)
-        if method is None or not isinstance(node, NODES):
+        budget = _BUDGET.left = _BUDGET.left - 4
+        if budget < 0:
+            raise SandboxLimit(f"expression exceeded its budget of {MAX_STEPS} steps")
+        method = _DISPATCH.get(type(node))
+        if method is None:
             raise SandboxLimit(f"{type(node).__name__} is not allowed")
-        return method(node)
+        return method(self, node)
 
     def _Constant(self, node: ast.Constant) -> Any:
         return node.value
@@ -706,6 +708,11 @@ class _Run:
             value = convert(value)
         spec = self.eval(node.format_spec) if node.format_spec is not None else ""
         return _format(value, spec)
+
+
+_DISPATCH: dict[type, Callable[[_Run, Any], Any]] = {
+    node: getattr(_Run, "_" + node.__name__) for node in NODES if hasattr(_Run, "_" + node.__name__)
+}
 
 
 def _bind(target: ast.expr, value: Any, scope: dict[str, Any]) -> None:
