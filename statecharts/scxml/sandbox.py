@@ -186,7 +186,11 @@ def _container(value: Any) -> bool:
 
 
 def _checked(value: Any) -> Any:
-    if _container(value):
+    """``value`` once its size is within bounds and charged (text: a unit per 8 characters), so
+    what an evaluation allocates in all is bounded by its budget."""
+    if isinstance(value, (str, bytes)):
+        charge(len(value) >> 3)
+    elif _container(value):
         size_of(value)
     return value
 
@@ -250,7 +254,7 @@ def _percent(text: str | bytes, args: Any) -> Any:
     values = list(args.values()) if isinstance(args, Mapping) else list(args) if isinstance(args, tuple) else [args]
     longest = max((size_of(v) for v in values), default=0)
     _flat(len(text) + widths + fields * longest * 4, "% formatting")
-    return text % args
+    return _checked(text % args)
 
 
 _CONVERSIONS: dict[int, Callable[[Any], str]] = {ord("s"): str, ord("r"): repr, ord("a"): ascii}
@@ -274,16 +278,21 @@ def _format(value: Any, spec: str) -> str:
     for number in _FORMAT_NUMBERS.findall(spec):
         if len(number) > 7 or int(number) > MAX_SIZE:
             raise SandboxLimit(f"format width {number} is over {MAX_SIZE}")
-    if _container(value):
-        size_of(value)
-    return format(value, spec)
+    _checked(value)
+    return _checked(format(value, spec))
 
 
 # -- builtins ------------------------------------------------------------------------------------------
 def _text_args(function: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
     for arg in args:
-        if _container(arg):
-            size_of(arg)
+        _checked(arg)
+    return _checked(function(*args, **kwargs))
+
+
+def _round(function: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    digits = args[1] if len(args) > 1 else kwargs.get("ndigits")
+    if isinstance(digits, int) and abs(digits) > 10_000:  # round(n, -10**18) computes 10**(10**18)
+        raise SandboxLimit(f"round() to {digits} digits is not allowed (at most 10000)")
     return function(*args, **kwargs)
 
 
@@ -361,6 +370,7 @@ _CHECKS: dict[int, Callable[[Callable[..., Any], list[Any], dict[str, Any]], Any
     **{id(BUILTINS[n]): _walking for n in ("all", "any", "dict", "frozenset", "list", "max", "min", "set",
                                            "sorted", "sum", "tuple")},
     id(range): _range,
+    id(round): _round,
 }
 _HOST_CALLABLES = threading.local()
 
@@ -566,10 +576,8 @@ class _Run:
         left = self.eval(node.left)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.eval(right_node)
-            if _container(left):
-                size_of(left)
-            if _container(right):
-                size_of(right)
+            _checked(left)
+            _checked(right)
             if not _COMPARE[type(op)](left, right):
                 return False
             left = right
@@ -617,7 +625,7 @@ class _Run:
         if _container(key) and not isinstance(key, slice):
             size_of(key)
         if isinstance(key, slice):
-            charge(len(value))
+            return _checked(value[key])
         return value[key]
 
     def _Slice(self, node: ast.Slice) -> Any:
@@ -669,7 +677,7 @@ class _Run:
         out: list[Any] = []
 
         def add() -> None:
-            out.append(self.eval(node.elt))
+            out.append(_checked(self.eval(node.elt)))
             _flat(len(out), "a comprehension")
         self._comprehension(node.generators, add)
         return _checked(out)
@@ -689,7 +697,7 @@ class _Run:
         out: dict[Any, Any] = {}
 
         def add() -> None:
-            out[_checked(self.eval(node.key))] = self.eval(node.value)
+            out[_checked(self.eval(node.key))] = _checked(self.eval(node.value))
             _flat(len(out), "a comprehension")
         self._comprehension(node.generators, add)
         return _checked(out)
@@ -697,7 +705,7 @@ class _Run:
     def _JoinedStr(self, node: ast.JoinedStr) -> Any:
         parts = [str(self.eval(v)) for v in node.values]
         _flat(sum(len(p) for p in parts), "an f-string")
-        return "".join(parts)
+        return _checked("".join(parts))
 
     def _FormattedValue(self, node: ast.FormattedValue) -> Any:
         value = self.eval(node.value)
