@@ -23,6 +23,7 @@ from statecharts.scxml.datamodel import (
     variables,
 )
 from statecharts.scxml.events import ScxmlEvent
+from statecharts.scxml.sandbox import SandboxLimit
 from statecharts.state import PendingSend
 
 if TYPE_CHECKING:
@@ -73,6 +74,9 @@ class ErrorEvent(Exception):
         self.name = name
         self.sendid = sendid
 
+
+MAX_PENDING_SENDS = 1_000
+"""Sends (delayed or not yet delivered) an untrusted session may have waiting at once."""
 
 # ---------------------------------------------------------------------------------------------
 # helpers over the step
@@ -448,6 +452,8 @@ class Send(Element):
         statecharts.scxml.executable.ErrorEvent: <send> target 'http://example.com/' is not supported
         """
         dm = self.doc.datamodel
+        if not dm.trusted and len(step.pending) >= MAX_PENDING_SENDS:
+            raise SandboxLimit(f"<send>: more than {MAX_PENDING_SENDS} sends are pending")
         ns = namespace(self.doc, step, event)
         sendid = self.id
         if self.idlocation is not None:

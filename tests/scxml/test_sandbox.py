@@ -273,6 +273,16 @@ def test_an_event_that_sends_itself_twice_is_bounded_and_stopped() -> None:
     assert session.halted and str(MAX_BUSY_MACROSTEPS) in session.halted and not session.running
 
 
+def test_delayed_sends_waiting_at_once_are_bounded() -> None:
+    from statecharts import VirtualClock
+    from statecharts.scxml.executable import MAX_PENDING_SENDS
+
+    onentry = '<foreach array="range(10**5)" item="i"><send event="later" delay="1h"/></foreach>'
+    session = load(document(onentry=onentry)).interpret(clock=VirtualClock()).start()
+    assert len(session.state.pending) == MAX_PENDING_SENDS
+    assert "sends are pending" in session.state.context["errors"][0]
+
+
 def test_a_delayed_self_send_loop_is_not_stopped() -> None:
     from statecharts import VirtualClock
 
