@@ -266,6 +266,7 @@ class Datamodel:
         self.guards = {name: to_guard(g) for name, g in (guards or {}).items()}
         self._expressions: dict[str, Any] = {}
         self._scripts: dict[str, Any] = {}
+        self._names: dict[str, frozenset[str]] = {}
         self.sandbox = Sandbox()
         if trusted:
             self.builtins: dict[str, Any] = dict(vars(builtins))
@@ -343,6 +344,32 @@ class Datamodel:
             if not self.trusted:
                 ns["__host__"] = (in_state, guard)
         return ns
+
+    def isolate(self, source: str, ns: dict[str, Any]) -> None:
+        """In a trusted document, replace the variables ``source`` names by deep copies, so a
+        Python expression that changes a value in place (``items.append(1) or items``) cannot
+        change the snapshot it read; other variables are not copied. Untrusted expressions cannot
+        change anything in place: nothing to do.
+
+        >>> dm = Datamodel(trusted=True)
+        >>> items, other = [1], [2]
+        >>> ns = {"items": items, "other": other}
+        >>> dm.isolate("items.append(3) or items", ns)
+        >>> ns["items"] is items, ns["other"] is other
+        (False, True)
+        """
+        if not self.trusted:
+            return
+        names = self._names.get(source)
+        if names is None:
+            try:
+                tree = ast.parse(source.strip(), mode="eval")
+            except SyntaxError:
+                return
+            names = self._names[source] = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+        for name in names:
+            if name in ns and not name.startswith("__") and name not in ("_event", "In", "guard"):
+                ns[name] = _copy(ns[name])
 
     def spend(self, ns: Mapping[str, Any], units: int) -> None:
         """Charge ``units`` of work done outside an expression (a ``<foreach>`` round) to the

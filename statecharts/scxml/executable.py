@@ -260,7 +260,10 @@ class Assign(Element):
         ([11, 2, 3], [1, 2, 3])
         """
         ns = namespace(self.doc, step, event)  # `Datamodel.assign` copies what it changes, nothing else
-        value = self.doc.datamodel.evaluate_in(self.expr, ns) if self.expr is not None else self.content
+        value = self.content
+        if self.expr is not None:
+            self.doc.datamodel.isolate(self.expr, ns)
+            value = self.doc.datamodel.evaluate_in(self.expr, ns)
         self.doc.datamodel.assign(self.location, value, ns)
         store(step, ns)
 

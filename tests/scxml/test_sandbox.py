@@ -423,3 +423,14 @@ def test_assign_changes_a_copy_of_the_path_only() -> None:
     after = machine.transition(before, "go")
     assert before.context["a"] == {"l": [1, 2]} and after.context["a"] == {"l": [9, 2]}
     assert after.context["big"] is before.context["big"]  # beside an assign, a variable is not copied
+
+
+def test_a_trusted_assign_that_mutates_in_place_leaves_the_earlier_snapshot_alone() -> None:
+    doc = (f'<scxml {SCXML} initial="s" datamodel="python"><datamodel><data id="items" expr="[1]"/>'
+           '<data id="big" expr="list(range(1000))"/></datamodel><state id="s"><transition event="go">'
+           '<assign location="items" expr="items.append(2) or items"/></transition></state></scxml>')
+    machine = load(doc, trusted=True)
+    before = machine.initial_state()
+    after = machine.transition(before, "go")
+    assert before.context["items"] == [1] and after.context["items"] == [1, 2]
+    assert after.context["big"] is before.context["big"]
