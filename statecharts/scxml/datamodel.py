@@ -18,25 +18,15 @@ from typing import Any
 
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
-from statecharts.scxml.sandbox import NODES, Sandbox, SandboxLimit, spend
+from statecharts.scxml.sandbox import BUILTINS, METHODS, NODES, Sandbox, SandboxLimit, spend
 
 SYSTEM_VARIABLES = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
 SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
 
-SAFE_BUILTIN_NAMES = (
-    "abs", "all", "any", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float", "frozenset",
-    "hasattr", "hash", "int", "isinstance", "len", "list", "map", "max", "min", "ord", "range", "repr",
-    "reversed",
-    "round", "set", "sorted", "str", "sum", "tuple", "zip", "True", "False", "None",
-    "Exception", "ValueError", "TypeError", "KeyError", "IndexError", "NameError",
-)
-SAFE_METHODS = frozenset({
-    "get", "keys", "values", "items", "count", "index", "copy",
-    "startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "join",
-    "replace", "find", "rfind", "isdigit", "isalpha", "isalnum", "isspace", "title", "capitalize",
-    "casefold", "partition", "rpartition", "zfill", "issubset", "issuperset", "union", "intersection",
-    "difference", "symmetric_difference", "isdisjoint", "findall", "findtext",
-})
+SAFE_BUILTIN_NAMES = tuple(BUILTINS)
+"""Names an untrusted expression may call (the sandbox's builtins); checked at load time too."""
+SAFE_METHODS = frozenset().union(*METHODS.values())
+"""Method names an untrusted expression may call on some type (the sandbox checks the type)."""
 _ALLOWED_NODES = NODES
 _INTROSPECTION_PREFIXES = ("gi_", "f_", "tb_", "cr_", "ag_", "co_", "func_", "im_")
 
