@@ -33,7 +33,7 @@ MAX_QUEUED_EVENTS = 10_000
 """Events an untrusted session may have waiting on its own queue; a send to itself beyond that
 raises ``error.communication`` instead."""
 MAX_BUSY_MACROSTEPS = 10_000
-"""Macrosteps in a row an untrusted session may run on undelayed events it sent itself."""
+"""Macrosteps in a row an untrusted session may run on undelayed events its family of sessions sent."""
 MAX_INVOKE_DEPTH = 16
 """How deep untrusted ``<invoke>`` may nest."""
 MAX_SESSIONS = 1_000
@@ -238,7 +238,7 @@ class ScxmlSession(Interpreter):
         self._requests: list[InvokeRequest] = []
         self._finished = False
         self.sessionid: str | None = None
-        self._own_events: set[int] = set()  # ids of undelayed events this session sent itself, queued
+        self._own_events: dict[int, Event] = {}  # undelayed events from sessions of its family, queued
         self._busy = 0
         self.halted: str | None = None
         """Why the session stopped itself (an untrusted document looping on its own events), if it did."""
@@ -322,14 +322,13 @@ class ScxmlSession(Interpreter):
 
     def _count_busy(self, snapshot: Snapshot) -> None:
         """Stop an untrusted session that has run `MAX_BUSY_MACROSTEPS` macrosteps in a row on
-        events it sent itself without delay: it would never wait for the world again."""
-        own = snapshot.event is not None and id(snapshot.event) in self._own_events
-        if own:
-            self._own_events.discard(id(snapshot.event))
+        events sent without delay by itself or by sessions of its family (its parent, children,
+        ``#_scxml_`` peers): they would never wait for the world again."""
+        own = snapshot.event is not None and self._own_events.pop(id(snapshot.event), None) is snapshot.event
         self._busy = self._busy + 1 if own else 0
         if self._busy > MAX_BUSY_MACROSTEPS and not self.machine.trusted:
-            self.halted = (f"stopped after {MAX_BUSY_MACROSTEPS} macrosteps in a row on events it sent itself "
-                           "(an untrusted document may not keep its session busy for ever)")
+            self.halted = (f"stopped after {MAX_BUSY_MACROSTEPS} macrosteps in a row on events its sessions sent "
+                           "without delay (an untrusted document may not keep its session busy for ever)")
             log.warning("SCXML session %s: %s", self.sessionid, self.halted)
             self.stop()
 
@@ -400,31 +399,32 @@ class ScxmlSession(Interpreter):
         ('scxml', 'b')
         """
         to = send.to
+        target: ScxmlSession | None = None
         if to is None or to == "#_self":
-            if not self.machine.trusted and self.queued >= MAX_QUEUED_EVENTS:
-                if self.queued < MAX_QUEUED_EVENTS + 100:  # room kept for the error events themselves
-                    self.enqueue(ScxmlEvent("error.communication", {"target": "#_self", "event": send.event.name,
-                                                                    "error": "the event queue is full"},
-                                            kind="platform", sendid=send.id))
-                return
-            if send.delay <= 0:
-                self._own_events.add(id(send.event))
+            target = self
+        elif to == "#_parent":
+            target = self.parent_session
+        elif to.startswith("#_scxml_"):
+            target = self.machine.registry.get(to[len("#_scxml_"):])
+        elif to.startswith("#_"):
+            target = self.children.get(to[2:])
+        if target is not None and not self.machine.trusted and target.queued >= MAX_QUEUED_EVENTS:
+            if self.queued < MAX_QUEUED_EVENTS + 100:  # room kept for the error events themselves
+                self.enqueue(ScxmlEvent("error.communication", {"target": to, "event": send.event.name,
+                                                                "error": "the event queue is full"},
+                                        kind="platform", sendid=send.id))
+            return
+        if target is not None and send.delay <= 0:
+            target._own_events[id(send.event)] = send.event
+        if target is self:
             self.enqueue(send.event)
             return
-        if to == "#_parent":
-            if self.parent_session is not None:
-                self.parent_session._from_child(self, send.event)
-                return
-        elif to.startswith("#_scxml_"):
-            other = self.machine.registry.get(to[len("#_scxml_"):])
-            if other is not None and other.running:
-                other.receive(send.event)
-                return
-        elif to.startswith("#_"):
-            child = self.children.get(to[2:])
-            if child is not None and child.running:
-                child.receive(send.event)
-                return
+        if target is not None and target is self.parent_session:
+            target._from_child(self, send.event)
+            return
+        if target is not None and target.running:
+            target.receive(send.event)
+            return
         self.enqueue(ScxmlEvent("error.communication", {"target": to, "event": send.event.name},
                                 kind="platform", sendid=send.id))
 

@@ -271,6 +271,7 @@ def test_an_event_that_sends_itself_twice_is_bounded_and_stopped() -> None:
     session.start()
     assert longest <= MAX_QUEUED_EVENTS + 100
     assert session.halted and str(MAX_BUSY_MACROSTEPS) in session.halted and not session.running
+    assert longest >= MAX_QUEUED_EVENTS // 2  # the queue did fill up: the queue bound was exercised
 
 
 def test_delayed_sends_waiting_at_once_are_bounded() -> None:
@@ -281,6 +282,24 @@ def test_delayed_sends_waiting_at_once_are_bounded() -> None:
     session = load(document(onentry=onentry)).interpret(clock=VirtualClock()).start()
     assert len(session.state.pending) == MAX_PENDING_SENDS
     assert "sends are pending" in session.state.context["errors"][0]
+
+
+def test_sessions_flooding_each_other_are_bounded_and_stopped() -> None:
+    from statecharts import VirtualClock
+
+    child = (f'<scxml {SCXML} initial="c"><state id="c"><transition event="pong">'
+             '<send event="ping" target="#_parent"/><send event="ping" target="#_parent"/></transition></state></scxml>')
+    doc = (f'<scxml {SCXML} initial="s"><state id="s"><invoke id="k"><content>{child}</content></invoke>'
+           '<transition event="ping"><send event="pong" target="#_k"/><send event="pong" target="#_k"/></transition>'
+           '<transition event="go"><send event="pong" target="#_k"/></transition></state></scxml>')
+    clock = VirtualClock()
+    session = load(doc).interpret(clock=clock).start()
+    kid = session.children["k"]
+    session.send("go")
+    for _ in range(10):
+        clock.advance(0)
+        assert session.queued <= MAX_QUEUED_EVENTS + 100 and kid.queued <= MAX_QUEUED_EVENTS + 100
+    assert session.halted or kid.halted
 
 
 def test_a_delayed_self_send_loop_is_not_stopped() -> None:
