@@ -288,7 +288,8 @@ def test_sessions_flooding_each_other_are_bounded_and_stopped() -> None:
     from statecharts import VirtualClock
 
     child = (f'<scxml {SCXML} initial="c"><state id="c"><transition event="pong">'
-             '<send event="ping" target="#_parent"/><send event="ping" target="#_parent"/></transition></state></scxml>')
+             '<send event="ping" target="#_parent"/><send event="ping" target="#_parent"/>'
+             '</transition></state></scxml>')
     doc = (f'<scxml {SCXML} initial="s"><state id="s"><invoke id="k"><content>{child}</content></invoke>'
            '<transition event="ping"><send event="pong" target="#_k"/><send event="pong" target="#_k"/></transition>'
            '<transition event="go"><send event="pong" target="#_k"/></transition></state></scxml>')
