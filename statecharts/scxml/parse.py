@@ -22,6 +22,7 @@ import defusedxml.ElementTree as DET
 from statecharts.actions import to_action
 from statecharts.errors import ConfigError
 from statecharts.scxml.datamodel import Datamodel, RefusedExpression, check_variable, literal
+from statecharts.scxml.sandbox import SandboxLimit
 from statecharts.scxml.executable import (
     Assign,
     Block,
@@ -238,7 +239,7 @@ class Converter:
             compile_source(source)
         except RefusedExpression as exc:
             self.problem(el, f"{what}: {exc} (load(..., trusted=True) lifts the restriction)")
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        except (SyntaxError, ValueError, RecursionError, MemoryError, SandboxLimit) as exc:
             error = exc.__cause__ if isinstance(exc.__cause__, SyntaxError) else exc
             message = error.msg if isinstance(error, SyntaxError) else str(error)
             self.problem(el, f"{what}={source!r}: {type(error).__name__}: {message}")

@@ -454,3 +454,12 @@ def test_a_trusted_assign_that_mutates_in_place_leaves_the_earlier_snapshot_alon
     after = machine.transition(before, "go")
     assert before.context["items"] == [1] and after.context["items"] == [1, 2]
     assert after.context["big"] is before.context["big"]
+
+
+def test_a_too_deep_expression_is_a_strict_load_problem_and_a_run_time_error() -> None:
+    deep = "-" * 150 + "1"
+    doc = document(datamodel=f'<data id="x" expr="{deep}"/>')
+    with pytest.raises(ConfigError, match="SandboxLimit: expression nests deeper than 100"):
+        load(doc, strict=True)
+    context = load(doc).interpret().start().state.context
+    assert context["x"] is None and "nests deeper" in context["errors"][0]
