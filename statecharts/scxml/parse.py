@@ -22,7 +22,6 @@ import defusedxml.ElementTree as DET
 from statecharts.actions import to_action
 from statecharts.errors import ConfigError
 from statecharts.scxml.datamodel import Datamodel, RefusedExpression, check_variable, literal
-from statecharts.scxml.sandbox import SandboxLimit
 from statecharts.scxml.executable import (
     Assign,
     Block,
@@ -45,6 +44,7 @@ from statecharts.scxml.executable import (
     Script,
     Send,
 )
+from statecharts.scxml.sandbox import SandboxLimit
 from statecharts.scxml.session import ScxmlMachine, SessionRegistry
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
