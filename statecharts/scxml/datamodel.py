@@ -18,7 +18,7 @@ from typing import Any
 
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
-from statecharts.scxml.sandbox import BUILTINS, METHODS, NODES, Sandbox, SandboxLimit, spend
+from statecharts.scxml.sandbox import BUILTINS, METHODS, NODES, Sandbox, SandboxLimit, charged, spend
 
 SYSTEM_VARIABLES = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
 SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
@@ -321,18 +321,19 @@ class Datamodel:
             ns[key] = _copy(value) if copy_values else value
         ns["_event"] = EventView(event) if event is not None and event.name != "xstate.init" else None
         ns["In"] = in_state
-        if not self.trusted:  # what the sandbox needs: its host callables and the macrostep (the step)
+        if not self.trusted:  # what the sandbox needs: its host callables, each call charged, and the macrostep
             ns["__step__"] = getattr(in_state, "__self__", in_state)
-            ns["__host__"] = (in_state,)
+            ns["In"] = charged(in_state)
+            ns["__host__"] = (ns["In"],)
         if self.guards:
             guards = self.guards
 
             def guard(name: str) -> bool:
                 return bool(guards[name].test(context, event, in_state))  # type: ignore[arg-type]
 
-            ns["guard"] = guard
+            ns["guard"] = guard if self.trusted else charged(guard)
             if not self.trusted:
-                ns["__host__"] = (in_state, guard)
+                ns["__host__"] = (ns["In"], ns["guard"])
         return ns
 
     def isolate(self, source: str, ns: dict[str, Any]) -> None:
