@@ -95,6 +95,9 @@ def attack(expr: str, datamodel: str = "") -> dict[str, Any]:
     context = dict(session.state.context)
     seen = repr(context) + "".join(snapshots)
     assert SECRET not in seen
+    for error in context["errors"]:  # only the documented errors
+        kind = error.split(" ")[1].rstrip(":")
+        assert kind in {e.__name__ for e in ALLOWED_ERRORS}, error
     return {"context": context, "errors": context["errors"], "leaked": context["leaked"], "out": context["out"]}
 
 
