@@ -1,4 +1,4 @@
-"""SCXML import and export: ``load(path_or_text)`` returns a machine, ``dump(machine)`` a document.
+"""SCXML import and export: ``load(text)`` or ``load_file(path)`` returns a machine, ``dump(machine)`` a document.
 
 >>> from statecharts.scxml import load, dump
 >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a">'
