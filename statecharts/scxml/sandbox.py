@@ -43,8 +43,9 @@ from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import Any
 
 MAX_STEPS = 2_000_000
-"""Work units one evaluation may use (an interpreted node is 4, an element walked is 1)."""
-MAX_MACROSTEP_STEPS = 20_000_000
+"""Work units one evaluation may use (an interpreted node is 4, a comprehension round 12, an element
+walked 1); under a second on the project's machine."""
+MAX_MACROSTEP_STEPS = 10_000_000
 """Work units all the evaluations (and ``<foreach>`` rounds) of one macrostep may use together."""
 MAX_SIZE = 1_000_000
 """Largest value an evaluation may build: elements reachable plus characters."""
@@ -96,7 +97,6 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
 }
 """Data attributes readable per type name (`Record` keys read as attributes too)."""
 
-_SCALARS = (str, bytes, int, float, complex, bool, type(None))
 _ATOMS = frozenset({int, float, complex, bool, type(None)})
 _FORMAT_NUMBERS = re.compile(r"\d+")
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([a-zA-Z%])")
@@ -181,8 +181,11 @@ def _sized(value: Any, what: str) -> Any:
     return value
 
 
+_CONTAINERS = (list, tuple, dict, set, frozenset, range, ET.Element)
+
+
 def _container(value: Any) -> bool:
-    return not isinstance(value, _SCALARS)
+    return isinstance(value, _CONTAINERS)
 
 
 def _checked(value: Any) -> Any:
@@ -682,6 +685,7 @@ class _Run:
             raise SandboxLimit("async comprehensions are not allowed")
         iterable = _sized(self.eval(gen.iter), "a comprehension")
         for item in iterable:
+            charge(12)  # a round of a comprehension costs about three interpreted nodes
             _bind(gen.target, item, scope)
             if all(self.eval(cond) for cond in gen.ifs):
                 self._loop(generators, index + 1, scope, body)
