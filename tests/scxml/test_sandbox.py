@@ -424,6 +424,37 @@ def test_no_attribute_chain_or_format_field_reaches_outside_the_sandbox(source: 
     assert not callable(value) or id(value) in handed_out, (source, value)
 
 
+ATOMS = ["0", "-1", "10**5", "2**20", "'ab' * 1000", "[0] * 1000", "items", "s", "rec", "el", "_event",
+         "_event.data", "In", "range(1000)", "[items] * 100", "{'k': items}", "(1, 2)", "None", "1e300"]
+CALLABLE_NAMES = sorted(n for n, v in BUILTINS.items() if callable(v))
+OPERATORS = ["+", "-", "*", "**", "//", "%", "<<", "|", "&", "==", "<", " in ", " and "]
+METHOD_NAMES = ["join", "replace", "split", "zfill", "count", "index", "get", "items", "union", "findall", "upper"]
+
+
+def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    args = st.lists(inner, max_size=2).map(", ".join)
+    return st.one_of(
+        st.tuples(inner, st.sampled_from(OPERATORS), inner).map(lambda t: f"({t[0]}{t[1]}{t[2]})"),
+        st.tuples(st.sampled_from(CALLABLE_NAMES), args).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(inner, st.sampled_from(METHOD_NAMES), args).map(lambda t: f"({t[0]}).{t[1]}({t[2]})"),
+        st.tuples(inner, inner).map(lambda t: f"[{t[0]} for x in {t[1]}]"),
+        st.tuples(inner, inner).map(lambda t: f"{t[0]}[{t[1]}]"),
+    )
+
+
+@settings(derandomize=True, max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.recursive(st.sampled_from(ATOMS), _grow, max_leaves=8))
+def test_random_expressions_end_in_a_documented_error_within_bounds(source: str) -> None:
+    ns = _namespace()
+    start = time.perf_counter()
+    try:
+        with no_file_opened():
+            Datamodel(trusted=False).evaluate_in(source, ns)
+    except ALLOWED_ERRORS:
+        pass
+    assert time.perf_counter() - start < 5, source
+
+
 # -- what stays legal ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("expr", "value"), [
     ("[v * 2 for v in items if v > 1]", [4, 6]), ("'%s-%d' % (s, n)", "x-1"), ("f'{s}:{n:>3}'", "x:  1"),
