@@ -444,6 +444,11 @@ def _check_method_args(value: Any, name: str, args: list[Any]) -> None:
             _flat(len(value) + count * max(len(new) - len(old), 0), "replace()")
     elif name == "zfill" and args and isinstance(args[0], int):
         _flat(args[0], "zfill()")
+    elif isinstance(value, ET.Element) and name in ("find", "findall", "findtext") and args:
+        path = str(args[0])
+        if path.count("//") > 1:  # each further '//' multiplies the work by the element's size
+            raise SandboxLimit(f"an element path with more than one '//' is not allowed: {path[:40]!r}")
+        charge(size_of(value) * (path.count("/") + 1))
     charge(len(value) if isinstance(value, Sized) else 1)
 
 
