@@ -310,6 +310,8 @@ def _walking(function: Callable[..., Any], args: list[Any], kwargs: dict[str, An
         _callable(kwargs["key"])
     if function is sum and not isinstance(kwargs.get("start", args[1] if len(args) > 1 else 0), (int, float)):
         raise SandboxLimit("sum() takes a number to start from")
+    if function is sorted and args and isinstance(args[0], Sized) and not isinstance(args[0], range):
+        charge(size_of(args[0]) * len(args[0]).bit_length())  # n log n comparisons, each as deep as an element
     return _checked(function(*args, **kwargs))
 
 
@@ -449,6 +451,8 @@ def _check_method_args(value: Any, name: str, args: list[Any]) -> None:
         if path.count("//") > 1:  # each further '//' multiplies the work by the element's size
             raise SandboxLimit(f"an element path with more than one '//' is not allowed: {path[:40]!r}")
         charge(size_of(value) * (path.count("/") + 1))
+    if name in ("count", "index") and isinstance(value, (list, tuple)):
+        size_of(value)  # comparisons go as deep as the elements
     charge(len(value) if isinstance(value, Sized) else 1)
 
 
