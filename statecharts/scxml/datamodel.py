@@ -2,9 +2,11 @@
 
 The datamodel's variables live in the snapshot's context (so a loaded machine stays an ordinary
 machine); each evaluation builds a namespace from the context plus ``_event`` and ``In``. By
-default expressions go through a restricted evaluator (an AST walk before ``eval``: no imports,
-no lambdas, no dunder or private names, no attribute of introspection objects, calls only to an
-allow-list of builtins and of non-mutating methods); ``<script>`` needs ``trusted=True``.
+default (untrusted) expressions are checked at load (`check_restricted`: no imports, lambdas,
+dunder or private names, calls only to allow-listed builtins and methods) and run by the
+`statecharts.scxml.sandbox.Sandbox` interpreter, never by ``eval``; ``<script>`` needs
+``trusted=True``. ``<assign>`` copies only the containers on the path it writes (see
+``docs/sandbox.md``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ SAFE_BUILTIN_NAMES = tuple(BUILTINS)
 """Names an untrusted expression may call (the sandbox's builtins); checked at load time too."""
 SAFE_METHODS = frozenset().union(*METHODS.values())
 """Method names an untrusted expression may call on some type (the sandbox checks the type)."""
-_ALLOWED_NODES = NODES
 _INTROSPECTION_PREFIXES = ("gi_", "f_", "tb_", "cr_", "ag_", "co_", "func_", "im_")
 
 
@@ -218,7 +219,7 @@ def check_restricted(tree: ast.AST, source: str) -> None:
     statecharts.scxml.datamodel.RefusedExpression: '().__class__': attribute '__class__' is not allowed
     """
     for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED_NODES):
+        if not isinstance(node, NODES):
             raise RefusedExpression(f"{source!r}: {type(node).__name__} is not allowed")
         if isinstance(node, ast.Name) and node.id.startswith("__"):
             raise RefusedExpression(f"{source!r}: name {node.id!r} is not allowed")
