@@ -30,8 +30,8 @@ from statecharts.state import Effect, PendingSend, Snapshot
 log = logging.getLogger(__name__)
 
 MAX_QUEUED_EVENTS = 10_000
-"""Events an untrusted session may have waiting on its own queue; a send to itself beyond that
-raises ``error.communication`` instead."""
+"""Events a session may have waiting on its queue before an untrusted session's send to it raises
+``error.communication`` instead."""
 MAX_BUSY_MACROSTEPS = 10_000
 """Macrosteps in a row an untrusted session may run on undelayed events its family of sessions sent."""
 MAX_INVOKE_DEPTH = 16
