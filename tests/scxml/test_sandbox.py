@@ -216,6 +216,10 @@ def test_load_reads_a_file_only_from_a_path_object_or_an_explicit_argument(tmp_p
     with no_file_opened():
         with pytest.raises(ConfigError, match="must start with '<'.*pathlib.Path"):
             load(str(path))
+        with pytest.raises(ConfigError, match="not both"):
+            load(f'<scxml {SCXML}/>', path=path)
+        with pytest.raises(ConfigError, match="not int"):
+            load(42)  # type: ignore[arg-type]
         with pytest.raises(ConfigError, match="not a regular file"):
             load(Path("/dev/zero"))
 
