@@ -329,7 +329,7 @@ def _map(function: Any, *iterables: Any) -> list[Any]:
 
 def _filter(function: Any, iterable: Any) -> list[Any]:
     _sized(iterable, "filter()")
-    return [item for item in iterable if (call(function, [item], {}) if function is not None else item)]
+    return _checked([item for item in iterable if (call(function, [item], {}) if function is not None else item)])
 
 
 def _zip(*iterables: Any) -> list[tuple[Any, ...]]:
@@ -340,11 +340,11 @@ def _zip(*iterables: Any) -> list[tuple[Any, ...]]:
 
 
 def _enumerate(iterable: Any, start: int = 0) -> list[tuple[int, Any]]:
-    return list(enumerate(_sized(iterable, "enumerate()"), start))
+    return _checked(list(enumerate(_sized(iterable, "enumerate()"), start)))
 
 
 def _reversed(sequence: Any) -> list[Any]:
-    return list(reversed(_sized(sequence, "reversed()")))
+    return _checked(list(reversed(_sized(sequence, "reversed()"))))
 
 
 def _hasattr(value: Any, name: str) -> bool:
