@@ -396,6 +396,7 @@ def call(function: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
         ...
     statecharts.scxml.sandbox.SandboxLimit: calling a builtin_function_or_method value is not allowed
     """
+    charge(4)
     _callable(function)
     check = _CHECKS.get(id(function))
     if check is not None:
