@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -56,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["run", "machines.nope"])  # the message goes to stderr
     2
     """
+    if os.getcwd() not in sys.path and "" not in sys.path:  # the console script: see the working directory
+        sys.path.insert(0, os.getcwd())                      # as `python -m statecharts` does
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and getattr(args, "events", None) is not None and not any(e.startswith("-") for e in extra):

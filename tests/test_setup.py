@@ -1,0 +1,65 @@
+"""The README's set-up commands and the packaging: what a new user runs on a fresh clone."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def main_job() -> str:
+    """The README's first set-up command (the main job)."""
+    block = re.search(r"## Set up and run.*?```sh\n(.*?)```", README, flags=re.S)
+    assert block is not None
+    return next(line for line in block.group(1).splitlines() if line.startswith("bash .ci/install"))
+
+
+def test_the_main_job_exits_with_the_checks_verdict(tmp_path: Path) -> None:
+    command = main_job()
+    assert command.startswith("bash .ci/install && ")
+    # already installed here: run the rest with this interpreter, the diagrams into a scratch folder
+    rest = command.removeprefix("bash .ci/install && ").replace(".venv/bin/python", sys.executable)
+    rest = rest.replace("statecharts diagrams", f"statecharts diagrams --out {tmp_path}")
+    done = subprocess.run(["bash", "-c", rest], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr  # Converges is violated at confOK = FALSE (see the README)
+    assert "Converges: VIOLATED" in done.stdout
+    assert (tmp_path / "cluster_update.dot").is_file()
+
+
+def test_ci_run_calls_the_readme_test_command_in_the_virtual_environment() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    install = (ROOT / ".ci" / "install").read_text(encoding="utf-8")
+    assert "bash .ci/install && .venv/bin/python -m pytest -q" in ci
+    assert "bash .ci/install && .venv/bin/python" in README
+    assert "-m venv .venv" in install and "export PY" in install  # parts pip-install with "$PY" -m pip
+
+
+def test_graphviz_part_without_a_package_manager_says_how_and_does_not_fail(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"  # a PATH with the basics but neither dot nor any package manager
+    bin_dir.mkdir()
+    for tool in ("bash", "id", "true"):
+        found = shutil.which(tool)
+        assert found is not None
+        (bin_dir / tool).symlink_to(found)
+    done = subprocess.run([str(bin_dir / "bash"), str(ROOT / ".ci" / "install.d" / "graphviz.sh")],
+                          env={**os.environ, "PATH": str(bin_dir)}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert "Graphviz 'dot' is not installed" in done.stderr and "apt-get install graphviz" in done.stderr
+
+
+def test_the_wheel_installs_statecharts_and_no_top_level_machines_package() -> None:
+    setuptools = pytest.importorskip("setuptools")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    find = config["tool"]["setuptools"]["packages"]["find"]
+    packages = setuptools.find_packages(where=str(ROOT), include=find["include"], exclude=find.get("exclude", ()))
+    assert "statecharts" in packages and "statecharts.check" in packages
+    assert not [p for p in packages if p.split(".")[0] != "statecharts"], packages
