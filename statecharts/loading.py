@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import types
+import typing
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,6 +79,59 @@ def import_module(module_name: str, spec: str | None = None) -> Any:
         raise UsageError(f"importing {module_name!r} failed: {type(exc).__name__}: {exc}") from exc
 
 
+def parameter_types(factory: Any, parameter: inspect.Parameter) -> tuple[type, ...]:
+    """The types a factory parameter takes: from its annotation (``bool | None``: bool and None), else
+    from its default's type (and None); ``()`` when neither says (anything goes).
+
+    >>> def model(workers: int = 2, conf_ok: bool | None = None, name="x", free=None): ...
+    >>> [parameter_types(model, p) for p in inspect.signature(model).parameters.values()]
+    [(<class 'int'>,), (<class 'bool'>, <class 'NoneType'>), (<class 'str'>,), ()]
+    """
+    try:
+        annotation = typing.get_type_hints(factory).get(parameter.name, parameter.empty)
+    except Exception:  # noqa: BLE001 - an annotation that does not resolve: fall back to the default
+        annotation = parameter.empty
+    if annotation is not parameter.empty:
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            return tuple(a for a in typing.get_args(annotation) if isinstance(a, type))
+        return (annotation,) if isinstance(annotation, type) else ()
+    default = parameter.default
+    if default is parameter.empty or default is None:
+        return ()
+    return (type(default),)
+
+
+def convert_param(where: str, key: str, value: Any, accepted: tuple[type, ...]) -> Any:
+    """``value`` (as `parse_value` read it) as one of the ``accepted`` types; a value of none of
+    them is a `UsageError` naming the parameter and what it takes.
+
+    >>> convert_param("m:model", "conf_ok", "none", (bool, type(None))), convert_param("m:model", "t", 2, (float,))
+    (None, 2.0)
+    >>> convert_param("machines.cluster_update:model", "conf_ok", "yes", (bool, type(None)))
+    Traceback (most recent call last):
+    statecharts.loading.UsageError: machines.cluster_update:model: parameter 'conf_ok' takes bool or None
+    values (true, false or none), not 'yes'
+    """
+    if not accepted or object in accepted or type(value) in accepted:
+        return value
+    if type(None) in accepted and isinstance(value, str) and value.lower() == "none":
+        return None
+    if float in accepted and type(value) is int:
+        return float(value)
+    if float in accepted and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    if str in accepted:
+        return str(value).lower() if type(value) is bool else str(value)
+    spellings = {bool: "true, false", int: "an integer", float: "a number", type(None): "none"}
+    said = [spellings[t] for t in accepted if t in spellings]
+    how = f" ({' or '.join(said)})" if said else ""
+    names = " or ".join("None" if t is type(None) else t.__name__ for t in accepted)
+    raise UsageError(f"{where}: parameter {key!r} takes {names} values{how}, not {value!r}")
+
+
 def load_target(spec: str, params: dict[str, Any] | None = None, default: str = "model") -> Any:
     """Import ``MODULE[:FACTORY]`` and call the factory with ``params``.
 
@@ -109,10 +164,9 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
             raise UsageError(f"{module_name}:{name} has no parameter {key!r}"
                              f"{did_you_mean(key, signature.parameters)} "
                              f"(it takes: {', '.join(signature.parameters) or 'none'})")
-        declared = signature.parameters[key].default if key in signature.parameters else None
-        if isinstance(declared, (bool, int)) and type(params[key]) is not type(declared):
-            raise UsageError(f"{module_name}:{name}: parameter {key!r} takes "
-                             f"{type(declared).__name__} values, not {params[key]!r}")
+        if key in signature.parameters:
+            params[key] = convert_param(f"{module_name}:{name}", key, params[key],
+                                        parameter_types(target, signature.parameters[key]))
     try:
         return target(**params)
     except StatechartError:

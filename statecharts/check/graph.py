@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Container, Hashable, Iterable
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.algorithm import successor, take
+from statecharts.algorithm import matching, successor, take
 from statecharts.chart import StateNode, Transition
 from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
 from statecharts.check.symmetry import canonical_key_function
-from statecharts.errors import PredicateError, StatechartError
+from statecharts.errors import ConfigError, PredicateError, StatechartError
 from statecharts.event import Event
 from statecharts.state import Snapshot
 
@@ -73,6 +73,8 @@ class StateGraph:
     fired: set[Transition] = field(default_factory=set)
     self_loops: set[int] = field(default_factory=set)  # states where some event fires yet changes nothing
     symmetric: bool = False
+    raised: int = 0  # steps in which a guard or action raised and no transition took error.execution
+    first_raised: tuple[int, int | None, Snapshot, str] | None = None  # (state, event or None, after, what)
     key_of: Callable[[Snapshot], Hashable] = field(default=StateKeys(()).of, repr=False)
 
     def find(self, snapshot: Snapshot) -> int | None:
@@ -197,6 +199,10 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     alphabet = tuple(model.events())
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
     initial_states = list(model.initial_states())
+    if not initial_states:  # nothing to walk: every property would "hold" about nothing
+        raise ConfigError(f"model {model.name or model.machine.id!r} has no initial state (its initial_contexts "
+                          f"are empty): nothing to check", key="initial_contexts")
+    unhandled = unhandled_error_function(model.machine)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
     compiler = StepCompiler(model.machine, alphabet)
@@ -230,6 +236,10 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
 
     for snapshot in initial_states:
         i = add(snapshot, -1, -1, 0)
+        failure = unhandled(snapshot)
+        if failure is not None:
+            graph.raised += 1
+            graph.first_raised = graph.first_raised or (i, None, snapshot, failure)
         if i not in graph.initial:
             graph.initial.append(i)
 
@@ -304,6 +314,10 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                                     out.append((e, j))
                                 continue
                         after = s.with_context(data, event, nodes)
+                failure = unhandled(after)
+                if failure is not None:  # reported by the walk's verdict, never silently a stutter
+                    graph.raised += 1
+                    graph.first_raised = graph.first_raised or (i, e, after, failure)
             except StatechartError as exc:
                 raise WalkError(graph, i, e, exc) from exc
             j = add(after, i, e, depth, key)
@@ -317,6 +331,33 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     graph.transitions = sum(map(len, graph.edges))  # every non-stutter step is one edge
     graph.seconds = time.perf_counter() - start
     return graph
+
+
+def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None]:
+    """``fn(snapshot)``: what raised in the step that made ``snapshot`` when nothing in ``machine``
+    takes ``error.execution`` (``None`` when nothing raised, or when the chart handles errors itself).
+    The walk counts such steps (`StateGraph.raised`) and keeps the first; `check` reports them.
+
+    >>> from statecharts import Machine
+    >>> def ratio(context, event):
+    ...     return 1 / 0
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "a", "guard": ratio}}}}})
+    >>> print(unhandled_error_function(m)(m.transition(m.initial_state(), "GO")))
+    guard ratio of <Transition m.a --GO--> m.a> raised ZeroDivisionError: division by zero (no transition takes
+    error.execution)
+    """
+    if any(matching(node.transitions, "error.execution") for node in machine.states):
+        return lambda snapshot: None
+
+    def unhandled(snapshot: Snapshot) -> str | None:
+        event = snapshot.event
+        if event is None or event.name != "error.execution" or not isinstance(event.data, Mapping):
+            return None
+        error = event.data.get("error")
+        what = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else repr(error)
+        return f"{event.data.get('source', 'a step')} raised {what} (no transition takes error.execution)"
+
+    return unhandled
 
 
 class WalkError(StatechartError):

@@ -9,6 +9,7 @@ from typing import Any
 from statecharts.check.graph import Bounds, Progress, StateGraph, evaluate, explore
 from statecharts.check.liveness import Lasso, LivenessChecker
 from statecharts.check.model import Model
+from statecharts.check.properties import LeadsTo
 from statecharts.check.symmetry import canonical_key_function, orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
 from statecharts.event import Event
@@ -231,6 +232,8 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
         i = first_violation.get(name)
         report.results.append(Result(name, "invariant", i is None,
                                      None if i is None else trace_of(graph, graph.path_to(i))))
+    if graph.first_raised is not None:
+        report.results.append(_raised(graph))
     if deadlock:
         report.results.append(_deadlock(model, graph))
     if temporal and model.properties:
@@ -250,6 +253,8 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
 
         cut = not all(graph.expanded)
         note = "" if not cut else "on the expanded part only (bounds or constraint)"
+        if not any(graph.expanded):
+            note = "evaluated on no state: no state was expanded (bounds or constraint)"
         if graph.symmetric:
             note = "; ".join(filter(None, [note, "with symmetry: a violation can be hidden"]))
         for name, prop in model.properties.items():
@@ -257,7 +262,10 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
             trace = None if lasso is None else _lasso_trace(graph, lasso)
             if trace is not None and graph.symmetric:
                 trace = _concrete_lasso(model, trace)
-            report.results.append(Result(name, "temporal", lasso is None, trace, note))
+            vacuous = lasso is None and isinstance(prop, LeadsTo) and \
+                not any(holds(prop.premise, i) for i in range(len(graph.states)))
+            said = "; ".join(filter(None, [note, "vacuous: its premise holds in no state reached" if vacuous else ""]))
+            report.results.append(Result(name, "temporal", lasso is None, trace, said))
     report.coverage = coverage(graph)
     if graph.symmetric:
         report.symmetry = _symmetry_summary(model, graph)
@@ -277,6 +285,33 @@ def _symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
         summary["note"] = (f"{stored} representatives stand for {full} states ({full - stored} saved, "
                            f"{full / stored:.1f}x); sound for invariants, may hide temporal violations")
     return summary
+
+
+def _raised(graph: StateGraph) -> Result:
+    """The steps in which a guard or action raised and nothing took ``error.execution``: a violation
+    with the first one's trace (such a step would otherwise pass for a stutter).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> def sensor(context, event):
+    ...     raise RuntimeError("no sensor")
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": sensor}}},
+    ...                                                    "b": {}}})
+    >>> r = check(Model(m, alphabet=events("GO"))).result("no step raises")
+    >>> r.holds, len(r.trace)
+    (False, 2)
+    >>> print(r.note)
+    1 step raised; the first: guard sensor of <Transition m.a --GO--> m.b> raised RuntimeError: no sensor
+    (no transition takes error.execution)
+    """
+    assert graph.first_raised is not None
+    i, e, after, what = graph.first_raised
+    steps = trace_of(graph, graph.path_to(i)).steps
+    if e is not None:
+        steps = (*steps, TraceStep(graph.events[e], after))
+    plural = "step" if graph.raised == 1 else "steps"
+    return Result("no step raises", "error", False, Trace(tuple(steps)),
+                  f"{graph.raised:,} {plural} raised; the first: {what}")
 
 
 def _deadlock(model: Model, graph: StateGraph) -> Result:

@@ -1,0 +1,64 @@
+"""The checker never passes vacuously: it refuses what it cannot check and says when a verdict is empty."""
+
+from __future__ import annotations
+
+import pytest
+
+from statecharts import Machine
+from statecharts.check import Model, check, events, eventually, leads_to
+from statecharts.cli import main
+from statecharts.errors import ConfigError
+
+GATE = Machine({"id": "gate", "initial": "shut", "states": {
+    "shut": {"on": {"OPEN": "open"}}, "open": {"on": {"SHUT": "shut"}}}})
+
+
+def test_a_parameter_value_of_the_wrong_type_is_exit_2_naming_the_parameter(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "machines.cluster_update", "-p", "conf_ok=yes"]) == 2
+    err = capsys.readouterr().err
+    assert "parameter 'conf_ok' takes bool or None values" in err and "'yes'" in err
+
+
+def test_a_parameter_annotated_optional_takes_none_and_its_type() -> None:
+    assert main(["check", "machines.cluster_update", "-p", "workers=1", "-p", "requests=1", "-p", "conf_ok=none",
+                 "--no-progress"]) == 1
+    assert main(["check", "machines.cluster_update", "-p", "workers=1", "-p", "requests=1", "-p", "conf_ok=true",
+                 "--no-progress"]) == 0
+
+
+def test_a_model_with_no_initial_state_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="has no initial state"):
+        check(Model(GATE, initial_contexts=()))
+
+
+def test_a_guard_that_always_raises_is_reported_not_a_stutter() -> None:
+    def sensor(context: object, event: object) -> bool:
+        raise RuntimeError("no sensor")
+
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": sensor}}}, "b": {}}})
+    report = check(Model(m, alphabet=events("GO")))
+    raised = report.result("no step raises")
+    assert not report.ok and not raised.holds and "RuntimeError: no sensor" in raised.note
+    assert raised.trace is not None and [s.event.name if s.event else None for s in raised.trace] == [None, "GO"]
+
+
+def test_a_chart_that_takes_error_execution_itself_is_not_reported() -> None:
+    def sensor(context: object, event: object) -> bool:
+        raise RuntimeError("no sensor")
+
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"GO": {"target": "b", "guard": sensor}, "error.execution": "failed"}}, "b": {}, "failed": {}}})
+    report = check(Model(m, alphabet=events("GO"), terminal=lambda s: s.matches("failed")))
+    assert report.ok and [r.name for r in report.results] == ["deadlock"]
+
+
+def test_leads_to_whose_premise_never_holds_says_it_is_vacuous() -> None:
+    report = check(Model(GATE, alphabet=events("OPEN") + events("SHUT"),
+                         properties={"jam ~> open": leads_to(lambda s: False, lambda s: s.matches("open"))}))
+    assert "vacuous" in report.result("jam ~> open").note
+
+
+def test_a_temporal_property_on_no_expanded_state_says_so() -> None:
+    report = check(Model(GATE, alphabet=events("OPEN"), constraint=lambda s: False,
+                         properties={"opens": eventually(lambda s: s.matches("open"))}))
+    assert "evaluated on no state" in report.result("opens").note
