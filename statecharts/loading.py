@@ -1,12 +1,17 @@
-"""Load a model or machine named on the command line as ``MODULE[:FACTORY]`` with parameters."""
+"""Load a model or machine named on the command line: ``MODULE[:FACTORY]`` with parameters, a Python
+file ``chart.py[:FACTORY]`` the same way, or a chart file (``chart.json``: xstate / Stately JSON;
+``chart.scxml``: SCXML)."""
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
+import sys
 import types
 import typing
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from statecharts.chart import did_you_mean
@@ -63,6 +68,8 @@ def import_module(module_name: str, spec: str | None = None) -> Any:
     statecharts.loading.UsageError: no module named 'machines.nope'
     """
     where = f" (from {spec!r})" if spec and spec != module_name else ""
+    if module_name.endswith(".py"):
+        return import_file(module_name)
     if not module_name or module_name.startswith("."):
         raise UsageError(f"{module_name!r} is not a module name: give a dotted path like machines.fetch{where}")
     try:
@@ -132,6 +139,54 @@ def convert_param(where: str, key: str, value: Any, accepted: tuple[type, ...]) 
     raise UsageError(f"{where}: parameter {key!r} takes {names} values{how}, not {value!r}")
 
 
+CHART_FILES = (".json", ".scxml")
+
+
+def import_file(path: str) -> Any:
+    """Import a Python file named on the command line (``check chart.py``) as a module named after it.
+
+    >>> import_file("nowhere/chart.py")
+    Traceback (most recent call last):
+    statecharts.loading.UsageError: no file 'nowhere/chart.py'
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise UsageError(f"no file {path!r}")
+    name = file.stem if file.stem.isidentifier() else "chart_file"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"{path!r} cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look their module up by name
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise UsageError(f"importing {path!r} failed: {exc.filename}:{exc.lineno}: {exc.msg}") from exc
+    except StatechartError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user's file failed while importing
+        raise UsageError(f"importing {path!r} failed: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
+def load_chart_file(path: str, params: dict[str, Any]) -> Machine:
+    """A machine from a chart file: xstate / Stately JSON (``.json``) or SCXML (``.scxml``).
+
+    >>> load_chart_file("nowhere.scxml", {})
+    Traceback (most recent call last):
+    statecharts.loading.UsageError: no file 'nowhere.scxml'
+    """
+    if params:
+        raise UsageError(f"{path!r} is a chart file; it takes no parameters (-p is for a Python factory)")
+    if not Path(path).is_file():
+        raise UsageError(f"no file {path!r}")
+    if path.lower().endswith(".scxml"):
+        from statecharts.scxml import load
+
+        return load(path)
+    return Machine.from_json(path)
+
+
 def load_target(spec: str, params: dict[str, Any] | None = None, default: str = "model") -> Any:
     """Import ``MODULE[:FACTORY]`` and call the factory with ``params``.
 
@@ -186,6 +241,8 @@ def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model |
     >>> machine is model.machine
     True
     """
+    if spec.lower().endswith(CHART_FILES):
+        return load_chart_file(spec, params), None
     module, _, attr = spec.partition(":")
     if not attr:
         attr = "model" if hasattr(import_module(module, spec), "model") else "machine"

@@ -41,6 +41,7 @@ class Bounds:
     max_states: int | None = None
     max_depth: int | None = None
     max_seconds: float | None = None
+    stop: Callable[[], str | None] | None = None  # polled ~10 times a second: a reason to stop (Ctrl-C, memory)
 
 
 @dataclass
@@ -212,6 +213,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     start = time.perf_counter()
     deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
     next_progress = start + 1.0
+    stop, next_poll = bounds.stop, start
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
         try:
@@ -258,11 +260,16 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
             graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
             break
-        if deadline is not None or progress is not None:
+        if deadline is not None or progress is not None or stop is not None:
             now = time.perf_counter()
             if deadline is not None and now > deadline:
                 graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
                 break
+            if stop is not None and now >= next_poll:
+                next_poll, reason = now + 0.1, stop()
+                if reason is not None:
+                    graph.complete, graph.stopped_by = False, reason
+                    break
             if progress is not None and now >= next_progress:
                 graph.seconds = now - start
                 progress(graph)

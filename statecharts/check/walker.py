@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,15 +107,18 @@ class Report:
     fairness: bool = True
     symmetry: dict[str, Any] | None = None
     graph: StateGraph | None = None
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (explore, temporal, build)
 
     @property
     def states_per_second(self) -> float:
-        """The walk's speed (infinite when it took no measurable time).
+        """The walk's speed: states over the seconds of the ``explore`` phase (of them all when the
+        phases are not known; infinite when it took no measurable time).
 
         >>> Report("m", 100, 150, 4, True, 2.0).states_per_second, Report("m", 1, 0, 0, True, 0.0).states_per_second
         (50.0, inf)
         """
-        return self.distinct_states / self.seconds if self.seconds > 0 else float("inf")
+        seconds = self.phases.get("explore", self.seconds)
+        return self.distinct_states / seconds if seconds > 0 else float("inf")
 
     @property
     def ok(self) -> bool:
@@ -156,6 +160,7 @@ class Report:
             "model": self.model, "distinct_states": self.distinct_states,
             "transitions": self.transitions, "depth": self.depth, "complete": self.complete,
             "seconds": round(self.seconds, 3), "states_per_second": round(self.states_per_second, 1),
+            "phases": {name: round(seconds, 3) for name, seconds in self.phases.items()},
             "stopped_by": self.stopped_by, "fairness": self.fairness,
             "results": [r.to_json() for r in self.results],
         }
@@ -178,9 +183,12 @@ class Report:
           deadlock  deadlock: holds
           states never active: tap.broken
         """
+        phases = ", ".join(f"{name} {seconds:.2f}" for name, seconds in self.phases.items()) \
+            if len(self.phases) > 1 else ""
         lines = [f"model {self.model}",
                  f"  {self.distinct_states} distinct states, {self.transitions} transitions, depth "
-                 f"{self.depth}, {self.seconds:.2f} s ({self.states_per_second:,.0f} states/s)"
+                 f"{self.depth}, {self.seconds:.2f} s ({f'{phases}; ' if phases else ''}"
+                 f"{self.states_per_second:,.0f} states/s)"
                  + ("" if self.complete else f"; INCOMPLETE: stopped by {self.stopped_by}")]
         if self.symmetry is not None:
             lines.append(f"  symmetry: {self.symmetry['note']}")
@@ -201,8 +209,14 @@ class Report:
 
 def check(model: Model | Machine, *, max_states: int | None = None, max_depth: int | None = None,
           max_seconds: float | None = None, fairness: bool = True, symmetry: bool = False,
-          temporal: bool = True, deadlock: bool = True, progress: Progress | None = None) -> Report:
+          temporal: bool = True, deadlock: bool = True, progress: Progress | None = None,
+          stop: Callable[[], str | None] | None = None, phase: Callable[[str], None] | None = None) -> Report:
     """Walk ``model`` exhaustively (or to a bound) and decide its properties.
+
+    ``stop()`` is polled during the walk and before each temporal property: a reason (a str) ends
+    the walk there (`Report.stopped_by`); the temporal properties not checked yet are left out and
+    named in ``stopped_by``. ``phase(name)`` is told each phase as it starts (``explore``,
+    ``temporal 1/4: Name``); `Report.phases` has the seconds of each, and `Report.seconds` their sum.
 
     >>> from statecharts import Machine
     >>> from statecharts.check.model import Model, events
@@ -223,11 +237,15 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
             if name not in first_violation and not evaluate("invariant", name, predicate, snapshot):
                 first_violation[name] = i
 
-    graph = explore(model, Bounds(max_states, max_depth, max_seconds), symmetry=symmetry,
+    started = time.perf_counter()
+    if phase is not None:
+        phase("explore")
+    graph = explore(model, Bounds(max_states, max_depth, max_seconds, stop), symmetry=symmetry,
                     on_state=on_state, progress=progress)
     report = Report(model.name or model.machine.id, len(graph.states), graph.transitions, graph.max_depth,
                     graph.complete, graph.seconds, stopped_by=graph.stopped_by, fairness=fairness,
                     graph=graph)
+    report.phases["explore"] = time.perf_counter() - started
     for name, _ in invariants:
         i = first_violation.get(name)
         report.results.append(Result(name, "invariant", i is None,
@@ -257,7 +275,16 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
             note = "evaluated on no state: no state was expanded (bounds or constraint)"
         if graph.symmetric:
             note = "; ".join(filter(None, [note, "with symmetry: a violation can be hidden"]))
-        for name, prop in model.properties.items():
+        temporal_started = time.perf_counter()
+        for k, (name, prop) in enumerate(model.properties.items()):
+            reason = None if stop is None else stop()
+            if reason is not None:
+                left = ", ".join(list(model.properties)[k:])
+                report.complete = False
+                report.stopped_by = f"{report.stopped_by or reason}; temporal properties not checked: {left}"
+                break
+            if phase is not None:
+                phase(f"temporal {k + 1}/{len(model.properties)}: {name}")
             lasso = checker.violation(prop, holds)
             trace = None if lasso is None else _lasso_trace(graph, lasso)
             if trace is not None and graph.symmetric:
@@ -266,7 +293,9 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
                 not any(holds(prop.premise, i) for i in range(len(graph.states)))
             said = "; ".join(filter(None, [note, "vacuous: its premise holds in no state reached" if vacuous else ""]))
             report.results.append(Result(name, "temporal", lasso is None, trace, said))
+        report.phases["temporal"] = time.perf_counter() - temporal_started
     report.coverage = coverage(graph)
+    report.seconds = sum(report.phases.values())
     if graph.symmetric:
         report.symmetry = _symmetry_summary(model, graph)
     return report
