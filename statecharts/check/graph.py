@@ -204,6 +204,14 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         raise ConfigError(f"model {model.name or model.machine.id!r} has no initial state (its initial_contexts "
                           f"are empty): nothing to check", key="initial_contexts")
     unhandled = unhandled_error_function(model.machine)
+
+    def raised(snapshot: Snapshot, parent: int, via: int) -> None:
+        assert unhandled is not None
+        failure = unhandled(snapshot)
+        if failure is not None:
+            graph.raised += 1
+            if graph.first_raised is None:
+                graph.first_raised = (parent, via if parent >= 0 else None, snapshot, failure)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
     compiler = StepCompiler(model.machine, alphabet)
@@ -216,6 +224,8 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     stop, next_poll = bounds.stop, start
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
+        if unhandled is not None and snapshot.event is not None and snapshot.event.name == "error.execution":
+            raised(snapshot, parent, via)  # reported by the walk's verdict, never silently a stutter
         try:
             if key is None:
                 key = key_of(snapshot)
@@ -238,10 +248,6 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
 
     for snapshot in initial_states:
         i = add(snapshot, -1, -1, 0)
-        failure = unhandled(snapshot)
-        if failure is not None:
-            graph.raised += 1
-            graph.first_raised = graph.first_raised or (i, None, snapshot, failure)
         if i not in graph.initial:
             graph.initial.append(i)
 
@@ -321,10 +327,6 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                                     out.append((e, j))
                                 continue
                         after = s.with_context(data, event, nodes)
-                failure = unhandled(after)
-                if failure is not None:  # reported by the walk's verdict, never silently a stutter
-                    graph.raised += 1
-                    graph.first_raised = graph.first_raised or (i, e, after, failure)
             except StatechartError as exc:
                 raise WalkError(graph, i, e, exc) from exc
             j = add(after, i, e, depth, key)
@@ -340,9 +342,9 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     return graph
 
 
-def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None]:
-    """``fn(snapshot)``: what raised in the step that made ``snapshot`` when nothing in ``machine``
-    takes ``error.execution`` (``None`` when nothing raised, or when the chart handles errors itself).
+def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] | None:
+    """``fn(snapshot)``: what raised in the step that made ``snapshot`` (``None`` when nothing did);
+    no function (``None``) when the chart takes ``error.execution`` itself.
     The walk counts such steps (`StateGraph.raised`) and keeps the first; `check` reports them.
 
     >>> from statecharts import Machine
@@ -354,7 +356,7 @@ def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None]:
     error.execution)
     """
     if any(matching(node.transitions, "error.execution") for node in machine.states):
-        return lambda snapshot: None
+        return None
 
     def unhandled(snapshot: Snapshot) -> str | None:
         event = snapshot.event

@@ -335,9 +335,10 @@ def _raised(graph: StateGraph) -> Result:
     """
     assert graph.first_raised is not None
     i, e, after, what = graph.first_raised
-    steps = trace_of(graph, graph.path_to(i)).steps
-    if e is not None:
-        steps = (*steps, TraceStep(graph.events[e], after))
+    if i < 0 or e is None:  # entering the initial state raised
+        steps: tuple[TraceStep, ...] = (TraceStep(None, after),)
+    else:
+        steps = (*trace_of(graph, graph.path_to(i)).steps, TraceStep(graph.events[e], after))
     plural = "step" if graph.raised == 1 else "steps"
     return Result("no step raises", "error", False, Trace(tuple(steps)),
                   f"{graph.raised:,} {plural} raised; the first: {what}")

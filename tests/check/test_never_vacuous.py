@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statecharts import Machine
+from statecharts import Machine, assign
 from statecharts.check import Model, check, events, eventually, leads_to
 from statecharts.cli import main
 from statecharts.errors import ConfigError
@@ -62,3 +62,11 @@ def test_a_temporal_property_on_no_expanded_state_says_so() -> None:
     report = check(Model(GATE, alphabet=events("OPEN"), constraint=lambda s: False,
                          properties={"opens": eventually(lambda s: s.matches("open"))}))
     assert "evaluated on no state" in report.result("opens").note
+
+
+def test_an_entry_assign_that_raises_in_the_initial_state_is_reported() -> None:
+    m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {
+        "a": {"entry": assign(n=lambda c, e: 1 // c["n"]), "on": {"GO": "a"}}}})
+    raised = check(Model(m, alphabet=events("GO"))).result("no step raises")
+    assert not raised.holds and "ZeroDivisionError" in raised.note and raised.trace is not None
+    assert len(raised.trace) == 1
