@@ -230,3 +230,9 @@ def test_no_frozendict_in_human_output_or_json(tmp_path: Path) -> None:
         assert done.returncode in (0, 1) and "FrozenDict" not in done.stdout + done.stderr, done.args
     assert "cfg={'a': 0, 'b': {'c': 3}}" in outputs[0].stdout
     assert "FrozenDict" not in (tmp_path / "t.mmd").read_text(encoding="utf-8")
+
+
+def test_diagrams_outside_the_repository_says_where_to_run_it(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diagrams", "--package", "no_such_machines", "--out", str(tmp_path)]) == 2
+    assert "run `diagrams` from the repository's root" in capsys.readouterr().err

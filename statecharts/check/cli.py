@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
                              f"{did_you_mean(args.trace_property, names)} (it has: {', '.join(names)})")
     bar = None if args.no_progress or args.json or not sys.stderr.isatty() else ProgressBar()
     limit = memory_limit_mb(getattr(args, "max_memory", None))
-    stopper = Stopper(limit)
+    stopper = Stopper(limit, args.max_seconds, started)  # also between temporal properties
     seconds_left = None if args.max_seconds is None else max(args.max_seconds - built, 1e-9)
     try:
         with stopper.on_interrupt():
@@ -199,7 +199,8 @@ def resident_mb() -> float:
 
 class Stopper:
     """Why a walk should stop now: Ctrl-C (once: the walk stops and the partial report is printed;
-    twice: at once) or memory over ``limit_mb``. `reason` is what the walker polls.
+    twice: at once), memory over ``limit_mb`` or ``seconds`` past ``started`` (``--max-seconds``,
+    which the walk's own bound does not see in the temporal phase). `reason` is what the walker polls.
 
     >>> stopper = Stopper(limit_mb=1.0)
     >>> stopper.reason()
@@ -208,14 +209,22 @@ class Stopper:
     True
     """
 
-    def __init__(self, limit_mb: float) -> None:
+    def __init__(self, limit_mb: float, seconds: float | None = None, started: float | None = None) -> None:
         self.limit_mb = limit_mb
+        self.seconds = seconds
+        self.deadline = None if seconds is None else (started or time.perf_counter()) + seconds
         self.interrupted = False
 
     def reason(self) -> str | None:
-        """``None`` to go on, else why to stop."""
+        """``None`` to go on, else why to stop.
+
+        >>> Stopper(1e9, seconds=0.0, started=0.0).reason()
+        'time bound 0 s'
+        """
         if self.interrupted:
             return INTERRUPTED
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            return f"time bound {self.seconds:g} s"
         if resident_mb() > self.limit_mb:
             return f"memory bound {self.limit_mb:,.0f} MB"
         return None
