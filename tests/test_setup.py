@@ -37,10 +37,25 @@ def test_the_main_job_exits_with_the_checks_verdict(tmp_path: Path) -> None:
 
 def test_ci_run_calls_the_readme_test_command_in_the_virtual_environment() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    install = (ROOT / ".ci" / "install").read_text(encoding="utf-8")
     assert "bash .ci/install && .venv/bin/python -m pytest -q" in ci
     assert "bash .ci/install && .venv/bin/python" in README
-    assert "-m venv .venv" in install and "export PY" in install  # parts pip-install with "$PY" -m pip
+
+
+def test_ci_install_runs_every_part_with_the_environments_python(tmp_path: Path) -> None:
+    # a copy of .ci/ over an existing .venv whose python only logs what it is asked
+    shutil.copytree(ROOT / ".ci", tmp_path / ".ci", ignore=shutil.ignore_patterns("*.sh"))
+    venv_bin = tmp_path / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    for name in ("python", "python3"):
+        (venv_bin / name).write_text(f'#!/bin/sh\necho "{name} $*" >> "{tmp_path}/calls"\n', encoding="utf-8")
+        (venv_bin / name).chmod(0o755)
+    (tmp_path / ".ci" / "install.d" / "probe.sh").write_text(
+        f'echo "PY=$PY" >> "{tmp_path}/calls"\npython3 -m pip install something\n', encoding="utf-8")
+    done = subprocess.run(["bash", str(tmp_path / ".ci" / "install")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "calls").read_text(encoding="utf-8").splitlines()
+    assert calls == ["python -m pip install --quiet --disable-pip-version-check -e .[test]",
+                     f"PY={tmp_path}/.venv/bin/python", "python3 -m pip install something"]
 
 
 def test_graphviz_part_without_a_package_manager_says_how_and_does_not_fail(tmp_path: Path) -> None:
