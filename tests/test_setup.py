@@ -78,3 +78,14 @@ def test_the_wheel_installs_statecharts_and_no_top_level_machines_package() -> N
     packages = setuptools.find_packages(where=str(ROOT), include=find["include"], exclude=find.get("exclude", ()))
     assert "statecharts" in packages and "statecharts.check" in packages
     assert not [p for p in packages if p.split(".")[0] != "statecharts"], packages
+
+
+def test_the_test_data_is_inside_the_repository() -> None:
+    from tests.conformance.w3c import SUITE
+    from tests.models.tlc_runner import SPEC
+
+    for path in (SPEC, SUITE / "manifest.xml", SUITE / "LICENSE", SUITE / "LICENSE-W3C", SUITE / "corrected"):
+        assert path.exists() and ROOT in path.resolve().parents, path
+    beside = '"' + "shared" + '"'  # nothing reads ../shared any more
+    for test_file in (ROOT / "tests").rglob("*.py"):
+        assert beside not in test_file.read_text(encoding="utf-8"), test_file
