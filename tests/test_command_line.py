@@ -3,6 +3,7 @@ partial report, Ctrl-C is exit 130, files work as targets, ``run`` runs services
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -236,3 +237,14 @@ def test_diagrams_outside_the_repository_says_where_to_run_it(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diagrams", "--package", "no_such_machines", "--out", str(tmp_path)]) == 2
     assert "run `diagrams` from the repository's root" in capsys.readouterr().err
+
+
+def test_the_progress_bar_keeps_moving_within_a_long_phase() -> None:
+    from statecharts.check.cli import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar(file=out)
+    bar.phase("temporal 1/1: Converges")
+    time.sleep(1.3)  # no news from the checker meanwhile
+    bar.close()
+    assert out.getvalue().count("temporal 1/1: Converges") >= 3  # set once, then redrawn by the ticker

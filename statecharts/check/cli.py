@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from statecharts.chart import did_you_mean
 from statecharts.check.graph import StateGraph
@@ -364,10 +364,18 @@ class ProgressBar:
     >>> bar.close()
     """
 
-    def __init__(self) -> None:
+    def __init__(self, file: TextIO | None = None) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(unit=" states", file=sys.stderr, leave=False, dynamic_ncols=True)
+        self.bar = tqdm(unit=" states", file=file or sys.stderr, leave=False, dynamic_ncols=True)
+        # a phase with no news (one long temporal property) still shows its clock moving
+        self._closed = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="statecharts-progress", daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._closed.wait(0.5):
+            self.bar.refresh()
 
     def update(self, graph: StateGraph) -> None:
         """Show ``graph``'s progress so far (`explore` calls it now and then).
@@ -402,7 +410,9 @@ class ProgressBar:
 
         >>> bar = ProgressBar()
         >>> bar.close()
-        >>> bar.bar.disable
-        True
+        >>> bar.bar.disable, bar._ticker.is_alive()
+        (True, False)
         """
+        self._closed.set()
+        self._ticker.join()
         self.bar.close()
