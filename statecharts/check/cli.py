@@ -40,12 +40,14 @@ def add_parser(sub: Any) -> None:
         "check", help="walk every event sequence of a model and check its properties",
         description="Walk every event sequence of a model (breadth first) and check its invariants, "
                     "deadlocks and temporal properties. Exit status: 0 all hold, 1 a violation, "
-                    "2 bad input.")
+                    "2 bad input, 130 interrupted (Ctrl-C: the partial report is printed first).")
     parser.add_argument("target", metavar="MODULE[:FACTORY]",
                         help="e.g. machines.cluster_update (FACTORY defaults to `model`; a module "
-                             "with only a `machine` is walked over its event names)")
+                             "with only a `machine` is walked over its event names), or a file: "
+                             "chart.py[:FACTORY], chart.json (xstate), chart.scxml")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="factory parameter (int, bool or str), e.g. -p workers=2")
+                        help="factory parameter, of the type its annotation or default says (int, "
+                             "bool true/false, str, none), e.g. -p workers=2")
     parser.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states")
     parser.add_argument("--max-depth", type=int, metavar="N", help="do not expand states deeper than N")
     parser.add_argument("--max-seconds", type=float, metavar="S",
