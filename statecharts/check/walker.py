@@ -207,6 +207,9 @@ class Report:
         return "\n".join(lines)
 
 
+NO_STATE = "evaluated on no state: no state was expanded (bounds or constraint)"
+
+
 def check(model: Model | Machine, *, max_states: int | None = None, max_depth: int | None = None,
           max_seconds: float | None = None, fairness: bool = True, symmetry: bool = False,
           temporal: bool = True, deadlock: bool = True, progress: Progress | None = None,
@@ -272,7 +275,7 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
         cut = not all(graph.expanded)
         note = "" if not cut else "on the expanded part only (bounds or constraint)"
         if not any(graph.expanded):
-            note = "evaluated on no state: no state was expanded (bounds or constraint)"
+            note = NO_STATE
         if graph.symmetric:
             note = "; ".join(filter(None, [note, "with symmetry: a violation can be hidden"]))
         temporal_started = time.perf_counter()
@@ -350,6 +353,8 @@ def _deadlock(model: Model, graph: StateGraph) -> Result:
         if graph.expanded[i] and not graph.edges[i] and i not in graph.self_loops and s.status == "active" and \
                 (terminal is None or not evaluate("terminal", "terminal", terminal, s)):
             return Result("deadlock", "deadlock", False, trace_of(graph, graph.path_to(i)))
+    if not any(graph.expanded):
+        return Result("deadlock", "deadlock", True, note=NO_STATE)
     return Result("deadlock", "deadlock", True)
 
 

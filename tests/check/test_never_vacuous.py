@@ -58,10 +58,11 @@ def test_leads_to_whose_premise_never_holds_says_it_is_vacuous() -> None:
     assert "vacuous" in report.result("jam ~> open").note
 
 
-def test_a_temporal_property_on_no_expanded_state_says_so() -> None:
+def test_a_temporal_property_or_deadlock_on_no_expanded_state_says_so() -> None:
     report = check(Model(GATE, alphabet=events("OPEN"), constraint=lambda s: False,
                          properties={"opens": eventually(lambda s: s.matches("open"))}))
     assert "evaluated on no state" in report.result("opens").note
+    assert "evaluated on no state" in report.result("deadlock").note
 
 
 def test_an_entry_assign_that_raises_in_the_initial_state_is_reported() -> None:
