@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from statecharts import Machine, assign
@@ -71,3 +73,12 @@ def test_an_entry_assign_that_raises_in_the_initial_state_is_reported() -> None:
     raised = check(Model(m, alphabet=events("GO"))).result("no step raises")
     assert not raised.holds and "ZeroDivisionError" in raised.note and raised.trace is not None
     assert len(raised.trace) == 1
+
+
+def test_check_of_a_model_with_no_initial_state_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty.py").write_text(
+        "from statecharts import Machine\nfrom statecharts.check import Model\n"
+        'def model():\n    return Model(Machine({"id": "m", "initial": "a", "states": {"a": {}}}), '
+        "initial_contexts=())\n", encoding="utf-8")
+    assert main(["check", str(tmp_path / "empty.py"), "--no-progress"]) == 2
+    assert "has no initial state" in capsys.readouterr().err
