@@ -208,6 +208,15 @@ class Report:
 
 
 NO_STATE = "evaluated on no state: no state was expanded (bounds or constraint)"
+POLL_EVERY = 4096  # state predicate evaluations between two calls of check's stop() in the temporal phase
+
+
+class _Stopped(Exception):
+    """check's ``stop()`` gave a reason in the middle of a temporal property."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def check(model: Model | Machine, *, max_states: int | None = None, max_depth: int | None = None,
@@ -264,10 +273,16 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
                  for p in (getattr(prop, "predicate", None), getattr(prop, "premise", None),
                            getattr(prop, "consequence", None)) if p is not None}
 
+        evaluations = 0
+
         def holds(predicate: Callable[..., bool], i: int) -> bool:
+            nonlocal evaluations
             key = (id(predicate), i)
             found = cache.get(key)
             if found is None:
+                evaluations += 1
+                if stop is not None and evaluations % POLL_EVERY == 0 and (reason := stop()) is not None:
+                    raise _Stopped(reason)  # Ctrl-C or a bound within one long property
                 found = cache[key] = evaluate("property", names.get(id(predicate), "?"), predicate,
                                               graph.states[i])
             return found
@@ -281,14 +296,18 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
         temporal_started = time.perf_counter()
         for k, (name, prop) in enumerate(model.properties.items()):
             reason = None if stop is None else stop()
+            if reason is None:
+                if phase is not None:
+                    phase(f"temporal {k + 1}/{len(model.properties)}: {name}")
+                try:
+                    lasso = checker.violation(prop, holds)
+                except _Stopped as stopped:
+                    reason = stopped.reason
             if reason is not None:
                 left = ", ".join(list(model.properties)[k:])
                 report.complete = False
                 report.stopped_by = f"{report.stopped_by or reason}; temporal properties not checked: {left}"
                 break
-            if phase is not None:
-                phase(f"temporal {k + 1}/{len(model.properties)}: {name}")
-            lasso = checker.violation(prop, holds)
             trace = None if lasso is None else _lasso_trace(graph, lasso)
             if trace is not None and graph.symmetric:
                 trace = _concrete_lasso(model, trace)

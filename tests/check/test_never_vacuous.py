@@ -82,3 +82,17 @@ def test_check_of_a_model_with_no_initial_state_exits_2(tmp_path: Path, capsys: 
         "initial_contexts=())\n", encoding="utf-8")
     assert main(["check", str(tmp_path / "empty.py"), "--no-progress"]) == 2
     assert "has no initial state" in capsys.readouterr().err
+
+
+def test_a_stop_within_a_long_temporal_property_leaves_it_out_and_names_it() -> None:
+    from statecharts.check import always_eventually
+
+    counter = Machine({"id": "c", "context": {"n": 0}, "initial": "on", "states": {"on": {"on": {
+        "INC": {"guard": lambda c, e: c["n"] < 9000, "actions": assign(n=lambda c, e: c["n"] + 1)}}}}})
+    in_temporal: list[str] = []
+    report = check(Model(counter, alphabet=events("INC"),
+                         properties={"returns to zero": always_eventually(lambda s: s.context["n"] == 0)}),
+                   phase=lambda name: in_temporal.append(name) if name.startswith("temporal") else None,
+                   stop=lambda: "stopped for the test" if in_temporal else None)
+    assert in_temporal and not report.complete and [r.name for r in report.results] == ["deadlock"]
+    assert report.stopped_by == "stopped for the test; temporal properties not checked: returns to zero"
