@@ -101,7 +101,7 @@ def test_max_seconds_holds_while_the_model_is_built(tmp_path: Path) -> None:
 def test_the_reported_seconds_include_every_phase(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "machines.cluster_update", "-p", "workers=1", "-p", "requests=1", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert set(report["phases"]) == {"build", "explore", "temporal"}
+    assert set(report["phases"]) == {"build", "explore", "properties"}
     assert report["seconds"] == pytest.approx(sum(report["phases"].values()), abs=0.01)
 
 

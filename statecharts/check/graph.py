@@ -204,14 +204,6 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         raise ConfigError(f"model {model.name or model.machine.id!r} has no initial state (its initial_contexts "
                           f"are empty): nothing to check", key="initial_contexts")
     unhandled = unhandled_error_function(model.machine)
-
-    def raised(snapshot: Snapshot, parent: int, via: int) -> None:
-        assert unhandled is not None
-        failure = unhandled(snapshot)
-        if failure is not None:
-            graph.raised += 1
-            if graph.first_raised is None:
-                graph.first_raised = (parent, via if parent >= 0 else None, snapshot, failure)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
     compiler = StepCompiler(model.machine, alphabet)
@@ -225,7 +217,11 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
         if unhandled is not None and snapshot.event is not None and snapshot.event.name == "error.execution":
-            raised(snapshot, parent, via)  # reported by the walk's verdict, never silently a stutter
+            failure = unhandled(snapshot)  # reported by the walk's verdict, never silently a stutter
+            if failure is not None:
+                graph.raised += 1
+                if graph.first_raised is None:
+                    graph.first_raised = (parent, via if parent >= 0 else None, snapshot, failure)
         try:
             if key is None:
                 key = key_of(snapshot)
