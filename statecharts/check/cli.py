@@ -14,7 +14,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -147,21 +148,35 @@ def run(args: argparse.Namespace) -> int:
         print(report.format(), flush=True)
     if stopper.interrupted:
         return 130
-    drawn = True
-    for wanted, draw in ((args.trace_out, lambda: draw_counterexample(report, args.trace_out, quiet=args.json,
-                                                                       name=getattr(args, "trace_property", None))),
-                         (getattr(args, "graph_out", None),
-                          lambda: draw_state_graph(report, args.graph_out, quiet=args.json))):
-        if not wanted:
-            continue
-        try:
-            draw()
-        except (StatechartError, OSError) as exc:  # the verdict stands: say what was not drawn
-            print(f"statecharts check: error: {exc}", file=sys.stderr)
-            drawn = False
+    drawn = draw_outputs(report, args)
     if not report.ok:
         return 1
     return 0 if drawn else 2
+
+
+def draw_outputs(report: Report, args: argparse.Namespace) -> bool:
+    """Draw what ``--trace-out`` and ``--graph-out`` ask for; a drawing that fails is said on stderr
+    and makes the answer False (the walk's verdict stands).
+
+    >>> from statecharts import Machine
+    >>> report = check(Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}}))
+    >>> draw_outputs(report, argparse.Namespace(trace_out=None, graph_out="no/such/dir/g.dot", json=True))
+    False
+    """
+    jobs: list[Callable[[], None]] = []
+    if args.trace_out:
+        jobs.append(partial(draw_counterexample, report, args.trace_out, quiet=args.json,
+                            name=getattr(args, "trace_property", None)))
+    if getattr(args, "graph_out", None):
+        jobs.append(partial(draw_state_graph, report, args.graph_out, quiet=args.json))
+    drawn = True
+    for job in jobs:
+        try:
+            job()
+        except (StatechartError, OSError) as exc:
+            print(f"statecharts check: error: {exc}", file=sys.stderr)
+            drawn = False
+    return drawn
 
 
 MEMORY_CAP_MB = 4096
