@@ -4,13 +4,14 @@ file ``chart.py[:FACTORY]`` the same way, or a chart file (``chart.json``: xstat
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import inspect
 import sys
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +74,34 @@ def import_module(module_name: str, spec: str | None = None) -> Any:
     if not module_name or module_name.startswith("."):
         raise UsageError(f"{module_name!r} is not a module name: give a dotted path like machines.fetch{where}")
     try:
-        return importlib.import_module(module_name)
+        with importing(module_name):
+            return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             raise UsageError(f"no module named {module_name!r}{where}") from None
         raise UsageError(f"importing {module_name!r} failed: {exc}") from exc
+
+
+@contextlib.contextmanager
+def importing(what: str) -> Iterator[None]:
+    """Within: the user's module ``what`` is imported; its failure becomes a `UsageError` saying
+    where (a `ModuleNotFoundError` passes through for the caller to word).
+
+    >>> with importing("mine.py"):
+    ...     raise ValueError("bad")
+    Traceback (most recent call last):
+    statecharts.loading.UsageError: importing 'mine.py' failed: ValueError: bad
+    """
+    try:
+        yield
+    except ModuleNotFoundError:
+        raise
     except SyntaxError as exc:
-        raise UsageError(f"importing {module_name!r} failed: {exc.filename}:{exc.lineno}: {exc.msg}") from exc
+        raise UsageError(f"importing {what!r} failed: {exc.filename}:{exc.lineno}: {exc.msg}") from exc
     except StatechartError:
         raise  # a chart built at import time that is wrong: its own message says where
     except Exception as exc:  # noqa: BLE001 - the user's module failed while importing
-        raise UsageError(f"importing {module_name!r} failed: {type(exc).__name__}: {exc}") from exc
+        raise UsageError(f"importing {what!r} failed: {type(exc).__name__}: {exc}") from exc
 
 
 def parameter_types(factory: Any, parameter: inspect.Parameter) -> tuple[type, ...]:
@@ -153,19 +171,19 @@ def import_file(path: str) -> Any:
     if not file.is_file():
         raise UsageError(f"no file {path!r}")
     name = file.stem if file.stem.isidentifier() else "chart_file"
-    spec = importlib.util.spec_from_file_location(name, file)
+    taken = sys.modules.get(name)
+    if taken is not None and getattr(taken, "__file__", None) != str(file.resolve()):
+        name = f"statecharts_chart_file_{len(sys.modules)}"  # never shadow a module already loaded (json.py)
+    spec = importlib.util.spec_from_file_location(name, file.resolve())
     if spec is None or spec.loader is None:
         raise UsageError(f"{path!r} cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look their module up by name
     try:
-        spec.loader.exec_module(module)
-    except SyntaxError as exc:
-        raise UsageError(f"importing {path!r} failed: {exc.filename}:{exc.lineno}: {exc.msg}") from exc
-    except StatechartError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the user's file failed while importing
-        raise UsageError(f"importing {path!r} failed: {type(exc).__name__}: {exc}") from exc
+        with importing(path):
+            spec.loader.exec_module(module)
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"importing {path!r} failed: {exc}") from exc
     return module
 
 
