@@ -265,7 +265,7 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
         report.results.append(Result(name, "invariant", i is None,
                                      None if i is None else trace_of(graph, graph.path_to(i))))
     if graph.first_raised is not None:
-        report.results.append(_raised(graph))
+        report.results.append(_raised(graph, *graph.first_raised))
     if deadlock:
         report.results.append(_deadlock(model, graph))
     if temporal and model.properties:
@@ -339,9 +339,10 @@ def _symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
     return summary
 
 
-def _raised(graph: StateGraph) -> Result:
+def _raised(graph: StateGraph, i: int, e: int | None, after: Snapshot, what: str) -> Result:
     """The steps in which a guard or action raised and nothing took ``error.execution``: a violation
-    with the first one's trace (such a step would otherwise pass for a stutter).
+    with the first one's trace (state ``i``, then event ``e`` to ``after``; ``what`` raised), such a
+    step would otherwise pass for a stutter.
 
     >>> from statecharts import Machine
     >>> from statecharts.check.model import Model, events
@@ -356,8 +357,6 @@ def _raised(graph: StateGraph) -> Result:
     1 step raised; the first: guard sensor of <Transition m.a --GO--> m.b> raised RuntimeError: no sensor
     (no transition takes error.execution)
     """
-    assert graph.first_raised is not None
-    i, e, after, what = graph.first_raised
     if i < 0 or e is None:  # entering the initial state raised
         steps: tuple[TraceStep, ...] = (TraceStep(None, after),)
     else:
