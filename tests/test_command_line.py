@@ -59,7 +59,7 @@ def test_ctrl_c_prints_the_partial_report_marked_incomplete_and_exits_130(counte
         deadline = time.monotonic() + 30
         while not counter.with_suffix(".started").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(0.5)  # the walk is under way
+        time.sleep(1.0)  # the walk is under way (its SIGINT handler is installed right after model())
         child.send_signal(signal.SIGINT)
         out, err = child.communicate(timeout=30)
     finally:
