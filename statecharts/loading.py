@@ -201,8 +201,8 @@ def load_chart_file(path: str, params: dict[str, Any]) -> Machine:
     if path.lower().endswith(".scxml"):
         from statecharts.scxml import load
 
-        return load(path)
-    return Machine.from_json(path)
+        return load(Path(path))
+    return Machine.from_json(Path(path))
 
 
 def load_target(spec: str, params: dict[str, Any] | None = None, default: str = "model") -> Any:
