@@ -7,9 +7,11 @@ changes nothing is a stutter and adds no edge.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
-from collections.abc import Callable, Container, Hashable, Iterable
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,6 +195,55 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     >>> [s.context["n"] for s in g.states], g.transitions
     ([0, 1, 2, 3], 3)
     """
+    with collector_paused():
+        return _explore(model, bounds, symmetry, coverage, on_state, progress)
+
+
+COLLECT_EVERY = 1 << 17  # states stored between two young collections while the collector is paused
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the body with Python's cyclic garbage collector off (restored after).
+
+    The walk allocates a few objects per stored state and keeps them all: with the collector on,
+    each full collection traverses every stored state again, so the rate falls as the graph grows
+    (1.4-1.6x slower at 65,970 states, worse at 10^6). `collect_young` is called by the walk now and
+    then: it collects the objects made since the last call and freezes the survivors (`gc.freeze`),
+    so cyclic garbage made by the model's own code is still freed and no stored state is traversed
+    twice.
+
+    >>> import gc
+    >>> with collector_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if not frozen:  # leave a caller's own frozen objects frozen
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def collect_young() -> None:
+    """Collect the objects made since the last call (generations 0 and 1) and freeze what is left.
+
+    >>> collect_young(); import gc; gc.get_freeze_count() > 0
+    True
+    >>> gc.unfreeze()
+    """
+    gc.collect(1)
+    gc.freeze()
+
+
+def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool,
+             on_state: Callable[[int, Snapshot], None] | None, progress: Progress | None) -> StateGraph:
     bounds = bounds or Bounds()
     alphabet = tuple(model.events())
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
@@ -236,9 +287,13 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     context_key = keys.context
     self_loops = graph.self_loops
     head = 0
+    next_collect = COLLECT_EVERY
     while head < len(graph.states):
         i = head
         head += 1
+        if head >= next_collect:
+            collect_young()
+            next_collect = head + COLLECT_EVERY
         s = graph.states[i]
         if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
             graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
