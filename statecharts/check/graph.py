@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import deque
-from collections.abc import Callable, Container, Hashable, Iterable, Iterator
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +73,9 @@ class StateGraph:
     stopped_by: str | None = None
     seconds: float = 0.0
     fired: set[Transition] = field(default_factory=set)
+    # TLC's coverage: per chart transition, the steps that took it and the new states those found
+    taken: dict[Transition, int] = field(default_factory=dict)
+    found: dict[Transition, int] = field(default_factory=dict)
     self_loops: set[int] = field(default_factory=set)  # states where some event fires yet changes nothing
     symmetric: bool = False
     key_of: Callable[[Snapshot], Hashable] = field(default=StateKeys(()).of, repr=False)
@@ -179,13 +182,15 @@ class StateGraph:
 
 def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = False,
             coverage: bool = True, on_state: Callable[[int, Snapshot], None] | None = None,
-            progress: Progress | None = None) -> StateGraph:
+            progress: Progress | None = None,
+            initial: Sequence[Snapshot] | None = None) -> StateGraph:
     """Walk every event of the alphabet in every reachable state, breadth first.
 
     ``on_state(i, snapshot)`` is called for each new state (invariants are checked there, so the
     first violation found has a shortest trace). States outside ``model.constraint`` are stored but
     not expanded (TLC's CONSTRAINT). ``symmetry=True`` stores one representative per orbit of the
-    model's symmetry groups.
+    model's symmetry groups. Steps ``model.action_constraint`` refuses are not taken.
+    ``initial`` starts the walk from those snapshots instead of the model's initial states.
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import Model, events
@@ -196,7 +201,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     ([0, 1, 2, 3], 3)
     """
     with collector_paused():
-        return _explore(model, bounds, symmetry, coverage, on_state, progress)
+        return _explore(model, bounds, symmetry, coverage, on_state, progress, initial)
 
 
 COLLECT_EVERY = 1 << 17  # states stored between two young collections while the collector is paused
@@ -243,17 +248,21 @@ def collect_young() -> None:
 
 
 def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool,
-             on_state: Callable[[int, Snapshot], None] | None, progress: Progress | None) -> StateGraph:
+             on_state: Callable[[int, Snapshot], None] | None, progress: Progress | None,
+             initial: Sequence[Snapshot] | None) -> StateGraph:
     bounds = bounds or Bounds()
     alphabet = tuple(model.events())
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
-    initial_states = list(model.initial_states())
+    initial_states = list(model.initial_states() if initial is None else initial)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
     compiler = StepCompiler(model.machine, alphabet)
     index = graph.index
     constraint = model.constraint
     fired: list[Transition] | None = [] if coverage else None
+    taken, new_by = graph.taken, graph.found
+    allowed = None if model.action_constraint is None else step_predicate("action constraint", "action_constraint",
+                                                                           model.action_constraint)
     start = time.perf_counter()
     deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
     next_progress = start + 1.0
@@ -322,6 +331,7 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
         context = s.context
         rest = -1 if graph.symmetric else keys.rest(s)
         for steps in configuration.events:
+            mark = len(fired) if fired is not None else 0
             event = steps.event
             enabled = steps.enabled(context)
             e = steps.index
@@ -353,7 +363,10 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
                             except TypeError:
                                 key, j = None, None
                             if j is not None:
-                                if j == i:
+                                if allowed is not None and not allowed(s, event, graph.states[j]):
+                                    if fired is not None:
+                                        del fired[mark:]
+                                elif j == i:
                                     self_loops.add(i)
                                 else:
                                     out.append((e, j))
@@ -361,14 +374,24 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
                         after = s.with_context(data, event, nodes)
             except StatechartError as exc:
                 raise WalkError(graph, i, e, exc) from exc
+            if allowed is not None and not allowed(s, event, after):
+                if fired is not None:
+                    del fired[mark:]
+                continue
+            known = len(graph.states)
             j = add(after, i, e, depth, key)
+            if fired is not None and j == known:  # a new state: credit the transitions that found it
+                for t in fired[mark:]:
+                    new_by[t] = new_by.get(t, 0) + 1
             if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
                 self_loops.add(i)
                 continue
             out.append((e, j))
         if fired:
-            graph.fired.update(fired)
+            for t in fired:
+                taken[t] = taken.get(t, 0) + 1
             fired.clear()
+    graph.fired = set(taken)
     graph.transitions = sum(map(len, graph.edges))  # every non-stutter step is one edge
     graph.seconds = time.perf_counter() - start
     return graph
@@ -410,6 +433,29 @@ def evaluate(kind: str, name: str, predicate: Callable[[Snapshot], Any], snapsho
     except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
         raise PredicateError(f"{kind} {name!r} raised {type(exc).__name__}: {exc} in state {snapshot.value!r} "
                              f"(context {dict(snapshot.context)!r})") from exc
+
+
+def step_predicate(kind: str, name: str, predicate: Callable[[Snapshot, Event, Snapshot], Any]
+                   ) -> Callable[[Snapshot, Event, Snapshot], bool]:
+    """A model's step predicate ``fn(state, event, next_state)`` as a call whose failure is a
+    `PredicateError` naming it, the state and the event.
+
+    >>> from statecharts import Machine
+    >>> s = Machine({"id": "m", "initial": "a", "states": {"a": {}}}).initial_state()
+    >>> step_predicate("action property", "calm", lambda a, e, b: e.name != "PANIC")(s, Event("PANIC"), s)
+    False
+    >>> step_predicate("action property", "boom", lambda a, e, b: 1 / 0)(s, Event("GO"), s)
+    Traceback (most recent call last):
+    statecharts.errors.PredicateError: action property 'boom' raised ZeroDivisionError: ... on Event('GO')...
+    """
+    def call(state: Snapshot, event: Event, after: Snapshot) -> bool:
+        try:
+            return bool(predicate(state, event, after))
+        except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
+            raise PredicateError(f"{kind} {name!r} raised {type(exc).__name__}: {exc} on {event!r} in state "
+                                 f"{state.value!r} (context {dict(state.context)!r})") from exc
+
+    return call
 
 
 class UnhashableStateError(StatechartError):

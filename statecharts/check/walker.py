@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.check.graph import Bounds, Progress, StateGraph, evaluate, explore
+from statecharts.check.graph import Bounds, Progress, StateGraph, evaluate, explore, step_predicate
 from statecharts.check.liveness import Lasso, LivenessChecker
-from statecharts.check.model import Model
+from statecharts.check.model import Model, StepPredicate
 from statecharts.check.symmetry import canonical_key_function, orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
 from statecharts.event import Event
@@ -52,27 +52,65 @@ class Result:
 
 
 @dataclass(frozen=True)
+class ActionCoverage:
+    """One chart transition in TLC's coverage table: the steps that took it (``taken``) and the
+    distinct states first found by those steps (``found``).
+
+    >>> ActionCoverage("pump.idle --RUN--> pump.busy", 3, 1).to_json()
+    {'transition': 'pump.idle --RUN--> pump.busy', 'taken': 3, 'found': 1}
+    """
+
+    transition: str
+    taken: int
+    found: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data: the transition's description and both counts."""
+        return {"transition": self.transition, "taken": self.taken, "found": self.found}
+
+
+@dataclass(frozen=True)
 class Coverage:
-    """Chart states never active and transitions never taken in the walk.
+    """Chart states never active and transitions never taken in the walk, and per transition how
+    often it was taken and how many new states it found (``actions``, in chart order).
 
     >>> from statecharts import Machine
     >>> hall = Machine({"id": "hall", "initial": "in", "states": {
     ...     "in": {"on": {"EXIT": "out"}}, "out": {}, "attic": {"on": {"DOWN": "in"}}}})
-    >>> check(hall).coverage
-    Coverage(states_never_active=('hall.attic',), transitions_never_taken=('hall.attic --DOWN--> hall.in',))
+    >>> cover = check(hall).coverage
+    >>> cover.states_never_active, cover.transitions_never_taken
+    (('hall.attic',), ('hall.attic --DOWN--> hall.in',))
+    >>> [(a.transition, a.taken, a.found) for a in cover.actions]
+    [('hall.in --EXIT--> hall.out', 1, 1), ('hall.attic --DOWN--> hall.in', 0, 0)]
     """
 
     states_never_active: tuple[str, ...]
     transitions_never_taken: tuple[str, ...]
+    actions: tuple[ActionCoverage, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """Plain data: both tuples as lists.
+        """Plain data: both tuples as lists, and the coverage table under ``actions``.
 
         >>> Coverage(("t.c",), ()).to_json()
-        {'states_never_active': ['t.c'], 'transitions_never_taken': []}
+        {'states_never_active': ['t.c'], 'transitions_never_taken': [], 'actions': []}
         """
         return {"states_never_active": list(self.states_never_active),
-                "transitions_never_taken": list(self.transitions_never_taken)}
+                "transitions_never_taken": list(self.transitions_never_taken),
+                "actions": [a.to_json() for a in self.actions]}
+
+    def table(self) -> str:
+        """TLC's coverage table: taken and new states per transition, widest first column aligned.
+
+        >>> rows = (ActionCoverage("t.a --GO--> t.b", 12, 3), ActionCoverage("t.b --UP--> t.a", 0, 0))
+        >>> print(Coverage((), (), rows).table())
+          transition       taken  new states
+          t.a --GO--> t.b     12           3
+          t.b --UP--> t.a      0           0
+        """
+        width = max((len(a.transition) for a in self.actions), default=10)
+        lines = [f"  {'transition':<{width}} {'taken':>9} {'new states':>11}"]
+        lines += [f"  {a.transition:<{width}} {a.taken:>9,} {a.found:>11,}" for a in self.actions]
+        return "\n".join(lines)
 
 
 @dataclass
@@ -164,8 +202,8 @@ class Report:
             out["coverage"] = self.coverage.to_json()
         return out
 
-    def format(self) -> str:
-        """A short human report.
+    def format(self, actions: bool = False) -> str:
+        """A short human report (with ``actions``: TLC's coverage table, `Coverage.table`).
 
         >>> from statecharts import Machine
         >>> from statecharts.check.model import Model, events
@@ -195,13 +233,21 @@ class Report:
                 lines.append("  states never active: " + ", ".join(self.coverage.states_never_active))
             if self.coverage.transitions_never_taken:
                 lines.append("  transitions never taken: " + ", ".join(self.coverage.transitions_never_taken))
+            if actions:
+                lines.append("  coverage:")
+                lines.append(self.coverage.table())
         return "\n".join(lines)
 
 
 def check(model: Model | Machine, *, max_states: int | None = None, max_depth: int | None = None,
           max_seconds: float | None = None, fairness: bool = True, symmetry: bool = False,
-          temporal: bool = True, deadlock: bool = True, progress: Progress | None = None) -> Report:
+          temporal: bool = True, deadlock: bool = True, progress: Progress | None = None,
+          initial: Sequence[Snapshot] | None = None) -> Report:
     """Walk ``model`` exhaustively (or to a bound) and decide its properties.
+
+    ``initial`` starts the walk from those snapshots (e.g. restored from a store) instead of the
+    model's initial states. Action properties (``model.action_properties``) are decided on every
+    step between different states; their results have ``kind`` ``action``.
 
     >>> from statecharts import Machine
     >>> from statecharts.check.model import Model, events
@@ -223,7 +269,7 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
                 first_violation[name] = i
 
     graph = explore(model, Bounds(max_states, max_depth, max_seconds), symmetry=symmetry,
-                    on_state=on_state, progress=progress)
+                    on_state=on_state, progress=progress, initial=initial)
     report = Report(model.name or model.machine.id, len(graph.states), graph.transitions, graph.max_depth,
                     graph.complete, graph.seconds, stopped_by=graph.stopped_by, fairness=fairness,
                     graph=graph)
@@ -231,6 +277,8 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
         i = first_violation.get(name)
         report.results.append(Result(name, "invariant", i is None,
                                      None if i is None else trace_of(graph, graph.path_to(i))))
+    for name, predicate in model.action_properties.items():
+        report.results.append(_action_property(graph, name, predicate))
     if deadlock:
         report.results.append(_deadlock(model, graph))
     if temporal and model.properties:
@@ -277,6 +325,19 @@ def _symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
         summary["note"] = (f"{stored} representatives stand for {full} states ({full - stored} saved, "
                            f"{full / stored:.1f}x); sound for invariants, may hide temporal violations")
     return summary
+
+
+def _action_property(graph: StateGraph, name: str, predicate: StepPredicate) -> Result:
+    """``[][P]_vars`` on every edge of the graph; states in breadth-first order, so the first step
+    that breaks P ends a shortest trace."""
+    holds = step_predicate("action property", name, predicate)
+    states, events = graph.states, graph.events
+    for i, out in enumerate(graph.edges):
+        for e, j in out:
+            if not holds(states[i], events[e], states[j]):
+                steps = trace_of(graph, graph.path_to(i)).steps + (TraceStep(events[e], states[j]),)
+                return Result(name, "action", False, Trace(steps))
+    return Result(name, "action", True)
 
 
 def _deadlock(model: Model, graph: StateGraph) -> Result:
@@ -359,4 +420,6 @@ def coverage(graph: StateGraph) -> Coverage:
     active = graph.active_nodes()
     never = tuple(n.id for n in machine.states if n not in active and n.parent is not None)
     untaken = tuple(t.describe() for n in machine.states for t in n.transitions if t not in graph.fired)
-    return Coverage(never, untaken)
+    actions = tuple(ActionCoverage(t.describe(), graph.taken.get(t, 0), graph.found.get(t, 0))
+                    for n in machine.states for t in n.transitions)
+    return Coverage(never, untaken, actions)
