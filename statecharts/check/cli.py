@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from statecharts.check import cli_modes
 from statecharts.check.graph import StateGraph
 from statecharts.check.walker import Report, check
 from statecharts.loading import UsageError, load_model, parse_params
@@ -52,6 +53,7 @@ def add_parser(sub: Any) -> None:
                         help="draw the explored state graph, the first counterexample's states filled "
                              "(.dot .gv for any size; .svg .png .pdf up to 2,000 states), like TLC's -dump dot")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
+    cli_modes.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -89,20 +91,25 @@ def run(args: argparse.Namespace) -> int:
         if suffix not in formats:
             raise UsageError(f"{option} {out!r}: unknown format {suffix or '(no suffix)'!r} "
                              f"(use one of {', '.join(formats)})")
+    cli_modes.validate(args)
     model = load_model(args.target, parse_params(args.param))
+    status = cli_modes.run_mode(args, model)
+    if status is not None:
+        return status
+    initial = cli_modes.read_snapshots(model, args.start_from) if args.start_from else None
     bar = None if args.no_progress or args.json or not sys.stderr.isatty() else ProgressBar()
     try:
         report = check(model, max_states=args.max_states, max_depth=args.max_depth,
                        max_seconds=args.max_seconds, fairness=not args.no_fairness,
                        symmetry=args.symmetry, temporal=not args.no_temporal,
-                       progress=bar.update if bar else None)
+                       progress=bar.update if bar else None, initial=initial)
     finally:
         if bar is not None:
             bar.close()
     if args.json:
         print(json.dumps(report.to_json(), indent=1))
     else:
-        print(report.format())
+        print(report.format(actions=args.coverage))
     if args.trace_out:
         draw_counterexample(report, args.trace_out, quiet=args.json)
     if getattr(args, "graph_out", None):

@@ -20,7 +20,7 @@ from statecharts.chart import StateNode, Transition
 from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
 from statecharts.check.symmetry import canonical_key_function
-from statecharts.errors import PredicateError, StatechartError
+from statecharts.errors import ConfigError, PredicateError, StatechartError
 from statecharts.event import Event
 from statecharts.state import Snapshot
 
@@ -254,6 +254,11 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
     alphabet = tuple(model.events())
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
     initial_states = list(model.initial_states() if initial is None else initial)
+    for snapshot in initial_states:
+        if snapshot.machine is not model.machine:
+            raise ConfigError(f"a state to start from belongs to machine {snapshot.machine.id!r} "
+                              f"({id(snapshot.machine):#x}), not to the model's {model.machine.id!r} "
+                              f"({id(model.machine):#x}): restore it with model.machine.restore(...)", key="initial")
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
     compiler = StepCompiler(model.machine, alphabet)
