@@ -298,8 +298,9 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
         if i not in graph.initial:
             graph.initial.append(i)
 
-    context_key = keys.context
     self_loops = graph.self_loops
+    expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed)
+    lookup, size = index.get, graph.states.__len__
     head = 0
     next_collect = COLLECT_EVERY
     while head < len(graph.states):
@@ -331,10 +332,66 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
             continue
         out = graph.edges[i]
         depth = graph.depth[i] + 1
+        try:
+            expander.expand(i, s, depth, lookup, add, size, out, self_loops)
+        except ExpandError as exc:
+            raise WalkError(graph, i, exc.event, exc.cause) from exc.cause
+        if fired:
+            for t in fired:
+                taken[t] = taken.get(t, 0) + 1
+            fired.clear()
+    graph.fired = set(taken)
+    graph.transitions = sum(map(len, graph.edges))  # every non-stutter step is one edge
+    graph.seconds = time.perf_counter() - start
+    return graph
+
+
+Lookup = Callable[[Hashable], "int | None"]
+Add = Callable[[Snapshot, int, int, int, Hashable], int]
+
+
+class ExpandError(Exception):
+    """The chart failed on event number ``event`` (the walk wraps it in a `WalkError`)."""
+
+    def __init__(self, event: int, cause: StatechartError) -> None:
+        super().__init__(str(cause))
+        self.event, self.cause = event, cause
+
+
+class Expander:
+    """A state's successors, over the compiled steps of `statecharts.check.kernel`: one job shared
+    by the full walk (`explore`) and the fingerprint walk (`statecharts.check.fingerprints`).
+
+    `expand` tries every event of the alphabet some active state can take. A compiled step that
+    leads to a known state costs a key and a ``lookup``, no snapshot; otherwise the new snapshot
+    goes to ``add(snapshot, parent, event index, depth, key or None) -> state number``. Edges to
+    other states are appended to ``out`` as ``(event index, state)``; a step that fires yet leads
+    back to the same state puts the state in ``self_loops``. Steps the model's action constraint
+    refuses are not taken. With ``fired`` (coverage), the transitions each step took are appended
+    to it, and ``found`` counts per transition the new states found.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> g = explore(Model(m, alphabet=events("GO")))
+    >>> g.edges
+    [[(0, 1)], []]
+    """
+
+    def __init__(self, compiler: StepCompiler, keys: StateKeys, symmetric: bool, fired: list[Transition] | None,
+                 found: dict[Transition, int], allowed: Callable[[Snapshot, Event, Snapshot], bool] | None) -> None:
+        self.compiler, self.keys, self.symmetric = compiler, keys, symmetric
+        self.fired, self.found, self.allowed = fired, found, allowed
+
+    def expand(self, i: int, s: Snapshot, depth: int, lookup: Lookup, add: Add, size: Callable[[], int],
+               out: list[tuple[int, int]], self_loops: set[int]) -> None:
+        """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`."""
+        compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
+        context_key = keys.context
         configuration = compiler.configuration(s.nodes)
         settled = configuration.settled
         context = s.context
-        rest = -1 if graph.symmetric else keys.rest(s)
+        rest = -1 if self.symmetric or allowed is not None else keys.rest(s)
         for steps in configuration.events:
             mark = len(fired) if fired is not None else 0
             event = steps.event
@@ -364,26 +421,23 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
                                 if moved is None:
                                     moved = compiled.rests[rest] = keys.rest(s, nodes)
                                 key = (moved, context_key(data))
-                                j = index.get(key)
+                                j = lookup(key)
                             except TypeError:
                                 key, j = None, None
                             if j is not None:
-                                if allowed is not None and not allowed(s, event, graph.states[j]):
-                                    if fired is not None:
-                                        del fired[mark:]
-                                elif j == i:
+                                if j == i:
                                     self_loops.add(i)
                                 else:
                                     out.append((e, j))
                                 continue
                         after = s.with_context(data, event, nodes)
             except StatechartError as exc:
-                raise WalkError(graph, i, e, exc) from exc
+                raise ExpandError(e, exc) from exc
             if allowed is not None and not allowed(s, event, after):
                 if fired is not None:
                     del fired[mark:]
                 continue
-            known = len(graph.states)
+            known = size()
             j = add(after, i, e, depth, key)
             if fired is not None and j == known:  # a new state: credit the transitions that found it
                 for t in fired[mark:]:
@@ -392,14 +446,6 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
                 self_loops.add(i)
                 continue
             out.append((e, j))
-        if fired:
-            for t in fired:
-                taken[t] = taken.get(t, 0) + 1
-            fired.clear()
-    graph.fired = set(taken)
-    graph.transitions = sum(map(len, graph.edges))  # every non-stutter step is one edge
-    graph.seconds = time.perf_counter() - start
-    return graph
 
 
 class WalkError(StatechartError):
