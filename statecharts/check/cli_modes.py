@@ -1,5 +1,5 @@
-"""The ``check`` command's TLC-style modes: ``--simulate``, ``--replay``, ``--from`` and
-``--coverage`` (kept apart from `statecharts.check.cli` so each stays small)."""
+"""The ``check`` command's TLC-style modes: ``--simulate``, ``--fingerprints``, ``--replay``,
+``--from`` and ``--coverage`` (kept apart from `statecharts.check.cli` so each stays small)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     >>> parser = argparse.ArgumentParser()
     >>> add_arguments(parser)
     >>> args = parser.parse_args(["--simulate", "--depth", "20", "--traces", "5", "--seed", "7"])
-    >>> args.simulate, args.depth, args.traces, args.seed, args.replay, args.start_from, args.coverage
+    >>> args.simulate, args.depth, args.traces, args.seed, args.replay, args.start_from, args.fingerprints
     (True, 20, 5, 7, None, None, False)
     """
     group = parser.add_argument_group("TLC-style modes")
@@ -34,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--from", dest="start_from", metavar="SNAPSHOTS.jsonl",
                        help="walk from these snapshots (one Snapshot.to_json object a line) instead of the "
                             "model's initial states")
+    group.add_argument("--fingerprints", action="store_true",
+                       help="keep only 64-bit fingerprints in memory, states and parent links in files (TLC's "
+                            "way past memory; invariants and deadlock only)")
+    group.add_argument("--fp-dir", metavar="DIR", help="--fingerprints: the folder for the state files "
+                                                         "(a temporary one by default)")
     group.add_argument("--replay", metavar="LOG.jsonl",
                        help="trace validation: is this event log ({\"type\": ...} lines, or records with an "
                             "\"event\" object and an optional \"snapshot\") a behaviour of the model?")
@@ -42,12 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def validate(args: argparse.Namespace) -> None:
     """Refuse flags that make no sense together.
 
-    >>> validate(argparse.Namespace(simulate=True, replay="x.jsonl", start_from=None, depth=10, traces=1))
+    >>> validate(argparse.Namespace(simulate=True, replay="x.jsonl", start_from=None, fingerprints=False,
+    ...                             depth=10, traces=1))
     Traceback (most recent call last):
     statecharts.loading.UsageError: --simulate and --replay cannot be used together
     """
     chosen = [flag for flag, on in (("--simulate", args.simulate), ("--replay", args.replay),
-                                    ("--from", args.start_from)) if on]
+                                    ("--from", args.start_from), ("--fingerprints", args.fingerprints)) if on]
     if len(chosen) > 1:
         raise UsageError(f"{' and '.join(chosen)} cannot be used together")
     if args.depth < 1 or args.traces < 1:
@@ -79,13 +85,13 @@ def read_snapshots(model: Model, path: str) -> list[Snapshot]:
 
 
 def run_mode(args: argparse.Namespace, model: Model) -> int | None:
-    """Run ``--simulate`` or ``--replay`` and print the report: the exit status (0 nothing broken,
-    1 a violation or a refused step); ``None`` when neither was asked for.
+    """Run ``--simulate``, ``--fingerprints`` or ``--replay`` and print the report: the exit status (0 nothing broken,
+    1 a violation or a refused step); ``None`` when none was asked for.
 
     >>> from machines.fetch import machine
     >>> from statecharts.check.model import Model
-    >>> args = argparse.Namespace(simulate=True, replay=None, depth=5, traces=3, seed=2, json=False,
-    ...                           coverage=False)
+    >>> args = argparse.Namespace(simulate=True, replay=None, fingerprints=False, depth=5, traces=3, seed=2,
+    ...                           json=False)
     >>> run_mode(args, Model(machine))
     model fetch
       ... INCOMPLETE: stopped by simulation: 3 behaviours of at most 5 steps, seed 2
@@ -96,6 +102,21 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
         from statecharts.check.simulate import simulate
 
         report = simulate(model, depth=args.depth, traces=args.traces, seed=args.seed)
+        print(json.dumps(report.to_json(), indent=1) if args.json else report.format())
+        return 0 if report.ok else 1
+    if args.fingerprints:
+        from statecharts.check.graph import Bounds
+
+        try:
+            from statecharts.check.fingerprints import check_fingerprints
+        except ImportError as exc:
+            raise UsageError(f"--fingerprints needs numpy ({exc}): pip install 'statecharts[scale]'") from exc
+
+        if model.properties and not args.no_temporal:
+            raise UsageError("--fingerprints checks invariants and deadlock only: add --no-temporal (the model has "
+                             f"temporal properties: {', '.join(model.properties)})")
+        report = check_fingerprints(model, directory=args.fp_dir,
+                                    bounds=Bounds(args.max_states, args.max_depth, args.max_seconds))
         print(json.dumps(report.to_json(), indent=1) if args.json else report.format())
         return 0 if report.ok else 1
     if args.replay:

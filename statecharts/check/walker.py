@@ -143,6 +143,7 @@ class Report:
     fairness: bool = True
     symmetry: dict[str, Any] | None = None
     graph: StateGraph | None = None
+    fingerprints: dict[str, Any] | None = None  # the fingerprint walk's memory and collision figures
 
     @property
     def states_per_second(self) -> float:
@@ -198,6 +199,8 @@ class Report:
         }
         if self.symmetry is not None:
             out["symmetry"] = self.symmetry
+        if self.fingerprints is not None:
+            out["fingerprints"] = self.fingerprints
         if self.coverage is not None:
             out["coverage"] = self.coverage.to_json()
         return out
@@ -221,6 +224,12 @@ class Report:
                  + ("" if self.complete else f"; INCOMPLETE: stopped by {self.stopped_by}")]
         if self.symmetry is not None:
             lines.append(f"  symmetry: {self.symmetry['note']}")
+        if self.fingerprints is not None:
+            lines.append(f"  fingerprints: {self.fingerprints['fingerprint_bytes_per_state']} bytes a state in memory "
+                         f"(and the levels at hand), "
+                         f"{self.fingerprints['states_generated']:,} states generated, probability of a "
+                         f"fingerprint collision {self.fingerprints['collision_probability']:.2g} (TLC's optimistic "
+                         f"estimate)")
         if not self.fairness:
             lines.append("  fairness: off (--no-fairness)")
         for r in self.results:

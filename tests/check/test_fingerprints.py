@@ -1,0 +1,67 @@
+"""The fingerprint walk finds what the full walk finds: the same states, steps, depth, verdicts
+and shortest traces, with only fingerprints in memory."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from machines.cluster_update import model as cluster_model
+from statecharts import Machine
+from statecharts.check import Bounds, Model, check, events
+from statecharts.check.fingerprints import check_fingerprints
+
+
+def summary(report):
+    return (report.distinct_states, report.transitions, report.depth, report.complete,
+            [(r.name, r.holds, None if r.trace is None else [(s.event, s.snapshot) for s in r.trace.steps])
+             for r in report.results])
+
+
+def test_fingerprint_walk_agrees_with_the_full_walk_including_shortest_traces():
+    base = cluster_model(2, 3)
+    broken = {**base.invariants, "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2,
+              "cluster never updated twice": lambda s: s.context["clusterV"] < 2}
+    m = Model(**{**base.__dict__, "invariants": broken, "properties": {}})
+    full, fp = check(m), check_fingerprints(m)
+    assert summary(fp) == summary(full)
+    assert not fp.result("fewer than 2 requests").holds and fp.distinct_states == 2909
+    assert fp.fingerprints["fingerprint_bytes_per_state"] == 8.0 and 0 < fp.fingerprints["collision_probability"] < 1e-9
+
+
+def test_fingerprint_walk_finds_the_same_deadlock_and_keeps_its_files_where_asked(tmp_path):
+    stuck = Machine({"id": "stuck", "initial": "a", "states": {
+        "a": {"on": {"GO": "b", "SKIP": "c"}}, "b": {"on": {"GO": "c"}}, "c": {"on": {"BACK": "a"}}, "d": {}}})
+    m = Model(stuck, alphabet=events("GO") + events("SKIP") + events("BACK"),
+              action_constraint=lambda s, e, t: e.name != "BACK")
+    fp = check_fingerprints(m, directory=tmp_path)
+    assert summary(fp) == summary(check(m))
+    assert [step.snapshot.value for step in fp.result("deadlock").trace] == ["a", "c"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["links-0.npy", "links-1.npy", "states-0.pkl", "states-1.pkl"]
+
+
+@pytest.mark.parametrize("bounds", [Bounds(max_depth=4), Bounds(max_states=100)])
+def test_a_bounded_fingerprint_walk_says_it_is_incomplete(bounds):
+    fp = check_fingerprints(cluster_model(2, 2), bounds=bounds)
+    full = check(cluster_model(2, 2), max_depth=bounds.max_depth, max_states=bounds.max_states, temporal=False)
+    assert not fp.complete and fp.stopped_by == full.stopped_by
+    if bounds.max_depth is not None:
+        assert (fp.distinct_states, fp.depth) == (full.distinct_states, full.depth)
+    else:
+        assert 100 <= fp.distinct_states < 212
+
+
+def test_check_fingerprints_flag_reports_the_same_counts_and_refuses_temporal_properties(capsys):
+    from statecharts.cli import main
+
+    args = ["check", "machines.cluster_update", "-p", "workers=2", "-p", "requests=2", "--json"]
+    assert main([*args, "--fingerprints", "--no-temporal"]) == 0
+    fp = json.loads(capsys.readouterr().out)
+    assert main([*args, "--no-temporal"]) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert (fp["distinct_states"], fp["transitions"], fp["depth"]) == (full["distinct_states"], full["transitions"],
+                                                                       full["depth"]) == (212, 382, 13)
+    assert fp["fingerprints"]["states_generated"] >= 382
+    assert main([*args, "--fingerprints"]) == 2
+    assert "--fingerprints checks invariants and deadlock only: add --no-temporal" in capsys.readouterr().err
