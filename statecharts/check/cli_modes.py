@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--fingerprints", action="store_true",
                        help="keep only 64-bit fingerprints in memory, states and parent links in files (TLC's "
                             "way past memory; invariants and deadlock only)")
+    group.add_argument("--workers", type=int, metavar="N",
+                       help="the fingerprint walk in N processes partitioning the states by fingerprint (implies "
+                            "--fingerprints)")
     group.add_argument("--fp-dir", metavar="DIR", help="--fingerprints: the folder for the state files "
                                                          "(a temporary one by default)")
     group.add_argument("--replay", metavar="LOG.jsonl",
@@ -48,10 +51,14 @@ def validate(args: argparse.Namespace) -> None:
     """Refuse flags that make no sense together.
 
     >>> validate(argparse.Namespace(simulate=True, replay="x.jsonl", start_from=None, fingerprints=False,
-    ...                             depth=10, traces=1))
+    ...                             workers=None, depth=10, traces=1))
     Traceback (most recent call last):
     statecharts.loading.UsageError: --simulate and --replay cannot be used together
     """
+    if args.workers is not None:
+        if args.workers < 1:
+            raise UsageError(f"--workers must be at least 1, not {args.workers}")
+        args.fingerprints = True
     chosen = [flag for flag, on in (("--simulate", args.simulate), ("--replay", args.replay),
                                     ("--from", args.start_from), ("--fingerprints", args.fingerprints)) if on]
     if len(chosen) > 1:
@@ -116,7 +123,8 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
             raise UsageError("--fingerprints checks invariants and deadlock only: add --no-temporal (the model has "
                              f"temporal properties: {', '.join(model.properties)})")
         report = check_fingerprints(model, directory=args.fp_dir,
-                                    bounds=Bounds(args.max_states, args.max_depth, args.max_seconds))
+                                    bounds=Bounds(args.max_states, args.max_depth, args.max_seconds),
+                                    workers=args.workers or 1)
         print(json.dumps(report.to_json(), indent=1) if args.json else report.format())
         return 0 if report.ok else 1
     if args.replay:

@@ -1,26 +1,35 @@
-"""The fingerprint walk: TLC's way past memory. Only a 64-bit fingerprint of each state stays in
-memory (a sorted numpy array, 8 bytes a state, plus sets for the levels being worked on); the
-states of each breadth-first level and their parent links go to files on disk, and a trace is
-rebuilt from the links by re-walking from an initial state, as TLC does.
+"""The fingerprint walk: TLC's way past memory, on one core or many. Only a 64-bit fingerprint of
+each state stays in memory (a sorted numpy array, 8 bytes a state, plus sets for the levels being
+worked on); the states of each breadth-first level and their parent links go to files on disk,
+and a trace is rebuilt from the links by re-walking from an initial state, as TLC does.
+
+With ``workers=N`` the states are partitioned by fingerprint among N processes (forked, so they
+share the chart and Python's hash seed): each expands the states it owns, level by level, and
+sends each successor it does not own to its owner (TLC's distributed mode). The counts and
+verdicts are those of one process; a trace may go through other states of the same length.
 
 It decides invariants and deadlock (temporal properties need the state graph: use `check`), on
-concrete states (the model's symmetry is not applied). Two
-different states with the same fingerprint would make the walk miss the second; the report gives
-TLC's estimate of that probability, ``n * (g - n) / 2**64`` for ``n`` distinct states found among
-``g`` generated.
+concrete states (the model's symmetry is not applied). Two different states with the same
+fingerprint would make the walk miss the second; the report gives TLC's estimate of that
+probability, ``n * (g - n) / 2**64`` for ``n`` distinct states found among ``g`` generated.
 """
 
 from __future__ import annotations
 
+import io
+import multiprocessing
 import pickle
 import tempfile
 import time
 from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from statecharts.chart import StateNode
 from statecharts.check.graph import (
     Bounds,
     Expander,
@@ -39,6 +48,7 @@ from statecharts.state import Snapshot
 
 CHUNK = 20_000  # states per pickled chunk of a level file
 FINGERPRINT_BITS = 64
+Entry = tuple[int, tuple[Any, ...], Any, int, int]  # fingerprint, rest, context values, parent fingerprint, event
 
 
 def collision_probability(distinct: int, generated: int) -> float:
@@ -51,12 +61,12 @@ def collision_probability(distinct: int, generated: int) -> float:
 
 
 def check_fingerprints(model: Model, *, directory: str | Path | None = None, bounds: Bounds | None = None,
-                       deadlock: bool = True) -> Report:
-    """Walk ``model`` breadth first keeping only fingerprints in memory; decide its invariants and
-    deadlock. ``directory`` holds the level files (a temporary folder, removed after, when not
-    given). The report's ``fingerprints`` gives the bytes a state takes in the fingerprint array
-    (the levels being expanded take more, for a while), the states generated and the collision
-    probability.
+                       deadlock: bool = True, workers: int = 1) -> Report:
+    """Walk ``model`` breadth first keeping only fingerprints in memory, in ``workers`` processes;
+    decide its invariants and deadlock. ``directory`` holds the level files (a temporary folder,
+    removed after, when not given). The report's ``fingerprints`` gives the bytes a state takes in
+    the fingerprint arrays (the levels being expanded take more, for a while), the states
+    generated, the collision probability and the bytes sent between workers.
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import events
@@ -70,149 +80,120 @@ def check_fingerprints(model: Model, *, directory: str | Path | None = None, bou
     >>> [step.snapshot.context["n"] for step in report.result("below 4").trace]
     [0, 1, 2, 3, 4]
     """
+    if workers < 1:
+        raise ConfigError(f"workers must be at least 1, not {workers}", key="workers")
     with tempfile.TemporaryDirectory(prefix="statecharts-fp-") as scratch, collector_paused():
         folder = Path(directory) if directory is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        walk = FingerprintWalk(model, folder, bounds or Bounds(), deadlock)
-        walk.keep = directory is not None
-        return walk.run()
+        walk = Walk(model, folder, bounds or Bounds(), deadlock, workers)
+        report = walk.run()
+        if directory is not None:
+            assert report.fingerprints is not None
+            report.fingerprints["folder"] = str(folder)
+        return report
 
 
-class FingerprintWalk:
-    """One fingerprint walk (see `check_fingerprints`): level files ``states-D.pkl`` (pickled
-    chunks of state keys) and ``links-D.npy`` (fingerprint, parent fingerprint, event index)."""
+@dataclass
+class LevelResult:
+    """What a partition found expanding one level."""
 
-    def __init__(self, model: Model, folder: Path, bounds: Bounds, deadlock: bool) -> None:
-        self.model, self.folder, self.bounds, self.deadlock = model, folder, bounds, deadlock
+    generated: int = 0
+    transitions: int = 0
+    broken: dict[str, int] = field(default_factory=dict)  # invariant -> fingerprint (first in the level)
+    stuck: int | None = None  # the first deadlocked state's fingerprint
+    cut: bool = False  # some state was not expanded (depth bound)
+    outboxes: list[bytes] = field(default_factory=list)  # per partition: pickled successors it owns
+
+
+class Partition:
+    """The states whose fingerprint is ``part`` modulo ``parts``: their fingerprints (``seen``,
+    earlier levels), the levels at hand, and the level files ``states-P-D.pkl`` (pickled chunks of
+    ``(fingerprint, key)``) and ``links-P-D.npy`` (fingerprint, parent fingerprint, event index)."""
+
+    def __init__(self, model: Model, folder: Path, part: int, parts: int, deadlock: bool,
+                 max_depth: int | None) -> None:
+        self.model, self.folder, self.part, self.parts = model, folder, part, parts
+        self.deadlock, self.max_depth = deadlock, max_depth
         self.machine = model.machine
         self.alphabet = tuple(model.events())
-        self.initial = model.initial_states()
-        self.keys = StateKeys(tuple(self.initial[0].context) if self.initial else ())
+        initial = model.initial_states()
+        self.keys = StateKeys(tuple(initial[0].context) if initial else ())
         allowed = None if model.action_constraint is None else \
             step_predicate("action constraint", "action_constraint", model.action_constraint)
         self.expander = Expander(StepCompiler(self.machine, self.alphabet), self.keys, False, None, {}, allowed)
-        self.seen = np.empty(0, dtype=np.int64)  # fingerprints of every level before the current one
-        self.keep = False  # the level files stay after the walk (a folder the caller named)
-        self.fp = 0  # the state being expanded, and the levels at hand (next, current, previous)
-        self.level: dict[int, tuple[Hashable, int, int]] = {}
+        self.seen = np.empty(0, dtype=np.int64)
+        self.fp = 0  # the state being expanded
+        self.level: dict[int, tuple[Hashable, int, int]] = {}  # the next level's states owned here
         self.current: set[int] = set()
         self.previous: set[int] = set()
+        self.rest_fps: list[int] = []  # per rest id of `keys`: a hash that is the same in every worker
+        self.rests: list[tuple[Any, ...]] = []
+        self.outbox: list[dict[int, Entry]] = [{} for _ in range(parts)]
+        self.nodes = {n.id: n for n in self.machine.states}
 
-    def run(self) -> Report:
-        model, bounds, keys = self.model, self.bounds, self.keys
-        invariants = list(model.invariants.items())
-        broken: dict[str, tuple[int, int]] = {}  # invariant -> (level, fingerprint)
-        stuck: tuple[int, int] | None = None
-        start = time.perf_counter()
-        deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
-        level: dict[int, tuple[Hashable, int, int]] = {}
-        for snapshot in self.initial:
-            key = keys.of(snapshot)
-            level.setdefault(hash(key), (key, 0, -1))
-        previous: set[int] = set()
-        distinct = generated = transitions = depth = deepest = 0
-        complete, stopped_by = True, None
-        next_collect = 1 << 17
-        while level:
-            new = self._store(depth, level)
-            if not new:
-                break
-            distinct += new
-            deepest = depth
-            current = set(fp for fp in level)  # noqa: C401 - the fingerprints of this level
-            level = {}
-            expanded_here = 0
-            for fp, key in self._read(depth):
-                s = keys.restore(self.machine, key)
-                for name, predicate in invariants:
-                    if name not in broken and not evaluate("invariant", name, predicate, s):
-                        broken[name] = (depth, fp)
-                if bounds.max_depth is not None and depth >= bounds.max_depth:
-                    complete, stopped_by = False, f"depth bound {bounds.max_depth}"
-                    continue
-                if model.constraint is not None and not evaluate("constraint", "constraint", model.constraint, s):
-                    continue
-                if s.status != "active":
-                    continue
-                expanded_here += 1
-                if expanded_here >= next_collect:
-                    collect_young()
-                    next_collect += 1 << 17
-                out: list[tuple[int, int]] = []
-                loops: set[int] = set()
-
-                self.fp, self.level, self.current, self.previous = fp, level, current, previous
-                try:
-                    self.expander.expand(0, s, depth + 1, self.lookup, self.add, _minus_two, out, loops)
-                except ExpandError as exc:
-                    raise StatechartError(f"{exc.cause} (while walking event {self.alphabet[exc.event]!r} in "
-                                          f"state {s.value!r}, context {dict(s.context)!r})") from exc.cause
-                generated += len(out) + len(loops)
-                transitions += len(out)
-                if self.deadlock and stuck is None and not out and not loops and \
-                        (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s)):
-                    stuck = (depth, fp)
-                if bounds.max_states is not None and distinct + len(level) >= bounds.max_states:
-                    complete, stopped_by = False, f"state bound {bounds.max_states}"
-                    break
-                if deadline is not None and time.perf_counter() > deadline:
-                    complete, stopped_by = False, f"time bound {bounds.max_seconds} s"
-                    break
-            if not complete and stopped_by is not None and not stopped_by.startswith("depth"):
-                self.seen = np.union1d(self.seen, np.fromiter(current, dtype=np.int64, count=len(current)))
-                stored = self._store(depth + 1, level)  # what was found before the bound counts, as in `check`
-                distinct += stored
-                deepest = depth + 1 if stored else deepest
-                break
-            self.seen = np.union1d(self.seen, np.fromiter(current, dtype=np.int64, count=len(current)))
-            previous = current
-            depth += 1
-        seconds = time.perf_counter() - start
-        report = Report(model.name or self.machine.id, distinct, transitions,
-                        deepest, complete, seconds, stopped_by=stopped_by)
-        for name, _ in invariants:
-            found = broken.get(name)
-            report.results.append(Result(name, "invariant", found is None,
-                                         None if found is None else self.trace(*found)))
-        if self.deadlock:
-            report.results.append(Result("deadlock", "deadlock", stuck is None,
-                                         None if stuck is None else self.trace(*stuck)))
-        report.fingerprints = {
-            "fingerprint_bytes_per_state": round(self.seen.nbytes / max(distinct, 1), 1),
-            "collision_probability": collision_probability(distinct, generated + len(self.initial)),
-            "states_generated": generated + len(self.initial)}
-        if self.keep:
-            report.fingerprints["folder"] = str(self.folder)
-        return report
+    def fingerprint(self, key: Any) -> int:
+        """The key's fingerprint, the same in every worker (the rest's own hash, not its local id)."""
+        rest: int = key[0]
+        values: Any = key[1]
+        if rest >= len(self.rest_fps):
+            self.rests = list(self.keys.rests)
+            self.rest_fps = [hash(r) for r in self.rests]
+        return hash((self.rest_fps[rest], values))
 
     def lookup(self, key: Hashable) -> int | None:
         """For `Expander`: 0 for the state being expanded, -1 for another state known in the levels
-        at hand, ``None`` for one to build and `add` (older levels are sifted out by `_store`)."""
-        h = hash(key)
+        at hand, ``None`` for one to `add` (also every state another partition owns: `add` learns
+        the step's event, which its parent link needs)."""
+        h = self.fingerprint(key)
         if h == self.fp:
             return 0
+        if h % self.parts != self.part:
+            return None
         return -1 if h in self.level or h in self.current or h in self.previous else None
 
     def add(self, after: Snapshot, parent: int, via: int, depth: int, key: Hashable) -> int:
         """For `Expander`: note a successor of the state being expanded in the next level."""
         if key is None:
             key = self.keys.of(after)
-        h = hash(key)
+        h = self.fingerprint(key)
         if h == self.fp:
             return 0
-        if h not in self.level and h not in self.current and h not in self.previous:
+        owner = h % self.parts
+        if owner != self.part:
+            box = self.outbox[owner]
+            if h not in box:
+                box[h] = (h, self.rests[key[0]], key[1], self.fp, via)  # type: ignore[index]
+        elif h not in self.level and h not in self.current and h not in self.previous:
             self.level[h] = (key, self.fp, via)
         return -1
 
-    def _store(self, depth: int, level: dict[int, tuple[Hashable, int, int]]) -> int:
-        """Keep the level's states not seen before: their keys to ``states-D.pkl``, their links to
-        ``links-D.npy``; the number kept. Dropped from ``level``: the states already seen."""
+    def receive(self, entries: list[Entry]) -> None:
+        """Successors other partitions found that this one owns (or the initial states)."""
+        rests = self.keys.rests
+        for h, rest, values, parent, via in entries:
+            if h not in self.level and h not in self.current and h not in self.previous:
+                rid = rests.get(rest)
+                if rid is None:
+                    rid = rests[rest] = len(rests)
+                self.level[h] = ((rid, values), parent, via)
+
+    def store(self, depth: int) -> int:
+        """Keep the next level's states not seen before: keys to the states file, links to the
+        links file; the number kept. The level becomes the current one."""
+        level = self.level
         fps = np.fromiter(level, dtype=np.int64, count=len(level))
         old = fps[np.isin(fps, self.seen, assume_unique=True)] if self.seen.size else fps[:0]
         for fp in old.tolist():
             del level[fp]
+        if level:
+            self._write(depth, level)
+        self.previous, self.current, self.level = self.current, set(level), {}
+        self.seen = np.union1d(self.seen, fps[~np.isin(fps, old)]) if old.size else np.union1d(self.seen, fps)
+        return len(self.current)
+
+    def _write(self, depth: int, level: dict[int, tuple[Hashable, int, int]]) -> None:
         links = np.empty(len(level), dtype=[("fp", np.int64), ("parent", np.int64), ("via", np.int32)])
-        with open(self.folder / f"states-{depth}.pkl", "wb") as out:
+        with open(self.folder / f"states-{self.part}-{depth}.pkl", "wb") as out:
             chunk: list[tuple[int, Hashable]] = []
             for n, (fp, (key, parent, via)) in enumerate(level.items()):
                 links[n] = (fp, parent, via)
@@ -222,11 +203,50 @@ class FingerprintWalk:
                     chunk = []
             if chunk:
                 pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
-        np.save(self.folder / f"links-{depth}.npy", links)
-        return len(level)
+        np.save(self.folder / f"links-{self.part}-{depth}.npy", links)
+
+    def expand(self, depth: int) -> LevelResult:
+        """Check and expand the current level's states (read back from its file)."""
+        model, keys, result = self.model, self.keys, LevelResult()
+        invariants = list(model.invariants.items())
+        next_collect = 1 << 17
+        for count, (fp, key) in enumerate(self._read(depth), 1):
+            s = keys.restore(self.machine, key)
+            for name, predicate in invariants:
+                if name not in result.broken and not evaluate("invariant", name, predicate, s):
+                    result.broken[name] = fp
+            if self.max_depth is not None and depth >= self.max_depth:
+                result.cut = True
+                continue
+            if model.constraint is not None and not evaluate("constraint", "constraint", model.constraint, s):
+                continue
+            if s.status != "active":
+                continue
+            if count >= next_collect:
+                collect_young()
+                next_collect += 1 << 17
+            out: list[tuple[int, int]] = []
+            loops: set[int] = set()
+            self.fp = fp
+            try:
+                self.expander.expand(0, s, depth + 1, self.lookup, self.add, _minus_two, out, loops)
+            except ExpandError as exc:
+                raise StatechartError(f"{exc.cause} (while walking event {self.alphabet[exc.event]!r} in "
+                                      f"state {s.value!r}, context {dict(s.context)!r})") from exc.cause
+            result.generated += len(out) + len(loops)
+            result.transitions += len(out)
+            if self.deadlock and result.stuck is None and not out and not loops and \
+                    (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s)):
+                result.stuck = fp
+        result.outboxes = [b"" if k == self.part else dumps(list(box.values()))
+                           for k, box in enumerate(self.outbox)]
+        self.outbox = [{} for _ in range(self.parts)]
+        return result
 
     def _read(self, depth: int) -> Iterator[tuple[int, Any]]:
-        with open(self.folder / f"states-{depth}.pkl", "rb") as source:
+        if not (self.folder / f"states-{self.part}-{depth}.pkl").exists():
+            return  # this partition owns no state of the level
+        with open(self.folder / f"states-{self.part}-{depth}.pkl", "rb") as source:
             while True:
                 try:
                     chunk = pickle.load(source)
@@ -234,27 +254,226 @@ class FingerprintWalk:
                     return
                 yield from chunk
 
-    def trace(self, depth: int, fp: int) -> Trace:
+    def loads(self, data: bytes) -> list[Entry]:
+        """Entries pickled by `dumps` in another worker (state nodes travel as their ids)."""
+        unpickler = pickle.Unpickler(io.BytesIO(data))
+        unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
+        return unpickler.load()  # type: ignore[no-any-return]
+
+
+class _NodePickler(pickle.Pickler):
+    def persistent_id(self, obj: Any) -> str | None:
+        return obj.id if isinstance(obj, StateNode) else None
+
+
+def dumps(entries: list[Entry]) -> bytes:
+    """Entries for another worker: state nodes as their ids, the rest as usual."""
+    out = io.BytesIO()
+    _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(entries)
+    return out.getvalue()
+
+
+class Walk:
+    """The level loop over the partitions (in this process for one, in forked processes for more)."""
+
+    def __init__(self, model: Model, folder: Path, bounds: Bounds, deadlock: bool, workers: int) -> None:
+        self.model, self.folder, self.bounds, self.deadlock, self.workers = model, folder, bounds, deadlock, workers
+        self.sent = 0
+
+    def run(self) -> Report:
+        model, bounds, parts = self.model, self.bounds, self.workers
+        local = Partition(model, self.folder, 0, parts, self.deadlock, bounds.max_depth)
+        initial = model.initial_states()
+        starts: list[list[Entry]] = [[] for _ in range(parts)]
+        for snapshot in initial:
+            key = local.keys.of(snapshot)
+            h = local.fingerprint(key)
+            starts[h % parts].append((h, local.rests[key[0]], key[1], 0, -1))  # type: ignore[index]
+        workers = _Workers(local, parts, self.folder, self.deadlock, bounds.max_depth)
+        start = time.perf_counter()
+        deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
+        broken: dict[str, tuple[int, int]] = {}
+        stuck: tuple[int, int] | None = None
+        distinct = generated = transitions = depth = deepest = 0
+        complete, stopped_by = True, None
+        try:
+            workers.receive([dumps(entries) for entries in starts])
+            while True:
+                new = sum(workers.call("store", depth))
+                if not new:
+                    break
+                distinct, deepest = distinct + new, depth
+                if bounds.max_states is not None and distinct >= bounds.max_states:
+                    complete, stopped_by = False, f"state bound {bounds.max_states}"
+                    results = workers.call("expand_no_successors", depth)
+                else:
+                    results = workers.call("expand", depth)
+                for result in results:
+                    generated += result.generated
+                    transitions += result.transitions
+                    for name, fp in result.broken.items():
+                        broken.setdefault(name, (depth, fp))
+                    if result.stuck is not None and stuck is None:
+                        stuck = (depth, result.stuck)
+                    if result.cut:
+                        complete, stopped_by = False, f"depth bound {bounds.max_depth}"
+                if stopped_by is not None and stopped_by.startswith("state"):
+                    break
+                self.sent += workers.exchange(results)
+                depth += 1
+                if deadline is not None and time.perf_counter() > deadline:
+                    complete, stopped_by = False, f"time bound {bounds.max_seconds} s"
+                    new = sum(workers.call("store", depth))  # what was found before the bound counts
+                    distinct += new
+                    deepest = depth if new else deepest
+                    break
+        finally:
+            workers.close()
+        report = Report(model.name or model.machine.id, distinct, transitions, deepest, complete,
+                        time.perf_counter() - start, stopped_by=stopped_by)
+        for name in model.invariants:
+            found = broken.get(name)
+            report.results.append(Result(name, "invariant", found is None,
+                                         None if found is None else self.trace(local, *found)))
+        if self.deadlock:
+            report.results.append(Result("deadlock", "deadlock", stuck is None,
+                                         None if stuck is None else self.trace(local, *stuck)))
+        report.fingerprints = {
+            "fingerprint_bytes_per_state": 8.0,
+            "collision_probability": collision_probability(distinct, generated + len(initial)),
+            "states_generated": generated + len(initial), "workers": parts,
+            "bytes_sent_between_workers": self.sent,
+            "bytes_sent_per_state": round(self.sent / max(distinct, 1), 1)}
+        return report
+
+    def trace(self, local: Partition, depth: int, fp: int) -> Trace:
         """The trace to the state with fingerprint ``fp`` at ``depth``: its parent links read back
-        level by level, then re-walked from the initial state, each step checked against the next
-        fingerprint (a mismatch would be a fingerprint collision: an error saying so)."""
+        level by level (from its owner's files), then re-walked from the initial state, each step
+        checked against the next fingerprint (a mismatch would be a fingerprint collision)."""
         chain: list[tuple[int, int]] = []  # (event index, fingerprint), last first
         while depth > 0:
-            links = np.load(self.folder / f"links-{depth}.npy")
+            links = np.load(self.folder / f"links-{fp % self.workers}-{depth}.npy")
             row = links[links["fp"] == fp][0]
             chain.append((int(row["via"]), fp))
             fp, depth = int(row["parent"]), depth - 1
-        state = next(s for s in self.initial if hash(self.keys.of(s)) == fp)
+        machine, keys = self.model.machine, local.keys
+        state = next(s for s in self.model.initial_states() if local.fingerprint(keys.of(s)) == fp)
         steps = [TraceStep(None, state)]
         for via, want in reversed(chain):
-            event = self.alphabet[via]
-            state = self.machine.transition(state, event)
-            if hash(self.keys.of(state)) != want:
+            event = local.alphabet[via]
+            state = machine.transition(state, event)
+            if local.fingerprint(keys.of(state)) != want:
                 raise ConfigError(f"rebuilding a trace: {event!r} from step {len(steps) - 1} does not lead to the "
                                   f"recorded fingerprint (a fingerprint collision, or a chart whose steps are not "
                                   f"deterministic)", key="fingerprints")
             steps.append(TraceStep(event, state))
         return Trace(tuple(steps))
+
+
+class _Workers:
+    """Partition 0 in this process when there is one; otherwise one forked process per partition,
+    driven over pipes (``call`` runs a `Partition` method in every one)."""
+
+    def __init__(self, local: Partition, parts: int, folder: Path, deadlock: bool, max_depth: int | None) -> None:
+        self.local, self.parts = local, parts
+        self.pipes: list[Connection] = []
+        self.processes: list[Any] = []
+        if parts > 1:
+            context = multiprocessing.get_context("fork")
+            for part in range(parts):
+                mine, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(local.model, folder, part, parts, deadlock,
+                                                               max_depth, theirs), daemon=True)
+                process.start()
+                theirs.close()
+                self.pipes.append(mine)
+                self.processes.append(process)
+
+    def call(self, method: str, *args: Any) -> list[Any]:
+        if not self.pipes:
+            return [_dispatch(self.local, method, args)]
+        for pipe in self.pipes:
+            pipe.send((method, args))
+        answers = [pipe.recv() for pipe in self.pipes]
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+        return answers
+
+    def receive(self, inboxes: list[bytes]) -> None:
+        if not self.pipes:
+            self.local.receive(self.local.loads(inboxes[0]))
+            return
+        self.call_each("receive_bytes", [[box] for box in inboxes])
+
+    def call_each(self, method: str, per_part: list[list[Any]]) -> None:
+        for pipe, args in zip(self.pipes, per_part, strict=True):
+            pipe.send((method, tuple(args)))
+        for pipe in self.pipes:
+            answer = pipe.recv()
+            if isinstance(answer, BaseException):
+                raise answer
+
+    def exchange(self, results: list[LevelResult]) -> int:
+        """Route each partition's outboxes to their owners; the bytes sent."""
+        if not self.pipes:
+            return 0
+        inboxes = [[results[sender].outboxes[owner] for sender in range(self.parts) if sender != owner]
+                   for owner in range(self.parts)]
+        self.call_each("receive_many", [[boxes] for boxes in inboxes])
+        return sum(len(b) for boxes in inboxes for b in boxes)
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            try:
+                pipe.send(("stop", ()))
+            except OSError:
+                pass
+        for process in self.processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+
+
+def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
+    if method == "store":
+        return partition.store(*args)
+    if method == "expand":
+        return partition.expand(*args)
+    if method == "expand_no_successors":  # the state bound: check the level, expand nothing more
+        saved, partition.max_depth = partition.max_depth, -1
+        try:
+            result = partition.expand(*args)
+        finally:
+            partition.max_depth = saved
+        result.cut, result.outboxes = False, []
+        return result
+    if method == "receive_bytes":
+        partition.receive(partition.loads(args[0]))
+        return None
+    if method == "receive_many":
+        for data in args[0]:
+            if data:
+                partition.receive(partition.loads(data))
+        return None
+    raise ValueError(method)
+
+
+def _serve(model: Model, folder: Path, part: int, parts: int, deadlock: bool, max_depth: int | None,
+           pipe: Connection) -> None:
+    import gc
+
+    gc.disable()
+    partition = Partition(model, folder, part, parts, deadlock, max_depth)
+    while True:
+        method, args = pipe.recv()
+        if method == "stop":
+            return
+        try:
+            answer = _dispatch(partition, method, args)
+        except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+            answer = exc
+        pipe.send(answer)
 
 
 def _minus_two() -> int:

@@ -30,6 +30,22 @@ def test_fingerprint_walk_agrees_with_the_full_walk_including_shortest_traces():
     assert fp.fingerprints["fingerprint_bytes_per_state"] == 8.0 and 0 < fp.fingerprints["collision_probability"] < 1e-9
 
 
+def test_workers_partitioning_states_by_fingerprint_find_the_same_counts_verdicts_and_trace_lengths():
+    base = cluster_model(2, 3)
+    broken = {**base.invariants, "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2}
+    m = Model(**{**base.__dict__, "invariants": broken, "properties": {}})
+    full = check(m)
+    for workers in (2, 3):
+        fp = check_fingerprints(m, workers=workers)
+        assert (fp.distinct_states, fp.transitions, fp.depth) == (full.distinct_states, full.transitions, full.depth)
+        assert [(r.name, r.holds, r.trace and len(r.trace)) for r in fp.results] == \
+            [(r.name, r.holds, r.trace and len(r.trace)) for r in full.results]
+        trace = fp.result("fewer than 2 requests").trace  # rebuilt by re-walking: every step a real step
+        steps = zip(trace, trace[1:], strict=False)
+        assert all(m.machine.transition(a.snapshot, b.event) == b.snapshot for a, b in steps)
+        assert fp.fingerprints["workers"] == workers and fp.fingerprints["bytes_sent_between_workers"] > 0
+
+
 def test_fingerprint_walk_finds_the_same_deadlock_and_keeps_its_files_where_asked(tmp_path):
     stuck = Machine({"id": "stuck", "initial": "a", "states": {
         "a": {"on": {"GO": "b", "SKIP": "c"}}, "b": {"on": {"GO": "c"}}, "c": {"on": {"BACK": "a"}}, "d": {}}})
@@ -38,7 +54,8 @@ def test_fingerprint_walk_finds_the_same_deadlock_and_keeps_its_files_where_aske
     fp = check_fingerprints(m, directory=tmp_path)
     assert summary(fp) == summary(check(m))
     assert [step.snapshot.value for step in fp.result("deadlock").trace] == ["a", "c"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["links-0.npy", "links-1.npy", "states-0.pkl", "states-1.pkl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["links-0-0.npy", "links-0-1.npy", "states-0-0.pkl",
+                                                         "states-0-1.pkl"]
 
 
 @pytest.mark.parametrize("bounds", [Bounds(max_depth=4), Bounds(max_states=100)])
@@ -63,5 +80,10 @@ def test_check_fingerprints_flag_reports_the_same_counts_and_refuses_temporal_pr
     assert (fp["distinct_states"], fp["transitions"], fp["depth"]) == (full["distinct_states"], full["transitions"],
                                                                        full["depth"]) == (212, 382, 13)
     assert fp["fingerprints"]["states_generated"] >= 382
+    assert main([*args, "--workers", "2"]) == 2  # --workers is the fingerprint walk in N processes
+    assert "--fingerprints checks invariants and deadlock only" in capsys.readouterr().err
+    assert main([*args, "--workers", "2", "--no-temporal"]) == 0
+    two = json.loads(capsys.readouterr().out)
+    assert (two["distinct_states"], two["transitions"], two["fingerprints"]["workers"]) == (212, 382, 2)
     assert main([*args, "--fingerprints"]) == 2
     assert "--fingerprints checks invariants and deadlock only: add --no-temporal" in capsys.readouterr().err
