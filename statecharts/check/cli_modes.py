@@ -40,8 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--workers", type=int, metavar="N",
                        help="the fingerprint walk in N processes partitioning the states by fingerprint (implies "
                             "--fingerprints)")
-    group.add_argument("--fp-dir", metavar="DIR", help="--fingerprints: the folder for the state files "
-                                                         "(a temporary one by default)")
+    group.add_argument("--checkpoint", metavar="DIR",
+                       help="the fingerprint walk with its level files and a checkpoint (at the start of every "
+                            "breadth-first level) in DIR (implies --fingerprints)")
+    group.add_argument("--resume", metavar="DIR", help="continue the fingerprint walk checkpointed in DIR")
     group.add_argument("--replay", metavar="LOG.jsonl",
                        help="trace validation: is this event log ({\"type\": ...} lines, or records with an "
                             "\"event\" object and an optional \"snapshot\") a behaviour of the model?")
@@ -51,13 +53,15 @@ def validate(args: argparse.Namespace) -> None:
     """Refuse flags that make no sense together.
 
     >>> validate(argparse.Namespace(simulate=True, replay="x.jsonl", start_from=None, fingerprints=False,
-    ...                             workers=None, depth=10, traces=1))
+    ...                             workers=None, checkpoint=None, resume=None, depth=10, traces=1))
     Traceback (most recent call last):
     statecharts.loading.UsageError: --simulate and --replay cannot be used together
     """
-    if args.workers is not None:
-        if args.workers < 1:
-            raise UsageError(f"--workers must be at least 1, not {args.workers}")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {args.workers}")
+    if args.checkpoint and args.resume:
+        raise UsageError("--checkpoint and --resume cannot be used together (--resume DIR keeps checkpointing in DIR)")
+    if args.workers is not None or args.checkpoint or args.resume:
         args.fingerprints = True
     chosen = [flag for flag, on in (("--simulate", args.simulate), ("--replay", args.replay),
                                     ("--from", args.start_from), ("--fingerprints", args.fingerprints)) if on]
@@ -122,10 +126,12 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
         if model.properties and not args.no_temporal:
             raise UsageError("--fingerprints checks invariants and deadlock only: add --no-temporal (the model has "
                              f"temporal properties: {', '.join(model.properties)})")
-        report = check_fingerprints(model, directory=args.fp_dir,
+        report = check_fingerprints(model, directory=args.resume or args.checkpoint,
                                     bounds=Bounds(args.max_states, args.max_depth, args.max_seconds),
-                                    workers=args.workers or 1)
+                                    workers=args.workers or 1, resume=bool(args.resume))
         print(json.dumps(report.to_json(), indent=1) if args.json else report.format())
+        if report.fingerprints and report.fingerprints.get("interrupted"):
+            return 130  # Ctrl-C: the partial report is printed, the checkpoint is on disk
         return 0 if report.ok else 1
     if args.replay:
         from statecharts.check.replay import replay

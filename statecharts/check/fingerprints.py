@@ -17,6 +17,7 @@ probability, ``n * (g - n) / 2**64`` for ``n`` distinct states found among ``g``
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import pickle
 import tempfile
@@ -48,7 +49,9 @@ from statecharts.state import Snapshot
 
 CHUNK = 20_000  # states per pickled chunk of a level file
 FINGERPRINT_BITS = 64
-Entry = tuple[int, tuple[Any, ...], Any, int, int]  # fingerprint, rest, context values, parent fingerprint, event
+Entry = tuple[int, tuple[Any, ...], Any, int, int]  # fingerprint, rest, context values, parent, event
+# A state's place: its position in its partition's level file times the partitions, plus the partition.
+CHECKPOINT = "checkpoint.json"
 
 
 def collision_probability(distinct: int, generated: int) -> float:
@@ -61,11 +64,13 @@ def collision_probability(distinct: int, generated: int) -> float:
 
 
 def check_fingerprints(model: Model, *, directory: str | Path | None = None, bounds: Bounds | None = None,
-                       deadlock: bool = True, workers: int = 1) -> Report:
+                       deadlock: bool = True, workers: int = 1, resume: bool = False) -> Report:
     """Walk ``model`` breadth first keeping only fingerprints in memory, in ``workers`` processes;
     decide its invariants and deadlock. ``directory`` holds the level files (a temporary folder,
-    removed after, when not given). The report's ``fingerprints`` gives the bytes a state takes in
-    the fingerprint arrays (the levels being expanded take more, for a while), the states
+    removed after, when not given); it also holds a checkpoint at the start of each level, from
+    which ``resume=True`` continues (the same model and workers; Ctrl-C stops the walk with a
+    partial report whose ``fingerprints`` say ``interrupted``). The report's ``fingerprints`` gives
+    the bytes a state takes in the fingerprint arrays (the levels being expanded take more, for a while), the states
     generated, the collision probability and the bytes sent between workers.
 
     >>> from statecharts import Machine, assign
@@ -85,7 +90,9 @@ def check_fingerprints(model: Model, *, directory: str | Path | None = None, bou
     with tempfile.TemporaryDirectory(prefix="statecharts-fp-") as scratch, collector_paused():
         folder = Path(directory) if directory is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        walk = Walk(model, folder, bounds or Bounds(), deadlock, workers)
+        if resume and directory is None:
+            raise ConfigError("resume needs the directory of an earlier walk", key="resume")
+        walk = Walk(model, folder, bounds or Bounds(), deadlock, workers, resume)
         report = walk.run()
         if directory is not None:
             assert report.fingerprints is not None
@@ -108,7 +115,8 @@ class LevelResult:
 class Partition:
     """The states whose fingerprint is ``part`` modulo ``parts``: their fingerprints (``seen``,
     earlier levels), the levels at hand, and the level files ``states-P-D.pkl`` (pickled chunks of
-    ``(fingerprint, key)``) and ``links-P-D.npy`` (fingerprint, parent fingerprint, event index)."""
+    ``(rest, context values)``, state nodes as ids, so that another process can read them) and
+    ``links-P-D.npy`` (per state, in the same order: its parent's place and the event index)."""
 
     def __init__(self, model: Model, folder: Path, part: int, parts: int, deadlock: bool,
                  max_depth: int | None) -> None:
@@ -122,7 +130,8 @@ class Partition:
             step_predicate("action constraint", "action_constraint", model.action_constraint)
         self.expander = Expander(StepCompiler(self.machine, self.alphabet), self.keys, False, None, {}, allowed)
         self.seen = np.empty(0, dtype=np.int64)
-        self.fp = 0  # the state being expanded
+        self.fp = 0  # the state being expanded, and its place
+        self.here = 0
         self.level: dict[int, tuple[Hashable, int, int]] = {}  # the next level's states owned here
         self.current: set[int] = set()
         self.previous: set[int] = set()
@@ -162,20 +171,23 @@ class Partition:
         if owner != self.part:
             box = self.outbox[owner]
             if h not in box:
-                box[h] = (h, self.rests[key[0]], key[1], self.fp, via)  # type: ignore[index]
+                box[h] = (h, self.rests[key[0]], key[1], self.here, via)  # type: ignore[index]
         elif h not in self.level and h not in self.current and h not in self.previous:
-            self.level[h] = (key, self.fp, via)
+            self.level[h] = (key, self.here, via)
         return -1
 
     def receive(self, entries: list[Entry]) -> None:
         """Successors other partitions found that this one owns (or the initial states)."""
-        rests = self.keys.rests
         for h, rest, values, parent, via in entries:
             if h not in self.level and h not in self.current and h not in self.previous:
-                rid = rests.get(rest)
-                if rid is None:
-                    rid = rests[rest] = len(rests)
-                self.level[h] = ((rid, values), parent, via)
+                self.level[h] = ((self._rest_id(rest), values), parent, via)
+
+    def _rest_id(self, rest: tuple[Any, ...]) -> int:
+        rests = self.keys.rests
+        rid = rests.get(rest)
+        if rid is None:
+            rid = rests[rest] = len(rests)
+        return rid
 
     def store(self, depth: int) -> int:
         """Keep the next level's states not seen before: keys to the states file, links to the
@@ -192,17 +204,18 @@ class Partition:
         return len(self.current)
 
     def _write(self, depth: int, level: dict[int, tuple[Hashable, int, int]]) -> None:
-        links = np.empty(len(level), dtype=[("fp", np.int64), ("parent", np.int64), ("via", np.int32)])
+        links = np.empty(len(level), dtype=[("parent", np.int64), ("via", np.int32)])
+        rests = self.rests = list(self.keys.rests)
         with open(self.folder / f"states-{self.part}-{depth}.pkl", "wb") as out:
-            chunk: list[tuple[int, Hashable]] = []
-            for n, (fp, (key, parent, via)) in enumerate(level.items()):
-                links[n] = (fp, parent, via)
-                chunk.append((fp, key))
+            chunk: list[tuple[Any, Any]] = []
+            for n, (key, parent, via) in enumerate(level.values()):
+                links[n] = (parent, via)
+                chunk.append((rests[key[0]], key[1]))  # type: ignore[index]
                 if len(chunk) >= CHUNK:
-                    pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    out.write(dumps(chunk))
                     chunk = []
             if chunk:
-                pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(dumps(chunk))
         np.save(self.folder / f"links-{self.part}-{depth}.npy", links)
 
     def expand(self, depth: int) -> LevelResult:
@@ -210,11 +223,12 @@ class Partition:
         model, keys, result = self.model, self.keys, LevelResult()
         invariants = list(model.invariants.items())
         next_collect = 1 << 17
-        for count, (fp, key) in enumerate(self._read(depth), 1):
+        for count, key in enumerate(self._read(depth), 1):
+            fp, here = self.fingerprint(key), (count - 1) * self.parts + self.part
             s = keys.restore(self.machine, key)
             for name, predicate in invariants:
                 if name not in result.broken and not evaluate("invariant", name, predicate, s):
-                    result.broken[name] = fp
+                    result.broken[name] = here
             if self.max_depth is not None and depth >= self.max_depth:
                 result.cut = True
                 continue
@@ -227,7 +241,7 @@ class Partition:
                 next_collect += 1 << 17
             out: list[tuple[int, int]] = []
             loops: set[int] = set()
-            self.fp = fp
+            self.fp, self.here = fp, here
             try:
                 self.expander.expand(0, s, depth + 1, self.lookup, self.add, _minus_two, out, loops)
             except ExpandError as exc:
@@ -237,22 +251,50 @@ class Partition:
             result.transitions += len(out)
             if self.deadlock and result.stuck is None and not out and not loops and \
                     (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s)):
-                result.stuck = fp
+                result.stuck = here
         result.outboxes = [b"" if k == self.part else dumps(list(box.values()))
                            for k, box in enumerate(self.outbox)]
         self.outbox = [{} for _ in range(self.parts)]
         return result
 
-    def _read(self, depth: int) -> Iterator[tuple[int, Any]]:
-        if not (self.folder / f"states-{self.part}-{depth}.pkl").exists():
+    def _read(self, depth: int, part: int | None = None) -> Iterator[tuple[int, Any]]:
+        """The keys of a level file, in order (this partition's, or ``part``'s)."""
+        path = self.folder / f"states-{self.part if part is None else part}-{depth}.pkl"
+        if not path.exists():
             return  # this partition owns no state of the level
-        with open(self.folder / f"states-{self.part}-{depth}.pkl", "rb") as source:
+        with open(path, "rb") as source:
             while True:
+                unpickler = pickle.Unpickler(source)
+                unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
                 try:
-                    chunk = pickle.load(source)
+                    chunk = unpickler.load()
                 except EOFError:
                     return
-                yield from chunk
+                for rest, values in chunk:
+                    yield (self._rest_id(rest), values)
+
+    def key_at(self, depth: int, place: int) -> Any:
+        """The key of the state at ``place`` in level ``depth`` (read from its file)."""
+        part, position = place % self.parts, place // self.parts
+        for n, key in enumerate(self._read(depth, part)):
+            if n == position:
+                return key
+        raise ConfigError(f"no state {position} in {self.folder}/states-{part}-{depth}.pkl", key="fingerprints")
+
+    def reload(self, depth: int) -> int:
+        """After a restart: the fingerprints of levels ``0..depth`` from their files (``depth`` is
+        the current level, ``depth - 1`` the previous); the number of states of the current one."""
+        older: list[int] = []
+        for d in range(depth + 1):
+            fps = [self.fingerprint(key) for key in self._read(d)]
+            if d < depth:
+                older.extend(fps)
+            if d == depth - 1:
+                self.previous = set(fps)
+            if d == depth:
+                self.current = set(fps)
+        self.seen = np.unique(np.array(older + list(self.current), dtype=np.int64))
+        return len(self.current)
 
     def loads(self, data: bytes) -> list[Entry]:
         """Entries pickled by `dumps` in another worker (state nodes travel as their ids)."""
@@ -266,7 +308,7 @@ class _NodePickler(pickle.Pickler):
         return obj.id if isinstance(obj, StateNode) else None
 
 
-def dumps(entries: list[Entry]) -> bytes:
+def dumps(entries: list[Any]) -> bytes:
     """Entries for another worker: state nodes as their ids, the rest as usual."""
     out = io.BytesIO()
     _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(entries)
@@ -274,97 +316,140 @@ def dumps(entries: list[Entry]) -> bytes:
 
 
 class Walk:
-    """The level loop over the partitions (in this process for one, in forked processes for more)."""
+    """The level loop over the partitions (in this process for one, in forked processes for more);
+    with ``resume``, it continues from the checkpoint in ``folder``."""
 
-    def __init__(self, model: Model, folder: Path, bounds: Bounds, deadlock: bool, workers: int) -> None:
+    def __init__(self, model: Model, folder: Path, bounds: Bounds, deadlock: bool, workers: int,
+                 resume: bool = False) -> None:
         self.model, self.folder, self.bounds, self.deadlock, self.workers = model, folder, bounds, deadlock, workers
+        self.resume = resume
         self.sent = 0
 
     def run(self) -> Report:
         model, bounds, parts = self.model, self.bounds, self.workers
         local = Partition(model, self.folder, 0, parts, self.deadlock, bounds.max_depth)
         initial = model.initial_states()
-        starts: list[list[Entry]] = [[] for _ in range(parts)]
-        for snapshot in initial:
-            key = local.keys.of(snapshot)
-            h = local.fingerprint(key)
-            starts[h % parts].append((h, local.rests[key[0]], key[1], 0, -1))  # type: ignore[index]
+        state = self._checkpoint() if self.resume else None
         workers = _Workers(local, parts, self.folder, self.deadlock, bounds.max_depth)
         start = time.perf_counter()
         deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
-        broken: dict[str, tuple[int, int]] = {}
-        stuck: tuple[int, int] | None = None
-        distinct = generated = transitions = depth = deepest = 0
-        complete, stopped_by = True, None
+        progress: dict[str, Any] = {"depth": 0, "distinct": 0, "generated": len(initial), "transitions": 0,
+                                    "deepest": 0, "broken": {}, "stuck": None, "workers": parts,
+                                    "model": model.name or model.machine.id}
+        complete, stopped_by, stored = True, None, False
         try:
-            workers.receive([dumps(entries) for entries in starts])
+            if state is None:
+                starts: list[list[Entry]] = [[] for _ in range(parts)]
+                for snapshot in initial:
+                    key = local.keys.of(snapshot)
+                    h = local.fingerprint(key)
+                    starts[h % parts].append((h, local.rests[key[0]], key[1], -1, -1))  # type: ignore[index]
+                workers.receive([dumps(entries) for entries in starts])
+            else:
+                progress = state
+                workers.call("reload", progress["depth"])
+                stored = True
             while True:
-                new = sum(workers.call("store", depth))
-                if not new:
-                    break
-                distinct, deepest = distinct + new, depth
-                if bounds.max_states is not None and distinct >= bounds.max_states:
+                depth = progress["depth"]
+                if not stored:
+                    new = sum(workers.call("store", depth))
+                    if not new:
+                        break
+                    progress["distinct"] += new
+                    progress["deepest"] = depth
+                    self._save(progress)
+                stored = False
+                if bounds.max_states is not None and progress["distinct"] >= bounds.max_states:
                     complete, stopped_by = False, f"state bound {bounds.max_states}"
                     results = workers.call("expand_no_successors", depth)
                 else:
                     results = workers.call("expand", depth)
                 for result in results:
-                    generated += result.generated
-                    transitions += result.transitions
-                    for name, fp in result.broken.items():
-                        broken.setdefault(name, (depth, fp))
-                    if result.stuck is not None and stuck is None:
-                        stuck = (depth, result.stuck)
+                    progress["generated"] += result.generated
+                    progress["transitions"] += result.transitions
+                    for name, place in result.broken.items():
+                        progress["broken"].setdefault(name, [depth, place])
+                    if result.stuck is not None and progress["stuck"] is None:
+                        progress["stuck"] = [depth, result.stuck]
                     if result.cut:
                         complete, stopped_by = False, f"depth bound {bounds.max_depth}"
                 if stopped_by is not None and stopped_by.startswith("state"):
                     break
                 self.sent += workers.exchange(results)
-                depth += 1
+                progress["depth"] = depth + 1
                 if deadline is not None and time.perf_counter() > deadline:
                     complete, stopped_by = False, f"time bound {bounds.max_seconds} s"
-                    new = sum(workers.call("store", depth))  # what was found before the bound counts
-                    distinct += new
-                    deepest = depth if new else deepest
+                    new = sum(workers.call("store", depth + 1))  # what was found before the bound counts
+                    progress["distinct"] += new
+                    progress["deepest"] = depth + 1 if new else progress["deepest"]
+                    self._save(progress)
                     break
+        except KeyboardInterrupt:
+            complete, stopped_by = False, f"interrupted (Ctrl-C) at depth {progress['depth']}; the checkpoint " \
+                                          f"in {self.folder} is at the start of that level"
         finally:
             workers.close()
-        report = Report(model.name or model.machine.id, distinct, transitions, deepest, complete,
-                        time.perf_counter() - start, stopped_by=stopped_by)
+        report = Report(str(progress["model"]), progress["distinct"], progress["transitions"], progress["deepest"],
+                        complete, time.perf_counter() - start, stopped_by=stopped_by)
         for name in model.invariants:
-            found = broken.get(name)
+            found = progress["broken"].get(name)
             report.results.append(Result(name, "invariant", found is None,
                                          None if found is None else self.trace(local, *found)))
         if self.deadlock:
+            stuck = progress["stuck"]
             report.results.append(Result("deadlock", "deadlock", stuck is None,
                                          None if stuck is None else self.trace(local, *stuck)))
+        distinct, generated = progress["distinct"], progress["generated"]
         report.fingerprints = {
             "fingerprint_bytes_per_state": 8.0,
-            "collision_probability": collision_probability(distinct, generated + len(initial)),
-            "states_generated": generated + len(initial), "workers": parts,
+            "collision_probability": collision_probability(distinct, generated),
+            "states_generated": generated, "workers": parts,
             "bytes_sent_between_workers": self.sent,
             "bytes_sent_per_state": round(self.sent / max(distinct, 1), 1)}
+        if stopped_by is not None and stopped_by.startswith("interrupted"):
+            report.fingerprints["interrupted"] = True
         return report
 
-    def trace(self, local: Partition, depth: int, fp: int) -> Trace:
-        """The trace to the state with fingerprint ``fp`` at ``depth``: its parent links read back
-        level by level (from its owner's files), then re-walked from the initial state, each step
-        checked against the next fingerprint (a mismatch would be a fingerprint collision)."""
-        chain: list[tuple[int, int]] = []  # (event index, fingerprint), last first
+    def _save(self, progress: dict[str, Any]) -> None:
+        """The checkpoint: the level files up to ``depth`` are complete, that level not expanded yet."""
+        path = self.folder / CHECKPOINT
+        path.with_suffix(".tmp").write_text(json.dumps(progress), encoding="utf-8")
+        path.with_suffix(".tmp").replace(path)
+
+    def _checkpoint(self) -> dict[str, Any]:
+        path = self.folder / CHECKPOINT
+        try:
+            progress: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot resume from {self.folder}: no readable {CHECKPOINT} ({exc})",
+                              key="resume") from exc
+        name = self.model.name or self.model.machine.id
+        if progress.get("model") != name or progress.get("workers") != self.workers:
+            raise ConfigError(f"cannot resume from {self.folder}: its checkpoint is of model "
+                              f"{progress.get('model')!r} with {progress.get('workers')} workers, not {name!r} with "
+                              f"{self.workers}", key="resume")
+        return progress
+
+    def trace(self, local: Partition, depth: int, place: int) -> Trace:
+        """The trace to the state at ``place`` of level ``depth``: its parent links read back level
+        by level, then re-walked from the initial state, each step checked against the key stored
+        for it (a mismatch would be a fingerprint collision)."""
+        chain: list[tuple[int, int, int]] = []  # (event index, depth, place), last first
         while depth > 0:
-            links = np.load(self.folder / f"links-{fp % self.workers}-{depth}.npy")
-            row = links[links["fp"] == fp][0]
-            chain.append((int(row["via"]), fp))
-            fp, depth = int(row["parent"]), depth - 1
+            links = np.load(self.folder / f"links-{place % self.workers}-{depth}.npy")
+            row = links[place // self.workers]
+            chain.append((int(row["via"]), depth, place))
+            place, depth = int(row["parent"]), depth - 1
         machine, keys = self.model.machine, local.keys
-        state = next(s for s in self.model.initial_states() if local.fingerprint(keys.of(s)) == fp)
+        first = local.key_at(0, place)
+        state = next(s for s in self.model.initial_states() if keys.of(s) == first)
         steps = [TraceStep(None, state)]
-        for via, want in reversed(chain):
+        for via, d, at in reversed(chain):
             event = local.alphabet[via]
             state = machine.transition(state, event)
-            if local.fingerprint(keys.of(state)) != want:
+            if keys.of(state) != local.key_at(d, at):
                 raise ConfigError(f"rebuilding a trace: {event!r} from step {len(steps) - 1} does not lead to the "
-                                  f"recorded fingerprint (a fingerprint collision, or a chart whose steps are not "
+                                  f"recorded state (a fingerprint collision, or a chart whose steps are not "
                                   f"deterministic)", key="fingerprints")
             steps.append(TraceStep(event, state))
         return Trace(tuple(steps))
@@ -448,6 +533,8 @@ def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
             partition.max_depth = saved
         result.cut, result.outboxes = False, []
         return result
+    if method == "reload":
+        return partition.reload(*args)
     if method == "receive_bytes":
         partition.receive(partition.loads(args[0]))
         return None
@@ -462,7 +549,9 @@ def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
 def _serve(model: Model, folder: Path, part: int, parts: int, deadlock: bool, max_depth: int | None,
            pipe: Connection) -> None:
     import gc
+    import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     gc.disable()
     partition = Partition(model, folder, part, parts, deadlock, max_depth)
     while True:

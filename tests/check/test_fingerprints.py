@@ -11,6 +11,7 @@ from machines.cluster_update import model as cluster_model
 from statecharts import Machine
 from statecharts.check import Bounds, Model, check, events
 from statecharts.check.fingerprints import check_fingerprints
+from statecharts.errors import ConfigError
 
 
 def summary(report):
@@ -54,8 +55,8 @@ def test_fingerprint_walk_finds_the_same_deadlock_and_keeps_its_files_where_aske
     fp = check_fingerprints(m, directory=tmp_path)
     assert summary(fp) == summary(check(m))
     assert [step.snapshot.value for step in fp.result("deadlock").trace] == ["a", "c"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["links-0-0.npy", "links-0-1.npy", "states-0-0.pkl",
-                                                         "states-0-1.pkl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", "links-0-0.npy", "links-0-1.npy",
+                                                         "states-0-0.pkl", "states-0-1.pkl"]
 
 
 @pytest.mark.parametrize("bounds", [Bounds(max_depth=4), Bounds(max_states=100)])
@@ -87,3 +88,47 @@ def test_check_fingerprints_flag_reports_the_same_counts_and_refuses_temporal_pr
     assert (two["distinct_states"], two["transitions"], two["fingerprints"]["workers"]) == (212, 382, 2)
     assert main([*args, "--fingerprints"]) == 2
     assert "--fingerprints checks invariants and deadlock only: add --no-temporal" in capsys.readouterr().err
+
+
+class Interrupt:
+    """An invariant that presses Ctrl-C once, the first time it meets a state with 2 requests."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def __call__(self, s) -> bool:
+        if not self.pressed and s.context["reqCounter"] == 2:
+            self.pressed = True
+            raise KeyboardInterrupt
+        return True
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_leaves_a_checkpoint_and_resume_reaches_the_same_result(tmp_path, workers):
+    base = cluster_model(2, 3)
+    plain = Model(**{**base.__dict__, "properties": {}})
+    press = Interrupt()
+    interrupted = check_fingerprints(Model(**{**plain.__dict__, "invariants": {**plain.invariants, "ok": press}}),
+                                     directory=tmp_path, workers=1)
+    assert press.pressed and not interrupted.complete and interrupted.fingerprints["interrupted"]
+    assert "interrupted (Ctrl-C)" in interrupted.stopped_by and interrupted.distinct_states < 2909
+    if workers == 2:  # a checkpoint is resumed with the workers it was made with
+        with pytest.raises(ConfigError, match="with 1 workers, not"):
+            check_fingerprints(plain, directory=tmp_path, workers=2, resume=True)
+        return
+    resumed = check_fingerprints(plain, directory=tmp_path, resume=True)
+    assert summary(resumed) == summary(check_fingerprints(plain)) == summary(check(plain))
+
+
+def test_check_resume_continues_a_checkpointed_walk(capsys, tmp_path):
+    from statecharts.cli import main
+
+    args = ["check", "machines.cluster_update", "-p", "workers=2", "-p", "requests=2", "--no-temporal", "--json"]
+    assert main([*args, "--checkpoint", str(tmp_path / "run"), "--max-depth", "5"]) == 0
+    bounded = json.loads(capsys.readouterr().out)
+    assert not bounded["complete"] and (tmp_path / "run" / "checkpoint.json").exists()
+    assert main([*args, "--resume", str(tmp_path / "run")]) == 0
+    resumed = json.loads(capsys.readouterr().out)
+    assert (resumed["distinct_states"], resumed["transitions"], resumed["complete"]) == (212, 382, True)
+    assert main([*args, "--resume", str(tmp_path / "nothing")]) == 2
+    assert "no readable checkpoint.json" in capsys.readouterr().err
