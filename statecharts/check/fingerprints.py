@@ -145,9 +145,19 @@ class Partition:
         rest: int = key[0]
         values: Any = key[1]
         if rest >= len(self.rest_fps):
-            self.rests = list(self.keys.rests)
-            self.rest_fps = [hash(r) for r in self.rests]
+            self._sync_rests()
         return hash((self.rest_fps[rest], values))
+
+    def _sync_rests(self) -> None:
+        """Catch up with the rests `keys` numbered since (the newest are at the end of its dict)."""
+        known, new = len(self.rests), []  # type: tuple[int, list[tuple[Any, ...]]]
+        for r in reversed(self.keys.rests):
+            if len(new) == len(self.keys.rests) - known:
+                break
+            new.append(r)
+        new.reverse()
+        self.rests.extend(new)
+        self.rest_fps.extend(hash(r) for r in new)
 
     def lookup(self, key: Hashable) -> int | None:
         """For `Expander`: 0 for the state being expanded, -1 for another state known in the levels
@@ -171,7 +181,7 @@ class Partition:
         if owner != self.part:
             box = self.outbox[owner]
             if h not in box:
-                box[h] = (h, self.rests[key[0]], key[1], self.here, via)  # type: ignore[index]
+                box[h] = (h, key[0], key[1], self.here, via)  # type: ignore[index]
         elif h not in self.level and h not in self.current and h not in self.previous:
             self.level[h] = (key, self.here, via)
         return -1
@@ -180,7 +190,7 @@ class Partition:
         """Successors other partitions found that this one owns (or the initial states)."""
         for h, rest, values, parent, via in entries:
             if h not in self.level and h not in self.current and h not in self.previous:
-                self.level[h] = ((self._rest_id(rest), values), parent, via)
+                self.level[h] = ((rest, values), parent, via)
 
     def _rest_id(self, rest: tuple[Any, ...]) -> int:
         rests = self.keys.rests
@@ -205,17 +215,16 @@ class Partition:
 
     def _write(self, depth: int, level: dict[int, tuple[Hashable, int, int]]) -> None:
         links = np.empty(len(level), dtype=[("parent", np.int64), ("via", np.int32)])
-        rests = self.rests = list(self.keys.rests)
         with open(self.folder / f"states-{self.part}-{depth}.pkl", "wb") as out:
-            chunk: list[tuple[Any, Any]] = []
+            chunk: list[Any] = []
             for n, (key, parent, via) in enumerate(level.values()):
                 links[n] = (parent, via)
-                chunk.append((rests[key[0]], key[1]))  # type: ignore[index]
+                chunk.append(key)
                 if len(chunk) >= CHUNK:
-                    out.write(dumps(chunk))
+                    out.write(self.dumps(chunk, 0))
                     chunk = []
             if chunk:
-                out.write(dumps(chunk))
+                out.write(self.dumps(chunk, 0))
         np.save(self.folder / f"links-{self.part}-{depth}.npy", links)
 
     def expand(self, depth: int) -> LevelResult:
@@ -252,7 +261,7 @@ class Partition:
             if self.deadlock and result.stuck is None and not out and not loops and \
                     (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s)):
                 result.stuck = here
-        result.outboxes = [b"" if k == self.part else dumps(list(box.values()))
+        result.outboxes = [b"" if k == self.part else self.dumps(list(box.values()), 1)
                            for k, box in enumerate(self.outbox)]
         self.outbox = [{} for _ in range(self.parts)]
         return result
@@ -264,14 +273,10 @@ class Partition:
             return  # this partition owns no state of the level
         with open(path, "rb") as source:
             while True:
-                unpickler = pickle.Unpickler(source)
-                unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
                 try:
-                    chunk = unpickler.load()
+                    yield from self._load(source, 0)
                 except EOFError:
                     return
-                for rest, values in chunk:
-                    yield (self._rest_id(rest), values)
 
     def key_at(self, depth: int, place: int) -> Any:
         """The key of the state at ``place`` in level ``depth`` (read from its file)."""
@@ -296,23 +301,32 @@ class Partition:
         self.seen = np.unique(np.array(older + list(self.current), dtype=np.int64))
         return len(self.current)
 
-    def loads(self, data: bytes) -> list[Entry]:
-        """Entries pickled by `dumps` in another worker (state nodes travel as their ids)."""
-        unpickler = pickle.Unpickler(io.BytesIO(data))
+    def dumps(self, entries: list[Any], rest_at: int) -> bytes:
+        """Entries (tuples with a local rest id at ``rest_at``) for a file or another worker: first
+        the rests they use (state nodes as their ids), then the entries as plain data."""
+        used = {entry[rest_at] for entry in entries}
+        if len(self.rests) < len(self.keys.rests):
+            self._sync_rests()
+        out = io.BytesIO()
+        _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump([(rid, self.rests[rid]) for rid in used])
+        pickle.dump(entries, out, protocol=pickle.HIGHEST_PROTOCOL)
+        return out.getvalue()
+
+    def _load(self, source: Any, rest_at: int) -> list[Any]:
+        """One `dumps` from ``source``, its rests turned into this process's rest ids."""
+        unpickler = pickle.Unpickler(source)
         unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
-        return unpickler.load()  # type: ignore[no-any-return]
+        table = {rid: self._rest_id(rest) for rid, rest in unpickler.load()}
+        return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1:] for entry in pickle.load(source)]
+
+    def loads(self, data: bytes) -> list[Entry]:
+        """Entries from `dumps` in another worker."""
+        return self._load(io.BytesIO(data), 1)
 
 
 class _NodePickler(pickle.Pickler):
     def persistent_id(self, obj: Any) -> str | None:
         return obj.id if isinstance(obj, StateNode) else None
-
-
-def dumps(entries: list[Any]) -> bytes:
-    """Entries for another worker: state nodes as their ids, the rest as usual."""
-    out = io.BytesIO()
-    _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(entries)
-    return out.getvalue()
 
 
 class Walk:
@@ -343,8 +357,8 @@ class Walk:
                 for snapshot in initial:
                     key = local.keys.of(snapshot)
                     h = local.fingerprint(key)
-                    starts[h % parts].append((h, local.rests[key[0]], key[1], -1, -1))  # type: ignore[index]
-                workers.receive([dumps(entries) for entries in starts])
+                    starts[h % parts].append((h, key[0], key[1], -1, -1))  # type: ignore[index]
+                workers.receive([local.dumps(entries, 1) for entries in starts])
             else:
                 progress = state
                 workers.call("reload", progress["depth"])
