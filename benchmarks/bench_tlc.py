@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,7 +41,9 @@ if {live!r}:
 start = time.perf_counter()
 report = check(m, temporal={temporal!r})
 seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"states": report.distinct_states, "seconds": seconds, "ok": report.ok,
+                  "cpu": usage.ru_utime + usage.ru_stime,
                   "mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
@@ -49,6 +53,14 @@ def ours(workers: int, requests: int, *, live: tuple[str, ...] = (), collector_o
                         collector_on=collector_on)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
+
+
+def tlc(workers: int, requests: int, **kwargs: Any) -> tuple[Any, float]:
+    """TLC's result and the CPU seconds its JVM used (all its threads: compiler, collector, workers)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run_tlc(workers, requests, timeout=3600, **kwargs)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return result, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def sizes(text: str) -> list[tuple[int, int]]:
@@ -66,21 +78,22 @@ def main() -> int:
         print("TLC cannot run here (no java, or tla2tools.jar could not be fetched): skipped")
         return 0
     print(f"{'size':<5} {'what':<12} {'ours':>9} {'TLC':>9}  {'ours s':>7} {'MB':>6} {'TLC s (1w)':>10} "
-          f"{'TLC s (2w)':>10}  {'TLC/ours':>8}  {'gc on s':>7}")
+          f"{'TLC s (2w)':>10}  {'TLC/ours':>8}  {'gc on s':>7}  {'CPU s ours / TLC 1w':>20}")
     for workers, requests in sizes(args.sizes):
         mine = ours(workers, requests)
-        one = run_tlc(workers, requests)
-        two = None if args.no_tlc2 else run_tlc(workers, requests, tlc_workers=2)
+        one, one_cpu = tlc(workers, requests)
+        two = None if args.no_tlc2 else run_tlc(workers, requests, tlc_workers=2, timeout=3600)
         base = ours(workers, requests, collector_on=True) if args.baseline else None
         assert one is not None
         same = "" if mine["states"] == one.distinct_states else "  DIFFERENT"
         print(f"{workers}x{requests:<3} {'invariants':<12} {mine['states']:>9} {one.distinct_states:>9}  "
               f"{mine['seconds']:>7.2f} {mine['mb']:>6.0f} {one.seconds:>10.2f} "
               f"{two.seconds if two else float('nan'):>10.2f}  {one.seconds / mine['seconds']:>7.2f}x  "
-              f"{base['seconds'] if base else float('nan'):>7.2f}{same}", flush=True)
+              f"{base['seconds'] if base else float('nan'):>7.2f}  {mine['cpu']:>9.1f} / {one_cpu:<8.1f}{same}",
+              flush=True)
     for workers, requests in sizes(args.liveness):
         mine = ours(workers, requests, live=LIVE)
-        theirs = run_tlc(workers, requests, properties=LIVE)
+        theirs, theirs_cpu = tlc(workers, requests, properties=LIVE)
         base = ours(workers, requests, live=LIVE, collector_on=True) if args.baseline else None
         assert theirs is not None
         verdict = "all hold" if mine["ok"] and not theirs.violated else \
@@ -89,7 +102,7 @@ def main() -> int:
         print(f"{workers}x{requests:<3} {'liveness':<12} {mine['states']:>9} {theirs.distinct_states:>9}  "
               f"{mine['seconds']:>7.2f} {mine['mb']:>6.0f} {theirs.seconds:>10.2f} {'':>10}  "
               f"{theirs.seconds / mine['seconds']:>7.2f}x  {base['seconds'] if base else float('nan'):>7.2f}  "
-              f"{verdict}{same}", flush=True)
+              f"{mine['cpu']:>9.1f} / {theirs_cpu:<8.1f}  {verdict}{same}", flush=True)
     return 0
 
 
