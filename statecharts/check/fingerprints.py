@@ -49,9 +49,10 @@ from statecharts.state import Snapshot
 
 CHUNK = 20_000  # states per pickled chunk of a level file
 FINGERPRINT_BITS = 64
-Entry = tuple[int, tuple[Any, ...], Any, int, int]  # fingerprint, rest, context values, parent, event
+Entry = tuple[int, int, Any, int, int]  # fingerprint, rest id, context values, parent place, event
 # A state's place: its position in its partition's level file times the partitions, plus the partition.
 CHECKPOINT = "checkpoint.json"
+FOREIGN = -3  # `Partition.lookup`: a successor another partition owns
 
 
 def collision_probability(distinct: int, generated: int) -> float:
@@ -130,6 +131,7 @@ class Partition:
             step_predicate("action constraint", "action_constraint", model.action_constraint)
         self.expander = Expander(StepCompiler(self.machine, self.alphabet), self.keys, False, None, {}, allowed)
         self.seen = np.empty(0, dtype=np.int64)
+        self.foreign: list[tuple[int, Any]] = []  # states of other partitions met by `lookup`
         self.fp = 0  # the state being expanded, and its place
         self.here = 0
         self.level: dict[int, tuple[Hashable, int, int]] = {}  # the next level's states owned here
@@ -161,13 +163,14 @@ class Partition:
 
     def lookup(self, key: Hashable) -> int | None:
         """For `Expander`: 0 for the state being expanded, -1 for another state known in the levels
-        at hand, ``None`` for one to `add` (also every state another partition owns: `add` learns
-        the step's event, which its parent link needs)."""
+        at hand, ``None`` for one to `add`; `FOREIGN` for a state another partition owns (noted in
+        ``foreign``: `expand` sends it with the event of its edge, no snapshot built)."""
         h = self.fingerprint(key)
         if h == self.fp:
             return 0
         if h % self.parts != self.part:
-            return None
+            self.foreign.append((h, key))
+            return FOREIGN
         return -1 if h in self.level or h in self.current or h in self.previous else None
 
     def add(self, after: Snapshot, parent: int, via: int, depth: int, key: Hashable) -> int:
@@ -256,6 +259,15 @@ class Partition:
             except ExpandError as exc:
                 raise StatechartError(f"{exc.cause} (while walking event {self.alphabet[exc.event]!r} in "
                                       f"state {s.value!r}, context {dict(s.context)!r})") from exc.cause
+            if self.foreign:  # each FOREIGN edge, in order, is one noted state
+                noted = iter(self.foreign)
+                for e, j in out:
+                    if j == FOREIGN:
+                        h, foreign = next(noted)
+                        box = self.outbox[h % self.parts]
+                        if h not in box:
+                            box[h] = (h, foreign[0], foreign[1], here, e)  # type: ignore[index]
+                self.foreign.clear()
             result.generated += len(out) + len(loops)
             result.transitions += len(out)
             if self.deadlock and result.stuck is None and not out and not loops and \
