@@ -6,7 +6,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.check.graph import Bounds, Progress, StateGraph, evaluate, explore, step_predicate
+from statecharts.check.graph import (
+    Bounds,
+    Progress,
+    StateGraph,
+    collector_paused,
+    evaluate,
+    explore,
+    step_predicate,
+)
 from statecharts.check.liveness import Lasso, LivenessChecker
 from statecharts.check.model import Model, StepPredicate
 from statecharts.check.symmetry import canonical_key_function, orbit_size_function
@@ -269,6 +277,14 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
     """
     if isinstance(model, Machine):  # a bare machine: every event name, no properties but deadlock
         model = Model(model)
+    with collector_paused():  # the liveness passes too: a full collection would traverse the whole graph
+        return _check(model, max_states, max_depth, max_seconds, fairness, symmetry, temporal, deadlock, progress,
+                      initial)
+
+
+def _check(model: Model, max_states: int | None, max_depth: int | None, max_seconds: float | None, fairness: bool,
+           symmetry: bool, temporal: bool, deadlock: bool, progress: Progress | None,
+           initial: Sequence[Snapshot] | None) -> Report:
     first_violation: dict[str, int] = {}
     invariants = list(model.invariants.items())
 
