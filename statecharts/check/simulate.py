@@ -103,9 +103,10 @@ def simulate(model: Model, *, depth: int = 100, traces: int = 1000, seed: int | 
         deepest = max(deepest, len(behaviour) - 1)
         if deadline is not None and time.perf_counter() > deadline:
             break
+    unchecked = f"; temporal properties not checked ({', '.join(model.properties)})" if model.properties else ""
     report = Report(model.name or machine.id, len(seen), steps_taken, deepest, False,
                     time.perf_counter() - start,
-                    stopped_by=f"simulation: {runs} behaviours of at most {depth} steps, seed {seed}")
+                    stopped_by=f"simulation: {runs} behaviours of at most {depth} steps, seed {seed}{unchecked}")
     note = f"not broken in {runs} random behaviours (not exhaustive)"
     for name, _ in invariants:
         report.results.append(Result(name, "invariant", name not in broken, broken.get(name),
