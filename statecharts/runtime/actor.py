@@ -1,0 +1,592 @@
+"""The asyncio actor: a `Logic` run on the caller's running event loop, with a mailbox, timers,
+invoked and spawned children, emitted events and inspection records.
+
+Everything an actor does happens on its loop's thread: macrosteps, actions, listeners, services
+(tasks on the same loop), timers (``loop.call_later``, or a `VirtualClock`). One event is processed
+at a time per actor; actors of one system interleave at ``await`` points.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect as pyinspect
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Union
+
+from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
+from statecharts.chart import InvokeDef, StateNode, Transition
+from statecharts.errors import ConfigError, StatechartError
+from statecharts.event import Event, to_event
+from statecharts.interpreter import Clock, VirtualClock, _without
+from statecharts.runtime.inspection import Recorder, event_data, plain
+from statecharts.runtime.logic import Logic, to_logic
+from statecharts.runtime.services import CallbackService, ServiceRef
+from statecharts.state import Effect, PendingSend, Snapshot
+
+logger = logging.getLogger("statecharts")
+Listener = Callable[[Snapshot], Any]
+Inspector = Callable[[dict[str, Any]], Any]
+EventHandler = Callable[[Event], Any]
+Child = Union["AsyncActor", ServiceRef]
+_STOPPED = object()
+
+
+class ActorSystem:
+    """The actors started together: ids, lookup (`get`), inspection records with one sequence.
+
+    Every actor registers under its id when it starts (the first to take an id keeps it) and
+    leaves when it stops.
+
+    >>> import asyncio
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}})
+    >>> async def main():
+    ...     async with m.interpret_async(id="one") as actor:
+    ...         return actor.system.get("one") is actor, actor.system.get("two")
+    >>> asyncio.run(main())
+    (True, None)
+    """
+
+    def __init__(self, inspect: Inspector | None = None) -> None:
+        self._actors: dict[str, Child] = {}
+        self._running: list[AsyncActor] = []
+        self._recorder = Recorder()
+        self._inspectors: list[Inspector] = [inspect] if inspect is not None else []
+
+    def get(self, system_id: str) -> Child | None:
+        """The running actor registered under ``system_id``, or ``None``."""
+        return self._actors.get(system_id)
+
+    @property
+    def actors(self) -> tuple[Child, ...]:
+        """Every registered actor, in the order they started."""
+        return tuple(self._actors.values())
+
+    def inspect(self, callback: Inspector) -> Callable[[], None]:
+        """Call ``callback(record)`` with every inspection record of every actor of the system
+        (`statecharts.runtime.inspection` has the schema); returns the function that stops it."""
+        self._inspectors.append(callback)
+        return functools.partial(_discard, self._inspectors, callback)
+
+    @property
+    def inspecting(self) -> bool:
+        """Someone listens for inspection records."""
+        return bool(self._inspectors)
+
+    def record(self, kind: str, actor: str, **fields: Any) -> None:
+        """Build one record (numbered) and hand it to every inspector."""
+        if not self._inspectors:
+            return
+        record = self._recorder.record(kind, actor, **fields)
+        for callback in list(self._inspectors):
+            try:
+                callback(record)
+            except Exception:  # noqa: BLE001 - an inspector's failure must not stop the actors
+                logger.exception("inspector %r failed on record %s", callback, record["seq"])
+
+    async def settled(self) -> None:
+        """Return once no actor of the system has an event queued or a macrostep in progress
+        (services get a few turns of the loop meanwhile)."""
+        quiet = 0
+        while quiet < 3:
+            await asyncio.sleep(0)
+            quiet = 0 if any(a._busy or a._mailbox for a in self._running) else quiet + 1
+
+    def _register(self, actor: Child) -> None:
+        self._actors.setdefault(actor.id, actor)
+        if isinstance(actor, AsyncActor):
+            self._running.append(actor)
+            clock = actor.clock
+            if isinstance(clock, VirtualClock) and self.settled not in clock.settlers:
+                clock.settlers.append(self.settled)
+
+    def _unregister(self, actor: Child) -> None:
+        if self._actors.get(actor.id) is actor:
+            del self._actors[actor.id]
+        if isinstance(actor, AsyncActor) and actor in self._running:
+            self._running.remove(actor)
+            clock = actor.clock
+            if isinstance(clock, VirtualClock) and not any(a.clock is clock for a in self._running):
+                _discard(clock.settlers, self.settled)
+
+
+class AsyncActor:
+    """An actor on the running asyncio loop (xstate's ``createActor``), for any `Logic` or Machine.
+
+    ``await send(event)`` processes the event and returns the snapshot once this actor's mailbox
+    is empty: the macrostep has run and every awaitable its actions returned has been awaited.
+    Actions run inline during the macrostep, so a failing one becomes ``error.execution`` as in
+    the pure core; **an action that returns an awaitable (an ``async def`` action) is awaited after
+    the macrostep, one after another in document order, before the next event is processed**; if
+    it raises, ``error.execution`` is the next event the actor processes. Inside an action use
+    `post` (or ``send_to``/``raise_``): a ``send`` to the same actor from its own action only queues.
+
+    Invoked services run as tasks on the same loop and are cancelled when their state exits (the
+    task sees `asyncio.CancelledError`); a Machine (or other `Logic`) as ``src`` runs as a child
+    actor whose ``output`` reaches ``onDone``. Delayed sends use ``loop.call_later``, or the given
+    clock (``await clock.advance(ms)`` with a `VirtualClock`). Listeners, handlers and inspectors
+    are called on the loop's thread; one that raises is logged and the actor goes on.
+
+    >>> import asyncio
+    >>> from statecharts import Machine, assign
+    >>> m = Machine({"id": "counter", "context": lambda input: {"n": input}, "initial": "on", "states": {
+    ...     "on": {"on": {"ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])}}}}})
+    >>> async def main():
+    ...     async with m.interpret_async(input=10) as actor:
+    ...         await actor.send("ADD", by=2)
+    ...         return actor.state.context["n"]
+    >>> asyncio.run(main())
+    12
+    """
+
+    def __init__(self, logic: Any, *, input: Any = None, id: str | None = None, clock: Clock | None = None,
+                 context: Mapping[str, Any] | None = None, state: Snapshot | None = None,
+                 parent: AsyncActor | None = None, system: ActorSystem | None = None,
+                 inspect: Inspector | None = None) -> None:
+        found = to_logic(logic)
+        if found is None:
+            raise ConfigError(f"an actor runs a Machine or an object with the Logic methods (initial_state, "
+                              f"transition, invocation), not {type(logic).__name__}", key="logic")
+        if context is not None:
+            if not hasattr(found, "context"):
+                raise ConfigError(f"context= needs a Machine, not {type(logic).__name__}", key="context")
+            found.context = context  # type: ignore[attr-defined]
+        if clock is not None and not (callable(getattr(clock, "schedule", None))
+                                      and callable(getattr(clock, "cancel", None))):
+            raise ConfigError(f"clock= needs schedule() and cancel() (VirtualClock), not {type(clock).__name__}",
+                              key="clock")
+        self.logic: Logic = found
+        self.id = id or found.id
+        self.input = input
+        self.clock = clock
+        self.parent = parent
+        self.system = system if system is not None else ActorSystem(inspect)
+        if system is not None and inspect is not None:
+            self.system.inspect(inspect)
+        self.children: dict[str, Child] = {}
+        self.status = "not started"  # -> "running" -> "stopped" | "done" | "error"
+        self.error: BaseException | None = None
+        self._restored = state
+        self._state: Snapshot | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._mailbox: deque[tuple[Event, asyncio.Future[Snapshot] | None, str | None]] = deque()
+        self._busy = False
+        self._owner: asyncio.Task[Any] | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._listeners: list[Listener] = []
+        self._handlers: dict[str, list[EventHandler]] = {}
+        self._streams: list[asyncio.Queue[Any]] = []
+        self._timers: dict[int, tuple[PendingSend, Any]] = {}
+        self._awaiting: list[tuple[str, Awaitable[Any]]] = []
+        self._to_start: list[str] = []
+        self._to_spawn: list[AsyncActor] = []
+        self._event: Event | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """The actor has started and not stopped."""
+        return self.status == "running"
+
+    async def __aenter__(self) -> AsyncActor:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> AsyncActor:
+        """Enter the initial configuration (or resume ``state=``), await its async entry actions
+        and start its services and children. Events posted before start are processed after it."""
+        if self.status != "not started":
+            return self
+        self._loop = asyncio.get_running_loop()
+        self.status = "running"
+        self.system._register(self)
+        self.system.record("actor.created", self.id, parent=self.parent.id if self.parent else None,
+                           src=self.logic.id)
+        self._busy, self._owner = True, asyncio.current_task()
+        try:
+            if self._restored is not None:
+                snapshot = self._restored
+                self._adopt(snapshot, ())
+                self._to_start = [i.id for n in snapshot.nodes if isinstance(n, StateNode) for i in n.invoke]
+            else:
+                self._adopt(self.logic.initial_state(self.input, self._execute), ())
+            await self._after_macrostep()
+        except Exception as exc:
+            self._busy, self._owner = False, None
+            self._fail(exc)
+            if self.parent is None:
+                raise
+            return self
+        await self._drain()
+        return self
+
+    async def stop(self) -> None:
+        """Stop the actor, its timers, services and children (the children first)."""
+        self._stop("stopped")
+
+    # -- public ---------------------------------------------------------------------------------
+    @property
+    def state(self) -> Snapshot:
+        """The current snapshot (xstate's ``getSnapshot()``)."""
+        if self._state is None:
+            raise StatechartError(f"actor {self.id!r} is not started (use 'async with' or await start())")
+        return self._state
+
+    async def send(self, event: str | Event | Mapping[str, Any], **data: Any) -> Snapshot:
+        """Process ``event`` and return the snapshot once the mailbox is empty and every awaitable
+        the actions returned has been awaited (see the class docstring)."""
+        ev = to_event(event, **data)
+        if not self.running:
+            raise StatechartError(f"event {ev.name!r} sent to actor {self.id!r}, which is {self.status}")
+        if self._busy:
+            if asyncio.current_task() is self._owner:  # from one of this actor's own actions
+                self._mailbox.append((ev, None, None))
+                return self.state
+            assert self._loop is not None
+            future: asyncio.Future[Snapshot] = self._loop.create_future()
+            self._mailbox.append((ev, future, None))
+            return await future
+        self._mailbox.append((ev, None, None))
+        await self._drain(raise_errors=True)
+        return self.state
+
+    def post(self, event: str | Event | Mapping[str, Any], *, source: str | None = None, **data: Any) -> None:
+        """Queue ``event`` without waiting (from sync code, actions, other actors, timers); ignored
+        once the actor has stopped. ``source`` names the sending actor in inspection records."""
+        if self.status not in ("not started", "running"):
+            return
+        self._mailbox.append((to_event(event, **data), None, source))
+        self._kick()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function."""
+        self._listeners.append(listener)
+        return functools.partial(_discard, self._listeners, listener)
+
+    def on(self, event_type: str, handler: EventHandler) -> Callable[[], None]:
+        """Call ``handler(event)`` for each event of this type the chart emits (``"*"``: every one)."""
+        self._handlers.setdefault(event_type, []).append(handler)
+        return functools.partial(_discard, self._handlers[event_type], handler)
+
+    def inspect(self, callback: Inspector) -> Callable[[], None]:
+        """Hear the inspection records of this actor (its children included: records of the whole
+        system; filter on ``record["actor"]``). Schema: `statecharts.runtime.inspection`."""
+        return self.system.inspect(callback)
+
+    async def snapshots(self) -> AsyncIterator[Snapshot]:
+        """The current snapshot, then each later one, until the actor stops."""
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        unsubscribe = self.subscribe(queue.put_nowait)
+        self._streams.append(queue)
+        try:
+            yield self.state
+            while self.running or not queue.empty():
+                item = await queue.get()
+                if item is _STOPPED:
+                    return
+                yield item
+        finally:
+            unsubscribe()
+            _discard(self._streams, queue)
+
+    async def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float | None = 5.0) -> Snapshot:
+        """The first snapshot (the current one included) for which ``predicate`` holds; `TimeoutError`
+        after ``timeout`` seconds, `StatechartError` if the actor stops first."""
+        if predicate(self.state):
+            return self.state
+        assert self._loop is not None
+        found: asyncio.Future[Snapshot] = self._loop.create_future()
+
+        def check(snapshot: Snapshot) -> None:
+            if not found.done() and predicate(snapshot):
+                found.set_result(snapshot)
+
+        unsubscribe = self.subscribe(check)
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._streams.append(queue)
+        stopped = asyncio.ensure_future(queue.get())
+        try:
+            done, _ = await asyncio.wait({found, stopped}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if found in done:
+                return found.result()
+            if stopped in done:
+                raise StatechartError(f"actor {self.id!r} stopped ({self.status}) in {self.state.value!r} before "
+                                      "the awaited state") from self.error
+            raise TimeoutError(f"actor {self.id!r} did not reach the awaited state within {timeout}s; it is in "
+                               f"{self.state.value!r}")
+        finally:
+            unsubscribe()
+            stopped.cancel()
+            found.cancel()
+            _discard(self._streams, queue)
+
+    def persisted_snapshot(self) -> dict[str, Any]:
+        """The snapshot as JSON data with the running child actors' snapshots under ``children``.
+
+        The children that are services (functions, callbacks) have no snapshot and are left out.
+        """
+        return {"id": self.id, "snapshot": self.state.to_json(),
+                "children": {cid: c.persisted_snapshot() for cid, c in self.children.items()
+                             if isinstance(c, AsyncActor) and c._state is not None}}
+
+    def __repr__(self) -> str:
+        return f"<AsyncActor {self.id} ({self.status})>"
+
+    # -- the mailbox ----------------------------------------------------------------------------
+    def _kick(self) -> None:
+        if not self._busy and self.status == "running" and self._mailbox:
+            assert self._loop is not None
+            self._busy = True
+            self._task = self._loop.create_task(self._drain())
+
+    async def _drain(self, raise_errors: bool = False) -> None:
+        self._busy, self._owner = True, asyncio.current_task()
+        try:
+            while self._mailbox and self.running:
+                event, future, source = self._mailbox.popleft()
+                try:
+                    await self._process(event, source)
+                except Exception as exc:
+                    if future is not None:
+                        future.set_exception(exc)
+                    elif raise_errors and self.parent is None:
+                        raise
+                    else:
+                        self._fail(exc)
+                    continue
+                if future is not None and not future.done():
+                    future.set_result(self.state)
+        finally:
+            self._busy, self._owner, self._task = False, None, None
+
+    async def _process(self, event: Event, source: str | None) -> None:
+        before = self.state
+        if before.status != "active":
+            return
+        self._event = event
+        system = self.system
+        if system.inspecting:
+            system.record("event.received", self.id, event=event_data(event.name, event.data), source=source)
+            after = self.logic.transition(before, event, self._execute, self._observe)
+        else:
+            after = self.logic.transition(before, event, self._execute)
+        self._adopt(after, before.pending)
+        await self._after_macrostep()
+
+    async def _after_macrostep(self) -> None:
+        failures: list[Event] = []
+        while self._awaiting:
+            name, awaitable = self._awaiting.pop(0)
+            try:
+                await awaitable
+            except Exception as exc:  # noqa: BLE001 - an async action's failure is an error event
+                failures.append(Event("error.execution", {"error": exc, "source": f"action {name}"}))
+        self._mailbox.extendleft((e, None, self.id) for e in reversed(failures))
+        starting, self._to_start = self._to_start, []
+        for invoke_id in starting:
+            invoke = self.logic.invocation(invoke_id)
+            if self.running and invoke.state in self.state.nodes and invoke_id not in self.children:
+                await self._invoke(invoke)
+        spawned, self._to_spawn = self._to_spawn, []
+        for child in spawned:
+            if self.children.get(child.id) is child:
+                await child.start()
+        state = self.state
+        for listener in list(self._listeners):
+            try:
+                listener(state)
+            except Exception:  # noqa: BLE001 - one listener's failure must not stop the actor
+                logger.exception("listener %r of actor %r failed", listener, self.id)
+        if state.status == "done" and self.running:
+            if self.parent is not None:
+                self.parent.post(Event(f"done.invoke.{self.id}", state.output), source=self.id)
+            self._stop("done")
+
+    def _adopt(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
+        """Make ``snapshot`` current: reconcile timers with its pending sends, deliver due sends."""
+        if snapshot.pending or self._timers:
+            now = {id(p) for p in snapshot.pending}
+            for key in [k for k in self._timers if k not in now]:
+                self._cancel_timer(self._timers.pop(key)[1])
+            before = {id(p) for p in previous}
+            immediate = [p for p in snapshot.pending if p.delay <= 0 and id(p) not in self._timers]
+            for p in snapshot.pending:
+                if p.delay > 0 and id(p) not in self._timers and (id(p) not in before or previous == ()):
+                    self._timers[id(p)] = (p, self._schedule(p.delay, functools.partial(self._fire, p)))
+            if immediate:
+                snapshot = _without(snapshot, {id(p) for p in immediate})
+            self._state = snapshot
+            for p in immediate:
+                self._deliver(p)
+        else:
+            self._state = snapshot
+        if self.system.inspecting:
+            self.system.record("snapshot", self.id, event=event_data(snapshot.event.name, snapshot.event.data)
+                               if snapshot.event else None, value=plain(snapshot.value),
+                               context=plain(snapshot.context), status=snapshot.status, output=plain(snapshot.output))
+
+    def _fail(self, exc: BaseException) -> None:
+        """The actor cannot go on (its logic raised): the parent hears ``error.invoke.<id>``."""
+        self.error = exc
+        if self.parent is not None:
+            self.parent.post(Event(f"error.invoke.{self.id}", {"error": exc}), source=self.id)
+        else:
+            logger.error("actor %r failed: %r", self.id, exc)
+        self._stop("error")
+
+    def _stop(self, status: str) -> None:
+        if self.status not in ("not started", "running"):
+            return
+        self.status = status
+        for key in list(self._timers):
+            self._cancel_timer(self._timers.pop(key)[1])
+        for child in reversed(list(self.children.values())):
+            child._stop("stopped")
+        self.children.clear()
+        if self._task is not None and self._task is not asyncio.current_task():
+            self._task.cancel()
+        while self._mailbox:
+            _, future, _ = self._mailbox.popleft()
+            if future is not None and not future.done():
+                if self._state is not None:
+                    future.set_result(self._state)
+                else:
+                    future.set_exception(StatechartError(f"actor {self.id!r} stopped before it started"))
+        for awaitable in self._awaiting:
+            if pyinspect.iscoroutine(awaitable[1]):
+                awaitable[1].close()
+        self._awaiting.clear()
+        if self.parent is not None and self.parent.children.get(self.id) is self:
+            del self.parent.children[self.id]
+        for queue in list(self._streams):
+            queue.put_nowait(_STOPPED)
+        self.system.record("actor.stopped", self.id, status=status)
+        self.system._unregister(self)
+
+    # -- effects --------------------------------------------------------------------------------
+    def _execute(self, effect: Effect) -> None:
+        action = effect.action
+        if isinstance(action, Call):
+            if action.params is not None:
+                result = action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
+            else:
+                result = action.fn(effect.context, effect.event)
+            if pyinspect.isawaitable(result):
+                self._awaiting.append((action.name, result))
+        elif isinstance(action, Log):
+            message = action.resolve(effect.context, effect.event)
+            logger.info("%s%s", f"{action.label}: " if action.label else "", message)
+        elif isinstance(action, StartInvoke):
+            self._to_start.append(action.invoke_id)
+        elif isinstance(action, StopInvoke):
+            if action.invoke_id in self._to_start:
+                self._to_start.remove(action.invoke_id)
+            child = self.children.get(action.invoke_id)
+            if child is not None:
+                child._stop("stopped")
+        elif isinstance(action, SpawnChild):
+            self._spawn(action, effect)
+        elif isinstance(action, StopChild):
+            child = self.children.get(action.resolve(effect.context, effect.event))
+            if child is not None:
+                child._stop("stopped")
+        elif isinstance(action, Emit):
+            self._emit(action.resolve(effect.context, effect.event))
+
+    def _spawn(self, action: SpawnChild, effect: Effect) -> None:
+        src = self.logic.service(action.src) if isinstance(action.src, str) else action.src
+        logic = to_logic(src)
+        if logic is None:
+            raise ConfigError(f"spawn_child({action.src!r}) in actor {self.id!r}: the source is not a Machine "
+                              "(or actor logic)", key="src")
+        name = action.src if isinstance(action.src, str) else logic.id
+        child_id = action.resolve_id(effect.context, effect.event, f"{self.id}.{name}.{len(self.children)}")
+        if child_id in self.children:
+            raise StatechartError(f"actor {self.id!r} already has a child {child_id!r}")
+        child_input = action.input(effect.context, effect.event) if callable(action.input) else action.input
+        child = AsyncActor(logic, input=child_input, id=child_id, clock=self.clock, parent=self, system=self.system)
+        self.children[child_id] = child
+        self._to_spawn.append(child)
+
+    def _emit(self, event: Event) -> None:
+        self.system.record("emitted", self.id, event=event_data(event.name, event.data))
+        for handler in (*self._handlers.get(event.name, ()), *self._handlers.get("*", ())):
+            try:
+                handler(event)
+            except Exception:  # noqa: BLE001 - a handler's failure must not stop the actor
+                logger.exception("handler %r of actor %r failed on %s", handler, self.id, event.name)
+
+    def _deliver(self, p: PendingSend) -> None:
+        to = p.to
+        if to is None or to == "#_self" or to == self.id:
+            self._mailbox.append((p.event, None, self.id))
+            self._kick()
+            return
+        target: Child | None
+        if to == "#_parent":
+            target = self.parent
+        else:
+            target = self.children.get(to) or self.system.get(to.removeprefix("#"))
+        if target is None:
+            self._mailbox.append((Event("error.communication", {"target": to, "event": p.event.name}), None, None))
+            self._kick()
+        else:
+            target.post(p.event, source=self.id)
+
+    async def _invoke(self, invoke: InvokeDef) -> None:
+        state = self.state
+        event = state.event or Event("xstate.init")
+        given = invoke.input(state.context, event) if callable(invoke.input) else invoke.input
+        logic = to_logic(invoke.src)
+        if logic is not None:
+            child = AsyncActor(logic, input=given, id=invoke.id, clock=self.clock, parent=self, system=self.system)
+            self.children[invoke.id] = child
+            await child.start()
+            return
+        ref = ServiceRef(invoke.id, self)
+        self.children[invoke.id] = ref
+        self.system._register(ref)
+        self.system.record("actor.created", invoke.id, parent=self.id, src=invoke.src_name)
+        if isinstance(invoke.src, CallbackService):
+            ref.run_callback(invoke.src, given)
+        else:
+            ref.run(invoke.src, state.context if given is None else given, event)
+
+    # -- timers ---------------------------------------------------------------------------------
+    def _schedule(self, delay: float, callback: Callable[[], None]) -> Any:
+        assert self._loop is not None
+        if self.clock is None:
+            return self._loop.call_later(delay / 1000.0, callback)
+        if isinstance(self.clock, VirtualClock):
+            return self.clock.schedule(delay, callback)
+        return self.clock.schedule(delay, functools.partial(self._loop.call_soon_threadsafe, callback))
+
+    def _cancel_timer(self, handle: Any) -> None:
+        if isinstance(handle, asyncio.TimerHandle):
+            handle.cancel()
+        elif self.clock is not None:
+            self.clock.cancel(handle)
+
+    def _fire(self, p: PendingSend) -> None:
+        if self._timers.pop(id(p), None) is None or not self.running:
+            return
+        self._state = _without(self.state, {id(p)})
+        self._deliver(p)
+
+    def _observe(self, transitions: list[Transition], exited: list[StateNode], entered: list[StateNode]) -> None:
+        event = self._event
+        self.system.record(
+            "microstep", self.id, event=event_data(event.name, event.data) if event else None,
+            transitions=[{"source": t.source.id, "targets": [n.id for n in t.targets], "events": list(t.events)}
+                         for t in transitions],
+            exited=[n.id for n in exited], entered=[n.id for n in entered])
+
+
+def _discard(items: list[Any], item: Any) -> None:
+    if item in items:
+        items.remove(item)
