@@ -885,7 +885,8 @@ class StopChild(Action):
 class Emit(Action):
     """Emit an event to the actor's external listeners (``actor.on(type, handler)``), not to a chart.
 
-    >>> Emit("SAVED").resolve({}, Event("GO")), emit(lambda c, e: {"type": "N", "n": c["n"]}).resolve({"n": 1}, Event("GO"))
+    >>> counted = emit(lambda c, e: {"type": "N", "n": c["n"]})
+    >>> Emit("SAVED").resolve({}, Event("GO")), counted.resolve({"n": 1}, Event("GO"))
     (Event('SAVED'), Event('N', {'n': 1}))
     """
 

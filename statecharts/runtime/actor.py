@@ -97,7 +97,7 @@ class ActorSystem:
 
     def _register(self, actor: Child) -> None:
         self._actors.setdefault(actor.id, actor)
-        if isinstance(actor, AsyncActor):
+        if isinstance(actor, AsyncActor) and actor not in self._running:
             self._running.append(actor)
             clock = actor.clock
             if isinstance(clock, VirtualClock) and self.settled not in clock.settlers:
@@ -182,7 +182,7 @@ class AsyncActor:
         self._timers: dict[int, tuple[PendingSend, Any]] = {}
         self._awaiting: list[tuple[str, Awaitable[Any]]] = []
         self._to_start: list[str] = []
-        self._to_spawn: list[AsyncActor] = []
+        self._to_spawn: list[Child] = []
         self._event: Event | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -387,11 +387,6 @@ class AsyncActor:
             except Exception as exc:  # noqa: BLE001 - an async action's failure is an error event
                 failures.append(Event("error.execution", {"error": exc, "source": f"action {name}"}))
         self._mailbox.extendleft((e, None, self.id) for e in reversed(failures))
-        starting, self._to_start = self._to_start, []
-        for invoke_id in starting:
-            invoke = self.logic.invocation(invoke_id)
-            if self.running and invoke.state in self.state.nodes and invoke_id not in self.children:
-                await self._invoke(invoke)
         spawned, self._to_spawn = self._to_spawn, []
         for child in spawned:
             if self.children.get(child.id) is child:
@@ -408,7 +403,15 @@ class AsyncActor:
             self._stop("done")
 
     def _adopt(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
-        """Make ``snapshot`` current: reconcile timers with its pending sends, deliver due sends."""
+        """Make ``snapshot`` current: create the services and child machines its entered states
+        invoke (started after the macrostep, but able to receive from now on), reconcile timers
+        with its pending sends, deliver due sends."""
+        if self._to_start:
+            starting, self._to_start = self._to_start, []
+            for invoke_id in starting:
+                invoke = self.logic.invocation(invoke_id)
+                if invoke.state in snapshot.nodes and invoke_id not in self.children:
+                    self._add_child(self._invocation(invoke, snapshot))
         if snapshot.pending or self._timers:
             now = {id(p) for p in snapshot.pending}
             for key in [k for k in self._timers if k not in now]:
@@ -510,8 +513,7 @@ class AsyncActor:
             raise StatechartError(f"actor {self.id!r} already has a child {child_id!r}")
         child_input = action.input(effect.context, effect.event) if callable(action.input) else action.input
         child = AsyncActor(logic, input=child_input, id=child_id, clock=self.clock, parent=self, system=self.system)
-        self.children[child_id] = child
-        self._to_spawn.append(child)
+        self._add_child(child)
 
     def _emit(self, event: Event) -> None:
         self.system.record("emitted", self.id, event=event_data(event.name, event.data))
@@ -538,24 +540,21 @@ class AsyncActor:
         else:
             target.post(p.event, source=self.id)
 
-    async def _invoke(self, invoke: InvokeDef) -> None:
-        state = self.state
+    def _invocation(self, invoke: InvokeDef, state: Snapshot) -> Child:
         event = state.event or Event("xstate.init")
         given = invoke.input(state.context, event) if callable(invoke.input) else invoke.input
         logic = to_logic(invoke.src)
         if logic is not None:
-            child = AsyncActor(logic, input=given, id=invoke.id, clock=self.clock, parent=self, system=self.system)
-            self.children[invoke.id] = child
-            await child.start()
-            return
-        ref = ServiceRef(invoke.id, self)
-        self.children[invoke.id] = ref
-        self.system._register(ref)
-        self.system.record("actor.created", invoke.id, parent=self.id, src=invoke.src_name)
+            return AsyncActor(logic, input=given, id=invoke.id, clock=self.clock, parent=self, system=self.system)
         if isinstance(invoke.src, CallbackService):
-            ref.run_callback(invoke.src, given)
-        else:
-            ref.run(invoke.src, state.context if given is None else given, event)
+            return ServiceRef(invoke.id, self, invoke.src, given, event, invoke.src_name)
+        return ServiceRef(invoke.id, self, invoke.src, state.context if given is None else given, event,
+                          invoke.src_name)
+
+    def _add_child(self, child: Child) -> None:
+        self.children[child.id] = child
+        self.system._register(child)
+        self._to_spawn.append(child)
 
     # -- timers ---------------------------------------------------------------------------------
     def _schedule(self, delay: float, callback: Callable[[], None]) -> Any:
@@ -564,7 +563,12 @@ class AsyncActor:
             return self._loop.call_later(delay / 1000.0, callback)
         if isinstance(self.clock, VirtualClock):
             return self.clock.schedule(delay, callback)
-        return self.clock.schedule(delay, functools.partial(self._loop.call_soon_threadsafe, callback))
+        loop = self._loop
+
+        def on_loop() -> None:  # a clock with its own threads: run the callback on the actor's loop
+            loop.call_soon_threadsafe(callback)
+
+        return self.clock.schedule(delay, on_loop)
 
     def _cancel_timer(self, handle: Any) -> None:
         if isinstance(handle, asyncio.TimerHandle):

@@ -46,9 +46,14 @@ class ServiceRef:
     receivers), and its task. Its outcome comes back to the parent as ``done.invoke.<id>`` (the
     return value, or ``None`` when an async generator ends) or ``error.invoke.<id>``."""
 
-    def __init__(self, service_id: str, parent: AsyncActor) -> None:
+    def __init__(self, service_id: str, parent: AsyncActor, src: Any, given: Any, event: Event,
+                 src_name: str = "service") -> None:
         self.id = service_id
         self.parent = parent
+        self.src = src
+        self.input = given
+        self.event = event
+        self.src_name = src_name
         self.task: asyncio.Task[Any] | None = None
         self.stopped = False
         self.receivers: list[Callable[[Event], Any]] = []
@@ -56,6 +61,17 @@ class ServiceRef:
 
     def __repr__(self) -> str:
         return f"<ServiceRef {self.id} ({'stopped' if self.stopped else 'running'})>"
+
+    async def start(self) -> ServiceRef:
+        """Run the service: a callback service, or ``src(input, event)`` (see `run`)."""
+        if self.stopped or self.task is not None:
+            return self
+        self.parent.system.record("actor.created", self.id, parent=self.parent.id, src=self.src_name)
+        if isinstance(self.src, CallbackService):
+            self.run_callback(self.src, self.input)
+        else:
+            self.run(self.src, self.input, self.event)
+        return self
 
     def post(self, event: str | Event | Mapping[str, Any], *, source: str | None = None, **data: Any) -> None:
         """Hand an event to the service's receivers (callback services)."""
