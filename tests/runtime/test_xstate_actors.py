@@ -62,7 +62,7 @@ SCENARIOS: dict[str, tuple[Machine, list[dict[str, Any]]]] = {
         [{"type": "GO"}] * 3),
     "forward_to": (Machine({"id": "parent", "initial": "on", "states": {"on": {
         "invoke": {"src": "collector", "id": "c"}, "on": {"JOB": {"actions": forward_to("c")}}}}},
-        services={"collector": COLLECTOR}), [{"type": "JOB", "n": 1}, {"type": "JOB", "n": 2}, {"type": "JOB", "n": 4}]),
+        services={"collector": COLLECTOR}), [{"type": "JOB", "n": n} for n in (1, 2, 4)]),
     "emit": (Machine({"id": "saver", "context": {"n": 0}, "initial": "on", "states": {"on": {"on": {
         "SAVE": {"actions": [assign(n=lambda c, e: c["n"] + 1), emit(lambda c, e: {"type": "SAVED", "n": c["n"]})]},
         "NOTE": {"actions": emit({"type": "NOTED"})}}}}}), [{"type": "SAVE"}, {"type": "NOTE"}, {"type": "SAVE"}]),
