@@ -32,6 +32,7 @@ Inspector = Callable[[dict[str, Any]], Any]
 EventHandler = Callable[[Event], Any]
 Child = Union["AsyncActor", ServiceRef]
 _STOPPED = object()
+MAX_NESTED_DRAINS = 32  # actors processing synchronously inside one another's delivery
 
 
 class ActorSystem:
@@ -55,6 +56,7 @@ class ActorSystem:
         self._running: list[AsyncActor] = []
         self._recorder = Recorder()
         self._inspectors: list[Inspector] = [inspect] if inspect is not None else []
+        self._nesting = 0  # synchronous drains in progress, one inside another (AsyncActor._kick)
 
     def get(self, system_id: str) -> Child | None:
         """The running actor registered under ``system_id``, or ``None``."""
@@ -215,7 +217,7 @@ class AsyncActor:
                 self._to_start = [i.id for n in snapshot.nodes if isinstance(n, StateNode) for i in n.invoke]
             else:
                 self._adopt(self.logic.initial_state(self.input, self._execute), ())
-            await self._after_macrostep()
+            await self._complete()
         except Exception as exc:
             self._busy, self._owner = False, None
             self._fail(exc)
@@ -251,8 +253,19 @@ class AsyncActor:
             future: asyncio.Future[Snapshot] = self._loop.create_future()
             self._mailbox.append((ev, future, None))
             return await future
-        self._mailbox.append((ev, None, None))
-        await self._drain(raise_errors=True)
+        self._busy, self._owner = True, asyncio.current_task()  # idle: process it here, in the caller's task
+        try:
+            try:
+                if self._process(ev, None):
+                    await self._complete()
+                else:
+                    self._finish()
+            except Exception as exc:
+                self._failed(exc, None, raise_errors=True)
+            if self._mailbox:
+                await self._drain_loop(raise_errors=True)
+        finally:
+            self._busy, self._owner, self._task = False, None, None
         return self.state
 
     def post(self, event: str | Event | Mapping[str, Any], *, source: str | None = None, **data: Any) -> None:
@@ -339,46 +352,102 @@ class AsyncActor:
 
     # -- the mailbox ----------------------------------------------------------------------------
     def _kick(self) -> None:
-        if not self._busy and self.status == "running" and self._mailbox:
+        """Process a newly filled mailbox of an idle actor at once, synchronously, as far as no
+        ``await`` is needed (as xstate's system relays a message straight into an idle actor);
+        an event whose actions returned awaitables, or whose children must start, is finished by
+        a task that then drains the rest. Nested synchronous drains are bounded by
+        `MAX_NESTED_DRAINS`; deeper ones go to a task at once."""
+        if self._busy or self.status != "running" or not self._mailbox:
+            return
+        system = self.system
+        if system._nesting >= MAX_NESTED_DRAINS:
             assert self._loop is not None
             self._busy = True
             self._task = self._loop.create_task(self._drain())
-
-    async def _drain(self, raise_errors: bool = False) -> None:
-        self._busy, self._owner = True, asyncio.current_task()
+            return
+        system._nesting += 1
+        self._busy = True
         try:
             while self._mailbox and self.running:
                 event, future, source = self._mailbox.popleft()
                 try:
-                    await self._process(event, source)
+                    if self._process(event, source):
+                        assert self._loop is not None
+                        self._task = self._loop.create_task(self._resume(future))
+                        return  # still busy: the task finishes this event and drains the rest
+                    self._finish()
                 except Exception as exc:
-                    if future is not None:
-                        future.set_exception(exc)
-                    elif raise_errors and self.parent is None:
-                        raise
-                    else:
-                        self._fail(exc)
+                    self._failed(exc, future, raise_errors=False)
                     continue
                 if future is not None and not future.done():
                     future.set_result(self.state)
+            self._busy = False
+        except BaseException:
+            self._busy = False
+            raise
+        finally:
+            system._nesting -= 1
+
+    async def _resume(self, future: asyncio.Future[Snapshot] | None) -> None:
+        self._owner = asyncio.current_task()
+        try:
+            try:
+                await self._complete()
+            except Exception as exc:
+                self._failed(exc, future, raise_errors=False)
+            else:
+                if future is not None and not future.done():
+                    future.set_result(self.state)
+            await self._drain_loop(raise_errors=False)
         finally:
             self._busy, self._owner, self._task = False, None, None
 
-    async def _process(self, event: Event, source: str | None) -> None:
+    async def _drain(self, raise_errors: bool = False) -> None:
+        self._busy, self._owner = True, asyncio.current_task()
+        try:
+            await self._drain_loop(raise_errors)
+        finally:
+            self._busy, self._owner, self._task = False, None, None
+
+    async def _drain_loop(self, raise_errors: bool) -> None:
+        while self._mailbox and self.running:
+            event, future, source = self._mailbox.popleft()
+            try:
+                if self._process(event, source):
+                    await self._complete()
+                else:
+                    self._finish()
+            except Exception as exc:
+                self._failed(exc, future, raise_errors)
+                continue
+            if future is not None and not future.done():
+                future.set_result(self.state)
+
+    def _failed(self, exc: Exception, future: asyncio.Future[Snapshot] | None, raise_errors: bool) -> None:
+        if future is not None:
+            future.set_exception(exc)
+        elif raise_errors and self.parent is None:
+            raise exc
+        else:
+            self._fail(exc)
+
+    def _process(self, event: Event, source: str | None) -> bool:
+        """One macrostep; True when awaitables or children to start remain (`_complete`)."""
         before = self.state
         if before.status != "active":
-            return
+            return False
         self._event = event
         system = self.system
-        if system.inspecting:
+        if system._inspectors:
             system.record("event.received", self.id, event=event_data(event.name, event.data), source=source)
             after = self.logic.transition(before, event, self._execute, self._observe)
         else:
             after = self.logic.transition(before, event, self._execute)
         self._adopt(after, before.pending)
-        await self._after_macrostep()
+        return bool(self._awaiting or self._to_spawn)
 
-    async def _after_macrostep(self) -> None:
+    async def _complete(self) -> None:
+        """Await the macrostep's awaitables in order, start its new children, then `_finish`."""
         failures: list[Event] = []
         while self._awaiting:
             name, awaitable = self._awaiting.pop(0)
@@ -391,6 +460,10 @@ class AsyncActor:
         for child in spawned:
             if self.children.get(child.id) is child:
                 await child.start()
+        self._finish()
+
+    def _finish(self) -> None:
+        """Tell the listeners; a machine that reached its final state stops (its parent hears)."""
         state = self.state
         for listener in list(self._listeners):
             try:
@@ -412,26 +485,29 @@ class AsyncActor:
                 invoke = self.logic.invocation(invoke_id)
                 if invoke.state in snapshot.nodes and invoke_id not in self.children:
                     self._add_child(self._invocation(invoke, snapshot))
-        if snapshot.pending or self._timers:
-            now = {id(p) for p in snapshot.pending}
+        pending = snapshot.pending
+        due: tuple[PendingSend, ...] | list[PendingSend] = ()
+        if not pending and not self._timers:
+            self._state = snapshot
+        elif not self._timers and all(p.delay <= 0 for p in pending):  # only sends due now
+            due = pending
+            self._state = _without(snapshot, {id(p) for p in pending})
+        else:
+            now = {id(p) for p in pending}
             for key in [k for k in self._timers if k not in now]:
                 self._cancel_timer(self._timers.pop(key)[1])
             before = {id(p) for p in previous}
-            immediate = [p for p in snapshot.pending if p.delay <= 0 and id(p) not in self._timers]
-            for p in snapshot.pending:
+            due = [p for p in pending if p.delay <= 0 and id(p) not in self._timers]
+            for p in pending:
                 if p.delay > 0 and id(p) not in self._timers and (id(p) not in before or previous == ()):
                     self._timers[id(p)] = (p, self._schedule(p.delay, functools.partial(self._fire, p)))
-            if immediate:
-                snapshot = _without(snapshot, {id(p) for p in immediate})
-            self._state = snapshot
-            for p in immediate:
-                self._deliver(p)
-        else:
-            self._state = snapshot
-        if self.system.inspecting:
+            self._state = _without(snapshot, {id(p) for p in due}) if due else snapshot
+        if self.system._inspectors:
             self.system.record("snapshot", self.id, event=event_data(snapshot.event.name, snapshot.event.data)
                                if snapshot.event else None, value=plain(snapshot.value),
                                context=plain(snapshot.context), status=snapshot.status, output=plain(snapshot.output))
+        for p in due:
+            self._deliver(p)
 
     def _fail(self, exc: BaseException) -> None:
         """The actor cannot go on (its logic raised): the parent hears ``error.invoke.<id>``."""
