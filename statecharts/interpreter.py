@@ -649,6 +649,11 @@ class Interpreter:
                 if self.running:
                     self._drain()
 
+        if not callable(invoke.src):  # a child machine: the asyncio runtime runs those
+            finish(False, ConfigError(f"invoke {invoke_id!r}: interpret() runs function and coroutine services; "
+                                      f"the child machine {invoke.src_name!r} needs machine.interpret_async()",
+                                      key="src"))
+            return
         if self.sync_services:
             try:
                 result = invoke.src(first, event)

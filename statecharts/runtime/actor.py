@@ -18,7 +18,7 @@ from typing import Any, Union
 
 from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
 from statecharts.chart import InvokeDef, StateNode, Transition
-from statecharts.errors import ConfigError, StatechartError
+from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.interpreter import Clock, VirtualClock, _without
 from statecharts.runtime.inspection import Recorder, event_data, plain
@@ -145,7 +145,7 @@ class AsyncActor:
     """
 
     def __init__(self, logic: Any, *, input: Any = None, id: str | None = None, clock: Clock | None = None,
-                 context: Mapping[str, Any] | None = None, state: Snapshot | None = None,
+                 context: Mapping[str, Any] | None = None, state: Snapshot | Mapping[str, Any] | None = None,
                  parent: AsyncActor | None = None, system: ActorSystem | None = None,
                  inspect: Inspector | None = None) -> None:
         found = to_logic(logic)
@@ -160,7 +160,15 @@ class AsyncActor:
                                       and callable(getattr(clock, "cancel", None))):
             raise ConfigError(f"clock= needs schedule() and cancel() (VirtualClock), not {type(clock).__name__}",
                               key="clock")
+        self._restored_children: Mapping[str, Any] = {}
+        if isinstance(state, Mapping):  # persisted_snapshot() data: this actor's and its children's
+            if not isinstance(state.get("snapshot"), Mapping):
+                raise SnapshotError(f"state= of actor {id or found.id!r} needs persisted_snapshot() data with a "
+                                    f"'snapshot' object, or a Snapshot; got keys {sorted(map(str, state))}")
+            self._restored_children = state.get("children") or {}
+            state = found.restore(state["snapshot"])
         self.logic: Logic = found
+        self.src = found.id  # what persisted_snapshot() records to re-create a spawned child
         self.id = id or found.id
         self.input = input
         self.clock = clock
@@ -213,8 +221,10 @@ class AsyncActor:
         try:
             if self._restored is not None:
                 snapshot = self._restored
-                self._adopt(snapshot, ())
                 self._to_start = [i.id for n in snapshot.nodes if isinstance(n, StateNode) for i in n.invoke]
+                self._respawn(set(self._to_start))
+                self._adopt(snapshot, ())
+                self._restored_children = {}
             else:
                 self._adopt(self.logic.initial_state(self.input, self._execute), ())
             await self._complete()
@@ -339,11 +349,12 @@ class AsyncActor:
             _discard(self._streams, queue)
 
     def persisted_snapshot(self) -> dict[str, Any]:
-        """The snapshot as JSON data with the running child actors' snapshots under ``children``.
-
-        The children that are services (functions, callbacks) have no snapshot and are left out.
+        """The snapshot as JSON data with the running child actors' snapshots under ``children``
+        (each with the ``src`` it was spawned from); ``AsyncActor(logic, state=data)`` resumes the
+        actor and its child machines from it. Services (functions, callbacks) have no snapshot:
+        they are left out and start afresh on resume, as in the threaded interpreter.
         """
-        return {"id": self.id, "snapshot": self.state.to_json(),
+        return {"id": self.id, "src": self.src, "snapshot": self.state.to_json(),
                 "children": {cid: c.persisted_snapshot() for cid, c in self.children.items()
                              if isinstance(c, AsyncActor) and c._state is not None}}
 
@@ -491,7 +502,8 @@ class AsyncActor:
             self._state = snapshot
         elif not self._timers and all(p.delay <= 0 for p in pending):  # only sends due now
             due = pending
-            self._state = _without(snapshot, {id(p) for p in pending})
+            self._state = Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, (),
+                                   snapshot.status, snapshot.output, snapshot.effects, snapshot.event)
         else:
             now = {id(p) for p in pending}
             for key in [k for k in self._timers if k not in now]:
@@ -589,6 +601,7 @@ class AsyncActor:
             raise StatechartError(f"actor {self.id!r} already has a child {child_id!r}")
         child_input = action.input(effect.context, effect.event) if callable(action.input) else action.input
         child = AsyncActor(logic, input=child_input, id=child_id, clock=self.clock, parent=self, system=self.system)
+        child.src = name
         self._add_child(child)
 
     def _emit(self, event: Event) -> None:
@@ -621,11 +634,29 @@ class AsyncActor:
         given = invoke.input(state.context, event) if callable(invoke.input) else invoke.input
         logic = to_logic(invoke.src)
         if logic is not None:
-            return AsyncActor(logic, input=given, id=invoke.id, clock=self.clock, parent=self, system=self.system)
+            return AsyncActor(logic, input=given, id=invoke.id, clock=self.clock, parent=self, system=self.system,
+                              state=self._restored_children.get(invoke.id))
         if isinstance(invoke.src, CallbackService):
             return ServiceRef(invoke.id, self, invoke.src, given, event, invoke.src_name)
         return ServiceRef(invoke.id, self, invoke.src, state.context if given is None else given, event,
                           invoke.src_name)
+
+    def _respawn(self, invoked: set[str]) -> None:
+        """Re-create the spawned children of a restored actor from their persisted data."""
+        for child_id, data in self._restored_children.items():
+            if child_id in invoked:
+                continue
+            src = data.get("src") if isinstance(data, Mapping) else None
+            try:
+                logic = to_logic(self.logic.service(src)) if isinstance(src, str) else None
+            except KeyError:
+                logic = None
+            if logic is None:
+                raise SnapshotError(f"actor {self.id!r}: cannot restore spawned child {child_id!r}: its src {src!r} "
+                                    "is not a machine in services=")
+            child = AsyncActor(logic, id=child_id, clock=self.clock, parent=self, system=self.system, state=data)
+            child.src = str(src)
+            self._add_child(child)
 
     def _add_child(self, child: Child) -> None:
         self.children[child.id] = child

@@ -203,3 +203,29 @@ async def test_children_are_listed_while_running() -> None:
         assert {a.id for a in actor.system.actors} == {"parent", "one", "two"}
     await asyncio.sleep(0)
     assert actor.children == {}
+
+
+async def test_persisted_parent_resumes_with_its_children() -> None:
+    counter = Machine({"id": "counter", "context": {"n": 0}, "initial": "on", "states": {"on": {"on": {
+        "INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}}})
+    parent = Machine({"id": "parent", "initial": "on", "states": {"on": {
+        "invoke": {"src": "counter", "id": "inv"},
+        "on": {"SPAWN": {"actions": spawn_child("counter", id="sp")},
+               "BUMP": {"actions": [send_to("inv", "INC"), send_to("sp", "INC"), send_to("sp", "INC")]}}}}},
+        services={"counter": counter})
+    async with parent.interpret_async() as actor:
+        await actor.send("SPAWN")
+        await actor.send("BUMP")
+        saved = json.loads(json.dumps(actor.persisted_snapshot()))
+    assert saved["children"]["sp"]["src"] == "counter"
+    async with parent.interpret_async(state=saved) as resumed:
+        assert {cid: c.state.context["n"] for cid, c in resumed.children.items()} == {"inv": 1, "sp": 2}
+        await resumed.send("BUMP")
+        assert {cid: c.state.context["n"] for cid, c in resumed.children.items()} == {"inv": 2, "sp": 4}
+
+
+async def test_resume_from_data_without_a_snapshot_is_a_snapshot_error() -> None:
+    from statecharts.errors import SnapshotError
+
+    with pytest.raises(SnapshotError, match="'snapshot' object"):
+        PONGER.interpret_async(state={"children": {}})
