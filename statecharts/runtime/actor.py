@@ -253,7 +253,7 @@ class AsyncActor:
         """Process ``event`` and return the snapshot once the mailbox is empty and every awaitable
         the actions returned has been awaited (see the class docstring)."""
         ev = to_event(event, **data)
-        if not self.running:
+        if self.status != "running":
             raise StatechartError(f"event {ev.name!r} sent to actor {self.id!r}, which is {self.status}")
         if self._busy:
             if asyncio.current_task() is self._owner:  # from one of this actor's own actions
@@ -444,8 +444,8 @@ class AsyncActor:
 
     def _process(self, event: Event, source: str | None) -> bool:
         """One macrostep; True when awaitables or children to start remain (`_complete`)."""
-        before = self.state
-        if before.status != "active":
+        before = self._state
+        if before is None or before.status != "active":
             return False
         self._event = event
         system = self.system
@@ -476,11 +476,12 @@ class AsyncActor:
     def _finish(self) -> None:
         """Tell the listeners; a machine that reached its final state stops (its parent hears)."""
         state = self.state
-        for listener in list(self._listeners):
-            try:
-                listener(state)
-            except Exception:  # noqa: BLE001 - one listener's failure must not stop the actor
-                logger.exception("listener %r of actor %r failed", listener, self.id)
+        if self._listeners:
+            for listener in list(self._listeners):
+                try:
+                    listener(state)
+                except Exception:  # noqa: BLE001 - one listener's failure must not stop the actor
+                    logger.exception("listener %r of actor %r failed", listener, self.id)
         if state.status == "done" and self.running:
             if self.parent is not None:
                 self.parent.post(Event(f"done.invoke.{self.id}", state.output), source=self.id)
