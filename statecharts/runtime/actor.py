@@ -226,7 +226,9 @@ class AsyncActor:
                 self._adopt(snapshot, ())
                 self._restored_children = {}
             else:
-                self._adopt(self.logic.initial_state(self.input, self._execute), ())
+                self._event = Event("xstate.init")
+                observe = self._observe if self.system._inspectors else None
+                self._adopt(self.logic.initial_state(self.input, self._execute, observe), ())
             await self._complete()
         except Exception as exc:
             self._busy, self._owner = False, None

@@ -34,7 +34,8 @@ class Logic(Protocol):
 
     id: str
 
-    def initial_state(self, input: Any, execute: Executor | None = None) -> Snapshot:
+    def initial_state(self, input: Any, execute: Executor | None = None,
+                      observe: MicrostepObserver | None = None) -> Snapshot:
         """The first snapshot, with entry effects run through ``execute``."""
         ...
 
@@ -70,16 +71,30 @@ class MachineLogic:
         self.id = machine.id
         self.context = context
 
-    def initial_state(self, input: Any, execute: Executor | None = None) -> Snapshot:
-        """Enter the initial configuration, running entry effects through ``execute``.
+    def initial_state(self, input: Any, execute: Executor | None = None,
+                      observe: MicrostepObserver | None = None) -> Snapshot:
+        """Enter the initial configuration, running entry effects through ``execute``; ``observe``
+        hears the initial entry and each eventless microstep after it.
 
         >>> from statecharts import Machine, assign
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": lambda c, e: print("in a")}}})
         >>> _ = MachineLogic(m).initial_state(None, lambda effect: effect.action.fn(effect.context, effect.event))
         in a
+        >>> seen = []
+        >>> _ = MachineLogic(m).initial_state(None, observe=lambda t, x, n: seen.append([s.id for s in n]))
+        >>> seen
+        [['m', 'm.a']]
         """
         context = self.machine.initial_context(self.context, input=input)
-        return algorithm.enter_initial(self.machine, context, execute)
+        if observe is None:
+            return algorithm.enter_initial(self.machine, context, execute)
+        step = algorithm.Step(self.machine, None, context, execute)
+        init = self.machine.root_entry
+        step.fired = _Microsteps(step, observe)
+        step.fired.extend([init])
+        algorithm.enter_states(step, [init], step.event)
+        algorithm.run_to_completion(step)
+        return step.snapshot()
 
     def transition(self, snapshot: Snapshot, event: Event, execute: Executor | None = None,
                    observe: MicrostepObserver | None = None) -> Snapshot:

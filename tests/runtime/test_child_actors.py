@@ -186,6 +186,8 @@ async def test_inspection_records_are_json_lines_with_a_monotonic_sequence() -> 
     assert {r["kind"] for r in records} == set(KINDS) - {"emitted"}
     created = [(r["actor"], r["parent"]) for r in records if r["kind"] == "actor.created"]
     assert created == [("root", None), ("p", "root")]
+    init = next(r for r in records if r["kind"] == "microstep" and r["actor"] == "root")
+    assert init["event"]["type"] == "xstate.init" and init["entered"] == ["parent", "parent.a"]
     go = next(r for r in records if r["kind"] == "microstep" and r["event"]["type"] == "GO")
     assert go["exited"] == ["parent.a"] and go["entered"] == ["parent.b"]
     assert go["transitions"] == [{"source": "parent.a", "targets": ["parent.b"], "events": ["GO"]}]
