@@ -190,3 +190,48 @@ async def test_actor_needs_machine_or_logic() -> None:
 
     with pytest.raises(ConfigError, match="not int"):
         AsyncActor(3)
+
+
+async def test_wait_for_raises_when_the_actor_stops_first() -> None:
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"END": "z"}}, "b": {}, "z": {"type": "final"}}})
+    async with m.interpret_async() as actor:
+        waiting = asyncio.create_task(actor.wait_for(lambda s: s.matches("b"), timeout=5))
+        await asyncio.sleep(0)
+        await actor.send("END")
+        with pytest.raises(StatechartError, match="stopped \\(done\\)"):
+            await waiting
+    assert actor.status == "done"
+
+
+class CountingLogic:
+    """Not a Machine: any object with the Logic methods runs as an actor (here it counts the
+    macrosteps of a machine it wraps)."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine, self.id, self.steps = machine, "counting", 0
+
+    def initial_state(self, input: Any, execute: Any = None, observe: Any = None) -> Any:
+        return self.machine.initial_state()
+
+    def transition(self, snapshot: Any, event: Event, execute: Any = None, observe: Any = None) -> Any:
+        self.steps += 1
+        return self.machine.transition(snapshot, event)
+
+    def restore(self, data: Any) -> Any:
+        return self.machine.restore(data)
+
+    def invocation(self, invoke_id: str) -> Any:
+        return self.machine.chart.invokes[invoke_id]
+
+    def service(self, name: str) -> Any:
+        return self.machine.chart.services[name]
+
+
+async def test_any_logic_runs_as_an_actor() -> None:
+    from statecharts.runtime import AsyncActor
+
+    logic = CountingLogic(TOGGLE)
+    async with AsyncActor(logic, id="c") as actor:
+        await actor.send("FLIP")
+        await actor.send("FLIP")
+    assert logic.steps == 2 and actor.state.value == "off" and actor.id == "c"
