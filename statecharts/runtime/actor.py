@@ -22,7 +22,7 @@ from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.interpreter import Clock, VirtualClock, _without
 from statecharts.runtime.inspection import Recorder, event_data, plain
-from statecharts.runtime.logic import Logic, to_logic
+from statecharts.runtime.logic import Logic, MachineLogic, to_logic
 from statecharts.runtime.services import CallbackService, ServiceRef
 from statecharts.state import Effect, PendingSend, Snapshot
 
@@ -153,9 +153,14 @@ class AsyncActor:
             raise ConfigError(f"an actor runs a Machine or an object with the Logic methods (initial_state, "
                               f"transition, invocation), not {type(logic).__name__}", key="logic")
         if context is not None:
-            if not hasattr(found, "context"):
+            if not isinstance(found, MachineLogic):
                 raise ConfigError(f"context= needs a Machine, not {type(logic).__name__}", key="context")
-            found.context = context  # type: ignore[attr-defined]
+            if not isinstance(context, Mapping):
+                raise ConfigError(f"context= takes a dict, not {type(context).__name__}", key="context")
+            found = MachineLogic(found.machine, context)
+        if isinstance(state, Snapshot) and isinstance(found, MachineLogic) and state.machine is not found.machine:
+            raise SnapshotError(f"state= of actor {id or found.id!r} needs a snapshot of machine {found.id!r}, "
+                                f"not of {state.machine.id!r}")
         if clock is not None and not (callable(getattr(clock, "schedule", None))
                                       and callable(getattr(clock, "cancel", None))):
             raise ConfigError(f"clock= needs schedule() and cancel() (VirtualClock), not {type(clock).__name__}",

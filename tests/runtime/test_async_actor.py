@@ -235,3 +235,28 @@ async def test_any_logic_runs_as_an_actor() -> None:
         await actor.send("FLIP")
         await actor.send("FLIP")
     assert logic.steps == 2 and actor.state.value == "off" and actor.id == "c"
+
+
+async def test_context_option_overrides_keys_and_bad_options_are_named() -> None:
+    from statecharts.errors import SnapshotError
+
+    async with TOGGLE.interpret_async(context={"n": 40}) as actor:
+        assert (await actor.send("FLIP")).context["n"] == 41
+    other = Machine({"id": "other", "initial": "x", "states": {"x": {}}})
+    with pytest.raises(SnapshotError, match="machine 'toggle', not of 'other'"):
+        TOGGLE.interpret_async(state=other.initial_state())
+    with pytest.raises(ConfigError, match="context= takes a dict"):
+        TOGGLE.interpret_async(context=[1])
+    with pytest.raises(ConfigError, match="clock= needs schedule"):
+        TOGGLE.interpret_async(clock=object())
+
+
+async def test_restored_snapshot_resumes_with_its_timer_on_a_virtual_clock() -> None:
+    clock = VirtualClock()
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"after": {100: "c"}}, "c": {}}})
+    async with m.interpret_async(clock=clock) as actor:
+        saved = (await actor.send("GO")).dumps()
+    async with m.interpret_async(clock=clock, state=m.restore(saved)) as resumed:
+        assert resumed.state.value == "b"
+        await clock.advance(100)
+        assert resumed.state.value == "c"
