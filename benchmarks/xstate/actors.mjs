@@ -97,6 +97,13 @@ const scenarios = {
         off: {} } }),
     events: [{ type: 'SAY', text: 'hi' }, { type: 'SAY', text: 'yo' }, { type: 'OFF' }],
   },
+  entry_send_to_invoked: {
+    machine: setup({ actors: { ponger } }).createMachine({
+      id: 'parent', context: { pongs: 0 }, initial: 'on', states: { on: {
+        invoke: { src: 'ponger', id: 'p' }, entry: sendTo('p', { type: 'PING' }),
+        on: { PONG: { actions: assign({ pongs: ({ context }) => context.pongs + 1 }) }, GO: { actions: sendTo('p', { type: 'PING' }) } } } } }),
+    events: [{ type: 'GO' }],
+  },
   system_get: {
     machine: setup({ actors: { logger, worker } }).createMachine({
       id: 'parent', initial: 'on', states: { on: {
