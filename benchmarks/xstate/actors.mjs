@@ -1,11 +1,11 @@
 // Records xstate v5 running the actor scenarios of tests/runtime/test_xstate_actors.py: after each
-// event (and once after start), the root's value, context and status, each child's context, and
+// event (and once after start; an "@advance" step moves the simulated clock), the root's value, context and status, each child's context, and
 // every emitted event. Prints {"xstate": version, "scenarios": {name: {"steps": [...], "emitted": [...]}}}.
 // The Python test replays the same charts on statecharts.runtime and compares.
 import { readFileSync } from 'node:fs';
 import {
-  assign, createActor, createMachine, emit, forwardTo, fromCallback, sendParent, sendTo, setup, spawnChild,
-  stopChild,
+  assign, createActor, createMachine, emit, forwardTo, fromCallback, sendParent, sendTo, setup, SimulatedClock,
+  spawnChild, stopChild,
 } from 'xstate';
 
 const version = JSON.parse(readFileSync(new URL('./node_modules/xstate/package.json', import.meta.url))).version;
@@ -104,6 +104,15 @@ const scenarios = {
         on: { PONG: { actions: assign({ pongs: ({ context }) => context.pongs + 1 }) }, GO: { actions: sendTo('p', { type: 'PING' }) } } } } }),
     events: [{ type: 'GO' }],
   },
+  delayed_send_to: {
+    machine: setup({ actors: { ponger } }).createMachine({
+      id: 'parent', context: { pongs: 0 }, initial: 'on', states: { on: {
+        invoke: { src: 'ponger', id: 'p' },
+        on: { GO: { actions: sendTo('p', { type: 'PING' }, { delay: 100 }) },
+          PONG: { actions: assign({ pongs: ({ context }) => context.pongs + 1 }) } } } } }),
+    events: [{ type: 'GO' }, { type: '@advance', ms: 99 }, { type: '@advance', ms: 1 }, { type: 'GO' },
+      { type: 'GO' }, { type: '@advance', ms: 100 }],
+  },
   system_get: {
     machine: setup({ actors: { logger, worker } }).createMachine({
       id: 'parent', initial: 'on', states: { on: {
@@ -118,7 +127,8 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 async function run({ machine, events }) {
   const emitted = [];
   const steps = [];
-  const actor = createActor(machine);
+  const clock = new SimulatedClock();
+  const actor = createActor(machine, { clock });
   actor.on('*', (event) => emitted.push(event));
   const record = (event) => {
     const s = actor.getSnapshot();
@@ -132,7 +142,8 @@ async function run({ machine, events }) {
   await settle();
   record(null);
   for (const event of events) {
-    actor.send(event);
+    if (event.type === '@advance') clock.increment(event.ms); // virtual time, not an event
+    else actor.send(event);
     await settle();
     record(event);
   }

@@ -1,6 +1,6 @@
-"""Differential test against real xstate v5: nine actor scenarios (invoke with output, spawn +
+"""Differential test against real xstate v5: ten actor scenarios (invoke with output, spawn +
 send_to, send_parent, forward_to, emit, stop_child, a callback service, system.get, an entry action
-sending to the child its state invokes) recorded from
+sending to the child its state invokes, a delayed send_to on a simulated/virtual clock) recorded from
 xstate by benchmarks/xstate/actors.mjs and replayed on statecharts.runtime: the same values,
 contexts, children's contexts and emitted events after every event.
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from statecharts import Event, Machine, assign
+from statecharts import Event, Machine, VirtualClock, assign
 from statecharts.actions import emit, forward_to, send_parent, send_to, spawn_child, stop_child
 from statecharts.runtime import AsyncActor, from_callback
 from statecharts.runtime.inspection import plain
@@ -85,6 +85,12 @@ SCENARIOS: dict[str, tuple[Machine, list[dict[str, Any]]]] = {
         "on": {"PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
                "GO": {"actions": send_to("p", "PING")}}}}},
         services={"ponger": PONGER}), [{"type": "GO"}]),
+    "delayed_send_to": (Machine({"id": "parent", "context": {"pongs": 0}, "initial": "on", "states": {"on": {
+        "invoke": {"src": "ponger", "id": "p"},
+        "on": {"GO": {"actions": send_to("p", "PING", delay=100)},
+               "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)}}}}}, services={"ponger": PONGER}),
+        [{"type": "GO"}, {"type": "@advance", "ms": 99}, {"type": "@advance", "ms": 1}, {"type": "GO"},
+         {"type": "GO"}, {"type": "@advance", "ms": 100}]),
     "system_get": (Machine({"id": "parent", "initial": "on", "states": {"on": {
         "entry": [spawn_child("logger", id="audit"), spawn_child("worker", id="w")],
         "on": {"WORK": {"actions": forward_to("w")}}}}}, services={"logger": LOGGER, "worker": WORKER}),
@@ -107,12 +113,16 @@ async def replay(machine: Machine, events: list[dict[str, Any]]) -> dict[str, An
         steps.append({"event": event, "value": plain(s.value), "context": plain(s.context), "status": s.status,
                       "children": children})
 
-    async with machine.interpret_async() as actor:
+    clock = VirtualClock()
+    async with machine.interpret_async(clock=clock) as actor:
         actor.on("*", keep)
         await actor.system.settled()
         record(actor, None)
         for event in events:
-            await actor.send(event)
+            if event["type"] == "@advance":  # virtual time, not an event
+                await clock.advance(event["ms"])
+            else:
+                await actor.send(event)
             await actor.system.settled()
             record(actor, event)
     return {"steps": steps, "emitted": emitted}
