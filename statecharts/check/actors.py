@@ -121,6 +121,25 @@ class SystemReport:
         return f"{verdict} {self.states} states"
 
 
+def child_machines(machine: Machine) -> list[str]:
+    """Where the chart starts child machines (invokes of a Machine, ``spawn_child`` actions), as
+    state ids with what they start; empty for a chart that is one actor.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.actions import spawn_child
+    >>> kid = Machine({"id": "kid", "initial": "a", "states": {"a": {}}})
+    >>> child_machines(Machine({"id": "m", "initial": "a", "states": {"a": {
+    ...     "invoke": {"src": kid, "id": "k"}, "entry": spawn_child("kid")}}}, services={"kid": kid}))
+    ["m.a: spawn_child('kid')", "m.a: invoke 'k'"]
+    """
+    found: list[str] = []
+    for node in machine.states:
+        actions = [*node.entry, *node.exit, *(a for t in node.transitions for a in t.actions)]
+        found += [f"{node.id}: spawn_child({a.src!r})" for a in actions if isinstance(a, SpawnChild)]
+        found += [f"{node.id}: invoke {i.id!r}" for i in node.invoke if not callable(i.src)]
+    return found
+
+
 def check_actors(machine: Machine, *, alphabet: Iterable[str | Event | Mapping[str, Any]] = (),
                  invariants: Mapping[str, SystemInvariant] | None = None, max_states: int = 100_000,
                  root_id: str | None = None) -> SystemReport:

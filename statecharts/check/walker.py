@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from statecharts.check.actors import child_machines
 from statecharts.check.graph import Bounds, Progress, StateGraph, evaluate, explore
 from statecharts.check.liveness import Lasso, LivenessChecker
 from statecharts.check.model import Model
 from statecharts.check.symmetry import canonical_key_function, orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
+from statecharts.errors import ConfigError
 from statecharts.event import Event
 from statecharts.machine import Machine
 from statecharts.state import Snapshot
@@ -214,6 +216,10 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
     """
     if isinstance(model, Machine):  # a bare machine: every event name, no properties but deadlock
         model = Model(model)
+    children = child_machines(model.machine)
+    if children:  # the walk below sees one machine: it must not claim anything about a system
+        raise ConfigError(f"machine {model.machine.id!r} starts child machines ({'; '.join(children)}): check() "
+                          "walks one machine; check the actor system with statecharts.check.actors.check_actors")
     first_violation: dict[str, int] = {}
     invariants = list(model.invariants.items())
 

@@ -95,3 +95,10 @@ def test_function_services_are_not_modelled_and_say_so() -> None:
                 services={"load": lambda i, e: 1})
     with pytest.raises(ConfigError, match="child machines only"):
         check_actors(m)
+
+
+def test_check_of_one_machine_refuses_a_chart_with_child_machines() -> None:
+    from statecharts.check import check
+
+    with pytest.raises(ConfigError, match="invoke 't1'.*check_actors"):
+        check(bank(teller(read_modify_write=True)))
