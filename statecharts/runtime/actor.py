@@ -147,7 +147,7 @@ class AsyncActor:
     def __init__(self, logic: Any, *, input: Any = None, id: str | None = None, clock: Clock | None = None,
                  context: Mapping[str, Any] | None = None, state: Snapshot | Mapping[str, Any] | None = None,
                  parent: AsyncActor | None = None, system: ActorSystem | None = None,
-                 inspect: Inspector | None = None) -> None:
+                 inspect: Inspector | None = None, strict: bool = False) -> None:
         found = to_logic(logic)
         if found is None:
             raise ConfigError(f"an actor runs a Machine or an object with the Logic methods (initial_state, "
@@ -172,6 +172,10 @@ class AsyncActor:
                                     f"'snapshot' object, or a Snapshot; got keys {sorted(map(str, state))}")
             self._restored_children = state.get("children") or {}
             state = found.restore(state["snapshot"])
+        if strict and not isinstance(found, MachineLogic):
+            raise ConfigError(f"strict=True needs a Machine (it checks events against the chart), not "
+                              f"{type(logic).__name__}", key="strict")
+        self.strict = strict
         self.logic: Logic = found
         self.src = found.id  # what persisted_snapshot() records to re-create a spawned child
         self.id = id or found.id
@@ -258,10 +262,13 @@ class AsyncActor:
 
     async def send(self, event: str | Event | Mapping[str, Any], **data: Any) -> Snapshot:
         """Process ``event`` and return the snapshot once the mailbox is empty and every awaitable
-        the actions returned has been awaited (see the class docstring)."""
+        the actions returned has been awaited (see the class docstring). With ``strict=True`` an
+        event no active state listens for is an `EventError` (nothing is queued)."""
         ev = to_event(event, **data)
         if self.status != "running":
             raise StatechartError(f"event {ev.name!r} sent to actor {self.id!r}, which is {self.status}")
+        if self.strict and isinstance(self.logic, MachineLogic):
+            self.logic.machine.check_event(self.state, ev)
         if self._busy:
             if asyncio.current_task() is self._owner:  # from one of this actor's own actions
                 self._mailbox.append((ev, None, None))

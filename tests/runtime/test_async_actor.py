@@ -260,3 +260,40 @@ async def test_restored_snapshot_resumes_with_its_timer_on_a_virtual_clock() -> 
         assert resumed.state.value == "b"
         await clock.advance(100)
         assert resumed.state.value == "c"
+
+
+async def test_strict_actor_rejects_an_event_nothing_listens_for() -> None:
+    from statecharts.errors import EventError
+
+    async with TOGGLE.interpret_async(strict=True) as actor:
+        with pytest.raises(EventError, match="'FLIPP' is not accepted .*did you mean 'FLIP'"):
+            await actor.send("FLIPP")
+        assert (await actor.send("FLIP")).value == "on"
+
+
+async def test_async_callback_service_is_cancelled_when_its_state_exits() -> None:
+    from statecharts.runtime import from_callback
+
+    seen: list[str] = []
+
+    async def ticker(send_back: Any, receive: Any, input: Any) -> None:
+        try:
+            while True:
+                send_back("TICK")
+                await asyncio.sleep(0.001)
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+            raise
+
+    m = Machine({"id": "m", "context": {"ticks": 0}, "initial": "on", "states": {
+        "on": {"invoke": {"src": "ticker", "id": "t"}, "on": {
+            "TICK": {"actions": assign(ticks=lambda c, e: c["ticks"] + 1)}, "OFF": "off"}},
+        "off": {}}}, services={"ticker": from_callback(ticker)})
+    async with m.interpret_async() as actor:
+        await actor.wait_for(lambda s: s.context["ticks"] >= 3, timeout=2)
+        await actor.send("OFF")
+        await asyncio.sleep(0.01)
+        ticks = actor.state.context["ticks"]
+        await asyncio.sleep(0.01)
+        assert actor.state.context["ticks"] == ticks  # nothing arrives after the exit
+    assert seen == ["cancelled"]
