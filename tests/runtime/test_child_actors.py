@@ -231,3 +231,34 @@ async def test_resume_from_data_without_a_snapshot_is_a_snapshot_error() -> None
 
     with pytest.raises(SnapshotError, match="'snapshot' object"):
         PONGER.interpret_async(state={"children": {}})
+
+
+async def test_event_log_replays_to_the_same_snapshots() -> None:
+    """The JSON-lines log holds what a replay needs: the root's events from outside (source null),
+    sent again to a fresh actor, give the same snapshot records for every actor."""
+    parent = Machine({"id": "parent", "context": {"pongs": 0}, "initial": "on", "states": {"on": {
+        "invoke": {"src": "ponger", "id": "p"},
+        "on": {"GO": {"actions": send_to("p", "PING")}, "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
+               "SPAWN": {"actions": spawn_child("ponger", id=lambda c, e: e["name"])},
+               "PING": {"actions": send_to(lambda c, e: e["name"], "PING")}}}}}, services={"ponger": PONGER})
+
+    async def run(events: list[dict[str, Any]]) -> list[str]:
+        lines: list[str] = []
+        async with parent.interpret_async(inspect=lambda r: lines.append(dumps(r))) as actor:
+            for event in events:
+                await actor.send(event)
+        return lines
+
+    log = await run([{"type": "GO"}, {"type": "SPAWN", "name": "w"}, {"type": "PING", "name": "w"},
+                     {"type": "GO"}])
+    records = [loads(line) for line in log]
+    outside = [{"type": r["event"]["type"], **(r["event"]["data"] or {})} for r in records
+               if r["kind"] == "event.received" and r["actor"] == "parent" and r["source"] is None]
+    assert [e["type"] for e in outside] == ["GO", "SPAWN", "PING", "GO"]
+    replayed = [loads(line) for line in await run(outside)]
+
+    def snapshots(rs: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
+        return [(r["actor"], r["value"], r["context"]) for r in rs if r["kind"] == "snapshot"]
+
+    assert snapshots(replayed) == snapshots(records)
+    assert snapshots(records)[-1] == ("parent", "on", {"pongs": 3})
