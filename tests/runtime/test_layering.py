@@ -29,3 +29,14 @@ def test_threaded_interpreter_reports_a_child_machine_as_error_invoke_naming_int
     actor.start()
     assert actor.state.value == "failed"
     assert "interpret_async" in str(actor.state.event["error"]) and seen[-1] == "error.invoke.kid"
+
+
+def test_diagram_labels_name_a_callable_send_to_target_deterministically() -> None:
+    from statecharts import send_to
+    from statecharts.render import to_mermaid
+
+    def worker_of(context: object, event: object) -> str:
+        return "w"
+
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"actions": send_to(worker_of, "PING")}}}}})
+    assert "send PING to worker_of" in to_mermaid(m) and " at 0x" not in to_mermaid(m)
