@@ -294,7 +294,10 @@ class AsyncActor:
 
     def post(self, event: str | Event | Mapping[str, Any], *, source: str | None = None, **data: Any) -> None:
         """Queue ``event`` without waiting (from sync code, actions, other actors, timers); ignored
-        once the actor has stopped. ``source`` names the sending actor in inspection records."""
+        once the actor has stopped. ``source`` names the sending actor in inspection records.
+
+        An idle actor processes it at once, in the caller's turn of the loop. Call it on the loop's
+        thread; from another thread use ``loop.call_soon_threadsafe(actor.post, event)``."""
         if self.status not in ("not started", "running"):
             return
         self._mailbox.append((to_event(event, **data), None, source))
@@ -497,9 +500,9 @@ class AsyncActor:
                 except Exception:  # noqa: BLE001 - one listener's failure must not stop the actor
                     logger.exception("listener %r of actor %r failed", listener, self.id)
         if state.status == "done" and self.running:
+            self._stop("done")  # first: the parent, hearing at once, may leave the invoking state
             if self.parent is not None:
                 self.parent.post(Event(f"done.invoke.{self.id}", state.output), source=self.id)
-            self._stop("done")
 
     def _adopt(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
         """Make ``snapshot`` current: create the services and child machines its entered states

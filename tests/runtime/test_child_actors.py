@@ -262,3 +262,20 @@ async def test_event_log_replays_to_the_same_snapshots() -> None:
 
     assert snapshots(replayed) == snapshots(records)
     assert snapshots(records)[-1] == ("parent", "on", {"pongs": 3})
+
+
+async def test_child_finishing_on_its_own_timer_reaches_an_idle_parent() -> None:
+    from statecharts import VirtualClock
+
+    clock = VirtualClock()
+    sleeper = Machine({"id": "sleeper", "initial": "zz", "states": {
+        "zz": {"after": {100: "up"}}, "up": {"type": "final"}}, "output": lambda c, e: {"slept": 100}})
+    parent = Machine({"id": "parent", "initial": "waiting", "states": {
+        "waiting": {"invoke": {"src": "sleeper", "id": "s", "onDone": {
+            "target": "awake", "actions": assign(slept=lambda c, e: e["slept"])}}},
+        "awake": {}}}, services={"sleeper": sleeper})
+    async with parent.interpret_async(clock=clock) as actor:
+        child = actor.children["s"]
+        await clock.advance(100)
+        assert actor.state.value == "awake" and actor.state.context["slept"] == 100
+        assert child.status == "done" and actor.children == {}
