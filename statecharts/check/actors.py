@@ -142,9 +142,13 @@ def child_machines(machine: Machine) -> list[str]:
 
 def check_actors(machine: Machine, *, alphabet: Iterable[str | Event | Mapping[str, Any]] = (),
                  invariants: Mapping[str, SystemInvariant] | None = None, max_states: int = 100_000,
-                 root_id: str | None = None) -> SystemReport:
+                 root_id: str | None = None, deadlock: bool = False,
+                 end: SystemInvariant | None = None) -> SystemReport:
     """Breadth-first search of the actor system ``machine`` runs as (see the module docstring);
     invariants are predicates over a `SystemState` (``state.actor("w1")`` is a child's snapshot).
+    ``alphabet`` takes what `statecharts.check.events` makes. With ``deadlock=True`` a state where
+    nothing can change (no message in flight, no event of the alphabet moves the root) while the
+    root is active and ``end(state)`` does not hold is the violation ``"deadlock"``.
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.actions import send_parent
@@ -169,7 +173,12 @@ def check_actors(machine: Machine, *, alphabet: Iterable[str | Event | Mapping[s
     frontier = deque([start])
     while frontier:
         state = frontier.popleft()
-        for step in _successors(root, state, events):
+        steps = _successors(root, state, events)
+        if deadlock and all(step.state == state for step in steps):
+            snapshot = state.actor(root)
+            if snapshot is not None and snapshot.status == "active" and not (end is not None and end(state)):
+                return SystemReport(False, "deadlock", _path(previous, state, first), len(previous), True)
+        for step in steps:
             nxt = step.state
             if nxt in previous:
                 continue

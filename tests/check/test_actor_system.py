@@ -102,3 +102,12 @@ def test_check_of_one_machine_refuses_a_chart_with_child_machines() -> None:
 
     with pytest.raises(ConfigError, match="invoke 't1'.*check_actors"):
         check(bank(teller(read_modify_write=True)))
+
+
+def test_deadlock_is_a_quiet_system_outside_its_declared_end_states() -> None:
+    safe = bank(teller(read_modify_write=False))
+    stuck = check_actors(safe, deadlock=True)
+    assert stuck.violated == "deadlock"
+    assert stuck.trace[-1].state.in_flight == 0 and stuck.trace[-1].state.actor("t1") is None
+    declared = check_actors(safe, deadlock=True, end=lambda s: s.actor("bank").context["writes"] == 2)
+    assert declared.ok and declared.complete
