@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -136,6 +136,7 @@ class VirtualClock:
 
     def __init__(self) -> None:
         self.now = 0.0
+        self.settlers: list[Callable[[], Awaitable[None]]] = []  # asyncio actor systems on this clock
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._cancelled: set[int] = set()
         self._seq = itertools.count()
@@ -161,8 +162,12 @@ class VirtualClock:
         """
         self._cancelled.add(handle)
 
-    def advance(self, ms: float) -> None:
+    def advance(self, ms: float) -> Awaitable[None] | None:
         """Move time forward by ``ms``, firing every timer that falls due on the way.
+
+        With asyncio actors on this clock (`statecharts.runtime`) it returns a coroutine instead:
+        ``await clock.advance(ms)`` fires each due timer in turn and lets the actors settle
+        (their macrosteps and awaited actions) before the next one.
 
         >>> clock, fired = VirtualClock(), []
         >>> for delay in (30, 10, 20):
@@ -170,6 +175,8 @@ class VirtualClock:
         >>> clock.advance(25); fired, clock.now
         ([10, 20], 25.0)
         """
+        if self.settlers:
+            return self._advance_settling(ms)
         end = self.now + ms
         while self._timers and self._timers[0][0] <= end:
             due, handle, callback = heapq.heappop(self._timers)
@@ -179,6 +186,24 @@ class VirtualClock:
             self.now = due
             callback()
         self.now = end
+        return None
+
+    async def _advance_settling(self, ms: float) -> None:
+        end = self.now + ms
+        await self._settle()
+        while self._timers and self._timers[0][0] <= end:
+            due, handle, callback = heapq.heappop(self._timers)
+            if handle in self._cancelled:
+                self._cancelled.discard(handle)
+                continue
+            self.now = due
+            callback()
+            await self._settle()
+        self.now = end
+
+    async def _settle(self) -> None:
+        for settle in list(self.settlers):
+            await settle()
 
     @property
     def pending(self) -> int:
@@ -733,6 +758,11 @@ class Interpreter:
                 if self.running:
                     self._drain()
 
+        if not callable(invoke.src):  # a child machine: the asyncio runtime runs those
+            finish(False, ConfigError(f"invoke {invoke_id!r}: interpret() runs function and coroutine services; "
+                                      f"the child machine {invoke.src_name!r} needs machine.interpret_async()",
+                                      key="src"))
+            return
         if self.sync_services:
             try:
                 result = invoke.src(first, event)

@@ -25,6 +25,7 @@ from statecharts.frozen import FrozenDict
 if TYPE_CHECKING:
     from statecharts.chart import StateNode
     from statecharts.machine import Machine
+    from statecharts.queries import EnabledEvent
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,29 @@ class Snapshot:
         (True, False)
         """
         return self.machine.can(self, event)
+
+    def enabled_events(self) -> tuple[EnabledEvent, ...]:
+        """The events some transition would take now (see `statecharts.queries.enabled_events`).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "t", "initial": "off", "states": {"off": {"on": {"FLIP": "on"}}, "on": {}}})
+        >>> [e.name for e in m.initial_state().enabled_events()]
+        ['FLIP']
+        """
+        from statecharts.queries import enabled_events
+
+        return enabled_events(self)
+
+    def get_meta(self) -> dict[str, Any]:
+        """The ``meta`` of the active states that have one, by state id (xstate's ``getMeta()``).
+
+        >>> from statecharts import Machine
+        >>> Machine({"id": "t", "initial": "a", "states": {"a": {"meta": {"view": "form"}}}}).initial_state().get_meta()
+        {'t.a': {'view': 'form'}}
+        """
+        from statecharts.queries import active_meta
+
+        return active_meta(self)
 
     def __repr__(self) -> str:
         return f"Snapshot(value={self.value!r}, context={dict(self.context)!r}, status={self.status!r})"

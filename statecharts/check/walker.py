@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from statecharts.check.actors import child_machines
 from statecharts.check.graph import (
     Bounds,
     Progress,
@@ -21,6 +22,7 @@ from statecharts.check.model import Model, StepPredicate
 from statecharts.check.properties import LeadsTo
 from statecharts.check.symmetry import canonical_key_function, orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
+from statecharts.errors import ConfigError
 from statecharts.event import Event
 from statecharts.machine import Machine
 from statecharts.state import Snapshot
@@ -305,6 +307,10 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
     """
     if isinstance(model, Machine):  # a bare machine: every event name, no properties but deadlock
         model = Model(model)
+    children = child_machines(model.machine)
+    if children:  # the walk below sees one machine: it must not claim anything about a system
+        raise ConfigError(f"machine {model.machine.id!r} starts child machines ({'; '.join(children)}): check() "
+                          "walks one machine; check the actor system with statecharts.check.actors.check_actors")
     with collector_paused():  # the liveness passes too: a full collection would traverse the whole graph
         return _check(model, max_states, max_depth, max_seconds, fairness, symmetry, temporal, deadlock, progress,
                       stop, phase, initial)
