@@ -357,7 +357,8 @@ class Machine:
 
     def interpret(self, context: Mapping[str, Any] | None = None, *, clock: Clock | None = None,
                   strict: bool = False, state: Snapshot | None = None, **options: Any) -> Interpreter:
-        """An interpreter (actor) for this machine; call ``start()`` on it.
+        """An interpreter (actor) for this machine; call ``start()`` on it. With ``store=`` and
+        ``id=``, a durable actor (`statecharts.store.DurableInterpreter`) loaded from the store.
 
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
@@ -365,6 +366,10 @@ class Machine:
         >>> actor.send("GO").value
         'b'
         """
+        if options.get("store") is not None:  # a durable actor (statecharts.store)
+            from statecharts.store.durable import DurableInterpreter
+
+            return DurableInterpreter(self, context=context, clock=clock, strict=strict, state=state, **options)
         from statecharts.interpreter import Interpreter
 
         return Interpreter(self, context=context, clock=clock, strict=strict, state=state, **options)

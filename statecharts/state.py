@@ -2,6 +2,12 @@
 
 A snapshot is a value: equal snapshots are equal and hash alike. It holds exactly what determines
 the future, nothing else; the effects that produced it ride along but do not count.
+
+Its JSON form (`Snapshot.to_json`), format version ``SNAPSHOT_VERSION``: ``{"version": 1,
+"machine": id, "configuration": [state ids], "context": {...}, "history": {history id: [state
+ids]}, "pending": [{"id", "delay", "event", "data", "to"}], "status", "output"}``; values go
+through `encode`. A snapshot without ``"version"`` reads as version 1. What a running actor adds
+(timers' due times, running invocations, mailbox, children) is `statecharts.record.ActorRecord`.
 """
 
 from __future__ import annotations
@@ -263,6 +269,7 @@ class Snapshot:
         True
         """
         return {
+            "version": SNAPSHOT_VERSION,
             "machine": self.machine.id,
             "configuration": list(self.configuration),
             "context": encode(dict(self.context)),
@@ -330,6 +337,10 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         raise SnapshotError(f"a snapshot is a JSON object, not {type(data).__name__}")
     if data.get("machine", machine.id) != machine.id:
         raise SnapshotError(f"snapshot of machine {data['machine']!r} cannot be restored into {machine.id!r}")
+    version = data.get("version", SNAPSHOT_VERSION)
+    if version != SNAPSHOT_VERSION:
+        raise SnapshotError(f"snapshot format version {version!r} of machine {data.get('machine', machine.id)!r} "
+                            f"is not known (this version of statecharts reads version {SNAPSHOT_VERSION})")
     chart = machine.chart
 
     def node(ref: str, where: str) -> StateNode:
@@ -370,6 +381,7 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
 
 
 STATUSES = ("active", "done")
+SNAPSHOT_VERSION = 1
 
 
 def check_configuration(machine: Machine, nodes: frozenset[StateNode]) -> None:
