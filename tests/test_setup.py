@@ -51,8 +51,10 @@ def test_ci_install_runs_every_part_with_the_environments_python(tmp_path: Path)
         (venv_bin / name).chmod(0o755)
     (tmp_path / ".ci" / "install.d" / "probe.sh").write_text(
         f'echo "PY=$PY" >> "{tmp_path}/calls"\npython3 -m pip install something\n', encoding="utf-8")
+    (tmp_path / ".ci" / "install.d" / "broken.sh").write_text("exit 3\n", encoding="utf-8")
     done = subprocess.run(["bash", str(tmp_path / ".ci" / "install")], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.stderr  # a part that fails says so and the others still run
+    assert "broken.sh failed (exit 3)" in done.stderr
     calls = (tmp_path / "calls").read_text(encoding="utf-8").splitlines()
     assert calls == ["python -m pip install --quiet --disable-pip-version-check -e .[test]",
                      f"PY={tmp_path}/.venv/bin/python", "python3 -m pip install something"]
