@@ -207,7 +207,8 @@ def evaluate_guard(step: Step | _Probe, t: Transition, event: Event) -> bool:
     >>> evaluate_guard(step, m.get_state("m.a").transitions[0], Event("GO")), step.internal[0].name
     (False, 'error.execution')
     """
-    assert t.guard is not None
+    if t.guard is None:
+        return True
     return guard_holds(step, t, t.guard, event)
 
 
@@ -285,8 +286,8 @@ def get_effective_target_states(step: Step, t: Transition) -> list[StateNode]:
                 targets.extend(x for x in sorted(step.history[s], key=_order) if x not in targets)
             else:
                 default = s.history_default or s.parent.initial  # type: ignore[union-attr]
-                assert default is not None
-                for x in get_effective_target_states(step, default):
+                # xstate: no default in a parallel state enters every region at its initial state
+                for x in get_effective_target_states(step, default) if default else s.parent.children:  # type: ignore[union-attr]
                     if x not in targets:
                         targets.append(x)
         elif s not in targets:
@@ -416,14 +417,12 @@ def add_descendant_states_to_enter(step: Step, state: StateNode, to_enter: set[S
                 add_ancestor_states_to_enter(step, s, parent, to_enter, default_entry, history_content)
         else:
             default = state.history_default
-            if default is None:  # xstate: no default target means the parent's initial state
-                if parent.type == "compound":
-                    default = parent.initial
-                else:
-                    for child in parent.children:
-                        add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
-                    return
-            assert default is not None
+            if default is None and parent.type == "compound":  # xstate: no default target: the initial state
+                default = parent.initial
+            if default is None:  # xstate: in a parallel state, every region at its initial state
+                for child in parent.children:
+                    add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
+                return
             history_content[parent] = default
             for s in default.targets:
                 add_descendant_states_to_enter(step, s, to_enter, default_entry, history_content)
@@ -460,13 +459,14 @@ def add_ancestor_states_to_enter(step: Step, state: StateNode, ancestor: StateNo
     ['m.a', 'm.a.b']
     """
     for anc in state.ancestors:
-        if anc is ancestor:
-            break
-        to_enter.add(anc)
-        if anc.type == "parallel":
+        if anc is not ancestor:
+            to_enter.add(anc)
+        if anc.type == "parallel":  # a parallel ``ancestor`` (the domain) stays active: so do all its regions
             for child in anc.children:
                 if not any(child in s.ancestors for s in to_enter):
                     add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
+        if anc is ancestor:
+            break
 
 
 # ---------------------------------------------------------------------------------------------

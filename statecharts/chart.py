@@ -676,9 +676,10 @@ class _Compiler:
         if kind is not None:  # SCXML's rule
             t.internal = (kind == "internal" and node.type == "compound" and bool(targets)
                           and all(x.is_descendant_of(node) for x in targets))
-        else:  # xstate's rule: reenter=False keeps the source when targets are inside it
-            t.internal = (not t.reenter and bool(targets)
-                          and all(x is node or x.is_descendant_of(node) for x in targets))
+        else:  # xstate's rule: reenter=False keeps the source when targets are inside it (SCXML's: a
+            # compound source; a parallel one is left and re-entered, so that every region stays active)
+            t.internal = (not t.reenter and bool(targets) and all(
+                x is node or (node.type == "compound" and x.is_descendant_of(node)) for x in targets))
         for left in range(len(targets)):
             for right in range(left + 1, len(targets)):
                 a, b = targets[left], targets[right]
