@@ -600,6 +600,7 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
         entries, default_entry, history_content = plan.entries, plan.default_entry, plan.history_content
     root = step.machine.chart.root
     step.frozen = None
+    was_active = step.status == "active"
     for s in entries:
         step.config.add(s)
         if s.entry:
@@ -625,6 +626,26 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
                 if grandparent is root:
                     step.status = "done"
                     step.output = done_data(step, root, event)
+    if was_active and step.status == "done":
+        exit_interpreter(step, event)
+
+
+def exit_interpreter(step: Step, event: Event) -> None:
+    """SCXML exitInterpreter (and xstate on a top-level final state): every active state's exit
+    actions, in exit order; the configuration stays, so that the snapshot shows the final state.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.actions import Call
+    >>> log = lambda name: Call(lambda c, e: None, name)
+    >>> m = Machine({"id": "m", "initial": "a", "exit": log("bye m"), "states": {
+    ...     "a": {"on": {"GO": "f"}}, "f": {"type": "final", "exit": log("bye f")}}})
+    >>> s = m.transition(m.initial_state(), "GO")
+    >>> s.value, [e.action.name for e in s.effects]
+    ('f', ['bye f', 'bye m'])
+    """
+    for s in sorted(step.config, key=_exit_order):
+        if s.exit:
+            execute_content(step, s.exit, event)
 
 
 def done_data(step: Step, state: StateNode, event: Event) -> Any:

@@ -282,8 +282,7 @@ class ScxmlSession(Interpreter):
         self._start_requested()
 
     def _finish(self, snapshot: Snapshot) -> None:
-        self._finished = True
-        self._exit_interpreter(snapshot)
+        self._finished = True  # the algorithm ran exitInterpreter's exit handlers on reaching the final state
         for child in list(self.children.values()):
             child.stop()
         self.children.clear()
@@ -294,19 +293,6 @@ class ScxmlSession(Interpreter):
         if parent is not None and snapshot.status == "done" and self.invokeid is not None:
             parent._from_child(self, ScxmlEvent(f"done.invoke.{self.invokeid}", snapshot.output,
                                                 invokeid=self.invokeid))
-
-    def _exit_interpreter(self, snapshot: Snapshot) -> None:
-        """W3C exitInterpreter: leave the remaining states (their onexit handlers run, their
-        invocations are cancelled); sends they make without delay still go out."""
-        step = Step(self.machine, snapshot, snapshot.context, self.execute)
-        step.pending = []
-        event = snapshot.event or Event("xstate.init")
-        for state in sorted(snapshot.nodes, key=lambda n: -n.order):
-            if state.exit:
-                execute_content(step, state.exit, event)
-        for p in step.pending:
-            if p.delay <= 0:
-                self.deliver(p)
 
     # -- event I/O -------------------------------------------------------------------------------
     def _from_child(self, child: ScxmlSession, event: Event) -> None:
