@@ -27,6 +27,9 @@ class FrozenDict(dict[str, Any]):
     def __init__(self, items: Mapping[str, Any] | None = None, /, **fields: Any) -> None:
         dict.__init__(self, items or {}, **fields)
         self._hash: int | None = None
+        for key, value in dict.items(self):  # the values are immutable too (lists, dicts, sets inside)
+            if type(value) not in SHARED:
+                dict.__setitem__(self, key, frozen(value))
 
     def __hash__(self) -> int:  # type: ignore[override]
         h = self._hash
@@ -117,4 +120,84 @@ def freeze(value: Any) -> Any:
         return tuple(freeze(v) for v in value)
     if isinstance(value, set):
         return frozenset(freeze(v) for v in value)
+    return value
+
+
+class FrozenList(list[Any]):
+    """A list that cannot change (its items frozen too): reads, ``+``, ``==`` and JSON as a list.
+
+    >>> xs = FrozenList([1, [2]])
+    >>> xs + [3], xs == [1, [2]], hash(xs) == hash(FrozenList([1, [2]]))
+    ([1, [2], 3], True, True)
+    >>> xs.append(4)
+    Traceback (most recent call last):
+    TypeError: FrozenList is immutable: build a new list (xs + [item])
+    """
+
+    __slots__ = ()
+
+    def __init__(self, items: Any = (), /) -> None:
+        list.__init__(self, (v if type(v) in SHARED else frozen(v) for v in items))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self))
+
+    def _immutable(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("FrozenList is immutable: build a new list (xs + [item])")
+
+    __setitem__ = __delitem__ = append = extend = insert = pop = remove = clear = sort = reverse = \
+        __iadd__ = __imul__ = _immutable  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenList, (list(self),))
+
+    def __copy__(self) -> FrozenList:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenList:
+        return self
+
+
+SHARED = frozenset({str, int, float, bool, bytes, type(None), FrozenDict, FrozenList, frozenset})
+
+
+def frozen(value: Any) -> Any:
+    """A value that no one can change: dicts become FrozenDicts, lists FrozenLists, sets
+    frozensets, recursively (other objects are kept as they are). Snapshot contexts hold these.
+
+    >>> frozen({"a": [1, {2}]})
+    FrozenDict({'a': [1, frozenset({2})]})
+    """
+    kind = type(value)
+    if kind in SHARED:
+        return value
+    if isinstance(value, Mapping):
+        return FrozenDict(value)
+    if isinstance(value, list):
+        return FrozenList(value)
+    if kind is tuple:
+        return tuple(v if type(v) in SHARED else frozen(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(frozen(v) for v in value)
+    return value
+
+
+def thawed(value: Any, mapping: type[dict[str, Any]] = dict) -> Any:
+    """A private, mutable copy of a frozen value (the way into code that may change it: FrozenDicts
+    become ``mapping``, FrozenLists lists, recursively).
+
+    >>> thawed(frozen({"a": [1, {"b": (2, [3])}]}))
+    {'a': [1, {'b': (2, [3])}]}
+    """
+    kind = type(value)
+    if kind in (str, int, float, bool, bytes, type(None), frozenset):
+        return value
+    if isinstance(value, Mapping):
+        return mapping({k: thawed(v, mapping) for k, v in value.items()})
+    if isinstance(value, list):
+        return [thawed(v, mapping) for v in value]
+    if kind is tuple:
+        return tuple(thawed(v, mapping) for v in value)
+    if isinstance(value, set):
+        return {thawed(v, mapping) for v in value}
     return value

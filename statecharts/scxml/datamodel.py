@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from statecharts.event import Event
-from statecharts.frozen import FrozenDict
+from statecharts.frozen import FrozenDict, thawed  # noqa: F401 - the doctests use FrozenDict
 
 SYSTEM_VARIABLES = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
 SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
@@ -329,7 +329,7 @@ class Datamodel:
         for key, value in context.items():
             if key.startswith("__"):
                 continue
-            ns[key] = _copy(value) if copy_values else value
+            ns[key] = thawed(value, Record)  # a private copy: no expression can change the snapshot
         ns["_event"] = EventView(event) if event is not None and event.name != "xstate.init" else None
         ns["In"] = in_state
         if self.guards:
@@ -490,15 +490,6 @@ def variables(ns: Mapping[str, Any]) -> dict[str, Any]:
     {'Var1': 1}
     """
     return {k: v for k, v in ns.items() if not k.startswith("__") and k not in ("_event", "In", "guard")}
-
-
-def _copy(value: Any) -> Any:
-    if value is None or isinstance(value, (int, float, str, bytes, bool, FrozenDict, frozenset)):
-        return value
-    try:
-        return copy.deepcopy(value)
-    except Exception:  # noqa: BLE001 - uncopyable objects are shared
-        return value
 
 
 def _dedent(source: str) -> str:

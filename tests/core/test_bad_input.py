@@ -104,5 +104,5 @@ def test_from_json_names_the_file_of_a_semantic_error(tmp_path):
 def test_an_unhashable_initial_context_is_named_before_walking():
     from statecharts.check import Model, check
 
-    with pytest.raises(ConfigError, match="initial context key 'x' \\(list\\) is not hashable"):
-        check(Model(Machine({"id": "m", "context": {"x": [1]}, "initial": "a", "states": {"a": {}}})))
+    with pytest.raises(ConfigError, match="initial context key 'x' \\(bytearray\\) is not hashable"):
+        check(Model(Machine({"id": "m", "context": {"x": bytearray(b"1")}, "initial": "a", "states": {"a": {}}})))
