@@ -169,7 +169,7 @@ def frozen(value: Any) -> Any:
     FrozenDict({'a': [1, frozenset({2})]})
     """
     kind = type(value)
-    if kind in SHARED:
+    if kind in SHARED or isinstance(value, (FrozenDict, FrozenList)):  # subclasses too: frozen already
         return value
     if isinstance(value, Mapping):
         return FrozenDict(value)

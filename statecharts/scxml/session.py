@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from statecharts.algorithm import Step, execute_content
-from statecharts.errors import ConfigError, StatechartError
+from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
 from statecharts.interpreter import Interpreter
@@ -175,6 +175,22 @@ class ScxmlMachine(Machine):
                 execute_content(step, (definition.finalize,), event)
             if definition.autoforward and not event.name.startswith("done.invoke."):
                 step.pending.append(PendingSend(None, 0, event, f"#_{definition.static_id}"))
+
+    def event_from_json(self, name: str, data: Any, fields: Mapping[str, Any]) -> ScxmlEvent:
+        """A pending event from a snapshot, with its SCXML fields (see `Event.persisted`).
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"/></scxml>')
+        >>> e = m.event_from_json("go", [1], {"sendid": "s1", "origin": "#_scxml_x"})
+        >>> e.payload, e.sendid, e.origin, e.kind
+        ([1], 's1', '#_scxml_x', 'external')
+        """
+        known = ("kind", "sendid", "origin", "origintype", "invokeid")
+        for key, value in fields.items():
+            if key not in known or not isinstance(value, str):
+                raise SnapshotError(f"snapshot pending send {name!r}: field {key!r} must be one of "
+                                    f"{', '.join(known)} with a text value, not {value!r}")
+        return ScxmlEvent(name, data, **fields)
 
     def interpret(self, context: Mapping[str, Any] | None = None, **options: Any) -> ScxmlSession:  # type: ignore[override]
         """A session for this machine (an `Interpreter` with SCXML's event I/O).
