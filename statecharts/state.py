@@ -257,7 +257,19 @@ class Snapshot:
         >>> m.initial_state().dumps()
         '{"configuration": ["t", "t.off"], "context": {}, "history": {}, "machine": "t", "output": null, ...}'
         """
-        return json.dumps(self.to_json(), sort_keys=True)
+        try:
+            return json.dumps(self.to_json(), sort_keys=True)
+        except (ValueError, RecursionError) as exc:  # huge integers, values nested past the stack, cycles
+            raise SnapshotError(f"snapshot of machine {self.machine.id!r} cannot be written as JSON: "
+                                f"{_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, in words: a value too large or nested too deep is named as such."""
+    if isinstance(exc, RecursionError):
+        return "values nest too deep (or refer to themselves)"
+    text = str(exc)
+    return "an integer has more than 4,300 digits" if "4300 digits" in text else text
 
 
 def _pending_json(p: PendingSend) -> dict[str, Any]:
@@ -316,6 +328,8 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
             raise SnapshotError(f"snapshot JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        except (ValueError, RecursionError) as exc:  # integers over 4,300 digits, nesting past the stack
+            raise SnapshotError(f"snapshot JSON: {_reason(exc)}") from None
     if not isinstance(data, Mapping):
         raise SnapshotError(f"a snapshot is a JSON object, not {type(data).__name__}")
     if data.get("machine", machine.id) != machine.id:
@@ -342,8 +356,8 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         raise SnapshotError(f"snapshot: missing key {exc.args[0]!r}") from exc
     except SnapshotError:
         raise
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise SnapshotError(f"snapshot of machine {machine.id!r} is malformed: {exc}") from exc
+    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise SnapshotError(f"snapshot of machine {machine.id!r} is malformed: {_reason(exc)}") from None
     check_configuration(machine, nodes)
     for h, remembered in history:
         check_history(h, remembered)

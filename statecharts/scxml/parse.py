@@ -20,6 +20,7 @@ import defusedxml.ElementTree as DET
 
 from statecharts.actions import to_action
 from statecharts.errors import ConfigError
+from statecharts.limits import MAX_DEPTH
 from statecharts.scxml.datamodel import Datamodel, RefusedExpression, check_variable, literal
 from statecharts.scxml.executable import (
     Assign,
@@ -91,6 +92,16 @@ def parse_xml(data: bytes, where: str) -> tuple[ET.Element, dict[ET.Element, tup
         expat = parser.parser
         raise ConfigError(f"line {expat.CurrentLineNumber}, column {expat.CurrentColumnNumber + 1}: "
                           f"refused: {type(exc).__name__} ({exc})", path=where) from None
+    except LookupError as exc:  # <?xml encoding="..."?> names an encoding Python does not know
+        raise ConfigError(f"line 1: {exc}", path=where) from None
+    stack = [(root, 0)]
+    while stack:  # iteratively: the converter recurses, so refuse what would exhaust the stack
+        el, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            line, column = builder.positions.get(el, (0, 0))
+            raise ConfigError(f"line {line}, column {column}: elements nest deeper than {MAX_DEPTH} levels",
+                              path=where)
+        stack.extend((child, depth + 1) for child in el)
     return root, builder.positions
 
 
