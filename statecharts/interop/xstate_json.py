@@ -121,6 +121,8 @@ def _load(source: str | Path | Mapping[str, Any]) -> Any:
         except UnicodeDecodeError as exc:
             raise ConfigError(f"cannot read xstate JSON file {name}: not UTF-8 text ({exc.reason} at byte "
                               f"{exc.start})") from exc
+        except ValueError as exc:  # a NUL byte in the path
+            raise ConfigError(f"cannot read xstate JSON file {name!r}: {exc}") from None
     try:
         return json.loads(source)
     except json.JSONDecodeError as exc:

@@ -164,3 +164,21 @@ ONE = {"id": "m", "initial": "a", "states": {"a": {}}}
 def test_hostile_input_raises_the_documented_error_naming_where(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("delay", ["1e300s", "NaNs", "infms"])
+def test_an_scxml_send_delay_no_timer_can_wait_raises_error_execution(delay):
+    m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a"><onentry>'
+             f'<send event="t" delay="{delay}"/></onentry><transition event="error.execution" target="b"/></state>'
+             '<state id="b"/></scxml>')
+    s = m.initial_state()
+    assert (s.value, s.pending) == ("b", ())
+
+
+def test_a_send_delay_no_timer_can_wait_raises_error_execution():
+    from statecharts import send
+
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": send("T", delay=lambda c, e: 1e300),
+                                                             "on": {"error.execution": "b"}}, "b": {}}})
+    s = m.initial_state()
+    assert (s.value, s.pending) == ("b", ())
