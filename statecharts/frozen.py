@@ -84,11 +84,17 @@ class FrozenDict(dict[str, Any]):
         >>> d.set({"n": 2}, flag=True), d
         (FrozenDict({'n': 2, 'name': 'x', 'flag': True}), FrozenDict({'n': 1, 'name': 'x'}))
         """
-        data = dict(self)
-        if updates:
-            data.update(updates)
-        data.update(fields)
-        return FrozenDict(data)
+        data = dict(self)  # its values are frozen already: only the new ones need freezing
+        for given in (updates, fields):
+            if given:
+                data.update(given)
+                for key, value in given.items():
+                    if type(value) not in SHARED:
+                        data[key] = frozen(value)
+        made = FrozenDict.__new__(FrozenDict)
+        dict.__init__(made, data)
+        made._hash = None
+        return made
 
     def thaw(self) -> dict[str, Any]:
         """A plain, mutable dict copy.
@@ -169,14 +175,23 @@ def frozen(value: Any) -> Any:
     FrozenDict({'a': [1, frozenset({2})]})
     """
     kind = type(value)
-    if kind in SHARED or isinstance(value, (FrozenDict, FrozenList)):  # subclasses too: frozen already
+    if kind in SHARED:
+        return value
+    if kind is tuple:  # the same tuple when nothing inside changes (snapshots share their values)
+        for v in value:
+            if type(v) not in SHARED and frozen(v) is not v:
+                return tuple(x if type(x) in SHARED else frozen(x) for x in value)
+        return value
+    if kind is dict:
+        return FrozenDict(value)
+    if kind is list:
+        return FrozenList(value)
+    if isinstance(value, (FrozenDict, FrozenList)):  # subclasses: frozen already
         return value
     if isinstance(value, Mapping):
         return FrozenDict(value)
     if isinstance(value, list):
         return FrozenList(value)
-    if kind is tuple:
-        return tuple(v if type(v) in SHARED else frozen(v) for v in value)
     if isinstance(value, (set, frozenset)):
         return frozenset(frozen(v) for v in value)
     return value
