@@ -16,7 +16,7 @@ from statecharts.interop import from_json
 from statecharts.scxml import load
 from statecharts.state import check_configuration
 
-FUZZ = settings(max_examples=120, suppress_health_check=list(HealthCheck), deadline=None)
+FUZZ = settings(max_examples=300, suppress_health_check=list(HealthCheck), deadline=None)
 EVENTS = ("A", "B", "xstate.init", "done.state.m", "*")
 KEYS = ("id", "initial", "type", "history", "target", "states", "on", "always", "after", "entry", "exit",
         "invoke", "context", "tags", "meta", "description", "output", "onDone", "reenter", "guard", "actions",
