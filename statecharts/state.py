@@ -435,7 +435,8 @@ def _in_final_state(node: StateNode, nodes: frozenset[StateNode]) -> bool:
 
 
 def encode(value: Any) -> Any:
-    """Tag tuples, sets and frozensets so JSON keeps them apart from lists.
+    """Tag tuples, sets and frozensets so JSON keeps them apart from lists (a FrozenDict is written as
+    a plain object: a snapshot's context freezes every dict again when it is read back).
 
     >>> encode({"a": (1, 2), "b": frozenset({3})})
     {'a': {'__tuple__': [1, 2]}, 'b': {'__frozenset__': [3]}}
@@ -446,8 +447,6 @@ def encode(value: Any) -> Any:
         return {"__frozenset__": sorted((encode(v) for v in value), key=repr)}
     if isinstance(value, set):
         return {"__set__": sorted((encode(v) for v in value), key=repr)}
-    if isinstance(value, FrozenDict):
-        return {"__frozendict__": encode(value.thaw())}
     if isinstance(value, Mapping):
         if not all(isinstance(k, str) for k in value) or (len(value) == 1 and next(iter(value)) in TAGS):
             return {"__items__": [[encode(k), encode(v)] for k, v in value.items()]}

@@ -142,3 +142,10 @@ def test_a_tampered_snapshot_is_refused_naming_the_problem(change, problem):
     change(data)
     with pytest.raises(SnapshotError, match=problem):
         m.restore(json.loads(json.dumps(data)))
+
+
+def test_frozen_nested_context_is_written_as_plain_json():
+    m = Machine({"id": "m", "context": {"cfg": {"a": [1, {"b": 2}]}}, "initial": "s", "states": {"s": {}}})
+    s = m.initial_state()
+    assert s.to_json()["context"] == {"cfg": {"a": [1, {"b": 2}]}}
+    assert m.restore(s.dumps()) == s
