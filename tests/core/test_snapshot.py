@@ -128,6 +128,7 @@ def test_scxml_pending_events_keep_origin_sendid_kind_and_invokeid():
 
 @pytest.mark.parametrize(("change", "problem"), [
     (lambda d: d.update(status="done"), "status: 'done' but the configuration is not a top-level final state"),
+    (lambda d: d.update(configuration=["player", "player.end"]), "status: 'active' but the configuration is a top"),
     (lambda d: d.update(history={"player.on.hist": ["player.off"]}), "remembers 'player.off', which is not a child"),
     (lambda d: d["pending"].append({"id": "x", "delay": float("nan"), "event": "E"}), "delay nan is not"),
     (lambda d: d["pending"].append({"id": "x", "delay": float("inf"), "event": "E"}), "delay inf is not"),
@@ -137,7 +138,8 @@ def test_scxml_pending_events_keep_origin_sendid_kind_and_invokeid():
 ])
 def test_a_tampered_snapshot_is_refused_naming_the_problem(change, problem):
     m = Machine({"id": "player", "initial": "on", "states": {
-        "on": {"initial": "a", "states": {"a": {}, "hist": {"type": "history"}}}, "off": {}}})
+        "on": {"initial": "a", "states": {"a": {}, "hist": {"type": "history"}}}, "off": {},
+        "end": {"type": "final"}}})
     data = m.initial_state().to_json()
     change(data)
     with pytest.raises(SnapshotError, match=problem):
