@@ -51,7 +51,7 @@ class Step:
     """
 
     __slots__ = ("machine", "config", "context", "history", "internal", "pending", "effects",
-                 "status", "output", "execute", "event", "microsteps", "fired", "frozen")
+                 "status", "output", "execute", "event", "microsteps", "fired", "frozen", "domains")
 
     def __init__(self, machine: Machine, snapshot: Snapshot | None, context: FrozenDict,
                  execute: Executor | None) -> None:
@@ -69,6 +69,8 @@ class Step:
         self.microsteps = 0
         self.fired: list[Transition] | None = None  # the walker's coverage asks for the transitions taken
         self.frozen: frozenset[StateNode] | None = snapshot.nodes if snapshot else None
+        # a microstep's domains of history transitions, fixed before its exits record new history
+        self.domains: dict[Transition, StateNode | None] = {}
 
     def nodes(self) -> frozenset[StateNode]:
         """The configuration as a frozenset (cached until the configuration changes).
@@ -313,7 +315,10 @@ def get_transition_domain(step: Step, t: Transition) -> StateNode | None:
         return t.domain
     if t.internal:
         return t.source
-    return find_lcca([t.source, *get_effective_target_states(step, t)])
+    domain = step.domains.get(t)
+    if domain is None:
+        domain = step.domains[t] = find_lcca([t.source, *get_effective_target_states(step, t)])
+    return domain
 
 
 def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[StateNode]:
@@ -730,9 +735,13 @@ def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
     if step.fired is not None:
         step.fired.extend(transitions)
     plan = microstep_plan(step, transitions)
+    # exits and entries share one domain per transition: recomputed from the history the exits
+    # record, a domain could move below a parallel state it exited (and leave it out)
+    step.domains.clear()
     exit_states(step, transitions, event, None if plan is None else plan.exits)
     execute_transition_content(step, transitions, event)
     enter_states(step, transitions, event, plan)
+    step.domains.clear()
 
 
 class Plan:

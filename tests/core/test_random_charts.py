@@ -91,3 +91,15 @@ def test_a_cross_region_transition_under_a_parallel_root_keeps_every_region():
     s = m.transition(m.initial_state(), "GO")
     assert s.value == {"a": "a1", "b": "b2"}
     assert m.restore(s.dumps()) == s
+
+
+def test_a_history_transition_enters_under_the_domain_it_exited_from():
+    """The exits record the parallel state's history; the entry must not then pick a lower domain."""
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"A": "p"}},
+        "p": {"type": "parallel", "states": {
+            "r": {"initial": "x", "states": {"x": {"on": {"B": {"target": "#m.p.h", "reenter": True}}}}},
+            "h": {"type": "history", "history": "deep"}}}}})
+    s = m.transition(m.transition(m.initial_state(), "A"), "B")
+    assert s.value == {"p": {"r": "x"}}
+    assert m.restore(s.dumps()) == s
