@@ -187,6 +187,7 @@ class Converter:
             self.fail(root, f"datamodel {datamodel!r} is not supported (use 'python')")
         self.doc = Document(Datamodel(trusted=trusted, guards=guards), root.get("name"))
         self.actions = dict(actions or {})
+        self.invoke_ids: dict[str, str] = {}  # explicit <invoke id>s: unique in a document
         self.doc.known_session = registry.known
         self.ids: set[str] = set()
         self.generated = 0
@@ -475,6 +476,12 @@ class Converter:
             if body is not None:
                 exit_.append(body)
         for index, invoke in enumerate(_children(el, "invoke")):
+            explicit = invoke.get("id")
+            if explicit:
+                if explicit in self.invoke_ids:
+                    self.fail(invoke, f"duplicate invoke id {explicit!r} (also in state "
+                                      f"{self.invoke_ids[explicit]!r}): its done.invoke events would be ambiguous")
+                self.invoke_ids[explicit] = sid
             definition = self.invoke(invoke, sid, index)
             entry.append(Invoke(self.doc, definition))
             exit_.append(CancelInvoke(definition.static_id))

@@ -140,6 +140,10 @@ ONE = {"id": "m", "initial": "a", "states": {"a": {}}}
         {"src": lambda c, e: 1, "id": "i"}, {"src": lambda c, e: 2, "id": "i"}]}}}), ConfigError,
      r"m\.a: invoke\[1\]\.id: duplicate invoke id 'i'"),
     (lambda: Machine({"id": "m", "initial": ["a"], "states": {"a": {}}}), ConfigError, "m: initial: 'initial' is"),
+    (lambda: load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a">'
+                  + "".join(f'<state id="{s}"><invoke id="i"><content><scxml><final id="f"/></scxml></content>'
+                            f"</invoke></state>" for s in "ab") + "</scxml>"), ConfigError,
+     "<invoke>: duplicate invoke id 'i' \\(also in state 'a'\\)"),
     (lambda: Machine(ONE).restore('{"configuration": ["m", "m.a"], "context": {"x": ' + "[" * 100000 + "]" * 100000
                                   + "}}"), SnapshotError, "nest too deep"),
     (lambda: Machine(ONE).restore('{"configuration": ["m", "m.a"], "context": {"x": ' + "1" * 5000 + "}}"),
@@ -159,8 +163,8 @@ ONE = {"id": "m", "initial": "a", "states": {"a": {}}}
         '<scxml xmlns="http://www.w3.org/2005/07/scxml">' + "<state>" * 600 + "</state>" * 600 + "</scxml>"),
      ConfigError, "elements nest deeper than 200 levels"),
 ], ids=["nesting", "after-huge", "after-superscript", "history-default-itself", "duplicate-invoke-id",
-        "initial-list", "deep-snapshot-json", "huge-int-snapshot", "huge-int-dumps", "deep-context", "cyclic-meta",
-        "deep-xstate-json", "xml-encoding", "deep-scxml"])
+        "initial-list", "duplicate-scxml-invoke-id", "deep-snapshot-json", "huge-int-snapshot", "huge-int-dumps",
+        "deep-context", "cyclic-meta", "deep-xstate-json", "xml-encoding", "deep-scxml"])
 def test_hostile_input_raises_the_documented_error_naming_where(make, error, message):
     with pytest.raises(error, match=message):
         make()
