@@ -216,3 +216,19 @@ def thawed(value: Any, mapping: type[dict[str, Any]] = dict) -> Any:
     if isinstance(value, set):
         return {thawed(v, mapping) for v in value}
     return value
+
+
+def writable(value: Any) -> Any:
+    """A shallow copy that can be changed: a FrozenList becomes a list, a FrozenDict a dict (other
+    values are copied with `copy.copy`). Copy-on-write code changes this, never the original.
+
+    >>> xs = FrozenList([1, [2]])
+    >>> ys = writable(xs); ys[0] = 5
+    >>> ys, xs, type(writable(FrozenDict(a=1))).__name__
+    ([5, [2]], [1, [2]], 'dict')
+    """
+    if isinstance(value, FrozenList):
+        return list(value)
+    if isinstance(value, FrozenDict):
+        return dict(value)
+    return copy.copy(value)

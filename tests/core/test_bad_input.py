@@ -98,7 +98,7 @@ def test_from_json_names_the_file_of_a_semantic_error(tmp_path):
     path = tmp_path / "chart.json"
     path.write_text(json.dumps({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "zz"}}}}))
     with pytest.raises(ConfigError, match=r"chart\.json: m\.a: on\.GO\.target: unknown target 'zz'"):
-        Machine.from_json(str(path))
+        Machine.from_json(path)
     with pytest.raises(ConfigError, match="not NoneType"):
         Machine.from_json(None)  # type: ignore[arg-type]
 
@@ -161,7 +161,7 @@ ONE = {"id": "m", "initial": "a", "states": {"a": {}}}
      "unknown encoding: no-such"),
     (lambda: load(
         '<scxml xmlns="http://www.w3.org/2005/07/scxml">' + "<state>" * 600 + "</state>" * 600 + "</scxml>"),
-     ConfigError, "elements nest deeper than 200 levels"),
+     ConfigError, "SCXML elements nest deeper than 200 levels"),
 ], ids=["nesting", "after-huge", "after-superscript", "history-default-itself", "duplicate-invoke-id",
         "initial-list", "duplicate-scxml-invoke-id", "deep-snapshot-json", "huge-int-snapshot", "huge-int-dumps",
         "deep-context", "cyclic-meta", "deep-xstate-json", "xml-encoding", "deep-scxml"])
