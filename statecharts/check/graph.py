@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Container, Hashable, Iterable
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.algorithm import successor, take
+from statecharts.algorithm import matching, successor, take
 from statecharts.chart import StateNode, Transition
 from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
 from statecharts.check.symmetry import canonical_key_function
-from statecharts.errors import PredicateError, StatechartError
+from statecharts.errors import ConfigError, PredicateError, StatechartError
 from statecharts.event import Event
 from statecharts.state import Snapshot
 
@@ -41,6 +41,7 @@ class Bounds:
     max_states: int | None = None
     max_depth: int | None = None
     max_seconds: float | None = None
+    stop: Callable[[], str | None] | None = None  # polled ~10 times a second: a reason to stop (Ctrl-C, memory)
 
 
 @dataclass
@@ -73,6 +74,8 @@ class StateGraph:
     fired: set[Transition] = field(default_factory=set)
     self_loops: set[int] = field(default_factory=set)  # states where some event fires yet changes nothing
     symmetric: bool = False
+    raised: int = 0  # steps in which a guard or action raised and no transition took error.execution
+    first_raised: tuple[int, int | None, Snapshot, str] | None = None  # (state, event or None, after, what)
     key_of: Callable[[Snapshot], Hashable] = field(default=StateKeys(()).of, repr=False)
 
     def find(self, snapshot: Snapshot) -> int | None:
@@ -197,6 +200,10 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     alphabet = tuple(model.events())
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
     initial_states = list(model.initial_states())
+    if not initial_states:  # nothing to walk: every property would "hold" about nothing
+        raise ConfigError(f"model {model.name or model.machine.id!r} has no initial state (its initial_contexts "
+                          f"are empty): nothing to check", key="initial_contexts")
+    unhandled = unhandled_error_function(model.machine)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
     compiler = StepCompiler(model.machine, alphabet)
@@ -206,8 +213,15 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     start = time.perf_counter()
     deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
     next_progress = start + 1.0
+    stop, next_poll = bounds.stop, start
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
+        if unhandled is not None and snapshot.event is not None and snapshot.event.name == "error.execution":
+            failure = unhandled(snapshot)  # reported by the walk's verdict, never silently a stutter
+            if failure is not None:
+                graph.raised += 1
+                if graph.first_raised is None:
+                    graph.first_raised = (parent, via if parent >= 0 else None, snapshot, failure)
         try:
             if key is None:
                 key = key_of(snapshot)
@@ -248,11 +262,16 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
             graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
             break
-        if deadline is not None or progress is not None:
+        if deadline is not None or progress is not None or stop is not None:
             now = time.perf_counter()
             if deadline is not None and now > deadline:
                 graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
                 break
+            if stop is not None and now >= next_poll:
+                next_poll, reason = now + 0.1, stop()
+                if reason is not None:
+                    graph.complete, graph.stopped_by = False, reason
+                    break
             if progress is not None and now >= next_progress:
                 graph.seconds = now - start
                 progress(graph)
@@ -317,6 +336,33 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     graph.transitions = sum(map(len, graph.edges))  # every non-stutter step is one edge
     graph.seconds = time.perf_counter() - start
     return graph
+
+
+def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] | None:
+    """``fn(snapshot)``: what raised in the step that made ``snapshot`` (``None`` when nothing did);
+    no function (``None``) when the chart takes ``error.execution`` itself.
+    The walk counts such steps (`StateGraph.raised`) and keeps the first; `check` reports them.
+
+    >>> from statecharts import Machine
+    >>> def ratio(context, event):
+    ...     return 1 / 0
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "a", "guard": ratio}}}}})
+    >>> print(unhandled_error_function(m)(m.transition(m.initial_state(), "GO")))
+    guard ratio of <Transition m.a --GO--> m.a> raised ZeroDivisionError: division by zero (no transition takes
+    error.execution)
+    """
+    if any(matching(node.transitions, "error.execution") for node in machine.states):
+        return None
+
+    def unhandled(snapshot: Snapshot) -> str | None:
+        event = snapshot.event
+        if event is None or event.name != "error.execution" or not isinstance(event.data, Mapping):
+            return None
+        error = event.data.get("error")
+        what = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else repr(error)
+        return f"{event.data.get('source', 'a step')} raised {what} (no transition takes error.execution)"
+
+    return unhandled
 
 
 class WalkError(StatechartError):

