@@ -567,8 +567,11 @@ class _Compiler:
                 src_name, src_fn = src, self.services[src]
             elif callable(src):
                 src_name, src_fn = getattr(src, "__name__", "service"), src
+            elif callable(getattr(src, "initial_state", None)) and callable(getattr(src, "transition", None)):
+                src_name, src_fn = str(getattr(src, "id", "logic")), src  # a child machine (actor logic)
             else:
-                raise ConfigError("'src' must be a service name or a callable", path=path, key=f"{where}.src")
+                raise ConfigError("'src' must be a service name, a callable or a Machine", path=path,
+                                  key=f"{where}.src")
             invoke_id = spec.get("id") or f"{node.id}:invocation[{index}]"
             if not isinstance(invoke_id, str):
                 raise ConfigError(f"an invoke id is a string, not {invoke_id!r}", path=path, key=f"{where}.id")

@@ -22,6 +22,7 @@ COMMANDS = {
     "diagrams": "statecharts.render.cli_diagrams",
     "paths": "statecharts.check.cli_paths",
     "run": "statecharts.cli_run",
+    "migrate": "statecharts.store.cli",
 }
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from statecharts.chart import did_you_mean
+from statecharts.check import cli_modes
 from statecharts.check.graph import StateGraph
 from statecharts.check.walker import Report, check
 from statecharts.errors import StatechartError
@@ -72,6 +73,7 @@ def add_parser(sub: Any) -> None:
                         help="draw the explored state graph, the first counterexample's states filled "
                              "(.dot .gv for any size; .svg .png .pdf up to 2,000 states), like TLC's -dump dot")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
+    cli_modes.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -115,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         if suffix in IMAGES and shutil.which("dot") is None:  # say so now, not after a long walk
             raise UsageError(f"{option} {out!r}: the Graphviz 'dot' program was not found on PATH; "
                              f"{INSTALL_HINT}")
+    cli_modes.validate(args)
     if getattr(args, "trace_property", None) is not None and not args.trace_out:
         raise UsageError("--trace-property NAME goes with --trace-out FILE (the file to draw its counterexample to)")
     started = time.perf_counter()
@@ -126,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
         if args.trace_property not in names:
             raise UsageError(f"--trace-property {args.trace_property!r}: the model has no such property"
                              f"{did_you_mean(args.trace_property, names)} (it has: {', '.join(names)})")
+    status = cli_modes.run_mode(args, model)
+    if status is not None:
+        return status
+    initial = cli_modes.read_snapshots(model, args.start_from) if args.start_from else None
     bar = None if args.no_progress or args.json or not sys.stderr.isatty() else ProgressBar()
     limit = memory_limit_mb(getattr(args, "max_memory", None))
     stopper = Stopper(limit, args.max_seconds, started)  # also between temporal properties
@@ -136,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
                            max_seconds=seconds_left, fairness=not args.no_fairness,
                            symmetry=args.symmetry, temporal=not args.no_temporal,
                            progress=bar.update if bar else None, stop=stopper.reason,
-                           phase=bar.phase if bar else None)
+                           phase=bar.phase if bar else None, initial=initial)
     finally:
         if bar is not None:
             bar.close()
@@ -145,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), indent=1))
     else:
-        print(report.format(), flush=True)
+        print(report.format(actions=args.coverage), flush=True)
     if stopper.interrupted:
         return 130
     drawn = draw_outputs(report, args)
