@@ -35,13 +35,13 @@ from statecharts.errors import (
     StatechartError,
 )
 from statecharts.event import Event
-from statecharts.frozen import FrozenDict
+from statecharts.frozen import FrozenDict, FrozenList
 from statecharts.interpreter import Interpreter, RealClock, VirtualClock
 from statecharts.machine import Machine
 from statecharts.state import Effect, PendingSend, Snapshot
 
 __all__ = [
-    "ConfigError", "Effect", "Event", "EventError", "EventlessLoopError", "FrozenDict", "Interpreter",
+    "ConfigError", "Effect", "Event", "EventError", "EventlessLoopError", "FrozenDict", "FrozenList", "Interpreter",
     "MalformedEventError", "PredicateError",
     "Machine", "PendingSend", "RealClock", "Snapshot", "SnapshotError", "StatechartError",
     "VirtualClock", "and_", "assign", "cancel", "log", "not_", "or_", "payload", "raise_", "send", "state_in",

@@ -51,7 +51,7 @@ class Step:
     """
 
     __slots__ = ("machine", "config", "context", "history", "internal", "pending", "effects",
-                 "status", "output", "execute", "event", "microsteps", "fired", "frozen")
+                 "status", "output", "execute", "event", "microsteps", "fired", "frozen", "domains")
 
     def __init__(self, machine: Machine, snapshot: Snapshot | None, context: FrozenDict,
                  execute: Executor | None) -> None:
@@ -69,6 +69,8 @@ class Step:
         self.microsteps = 0
         self.fired: list[Transition] | None = None  # the walker's coverage asks for the transitions taken
         self.frozen: frozenset[StateNode] | None = snapshot.nodes if snapshot else None
+        # a microstep's domains of history transitions, fixed before its exits record new history
+        self.domains: dict[Transition, StateNode | None] = {}
 
     def nodes(self) -> frozenset[StateNode]:
         """The configuration as a frozenset (cached until the configuration changes).
@@ -207,7 +209,8 @@ def evaluate_guard(step: Step | _Probe, t: Transition, event: Event) -> bool:
     >>> evaluate_guard(step, m.get_state("m.a").transitions[0], Event("GO")), step.internal[0].name
     (False, 'error.execution')
     """
-    assert t.guard is not None
+    if t.guard is None:
+        return True
     return guard_holds(step, t, t.guard, event)
 
 
@@ -285,8 +288,8 @@ def get_effective_target_states(step: Step, t: Transition) -> list[StateNode]:
                 targets.extend(x for x in sorted(step.history[s], key=_order) if x not in targets)
             else:
                 default = s.history_default or s.parent.initial  # type: ignore[union-attr]
-                assert default is not None
-                for x in get_effective_target_states(step, default):
+                # xstate: no default in a parallel state enters every region at its initial state
+                for x in get_effective_target_states(step, default) if default else s.parent.children:  # type: ignore[union-attr]
                     if x not in targets:
                         targets.append(x)
         elif s not in targets:
@@ -312,7 +315,10 @@ def get_transition_domain(step: Step, t: Transition) -> StateNode | None:
         return t.domain
     if t.internal:
         return t.source
-    return find_lcca([t.source, *get_effective_target_states(step, t)])
+    domain = step.domains.get(t)
+    if domain is None:
+        domain = step.domains[t] = find_lcca([t.source, *get_effective_target_states(step, t)])
+    return domain
 
 
 def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[StateNode]:
@@ -416,14 +422,12 @@ def add_descendant_states_to_enter(step: Step, state: StateNode, to_enter: set[S
                 add_ancestor_states_to_enter(step, s, parent, to_enter, default_entry, history_content)
         else:
             default = state.history_default
-            if default is None:  # xstate: no default target means the parent's initial state
-                if parent.type == "compound":
-                    default = parent.initial
-                else:
-                    for child in parent.children:
-                        add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
-                    return
-            assert default is not None
+            if default is None and parent.type == "compound":  # xstate: no default target: the initial state
+                default = parent.initial
+            if default is None:  # xstate: in a parallel state, every region at its initial state
+                for child in parent.children:
+                    add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
+                return
             history_content[parent] = default
             for s in default.targets:
                 add_descendant_states_to_enter(step, s, to_enter, default_entry, history_content)
@@ -460,13 +464,14 @@ def add_ancestor_states_to_enter(step: Step, state: StateNode, ancestor: StateNo
     ['m.a', 'm.a.b']
     """
     for anc in state.ancestors:
-        if anc is ancestor:
-            break
-        to_enter.add(anc)
-        if anc.type == "parallel":
+        if anc is not ancestor:
+            to_enter.add(anc)
+        if anc.type == "parallel":  # a parallel ``ancestor`` (the domain) stays active: so do all its regions
             for child in anc.children:
                 if not any(child in s.ancestors for s in to_enter):
                     add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
+        if anc is ancestor:
+            break
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,6 +605,7 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
         entries, default_entry, history_content = plan.entries, plan.default_entry, plan.history_content
     root = step.machine.chart.root
     step.frozen = None
+    was_active = step.status == "active"
     for s in entries:
         step.config.add(s)
         if s.entry:
@@ -625,6 +631,26 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
                 if grandparent is root:
                     step.status = "done"
                     step.output = done_data(step, root, event)
+    if was_active and step.status == "done":
+        exit_interpreter(step, event)
+
+
+def exit_interpreter(step: Step, event: Event) -> None:
+    """SCXML exitInterpreter (and xstate on a top-level final state): every active state's exit
+    actions, in exit order; the configuration stays, so that the snapshot shows the final state.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.actions import Call
+    >>> log = lambda name: Call(lambda c, e: None, name)
+    >>> m = Machine({"id": "m", "initial": "a", "exit": log("bye m"), "states": {
+    ...     "a": {"on": {"GO": "f"}}, "f": {"type": "final", "exit": log("bye f")}}})
+    >>> s = m.transition(m.initial_state(), "GO")
+    >>> s.value, [e.action.name for e in s.effects]
+    ('f', ['bye f', 'bye m'])
+    """
+    for s in sorted(step.config, key=_exit_order):
+        if s.exit:
+            execute_content(step, s.exit, event)
 
 
 def done_data(step: Step, state: StateNode, event: Event) -> Any:
@@ -709,9 +735,13 @@ def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
     if step.fired is not None:
         step.fired.extend(transitions)
     plan = microstep_plan(step, transitions)
+    # exits and entries share one domain per transition: recomputed from the history the exits
+    # record, a domain could move below a parallel state it exited (and leave it out)
+    step.domains.clear()
     exit_states(step, transitions, event, None if plan is None else plan.exits)
     execute_transition_content(step, transitions, event)
     enter_states(step, transitions, event, plan)
+    step.domains.clear()
 
 
 class Plan:

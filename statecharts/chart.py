@@ -35,6 +35,7 @@ from statecharts.actions import (
 )
 from statecharts.errors import ConfigError
 from statecharts.event import Event
+from statecharts.limits import MAX_DELAY_MS, MAX_DEPTH
 
 STATE_KEYS = (
     "id", "initial", "type", "history", "target", "states", "on", "always", "after", "entry",
@@ -178,7 +179,7 @@ class StateNode:
         "key", "id", "path", "type", "parent", "children", "histories", "initial", "transitions",
         "entry", "exit", "invoke", "tags", "meta", "description", "output", "history_type",
         "history_default", "order", "depth", "ancestors", "config", "done_data", "_is_descendant",
-        "descendants",
+        "descendants", "by_key",
     )
 
     def __init__(self, key: str, parent: StateNode | None, config: Mapping[str, Any]) -> None:
@@ -189,6 +190,7 @@ class StateNode:
         self.type = "atomic"
         self.children: tuple[StateNode, ...] = ()
         self.histories: tuple[StateNode, ...] = ()
+        self.by_key: dict[str, StateNode] = {}  # children and histories by key (so lookups stay O(1))
         self.initial: Transition | None = None
         self.transitions: tuple[Transition, ...] = ()
         self.entry: tuple[Action, ...] = ()
@@ -383,12 +385,10 @@ class Chart:
 
 def _walk(node: StateNode, keys: list[str]) -> StateNode | None:
     for key in keys:
-        for child in (*node.children, *node.histories):
-            if child.key == key:
-                node = child
-                break
-        else:
+        child = node.by_key.get(key)
+        if child is None:
             return None
+        node = child
     return node
 
 
@@ -411,6 +411,7 @@ class _Compiler:
         self.by_id: dict[str, StateNode] = {}
         self.transition_order = 0
         self.chart: Chart | None = None
+        self.invoke_ids: dict[str, str] = {}
 
     # -- structure ------------------------------------------------------------------------
     def build(self, key: str, parent: StateNode | None, config: Any, path: str) -> StateNode:
@@ -422,6 +423,8 @@ class _Compiler:
                 raise ConfigError(f"unknown key {k!r}{hint}", path=path, key=str(k))
         if parent is not None and "context" in config:
             raise ConfigError("'context' belongs on the root state only", path=path, key="context")
+        if parent is not None and parent.depth >= MAX_DEPTH:
+            raise ConfigError(f"states nest deeper than {MAX_DEPTH} levels", path=path)
         node = StateNode(key, parent, config)
         node.order = len(self.nodes)
         self.nodes.append(node)
@@ -481,6 +484,7 @@ class _Compiler:
             (histories if child.type == "history" else children).append(child)
         node.children = tuple(children)
         node.histories = tuple(histories)
+        node.by_key = {c.key: c for c in (*children, *histories)}
         if histories and not children:
             raise ConfigError("history state outside a compound state: its parent has no other states",
                               path=f"{path}.{histories[0].key}", key="type")
@@ -535,7 +539,8 @@ class _Compiler:
         entry = [self.action(a, path, "entry") for a in _as_list(cfg.get("entry"))]
         exit_ = [self.action(a, path, "exit") for a in _as_list(cfg.get("exit"))]
         for delay_key in after:
-            delay = self.delay(delay_key, path, f"after.{delay_key}")
+            huge = isinstance(delay_key, int) and abs(delay_key) >= 10**20  # str() of 4,300 digits raises
+            delay = self.delay(delay_key, path, "after.<a huge number>" if huge else f"after.{delay_key}")
             event_name = f"xstate.after.{delay_key}.{node.id}"
             made = self.transitions(node, (event_name,), after[delay_key], f"after.{delay_key}")
             for t in made:
@@ -568,6 +573,13 @@ class _Compiler:
                 raise ConfigError("'src' must be a service name, a callable or a Machine", path=path,
                                   key=f"{where}.src")
             invoke_id = spec.get("id") or f"{node.id}:invocation[{index}]"
+            if not isinstance(invoke_id, str):
+                raise ConfigError(f"an invoke id is a string, not {invoke_id!r}", path=path, key=f"{where}.id")
+            if invoke_id in self.invoke_ids:
+                raise ConfigError(f"duplicate invoke id {invoke_id!r} (also used in "
+                                  f"{self.invoke_ids[invoke_id]}): its onDone/onError would be ambiguous",
+                                  path=path, key=f"{where}.id")
+            self.invoke_ids[invoke_id] = path
             invokes.append(InvokeDef(invoke_id, src_fn, src_name, spec.get("input"), node))
             for outcome, prefix in (("onDone", "done.invoke"), ("onError", "error.invoke")):
                 if spec.get(outcome) is not None:
@@ -589,6 +601,9 @@ class _Compiler:
                 t = self.transitions(node, (), default, "target")[0]
                 node.history_default = t
                 for target in t.targets:
+                    if target.type == "history":
+                        raise ConfigError(f"history default {target.id!r} is a history state: a default names "
+                                          f"the states to enter", path=path, key="target")
                     if not target.is_descendant_of(node.parent):  # type: ignore[arg-type]
                         raise ConfigError(f"history default {target.id!r} is not inside "
                                           f"{node.parent.path_str}", path=path, key="target")  # type: ignore[union-attr]
@@ -600,8 +615,11 @@ class _Compiler:
         if isinstance(spec, Mapping):
             refs = _as_list(spec.get("target"))
             t.actions = tuple(self.action(a, path, "initial.actions") for a in _as_list(spec.get("actions")))
+        elif isinstance(spec, str):
+            refs = [spec]
         else:
-            refs = _as_list(spec)
+            raise ConfigError(f"'initial' is a child state's key (or {{'target': ...}}), not {spec!r}", path=path,
+                              key="initial")
         targets = []
         for ref in refs:
             if not isinstance(ref, str):
@@ -679,9 +697,10 @@ class _Compiler:
         if kind is not None:  # SCXML's rule
             t.internal = (kind == "internal" and node.type == "compound" and bool(targets)
                           and all(x.is_descendant_of(node) for x in targets))
-        else:  # xstate's rule: reenter=False keeps the source when targets are inside it
-            t.internal = (not t.reenter and bool(targets)
-                          and all(x is node or x.is_descendant_of(node) for x in targets))
+        else:  # xstate's rule: reenter=False keeps the source when targets are inside it (SCXML's: a
+            # compound source; a parallel one is left and re-entered, so that every region stays active)
+            t.internal = (not t.reenter and bool(targets) and all(
+                x is node or (node.type == "compound" and x.is_descendant_of(node)) for x in targets))
         for left in range(len(targets)):
             for right in range(left + 1, len(targets)):
                 a, b = targets[left], targets[right]
@@ -765,15 +784,16 @@ class _Compiler:
         if isinstance(spec, bool):
             raise ConfigError(f"a delay is milliseconds or a delay name, not {spec!r}", path=path, key=key)
         if isinstance(spec, (int, float)):
-            if not math.isfinite(spec) or spec < 0:
-                raise ConfigError(f"a delay must be a finite number of milliseconds >= 0, not {spec!r}",
+            if not 0 <= spec <= MAX_DELAY_MS:  # NaN fails too
+                raise ConfigError(f"a delay must be a number of milliseconds from 0 to {MAX_DELAY_MS:g}, "
+                                  f"not {spec if isinstance(spec, float) or spec < 10**20 else 'a huge number'}",
                                   path=path, key=key)
             return spec
         if callable(spec):
             return spec
         if isinstance(spec, str):
-            if spec.isdigit():
-                return int(spec)
+            if spec.isascii() and spec.isdigit():
+                return self.delay(int(spec) if len(spec) < 20 else math.inf, path, key)
             if spec in self.delays:
                 named = self.delays[spec]
                 if not callable(named):

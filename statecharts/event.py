@@ -55,6 +55,15 @@ class Event(Mapping[str, Any]):
         """
         return self.name
 
+    def persisted(self) -> tuple[Any, dict[str, Any]]:
+        """What a snapshot stores of the event besides its name: its data, and the fields of
+        an event kind that carries more (none for a plain event; SCXML's origin, sendid, ...).
+
+        >>> Event("GO", n=1).persisted()
+        ({'n': 1}, {})
+        """
+        return (dict(self.data) if isinstance(self.data, Mapping) else self.data), {}
+
     def __getitem__(self, key: str) -> Any:
         if isinstance(self.data, Mapping):
             return self.data[key]

@@ -719,7 +719,11 @@ class Interpreter:
             if self.parent is not None and snapshot.status == "done":
                 self.parent.send(Event(f"done.invoke.{self.machine.id}", snapshot.output))
         for listener in list(self._listeners):
-            listener(snapshot)
+            try:
+                listener(snapshot)
+            except Exception:  # noqa: BLE001 - one listener's bug must not starve the others or the queue
+                logger.exception("machine %r: listener %r raised; the others were still told", self.machine.id,
+                                 listener)
         self._changed.notify_all()
 
     def _fire(self, p: PendingSend) -> None:

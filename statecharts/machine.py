@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from statecharts import algorithm
 from statecharts.actions import Assign, Guard
 from statecharts.chart import Chart, StateNode, Transition, compile_chart, did_you_mean
-from statecharts.errors import EventError
+from statecharts.errors import ConfigError, EventError
 from statecharts.event import Event, to_event
 from statecharts.frozen import FrozenDict
+from statecharts.limits import MAX_DELAY_MS
 from statecharts.state import Snapshot, restore
 
 if TYPE_CHECKING:
@@ -216,11 +216,11 @@ class Machine:
         if delay is None:
             return 0
         if isinstance(delay, str):  # "1000" is a number of milliseconds, anything else a delay name
-            delay = int(delay) if delay.isdigit() else self.chart.delays[delay]
+            delay = int(delay) if delay.isascii() and delay.isdigit() else self.chart.delays[delay]
         if callable(delay):
             delay = delay(context, event)
-        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not math.isfinite(delay) or delay < 0:
-            raise ValueError(f"a delay must be a finite number of milliseconds >= 0, not {delay!r}")
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY_MS:
+            raise ValueError(f"a delay must be a number of milliseconds from 0 to {MAX_DELAY_MS:g}, not {delay!r}")
         return float(delay)
 
     @property
@@ -284,7 +284,11 @@ class Machine:
         merged = dict(base or {})
         if context:
             merged.update(context)
-        return FrozenDict(merged)
+        try:
+            return FrozenDict(merged)
+        except RecursionError:
+            raise ConfigError("a context value nests too deep (or refers to itself)", path=self.id,
+                              key="context") from None
 
     def initial_state(self, context: Mapping[str, Any] | None = None, *, input: Any = None) -> Snapshot:
         """The snapshot after entering the initial configuration (``context`` overrides keys;

@@ -21,6 +21,7 @@ from statecharts.actions import Action
 from statecharts.errors import SnapshotError
 from statecharts.event import Event, to_event
 from statecharts.frozen import FrozenDict
+from statecharts.limits import MAX_DELAY_MS
 
 if TYPE_CHECKING:
     from statecharts.chart import StateNode
@@ -274,11 +275,7 @@ class Snapshot:
             "configuration": list(self.configuration),
             "context": encode(dict(self.context)),
             "history": {h.id: sorted(n.id for n in nodes) for h, nodes in self.history},
-            "pending": [
-                {"id": p.id, "delay": p.delay, "event": p.event.name, "data": encode(_data(p.event)),
-                 "to": p.to}
-                for p in self.pending
-            ],
+            "pending": [_pending_json(p) for p in self.pending],
             "status": self.status,
             "output": encode(self.output),
         }
@@ -291,11 +288,40 @@ class Snapshot:
         >>> m.initial_state().dumps()
         '{"configuration": ["t", "t.off"], "context": {}, "history": {}, "machine": "t", "output": null, ...}'
         """
-        return json.dumps(self.to_json(), sort_keys=True)
+        try:
+            return json.dumps(self.to_json(), sort_keys=True)
+        except (ValueError, RecursionError) as exc:  # huge integers, values nested past the stack, cycles
+            raise SnapshotError(f"snapshot of machine {self.machine.id!r} cannot be written as JSON: "
+                                f"{_reason(exc)}") from None
 
 
-def _data(event: Event) -> Any:
-    return dict(event.data) if isinstance(event.data, Mapping) else event.data
+def _reason(exc: BaseException) -> str:
+    """What went wrong, in words: a value too large or nested too deep is named as such."""
+    if isinstance(exc, RecursionError):
+        return "values nest too deep (or refer to themselves)"
+    text = str(exc)
+    return "an integer has more than 4,300 digits" if "4300 digits" in text else text
+
+
+def _pending_json(p: PendingSend) -> dict[str, Any]:
+    data, fields = p.event.persisted()
+    row = {"id": p.id, "delay": p.delay, "event": p.event.name, "data": encode(data), "to": p.to}
+    if fields:
+        row["fields"] = fields
+    return row
+
+
+def _pending_event(machine: Machine, row: Mapping[str, Any]) -> Event:
+    """A pending send's event from its JSON row: the machine rebuilds events that carry ``fields``
+    (SCXML's origin, sendid, kind, invokeid) through its ``event_from_json``."""
+    data, fields = decode(row.get("data")), row.get("fields")
+    if fields:
+        rebuild = getattr(machine, "event_from_json", None)
+        if rebuild is None or not isinstance(fields, Mapping):
+            raise SnapshotError(f"snapshot pending send {row['event']!r}: machine {machine.id!r} keeps no event "
+                                f"fields, got {fields!r}")
+        return rebuild(row["event"], data, fields)  # type: ignore[no-any-return]
+    return Event(row["event"], data) if data is not None else to_event(row["event"])
 
 
 def _order(node: StateNode) -> int:
@@ -333,6 +359,8 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
             raise SnapshotError(f"snapshot JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        except (ValueError, RecursionError) as exc:  # integers over 4,300 digits, nesting past the stack
+            raise SnapshotError(f"snapshot JSON: {_reason(exc)}") from None
     if not isinstance(data, Mapping):
         raise SnapshotError(f"a snapshot is a JSON object, not {type(data).__name__}")
     if data.get("machine", machine.id) != machine.id:
@@ -354,11 +382,8 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         history = tuple(sorted(
             ((node(h, "history"), frozenset(node(i, "history") for i in ids))
              for h, ids in data.get("history", {}).items()), key=lambda item: item[0].order))
-        pending = tuple(
-            PendingSend(p.get("id"), p["delay"], to_event(p["event"], **(decode(p.get("data")) or {})),
-                        p.get("to"))
-            for p in data.get("pending", [])
-        )
+        pending = tuple(PendingSend(p.get("id"), p["delay"], _pending_event(machine, p), p.get("to"))
+                        for p in data.get("pending", []))
         context = FrozenDict(decode(data.get("context") or {}))
         status = data.get("status", "active")
         output = decode(data.get("output"))
@@ -366,17 +391,20 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         raise SnapshotError(f"snapshot: missing key {exc.args[0]!r}") from exc
     except SnapshotError:
         raise
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise SnapshotError(f"snapshot of machine {machine.id!r} is malformed: {exc}") from exc
+    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise SnapshotError(f"snapshot of machine {machine.id!r} is malformed: {_reason(exc)}") from None
     check_configuration(machine, nodes)
-    for h, _ in history:
-        if h.type != "history":
-            raise SnapshotError(f"snapshot history: {h.id!r} is not a history state")
+    for h, remembered in history:
+        check_history(h, remembered)
     if status not in STATUSES:
         raise SnapshotError(f"snapshot status: {status!r} is not one of {', '.join(STATUSES)}")
+    if (status == "done") != _in_final_state(machine.chart.root, nodes):
+        raise SnapshotError(f"snapshot status: {status!r} but the configuration "
+                            f"{'is not' if status == 'done' else 'is'} a top-level final state")
     for p in pending:
-        if isinstance(p.delay, bool) or not isinstance(p.delay, (int, float)) or p.delay < 0:
-            raise SnapshotError(f"snapshot pending send {p.event.name!r}: delay {p.delay!r} is not milliseconds")
+        if isinstance(p.delay, bool) or not isinstance(p.delay, (int, float)) or not 0 <= p.delay <= MAX_DELAY_MS:
+            raise SnapshotError(f"snapshot pending send {p.event.name!r}: delay {p.delay!r} is not milliseconds "
+                                f"(a finite number from 0 to {MAX_DELAY_MS:g})")
     return Snapshot(machine, nodes, context, history, pending, status, output)
 
 
@@ -412,8 +440,39 @@ def check_configuration(machine: Machine, nodes: frozenset[StateNode]) -> None:
             raise SnapshotError(f"snapshot configuration: {n.id!r} is parallel but region {missing} is not active")
 
 
+def check_history(h: StateNode, remembered: frozenset[StateNode]) -> None:
+    """A history value a machine could have recorded: a history state remembering children of its
+    parent (shallow) or atomic descendants of it (deep).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {
+    ...     "x": {}, "h": {"type": "history"}}}, "b": {}}})
+    >>> check_history(m.get_state("m.a.h"), frozenset({m.get_state("m.b")}))
+    Traceback (most recent call last):
+    statecharts.errors.SnapshotError: snapshot history: 'm.a.h' remembers 'm.b', which is not a child of 'm.a'
+    """
+    if h.type != "history":
+        raise SnapshotError(f"snapshot history: {h.id!r} is not a history state")
+    parent = h.parent
+    for n in remembered:
+        if h.history_type == "deep":
+            if parent is None or not n.is_descendant_of(parent) or n.type not in ("atomic", "final"):
+                raise SnapshotError(f"snapshot history: {h.id!r} remembers {n.id!r}, which is not an atomic "
+                                    f"descendant of {parent.id if parent else h.id!r}")
+        elif n.parent is not parent or n.type == "history":
+            raise SnapshotError(f"snapshot history: {h.id!r} remembers {n.id!r}, which is not a child of "
+                                f"{parent.id if parent else h.id!r}")
+
+
+def _in_final_state(node: StateNode, nodes: frozenset[StateNode]) -> bool:
+    if node.type == "parallel":
+        return all(_in_final_state(c, nodes) for c in node.children)
+    return any(c.type == "final" and c in nodes for c in node.children)
+
+
 def encode(value: Any) -> Any:
-    """Tag tuples, sets and frozensets so JSON keeps them apart from lists.
+    """Tag tuples, sets and frozensets so JSON keeps them apart from lists (a FrozenDict is written as
+    a plain object: a snapshot's context freezes every dict again when it is read back).
 
     >>> encode({"a": (1, 2), "b": frozenset({3})})
     {'a': {'__tuple__': [1, 2]}, 'b': {'__frozenset__': [3]}}
@@ -424,10 +483,8 @@ def encode(value: Any) -> Any:
         return {"__frozenset__": sorted((encode(v) for v in value), key=repr)}
     if isinstance(value, set):
         return {"__set__": sorted((encode(v) for v in value), key=repr)}
-    if isinstance(value, FrozenDict):
-        return {"__frozendict__": encode(value.thaw())}
     if isinstance(value, Mapping):
-        if not all(isinstance(k, str) for k in value):
+        if not all(isinstance(k, str) for k in value) or (len(value) == 1 and next(iter(value)) in TAGS):
             return {"__items__": [[encode(k), encode(v)] for k, v in value.items()]}
         return {k: encode(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -435,6 +492,9 @@ def encode(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise SnapshotError(f"cannot persist a value of type {type(value).__name__}: {value!r}")
+
+
+TAGS = ("__tuple__", "__frozenset__", "__set__", "__frozendict__", "__items__")
 
 
 def decode(value: Any) -> Any:

@@ -556,15 +556,16 @@ def step_predicate(kind: str, name: str, predicate: Callable[[Snapshot, Event, S
 
 
 class UnhashableStateError(StatechartError):
-    """A context value the walker cannot store (lists, dicts, sets): names the key and the step.
+    """A context value the walker cannot store (a bytearray, an object without a hash): names the key
+    and the step (lists, dicts and sets are frozen in snapshots, so they hash).
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import Model, events
     >>> bag = Machine({"id": "bag", "context": {"items": ()}, "initial": "open", "states": {
-    ...     "open": {"on": {"ADD": {"actions": assign(items=lambda c, e: [*c["items"], 1])}}}}})
+    ...     "open": {"on": {"ADD": {"actions": assign(items=lambda c, e: bytearray(b"1"))}}}}})
     >>> explore(Model(bag, alphabet=events("ADD")))
     Traceback (most recent call last):
-    statecharts.check.graph.UnhashableStateError: context key 'items' (list) is not hashable in the state after
+    statecharts.check.graph.UnhashableStateError: context key 'items' (bytearray) is not hashable in the state after
     Event('ADD') from 'open': the walker stores states in a set; use tuples, frozensets or frozen dataclasses
     """
 

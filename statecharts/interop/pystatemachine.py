@@ -265,7 +265,7 @@ class _Converter:
             initials = [t for t in s.transitions if t.initial]
             targets = ([x.id for t in initials for x in t.targets]
                        or [next(c.id for c in s.states if c.initial)])
-            cfg["initial"] = targets[0] if len(targets) == 1 else [f"#{x}" for x in targets]
+            cfg["initial"] = targets[0] if len(targets) == 1 else {"target": [f"#{x}" for x in targets]}
         self.check_invoke(s, path)
         entry = self.callbacks(s.enter, path, "enter", {"state": s, "target": s})
         exit_ = self.callbacks(s.exit, path, "exit", {"state": s, "source": s})

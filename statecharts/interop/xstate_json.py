@@ -124,10 +124,16 @@ def _load(source: str | Path | Mapping[str, Any]) -> Any:
         except UnicodeDecodeError as exc:
             raise ConfigError(f"cannot read xstate JSON file {name}: not UTF-8 text ({exc.reason} at byte "
                               f"{exc.start})") from exc
+        except ValueError as exc:  # a NUL byte in the path
+            raise ConfigError(f"cannot read xstate JSON file {name!r}: {exc}") from None
     try:
         return json.loads(source)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{name}: line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError:
+        raise ConfigError(f"{name}: JSON nested too deep") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ConfigError(f"{name}: {exc}") from None
 
 
 def _state(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -287,9 +293,13 @@ def to_json(machine: Machine, *, placeholders: bool = False) -> dict[str, Any]:
      'states': {'a': {'on': {'GO': {'target': 'b', 'guard': 'ok', 'actions': ['log']}}}, 'b': {}}}
     """
     writer = _Writer(placeholders)
-    out = writer.state(machine.config, machine.id, root=True)
-    if "context" in out or machine.chart.context is not None:
-        out["context"] = writer.value(dict(machine.initial_context()), machine.id, "context")
+    try:
+        out = writer.state(machine.config, machine.id, root=True)
+        if "context" in out or machine.chart.context is not None:
+            out["context"] = writer.value(dict(machine.initial_context()), machine.id, "context")
+    except RecursionError:
+        raise ConfigError("a value (meta, context, ...) refers to itself or nests too deep to write as JSON",
+                          path=machine.id) from None
     return out
 
 

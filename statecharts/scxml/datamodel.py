@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from statecharts.event import Event
-from statecharts.frozen import FrozenDict
+from statecharts.frozen import FrozenDict, thawed, writable  # noqa: F401 - the doctests use FrozenDict
 from statecharts.scxml.sandbox import BUILTINS, METHODS, NODES, Sandbox, SandboxLimit, charged, spend
 
 SYSTEM_VARIABLES = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
@@ -381,7 +381,9 @@ class Datamodel:
         """
         code = self.compile_expression(source)
         if self.trusted:
-            return eval(code, self.namespace(context, event, in_state))  # noqa: S307 - trusted documents only
+            ns = self.namespace(context, event, in_state)
+            self.isolate(source, ns)
+            return eval(code, ns)  # noqa: S307 - trusted documents only
         return self.sandbox.run(code.body, self.namespace(context, event, in_state))
 
     def evaluate_in(self, source: str, ns: dict[str, Any]) -> Any:
@@ -461,9 +463,9 @@ class Datamodel:
         path.reverse()
         # copy-on-write: only the containers along the path are copied (shallowly), so the
         # snapshot's values are never changed and unrelated variables are never copied
-        target = ns[node.id] = copy.copy(ns[node.id])
+        target = ns[node.id] = writable(ns[node.id])
         for is_item, key in path[:-1]:
-            child = copy.copy(target[key] if is_item else self._attribute(target, key))
+            child = writable(target[key] if is_item else self._attribute(target, key))
             self._store(target, is_item, key, child)
             target = child
         self._store(target, path[-1][0], path[-1][1], value)
@@ -554,12 +556,8 @@ def variables(ns: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _copy(value: Any) -> Any:
-    if value is None or isinstance(value, (int, float, str, bytes, bool, FrozenDict, frozenset)):
-        return value
-    try:
-        return copy.deepcopy(value)
-    except Exception:  # noqa: BLE001 - uncopyable objects are shared
-        return value
+    """A private, mutable copy of a snapshot value (frozen dicts and lists thawed, recursively)."""
+    return thawed(value, Record)
 
 
 def _dedent(source: str) -> str:

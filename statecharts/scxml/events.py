@@ -32,5 +32,15 @@ class ScxmlEvent(Event):
         self.invokeid = invokeid
         self.payload = data
 
+    def persisted(self) -> tuple[Any, dict[str, Any]]:
+        """The payload as sent and the SCXML fields that are set (see `Event.persisted`).
+
+        >>> ScxmlEvent("go", [1], sendid="s1", origin="#_scxml_x").persisted()
+        ([1], {'kind': 'external', 'sendid': 's1', 'origin': '#_scxml_x'})
+        """
+        fields = {"kind": self.kind, "sendid": self.sendid, "origin": self.origin, "origintype": self.origintype,
+                  "invokeid": self.invokeid}
+        return self.payload, {k: v for k, v in fields.items() if v is not None}
+
     def __repr__(self) -> str:
         return f"ScxmlEvent({self.name!r}, {self.payload!r}, kind={self.kind!r})"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from statecharts.actions import Action, Guard, Log
 from statecharts.frozen import FrozenDict
+from statecharts.limits import MAX_DELAY_MS
 from statecharts.scxml.datamodel import (
     SCXML_PROCESSOR,
     Datamodel,
@@ -474,6 +475,8 @@ class Send(Element):
         delay_value = self.delay if self.delay is not None else (
             dm.evaluate_in(self.delayexpr, ns) if self.delayexpr is not None else None)
         delay = parse_delay(delay_value) if delay_value not in (None, "") else 0.0
+        if not 0 <= delay <= MAX_DELAY_MS:  # NaN, inf and 1e300 too: no timer could wait that long
+            raise ValueError(f"<send> delay {delay_value!r} is not from 0 to {MAX_DELAY_MS:g} ms")
         if self.has_content:
             data: Any = (dm.evaluate_in(self.content_expr, ns) if self.content_expr is not None
                          else self.content)

@@ -21,6 +21,7 @@ import defusedxml.ElementTree as DET
 
 from statecharts.actions import to_action
 from statecharts.errors import ConfigError
+from statecharts.limits import MAX_DEPTH
 from statecharts.scxml.datamodel import Datamodel, RefusedExpression, check_variable, literal
 from statecharts.scxml.executable import (
     Assign,
@@ -93,7 +94,23 @@ def parse_xml(data: bytes, where: str) -> tuple[ET.Element, dict[ET.Element, tup
         expat = parser.parser
         raise ConfigError(f"line {expat.CurrentLineNumber}, column {expat.CurrentColumnNumber + 1}: "
                           f"refused: {type(exc).__name__} ({exc})", path=where) from None
+    except LookupError as exc:  # <?xml encoding="..."?> names an encoding Python does not know
+        raise ConfigError(f"line 1: {exc}", path=where) from None
+    stack = [(root, 0)]
+    while stack:  # iteratively: the converter recurses through SCXML elements (not through data)
+        el, depth = stack.pop()
+        if local(el.tag) in NESTING_ELEMENTS:
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, column = builder.positions.get(el, (0, 0))
+                raise ConfigError(f"line {line}, column {column}: SCXML elements nest deeper than {MAX_DEPTH} "
+                                  f"levels", path=where)
+        stack.extend((child, depth) for child in el)
     return root, builder.positions
+
+
+NESTING_ELEMENTS = frozenset({"scxml", "state", "parallel", "final", "history", "initial", "transition", "onentry",
+                              "onexit", "if", "elseif", "else", "foreach", "invoke", "finalize", "content", "donedata"})
 
 
 def local(tag: Any) -> str | None:
@@ -178,6 +195,7 @@ class Converter:
             self.fail(root, f"datamodel {datamodel!r} is not supported (use 'python')")
         self.doc = Document(Datamodel(trusted=trusted, guards=guards), root.get("name"))
         self.actions = dict(actions or {})
+        self.invoke_ids: dict[str, str] = {}  # explicit <invoke id>s: unique in a document
         self.doc.known_session = registry.known
         self.ids: set[str] = set()
         self.generated = 0
@@ -466,6 +484,12 @@ class Converter:
             if body is not None:
                 exit_.append(body)
         for index, invoke in enumerate(_children(el, "invoke")):
+            explicit = invoke.get("id")
+            if explicit:
+                if explicit in self.invoke_ids:
+                    self.fail(invoke, f"duplicate invoke id {explicit!r} (also in state "
+                                      f"{self.invoke_ids[explicit]!r}): its done.invoke events would be ambiguous")
+                self.invoke_ids[explicit] = sid
             definition = self.invoke(invoke, sid, index)
             entry.append(Invoke(self.doc, definition))
             exit_.append(CancelInvoke(definition.static_id))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from statecharts.algorithm import Step, execute_content
-from statecharts.errors import ConfigError, StatechartError
+from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
 from statecharts.interpreter import Interpreter
@@ -197,6 +197,22 @@ class ScxmlMachine(Machine):
             if definition.autoforward and not event.name.startswith("done.invoke."):
                 step.pending.append(PendingSend(None, 0, event, f"#_{definition.static_id}"))
 
+    def event_from_json(self, name: str, data: Any, fields: Mapping[str, Any]) -> ScxmlEvent:
+        """A pending event from a snapshot, with its SCXML fields (see `Event.persisted`).
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"/></scxml>')
+        >>> e = m.event_from_json("go", [1], {"sendid": "s1", "origin": "#_scxml_x"})
+        >>> e.payload, e.sendid, e.origin, e.kind
+        ([1], 's1', '#_scxml_x', 'external')
+        """
+        known = ("kind", "sendid", "origin", "origintype", "invokeid")
+        for key, value in fields.items():
+            if key not in known or not isinstance(value, str):
+                raise SnapshotError(f"snapshot pending send {name!r}: field {key!r} must be one of "
+                                    f"{', '.join(known)} with a text value, not {value!r}")
+        return ScxmlEvent(name, data, **fields)
+
     def interpret(self, context: Mapping[str, Any] | None = None, **options: Any) -> ScxmlSession:  # type: ignore[override]
         """A session for this machine (an `Interpreter` with SCXML's event I/O).
 
@@ -333,8 +349,7 @@ class ScxmlSession(Interpreter):
             self.stop()
 
     def _finish(self, snapshot: Snapshot) -> None:
-        self._finished = True
-        self._exit_interpreter(snapshot)
+        self._finished = True  # the algorithm ran exitInterpreter's exit handlers on reaching the final state
         for child in list(self.children.values()):
             child.stop()
         self.children.clear()
@@ -345,19 +360,6 @@ class ScxmlSession(Interpreter):
         if parent is not None and snapshot.status == "done" and self.invokeid is not None:
             parent._from_child(self, ScxmlEvent(f"done.invoke.{self.invokeid}", snapshot.output,
                                                 invokeid=self.invokeid))
-
-    def _exit_interpreter(self, snapshot: Snapshot) -> None:
-        """W3C exitInterpreter: leave the remaining states (their onexit handlers run, their
-        invocations are cancelled); sends they make without delay still go out."""
-        step = Step(self.machine, snapshot, snapshot.context, self.execute)
-        step.pending = []
-        event = snapshot.event or Event("xstate.init")
-        for state in sorted(snapshot.nodes, key=lambda n: -n.order):
-            if state.exit:
-                execute_content(step, state.exit, event)
-        for p in step.pending:
-            if p.delay <= 0:
-                self.deliver(p)
 
     # -- event I/O -------------------------------------------------------------------------------
     def _from_child(self, child: ScxmlSession, event: Event) -> None:

@@ -309,3 +309,35 @@ def test_a_posted_event_waits_for_the_clock_and_is_dropped_once_stopped():
     actor.stop()
     actor.post("GO")
     assert clock.pending == 0
+
+
+def test_reaching_a_top_level_final_state_runs_the_final_and_root_exit_actions():
+    log = []
+    m = Machine({"id": "m", "initial": "a", "entry": "hello", "exit": "bye", "states": {
+        "a": {"on": {"GO": "f"}}, "f": {"type": "final", "exit": "leaveF"}}},
+        actions={"hello": lambda c, e: log.append("enter m"), "bye": lambda c, e: log.append("exit m"),
+                 "leaveF": lambda c, e: log.append("exit f")})
+    actor = m.interpret().start()
+    actor.send("GO")
+    assert log == ["enter m", "exit f", "exit m"]
+    assert actor.state.status == "done"
+
+
+def test_a_listener_that_raises_is_logged_and_the_others_and_the_queue_go_on(caplog):
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"GO": {"target": "b", "actions": "again"}}}, "b": {"on": {"BACK": "a"}}}},
+        actions={"again": lambda c, e: actor.send("BACK")})
+    actor = m.interpret()
+    seen = []
+
+    def broken(snapshot):
+        raise RuntimeError("listener bug")
+
+    actor.subscribe(broken)
+    actor.subscribe(lambda s: seen.append(s.value))
+    actor.start()
+    with caplog.at_level("ERROR", logger="statecharts"):
+        actor.send("GO")  # queues BACK from inside the macrostep
+    assert seen == ["a", "b", "a"]
+    assert actor.state.value == "a"
+    assert "listener" in caplog.text and "listener bug" in caplog.text

@@ -319,3 +319,26 @@ def test_after_schedules_a_delayed_event_and_cancels_it_on_exit():
 def test_leaves_helper_lists_atomic_states():
     m = Machine({"id": "m", "type": "parallel", "states": {"r": {"initial": "x", "states": {"x": {}}}}})
     assert leaves(m.initial_state()) == ["x"]
+
+
+def test_history_directly_in_a_parallel_state_without_default_enters_every_region_as_xstate_does():
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"GO": "p.h"}},
+        "p": {"type": "parallel", "on": {"OUT": "#m.a"}, "states": {
+            "h": {"type": "history", "history": "deep"},
+            "r1": {"initial": "x", "states": {"x": {"on": {"NEXT": "y"}}, "y": {}}},
+            "r2": {"initial": "u", "states": {"u": {}}}}}}})
+    s = m.transition(m.initial_state(), "GO")
+    assert s.value == {"p": {"r1": "x", "r2": "u"}}
+    s = m.transition(m.transition(m.transition(s, "NEXT"), "OUT"), "GO")  # now recorded
+    assert s.value == {"p": {"r1": "y", "r2": "u"}}
+
+
+def test_reaching_a_top_level_final_state_runs_the_remaining_exit_actions_in_order():
+    """SCXML exitInterpreter and xstate: the final state's exit, then the root's; the value stays."""
+    m = traced({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "f"}}, "f": {"type": "final"}}})
+    s = m.transition(m.initial_state(), "GO")
+    assert names(s) == ["exit:a", "enter:f", "exit:f", "exit:m"]
+    assert (s.value, s.status) == ("f", "done")
+    starts_final = traced({"id": "m", "initial": "f", "states": {"f": {"type": "final"}}})
+    assert names(starts_final.initial_state()) == ["enter:m", "enter:f", "exit:f", "exit:m"]
