@@ -523,7 +523,7 @@ class _Compiler:
             if node.type not in ("compound", "parallel"):
                 raise ConfigError(f"'onDone' on a {node.type} state: only compound and parallel states are done "
                                   f"when their final states are reached", path=path, key="onDone")
-            made = self.transitions(node, (f"done.state.{node.id}",), cfg["onDone"], "onDone")
+            made = self.transitions(node, (f"xstate.done.state.{node.id}",), cfg["onDone"], "onDone")
             for t in made:
                 t.exact = True
             transitions += made
@@ -566,7 +566,7 @@ class _Compiler:
                 raise ConfigError("'src' must be a service name or a callable", path=path, key=f"{where}.src")
             invoke_id = spec.get("id") or f"{node.id}:invocation[{index}]"
             invokes.append(InvokeDef(invoke_id, src_fn, src_name, spec.get("input"), node))
-            for outcome, prefix in (("onDone", "done.invoke"), ("onError", "error.invoke")):
+            for outcome, prefix in (("onDone", "xstate.done.actor"), ("onError", "xstate.error.actor")):
                 if spec.get(outcome) is not None:
                     made = self.transitions(node, (f"{prefix}.{invoke_id}",), spec[outcome], f"{where}.{outcome}")
                     for t in made:
@@ -750,7 +750,7 @@ class _Compiler:
                                   path=path, key=key)
             impl = self.actions[action.name]
             if isinstance(impl, Action):
-                return _registered_as(impl, action.name)
+                return _registered_as(impl, action.name, action.params)
             if not callable(impl):
                 raise ConfigError(f"action {action.name!r} is not callable", path=path, key=key)
             return Call(impl, action.name, action.params)
@@ -785,10 +785,16 @@ def _call_with_params(impl: Callable[..., Any], params: Any, context: Any, event
     return impl(context, event, params)
 
 
-def _registered_as(action: Action, name: str) -> Action:
-    """A built-in action registered by name keeps that name (diagrams and errors show it)."""
-    if dataclasses.is_dataclass(action) and "name" in {f.name for f in dataclasses.fields(action)}:
-        return dataclasses.replace(action, name=name)  # type: ignore[type-var]
+def _registered_as(action: Action, name: str, params: Any = None) -> Action:
+    """A built-in action registered by name keeps that name (diagrams and errors show it) and
+    receives the params of the reference (``{"type": name, "params": ...}``), as in xstate."""
+    if dataclasses.is_dataclass(action):
+        fields = {f.name for f in dataclasses.fields(action)}
+        changes = {"name": name} if "name" in fields else {}
+        if params is not None and "params" in fields:
+            changes["params"] = params
+        if changes:
+            return dataclasses.replace(action, **changes)  # type: ignore[type-var]
     return action
 
 

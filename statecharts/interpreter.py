@@ -584,7 +584,7 @@ class Interpreter:
                 self._cancel_invocation(inv)
             self._to_start = []
             if self.parent is not None and snapshot.status == "done":
-                self.parent.send(Event(f"done.invoke.{self.machine.id}", snapshot.output))
+                self.parent.send(Event(f"xstate.done.actor.{self.machine.id}", snapshot.output))
         for listener in list(self._listeners):
             listener(snapshot)
         self._changed.notify_all()
@@ -619,7 +619,7 @@ class Interpreter:
                 if inv.cancelled or self._invocations.get(invoke_id) is not inv:
                     return
                 del self._invocations[invoke_id]
-                name = f"done.invoke.{invoke_id}" if ok else f"error.invoke.{invoke_id}"
+                name = f"xstate.done.actor.{invoke_id}" if ok else f"xstate.error.actor.{invoke_id}"
                 self._queue.append(Event(name, value if ok else {"error": value}))
                 if self.running:
                     self._drain()
