@@ -1349,6 +1349,7 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
     history_changed = False
     assert step.sequence is not None
     sequence = step.sequence
+    order_before = tuple(sequence)
     if not initial:
         exits = sorted(xstate_exit_set(step, transitions), key=_exit_order)
         recorded = dict(step.history)
@@ -1397,6 +1398,8 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
     if step.status == "done":
         for s in sorted(sequence, key=_exit_order):
             _x_run(step, s.exit, event)
+    if not history_changed and before[0] == step.config:  # xstate keeps its _nodes (and their order)
+        step.sequence = dict.fromkeys(order_before)
     return history_changed or (frozenset(step.config), step.context, step.status) != before \
         or step.context is not before[1]
 

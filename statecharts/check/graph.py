@@ -200,6 +200,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
     compiler = StepCompiler(model.machine, alphabet)
+    xstate = getattr(model.machine, "xstate", False)  # semantics="xstate" takes no compiled steps
     index = graph.index
     constraint = model.constraint
     fired: list[Transition] | None = [] if coverage else None
@@ -268,7 +269,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         rest = -1 if graph.symmetric else keys.rest(s)
         for steps in configuration.events:
             event = steps.event
-            enabled = steps.enabled(context)
+            enabled = None if xstate else steps.enabled(context)  # xstate mode: the full macrostep
             e = steps.index
             key: Hashable = None
             try:

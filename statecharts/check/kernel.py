@@ -400,7 +400,7 @@ class StateKeys:
         (0, 0, 1)
         """
         rest = (snapshot.nodes if nodes is None else nodes, snapshot.history, snapshot.pending, snapshot.status,
-                snapshot.output)
+                snapshot.output, snapshot.sequence if nodes is None else ())
         found = self.rests.get(rest)
         if found is None:
             found = self.rests[rest] = len(self.rests)

@@ -13,7 +13,12 @@ and actions and guards that throw.
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
@@ -204,3 +209,45 @@ def replay(chart: dict[str, Any], semantics: str = "xstate") -> list[dict[str, A
 
 def _observed(snapshot: Any) -> dict[str, Any]:
     return {"value": plain(snapshot.value), "context": plain(snapshot.context), "status": snapshot.status}
+
+
+RECORDER = Path(__file__).resolve().parents[2] / "benchmarks" / "xstate" / "record_charts.mjs"
+RECORDING = Path(__file__).resolve().parent / "data" / "xstate_runs.json.gz"
+CHARTS = 2000
+
+
+def xstate_version() -> str | None:
+    """The version of xstate installed beside the recorder, or None (no node, or not installed)."""
+    package = RECORDER.parent / "node_modules" / "xstate" / "package.json"
+    if shutil.which("node") is None or not package.exists():
+        return None
+    return str(json.loads(package.read_text())["version"])
+
+
+def record(charts: list[dict[str, Any]], timeout: float = 120) -> list[list[dict[str, Any]]]:
+    """Run the charts on xstate in one node process: the observations per chart."""
+    done = subprocess.run(["node", str(RECORDER)], input=json.dumps(charts), capture_output=True, text=True,
+                          timeout=timeout, check=True, cwd=RECORDER.parent)
+    runs: list[list[dict[str, Any]]] = json.loads(done.stdout)
+    return runs
+
+
+def load_recording() -> dict[str, Any]:
+    """The committed recording: ``{"xstate": version, "charts": n, "runs": [...]}``."""
+    with gzip.open(RECORDING, "rt") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+def main() -> None:
+    """Re-record the committed recording (needs node and ``npm install`` in benchmarks/xstate)."""
+    version = xstate_version()
+    if version is None:
+        raise SystemExit("node and xstate are needed: run .ci/install.d/xstate.sh")
+    runs = record([generate_chart(seed) for seed in range(CHARTS)])
+    with gzip.open(RECORDING, "wt") as f:
+        json.dump({"xstate": version, "charts": CHARTS, "runs": runs}, f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    main()
