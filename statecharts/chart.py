@@ -30,6 +30,7 @@ from statecharts.actions import (
     StateIn,
     StopInvoke,
     callable_name,
+    takes_params,
     to_action,
     to_guard,
 )
@@ -724,7 +725,7 @@ class _Compiler:
                 return self.resolve_guard(impl, path, key)
             if not callable(impl):
                 raise ConfigError(f"guard {guard.name!r} is not callable", path=path, key=key)
-            if guard.params is not None:
+            if guard.params is not None or takes_params(impl):  # xstate passes params (maybe undefined)
                 return CallGuard(functools.partial(_call_with_params, impl, guard.params), guard.name)
             return CallGuard(impl, guard.name)
         if isinstance(guard, (And, Or)):

@@ -361,7 +361,8 @@ class Machine:
         event = to_event(event)
         if state.status != "active":
             raise EventError(f"event {event.name!r} sent to machine {self.id!r}, which is {state.status}")
-        if any(self.candidates(n, event.name) for n in state.nodes):
+        candidates = self.xstate_candidates if self.xstate else self.candidates
+        if any(candidates(n, event.name) for n in state.nodes):
             return
         active = ", ".join(state.configuration)
         raise EventError(f"event {event.name!r} is not accepted by machine {self.id!r} in states "

@@ -448,13 +448,14 @@ def check_configuration(machine: Machine, nodes: frozenset[StateNode]) -> None:
     statecharts.errors.SnapshotError: snapshot configuration: 'm' is compound but 2 of its children are active ...
     """
     root = machine.chart.root
-    if root not in nodes:
+    xstate = getattr(machine, "xstate", False)  # xstate's _nodes may lack states its value fills in (even the root)
+    if root not in nodes and not xstate:
         raise SnapshotError(f"snapshot configuration: the root {root.id!r} is not active")
     for n in nodes:
         if n.type == "history":
             raise SnapshotError(f"snapshot configuration: {n.id!r} is a history state, never active")
-        if getattr(machine, "xstate", False):
-            continue  # xstate's own configurations may lack states that its state value fills in
+        if xstate:
+            continue
         if n.parent is not None and n.parent not in nodes:
             raise SnapshotError(f"snapshot configuration: {n.id!r} is active but its parent {n.parent.id!r} is not")
         active = [c for c in n.children if c in nodes]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
 from machines import fetch, media_player, user
 from statecharts import ConfigError, Machine, assign, log, raise_, send
@@ -20,7 +21,7 @@ from statecharts.check.model import events
 from statecharts.check.paths import shortest_paths
 from statecharts.render import to_dot, to_mermaid
 from tests.interop import xstate_charts
-from tests.interop.xstate_charts import CHARTS, generate_chart, load_recording, machine_for, replay
+from tests.interop.xstate_charts import CHARTS, charts, generate_chart, load_recording, machine_for, observed, replay
 
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS = {"fetch": fetch, "user": user, "media_player": media_player}
@@ -84,25 +85,46 @@ def test_the_random_charts_cover_what_the_issue_lists() -> None:
         assert needle in text
 
 
-def test_scxml_mode_runs_the_same_charts_and_differs_from_xstate_where_the_readme_says() -> None:
-    """The default semantics on the same charts: they run, and agree with xstate only in part
-    (the README's table lists why); a chart without parallel states, wildcards, reenter, errors
-    or eventless transitions behaves the same in both modes."""
-    agree = 0
+def legal(snapshot: Any) -> bool:
+    """W3C 3.11: every active state's parent is active, an active compound state has one active
+    child, an active parallel state all its regions."""
+    nodes = snapshot.nodes
+    return all((n.parent is None or n.parent in nodes)
+               and (n.type != "compound" or sum(c in nodes for c in n.children) == 1)
+               and (n.type != "parallel" or all(c in nodes for c in n.children)) for n in nodes)
+
+
+def hits_a_known_scxml_mode_bug(machine: Machine) -> bool:
+    """The default semantics' bugs listed in the hardening issue (core's): a transition whose
+    domain is a parallel state (a parallel root, a parallel source with targets inside it) loses
+    regions, and a history state directly in a parallel state."""
+    if machine.chart.root.type == "parallel":
+        return True
+    return any(n.type == "parallel" and (n.histories or any(t.targets and t.internal for t in n.transitions))
+               for n in machine.chart.nodes)
+
+
+def test_scxml_mode_keeps_w3c_configurations_on_the_same_charts() -> None:
+    """The default semantics on the same random charts: every snapshot is a legal configuration
+    (charts that hit the known bugs above aside); where the modes differ, see the README's table."""
     runs = load_recording()["runs"]
-    for seed in range(300):
+    checked = agree = 0
+    for seed in range(1000):
         chart = generate_chart(seed)
-        text = json.dumps(chart["config"])
-        try:
-            ours = replay(chart, "scxml")
-        except AssertionError:  # the default semantics' known history-in-parallel bug (core's issue)
+        machine = machine_for(chart, "scxml")
+        if hits_a_known_scxml_mode_bug(machine):
             continue
-        agree += ours == runs[seed]
-        plain = not any(n in text for n in ('"parallel"', '"*"', '.*"', '"reenter"', '"boom', '"always"',
-                                             '"history"', '"final"', '"A"', '"B"'))
-        if plain:
-            assert ours == runs[seed], seed
-    assert 0 < agree < 300
+        checked += 1
+        s = machine.initial_state()
+        assert legal(s), (seed, s.configuration)
+        seen = [observed(s)]
+        for name in chart["events"]:
+            s = machine.transition(s, name)
+            assert legal(s), (seed, name, s.configuration)
+            seen.append(observed(s))
+        agree += seen == runs[seed]
+    assert checked >= 500
+    assert 0 < agree < checked  # the modes do differ on these charts, and agree on some
 
 
 # -- the rules, one by one (the issue's list) -----------------------------------------------------
@@ -342,3 +364,17 @@ def test_diagrams_paths_and_persistence_work_in_xstate_mode() -> None:
         s = mx.transition(s, name)
         restored = mx.restore(s.dumps())
         assert restored == s and restored.sequence == s.sequence and restored.value == s.value
+
+
+@settings(max_examples=40, derandomize=True, deadline=None, database=None)
+@given(charts())
+def test_xstate_mode_snapshots_are_values_that_survive_json(chart: dict[str, Any]) -> None:
+    """On random charts (hypothesis, derandomized): a failure is a status, never an exception,
+    and every snapshot restores equal, with its entry order and value, from its JSON."""
+    machine = machine_for(chart)
+    s = machine.initial_state()
+    for name in chart["events"]:
+        restored = machine.restore(s.dumps())
+        assert restored == s and restored.sequence == s.sequence and restored.value == s.value
+        s = machine.transition(s, name)
+    assert s.status in ("active", "done", "error")

@@ -199,15 +199,16 @@ def replay(chart: dict[str, Any], semantics: str = "xstate") -> list[dict[str, A
     """Value, context and status after start and after each event, as the recorder writes them."""
     machine = machine_for(chart, semantics)
     snapshot = machine.initial_state()
-    seen = [_observed(snapshot)]
+    seen = [observed(snapshot)]
     for name in chart["events"]:
         if snapshot.status == "active":
             snapshot = machine.transition(snapshot, name)
-        seen.append(_observed(snapshot))
+        seen.append(observed(snapshot))
     return seen
 
 
-def _observed(snapshot: Any) -> dict[str, Any]:
+def observed(snapshot: Any) -> dict[str, Any]:
+    """Value, context and status as JSON data (what the recorder writes per snapshot)."""
     return {"value": plain(snapshot.value), "context": plain(snapshot.context), "status": snapshot.status}
 
 
