@@ -4,6 +4,10 @@ Names follow the W3C pseudocode. A `Step` is the scratch state of one macrostep:
 a snapshot, runs microsteps until the machine settles, and ends as a new snapshot plus the effects
 left to run. Nothing here performs a side effect unless the caller passes ``execute`` (the
 interpreter does, to run effects in order and turn their failures into ``error.execution``).
+
+A machine built with ``semantics="xstate"`` runs xstate v5's algorithm instead (the functions
+named ``xstate_*`` at the end of this module, chosen at `enter_initial`, `macrostep`,
+`select_transitions`, `successor` and `take`); what differs is listed there and in the README.
 """
 
 from __future__ import annotations

@@ -678,4 +678,4 @@ async def _await(awaitable: Any) -> Any:
 def _without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
     return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
                     tuple(p for p in snapshot.pending if id(p) not in gone), snapshot.status,
-                    snapshot.output, snapshot.effects, snapshot.event)
+                    snapshot.output, snapshot.effects, snapshot.event, snapshot.sequence)

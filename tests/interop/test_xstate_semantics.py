@@ -67,6 +67,18 @@ def test_xstate_mode_agrees_with_the_recorded_xstate_on_2000_random_charts() -> 
     assert disagreements(recording["runs"]) == []
 
 
+def test_the_interpreter_in_xstate_mode_agrees_with_the_recording() -> None:
+    """The same runs through ``machine.interpret()`` (effects executed inline, as an actor)."""
+    runs = load_recording()["runs"]
+    for seed in range(200):
+        chart = generate_chart(seed)
+        actor = machine_for(chart).interpret().start()
+        seen = [observed(actor.state)]
+        for name in chart["events"]:
+            seen.append(observed(actor.send(name)))
+        assert seen == runs[seed], seed
+
+
 def test_xstate_mode_agrees_with_xstate_itself_recorded_now() -> None:
     if xstate_charts.xstate_version() is None:
         pytest.skip("node + xstate missing: run .ci/install.d/xstate.sh (npm install in benchmarks/xstate)")
@@ -109,7 +121,7 @@ def test_scxml_mode_keeps_w3c_configurations_on_the_same_charts() -> None:
     (charts that hit the known bugs above aside); where the modes differ, see the README's table."""
     runs = load_recording()["runs"]
     checked = agree = 0
-    for seed in range(1000):
+    for seed in range(600):
         chart = generate_chart(seed)
         machine = machine_for(chart, "scxml")
         if hits_a_known_scxml_mode_bug(machine):
@@ -123,7 +135,7 @@ def test_scxml_mode_keeps_w3c_configurations_on_the_same_charts() -> None:
             assert legal(s), (seed, name, s.configuration)
             seen.append(observed(s))
         agree += seen == runs[seed]
-    assert checked >= 500
+    assert checked >= 300
     assert 0 < agree < checked  # the modes do differ on these charts, and agree on some
 
 

@@ -36,6 +36,7 @@ class _Builder:
         self.rng = rng
         self.states: list[tuple[str, dict[str, Any]]] = []  # (id, config) of every non-root state
         self.histories: list[str] = []
+        self.parallels: list[tuple[str, dict[str, Any]]] = []  # (id, states) of every parallel state
         self.tags = 0
 
     def tag(self, prefix: str) -> dict[str, Any]:
@@ -72,8 +73,11 @@ class _Builder:
             config["states"] = states
             if kind == "parallel":
                 config["type"] = "parallel"
+                self.parallels.append((path, states))
             else:
                 config["initial"] = rng.choice([k for k in states if k not in ("f", "h")])
+                if rng.random() < 0.2:  # initial actions run on default entry only
+                    config["initial"] = {"target": config["initial"], "actions": [self.tag("i")]}
         if rng.random() < 0.5:
             config["entry"] = [self.tag("e")]
         if rng.random() < 0.5:
@@ -83,7 +87,12 @@ class _Builder:
     def transition(self, descriptor: str | None, targets: list[str]) -> dict[str, Any]:
         rng = self.rng
         t: dict[str, Any] = {}
-        if rng.random() < 0.75:
+        if self.parallels and rng.random() < 0.08:  # one target in each of two regions
+            path, states = rng.choice(self.parallels)
+            regions = rng.sample([k for k in states if k != "h"], 2)
+            t["target"] = ["#" + rng.choice([i for i in targets if i == f"{path}.{r}" or i.startswith(f"{path}.{r}.")])
+                           for r in regions]
+        elif rng.random() < 0.75:
             t["target"] = "#" + rng.choice(targets)
         if rng.random() < 0.2:
             t["reenter"] = True
