@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from statecharts.actions import Action, Assign, Cancel, Guard, Raise, Send
 from statecharts.chart import StateNode, Transition, find_lcca
-from statecharts.errors import EventlessLoopError
+from statecharts.errors import EventlessLoopError, StatechartError
 from statecharts.event import Event, descriptor_matches
 from statecharts.frozen import FrozenDict
 from statecharts.state import Effect, PendingSend, Snapshot, xstate_value
@@ -1005,8 +1005,9 @@ def legacy_name(name: str) -> str | None:
 # before it comes back with status "error" (`XstateAbort`).
 
 
-class XstateAbort(Exception):
-    """An action or guard failed in xstate mode: the macrostep is abandoned (xstate's actor error)."""
+class XstateAbort(StatechartError):
+    """An action or guard failed in xstate mode: the macrostep is abandoned (xstate's actor error);
+    `Machine.can` lets it through, as xstate's ``snapshot.can`` throws."""
 
     def __init__(self, error: BaseException, source: str) -> None:
         super().__init__(f"{source}: {type(error).__name__}: {error}")

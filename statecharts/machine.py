@@ -345,6 +345,9 @@ class Machine:
         (True, False)
         """
         step = algorithm.Step(self, state, state.context, None)
+        if self.xstate:  # xstate's snapshot.can: an enabled transition that has a target or actions
+            return state.status == "active" and any(
+                t.targets or t.actions for t in algorithm.xstate_select_transitions(step, to_event(event)))
         return state.status == "active" and bool(algorithm.select_transitions(step, to_event(event)))
 
     def check_event(self, state: Snapshot, event: Event | str) -> None:

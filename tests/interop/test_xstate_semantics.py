@@ -390,3 +390,11 @@ def test_xstate_mode_snapshots_are_values_that_survive_json(chart: dict[str, Any
         assert restored == s and restored.sequence == s.sequence and restored.value == s.value
         s = machine.transition(s, name)
     assert s.status in ("active", "done", "error")
+
+
+def test_can_is_true_for_an_enabled_transition_with_a_target_or_actions_in_xstate_mode() -> None:
+    config = {"id": "m", "initial": "a", "states": {"a": {"on": {"NOOP": {}, "LOG": {"actions": log("hi")},
+                                                                  "GO": "b"}}, "b": {}}}
+    xs, sc = Machine(config, semantics="xstate"), Machine(config)
+    assert [xs.can(xs.initial_state(), e) for e in ("NOOP", "LOG", "GO", "NOPE")] == [False, True, True, False]
+    assert [sc.can(sc.initial_state(), e) for e in ("NOOP", "LOG", "GO", "NOPE")] == [True, True, True, False]
