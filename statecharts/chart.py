@@ -584,7 +584,12 @@ class _Compiler:
         if node.type == "history":
             default = cfg.get("target")
             if default is not None:
-                t = self.transitions(node, (), default, "target")[0]
+                spec = {"target": list(default)} if isinstance(default, (list, tuple)) else default
+                made = self.transitions(node, (), spec, "target")
+                if len(made) != 1 or not made[0].targets:
+                    raise ConfigError(f"a history default 'target' names a state, not {default!r}", path=path,
+                                      key="target")
+                t = made[0]
                 node.history_default = t
                 for target in t.targets:
                     if not target.is_descendant_of(node.parent):  # type: ignore[arg-type]

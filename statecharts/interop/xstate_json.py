@@ -159,7 +159,8 @@ def _from_definition(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
             if not isinstance(value, Mapping):
                 out[key] = value
             elif value.get("target"):
-                initial = {"target": list(value["target"])}
+                targets = value["target"]
+                initial = {"target": list(targets) if isinstance(targets, list) else [targets]}
                 if value.get("actions"):
                     initial["actions"] = value["actions"]
                 out[key] = initial if "actions" in initial else initial["target"][0]

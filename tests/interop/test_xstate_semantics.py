@@ -7,7 +7,9 @@ committed recording always, a fresh recording (one node process) when node and x
 
 from __future__ import annotations
 
+import copy
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -398,3 +400,40 @@ def test_can_is_true_for_an_enabled_transition_with_a_target_or_actions_in_xstat
     xs, sc = Machine(config, semantics="xstate"), Machine(config)
     assert [xs.can(xs.initial_state(), e) for e in ("NOOP", "LOG", "GO", "NOPE")] == [False, True, True, False]
     assert [sc.can(sc.initial_state(), e) for e in ("NOOP", "LOG", "GO", "NOPE")] == [True, True, True, False]
+
+
+JUNK: list[Any] = [None, 5, [], {}, "x", {"type": 3}, [None], {"target": 5}, True, "#nope", {"type": "xstate.raise"}]
+
+
+def _mutated(data: Any, rng: random.Random) -> Any:
+    data = copy.deepcopy(data)
+    places: list[tuple[Any, Any]] = []
+
+    def walk(node: Any) -> None:
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            places.append((node, key))
+            walk(value)
+
+    walk(data)
+    node, key = rng.choice(places)
+    node[key] = rng.choice(JUNK)
+    return data
+
+
+def test_from_json_turns_any_malformed_config_or_definition_into_a_config_error() -> None:
+    """Seeded mutations (two junk values each) of a toJSON() definition and of random configs."""
+    rng = random.Random(5)
+    bases = [json.loads((DATA / "xstate_tojson.json").read_text())] + [generate_chart(s)["config"] for s in range(10)]
+    actions = {**xstate_charts.ACTIONS, "hello": lambda c, e: None}
+    guards = {**xstate_charts.GUARDS, "ok": lambda c, e: True}
+    outcomes = {"loaded": 0, "ConfigError": 0}
+    for _ in range(1500):
+        data = _mutated(_mutated(rng.choice(bases), rng), rng)
+        try:
+            Machine.from_json(data, actions=actions, guards=guards)
+            outcomes["loaded"] += 1
+        except ConfigError as exc:
+            assert str(exc)
+            outcomes["ConfigError"] += 1
+    assert outcomes["loaded"] > 0 and outcomes["ConfigError"] > 0
