@@ -437,3 +437,13 @@ def test_from_json_turns_any_malformed_config_or_definition_into_a_config_error(
             assert str(exc)
             outcomes["ConfigError"] += 1
     assert outcomes["loaded"] > 0 and outcomes["ConfigError"] > 0
+
+
+def test_symmetry_reduction_is_refused_in_xstate_mode_rather_than_unsound() -> None:
+    from machines.cluster_update import model
+
+    cluster = model(workers=2, requests=1)
+    xs = Model(xstate_mode(cluster.machine), initial_contexts=cluster.initial_contexts, alphabet=cluster.alphabet,
+               symmetry=cluster.symmetry)
+    with pytest.raises(ConfigError, match="symmetry reduction is not available with semantics='xstate'"):
+        explore(xs, symmetry=True)

@@ -8,7 +8,8 @@ handlers on parallel states, ``always`` in several regions (guarded by a ``fuel`
 every macrostep ends), history states with and without defaults (also directly in a parallel
 state), final states with ``onDone``, wildcard and dotted descriptors, guards and assigns with
 params, entry/exit/transition actions appending to ``context.log``, ``reenter``, raised events,
-and actions and guards that throw.
+``initial`` actions, transitions targeting two regions at once, and actions and guards that throw.
+Run this file to re-record ``data/xstate_runs.json.gz`` (needs node and xstate).
 """
 
 from __future__ import annotations
