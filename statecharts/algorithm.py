@@ -968,10 +968,10 @@ def matching(transitions: Iterable[Transition], name: str) -> tuple[Transition, 
     >>> matching(m.get_state("m.a").transitions, "error.send.failed")
     (<Transition m.a --error--> m.b>,)
     """
-    legacy = legacy_name(name)
+    legacy, modern = legacy_name(name), modern_name(name)
     return tuple(t for t in transitions if t.events and (
-        name in t.events if t.exact else any(descriptor_matches(d, name) or legacy is not None and
-                                             descriptor_matches(d, legacy) for d in t.events)))
+        (name in t.events or modern in t.events) if t.exact else any(
+            descriptor_matches(d, name) or legacy is not None and descriptor_matches(d, legacy) for d in t.events)))
 
 
 LEGACY_NAMES = (("xstate.done.state.", "done.state."), ("xstate.done.actor.", "done.invoke."),
@@ -988,6 +988,19 @@ def legacy_name(name: str) -> str | None:
     for new, old in LEGACY_NAMES:
         if name.startswith(new):
             return old + name[len(new):]
+    return None
+
+
+def modern_name(name: str) -> str | None:
+    """The xstate v5 name of a pre-v5 done/error event (an ``onDone``/``onError`` of the default
+    semantics also takes an event sent under the old name).
+
+    >>> modern_name("done.invoke.load"), modern_name("done.state.m.a"), modern_name("GO")
+    ('xstate.done.actor.load', 'xstate.done.state.m.a', None)
+    """
+    for new, old in LEGACY_NAMES:
+        if name.startswith(old):
+            return new + name[len(old):]
     return None
 
 

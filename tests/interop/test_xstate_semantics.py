@@ -447,3 +447,12 @@ def test_symmetry_reduction_is_refused_in_xstate_mode_rather_than_unsound() -> N
                symmetry=cluster.symmetry)
     with pytest.raises(ConfigError, match="symmetry reduction is not available with semantics='xstate'"):
         explore(xs, symmetry=True)
+
+
+def test_an_old_named_done_event_still_reaches_on_done_in_the_default_semantics() -> None:
+    config = {"id": "m", "initial": "load", "states": {"load": {"invoke": {"src": "fetch", "id": "f",
+                                                                             "onDone": "ok"}}, "ok": {}}}
+    m = Machine(config, services={"fetch": lambda c, e: 1})
+    assert m.transition(m.initial_state(), "done.invoke.f").value == "ok"
+    xs = Machine(config, services={"fetch": lambda c, e: 1}, semantics="xstate")
+    assert xs.transition(xs.initial_state(), "done.invoke.f").value == "load"  # xstate: v5 names only
