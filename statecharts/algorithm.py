@@ -1403,16 +1403,20 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
             continue
         parent = s.parent
         marker = parent if parent is not None and parent.type == "parallel" else (parent.parent if parent else None)
+        completion = marker or s
         if parent is not None and parent.type == "compound":
             step.internal.append(Event(f"xstate.done.state.{parent.id}", _x_output(step, s, event)))
         while marker is not None and marker.type == "parallel" and marker not in completed \
                 and is_in_final_state(step, marker):
             completed.add(marker)
             step.internal.append(Event(f"xstate.done.state.{marker.id}"))
+            completion = marker
             marker = marker.parent
-        if marker is None:
+        if marker is None:  # xstate's getMachineOutput: the root's output of a done event
             step.status = "done"
-            step.output = _x_output(step, root, event)
+            if root.output is not None:
+                data = _x_output(step, completion, event) if completion.parent is not None else None
+                step.output = _x_output(step, root, Event(f"xstate.done.state.{completion.id}", data))
     if step.status == "done":
         for s in sorted(sequence, key=_exit_order):
             _x_run(step, s.exit, event)

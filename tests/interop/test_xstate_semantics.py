@@ -456,3 +456,13 @@ def test_an_old_named_done_event_still_reaches_on_done_in_the_default_semantics(
     assert m.transition(m.initial_state(), "done.invoke.f").value == "ok"
     xs = Machine(config, services={"fetch": lambda c, e: 1}, semantics="xstate")
     assert xs.transition(xs.initial_state(), "done.invoke.f").value == "load"  # xstate: v5 names only
+
+
+def test_the_machine_output_reads_the_done_event_of_the_completing_state_in_xstate_mode() -> None:
+    """As xstate 5.33 does: {"got": 20, "type": "xstate.done.state.m.z", "n": 2}."""
+    m = Machine({"id": "m", "initial": "a", "context": {"n": 2},
+                 "output": lambda c, e: {"got": e.data, "type": e.name, "n": c["n"]},
+                 "states": {"a": {"on": {"END": "z"}}, "z": {"type": "final", "output": lambda c, e: c["n"] * 10}}},
+                semantics="xstate")
+    s = m.transition(m.initial_state(), "END")
+    assert (s.status, s.output) == ("done", {"got": 20, "type": "xstate.done.state.m.z", "n": 2})
