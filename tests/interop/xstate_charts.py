@@ -104,13 +104,17 @@ class _Builder:
             t["guard"] = {"type": "nIs", "params": {"mod": rng.choice((2, 3)), "r": rng.randint(0, 1)}}
         elif roll < 0.39:
             t["guard"] = {"type": "boomGuard", "params": {"at": rng.randint(1, 6)}}
+        elif roll < 0.5:
+            t["guard"] = {"type": "kIs", "params": {"r": rng.randint(0, 1)}}
         actions: list[Any] = [{"type": "burn"}] if descriptor in (None, "*") else []
         for _ in range(rng.randint(0, 2)):
             roll = rng.random()
             if roll < 0.45:
                 actions.append(self.tag("t"))
-            elif roll < 0.75:
+            elif roll < 0.65:
                 actions.append({"type": "inc", "params": {"by": rng.choice((1, 2))}})
+            elif roll < 0.75:
+                actions.append({"type": "addK"})
             elif roll < 0.9 and descriptor in RAISES_OK:
                 actions.append({"type": "raiseIt", "params": {"event": rng.choice(("R1", "R2"))}})
             elif roll >= 0.95:
@@ -155,13 +159,20 @@ def generate_chart(seed: int) -> dict[str, Any]:
     on = root.setdefault("on", {})
     on["FUEL"] = {"actions": [{"type": "refuel"}]}
     config = {"id": "m", "context": {"n": 0, "fuel": 4, "log": []}, **root}
-    events = [rng.choice(EVENTS) for _ in range(EVENTS_PER_RUN)]
+    events: list[Any] = [rng.choice(EVENTS) for _ in range(EVENTS_PER_RUN)]
+    events = [{"type": e, "k": rng.randint(0, 3)} if rng.random() < 0.3 else e for e in events]  # payloads
     return {"seed": seed, "config": config, "events": events}
 
 
 def charts() -> st.SearchStrategy[dict[str, Any]]:
     """The random charts as a hypothesis strategy (a chart per seed)."""
     return st.integers(min_value=0, max_value=2**32 - 1).map(generate_chart)
+
+
+def _k(event: Any) -> int:
+    """The event's ``k`` (0 without one: raised and done events), as ``event.k ?? 0`` reads it."""
+    data = event.data
+    return int(data.get("k", 0)) if hasattr(data, "get") else 0
 
 
 def _boom(context: Any, event: Any, params: Any) -> dict[str, Any]:
@@ -180,6 +191,7 @@ ACTIONS: dict[str, Any] = {
     "push": assign(log=lambda c, e, p: (*c["log"], p["tag"])),
     "inc": assign(n=lambda c, e, p: c["n"] + p["by"]),
     "burn": assign(fuel=lambda c, e: c["fuel"] - 1),
+    "addK": assign(n=lambda c, e: c["n"] + _k(e)),
     "refuel": assign(fuel=4),
     "raiseIt": raise_(lambda c, e, p: {"type": p["event"]}),
     "boom": assign(_boom),
@@ -188,6 +200,7 @@ GUARDS: dict[str, Any] = {
     "nIs": lambda c, e, p: c["n"] % p["mod"] == p["r"],
     "fuel": lambda c, e, p: c["fuel"] > 0 and c["n"] % p["mod"] == p["r"],
     "boomGuard": _boom_guard,
+    "kIs": lambda c, e, p: _k(e) % 2 == p["r"],
 }
 
 
