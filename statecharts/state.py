@@ -173,7 +173,7 @@ class Snapshot:
         >>> m.initial_state().value
         {'a': {'x': 'deep'}, 'b': 'y'}
         """
-        if self.sequence:
+        if self.sequence or getattr(self.machine, "xstate", False):
             return xstate_value(self.machine.chart.root, self.sequence)
         return _value(self.machine.chart.root, self.nodes)
 

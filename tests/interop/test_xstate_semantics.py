@@ -466,3 +466,11 @@ def test_the_machine_output_reads_the_done_event_of_the_completing_state_in_xsta
                 semantics="xstate")
     s = m.transition(m.initial_state(), "END")
     assert (s.status, s.output) == ("done", {"got": 20, "type": "xstate.done.state.m.z", "n": 2})
+
+
+def test_an_emptied_configuration_reads_as_an_empty_value_as_in_xstate() -> None:
+    """Chart 19421 exits every state (the root too) at its 15th event; xstate 5.33.3 recorded
+    this observation (found by the offline run over 20,000 more charts)."""
+    ours = replay(generate_chart(19421))[15]
+    assert ours == {"value": {}, "context": {"n": 1, "fuel": 4, "log": [
+        "x4", "x6", "x4", "x6", "t11", "e2", "x3", "e2", "x4", "x6"]}, "status": "active"}
