@@ -933,13 +933,18 @@ class Emit(Action):
 
     event: EventLike
     name: str = "emit"
+    params: Any = None  # from a {"type": name, "params": ...} reference; given to 3-argument callables
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> Event:
-        """The event to emit (a callable is called with ``context`` and ``event``).
+        """The event to emit (a callable is called with ``context`` and ``event``, and ``params``
+        when it takes them).
 
-        >>> emit("DONE").resolve({}, Event("GO"))
-        Event('DONE')
+        >>> echo = Emit(lambda c, e, p: p, params={"type": "P"})
+        >>> emit("DONE").resolve({}, Event("GO")), echo.resolve({}, Event("GO"))
+        (Event('DONE'), Event('P'))
         """
+        if callable(self.event):
+            return to_event(call_expression(self.event, context, event, self.params))
         return _make_event(self.event, context, event)
 
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 
 from machines import fetch, media_player, user
-from statecharts import ConfigError, Machine, assign, log, raise_, send
+from statecharts import ConfigError, Event, Machine, assign, log, raise_, send
 from statecharts.check import Model, check, explore
 from statecharts.check.model import events
 from statecharts.check.paths import shortest_paths
@@ -474,3 +474,15 @@ def test_an_emptied_configuration_reads_as_an_empty_value_as_in_xstate() -> None
     ours = replay(generate_chart(19421))[15]
     assert ours == {"value": {}, "context": {"n": 1, "fuel": 4, "log": [
         "x4", "x6", "x4", "x6", "t11", "e2", "x3", "e2", "x4", "x6"]}, "status": "active"}
+
+
+def test_send_to_and_emit_receive_the_params_of_their_reference() -> None:
+    from statecharts.actions import Emit, emit, send_to
+
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"actions": [
+        {"type": "tell", "params": {"what": "PING"}}, {"type": "shout", "params": {"what": "SAVED"}}]}}}}},
+        actions={"tell": send_to("w1", lambda c, e, p: {"type": p["what"]}),
+                 "shout": emit(lambda c, e, p: {"type": p["what"]})})
+    actions = m.get_state("m.a").transitions[0].actions
+    assert actions[0].resolve_event({}, Event("GO")) == Event("PING")
+    assert isinstance(actions[1], Emit) and actions[1].resolve({}, Event("GO")) == Event("SAVED")
