@@ -8,6 +8,8 @@ them, and ``state_in`` reads the active configuration.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +35,38 @@ def callable_name(fn: Callable[..., Any]) -> str:
             return f"lambda@{code.co_filename.rsplit('/', 1)[-1]}:{code.co_firstlineno}"
         return "lambda"
     return str(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def takes_params(fn: Callable[..., Any]) -> bool | None:
+    """The function requires a third positional argument (xstate's action/guard ``params``);
+    ``None`` when it only accepts one (``*args``), ``False`` when it takes two.
+
+    >>> takes_params(lambda c, e: 0), takes_params(lambda c, e, p: 0), takes_params(lambda *a: 0)
+    (False, True, None)
+    >>> takes_params(lambda c, e, i=1: 0)  # a default is not a params slot
+    False
+    """
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    required = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                and p.default is p.empty]
+    if len(required) >= 3:
+        return True
+    return None if any(p.kind is p.VAR_POSITIONAL for p in parameters) else False
+
+
+def call_expression(fn: Callable[..., Any], context: Mapping[str, Any], event: Event, params: Any) -> Any:
+    """``fn(context, event)``, or ``fn(context, event, params)`` when ``fn`` takes the params that
+    a ``{"type": name, "params": ...}`` reference gives (xstate passes them to every built-in).
+
+    >>> call_expression(lambda c, e, p: c["n"] + p["by"], {"n": 1}, Event("INC"), {"by": 2})
+    3
+    """
+    takes = takes_params(fn)
+    return fn(context, event, params) if takes or takes is None and params is not None else fn(context, event)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -550,6 +584,7 @@ class Assign(Action):
 
     assignments: Mapping[str, Any] | Callable[[Mapping[str, Any], Event], Mapping[str, Any]]
     name: str = "assign"
+    params: Any = None  # from a {"type": name, "params": ...} reference; given to 3-argument callables
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> dict[str, Any]:
         """The new values of the assigned keys (only those), from ``context`` and ``event``.
@@ -558,9 +593,9 @@ class Assign(Action):
         {'n': 6}
         """
         if callable(self.assignments):
-            return dict(self.assignments(context, event))
+            return dict(call_expression(self.assignments, context, event, self.params))
         return {
-            key: (value(context, event) if callable(value) else value)
+            key: (call_expression(value, context, event, self.params) if callable(value) else value)
             for key, value in self.assignments.items()
         }
 
@@ -571,10 +606,10 @@ class Assign(Action):
         FrozenDict({'n': 3, 'm': 0})
         """
         if callable(self.assignments):
-            return context.set(dict(self.assignments(context, event)))
+            return context.set(dict(call_expression(self.assignments, context, event, self.params)))
         data = dict(context)
         for key, value in self.assignments.items():
-            data[key] = value(context, event) if callable(value) else value
+            data[key] = call_expression(value, context, event, self.params) if callable(value) else value
         return FrozenDict(data)
 
 
@@ -591,6 +626,7 @@ class Raise(Action):
 
     event: Event | Callable[[Mapping[str, Any], Event], Any]
     name: str = "raise"
+    params: Any = None
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> Event:
         """The event to raise (an event-making callable is called with ``context`` and ``event``).
@@ -598,7 +634,8 @@ class Raise(Action):
         >>> raise_(lambda c, e: {"type": "DONE", "n": c["n"]}).resolve({"n": 1}, Event("GO"))
         Event('DONE', {'n': 1})
         """
-        return to_event(self.event(context, event)) if callable(self.event) else self.event
+        return to_event(call_expression(self.event, context, event, self.params)) if callable(self.event) \
+            else self.event
 
 
 @dataclass(frozen=True, eq=False)
@@ -619,6 +656,7 @@ class Send(Action):
     id: str | None = None
     to: str | Callable[[Mapping[str, Any], Event], str] | None = None
     name: str = "send"
+    params: Any = None
 
     def resolve_event(self, context: Mapping[str, Any], event: Event) -> Event:
         """The event to send (an event-making callable is called with ``context`` and ``event``).
@@ -626,7 +664,8 @@ class Send(Action):
         >>> send(lambda c, e: {"type": "REPLY", "to": e["sender"]}).resolve_event({}, Event("ASK", sender="w1"))
         Event('REPLY', {'to': 'w1'})
         """
-        return to_event(self.event(context, event)) if callable(self.event) else self.event
+        return to_event(call_expression(self.event, context, event, self.params)) if callable(self.event) \
+            else self.event
 
     def resolve_to(self, context: Mapping[str, Any], event: Event) -> str | None:
         """The target (a callable ``to`` is called with ``context`` and ``event``).
@@ -675,6 +714,7 @@ class Log(Action):
     message: Any = None
     label: str | None = None
     name: str = "log"
+    params: Any = None
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> Any:
         """The message (a callable is called with ``context`` and ``event``).
@@ -682,7 +722,8 @@ class Log(Action):
         >>> Log(lambda c, e: f"n={c['n']}").resolve({"n": 1}, Event("GO")), Log("hi").resolve({}, Event("GO"))
         ('n=1', 'hi')
         """
-        return self.message(context, event) if callable(self.message) else self.message
+        return call_expression(self.message, context, event, self.params) if callable(self.message) \
+            else self.message
 
 
 @dataclass(frozen=True, eq=False)
@@ -892,13 +933,18 @@ class Emit(Action):
 
     event: EventLike
     name: str = "emit"
+    params: Any = None  # from a {"type": name, "params": ...} reference; given to 3-argument callables
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> Event:
-        """The event to emit (a callable is called with ``context`` and ``event``).
+        """The event to emit (a callable is called with ``context`` and ``event``, and ``params``
+        when it takes them).
 
-        >>> emit("DONE").resolve({}, Event("GO"))
-        Event('DONE')
+        >>> echo = Emit(lambda c, e, p: p, params={"type": "P"})
+        >>> emit("DONE").resolve({}, Event("GO")), echo.resolve({}, Event("GO"))
+        (Event('DONE'), Event('P'))
         """
+        if callable(self.event):
+            return to_event(call_expression(self.event, context, event, self.params))
         return _make_event(self.event, context, event)
 
 

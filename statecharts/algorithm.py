@@ -4,6 +4,10 @@ Names follow the W3C pseudocode. A `Step` is the scratch state of one macrostep:
 a snapshot, runs microsteps until the machine settles, and ends as a new snapshot plus the effects
 left to run. Nothing here performs a side effect unless the caller passes ``execute`` (the
 interpreter does, to run effects in order and turn their failures into ``error.execution``).
+
+A machine built with ``semantics="xstate"`` runs xstate v5's algorithm instead (the functions
+named ``xstate_*`` at the end of this module, chosen at `enter_initial`, `macrostep`,
+`select_transitions`, `successor` and `take`); what differs is listed there and in the README.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from statecharts.actions import Action, Assign, Cancel, Guard, Raise, Send
 from statecharts.chart import StateNode, Transition, find_lcca
-from statecharts.errors import EventlessLoopError
+from statecharts.errors import EventlessLoopError, StatechartError
 from statecharts.event import Event, descriptor_matches
 from statecharts.frozen import FrozenDict
-from statecharts.state import Effect, PendingSend, Snapshot
+from statecharts.state import Effect, PendingSend, Snapshot, xstate_value
 
 if TYPE_CHECKING:
     from statecharts.machine import Chain, Machine
@@ -51,7 +55,7 @@ class Step:
     """
 
     __slots__ = ("machine", "config", "context", "history", "internal", "pending", "effects",
-                 "status", "output", "execute", "event", "microsteps", "fired", "frozen", "domains")
+                 "status", "output", "execute", "event", "microsteps", "fired", "frozen", "domains", "sequence")
 
     def __init__(self, machine: Machine, snapshot: Snapshot | None, context: FrozenDict,
                  execute: Executor | None) -> None:
@@ -71,6 +75,11 @@ class Step:
         self.frozen: frozenset[StateNode] | None = snapshot.nodes if snapshot else None
         # a microstep's domains of history transitions, fixed before its exits record new history
         self.domains: dict[Transition, StateNode | None] = {}
+        # semantics="xstate": the configuration in entry order (xstate's _nodes); None otherwise
+        self.sequence: dict[StateNode, None] | None = None
+        if machine.xstate:
+            self.sequence = dict.fromkeys(
+                (snapshot.sequence or sorted(snapshot.nodes, key=_order)) if snapshot else ())
 
     def nodes(self) -> frozenset[StateNode]:
         """The configuration as a frozenset (cached until the configuration changes).
@@ -101,7 +110,8 @@ class Step:
         """
         history = tuple(sorted(self.history.items(), key=lambda item: item[0].order))
         return Snapshot(self.machine, frozenset(self.config), self.context, history, tuple(self.pending),
-                        self.status, self.output, tuple(self.effects), self.event)
+                        self.status, self.output, tuple(self.effects), self.event,
+                        () if self.sequence is None else tuple(self.sequence))
 
     def in_state(self, ref: str) -> bool:
         """The state ``ref`` (``#id``, id or dotted path) is in the step's configuration.
@@ -128,6 +138,8 @@ class Step:
         >>> step.internal[0].name, step.internal[0]["source"]
         ('error.execution', 'action save')
         """
+        if self.sequence is not None:  # semantics="xstate": the actor fails instead
+            raise XstateAbort(exc, source)
         self.internal.append(Event("error.execution", {"error": exc, "source": source}))
 
 
@@ -147,6 +159,8 @@ def select_transitions(step: Step, event: Event) -> list[Transition]:
     >>> select_transitions(step, Event("GO"))  # the child's GO preempts its parent's
     [<Transition m.a.x --GO--> m.a.y>]
     """
+    if step.sequence is not None:
+        return xstate_remove_conflicts(step, xstate_select_transitions(step, event))
     enabled = _first_enabled(step, step.machine.selection(step.nodes(), event.name), event)
     return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
 
@@ -596,7 +610,7 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
     >>> step = Step(m, None, FrozenDict(), None)
     >>> enter_states(step, [m.root_entry], Event("xstate.init"))
     >>> sorted(n.id for n in step.config), [e.name for e in step.internal]
-    (['m', 'm.a', 'm.a.z'], ['done.state.m.a'])
+    (['m', 'm.a', 'm.a.z'], ['xstate.done.state.m.a'])
     """
     if plan is None:
         to_enter, default_entry, history_content = compute_entry_set(step, transitions)
@@ -623,11 +637,11 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
                 step.status = "done"
                 step.output = output if s.done_data else done_data(step, root, event)
                 continue
-            step.internal.append(Event(f"done.state.{parent.id}", output))
+            step.internal.append(Event(f"{step.machine.done_state_prefix}{parent.id}", output))
             grandparent = parent.parent
             if grandparent is not None and grandparent.type == "parallel" and all(
                     is_in_final_state(step, child) for child in grandparent.children):
-                step.internal.append(Event(f"done.state.{grandparent.id}"))
+                step.internal.append(Event(f"{step.machine.done_state_prefix}{grandparent.id}"))
                 if grandparent is root:
                     step.status = "done"
                     step.output = done_data(step, root, event)
@@ -847,6 +861,8 @@ def enter_initial(machine: Machine, context: FrozenDict, execute: Executor | Non
     >>> s.value, s.context
     ('b', FrozenDict({'n': 1}))
     """
+    if machine.xstate:
+        return xstate_enter_initial(machine, context, execute)
     step = Step(machine, None, context, execute)
     init = machine.root_entry
     enter_states(step, [init], step.event)
@@ -862,6 +878,8 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
     >>> macrostep(m.initial_state(), Event("GO")).value
     'c'
     """
+    if snapshot.machine.xstate:
+        return xstate_macrostep(snapshot, event, execute)
     step = Step(snapshot.machine, snapshot, snapshot.context, execute)
     if step.status != "active":
         return step.snapshot()
@@ -893,6 +911,12 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
     if snapshot.status != "active":
         return None
     machine = snapshot.machine
+    if machine.xstate:
+        taken: list[Transition] = []
+        after = xstate_macrostep(snapshot, event, None, taken)
+        if fired is not None:
+            fired.extend(taken)
+        return after if taken or after != snapshot else None
     if chains is None:
         chains = machine.selection(snapshot.nodes, event.name)
     # eventless guards see the external event too (W3C: the macrostep re-checks them after it),
@@ -927,6 +951,8 @@ def take(snapshot: Snapshot, event: Event, enabled: list[Transition] | None,
     >>> take(m.initial_state(), Event("GO"), [go]).value
     'b'
     """
+    if snapshot.machine.xstate:
+        return xstate_macrostep(snapshot, event, None, fired)
     step = Step(snapshot.machine, snapshot, snapshot.context, None)
     step.event = event
     step.fired = fired
@@ -972,6 +998,557 @@ def matching(transitions: Iterable[Transition], name: str) -> tuple[Transition, 
     >>> matching(m.get_state("m.a").transitions, "error.send.failed")
     (<Transition m.a --error--> m.b>,)
     """
+    legacy, modern = legacy_name(name), modern_name(name)
     return tuple(t for t in transitions if t.events and (
-        name in t.events if t.exact else any(descriptor_matches(d, name) for d in t.events)))
+        (name in t.events or modern in t.events) if t.exact else any(
+            descriptor_matches(d, name) or legacy is not None and descriptor_matches(d, legacy) for d in t.events)))
 
+
+LEGACY_NAMES = (("xstate.done.state.", "done.state."), ("xstate.done.actor.", "done.invoke."),
+                ("xstate.error.actor.", "error.invoke."))
+
+
+def legacy_name(name: str) -> str | None:
+    """The pre-v5 name of an xstate v5 done/error event, which descriptors may still use (the
+    default semantics only): ``done.state.<id>``, ``done.invoke.<id>``, ``error.invoke.<id>``.
+
+    >>> legacy_name("xstate.done.state.m.a"), legacy_name("xstate.error.actor.load"), legacy_name("GO")
+    ('done.state.m.a', 'error.invoke.load', None)
+    """
+    for new, old in LEGACY_NAMES:
+        if name.startswith(new):
+            return old + name[len(new):]
+    return None
+
+
+def modern_name(name: str) -> str | None:
+    """The xstate v5 name of a pre-v5 done/error event (an ``onDone``/``onError`` of the default
+    semantics also takes an event sent under the old name).
+
+    >>> modern_name("done.invoke.load"), modern_name("done.state.m.a"), modern_name("GO")
+    ('xstate.done.actor.load', 'xstate.done.state.m.a', None)
+    """
+    for new, old in LEGACY_NAMES:
+        if name.startswith(old):
+            return new + name[len(old):]
+    return None
+
+
+
+# ---------------------------------------------------------------------------------------------
+# semantics="xstate": xstate v5's algorithm (its stateUtils), where it differs from the above.
+#
+# The differences, each a named function below: selection walks the state value (a parallel
+# state's own handler only when no region has one; regions in entry order), descriptors match
+# exactly or by explicit wildcard with the exact one first (`xstate_candidates`), eventless
+# selection goes in entry order (`xstate_eventless_transitions`), the domain is the least common
+# ancestor of any type and a root `reenter` has none (`xstate_transition_domain`), the entry set
+# follows xstate's addAncestorStatesToEnter (`xstate_entry_set`), reaching the top-level final
+# state runs every exit action, and a throwing action or guard aborts the macrostep: the snapshot
+# before it comes back with status "error" (`XstateAbort`).
+
+
+class XstateAbort(StatechartError):
+    """An action or guard failed in xstate mode: the macrostep is abandoned (xstate's actor error);
+    `Machine.can` lets it through, as xstate's ``snapshot.can`` throws."""
+
+    def __init__(self, error: BaseException, source: str) -> None:
+        super().__init__(f"{source}: {type(error).__name__}: {error}")
+        self.error = error
+        self.source = source
+
+
+def _x_is_descendant(child: StateNode, parent: StateNode | None) -> bool:
+    """xstate's isDescendant: a proper descendant; every node is under ``None`` (no domain)."""
+    return parent is None or parent in child.ancestors
+
+
+def _x_proper_ancestors(node: StateNode, upto: StateNode | None) -> list[StateNode]:
+    if upto is node:
+        return []
+    found = []
+    for a in node.ancestors:
+        if a is upto:
+            break
+        found.append(a)
+    return found
+
+
+def xstate_candidates(state: StateNode, name: str) -> list[Transition]:
+    """xstate's getCandidates: transitions under the exact descriptor, then those under matching
+    wildcard descriptors (``*``, ``a.*``), longer descriptors first.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"*": "b", "A.*": "b", "A": "c"}},
+    ...     "b": {}, "c": {}}}, semantics="xstate")
+    >>> [t.events[0] for t in xstate_candidates(m.get_state("m.a"), "A")]
+    ['A', 'A.*', '*']
+    >>> [t.events[0] for t in xstate_candidates(m.get_state("m.a"), "A.B.C")]
+    ['A.*', '*']
+    """
+    exact: list[Transition] = []
+    wild: dict[str, list[Transition]] = {}
+    for t in state.transitions:
+        if not t.events:
+            continue
+        descriptor = t.events[0]
+        if descriptor == name:
+            exact.append(t)
+        elif xstate_descriptor_matches(descriptor, name):
+            wild.setdefault(descriptor, []).append(t)
+    for descriptor in sorted(wild, key=len, reverse=True):
+        exact.extend(wild[descriptor])
+    return exact
+
+
+def xstate_descriptor_matches(descriptor: str, name: str) -> bool:
+    """xstate v5's matchesEventDescriptor: exact, ``*``, or ``a.b.*`` (which matches ``a.b``,
+    ``a.b.c``, ...); no prefix rule.
+
+    >>> [xstate_descriptor_matches(d, "a.b") for d in ("a.b", "*", "a.*", "a.b.*", "a", "a.b.c.*")]
+    [True, True, True, True, False, False]
+    """
+    if descriptor == name or descriptor == "*":
+        return True
+    if not descriptor.endswith(".*"):
+        return False
+    tokens = name.split(".")
+    for index, part in enumerate(descriptor.split(".")):
+        if part == "*":
+            return index == len(descriptor.split(".")) - 1
+        if index >= len(tokens) or part != tokens[index]:
+            return False
+    return True
+
+
+def _x_next(step: Step, state: StateNode, event: Event) -> list[Transition]:
+    """xstate's StateNode.next: the first candidate whose guard holds (a throwing guard aborts)."""
+    for t in step.machine.xstate_candidates(state, event.name):
+        if t.guard is None or guard_holds(step, t, t.guard, event):
+            return [t]
+    return []
+
+
+def _x_transition_node(step: Step, state: StateNode, value: Any, event: Event) -> list[Transition]:
+    """xstate's transitionNode over the state value: descendants first, a parallel state's regions
+    in the value's (entry) order, the state's own transition only when none below took the event."""
+    found: list[Transition] = []
+    if isinstance(value, str):
+        found = _x_next(step, _x_child(state, value), event)
+    elif len(value) == 1:
+        key = next(iter(value))
+        found = _x_transition_node(step, _x_child(state, key), value[key], event)
+    else:
+        for key, sub in value.items():
+            found.extend(_x_transition_node(step, _x_child(state, key), sub, event))
+    return found or _x_next(step, state, event)
+
+
+def _x_child(state: StateNode, key: str) -> StateNode:
+    return next(c for c in state.children if c.key == key)
+
+
+def xstate_select_transitions(step: Step, event: Event) -> list[Transition]:
+    """Enabled transitions for ``event`` as xstate selects them (before conflicts are removed).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "p", "states": {"p": {"type": "parallel", "on": {"GO": {}},
+    ...     "states": {"r1": {"on": {"GO": {}}}, "r2": {}}}}}, semantics="xstate")
+    >>> s = m.initial_state()
+    >>> xstate_select_transitions(Step(m, s, s.context, None), Event("GO"))  # the region's, not p's too
+    [<Transition m.p.r1 --GO--> ->]
+    """
+    assert step.sequence is not None
+    root = step.machine.chart.root
+    return _x_transition_node(step, root, xstate_value(root, tuple(step.sequence)), event)
+
+
+def xstate_eventless_transitions(step: Step) -> list[Transition]:
+    """xstate's selectEventlessTransitions: per atomic state in entry order, the first enabled
+    ``always`` transition of it or its nearest ancestor that has one enabled; conflicts removed.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"always": "b"}, "b": {}}}, semantics="xstate")
+    >>> m.initial_state().value
+    'b'
+    """
+    enabled: list[Transition] = []
+    assert step.sequence is not None
+    for atomic in step.sequence:
+        if atomic.type not in ("atomic", "final"):
+            continue
+        for state in (atomic, *atomic.ancestors):
+            chosen = next((t for t in step.machine.eventless(state)
+                           if t.guard is None or guard_holds(step, t, t.guard, step.event)), None)
+            if chosen is not None:
+                if chosen not in enabled:
+                    enabled.append(chosen)
+                break
+    return xstate_remove_conflicts(step, enabled)
+
+
+def _x_effective_targets(step: Step, t: Transition) -> list[StateNode]:
+    targets: list[StateNode] = []
+    for s in t.targets:
+        if s.type == "history":
+            found = step.history[s] if s in step.history else _x_history_default(s)
+            targets.extend(x for x in sorted(found, key=_order) if x not in targets)
+        elif s not in targets:
+            targets.append(s)
+    return targets
+
+
+def _x_history_default(history: StateNode) -> list[StateNode]:
+    """xstate's resolveHistoryDefaultTransition: the ``target``, else a parallel parent itself,
+    else the parent's initial state (history defaults made of history states are followed)."""
+    parent = history.parent
+    assert parent is not None
+    if history.history_default is not None:
+        found: list[StateNode] = []
+        for s in history.history_default.targets:
+            found.extend(_x_history_default(s) if s.type == "history" else [s])
+        return found
+    if parent.type == "parallel":
+        return [parent]
+    assert parent.initial is not None
+    return list(parent.initial.targets)
+
+
+def xstate_transition_domain(step: Step, t: Transition) -> StateNode | None:
+    """xstate's getTransitionDomain: the source when every target is in it (and no ``reenter``),
+    else the least common ancestor of targets and source (of any type), else the root; ``None``
+    for a ``reenter`` transition whose least common ancestor would be above the root.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "p", "states": {"p": {"type": "parallel", "states": {
+    ...     "r1": {"initial": "a", "states": {"a": {"on": {"GO": "#m.p.r2.d"}}}},
+    ...     "r2": {"initial": "c", "states": {"c": {}, "d": {}}}}}}}, semantics="xstate")
+    >>> s = m.initial_state()
+    >>> xstate_transition_domain(Step(m, s, s.context, None), m.get_state("m.p.r1.a").transitions[0])
+    <StateNode m.p>
+    """
+    targets = _x_effective_targets(step, t)
+    source = t.source
+    if not t.reenter and all(x is source or _x_is_descendant(x, source) for x in targets):
+        return source
+    head, tail = (targets[0], [*targets[1:], source]) if targets else (source, [])
+    for ancestor in head.ancestors:
+        if all(_x_is_descendant(x, ancestor) for x in tail):
+            return ancestor
+    return None if t.reenter else step.machine.chart.root
+
+
+def xstate_exit_set(step: Step, transitions: Iterable[Transition]) -> set[StateNode]:
+    """xstate's computeExitSet: active descendants of each domain (and a re-entered source).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "p", "states": {"p": {"type": "parallel", "states": {
+    ...     "r1": {"initial": "a", "states": {"a": {"on": {"GO": "#m.p.r2.d"}}}},
+    ...     "r2": {"initial": "c", "states": {"c": {}, "d": {}}}}}}}, semantics="xstate")
+    >>> s = m.initial_state()
+    >>> sorted(n.id for n in xstate_exit_set(Step(m, s, s.context, None), m.get_state("m.p.r1.a").transitions))
+    ['m.p.r1', 'm.p.r1.a', 'm.p.r2', 'm.p.r2.c']
+    """
+    exits: set[StateNode] = set()
+    for t in transitions:
+        if t.targets:
+            domain = xstate_transition_domain(step, t)
+            if t.reenter and t.source is domain:
+                exits.add(t.source)
+            exits.update(n for n in step.config if _x_is_descendant(n, domain))
+    return exits
+
+
+def xstate_remove_conflicts(step: Step, enabled: list[Transition]) -> list[Transition]:
+    """xstate's removeConflictingTransitions (W3C's, over xstate's exit sets)."""
+    if len(enabled) < 2:
+        return enabled
+    filtered: list[Transition] = []
+    exit_sets: dict[Transition, set[StateNode]] = {}
+    for t1 in enabled:
+        exit1 = exit_sets.setdefault(t1, xstate_exit_set(step, [t1]))
+        preempted = False
+        to_remove = []
+        for t2 in filtered:
+            if exit1 & exit_sets[t2]:
+                if _x_is_descendant(t1.source, t2.source):
+                    to_remove.append(t2)
+                else:
+                    preempted = True
+                    break
+        if not preempted:
+            for t3 in to_remove:
+                filtered.remove(t3)
+            filtered.append(t1)
+    return filtered
+
+
+def xstate_entry_set(step: Step, transitions: Iterable[Transition]) -> tuple[set[StateNode], set[StateNode]]:
+    """xstate's computeEntrySet: the states to enter and those entered by default (whose
+    ``initial`` actions run).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "p", "states": {"p": {"type": "parallel", "states": {
+    ...     "r1": {"initial": "a", "states": {"a": {"on": {"GO": "#m.p.r2.d"}}}},
+    ...     "r2": {"initial": "c", "states": {"c": {}, "d": {}}}}}}}, semantics="xstate")
+    >>> s = m.initial_state()
+    >>> to_enter, _ = xstate_entry_set(Step(m, s, s.context, None), m.get_state("m.p.r1.a").transitions)
+    >>> sorted(n.id for n in to_enter)  # p stays; both regions are entered again
+    ['m.p.r1', 'm.p.r1.a', 'm.p.r2', 'm.p.r2.d']
+    """
+    to_enter: set[StateNode] = set()
+    default_entry: set[StateNode] = set()
+    for t in transitions:
+        domain = xstate_transition_domain(step, t)
+        for s in t.targets:
+            if s.type != "history" and (t.source is not s or t.source is not domain or t.reenter):
+                to_enter.add(s)
+                default_entry.add(s)
+            _x_add_descendants(step, s, default_entry, to_enter)
+        for s in _x_effective_targets(step, t):
+            ancestors = _x_proper_ancestors(s, domain)
+            if domain is not None and domain.type == "parallel":
+                ancestors.append(domain)
+            _x_add_ancestors(step, to_enter, default_entry, ancestors,
+                             None if t.source.parent is None and t.reenter else domain)
+    return to_enter, default_entry
+
+
+def _x_add_descendants(step: Step, state: StateNode, default_entry: set[StateNode], to_enter: set[StateNode]) -> None:
+    """xstate's addDescendantStatesToEnter."""
+    if state.type == "history":
+        parent = state.parent
+        assert parent is not None
+        if state in step.history:
+            stored = sorted(step.history[state], key=_order)
+            for s in stored:
+                to_enter.add(s)
+                _x_add_descendants(step, s, default_entry, to_enter)
+            for s in stored:
+                _x_add_ancestors(step, to_enter, default_entry, _x_proper_ancestors(s, parent), None)
+        else:
+            uses_initial = state.history_default is None and parent.type != "parallel"
+            default = _x_history_default(state)
+            for s in default:
+                to_enter.add(s)
+                if uses_initial:
+                    default_entry.add(parent)
+                _x_add_descendants(step, s, default_entry, to_enter)
+            for s in default:
+                _x_add_ancestors(step, to_enter, default_entry, _x_proper_ancestors(s, parent), None)
+    elif state.type == "compound":
+        assert state.initial is not None
+        first = state.initial.targets[0]
+        if first.type != "history":
+            to_enter.add(first)
+            default_entry.add(first)
+        _x_add_descendants(step, first, default_entry, to_enter)
+        _x_add_ancestors(step, to_enter, default_entry, _x_proper_ancestors(first, state), None)
+    elif state.type == "parallel":
+        for child in state.children:
+            if not any(_x_is_descendant(s, child) for s in to_enter):
+                to_enter.add(child)
+                default_entry.add(child)
+                _x_add_descendants(step, child, default_entry, to_enter)
+
+
+def _x_add_ancestors(step: Step, to_enter: set[StateNode], default_entry: set[StateNode],
+                     ancestors: list[StateNode], reentrancy_domain: StateNode | None) -> None:
+    """xstate's addAncestorStatesToEnter."""
+    for anc in ancestors:
+        if reentrancy_domain is None or _x_is_descendant(anc, reentrancy_domain):
+            to_enter.add(anc)
+        if anc.type == "parallel":
+            for child in anc.children:
+                if not any(_x_is_descendant(s, child) for s in to_enter):
+                    to_enter.add(child)
+                    _x_add_descendants(step, child, default_entry, to_enter)
+
+
+def _x_run(step: Step, actions: Iterable[Action], event: Event) -> None:
+    for action in actions:
+        try:
+            run_action(step, action, event)
+        except XstateAbort:
+            raise
+        except Exception as exc:  # noqa: BLE001 - xstate: the actor fails, the macrostep is abandoned
+            raise XstateAbort(exc, f"action {action.name}") from exc
+
+
+def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initial: bool = False) -> bool:
+    """xstate's microstep: remove conflicts, exit, transition actions, enter; at the top-level
+    final state every state's exit actions run. True when the snapshot changed (xstate then
+    selects eventless transitions again).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}}, semantics="xstate")
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> xstate_microstep(step, xstate_select_transitions(step, Event("GO")), Event("GO")), step.snapshot().value
+    (True, 'b')
+    """
+    if not enabled:
+        return False
+    count_microstep(step, enabled)
+    transitions = xstate_remove_conflicts(step, enabled)
+    if step.fired is not None:
+        step.fired.extend(transitions)
+    before = (frozenset(step.config), step.context, step.status)
+    history_changed = False
+    assert step.sequence is not None
+    sequence = step.sequence
+    order_before = tuple(sequence)
+    if not initial:
+        exits = sorted(xstate_exit_set(step, transitions), key=_exit_order)
+        recorded = dict(step.history)
+        for s in exits:
+            for h in s.histories:
+                history_changed = True
+                if h.history_type == "deep":
+                    recorded[h] = frozenset(x for x in step.config
+                                            if x.type in ("atomic", "final") and s in x.ancestors)
+                else:
+                    recorded[h] = frozenset(x for x in step.config if x.parent is s)
+        step.frozen = None
+        for s in exits:
+            _x_run(step, s.exit, event)
+            step.config.discard(s)
+            sequence.pop(s, None)
+        step.history = recorded
+    for t in transitions:
+        _x_run(step, t.actions, event)
+    to_enter, default_entry = xstate_entry_set(step, transitions)
+    if initial:
+        default_entry.add(step.machine.chart.root)
+    root = step.machine.chart.root
+    completed: set[StateNode] = set()
+    step.frozen = None
+    for s in sorted(to_enter, key=_order):
+        step.config.add(s)
+        sequence[s] = None
+        _x_run(step, s.entry, event)
+        if s in default_entry and s.initial is not None:
+            _x_run(step, s.initial.actions, event)
+        if s.type != "final":
+            continue
+        parent = s.parent
+        marker = parent if parent is not None and parent.type == "parallel" else (parent.parent if parent else None)
+        completion = marker or s
+        if parent is not None and parent.type == "compound":
+            step.internal.append(Event(f"xstate.done.state.{parent.id}", _x_output(step, s, event)))
+        while marker is not None and marker.type == "parallel" and marker not in completed \
+                and is_in_final_state(step, marker):
+            completed.add(marker)
+            step.internal.append(Event(f"xstate.done.state.{marker.id}"))
+            completion = marker
+            marker = marker.parent
+        if marker is None:  # xstate's getMachineOutput: the root's output of a done event
+            step.status = "done"
+            if root.output is not None:
+                data = _x_output(step, completion, event) if completion.parent is not None else None
+                step.output = _x_output(step, root, Event(f"xstate.done.state.{completion.id}", data))
+    if step.status == "done":
+        for s in sorted(sequence, key=_exit_order):
+            _x_run(step, s.exit, event)
+    if not history_changed and before[0] == step.config:  # xstate keeps its _nodes (and their order)
+        step.sequence = dict.fromkeys(order_before)
+    return history_changed or (frozenset(step.config), step.context, step.status) != before \
+        or step.context is not before[1]
+
+
+def _x_output(step: Step, state: StateNode, event: Event) -> Any:
+    output = state.output
+    if not callable(output):
+        return output
+    try:
+        return output(step.context, event)
+    except Exception as exc:  # noqa: BLE001
+        raise XstateAbort(exc, f"output of {state.id}") from exc
+
+
+def xstate_run_to_completion(step: Step) -> None:
+    """xstate's macrostep loop: eventless transitions (in entry order) while the snapshot keeps
+    changing, then the next raised event."""
+    select_eventless = True
+    event = step.event
+    while step.status == "active":
+        enabled = xstate_eventless_transitions(step) if select_eventless else []
+        from_eventless = bool(enabled)
+        if not enabled:
+            if not step.internal:
+                return
+            event = step.event = step.internal.popleft()
+            enabled = xstate_select_transitions(step, event)
+            if not enabled:
+                count_microstep(step, enabled, event)
+        changed = xstate_microstep(step, enabled, event)
+        select_eventless = changed or not from_eventless
+
+
+def xstate_initial_nodes(machine: Machine) -> frozenset[StateNode]:
+    """The default initial configuration (no actions run): what an actor that failed to start shows."""
+    step = Step(machine, None, FrozenDict(), None)
+    to_enter, _ = xstate_entry_set(step, [_x_init_transition(machine)])
+    return frozenset(to_enter)
+
+
+def _x_init_transition(machine: Machine) -> Transition:
+    root = machine.chart.root
+    t = Transition(root, (), -1)
+    t.targets = (root,)
+    t.reenter = True
+    t.kind = "initial"
+    return t
+
+
+def xstate_enter_initial(machine: Machine, context: FrozenDict, execute: Executor | None = None) -> Snapshot:
+    """xstate's getInitialSnapshot: enter the initial configuration and settle; a failure gives the
+    default configuration with the initial context and status ``"error"``.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": "boom"}}},
+    ...             actions={"boom": lambda c, e: 1 / 0}, semantics="xstate")
+    >>> s = m.interpret().start().state
+    >>> s.status, s.value, s.output
+    ('error', 'a', 'action boom: ZeroDivisionError: division by zero')
+    """
+    step = Step(machine, None, context, execute)
+    try:
+        xstate_microstep(step, [_x_init_transition(machine)], step.event, initial=True)
+        xstate_run_to_completion(step)
+    except XstateAbort as abort:
+        nodes = xstate_initial_nodes(machine)
+        return Snapshot(machine, nodes, context, (), (), "error", str(abort), (), INIT_EVENT,
+                        tuple(sorted(nodes, key=_order)))
+    return step.snapshot()
+
+
+def xstate_macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None,
+                     fired: list[Transition] | None = None) -> Snapshot:
+    """xstate's macrostep; a throwing action or guard gives back the snapshot it started from with
+    status ``"error"`` (``output`` says what failed), as xstate's actor does.
+
+    >>> from statecharts import Machine, assign
+    >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {"GO": {
+    ...     "target": "b", "actions": [assign(n=1), "boom"]}}}, "b": {}}},
+    ...     actions={"boom": assign(n=lambda c, e: 1 / 0)}, semantics="xstate")
+    >>> s = m.transition(m.initial_state(), "GO")
+    >>> s.status, s.value, s.context["n"]
+    ('error', 'a', 0)
+    """
+    step = Step(snapshot.machine, snapshot, snapshot.context, execute)
+    if step.status != "active":
+        return step.snapshot()
+    step.event = event
+    step.fired = fired
+    try:
+        enabled = xstate_select_transitions(step, event)
+        if not enabled and event.name.startswith("xstate.error.actor."):
+            return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, snapshot.pending,
+                            "error", event.data, (), event, snapshot.sequence)
+        xstate_microstep(step, enabled, event)
+        xstate_run_to_completion(step)
+    except XstateAbort as abort:
+        return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, snapshot.pending,
+                        "error", str(abort), (), event, snapshot.sequence)
+    return step.snapshot()

@@ -30,6 +30,7 @@ from statecharts.actions import (
     StateIn,
     StopInvoke,
     callable_name,
+    takes_params,
     to_action,
     to_guard,
 )
@@ -527,7 +528,7 @@ class _Compiler:
             if node.type not in ("compound", "parallel"):
                 raise ConfigError(f"'onDone' on a {node.type} state: only compound and parallel states are done "
                                   f"when their final states are reached", path=path, key="onDone")
-            made = self.transitions(node, (f"done.state.{node.id}",), cfg["onDone"], "onDone")
+            made = self.transitions(node, (f"xstate.done.state.{node.id}",), cfg["onDone"], "onDone")
             for t in made:
                 t.exact = True
             transitions += made
@@ -581,7 +582,7 @@ class _Compiler:
                                   path=path, key=f"{where}.id")
             self.invoke_ids[invoke_id] = path
             invokes.append(InvokeDef(invoke_id, src_fn, src_name, spec.get("input"), node))
-            for outcome, prefix in (("onDone", "done.invoke"), ("onError", "error.invoke")):
+            for outcome, prefix in (("onDone", "xstate.done.actor"), ("onError", "xstate.error.actor")):
                 if spec.get(outcome) is not None:
                     made = self.transitions(node, (f"{prefix}.{invoke_id}",), spec[outcome], f"{where}.{outcome}")
                     for t in made:
@@ -598,7 +599,12 @@ class _Compiler:
         if node.type == "history":
             default = cfg.get("target")
             if default is not None:
-                t = self.transitions(node, (), default, "target")[0]
+                spec = {"target": list(default)} if isinstance(default, (list, tuple)) else default
+                made = self.transitions(node, (), spec, "target")
+                if len(made) != 1 or not made[0].targets:
+                    raise ConfigError(f"a history default 'target' names a state, not {default!r}", path=path,
+                                      key="target")
+                t = made[0]
                 node.history_default = t
                 for target in t.targets:
                     if target.type == "history":
@@ -746,7 +752,7 @@ class _Compiler:
                 return self.resolve_guard(impl, path, key)
             if not callable(impl):
                 raise ConfigError(f"guard {guard.name!r} is not callable", path=path, key=key)
-            if guard.params is not None:
+            if guard.params is not None or takes_params(impl):  # xstate passes params (maybe undefined)
                 return CallGuard(functools.partial(_call_with_params, impl, guard.params), guard.name)
             return CallGuard(impl, guard.name)
         if isinstance(guard, (And, Or)):
@@ -772,7 +778,7 @@ class _Compiler:
                                   path=path, key=key)
             impl = self.actions[action.name]
             if isinstance(impl, Action):
-                return _registered_as(impl, action.name)
+                return _registered_as(impl, action.name, action.params)
             if not callable(impl):
                 raise ConfigError(f"action {action.name!r} is not callable", path=path, key=key)
             return Call(impl, action.name, action.params)
@@ -808,10 +814,16 @@ def _call_with_params(impl: Callable[..., Any], params: Any, context: Any, event
     return impl(context, event, params)
 
 
-def _registered_as(action: Action, name: str) -> Action:
-    """A built-in action registered by name keeps that name (diagrams and errors show it)."""
-    if dataclasses.is_dataclass(action) and "name" in {f.name for f in dataclasses.fields(action)}:
-        return dataclasses.replace(action, name=name)  # type: ignore[type-var]
+def _registered_as(action: Action, name: str, params: Any = None) -> Action:
+    """A built-in action registered by name keeps that name (diagrams and errors show it) and
+    receives the params of the reference (``{"type": name, "params": ...}``), as in xstate."""
+    if dataclasses.is_dataclass(action):
+        fields = {f.name for f in dataclasses.fields(action)}
+        changes = {"name": name} if "name" in fields else {}
+        if params is not None and "params" in fields:
+            changes["params"] = params
+        if changes:
+            return dataclasses.replace(action, **changes)  # type: ignore[type-var]
     return action
 
 

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     ...                        strict=False, json=False))
     (initial)                      "idle"  context={'user': None, ...}
     LOGIN(username='ada', password='secret') "authenticating"  context={'user': None, ...}
-    done.invoke.authenticate('ada') "authenticated"  context={'user': 'ada', ...}
+    xstate.done.actor.authenticate('ada') "authenticated"  context={'user': 'ada', ...}
     0
     >>> run(argparse.Namespace(target="machines.fetch", param=[], events=["FECTH"], strict=True, json=False))
     Traceback (most recent call last):

@@ -717,7 +717,7 @@ class Interpreter:
                 self._cancel_invocation(inv)
             self._to_start = []
             if self.parent is not None and snapshot.status == "done":
-                self.parent.send(Event(f"done.invoke.{self.machine.id}", snapshot.output))
+                self.parent.send(Event(f"xstate.done.actor.{self.machine.id}", snapshot.output))
         for listener in list(self._listeners):
             try:
                 listener(snapshot)
@@ -757,7 +757,7 @@ class Interpreter:
                 if inv.cancelled or self._invocations.get(invoke_id) is not inv:
                     return
                 del self._invocations[invoke_id]
-                name = f"done.invoke.{invoke_id}" if ok else f"error.invoke.{invoke_id}"
+                name = f"xstate.done.actor.{invoke_id}" if ok else f"xstate.error.actor.{invoke_id}"
                 self._queue.append(Event(name, value if ok else {"error": value}))
                 if self.running:
                     self._drain()
@@ -821,4 +821,4 @@ async def _await(awaitable: Any) -> Any:
 def _without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
     return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
                     tuple(p for p in snapshot.pending if id(p) not in gone), snapshot.status,
-                    snapshot.output, snapshot.effects, snapshot.event)
+                    snapshot.output, snapshot.effects, snapshot.event, snapshot.sequence)

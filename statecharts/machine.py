@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 
 SELECTION_CACHE_SIZE = 1 << 18
+SEMANTICS = ("scxml", "xstate")
 Chain = tuple[tuple[Transition, "Guard | None"], ...]
 
 
@@ -49,6 +50,8 @@ class Machine:
     (1, 'active')
     """
 
+    done_state_prefix = "xstate.done.state."  # xstate v5's done event names (SCXML documents: done.state.)
+
     def __init__(
         self,
         config: Mapping[str, Any],
@@ -57,12 +60,20 @@ class Machine:
         actions: Mapping[str, Any] | None = None,
         delays: Mapping[str, Any] | None = None,
         services: Mapping[str, Any] | None = None,
+        semantics: str = "scxml",
     ) -> None:
+        if semantics not in SEMANTICS:
+            raise ConfigError(f"semantics is one of {', '.join(map(repr, SEMANTICS))}, not {semantics!r}",
+                              key="semantics")
         self.config = config
+        self.semantics = semantics
+        self.xstate = semantics == "xstate"  # xstate v5's algorithm (see statecharts.algorithm)
+        self.implementations = {"guards": guards, "actions": actions, "delays": delays, "services": services}
         self.chart: Chart = compile_chart(config, guards=guards, actions=actions, delays=delays,
                                           services=services)
         self.id = self.chart.root.id
         self._candidates: dict[tuple[StateNode, str], tuple[Transition, ...]] = {}
+        self._xstate_candidates: dict[tuple[StateNode, str], list[Transition]] = {}
         self._eventless: dict[StateNode, tuple[Transition, ...]] = {
             n: tuple(t for t in n.transitions if t.eventless) for n in self.chart.nodes
         }
@@ -92,6 +103,36 @@ class Machine:
         if found is None:
             found = self._candidates[key] = algorithm.matching(state.transitions, name)
         return found
+
+    def xstate_candidates(self, state: StateNode, name: str) -> list[Transition]:
+        """xstate's candidates of a state for an event name, exact descriptor first (cached).
+
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"*": "b", "GO": "b"}}, "b": {}}},
+        ...             semantics="xstate")
+        >>> m.xstate_candidates(m.get_state("m.a"), "GO")
+        [<Transition m.a --GO--> m.b>, <Transition m.a --*--> m.b>]
+        """
+        key = (state, name)
+        found = self._xstate_candidates.get(key)
+        if found is None:
+            found = self._xstate_candidates[key] = algorithm.xstate_candidates(state, name)
+        return found
+
+    def provide(self, *, guards: Mapping[str, Any] | None = None, actions: Mapping[str, Any] | None = None,
+                delays: Mapping[str, Any] | None = None, services: Mapping[str, Any] | None = None) -> Machine:
+        """The same chart with some implementations swapped (xstate's ``machine.provide``).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": "ok"}}},
+        ...     "b": {}}}, guards={"ok": lambda c, e: False})
+        >>> allowed = m.provide(guards={"ok": lambda c, e: True})
+        >>> m.transition(m.initial_state(), "GO").value, allowed.transition(allowed.initial_state(), "GO").value
+        ('a', 'b')
+        """
+        merged: dict[str, Any] = {}
+        for kind, given in (("guards", guards), ("actions", actions), ("delays", delays), ("services", services)):
+            merged[kind] = {**(self.implementations[kind] or {}), **(given or {})}
+        return Machine(self.config, semantics=self.semantics, **merged)
 
     def eventless(self, state: StateNode) -> tuple[Transition, ...]:
         """The state's own eventless (``always``) transitions, in document order.
@@ -326,6 +367,9 @@ class Machine:
         (True, False)
         """
         step = algorithm.Step(self, state, state.context, None)
+        if self.xstate:  # xstate's snapshot.can: an enabled transition that has a target or actions
+            return state.status == "active" and any(
+                t.targets or t.actions for t in algorithm.xstate_select_transitions(step, to_event(event)))
         return state.status == "active" and bool(algorithm.select_transitions(step, to_event(event)))
 
     def check_event(self, state: Snapshot, event: Event | str) -> None:
@@ -342,7 +386,8 @@ class Machine:
         event = to_event(event)
         if state.status != "active":
             raise EventError(f"event {event.name!r} sent to machine {self.id!r}, which is {state.status}")
-        if any(self.candidates(n, event.name) for n in state.nodes):
+        candidates = self.xstate_candidates if self.xstate else self.candidates
+        if any(candidates(n, event.name) for n in state.nodes):
             return
         active = ", ".join(state.configuration)
         raise EventError(f"event {event.name!r} is not accepted by machine {self.id!r} in states "

@@ -74,7 +74,7 @@ class Snapshot:
     """
 
     __slots__ = ("machine", "nodes", "context", "history", "pending", "status", "output", "effects",
-                 "event", "_hash")
+                 "event", "sequence", "_hash")
 
     def __init__(
         self,
@@ -87,6 +87,7 @@ class Snapshot:
         output: Any = None,
         effects: tuple[Effect, ...] = (),
         event: Event | None = None,
+        sequence: tuple[StateNode, ...] = (),
     ) -> None:
         self.machine = machine
         self.nodes = nodes
@@ -97,6 +98,7 @@ class Snapshot:
         self.output = output
         self.effects = effects
         self.event = event
+        self.sequence = sequence  # semantics="xstate": the configuration in entry order (xstate's _nodes)
         self._hash: int | None = None
 
     # -- value semantics -------------------------------------------------------------------
@@ -109,7 +111,7 @@ class Snapshot:
         >>> s.key() == s.with_context(s.context).key()  # the effects that produced a snapshot do not count
         True
         """
-        return (self.nodes, self.context, self.history, self.pending, self.status, self.output)
+        return (self.nodes, self.context, self.history, self.pending, self.status, self.output, self.sequence)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Snapshot):
@@ -122,7 +124,7 @@ class Snapshot:
             return False
         return (self.nodes == other.nodes and self.context == other.context and self.history == other.history
                 and self.pending == other.pending and self.status == other.status
-                and self.output == other.output)
+                and self.output == other.output and self.sequence == other.sequence)
 
     def __hash__(self) -> int:
         h = self._hash
@@ -142,7 +144,8 @@ class Snapshot:
         """
         return Snapshot(self.machine, self.nodes if nodes is None else nodes,
                         context if type(context) is FrozenDict else FrozenDict(context),
-                        self.history, self.pending, self.status, self.output, (), event)
+                        self.history, self.pending, self.status, self.output, (), event,
+                        self.sequence if nodes is None else ())
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -178,6 +181,8 @@ class Snapshot:
         >>> m.initial_state().value
         {'a': {'x': 'deep'}, 'b': 'y'}
         """
+        if self.sequence or getattr(self.machine, "xstate", False):
+            return xstate_value(self.machine.chart.root, self.sequence)
         return _value(self.machine.chart.root, self.nodes)
 
     def matches(self, path: str | Mapping[str, Any]) -> bool:
@@ -272,7 +277,7 @@ class Snapshot:
         return {
             "version": SNAPSHOT_VERSION,
             "machine": self.machine.id,
-            "configuration": list(self.configuration),
+            "configuration": [n.id for n in self.sequence] if self.sequence else list(self.configuration),
             "context": encode(dict(self.context)),
             "history": {h.id: sorted(n.id for n in nodes) for h, nodes in self.history},
             "pending": [_pending_json(p) for p in self.pending],
@@ -341,6 +346,88 @@ def _value(node: StateNode, active: frozenset[StateNode]) -> Any:
     return {}
 
 
+def xstate_value(root: StateNode, sequence: tuple[StateNode, ...]) -> Any:
+    """xstate v5's state value of its ``_nodes`` (getStateValue): compound states without an
+    active child and regions not active read as their initial states, keys in entry order.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}, "b": {"initial": "c", "states": {"c": {}}}}})
+    >>> xstate_value(m.chart.root, (m.chart.root, m.get_state("m.b")))
+    {'b': 'c'}
+    """
+    found = dict.fromkeys(sequence)
+    adjacency = _adjacency(found)
+    items = list(found)
+    index = 0
+    while index < len(items):
+        state = items[index]
+        index += 1
+        if state.type == "compound" and not adjacency.get(state):
+            added = _initial_with_ancestors(state)
+        elif state.type == "parallel":
+            added = [n for child in state.children if child not in found for n in _initial_with_ancestors(child)]
+        else:
+            continue
+        for n in added:
+            if n not in found:
+                found[n] = None
+                items.append(n)
+    index = 0
+    while index < len(items):
+        parent = items[index].parent
+        index += 1
+        while parent is not None:
+            if parent not in found:
+                found[parent] = None
+                items.append(parent)
+            parent = parent.parent
+    return _value_from_adjacency(root, _adjacency(found))
+
+
+def _adjacency(nodes: Mapping[StateNode, None]) -> dict[StateNode, list[StateNode]]:
+    adjacency: dict[StateNode, list[StateNode]] = {}
+    for s in nodes:
+        adjacency.setdefault(s, [])
+        if s.parent is not None:
+            adjacency.setdefault(s.parent, []).append(s)
+    return adjacency
+
+
+def _initial_with_ancestors(state: StateNode) -> list[StateNode]:
+    found: dict[StateNode, None] = {}
+
+    def visit(node: StateNode) -> None:
+        if node in found:
+            return
+        found[node] = None
+        if node.type == "compound":
+            assert node.initial is not None
+            visit(node.initial.targets[0])
+        elif node.type == "parallel":
+            for child in node.children:
+                visit(child)
+
+    visit(state)
+    for node in list(found):
+        for a in node.ancestors:
+            if a is state:
+                break
+            found[a] = None
+    return list(found)
+
+
+def _value_from_adjacency(base: StateNode, adjacency: dict[StateNode, list[StateNode]]) -> Any:
+    children = adjacency.get(base)
+    if children is None:
+        return {}
+    if base.type == "compound":
+        if not children:
+            return {}
+        if children[0].type in ("atomic", "final"):
+            return children[0].key
+    return {c.key: _value_from_adjacency(c, adjacency) for c in children}
+
+
 def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
     """Rebuild a snapshot from `Snapshot.to_json` output (or its JSON text).
 
@@ -378,7 +465,8 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         return found
 
     try:
-        nodes = frozenset(node(i, "configuration") for i in data["configuration"])
+        listed = [node(i, "configuration") for i in data["configuration"]]
+        nodes = frozenset(listed)
         history = tuple(sorted(
             ((node(h, "history"), frozenset(node(i, "history") for i in ids))
              for h, ids in data.get("history", {}).items()), key=lambda item: item[0].order))
@@ -398,17 +486,18 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         check_history(h, remembered)
     if status not in STATUSES:
         raise SnapshotError(f"snapshot status: {status!r} is not one of {', '.join(STATUSES)}")
-    if (status == "done") != _in_final_state(machine.chart.root, nodes):
+    if status != "error" and (status == "done") != _in_final_state(machine.chart.root, nodes):
         raise SnapshotError(f"snapshot status: {status!r} but the configuration "
                             f"{'is not' if status == 'done' else 'is'} a top-level final state")
     for p in pending:
         if isinstance(p.delay, bool) or not isinstance(p.delay, (int, float)) or not 0 <= p.delay <= MAX_DELAY_MS:
             raise SnapshotError(f"snapshot pending send {p.event.name!r}: delay {p.delay!r} is not milliseconds "
                                 f"(a finite number from 0 to {MAX_DELAY_MS:g})")
-    return Snapshot(machine, nodes, context, history, pending, status, output)
+    sequence = tuple(listed) if getattr(machine, "xstate", False) else ()
+    return Snapshot(machine, nodes, context, history, pending, status, output, sequence=sequence)
 
 
-STATUSES = ("active", "done")
+STATUSES = ("active", "done", "error")
 SNAPSHOT_VERSION = 1
 
 
@@ -423,11 +512,14 @@ def check_configuration(machine: Machine, nodes: frozenset[StateNode]) -> None:
     statecharts.errors.SnapshotError: snapshot configuration: 'm' is compound but 2 of its children are active ...
     """
     root = machine.chart.root
-    if root not in nodes:
+    xstate = getattr(machine, "xstate", False)  # xstate's _nodes may lack states its value fills in (even the root)
+    if root not in nodes and not xstate:
         raise SnapshotError(f"snapshot configuration: the root {root.id!r} is not active")
     for n in nodes:
         if n.type == "history":
             raise SnapshotError(f"snapshot configuration: {n.id!r} is a history state, never active")
+        if xstate:
+            continue
         if n.parent is not None and n.parent not in nodes:
             raise SnapshotError(f"snapshot configuration: {n.id!r} is active but its parent {n.parent.id!r} is not")
         active = [c for c in n.children if c in nodes]

@@ -189,7 +189,7 @@ def test_every_command_takes_a_chart_file(tmp_path: Path, name: str, text: str) 
 def test_run_executes_invoked_services(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "machines.auth", "LOGIN:username=ada,password=secret"]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
-    assert last.startswith("done.invoke.authenticate") and '"authenticated"' in last and "'user': 'ada'" in last
+    assert last.startswith("xstate.done.actor.authenticate") and '"authenticated"' in last and "'user': 'ada'" in last
 
 
 def test_run_fires_timers_on_a_virtual_clock(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ What a macrostep leaves behind is carried out as `statecharts.runtime` would: ``
 ``spawn_child`` of a Machine add a child actor (its initial snapshot, ``input`` resolved),
 ``StopInvoke``/``stop_child`` remove it with its descendants and channels, sends go to the
 channel of their target (``#_parent``, a child id, or the actor itself; an unknown id answers
-``error.communication``), and a child reaching a final state sends ``done.invoke.<id>`` with its
+``error.communication``), and a child reaching a final state sends ``xstate.done.actor.<id>`` with its
 output to its parent. A delayed send is a message that may arrive at any later point. Invoked
 services that are not machines (functions, coroutines, callbacks) are not modelled: `ConfigError`.
 """
@@ -289,7 +289,7 @@ class _World:
             else:
                 self.post(actor_id, actor_id, Event("error.communication", {"target": to, "event": p.event.name}))
         if snapshot.status == "done" and actor_id in self.parents:
-            self.post(actor_id, self.parents[actor_id], Event(f"done.invoke.{actor_id}", snapshot.output))
+            self.post(actor_id, self.parents[actor_id], Event(f"xstate.done.actor.{actor_id}", snapshot.output))
             self.stop(actor_id, self.parents[actor_id])
 
     def start_child(self, parent: str, child_id: str, src: Any, name: str, given: Any) -> None:

@@ -406,6 +406,7 @@ class Expander:
                out: list[tuple[int, int]], self_loops: set[int]) -> None:
         """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`."""
         compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
+        xstate = getattr(compiler.machine, "xstate", False)  # semantics="xstate" takes no compiled steps
         context_key = keys.context
         configuration = compiler.configuration(s.nodes)
         settled = configuration.settled
@@ -414,7 +415,7 @@ class Expander:
         for steps in configuration.events:
             mark = len(fired) if fired is not None else 0
             event = steps.event
-            enabled = steps.enabled(context)
+            enabled = None if xstate else steps.enabled(context)  # xstate mode: the full macrostep
             e = steps.index
             key: Hashable = None
             try:

@@ -402,7 +402,7 @@ class StateKeys:
         (0, 0, 1)
         """
         rest = (snapshot.nodes if nodes is None else nodes, snapshot.history, snapshot.pending, snapshot.status,
-                snapshot.output)
+                snapshot.output, snapshot.sequence if nodes is None else ())
         found = self.rests.get(rest)
         if found is None:
             found = self.rests[rest] = len(self.rests)
@@ -447,12 +447,12 @@ class StateKeys:
         rest, values = key
         if len(self._by_id) < len(self.rests):
             self._by_id = list(self.rests)
-        nodes, history, pending, status, output = self._by_id[rest]
+        nodes, history, pending, status, output, sequence = self._by_id[rest]
         if len(values) == 2 and values[0] is _OtherMarker:
             context = values[1]
         else:
             context = FrozenDict(dict(zip(self.schema, values, strict=True)))
-        return Snapshot(machine, nodes, context, history, pending, status, output, (), None)
+        return Snapshot(machine, nodes, context, history, pending, status, output, (), None, sequence)
 
 
 class _OtherMarkerType:

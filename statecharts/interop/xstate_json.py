@@ -82,8 +82,10 @@ def from_json(
     actions: Mapping[str, Any] | None = None,
     delays: Mapping[str, Any] | None = None,
     services: Mapping[str, Any] | None = None,
+    semantics: str = "scxml",
 ) -> Machine:
-    """A `Machine` from xstate's ``machine.config`` JSON or a Stately editor export.
+    """A `Machine` from xstate's ``machine.config`` JSON, the definition ``machine.toJSON()``
+    writes, or a Stately editor export; ``semantics="xstate"`` runs xstate v5's algorithm.
 
     ``source`` is a `pathlib.Path` (a file), JSON text (a ``str`` is always text, never a file
     name) or the parsed JSON; named guards, actions, delays and
@@ -100,7 +102,8 @@ def from_json(
     if isinstance(source, str) and not source.strip():
         raise ConfigError("from_json: empty text (give a pathlib.Path, JSON text or parsed JSON)")
     try:
-        return Machine(json_config(source), guards=guards, actions=actions, delays=delays, services=services)
+        return Machine(json_config(source), guards=guards, actions=actions, delays=delays, services=services,
+                       semantics=semantics)
     except ConfigError as exc:
         if isinstance(source, Path) and not str(exc).startswith(str(source)):
             raise ConfigError(f"{source}: {exc}") from exc
@@ -136,9 +139,90 @@ def _load(source: str | Path | Mapping[str, Any]) -> Any:
         raise ConfigError(f"{name}: {exc}") from None
 
 
+# what xstate's machine.toJSON() (the state node definition) adds to a config, and how to read it
+DEFINITION_ONLY = ("key", "order", "transitions", "source", "eventType")
+
+
+def is_definition(cfg: Mapping[str, Any]) -> bool:
+    """The state is xstate's ``machine.toJSON()`` definition (not a config): it has ``order``
+    and ``key``, and ``transitions`` unless it is a history state.
+
+    >>> is_definition({"id": "m", "key": "m", "order": 0, "transitions": []}), is_definition({"id": "m"})
+    (True, False)
+    """
+    return "order" in cfg and "key" in cfg
+
+
+def _from_definition(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """A config from one state of xstate's ``machine.toJSON()``: targets and initial states are
+    ``#id`` lists, ``on`` also holds the ``after`` and ``onDone`` transitions under their v5 event
+    names, and empty parts are written out; the built-in actions that ``after`` adds to entry
+    and exit (an argument-less ``xstate.raise`` / ``xstate.cancel``) are made again from ``after``."""
+    out: dict[str, Any] = {}
+    own_id = cfg.get("id")
+    after: dict[str, Any] = {}
+    for key, value in cfg.items():
+        if key in DEFINITION_ONLY or value in ({}, [], None) or key == "history" and value is False:
+            continue
+        if key == "initial":
+            if not isinstance(value, Mapping):
+                out[key] = value
+            elif value.get("target"):
+                targets = value["target"]
+                initial = {"target": list(targets) if isinstance(targets, list) else [targets]}
+                if value.get("actions"):
+                    initial["actions"] = value["actions"]
+                out[key] = initial if "actions" in initial else initial["target"][0]
+            continue
+        if key == "type" and value == "atomic":
+            continue
+        if key == "on" and isinstance(value, Mapping):
+            on: dict[str, Any] = {}
+            for event, spec in value.items():
+                if isinstance(event, str) and own_id and event.startswith("xstate.after.") and \
+                        event.endswith(f".{own_id}"):
+                    items = spec if isinstance(spec, list) else [spec]
+                    delay = items[0].get("delay") if items and isinstance(items[0], Mapping) else None
+                    if delay is None:
+                        delay = event[len("xstate.after."):-len(own_id) - 1]
+                    after[str(delay)] = [_strip_definition(t) for t in items]
+                elif own_id and event == f"xstate.done.state.{own_id}":
+                    out["onDone"] = [_strip_definition(t) for t in (spec if isinstance(spec, list) else [spec])]
+                else:
+                    on[event] = [_strip_definition(t) for t in (spec if isinstance(spec, list) else [spec])] \
+                        if isinstance(spec, (list, Mapping)) else spec
+            if on:
+                out["on"] = on
+            continue
+        if key == "always":
+            out[key] = [_strip_definition(t) for t in (value if isinstance(value, list) else [value])]
+            continue
+        out[key] = value
+    if after:
+        out["after"] = after
+        for key, generated in (("entry", "xstate.raise"), ("exit", "xstate.cancel")):  # the last one per delay
+            listed = list(out.get(key) or [])
+            if len(listed) >= len(after) and all(a == {"type": generated} for a in listed[-len(after):]):
+                listed = listed[:-len(after)]
+            if listed:
+                out[key] = listed
+            else:
+                out.pop(key, None)
+    return out
+
+
+def _strip_definition(spec: Any) -> Any:
+    if not isinstance(spec, Mapping):
+        return spec
+    return {k: v for k, v in spec.items() if k not in DEFINITION_ONLY and k not in ("event", "delay")
+            and v not in ([], None) and not (k == "reenter" and v is False)}
+
+
 def _state(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
     if not isinstance(cfg, Mapping):
         raise ConfigError(f"a state is a JSON object, not {type(cfg).__name__}", path=path)
+    if is_definition(cfg):
+        cfg = _from_definition(cfg, path)
     out: dict[str, Any] = {}
     for key, value in cfg.items():
         if key == "on" and isinstance(value, Mapping):
@@ -249,6 +333,13 @@ def _as_guard(spec: Any) -> Guard | str:
     return spec  # type: ignore[no-any-return]
 
 
+def _event(spec: Any, path: str, key: str) -> Event:
+    try:
+        return to_event(spec)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ConfigError(f"not an event: {spec!r} ({exc})", path=path, key=key) from None
+
+
 def _actions(spec: Any, path: str, key: str) -> Any:
     if isinstance(spec, list):
         return [_action(a, path, key) for a in spec]
@@ -256,13 +347,21 @@ def _actions(spec: Any, path: str, key: str) -> Any:
 
 
 def _action(spec: Any, path: str, key: str) -> Any:
+    if spec is None:
+        raise ConfigError("an action is null: machine.toJSON() writes inline functions as null; give the action "
+                          "a name (setup({actions})) and pass it in actions=", path=path, key=key)
     if not isinstance(spec, Mapping):
         return spec
     kind = spec.get("type")
+    for builtin, needed in (("xstate.raise", "event"), ("xstate.sendTo", "event"), ("xstate.cancel", "sendId")):
+        if kind == builtin and needed not in spec:
+            raise ConfigError(f"{builtin} without {needed!r} (machine.toJSON() drops the arguments of built-in "
+                              f"actions): write {{'type': {builtin!r}, {needed!r}: ...}} or name the action",
+                              path=path, key=key)
     if kind == "xstate.raise":
-        return Raise(to_event(spec["event"]))
+        return Raise(_event(spec["event"], path, key))
     if kind == "xstate.sendTo":
-        return Send(to_event(spec["event"]), delay=spec.get("delay"), id=spec.get("id"), to=spec.get("to"))
+        return Send(_event(spec["event"], path, key), delay=spec.get("delay"), id=spec.get("id"), to=spec.get("to"))
     if kind == "xstate.cancel":
         return Cancel(str(spec["sendId"]))
     if kind == "xstate.log":

@@ -49,9 +49,10 @@ def event_label(t: Transition) -> str:
 
 
 def _descriptor_label(descriptor: str) -> str:
-    if descriptor.startswith("done.state."):
+    if descriptor.startswith(("done.state.", "xstate.done.state.")):
         return "done"
-    for prefix, word in (("done.invoke.", "done"), ("error.invoke.", "error")):
+    for prefix, word in (("xstate.done.actor.", "done"), ("xstate.error.actor.", "error"),
+                         ("done.invoke.", "done"), ("error.invoke.", "error")):
         if descriptor.startswith(prefix):
             return f"{word}: {_short_invoke_id(descriptor[len(prefix):])}"
     return descriptor

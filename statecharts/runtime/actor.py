@@ -502,7 +502,7 @@ class AsyncActor:
         if state.status == "done" and self.running:
             self._stop("done")  # first: the parent, hearing at once, may leave the invoking state
             if self.parent is not None:
-                self.parent.post(Event(f"done.invoke.{self.id}", state.output), source=self.id)
+                self.parent.post(Event(f"xstate.done.actor.{self.id}", state.output), source=self.id)
 
     def _adopt(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
         """Make ``snapshot`` current: create the services and child machines its entered states
@@ -540,10 +540,10 @@ class AsyncActor:
             self._deliver(p)
 
     def _fail(self, exc: BaseException) -> None:
-        """The actor cannot go on (its logic raised): the parent hears ``error.invoke.<id>``."""
+        """The actor cannot go on (its logic raised): the parent hears ``xstate.error.actor.<id>``."""
         self.error = exc
         if self.parent is not None:
-            self.parent.post(Event(f"error.invoke.{self.id}", {"error": exc}), source=self.id)
+            self.parent.post(Event(f"xstate.error.actor.{self.id}", {"error": exc}), source=self.id)
         else:
             logger.error("actor %r failed: %r", self.id, exc)
         self._stop("error")

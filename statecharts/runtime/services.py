@@ -43,8 +43,8 @@ def from_callback(fn: Callable[[SendBack, Receive, Any], Any]) -> CallbackServic
 
 class ServiceRef:
     """A running service as a child of an actor: ``id``, ``post(event)`` (to a callback service's
-    receivers), and its task. Its outcome comes back to the parent as ``done.invoke.<id>`` (the
-    return value, or ``None`` when an async generator ends) or ``error.invoke.<id>``."""
+    receivers), and its task. Its outcome comes back to the parent as ``xstate.done.actor.<id>`` (the
+    return value, or ``None`` when an async generator ends) or ``xstate.error.actor.<id>`` (xstate v5's names)."""
 
     def __init__(self, service_id: str, parent: AsyncActor, src: Any, given: Any, event: Event,
                  src_name: str = "service") -> None:
@@ -138,7 +138,7 @@ class ServiceRef:
     def _finish(self, ok: bool, value: Any) -> None:
         if self.stopped:
             return
-        name = f"done.invoke.{self.id}" if ok else f"error.invoke.{self.id}"
+        name = f"xstate.done.actor.{self.id}" if ok else f"xstate.error.actor.{self.id}"
         self.parent.post(Event(name, value if ok else {"error": value}), source=self.id)
         self._stop("done" if ok else "error")
 

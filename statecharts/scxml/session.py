@@ -152,6 +152,8 @@ class ScxmlMachine(Machine):
     (True, ('scxml', 'b'))
     """
 
+    done_state_prefix = "done.state."  # SCXML's name (dict charts raise xstate v5's)
+
     def __init__(self, config: Mapping[str, Any], *, document: Document, invokes: tuple[InvokeDef, ...],
                  registry: SessionRegistry, base_dir: Path, trusted: bool, where: str) -> None:
         self.document = document

@@ -180,9 +180,11 @@ def xstate_replay() -> Path:
     return XSTATE_DIR / "replay.mjs"
 
 
+@pytest.mark.parametrize("semantics", ["scxml", "xstate"])
 @pytest.mark.parametrize("name", sorted(SEEDS))
-def test_xstate_reaches_the_same_values_on_the_same_events(xstate_replay, name):
+def test_xstate_reaches_the_same_values_on_the_same_events(xstate_replay, name, semantics):
     machine = SEEDS[name].machine
+    machine = Machine(machine.config, semantics=semantics, **machine.implementations)
     runs = sequences(machine)
     done = subprocess.run(["node", str(xstate_replay)], input=json.dumps({"config": machine.to_json(),
                                                                            "sequences": runs}),

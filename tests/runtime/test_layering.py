@@ -28,7 +28,7 @@ def test_threaded_interpreter_reports_a_child_machine_as_error_invoke_naming_int
     actor.subscribe(lambda s: seen.append(s.event.name if s.event else ""))
     actor.start()
     assert actor.state.value == "failed"
-    assert "interpret_async" in str(actor.state.event["error"]) and seen[-1] == "error.invoke.kid"
+    assert "interpret_async" in str(actor.state.event["error"]) and seen[-1] == "xstate.error.actor.kid"
 
 
 def test_diagram_labels_name_a_callable_send_to_target_deterministically() -> None:

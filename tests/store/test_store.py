@@ -234,4 +234,4 @@ def test_an_invocation_running_at_the_last_commit_is_restarted_on_reopen(store_u
         assert again.wait_for(lambda s: s.matches("done"), timeout=5).value == "done"
     assert len(calls) == 2
     lines = Journal(open_store(store_url), m, "d1").lines()
-    assert lines[-1]["event"] == {"type": "done.invoke.job", "data": "built"}
+    assert lines[-1]["event"] == {"type": "xstate.done.actor.job", "data": "built"}
