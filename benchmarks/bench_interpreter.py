@@ -372,7 +372,7 @@ def _xs_machine(kind: str) -> Any:
         context["count"] += 1
 
     config = {"cycle": CYCLE_CONFIG, "counter": COUNTER_CONFIG}.get(kind) or Machine(media_player.config).to_json()
-    logic = xs.MachineLogic(actions={"increment": increment}, guards={"notMax": not_max})
+    logic: Any = xs.MachineLogic(actions={"increment": increment}, guards={"notMax": not_max})
     return xs, xs.create_machine(json.loads(json.dumps(config)), logic=logic)
 
 
@@ -433,7 +433,7 @@ class Worker:
         stdin.flush()
         line = self.process.stdout.readline()  # type: ignore[union-attr]
         if not line:
-            raise RuntimeError(f"worker {self.process.args} ended")
+            raise RuntimeError(f"worker {self.process.args!r} ended")
         return json.loads(line)  # type: ignore[no-any-return]
 
     def close(self) -> None:
@@ -559,7 +559,7 @@ def paired_ratio(times: dict[str, list[float]], ours: str, peer: str) -> float |
     """The median over rounds of (ours' rate / the peer's rate) in the same round."""
     if ours not in times or peer not in times:
         return None
-    return statistics.median(p / o for o, p in zip(times[ours], times[peer]))
+    return statistics.median(p / o for o, p in zip(times[ours], times[peer], strict=True))
 
 
 def table(results: dict[str, dict[str, list[float]]], events: int) -> str:
