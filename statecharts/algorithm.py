@@ -832,6 +832,9 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
     >>> macrostep(m.initial_state(), Event("GO")).value
     'c'
     """
+    static = snapshot.machine.static_step(snapshot, event)  # cached: config and name decide it
+    if static is not None:
+        return static
     step = Step(snapshot.machine, snapshot, snapshot.context, execute)
     if step.status != "active":
         return step.snapshot()

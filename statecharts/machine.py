@@ -72,6 +72,7 @@ class Machine:
         self._chains: dict[tuple[StateNode, str | None], Chain] = {}
         self._assign_only: dict[Transition, bool] = {}
         self.plans: dict[tuple[frozenset[StateNode], tuple[Transition, ...]], algorithm.Plan | None] = {}
+        self._static: dict[tuple[frozenset[StateNode], str], frozenset[StateNode] | None] = {}
         root = self.chart.root
         self.root_entry = Transition(root, (), -1)
         self.root_entry.targets = (root,)
@@ -188,6 +189,69 @@ class Machine:
             found = self._selection[key] = tuple(
                 c for a in self.atomic_states(nodes) if (c := self.chain(a, name)))
         return found
+
+    def static_step(self, snapshot: Snapshot, event: Event) -> Snapshot | None:
+        """The macrostep of ``event`` when it is a pure function of the configuration and the event
+        name (cached per both, as the walker's compiled steps are): no guard decides it, no action,
+        entry, exit, history, final state or eventless transition takes part, so the context, the
+        history and the pending sends pass through unchanged. ``None`` when the step is anything
+        else: the full macrostep then runs.
+
+        >>> from statecharts import Event, Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"on": {"GO": "c"}},
+        ...     "c": {"entry": "log"}}}, actions={"log": lambda c, e: None})
+        >>> a = m.initial_state()
+        >>> b = m.static_step(a, Event("GO"))
+        >>> b.value, b == m.transition(a, "GO"), m.static_step(a, Event("NOPE")) == a
+        ('b', True, True)
+        >>> m.static_step(b, Event("GO")) is None  # c runs an entry action
+        True
+        """
+        if snapshot.status != "active":
+            return None
+        key = (snapshot.nodes, event.name)
+        static = self._static
+        if key in static:
+            nodes = static[key]
+        else:
+            if len(static) >= SELECTION_CACHE_SIZE:
+                static.clear()
+            nodes = static[key] = self._static_target(snapshot, event)
+        if nodes is None:
+            return None
+        return Snapshot(self, nodes, snapshot.context, snapshot.history, snapshot.pending, "active",
+                        snapshot.output, (), event)
+
+    def _static_target(self, snapshot: Snapshot, event: Event) -> frozenset[StateNode] | None:
+        """The configuration `static_step` moves to, computed by the algorithm itself (one
+        microstep), or ``None`` when the step depends on more than the configuration and the name."""
+        nodes = snapshot.nodes
+        if getattr(self, "prepare_external", None) is not None or self.selection(nodes, None):
+            return None
+        chains = self.selection(nodes, event.name)
+        if any(guard is not None for chain in chains for _, guard in chain):
+            return None
+        if not chains:
+            return nodes
+        step = algorithm.Step(self, snapshot, snapshot.context, None)
+        step.event = event
+        enabled = algorithm.select_transitions(step, event)
+        if not enabled:
+            return nodes
+        if any(t.actions or t.has_history_target for t in enabled):
+            return None
+        plan = algorithm.microstep_plan(step, enabled)
+        if plan is None or plan.history_content or any(s.exit or s.histories for s in plan.exits):
+            return None
+        if any(s.entry or s.type == "final" or (s in plan.default_entry and s.initial is not None and s.initial.actions)
+               for s in plan.entries):
+            return None
+        algorithm.microstep(step, enabled, event)
+        after = step.nodes()
+        if (step.internal or step.effects or step.pending != list(snapshot.pending) or step.status != "active"
+                or step.context is not snapshot.context or self.selection(after, None)):
+            return None
+        return after
 
     def resolve_ref(self, ref: str) -> StateNode | None:
         """A state node by reference, as `Chart.find` reads it (cached); ``None`` when there is none.
