@@ -47,10 +47,16 @@ def random_chart(rng: random.Random) -> dict[str, Any]:
         for event in rng.sample(EVENTS, rng.randint(0, 3)):
             target = "#r." + ".".join(path_of[rng.choice(ids)])
             kind = rng.random()
-            if kind < 0.15:
-                on[event] = {"target": target, "guard": lambda c, e: c["n"] % 2 == 0}
-            elif kind < 0.25:
-                on[event] = {"target": target, "actions": assign(n=lambda c, e: c["n"] + 1)}
+            even = {"guard": lambda c, e: c["n"] % 2 == 0}
+            count = {"actions": assign(n=lambda c, e: c["n"] + 1)}
+            if kind < 0.1:
+                on[event] = {"target": target, **even}
+            elif kind < 0.2:
+                on[event] = {"target": target, **count}
+            elif kind < 0.35:
+                on[event] = [{"target": target, **even, **count}, {"target": target}]
+            elif kind < 0.45:
+                on[event] = {**even, **count}  # targetless
             else:
                 on[event] = target
         if on:
