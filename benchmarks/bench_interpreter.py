@@ -562,19 +562,24 @@ def paired_ratio(times: dict[str, list[float]], ours: str, peer: str) -> float |
     return statistics.median(p / o for o, p in zip(times[ours], times[peer], strict=True))
 
 
-def table(results: dict[str, dict[str, list[float]]], events: int) -> str:
+def table(results: dict[str, dict[str, list[float]]], events: int, revision: str | None) -> str:
+    """Median rate (spread), the paired ratios over xstate on node, and (with a baseline) over
+    the same row of ours at the baseline revision."""
     names = list(dict.fromkeys(n for times in results.values() for n in times))
-    head = "| library | " + " | ".join(f"{k}: events/s (spread) | / node send | / node pure" for k in results) + " |"
-    lines = [head, "|---|" + "---:|---:|---:|" * len(results)]
+    columns = ["events/s (spread)", "/ node send", "/ node pure"] + (["/ baseline"] if revision else [])
+    head = "| library | " + " | ".join(f"{k}: {c}" if i == 0 else c for k in results
+                                      for i, c in enumerate(columns)) + " |"
+    lines = [head, "|---|" + "---:|" * len(columns) * len(results)]
     for name in names:
         cells = []
         for times in results.values():
             if name not in times:
-                cells += ["-", "-", "-"]
+                cells += ["-"] * len(columns)
                 continue
             rate = events / statistics.median(times[name])
             cells.append(f"{rate:,.0f} (±{spread(times[name]) / 2:.0%})")
-            for peer in (NODE_ACTOR, NODE_PURE):
+            peers = [NODE_ACTOR, NODE_PURE] + ([f"{name} @ {revision}"] if revision else [])
+            for peer in peers:
                 ratio = paired_ratio(times, name, peer)
                 cells.append("-" if ratio is None else f"{ratio:.2f}x")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -622,9 +627,9 @@ def main(argv: list[str] | None = None) -> int:
                     worker.close()
     print(f"{args.events} events per run, median of {args.rounds} interleaved rounds (± half the "
           f"interquartile range); Python {sys.version.split()[0]}, {os.cpu_count()} cores")
-    print("'/ node send', '/ node pure': that row's rate over xstate on node's (actor.send, pure "
-          "transition), the median of the per-round ratios\n")
-    print(table(results, args.events))
+    print("'/ node send', '/ node pure', '/ baseline': that row's rate over xstate on node's (actor.send, "
+          "pure transition) and over the same row at the baseline revision; medians of the per-round ratios\n")
+    print(table(results, args.events, args.baseline))
     return 0
 
 
