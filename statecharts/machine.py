@@ -252,7 +252,10 @@ class Machine:
         configuration (no guard takes part), the moves of the candidate transitions that qualify
         (guards take part), or ``None`` (the step is not static)."""
         nodes = snapshot.nodes
-        if getattr(self, "prepare_external", None) is not None or self.selection(nodes, None):
+        # SCXML machines prepare each external event; semantics="xstate" (when a machine has it)
+        # keeps more than the configuration: both always take the full macrostep
+        if (getattr(self, "prepare_external", None) is not None or getattr(self, "xstate", False)
+                or self.selection(nodes, None)):
             return None
         chains = self.selection(nodes, event.name)
         if not chains:
