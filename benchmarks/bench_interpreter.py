@@ -1,77 +1,173 @@
 """Events per second: ours against the Python (and node) statechart libraries, side by side.
 
-Two machines, the same event sequence for every library:
+Three machines, the same event sequence for every library:
 
 - ``cycle``: three states a -> b -> c -> a on ``NEXT``;
 - ``media``: the seed's media player (three parallel regions), driven through
-  PLAY MUTE FULLSCREEN PAUSE UNMUTE EXIT_FULLSCREEN PLAY STOP, over and over.
+  PLAY MUTE FULLSCREEN PAUSE UNMUTE EXIT_FULLSCREEN PLAY STOP, over and over;
+- ``counter``: two states a <-> b on ``NEXT`` carrying context: every event passes a guard
+  (``count < MAX``) and runs an assign (``count + 1``), as most real charts do.
 
-Ours runs twice: the pure ``machine.transition`` loop and the interpreter's ``send``. The peers
-(python-statemachine, transitions, sismic, xstate-statemachine; xstate through node when it is
-installed) are NOT project dependencies: ``pip install python-statemachine transitions sismic
-xstate-statemachine`` and ``npm install`` in ``benchmarks/xstate``. A missing peer is reported and
-skipped. Each run checks that the library ended in the expected configuration, so every row
-did the same work.
+Ours runs three ways: the pure ``machine.transition`` loop, the interpreter's ``send`` and
+``await actor.send`` on the asyncio actor (``machine.interpret_async``). The peers
+(python-statemachine, transitions, sismic, xstate-statemachine; xstate v5 through node when it is
+installed, as ``actor.send`` and its pure ``transition``) are NOT project dependencies:
+``pip install python-statemachine transitions sismic xstate-statemachine`` and ``npm install`` in
+``benchmarks/xstate``. A missing peer is reported and skipped.
 
-    python3 benchmarks/bench_interpreter.py [--events 20000] [--repeat 5] [--no-node] [--profile]
+The libraries are interleaved: each of ``--rounds`` rounds runs every library once, in turn, so
+load from other work on the machine falls on all of them alike. Rates are the median over the
+rounds with their spread (the interquartile range, as a share of the median); ratios against
+xstate are the median of the per-round ratios. Each run checks that the library ended in the
+expected configuration (and, on the counter, with the expected count), so every row did the same
+work. ``--baseline REV`` adds rows for ours at git revision REV (run in a worker process on a
+``git archive`` of it), interleaved the same way.
+
+    python3 benchmarks/bench_interpreter.py [--events 20000] [--rounds 7] [--no-node]
+        [--baseline REV] [--profile cycle|media|counter --mode pure|send|async]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
+import os
 import shutil
+import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(sys.argv[sys.argv.index("--root") + 1] if "--root" in sys.argv else Path(__file__).resolve().parents[1])
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # machines/ and tests/ for the peers
 
 from machines import media_player  # noqa: E402
-from statecharts import Machine  # noqa: E402
+from statecharts import Machine, assign  # noqa: E402
 
+KINDS = ("cycle", "media", "counter")
+MAX = 10**12
 MEDIA_CYCLE = ["PLAY", "MUTE", "FULLSCREEN", "PAUSE", "UNMUTE", "EXIT_FULLSCREEN", "PLAY", "STOP"]
 CYCLE_CONFIG = {
     "id": "cycle", "initial": "a",
     "states": {"a": {"on": {"NEXT": "b"}}, "b": {"on": {"NEXT": "c"}}, "c": {"on": {"NEXT": "a"}}},
 }
+COUNTER_STEP = {"guard": "notMax", "actions": "increment"}
+COUNTER_CONFIG = {
+    "id": "counter", "initial": "a", "context": {"count": 0},
+    "states": {"a": {"on": {"NEXT": {"target": "b", **COUNTER_STEP}}},
+               "b": {"on": {"NEXT": {"target": "a", **COUNTER_STEP}}}},
+}
 
-Send = Callable[[str], Any]
-Runner = Callable[[list[str]], Any]  # runs the sequence, returns the final state in its own terms
+
+def not_max(context: Any, event: Any) -> bool:
+    return bool(context["count"] < MAX)
+
+
+def make_machine(kind: str) -> Machine:
+    if kind == "cycle":
+        return Machine(CYCLE_CONFIG)
+    if kind == "media":
+        return Machine(media_player.config)
+    return Machine(COUNTER_CONFIG, guards={"notMax": not_max},
+                   actions={"increment": assign(count=lambda c, e: c["count"] + 1)})
+
+
+def events_for(kind: str, n: int) -> list[str]:
+    return (MEDIA_CYCLE * (n // len(MEDIA_CYCLE) + 1))[:n] if kind == "media" else ["NEXT"] * n
+
+
+Result = tuple[float, list[str]]  # seconds of the run, the final leaves (and "count=N" on the counter)
+Runner = Callable[[list[str]], Result]
+
+
+def _final(leaves: list[str], count: Any = None) -> list[str]:
+    return sorted(x.replace("full_screen", "fullscreen") for x in leaves) + (
+        [] if count is None else [f"count={count}"])
+
+
+def leaves(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return sorted(x for v in value.values() for x in leaves(v))
 
 
 # ---------------------------------------------------------------------------------------------
 # Ours
 
 
-def ours_pure(config: dict[str, Any]) -> Runner:
-    machine = Machine(config)
+def _ours_final(snapshot: Any) -> list[str]:
+    return _final(leaves(snapshot.value), snapshot.context.get("count"))
 
-    def run(events: list[str]) -> Any:
+
+def ours_pure(kind: str) -> Runner:
+    machine = make_machine(kind)
+
+    def run(events: list[str]) -> Result:
+        start = time.perf_counter()
         s = machine.initial_state()
         transition = machine.transition
         for e in events:
             s = transition(s, e)
-        return s.value
+        return time.perf_counter() - start, _ours_final(s)
 
     return run
 
 
-def ours_send(config: dict[str, Any]) -> Runner:
-    machine = Machine(config)
+def ours_send(kind: str) -> Runner:
+    machine = make_machine(kind)
 
-    def run(events: list[str]) -> Any:
+    def run(events: list[str]) -> Result:
+        start = time.perf_counter()
         actor = machine.interpret().start()
         send = actor.send
         for e in events:
             send(e)
         actor.stop()
-        return actor.state.value
+        return time.perf_counter() - start, _ours_final(actor.state)
+
+    return run
+
+
+def ours_async(kind: str) -> Runner:
+    machine = make_machine(kind)
+    if not hasattr(machine, "interpret_async"):
+        raise ImportError("this revision has no asyncio actor (machine.interpret_async)")
+
+    async def drive(events: list[str]) -> Result:
+        start = time.perf_counter()
+        async with machine.interpret_async() as actor:
+            send = actor.send
+            for e in events:
+                await send(e)
+            final = _ours_final(actor.state)
+        return time.perf_counter() - start, final
+
+    def run(events: list[str]) -> Result:
+        return asyncio.run(drive(events))
+
+    return run
+
+
+OURS: dict[str, Callable[[str], Runner]] = {
+    "ours: transition (pure)": ours_pure,
+    "ours: interpreter send": ours_send,
+    "ours: await actor.send": ours_async,
+}
+
+
+def timed(body: Callable[[list[str]], list[str]]) -> Runner:
+    def run(events: list[str]) -> Result:
+        start = time.perf_counter()
+        final = body(events)
+        return time.perf_counter() - start, final
 
     return run
 
@@ -91,33 +187,64 @@ def psm(kind: str) -> Runner:
             NEXT = a.to(b) | b.to(c) | c.to(a)
 
         cls: type = Cycle
+    elif kind == "counter":
+        class Counter(StateChart):
+            a = State(initial=True)
+            b = State()
+            NEXT = a.to(b, cond="not_max", on="increment") | b.to(a, cond="not_max", on="increment")
+
+            def __init__(self) -> None:
+                self.count = 0
+                super().__init__()
+
+            def not_max(self) -> bool:
+                return self.count < MAX
+
+            def increment(self) -> None:
+                self.count += 1
+
+        cls = Counter
     else:
         from tests.interop.psm_charts import MediaPlayer  # the same chart the interop tests use
 
         cls = MediaPlayer
 
-    def run(events: list[str]) -> Any:
+    def body(events: list[str]) -> list[str]:
         sm = cls()
         send = sm.send
         for e in events:
             send(e)
-        return sorted(s.id for s in sm.configuration if not s.states)
+        return _final([s.id for s in sm.configuration if not s.states], getattr(sm, "count", None))
 
-    return run
+    return timed(body)
 
 
 # ---------------------------------------------------------------------------------------------
 # transitions
 
 
+class _CounterModel:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def not_max(self) -> bool:
+        return self.count < MAX
+
+    def increment(self) -> None:
+        self.count += 1
+
+
 def pytransitions(kind: str) -> Runner:
-    if kind == "cycle":
+    if kind in ("cycle", "counter"):
         from transitions import Machine as TMachine
 
         def make() -> Any:
-            m = TMachine(states=["a", "b", "c"], initial="a", auto_transitions=False,
-                         transitions=[["NEXT", "a", "b"], ["NEXT", "b", "c"], ["NEXT", "c", "a"]])
-            return m
+            if kind == "cycle":
+                return TMachine(states=["a", "b", "c"], initial="a", auto_transitions=False,
+                                transitions=[["NEXT", "a", "b"], ["NEXT", "b", "c"], ["NEXT", "c", "a"]])
+            step = {"trigger": "NEXT", "conditions": "not_max", "after": "increment"}
+            return TMachine(model=_CounterModel(), states=["a", "b"], initial="a", auto_transitions=False,
+                            transitions=[{"source": "a", "dest": "b", **step}, {"source": "b", "dest": "a", **step}])
     else:
         from transitions.extensions import HierarchicalMachine
 
@@ -137,15 +264,17 @@ def pytransitions(kind: str) -> Runner:
             return HierarchicalMachine(states=states, initial="player", auto_transitions=False,
                                        ignore_invalid_triggers=True)
 
-    def run(events: list[str]) -> Any:
+    def body(events: list[str]) -> list[str]:
         m = make()
-        trigger = m.trigger if hasattr(m, "trigger") else m.model.trigger
+        model = m if kind == "cycle" else m.model if kind == "counter" else m
+        trigger = model.trigger
         for e in events:
             trigger(e)
-        state = m.state  # "a", or ["player_playback_playing", ...] (parent_region_leaf)
-        return sorted(x.split("_", 2)[-1] for x in (state if isinstance(state, list) else [state]))
+        state = model.state  # "a", or ["player_playback_playing", ...] (parent_region_leaf)
+        found = [x.split("_", 2)[-1] for x in (state if isinstance(state, list) else [state])]
+        return _final(found, getattr(model, "count", None))
 
-    return run
+    return timed(body)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,6 +294,20 @@ statechart:
         transitions: [{target: c, event: NEXT}]
       - name: c
         transitions: [{target: a, event: NEXT}]
+"""
+
+SISMIC_COUNTER = f"""
+statechart:
+  name: counter
+  preamble: count = 0
+  root state:
+    name: root
+    initial: a
+    states:
+      - name: a
+        transitions: [{{target: b, event: NEXT, guard: count < {MAX}, action: count = count + 1}}]
+      - name: b
+        transitions: [{{target: a, event: NEXT, guard: count < {MAX}, action: count = count + 1}}]
 """
 
 SISMIC_MEDIA = """
@@ -203,17 +346,18 @@ def sismic(kind: str) -> Runner:
     from sismic.interpreter import Interpreter
     from sismic.io import import_from_yaml
 
-    chart = import_from_yaml(SISMIC_CYCLE if kind == "cycle" else SISMIC_MEDIA)
+    chart = import_from_yaml({"cycle": SISMIC_CYCLE, "media": SISMIC_MEDIA, "counter": SISMIC_COUNTER}[kind])
 
-    def run(events: list[str]) -> Any:
+    def body(events: list[str]) -> list[str]:
         it = Interpreter(chart)
         it.execute_once()
         for e in events:
             it.queue(e)
             it.execute_once()
-        return sorted(s for s in it.configuration if not chart.children_for(s))
+        return _final([s for s in it.configuration if not chart.children_for(s)],
+                      it.context.get("count") if kind == "counter" else None)
 
-    return run
+    return timed(body)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,69 +368,42 @@ def _xs_machine(kind: str) -> Any:
     logging.getLogger("xstate_statemachine").setLevel(logging.ERROR)
     import xstate_statemachine as xs
 
-    config = CYCLE_CONFIG if kind == "cycle" else Machine(media_player.config).to_json()
-    return xs, xs.create_machine(json.loads(json.dumps(config)))
+    def increment(interpreter: Any, context: Any, event: Any, action: Any) -> None:
+        context["count"] += 1
+
+    config = {"cycle": CYCLE_CONFIG, "counter": COUNTER_CONFIG}.get(kind) or Machine(media_player.config).to_json()
+    logic: Any = xs.MachineLogic(actions={"increment": increment}, guards={"notMax": not_max})
+    return xs, xs.create_machine(json.loads(json.dumps(config)), logic=logic)
 
 
 def xstate_statemachine_pure(kind: str) -> Runner:
+    if kind == "counter":  # its pure_transition does not run actions: the count would stay 0
+        raise ImportError("xstate-statemachine's pure_transition runs no actions (no counter row)")
     xs, machine = _xs_machine(kind)
 
-    def run(events: list[str]) -> Any:
+    def body(events: list[str]) -> list[str]:
         snapshot, _ = xs.initial_transition(machine)
         transition = xs.pure_transition
         for e in events:
             snapshot, _ = transition(machine, snapshot, e)
-        return sorted(i.rsplit(".", 1)[-1] for i in snapshot.state_ids)
+        return _final([i.rsplit(".", 1)[-1] for i in snapshot.state_ids])
 
-    return run
+    return timed(body)
 
 
 def xstate_statemachine(kind: str) -> Runner:
     xs, machine = _xs_machine(kind)
 
-    def run(events: list[str]) -> Any:
+    def body(events: list[str]) -> list[str]:
         it = xs.SyncInterpreter(machine).start()
         send = it.send
         for e in events:
             send(e)
-        ids = it.current_state_ids
+        ids, count = it.current_state_ids, it.context.get("count")
         it.stop()
-        return sorted(i.rsplit(".", 1)[-1] for i in ids)
+        return _final([i.rsplit(".", 1)[-1] for i in ids], count)
 
-    return run
-
-
-# ---------------------------------------------------------------------------------------------
-# Timing
-
-
-def best_rate(run: Runner, events: list[str], repeat: int) -> tuple[float, Any]:
-    result = run(events[: max(1, len(events) // 10)])  # warm-up: imports, caches
-    fastest = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run(events)
-        fastest = min(fastest, time.perf_counter() - start)
-    return len(events) / fastest, result
-
-
-def leaves(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return sorted(x for v in value.values() for x in leaves(v))
-
-
-def node_rates(config: dict[str, Any], events: list[str], repeat: int) -> dict[str, Any] | None:
-    bench = ROOT / "benchmarks" / "xstate" / "bench.mjs"
-    if shutil.which("node") is None or not (bench.parent / "node_modules" / "xstate").is_dir():
-        return None
-    done = subprocess.run(["node", str(bench)], input=json.dumps({"config": config, "events": events,
-                                                                   "repeat": repeat}),
-                          capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        print(f"xstate (node) failed: {done.stderr[-400:]}", file=sys.stderr)
-        return None
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    return timed(body)
 
 
 PEERS: dict[str, Callable[[str], Runner]] = {
@@ -298,83 +415,221 @@ PEERS: dict[str, Callable[[str], Runner]] = {
 }
 
 
-def measure(kind: str, events: list[str], repeat: int, use_node: bool) -> dict[str, float]:
-    config = CYCLE_CONFIG if kind == "cycle" else media_player.config
-    rates: dict[str, float] = {}
-    expected: list[str] | None = None
-    for name, make in (("ours: transition (pure)", ours_pure), ("ours: interpreter send", ours_send)):
-        rate, value = best_rate(make(config), events, repeat)
-        rates[name] = rate
-        expected = leaves(value)
-    for name, peer in PEERS.items():
+# ---------------------------------------------------------------------------------------------
+# Workers: xstate on node, and ours at a baseline revision, driven one run at a time over pipes
+
+
+class Worker:
+    """A process that answers one JSON line per run: ``{"seconds": ..., "final": [...]}`` (or
+    ``{"missing": true}``)."""
+
+    def __init__(self, command: list[str], setup: dict[str, Any]) -> None:
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.ask(setup)
+
+    def ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
+        stdin.write(json.dumps(message) + "\n")
+        stdin.flush()
+        line = self.process.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            raise RuntimeError(f"worker {self.process.args!r} ended")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.process.stdin.close()  # type: ignore[union-attr]
+        self.process.wait(timeout=30)
+
+
+def node_worker(events: dict[str, list[str]]) -> Worker | None:
+    bench = Path(__file__).resolve().parent / "xstate" / "bench.mjs"
+    if shutil.which("node") is None or not (bench.parent / "node_modules" / "xstate").is_dir():
+        print("skipping xstate (node): node or benchmarks/xstate/node_modules missing "
+              "(cd benchmarks/xstate && npm install)", file=sys.stderr)
+        return None
+    machines = {k: {"config": make_machine(k).to_json(placeholders=True), "events": events[k]} for k in KINDS}
+    return Worker(["node", str(bench)], {"machines": machines})
+
+
+def node_runner(worker: Worker, kind: str, mode: str) -> Runner:
+    def run(events: list[str]) -> Result:
+        answer = worker.ask({"kind": kind, "mode": mode})
+        if answer.get("missing"):
+            raise ImportError("this xstate has no pure transition()")
+        return answer["seconds"], _final(leaves(answer["value"]), answer["count"])
+
+    return run
+
+
+def baseline_worker(revision: str, events: dict[str, list[str]], into: Path) -> Worker:
+    here = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(here), "archive", revision, "statecharts"],
+                             capture_output=True, check=True).stdout
+    (into / "archive.tar").write_bytes(archive)
+    with tarfile.open(into / "archive.tar") as tar:
+        tar.extractall(into, filter="data")
+    return Worker([sys.executable, str(Path(__file__).resolve()), "--worker", "--root", str(into)],
+                  {"events": events})
+
+
+def serve() -> int:
+    """The baseline worker's loop: ours (from ``--root``) on requests ``{"kind", "name"}``."""
+    events = json.loads(sys.stdin.readline())["events"]
+    print(json.dumps({"ready": True}), flush=True)
+    runners: dict[tuple[str, str], Runner] = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        key = (request["kind"], request["name"])
         try:
-            run = peer(kind)
+            if key not in runners:
+                runners[key] = OURS[request["name"]](request["kind"])
+            seconds, final = runners[key](events[request["kind"]])
+            print(json.dumps({"seconds": seconds, "final": final}), flush=True)
+        except ImportError:
+            print(json.dumps({"missing": True}), flush=True)
+    return 0
+
+
+def baseline_runner(worker: Worker, kind: str, name: str) -> Runner:
+    def run(events: list[str]) -> Result:
+        answer = worker.ask({"kind": kind, "name": name})
+        if answer.get("missing"):
+            raise ImportError("the baseline has no such row")
+        return answer["seconds"], answer["final"]
+
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing: interleaved rounds, medians and spread
+
+
+NODE_ACTOR, NODE_PURE = "xstate (node): actor.send", "xstate (node): transition (pure)"
+
+
+def collect(kind: str, node: Worker | None, baseline: Worker | None, revision: str) -> dict[str, Runner]:
+    runners: dict[str, Runner] = {}
+    makers: dict[str, Callable[[str], Runner]] = {**OURS, **PEERS}
+    for name, make in makers.items():
+        try:
+            runners[name] = make(kind)
         except ImportError as exc:
-            print(f"skipping {name}: {exc} (pip install {name.split(':')[0]})", file=sys.stderr)
-            continue
-        rate, final = best_rate(run, events, repeat)
-        if sorted(x.replace("full_screen", "fullscreen") for x in final) != expected:
-            print(f"warning: {name} ended in {final}, expected {expected}", file=sys.stderr)
-        rates[name] = rate
-    if use_node:
-        found = node_rates(Machine(config).to_json(), events, repeat)
-        if found is not None:
-            rates["xstate (node): actor.send"] = found["actor"]
-            if found.get("pure"):
-                rates["xstate (node): transition (pure)"] = found["pure"]
-        else:
-            print("skipping xstate (node): node or benchmarks/xstate/node_modules missing "
-                  "(cd benchmarks/xstate && npm install)", file=sys.stderr)
-    return rates
+            print(f"skipping {name} on {kind}: {exc}", file=sys.stderr)
+    if node is not None:
+        runners[NODE_ACTOR] = node_runner(node, kind, "actor")
+        runners[NODE_PURE] = node_runner(node, kind, "pure")
+    if baseline is not None:
+        for name in OURS:
+            runners[f"{name} @ {revision}"] = baseline_runner(baseline, kind, name)
+    return runners
 
 
-def table(results: dict[str, dict[str, float]]) -> str:
-    names = list(dict.fromkeys(n for rates in results.values() for n in rates))
-    head = "| library | " + " | ".join(f"{k}: events/s | pure / it | send / it" for k in results) + " |"
-    rule = "|---|" + "---:|---:|---:|" * len(results)
-    lines = [head, rule]
+def measure(kind: str, events: list[str], rounds: int, runners: dict[str, Runner]) -> dict[str, list[float]]:
+    """Seconds per run of every library, ``rounds`` rounds, each round running every library once."""
+    expected = None
+    warm = events[: max(1, len(events) // 10)]
+    for name, run in list(runners.items()):  # warm-up (imports, caches, the JIT); drop what fails
+        try:
+            run(warm)
+        except ImportError as exc:
+            print(f"skipping {name} on {kind}: {exc}", file=sys.stderr)
+            del runners[name]
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for r in range(rounds):
+        order = list(runners) if r % 2 == 0 else list(reversed(runners))
+        for name in order:
+            seconds, final = runners[name](events)
+            if expected is None:
+                expected = final
+            elif final != expected:
+                print(f"warning: {name} on {kind} ended in {final}, expected {expected}", file=sys.stderr)
+            times[name].append(seconds)
+    return times
+
+
+def spread(values: list[float]) -> float:
+    """The interquartile range as a share of the median."""
+    if len(values) < 4:
+        return (max(values) - min(values)) / statistics.median(values)
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return (q3 - q1) / statistics.median(values)
+
+
+def paired_ratio(times: dict[str, list[float]], ours: str, peer: str) -> float | None:
+    """The median over rounds of (ours' rate / the peer's rate) in the same round."""
+    if ours not in times or peer not in times:
+        return None
+    return statistics.median(p / o for o, p in zip(times[ours], times[peer], strict=True))
+
+
+def table(results: dict[str, dict[str, list[float]]], events: int, revision: str | None) -> str:
+    """Median rate (spread), the paired ratios over xstate on node, and (with a baseline) over
+    the same row of ours at the baseline revision."""
+    names = list(dict.fromkeys(n for times in results.values() for n in times))
+    columns = ["events/s (spread)", "/ node send", "/ node pure"] + (["/ baseline"] if revision else [])
+    head = "| library | " + " | ".join(f"{k}: {c}" if i == 0 else c for k in results
+                                      for i, c in enumerate(columns)) + " |"
+    lines = [head, "|---|" + "---:|" * len(columns) * len(results)]
     for name in names:
         cells = []
-        for rates in results.values():
-            rate = rates.get(name)
-            if rate is None:
-                cells += ["-", "-", "-"]
+        for times in results.values():
+            if name not in times:
+                cells += ["-"] * len(columns)
                 continue
-            pure = rates["ours: transition (pure)"] / rate
-            send = rates["ours: interpreter send"] / rate
-            cells += [f"{rate:,.0f}", f"{pure:.2f}x", f"{send:.2f}x"]
+            rate = events / statistics.median(times[name])
+            cells.append(f"{rate:,.0f} (±{spread(times[name]) / 2:.0%})")
+            peers = [NODE_ACTOR, NODE_PURE] + ([f"{name} @ {revision}"] if revision else [])
+            for peer in peers:
+                ratio = paired_ratio(times, name, peer)
+                cells.append("-" if ratio is None else f"{ratio:.2f}x")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def profile(kind: str, mode: str, events: list[str]) -> None:
+    import cProfile
+    import pstats
+
+    run = {"pure": ours_pure, "send": ours_send, "async": ours_async}[mode](kind)
+    run(events[:1000])
+    cProfile.runctx("run(events)", globals(), {"run": run, "events": events}, "/tmp/bench.prof")
+    pstats.Stats("/tmp/bench.prof").sort_stats("tottime").print_stats(20)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=20000, help="events per run (default 20000)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per library; the fastest counts")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7); medians count")
     parser.add_argument("--no-node", action="store_true", help="leave out xstate through node")
-    parser.add_argument("--profile", choices=["cycle", "media"], help="profile ours (cProfile) and stop")
+    parser.add_argument("--machines", default=",".join(KINDS), help="which machines (default: all three)")
+    parser.add_argument("--baseline", metavar="REV", help="add ours at git revision REV, interleaved")
+    parser.add_argument("--profile", choices=KINDS, help="profile ours (cProfile) on this machine and stop")
+    parser.add_argument("--mode", choices=["pure", "send", "async"], default="pure", help="what --profile runs")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    media = (MEDIA_CYCLE * (args.events // len(MEDIA_CYCLE) + 1))[: args.events]
-    cycle = ["NEXT"] * args.events
+    if args.worker:
+        return serve()
+    events = {k: events_for(k, args.events) for k in KINDS}
     if args.profile:
-        import cProfile
-        import pstats
-
-        config = CYCLE_CONFIG if args.profile == "cycle" else media_player.config
-        run = ours_pure(config)
-        events = cycle if args.profile == "cycle" else media
-        cProfile.runctx("run(events)", globals(), {"run": run, "events": events}, "/tmp/bench.prof")
-        pstats.Stats("/tmp/bench.prof").sort_stats("tottime").print_stats(15)
+        profile(args.profile, args.mode, events[args.profile])
         return 0
-    results = {
-        "cycle": measure("cycle", cycle, args.repeat, not args.no_node),
-        "media": measure("media", media, args.repeat, not args.no_node),
-    }
-    print(f"{args.events} events per run, best of {args.repeat}; Python {sys.version.split()[0]}")
-    print("'pure / it' and 'send / it': how many times faster ours is than that row "
-          "(ours as pure transitions, and through the interpreter)\n")
-    print(table(results))
+    node = None if args.no_node else node_worker(events)
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = baseline_worker(args.baseline, events, Path(tmp)) if args.baseline else None
+        try:
+            results = {k: measure(k, events[k], args.rounds, collect(k, node, baseline, args.baseline or ""))
+                       for k in args.machines.split(",")}
+        finally:
+            for worker in (node, baseline):
+                if worker is not None:
+                    worker.close()
+    print(f"{args.events} events per run, median of {args.rounds} interleaved rounds (± half the "
+          f"interquartile range); Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print("'/ node send', '/ node pure', '/ baseline': that row's rate over xstate on node's (actor.send, "
+          "pure transition) and over the same row at the baseline revision; medians of the per-round ratios\n")
+    print(table(results, args.events, args.baseline))
     return 0
 
 

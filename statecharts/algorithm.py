@@ -880,6 +880,9 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
     """
     if snapshot.machine.xstate:
         return xstate_macrostep(snapshot, event, execute)
+    static = snapshot.machine.static_step(snapshot, event)  # cached: config and name decide it
+    if static is not None:
+        return static
     step = Step(snapshot.machine, snapshot, snapshot.context, execute)
     if step.status != "active":
         return step.snapshot()

@@ -9,6 +9,8 @@ from statecharts.errors import MalformedEventError
 from statecharts.frozen import FrozenDict, freeze
 
 _NO_DATA = FrozenDict()
+BARE_CACHE_SIZE = 4096
+_BARE: dict[str, Event] = {}  # to_event("NAME"): the data-less event of each name, built once
 
 
 class Event(Mapping[str, Any]):
@@ -100,10 +102,17 @@ def to_event(event: str | Event | Mapping[str, Any], **data: Any) -> Event:
     >>> to_event({"type": "GO", "speed": 2}) == to_event("GO", speed=2)
     True
     """
+    if isinstance(event, str):
+        if data:
+            return Event(event, data)
+        found = _BARE.get(event)
+        if found is None:
+            found = Event(event)
+            if len(_BARE) < BARE_CACHE_SIZE:  # events are immutable: one per name serves every send
+                _BARE[event] = found
+        return found
     if isinstance(event, Event):
         return Event(event.name, event.data, **data) if data else event
-    if isinstance(event, str):
-        return Event(event, data) if data else Event(event)
     if isinstance(event, Mapping):
         fields = dict(event)
         name = fields.pop("type", None)

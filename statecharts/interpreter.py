@@ -289,6 +289,7 @@ class Interpreter:
         self._state: Snapshot | None = None
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        self._waiters = 0  # threads in wait_for: with none, a macrostep notifies no one
         self._queue: deque[Event] = deque()
         self._processing = False
         self._listeners: list[Listener] = []
@@ -449,7 +450,12 @@ class Interpreter:
         'b'
         """
         with self._changed:
-            if not self._changed.wait_for(lambda: predicate(self.state), timeout):
+            self._waiters += 1
+            try:
+                reached = self._changed.wait_for(lambda: predicate(self.state), timeout)
+            finally:
+                self._waiters -= 1
+            if not reached:
                 raise TimeoutError(f"machine {self.machine.id!r} did not reach the expected state within "
                                    f"{timeout}s; it is in {self.state.value!r}")
             return self.state
@@ -677,7 +683,8 @@ class Interpreter:
         """Adopt the snapshot: reconcile timers with its pending sends, notify listeners."""
         if not snapshot.pending and not self._timers and snapshot.status == "active" and not self._listeners:
             self._state = snapshot  # the common case: nothing to schedule, cancel or tell
-            self._changed.notify_all()
+            if self._waiters:
+                self._changed.notify_all()
             return
         now = {id(p) for p in snapshot.pending}
         for key in [k for k in self._timers if k not in now]:

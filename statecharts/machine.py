@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from statecharts import algorithm
 from statecharts.actions import Assign, Guard
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 SELECTION_CACHE_SIZE = 1 << 18
 SEMANTICS = ("scxml", "xstate")
 Chain = tuple[tuple[Transition, "Guard | None"], ...]
+# what Machine.static_step caches per (configuration, event name): see _static_shape
+StaticShape: TypeAlias = "frozenset[StateNode] | dict[Transition, frozenset[StateNode]] | None"
 
 
 def _document_order(node: StateNode) -> int:
@@ -83,6 +85,7 @@ class Machine:
         self._chains: dict[tuple[StateNode, str | None], Chain] = {}
         self._assign_only: dict[Transition, bool] = {}
         self.plans: dict[tuple[frozenset[StateNode], tuple[Transition, ...]], algorithm.Plan | None] = {}
+        self._static: dict[tuple[frozenset[StateNode], str], StaticShape] = {}
         root = self.chart.root
         self.root_entry = Transition(root, (), -1)
         self.root_entry.targets = (root,)
@@ -229,6 +232,100 @@ class Machine:
             found = self._selection[key] = tuple(
                 c for a in self.atomic_states(nodes) if (c := self.chain(a, name)))
         return found
+
+    def static_step(self, snapshot: Snapshot, event: Event) -> Snapshot | None:
+        """The macrostep of ``event`` when only the configuration and the event name decide its
+        shape, taken from a cache per both (as the walker's compiled steps are): no action other
+        than ``assign``, no entry, exit, history, final state or eventless transition takes part,
+        so the history and the pending sends pass through and no effect is left to run. Without
+        guards the next configuration is cached outright; with guards, the move of each candidate
+        transition is, and the guards and assigns run on the context here. ``None`` when the step
+        is anything else (or a guard or an assign raises): the full macrostep then runs.
+
+        >>> from statecharts import Event, Machine, assign
+        >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {
+        ...     "a": {"on": {"GO": "b"}}, "b": {"on": {"GO": {"target": "c", "guard": lambda c, e: c["n"] < 1,
+        ...                                                   "actions": assign(n=1)}}},
+        ...     "c": {"entry": "log"}}}, actions={"log": lambda c, e: None})
+        >>> a = m.initial_state()
+        >>> b = m.static_step(a, Event("GO"))
+        >>> b.value, b == m.transition(a, "GO"), m.static_step(a, Event("NOPE")) == a
+        ('b', True, True)
+        >>> m.static_step(b, Event("GO")) is None  # c runs an entry action
+        True
+        """
+        if snapshot.status != "active":
+            return None
+        key = (snapshot.nodes, event.name)
+        steps = self._static
+        if key in steps:
+            shape = steps[key]
+        else:
+            if len(steps) >= SELECTION_CACHE_SIZE:
+                steps.clear()
+            shape = steps[key] = self._static_shape(snapshot, event)
+        if shape is None:
+            return None
+        context = snapshot.context
+        if not isinstance(shape, frozenset):  # guards decide: the move of the transition they choose
+            probe = algorithm._Probe(snapshot)
+            enabled = algorithm._first_enabled(probe, self.selection(snapshot.nodes, event.name), event)
+            if probe.failed or len(enabled) > 1:
+                return None
+            if not enabled:
+                return Snapshot(self, snapshot.nodes, context, snapshot.history, snapshot.pending, "active",
+                                snapshot.output, (), event)
+            t = enabled[0]
+            nodes = shape.get(t)
+            if nodes is None:
+                return None
+            try:
+                for action in t.actions:
+                    context = action.apply_to(context, event)  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - the full macrostep turns it into error.execution
+                return None
+            shape = nodes
+        return Snapshot(self, shape, context, snapshot.history, snapshot.pending, "active", snapshot.output, (),
+                        event)
+
+    def _static_shape(self, snapshot: Snapshot, event: Event) -> StaticShape:
+        """What `static_step` caches for the configuration and the event name: the next
+        configuration (no guard takes part), the moves of the candidate transitions that qualify
+        (guards take part), or ``None`` (the step is not static)."""
+        nodes = snapshot.nodes
+        # SCXML machines prepare each external event; semantics="xstate" (when a machine has it)
+        # keeps more than the configuration: both always take the full macrostep
+        if (getattr(self, "prepare_external", None) is not None or getattr(self, "xstate", False)
+                or self.selection(nodes, None)):
+            return None
+        chains = self.selection(nodes, event.name)
+        if not chains:
+            return nodes
+        step = algorithm.Step(self, snapshot, snapshot.context, None)
+        step.event = event
+        if any(guard is not None for chain in chains for _, guard in chain):
+            return {t: after for chain in chains for t, _ in chain
+                    if all(type(a) is Assign for a in t.actions) and (after := self._static_move(step, [t]))}
+        enabled = algorithm.select_transitions(step, event)
+        if not enabled:
+            return nodes
+        if any(t.actions for t in enabled):
+            return None
+        return self._static_move(step, enabled)
+
+    def _static_move(self, step: algorithm.Step, transitions: list[Transition]) -> frozenset[StateNode] | None:
+        """The configuration a microstep over ``transitions`` reaches when it enters and exits
+        without content, history or final states, settling at once; else ``None``."""
+        if any(t.has_history_target for t in transitions):
+            return None
+        plan = algorithm.microstep_plan(step, transitions)
+        if plan is None or plan.history_content or any(s.exit or s.histories for s in plan.exits):
+            return None
+        if any(s.entry or s.type == "final" or (s in plan.default_entry and s.initial is not None and s.initial.actions)
+               for s in plan.entries):
+            return None
+        after = (step.nodes() - frozenset(plan.exits)) | frozenset(plan.entries)
+        return None if self.selection(after, None) else after
 
     def resolve_ref(self, ref: str) -> StateNode | None:
         """A state node by reference, as `Chart.find` reads it (cached); ``None`` when there is none.

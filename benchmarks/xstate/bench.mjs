@@ -1,40 +1,50 @@
-// Events per second for xstate v5 on a machine config, driven by the same event sequence as the
-// Python benchmark. stdin: {"config": {...}, "events": ["EVENT", ...], "repeat": 5}
-// stdout: {"actor": events/s via actor.send, "pure": events/s via transition() (when xstate has it),
-//          "value": the state value after the actor's last run}
-import { readFileSync } from "node:fs";
+// xstate v5 on node, the peer side of benchmarks/bench_interpreter.py, driven round by round so
+// the Python side can interleave it with the other libraries.
+// First stdin line: {"machines": {"<kind>": {"config": {...}, "events": ["EVENT", ...]}}}.
+// Then one line per run: {"kind": "<kind>", "mode": "actor" | "pure"}; the answer (one line on
+// stdout) is {"seconds": <time of the run>, "value": <state value>, "count": <context.count>}, or
+// {"missing": true} when this xstate has no pure transition(). A machine's guard "notMax" and
+// action "increment" (the context-carrying counter) are given by setup().
+import { createInterface } from "node:readline";
 import * as xstate from "xstate";
 
-const input = JSON.parse(readFileSync(0, "utf8"));
-const machine = xstate.createMachine(input.config);
-const events = input.events.map((type) => ({ type }));
-const repeat = input.repeat ?? 5;
+const MAX = 1e12;
+const implementations = {
+  guards: { notMax: ({ context }) => context.count < MAX },
+  actions: { increment: xstate.assign({ count: ({ context }) => context.count + 1 }) },
+};
 
-function best(run) {
-  run(); // warm-up (JIT)
-  let fastest = Infinity;
-  for (let i = 0; i < repeat; i++) {
-    const start = process.hrtime.bigint();
-    run();
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    fastest = Math.min(fastest, seconds);
-  }
-  return events.length / fastest;
-}
+const lines = createInterface({ input: process.stdin });
+let machines = null;
 
-let value = null;
-const actor = best(() => {
-  const a = xstate.createActor(machine).start();
-  for (const e of events) a.send(e);
-  value = a.getSnapshot().value;
-  a.stop();
-});
-
-let pure = null;
-if (typeof xstate.transition === "function" && typeof xstate.initialTransition === "function") {
-  pure = best(() => {
-    let [snapshot] = xstate.initialTransition(machine);
+function runOnce(kind, mode) {
+  const { machine, events } = machines[kind];
+  const start = process.hrtime.bigint();
+  let snapshot;
+  if (mode === "actor") {
+    const actor = xstate.createActor(machine).start();
+    for (const e of events) actor.send(e);
+    snapshot = actor.getSnapshot();
+    actor.stop();
+  } else {
+    if (typeof xstate.transition !== "function") return { missing: true };
+    [snapshot] = xstate.initialTransition(machine);
     for (const e of events) [snapshot] = xstate.transition(machine, snapshot, e);
-  });
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds, value: snapshot.value, count: snapshot.context?.count ?? null };
 }
-process.stdout.write(JSON.stringify({ actor, pure, value }));
+
+lines.on("line", (line) => {
+  const message = JSON.parse(line);
+  if (machines === null) {
+    machines = {};
+    for (const [kind, { config, events }] of Object.entries(message.machines)) {
+      machines[kind] = { machine: xstate.setup(implementations).createMachine(config),
+                         events: events.map((type) => ({ type })) };
+    }
+    process.stdout.write(JSON.stringify({ ready: true }) + "\n");
+    return;
+  }
+  process.stdout.write(JSON.stringify(runOnce(message.kind, message.mode)) + "\n");
+});
