@@ -98,10 +98,9 @@ class DurableAsyncActor(AsyncActor):
             return self.journal.stored_result(idempotency_key) or self.state
         self._keys[id(ev)] = idempotency_key
         try:
-            await super().send(ev)
+            return await super().send(ev)
         finally:
             self._keys.pop(id(ev), None)
-        return self.journal.stored_result(idempotency_key) or self.state
 
     # -- hooks ----------------------------------------------------------------------------------
     def _process(self, event: Event, source: str | None) -> bool:
