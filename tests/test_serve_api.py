@@ -16,19 +16,18 @@ pytest.importorskip("uvicorn", reason="pip install 'statecharts[serve]' (starlet
 httpx = pytest.importorskip("httpx", reason="pip install httpx for the serve tests")
 
 from statecharts.cli import main  # noqa: E402
+from statecharts.errors import ConfigError  # noqa: E402
 from statecharts.loading import UsageError  # noqa: E402
 from statecharts.serve.app import MAX_BODY  # noqa: E402
-from statecharts.serve.cli import build  # noqa: E402
+from statecharts.serve.cli import add_parser, build  # noqa: E402
 from statecharts.serve.server import running  # noqa: E402
 from statecharts.store import SqliteStore  # noqa: E402
 
 
-def serve_args(tmp_path: Path, *extra: str) -> argparse.Namespace:
+def serve_args(tmp_path: Path, *extra: str, target: str = "machines.counter") -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    from statecharts.serve.cli import add_parser
-
     add_parser(parser.add_subparsers())
-    return parser.parse_args(["serve", "machines.counter", "--store", str(tmp_path / "serve.db"), *extra])
+    return parser.parse_args(["serve", target, "--store", str(tmp_path / "serve.db"), *extra])
 
 
 @pytest.fixture
@@ -200,3 +199,32 @@ def test_the_inspector_page_and_its_script_are_served_without_a_cdn(server: Any)
     assert client.get("/static/inspector.js").status_code == 200
     assert client.get("/static/secret.py").status_code == 404
     assert "<svg" in client.get("/machine").json()["svg"]
+
+
+SCRIPTED = """<scxml xmlns="http://www.w3.org/2005/07/scxml" datamodel="python" initial="a">
+<datamodel><data id="n" expr="0"/></datamodel>
+<state id="a"><transition event="go" target="b"><script>n = n + 1</script></transition></state>
+<state id="b"/></scxml>"""
+
+
+def test_an_scxml_file_is_served_untrusted_unless_trusted(tmp_path: Path) -> None:
+    chart = tmp_path / "chart.scxml"
+    chart.write_text(SCRIPTED)
+    with pytest.raises(ConfigError, match="trusted=True"):
+        build(serve_args(tmp_path, target=str(chart)))
+    app = build(serve_args(tmp_path, "--trusted", target=str(chart)))
+    with running(app) as url, httpx.Client(base_url=url) as client:
+        client.post("/actors", json={"id": "s1"})
+        after = client.post("/actors/s1/events", json={"type": "go"}).json()
+        assert after["value"] == "b" and after["context"]["n"] == 1
+
+
+def test_an_xstate_json_file_is_served(tmp_path: Path) -> None:
+    chart = tmp_path / "light.json"
+    chart.write_text(json.dumps({"id": "light", "initial": "red", "states": {
+        "red": {"on": {"GO": "green"}}, "green": {"on": {"STOP": "red"}}}}))
+    with running(build(serve_args(tmp_path, target=str(chart)))) as url, httpx.Client(base_url=url) as client:
+        client.post("/actors", json={"id": "l1"})
+        assert client.post("/actors/l1/events", json={"type": "GO"}).json()["value"] == "green"
+        refused = client.post("/actors/l1/events", json={"type": "go"})
+        assert refused.status_code == 422 and "'go' is not in the alphabet" in refused.json()["error"]
