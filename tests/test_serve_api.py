@@ -228,3 +228,15 @@ def test_an_xstate_json_file_is_served(tmp_path: Path) -> None:
         assert client.post("/actors/l1/events", json={"type": "GO"}).json()["value"] == "green"
         refused = client.post("/actors/l1/events", json={"type": "go"})
         assert refused.status_code == 422 and "'go' is not in the alphabet" in refused.json()["error"]
+
+
+def test_a_halted_actor_stays_halted_when_the_service_restarts(tmp_path: Path) -> None:
+    args = serve_args(tmp_path, "-p", "limit=3", "--halt-on-violation")
+    with running(build(args)) as url, httpx.Client(base_url=url) as client:
+        client.post("/actors", json={"id": "c1"})
+        for body in ({"type": "START"}, {"type": "ADD", "by": 2}, {"type": "ADD", "by": 2}):
+            client.post("/actors/c1/events", json=body)
+    with running(build(args)) as url, httpx.Client(base_url=url) as client:
+        assert client.get("/actors/c1").json()["context"] == {"n": 4}
+        assert client.post("/actors/c1/events", json={"type": "RESET"}).status_code == 409
+        assert client.get("/violations").json()["violations"][0]["seq"] == 3

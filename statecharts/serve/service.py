@@ -144,6 +144,8 @@ class Service:
             started.subscribe(lambda snapshot: self._verify(started, snapshot))
             await started.start()
             self.actors[actor_id] = started
+            if not new:  # reopened from the store (e.g. after a restart): its snapshot is verified too
+                self._verify(started, started.state)
             return started, new
 
     async def get(self, actor_id: str) -> DurableAsyncActor:
