@@ -58,7 +58,8 @@ def opened(browser: Any, url: str, actor: str) -> Any:
     return page
 
 
-def test_clicking_an_event_moves_the_highlight_and_a_second_clients_event_arrives(browser: Any, served: str) -> None:
+def test_a_click_moves_the_highlight_and_a_second_clients_events_arrive_with_violations(browser: Any,
+                                                                                     served: str) -> None:
     page = opened(browser, served, "b1")
     assert "counter.idle" in active(page)
     assert page.locator("g.node.active title").all_text_contents() == ["counter.idle"]
@@ -70,6 +71,9 @@ def test_clicking_an_event_moves_the_highlight_and_a_second_clients_event_arrive
     assert page.locator("#history li").count() == 3
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "inspector.png"))
+    httpx.post(f"{served}/actors/b1/events", json={"type": "ADD", "by": 2})  # n = 4 > limit 3
+    page.wait_for_selector("#violations li.fails")
+    assert "below limit broken at step 3" in page.text_content("#violations")
     page.close()
 
 

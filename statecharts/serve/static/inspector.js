@@ -155,7 +155,7 @@ async function runCheck() {
         const steps = $("trace-steps");
         steps.replaceChildren();
         result.steps.forEach((s, i) => {
-          const label = (s.event ? s.event.type + (s.event.data ? " " + JSON.stringify(s.event.data) : "") : "(initial)") + " → " + JSON.stringify(s.value);
+          const label = (s.event ? s.event.type + (s.event.data && Object.keys(s.event.data).length ? " " + JSON.stringify(s.event.data) : "") : "(initial)") + " → " + JSON.stringify(s.value) + " " + JSON.stringify(s.context);
           const li = el("li", { "data-step": i }, label);
           li.addEventListener("click", () => showStep(i));
           steps.append(li);
