@@ -95,5 +95,5 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     app = build(args)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=2)  # open streams
     return 0
