@@ -64,8 +64,11 @@ def test_a_repeated_idempotency_key_is_applied_once_over_http(server: Any) -> No
     client.post("/actors/c1/events", json={"type": "START"})
     for _ in range(3):
         reply = client.post("/actors/c1/events", json={"type": "ADD", "by": 1}, headers={"Idempotency-Key": "a-1"})
-        assert reply.status_code == 200 and reply.json()["context"] == {"n": 1}
-    assert len(client.get("/actors/c1/events").json()["lines"]) == 3
+        assert reply.status_code == 200 and reply.json()["context"] == {"n": 1} and reply.json()["seq"] == 2
+    assert client.post("/actors/c1/events", json={"type": "ADD", "by": 5}).json()["context"] == {"n": 6}
+    late = client.post("/actors/c1/events", json={"type": "ADD", "by": 1}, headers={"Idempotency-Key": "a-1"}).json()
+    assert (late["context"], late["seq"], late["repeated"]) == ({"n": 1}, 2, True)  # the first reply, again
+    assert len(client.get("/actors/c1/events").json()["lines"]) == 4
 
 
 BAD = [

@@ -132,8 +132,7 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
         key = request.headers.get("idempotency-key")
         if key is not None and not 0 < len(key) <= 200:
             raise BadRequest(422, "the Idempotency-Key header must be 1-200 characters")
-        actor = await service.send(actor_id, event, key)
-        return JSONResponse(service.view(actor))
+        return JSONResponse(await service.send(actor_id, event, key))
 
     async def log(request: Request) -> Response:
         actor = await service.get(actor_id_of(request.path_params["id"]))

@@ -25,6 +25,7 @@ statecharts.errors.EventError: event 'ADD': 'by' is str; the alphabet sends int
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -33,7 +34,7 @@ from statecharts.check import Model
 from statecharts.errors import EventError, StatechartError
 from statecharts.event import Event
 from statecharts.runtime.inspection import plain
-from statecharts.state import Snapshot
+from statecharts.state import Snapshot, restore
 from statecharts.store.actor import DurableAsyncActor
 from statecharts.store.base import Store
 
@@ -155,21 +156,37 @@ class Service:
         actor, _ = await self.open(actor_id)
         return actor
 
-    async def send(self, actor_id: str, event: Event, key: str | None = None) -> DurableAsyncActor:
-        """Process ``event`` (once per idempotency ``key``); the actor after the macrostep."""
+    async def send(self, actor_id: str, event: Event, key: str | None = None) -> dict[str, Any]:
+        """Process ``event`` and say what the API answers (`view`). With an idempotency ``key`` the
+        answer is the snapshot and step committed with that key: a repeat applies nothing and gets
+        the first reply again (``"repeated": true``)."""
         actor = await self.get(actor_id)
+        if key is not None:
+            first = self.stored_reply(actor, key, repeated=True)
+            if first is not None:
+                return first
         if actor_id in self.halted:
             raise ActorHalted(f"actor {actor_id!r} is halted: it broke an invariant (see GET /violations)")
         if not actor.running:
             raise ActorHalted(f"actor {actor_id!r} is {actor.status}: it takes no more events")
         await actor.send(event, idempotency_key=key)
         self.events_total += 1
-        return actor
+        reply = self.stored_reply(actor, key, repeated=False) if key is not None else None
+        return reply if reply is not None else self.view(actor)
 
-    def view(self, actor: DurableAsyncActor) -> dict[str, Any]:
-        """What the API says about an actor: its snapshot, step number and enabled events."""
-        state = actor.state
-        return {"id": actor.id, "seq": actor.journal.seq, "value": plain(state.value),
+    def stored_reply(self, actor: DurableAsyncActor, key: str, repeated: bool) -> dict[str, Any] | None:
+        """The view of the step committed with idempotency ``key`` (``None``: no such step)."""
+        line = self.store.find_key(actor.id, key)
+        if line is None:
+            return None
+        stored = json.loads(line)
+        return {**self.view(actor, restore(self.machine, stored["snapshot"]), stored["seq"]), "repeated": repeated}
+
+    def view(self, actor: DurableAsyncActor, state: Snapshot | None = None, seq: int | None = None) -> dict[str, Any]:
+        """What the API says about an actor: its snapshot (the current one unless given), step
+        number and enabled events."""
+        state = actor.state if state is None else state
+        return {"id": actor.id, "seq": actor.journal.seq if seq is None else seq, "value": plain(state.value),
                 "configuration": [n.id for n in state.nodes], "context": plain(state.context),
                 "status": state.status, "halted": actor.id in self.halted,
                 "enabled": [e.name for e in state.enabled_events() if e.name in self.machine.events]}

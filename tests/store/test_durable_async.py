@@ -10,7 +10,7 @@ import pytest
 
 from statecharts import Machine, assign
 from statecharts.errors import ConfigError
-from statecharts.store import Journal, LeaseError, SqliteStore, replay
+from statecharts.store import Journal, LeaseError, SqliteStore, open_store, replay
 
 
 def counter(seen: list[Any] | None = None) -> Machine:
@@ -25,21 +25,20 @@ def counter(seen: list[Any] | None = None) -> Machine:
     return machine
 
 
-def test_restart_from_the_store_reaches_the_same_snapshot(tmp_path: Path) -> None:
+def test_restart_from_the_store_reaches_the_same_snapshot(store_url: str) -> None:
     m = counter()
-    path = tmp_path / "a.db"
 
     async def main() -> tuple[Any, Any]:
-        async with m.interpret_async(store=SqliteStore(path), id="c") as actor:
+        async with m.interpret_async(store=open_store(store_url), id="c") as actor:
             for by in (1, 2, 3):
                 await actor.send("ADD", by=by)
             first = actor.state
-        async with m.interpret_async(store=SqliteStore(path), id="c") as again:
+        async with m.interpret_async(store=open_store(store_url), id="c") as again:
             return first, again.state
 
     first, second = asyncio.run(main())
     assert second == first and second.context["n"] == 6
-    lines = Journal(SqliteStore(path), m, "c").lines()
+    lines = Journal(open_store(store_url), m, "c").lines()
     assert [line["event"]["type"] for line in lines] == ["xstate.init", "ADD", "ADD", "ADD"]
     assert replay(m, lines) == second
 
