@@ -108,3 +108,17 @@ def test_a_check_shows_a_counterexample_stepped_through_on_the_diagram(browser: 
     assert int(page.text_content("#context").split('"n":')[1].split()[0].strip("}")) > 3
     page.screenshot(path=str(DOCS / "inspector-check.png"))
     page.close()
+
+
+def test_the_inspector_works_behind_a_token_given_in_its_address(browser: Any, tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(["serve", "machines.counter", "--token", "s3cret", "--store", str(tmp_path / "t.db")])
+    with running(build(args)) as url:
+        page = browser.new_page()
+        assert page.goto(f"{url}/").status == 401
+        page.goto(f"{url}/?token=s3cret&actor=t1")
+        page.wait_for_selector('#connection[data-live="yes"]')
+        page.click('button[data-event="START"]')
+        page.wait_for_function("document.querySelector('#diagram').dataset.active.includes('counter.counting')")
+        page.close()

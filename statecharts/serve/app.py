@@ -75,6 +75,22 @@ def actor_id_of(value: Any) -> str:
     return value
 
 
+def inspector_page() -> str:
+    """The inspector as one HTML document, its script and style inlined (so a page opened with
+    ``?token=`` needs no other authenticated request but the API's, and nothing from a CDN).
+
+    >>> page = inspector_page()
+    >>> "<script>" in page and "static/inspector.js" not in page and "https://" not in page
+    True
+    """
+    static = files("statecharts.serve").joinpath("static")
+    html = static.joinpath("index.html").read_text(encoding="utf-8")
+    script = static.joinpath("inspector.js").read_text(encoding="utf-8")
+    style = static.joinpath("inspector.css").read_text(encoding="utf-8")
+    html = html.replace('<link rel="stylesheet" href="static/inspector.css">', f"<style>\n{style}</style>")
+    return html.replace('<script src="static/inspector.js"></script>', f"<script>\n{script}</script>")
+
+
 def create_app(service: Service, *, token: str | None = None, diagram: str = "") -> Starlette:
     """The application serving ``service``; every route needs ``Authorization: Bearer TOKEN``
     (or ``?token=`` for the browser's EventSource) when ``token`` is given."""
@@ -196,7 +212,7 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
         return PlainTextResponse(service.metrics(), media_type="text/plain; version=0.0.4")
 
     async def page(request: Request) -> Response:
-        return HTMLResponse(files("statecharts.serve").joinpath("static/index.html").read_text(encoding="utf-8"))
+        return HTMLResponse(inspector_page())
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
