@@ -23,6 +23,7 @@ COMMANDS = {
     "paths": "statecharts.check.cli_paths",
     "run": "statecharts.cli_run",
     "migrate": "statecharts.store.cli",
+    "serve": "statecharts.serve.cli",
 }
 
 

@@ -523,7 +523,8 @@ class Machine:
     def interpret_async(self, *, input: Any = None, id: str | None = None, clock: Any = None,
                         **options: Any) -> AsyncActor:
         """An asyncio actor for this machine on the running loop (see `statecharts.runtime.AsyncActor`);
-        use it as ``async with machine.interpret_async(...) as actor``.
+        use it as ``async with machine.interpret_async(...) as actor``. With ``store=`` and ``id=``
+        the actor is durable (`statecharts.store.actor.DurableAsyncActor`).
 
         >>> import asyncio
         >>> from statecharts import Machine
@@ -534,6 +535,11 @@ class Machine:
         >>> asyncio.run(main())
         'b'
         """
+        if options.get("store") is not None:  # durable: loaded from / committed to the store
+            from statecharts.store.actor import durable_actor
+
+            return durable_actor(self, options.pop("store"), id, input=input, clock=clock, **options)
+        options.pop("store", None)
         from statecharts.runtime.actor import AsyncActor
 
         return AsyncActor(self, input=input, id=id, clock=clock, **options)
