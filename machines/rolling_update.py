@@ -37,7 +37,9 @@ are ``after`` transitions on the named delays (milliseconds), so the interpreter
 and the walker treats each as an event that may happen whenever its state is active.
 
 ``stable_healthy`` (default ``True``) is the environment assumption the abstract spec makes
-("rollback always works"): an allocation of a revert never turns unhealthy.
+("rollback always works"): an allocation of a revert never turns unhealthy and the revert's
+progress deadline never fires. A failed deployment reverts once no allocation is in transition
+(a replacement in flight when the progress deadline fires settles first).
 
 Properties: ``MaxParallel``, ``Availability`` (at least ``nodes - max_parallel`` allocations
 ``running`` or ``healthy``, outside a revert), ``CanaryFirst`` (before promotion at most ``canary``
@@ -45,6 +47,39 @@ allocations were touched), ``NoMixedVersionsAtRest`` (a deployment at rest, noth
 runs one version everywhere) and, under fairness, ``DeploymentEnds`` (a started deployment ends
 ``successful``, ``failed`` or, with auto_revert, ``reverted``) and ``RevertRestoresStable`` (a
 revert leads to every allocation on the stable version).
+
+Refinement of ``cluster_update`` (`refinement_mapping`, checked by `statecharts.check.refines` in
+the tests). With ``max_parallel=1, canary=0, auto_revert=True`` and one version, every step of this
+chart is a step or a stutter of ``cluster_update(workers=1, requests=1)`` under this mapping:
+
+=====================  ======================================================================
+``requests[1].st``     ``waiting`` while the deployment is ``idle``, ``submitted`` while
+                       ``pending``, ``valid`` after (``DEPLOY`` = Submit, ``EVALUATE`` =
+                       PushToPending); ``reqV``, ``reqCounter``: 1 once submitted
+``toApply``            0 before ``EVALUATE``, the version (1) after, ``RollbackVersion`` (10)
+                       once the deployment ``failed`` (and while ``reverting``/``reverted``)
+``lastVOK``            1 when ``successful``, 10 when ``reverted``, else 0
+``workers[1].st``      ``starting`` while the deployment is ``placing`` with an allocation
+                       ``stopping`` (``PLACE`` of its first allocation = SpawnWorker);
+                       ``working`` while ``progressing`` (``ALLOC_STOPPED`` of the first
+                       allocation = ApplyStart); else ``waiting`` (``successful`` =
+                       ApplyFinish(ok), ``failed`` = ApplyFinish(not ok), ``reverted`` =
+                       ApplyFinish of the RollbackVersion); ``workers[1].v`` = ``toApply``
+                       while not waiting; ``clusterUpdating`` = the worker is not waiting
+``cluster.st``         ``partial`` while ``progressing``, ``failed`` while ``failed`` or
+                       ``reverting.placing``, else ``idle``; ``cluster.v``: 0 until the first
+                       allocation is created, then 1, 10 once the revert creates one
+``confOK``             ``TRUE``
+=====================  ======================================================================
+
+Every other step (the later allocations' ``PLACE``, ``ALLOC_STOPPED``, health checks, timers) is
+a stutter. The abstract worker stands for the whole deployment, not for one allocation: in
+``cluster_update`` a successful ``ApplyFinish`` sets ``lastVOK`` and ends the update, so a rolling
+update of N allocations, each mapped to its own worker, would need N successful finishes of one
+version, which the spec does not allow. Under this mapping ``max_parallel=2`` refines too (the
+abstraction does not see the allocations); ``MaxParallel`` is checked on the chart itself. Without
+``stable_healthy`` the refinement fails (a revert that fails has no abstract step: the spec's
+rollback always works); the tests pin that trace.
 
 >>> m = model(nodes=2)
 >>> s = m.initial_states()[0]
@@ -64,7 +99,7 @@ from typing import Any
 
 from statecharts import Event, Machine, Snapshot, and_, payload
 from statecharts.actions import Assign, Guard
-from statecharts.check import Fairness, Model, Symmetry, events, leads_to
+from statecharts.check import Fairness, Model, Symmetry, abstract_state, events, leads_to
 
 Context = Mapping[str, Any]
 
@@ -145,6 +180,18 @@ def touched(context: Context, in_state: Callable[[str], bool], nodes: int) -> in
     return sum(1 for n in range(1, nodes + 1)
                if in_state(f"#a{n}.stopping")
                or (context["allocs"][n - 1] == version and not in_state(f"#a{n}.running")))
+
+
+class Quiet(Guard):
+    """No allocation is in transition (a revert waits for in-flight replacements to settle)."""
+
+    name = "nothing in transition"
+
+    def __init__(self, nodes: int) -> None:
+        self.refs = tuple(ref for n in range(1, nodes + 1) for ref in (f"#a{n}.stopping", f"#a{n}.placed"))
+
+    def test(self, context: Context, event: Event, in_state: Callable[[str], bool]) -> bool:
+        return not any(in_state(ref) for ref in self.refs)
 
 
 class Stopping(Guard):
@@ -256,7 +303,7 @@ def _deployment_region(knobs: Knobs) -> dict[str, Any]:
         running = progress({"target": "#deployment.successful", "guard": AllOnVersion(nodes), "actions": make_stable})
     failed: dict[str, Any] = {}
     if knobs.auto_revert:
-        failed["always"] = {"target": "reverting", "actions": revert}
+        failed["always"] = {"target": "reverting", "guard": Quiet(nodes), "actions": revert}
     def rest() -> dict[str, Any]:
         return {"on": {"DEPLOY": {"target": "pending", "guard": newer, "actions": submit}}}
     return {
@@ -426,3 +473,38 @@ def model(nodes: int = 3, max_parallel: int = 1, canary: int = 0, auto_revert: b
         symmetry=(Symmetry(tuple(f"a{n}" for n in ns), context=("allocs",)),),
         name=f"rolling_update({name})",
     )
+
+
+# -- refinement ----------------------------------------------------------------------------------
+def refinement_mapping(abstract: Machine, nodes: int) -> Callable[[Snapshot], Snapshot]:
+    """The mapping of this chart (``max_parallel=1, canary=0, auto_revert=True``, one version) onto
+    ``cluster_update``'s ``workers=1, requests=1`` (see the module docstring's table).
+
+    >>> from machines import cluster_update
+    >>> abstract = cluster_update.make(1, 1)
+    >>> to_abstract = refinement_mapping(abstract, 2)
+    >>> to_abstract(make(Knobs(nodes=2)).initial_state()) == abstract.initial_state()
+    True
+    """
+    rollback = 10  # cluster_update's RollbackVersion == lastVOK + 10, with lastVOK = 0 before any success
+
+    def to_abstract(s: Snapshot) -> Snapshot:
+        v = View.of(s, nodes)
+        d = v.deployment
+        placing = s.matches("#deployment.running.placing") or s.matches("#deployment.reverting.placing")
+        progressing = s.matches("#deployment.running.progressing") or s.matches("#deployment.reverting.progressing")
+        request = {"idle": "waiting", "pending": "submitted"}.get(d, "valid")
+        to_apply = 0 if d in ("idle", "pending") else rollback if d in ("failed", "reverting", "reverted") else 1
+        worker = "working" if progressing else "starting" if placing and v.count("stopping") else "waiting"
+        cluster = "partial" if progressing else "failed" if d == "failed" or placing and d == "reverting" else "idle"
+        created = d not in ("idle", "pending") and not (placing and d == "running")
+        cluster_v = rollback if d == "reverted" or progressing and d == "reverting" else 1 if created else 0
+        context = {
+            "confOK": True, "reqCounter": 0 if request == "waiting" else 1,
+            "reqV": (None if request == "waiting" else 1,), "toApply": to_apply,
+            "lastVOK": {"successful": 1, "reverted": rollback}.get(d, 0),
+            "workerV": (None if worker == "waiting" else to_apply,), "clusterUpdating": worker != "waiting",
+            "clusterV": cluster_v,
+        }
+        return abstract_state(abstract, [f"#r1.{request}", f"#w1.{worker}", f"#cluster.{cluster}"], context)
+    return to_abstract
