@@ -1,0 +1,156 @@
+"""The rolling-update controller against real node agents: one process per agent, TCP on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from machines.rolling_agent import Agent, serve
+from machines.rolling_controller import AgentClient, AgentUnreachable, Controller, replay
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Agents:
+    """Agent processes on free loopback ports, stopped at the end of the test."""
+
+    def __init__(self, count: int, *extra: str) -> None:
+        self.procs = []
+        self.addresses = []
+        try:
+            for n in range(1, count + 1):
+                proc = subprocess.Popen([sys.executable, "-m", "machines.rolling_agent", "--port", "0",
+                                         "--node", str(n), *extra], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                self.procs.append(proc)
+            for proc in self.procs:
+                line = proc.stdout.readline()
+                assert line.startswith("listening "), f"agent did not start: {line!r}"
+                self.addresses.append(("127.0.0.1", int(line.split()[1])))
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.kill()
+        for proc in self.procs:
+            proc.wait(timeout=5)
+            proc.stdout.close()
+
+    def ask(self, op: str) -> list[dict]:
+        async def each() -> list[dict]:
+            clients = [AgentClient(h, p) for h, p in self.addresses]
+            try:
+                return [await c.request(op) for c in clients]
+            finally:
+                for c in clients:
+                    await c.close()
+        return asyncio.run(each())
+
+
+@pytest.fixture
+def agents(request):
+    made = []
+
+    def start(count: int, *extra: str) -> Agents:
+        made.append(Agents(count, *extra))
+        return made[-1]
+    yield start
+    for group in made:
+        group.stop()
+
+
+def test_five_agents_max_parallel_2_deployment_ends_successful_with_every_step_checked(agents):
+    group = agents(5)
+    controller = Controller(group.addresses, 1, max_parallel=2, min_healthy_time=60)
+    outcome = asyncio.run(asyncio.wait_for(controller.run(), 20))
+    assert outcome.deployment == "successful" and outcome.allocs == (1,) * 5
+    assert outcome.violations == [] and replay(controller.chart, outcome.log) == []
+    assert [a["version"] for a in group.ask("status")] == [1] * 5
+    assert all(a["state"] == "running" for a in group.ask("status"))
+    histories = [a["history"] for a in group.ask("history")]
+    assert all([i["op"] for i in h] == ["stop", "start"] for h in histories), histories  # nothing sent twice
+    # at most two allocations were ever in transition at once (checked at every logged step)
+    assert max(sum(1 for a in step.snapshot.value["allocations"].values() if a != "running" and a != "healthy"
+                   and a != "unhealthy") for step in outcome.log) == 2
+
+
+def test_a_failing_version_with_auto_revert_fails_and_reverts_every_agent_to_the_old_version(agents):
+    group = agents(5, "--fail-version", "1")
+    controller = Controller(group.addresses, 1, max_parallel=2, min_healthy_time=60)
+    outcome = asyncio.run(asyncio.wait_for(controller.run(), 20))
+    phases = [step.snapshot.value["deployment"] for step in outcome.log]
+    assert any(isinstance(p, dict) and "reverting" in p for p in phases)  # it failed, then reverted
+    assert any(step.event.name == "ALLOC_UNHEALTHY" for step in outcome.log)
+    assert outcome.deployment == "reverted" and outcome.allocs == (0,) * 5
+    assert outcome.violations == [] and replay(controller.chart, outcome.log) == []
+    assert [a["version"] for a in group.ask("status")] == [0] * 5
+    assert all(a["state"] == "running" for a in group.ask("status"))
+
+
+def test_a_hanging_agent_is_retried_on_a_new_connection_and_the_deployment_still_succeeds(agents):
+    group = agents(2)
+
+    async def go():
+        hang = AgentClient(*group.addresses[0])
+        assert (await hang.request("fault", mode="hang", count=1))["ok"]
+        drop = AgentClient(*group.addresses[1])
+        assert (await drop.request("fault", mode="drop", count=1))["ok"]
+        await hang.close()
+        await drop.close()
+        controller = Controller(group.addresses, 1, min_healthy_time=30, timeout=0.3)
+        return controller, await controller.run()
+    controller, outcome = asyncio.run(asyncio.wait_for(go(), 20))
+    assert outcome.deployment == "successful" and outcome.reconnects >= 2 and not outcome.violations
+    assert replay(controller.chart, outcome.log) == []
+    histories = [a["history"] for a in group.ask("history")]
+    assert [i["op"] for i in histories[0]] == ["stop", "stop", "start"]  # the hung stop was sent again ...
+    assert histories[0][0]["key"] == histories[0][1]["key"]  # ... with its key: applied once
+
+
+def test_an_agent_lost_after_its_start_is_node_lost_and_the_deployment_reverts(agents):
+    group = agents(2, "--start-ms", "400")
+
+    async def go():
+        controller = Controller(group.addresses, 1, min_healthy_time=30, timeout=0.1, retries=1)
+        run = asyncio.create_task(controller.run())
+        while not group.procs[0].poll() and not any(s.event.name == "ALLOC_STOPPED" for s in controller.runner.log):
+            await asyncio.sleep(0.01)
+        group.procs[0].kill()  # the node dies while its new allocation starts
+        return controller, await run
+    controller, outcome = asyncio.run(asyncio.wait_for(go(), 20))
+    assert 1 in outcome.unreachable and [s.event.name for s in outcome.log if s.event.name == "NODE_LOST"]
+    assert not outcome.violations and replay(controller.chart, outcome.log) == []
+    assert outcome.stuck == [1] and outcome.deployment == "reverting"  # the revert cannot stop the dead node
+
+
+def test_an_agent_that_never_answers_its_stop_stops_the_controller_with_the_node_reported(agents):
+    group = agents(2)
+
+    async def go():
+        client = AgentClient(*group.addresses[0])
+        assert (await client.request("fault", mode="hang", count=100))["ok"]
+        await client.close()
+        controller = Controller(group.addresses, 1, min_healthy_time=30, timeout=0.1, retries=1)
+        return await controller.run()
+    outcome = asyncio.run(asyncio.wait_for(go(), 20))
+    assert outcome.stuck == [1] and outcome.unreachable == [1] and not outcome.violations
+
+
+def test_a_client_gives_up_with_a_clear_error_after_its_retries():
+    async def go():
+        ready = asyncio.get_running_loop().create_future()
+        agent = Agent(node=1)
+        server = asyncio.create_task(serve(agent, "127.0.0.1", 0, ready))
+        port = await ready
+        client = AgentClient("127.0.0.1", port, timeout=0.05, retries=2, backoff=0.01)
+        await client.request("fault", mode="hang", count=3)
+        with pytest.raises(AgentUnreachable, match=r"no answer to 'status' after 3 tries"):
+            await client.request("status")
+        assert (await AgentClient("127.0.0.1", port).request("bogus"))["error"].startswith("unknown op 'bogus'")
+        server.cancel()
+    asyncio.run(go())
