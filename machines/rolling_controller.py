@@ -36,7 +36,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from machines.rolling_update import AT_REST, IN_TRANSITION, View, model
+from machines import rolling_update
+from machines.rolling_update import AT_REST, IN_TRANSITION, View
 from statecharts import Event, Snapshot
 from statecharts.check import Model
 from statecharts.state import PendingSend
@@ -182,10 +183,10 @@ class Controller:
                  poll: float = 0.02, timeout: float = 0.5, retries: int = 4) -> None:
         self.version, self.promote, self.poll = version, promote, poll
         self.nodes = len(addresses)
-        self.chart = model(nodes=self.nodes, max_parallel=max_parallel, canary=canary, auto_revert=auto_revert,
-                           auto_promote=auto_promote, min_healthy_time=min_healthy_time,
-                           healthy_deadline=healthy_deadline, progress_deadline=progress_deadline,
-                           versions=(version,))
+        self.chart = rolling_update.model(
+            nodes=self.nodes, max_parallel=max_parallel, canary=canary, auto_revert=auto_revert,
+            auto_promote=auto_promote, min_healthy_time=min_healthy_time, healthy_deadline=healthy_deadline,
+            progress_deadline=progress_deadline, versions=(version,))
         self.clients = [AgentClient(host, port, timeout=timeout, retries=retries) for host, port in addresses]
         self.unreachable: list[int] = []
         self.stuck: list[int] = []  # unreachable while stopping: the chart has no event for that
