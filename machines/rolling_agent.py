@@ -20,9 +20,9 @@ request                            answer
 =================================  ==============================================================
 
 Every request carries an ``id`` that the answer echoes. ``stop`` and ``start`` are instructions:
-the agent records each one it receives (duplicates included, so a test sees anything sent
-twice) and applies a given ``key`` only once, answering a repeat with the first answer, so a
-controller may retry an instruction safely.
+the agent records each one it receives (duplicates included, each marked ``applied`` or not)
+and applies a given ``key`` only once, answering a repeat with the first answer, so a controller
+may retry an instruction safely.
 
 Run one agent per process: ``python -m machines.rolling_agent --port 0 --node 1`` prints
 ``listening <port>`` once it accepts connections.
@@ -68,8 +68,10 @@ class Agent:
         """The answer to one request (faults are applied by the connection handler)."""
         op = request.get("op")
         if op in ("stop", "start"):
-            self.history.append({k: v for k, v in request.items() if k != "id"})
+            entry = {k: v for k, v in request.items() if k != "id"}
+            self.history.append(entry)
             key = request.get("key")
+            entry["applied"] = not (isinstance(key, str) and key in self.applied)
             if isinstance(key, str) and key in self.applied:
                 return self.applied[key]
             result = self._instruct(op, request)

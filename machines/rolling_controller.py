@@ -14,6 +14,12 @@ Requests have a timeout; a failed request is retried with exponential backoff on
 connection (a hung, slow or dropped agent is reconnected). Instructions carry an idempotency key,
 so a retried ``stop``/``start`` is applied once by the agent.
 
+Durability: with a journal (``--journal PATH``), every step's event is appended and fsynced
+before the controller acts on it; a controller restarted on the same journal (after SIGKILL, say)
+re-runs it through the chart, restarts the restored timers with their full delays, and resumes
+each allocation in transition: a ``stop``/``start`` it sends again carries the same idempotency key,
+so no agent applies an instruction twice. This journal is the stand-in for the durable store.
+
 Runtime verification: every step is checked against the model's invariants and logged; `replay`
 re-runs a log through the pure chart and checks every step and invariant again.
 
@@ -31,9 +37,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from machines import rolling_update
@@ -119,13 +127,37 @@ class ChartRunner:
     ``after`` timers run on the asyncio loop, and every step is checked against the invariants and
     logged. (The seam to the actor runtime: see the module docstring.)"""
 
-    def __init__(self, chart: Model) -> None:
+    def __init__(self, chart: Model, journal: Path | None = None) -> None:
         self.model = chart
         self.snapshot: Snapshot = chart.initial_states()[0]
         self.log: list[Step] = []
         self.violations: list[tuple[int, str]] = []
         self.changed = asyncio.Event()
         self._timers: dict[PendingSend, asyncio.TimerHandle] = {}
+        self.journal = journal
+        self.restored = 0
+        if journal is not None and journal.exists():
+            self._restore(journal)
+
+    def _restore(self, journal: Path) -> None:
+        """Re-run the journal's events through the chart (checked as `replay` checks a log)."""
+        events = []
+        lines = journal.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            try:
+                record = json.loads(line)
+                events.append(Event(record["event"], record.get("data") or {}))
+            except (ValueError, KeyError, TypeError) as exc:
+                if number == len(lines):
+                    break  # a last line cut short by a crash: nothing acted on that step yet
+                raise ValueError(f"{journal}:{number}: not a journal record ({exc})") from exc
+        for event in events:
+            after = self.model.machine.transition(self.snapshot, event)
+            if after == self.snapshot:
+                raise ValueError(f"{journal}: step {len(self.log) + 1} ({event!r}) is not a step of the chart")
+            self.snapshot = after
+            self.log.append(Step(event, after))
+        self.restored = len(self.log)
 
     def send(self, event: Event) -> bool:
         """Take one step; ``False`` (and nothing logged) when the chart ignores the event."""
@@ -135,6 +167,11 @@ class ChartRunner:
             return False
         self.snapshot = after
         self.log.append(Step(event, after))
+        if self.journal is not None:
+            with self.journal.open("a", encoding="utf-8") as out:
+                out.write(json.dumps({"event": event.name, "data": dict(event.data or {})}) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
         self.violations += [(len(self.log), name) for name, holds in self.model.invariants.items() if not holds(after)]
         self._reschedule(before.pending, after.pending)
         self.changed.set()
@@ -153,6 +190,10 @@ class ChartRunner:
         self._timers.pop(pending, None)
         if pending in self.snapshot.pending:
             self.send(pending.event)
+
+    def start_timers(self) -> None:
+        """Schedule the restored snapshot's timers (anew, with their full delays)."""
+        self._reschedule((), self.snapshot.pending)
 
     def close(self) -> None:
         """Cancel every timer."""
@@ -180,7 +221,7 @@ class Controller:
     def __init__(self, addresses: Sequence[tuple[str, int]], version: int, *, max_parallel: int = 1, canary: int = 0,
                  auto_revert: bool = True, auto_promote: bool = False, promote: bool = True,
                  min_healthy_time: int = 100, healthy_deadline: int = 3000, progress_deadline: int = 10_000,
-                 poll: float = 0.02, timeout: float = 0.5, retries: int = 4) -> None:
+                 poll: float = 0.02, timeout: float = 0.5, retries: int = 4, journal: Path | None = None) -> None:
         self.version, self.promote, self.poll = version, promote, poll
         self.nodes = len(addresses)
         self.chart = rolling_update.model(
@@ -190,7 +231,7 @@ class Controller:
         self.clients = [AgentClient(host, port, timeout=timeout, retries=retries) for host, port in addresses]
         self.unreachable: list[int] = []
         self.stuck: list[int] = []  # unreachable while stopping: the chart has no event for that
-        self.runner = ChartRunner(self.chart)
+        self.runner = ChartRunner(self.chart, journal)
 
     def alloc_state(self, n: int) -> str:
         return View.of(self.runner.snapshot, self.nodes).allocs[n - 1]
@@ -200,8 +241,14 @@ class Controller:
         runner = self.runner
         tasks: dict[int, asyncio.Task[None]] = {}
         try:
-            runner.send(Event("DEPLOY", version=self.version))
-            runner.send(Event("EVALUATE"))
+            if runner.restored:  # resume: the replacements in flight go on where they were
+                runner.start_timers()
+                for n in range(1, self.nodes + 1):
+                    if self.alloc_state(n) in IN_TRANSITION:
+                        tasks[n] = asyncio.create_task(self.replace(n))
+            else:
+                runner.send(Event("DEPLOY", version=self.version))
+                runner.send(Event("EVALUATE"))
             while True:
                 view = View.of(runner.snapshot, self.nodes)
                 if view.deployment in AT_REST and not view.count(*IN_TRANSITION) or self.stuck:
@@ -234,8 +281,9 @@ class Controller:
         version, reverts = runner.snapshot.context["version"], runner.snapshot.context["reverts"]
         key = f"v{version}.r{reverts}.a{n}"
         try:
-            await self._must(client.request("stop", key=f"{key}.stop"))
-            runner.send(Event("ALLOC_STOPPED", n=n))
+            if self.alloc_state(n) == "stopping":
+                await self._must(client.request("stop", key=f"{key}.stop"))
+                runner.send(Event("ALLOC_STOPPED", n=n))
             await self._must(client.request("start", version=version, key=f"{key}.start"))
             while self.alloc_state(n) in ("starting", "settling"):
                 answer = await client.request("health")
@@ -294,10 +342,12 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], Any] = print) -
     parser.add_argument("--min-healthy-time", type=int, default=100, help="milliseconds")
     parser.add_argument("--healthy-deadline", type=int, default=3000, help="milliseconds")
     parser.add_argument("--progress-deadline", type=int, default=10_000, help="milliseconds")
+    parser.add_argument("--journal", type=Path, help="the deployment's event journal: resumed from when it exists")
     args = parser.parse_args(argv)
     controller = Controller(args.agent, args.version, max_parallel=args.max_parallel, canary=args.canary,
                             auto_revert=args.auto_revert, min_healthy_time=args.min_healthy_time,
-                            healthy_deadline=args.healthy_deadline, progress_deadline=args.progress_deadline)
+                            healthy_deadline=args.healthy_deadline, progress_deadline=args.progress_deadline,
+                            journal=args.journal)
     outcome = asyncio.run(controller.run())
     for step in outcome.log:
         out(json.dumps(step.to_json()))
