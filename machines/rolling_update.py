@@ -46,7 +46,9 @@ Properties: ``MaxParallel``, ``Availability`` (at least ``nodes - max_parallel``
 allocations were touched), ``NoMixedVersionsAtRest`` (a deployment at rest, nothing in transition,
 runs one version everywhere) and, under fairness, ``DeploymentEnds`` (a started deployment ends
 ``successful``, ``failed`` or, with auto_revert, ``reverted``) and ``RevertRestoresStable`` (a
-revert leads to every allocation on the stable version).
+revert leads to every allocation on the stable version). Fairness (weak): ``EVALUATE``,
+``PROMOTE`` (the operator promotes eventually), ``PLACE`` as one action (the scheduler keeps
+placing), ``ALLOC_STOPPED`` and ``ALLOC_HEALTHY`` per allocation, and every timer.
 
 The grid (``tests/models/test_rolling_update_grid.py``): every combination of nodes 2-4,
 max_parallel 1-2, canary 0-1 and auto_revert on/off, the other knobs at their defaults. States and

@@ -207,3 +207,18 @@ def test_a_controller_killed_mid_deployment_resumes_from_its_journal_and_applies
         s = chart.machine.transition(s, Event(record["event"], record["data"]))
         assert Step(Event(record["event"], record["data"]), s).to_json() == record
         assert all(holds(s) for holds in chart.invariants.values())
+
+
+def test_a_slow_answer_times_out_and_the_retry_on_a_new_connection_gets_through():
+    async def go():
+        ready = asyncio.get_running_loop().create_future()
+        server = asyncio.create_task(serve(Agent(node=1), "127.0.0.1", 0, ready))
+        port = await ready
+        client = AgentClient("127.0.0.1", port, timeout=0.1, retries=2, backoff=0.01)
+        assert (await client.request("fault", mode="slow", count=1, delay_ms=300))["ok"]
+        answer = await client.request("status")
+        await client.close()
+        server.cancel()
+        return answer, client.reconnects
+    answer, reconnects = asyncio.run(go())
+    assert answer["ok"] and answer["version"] == 0 and reconnects == 1
