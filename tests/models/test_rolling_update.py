@@ -151,3 +151,20 @@ def test_a_revert_waits_for_the_replacement_in_flight_when_the_progress_deadline
     assert view(s, 2) == View(("healthy", "stopping"), "failed")
     s = run(m, s, ("ALLOC_STOPPED", {"n": 2}), ("ALLOC_HEALTHY", {"n": 2}), timer(m, "min_healthy_time", "a2"))
     assert view(s, 2) == View(("healthy", "healthy"), "reverting") and s.context["version"] == 0
+
+
+@pytest.mark.parametrize("ignored,property_name", [("canary", "CanaryFirst"), ("max_parallel", "MaxParallel")])
+def test_a_scheduler_that_ignores_a_knob_is_caught_by_its_property(ignored, property_name):
+    import dataclasses
+
+    from machines.rolling_update import Knobs, make, make_properties
+    from statecharts.check import Model
+
+    wanted = Knobs(nodes=3, max_parallel=1 if ignored == "max_parallel" else 2, canary=1 if ignored == "canary" else 0)
+    scheduler = dataclasses.replace(wanted, **{ignored: 0 if ignored == "canary" else 2})  # the knob, forgotten
+    real = model(nodes=3, max_parallel=scheduler.max_parallel, canary=scheduler.canary)
+    invariants, _ = make_properties(wanted)
+    planted = Model(make(scheduler), alphabet=real.alphabet, invariants=invariants)
+    result = check(planted, temporal=False).result(property_name)
+    assert not result.holds and [s.event.name for s in result.trace.steps[1:]] == [
+        "DEPLOY", "EVALUATE", "PLACE", "PLACE"]
