@@ -15,7 +15,8 @@ request                            answer
 ``{"op": "history"}``              ``{"ok": true, "history": [...]}``: every instruction received
 ``{"op": "fault", "mode": m,       the next answers misbehave: ``hang`` (act, never answer),
 "count": c, "versions": [...]}``   ``slow`` (answer after ``delay_ms``), ``drop`` (close the
-                                   connection instead of answering), for ``c`` requests;
+                                   connection instead of answering), for ``c`` requests
+                                   (of the ``ops`` listed, default all but ``fault``);
                                    ``fail`` makes the listed versions come up unhealthy
 =================================  ==============================================================
 
@@ -40,6 +41,7 @@ from typing import Any
 
 STATES = ("running", "stopped", "starting", "unhealthy")
 FAULTS = ("none", "hang", "slow", "drop", "fail")
+OPS = ("status", "stop", "start", "health", "history")  # the ops a fault can hit
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Agent:
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)
     fault: str = "none"
     fault_count: int = 0
+    fault_ops: tuple[str, ...] = ()
     delay_ms: int = 0
 
     def current_state(self) -> str:
@@ -109,7 +112,10 @@ class Agent:
         if mode == "fail":
             self.failing = {int(v) for v in request.get("versions", [])}
         else:
-            self.fault, self.fault_count = mode, int(request.get("count", 1))
+            ops = request.get("ops", list(OPS))
+            if not isinstance(ops, list) or not set(ops) <= set(OPS):
+                return {"ok": False, "error": f"fault ops must be a list drawn from {', '.join(OPS)}, not {ops!r}"}
+            self.fault, self.fault_count, self.fault_ops = mode, int(request.get("count", 1)), tuple(ops)
             self.delay_ms = int(request.get("delay_ms", 0))
         return {"ok": True}
 
@@ -126,7 +132,7 @@ async def handle(agent: Agent, reader: asyncio.StreamReader, writer: asyncio.Str
                 writer.write(json.dumps({"ok": False, "error": f"bad request: {exc}"}).encode() + b"\n")
                 await writer.drain()
                 continue
-            fault = agent.fault if agent.fault_count > 0 and request.get("op") != "fault" else "none"
+            fault = agent.fault if agent.fault_count > 0 and request.get("op") in agent.fault_ops else "none"
             if fault != "none":
                 agent.fault_count -= 1
             if fault == "drop":

@@ -55,6 +55,10 @@ class AgentUnreachable(ConnectionError):
     """An agent did not answer after every retry."""
 
 
+class AgentRefused(RuntimeError):
+    """An agent is not in the state the deployment starts from."""
+
+
 @dataclass
 class AgentClient:
     """A JSON-lines client for one agent: timeouts, retries with exponential backoff, reconnects."""
@@ -247,6 +251,7 @@ class Controller:
                     if self.alloc_state(n) in IN_TRANSITION:
                         tasks[n] = asyncio.create_task(self.replace(n))
             else:
+                await self.preflight()
                 runner.send(Event("DEPLOY", version=self.version))
                 runner.send(Event("EVALUATE"))
             while True:
@@ -274,6 +279,14 @@ class Controller:
         s = runner.snapshot
         return Outcome(View.of(s, self.nodes).deployment, tuple(s.context["allocs"]), runner.log, runner.violations,
                        sum(c.reconnects for c in self.clients), self.unreachable, self.stuck)
+
+    async def preflight(self) -> None:
+        """Every agent runs the chart's initial version (0) and is healthy, as the chart assumes."""
+        for n, client in enumerate(self.clients, start=1):
+            status = await client.request("status")
+            if status.get("version") != 0 or status.get("state") != "running":
+                raise AgentRefused(f"agent {n} ({client.host}:{client.port}) runs version {status.get('version')!r} "
+                                   f"({status.get('state')}); a deployment starts from version 0 running everywhere")
 
     async def replace(self, n: int) -> None:
         """Allocation ``n``: stop, start the deployment's version, report health until it settles."""

@@ -147,7 +147,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from statecharts import Event, Machine, Snapshot, and_, payload
+from statecharts import ConfigError, Event, Machine, Snapshot, and_, payload
 from statecharts.actions import Assign, Guard
 from statecharts.check import Fairness, Model, Symmetry, Trace, abstract_state, check, events, leads_to
 from statecharts.render import render, render_trace, trace_to_mermaid
@@ -183,11 +183,12 @@ class Knobs:
 
     def __post_init__(self) -> None:
         if self.nodes < 1 or self.max_parallel < 1 or not 0 <= self.canary <= self.nodes:
-            raise ValueError(f"need nodes >= 1, max_parallel >= 1 and 0 <= canary <= nodes, got nodes={self.nodes}, "
-                             f"max_parallel={self.max_parallel}, canary={self.canary}")
+            raise ConfigError(f"need nodes >= 1, max_parallel >= 1 and 0 <= canary <= nodes, got nodes={self.nodes}, "
+                              f"max_parallel={self.max_parallel}, canary={self.canary}", path="rolling_update",
+                              key="update")
         if not self.versions or min(self.versions) < 1:
-            raise ValueError(f"versions must be a non-empty set of numbers >= 1 (0 is the initial one), "
-                             f"got {self.versions!r}")
+            raise ConfigError(f"versions must be a non-empty set of numbers >= 1 (0 is the initial one), "
+                              f"got {self.versions!r}", path="rolling_update", key="versions")
 
     @property
     def delays(self) -> dict[str, int]:

@@ -123,10 +123,11 @@ def test_only_newer_versions_are_deployed_and_nothing_is_placed_outside_a_deploy
     assert view(s, 2).deployment == "successful" and s.context["stable"] == 2
 
 
-def test_bad_knobs_are_refused():
-    with pytest.raises(ValueError, match="canary=3"):
+def test_bad_knobs_are_refused_with_a_config_error_naming_them():
+    from statecharts import ConfigError
+    with pytest.raises(ConfigError, match="canary=3"):
         model(nodes=2, canary=3)
-    with pytest.raises(ValueError, match="versions"):
+    with pytest.raises(ConfigError, match="versions"):
         model(versions=(0,))
 
 

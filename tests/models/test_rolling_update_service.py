@@ -97,9 +97,9 @@ def test_a_hanging_agent_is_retried_on_a_new_connection_and_the_deployment_still
 
     async def go():
         hang = AgentClient(*group.addresses[0])
-        assert (await hang.request("fault", mode="hang", count=1))["ok"]
+        assert (await hang.request("fault", mode="hang", count=1, ops=["stop"]))["ok"]
         drop = AgentClient(*group.addresses[1])
-        assert (await drop.request("fault", mode="drop", count=1))["ok"]
+        assert (await drop.request("fault", mode="drop", count=1, ops=["start"]))["ok"]
         await hang.close()
         await drop.close()
         controller = Controller(group.addresses, 1, min_healthy_time=30, timeout=0.3)
@@ -133,7 +133,7 @@ def test_an_agent_that_never_answers_its_stop_stops_the_controller_with_the_node
 
     async def go():
         client = AgentClient(*group.addresses[0])
-        assert (await client.request("fault", mode="hang", count=100))["ok"]
+        assert (await client.request("fault", mode="hang", count=100, ops=["stop"]))["ok"]
         await client.close()
         controller = Controller(group.addresses, 1, min_healthy_time=30, timeout=0.1, retries=1)
         return await controller.run()
@@ -225,3 +225,11 @@ def test_a_slow_answer_times_out_and_the_retry_on_a_new_connection_gets_through(
         return answer, client.reconnects
     answer, reconnects = asyncio.run(go())
     assert answer["ok"] and answer["version"] == 0 and reconnects == 1
+
+
+def test_a_deployment_refuses_to_start_on_an_agent_not_running_the_initial_version(agents):
+    from machines.rolling_controller import AgentRefused
+    group = agents(2, "--version", "3")
+    with pytest.raises(AgentRefused, match=r"agent 1 \(127.0.0.1:\d+\) runs version 3"):
+        asyncio.run(Controller(group.addresses, 1).run())
+    assert all(a["history"] == [] for a in group.ask("history"))  # nothing was instructed
