@@ -169,3 +169,20 @@ def test_a_scheduler_that_ignores_a_knob_is_caught_by_its_property(ignored, prop
     result = check(planted, temporal=False).result(property_name)
     assert not result.holds and [s.event.name for s in result.trace.steps[1:]] == [
         "DEPLOY", "EVALUATE", "PLACE", "PLACE"]
+
+
+def test_a_revert_that_may_start_with_a_healthy_allocation_loses_availability_when_stable_fails_too():
+    planted = check(model(nodes=2, stable_healthy=False, unhealthy_first=False), temporal=False)
+    trace = planted.result("Availability").trace
+    assert trace is not None and len(trace.steps) == 13
+    assert View.of(trace.steps[-1].snapshot, 2) == View(("unhealthy", "unhealthy"), "revert_failed")
+    fixed = check(model(nodes=2, stable_healthy=False), temporal=False)
+    assert fixed.result("Availability").holds and not fixed.result("NoMixedVersionsAtRest").holds
+
+
+def test_the_scheduler_replaces_unhealthy_allocations_first():
+    m, s = start(nodes=2)
+    s = replace(m, replace(m, deploy(m, s), 1), 2, healthy=False)
+    assert view(s, 2) == View(("healthy", "unhealthy"), "reverting")
+    assert run(m, s, ("PLACE", {"n": 1})) == s  # the healthy one waits
+    assert view(run(m, s, ("PLACE", {"n": 2})), 2).allocs == ("healthy", "stopping")
