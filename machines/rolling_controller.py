@@ -47,6 +47,7 @@ from typing import Any
 from machines import rolling_update
 from machines.rolling_update import AT_REST, IN_TRANSITION, View
 from statecharts import Event, Snapshot
+from statecharts.actions import Send
 from statecharts.check import Model
 from statecharts.state import PendingSend
 
@@ -177,17 +178,20 @@ class ChartRunner:
                 out.flush()
                 os.fsync(out.fileno())
         self.violations += [(len(self.log), name) for name, holds in self.model.invariants.items() if not holds(after)]
-        self._reschedule(before.pending, after.pending)
+        resent = {e.action.id for e in after.effects if isinstance(e.action, Send)}  # re-entered timers restart
+        self._reschedule(before.pending, after.pending, resent)
         self.changed.set()
         return True
 
-    def _reschedule(self, before: tuple[PendingSend, ...], after: tuple[PendingSend, ...]) -> None:
-        for gone in set(before) - set(after):
+    def _reschedule(self, before: tuple[PendingSend, ...], after: tuple[PendingSend, ...],
+                    resent: set[str | None] | frozenset[str | None] = frozenset()) -> None:
+        restarted = {p for p in after if p.id in resent}
+        for gone in (set(before) - set(after)) | restarted:
             handle = self._timers.pop(gone, None)
             if handle is not None:
                 handle.cancel()
         loop = asyncio.get_running_loop()
-        for new in set(after) - set(before):
+        for new in (set(after) - set(before)) | restarted:
             self._timers[new] = loop.call_later(new.delay / 1000, self._fire, new)
 
     def _fire(self, pending: PendingSend) -> None:

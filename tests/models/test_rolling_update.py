@@ -186,3 +186,12 @@ def test_the_scheduler_replaces_unhealthy_allocations_first():
     assert view(s, 2) == View(("healthy", "unhealthy"), "reverting")
     assert run(m, s, ("PLACE", {"n": 1})) == s  # the healthy one waits
     assert view(run(m, s, ("PLACE", {"n": 2})), 2).allocs == ("healthy", "stopping")
+
+
+def test_an_allocation_turning_healthy_restarts_the_progress_deadline():
+    from statecharts.actions import Send
+    m, s = start(nodes=2)
+    s = run(m, deploy(m, s), ("PLACE", {"n": 1}), ("ALLOC_STOPPED", {"n": 1}), ("ALLOC_HEALTHY", {"n": 1}))
+    s = run(m, s, timer(m, "min_healthy_time", "a1"))
+    resent = [e.action.id for e in s.effects if isinstance(e.action, Send)]
+    assert resent == ["xstate.after.progress_deadline.deployment.running.progressing"]

@@ -234,3 +234,11 @@ def test_a_deployment_refuses_to_start_on_an_agent_not_running_the_initial_versi
     with pytest.raises(AgentRefused, match=r"agent 1 \(127.0.0.1:\d+\) runs version 3"):
         asyncio.run(Controller(group.addresses, 1).run())
     assert all(a["history"] == [] for a in group.ask("history"))  # nothing was instructed
+
+
+def test_the_progress_deadline_restarts_whenever_an_allocation_turns_healthy(agents):
+    group = agents(3)  # three replacements of ~300 ms each: longer than the deadline together, not one by one
+    controller = Controller(group.addresses, 1, min_healthy_time=250, progress_deadline=700)
+    outcome = asyncio.run(asyncio.wait_for(controller.run(), 20))
+    assert outcome.deployment == "successful" and not outcome.violations
+    assert not [s for s in outcome.log if "progress_deadline" in s.event.name]
