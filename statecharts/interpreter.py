@@ -491,6 +491,16 @@ class Interpreter:
         done b after GO
         """
 
+    @property
+    def queued(self) -> int:
+        """How many events wait on the external queue.
+
+        >>> from statecharts import Machine
+        >>> Machine({"id": "m", "initial": "a", "states": {"a": {}}}).interpret().start().queued
+        0
+        """
+        return len(self._queue)
+
     def enqueue(self, event: Event) -> None:
         """Put an event on the external queue without processing it now: the macrostep in
         progress finishes first, and the event is handled after those already queued (by the

@@ -188,9 +188,12 @@ class Machine:
         >>> m.resolve_ref("#m.a.y"), m.resolve_ref("a.x"), m.resolve_ref("nope")
         (<StateNode m.a.y>, <StateNode m.a.x>, None)
         """
-        if ref not in self._refs:
-            self._refs[ref] = self.chart.find(ref)
-        return self._refs[ref]
+        if ref in self._refs:
+            return self._refs[ref]
+        found = self.chart.find(ref)
+        if len(self._refs) < 1024 + 8 * len(self.chart.nodes) and len(ref) <= 256:  # refs may come from In()
+            self._refs[ref] = found
+        return found
 
     def resolve_delay(self, delay: Any, context: Mapping[str, Any], event: Event) -> float:
         """Milliseconds for a delay given as a number, a delay name or ``fn(context, event)``.
@@ -354,7 +357,8 @@ class Machine:
     # -- interop (xstate / Stately JSON; see statecharts.interop) -----------------------------
     @classmethod
     def from_json(cls, source: Any, **options: Any) -> Machine:
-        """A machine from xstate's ``machine.config`` JSON or a Stately export (path, text or data);
+        """A machine from xstate's ``machine.config`` JSON or a Stately export (a `pathlib.Path`,
+        JSON text, never read as a file name, or data);
         ``options`` are ``guards``, ``actions``, ``delays``, ``services``.
 
         >>> from statecharts import Machine

@@ -85,7 +85,8 @@ def from_json(
 ) -> Machine:
     """A `Machine` from xstate's ``machine.config`` JSON or a Stately editor export.
 
-    ``source`` is a file path, JSON text or the parsed JSON; named guards, actions, delays and
+    ``source`` is a `pathlib.Path` (a file), JSON text (a ``str`` is always text, never a file
+    name) or the parsed JSON; named guards, actions, delays and
     services resolve against the given mappings (an unknown name is a `ConfigError`).
 
     >>> m = from_json('{"id": "m", "initial": "a", "states": {"a": {"on": {"GO": '
@@ -95,14 +96,13 @@ def from_json(
     'b'
     """
     if source is None or not isinstance(source, (str, Path, Mapping)):
-        raise ConfigError(f"from_json takes a file path, JSON text or parsed JSON, not {type(source).__name__}")
+        raise ConfigError(f"from_json takes a pathlib.Path, JSON text or parsed JSON, not {type(source).__name__}")
     if isinstance(source, str) and not source.strip():
-        raise ConfigError("from_json: empty text (give a file path, JSON text or parsed JSON)")
+        raise ConfigError("from_json: empty text (give a pathlib.Path, JSON text or parsed JSON)")
     try:
         return Machine(json_config(source), guards=guards, actions=actions, delays=delays, services=services)
     except ConfigError as exc:
-        is_file = isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith(("{", "[")))
-        if is_file and not str(exc).startswith(str(source)):
+        if isinstance(source, Path) and not str(exc).startswith(str(source)):
             raise ConfigError(f"{source}: {exc}") from exc
         raise
 
@@ -111,8 +111,11 @@ def _load(source: str | Path | Mapping[str, Any]) -> Any:
     if isinstance(source, Mapping):
         return source
     name = "JSON text"
-    if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith(("{", "["))):
-        path = Path(source)
+    if isinstance(source, str) and not source.lstrip().startswith(("{", "[")):
+        raise ConfigError(f"from_json: a str is JSON text and must start with '{{' (got {source[:40]!r}); "
+                          "to read a file pass a pathlib.Path")
+    if isinstance(source, Path):
+        path = source
         name = str(path)
         try:
             source = path.read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""SCXML import and export: ``load(path_or_text)`` returns a machine, ``dump(machine)`` a document.
+"""SCXML import and export: ``load(text)`` or ``load_file(path)`` returns a machine, ``dump(machine)`` a document.
 
 >>> from statecharts.scxml import load, dump
 >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a">'
@@ -8,7 +8,7 @@
 """
 
 from statecharts.scxml.export import dump, implementations
-from statecharts.scxml.parse import load
+from statecharts.scxml.parse import load, load_file
 from statecharts.scxml.session import ScxmlMachine, ScxmlSession, SessionRegistry
 
-__all__ = ["ScxmlMachine", "ScxmlSession", "SessionRegistry", "dump", "implementations", "load"]
+__all__ = ["ScxmlMachine", "ScxmlSession", "SessionRegistry", "dump", "implementations", "load", "load_file"]

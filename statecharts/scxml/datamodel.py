@@ -2,9 +2,11 @@
 
 The datamodel's variables live in the snapshot's context (so a loaded machine stays an ordinary
 machine); each evaluation builds a namespace from the context plus ``_event`` and ``In``. By
-default expressions go through a restricted evaluator (an AST walk before ``eval``: no imports,
-no lambdas, no dunder or private names, no attribute of introspection objects, calls only to an
-allow-list of builtins and of non-mutating methods); ``<script>`` needs ``trusted=True``.
+default (untrusted) expressions are checked at load (`check_restricted`: no imports, lambdas,
+dunder or private names, calls only to allow-listed builtins and methods) and run by the
+`statecharts.scxml.sandbox.Sandbox` interpreter, never by ``eval``; ``<script>`` needs
+``trusted=True``. ``<assign>`` copies only the containers on the path it writes (see
+``docs/sandbox.md``).
 """
 
 from __future__ import annotations
@@ -18,33 +20,15 @@ from typing import Any
 
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
+from statecharts.scxml.sandbox import BUILTINS, METHODS, NODES, Sandbox, SandboxLimit, charged, spend
 
 SYSTEM_VARIABLES = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
 SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
 
-SAFE_BUILTIN_NAMES = (
-    "abs", "all", "any", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float", "frozenset",
-    "hasattr", "hash", "int", "isinstance", "len", "list", "map", "max", "min", "ord", "range", "repr",
-    "reversed",
-    "round", "set", "sorted", "str", "sum", "tuple", "zip", "True", "False", "None",
-    "Exception", "ValueError", "TypeError", "KeyError", "IndexError", "NameError",
-)
-SAFE_METHODS = frozenset({
-    "get", "keys", "values", "items", "count", "index", "copy",
-    "startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "join",
-    "replace", "find", "rfind", "isdigit", "isalpha", "isalnum", "isspace", "title", "capitalize",
-    "casefold", "partition", "rpartition", "zfill", "issubset", "issuperset", "union", "intersection",
-    "difference", "symmetric_difference", "isdisjoint", "findall", "findtext",
-})
-_ALLOWED_NODES = (
-    ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Dict, ast.Set,
-    ast.List, ast.Tuple, ast.Constant, ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.Slice,
-    ast.Call, ast.keyword, ast.Starred, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
-    ast.comprehension, ast.Store, ast.JoinedStr, ast.FormattedValue,
-    ast.And, ast.Or, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift,
-    ast.RShift, ast.BitOr, ast.BitXor, ast.BitAnd, ast.MatMult, ast.Invert, ast.Not, ast.UAdd, ast.USub,
-    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn,
-)
+SAFE_BUILTIN_NAMES = tuple(BUILTINS)
+"""Names an untrusted expression may call (the sandbox's builtins); checked at load time too."""
+SAFE_METHODS = frozenset().union(*METHODS.values())
+"""Method names an untrusted expression may call on some type (the sandbox checks the type)."""
 _INTROSPECTION_PREFIXES = ("gi_", "f_", "tb_", "cr_", "ag_", "co_", "func_", "im_")
 
 
@@ -235,7 +219,7 @@ def check_restricted(tree: ast.AST, source: str) -> None:
     statecharts.scxml.datamodel.RefusedExpression: '().__class__': attribute '__class__' is not allowed
     """
     for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED_NODES):
+        if not isinstance(node, NODES):
             raise RefusedExpression(f"{source!r}: {type(node).__name__} is not allowed")
         if isinstance(node, ast.Name) and node.id.startswith("__"):
             raise RefusedExpression(f"{source!r}: name {node.id!r} is not allowed")
@@ -273,10 +257,12 @@ class Datamodel:
         self.guards = {name: to_guard(g) for name, g in (guards or {}).items()}
         self._expressions: dict[str, Any] = {}
         self._scripts: dict[str, Any] = {}
+        self._names: dict[str, frozenset[str]] = {}
+        self.sandbox = Sandbox()
         if trusted:
             self.builtins: dict[str, Any] = dict(vars(builtins))
         else:
-            self.builtins = {name: getattr(builtins, name) for name in SAFE_BUILTIN_NAMES}
+            self.builtins = {}  # untrusted expressions see the sandbox's own builtins
 
     # -- checking at load time -------------------------------------------------------------------
     def check(self, source: str) -> None:
@@ -301,29 +287,33 @@ class Datamodel:
 
     # -- evaluation ------------------------------------------------------------------------------
     def compile_expression(self, source: str) -> Any:
-        """The compiled code of an expression, checked first unless trusted (cached).
+        """The compiled form of an expression, checked first unless trusted (cached): Python code
+        for a trusted document, the checked tree the `Sandbox` interprets otherwise.
 
         >>> dm = Datamodel()
         >>> dm.compile_expression("x + 1") is dm.compile_expression("x + 1")
         True
-        >>> eval(dm.compile_expression("x + 1"), {"x": 1})
+        >>> eval(Datamodel(trusted=True).compile_expression("x + 1"), {"x": 1})
         2
         """
         code = self._expressions.get(source)
         if code is None:
-            tree = ast.parse(source.strip(), mode="eval")
-            if not self.trusted:
-                check_restricted(tree, source)
-            code = self._expressions[source] = compile(tree, "<scxml expr>", "eval")
+            if self.trusted:
+                code = compile(ast.parse(source.strip(), mode="eval"), "<scxml expr>", "eval")
+            else:
+                code = self.sandbox.tree(source)
+                check_restricted(code, source)
+            self._expressions[source] = code
         return code
 
     def namespace(self, context: Mapping[str, Any], event: Event | None,
                   in_state: Callable[[str], bool], copy_values: bool = False) -> dict[str, Any]:
-        """The globals an expression sees: datamodel variables, ``_event``, ``In``.
+        """The globals an expression sees: datamodel variables, ``_event``, ``In`` (and, hidden
+        behind ``__`` names no expression can read, what the sandbox needs).
 
         >>> ns = Datamodel().namespace({"x": 1}, Event("go", a=2), lambda ref: ref == "on")
         >>> sorted(ns), ns["_event"].data.a, ns["In"]("on")
-        (['In', '__builtins__', '_event', 'x'], 2, True)
+        (['In', '__builtins__', '__host__', '__step__', '_event', 'x'], 2, True)
         """
         ns: dict[str, Any] = {"__builtins__": self.builtins}
         for key, value in context.items():
@@ -332,14 +322,55 @@ class Datamodel:
             ns[key] = _copy(value) if copy_values else value
         ns["_event"] = EventView(event) if event is not None and event.name != "xstate.init" else None
         ns["In"] = in_state
+        if not self.trusted:  # what the sandbox needs: its host callables, each call charged, and the macrostep
+            ns["__step__"] = getattr(in_state, "__self__", in_state)
+            ns["In"] = charged(in_state)
+            ns["__host__"] = (ns["In"],)
         if self.guards:
             guards = self.guards
 
             def guard(name: str) -> bool:
                 return bool(guards[name].test(context, event, in_state))  # type: ignore[arg-type]
 
-            ns["guard"] = guard
+            ns["guard"] = guard if self.trusted else charged(guard)
+            if not self.trusted:
+                ns["__host__"] = (ns["In"], ns["guard"])
         return ns
+
+    def isolate(self, source: str, ns: dict[str, Any]) -> None:
+        """In a trusted document, replace the variables ``source`` names by deep copies, so a
+        Python expression that changes a value in place (``items.append(1) or items``) cannot
+        change the snapshot it read; other variables are not copied. Untrusted expressions cannot
+        change anything in place: nothing to do.
+
+        >>> dm = Datamodel(trusted=True)
+        >>> items, other = [1], [2]
+        >>> ns = {"items": items, "other": other}
+        >>> dm.isolate("items.append(3) or items", ns)
+        >>> ns["items"] is items, ns["other"] is other
+        (False, True)
+        """
+        if not self.trusted:
+            return
+        names = self._names.get(source)
+        if names is None:
+            try:
+                tree = ast.parse(source.strip(), mode="eval")
+            except SyntaxError:
+                return
+            names = self._names[source] = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+        for name in names:
+            if name in ns and not name.startswith("__") and name not in ("_event", "In", "guard"):
+                ns[name] = _copy(ns[name])
+
+    def spend(self, ns: Mapping[str, Any], units: int) -> None:
+        """Charge ``units`` of work done outside an expression (a ``<foreach>`` round) to the
+        macrostep's budget of an untrusted document (`SandboxLimit` once it is spent).
+
+        >>> Datamodel().spend(Datamodel().namespace({}, None, lambda ref: False), 1)
+        """
+        if not self.trusted:
+            spend(ns.get("__step__"), units)
 
     def evaluate(self, source: str, context: Mapping[str, Any], event: Event | None,
                  in_state: Callable[[str], bool]) -> Any:
@@ -349,7 +380,9 @@ class Datamodel:
         3
         """
         code = self.compile_expression(source)
-        return eval(code, self.namespace(context, event, in_state))  # noqa: S307 - checked or trusted
+        if self.trusted:
+            return eval(code, self.namespace(context, event, in_state))  # noqa: S307 - trusted documents only
+        return self.sandbox.run(code.body, self.namespace(context, event, in_state))
 
     def evaluate_in(self, source: str, ns: dict[str, Any]) -> Any:
         """The value of an expression in a namespace built by `namespace` (and maybe changed).
@@ -360,7 +393,10 @@ class Datamodel:
         >>> dm.evaluate_in("x + 1", ns)
         42
         """
-        return eval(self.compile_expression(source), ns)  # noqa: S307 - checked or trusted
+        code = self.compile_expression(source)
+        if self.trusted:
+            return eval(code, ns)  # noqa: S307 - trusted documents only
+        return self.sandbox.run(code.body, ns)
 
     def execute_script(self, source: str, ns: dict[str, Any]) -> None:
         """Run a ``<script>`` body in the namespace (trusted documents only).
@@ -415,17 +451,42 @@ class Datamodel:
                 raise NameError(f"location {tree.id!r} is not declared in the datamodel")
             ns[tree.id] = value
             return
-        assert isinstance(tree, (ast.Subscript, ast.Attribute))
-        base = ast.Expression(tree.value)
-        target = eval(compile(ast.fix_missing_locations(base), "<location>", "eval"), ns)  # noqa: S307
-        if isinstance(tree, ast.Subscript):
-            key = eval(compile(ast.fix_missing_locations(ast.Expression(tree.slice)),  # type: ignore[arg-type]
-                               "<location>", "eval"), ns)  # noqa: S307
+        path: list[tuple[bool, Any]] = []  # (is an item, key) from the variable inwards
+        node: ast.expr = tree
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            path.append((True, self._value(node.slice, ns)) if isinstance(node, ast.Subscript) else (False, node.attr))
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in ns:
+            raise NameError(f"location {location!r} is not in a declared datamodel variable")
+        path.reverse()
+        # copy-on-write: only the containers along the path are copied (shallowly), so the
+        # snapshot's values are never changed and unrelated variables are never copied
+        target = ns[node.id] = copy.copy(ns[node.id])
+        for is_item, key in path[:-1]:
+            child = copy.copy(target[key] if is_item else self._attribute(target, key))
+            self._store(target, is_item, key, child)
+            target = child
+        self._store(target, path[-1][0], path[-1][1], value)
+
+    def _value(self, node: ast.expr, ns: dict[str, Any]) -> Any:
+        if self.trusted:
+            code = compile(ast.fix_missing_locations(ast.Expression(node)), "<location>", "eval")
+            return eval(code, ns)  # noqa: S307 - trusted documents only
+        return self.sandbox.run(node, ns)
+
+    def _attribute(self, target: Any, name: str) -> Any:
+        if isinstance(target, dict):
+            return target[name]
+        if not self.trusted:
+            raise SandboxLimit(f"assigning into an attribute of a {type(target).__name__} is not allowed")
+        return getattr(target, name)
+
+    def _store(self, target: Any, is_item: bool, key: Any, value: Any) -> None:
+        if is_item or isinstance(target, dict):
             target[key] = value
-        elif isinstance(target, dict):
-            target[tree.attr] = value
         else:
-            setattr(target, tree.attr, value)
+            self._attribute(target, key)
+            setattr(target, key, value)
 
     def check_location(self, location: str) -> ast.expr:
         """The parsed ``location`` of an ``<assign>`` or ``idlocation``: a variable, an item or an

@@ -23,6 +23,7 @@ from statecharts.scxml.datamodel import (
     variables,
 )
 from statecharts.scxml.events import ScxmlEvent
+from statecharts.scxml.sandbox import SandboxLimit
 from statecharts.state import PendingSend
 
 if TYPE_CHECKING:
@@ -73,6 +74,9 @@ class ErrorEvent(Exception):
         self.name = name
         self.sendid = sendid
 
+
+MAX_PENDING_SENDS = 1_000
+"""Sends (delayed or not yet delivered) an untrusted session may have waiting at once."""
 
 # ---------------------------------------------------------------------------------------------
 # helpers over the step
@@ -255,8 +259,11 @@ class Assign(Element):
         >>> step.context["items"], step.machine.initial_state().context["items"]  # the snapshot's list is not changed
         ([11, 2, 3], [1, 2, 3])
         """
-        ns = namespace(self.doc, step, event, copy_values=True)
-        value = self.doc.datamodel.evaluate_in(self.expr, ns) if self.expr is not None else self.content
+        ns = namespace(self.doc, step, event)  # `Datamodel.assign` copies what it changes, nothing else
+        value = self.content
+        if self.expr is not None:
+            self.doc.datamodel.isolate(self.expr, ns)
+            value = self.doc.datamodel.evaluate_in(self.expr, ns)
         self.doc.datamodel.assign(self.location, value, ns)
         store(step, ns)
 
@@ -360,7 +367,8 @@ class Foreach(Element):
         except TypeError as exc:
             raise TypeError(f"<foreach> array {self.array!r} is not iterable") from exc
         for position, value in enumerate(sequence):
-            ns = namespace(self.doc, step, event, copy_values=True)
+            ns = namespace(self.doc, step, event)
+            self.doc.datamodel.spend(ns, 200)  # about what a round costs next to one interpreted node
             ns[self.item] = value
             if self.index is not None:
                 ns[self.index] = position
@@ -447,11 +455,13 @@ class Send(Element):
         statecharts.scxml.executable.ErrorEvent: <send> target 'http://example.com/' is not supported
         """
         dm = self.doc.datamodel
+        if not dm.trusted and len(step.pending) >= MAX_PENDING_SENDS:
+            raise SandboxLimit(f"<send>: more than {MAX_PENDING_SENDS} sends are pending")
         ns = namespace(self.doc, step, event)
         sendid = self.id
         if self.idlocation is not None:
             sendid = self.doc.new_id("send")
-            ns = namespace(self.doc, step, event, copy_values=True)
+            ns = namespace(self.doc, step, event)
             dm.assign(self.idlocation, sendid, ns)
             store(step, ns)
             ns = namespace(self.doc, step, event)
@@ -812,7 +822,7 @@ class Invoke(Action):
             ns = namespace(self.doc, step, event)
             invokeid = d.static_id
             if d.idlocation is not None:
-                ns = namespace(self.doc, step, event, copy_values=True)
+                ns = namespace(self.doc, step, event)
                 dm.assign(d.idlocation, invokeid, ns)
                 store(step, ns)
                 ns = namespace(self.doc, step, event)

@@ -10,6 +10,7 @@ reports all that fail in one `ConfigError`.
 from __future__ import annotations
 
 import os
+import stat
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -43,6 +44,7 @@ from statecharts.scxml.executable import (
     Script,
     Send,
 )
+from statecharts.scxml.sandbox import SandboxLimit
 from statecharts.scxml.session import ScxmlMachine, SessionRegistry
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
@@ -237,7 +239,7 @@ class Converter:
             compile_source(source)
         except RefusedExpression as exc:
             self.problem(el, f"{what}: {exc} (load(..., trusted=True) lifts the restriction)")
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        except (SyntaxError, ValueError, RecursionError, MemoryError, SandboxLimit) as exc:
             error = exc.__cause__ if isinstance(exc.__cause__, SyntaxError) else exc
             message = error.msg if isinstance(error, SyntaxError) else str(error)
             self.problem(el, f"{what}={source!r}: {type(error).__name__}: {message}")
@@ -880,10 +882,14 @@ class Converter:
                            path=self.where)
 
 
-def load(source: str | bytes | os.PathLike[str], *, trusted: bool = False, base_dir: str | Path | None = None,
+def load(source: str | bytes | os.PathLike[str] | None = None, *, path: str | os.PathLike[str] | None = None,
+         trusted: bool = False, base_dir: str | Path | None = None,
          registry: SessionRegistry | None = None, guards: Mapping[str, Any] | None = None,
          actions: Mapping[str, Any] | None = None, strict: bool = False) -> ScxmlMachine:
-    """Load an SCXML document (a path, or the document's text) as a machine.
+    """Load an SCXML document as a machine: its text (``str`` or ``bytes``), or a file given as a
+    `pathlib.Path` or ``path=...`` (`load_file`). Text is always text: a ``str`` that does not
+    start with ``<`` is refused, never read as a file name, so content from a document can never
+    make the loader read a file.
 
     ``trusted=True`` allows ``<script>``, file reads (``src``) and unrestricted expressions.
     ``guards`` and ``actions`` give the implementations of named guards (``cond="guard('name')"``)
@@ -908,24 +914,73 @@ def load(source: str | bytes | os.PathLike[str], *, trusted: bool = False, base_
     statecharts.errors.ConfigError: <string>: 2 expressions or scripts do not compile (load(..., strict=True)):
       <string>: line 3, column 1: <transition>: cond='x >': SyntaxError: invalid syntax
       <string>: line 4, column 10: <log>: expr='len(x': SyntaxError: '(' was never closed
+
+    >>> load("machine.scxml")
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.ConfigError: SCXML text must start with '<' (got 'machine.scxml'); to read a file pass ...
     """
     where = "<string>"
+    if path is not None:
+        if source is not None:
+            raise ConfigError("load() takes the document's text or path=..., not both")
+        source = Path(path)
     if isinstance(source, bytes):
         data = source
-    elif isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
+    elif isinstance(source, str):
+        if not source.lstrip("\ufeff \t\r\n").startswith("<"):
+            raise ConfigError(f"SCXML text must start with '<' (got {source[:40]!r}); to read a file pass a "
+                              "pathlib.Path, load(path=...) or load_file(...)")
         data = source.encode("utf-8")
-    else:
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read SCXML document: {exc.strerror}", path=str(path)) from None
-        where = str(path)
+    elif isinstance(source, os.PathLike):
+        file = Path(source)
+        data = read_document(file)
+        where = str(file)
         if base_dir is None:
-            base_dir = path.parent
+            base_dir = file.parent
+    else:
+        raise ConfigError(f"load() takes SCXML text, bytes or a pathlib.Path, not {type(source).__name__}")
     root, positions = parse_xml(data, where)
     converter = Converter(root, positions, where, trusted=trusted, base_dir=Path(base_dir or "."),
                           registry=registry or SessionRegistry(), guards=guards, actions=actions, strict=strict)
     return converter.machine()
 
 
+def load_file(path: str | os.PathLike[str], **options: Any) -> ScxmlMachine:
+    """Load the SCXML document in the file ``path`` (``options`` as `load` takes them).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "m.scxml").write_text('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"/></scxml>')
+    >>> load_file(str(folder / "m.scxml")).initial_state().configuration
+    ('scxml', 'a')
+    """
+    return load(path=path, **options)
+
+
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+"""The largest SCXML file `load` reads."""
+
+
+def read_document(path: Path) -> bytes:
+    """The bytes of a regular file of at most `MAX_DOCUMENT_BYTES` (a device, a FIFO or a folder
+    is refused before it is opened for reading, so none can hang or exhaust the loader).
+
+    >>> read_document(Path("/dev/zero"))
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.ConfigError: /dev/zero: cannot read SCXML document: not a regular file
+    """
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot read SCXML document: {exc.strerror}", path=str(path)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError("cannot read SCXML document: not a regular file", path=str(path))
+    if info.st_size > MAX_DOCUMENT_BYTES:
+        raise ConfigError(f"cannot read SCXML document: larger than {MAX_DOCUMENT_BYTES} bytes", path=str(path))
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_DOCUMENT_BYTES + 1)[:MAX_DOCUMENT_BYTES]
+    except OSError as exc:
+        raise ConfigError(f"cannot read SCXML document: {exc.strerror}", path=str(path)) from None

@@ -9,6 +9,7 @@ sends to ``#_parent``, ``#_<invokeid>`` and ``#_scxml_<sessionid>``, invoked chi
 from __future__ import annotations
 
 import itertools
+import logging
 import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -25,6 +26,18 @@ from statecharts.scxml.datamodel import SCXML_PROCESSOR
 from statecharts.scxml.events import ScxmlEvent
 from statecharts.scxml.executable import CancelInvoke, Document, InvokeDef, InvokeRequest
 from statecharts.state import Effect, PendingSend, Snapshot
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED_EVENTS = 10_000
+"""Events a session may have waiting on its queue before an untrusted session's send to it raises
+``error.communication`` instead."""
+MAX_BUSY_MACROSTEPS = 10_000
+"""Macrosteps in a row an untrusted session may run on undelayed events its family of sessions sent."""
+MAX_INVOKE_DEPTH = 16
+"""How deep untrusted ``<invoke>`` may nest."""
+MAX_SESSIONS = 1_000
+"""Live sessions a registry may hold before an untrusted ``<invoke>`` raises ``error.execution``."""
 
 
 class FrozenRecord(FrozenDict):
@@ -116,6 +129,14 @@ class SessionRegistry:
         (True, False)
         """
         return sid in self._sessions
+
+    def live(self) -> int:
+        """How many sessions are live.
+
+        >>> SessionRegistry().live()
+        0
+        """
+        return len(self._sessions)
 
 
 class ScxmlMachine(Machine):
@@ -217,6 +238,23 @@ class ScxmlSession(Interpreter):
         self._requests: list[InvokeRequest] = []
         self._finished = False
         self.sessionid: str | None = None
+        self._own_events: dict[int, Event] = {}  # undelayed events from sessions of its family, queued
+        self._busy = 0
+        self.halted: str | None = None
+        """Why the session stopped itself (an untrusted document looping on its own events), if it did."""
+
+    @property
+    def depth(self) -> int:
+        """How many invoking sessions this one has above it (0 for a top-level session).
+
+        >>> from statecharts.scxml import load
+        >>> load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"/></scxml>').interpret().depth
+        0
+        """
+        depth, parent = 0, self.parent_session
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent_session
+        return depth
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ScxmlSession:
@@ -279,7 +317,20 @@ class ScxmlSession(Interpreter):
         """
         if snapshot.status != "active" and not self._finished:
             self._finish(snapshot)
+        self._count_busy(snapshot)
         self._start_requested()
+
+    def _count_busy(self, snapshot: Snapshot) -> None:
+        """Stop an untrusted session that has run `MAX_BUSY_MACROSTEPS` macrosteps in a row on
+        events sent without delay by itself or by sessions of its family (its parent, children,
+        ``#_scxml_`` peers): they would never wait for the world again."""
+        own = snapshot.event is not None and self._own_events.pop(id(snapshot.event), None) is snapshot.event
+        self._busy = self._busy + 1 if own else 0
+        if self._busy > MAX_BUSY_MACROSTEPS and not self.machine.trusted:
+            self.halted = (f"stopped after {MAX_BUSY_MACROSTEPS} macrosteps in a row on events its sessions sent "
+                           "without delay (an untrusted document may not keep its session busy for ever)")
+            log.warning("SCXML session %s: %s", self.sessionid, self.halted)
+            self.stop()
 
     def _finish(self, snapshot: Snapshot) -> None:
         self._finished = True
@@ -348,23 +399,32 @@ class ScxmlSession(Interpreter):
         ('scxml', 'b')
         """
         to = send.to
+        target: ScxmlSession | None = None
         if to is None or to == "#_self":
+            target = self
+        elif to == "#_parent":
+            target = self.parent_session
+        elif to.startswith("#_scxml_"):
+            target = self.machine.registry.get(to[len("#_scxml_"):])
+        elif to.startswith("#_"):
+            target = self.children.get(to[2:])
+        if target is not None and not self.machine.trusted and target.queued >= MAX_QUEUED_EVENTS:
+            if self.queued < MAX_QUEUED_EVENTS + 100:  # room kept for the error events themselves
+                self.enqueue(ScxmlEvent("error.communication", {"target": to, "event": send.event.name,
+                                                                "error": "the event queue is full"},
+                                        kind="platform", sendid=send.id))
+            return
+        if target is not None and send.delay <= 0:
+            target._own_events[id(send.event)] = send.event
+        if target is self:
             self.enqueue(send.event)
             return
-        if to == "#_parent":
-            if self.parent_session is not None:
-                self.parent_session._from_child(self, send.event)
-                return
-        elif to.startswith("#_scxml_"):
-            other = self.machine.registry.get(to[len("#_scxml_"):])
-            if other is not None and other.running:
-                other.receive(send.event)
-                return
-        elif to.startswith("#_"):
-            child = self.children.get(to[2:])
-            if child is not None and child.running:
-                child.receive(send.event)
-                return
+        if target is not None and target is self.parent_session:
+            target._from_child(self, send.event)
+            return
+        if target is not None and target.running:
+            target.receive(send.event)
+            return
         self.enqueue(ScxmlEvent("error.communication", {"target": to, "event": send.event.name},
                                 kind="platform", sendid=send.id))
 
@@ -404,6 +464,11 @@ class ScxmlSession(Interpreter):
         from statecharts.scxml.parse import load
 
         kind, value = request.source
+        crowded = self.depth >= MAX_INVOKE_DEPTH or self.machine.registry.live() >= MAX_SESSIONS
+        if crowded and not self.machine.trusted:
+            self.enqueue(ScxmlEvent("error.execution", {"error": f"<invoke>: more than {MAX_INVOKE_DEPTH} nested or "
+                                                                 f"{MAX_SESSIONS} live sessions"}, kind="platform"))
+            return
         try:
             if kind == "machine":
                 machine = value

@@ -6,7 +6,7 @@ import pytest
 
 from statecharts import Machine
 from statecharts.errors import ConfigError
-from statecharts.scxml import load
+from statecharts.scxml import load, load_file
 from tests.scxml.helpers import doc, run, run_text, states
 
 PASS_FAIL = '<final id="pass"/><final id="fail"/>'
@@ -168,4 +168,4 @@ def test_a_semantic_error_names_the_file_line_and_state(tmp_path):
     path.write_text('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">\n'
                     '  <state id="a">\n    <transition event="go" target="zz"/>\n  </state>\n</scxml>\n')
     with pytest.raises(ConfigError, match=r"bad\.scxml: line 2, column 3: <state id='a'>: .*unknown target '#zz'"):
-        load(str(path))
+        load_file(str(path))
