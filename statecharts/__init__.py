@@ -7,7 +7,24 @@
 'yellow'
 """
 
-from statecharts.actions import and_, assign, cancel, log, not_, or_, payload, raise_, send, state_in
+from statecharts.actions import (
+    and_,
+    assign,
+    cancel,
+    emit,
+    forward_to,
+    log,
+    not_,
+    or_,
+    payload,
+    raise_,
+    send,
+    send_parent,
+    send_to,
+    spawn_child,
+    state_in,
+    stop_child,
+)
 from statecharts.errors import (
     ConfigError,
     EventError,
@@ -28,5 +45,6 @@ __all__ = [
     "MalformedEventError", "PredicateError",
     "Machine", "PendingSend", "RealClock", "Snapshot", "SnapshotError", "StatechartError",
     "VirtualClock", "and_", "assign", "cancel", "log", "not_", "or_", "payload", "raise_", "send", "state_in",
+    "emit", "forward_to", "send_parent", "send_to", "spawn_child", "stop_child",
 ]
 __version__ = "0.1.0"

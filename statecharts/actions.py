@@ -617,7 +617,7 @@ class Send(Action):
     event: Event | Callable[[Mapping[str, Any], Event], Any]
     delay: Any = None
     id: str | None = None
-    to: str | None = None
+    to: str | Callable[[Mapping[str, Any], Event], str] | None = None
     name: str = "send"
 
     def resolve_event(self, context: Mapping[str, Any], event: Event) -> Event:
@@ -627,6 +627,14 @@ class Send(Action):
         Event('REPLY', {'to': 'w1'})
         """
         return to_event(self.event(context, event)) if callable(self.event) else self.event
+
+    def resolve_to(self, context: Mapping[str, Any], event: Event) -> str | None:
+        """The target (a callable ``to`` is called with ``context`` and ``event``).
+
+        >>> Send(Event("PING"), to=lambda c, e: e["from"]).resolve_to({}, Event("ASK", **{"from": "w2"}))
+        'w2'
+        """
+        return str(self.to(context, event)) if callable(self.to) else self.to
 
 
 @dataclass(frozen=True, eq=False)
@@ -819,3 +827,135 @@ def log(message: Any = None, label: str | None = None) -> Log:
     'hello'
     """
     return Log(message, label)
+
+
+# -- actor actions: effects the asyncio runtime (statecharts.runtime) carries out -----------------
+EventLike = Event | str | Mapping[str, Any] | Callable[[Mapping[str, Any], Event], Any]
+
+
+def _make_event(event: EventLike, context: Mapping[str, Any], trigger: Event) -> Event:
+    return to_event(event(context, trigger)) if callable(event) else to_event(event)
+
+
+@dataclass(frozen=True, eq=False)
+class SpawnChild(Action):
+    """Start a child actor ``src`` (a service name or a Machine) under ``id`` with ``input``.
+
+    >>> spawn_child("worker", id="w1", input={"n": 1})
+    SpawnChild(src='worker', id='w1', input={'n': 1}, name='spawn_child')
+    """
+
+    src: Any
+    id: str | Callable[[Mapping[str, Any], Event], str] | None = None
+    input: Any = None
+    name: str = "spawn_child"
+
+    def resolve_id(self, context: Mapping[str, Any], event: Event, fallback: str) -> str:
+        """The child's id (a callable is called with ``context`` and ``event``).
+
+        >>> spawn_child("w", id=lambda c, e: f"w{c['n']}").resolve_id({"n": 2}, Event("GO"), "x")
+        'w2'
+        """
+        if self.id is None:
+            return fallback
+        return str(self.id(context, event)) if callable(self.id) else self.id
+
+
+@dataclass(frozen=True, eq=False)
+class StopChild(Action):
+    """Stop the child actor ``id`` (or ``fn(context, event) -> id``).
+
+    >>> stop_child("w1").resolve({}, Event("GO"))
+    'w1'
+    """
+
+    id: str | Callable[[Mapping[str, Any], Event], str]
+    name: str = "stop_child"
+
+    def resolve(self, context: Mapping[str, Any], event: Event) -> str:
+        """The id of the child to stop.
+
+        >>> stop_child(lambda c, e: e["who"]).resolve({}, Event("GO", who="w2"))
+        'w2'
+        """
+        return str(self.id(context, event)) if callable(self.id) else self.id
+
+
+@dataclass(frozen=True, eq=False)
+class Emit(Action):
+    """Emit an event to the actor's external listeners (``actor.on(type, handler)``), not to a chart.
+
+    >>> counted = emit(lambda c, e: {"type": "N", "n": c["n"]})
+    >>> Emit("SAVED").resolve({}, Event("GO")), counted.resolve({"n": 1}, Event("GO"))
+    (Event('SAVED'), Event('N', {'n': 1}))
+    """
+
+    event: EventLike
+    name: str = "emit"
+
+    def resolve(self, context: Mapping[str, Any], event: Event) -> Event:
+        """The event to emit (a callable is called with ``context`` and ``event``).
+
+        >>> emit("DONE").resolve({}, Event("GO"))
+        Event('DONE')
+        """
+        return _make_event(self.event, context, event)
+
+
+def spawn_child(src: Any, *, id: str | Callable[[Mapping[str, Any], Event], str] | None = None,
+                input: Any = None) -> SpawnChild:
+    """xstate's ``spawnChild``: start child actor ``src`` (service name or Machine); ``input`` may be
+    ``fn(context, event)``. The asyncio runtime carries it out; the pure core only records it.
+
+    >>> spawn_child("worker", id="w1").name
+    'spawn_child'
+    """
+    return SpawnChild(src, id, input)
+
+
+def stop_child(id: str | Callable[[Mapping[str, Any], Event], str]) -> StopChild:
+    """xstate's ``stopChild``: stop the child actor with this id.
+
+    >>> stop_child("w1").name
+    'stop_child'
+    """
+    return StopChild(id)
+
+
+def send_to(to: str | Callable[[Mapping[str, Any], Event], str], event: EventLike, *, delay: Any = None,
+            id: str | None = None) -> Send:
+    """xstate's ``sendTo``: send ``event`` to the actor ``to`` (an id, ``#_parent``, or ``fn(context,
+    event) -> id``), optionally after ``delay`` ms.
+
+    >>> send_to("w1", "PING").to, send_to("w1", "PING").event
+    ('w1', Event('PING'))
+    """
+    made = event if callable(event) else to_event(event)
+    return Send(made, delay=delay, id=id, to=to)  # type: ignore[arg-type]
+
+
+def send_parent(event: EventLike, *, delay: Any = None) -> Send:
+    """xstate's ``sendParent``: send ``event`` to the actor that invoked or spawned this one.
+
+    >>> send_parent("PONG").to
+    '#_parent'
+    """
+    return send_to("#_parent", event, delay=delay)
+
+
+def forward_to(to: str | Callable[[Mapping[str, Any], Event], str]) -> Send:
+    """xstate's ``forwardTo``: send the event being processed, unchanged, to actor ``to``.
+
+    >>> forward_to("w1").resolve_event({}, Event("JOB", n=1))
+    Event('JOB', {'n': 1})
+    """
+    return send_to(to, lambda context, event: event)
+
+
+def emit(event: EventLike) -> Emit:
+    """xstate's ``emit``: hand ``event`` to the actor's listeners (``actor.on("TYPE", handler)``).
+
+    >>> emit("SAVED").name
+    'emit'
+    """
+    return Emit(event)

@@ -524,7 +524,7 @@ def run_action(step: Step, action: Action, event: Event) -> None:
             step.internal.append(sent)
             return
         delay = step.machine.resolve_delay(action.delay, step.context, event)
-        step.pending.append(PendingSend(action.id, delay, sent, action.to))
+        step.pending.append(PendingSend(action.id, delay, sent, action.resolve_to(step.context, event)))
     elif isinstance(action, Cancel):
         step.pending = [p for p in step.pending if p.id != action.send_id]
     effect = Effect(action, step.context, event)

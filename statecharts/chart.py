@@ -562,8 +562,11 @@ class _Compiler:
                 src_name, src_fn = src, self.services[src]
             elif callable(src):
                 src_name, src_fn = getattr(src, "__name__", "service"), src
+            elif callable(getattr(src, "initial_state", None)) and callable(getattr(src, "transition", None)):
+                src_name, src_fn = str(getattr(src, "id", "logic")), src  # a child machine (actor logic)
             else:
-                raise ConfigError("'src' must be a service name or a callable", path=path, key=f"{where}.src")
+                raise ConfigError("'src' must be a service name, a callable or a Machine", path=path,
+                                  key=f"{where}.src")
             invoke_id = spec.get("id") or f"{node.id}:invocation[{index}]"
             invokes.append(InvokeDef(invoke_id, src_fn, src_name, spec.get("input"), node))
             for outcome, prefix in (("onDone", "done.invoke"), ("onError", "error.invoke")):

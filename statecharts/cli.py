@@ -1,12 +1,15 @@
 """``python -m statecharts ...``: one subcommand per module, each with ``add_parser`` and ``run``.
 
-Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input.
+Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input, 130 when
+interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +22,7 @@ COMMANDS = {
     "diagrams": "statecharts.render.cli_diagrams",
     "paths": "statecharts.check.cli_paths",
     "run": "statecharts.cli_run",
+    "migrate": "statecharts.store.cli",
 }
 
 
@@ -32,8 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statecharts",
         description="Run, check, draw and test xstate-style statecharts.",
-        epilog="Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input. "
+        epilog="Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input, "
+               "130 when interrupted. "
                "MODULE[:FACTORY] names a module's `model` factory (or its `machine`), e.g. machines.cluster_update.")
+    parser.add_argument("--version", action="version", version=f"statecharts {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMANDS.values():
         try:
@@ -56,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["run", "machines.nope"])  # the message goes to stderr
     2
     """
+    if os.getcwd() not in sys.path and "" not in sys.path:  # the console script: see the working directory
+        sys.path.insert(0, os.getcwd())                      # as `python -m statecharts` does
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and getattr(args, "events", None) is not None and not any(e.startswith("-") for e in extra):
@@ -73,6 +81,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a file or folder that cannot be read or written
         print(f"statecharts {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside a walk (a walk prints its partial report itself)
+        print(f"\nstatecharts {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def version() -> str:
+    """The installed distribution's version (the package's own when it is run from a checkout).
+
+    >>> version() == __import__("statecharts").__version__
+    True
+    """
+    try:
+        return importlib.metadata.version("statecharts")
+    except importlib.metadata.PackageNotFoundError:
+        from statecharts import __version__
+
+        return __version__
 
 
 if __name__ == "__main__":  # pragma: no cover

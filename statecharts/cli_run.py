@@ -1,14 +1,23 @@
-"""``statecharts run MODULE[:ATTR] EVENT ...``: drive a machine and print each snapshot."""
+"""``statecharts run TARGET EVENT|+MS ...``: run a machine in the interpreter and print each snapshot.
+
+The interpreter executes actions, invoked services and timers; the clock is virtual by default
+(``+500`` moves it 500 ms, firing the timers that fall due), real with ``--real-time`` (``+500``
+then waits half a second).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from typing import Any
 
-from statecharts.errors import EventError
+from statecharts.check.trace import event_text, value_text
+from statecharts.errors import EventError, StatechartError
 from statecharts.event import Event
+from statecharts.interpreter import RealClock, VirtualClock
 from statecharts.loading import UsageError, parse_params, parse_value, resolve_machine
+from statecharts.state import Snapshot
 
 
 def add_parser(sub: Any) -> None:
@@ -16,17 +25,20 @@ def add_parser(sub: Any) -> None:
 
     >>> parser = argparse.ArgumentParser(prog="statecharts")
     >>> add_parser(parser.add_subparsers())
-    >>> args = parser.parse_args(["run", "machines.fetch", "FETCH", "--json"])
-    >>> args.events, args.json, args.handler is run
-    (['FETCH'], True, True)
+    >>> args = parser.parse_args(["run", "machines.fetch", "FETCH", "+100", "--json"])
+    >>> args.events, args.json, args.real_time, args.handler is run
+    (['FETCH', '+100'], True, False, True)
     """
-    parser = sub.add_parser("run", help="send events to a machine and print each snapshot",
-                            description="Send events to a machine and print each snapshot. "
-                                        "An event is NAME or NAME:key=value,key=value.")
-    parser.add_argument("target", metavar="MODULE[:ATTR]", help="e.g. machines.fetch (uses `machine` or `model`)")
+    parser = sub.add_parser("run", help="run a machine (actions, services, timers) and print each snapshot",
+                            description="Run a machine in the interpreter and print each snapshot. An event is "
+                                        "NAME or NAME:key=value,key=value; +MS lets MS milliseconds pass (on a "
+                                        "virtual clock unless --real-time), firing the timers that fall due.")
+    parser.add_argument("target", metavar="TARGET",
+                        help="MODULE[:ATTR] (uses `model` or `machine`), chart.py, chart.json or chart.scxml")
     parser.add_argument("events", nargs="*", metavar="EVENT")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--strict", action="store_true", help="reject events no active state accepts")
+    parser.add_argument("--real-time", action="store_true", help="a real clock (+MS waits) instead of a virtual one")
     parser.add_argument("--json", action="store_true", help="print snapshots as JSON lines")
     parser.set_defaults(handler=run)
 
@@ -36,8 +48,13 @@ def parse_event(text: str) -> Event:
 
     >>> parse_event("APPLY_FINISH:w=1,ok=true")
     Event('APPLY_FINISH', {'w': 1, 'ok': True})
+    >>> parse_event(":x=1")
+    Traceback (most recent call last):
+    statecharts.loading.UsageError: event ':x=1' has no name (NAME or NAME:key=value,...)
     """
     name, _, rest = text.partition(":")
+    if not name.strip():
+        raise UsageError(f"event {text!r} has no name (NAME or NAME:key=value,...)")
     data = {}
     for pair in filter(None, rest.split(",")):
         key, sep, value = pair.partition("=")
@@ -47,45 +64,98 @@ def parse_event(text: str) -> Event:
     return Event(name, data)
 
 
+def parse_wait(text: str) -> float | None:
+    """``+MS`` as milliseconds (``None`` for anything else).
+
+    >>> parse_wait("+500"), parse_wait("+1.5"), parse_wait("GO")
+    (500.0, 1.5, None)
+    >>> parse_wait("+soon")
+    Traceback (most recent call last):
+    statecharts.loading.UsageError: '+soon': a wait is +MS, milliseconds (e.g. +500)
+    """
+    if not text.startswith("+"):
+        return None
+    try:
+        ms = float(text[1:])
+    except ValueError:
+        ms = float("nan")
+    if not 0 <= ms < float("inf"):
+        raise UsageError(f"{text!r}: a wait is +MS, milliseconds (e.g. +500)")
+    return ms
+
+
 def run(args: argparse.Namespace) -> int:
-    """Print the initial snapshot, then send each event and print the snapshot after it; the exit status.
+    """Start the machine, print its first snapshot, then each event's (and each timer's or
+    service's) snapshot; the exit status.
 
     >>> run(argparse.Namespace(target="machines.fetch", param=[], events=["FETCH"], strict=True, json=False))
     (initial)                      "idle"  context={}
     FETCH                          "loading"  context={}
+    0
+    >>> run(argparse.Namespace(target="machines.auth", param=[], events=["LOGIN:username=ada,password=secret"],
+    ...                        strict=False, json=False))
+    (initial)                      "idle"  context={'user': None, ...}
+    LOGIN(username='ada', password='secret') "authenticating"  context={'user': None, ...}
+    done.invoke.authenticate('ada') "authenticated"  context={'user': 'ada', ...}
     0
     >>> run(argparse.Namespace(target="machines.fetch", param=[], events=["FECTH"], strict=True, json=False))
     Traceback (most recent call last):
         ...
     statecharts.loading.UsageError: event 'FECTH' is not accepted by machine 'fetch' ... (did you mean 'FETCH'?)
     """
+    steps = [(parse_wait(text), None if parse_wait(text) is not None else parse_event(text)) for text in args.events]
     machine, model = resolve_machine(args.target, parse_params(args.param))
     contexts = list(model.initial_contexts) if model else [None]
-    state = machine.initial_state(contexts[0])
-    show(state, None, args.json)
-    for text in args.events:
-        event = parse_event(text)
-        if args.strict:
-            try:
-                machine.check_event(state, event)
-            except EventError as exc:
-                raise UsageError(str(exc)) from None
-        state = machine.transition(state, event)
-        show(state, event, args.json)
+    real = getattr(args, "real_time", False)
+    clock = RealClock() if real else VirtualClock()
+    seen: list[Snapshot] = []
+    actor = machine.interpret(contexts[0], clock=clock)
+    actor.subscribe(seen.append)
+    try:
+        actor.start()
+        show(actor.state, None, args.json)
+        shown = len(seen)
+        for wait, event in steps:
+            if event is not None:
+                if args.strict:
+                    try:
+                        machine.check_event(actor.state, event)
+                    except EventError as exc:
+                        raise UsageError(str(exc)) from None
+                actor.send(event)
+            elif isinstance(clock, VirtualClock):
+                assert wait is not None
+                clock.advance(wait)
+            else:
+                assert wait is not None
+                time.sleep(wait / 1000)
+            label = event_text(event) if event is not None else f"+{wait:g}ms"
+            fresh = seen[shown:]
+            shown = len(seen)
+            if not fresh:  # nothing happened (no timer due): the state as it is
+                show(actor.state, label, args.json)
+            for k, snapshot in enumerate(fresh):
+                by = snapshot.event
+                show(snapshot, label if k == 0 and event is not None else
+                     (event_text(by) if by is not None else label), args.json)
+    except StatechartError:
+        raise
+    finally:
+        actor.stop()
     return 0
 
 
-def show(state: Any, event: Event | None, as_json: bool) -> None:
-    """Print one snapshot: a line with the event, the state value and the context, or a JSON line.
+def show(state: Snapshot, label: str | None, as_json: bool) -> None:
+    """Print one snapshot: a line with what led to it, the state value and the context, or a JSON line.
 
     >>> from machines.fetch import machine
     >>> show(machine.initial_state(), None, False)
     (initial)                      "idle"  context={}
-    >>> show(machine.initial_state(), Event("FETCH"), True)
+    >>> show(machine.initial_state(), "FETCH", True)
     {"event": "FETCH", "snapshot": {"configuration": ["fetch", "fetch.idle"], "context": {}, ...}}
     """
     if as_json:
-        print(json.dumps({"event": event.name if event else None, "snapshot": state.to_json()}, sort_keys=True))
+        print(json.dumps({"event": label, "snapshot": state.to_json()}, sort_keys=True))
     else:
-        label = f"{event.name}{dict(event.data) if event.data else ''}" if event else "(initial)"
-        print(f"{label:<30} {json.dumps(state.value)}  context={dict(state.context)}")
+        context = "{" + ", ".join(f"{k!r}: {value_text(v)}" for k, v in state.context.items()) + "}"
+        print(f"{label or '(initial)':<30} {json.dumps(state.value)}  context={context}")

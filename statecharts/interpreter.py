@@ -14,8 +14,9 @@ import inspect
 import itertools
 import logging
 import threading
+import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -23,6 +24,7 @@ from statecharts import algorithm
 from statecharts.actions import Call, Log, StartInvoke, StopInvoke
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
+from statecharts.record import ActorRecord
 from statecharts.state import Effect, PendingSend, Snapshot
 
 if TYPE_CHECKING:
@@ -33,7 +35,9 @@ Listener = Callable[[Snapshot], Any]
 
 
 class Clock(Protocol):
-    """Where delayed sends wait: ``schedule`` a callback after ``delay`` ms, ``cancel`` it.
+    """Where delayed sends wait: ``schedule`` a callback after ``delay`` ms, ``cancel`` it. A clock
+    that also reads ``now`` (ms, as `RealClock` and `VirtualClock` do) lets `Interpreter.record`
+    keep each timer's due time, so a restored timer waits only for what remained.
 
     >>> class Manual:  # any object with these two methods will do
     ...     def __init__(self): self.waiting = []
@@ -80,6 +84,17 @@ class RealClock:
     True
     """
 
+    @property
+    def now(self) -> float:
+        """The wall clock in milliseconds since the epoch: persisted timers' due times are read on it,
+        so the time a process was down counts.
+
+        >>> import time
+        >>> abs(RealClock().now - time.time() * 1000) < 1000
+        True
+        """
+        return time.time() * 1000.0
+
     def schedule(self, delay: float, callback: Callable[[], None]) -> threading.Timer:
         """Start a daemon `threading.Timer` that calls ``callback`` after ``delay`` ms.
 
@@ -121,6 +136,7 @@ class VirtualClock:
 
     def __init__(self) -> None:
         self.now = 0.0
+        self.settlers: list[Callable[[], Awaitable[None]]] = []  # asyncio actor systems on this clock
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._cancelled: set[int] = set()
         self._seq = itertools.count()
@@ -146,8 +162,12 @@ class VirtualClock:
         """
         self._cancelled.add(handle)
 
-    def advance(self, ms: float) -> None:
+    def advance(self, ms: float) -> Awaitable[None] | None:
         """Move time forward by ``ms``, firing every timer that falls due on the way.
+
+        With asyncio actors on this clock (`statecharts.runtime`) it returns a coroutine instead:
+        ``await clock.advance(ms)`` fires each due timer in turn and lets the actors settle
+        (their macrosteps and awaited actions) before the next one.
 
         >>> clock, fired = VirtualClock(), []
         >>> for delay in (30, 10, 20):
@@ -155,6 +175,8 @@ class VirtualClock:
         >>> clock.advance(25); fired, clock.now
         ([10, 20], 25.0)
         """
+        if self.settlers:
+            return self._advance_settling(ms)
         end = self.now + ms
         while self._timers and self._timers[0][0] <= end:
             due, handle, callback = heapq.heappop(self._timers)
@@ -164,6 +186,24 @@ class VirtualClock:
             self.now = due
             callback()
         self.now = end
+        return None
+
+    async def _advance_settling(self, ms: float) -> None:
+        end = self.now + ms
+        await self._settle()
+        while self._timers and self._timers[0][0] <= end:
+            due, handle, callback = heapq.heappop(self._timers)
+            if handle in self._cancelled:
+                self._cancelled.discard(handle)
+                continue
+            self.now = due
+            callback()
+            await self._settle()
+        self.now = end
+
+    async def _settle(self) -> None:
+        for settle in list(self.settlers):
+            await settle()
 
     @property
     def pending(self) -> int:
@@ -175,6 +215,19 @@ class VirtualClock:
         1
         """
         return sum(1 for _, h, _ in self._timers if h not in self._cancelled)
+
+
+def clock_now(clock: Clock) -> float | None:
+    """The clock's ``now`` in milliseconds, or ``None`` for a clock without one (its timers'
+    due times are then unknown, and a restored timer waits its full delay again).
+
+    >>> clock_now(VirtualClock()), clock_now(object())
+    (0.0, None)
+    """
+    now = getattr(clock, "now", None)
+    if callable(now):
+        now = now()
+    return float(now) if isinstance(now, (int, float)) else None
 
 
 class _Invocation:
@@ -204,7 +257,16 @@ class Interpreter:
 
     def __init__(self, machine: Machine, *, context: Mapping[str, Any] | None = None,
                  clock: Clock | None = None, strict: bool = False, state: Snapshot | None = None,
-                 sync_services: bool | None = None, parent: Interpreter | None = None) -> None:
+                 sync_services: bool | None = None, parent: Interpreter | None = None,
+                 record: ActorRecord | None = None) -> None:
+        if record is not None:
+            if state is not None:
+                raise ConfigError(f"interpret() of machine {machine.id!r} takes state= or record=, not both",
+                                  key="record")
+            if not isinstance(record, ActorRecord):
+                raise SnapshotError(f"interpret(record=...) of machine {machine.id!r} needs an ActorRecord "
+                                    f"(ActorRecord.from_json(...)), not {type(record).__name__}")
+            state = record.snapshot
         if state is not None and (not isinstance(state, Snapshot) or state.machine is not machine):
             what = f"a snapshot of machine {state.machine.id!r}" if isinstance(state, Snapshot) else \
                 type(state).__name__
@@ -231,8 +293,11 @@ class Interpreter:
         self._processing = False
         self._listeners: list[Listener] = []
         self._timers: dict[int, tuple[PendingSend, Any]] = {}
+        self._due: dict[int, float] = {}  # id(pending send) -> its due time on the clock
+        self._record = record
         self._invocations: dict[str, _Invocation] = {}
         self._to_start: list[str] = []
+        self._resume: dict[int, float] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.running = False
@@ -275,9 +340,14 @@ class Interpreter:
                 snapshot = self._restored
                 self._state = snapshot
                 self.on_start(snapshot)
+                record = self._record
+                if record is not None:  # the mailbox first; timers resume with the time that remained
+                    self._queue.extend(record.mailbox)
+                    self._resume = {id(snapshot.pending[i]): due for i, due in record.timers.items()}
                 self._settle(snapshot, previous=())
+                self._resume = {}
                 for invoke in self.machine.chart.invokes.values():
-                    if invoke.state in snapshot.nodes:
+                    if invoke.state in snapshot.nodes and (record is None or invoke.id in record.invocations):
                         self._to_start.append(invoke.id)
                 self._start_invocations()
             else:
@@ -358,6 +428,7 @@ class Interpreter:
             for _, handle in self._timers.values():
                 self.clock.cancel(handle)
             self._timers.clear()
+            self._due.clear()
             for inv in list(self._invocations.values()):
                 self._cancel_invocation(inv.id)
             self._queue.clear()
@@ -383,7 +454,46 @@ class Interpreter:
                                    f"{timeout}s; it is in {self.state.value!r}")
             return self.state
 
+    def record(self) -> ActorRecord:
+        """What persisting this actor needs: the snapshot, each timer's due time on the clock, the
+        running invocations and the mailbox (see `statecharts.record`). Taken between macrosteps.
+
+        >>> from statecharts import Machine, VirtualClock
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {100: "b"}}, "b": {}}})
+        >>> clock = VirtualClock()
+        >>> actor = m.interpret(clock=clock).start()
+        >>> clock.advance(70)
+        >>> saved = actor.record()  # due at 100: 30 ms left
+        >>> clock.advance(10)
+        >>> again = m.interpret(clock=clock, record=saved).start()
+        >>> clock.advance(19); again.state.value
+        'a'
+        >>> clock.advance(1); again.state.value
+        'b'
+        """
+        with self._lock:
+            state = self.state
+            timers = {i: self._due[id(p)] for i, p in enumerate(state.pending) if id(p) in self._due}
+            return ActorRecord(state, timers, tuple(self._invocations), tuple(self._queue))
+
     # -- extension hooks: what a subclass may override or call (the names are API) --------------
+    def macrostep(self, snapshot: Snapshot, event: Event) -> Snapshot:
+        """Compute the macrostep for one queued event: the default runs `algorithm.macrostep` with
+        `execute` called inline for each effect. A subclass may wrap it (a durable actor collects
+        the effects into an outbox and remembers which event the step was for).
+
+        >>> from statecharts import Machine
+        >>> class Tracing(Interpreter):
+        ...     def macrostep(self, snapshot, event):
+        ...         print("step", snapshot.value, "on", event.name)
+        ...         return super().macrostep(snapshot, event)
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> Tracing(m).start().send("GO").value
+        step a on GO
+        'b'
+        """
+        return algorithm.macrostep(snapshot, event, self.execute)
+
     def execute(self, effect: Effect) -> None:
         """Run one effect of a macrostep, inline and in order (a failure becomes ``error.execution``).
 
@@ -556,7 +666,7 @@ class Interpreter:
                 if before.status != "active":
                     continue
                 self._to_start = []
-                after = algorithm.macrostep(before, event, self.execute)
+                after = self.macrostep(before, event)
                 self._settle(after, previous=before.pending)
                 self._start_invocations()
                 self.on_macrostep_done(after)
@@ -572,24 +682,37 @@ class Interpreter:
         now = {id(p) for p in snapshot.pending}
         for key in [k for k in self._timers if k not in now]:
             self.clock.cancel(self._timers.pop(key)[1])
+            self._due.pop(key, None)
         before = {id(p) for p in previous}
         immediate: list[PendingSend] = []
+        overdue: list[tuple[float, int, PendingSend]] = []
+        clock_ms = clock_now(self.clock)
         for p in snapshot.pending:
             if id(p) in self._timers:
                 continue
             if p.delay <= 0:
                 immediate.append(p)
             elif id(p) not in before or self._restored is snapshot:
-                self._timers[id(p)] = (p, self.clock.schedule(p.delay, functools.partial(self._fire, p)))
-        if immediate:
-            gone = {id(p) for p in immediate}
-            snapshot = _without(snapshot, gone)
-            for p in immediate:
+                delay = p.delay
+                due = self._resume.get(id(p))
+                if due is not None and clock_ms is not None:  # restored: only the time that remained
+                    delay = due - clock_ms
+                    if delay <= 0:
+                        overdue.append((due, len(overdue), p))
+                        continue
+                if clock_ms is not None:
+                    self._due[id(p)] = clock_ms + delay
+                self._timers[id(p)] = (p, self.clock.schedule(delay, functools.partial(self._fire, p)))
+        if immediate or overdue:  # immediate sends first, then timers already due, in due order
+            ready = immediate + [p for _, _, p in sorted(overdue, key=lambda item: item[:2])]
+            snapshot = _without(snapshot, {id(p) for p in ready})
+            for p in ready:
                 self.deliver(p)
         self._state = snapshot
         if snapshot.status != "active":
             for key in list(self._timers):
                 self.clock.cancel(self._timers.pop(key)[1])
+            self._due.clear()
             for inv in list(self._invocations):
                 self._cancel_invocation(inv)
             self._to_start = []
@@ -603,6 +726,7 @@ class Interpreter:
         with self._lock:
             if self._timers.pop(id(p), None) is None or not self.running:
                 return
+            self._due.pop(id(p), None)
             self._state = _without(self.state, {id(p)})
             self.deliver(p)
             self._drain()
@@ -634,6 +758,11 @@ class Interpreter:
                 if self.running:
                     self._drain()
 
+        if not callable(invoke.src):  # a child machine: the asyncio runtime runs those
+            finish(False, ConfigError(f"invoke {invoke_id!r}: interpret() runs function and coroutine services; "
+                                      f"the child machine {invoke.src_name!r} needs machine.interpret_async()",
+                                      key="src"))
+            return
         if self.sync_services:
             try:
                 result = invoke.src(first, event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from statecharts.state import Snapshot, restore
 
 if TYPE_CHECKING:
     from statecharts.interpreter import Clock, Interpreter
+    from statecharts.runtime.actor import AsyncActor
 
 
 SELECTION_CACHE_SIZE = 1 << 18
@@ -24,6 +26,14 @@ Chain = tuple[tuple[Transition, "Guard | None"], ...]
 
 def _document_order(node: StateNode) -> int:
     return node.order
+
+
+def _takes_argument(fn: Any) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: call it without input
+        return False
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
 
 
 class Machine:
@@ -256,30 +266,35 @@ class Machine:
         return node
 
     # -- the pure interface ------------------------------------------------------------------
-    def initial_context(self, context: Mapping[str, Any] | None = None) -> FrozenDict:
-        """The chart's context (called, if it is a function) with ``context``'s keys over it.
+    def initial_context(self, context: Mapping[str, Any] | None = None, *, input: Any = None) -> FrozenDict:
+        """The chart's context with ``context``'s keys over it. A context function is called with
+        ``input`` when it takes an argument (xstate's ``context: ({input}) => ...``), else with none.
 
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "context": {"n": 0, "name": "x"}, "initial": "a", "states": {"a": {}}})
         >>> m.initial_context({"n": 5})
         FrozenDict({'n': 5, 'name': 'x'})
+        >>> Machine({"id": "m", "context": lambda input: {"n": input["start"]}, "initial": "a",
+        ...          "states": {"a": {}}}).initial_context(input={"start": 3})
+        FrozenDict({'n': 3})
         """
         base = self.chart.context
         if callable(base):
-            base = base()
+            base = base(input) if _takes_argument(base) else base()
         merged = dict(base or {})
         if context:
             merged.update(context)
         return FrozenDict(merged)
 
-    def initial_state(self, context: Mapping[str, Any] | None = None) -> Snapshot:
-        """The snapshot after entering the initial configuration (``context`` overrides keys).
+    def initial_state(self, context: Mapping[str, Any] | None = None, *, input: Any = None) -> Snapshot:
+        """The snapshot after entering the initial configuration (``context`` overrides keys;
+        ``input`` goes to a context function).
 
         >>> from statecharts import Machine
         >>> Machine({"id": "m", "initial": "a", "states": {"a": {}}}).initial_state().value
         'a'
         """
-        return algorithm.enter_initial(self, self.initial_context(context))
+        return algorithm.enter_initial(self, self.initial_context(context, input=input))
 
     def transition(self, state: Snapshot, event: str | Event | Mapping[str, Any], **data: Any) -> Snapshot:
         """The next snapshot after one external event, with the effects left to run.
@@ -342,7 +357,8 @@ class Machine:
 
     def interpret(self, context: Mapping[str, Any] | None = None, *, clock: Clock | None = None,
                   strict: bool = False, state: Snapshot | None = None, **options: Any) -> Interpreter:
-        """An interpreter (actor) for this machine; call ``start()`` on it.
+        """An interpreter (actor) for this machine; call ``start()`` on it. With ``store=`` and
+        ``id=``, a durable actor (`statecharts.store.DurableInterpreter`) loaded from the store.
 
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
@@ -350,9 +366,31 @@ class Machine:
         >>> actor.send("GO").value
         'b'
         """
+        if options.get("store") is not None:  # a durable actor (statecharts.store)
+            from statecharts.store.durable import DurableInterpreter
+
+            return DurableInterpreter(self, context=context, clock=clock, strict=strict, state=state, **options)
         from statecharts.interpreter import Interpreter
 
         return Interpreter(self, context=context, clock=clock, strict=strict, state=state, **options)
+
+    def interpret_async(self, *, input: Any = None, id: str | None = None, clock: Any = None,
+                        **options: Any) -> AsyncActor:
+        """An asyncio actor for this machine on the running loop (see `statecharts.runtime.AsyncActor`);
+        use it as ``async with machine.interpret_async(...) as actor``.
+
+        >>> import asyncio
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> async def main():
+        ...     async with m.interpret_async(id="light") as actor:
+        ...         return (await actor.send("GO")).value
+        >>> asyncio.run(main())
+        'b'
+        """
+        from statecharts.runtime.actor import AsyncActor
+
+        return AsyncActor(self, input=input, id=id, clock=clock, **options)
 
     # -- interop (xstate / Stately JSON; see statecharts.interop) -----------------------------
     @classmethod

@@ -2,6 +2,12 @@
 
 A snapshot is a value: equal snapshots are equal and hash alike. It holds exactly what determines
 the future, nothing else; the effects that produced it ride along but do not count.
+
+Its JSON form (`Snapshot.to_json`), format version ``SNAPSHOT_VERSION``: ``{"version": 1,
+"machine": id, "configuration": [state ids], "context": {...}, "history": {history id: [state
+ids]}, "pending": [{"id", "delay", "event", "data", "to"}], "status", "output"}``; values go
+through `encode`. A snapshot without ``"version"`` reads as version 1. What a running actor adds
+(timers' due times, running invocations, mailbox, children) is `statecharts.record.ActorRecord`.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from statecharts.frozen import FrozenDict
 if TYPE_CHECKING:
     from statecharts.chart import StateNode
     from statecharts.machine import Machine
+    from statecharts.queries import EnabledEvent
 
 
 @dataclass(frozen=True)
@@ -223,6 +230,29 @@ class Snapshot:
         """
         return self.machine.can(self, event)
 
+    def enabled_events(self) -> tuple[EnabledEvent, ...]:
+        """The events some transition would take now (see `statecharts.queries.enabled_events`).
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "t", "initial": "off", "states": {"off": {"on": {"FLIP": "on"}}, "on": {}}})
+        >>> [e.name for e in m.initial_state().enabled_events()]
+        ['FLIP']
+        """
+        from statecharts.queries import enabled_events
+
+        return enabled_events(self)
+
+    def get_meta(self) -> dict[str, Any]:
+        """The ``meta`` of the active states that have one, by state id (xstate's ``getMeta()``).
+
+        >>> from statecharts import Machine
+        >>> Machine({"id": "t", "initial": "a", "states": {"a": {"meta": {"view": "form"}}}}).initial_state().get_meta()
+        {'t.a': {'view': 'form'}}
+        """
+        from statecharts.queries import active_meta
+
+        return active_meta(self)
+
     def __repr__(self) -> str:
         return f"Snapshot(value={self.value!r}, context={dict(self.context)!r}, status={self.status!r})"
 
@@ -239,6 +269,7 @@ class Snapshot:
         True
         """
         return {
+            "version": SNAPSHOT_VERSION,
             "machine": self.machine.id,
             "configuration": list(self.configuration),
             "context": encode(dict(self.context)),
@@ -306,6 +337,10 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         raise SnapshotError(f"a snapshot is a JSON object, not {type(data).__name__}")
     if data.get("machine", machine.id) != machine.id:
         raise SnapshotError(f"snapshot of machine {data['machine']!r} cannot be restored into {machine.id!r}")
+    version = data.get("version", SNAPSHOT_VERSION)
+    if version != SNAPSHOT_VERSION:
+        raise SnapshotError(f"snapshot format version {version!r} of machine {data.get('machine', machine.id)!r} "
+                            f"is not known (this version of statecharts reads version {SNAPSHOT_VERSION})")
     chart = machine.chart
 
     def node(ref: str, where: str) -> StateNode:
@@ -346,6 +381,7 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
 
 
 STATUSES = ("active", "done")
+SNAPSHOT_VERSION = 1
 
 
 def check_configuration(machine: Machine, nodes: frozenset[StateNode]) -> None:

@@ -8,9 +8,26 @@ examples to hunt for new counterexamples (and pins what it finds as explicit tes
 from __future__ import annotations
 
 import os
+import shutil
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, database=None, deadline=None)
 settings.register_profile("explore", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "dot: needs Graphviz's `dot` program (skipped, saying how to install it, "
+                                       "when it is missing)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if shutil.which("dot") is not None:
+        return
+    skip = pytest.mark.skip(reason="Graphviz 'dot' is not installed: run `bash .ci/install` as root, or "
+                                   "`sudo apt-get install graphviz` (macOS: `brew install graphviz`)")
+    for item in items:
+        if item.get_closest_marker("dot") is not None:
+            item.add_marker(skip)

@@ -36,7 +36,8 @@ def add_parser(sub: Any) -> None:
                     "fires every chart transition the walk can fire, 'edges' takes every event in every "
                     "reachable state where it changes something. Transition and edge covers chain "
                     "shortest routes greedily.")
-    parser.add_argument("target", metavar="MODULE[:FACTORY]", help="e.g. machines.cluster_update")
+    parser.add_argument("target", metavar="MODULE[:FACTORY]",
+                        help="e.g. machines.cluster_update, or chart.py, chart.json, chart.scxml")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                         help="factory parameter (repeatable)")
     parser.add_argument("--cover", choices=COVERS, default="transitions",

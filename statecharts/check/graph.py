@@ -7,18 +7,20 @@ changes nothing is a stutter and adds no edge.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
-from collections.abc import Callable, Container, Hashable, Iterable
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.algorithm import successor, take
+from statecharts.algorithm import matching, successor, take
 from statecharts.chart import StateNode, Transition
 from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
 from statecharts.check.symmetry import canonical_key_function
-from statecharts.errors import PredicateError, StatechartError
+from statecharts.errors import ConfigError, PredicateError, StatechartError
 from statecharts.event import Event
 from statecharts.state import Snapshot
 
@@ -41,6 +43,7 @@ class Bounds:
     max_states: int | None = None
     max_depth: int | None = None
     max_seconds: float | None = None
+    stop: Callable[[], str | None] | None = None  # polled ~10 times a second: a reason to stop (Ctrl-C, memory)
 
 
 @dataclass
@@ -71,8 +74,13 @@ class StateGraph:
     stopped_by: str | None = None
     seconds: float = 0.0
     fired: set[Transition] = field(default_factory=set)
+    # TLC's coverage: per chart transition, the steps that took it and the new states those found
+    taken: dict[Transition, int] = field(default_factory=dict)
+    found: dict[Transition, int] = field(default_factory=dict)
     self_loops: set[int] = field(default_factory=set)  # states where some event fires yet changes nothing
     symmetric: bool = False
+    raised: int = 0  # steps in which a guard or action raised and no transition took error.execution
+    first_raised: tuple[int, int | None, Snapshot, str] | None = None  # (state, event or None, after, what)
     key_of: Callable[[Snapshot], Hashable] = field(default=StateKeys(()).of, repr=False)
 
     def find(self, snapshot: Snapshot) -> int | None:
@@ -177,13 +185,15 @@ class StateGraph:
 
 def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = False,
             coverage: bool = True, on_state: Callable[[int, Snapshot], None] | None = None,
-            progress: Progress | None = None) -> StateGraph:
+            progress: Progress | None = None,
+            initial: Sequence[Snapshot] | None = None) -> StateGraph:
     """Walk every event of the alphabet in every reachable state, breadth first.
 
     ``on_state(i, snapshot)`` is called for each new state (invariants are checked there, so the
     first violation found has a shortest trace). States outside ``model.constraint`` are stored but
     not expanded (TLC's CONSTRAINT). ``symmetry=True`` stores one representative per orbit of the
-    model's symmetry groups.
+    model's symmetry groups. Steps ``model.action_constraint`` refuses are not taken.
+    ``initial`` starts the walk from those snapshots instead of the model's initial states.
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import Model, events
@@ -193,21 +203,90 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     >>> [s.context["n"] for s in g.states], g.transitions
     ([0, 1, 2, 3], 3)
     """
+    with collector_paused():
+        return _explore(model, bounds, symmetry, coverage, on_state, progress, initial)
+
+
+COLLECT_EVERY = 1 << 17  # states stored between two young collections while the collector is paused
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the body with Python's cyclic garbage collector off (restored after).
+
+    The walk allocates a few objects per stored state and keeps them all: with the collector on,
+    each full collection traverses every stored state again, so the rate falls as the graph grows
+    (1.4-1.6x slower at 65,970 states, worse at 10^6). `collect_young` is called by the walk now and
+    then: it collects the objects made since the last call and freezes the survivors (`gc.freeze`),
+    so cyclic garbage made by the model's own code is still freed and no stored state is traversed
+    twice.
+
+    >>> import gc
+    >>> with collector_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if not frozen:  # leave a caller's own frozen objects frozen
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def collect_young() -> None:
+    """Collect the objects made since the last call (generations 0 and 1) and freeze what is left.
+
+    >>> collect_young(); import gc; gc.get_freeze_count() > 0
+    True
+    >>> gc.unfreeze()
+    """
+    gc.collect(1)
+    gc.freeze()
+
+
+def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool,
+             on_state: Callable[[int, Snapshot], None] | None, progress: Progress | None,
+             initial: Sequence[Snapshot] | None) -> StateGraph:
     bounds = bounds or Bounds()
     alphabet = tuple(model.events())
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
-    initial_states = list(model.initial_states())
+    initial_states = list(model.initial_states() if initial is None else initial)
+    if not initial_states:  # nothing to walk: every property would "hold" about nothing
+        raise ConfigError(f"model {model.name or model.machine.id!r} has no initial state (its initial_contexts "
+                          f"are empty, or no state was given to start from): nothing to check", key="initial_contexts")
+    for snapshot in initial_states:
+        if snapshot.machine is not model.machine:
+            raise ConfigError(f"a state to start from belongs to machine {snapshot.machine.id!r} "
+                              f"({id(snapshot.machine):#x}), not to the model's {model.machine.id!r} "
+                              f"({id(model.machine):#x}): restore it with model.machine.restore(...)", key="initial")
+    unhandled = unhandled_error_function(model.machine)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
     compiler = StepCompiler(model.machine, alphabet)
     index = graph.index
     constraint = model.constraint
     fired: list[Transition] | None = [] if coverage else None
+    taken, new_by = graph.taken, graph.found
+    allowed = None if model.action_constraint is None else step_predicate("action constraint", "action_constraint",
+                                                                           model.action_constraint)
     start = time.perf_counter()
     deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
     next_progress = start + 1.0
+    stop, next_poll = bounds.stop, start
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
+        if unhandled is not None and snapshot.event is not None and snapshot.event.name == "error.execution":
+            failure = unhandled(snapshot)  # reported by the walk's verdict, never silently a stutter
+            if failure is not None:
+                graph.raised += 1
+                if graph.first_raised is None:
+                    graph.first_raised = (parent, via if parent >= 0 else None, snapshot, failure)
         try:
             if key is None:
                 key = key_of(snapshot)
@@ -233,12 +312,17 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         if i not in graph.initial:
             graph.initial.append(i)
 
-    context_key = keys.context
     self_loops = graph.self_loops
+    expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed)
+    lookup, size = index.get, graph.states.__len__
     head = 0
+    next_collect = COLLECT_EVERY
     while head < len(graph.states):
         i = head
         head += 1
+        if head >= next_collect:
+            collect_young()
+            next_collect = head + COLLECT_EVERY
         s = graph.states[i]
         if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
             graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
@@ -248,11 +332,16 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
         if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
             graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
             break
-        if deadline is not None or progress is not None:
+        if deadline is not None or progress is not None or stop is not None:
             now = time.perf_counter()
             if deadline is not None and now > deadline:
                 graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
                 break
+            if stop is not None and now >= next_poll:
+                next_poll, reason = now + 0.1, stop()
+                if reason is not None:
+                    graph.complete, graph.stopped_by = False, reason
+                    break
             if progress is not None and now >= next_progress:
                 graph.seconds = now - start
                 progress(graph)
@@ -262,11 +351,68 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
             continue
         out = graph.edges[i]
         depth = graph.depth[i] + 1
+        try:
+            expander.expand(i, s, depth, lookup, add, size, out, self_loops)
+        except ExpandError as exc:
+            raise WalkError(graph, i, exc.event, exc.cause) from exc.cause
+        if fired:
+            for t in fired:
+                taken[t] = taken.get(t, 0) + 1
+            fired.clear()
+    graph.fired = set(taken)
+    graph.transitions = sum(map(len, graph.edges))  # every non-stutter step is one edge
+    graph.seconds = time.perf_counter() - start
+    return graph
+
+
+Lookup = Callable[[Hashable], "int | None"]
+Add = Callable[[Snapshot, int, int, int, Hashable], int]
+
+
+class ExpandError(Exception):
+    """The chart failed on event number ``event`` (the walk wraps it in a `WalkError`)."""
+
+    def __init__(self, event: int, cause: StatechartError) -> None:
+        super().__init__(str(cause))
+        self.event, self.cause = event, cause
+
+
+class Expander:
+    """A state's successors, over the compiled steps of `statecharts.check.kernel`: one job shared
+    by the full walk (`explore`) and the fingerprint walk (`statecharts.check.fingerprints`).
+
+    `expand` tries every event of the alphabet some active state can take. A compiled step that
+    leads to a known state costs a key and a ``lookup``, no snapshot; otherwise the new snapshot
+    goes to ``add(snapshot, parent, event index, depth, key or None) -> state number``. Edges to
+    other states are appended to ``out`` as ``(event index, state)``; a step that fires yet leads
+    back to the same state puts the state in ``self_loops``. Steps the model's action constraint
+    refuses are not taken. With ``fired`` (coverage), the transitions each step took are appended
+    to it, and ``found`` counts per transition the new states found.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> g = explore(Model(m, alphabet=events("GO")))
+    >>> g.edges
+    [[(0, 1)], []]
+    """
+
+    def __init__(self, compiler: StepCompiler, keys: StateKeys, symmetric: bool, fired: list[Transition] | None,
+                 found: dict[Transition, int], allowed: Callable[[Snapshot, Event, Snapshot], bool] | None) -> None:
+        self.compiler, self.keys, self.symmetric = compiler, keys, symmetric
+        self.fired, self.found, self.allowed = fired, found, allowed
+
+    def expand(self, i: int, s: Snapshot, depth: int, lookup: Lookup, add: Add, size: Callable[[], int],
+               out: list[tuple[int, int]], self_loops: set[int]) -> None:
+        """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`."""
+        compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
+        context_key = keys.context
         configuration = compiler.configuration(s.nodes)
         settled = configuration.settled
         context = s.context
-        rest = -1 if graph.symmetric else keys.rest(s)
+        rest = -1 if self.symmetric or allowed is not None else keys.rest(s)
         for steps in configuration.events:
+            mark = len(fired) if fired is not None else 0
             event = steps.event
             enabled = steps.enabled(context)
             e = steps.index
@@ -294,7 +440,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                                 if moved is None:
                                     moved = compiled.rests[rest] = keys.rest(s, nodes)
                                 key = (moved, context_key(data))
-                                j = index.get(key)
+                                j = lookup(key)
                             except TypeError:
                                 key, j = None, None
                             if j is not None:
@@ -305,18 +451,47 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
                                 continue
                         after = s.with_context(data, event, nodes)
             except StatechartError as exc:
-                raise WalkError(graph, i, e, exc) from exc
+                raise ExpandError(e, exc) from exc
+            if allowed is not None and not allowed(s, event, after):
+                if fired is not None:
+                    del fired[mark:]
+                continue
+            known = size()
             j = add(after, i, e, depth, key)
+            if fired is not None and j == known:  # a new state: credit the transitions that found it
+                for t in fired[mark:]:
+                    new_by[t] = new_by.get(t, 0) + 1
             if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
                 self_loops.add(i)
                 continue
             out.append((e, j))
-        if fired:
-            graph.fired.update(fired)
-            fired.clear()
-    graph.transitions = sum(map(len, graph.edges))  # every non-stutter step is one edge
-    graph.seconds = time.perf_counter() - start
-    return graph
+
+
+def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] | None:
+    """``fn(snapshot)``: what raised in the step that made ``snapshot`` (``None`` when nothing did);
+    no function (``None``) when the chart takes ``error.execution`` itself.
+    The walk counts such steps (`StateGraph.raised`) and keeps the first; `check` reports them.
+
+    >>> from statecharts import Machine
+    >>> def ratio(context, event):
+    ...     return 1 / 0
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "a", "guard": ratio}}}}})
+    >>> print(unhandled_error_function(m)(m.transition(m.initial_state(), "GO")))
+    guard ratio of <Transition m.a --GO--> m.a> raised ZeroDivisionError: division by zero (no transition takes
+    error.execution)
+    """
+    if any(matching(node.transitions, "error.execution") for node in machine.states):
+        return None
+
+    def unhandled(snapshot: Snapshot) -> str | None:
+        event = snapshot.event
+        if event is None or event.name != "error.execution" or not isinstance(event.data, Mapping):
+            return None
+        error = event.data.get("error")
+        what = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else repr(error)
+        return f"{event.data.get('source', 'a step')} raised {what} (no transition takes error.execution)"
+
+    return unhandled
 
 
 class WalkError(StatechartError):
@@ -355,6 +530,29 @@ def evaluate(kind: str, name: str, predicate: Callable[[Snapshot], Any], snapsho
     except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
         raise PredicateError(f"{kind} {name!r} raised {type(exc).__name__}: {exc} in state {snapshot.value!r} "
                              f"(context {dict(snapshot.context)!r})") from exc
+
+
+def step_predicate(kind: str, name: str, predicate: Callable[[Snapshot, Event, Snapshot], Any]
+                   ) -> Callable[[Snapshot, Event, Snapshot], bool]:
+    """A model's step predicate ``fn(state, event, next_state)`` as a call whose failure is a
+    `PredicateError` naming it, the state and the event.
+
+    >>> from statecharts import Machine
+    >>> s = Machine({"id": "m", "initial": "a", "states": {"a": {}}}).initial_state()
+    >>> step_predicate("action property", "calm", lambda a, e, b: e.name != "PANIC")(s, Event("PANIC"), s)
+    False
+    >>> step_predicate("action property", "boom", lambda a, e, b: 1 / 0)(s, Event("GO"), s)
+    Traceback (most recent call last):
+    statecharts.errors.PredicateError: action property 'boom' raised ZeroDivisionError: ... on Event('GO')...
+    """
+    def call(state: Snapshot, event: Event, after: Snapshot) -> bool:
+        try:
+            return bool(predicate(state, event, after))
+        except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
+            raise PredicateError(f"{kind} {name!r} raised {type(exc).__name__}: {exc} on {event!r} in state "
+                                 f"{state.value!r} (context {dict(state.context)!r})") from exc
+
+    return call
 
 
 class UnhashableStateError(StatechartError):

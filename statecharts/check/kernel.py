@@ -382,10 +382,12 @@ class StateKeys:
     """
 
     def __init__(self, schema: tuple[str, ...]) -> None:
+        self.schema = schema
         self.size = len(schema)
         self.values: Callable[[Mapping[str, Any]], Any] = \
             itemgetter(*schema) if len(schema) > 1 else _one(schema[0]) if schema else _none
         self.rests: dict[tuple[Any, ...], int] = {}
+        self._by_id: list[tuple[Any, ...]] = []  # `restore`: the rests in id order
 
     def rest(self, snapshot: Snapshot, nodes: frozenset[StateNode] | None = None) -> int:
         """A small id for what identifies the snapshot besides its context (with ``nodes``: the
@@ -431,12 +433,36 @@ class StateKeys:
         """
         return (self.rest(snapshot), self.context(snapshot.context))
 
+    def restore(self, machine: Any, key: tuple[int, Any]) -> Snapshot:
+        """The snapshot stored under ``key`` (one made by `of` on this instance), rebuilt.
+
+        >>> from statecharts import Machine, assign
+        >>> tally = Machine({"id": "tally", "context": {"n": 0, "m": 1}, "initial": "a", "states": {
+        ...     "a": {"on": {"MOVE": {"target": "b", "actions": assign(n=5)}}}, "b": {}}})
+        >>> keys = StateKeys(("n", "m"))
+        >>> moved = tally.transition(tally.initial_state(), "MOVE")
+        >>> keys.restore(tally, keys.of(moved)) == moved, keys.restore(tally, keys.of(moved)).context
+        (True, FrozenDict({'n': 5, 'm': 1}))
+        """
+        rest, values = key
+        if len(self._by_id) < len(self.rests):
+            self._by_id = list(self.rests)
+        nodes, history, pending, status, output = self._by_id[rest]
+        if len(values) == 2 and values[0] is _OtherMarker:
+            context = values[1]
+        else:
+            context = FrozenDict(dict(zip(self.schema, values, strict=True)))
+        return Snapshot(machine, nodes, context, history, pending, status, output, (), None)
+
 
 class _OtherMarkerType:
     """Marks the key of a context whose keys differ from the schema (no values tuple equals it)."""
 
     def __repr__(self) -> str:
         return "<other>"
+
+    def __reduce__(self) -> str:
+        return "_OtherMarker"  # one marker, also after pickling (the fingerprint walk's state files)
 
 
 _OtherMarker = _OtherMarkerType()

@@ -20,6 +20,7 @@ from statecharts.machine import Machine
 from statecharts.state import Snapshot
 
 Predicate = Callable[[Snapshot], bool]
+StepPredicate = Callable[[Snapshot, Event, Snapshot], bool]  # (state, event, next state) -> bool
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,10 @@ class Model:
     - ``fairness``: the fairness constraints the temporal properties are checked under.
     - ``terminal``: states without successors that are acceptable (not deadlocks).
     - ``constraint``: states outside it are kept but not expanded (TLC's CONSTRAINT).
+    - ``action_constraint``: ``fn(state, event, next_state) -> bool``; a step it refuses is not
+      taken (TLC's ACTION_CONSTRAINT).
+    - ``action_properties``: name -> ``fn(state, event, next_state) -> bool`` that every step must
+      satisfy (TLA+'s ``[][P]_vars``: steps that change nothing are not asked).
     - ``symmetry``: groups of interchangeable entity names (e.g. workers), used by a
       ``canonicalize(snapshot) -> hashable`` function when given.
 
@@ -115,6 +120,8 @@ class Model:
     symmetry: Sequence[Any] = ()  # Symmetry groups, or plain sequences of region ids
     canonicalize: Callable[[Snapshot], Any] | None = None
     name: str = ""
+    action_constraint: StepPredicate | None = None
+    action_properties: Mapping[str, StepPredicate] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         where = self.name or "model"
@@ -136,6 +143,8 @@ class Model:
             alphabet.append(event)
         object.__setattr__(self, "alphabet", tuple(alphabet))
         for key, table, kind in (("invariants", self.invariants, "a predicate fn(snapshot) -> bool"),
+                                 ("action_properties", self.action_properties,
+                                  "a predicate fn(state, event, next_state) -> bool"),
                                  ("properties", self.properties, "a temporal property (eventually(...), ...)")):
             if not isinstance(table, Mapping):
                 raise ConfigError(f"{key} must map names to {kind}, not {type(table).__name__}", path=where,
@@ -155,10 +164,11 @@ class Model:
             if context is not None and not isinstance(context, Mapping):
                 raise ConfigError(f"initial_contexts[{i}] must be a dict of context keys, not {context!r}",
                                   path=where, key="initial_contexts")
-        for key in ("terminal", "constraint", "canonicalize"):
+        for key in ("terminal", "constraint", "canonicalize", "action_constraint"):
             value = getattr(self, key)
             if value is not None and not callable(value):
-                raise ConfigError(f"{key} must be a function of a snapshot, not {type(value).__name__}",
+                of = "(state, event, next_state)" if key == "action_constraint" else "a snapshot"
+                raise ConfigError(f"{key} must be a function of {of}, not {type(value).__name__}",
                                   path=where, key=key)
 
     def initial_states(self) -> list[Snapshot]:

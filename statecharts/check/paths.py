@@ -43,7 +43,7 @@ from statecharts.algorithm import successor
 from statecharts.chart import Transition
 from statecharts.check.graph import Bounds, StateGraph, explore
 from statecharts.check.model import Model
-from statecharts.check.trace import Trace, changed_context, event_text, leaves, states_text
+from statecharts.check.trace import Trace, changed_context, event_text, leaves, states_text, value_text
 from statecharts.check.walker import trace_of
 from statecharts.errors import StatechartError
 from statecharts.event import Event
@@ -173,7 +173,7 @@ class TestPath:
         given = states_text(leaves(start))
         lines.append(f"  given the initial state: {given}")
         if context and start.context:
-            lines.append("      context: " + ", ".join(f"{k}={v!r}" for k, v in start.context.items()))
+            lines.append("      context: " + ", ".join(f"{k}={value_text(v)}" for k, v in start.context.items()))
         before = start
         for i, step in enumerate(self.trace.steps[1:], 1):
             assert step.event is not None
@@ -207,7 +207,7 @@ def describe_change(before: Snapshot, after: Snapshot, context: bool = True) -> 
     old, new = leaves(before), leaves(after)
     text = states_text({k: v for k, v in new.items() if old.get(k) != v}) or "(same states)"
     if context:
-        changed = [f"{k}={v!r}" for k, v in changed_context(before, after).items()]
+        changed = [f"{k}={value_text(v)}" for k, v in changed_context(before, after).items()]
         if changed:
             text += "; " + ", ".join(changed)
     if after.status != before.status:

@@ -127,7 +127,7 @@ class Trace:
             if context:
                 changed = changed_context(self.steps[i - 1].snapshot if i else None, s)
                 if changed:
-                    line += "\n     " + ", ".join(f"{k}={v!r}" for k, v in changed.items())
+                    line += "\n     " + ", ".join(f"{k}={value_text(v)}" for k, v in changed.items())
             lines.append(line)
         if self.cycle_start is not None and self.steps and not self.steps[-1].stutter:
             lines.append(f"   (back to step {self.cycle_start}, for ever)")
@@ -160,8 +160,30 @@ def event_text(event: Event) -> str:
     if isinstance(data, Mapping):
         if not data:
             return event.name
-        return f"{event.name}(" + ", ".join(f"{k}={v!r}" for k, v in data.items()) + ")"
-    return f"{event.name}({data!r})"
+        return f"{event.name}(" + ", ".join(f"{k}={value_text(v)}" for k, v in data.items()) + ")"
+    return f"{event.name}({value_text(data)})"
+
+
+def value_text(value: Any) -> str:
+    """A context or payload value as reports print it: Python's repr, with frozen mappings shown
+    as the dicts they stand for (no ``FrozenDict(...)`` in human output).
+
+    >>> from statecharts.frozen import FrozenDict
+    >>> value_text(FrozenDict({"a": 1, "b": (FrozenDict({"c": 2}),)})), value_text("x")
+    ("{'a': 1, 'b': ({'c': 2},)}", "'x'")
+    """
+    return repr(_unfrozen(value))
+
+
+def _unfrozen(value: Any) -> Any:
+    """``value`` with every mapping inside it (also in tuples, lists and sets) a plain dict."""
+    if isinstance(value, Mapping):
+        return {k: _unfrozen(v) for k, v in value.items()}
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(_unfrozen(v) for v in value)
+    if isinstance(value, list):
+        return [_unfrozen(v) for v in value]
+    return value
 
 
 def leaves(snapshot: Snapshot) -> dict[str, str]:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.check.graph import Bounds, Progress, StateGraph, evaluate, explore
+from statecharts.check.actors import child_machines
+from statecharts.check.graph import (
+    Bounds,
+    Progress,
+    StateGraph,
+    collector_paused,
+    evaluate,
+    explore,
+    step_predicate,
+)
 from statecharts.check.liveness import Lasso, LivenessChecker
-from statecharts.check.model import Model
+from statecharts.check.model import Model, StepPredicate
+from statecharts.check.properties import LeadsTo
 from statecharts.check.symmetry import canonical_key_function, orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
+from statecharts.errors import ConfigError
 from statecharts.event import Event
 from statecharts.machine import Machine
 from statecharts.state import Snapshot
@@ -52,27 +64,65 @@ class Result:
 
 
 @dataclass(frozen=True)
+class ActionCoverage:
+    """One chart transition in TLC's coverage table: the steps that took it (``taken``) and the
+    distinct states first found by those steps (``found``).
+
+    >>> ActionCoverage("pump.idle --RUN--> pump.busy", 3, 1).to_json()
+    {'transition': 'pump.idle --RUN--> pump.busy', 'taken': 3, 'found': 1}
+    """
+
+    transition: str
+    taken: int
+    found: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data: the transition's description and both counts."""
+        return {"transition": self.transition, "taken": self.taken, "found": self.found}
+
+
+@dataclass(frozen=True)
 class Coverage:
-    """Chart states never active and transitions never taken in the walk.
+    """Chart states never active and transitions never taken in the walk, and per transition how
+    often it was taken and how many new states it found (``actions``, in chart order).
 
     >>> from statecharts import Machine
     >>> hall = Machine({"id": "hall", "initial": "in", "states": {
     ...     "in": {"on": {"EXIT": "out"}}, "out": {}, "attic": {"on": {"DOWN": "in"}}}})
-    >>> check(hall).coverage
-    Coverage(states_never_active=('hall.attic',), transitions_never_taken=('hall.attic --DOWN--> hall.in',))
+    >>> cover = check(hall).coverage
+    >>> cover.states_never_active, cover.transitions_never_taken
+    (('hall.attic',), ('hall.attic --DOWN--> hall.in',))
+    >>> [(a.transition, a.taken, a.found) for a in cover.actions]
+    [('hall.in --EXIT--> hall.out', 1, 1), ('hall.attic --DOWN--> hall.in', 0, 0)]
     """
 
     states_never_active: tuple[str, ...]
     transitions_never_taken: tuple[str, ...]
+    actions: tuple[ActionCoverage, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """Plain data: both tuples as lists.
+        """Plain data: both tuples as lists, and the coverage table under ``actions``.
 
         >>> Coverage(("t.c",), ()).to_json()
-        {'states_never_active': ['t.c'], 'transitions_never_taken': []}
+        {'states_never_active': ['t.c'], 'transitions_never_taken': [], 'actions': []}
         """
         return {"states_never_active": list(self.states_never_active),
-                "transitions_never_taken": list(self.transitions_never_taken)}
+                "transitions_never_taken": list(self.transitions_never_taken),
+                "actions": [a.to_json() for a in self.actions]}
+
+    def table(self) -> str:
+        """TLC's coverage table: taken and new states per transition, widest first column aligned.
+
+        >>> rows = (ActionCoverage("t.a --GO--> t.b", 12, 3), ActionCoverage("t.b --UP--> t.a", 0, 0))
+        >>> print(Coverage((), (), rows).table())
+          transition       taken  new states
+          t.a --GO--> t.b     12           3
+          t.b --UP--> t.a      0           0
+        """
+        width = max((len(a.transition) for a in self.actions), default=10)
+        lines = [f"  {'transition':<{width}} {'taken':>9} {'new states':>11}"]
+        lines += [f"  {a.transition:<{width}} {a.taken:>9,} {a.found:>11,}" for a in self.actions]
+        return "\n".join(lines)
 
 
 @dataclass
@@ -105,15 +155,19 @@ class Report:
     fairness: bool = True
     symmetry: dict[str, Any] | None = None
     graph: StateGraph | None = None
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (build, explore, properties)
+    fingerprints: dict[str, Any] | None = None  # the fingerprint walk's memory and collision figures
 
     @property
     def states_per_second(self) -> float:
-        """The walk's speed (infinite when it took no measurable time).
+        """The walk's speed: states over the seconds of the ``explore`` phase (of them all when the
+        phases are not known; infinite when it took no measurable time).
 
         >>> Report("m", 100, 150, 4, True, 2.0).states_per_second, Report("m", 1, 0, 0, True, 0.0).states_per_second
         (50.0, inf)
         """
-        return self.distinct_states / self.seconds if self.seconds > 0 else float("inf")
+        seconds = self.phases.get("explore", self.seconds)
+        return self.distinct_states / seconds if seconds > 0 else float("inf")
 
     @property
     def ok(self) -> bool:
@@ -155,17 +209,20 @@ class Report:
             "model": self.model, "distinct_states": self.distinct_states,
             "transitions": self.transitions, "depth": self.depth, "complete": self.complete,
             "seconds": round(self.seconds, 3), "states_per_second": round(self.states_per_second, 1),
+            "phases": {name: round(seconds, 3) for name, seconds in self.phases.items()},
             "stopped_by": self.stopped_by, "fairness": self.fairness,
             "results": [r.to_json() for r in self.results],
         }
         if self.symmetry is not None:
             out["symmetry"] = self.symmetry
+        if self.fingerprints is not None:
+            out["fingerprints"] = self.fingerprints
         if self.coverage is not None:
             out["coverage"] = self.coverage.to_json()
         return out
 
-    def format(self) -> str:
-        """A short human report.
+    def format(self, actions: bool = False) -> str:
+        """A short human report (with ``actions``: TLC's coverage table, `Coverage.table`).
 
         >>> from statecharts import Machine
         >>> from statecharts.check.model import Model, events
@@ -177,12 +234,21 @@ class Report:
           deadlock  deadlock: holds
           states never active: tap.broken
         """
+        phases = ", ".join(f"{name} {seconds:.2f}" for name, seconds in self.phases.items()) \
+            if len(self.phases) > 1 else ""
         lines = [f"model {self.model}",
                  f"  {self.distinct_states} distinct states, {self.transitions} transitions, depth "
-                 f"{self.depth}, {self.seconds:.2f} s ({self.states_per_second:,.0f} states/s)"
+                 f"{self.depth}, {self.seconds:.2f} s ({f'{phases}; ' if phases else ''}"
+                 f"{self.states_per_second:,.0f} states/s)"
                  + ("" if self.complete else f"; INCOMPLETE: stopped by {self.stopped_by}")]
         if self.symmetry is not None:
             lines.append(f"  symmetry: {self.symmetry['note']}")
+        if self.fingerprints is not None:
+            lines.append(f"  fingerprints: {self.fingerprints['fingerprint_bytes_per_state']} bytes a state in memory "
+                         f"(and the levels at hand), "
+                         f"{self.fingerprints['states_generated']:,} states generated, probability of a "
+                         f"fingerprint collision {self.fingerprints['collision_probability']:.2g} (TLC's optimistic "
+                         f"estimate)")
         if not self.fairness:
             lines.append("  fairness: off (--no-fairness)")
         for r in self.results:
@@ -195,13 +261,40 @@ class Report:
                 lines.append("  states never active: " + ", ".join(self.coverage.states_never_active))
             if self.coverage.transitions_never_taken:
                 lines.append("  transitions never taken: " + ", ".join(self.coverage.transitions_never_taken))
+            if actions:
+                lines.append("  coverage:")
+                lines.append(self.coverage.table())
         return "\n".join(lines)
+
+
+NO_STATE = "evaluated on no state: no state was expanded (bounds or constraint)"
+POLL_EVERY = 4096  # state predicate evaluations between two calls of check's stop() in the temporal phase
+
+
+class _Stopped(Exception):
+    """check's ``stop()`` gave a reason in the middle of a temporal property."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def check(model: Model | Machine, *, max_states: int | None = None, max_depth: int | None = None,
           max_seconds: float | None = None, fairness: bool = True, symmetry: bool = False,
-          temporal: bool = True, deadlock: bool = True, progress: Progress | None = None) -> Report:
+          temporal: bool = True, deadlock: bool = True, progress: Progress | None = None,
+          stop: Callable[[], str | None] | None = None, phase: Callable[[str], None] | None = None,
+          initial: Sequence[Snapshot] | None = None) -> Report:
     """Walk ``model`` exhaustively (or to a bound) and decide its properties.
+
+    ``stop()`` is polled during the walk and before each temporal property: a reason (a str) ends
+    the walk there (`Report.stopped_by`); the temporal properties not checked yet are left out and
+    named in ``stopped_by``. ``phase(name)`` is told each phase as it starts (``explore``,
+    ``temporal 1/4: Name``); `Report.phases` has the seconds of ``explore`` (with the invariants) and
+    ``properties`` (deadlock, temporal properties, coverage), and `Report.seconds` their sum.
+
+    ``initial`` starts the walk from those snapshots (e.g. restored from a store) instead of the
+    model's initial states. Action properties (``model.action_properties``) are decided on every
+    step between different states; their results have ``kind`` ``action``.
 
     >>> from statecharts import Machine
     >>> from statecharts.check.model import Model, events
@@ -214,6 +307,19 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
     """
     if isinstance(model, Machine):  # a bare machine: every event name, no properties but deadlock
         model = Model(model)
+    children = child_machines(model.machine)
+    if children:  # the walk below sees one machine: it must not claim anything about a system
+        raise ConfigError(f"machine {model.machine.id!r} starts child machines ({'; '.join(children)}): check() "
+                          "walks one machine; check the actor system with statecharts.check.actors.check_actors")
+    with collector_paused():  # the liveness passes too: a full collection would traverse the whole graph
+        return _check(model, max_states, max_depth, max_seconds, fairness, symmetry, temporal, deadlock, progress,
+                      stop, phase, initial)
+
+
+def _check(model: Model, max_states: int | None, max_depth: int | None, max_seconds: float | None, fairness: bool,
+           symmetry: bool, temporal: bool, deadlock: bool, progress: Progress | None,
+           stop: Callable[[], str | None] | None, phase: Callable[[str], None] | None,
+           initial: Sequence[Snapshot] | None) -> Report:
     first_violation: dict[str, int] = {}
     invariants = list(model.invariants.items())
 
@@ -222,15 +328,24 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
             if name not in first_violation and not evaluate("invariant", name, predicate, snapshot):
                 first_violation[name] = i
 
-    graph = explore(model, Bounds(max_states, max_depth, max_seconds), symmetry=symmetry,
-                    on_state=on_state, progress=progress)
+    started = time.perf_counter()
+    if phase is not None:
+        phase("explore")
+    graph = explore(model, Bounds(max_states, max_depth, max_seconds, stop), symmetry=symmetry,
+                    on_state=on_state, progress=progress, initial=initial)
     report = Report(model.name or model.machine.id, len(graph.states), graph.transitions, graph.max_depth,
                     graph.complete, graph.seconds, stopped_by=graph.stopped_by, fairness=fairness,
                     graph=graph)
+    explored = time.perf_counter()
+    report.phases["explore"] = explored - started
     for name, _ in invariants:
         i = first_violation.get(name)
         report.results.append(Result(name, "invariant", i is None,
                                      None if i is None else trace_of(graph, graph.path_to(i))))
+    if graph.first_raised is not None:
+        report.results.append(_raised(graph, *graph.first_raised))
+    for name, predicate in model.action_properties.items():
+        report.results.append(_action_property(graph, name, predicate))
     if deadlock:
         report.results.append(_deadlock(model, graph))
     if temporal and model.properties:
@@ -240,27 +355,52 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
                  for p in (getattr(prop, "predicate", None), getattr(prop, "premise", None),
                            getattr(prop, "consequence", None)) if p is not None}
 
+        evaluations = 0
+
         def holds(predicate: Callable[..., bool], i: int) -> bool:
+            nonlocal evaluations
             key = (id(predicate), i)
             found = cache.get(key)
             if found is None:
+                evaluations += 1
+                if stop is not None and evaluations % POLL_EVERY == 0 and (reason := stop()) is not None:
+                    raise _Stopped(reason)  # Ctrl-C or a bound within one long property
                 found = cache[key] = evaluate("property", names.get(id(predicate), "?"), predicate,
                                               graph.states[i])
             return found
 
         cut = not all(graph.expanded)
         note = "" if not cut else "on the expanded part only (bounds or constraint)"
+        if not any(graph.expanded):
+            note = NO_STATE
         if graph.symmetric:
             note = "; ".join(filter(None, [note, "with symmetry: a violation can be hidden"]))
-        for name, prop in model.properties.items():
-            lasso = checker.violation(prop, holds)
+        for k, (name, prop) in enumerate(model.properties.items()):
+            reason = None if stop is None else stop()
+            if reason is None:
+                if phase is not None:
+                    phase(f"temporal {k + 1}/{len(model.properties)}: {name}")
+                try:
+                    lasso = checker.violation(prop, holds)
+                except _Stopped as stopped:
+                    reason = stopped.reason
+            if reason is not None:
+                left = ", ".join(list(model.properties)[k:])
+                report.complete = False
+                report.stopped_by = f"{report.stopped_by or reason}; temporal properties not checked: {left}"
+                break
             trace = None if lasso is None else _lasso_trace(graph, lasso)
             if trace is not None and graph.symmetric:
                 trace = _concrete_lasso(model, trace)
-            report.results.append(Result(name, "temporal", lasso is None, trace, note))
+            vacuous = lasso is None and isinstance(prop, LeadsTo) and \
+                not any(holds(prop.premise, i) for i in range(len(graph.states)))
+            said = "; ".join(filter(None, [note, "vacuous: its premise holds in no state reached" if vacuous else ""]))
+            report.results.append(Result(name, "temporal", lasso is None, trace, said))
     report.coverage = coverage(graph)
     if graph.symmetric:
         report.symmetry = _symmetry_summary(model, graph)
+    report.phases["properties"] = time.perf_counter() - explored  # deadlock, temporal, coverage
+    report.seconds = sum(report.phases.values())
     return report
 
 
@@ -279,12 +419,54 @@ def _symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
     return summary
 
 
+def _raised(graph: StateGraph, i: int, e: int | None, after: Snapshot, what: str) -> Result:
+    """The steps in which a guard or action raised and nothing took ``error.execution``: a violation
+    with the first one's trace (state ``i``, then event ``e`` to ``after``; ``what`` raised), such a
+    step would otherwise pass for a stutter.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import Model, events
+    >>> def sensor(context, event):
+    ...     raise RuntimeError("no sensor")
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": sensor}}},
+    ...                                                    "b": {}}})
+    >>> r = check(Model(m, alphabet=events("GO"))).result("no step raises")
+    >>> r.holds, len(r.trace)
+    (False, 2)
+    >>> print(r.note)
+    1 step raised; the first: guard sensor of <Transition m.a --GO--> m.b> raised RuntimeError: no sensor
+    (no transition takes error.execution)
+    """
+    if i < 0 or e is None:  # entering the initial state raised
+        steps: tuple[TraceStep, ...] = (TraceStep(None, after),)
+    else:
+        steps = (*trace_of(graph, graph.path_to(i)).steps, TraceStep(graph.events[e], after))
+    plural = "step" if graph.raised == 1 else "steps"
+    return Result("no step raises", "error", False, Trace(tuple(steps)),
+                  f"{graph.raised:,} {plural} raised; the first: {what}")
+
+
+def _action_property(graph: StateGraph, name: str, predicate: StepPredicate) -> Result:
+    """``[][P]_vars`` on every edge of the graph; states in breadth-first order, so the first step
+    that breaks P ends a shortest trace."""
+    holds = step_predicate("action property", name, predicate)
+    states, events = graph.states, graph.events
+    for i, out in enumerate(graph.edges):
+        for e, j in out:
+            if not holds(states[i], events[e], states[j]):
+                steps = trace_of(graph, graph.path_to(i)).steps + (TraceStep(events[e], states[j]),)
+                return Result(name, "action", False, Trace(steps))
+    return Result(name, "action", True)
+
+
 def _deadlock(model: Model, graph: StateGraph) -> Result:
     terminal = model.terminal
     for i, s in enumerate(graph.states):
         if graph.expanded[i] and not graph.edges[i] and i not in graph.self_loops and s.status == "active" and \
                 (terminal is None or not evaluate("terminal", "terminal", terminal, s)):
             return Result("deadlock", "deadlock", False, trace_of(graph, graph.path_to(i)))
+    if not any(graph.expanded):
+        return Result("deadlock", "deadlock", True, note=NO_STATE)
     return Result("deadlock", "deadlock", True)
 
 
@@ -359,4 +541,6 @@ def coverage(graph: StateGraph) -> Coverage:
     active = graph.active_nodes()
     never = tuple(n.id for n in machine.states if n not in active and n.parent is not None)
     untaken = tuple(t.describe() for n in machine.states for t in n.transitions if t not in graph.fired)
-    return Coverage(never, untaken)
+    actions = tuple(ActionCoverage(t.describe(), graph.taken.get(t, 0), graph.found.get(t, 0))
+                    for n in machine.states for t in n.transitions)
+    return Coverage(never, untaken, actions)

@@ -31,7 +31,8 @@ def add_parser(sub: Any) -> None:
         description="Draw a machine. The format comes from the output suffix: "
                     f"{', '.join(IMAGE_FORMATS + TEXT_FORMATS)}. A module's `model` factory is used "
                     "when it has one, else its `machine`.")
-    parser.add_argument("target", metavar="MODULE[:FACTORY]", help="e.g. machines.media_player")
+    parser.add_argument("target", metavar="MODULE[:FACTORY]",
+                        help="e.g. machines.media_player, or chart.py, chart.json, chart.scxml")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                         help="factory parameter (repeatable)")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")

@@ -10,13 +10,12 @@ the installed Graphviz version.
 from __future__ import annotations
 
 import argparse
-import importlib
 import pkgutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from statecharts.loading import UsageError, resolve_machine
+from statecharts.loading import UsageError, import_module, resolve_machine
 from statecharts.machine import Machine
 from statecharts.render.dot import to_dot
 from statecharts.render.output import pipe
@@ -78,9 +77,13 @@ def machine_names(package: str = PACKAGE) -> list[str]:
     >>> "media_player" in machine_names(), "rolling_agent" in machine_names()
     (True, False)
     """
-    pkg = importlib.import_module(package)
+    try:
+        pkg = import_module(package)
+    except UsageError as exc:
+        raise UsageError(f"{exc}: run `diagrams` from the repository's root (its machines/ folder is not "
+                         f"installed with the package)") from None
     names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
-    return [name for name in names if any(hasattr(importlib.import_module(f"{package}.{name}"), attr)
+    return [name for name in names if any(hasattr(import_module(f"{package}.{name}"), attr)
                                           for attr in ("model", "machine"))]
 
 

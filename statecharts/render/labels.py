@@ -98,7 +98,7 @@ def action_label(action: Action) -> str | None:
     if isinstance(action, Send) and action.name == "send":
         text = f"send {_event_name(action.event)}"
         if action.to:
-            text += f" to {action.to}"
+            text += f" to {_event_name(action.to)}"  # a callable target by its name, as events are
         if action.delay is not None:
             text += f" after {format_delay(action.delay)}"
         return text

@@ -15,7 +15,7 @@ import graphviz
 
 from statecharts.algorithm import successor
 from statecharts.chart import StateNode, Transition
-from statecharts.check.trace import STUTTER, changed_context
+from statecharts.check.trace import STUTTER, changed_context, value_text
 from statecharts.event import Event, to_event
 from statecharts.render.dot import FONT, LINE, Drawing, plain_label
 from statecharts.render.labels import payload_label
@@ -23,6 +23,7 @@ from statecharts.render.mermaid import mermaid_id, mermaid_text
 from statecharts.state import Snapshot
 
 VALUE_WIDTH = 60
+CYCLE = "#c0392b"  # the frame of a lasso's repeating steps
 
 
 def trace_steps(trace: Any) -> list[tuple[Event | None, Snapshot]]:
@@ -55,7 +56,9 @@ def trace_steps(trace: Any) -> list[tuple[Event | None, Snapshot]]:
 
 def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
                  edge_labels: bool = False) -> graphviz.Digraph:
-    """The trace as a strip of small highlighted diagrams, ``columns`` steps to a row.
+    """The trace as a strip of small highlighted diagrams, ``columns`` steps to a row. A lasso's
+    steps from ``cycle_start`` on are framed in `CYCLE` colour, the first says "the cycle starts
+    here" and the last "then back to step N, for ever".
 
     One column (the default) is a strip from top to bottom; ``columns=len(steps)`` a strip
     from left to right. ``edge_labels`` puts the transition labels on the small diagrams too.
@@ -77,14 +80,20 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
     graph.attr("node", fontname=FONT, fontsize="9", color=LINE, height="0.3")
     graph.attr("edge", fontname=FONT, fontsize="8", color="#999999", arrowsize="0.5")
     previous: Snapshot | None = None
+    cycle_start = getattr(trace, "cycle_start", None)  # a lasso: the steps after it repeat for ever
     for index, (event, snapshot) in enumerate(steps):
         drawing = Drawing(snapshot.machine.chart, frozenset(snapshot.nodes), prefix=f"s{index}_",
                           edge_labels=edge_labels, taken=taken_by(previous, event))
         lines = [f"{index}. {payload_label(event)}", *context_lines(previous, snapshot)]
+        in_cycle = cycle_start is not None and index >= cycle_start
+        if in_cycle and index == cycle_start:
+            lines.insert(1, "the cycle starts here")
+        if in_cycle and index == len(steps) - 1:
+            lines.append(f"then back to step {cycle_start}, for ever")
         with graph.subgraph(name=f"cluster_step{index}") as box:
             box.attr(sortv=str(index))  # with packmode array_u: the steps stay in trace order
-            box.attr(label=plain_label(lines, left=True), labeljust="l", style="rounded", color="#777777",
-                     fontsize="11", penwidth="1.5")
+            box.attr(label=plain_label(lines, left=True), labeljust="l", style="rounded",
+                     color=CYCLE if in_cycle else "#777777", fontsize="11", penwidth="2.5" if in_cycle else "1.5")
             drawing.draw(box)
             for anchor, lone in drawing.ties():  # pack lays out components: keep each step one
                 box.edge(anchor, lone, style="invis", constraint="false")
@@ -179,7 +188,7 @@ def context_lines(before: Snapshot | None, after: Snapshot) -> list[str]:
     """
     lines = []
     for key, value in changed_context(before, after).items():
-        text = repr(value)
+        text = value_text(value)
         if len(text) > VALUE_WIDTH:
             text = text[:VALUE_WIDTH - 3] + "..."
         lines.append(f"{key} = {text}")

@@ -130,6 +130,7 @@ def test_graph_out_writes_every_state_and_transition_with_the_counterexample_fil
     assert 2 <= len(filled) <= 6 and "penwidth=2.5" in source  # the lasso's states and steps
 
 
+@pytest.mark.dot
 def test_graph_out_renders_an_image_of_a_small_graph(capsys, tmp_path):
     out = tmp_path / "states.svg"
     code, _, _ = run_check(capsys, "machines.fetch", "--graph-out", str(out))

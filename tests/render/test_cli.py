@@ -10,6 +10,7 @@ import pytest
 from statecharts.render import cli, cli_diagrams
 
 
+@pytest.mark.dot
 def test_render_writes_the_format_of_the_suffix(tmp_path, capsys):
     out = tmp_path / "player.svg"
     assert cli.main(["machines.media_player", "-o", str(out)]) == 0
@@ -51,6 +52,7 @@ def test_render_bad_module_is_a_usage_error(tmp_path, capsys):
     assert "no module named 'machines.nope'" in capsys.readouterr().err
 
 
+@pytest.mark.dot
 def test_diagrams_writes_then_checks_clean(tmp_path, capsys):
     out = tmp_path / "diagrams"
     assert cli_diagrams.main(["--out", str(out)]) == 0
@@ -60,6 +62,7 @@ def test_diagrams_writes_then_checks_clean(tmp_path, capsys):
     assert cli_diagrams.main(["--out", str(out), "--check"]) == 0
 
 
+@pytest.mark.dot
 def test_diagrams_check_lists_stale_missing_and_orphan_files(tmp_path, capsys):
     out = tmp_path / "diagrams"
     cli_diagrams.main(["--out", str(out)])

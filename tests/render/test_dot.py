@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from statecharts import Machine, assign, log, not_, send, state_in
 from statecharts.render import to_dot
 from statecharts.render.labels import transition_label
@@ -172,6 +174,7 @@ def test_regions_are_ordered_by_a_hub_in_document_order():
     assert hub_edges == ["playback", "volume", "fullscreen"]
 
 
+@pytest.mark.dot
 def test_media_player_regions_are_laid_out_side_by_side_in_order():
     from machines.media_player import machine
 
@@ -185,6 +188,7 @@ def test_media_player_regions_are_laid_out_side_by_side_in_order():
     assert x["playback"] < x["volume"] < x["fullscreen"]
 
 
+@pytest.mark.dot
 def test_graphviz_lays_out_every_seed_machine_without_warnings():
     from statecharts.render.cli_diagrams import load_machine, machine_names
 

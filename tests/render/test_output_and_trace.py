@@ -18,6 +18,7 @@ def player():
     return machine
 
 
+@pytest.mark.dot
 @pytest.mark.parametrize("suffix, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")])
 def test_image_formats_go_through_dot(tmp_path, player, suffix, magic):
     path = render(player, tmp_path / f"p{suffix}")
@@ -102,6 +103,7 @@ def test_trace_step_labels_show_payload_and_context_changes():
     assert "1. ADD(by=3)\\ln = 3\\l" in source
 
 
+@pytest.mark.dot
 def test_trace_strip_stacks_steps_top_to_bottom(player):
     source = render_trace(walk(player, "PLAY", "MUTE")).source
     plain = subprocess.run(["dot", "-Tplain"], input=source.encode(), capture_output=True,

@@ -1,0 +1,595 @@
+"""The fingerprint walk: TLC's way past memory, on one core or many. Only a 64-bit fingerprint of
+each state stays in memory (a sorted numpy array, 8 bytes a state, plus sets for the levels being
+worked on); the states of each breadth-first level and their parent links go to files on disk,
+and a trace is rebuilt from the links by re-walking from an initial state, as TLC does.
+
+With ``workers=N`` the states are partitioned by fingerprint among N processes (forked, so they
+share the chart and Python's hash seed): each expands the states it owns, level by level, and
+sends each successor it does not own to its owner (TLC's distributed mode). The counts and
+verdicts are those of one process; a trace may go through other states of the same length.
+
+It decides invariants and deadlock (temporal properties need the state graph: use `check`), on
+concrete states (the model's symmetry is not applied). Two different states with the same
+fingerprint would make the walk miss the second; the report gives TLC's estimate of that
+probability, ``n * (g - n) / 2**64`` for ``n`` distinct states found among ``g`` generated.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import pickle
+import tempfile
+import time
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from statecharts.chart import StateNode
+from statecharts.check.graph import (
+    Bounds,
+    Expander,
+    ExpandError,
+    collect_young,
+    collector_paused,
+    evaluate,
+    step_predicate,
+)
+from statecharts.check.kernel import StateKeys, StepCompiler
+from statecharts.check.model import Model
+from statecharts.check.trace import Trace, TraceStep
+from statecharts.check.walker import Report, Result
+from statecharts.errors import ConfigError, StatechartError
+from statecharts.state import Snapshot
+
+CHUNK = 20_000  # states per pickled chunk of a level file
+FINGERPRINT_BITS = 64
+Entry = tuple[int, int, Any, int, int]  # fingerprint, rest id, context values, parent place, event
+# A state's place: its position in its partition's level file times the partitions, plus the partition.
+CHECKPOINT = "checkpoint.json"
+FOREIGN = -3  # `Partition.lookup`: a successor another partition owns
+
+
+def collision_probability(distinct: int, generated: int) -> float:
+    """TLC's optimistic estimate of the probability that two states shared a fingerprint.
+
+    >>> collision_probability(1_301_772, 3_530_000)
+    1.6e-07
+    """
+    return float(f"{distinct * max(generated - distinct, 0) / 2.0 ** FINGERPRINT_BITS:.2g}")
+
+
+def check_fingerprints(model: Model, *, directory: str | Path | None = None, bounds: Bounds | None = None,
+                       deadlock: bool = True, workers: int = 1, resume: bool = False) -> Report:
+    """Walk ``model`` breadth first keeping only fingerprints in memory, in ``workers`` processes;
+    decide its invariants and deadlock. ``directory`` holds the level files (a temporary folder,
+    removed after, when not given); it also holds a checkpoint at the start of each level, from
+    which ``resume=True`` continues (the same model and workers; Ctrl-C stops the walk with a
+    partial report whose ``fingerprints`` say ``interrupted``). The report's ``fingerprints`` gives
+    the bytes a state takes in the fingerprint arrays (the levels being expanded take more, for a while), the states
+    generated, the collision probability and the bytes sent between workers.
+
+    >>> from statecharts import Machine, assign
+    >>> from statecharts.check.model import events
+    >>> jar = Machine({"id": "jar", "context": {"n": 0}, "initial": "open", "states": {"open": {"on": {
+    ...     "ADD": {"guard": lambda c, e: c["n"] < 5, "actions": assign(n=lambda c, e: c["n"] + 1)},
+    ...     "SEAL": "sealed"}}, "sealed": {"type": "final"}}})
+    >>> report = check_fingerprints(Model(jar, alphabet=events("ADD") + events("SEAL"),
+    ...                                   invariants={"below 4": lambda s: s.context["n"] < 4}))
+    >>> report.distinct_states, report.transitions, report.complete
+    (12, 11, True)
+    >>> [step.snapshot.context["n"] for step in report.result("below 4").trace]
+    [0, 1, 2, 3, 4]
+    """
+    if workers < 1:
+        raise ConfigError(f"workers must be at least 1, not {workers}", key="workers")
+    with tempfile.TemporaryDirectory(prefix="statecharts-fp-") as scratch, collector_paused():
+        folder = Path(directory) if directory is not None else Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        if resume and directory is None:
+            raise ConfigError("resume needs the directory of an earlier walk", key="resume")
+        walk = Walk(model, folder, bounds or Bounds(), deadlock, workers, resume)
+        report = walk.run()
+        if directory is not None:
+            assert report.fingerprints is not None
+            report.fingerprints["folder"] = str(folder)
+        return report
+
+
+@dataclass
+class LevelResult:
+    """What a partition found expanding one level."""
+
+    generated: int = 0
+    transitions: int = 0
+    broken: dict[str, int] = field(default_factory=dict)  # invariant -> fingerprint (first in the level)
+    stuck: int | None = None  # the first deadlocked state's fingerprint
+    cut: bool = False  # some state was not expanded (depth bound)
+    outboxes: list[bytes] = field(default_factory=list)  # per partition: pickled successors it owns
+
+
+class Partition:
+    """The states whose fingerprint is ``part`` modulo ``parts``: their fingerprints (``seen``,
+    earlier levels), the levels at hand, and the level files ``states-P-D.pkl`` (pickled chunks of
+    ``(rest, context values)``, state nodes as ids, so that another process can read them) and
+    ``links-P-D.npy`` (per state, in the same order: its parent's place and the event index)."""
+
+    def __init__(self, model: Model, folder: Path, part: int, parts: int, deadlock: bool,
+                 max_depth: int | None) -> None:
+        self.model, self.folder, self.part, self.parts = model, folder, part, parts
+        self.deadlock, self.max_depth = deadlock, max_depth
+        self.machine = model.machine
+        self.alphabet = tuple(model.events())
+        initial = model.initial_states()
+        self.keys = StateKeys(tuple(initial[0].context) if initial else ())
+        allowed = None if model.action_constraint is None else \
+            step_predicate("action constraint", "action_constraint", model.action_constraint)
+        self.expander = Expander(StepCompiler(self.machine, self.alphabet), self.keys, False, None, {}, allowed)
+        self.seen = np.empty(0, dtype=np.int64)
+        self.foreign: list[tuple[int, Any]] = []  # states of other partitions met by `lookup`
+        self.fp = 0  # the state being expanded, and its place
+        self.here = 0
+        self.level: dict[int, tuple[Hashable, int, int]] = {}  # the next level's states owned here
+        self.current: set[int] = set()
+        self.previous: set[int] = set()
+        self.rest_fps: list[int] = []  # per rest id of `keys`: a hash that is the same in every worker
+        self.rests: list[tuple[Any, ...]] = []
+        self.outbox: list[dict[int, Entry]] = [{} for _ in range(parts)]
+        self.nodes = {n.id: n for n in self.machine.states}
+
+    def fingerprint(self, key: Any) -> int:
+        """The key's fingerprint, the same in every worker (the rest's own hash, not its local id)."""
+        rest: int = key[0]
+        values: Any = key[1]
+        if rest >= len(self.rest_fps):
+            self._sync_rests()
+        return hash((self.rest_fps[rest], values))
+
+    def _sync_rests(self) -> None:
+        """Catch up with the rests `keys` numbered since (the newest are at the end of its dict)."""
+        known, new = len(self.rests), []  # type: tuple[int, list[tuple[Any, ...]]]
+        for r in reversed(self.keys.rests):
+            if len(new) == len(self.keys.rests) - known:
+                break
+            new.append(r)
+        new.reverse()
+        self.rests.extend(new)
+        self.rest_fps.extend(hash(r) for r in new)
+
+    def lookup(self, key: Hashable) -> int | None:
+        """For `Expander`: 0 for the state being expanded, -1 for another state known in the levels
+        at hand, ``None`` for one to `add`; `FOREIGN` for a state another partition owns (noted in
+        ``foreign``: `expand` sends it with the event of its edge, no snapshot built)."""
+        h = self.fingerprint(key)
+        if h == self.fp:
+            return 0
+        if h % self.parts != self.part:
+            self.foreign.append((h, key))
+            return FOREIGN
+        return -1 if h in self.level or h in self.current or h in self.previous else None
+
+    def add(self, after: Snapshot, parent: int, via: int, depth: int, key: Hashable) -> int:
+        """For `Expander`: note a successor of the state being expanded in the next level."""
+        if key is None:
+            key = self.keys.of(after)
+        h = self.fingerprint(key)
+        if h == self.fp:
+            return 0
+        owner = h % self.parts
+        if owner != self.part:
+            box = self.outbox[owner]
+            if h not in box:
+                box[h] = (h, key[0], key[1], self.here, via)  # type: ignore[index]
+        elif h not in self.level and h not in self.current and h not in self.previous:
+            self.level[h] = (key, self.here, via)
+        return -1
+
+    def receive(self, entries: list[Entry]) -> None:
+        """Successors other partitions found that this one owns (or the initial states)."""
+        for h, rest, values, parent, via in entries:
+            if h not in self.level and h not in self.current and h not in self.previous:
+                self.level[h] = ((rest, values), parent, via)
+
+    def _rest_id(self, rest: tuple[Any, ...]) -> int:
+        rests = self.keys.rests
+        rid = rests.get(rest)
+        if rid is None:
+            rid = rests[rest] = len(rests)
+        return rid
+
+    def store(self, depth: int) -> int:
+        """Keep the next level's states not seen before: keys to the states file, links to the
+        links file; the number kept. The level becomes the current one."""
+        level = self.level
+        fps = np.fromiter(level, dtype=np.int64, count=len(level))
+        old = fps[np.isin(fps, self.seen, assume_unique=True)] if self.seen.size else fps[:0]
+        for fp in old.tolist():
+            del level[fp]
+        if level:
+            self._write(depth, level)
+        self.previous, self.current, self.level = self.current, set(level), {}
+        self.seen = np.union1d(self.seen, fps[~np.isin(fps, old)]) if old.size else np.union1d(self.seen, fps)
+        return len(self.current)
+
+    def _write(self, depth: int, level: dict[int, tuple[Hashable, int, int]]) -> None:
+        links = np.empty(len(level), dtype=[("parent", np.int64), ("via", np.int32)])
+        with open(self.folder / f"states-{self.part}-{depth}.pkl", "wb") as out:
+            chunk: list[Any] = []
+            for n, (key, parent, via) in enumerate(level.values()):
+                links[n] = (parent, via)
+                chunk.append(key)
+                if len(chunk) >= CHUNK:
+                    out.write(self.dumps(chunk, 0))
+                    chunk = []
+            if chunk:
+                out.write(self.dumps(chunk, 0))
+        np.save(self.folder / f"links-{self.part}-{depth}.npy", links)
+
+    def expand(self, depth: int) -> LevelResult:
+        """Check and expand the current level's states (read back from its file)."""
+        model, keys, result = self.model, self.keys, LevelResult()
+        invariants = list(model.invariants.items())
+        next_collect = 1 << 17
+        for count, key in enumerate(self._read(depth), 1):
+            fp, here = self.fingerprint(key), (count - 1) * self.parts + self.part
+            s = keys.restore(self.machine, key)
+            for name, predicate in invariants:
+                if name not in result.broken and not evaluate("invariant", name, predicate, s):
+                    result.broken[name] = here
+            if self.max_depth is not None and depth >= self.max_depth:
+                result.cut = True
+                continue
+            if model.constraint is not None and not evaluate("constraint", "constraint", model.constraint, s):
+                continue
+            if s.status != "active":
+                continue
+            if count >= next_collect:
+                collect_young()
+                next_collect += 1 << 17
+            out: list[tuple[int, int]] = []
+            loops: set[int] = set()
+            self.fp, self.here = fp, here
+            try:
+                self.expander.expand(0, s, depth + 1, self.lookup, self.add, _minus_two, out, loops)
+            except ExpandError as exc:
+                raise StatechartError(f"{exc.cause} (while walking event {self.alphabet[exc.event]!r} in "
+                                      f"state {s.value!r}, context {dict(s.context)!r})") from exc.cause
+            if self.foreign:  # each FOREIGN edge, in order, is one noted state
+                noted = iter(self.foreign)
+                for e, j in out:
+                    if j == FOREIGN:
+                        h, foreign = next(noted)
+                        box = self.outbox[h % self.parts]
+                        if h not in box:
+                            box[h] = (h, foreign[0], foreign[1], here, e)  # type: ignore[index]
+                self.foreign.clear()
+            result.generated += len(out) + len(loops)
+            result.transitions += len(out)
+            if self.deadlock and result.stuck is None and not out and not loops and \
+                    (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s)):
+                result.stuck = here
+        result.outboxes = [b"" if k == self.part else self.dumps(list(box.values()), 1)
+                           for k, box in enumerate(self.outbox)]
+        self.outbox = [{} for _ in range(self.parts)]
+        return result
+
+    def _read(self, depth: int, part: int | None = None) -> Iterator[tuple[int, Any]]:
+        """The keys of a level file, in order (this partition's, or ``part``'s)."""
+        path = self.folder / f"states-{self.part if part is None else part}-{depth}.pkl"
+        if not path.exists():
+            return  # this partition owns no state of the level
+        with open(path, "rb") as source:
+            while True:
+                try:
+                    yield from self._load(source, 0)
+                except EOFError:
+                    return
+
+    def key_at(self, depth: int, place: int) -> Any:
+        """The key of the state at ``place`` in level ``depth`` (read from its file)."""
+        part, position = place % self.parts, place // self.parts
+        for n, key in enumerate(self._read(depth, part)):
+            if n == position:
+                return key
+        raise ConfigError(f"no state {position} in {self.folder}/states-{part}-{depth}.pkl", key="fingerprints")
+
+    def reload(self, depth: int) -> int:
+        """After a restart: the fingerprints of levels ``0..depth`` from their files (``depth`` is
+        the current level, ``depth - 1`` the previous); the number of states of the current one."""
+        older: list[int] = []
+        for d in range(depth + 1):
+            fps = [self.fingerprint(key) for key in self._read(d)]
+            if d < depth:
+                older.extend(fps)
+            if d == depth - 1:
+                self.previous = set(fps)
+            if d == depth:
+                self.current = set(fps)
+        self.seen = np.unique(np.array(older + list(self.current), dtype=np.int64))
+        return len(self.current)
+
+    def dumps(self, entries: list[Any], rest_at: int) -> bytes:
+        """Entries (tuples with a local rest id at ``rest_at``) for a file or another worker: first
+        the rests they use (state nodes as their ids), then the entries as plain data."""
+        used = {entry[rest_at] for entry in entries}
+        if len(self.rests) < len(self.keys.rests):
+            self._sync_rests()
+        out = io.BytesIO()
+        _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump([(rid, self.rests[rid]) for rid in used])
+        pickle.dump(entries, out, protocol=pickle.HIGHEST_PROTOCOL)
+        return out.getvalue()
+
+    def _load(self, source: Any, rest_at: int) -> list[Any]:
+        """One `dumps` from ``source``, its rests turned into this process's rest ids."""
+        unpickler = pickle.Unpickler(source)
+        unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
+        table = {rid: self._rest_id(rest) for rid, rest in unpickler.load()}
+        return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1:] for entry in pickle.load(source)]
+
+    def loads(self, data: bytes) -> list[Entry]:
+        """Entries from `dumps` in another worker."""
+        return self._load(io.BytesIO(data), 1)
+
+
+class _NodePickler(pickle.Pickler):
+    def persistent_id(self, obj: Any) -> str | None:
+        return obj.id if isinstance(obj, StateNode) else None
+
+
+class Walk:
+    """The level loop over the partitions (in this process for one, in forked processes for more);
+    with ``resume``, it continues from the checkpoint in ``folder``."""
+
+    def __init__(self, model: Model, folder: Path, bounds: Bounds, deadlock: bool, workers: int,
+                 resume: bool = False) -> None:
+        self.model, self.folder, self.bounds, self.deadlock, self.workers = model, folder, bounds, deadlock, workers
+        self.resume = resume
+        self.sent = 0
+
+    def run(self) -> Report:
+        model, bounds, parts = self.model, self.bounds, self.workers
+        local = Partition(model, self.folder, 0, parts, self.deadlock, bounds.max_depth)
+        initial = model.initial_states()
+        state = self._checkpoint() if self.resume else None
+        workers = _Workers(local, parts, self.folder, self.deadlock, bounds.max_depth)
+        start = time.perf_counter()
+        deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
+        progress: dict[str, Any] = {"depth": 0, "distinct": 0, "generated": len(initial), "transitions": 0,
+                                    "deepest": 0, "broken": {}, "stuck": None, "workers": parts,
+                                    "model": model.name or model.machine.id}
+        complete, stopped_by, stored = True, None, False
+        try:
+            if state is None:
+                starts: list[list[Entry]] = [[] for _ in range(parts)]
+                for snapshot in initial:
+                    key = local.keys.of(snapshot)
+                    h = local.fingerprint(key)
+                    starts[h % parts].append((h, key[0], key[1], -1, -1))  # type: ignore[index]
+                workers.receive([local.dumps(entries, 1) for entries in starts])
+            else:
+                progress = state
+                workers.call("reload", progress["depth"])
+                stored = True
+            while True:
+                depth = progress["depth"]
+                if not stored:
+                    new = sum(workers.call("store", depth))
+                    if not new:
+                        break
+                    progress["distinct"] += new
+                    progress["deepest"] = depth
+                    self._save(progress)
+                stored = False
+                if bounds.max_states is not None and progress["distinct"] >= bounds.max_states:
+                    complete, stopped_by = False, f"state bound {bounds.max_states}"
+                    results = workers.call("expand_no_successors", depth)
+                else:
+                    results = workers.call("expand", depth)
+                for result in results:
+                    progress["generated"] += result.generated
+                    progress["transitions"] += result.transitions
+                    for name, place in result.broken.items():
+                        progress["broken"].setdefault(name, [depth, place])
+                    if result.stuck is not None and progress["stuck"] is None:
+                        progress["stuck"] = [depth, result.stuck]
+                    if result.cut:
+                        complete, stopped_by = False, f"depth bound {bounds.max_depth}"
+                if stopped_by is not None and stopped_by.startswith("state"):
+                    break
+                self.sent += workers.exchange(results)
+                progress["depth"] = depth + 1
+                if deadline is not None and time.perf_counter() > deadline:
+                    complete, stopped_by = False, f"time bound {bounds.max_seconds} s"
+                    new = sum(workers.call("store", depth + 1))  # what was found before the bound counts
+                    progress["distinct"] += new
+                    progress["deepest"] = depth + 1 if new else progress["deepest"]
+                    self._save(progress)
+                    break
+        except KeyboardInterrupt:
+            complete, stopped_by = False, f"interrupted (Ctrl-C) at depth {progress['depth']}; the checkpoint " \
+                                          f"in {self.folder} is at the start of that level"
+        finally:
+            workers.close()
+        report = Report(str(progress["model"]), progress["distinct"], progress["transitions"], progress["deepest"],
+                        complete, time.perf_counter() - start, stopped_by=stopped_by)
+        for name in model.invariants:
+            found = progress["broken"].get(name)
+            report.results.append(Result(name, "invariant", found is None,
+                                         None if found is None else self.trace(local, *found)))
+        if self.deadlock:
+            stuck = progress["stuck"]
+            report.results.append(Result("deadlock", "deadlock", stuck is None,
+                                         None if stuck is None else self.trace(local, *stuck)))
+        distinct, generated = progress["distinct"], progress["generated"]
+        report.fingerprints = {
+            "fingerprint_bytes_per_state": 8.0,
+            "collision_probability": collision_probability(distinct, generated),
+            "states_generated": generated, "workers": parts,
+            "bytes_sent_between_workers": self.sent,
+            "bytes_sent_per_state": round(self.sent / max(distinct, 1), 1)}
+        if stopped_by is not None and stopped_by.startswith("interrupted"):
+            report.fingerprints["interrupted"] = True
+        return report
+
+    def _save(self, progress: dict[str, Any]) -> None:
+        """The checkpoint: the level files up to ``depth`` are complete, that level not expanded yet."""
+        path = self.folder / CHECKPOINT
+        path.with_suffix(".tmp").write_text(json.dumps(progress), encoding="utf-8")
+        path.with_suffix(".tmp").replace(path)
+
+    def _checkpoint(self) -> dict[str, Any]:
+        path = self.folder / CHECKPOINT
+        try:
+            progress: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot resume from {self.folder}: no readable {CHECKPOINT} ({exc})",
+                              key="resume") from exc
+        name = self.model.name or self.model.machine.id
+        if progress.get("model") != name or progress.get("workers") != self.workers:
+            raise ConfigError(f"cannot resume from {self.folder}: its checkpoint is of model "
+                              f"{progress.get('model')!r} with {progress.get('workers')} workers, not {name!r} with "
+                              f"{self.workers}", key="resume")
+        return progress
+
+    def trace(self, local: Partition, depth: int, place: int) -> Trace:
+        """The trace to the state at ``place`` of level ``depth``: its parent links read back level
+        by level, then re-walked from the initial state, each step checked against the key stored
+        for it (a mismatch would be a fingerprint collision)."""
+        chain: list[tuple[int, int, int]] = []  # (event index, depth, place), last first
+        while depth > 0:
+            links = np.load(self.folder / f"links-{place % self.workers}-{depth}.npy")
+            row = links[place // self.workers]
+            chain.append((int(row["via"]), depth, place))
+            place, depth = int(row["parent"]), depth - 1
+        machine, keys = self.model.machine, local.keys
+        first = local.key_at(0, place)
+        state = next(s for s in self.model.initial_states() if keys.of(s) == first)
+        steps = [TraceStep(None, state)]
+        for via, d, at in reversed(chain):
+            event = local.alphabet[via]
+            state = machine.transition(state, event)
+            if keys.of(state) != local.key_at(d, at):
+                raise ConfigError(f"rebuilding a trace: {event!r} from step {len(steps) - 1} does not lead to the "
+                                  f"recorded state (a fingerprint collision, or a chart whose steps are not "
+                                  f"deterministic)", key="fingerprints")
+            steps.append(TraceStep(event, state))
+        return Trace(tuple(steps))
+
+
+class _Workers:
+    """Partition 0 in this process when there is one; otherwise one forked process per partition,
+    driven over pipes (``call`` runs a `Partition` method in every one)."""
+
+    def __init__(self, local: Partition, parts: int, folder: Path, deadlock: bool, max_depth: int | None) -> None:
+        self.local, self.parts = local, parts
+        self.pipes: list[Connection] = []
+        self.processes: list[Any] = []
+        if parts > 1:
+            context = multiprocessing.get_context("fork")
+            for part in range(parts):
+                mine, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(local.model, folder, part, parts, deadlock,
+                                                               max_depth, theirs), daemon=True)
+                process.start()
+                theirs.close()
+                self.pipes.append(mine)
+                self.processes.append(process)
+
+    def call(self, method: str, *args: Any) -> list[Any]:
+        if not self.pipes:
+            return [_dispatch(self.local, method, args)]
+        for pipe in self.pipes:
+            pipe.send((method, args))
+        answers = [pipe.recv() for pipe in self.pipes]
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+        return answers
+
+    def receive(self, inboxes: list[bytes]) -> None:
+        if not self.pipes:
+            self.local.receive(self.local.loads(inboxes[0]))
+            return
+        self.call_each("receive_bytes", [[box] for box in inboxes])
+
+    def call_each(self, method: str, per_part: list[list[Any]]) -> None:
+        for pipe, args in zip(self.pipes, per_part, strict=True):
+            pipe.send((method, tuple(args)))
+        for pipe in self.pipes:
+            answer = pipe.recv()
+            if isinstance(answer, BaseException):
+                raise answer
+
+    def exchange(self, results: list[LevelResult]) -> int:
+        """Route each partition's outboxes to their owners; the bytes sent."""
+        if not self.pipes:
+            return 0
+        inboxes = [[results[sender].outboxes[owner] for sender in range(self.parts) if sender != owner]
+                   for owner in range(self.parts)]
+        self.call_each("receive_many", [[boxes] for boxes in inboxes])
+        return sum(len(b) for boxes in inboxes for b in boxes)
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            try:
+                pipe.send(("stop", ()))
+            except OSError:
+                pass
+        for process in self.processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+
+
+def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
+    if method == "store":
+        return partition.store(*args)
+    if method == "expand":
+        return partition.expand(*args)
+    if method == "expand_no_successors":  # the state bound: check the level, expand nothing more
+        saved, partition.max_depth = partition.max_depth, -1
+        try:
+            result = partition.expand(*args)
+        finally:
+            partition.max_depth = saved
+        result.cut, result.outboxes = False, []
+        return result
+    if method == "reload":
+        return partition.reload(*args)
+    if method == "receive_bytes":
+        partition.receive(partition.loads(args[0]))
+        return None
+    if method == "receive_many":
+        for data in args[0]:
+            if data:
+                partition.receive(partition.loads(data))
+        return None
+    raise ValueError(method)
+
+
+def _serve(model: Model, folder: Path, part: int, parts: int, deadlock: bool, max_depth: int | None,
+           pipe: Connection) -> None:
+    import gc
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    gc.disable()
+    partition = Partition(model, folder, part, parts, deadlock, max_depth)
+    while True:
+        method, args = pipe.recv()
+        if method == "stop":
+            return
+        try:
+            answer = _dispatch(partition, method, args)
+        except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+            answer = exc
+        pipe.send(answer)
+
+
+def _minus_two() -> int:
+    return -2  # `Expander` compares new states with this "size": the fingerprint walk counts no coverage

@@ -1,0 +1,721 @@
+"""The asyncio actor: a `Logic` run on the caller's running event loop, with a mailbox, timers,
+invoked and spawned children, emitted events and inspection records.
+
+Everything an actor does happens on its loop's thread: macrosteps, actions, listeners, services
+(tasks on the same loop), timers (``loop.call_later``, or a `VirtualClock`). One event is processed
+at a time per actor; actors of one system interleave at ``await`` points.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect as pyinspect
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Union
+
+from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
+from statecharts.chart import InvokeDef, StateNode, Transition
+from statecharts.errors import ConfigError, SnapshotError, StatechartError
+from statecharts.event import Event, to_event
+from statecharts.interpreter import Clock, VirtualClock, _without
+from statecharts.runtime.inspection import Recorder, event_data, plain
+from statecharts.runtime.logic import Logic, MachineLogic, to_logic
+from statecharts.runtime.services import CallbackService, ServiceRef
+from statecharts.state import Effect, PendingSend, Snapshot
+
+logger = logging.getLogger("statecharts")
+Listener = Callable[[Snapshot], Any]
+Inspector = Callable[[dict[str, Any]], Any]
+EventHandler = Callable[[Event], Any]
+Child = Union["AsyncActor", ServiceRef]
+_STOPPED = object()
+MAX_NESTED_DRAINS = 32  # actors processing synchronously inside one another's delivery
+
+
+class ActorSystem:
+    """The actors started together: ids, lookup (`get`), inspection records with one sequence.
+
+    Every actor registers under its id when it starts (the first to take an id keeps it) and
+    leaves when it stops.
+
+    >>> import asyncio
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}})
+    >>> async def main():
+    ...     async with m.interpret_async(id="one") as actor:
+    ...         return actor.system.get("one") is actor, actor.system.get("two")
+    >>> asyncio.run(main())
+    (True, None)
+    """
+
+    def __init__(self, inspect: Inspector | None = None) -> None:
+        self._actors: dict[str, Child] = {}
+        self._running: list[AsyncActor] = []
+        self._recorder = Recorder()
+        self._inspectors: list[Inspector] = [inspect] if inspect is not None else []
+        self._nesting = 0  # synchronous drains in progress, one inside another (AsyncActor._kick)
+
+    def get(self, system_id: str) -> Child | None:
+        """The running actor registered under ``system_id``, or ``None``."""
+        return self._actors.get(system_id)
+
+    @property
+    def actors(self) -> tuple[Child, ...]:
+        """Every registered actor, in the order they started."""
+        return tuple(self._actors.values())
+
+    def inspect(self, callback: Inspector) -> Callable[[], None]:
+        """Call ``callback(record)`` with every inspection record of every actor of the system
+        (`statecharts.runtime.inspection` has the schema); returns the function that stops it."""
+        self._inspectors.append(callback)
+        return functools.partial(_discard, self._inspectors, callback)
+
+    @property
+    def inspecting(self) -> bool:
+        """Someone listens for inspection records."""
+        return bool(self._inspectors)
+
+    def record(self, kind: str, actor: str, **fields: Any) -> None:
+        """Build one record (numbered) and hand it to every inspector."""
+        if not self._inspectors:
+            return
+        record = self._recorder.record(kind, actor, **fields)
+        for callback in list(self._inspectors):
+            try:
+                callback(record)
+            except Exception:  # noqa: BLE001 - an inspector's failure must not stop the actors
+                logger.exception("inspector %r failed on record %s", callback, record["seq"])
+
+    async def settled(self) -> None:
+        """Return once no actor of the system has an event queued or a macrostep in progress
+        (services get a few turns of the loop meanwhile)."""
+        quiet = 0
+        while quiet < 3:
+            await asyncio.sleep(0)
+            quiet = 0 if any(a._busy or a._mailbox for a in self._running) else quiet + 1
+
+    def _register(self, actor: Child) -> None:
+        self._actors.setdefault(actor.id, actor)
+        if isinstance(actor, AsyncActor) and actor not in self._running:
+            self._running.append(actor)
+            clock = actor.clock
+            if isinstance(clock, VirtualClock) and self.settled not in clock.settlers:
+                clock.settlers.append(self.settled)
+
+    def _unregister(self, actor: Child) -> None:
+        if self._actors.get(actor.id) is actor:
+            del self._actors[actor.id]
+        if isinstance(actor, AsyncActor) and actor in self._running:
+            self._running.remove(actor)
+            clock = actor.clock
+            if isinstance(clock, VirtualClock) and not any(a.clock is clock for a in self._running):
+                _discard(clock.settlers, self.settled)
+
+
+class AsyncActor:
+    """An actor on the running asyncio loop (xstate's ``createActor``), for any `Logic` or Machine.
+
+    ``await send(event)`` processes the event and returns the snapshot once this actor's mailbox
+    is empty: the macrostep has run and every awaitable its actions returned has been awaited.
+    Actions run inline during the macrostep, so a failing one becomes ``error.execution`` as in
+    the pure core; **an action that returns an awaitable (an ``async def`` action) is awaited after
+    the macrostep, one after another in document order, before the next event is processed**; if
+    it raises, ``error.execution`` is the next event the actor processes. Inside an action use
+    `post` (or ``send_to``/``raise_``): a ``send`` to the same actor from its own action only queues.
+
+    Invoked services run as tasks on the same loop and are cancelled when their state exits (the
+    task sees `asyncio.CancelledError`); a Machine (or other `Logic`) as ``src`` runs as a child
+    actor whose ``output`` reaches ``onDone``. Delayed sends use ``loop.call_later``, or the given
+    clock (``await clock.advance(ms)`` with a `VirtualClock`). Listeners, handlers and inspectors
+    are called on the loop's thread; one that raises is logged and the actor goes on.
+
+    >>> import asyncio
+    >>> from statecharts import Machine, assign
+    >>> m = Machine({"id": "counter", "context": lambda input: {"n": input}, "initial": "on", "states": {
+    ...     "on": {"on": {"ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])}}}}})
+    >>> async def main():
+    ...     async with m.interpret_async(input=10) as actor:
+    ...         await actor.send("ADD", by=2)
+    ...         return actor.state.context["n"]
+    >>> asyncio.run(main())
+    12
+    """
+
+    def __init__(self, logic: Any, *, input: Any = None, id: str | None = None, clock: Clock | None = None,
+                 context: Mapping[str, Any] | None = None, state: Snapshot | Mapping[str, Any] | None = None,
+                 parent: AsyncActor | None = None, system: ActorSystem | None = None,
+                 inspect: Inspector | None = None, strict: bool = False) -> None:
+        found = to_logic(logic)
+        if found is None:
+            raise ConfigError(f"an actor runs a Machine or an object with the Logic methods (initial_state, "
+                              f"transition, invocation), not {type(logic).__name__}", key="logic")
+        if context is not None:
+            if not isinstance(found, MachineLogic):
+                raise ConfigError(f"context= needs a Machine, not {type(logic).__name__}", key="context")
+            if not isinstance(context, Mapping):
+                raise ConfigError(f"context= takes a dict, not {type(context).__name__}", key="context")
+            found = MachineLogic(found.machine, context)
+        if isinstance(state, Snapshot) and isinstance(found, MachineLogic) and state.machine is not found.machine:
+            raise SnapshotError(f"state= of actor {id or found.id!r} needs a snapshot of machine {found.id!r}, "
+                                f"not of {state.machine.id!r}")
+        if clock is not None and not (callable(getattr(clock, "schedule", None))
+                                      and callable(getattr(clock, "cancel", None))):
+            raise ConfigError(f"clock= needs schedule() and cancel() (VirtualClock), not {type(clock).__name__}",
+                              key="clock")
+        self._restored_children: Mapping[str, Any] = {}
+        if isinstance(state, Mapping):  # persisted_snapshot() data: this actor's and its children's
+            if not isinstance(state.get("snapshot"), Mapping):
+                raise SnapshotError(f"state= of actor {id or found.id!r} needs persisted_snapshot() data with a "
+                                    f"'snapshot' object, or a Snapshot; got keys {sorted(map(str, state))}")
+            self._restored_children = state.get("children") or {}
+            state = found.restore(state["snapshot"])
+        if strict and not isinstance(found, MachineLogic):
+            raise ConfigError(f"strict=True needs a Machine (it checks events against the chart), not "
+                              f"{type(logic).__name__}", key="strict")
+        self.strict = strict
+        self.logic: Logic = found
+        self.src = found.id  # what persisted_snapshot() records to re-create a spawned child
+        self.id = id or found.id
+        self.input = input
+        self.clock = clock
+        self.parent = parent
+        self.system = system if system is not None else ActorSystem(inspect)
+        if system is not None and inspect is not None:
+            self.system.inspect(inspect)
+        self.children: dict[str, Child] = {}
+        self.status = "not started"  # -> "running" -> "stopped" | "done" | "error"
+        self.error: BaseException | None = None
+        self._restored = state
+        self._state: Snapshot | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._mailbox: deque[tuple[Event, asyncio.Future[Snapshot] | None, str | None]] = deque()
+        self._busy = False
+        self._owner: asyncio.Task[Any] | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._listeners: list[Listener] = []
+        self._handlers: dict[str, list[EventHandler]] = {}
+        self._streams: list[asyncio.Queue[Any]] = []
+        self._timers: dict[int, tuple[PendingSend, Any]] = {}
+        self._awaiting: list[tuple[str, Awaitable[Any]]] = []
+        self._to_start: list[str] = []
+        self._to_spawn: list[Child] = []
+        self._event: Event | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """The actor has started and not stopped."""
+        return self.status == "running"
+
+    async def __aenter__(self) -> AsyncActor:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> AsyncActor:
+        """Enter the initial configuration (or resume ``state=``), await its async entry actions
+        and start its services and children. Events posted before start are processed after it."""
+        if self.status != "not started":
+            return self
+        self._loop = asyncio.get_running_loop()
+        self.status = "running"
+        self.system._register(self)
+        self.system.record("actor.created", self.id, parent=self.parent.id if self.parent else None,
+                           src=self.logic.id)
+        self._busy, self._owner = True, asyncio.current_task()
+        try:
+            if self._restored is not None:
+                snapshot = self._restored
+                self._to_start = [i.id for n in snapshot.nodes if isinstance(n, StateNode) for i in n.invoke]
+                self._respawn(set(self._to_start))
+                self._adopt(snapshot, ())
+                self._restored_children = {}
+            else:
+                self._event = Event("xstate.init")
+                observe = self._observe if self.system._inspectors else None
+                self._adopt(self.logic.initial_state(self.input, self._execute, observe), ())
+            await self._complete()
+        except Exception as exc:
+            self._busy, self._owner = False, None
+            self._fail(exc)
+            if self.parent is None:
+                raise
+            return self
+        await self._drain()
+        return self
+
+    async def stop(self) -> None:
+        """Stop the actor, its timers, services and children (the children first)."""
+        self._stop("stopped")
+
+    # -- public ---------------------------------------------------------------------------------
+    @property
+    def state(self) -> Snapshot:
+        """The current snapshot (xstate's ``getSnapshot()``)."""
+        if self._state is None:
+            raise StatechartError(f"actor {self.id!r} is not started (use 'async with' or await start())")
+        return self._state
+
+    async def send(self, event: str | Event | Mapping[str, Any], **data: Any) -> Snapshot:
+        """Process ``event`` and return the snapshot once the mailbox is empty and every awaitable
+        the actions returned has been awaited (see the class docstring). With ``strict=True`` an
+        event no active state listens for is an `EventError` (nothing is queued)."""
+        ev = to_event(event, **data)
+        if self.status != "running":
+            raise StatechartError(f"event {ev.name!r} sent to actor {self.id!r}, which is {self.status}")
+        if self.strict and isinstance(self.logic, MachineLogic):
+            self.logic.machine.check_event(self.state, ev)
+        if self._busy:
+            if asyncio.current_task() is self._owner:  # from one of this actor's own actions
+                self._mailbox.append((ev, None, None))
+                return self.state
+            assert self._loop is not None
+            future: asyncio.Future[Snapshot] = self._loop.create_future()
+            self._mailbox.append((ev, future, None))
+            return await future
+        self._busy, self._owner = True, asyncio.current_task()  # idle: process it here, in the caller's task
+        try:
+            try:
+                if self._process(ev, None):
+                    await self._complete()
+                else:
+                    self._finish()
+            except Exception as exc:
+                self._failed(exc, None, raise_errors=True)
+            if self._mailbox:
+                await self._drain_loop(raise_errors=True)
+        finally:
+            self._busy, self._owner, self._task = False, None, None
+        return self.state
+
+    def post(self, event: str | Event | Mapping[str, Any], *, source: str | None = None, **data: Any) -> None:
+        """Queue ``event`` without waiting (from sync code, actions, other actors, timers); ignored
+        once the actor has stopped. ``source`` names the sending actor in inspection records.
+
+        An idle actor processes it at once, in the caller's turn of the loop. Call it on the loop's
+        thread; from another thread use ``loop.call_soon_threadsafe(actor.post, event)``."""
+        if self.status not in ("not started", "running"):
+            return
+        self._mailbox.append((to_event(event, **data), None, source))
+        self._kick()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function."""
+        self._listeners.append(listener)
+        return functools.partial(_discard, self._listeners, listener)
+
+    def on(self, event_type: str, handler: EventHandler) -> Callable[[], None]:
+        """Call ``handler(event)`` for each event of this type the chart emits (``"*"``: every one)."""
+        self._handlers.setdefault(event_type, []).append(handler)
+        return functools.partial(_discard, self._handlers[event_type], handler)
+
+    def inspect(self, callback: Inspector) -> Callable[[], None]:
+        """Hear the inspection records of this actor (its children included: records of the whole
+        system; filter on ``record["actor"]``). Schema: `statecharts.runtime.inspection`."""
+        return self.system.inspect(callback)
+
+    async def snapshots(self) -> AsyncIterator[Snapshot]:
+        """The current snapshot, then each later one, until the actor stops."""
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        unsubscribe = self.subscribe(queue.put_nowait)
+        self._streams.append(queue)
+        try:
+            yield self.state
+            while self.running or not queue.empty():
+                item = await queue.get()
+                if item is _STOPPED:
+                    return
+                yield item
+        finally:
+            unsubscribe()
+            _discard(self._streams, queue)
+
+    async def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float | None = 5.0) -> Snapshot:
+        """The first snapshot (the current one included) for which ``predicate`` holds; `TimeoutError`
+        after ``timeout`` seconds, `StatechartError` if the actor stops first."""
+        if predicate(self.state):
+            return self.state
+        assert self._loop is not None
+        found: asyncio.Future[Snapshot] = self._loop.create_future()
+
+        def check(snapshot: Snapshot) -> None:
+            if not found.done() and predicate(snapshot):
+                found.set_result(snapshot)
+
+        unsubscribe = self.subscribe(check)
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._streams.append(queue)
+        stopped = asyncio.ensure_future(queue.get())
+        try:
+            done, _ = await asyncio.wait({found, stopped}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if found in done:
+                return found.result()
+            if stopped in done:
+                raise StatechartError(f"actor {self.id!r} stopped ({self.status}) in {self.state.value!r} before "
+                                      "the awaited state") from self.error
+            raise TimeoutError(f"actor {self.id!r} did not reach the awaited state within {timeout}s; it is in "
+                               f"{self.state.value!r}")
+        finally:
+            unsubscribe()
+            stopped.cancel()
+            found.cancel()
+            _discard(self._streams, queue)
+
+    def persisted_snapshot(self) -> dict[str, Any]:
+        """The snapshot as JSON data with the running child actors' snapshots under ``children``
+        (each with the ``src`` it was spawned from); ``AsyncActor(logic, state=data)`` resumes the
+        actor and its child machines from it. Services (functions, callbacks) have no snapshot:
+        they are left out and start afresh on resume, as in the threaded interpreter.
+        """
+        return {"id": self.id, "src": self.src, "snapshot": self.state.to_json(),
+                "children": {cid: c.persisted_snapshot() for cid, c in self.children.items()
+                             if isinstance(c, AsyncActor) and c._state is not None}}
+
+    def __repr__(self) -> str:
+        return f"<AsyncActor {self.id} ({self.status})>"
+
+    # -- the mailbox ----------------------------------------------------------------------------
+    def _kick(self) -> None:
+        """Process a newly filled mailbox of an idle actor at once, synchronously, as far as no
+        ``await`` is needed (as xstate's system relays a message straight into an idle actor);
+        an event whose actions returned awaitables, or whose children must start, is finished by
+        a task that then drains the rest. Nested synchronous drains are bounded by
+        `MAX_NESTED_DRAINS`; deeper ones go to a task at once."""
+        if self._busy or self.status != "running" or not self._mailbox:
+            return
+        system = self.system
+        if system._nesting >= MAX_NESTED_DRAINS:
+            assert self._loop is not None
+            self._busy = True
+            self._task = self._loop.create_task(self._drain())
+            return
+        system._nesting += 1
+        self._busy = True
+        try:
+            while self._mailbox and self.running:
+                event, future, source = self._mailbox.popleft()
+                try:
+                    if self._process(event, source):
+                        assert self._loop is not None
+                        self._task = self._loop.create_task(self._resume(future))
+                        return  # still busy: the task finishes this event and drains the rest
+                    self._finish()
+                except Exception as exc:
+                    self._failed(exc, future, raise_errors=False)
+                    continue
+                if future is not None and not future.done():
+                    future.set_result(self.state)
+            self._busy = False
+        except BaseException:
+            self._busy = False
+            raise
+        finally:
+            system._nesting -= 1
+
+    async def _resume(self, future: asyncio.Future[Snapshot] | None) -> None:
+        self._owner = asyncio.current_task()
+        try:
+            try:
+                await self._complete()
+            except Exception as exc:
+                self._failed(exc, future, raise_errors=False)
+            else:
+                if future is not None and not future.done():
+                    future.set_result(self.state)
+            await self._drain_loop(raise_errors=False)
+        finally:
+            self._busy, self._owner, self._task = False, None, None
+
+    async def _drain(self, raise_errors: bool = False) -> None:
+        self._busy, self._owner = True, asyncio.current_task()
+        try:
+            await self._drain_loop(raise_errors)
+        finally:
+            self._busy, self._owner, self._task = False, None, None
+
+    async def _drain_loop(self, raise_errors: bool) -> None:
+        while self._mailbox and self.running:
+            event, future, source = self._mailbox.popleft()
+            try:
+                if self._process(event, source):
+                    await self._complete()
+                else:
+                    self._finish()
+            except Exception as exc:
+                self._failed(exc, future, raise_errors)
+                continue
+            if future is not None and not future.done():
+                future.set_result(self.state)
+
+    def _failed(self, exc: Exception, future: asyncio.Future[Snapshot] | None, raise_errors: bool) -> None:
+        if future is not None:
+            future.set_exception(exc)
+        elif raise_errors and self.parent is None:
+            raise exc
+        else:
+            self._fail(exc)
+
+    def _process(self, event: Event, source: str | None) -> bool:
+        """One macrostep; True when awaitables or children to start remain (`_complete`)."""
+        before = self._state
+        if before is None or before.status != "active":
+            return False
+        self._event = event
+        system = self.system
+        if system._inspectors:
+            system.record("event.received", self.id, event=event_data(event.name, event.data), source=source)
+            after = self.logic.transition(before, event, self._execute, self._observe)
+        else:
+            after = self.logic.transition(before, event, self._execute)
+        self._adopt(after, before.pending)
+        return bool(self._awaiting or self._to_spawn)
+
+    async def _complete(self) -> None:
+        """Await the macrostep's awaitables in order, start its new children, then `_finish`."""
+        failures: list[Event] = []
+        while self._awaiting:
+            name, awaitable = self._awaiting.pop(0)
+            try:
+                await awaitable
+            except Exception as exc:  # noqa: BLE001 - an async action's failure is an error event
+                failures.append(Event("error.execution", {"error": exc, "source": f"action {name}"}))
+        self._mailbox.extendleft((e, None, self.id) for e in reversed(failures))
+        spawned, self._to_spawn = self._to_spawn, []
+        for child in spawned:
+            if self.children.get(child.id) is child:
+                await child.start()
+        self._finish()
+
+    def _finish(self) -> None:
+        """Tell the listeners; a machine that reached its final state stops (its parent hears)."""
+        state = self.state
+        if self._listeners:
+            for listener in list(self._listeners):
+                try:
+                    listener(state)
+                except Exception:  # noqa: BLE001 - one listener's failure must not stop the actor
+                    logger.exception("listener %r of actor %r failed", listener, self.id)
+        if state.status == "done" and self.running:
+            self._stop("done")  # first: the parent, hearing at once, may leave the invoking state
+            if self.parent is not None:
+                self.parent.post(Event(f"done.invoke.{self.id}", state.output), source=self.id)
+
+    def _adopt(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
+        """Make ``snapshot`` current: create the services and child machines its entered states
+        invoke (started after the macrostep, but able to receive from now on), reconcile timers
+        with its pending sends, deliver due sends."""
+        if self._to_start:
+            starting, self._to_start = self._to_start, []
+            for invoke_id in starting:
+                invoke = self.logic.invocation(invoke_id)
+                if invoke.state in snapshot.nodes and invoke_id not in self.children:
+                    self._add_child(self._invocation(invoke, snapshot))
+        pending = snapshot.pending
+        due: tuple[PendingSend, ...] | list[PendingSend] = ()
+        if not pending and not self._timers:
+            self._state = snapshot
+        elif not self._timers and all(p.delay <= 0 for p in pending):  # only sends due now
+            due = pending
+            self._state = Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, (),
+                                   snapshot.status, snapshot.output, snapshot.effects, snapshot.event)
+        else:
+            now = {id(p) for p in pending}
+            for key in [k for k in self._timers if k not in now]:
+                self._cancel_timer(self._timers.pop(key)[1])
+            before = {id(p) for p in previous}
+            due = [p for p in pending if p.delay <= 0 and id(p) not in self._timers]
+            for p in pending:
+                if p.delay > 0 and id(p) not in self._timers and (id(p) not in before or previous == ()):
+                    self._timers[id(p)] = (p, self._schedule(p.delay, functools.partial(self._fire, p)))
+            self._state = _without(snapshot, {id(p) for p in due}) if due else snapshot
+        if self.system._inspectors:
+            self.system.record("snapshot", self.id, event=event_data(snapshot.event.name, snapshot.event.data)
+                               if snapshot.event else None, value=plain(snapshot.value),
+                               context=plain(snapshot.context), status=snapshot.status, output=plain(snapshot.output))
+        for p in due:
+            self._deliver(p)
+
+    def _fail(self, exc: BaseException) -> None:
+        """The actor cannot go on (its logic raised): the parent hears ``error.invoke.<id>``."""
+        self.error = exc
+        if self.parent is not None:
+            self.parent.post(Event(f"error.invoke.{self.id}", {"error": exc}), source=self.id)
+        else:
+            logger.error("actor %r failed: %r", self.id, exc)
+        self._stop("error")
+
+    def _stop(self, status: str) -> None:
+        if self.status not in ("not started", "running"):
+            return
+        self.status = status
+        for key in list(self._timers):
+            self._cancel_timer(self._timers.pop(key)[1])
+        for child in reversed(list(self.children.values())):
+            child._stop("stopped")
+        self.children.clear()
+        if self._task is not None and self._task is not asyncio.current_task():
+            self._task.cancel()
+        while self._mailbox:
+            _, future, _ = self._mailbox.popleft()
+            if future is not None and not future.done():
+                if self._state is not None:
+                    future.set_result(self._state)
+                else:
+                    future.set_exception(StatechartError(f"actor {self.id!r} stopped before it started"))
+        for awaitable in self._awaiting:
+            if pyinspect.iscoroutine(awaitable[1]):
+                awaitable[1].close()
+        self._awaiting.clear()
+        if self.parent is not None and self.parent.children.get(self.id) is self:
+            del self.parent.children[self.id]
+        for queue in list(self._streams):
+            queue.put_nowait(_STOPPED)
+        self.system.record("actor.stopped", self.id, status=status)
+        self.system._unregister(self)
+
+    # -- effects --------------------------------------------------------------------------------
+    def _execute(self, effect: Effect) -> None:
+        action = effect.action
+        if isinstance(action, Call):
+            if action.params is not None:
+                result = action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
+            else:
+                result = action.fn(effect.context, effect.event)
+            if pyinspect.isawaitable(result):
+                self._awaiting.append((action.name, result))
+        elif isinstance(action, Log):
+            message = action.resolve(effect.context, effect.event)
+            logger.info("%s%s", f"{action.label}: " if action.label else "", message)
+        elif isinstance(action, StartInvoke):
+            self._to_start.append(action.invoke_id)
+        elif isinstance(action, StopInvoke):
+            if action.invoke_id in self._to_start:
+                self._to_start.remove(action.invoke_id)
+            child = self.children.get(action.invoke_id)
+            if child is not None:
+                child._stop("stopped")
+        elif isinstance(action, SpawnChild):
+            self._spawn(action, effect)
+        elif isinstance(action, StopChild):
+            child = self.children.get(action.resolve(effect.context, effect.event))
+            if child is not None:
+                child._stop("stopped")
+        elif isinstance(action, Emit):
+            self._emit(action.resolve(effect.context, effect.event))
+
+    def _spawn(self, action: SpawnChild, effect: Effect) -> None:
+        src = self.logic.service(action.src) if isinstance(action.src, str) else action.src
+        logic = to_logic(src)
+        if logic is None:
+            raise ConfigError(f"spawn_child({action.src!r}) in actor {self.id!r}: the source is not a Machine "
+                              "(or actor logic)", key="src")
+        name = action.src if isinstance(action.src, str) else logic.id
+        child_id = action.resolve_id(effect.context, effect.event, f"{self.id}.{name}.{len(self.children)}")
+        if child_id in self.children:
+            raise StatechartError(f"actor {self.id!r} already has a child {child_id!r}")
+        child_input = action.input(effect.context, effect.event) if callable(action.input) else action.input
+        child = AsyncActor(logic, input=child_input, id=child_id, clock=self.clock, parent=self, system=self.system)
+        child.src = name
+        self._add_child(child)
+
+    def _emit(self, event: Event) -> None:
+        self.system.record("emitted", self.id, event=event_data(event.name, event.data))
+        for handler in (*self._handlers.get(event.name, ()), *self._handlers.get("*", ())):
+            try:
+                handler(event)
+            except Exception:  # noqa: BLE001 - a handler's failure must not stop the actor
+                logger.exception("handler %r of actor %r failed on %s", handler, self.id, event.name)
+
+    def _deliver(self, p: PendingSend) -> None:
+        to = p.to
+        if to is None or to == "#_self" or to == self.id:
+            self._mailbox.append((p.event, None, self.id))
+            self._kick()
+            return
+        target: Child | None
+        if to == "#_parent":
+            target = self.parent
+        else:
+            target = self.children.get(to) or self.system.get(to.removeprefix("#"))
+        if target is None:
+            self._mailbox.append((Event("error.communication", {"target": to, "event": p.event.name}), None, None))
+            self._kick()
+        else:
+            target.post(p.event, source=self.id)
+
+    def _invocation(self, invoke: InvokeDef, state: Snapshot) -> Child:
+        event = state.event or Event("xstate.init")
+        given = invoke.input(state.context, event) if callable(invoke.input) else invoke.input
+        logic = to_logic(invoke.src)
+        if logic is not None:
+            return AsyncActor(logic, input=given, id=invoke.id, clock=self.clock, parent=self, system=self.system,
+                              state=self._restored_children.get(invoke.id))
+        if isinstance(invoke.src, CallbackService):
+            return ServiceRef(invoke.id, self, invoke.src, given, event, invoke.src_name)
+        return ServiceRef(invoke.id, self, invoke.src, state.context if given is None else given, event,
+                          invoke.src_name)
+
+    def _respawn(self, invoked: set[str]) -> None:
+        """Re-create the spawned children of a restored actor from their persisted data."""
+        for child_id, data in self._restored_children.items():
+            if child_id in invoked:
+                continue
+            src = data.get("src") if isinstance(data, Mapping) else None
+            try:
+                logic = to_logic(self.logic.service(src)) if isinstance(src, str) else None
+            except KeyError:
+                logic = None
+            if logic is None:
+                raise SnapshotError(f"actor {self.id!r}: cannot restore spawned child {child_id!r}: its src {src!r} "
+                                    "is not a machine in services=")
+            child = AsyncActor(logic, id=child_id, clock=self.clock, parent=self, system=self.system, state=data)
+            child.src = str(src)
+            self._add_child(child)
+
+    def _add_child(self, child: Child) -> None:
+        self.children[child.id] = child
+        self.system._register(child)
+        self._to_spawn.append(child)
+
+    # -- timers ---------------------------------------------------------------------------------
+    def _schedule(self, delay: float, callback: Callable[[], None]) -> Any:
+        assert self._loop is not None
+        if self.clock is None:
+            return self._loop.call_later(delay / 1000.0, callback)
+        if isinstance(self.clock, VirtualClock):
+            return self.clock.schedule(delay, callback)
+        loop = self._loop
+
+        def on_loop() -> None:  # a clock with its own threads: run the callback on the actor's loop
+            loop.call_soon_threadsafe(callback)
+
+        return self.clock.schedule(delay, on_loop)
+
+    def _cancel_timer(self, handle: Any) -> None:
+        if isinstance(handle, asyncio.TimerHandle):
+            handle.cancel()
+        elif self.clock is not None:
+            self.clock.cancel(handle)
+
+    def _fire(self, p: PendingSend) -> None:
+        if self._timers.pop(id(p), None) is None or not self.running:
+            return
+        self._state = _without(self.state, {id(p)})
+        self._deliver(p)
+
+    def _observe(self, transitions: list[Transition], exited: list[StateNode], entered: list[StateNode]) -> None:
+        event = self._event
+        self.system.record(
+            "microstep", self.id, event=event_data(event.name, event.data) if event else None,
+            transitions=[{"source": t.source.id, "targets": [n.id for n in t.targets], "events": list(t.events)}
+                         for t in transitions],
+            exited=[n.id for n in exited], entered=[n.id for n in entered])
+
+
+def _discard(items: list[Any], item: Any) -> None:
+    if item in items:
+        items.remove(item)

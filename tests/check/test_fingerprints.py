@@ -1,0 +1,134 @@
+"""The fingerprint walk finds what the full walk finds: the same states, steps, depth, verdicts
+and shortest traces, with only fingerprints in memory."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from machines.cluster_update import model as cluster_model
+from statecharts import Machine
+from statecharts.check import Bounds, Model, check, events
+from statecharts.check.fingerprints import check_fingerprints
+from statecharts.errors import ConfigError
+
+
+def summary(report):
+    return (report.distinct_states, report.transitions, report.depth, report.complete,
+            [(r.name, r.holds, None if r.trace is None else [(s.event, s.snapshot) for s in r.trace.steps])
+             for r in report.results])
+
+
+def test_fingerprint_walk_agrees_with_the_full_walk_including_shortest_traces():
+    base = cluster_model(2, 3)
+    broken = {**base.invariants, "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2,
+              "cluster never updated twice": lambda s: s.context["clusterV"] < 2}
+    m = Model(**{**base.__dict__, "invariants": broken, "properties": {}})
+    full, fp = check(m), check_fingerprints(m)
+    assert summary(fp) == summary(full)
+    assert not fp.result("fewer than 2 requests").holds and fp.distinct_states == 2909
+    assert fp.fingerprints["fingerprint_bytes_per_state"] == 8.0 and 0 < fp.fingerprints["collision_probability"] < 1e-9
+
+
+def test_workers_partitioning_states_by_fingerprint_find_the_same_counts_verdicts_and_trace_lengths():
+    base = cluster_model(2, 3)
+    broken = {**base.invariants, "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2}
+    m = Model(**{**base.__dict__, "invariants": broken, "properties": {}})
+    full = check(m)
+    for workers in (2, 3):
+        fp = check_fingerprints(m, workers=workers)
+        assert (fp.distinct_states, fp.transitions, fp.depth) == (full.distinct_states, full.transitions, full.depth)
+        assert [(r.name, r.holds, r.trace and len(r.trace)) for r in fp.results] == \
+            [(r.name, r.holds, r.trace and len(r.trace)) for r in full.results]
+        trace = fp.result("fewer than 2 requests").trace  # rebuilt by re-walking: every step a real step
+        steps = zip(trace, trace[1:], strict=False)
+        assert all(m.machine.transition(a.snapshot, b.event) == b.snapshot for a, b in steps)
+        assert fp.fingerprints["workers"] == workers and fp.fingerprints["bytes_sent_between_workers"] > 0
+
+
+def test_fingerprint_walk_finds_the_same_deadlock_and_keeps_its_files_where_asked(tmp_path):
+    stuck = Machine({"id": "stuck", "initial": "a", "states": {
+        "a": {"on": {"GO": "b", "SKIP": "c"}}, "b": {"on": {"GO": "c"}}, "c": {"on": {"BACK": "a"}}, "d": {}}})
+    m = Model(stuck, alphabet=events("GO") + events("SKIP") + events("BACK"),
+              action_constraint=lambda s, e, t: e.name != "BACK")
+    fp = check_fingerprints(m, directory=tmp_path)
+    assert summary(fp) == summary(check(m))
+    assert [step.snapshot.value for step in fp.result("deadlock").trace] == ["a", "c"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", "links-0-0.npy", "links-0-1.npy",
+                                                         "states-0-0.pkl", "states-0-1.pkl"]
+
+
+@pytest.mark.parametrize("bounds", [Bounds(max_depth=4), Bounds(max_states=100)])
+def test_a_bounded_fingerprint_walk_says_it_is_incomplete(bounds):
+    fp = check_fingerprints(cluster_model(2, 2), bounds=bounds)
+    full = check(cluster_model(2, 2), max_depth=bounds.max_depth, max_states=bounds.max_states, temporal=False)
+    assert not fp.complete and fp.stopped_by == full.stopped_by
+    if bounds.max_depth is not None:
+        assert (fp.distinct_states, fp.depth) == (full.distinct_states, full.depth)
+    else:
+        assert 100 <= fp.distinct_states < 212
+
+
+def test_check_fingerprints_flag_reports_the_same_counts_and_refuses_temporal_properties(capsys):
+    from statecharts.cli import main
+
+    args = ["check", "machines.cluster_update", "-p", "workers=2", "-p", "requests=2", "--json"]
+    assert main([*args, "--fingerprints", "--no-temporal"]) == 0
+    fp = json.loads(capsys.readouterr().out)
+    assert main([*args, "--no-temporal"]) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert (fp["distinct_states"], fp["transitions"], fp["depth"]) == (full["distinct_states"], full["transitions"],
+                                                                       full["depth"]) == (212, 382, 13)
+    assert fp["fingerprints"]["states_generated"] >= 382
+    assert main([*args, "--workers", "2"]) == 2  # --workers is the fingerprint walk in N processes
+    assert "--fingerprints checks invariants and deadlock only" in capsys.readouterr().err
+    assert main([*args, "--workers", "2", "--no-temporal"]) == 0
+    two = json.loads(capsys.readouterr().out)
+    assert (two["distinct_states"], two["transitions"], two["fingerprints"]["workers"]) == (212, 382, 2)
+    assert main([*args, "--fingerprints"]) == 2
+    assert "--fingerprints checks invariants and deadlock only: add --no-temporal" in capsys.readouterr().err
+
+
+class Interrupt:
+    """An invariant that presses Ctrl-C once, the first time it meets a state with 2 requests."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def __call__(self, s) -> bool:
+        if not self.pressed and s.context["reqCounter"] == 2:
+            self.pressed = True
+            raise KeyboardInterrupt
+        return True
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_leaves_a_checkpoint_and_resume_reaches_the_same_result(tmp_path, workers):
+    base = cluster_model(2, 3)
+    plain = Model(**{**base.__dict__, "properties": {}})
+    press = Interrupt()
+    interrupted = check_fingerprints(Model(**{**plain.__dict__, "invariants": {**plain.invariants, "ok": press}}),
+                                     directory=tmp_path, workers=1)
+    assert press.pressed and not interrupted.complete and interrupted.fingerprints["interrupted"]
+    assert "interrupted (Ctrl-C)" in interrupted.stopped_by and interrupted.distinct_states < 2909
+    if workers == 2:  # a checkpoint is resumed with the workers it was made with
+        with pytest.raises(ConfigError, match="with 1 workers, not"):
+            check_fingerprints(plain, directory=tmp_path, workers=2, resume=True)
+        return
+    resumed = check_fingerprints(plain, directory=tmp_path, resume=True)
+    assert summary(resumed) == summary(check_fingerprints(plain)) == summary(check(plain))
+
+
+def test_check_resume_continues_a_checkpointed_walk(capsys, tmp_path):
+    from statecharts.cli import main
+
+    args = ["check", "machines.cluster_update", "-p", "workers=2", "-p", "requests=2", "--no-temporal", "--json"]
+    assert main([*args, "--checkpoint", str(tmp_path / "run"), "--max-depth", "5"]) == 0
+    bounded = json.loads(capsys.readouterr().out)
+    assert not bounded["complete"] and (tmp_path / "run" / "checkpoint.json").exists()
+    assert main([*args, "--resume", str(tmp_path / "run")]) == 0
+    resumed = json.loads(capsys.readouterr().out)
+    assert (resumed["distinct_states"], resumed["transitions"], resumed["complete"]) == (212, 382, True)
+    assert main([*args, "--resume", str(tmp_path / "nothing")]) == 2
+    assert "no readable checkpoint.json" in capsys.readouterr().err
