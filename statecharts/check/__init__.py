@@ -22,13 +22,14 @@ from statecharts.check.properties import (
     eventually_always,
     leads_to,
 )
+from statecharts.check.refinement import Refinement, abstract_state, refines
 from statecharts.check.symmetry import Symmetry
 from statecharts.check.trace import Trace, TraceStep
 from statecharts.check.walker import Coverage, Report, Result, check
 
 __all__ = [
     "Always", "AlwaysEventually", "Bounds", "Coverage", "Eventually", "EventuallyAlways", "Fairness",
-    "LeadsTo", "Model", "Report", "Result", "StateGraph", "Symmetry", "TemporalProperty", "Trace",
-    "TraceStep", "always", "always_eventually", "check", "eventually", "eventually_always", "events",
-    "explore", "leads_to",
+    "LeadsTo", "Model", "Refinement", "Report", "Result", "StateGraph", "Symmetry", "TemporalProperty", "Trace",
+    "TraceStep", "abstract_state", "always", "always_eventually", "check", "eventually", "eventually_always", "events",
+    "explore", "leads_to", "refines",
 ]

@@ -71,17 +71,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def machine_names(package: str = PACKAGE) -> list[str]:
-    """The public modules of the machines package, sorted.
+    """The public modules of the machines package that define a ``model`` factory or a ``machine``,
+    sorted (a machine's service modules, such as the rolling update's agent, are not drawn).
 
-    >>> "media_player" in machine_names()
-    True
+    >>> "media_player" in machine_names(), "rolling_agent" in machine_names()
+    (True, False)
     """
     try:
         pkg = import_module(package)
     except UsageError as exc:
         raise UsageError(f"{exc}: run `diagrams` from the repository's root (its machines/ folder is not "
                          f"installed with the package)") from None
-    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+    return [name for name in names if any(hasattr(import_module(f"{package}.{name}"), attr)
+                                          for attr in ("model", "machine"))]
 
 
 def load_machine(name: str, package: str = PACKAGE) -> Machine:
