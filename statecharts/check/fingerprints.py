@@ -39,6 +39,7 @@ from statecharts.check.graph import (
     collector_paused,
     evaluate,
     step_predicate,
+    unhandled_error_function,
 )
 from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
@@ -110,6 +111,8 @@ class LevelResult:
     broken: dict[str, int] = field(default_factory=dict)  # invariant -> fingerprint (first in the level)
     stuck: int | None = None  # the first deadlocked state's fingerprint
     cut: bool = False  # some state was not expanded (depth bound)
+    raised: int = 0  # steps in which a guard or action raised and nothing took error.execution
+    first_raised: tuple[int, int, str] | None = None  # (place of the state, event index, what raised)
     outboxes: list[bytes] = field(default_factory=list)  # per partition: pickled successors it owns
 
 
@@ -130,6 +133,9 @@ class Partition:
         allowed = None if model.action_constraint is None else \
             step_predicate("action constraint", "action_constraint", model.action_constraint)
         self.expander = Expander(StepCompiler(self.machine, self.alphabet), self.keys, False, None, {}, allowed)
+        self.unhandled = unhandled_error_function(self.machine)
+        self.raised = 0  # this level's steps that raised, and the first of them (see LevelResult)
+        self.first_raised: tuple[int, int, str] | None = None
         self.seen = np.empty(0, dtype=np.int64)
         self.foreign: list[tuple[int, Any]] = []  # states of other partitions met by `lookup`
         self.fp = 0  # the state being expanded, and its place
@@ -175,6 +181,10 @@ class Partition:
 
     def add(self, after: Snapshot, parent: int, via: int, depth: int, key: Hashable) -> int:
         """For `Expander`: note a successor of the state being expanded in the next level."""
+        if self.unhandled is not None and (what := self.unhandled(after)) is not None:
+            self.raised += 1  # reported by the verdict, never silently a stutter
+            if self.first_raised is None:
+                self.first_raised = (self.here, via, what)
         if key is None:
             key = self.keys.of(after)
         h = self.fingerprint(key)
@@ -273,6 +283,8 @@ class Partition:
             if self.deadlock and result.stuck is None and not out and not loops and \
                     (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s)):
                 result.stuck = here
+        result.raised, result.first_raised = self.raised, self.first_raised
+        self.raised, self.first_raised = 0, None
         result.outboxes = [b"" if k == self.part else self.dumps(list(box.values()), 1)
                            for k, box in enumerate(self.outbox)]
         self.outbox = [{} for _ in range(self.parts)]
@@ -360,7 +372,8 @@ class Walk:
         start = time.perf_counter()
         deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
         progress: dict[str, Any] = {"depth": 0, "distinct": 0, "generated": len(initial), "transitions": 0,
-                                    "deepest": 0, "broken": {}, "stuck": None, "workers": parts,
+                                    "deepest": 0, "broken": {}, "stuck": None, "raised": [0, None],
+                                    "workers": parts,
                                     "model": model.name or model.machine.id}
         complete, stopped_by, stored = True, None, False
         try:
@@ -397,6 +410,9 @@ class Walk:
                         progress["broken"].setdefault(name, [depth, place])
                     if result.stuck is not None and progress["stuck"] is None:
                         progress["stuck"] = [depth, result.stuck]
+                    progress["raised"][0] += result.raised
+                    if result.first_raised is not None and progress["raised"][1] is None:
+                        progress["raised"][1] = [depth, *result.first_raised]
                     if result.cut:
                         complete, stopped_by = False, f"depth bound {bounds.max_depth}"
                 if stopped_by is not None and stopped_by.startswith("state"):
@@ -421,6 +437,16 @@ class Walk:
             found = progress["broken"].get(name)
             report.results.append(Result(name, "invariant", found is None,
                                          None if found is None else self.trace(local, *found)))
+        raised, first = progress.get("raised", [0, None])
+        if first is not None:
+            depth, place, via, what = first
+            trace = self.trace(local, depth, place)
+            event = local.alphabet[via]
+            after = self.model.machine.transition(trace.steps[-1].snapshot, event)
+            plural = "step" if raised == 1 else "steps"
+            report.results.append(Result("no step raises", "error", False,
+                                         Trace((*trace.steps, TraceStep(event, after))),
+                                         f"{raised:,} {plural} raised; the first: {what}"))
         if self.deadlock:
             stuck = progress["stuck"]
             report.results.append(Result("deadlock", "deadlock", stuck is None,

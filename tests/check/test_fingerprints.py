@@ -132,3 +132,18 @@ def test_check_resume_continues_a_checkpointed_walk(capsys, tmp_path):
     assert (resumed["distinct_states"], resumed["transitions"], resumed["complete"]) == (212, 382, True)
     assert main([*args, "--resume", str(tmp_path / "nothing")]) == 2
     assert "no readable checkpoint.json" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_step_that_raised_is_violated_no_step_raises_in_the_fingerprint_walk_as_in_the_full_walk(workers):
+    def sensor(context, event):
+        raise RuntimeError("no sensor")
+
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"GO": {"target": "b", "guard": sensor}, "NEXT": "c"}}, "b": {}, "c": {"on": {"GO": "a"}}}})
+    model = Model(m, alphabet=events("GO") + events("NEXT"), terminal=lambda s: True)
+    full, fp = check(model), check_fingerprints(model, workers=workers)
+    assert summary(fp) == summary(full)
+    raised = fp.result("no step raises")
+    assert not raised.holds and "2 steps raised" not in raised.note and "RuntimeError: no sensor" in raised.note
+    assert [step.event.name if step.event else None for step in raised.trace.steps] == [None, "GO"]
