@@ -19,12 +19,14 @@ services that are not machines (functions, coroutines, callbacks) are not modell
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from statecharts.actions import SpawnChild, StartInvoke, StopChild, StopInvoke
+from statecharts.check.graph import Bounds, Paths
+from statecharts.check.trace import event_text
 from statecharts.errors import ConfigError
 from statecharts.event import Event, to_event
 from statecharts.machine import Machine
@@ -51,11 +53,13 @@ class SystemState:
     channels: tuple[tuple[Channel, tuple[Event, ...]], ...]
 
     @classmethod
-    def initial(cls, machine: Machine, root_id: str | None = None) -> SystemState:
-        """The root's initial snapshot with the children its initial configuration starts."""
+    def initial(cls, machine: Machine, root_id: str | None = None,
+                context: Mapping[str, Any] | None = None) -> SystemState:
+        """The root's initial snapshot (``context`` overrides keys of its context) with the
+        children its initial configuration starts."""
         world = _World(dict(), dict(), dict(), dict())
         root = root_id or machine.id
-        world.add(root, machine, machine.initial_state(), None)
+        world.add(root, machine, machine.initial_state(context), None)
         return world.freeze()
 
     def actor(self, actor_id: str) -> Snapshot | None:
@@ -121,34 +125,17 @@ class SystemReport:
         return f"{verdict} {self.states} states"
 
 
-def child_machines(machine: Machine) -> list[str]:
-    """Where the chart starts child machines (invokes of a Machine, ``spawn_child`` actions), as
-    state ids with what they start; empty for a chart that is one actor.
-
-    >>> from statecharts import Machine
-    >>> from statecharts.actions import spawn_child
-    >>> kid = Machine({"id": "kid", "initial": "a", "states": {"a": {}}})
-    >>> child_machines(Machine({"id": "m", "initial": "a", "states": {"a": {
-    ...     "invoke": {"src": kid, "id": "k"}, "entry": spawn_child("kid")}}}, services={"kid": kid}))
-    ["m.a: spawn_child('kid')", "m.a: invoke 'k'"]
-    """
-    found: list[str] = []
-    for node in machine.states:
-        actions = [*node.entry, *node.exit, *(a for t in node.transitions for a in t.actions)]
-        found += [f"{node.id}: spawn_child({a.src!r})" for a in actions if isinstance(a, SpawnChild)]
-        found += [f"{node.id}: invoke {i.id!r}" for i in node.invoke if not callable(i.src)]
-    return found
-
-
 def check_actors(machine: Machine, *, alphabet: Iterable[str | Event | Mapping[str, Any]] = (),
                  invariants: Mapping[str, SystemInvariant] | None = None, max_states: int = 100_000,
                  root_id: str | None = None, deadlock: bool = False,
                  end: SystemInvariant | None = None) -> SystemReport:
-    """Breadth-first search of the actor system ``machine`` runs as (see the module docstring);
-    invariants are predicates over a `SystemState` (``state.actor("w1")`` is a child's snapshot).
-    ``alphabet`` takes what `statecharts.check.events` makes. With ``deadlock=True`` a state where
-    nothing can change (no message in flight, no event of the alphabet moves the root) while the
-    root is active and ``end(state)`` does not hold is the violation ``"deadlock"``.
+    """Breadth-first search of the actor system ``machine`` runs as (see the module docstring),
+    stopping at the first violation; invariants are predicates over a `SystemState`
+    (``state.actor("w1")`` is a child's snapshot). ``alphabet`` takes what
+    `statecharts.check.events` makes. With ``deadlock=True`` a state where nothing can change (no
+    message in flight, no event of the alphabet moves the root) while the root is active and
+    ``end(state)`` does not hold is the violation ``"deadlock"``. (`statecharts.check.check` of a
+    `Model` of such a chart walks the same graph and decides temporal properties too.)
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.actions import send_parent
@@ -160,50 +147,201 @@ def check_actors(machine: Machine, *, alphabet: Iterable[str | Event | Mapping[s
     >>> report.violated, len(report.trace) - 1
     ('at most one hello', 2)
     """
-    events = [to_event(e) for e in alphabet]
     checks = dict(invariants or {})
     root = root_id or machine.id
-    start = SystemState.initial(machine, root)
-    previous: dict[SystemState, tuple[SystemState, SystemStep] | None] = {start: None}
-    first = SystemStep(None, root, None, start)
+    found: list[tuple[str, int]] = []
 
-    for name, holds in checks.items():
-        if not holds(start):
-            return SystemReport(False, name, (first,), 1, True)
-    frontier = deque([start])
-    while frontier:
-        state = frontier.popleft()
-        steps = _successors(root, state, events)
-        if deadlock and all(step.state == state for step in steps):
-            snapshot = state.actor(root)
-            if snapshot is not None and snapshot.status == "active" and not (end is not None and end(state)):
-                return SystemReport(False, "deadlock", _path(previous, state, first), len(previous), True)
-        for step in steps:
-            nxt = step.state
-            if nxt in previous:
+    def on_state(i: int, state: SystemState) -> bool:
+        found.extend((name, i) for name, holds in checks.items() if not holds(state))
+        return bool(found)
+
+    graph = explore_system(machine, [SystemState.initial(machine, root)], [to_event(e) for e in alphabet],
+                           Bounds(max_states=max_states), root_id=root, on_state=on_state)
+    if found:
+        name, i = found[0]
+        return SystemReport(False, name, graph.trace(i), len(graph.states), True)
+    if deadlock:
+        for i in graph.deadlocks(end):
+            return SystemReport(False, "deadlock", graph.trace(i), len(graph.states), True)
+    return SystemReport(graph.complete, None, (), len(graph.states), graph.complete)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one edge of a `SystemGraph` is: ``receiver`` processed ``event`` sent by ``sender``
+    (``None``: the environment, an event of the model's alphabet sent to the root). It reads as its
+    event's ``name`` and ``data``, so `statecharts.check.Fairness` selects deliveries by event name
+    (``Fairness("weak", "DONE")``: every DONE, on every channel, each channel's its own action) or
+    by a predicate over the delivery.
+
+    >>> d = Delivery("w1", "shop", Event("DONE", job=2))
+    >>> d.name, d.data["job"], d.text()
+    ('DONE', 2, 'w1 -> shop: DONE(job=2)')
+    """
+
+    sender: str | None
+    receiver: str
+    event: Event
+
+    @property
+    def name(self) -> str:
+        """The event's name."""
+        return self.event.name
+
+    @property
+    def data(self) -> Any:
+        """The event's data."""
+        return self.event.data
+
+    def text(self) -> str:
+        """``sender -> receiver: EVENT(payload)`` (``env`` for the environment)."""
+        return f"{self.sender or 'env'} -> {self.receiver}: {event_text(self.event)}"
+
+
+@dataclass
+class SystemGraph(Paths):
+    """The explored actor system: ``states[i]`` is a `SystemState`, ``edges[i]`` lists
+    ``(delivery index, target state)`` of its successors (a step that changes nothing, an event
+    the root ignores, is a stutter and adds no edge), ``events[k]`` is the `Delivery` edge label
+    ``k`` stands for. ``parent``/``via`` give a shortest path back to an initial state; states
+    outside the model's constraint, or past a bound, are stored but not ``expanded``.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> g = explore_system(m, [SystemState.initial(m)], [Event("GO")])
+    >>> [s.describe() for s in g.states], g.edges, g.events
+    (['m=a', 'm=b'], [[(0, 1)], []], [Delivery(sender=None, receiver='m', event=Event('GO'))])
+    """
+
+    root: str
+    states: list[SystemState] = field(default_factory=list)
+    events: list[Delivery] = field(default_factory=list)
+    index: dict[SystemState, int] = field(default_factory=dict)
+    parent: list[int] = field(default_factory=list)
+    via: list[int] = field(default_factory=list)
+    depth: list[int] = field(default_factory=list)
+    edges: list[list[tuple[int, int]]] = field(default_factory=list)
+    expanded: list[bool] = field(default_factory=list)
+    initial: list[int] = field(default_factory=list)
+    complete: bool = True
+    stopped_by: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def transitions(self) -> int:
+        """Edges: steps between different states."""
+        return sum(map(len, self.edges))
+
+    def trace(self, i: int) -> tuple[SystemStep, ...]:
+        """A shortest trace to state ``i`` as `SystemStep` s."""
+        return tuple(SystemStep(None, self.root, None, self.states[j]) if e is None else
+                     SystemStep(self.events[e].sender, self.events[e].receiver, self.events[e].event, self.states[j])
+                     for e, j in self.path_to(i))
+
+    def deadlocks(self, end: SystemInvariant | None = None) -> Iterator[int]:
+        """The expanded states, in breadth-first order, where nothing can change (no message in
+        flight, no event of the alphabet moves the root) while the root is active and ``end``
+        (the model's ``terminal``) does not hold."""
+        for i, state in enumerate(self.states):
+            if self.expanded[i] and not self.edges[i]:
+                root = state.actor(self.root)
+                if root is not None and root.status == "active" and not (end is not None and end(state)):
+                    yield i
+
+
+def explore_system(machine: Machine, initial: Sequence[SystemState], alphabet: Sequence[Event],
+                   bounds: Bounds | None = None, *, root_id: str | None = None,
+                   constraint: SystemInvariant | None = None,
+                   on_state: Callable[[int, SystemState], bool] | None = None) -> SystemGraph:
+    """Breadth-first walk of the actor system from the ``initial`` states: in every state, every
+    event of ``alphabet`` sent to the root and the oldest message of every channel delivered.
+    ``on_state(i, state)`` is called on each new state (in breadth-first order, so the first state
+    that breaks an invariant has a shortest trace); when it answers True the walk stops there.
+    States outside ``constraint`` are stored but not expanded (TLC's CONSTRAINT).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.actions import send_parent
+    >>> kid = Machine({"id": "kid", "initial": "a", "states": {"a": {"entry": send_parent("HI")}}})
+    >>> mum = Machine({"id": "mum", "initial": "on", "states": {"on": {"invoke": {"src": kid, "id": "k"},
+    ...                                                              "on": {"HI": "heard"}}, "heard": {}}})
+    >>> g = explore_system(mum, [SystemState.initial(mum)], [])
+    >>> [s.describe() for s in g.states], [d.text() for d in g.events]
+    (['k=a; mum=on; k->mum: HI', 'mum=heard'], ['k -> mum: HI'])
+    """
+    bounds = bounds or Bounds()
+    root = root_id or machine.id
+    graph = SystemGraph(root)
+    labels: dict[Delivery, int] = {}
+    start = time.perf_counter()
+    deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
+    next_poll = start
+    stopped = False
+
+    def add(state: SystemState, parent: int, via: int, depth: int) -> int:
+        nonlocal stopped
+        found = graph.index.get(state)
+        if found is not None:
+            return found
+        i = len(graph.states)
+        graph.index[state] = i
+        graph.states.append(state)
+        graph.parent.append(parent)
+        graph.via.append(via)
+        graph.depth.append(depth)
+        graph.edges.append([])
+        graph.expanded.append(False)
+        if on_state is not None and on_state(i, state):
+            stopped = True
+        return i
+
+    for state in initial:
+        i = add(state, -1, -1, 0)
+        if i not in graph.initial:
+            graph.initial.append(i)
+    head = 0
+    while head < len(graph.states) and not stopped:
+        i = head
+        head += 1
+        state = graph.states[i]
+        if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
+            graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
+            continue
+        if constraint is not None and not constraint(state):
+            continue
+        if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
+            graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
+            break
+        now = time.perf_counter()
+        if deadline is not None and now > deadline:
+            graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
+            break
+        if bounds.stop is not None and now >= next_poll:
+            next_poll, reason = now + 0.1, bounds.stop()
+            if reason is not None:
+                graph.complete, graph.stopped_by = False, reason
+                break
+        graph.expanded[i] = True
+        for step in successors(root, state, alphabet):
+            if step.state == state or step.event is None:
                 continue
-            previous[nxt] = (state, step)
-            for name, holds in checks.items():
-                if not holds(nxt):
-                    return SystemReport(False, name, _path(previous, nxt, first), len(previous), True)
-            if len(previous) >= max_states:
-                return SystemReport(False, None, (), len(previous), False)
-            frontier.append(nxt)
-    return SystemReport(True, None, (), len(previous), True)
+            label = Delivery(step.sender, step.receiver, step.event)
+            e = labels.get(label)
+            if e is None:
+                e = labels[label] = len(graph.events)
+                graph.events.append(label)
+            graph.edges[i].append((e, add(step.state, i, e, graph.depth[i] + 1)))
+            if stopped:
+                break
+    if stopped:
+        graph.complete, graph.stopped_by = False, "stopped at the first violation"
+    graph.seconds = time.perf_counter() - start
+    return graph
 
 
-def _path(previous: Mapping[SystemState, tuple[SystemState, SystemStep] | None], state: SystemState,
-          first: SystemStep) -> tuple[SystemStep, ...]:
-    steps: list[SystemStep] = []
-    link = previous[state]
-    while link is not None:
-        before, step = link
-        steps.append(step)
-        link = previous[before]
-    return (first, *reversed(steps))
-
-
-def _successors(root: str, state: SystemState, events: list[Event]) -> list[SystemStep]:
+def successors(root: str, state: SystemState, events: Sequence[Event]) -> list[SystemStep]:
+    """Every step from ``state``: each event of ``events`` processed by the root, then the oldest
+    message of each channel processed by its receiver (a message to an actor no longer running
+    is dropped)."""
     found: list[SystemStep] = []
     if state.actor(root) is not None:
         for event in events:

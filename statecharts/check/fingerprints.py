@@ -42,7 +42,7 @@ from statecharts.check.graph import (
     unhandled_error_function,
 )
 from statecharts.check.kernel import StateKeys, StepCompiler
-from statecharts.check.model import Model
+from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.trace import Trace, TraceStep
 from statecharts.check.walker import Report, Result
 from statecharts.errors import ConfigError, StatechartError
@@ -87,6 +87,7 @@ def check_fingerprints(model: Model, *, directory: str | Path | None = None, bou
     >>> [step.snapshot.context["n"] for step in report.result("below 4").trace]
     [0, 1, 2, 3, 4]
     """
+    refuse_actor_system(model.machine, "the fingerprint walk (--fingerprints)")
     if workers < 1:
         raise ConfigError(f"workers must be at least 1, not {workers}", key="workers")
     with tempfile.TemporaryDirectory(prefix="statecharts-fp-") as scratch, collector_paused():

@@ -18,7 +18,7 @@ from typing import Any
 from statecharts.algorithm import matching, successor, take
 from statecharts.chart import StateNode, Transition
 from statecharts.check.kernel import StateKeys, StepCompiler
-from statecharts.check.model import Model
+from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.symmetry import canonical_key_function
 from statecharts.errors import ConfigError, PredicateError, StatechartError
 from statecharts.event import Event
@@ -46,8 +46,74 @@ class Bounds:
     stop: Callable[[], str | None] | None = None  # polled ~10 times a second: a reason to stop (Ctrl-C, memory)
 
 
+class Paths:
+    """Shortest paths over an explored graph's parent links and edges: shared by `StateGraph` and
+    the actor system's graph (`statecharts.check.actors.SystemGraph`)."""
+
+    parent: list[int]
+    via: list[int]
+    edges: list[list[tuple[int, int]]]
+
+    def path_to(self, i: int) -> list[tuple[int | None, int]]:
+        """The shortest path from an initial state: ``[(None, init), (event, state), ...]``.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import Model, events
+        >>> sign = Machine({"id": "sign", "initial": "red", "states": {
+        ...     "red": {"on": {"NEXT": "green"}}, "green": {"on": {"NEXT": "amber", "STOP": "red"}}, "amber": {}}})
+        >>> g = explore(Model(sign, alphabet=events("STOP") + events("NEXT")))
+        >>> [(e, g.states[i].value) for e, i in g.path_to(2)]
+        [(None, 'red'), (1, 'green'), (1, 'amber')]
+        """
+        path: list[tuple[int | None, int]] = []
+        while self.parent[i] >= 0:
+            path.append((self.via[i], i))
+            i = self.parent[i]
+        path.append((None, i))
+        path.reverse()
+        return path
+
+    def shortest_route(self, sources: Iterable[int], goal: Callable[[int], bool],
+                       within: Container[int] | None = None) -> list[tuple[int | None, int]] | None:
+        """A shortest path from one of ``sources`` to a state meeting ``goal``, breadth first (ties go
+        to the earlier source, then to the earlier edge), stepping only into states ``within`` when
+        given: ``[(None, source), (event index, state), ...]``, or ``None`` when no goal is reachable.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import Model, events
+        >>> m = Machine({"id": "t", "initial": "a", "states": {
+        ...     "a": {"on": {"GO": "b", "SKIP": "c"}}, "b": {"on": {"GO": "c"}}, "c": {}}})
+        >>> g = explore(Model(m, alphabet=events("GO") + events("SKIP")))
+        >>> g.shortest_route(g.initial, lambda i: g.states[i].matches("c"))
+        [(None, 0), (1, 2)]
+        >>> g.shortest_route(g.initial, lambda i: g.states[i].matches("c"), within={0, 1}) is None
+        True
+        """
+        parent: dict[int, tuple[int, int] | None] = {}
+        queue: deque[int] = deque()
+        for s in sources:
+            if s not in parent:
+                parent[s] = None
+                queue.append(s)
+        while queue:
+            i = queue.popleft()
+            if goal(i):
+                route: list[tuple[int | None, int]] = []
+                while (link := parent[i]) is not None:
+                    route.append((link[1], i))
+                    i = link[0]
+                route.append((None, i))
+                route.reverse()
+                return route
+            for e, j in self.edges[i]:
+                if j not in parent and (within is None or j in within):
+                    parent[j] = (i, e)
+                    queue.append(j)
+        return None
+
+
 @dataclass
-class StateGraph:
+class StateGraph(Paths):
     """The explored graph. ``edges[i]`` lists ``(event index, target state)`` of state ``i``'s
     non-stutter successors, in alphabet order.
 
@@ -110,63 +176,6 @@ class StateGraph:
         """
         return max(self.depth, default=0)
 
-    def path_to(self, i: int) -> list[tuple[int | None, int]]:
-        """The shortest path from an initial state: ``[(None, init), (event, state), ...]``.
-
-        >>> from statecharts import Machine
-        >>> from statecharts.check.model import Model, events
-        >>> sign = Machine({"id": "sign", "initial": "red", "states": {
-        ...     "red": {"on": {"NEXT": "green"}}, "green": {"on": {"NEXT": "amber", "STOP": "red"}}, "amber": {}}})
-        >>> g = explore(Model(sign, alphabet=events("STOP") + events("NEXT")))
-        >>> [(e, g.states[i].value) for e, i in g.path_to(2)]
-        [(None, 'red'), (1, 'green'), (1, 'amber')]
-        """
-        path: list[tuple[int | None, int]] = []
-        while self.parent[i] >= 0:
-            path.append((self.via[i], i))
-            i = self.parent[i]
-        path.append((None, i))
-        path.reverse()
-        return path
-
-    def shortest_route(self, sources: Iterable[int], goal: Callable[[int], bool],
-                       within: Container[int] | None = None) -> list[tuple[int | None, int]] | None:
-        """A shortest path from one of ``sources`` to a state meeting ``goal``, breadth first (ties go
-        to the earlier source, then to the earlier edge), stepping only into states ``within`` when
-        given: ``[(None, source), (event index, state), ...]``, or ``None`` when no goal is reachable.
-
-        >>> from statecharts import Machine
-        >>> from statecharts.check.model import Model, events
-        >>> m = Machine({"id": "t", "initial": "a", "states": {
-        ...     "a": {"on": {"GO": "b", "SKIP": "c"}}, "b": {"on": {"GO": "c"}}, "c": {}}})
-        >>> g = explore(Model(m, alphabet=events("GO") + events("SKIP")))
-        >>> g.shortest_route(g.initial, lambda i: g.states[i].matches("c"))
-        [(None, 0), (1, 2)]
-        >>> g.shortest_route(g.initial, lambda i: g.states[i].matches("c"), within={0, 1}) is None
-        True
-        """
-        parent: dict[int, tuple[int, int] | None] = {}
-        queue: deque[int] = deque()
-        for s in sources:
-            if s not in parent:
-                parent[s] = None
-                queue.append(s)
-        while queue:
-            i = queue.popleft()
-            if goal(i):
-                route: list[tuple[int | None, int]] = []
-                while (link := parent[i]) is not None:
-                    route.append((link[1], i))
-                    i = link[0]
-                route.append((None, i))
-                route.reverse()
-                return route
-            for e, j in self.edges[i]:
-                if j not in parent and (within is None or j in within):
-                    parent[j] = (i, e)
-                    queue.append(j)
-        return None
-
     def active_nodes(self) -> set[StateNode]:
         """Every state node active in some explored snapshot.
 
@@ -203,6 +212,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     >>> [s.context["n"] for s in g.states], g.transitions
     ([0, 1, 2, 3], 3)
     """
+    refuse_actor_system(model.machine, "explore()")
     with collector_paused():
         return _explore(model, bounds, symmetry, coverage, on_state, progress, initial)
 

@@ -20,10 +20,10 @@ the component and a cycle through it that visits what the property and the fairn
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from statecharts.check.graph import StateGraph
 from statecharts.check.model import Fairness
 from statecharts.check.properties import (
     Always,
@@ -36,6 +36,30 @@ from statecharts.check.properties import (
 
 Action = tuple[int, Hashable]  # (fairness constraint index, action key)
 Goal = Callable[[int, "int | None"], bool]  # (state reached, event taken or None) -> met
+
+
+class ExploredGraph(Protocol):
+    """What the liveness checker reads of an explored graph: a chart's `StateGraph` or an actor
+    system's `statecharts.check.actors.SystemGraph`. ``events[e]`` is what edge label ``e`` stands
+    for (an `Event`, or an actor system's delivery), the one thing fairness constraints look at."""
+
+    @property
+    def events(self) -> Sequence[Any]: ...
+    @property
+    def states(self) -> Sequence[Any]: ...
+    @property
+    def edges(self) -> list[list[tuple[int, int]]]: ...
+    @property
+    def expanded(self) -> list[bool]: ...
+    @property
+    def depth(self) -> list[int]: ...
+    @property
+    def initial(self) -> list[int]: ...
+
+    def path_to(self, i: int) -> list[tuple[int | None, int]]: ...
+
+    def shortest_route(self, sources: Iterable[int], goal: Callable[[int], bool],
+                       within: Container[int] | None = None) -> list[tuple[int | None, int]] | None: ...
 
 
 @dataclass
@@ -79,7 +103,7 @@ class FairnessTable:
             for e in events
         ]
 
-    def enabled_in_all(self, graph: StateGraph) -> list[set[Action]]:
+    def enabled_in_all(self, graph: ExploredGraph) -> list[set[Action]]:
         """`enabled` for every state; states with the same events share one set (do not modify).
 
         >>> from statecharts import Machine
@@ -189,7 +213,7 @@ class LivenessChecker:
     strong True
     """
 
-    def __init__(self, graph: StateGraph, fairness: Sequence[Fairness]) -> None:
+    def __init__(self, graph: ExploredGraph, fairness: Sequence[Fairness]) -> None:
         self.graph = graph
         self.table = FairnessTable(graph.events, fairness)
         self._enabled: list[set[Action]] | None = None

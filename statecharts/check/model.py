@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from statecharts.actions import callable_name
+from statecharts.actions import SpawnChild, callable_name
 from statecharts.chart import did_you_mean
 from statecharts.check.properties import TemporalProperty
 from statecharts.errors import ConfigError
@@ -39,7 +39,7 @@ class Fairness:
     """
 
     kind: str  # "weak" | "strong"
-    events: str | Event | Callable[[Event], bool]
+    events: str | Event | Callable[[Any], bool]  # a predicate over an Event (an actor system: a Delivery)
     by: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
@@ -222,3 +222,41 @@ def _hashable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+def child_machines(machine: Machine) -> list[str]:
+    """Where the chart starts child machines (invokes of a Machine, ``spawn_child`` actions), as
+    state ids with what they start; empty for a chart that is one actor.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.actions import spawn_child
+    >>> kid = Machine({"id": "kid", "initial": "a", "states": {"a": {}}})
+    >>> child_machines(Machine({"id": "m", "initial": "a", "states": {"a": {
+    ...     "invoke": {"src": kid, "id": "k"}, "entry": spawn_child("kid")}}}, services={"kid": kid}))
+    ["m.a: spawn_child('kid')", "m.a: invoke 'k'"]
+    """
+    found: list[str] = []
+    for node in machine.states:
+        actions = [*node.entry, *node.exit, *(a for t in node.transitions for a in t.actions)]
+        found += [f"{node.id}: spawn_child({a.src!r})" for a in actions if isinstance(a, SpawnChild)]
+        found += [f"{node.id}: invoke {i.id!r}" for i in node.invoke if not callable(i.src)]
+    return found
+
+
+def refuse_actor_system(machine: Machine, walk: str) -> None:
+    """A `ConfigError` when ``machine`` starts child machines: ``walk`` (the simulation, the
+    fingerprint walk, ...) follows one machine, and would claim things about a system it never ran.
+
+    >>> from statecharts.actions import spawn_child
+    >>> kid = Machine({"id": "kid", "initial": "a", "states": {"a": {}}})
+    >>> refuse_actor_system(Machine({"id": "m", "initial": "a", "states": {"a": {"entry": spawn_child(kid)}}}),
+    ...                     "--simulate")
+    Traceback (most recent call last):
+    statecharts.errors.ConfigError: invoke: machine 'm' starts child machines (m.a: spawn_child(<Machine kid ...>)):
+    --simulate follows one machine; check the actor system it runs as with the full walk (statecharts check, or ...)
+    """
+    children = child_machines(machine)
+    if children:
+        raise ConfigError(f"machine {machine.id!r} starts child machines ({'; '.join(children)}): {walk} follows one "
+                          "machine; check the actor system it runs as with the full walk (statecharts check, or "
+                          "check(model))", key="invoke")

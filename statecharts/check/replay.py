@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from statecharts.check.graph import evaluate, step_predicate
-from statecharts.check.model import Model
+from statecharts.check.model import Model, refuse_actor_system
 from statecharts.errors import EventError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.state import Snapshot
@@ -135,6 +135,7 @@ def replay(model: Model, lines: Iterable[str], where: str = "log") -> ReplayRepo
       line 4: OPEN is not allowed: not in the model's alphabet
       invariant small: broken at line 2
     """
+    refuse_actor_system(model.machine, "replay (--replay)")
     machine = model.machine
     alphabet, names = set(model.alphabet), set(machine.events)
     allowed = None if model.action_constraint is None else \

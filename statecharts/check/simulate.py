@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from statecharts.check.graph import evaluate, step_predicate
-from statecharts.check.model import Model
+from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.trace import Trace, TraceStep
 from statecharts.check.walker import Report, Result
 from statecharts.errors import ConfigError, StatechartError
@@ -39,6 +39,7 @@ def simulate(model: Model, *, depth: int = 100, traces: int = 1000, seed: int | 
     >>> report.stopped_by
     'simulation: 20 behaviours of at most 30 steps, seed 1'
     """
+    refuse_actor_system(model.machine, "simulate (--simulate)")
     if depth < 1 or traces < 1:
         raise ConfigError(f"simulate needs depth and traces of at least 1, not depth={depth}, traces={traces}",
                           key="simulate")

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.check.actors import child_machines
 from statecharts.check.graph import (
     Bounds,
     Progress,
@@ -18,7 +17,7 @@ from statecharts.check.graph import (
     step_predicate,
 )
 from statecharts.check.liveness import Lasso, LivenessChecker
-from statecharts.check.model import Model, StepPredicate
+from statecharts.check.model import Model, StepPredicate, child_machines
 from statecharts.check.properties import LeadsTo
 from statecharts.check.symmetry import canonical_key_function, orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
@@ -157,6 +156,7 @@ class Report:
     graph: StateGraph | None = None
     phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (build, explore, properties)
     fingerprints: dict[str, Any] | None = None  # the fingerprint walk's memory and collision figures
+    actors: dict[str, Any] | None = None  # an actor system's walk: the actors that ran (statecharts.check.system)
 
     @property
     def states_per_second(self) -> float:
@@ -217,6 +217,8 @@ class Report:
             out["symmetry"] = self.symmetry
         if self.fingerprints is not None:
             out["fingerprints"] = self.fingerprints
+        if self.actors is not None:
+            out["actors"] = self.actors
         if self.coverage is not None:
             out["coverage"] = self.coverage.to_json()
         return out
@@ -249,10 +251,13 @@ class Report:
                          f"{self.fingerprints['states_generated']:,} states generated, probability of a "
                          f"fingerprint collision {self.fingerprints['collision_probability']:.2g} (TLC's optimistic "
                          f"estimate)")
+        if self.actors is not None:
+            lines.append(f"  actors: {self.actors['note']}")
         if not self.fairness:
             lines.append("  fairness: off (--no-fairness)")
         for r in self.results:
-            verdict = "holds" if r.holds else "VIOLATED"
+            verdict = "holds" if r.holds else "NOT CHECKED" if r.trace is None and r.note.startswith(NOT_CHECKED) \
+                else "VIOLATED"
             lines.append(f"  {r.kind:9} {r.name}: {verdict}" + (f" ({r.note})" if r.note else ""))
             if r.trace is not None:
                 lines.extend("      " + line for line in r.trace.format(context=True).splitlines())
@@ -268,6 +273,7 @@ class Report:
 
 
 NO_STATE = "evaluated on no state: no state was expanded (bounds or constraint)"
+NOT_CHECKED = "not checked"  # how the note of a result that could not be decided starts (it does not hold)
 POLL_EVERY = 4096  # state predicate evaluations between two calls of check's stop() in the temporal phase
 
 
@@ -292,6 +298,10 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
     ``temporal 1/4: Name``); `Report.phases` has the seconds of ``explore`` (with the invariants) and
     ``properties`` (deadlock, temporal properties, coverage), and `Report.seconds` their sum.
 
+    A chart that invokes or spawns machines is checked as the actor system it runs as
+    (`statecharts.check.system.check_system`: predicates read a `SystemState`; no ``symmetry``,
+    no ``initial``; ``progress`` is not called).
+
     ``initial`` starts the walk from those snapshots (e.g. restored from a store) instead of the
     model's initial states. Action properties (``model.action_properties``) are decided on every
     step between different states; their results have ``kind`` ``action``.
@@ -308,9 +318,14 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
     if isinstance(model, Machine):  # a bare machine: every event name, no properties but deadlock
         model = Model(model)
     children = child_machines(model.machine)
-    if children:  # the walk below sees one machine: it must not claim anything about a system
-        raise ConfigError(f"machine {model.machine.id!r} starts child machines ({'; '.join(children)}): check() "
-                          "walks one machine; check the actor system with statecharts.check.actors.check_actors")
+    if children:  # the walk below sees one machine: a chart that starts others is checked as its actor system
+        if symmetry or initial is not None:
+            raise ConfigError(f"machine {model.machine.id!r} starts child machines ({'; '.join(children)}): its actor "
+                              f"system is checked from its initial state, without symmetry", key="symmetry")
+        from statecharts.check.system import check_system  # it builds on this module's Report
+
+        return check_system(model, max_states=max_states, max_depth=max_depth, max_seconds=max_seconds,
+                            fairness=fairness, temporal=temporal, deadlock=deadlock, stop=stop, phase=phase)
     with collector_paused():  # the liveness passes too: a full collection would traverse the whole graph
         return _check(model, max_states, max_depth, max_seconds, fairness, symmetry, temporal, deadlock, progress,
                       stop, phase, initial)
