@@ -102,7 +102,8 @@ def model(workers: int = 2, jobs: int = 3, queues: bool = True) -> Model:
     return Model(
         make(workers, jobs, queues),
         alphabet=events("SUBMIT"),
-        invariants={"answers follow jobs": lambda s: pending(s) >= 0, "idle workers queue nothing": idle_workers_queue_nothing},
+        invariants={"answers follow jobs": lambda s: pending(s) >= 0,
+                    "idle workers queue nothing": idle_workers_queue_nothing},
         properties={"every job is answered": leads_to(lambda s: pending(s) > 0, lambda s: pending(s) == 0)},
         fairness=[deliveries()],
         terminal=lambda s: pending(s) == 0,

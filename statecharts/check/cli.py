@@ -124,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
     with time_bound(args.max_seconds, "building the model"):
         model = load_model(args.target, parse_params(args.param))
     built = time.perf_counter() - started
+    cli_modes.refuse_for_actor_system(args, model)
     if getattr(args, "trace_property", None) is not None:
         names = [*model.invariants, "no step raises", "deadlock", *model.properties]
         if args.trace_property not in names:

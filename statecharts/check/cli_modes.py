@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from statecharts.check.model import Model
+from statecharts.check.model import Model, child_machines
 from statecharts.errors import SnapshotError
 from statecharts.loading import UsageError
 from statecharts.state import Snapshot
@@ -71,12 +71,32 @@ def validate(args: argparse.Namespace) -> None:
         raise UsageError(f"--depth and --traces must be at least 1, not {args.depth} and {args.traces}")
 
 
+def refuse_for_actor_system(args: argparse.Namespace, model: Model) -> None:
+    """The flags that draw or count one chart's walk are refused for a chart that starts child
+    machines (its actor system is walked; `statecharts.check.system`), before any walk.
+
+    >>> from machines.dispatch import model
+    >>> refuse_for_actor_system(argparse.Namespace(trace_out="cx.svg", graph_out=None, coverage=False), model())
+    Traceback (most recent call last):
+    statecharts.loading.UsageError: --trace-out: 'dispatch' starts child machines (dispatch.open: invoke 'w1'; ...):
+    its actor system is checked, and this draws or counts one chart's walk (the report prints the system's traces)
+    """
+    flags = [flag for flag, on in (("--trace-out", getattr(args, "trace_out", None)),
+                                   ("--graph-out", getattr(args, "graph_out", None)),
+                                   ("--coverage", getattr(args, "coverage", False))) if on]
+    children = child_machines(model.machine) if flags else []
+    if children:
+        raise UsageError(f"{' and '.join(flags)}: {model.machine.id!r} starts child machines ({'; '.join(children)}): "
+                         "its actor system is checked, and this draws or counts one chart's walk (the report prints "
+                         "the system's traces)")
+
+
 def read_snapshots(model: Model, path: str) -> list[Snapshot]:
     """The snapshots of a JSON Lines file, restored into the model's machine (errors name the line).
 
     >>> import tempfile
     >>> from machines.fetch import machine
-    >>> from statecharts.check.model import Model
+    >>> from statecharts.check.model import Model, child_machines
     >>> with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
     ...     _ = f.write(machine.initial_state().dumps() + "\\n" + '{"configuration": ["fetch", "fetch.nowhere"]}\\n')
     >>> read_snapshots(Model(machine), f.name)
@@ -100,7 +120,7 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
     1 a violation or a refused step); ``None`` when none was asked for.
 
     >>> from machines.fetch import machine
-    >>> from statecharts.check.model import Model
+    >>> from statecharts.check.model import Model, child_machines
     >>> args = argparse.Namespace(simulate=True, replay=None, fingerprints=False, depth=5, traces=3, seed=2,
     ...                           json=False)
     >>> run_mode(args, Model(machine))

@@ -184,6 +184,12 @@ class _Predicates:
             found = self.cache[key] = self.on("property", name, predicate, self.graph.states[i])
         return found
 
+    def named(self, name: str) -> Callable[[Callable[..., Any], int], bool]:
+        """`at` for the predicates of property ``name``, as `LivenessChecker.violation` calls it."""
+        def holds(predicate: Callable[..., Any], i: int) -> bool:
+            return self.at(name, predicate, i)
+        return holds
+
     def never_running(self, name: str) -> list[str]:
         """The actors property ``name`` read that were running in none of the states it saw."""
         return sorted(aid for aid, seen in self.reads.get(name, {}).items() if not seen)
@@ -317,7 +323,7 @@ def _temporal(model: Model, graph: SystemGraph, report: Report, predicates: _Pre
             if phase is not None:
                 phase(f"temporal {k + 1}/{len(names)}: {name}")
             try:
-                lasso = checker.violation(prop, lambda p, i, name=name: predicates.at(name, p, i))  # type: ignore[misc]
+                lasso = checker.violation(prop, predicates.named(name))
             except _Stopped as stopped:
                 reason = stopped.reason
         if reason is not None:

@@ -97,11 +97,14 @@ def test_function_services_are_not_modelled_and_say_so() -> None:
         check_actors(m)
 
 
-def test_check_of_one_machine_refuses_a_chart_with_child_machines() -> None:
-    from statecharts.check import check
+def test_check_of_a_model_walks_the_actor_system_and_finds_the_same_shortest_trace() -> None:
+    from statecharts.check import Model, check
 
-    with pytest.raises(ConfigError, match="invoke 't1'.*check_actors"):
-        check(bank(teller(read_modify_write=True)))
+    report = check(Model(bank(teller(read_modify_write=True)), invariants={"no lost update": no_lost_update}))
+    result = report.result("no lost update")
+    assert not result.holds and result.trace is not None and len(result.trace) == 1 + 6
+    assert result.trace.steps[-1].snapshot.context["balance"] == 1  # the root's snapshot, as for one chart
+    assert report.complete and report.actors is not None and report.actors["actors"] == ["bank", "t1", "t2"]
 
 
 def test_deadlock_is_a_quiet_system_outside_its_declared_end_states() -> None:
