@@ -1,5 +1,5 @@
 """The ``check`` command's TLC-style modes: ``--simulate``, ``--fingerprints``, ``--replay``,
-``--from`` and ``--coverage`` (kept apart from `statecharts.check.cli` so each stays small)."""
+``--from`` and ``--coverage`` (kept apart from `statecharts.cli.check` so each stays small)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 from statecharts.check.model import Model, child_machines
+from statecharts.cli.loading import UsageError
 from statecharts.errors import SnapshotError
-from statecharts.loading import UsageError
 from statecharts.state import Snapshot
 
 
@@ -55,7 +55,7 @@ def validate(args: argparse.Namespace) -> None:
     >>> validate(argparse.Namespace(simulate=True, replay="x.jsonl", start_from=None, fingerprints=False,
     ...                             workers=None, checkpoint=None, resume=None, depth=10, traces=1))
     Traceback (most recent call last):
-    statecharts.loading.UsageError: --simulate and --replay cannot be used together
+    statecharts.cli.loading.UsageError: --simulate and --replay cannot be used together
     """
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, not {args.workers}")
@@ -78,7 +78,7 @@ def refuse_for_actor_system(args: argparse.Namespace, model: Model) -> None:
     >>> from machines.dispatch import model
     >>> refuse_for_actor_system(argparse.Namespace(trace_out="cx.svg", graph_out=None, coverage=False), model())
     Traceback (most recent call last):
-    statecharts.loading.UsageError: --trace-out: 'dispatch' starts child machines (dispatch.open: invoke 'w1'; ...):
+    statecharts.cli.loading.UsageError: --trace-out: 'dispatch' starts child machines (dispatch.open: invoke 'w1'; ...):
     its actor system is checked, and this draws or counts one chart's walk (the report prints the system's traces)
     """
     flags = [flag for flag, on in (("--trace-out", getattr(args, "trace_out", None)),
