@@ -19,13 +19,14 @@ services that are not machines (functions, coroutines, callbacks) are not modell
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from statecharts.actions import SpawnChild, StartInvoke, StopChild, StopInvoke
-from statecharts.check.graph import Bounds, Paths
+from statecharts.check.graph import Bounds, Paths, unhandled_error_function
 from statecharts.check.trace import event_text
 from statecharts.errors import ConfigError
 from statecharts.event import Event, to_event
@@ -89,12 +90,15 @@ class SystemState:
 @dataclass(frozen=True)
 class SystemStep:
     """One step of an actor-system trace: ``receiver`` processed ``event`` sent by ``sender``
-    (``None``: the environment, an event of the alphabet), leading to ``state``."""
+    (``None``: the environment, an event of the alphabet), leading to ``state``; ``raised`` says
+    what raised in the step when a guard or action did and the receiver does not take
+    ``error.execution`` (the event is then lost without a trace in the state)."""
 
     sender: str | None
     receiver: str
     event: Event | None
     state: SystemState
+    raised: str | None = None
 
     def format(self) -> str:
         """``sender -> receiver: EVENT => every actor's state``."""
@@ -226,6 +230,8 @@ class SystemGraph(Paths):
     complete: bool = True
     stopped_by: str | None = None
     seconds: float = 0.0
+    raised: int = 0  # steps in which a guard or action raised and the actor does not take error.execution
+    first_raised: tuple[int, int, int, str] | None = None  # (state, delivery, state after, what raised)
 
     @property
     def transitions(self) -> int:
@@ -322,14 +328,20 @@ def explore_system(machine: Machine, initial: Sequence[SystemState], alphabet: S
                 break
         graph.expanded[i] = True
         for step in successors(root, state, alphabet):
-            if step.state == state or step.event is None:
-                continue
+            if step.event is None or (step.state == state and step.raised is None):
+                continue  # a stutter: the root ignores the event
             label = Delivery(step.sender, step.receiver, step.event)
             e = labels.get(label)
             if e is None:
                 e = labels[label] = len(graph.events)
                 graph.events.append(label)
-            graph.edges[i].append((e, add(step.state, i, e, graph.depth[i] + 1)))
+            j = i if step.state == state else add(step.state, i, e, graph.depth[i] + 1)
+            if step.raised is not None:
+                graph.raised += 1
+                if graph.first_raised is None:
+                    graph.first_raised = (i, e, j, step.raised)
+            if j != i:
+                graph.edges[i].append((e, j))
             if stopped:
                 break
     if stopped:
@@ -347,14 +359,20 @@ def successors(root: str, state: SystemState, events: Sequence[Event]) -> list[S
         for event in events:
             world = _World.thaw(state)
             world.process(root, event)
-            found.append(SystemStep(None, root, event, world.freeze()))
+            found.append(SystemStep(None, root, event, world.freeze(), world.raised))
     for (sender, receiver), queued in state.channels:
         world = _World.thaw(state)
         world.take(sender, receiver)
         if receiver in world.snapshots:
             world.process(receiver, queued[0])
-        found.append(SystemStep(sender, receiver, queued[0], world.freeze()))
+        found.append(SystemStep(sender, receiver, queued[0], world.freeze(), world.raised))
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def _unhandled_errors(machine: Machine) -> Callable[[Snapshot], str | None] | None:
+    """`statecharts.check.graph.unhandled_error_function`, once per machine."""
+    return unhandled_error_function(machine)
 
 
 class _World:
@@ -366,6 +384,7 @@ class _World:
         self.parents = parents
         self.channels = channels
         self.machines = machines
+        self.raised: str | None = None  # what raised in the step, unhandled (see SystemStep)
 
     @classmethod
     def thaw(cls, state: SystemState) -> _World:
@@ -394,7 +413,13 @@ class _World:
         snapshot = self.snapshots[actor_id]
         if snapshot.status != "active":
             return
-        self.adopt(actor_id, self.machines[actor_id].transition(snapshot, event))
+        machine = self.machines[actor_id]
+        after = machine.transition(snapshot, event)
+        unhandled = _unhandled_errors(machine)
+        what = None if unhandled is None else unhandled(after)
+        if what is not None:
+            self.raised = f"actor {actor_id!r}: {what}"
+        self.adopt(actor_id, after)
 
     def adopt(self, actor_id: str, snapshot: Snapshot) -> None:
         machine = self.machines[actor_id]

@@ -262,6 +262,8 @@ def check_system(model: Model, *, max_states: int | None = None, max_depth: int 
         i = first.get(name)
         report.results.append(_unread(predicates, name, Result(name, "invariant", i is None,
                                                                None if i is None else _trace(graph, graph.path_to(i)))))
+    if graph.first_raised is not None:
+        report.results.append(_raised(graph, *graph.first_raised))
     if deadlock:
         report.results.append(_deadlock(model, graph, predicates))
     if temporal and model.properties:
@@ -298,6 +300,16 @@ def _unread(predicates: _Predicates, name: str, result: Result) -> Result:
     said = (f"not checked: it reads actor{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}, running "
             "in none of the states it was evaluated on")
     return Result(result.name, result.kind, False, result.trace, "; ".join(filter(None, [said, result.note])))
+
+
+def _raised(graph: SystemGraph, i: int, e: int, j: int, what: str) -> Result:
+    """The steps in which a guard or action raised and the actor does not take ``error.execution``
+    (the event is lost with nothing in the state to show it): a violation, with the first one's
+    trace (state ``i``, delivery ``e``, to state ``j``)."""
+    steps = (*_trace(graph, graph.path_to(i)).steps, _step(graph, e, j))
+    plural = "step" if graph.raised == 1 else "steps"
+    note = f"{graph.raised:,} {plural} raised; the first: {what}"
+    return Result("no step raises", "error", False, ActorTrace(steps), note)
 
 
 def _deadlock(model: Model, graph: SystemGraph, predicates: _Predicates) -> Result:

@@ -152,3 +152,22 @@ def test_the_first_violation_is_on_a_shortest_trace_as_for_one_chart() -> None:
                          invariants={"never two asked": lambda s: s.actor("client").context["asked"] < 2}))  # type: ignore[union-attr]
     trace = report.result("never two asked").trace
     assert trace is not None and [s.event.name if s.event else None for s in trace.steps] == [None, "ASK", "ASK"]
+
+
+def test_a_child_whose_guard_raises_is_reported_not_a_lost_message() -> None:
+    def sensor(context: object, event: object) -> bool:
+        raise RuntimeError("no sensor")
+
+    child = Machine({"id": "probe", "initial": "idle", "states": {"idle": {"on": {"READ": {"guard": sensor,
+                                                                                            "target": "idle"}}}}})
+    root = Machine({"id": "root", "context": {"polls": 0}, "initial": "on", "states": {"on": {
+        "invoke": {"src": child, "id": "probe"},
+        "on": {"POLL": {"guard": lambda c, e: c["polls"] < 2,
+                        "actions": [send_to("probe", "READ"), assign(polls=lambda c, e: c["polls"] + 1)]}}}}})
+    report = check(Model(root, alphabet=events("POLL"), invariants={"any": lambda s: True}))
+    raised = report.result("no step raises")
+    assert not raised.holds and not report.ok
+    assert "actor 'probe': guard sensor" in raised.note and "RuntimeError: no sensor" in raised.note
+    assert raised.trace is not None
+    assert [(s.sender, s.receiver, s.event.name if s.event else None) for s in raised.trace.steps  # type: ignore[attr-defined]
+            ] == [(None, None, None), (None, "root", "POLL"), ("root", "probe", "READ")]
