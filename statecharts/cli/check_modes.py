@@ -73,22 +73,24 @@ def validate(args: argparse.Namespace) -> None:
 
 def refuse_for_actor_system(args: argparse.Namespace, model: Model) -> None:
     """The flags that draw or count one chart's walk are refused for a chart that starts child
-    machines (its actor system is walked; `statecharts.check.system`), before any walk.
+    machines (its actor system is walked; `statecharts.check.system`), before any walk; its
+    counterexample is drawn as a Mermaid sequence diagram (``--trace-out cx.mmd``), one lifeline per actor.
 
     >>> from machines.dispatch import model
     >>> refuse_for_actor_system(argparse.Namespace(trace_out="cx.svg", graph_out=None, coverage=False), model())
     Traceback (most recent call last):
     statecharts.cli.loading.UsageError: --trace-out: 'dispatch' starts child machines (dispatch.open: invoke 'w1'; ...):
-    its actor system is checked, and this draws or counts one chart's walk (the report prints the system's traces)
+    its actor system is checked, and this draws or counts one chart's walk (the report prints the system's traces; ...)
     """
-    flags = [flag for flag, on in (("--trace-out", getattr(args, "trace_out", None)),
+    trace_out = getattr(args, "trace_out", None)
+    flags = [flag for flag, on in (("--trace-out", trace_out and not trace_out.lower().endswith(".mmd")),
                                    ("--graph-out", getattr(args, "graph_out", None)),
                                    ("--coverage", getattr(args, "coverage", False))) if on]
     children = child_machines(model.machine) if flags else []
     if children:
         raise UsageError(f"{' and '.join(flags)}: {model.machine.id!r} starts child machines ({'; '.join(children)}): "
                          "its actor system is checked, and this draws or counts one chart's walk (the report prints "
-                         "the system's traces)")
+                         "the system's traces; --trace-out FILE.mmd draws one as a sequence diagram)")
 
 
 def read_snapshots(model: Model, path: str) -> list[Snapshot]:

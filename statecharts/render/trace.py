@@ -15,8 +15,10 @@ import graphviz
 
 from statecharts.algorithm import successor
 from statecharts.chart import StateNode, Transition
+from statecharts.check.system import ActorTrace
 from statecharts.check.trace import STUTTER, changed_context, value_text
 from statecharts.event import Event, to_event
+from statecharts.render.actor_trace import actor_trace_to_mermaid
 from statecharts.render.dot import FONT, LINE, Drawing, plain_label
 from statecharts.render.labels import payload_label
 from statecharts.render.mermaid import mermaid_id, mermaid_text
@@ -104,7 +106,8 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
 def trace_to_mermaid(trace: Any) -> str:
     """The trace as a Mermaid ``sequenceDiagram``: one lifeline per top-level region (or the
     machine), an arrow per event to the regions it changed, notes with their new states and the
-    context keys it set; a lasso's cycle is a ``loop`` block.
+    context keys it set; a lasso's cycle is a ``loop`` block. An actor system's trace has one
+    lifeline per actor (`statecharts.render.actor_trace`).
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
@@ -117,6 +120,8 @@ def trace_to_mermaid(trace: Any) -> str:
         events->>m: 1. GO
         Note over m: b
     """
+    if isinstance(trace, ActorTrace):  # an actor system's: a lifeline per actor
+        return actor_trace_to_mermaid(trace)
     steps = trace_steps(trace)
     if not steps:
         raise ValueError("an empty trace has nothing to draw")

@@ -66,3 +66,23 @@ def test_flags_that_follow_one_machine_are_refused_with_exit_2(flags: list[str],
     assert main(["check", "machines.dispatch", "--no-progress", *flags]) == 2
     captured = capsys.readouterr()
     assert said in captured.err and "holds" not in captured.out
+
+
+def test_trace_out_mmd_draws_the_counterexample_as_a_sequence_diagram_one_lifeline_per_actor(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "lost.mmd"
+    assert main(["check", "machines.dispatch", "-p", "queues=false", "--no-progress", "--trace-out", str(out),
+                 "--trace-property", "every job is answered"]) == 1
+    assert f"wrote the counterexample to every job is answered to {out}" in capsys.readouterr().out
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[:5] == ["sequenceDiagram", "    participant env", "    participant dispatch", "    participant w1",
+                         "    participant w2"]
+    assert "    env->>dispatch: 1. SUBMIT" in lines and "    w1->>dispatch: 8. DONE(by='w1')" in lines
+    lost = lines.index("    dispatch->>w1: 5. JOB")  # the job the busy worker ignores
+    assert lines[lost + 1] == "    Note over w1: nothing changed"
+    assert lines[-1] == "    Note over dispatch,w2: 11. nothing happens, for ever"
+
+
+def test_trace_out_as_an_image_is_refused_for_an_actor_system(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "machines.dispatch", "--no-progress", "--trace-out", "cx.svg"]) == 2
+    assert "--trace-out FILE.mmd draws one as a sequence diagram" in capsys.readouterr().err

@@ -171,3 +171,16 @@ def test_a_child_whose_guard_raises_is_reported_not_a_lost_message() -> None:
     assert raised.trace is not None
     assert [(s.sender, s.receiver, s.event.name if s.event else None) for s in raised.trace.steps  # type: ignore[attr-defined]
             ] == [(None, None, None), (None, "root", "POLL"), ("root", "probe", "READ")]
+
+
+def test_a_lasso_through_a_real_cycle_is_a_loop_block_in_the_sequence_diagram() -> None:
+    from statecharts.render import trace_to_mermaid
+
+    quits = {"quits": eventually(lambda s: s.actor("root").matches("stopped"))}  # type: ignore[union-attr]
+    report = check(Model(pinger_system(), properties=quits,
+                         fairness=[Fairness("weak", "PING"), Fairness("weak", "PONG")]))
+    assert trace_to_mermaid(report.result("quits").trace).splitlines()[5:] == [
+        "    loop for ever, back to step 0",
+        "        p->>root: 1. PING",
+        "        root->>p: 2. PONG",
+        "    end"]
