@@ -27,9 +27,7 @@ from __future__ import annotations
 
 from statecharts import Machine, assign, send
 from statecharts.actions import send_parent, send_to
-from statecharts.check import Model, events, leads_to
-from statecharts.check.actors import SystemState
-from statecharts.check.system import deliveries
+from statecharts.check import Model, SystemState, deliveries, events, leads_to
 
 
 def worker(queues: bool = True) -> Machine:

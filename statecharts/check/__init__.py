@@ -7,6 +7,7 @@
 True
 """
 
+from statecharts.check.actors import SystemState, check_actors
 from statecharts.check.graph import Bounds, StateGraph, explore
 from statecharts.check.model import Fairness, Model, events
 from statecharts.check.properties import (
@@ -24,12 +25,13 @@ from statecharts.check.properties import (
 )
 from statecharts.check.refinement import Refinement, abstract_state, refines
 from statecharts.check.symmetry import Symmetry
+from statecharts.check.system import deliveries
 from statecharts.check.trace import Trace, TraceStep
 from statecharts.check.walker import Coverage, Report, Result, check
 
 __all__ = [
     "Always", "AlwaysEventually", "Bounds", "Coverage", "Eventually", "EventuallyAlways", "Fairness",
-    "LeadsTo", "Model", "Refinement", "Report", "Result", "StateGraph", "Symmetry", "TemporalProperty", "Trace",
-    "TraceStep", "abstract_state", "always", "always_eventually", "check", "eventually", "eventually_always", "events",
-    "explore", "leads_to", "refines",
+    "LeadsTo", "Model", "Refinement", "Report", "Result", "StateGraph", "Symmetry", "SystemState", "TemporalProperty",
+    "Trace", "TraceStep", "abstract_state", "always", "always_eventually", "check", "check_actors", "deliveries",
+    "eventually", "eventually_always", "events", "explore", "leads_to", "refines",
 ]

@@ -9,10 +9,9 @@ import pytest
 
 from statecharts import Machine, assign, send
 from statecharts.actions import send_parent, send_to
-from statecharts.check import Fairness, Model, check, events, eventually, explore, leads_to
-from statecharts.check.actors import SystemState
+from statecharts.check import Fairness, Model, SystemState, check, deliveries, events, eventually, explore, leads_to
 from statecharts.check.simulate import simulate
-from statecharts.check.system import ActorStep, deliveries
+from statecharts.check.system import ActorStep
 from statecharts.errors import ConfigError
 from statecharts.event import Event
 
