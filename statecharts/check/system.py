@@ -160,7 +160,7 @@ class _Predicates:
 
     def __init__(self, graph: SystemGraph, stop: Callable[[], str | None] | None) -> None:
         self.graph = graph
-        self.cache: dict[tuple[int, int], bool] = {}
+        self.cache: dict[tuple[str, int, int], bool] = {}  # (property, predicate, state)
         self.reads: dict[str, dict[str, bool]] = {}
         self.stop = stop
         self.evaluations = 0
@@ -175,7 +175,7 @@ class _Predicates:
                                  f"{state.describe()!r}") from exc
 
     def at(self, name: str, predicate: Callable[[Any], Any], i: int) -> bool:
-        key = (id(predicate), i)
+        key = (name, id(predicate), i)  # per property: each notes the actors it reads
         found = self.cache.get(key)
         if found is None:
             self.evaluations += 1
@@ -265,7 +265,7 @@ def check_system(model: Model, *, max_states: int | None = None, max_depth: int 
     if graph.first_raised is not None:
         report.results.append(_raised(graph, *graph.first_raised))
     if deadlock:
-        report.results.append(_deadlock(model, graph, predicates))
+        report.results.append(_unread(predicates, "terminal", _deadlock(model, graph, predicates), "its terminal"))
     if temporal and model.properties:
         _temporal(model, graph, report, predicates, fairness, stop, phase)
     running = list(dict.fromkeys([root, *(aid for state in graph.states for aid, _ in state.actors)]))
@@ -291,14 +291,14 @@ def _refuse_unsupported(model: Model) -> None:
                               "deliveries()", key="fairness")
 
 
-def _unread(predicates: _Predicates, name: str, result: Result) -> Result:
-    """``result``, unless property ``name`` read an actor that never ran: then it was not checked
-    about that actor, and does not hold."""
+def _unread(predicates: _Predicates, name: str, result: Result, who: str = "it") -> Result:
+    """``result``, unless property ``name`` (``who`` says whose predicate) read an actor that
+    never ran: then it was not checked about that actor, and does not hold."""
     missing = predicates.never_running(name)
     if not missing:
         return result
-    said = (f"not checked: it reads actor{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}, running "
-            "in none of the states it was evaluated on")
+    said = (f"not checked: {who} reads actor{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}, "
+            "running in none of the states it was evaluated on")
     return Result(result.name, result.kind, False, result.trace, "; ".join(filter(None, [said, result.note])))
 
 

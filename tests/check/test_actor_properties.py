@@ -183,3 +183,11 @@ def test_a_lasso_through_a_real_cycle_is_a_loop_block_in_the_sequence_diagram() 
         "        p->>root: 1. PING",
         "        root->>p: 2. PONG",
         "    end"]
+
+
+def test_a_deadlock_excused_by_a_terminal_over_an_actor_that_never_runs_is_not_checked() -> None:
+    report = check(Model(client(drops_when_busy=True), alphabet=events("ASK"),
+                         terminal=lambda s: s.actor("server") is None))  # the child's id is "srv"
+    deadlock = report.result("deadlock")
+    assert not deadlock.holds and deadlock.note.startswith("not checked: its terminal reads actor 'server'")
+    assert "deadlock  deadlock: NOT CHECKED" in report.format()
