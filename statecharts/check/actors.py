@@ -70,6 +70,19 @@ class SystemState:
                 return snapshot
         return None
 
+    def observed(self, reads: dict[str, bool]) -> SystemState:
+        """This state, noting in ``reads`` each actor a predicate asks for (`actor`) and whether
+        it was running in some state asked: how a checker knows a property read an actor that
+        never ran (and so checked nothing about it).
+
+        >>> from statecharts import Machine
+        >>> s = SystemState.initial(Machine({"id": "m", "initial": "a", "states": {"a": {}}}))
+        >>> reads: dict[str, bool] = {}
+        >>> s.observed(reads).actor("m") is not None, s.observed(reads).actor("typo"), reads
+        (True, None, {'m': True, 'typo': False})
+        """
+        return _Observed(self.actors, self.parents, self.channels, reads)
+
     @property
     def in_flight(self) -> int:
         """How many messages are sent and not yet processed."""
@@ -85,6 +98,18 @@ class SystemState:
         parts = [f"{aid}={s.value}" for aid, s in self.actors]
         parts += [f"{s}->{r}: {', '.join(e.name for e in events)}" for (s, r), events in self.channels]
         return "; ".join(parts)
+
+
+@dataclass(frozen=True, eq=False)
+class _Observed(SystemState):
+    """A `SystemState` noting which actors a predicate asked for (`SystemState.observed`)."""
+
+    reads: dict[str, bool] = field(default_factory=dict)
+
+    def actor(self, actor_id: str) -> Snapshot | None:
+        found = super().actor(actor_id)
+        self.reads[actor_id] = self.reads.get(actor_id, False) or found is not None
+        return found
 
 
 @dataclass(frozen=True)
@@ -112,19 +137,23 @@ class SystemReport:
     """The outcome: ``ok`` (every invariant held in every reachable state, and the search was not
     cut short), the violated invariant's name with a shortest ``trace``, the number of distinct
     states and whether ``max_states`` stopped the search (``complete`` False: nothing is claimed
-    about the states not reached)."""
+    about the states not reached). ``unchecked`` names the invariants that read an actor running
+    in no state reached (``ok`` is then False: nothing was checked about that actor)."""
 
     ok: bool
     violated: str | None
     trace: tuple[SystemStep, ...]
     states: int
     complete: bool
+    unchecked: tuple[str, ...] = ()
 
     def format(self) -> str:
         """A readable report: the verdict, the state count and the trace, one step per line."""
         if self.violated is not None:
             head = f"invariant {self.violated!r} violated after {len(self.trace) - 1} steps ({self.states} states):"
             return "\n".join([head, *(f"{i}. {step.format()}" for i, step in enumerate(self.trace))])
+        if self.unchecked:
+            return (f"not checked: {'; '.join(self.unchecked)} (in {self.states} states)")
         verdict = "all invariants hold" if self.complete else "no violation found, but the search was cut short at"
         return f"{verdict} {self.states} states"
 
@@ -154,9 +183,10 @@ def check_actors(machine: Machine, *, alphabet: Iterable[str | Event | Mapping[s
     checks = dict(invariants or {})
     root = root_id or machine.id
     found: list[tuple[str, int]] = []
+    reads: dict[str, dict[str, bool]] = {name: {} for name in checks}
 
     def on_state(i: int, state: SystemState) -> bool:
-        found.extend((name, i) for name, holds in checks.items() if not holds(state))
+        found.extend((name, i) for name, holds in checks.items() if not holds(state.observed(reads[name])))
         return bool(found)
 
     graph = explore_system(machine, [SystemState.initial(machine, root)], [to_event(e) for e in alphabet],
@@ -167,7 +197,9 @@ def check_actors(machine: Machine, *, alphabet: Iterable[str | Event | Mapping[s
     if deadlock:
         for i in graph.deadlocks(end):
             return SystemReport(False, "deadlock", graph.trace(i), len(graph.states), True)
-    return SystemReport(graph.complete, None, (), len(graph.states), graph.complete)
+    unchecked = tuple(f"invariant {name!r} reads actor {aid!r}, running in no state reached"
+                      for name, seen in reads.items() for aid, ran in seen.items() if not ran)
+    return SystemReport(graph.complete and not unchecked, None, (), len(graph.states), graph.complete, unchecked)
 
 
 @dataclass(frozen=True)

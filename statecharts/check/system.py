@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from statecharts.check.actors import Delivery, SystemGraph, SystemState, explore_system
@@ -142,18 +142,6 @@ def _changes(before: SystemState | None, after: SystemState) -> list[str]:
     return lines
 
 
-@dataclass(frozen=True, eq=False)
-class _Observed(SystemState):
-    """A `SystemState` that notes which actors a predicate asked for and whether they were running."""
-
-    reads: dict[str, bool] = field(default_factory=dict)
-
-    def actor(self, actor_id: str) -> Snapshot | None:
-        found = super().actor(actor_id)
-        self.reads[actor_id] = self.reads.get(actor_id, False) or found is not None
-        return found
-
-
 class _Predicates:
     """Evaluates the model's predicates on system states, caching per (predicate, state), and
     remembers per property name the actors it read and whether any was ever running."""
@@ -167,7 +155,7 @@ class _Predicates:
 
     def on(self, kind: str, name: str, predicate: Callable[[Any], Any], state: SystemState) -> bool:
         reads = self.reads.setdefault(name, {})
-        view = _Observed(state.actors, state.parents, state.channels, reads)
+        view = state.observed(reads)
         try:
             return bool(predicate(view))
         except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed

@@ -114,3 +114,17 @@ def test_deadlock_is_a_quiet_system_outside_its_declared_end_states() -> None:
     assert stuck.trace[-1].state.in_flight == 0 and stuck.trace[-1].state.actor("t1") is None
     declared = check_actors(safe, deadlock=True, end=lambda s: s.actor("bank").context["writes"] == 2)
     assert declared.ok and declared.complete
+
+
+def test_an_invariant_over_an_actor_that_never_runs_is_not_checked_and_not_ok() -> None:
+    report = check_actors(bank(teller(read_modify_write=False)),
+                          invariants={"t3 polite": lambda s: s.actor("t3") is None or s.actor("t3").matches("done")})
+    assert report.complete and not report.ok and report.violated is None
+    assert report.unchecked == ("invariant 't3 polite' reads actor 't3', running in no state reached",)
+    assert report.format().startswith("not checked: invariant 't3 polite' reads actor 't3'")
+    # the safe tellers finish as they start (their entry step reaches a final state): never running either
+    safe = check_actors(bank(teller(read_modify_write=False)), invariants={"t1": lambda s: s.actor("t1") is None})
+    assert safe.unchecked and not safe.ok
+    racy = check_actors(bank(teller(read_modify_write=True)),
+                        invariants={"t1 is t1": lambda s: s.actor("t1") is None or s.actor("t1").context["me"] == "t1"})
+    assert racy.ok and not racy.unchecked
