@@ -32,7 +32,7 @@ from statecharts.check.graph import Bounds
 from statecharts.check.liveness import Lasso, LivenessChecker
 from statecharts.check.model import Fairness, Model
 from statecharts.check.properties import LeadsTo
-from statecharts.check.trace import STUTTER, Trace, TraceStep, _plain, event_text, leaves, states_text, value_text
+from statecharts.check.trace import STUTTER, Trace, TraceStep, event_text, leaves, states_text, value_text
 from statecharts.check.walker import NO_STATE, Report, Result
 from statecharts.errors import ConfigError, PredicateError
 from statecharts.event import Event
@@ -71,8 +71,8 @@ class ActorStep(TraceStep):
         the messages in flight."""
         out = super().to_json()
         out["sender"], out["receiver"] = self.sender, self.receiver
-        out["actors"] = {aid: {"value": _plain(s.value), "status": s.status,
-                               "context": {k: _plain(v) for k, v in s.context.items()}}
+        out["actors"] = {aid: {"status": s.status, **{k: v for k, v in TraceStep(None, s).to_json().items()
+                                                       if k in ("value", "configuration", "context")}}
                          for aid, s in self.system.actors}
         out["in_flight"] = [{"from": s, "to": r, "events": [event_text(e) for e in queued]}
                             for (s, r), queued in self.system.channels]
