@@ -16,11 +16,12 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias
 
-from statecharts.actions import Action, Assign, Cancel, Guard, Raise, Send
+from statecharts.actions import Action, Assign, Cancel, Raise, Send
 from statecharts.chart import StateNode, Transition, find_lcca
 from statecharts.errors import EventlessLoopError, StatechartError
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
+from statecharts.guards import Guard
 from statecharts.index import SELECTION_CACHE_SIZE, Chain, ChartIndex
 from statecharts.state import Effect, PendingSend, Snapshot, xstate_value
 

@@ -18,26 +18,19 @@ from typing import Any, Literal
 
 from statecharts.actions import (
     Action,
-    And,
     Call,
-    CallGuard,
     Cancel,
-    Guard,
     NamedAction,
-    NamedGuard,
-    Not,
-    Or,
     Send,
     StartInvoke,
-    StateIn,
     StopInvoke,
     callable_name,
     takes_params,
     to_action,
-    to_guard,
 )
 from statecharts.errors import ConfigError
 from statecharts.event import Event
+from statecharts.guards import And, CallGuard, Guard, NamedGuard, Not, Or, StateIn, to_guard
 from statecharts.limits import MAX_DELAY_MS, MAX_DEPTH
 
 STATE_KEYS = (

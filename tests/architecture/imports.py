@@ -72,7 +72,8 @@ def imports() -> Iterator[Import]:
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("statecharts.errors", "statecharts.frozen", "statecharts.limits", "statecharts.version"),
     ("statecharts.event",),
-    ("statecharts.actions", "statecharts.chart"),
+    ("statecharts.actions",),
+    ("statecharts.guards", "statecharts.chart"),
     ("statecharts.index",),
     ("statecharts.state",),
     ("statecharts.algorithm",),
