@@ -528,9 +528,11 @@ def make_properties(knobs: Knobs) -> tuple[dict[str, Callable[[Snapshot], bool]]
 
 def model(nodes: int = 3, max_parallel: int = 1, canary: int = 0, auto_revert: bool = True,
           auto_promote: bool = False, min_healthy_time: int = 10_000, healthy_deadline: int = 300_000,
-          progress_deadline: int = 600_000, stable_healthy: bool = True, versions: Sequence[int] = (1,),
+          progress_deadline: int = 600_000, stable_healthy: bool = True, versions: Sequence[int] | int = (1,),
           unhealthy_first: bool = True) -> Model:
-    """Everything the walker needs for one setting of the ``update`` stanza.
+    """Everything the walker needs for one setting of the ``update`` stanza. ``versions`` are the
+    versions a ``DEPLOY`` may name; a number ``v`` stands for ``1 .. v`` (so ``-p versions=3`` on the
+    command line).
 
     >>> m = model(nodes=2)
     >>> sorted(m.invariants)
@@ -539,7 +541,8 @@ def model(nodes: int = 3, max_parallel: int = 1, canary: int = 0, auto_revert: b
     ['DeploymentEnds', 'RevertRestoresStable']
     """
     knobs = Knobs(nodes, max_parallel, canary, auto_revert, auto_promote, min_healthy_time, healthy_deadline,
-                  progress_deadline, stable_healthy, tuple(versions), unhealthy_first)
+                  progress_deadline, stable_healthy,
+                  tuple(range(1, versions + 1)) if isinstance(versions, int) else tuple(versions), unhealthy_first)
     machine = make(knobs)
     ns = range(1, nodes + 1)
     timers = timer_events(machine)
