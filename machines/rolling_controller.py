@@ -29,7 +29,7 @@ deployment's actor (the store gives the lease of a dead process back), whose tim
 their full delays, and resumes each allocation in transition: a ``stop``/``start`` it sends again
 carries the same idempotency key, so no agent applies an instruction twice.
 
-Three commands (``python -m machines.rolling_controller COMMAND --help``):
+Four commands (``python -m machines.rolling_controller COMMAND --help``):
 
 - ``serve --agent HOST:PORT ... --store sqlite:///rolling.db``: the `statecharts serve` application
   (JSON API, SSE stream, the inspector at ``/``) with the controller running inside it: a
@@ -38,6 +38,8 @@ Three commands (``python -m machines.rolling_controller COMMAND --help``):
   the store holds.
 - ``submit --url http://127.0.0.1:8000 --id web-1 --version 1``: create a deployment on a running
   ``serve``, send its ``DEPLOY`` and watch its stream until it is at rest (exit 0 when successful).
+- ``log --url http://127.0.0.1:8000 --id web-1 > web-1.jsonl``: the deployment's stored event log,
+  as JSON lines; it says on stderr the ``check --replay`` command with the controller's knobs.
 - ``run --agent HOST:PORT ... --version 1 --store URL --id ID``: one deployment without HTTP; it
   resumes the deployment when the store has it, prints a JSON summary and, with ``--log FILE``,
   writes the stored event log, which ``python -m statecharts check machines/rolling_update.py -p
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import json
 import sys
 import urllib.error
@@ -62,6 +65,7 @@ from machines import rolling_update
 from machines.rolling_update import AT_REST, IN_TRANSITION, View
 from statecharts import Event, Snapshot
 from statecharts.check import Model
+from statecharts.errors import StatechartError
 from statecharts.serve.service import Service
 from statecharts.store import open_store
 from statecharts.store.actor import DurableAsyncActor
@@ -214,13 +218,19 @@ class Controller:
         self.unreachable: list[int] = []
         self.stuck: list[int] = []  # unreachable while stopping: the chart has no event for that
         self.refused: dict[str, str] = {}  # deployments whose agents do not run what the actor says
+        self.driving: str | None = None  # the deployment being driven
+        self._problems: dict[str, str] = {}  # the last problem reported per deployment
         self.say = say or (lambda message: None)
+        self.knobs: Knobs | None = None  # what the service's model was made of (`open`): for the replay command
 
     @classmethod
     def open(cls, addresses: Sequence[tuple[str, int]], store: Store, knobs: Knobs | None = None,
              **options: Any) -> Controller:
         """A controller with its own `Service` of the chart for ``knobs`` over ``store``."""
-        return cls(addresses, Service((knobs or Knobs()).model(len(addresses)), store), **options)
+        knobs = knobs or Knobs()
+        controller = cls(addresses, Service(knobs.model(len(addresses)), store), **options)
+        controller.knobs = knobs
+        return controller
 
     # -- deployments ----------------------------------------------------------------------------
     async def deploy(self, deployment_id: str, version: int) -> Outcome:
@@ -233,22 +243,33 @@ class Controller:
         return await self.drive(actor)
 
     async def watch(self) -> None:
-        """Drive every deployment under way, one at a time, until cancelled; first reopen those in the store."""
-        for deployment_id in self.service.store.actor_ids():
-            actor = await self.service.get(deployment_id)
-            if under_way(actor.state, self.nodes):
-                self.say(f"{deployment_id}: resumed from the store in {View.of(actor.state, self.nodes)}")
+        """Drive every deployment under way, one at a time, until cancelled (`watch_once`, again and again)."""
         while True:
-            for actor in list(self.service.actors.values()):
-                if actor.running and actor.id not in self.refused and under_way(actor.state, self.nodes):
-                    try:
-                        outcome = await self.drive(actor)
-                    except AgentRefused as exc:
-                        self.refused[actor.id] = str(exc)
-                        self.say(f"{actor.id}: refused: {exc}")
-                        continue
-                    self.say(f"{actor.id}: {json.dumps(outcome.to_json())}")
+            await self.watch_once()
             await asyncio.sleep(self.poll * 5)
+
+    async def watch_once(self) -> None:
+        """One round over the store's deployments: open each (a restarted controller resumes those
+        under way) and drive those under way to rest. A deployment that cannot be opened or driven
+        now (its lease still held, an agent unreachable) is reported and tried again next round;
+        one whose agents do not run what its actor says is refused for good."""
+        for deployment_id in self.service.store.actor_ids():
+            if deployment_id in self.refused:
+                continue
+            try:
+                actor = await self.service.get(deployment_id)
+                if actor.running and under_way(actor.state, self.nodes):
+                    outcome = await self.drive(actor)
+                    self.say(f"{deployment_id}: {json.dumps(outcome.to_json())}")
+                self._problems.pop(deployment_id, None)
+            except AgentRefused as exc:
+                self.refused[deployment_id] = str(exc)
+                self.say(f"{deployment_id}: refused: {exc}")
+            except (StatechartError, OSError) as exc:  # LeaseError, AgentUnreachable, ...
+                message = f"{type(exc).__name__}: {exc}"
+                if self._problems.get(deployment_id) != message:
+                    self.say(f"{deployment_id}: {message} (trying again)")
+                self._problems[deployment_id] = message
 
     async def drive(self, actor: DurableAsyncActor) -> Outcome:
         """Drive one deployment until it is at rest with nothing in transition (or a node is stuck)."""
@@ -256,6 +277,7 @@ class Controller:
         changed = asyncio.Event()
         unsubscribe = actor.subscribe(lambda s: changed.set())
         self.stuck = []
+        self.driving = actor.id
         try:
             for n in range(1, self.nodes + 1):  # resumed: the replacements in flight go on where they were
                 if self.alloc_state(actor, n) in IN_TRANSITION:
@@ -278,6 +300,7 @@ class Controller:
             await asyncio.gather(*tasks.values())
         finally:
             unsubscribe()
+            self.driving = None
             for task in tasks.values():
                 task.cancel()
         s = actor.state
@@ -344,9 +367,12 @@ class Controller:
 # -- serve: the controller inside the statecharts serve application ---------------------------------
 def create_controller_app(controller: Controller, *, token: str | None = None) -> Any:
     """The `statecharts serve` application of the controller's service (its API, SSE stream and
-    inspector, mounted at ``/``) with `Controller.watch` running for the application's lifetime."""
+    inspector, mounted at ``/``) with `Controller.watch` running for the application's lifetime,
+    and ``GET /controller``: the agents, the deployment being driven and the refused ones."""
     from starlette.applications import Starlette
-    from starlette.routing import Mount
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Mount, Route
 
     from statecharts.render.dot import to_dot
     from statecharts.render.output import GraphvizNotFoundError, pipe
@@ -357,6 +383,16 @@ def create_controller_app(controller: Controller, *, token: str | None = None) -
     except GraphvizNotFoundError as exc:
         diagram = f"<p>{exc}</p>"
     inner = create_app(controller.service, token=token, diagram=diagram)
+
+    async def status(request: Request) -> Response:
+        if token is not None and not hmac.compare_digest(
+                (request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+                 or request.query_params.get("token", "")).encode(), token.encode()):
+            return JSONResponse({"error": "missing or wrong token: send 'Authorization: Bearer TOKEN'"}, 401)
+        return JSONResponse({"agents": [f"{c.host}:{c.port}" for c in controller.clients],
+                             "driving": controller.driving, "refused": controller.refused,
+                             "check": ["python", "-m", "statecharts", "check", "machines/rolling_update.py",
+                                       *controller.knobs.params(controller.nodes)] if controller.knobs else None})
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -371,7 +407,7 @@ def create_controller_app(controller: Controller, *, token: str | None = None) -
                 pass
             await controller.close()
 
-    return Starlette(routes=[Mount("/", app=inner)], lifespan=lifespan)
+    return Starlette(routes=[Route("/controller", status), Mount("/", app=inner)], lifespan=lifespan)
 
 
 # -- submit: a client of a running serve ---------------------------------------------------------------
@@ -384,6 +420,9 @@ def _request(url: str, body: Mapping[str, Any] | None = None, token: str | None 
             return json.loads(answer.read())
     except urllib.error.HTTPError as exc:
         raise SystemExit(f"{request.method} {url}: {exc.code} {exc.read().decode(errors='replace')}") from None
+    except OSError as exc:
+        raise SystemExit(f"{request.method} {url}: no controller answers there ({exc}); start one with "
+                         "'python -m machines.rolling_controller serve --agent HOST:PORT ...'") from None
 
 
 def stream(url: str, token: str | None = None, timeout: float = 600.0) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -393,7 +432,9 @@ def stream(url: str, token: str | None = None, timeout: float = 600.0) -> Iterat
         name = "message"
         for raw in answer:
             line = raw.decode("utf-8").rstrip("\n")
-            if line.startswith("event: "):
+            if line.startswith(": "):
+                yield "keep-alive", {}
+            elif line.startswith("event: "):
                 name = line[len("event: "):]
             elif line.startswith("data: "):
                 yield name, json.loads(line[len("data: "):])
@@ -427,15 +468,29 @@ def at_rest(value: Mapping[str, Any]) -> bool:
 
 def submit(url: str, deployment_id: str, version: int, token: str | None = None,
            out: Callable[[str], Any] = print) -> int:
-    """Create deployment ``deployment_id`` on a running controller, send ``DEPLOY``, print each
-    state it goes through until it is at rest; 0 when it ends successful."""
+    """Create deployment ``deployment_id`` on a running controller (or open it: a later version of
+    the same job is another ``DEPLOY`` on its actor), send ``DEPLOY``, print each state it goes
+    through until it is at rest: 0 when it ends successful, 1 when not, 2 when it did not start
+    (under way already, a version the chart does not take, or refused by the controller)."""
     base = url.rstrip("/")
     _request(f"{base}/actors", {"id": deployment_id}, token)
     events = stream(f"{base}/actors/{deployment_id}/stream", token)
     name, hello = next(events)  # subscribed before DEPLOY: no step is missed
-    _request(f"{base}/actors/{deployment_id}/events", {"type": "DEPLOY", "version": version}, token)
+    if not at_rest(hello["value"]):
+        out(f"deployment {deployment_id} is under way: {describe(hello['value'], hello['context'])}")
+        return 2
+    taken = _request(f"{base}/actors/{deployment_id}/events", {"type": "DEPLOY", "version": version}, token)
+    if taken["context"]["version"] != version or at_rest(taken["value"]):
+        out(f"deployment {deployment_id} did not take DEPLOY version {version}: the chart takes a version newer "
+            f"than the latest ({taken['context']['latest']}) between deployments, up to the controller's --versions")
+        return 2
     last, started = "", False
     for name, data in events:
+        if name == "keep-alive":
+            refused = _request(f"{base}/controller", None, token)["refused"].get(deployment_id)
+            if refused is not None:
+                out(f"the controller refused deployment {deployment_id}: {refused}")
+                return 2
         if name == "violation":
             out(f"VIOLATION {data['invariant']} at step {data['seq']}")
         if name != "snapshot":
@@ -503,7 +558,19 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], Any] = print) -
     sub.add_argument("--id", required=True, help="the deployment's actor id")
     sub.add_argument("--version", type=int, required=True)
     sub.add_argument("--token", default=None)
+    log = commands.add_parser("log", help="print a deployment's stored event log (JSON lines) from a running serve")
+    log.add_argument("--url", default="http://127.0.0.1:8000")
+    log.add_argument("--id", required=True, help="the deployment's actor id")
+    log.add_argument("--token", default=None)
     args = parser.parse_args(argv)
+    if args.command == "log":
+        base = args.url.rstrip("/")
+        for line in _request(f"{base}/actors/{args.id}/events", None, args.token)["lines"]:
+            out(json.dumps(line, sort_keys=True))
+        command = _request(f"{base}/controller", None, args.token)["check"]
+        if command:
+            print(f"replay it: {' '.join(command)} --replay FILE", file=sys.stderr)
+        return 0
     if args.command == "submit":
         return submit(args.url, args.id, args.version, args.token, out)
     if args.command == "serve":

@@ -295,24 +295,47 @@ def test_the_progress_deadline_restarts_whenever_an_allocation_turns_healthy(age
 def test_the_served_controller_runs_a_submitted_deployment_live_and_serves_its_stored_log(agents, tmp_path):
     import urllib.request
 
-    from machines.rolling_controller import create_controller_app, submit
+    from machines.rolling_controller import create_controller_app, main, submit
     from statecharts.serve.server import running
 
     group = agents(3)
     knobs = Knobs(max_parallel=2, min_healthy_time=60)
     controller = Controller.open(group.addresses, SqliteStore(str(tmp_path / "served.db")), knobs)
     printed: list[str] = []
+    logged: list[str] = []
     with running(create_controller_app(controller)) as url:
         assert submit(url, "web-1", 1, out=printed.append) == 0
-        with urllib.request.urlopen(f"{url}/actors/web-1/events", timeout=5) as answer:
-            lines = json.loads(answer.read())["lines"]
+        assert submit(url, "web-1", 1, out=printed.append) == 2  # not newer than the latest: not taken
         with urllib.request.urlopen(f"{url}/violations", timeout=5) as answer:
             assert json.loads(answer.read()) == {"violations": []}
+        with urllib.request.urlopen(f"{url}/controller", timeout=5) as answer:
+            status = json.loads(answer.read())
         with urllib.request.urlopen(f"{url}/", timeout=5) as answer:
             assert b"<script>" in answer.read()  # the inspector
-    assert printed[0].startswith("pending ") and printed[-1].startswith("successful ")
+        assert main(["log", "--url", url, "--id", "web-1"], out=logged.append) == 0
+    assert printed[0].startswith("pending ") and printed[-2].startswith("successful ")
     assert any(line.startswith("running.progressing ") and "placed." in line for line in printed)  # watched live
-    assert printed[-1].endswith("version=1 allocs=[1, 1, 1]")
+    assert printed[-2].endswith("version=1 allocs=[1, 1, 1]") and "did not take DEPLOY version 1" in printed[-1]
     assert [a["version"] for a in group.ask("status")] == [1] * 3
-    report = replayed(lines, knobs, 3, tmp_path)
-    assert report["ok"] and report["steps"] == len(lines) - 1, report
+    assert status["driving"] is None and status["refused"] == {} and len(status["agents"]) == 3
+    log = tmp_path / "web-1.jsonl"
+    log.write_text("".join(line + "\n" for line in logged), encoding="utf-8")
+    command = status["check"]  # the replay command the controller gives, its knobs included
+    assert command[:5] == ["python", "-m", "statecharts", "check", "machines/rolling_update.py"]
+    done = subprocess.run([sys.executable, *command[1:], "--replay", str(log)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and "the log is a behaviour of the model" in done.stdout, done.stdout + done.stderr
+    assert f"{len(logged) - 1} events followed (1 changed nothing)" in done.stdout  # the DEPLOY not taken
+
+
+def test_a_deployment_the_agents_do_not_match_is_refused_and_submit_says_so(agents, tmp_path):
+    from machines.rolling_controller import create_controller_app, submit
+    from statecharts.serve.server import running
+
+    group = agents(2, "--version", "1")
+    controller = Controller.open(group.addresses, SqliteStore(str(tmp_path / "served.db")), Knobs())
+    printed: list[str] = []
+    with running(create_controller_app(controller)) as url:
+        assert submit(url, "web-1", 1, out=printed.append) == 2
+    assert "the controller refused deployment web-1: agent 1" in printed[-1] and "expects version 0" in printed[-1]
+    assert all(a["history"] == [] for a in group.ask("history"))
