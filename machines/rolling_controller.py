@@ -576,7 +576,7 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], Any] = print) -
     if args.command == "serve":
         import uvicorn
 
-        from statecharts.serve.cli import loopback
+        from statecharts.cli.serve import loopback
         if not loopback(args.host) and not args.token:
             parser.error(f"--host {args.host} is not loopback: give --token TOKEN")
         controller = Controller.open(args.agent, open_store(args.store), _knobs(args),
