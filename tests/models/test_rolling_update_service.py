@@ -339,3 +339,31 @@ def test_a_deployment_the_agents_do_not_match_is_refused_and_submit_says_so(agen
         assert submit(url, "web-1", 1, out=printed.append) == 2
     assert "the controller refused deployment web-1: agent 1" in printed[-1] and "expects version 0" in printed[-1]
     assert all(a["history"] == [] for a in group.ask("history"))
+
+
+def test_runtime_verification_reports_the_first_step_that_breaks_an_invariant_with_its_log(agents, tmp_path):
+    import dataclasses
+
+    from machines.rolling_update import IN_TRANSITION, View
+    from statecharts.serve.service import Service
+
+    group = agents(3)
+    knobs = Knobs(max_parallel=2, min_healthy_time=60)
+    chart = knobs.model(3)  # a stricter invariant than the chart's: MaxParallel with 1, while 2 run at once
+    strict = dataclasses.replace(chart, invariants={
+        **chart.invariants, "OneAtATime": lambda s: View.of(s, 3).count(*IN_TRANSITION) <= 1})
+
+    async def go():
+        controller = Controller(group.addresses, Service(strict, SqliteStore(str(tmp_path / "strict.db"))))
+        try:
+            return controller, await controller.deploy("d1", 1)
+        finally:
+            await controller.close()
+    controller, outcome = asyncio.run(asyncio.wait_for(go(), 30))
+    assert outcome.deployment == "successful"
+    first = next(i for i, line in enumerate(outcome.lines)
+                 if sum(c.endswith((".stopping", ".placed")) for c in line["snapshot"]["configuration"]) == 2)
+    assert outcome.violations[0] == (first, "OneAtATime") and {name for _, name in outcome.violations} == {"OneAtATime"}
+    violation = controller.service.violations[0]
+    assert [e["type"] for e in violation["events"]] == [line["event"]["type"] for line in outcome.lines[:first + 1]]
+    assert replayed(outcome.lines, knobs, 3, tmp_path)["ok"]  # the chart's own invariants held at every step
