@@ -276,7 +276,7 @@ class Controller:
         tasks: dict[int, asyncio.Task[None]] = {}
         changed = asyncio.Event()
         unsubscribe = actor.subscribe(lambda s: changed.set())
-        self.stuck = []
+        self.stuck, self.unreachable = [], []
         self.driving = actor.id
         try:
             for n in range(1, self.nodes + 1):  # resumed: the replacements in flight go on where they were
@@ -548,6 +548,9 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], Any] = print) -
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' on every request")
+    serve.add_argument("--manual-promote", dest="promote", action="store_false",
+                       help="leave a paused canary deployment to the operator (send PROMOTE through the API or the "
+                            "inspector); by default the controller promotes it")
     run = commands.add_parser("run", help="run (or resume) one deployment to rest, without HTTP")
     _knob_arguments(run)
     run.add_argument("--id", required=True, help="the deployment's actor id in the store")
@@ -579,7 +582,7 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], Any] = print) -
         from statecharts.cli.serve import loopback
         if not loopback(args.host) and not args.token:
             parser.error(f"--host {args.host} is not loopback: give --token TOKEN")
-        controller = Controller.open(args.agent, open_store(args.store), _knobs(args),
+        controller = Controller.open(args.agent, open_store(args.store), _knobs(args), promote=args.promote,
                                      say=lambda line: print(line, file=sys.stderr, flush=True))
         app = create_controller_app(controller, token=args.token)
         print(f"controller of {len(args.agent)} agents on http://{args.host}:{args.port}/ (inspector at /)",

@@ -192,8 +192,11 @@ def test_an_agent_that_never_answers_its_stop_stops_the_controller_with_the_node
         assert (await client.request("fault", mode="hang", count=100, ops=["stop"]))["ok"]
         await client.close()
     asyncio.run(fault())
-    _, outcome = deploy(group.addresses, tmp_path, Knobs(min_healthy_time=30), timeout=0.1, retries=1)
+    knobs = Knobs(min_healthy_time=30)
+    _, outcome = deploy(group.addresses, tmp_path, knobs, timeout=0.1, retries=1)
     assert outcome.stuck == [1] and outcome.unreachable == [1] and not outcome.violations
+    assert phases(outcome.lines)[-1] == "deployment.running.placing"  # a1 stopping: no event of the chart moves it
+    assert replayed(outcome.lines, knobs, 2, tmp_path)["ok"]
 
 
 def test_a_client_gives_up_with_a_clear_error_after_its_retries():
@@ -287,8 +290,10 @@ def test_a_deployment_refuses_to_start_on_an_agent_not_running_the_initial_versi
 
 def test_the_progress_deadline_restarts_whenever_an_allocation_turns_healthy(agents, tmp_path):
     group = agents(3)  # three replacements of ~300 ms each: longer than the deadline together, not one by one
-    _, outcome = deploy(group.addresses, tmp_path, Knobs(min_healthy_time=250, progress_deadline=700))
+    knobs = Knobs(min_healthy_time=250, progress_deadline=700)
+    _, outcome = deploy(group.addresses, tmp_path, knobs)
     assert outcome.deployment == "successful" and not outcome.violations
+    assert replayed(outcome.lines, knobs, 3, tmp_path)["ok"]
     assert not [line for line in outcome.lines if "progress_deadline" in line["event"]["type"]]
 
 
@@ -367,3 +372,30 @@ def test_runtime_verification_reports_the_first_step_that_breaks_an_invariant_wi
     violation = controller.service.violations[0]
     assert [e["type"] for e in violation["events"]] == [line["event"]["type"] for line in outcome.lines[:first + 1]]
     assert replayed(outcome.lines, knobs, 3, tmp_path)["ok"]  # the chart's own invariants held at every step
+
+
+def test_a_canary_deployment_waits_for_the_operators_promote_then_replaces_the_rest(agents, tmp_path):
+    from statecharts import Event
+
+    group = agents(3)
+    knobs = Knobs(canary=1, min_healthy_time=30)
+
+    async def go():
+        controller = Controller.open(group.addresses, SqliteStore(str(tmp_path / "canary.db")), knobs, promote=False)
+        try:
+            run = asyncio.create_task(controller.deploy("d1", 1))
+            while "d1" not in controller.service.actors or \
+                    not controller.service.actors["d1"].state.matches("#deployment.paused"):
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.2)  # paused: nothing else moves until the operator promotes
+            paused = controller.service.actors["d1"].state
+            versions = [a["version"] for a in await asyncio.to_thread(group.ask, "status")]
+            await controller.service.send("d1", Event("PROMOTE"))  # the operator (POST /actors/d1/events)
+            return paused, versions, await run
+        finally:
+            await controller.close()
+    paused, versions, outcome = asyncio.run(asyncio.wait_for(go(), 30))
+    assert paused.context["allocs"] == (1, 0, 0) and versions == [1, 0, 0]  # the canary alone, on the new version
+    assert outcome.deployment == "successful" and outcome.allocs == (1, 1, 1) and not outcome.violations
+    assert [line["event"]["type"] for line in outcome.lines].count("PROMOTE") == 1
+    assert replayed(outcome.lines, knobs, 3, tmp_path)["ok"]
