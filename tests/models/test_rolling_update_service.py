@@ -238,7 +238,9 @@ def test_a_controller_killed_mid_deployment_resumes_from_the_store_and_applies_n
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # mid-deployment: the second batch is under way
-            lines = stored(store) if store.exists() else []
+            # read once the controller has made the store (its WAL file exists): two processes that open a new
+            # SQLite store at once can collide on its PRAGMA journal_mode=WAL ("database is locked")
+            lines = stored(store) if Path(f"{store}-wal").exists() else []
             if sum('"ALLOC_STOPPED"' in line for line in lines) >= 3:
                 break
             time.sleep(0.01)
@@ -313,8 +315,13 @@ def test_the_served_controller_runs_a_submitted_deployment_live_and_serves_its_s
         assert submit(url, "web-1", 1, out=printed.append) == 2  # not newer than the latest: not taken
         with urllib.request.urlopen(f"{url}/violations", timeout=5) as answer:
             assert json.loads(answer.read()) == {"violations": []}
-        with urllib.request.urlopen(f"{url}/controller", timeout=5) as answer:
-            status = json.loads(answer.read())
+        deadline = time.monotonic() + 5
+        while True:  # the controller lets the deployment go a moment after its last step
+            with urllib.request.urlopen(f"{url}/controller", timeout=5) as answer:
+                status = json.loads(answer.read())
+            if status["driving"] is None or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
         with urllib.request.urlopen(f"{url}/", timeout=5) as answer:
             assert b"<script>" in answer.read()  # the inspector
         assert main(["log", "--url", url, "--id", "web-1"], out=logged.append) == 0
