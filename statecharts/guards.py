@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from statecharts.event import Event
 from statecharts.text import callable_name
@@ -123,22 +123,78 @@ class NamedGuard(Guard):
 
 
 @dataclass(frozen=True, eq=False)
-class And(Guard):
+class Junction(Guard):
+    """``And`` and ``Or``: parts tested left to right until one decides the whole. A part that is
+    ``decisive`` (false for ``And``, true for ``Or``) decides; one that is not is dropped.
+    Specialising folds the parts the same way for both (`specialize`)."""
+
+    guards: tuple[Guard, ...]
+    decisive: ClassVar[bool]
+    symbol: ClassVar[str]
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """``(a && b)`` or ``(a || b)``: the parts' names.
+
+        >>> and_("ready", not_("busy")).name, or_("ready", "idle").name
+        ('(ready && !busy)', '(ready || idle)')
+        """
+        return "(" + f" {self.symbol} ".join(g.name for g in self.guards) + ")"
+
+    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
+        # Left to right, as `test` runs: a part that is not decisive is dropped; a decisive part
+        # decides the whole, unless a part before it may raise (its error.execution must still happen).
+        """The parts the event (and configuration) leave open, or the verdict once a part decides.
+
+        >>> guard = and_(payload(w=1), "ready")
+        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
+        (NamedGuard(name='ready', params=None), False)
+        >>> guard = or_(payload(w=1), "ready")
+        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
+        (True, NamedGuard(name='ready', params=None))
+        """
+        rest: list[Guard] = []
+        for g in self.guards:
+            r = g.specialize(event, in_state)
+            if r is (not self.decisive):
+                continue
+            if r is self.decisive:
+                if not any(k.may_raise for k in rest):
+                    return self.decisive
+                r = g
+            rest.append(r)  # type: ignore[arg-type]
+        if not rest:
+            return not self.decisive
+        return rest[0] if len(rest) == 1 else type(self)(tuple(rest))
+
+    @property
+    def may_raise(self) -> bool:
+        """Some part may raise.
+
+        >>> and_(state_in("#on"), payload(w=1)).may_raise, or_("ready", payload(w=1)).may_raise
+        (False, True)
+        """
+        return any(g.may_raise for g in self.guards)
+
+    def referenced_states(self) -> tuple[str, ...]:
+        """The state references of every part.
+
+        >>> and_(state_in("#on"), "ready", not_(state_in("#off"))).referenced_states()
+        ('#on', '#off')
+        """
+        return tuple(s for g in self.guards for s in g.referenced_states())
+
+
+@dataclass(frozen=True, eq=False)
+class And(Junction):
     """All of ``guards`` hold, tested left to right (built by `and_`).
 
     >>> and_("ready", lambda c, e: True)
     And(guards=(NamedGuard(name='ready', params=None), CallGuard(...)))
     """
-    guards: tuple[Guard, ...]
 
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        """``(a && b)``: the parts' names.
-
-        >>> and_("ready", not_("busy")).name
-        '(ready && !busy)'
-        """
-        return "(" + " && ".join(g.name for g in self.guards) + ")"
+    decisive: ClassVar[bool] = False
+    symbol: ClassVar[str] = "&&"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
         """Every part holds; stops at the first that does not.
@@ -153,62 +209,17 @@ class And(Guard):
                 return False
         return True
 
-    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
-        # Left to right, as `test` runs: a part that holds is dropped; a part that fails decides
-        # the whole, unless a part before it may raise (its error.execution must still happen).
-        """The parts the event (and configuration) leave open; ``False`` as soon as one fails.
-
-        >>> guard = and_(payload(w=1), "ready")
-        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
-        (NamedGuard(name='ready', params=None), False)
-        """
-        rest: list[Guard] = []
-        for g in self.guards:
-            r = g.specialize(event, in_state)
-            if r is True:
-                continue
-            if r is False:
-                if not any(k.may_raise for k in rest):
-                    return False
-                r = g
-            rest.append(r)  # type: ignore[arg-type]
-        return True if not rest else rest[0] if len(rest) == 1 else And(tuple(rest))
-
-    @property
-    def may_raise(self) -> bool:
-        """Some part may raise.
-
-        >>> and_(state_in("#on"), payload(w=1)).may_raise, and_(state_in("#on"), lambda c, e: True).may_raise
-        (False, True)
-        """
-        return any(g.may_raise for g in self.guards)
-
-    def referenced_states(self) -> tuple[str, ...]:
-        """The state references of every part.
-
-        >>> and_(state_in("#on"), "ready", state_in("#off")).referenced_states()
-        ('#on', '#off')
-        """
-        return tuple(s for g in self.guards for s in g.referenced_states())
-
 
 @dataclass(frozen=True, eq=False)
-class Or(Guard):
+class Or(Junction):
     """Some of ``guards`` holds, tested left to right (built by `or_`).
 
     >>> or_("ready", state_in("#on")).name
     '(ready || in(#on))'
     """
-    guards: tuple[Guard, ...]
 
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        """``(a || b)``: the parts' names.
-
-        >>> or_("ready", "idle").name
-        '(ready || idle)'
-        """
-        return "(" + " || ".join(g.name for g in self.guards) + ")"
+    decisive: ClassVar[bool] = True
+    symbol: ClassVar[str] = "||"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
         """Some part holds; stops at the first that does.
@@ -222,44 +233,6 @@ class Or(Guard):
             if g.test(context, event, in_state):
                 return True
         return False
-
-    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
-        # The mirror of `And.specialize`: a failing part is dropped; a holding part decides the
-        # whole unless a part before it may raise.
-        """The parts the event (and configuration) leave open; ``True`` as soon as one holds.
-
-        >>> guard = or_(payload(w=1), "ready")
-        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
-        (True, NamedGuard(name='ready', params=None))
-        """
-        rest: list[Guard] = []
-        for g in self.guards:
-            r = g.specialize(event, in_state)
-            if r is False:
-                continue
-            if r is True:
-                if not any(k.may_raise for k in rest):
-                    return True
-                r = g
-            rest.append(r)  # type: ignore[arg-type]
-        return False if not rest else rest[0] if len(rest) == 1 else Or(tuple(rest))
-
-    @property
-    def may_raise(self) -> bool:
-        """Some part may raise.
-
-        >>> or_(state_in("#on"), payload(w=1)).may_raise, or_("ready", payload(w=1)).may_raise
-        (False, True)
-        """
-        return any(g.may_raise for g in self.guards)
-
-    def referenced_states(self) -> tuple[str, ...]:
-        """The state references of every part.
-
-        >>> or_(state_in("#on"), not_(state_in("#off"))).referenced_states()
-        ('#on', '#off')
-        """
-        return tuple(s for g in self.guards for s in g.referenced_states())
 
 
 @dataclass(frozen=True, eq=False)
