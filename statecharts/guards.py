@@ -14,6 +14,8 @@ from statecharts.event import Event
 from statecharts.text import callable_name
 
 GuardFn = Callable[[Mapping[str, Any], Event], bool]
+#: A compiled guard: ``fn(context, event)``, truthy when it holds (`Guard.compile`).
+GuardCall = Callable[[Mapping[str, Any], Event], Any]
 
 
 class Guard:
@@ -42,6 +44,23 @@ class Guard:
         True
         """
         raise NotImplementedError
+
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """The guard as a plain call ``fn(context, event)`` for one configuration (``in_state``),
+        whose truth is the guard's verdict: what the walker runs in its inner loop. This one calls
+        `test`; the built-in guards do better (a callable guard is the chart's own function, and
+        the combinators are closures over their parts' compiled calls).
+
+        >>> fn = state_in("#on").compile(lambda ref: ref == "#on")
+        >>> fn({}, Event("GO"))
+        True
+        """
+        test = self.test
+
+        def call(context: Mapping[str, Any], event: Event) -> bool:
+            return test(context, event, in_state)
+
+        return call
 
     def referenced_states(self) -> tuple[str, ...]:
         """State references (for ``state_in``) that the chart must validate.
@@ -93,6 +112,15 @@ class CallGuard(Guard):
         False
         """
         return bool(self.fn(context, event))
+
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """The chart's own function: nothing between the walker and it.
+
+        >>> fn = lambda c, e: c["n"] > 1
+        >>> to_guard(fn).compile(lambda ref: False) is fn
+        True
+        """
+        return self.fn
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,6 +237,26 @@ class And(Junction):
                 return False
         return True
 
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """A closure over the parts' compiled calls, stopping at the first that fails.
+
+        >>> fn = and_(lambda c, e: c["n"] > 1, not_(lambda c, e: c["n"] > 5)).compile(lambda ref: False)
+        >>> [bool(fn({"n": n}, Event("GO"))) for n in (1, 2, 6)]
+        [False, True, False]
+        """
+        parts = tuple(g.compile(in_state) for g in self.guards)
+        if len(parts) == 2:
+            first, second = parts
+            return lambda context, event: first(context, event) and second(context, event)
+
+        def all_hold(context: Mapping[str, Any], event: Event) -> bool:
+            for part in parts:
+                if not part(context, event):
+                    return False
+            return True
+
+        return all_hold
+
 
 @dataclass(frozen=True, eq=False)
 class Or(Junction):
@@ -233,6 +281,26 @@ class Or(Junction):
             if g.test(context, event, in_state):
                 return True
         return False
+
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """A closure over the parts' compiled calls, stopping at the first that holds.
+
+        >>> fn = or_(lambda c, e: c["n"] > 5, state_in("#on")).compile(lambda ref: ref == "#on")
+        >>> bool(fn({"n": 0}, Event("GO")))
+        True
+        """
+        parts = tuple(g.compile(in_state) for g in self.guards)
+        if len(parts) == 2:
+            first, second = parts
+            return lambda context, event: first(context, event) or second(context, event)
+
+        def any_holds(context: Mapping[str, Any], event: Event) -> bool:
+            for part in parts:
+                if part(context, event):
+                    return True
+            return False
+
+        return any_holds
 
 
 @dataclass(frozen=True, eq=False)
@@ -260,6 +328,15 @@ class Not(Guard):
         False
         """
         return not self.guard.test(context, event, in_state)
+
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """The negation of the part's compiled call.
+
+        >>> not_(lambda c, e: c["n"] > 1).compile(lambda ref: False)({"n": 0}, Event("GO"))
+        True
+        """
+        inner = self.guard.compile(in_state)
+        return lambda context, event: not inner(context, event)
 
     def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
         """The negation of what the inner guard specializes to.
