@@ -128,6 +128,7 @@ class StepCompiler:
         self.candidates = compile_alphabet(machine, alphabet)
         self._configurations: dict[frozenset[StateNode], ConfigurationSteps] = {}
         self._chains: dict[tuple[StateNode, int, tuple[bool, ...]], CompiledChain] = {}
+        self._nodes: dict[frozenset[StateNode], frozenset[StateNode]] = {}
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
         """The configuration's compiled steps (cached).
@@ -217,6 +218,7 @@ class StepCompiler:
                 if s in plan.default_entry and s.initial is not None:
                     actions += s.initial.actions
             nodes = (snapshot.nodes - frozenset(plan.exits)) | frozenset(plan.entries)
+            nodes = self._nodes.setdefault(nodes, nodes)  # one object per configuration, however reached
         if any(type(a) is not Assign for a in actions) or machine.selection(nodes, None):
             return None  # an effect, a raised or sent event, or eventless transitions that may follow
         return CompiledStep(transitions, nodes, compile_assigns(actions))
