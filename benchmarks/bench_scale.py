@@ -71,7 +71,8 @@ def main() -> int:
             out = run(mode, w, r, parts)
             best[label] = min(best.get(label, float("inf")), out["seconds"])
             print(f"{round_:<6} {label:<22} {out['states']:>9} {out['transitions']:>11} {out['seconds']:>8.2f} "
-                  f"{out['cpu']:>6.1f} {out['peak_mb']:>8.0f} {out['bytes_per_state']:>8.0f} {out['sent_per_state']:>12.1f}", flush=True)
+                  f"{out['cpu']:>6.1f} {out['peak_mb']:>8.0f} {out['bytes_per_state']:>8.0f} "
+                  f"{out['sent_per_state']:>12.1f}", flush=True)
     print(f"best of {args.rounds}: " + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in best.items()))
     return 0
 

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from statecharts.chart import StateNode
+from statecharts.check.fpset import FingerprintSet
 from statecharts.check.graph import (
     Bounds,
     Expander,
@@ -42,7 +43,6 @@ from statecharts.check.graph import (
     step_predicate,
     unhandled_error_function,
 )
-from statecharts.check.fpset import FingerprintSet
 from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
 from statecharts.check.trace import Trace, TraceStep

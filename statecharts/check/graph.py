@@ -336,12 +336,15 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
 
     self_loops = graph.self_loops
     expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed)
-    lookup, size = index.get, graph.states.__len__
+    size = graph.states.__len__
+    lookup: Lookup = index.get
     if stored is not None:
         get = index.get
 
-        def lookup(key: Hashable) -> int | None:
+        def flat_lookup(key: Hashable) -> int | None:
             return get((key[0], *key[1]))  # type: ignore[index]
+
+        lookup = flat_lookup
     head = 0
     next_collect = COLLECT_EVERY
     while head < len(graph.states):

@@ -87,3 +87,17 @@ def test_an_unhashable_context_is_named_in_the_compact_walk_too() -> None:
         "open": {"on": {"ADD": {"actions": assign(items=lambda c, e: bytearray(b"1"))}}}}})
     with pytest.raises(UnhashableStateError, match="'items' \\(bytearray\\)"):
         explore(Model(bag, alphabet=events("ADD")), compact=True)
+
+
+def test_check_compact_flag_reports_what_the_default_graph_does(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from statecharts.cli import main
+
+    args = ["check", "machines.cluster_update", "-p", "workers=2", "-p", "requests=2", "--json"]
+    code = main(args)
+    default = json.loads(capsys.readouterr().out)
+    assert main([*args, "--compact"]) == code
+    compact = json.loads(capsys.readouterr().out)
+    assert compact["distinct_states"] == default["distinct_states"] == 212
+    assert compact["results"] == default["results"]
