@@ -470,9 +470,13 @@ class Expander:
                         nodes = compiled.nodes
                         if rest >= 0:
                             try:
-                                moved = rest if nodes is s.nodes else compiled.rests.get(rest)
-                                if moved is None:
-                                    moved = compiled.rests[rest] = keys.rest(s, nodes)
+                                if nodes is s.nodes:
+                                    moved = rest
+                                elif compiled.rest_from == rest:
+                                    moved = compiled.rest_to
+                                else:
+                                    moved = compiled.rest_to = keys.rest(s, nodes)
+                                    compiled.rest_from = rest
                                 key = (moved, context_key(data))
                                 j = lookup(key)
                             except TypeError:
