@@ -398,7 +398,11 @@ class Walk:
         try:
             if state is None:
                 starts: list[list[Entry]] = [[] for _ in range(parts)]
-                for snapshot in initial:
+                for n, snapshot in enumerate(initial):
+                    if local.unhandled is not None and (what := local.unhandled(snapshot)) is not None:
+                        progress["raised"][0] += 1  # entering an initial state raised: as in the full walk
+                        if progress["raised"][1] is None:
+                            progress["raised"][1] = [-1, n, -1, what]
                     key = local.keys.of(snapshot)
                     h = local.fingerprint(key)
                     starts[h % parts].append((h, key[0], key[1], -1, -1))  # type: ignore[index]
@@ -459,12 +463,15 @@ class Walk:
         raised, first = progress.get("raised", [0, None])
         if first is not None:
             depth, place, via, what = first
-            trace = self.trace(local, depth, place)
-            event = local.alphabet[via]
-            after = self.model.machine.transition(trace.steps[-1].snapshot, event)
+            if depth < 0:  # entering initial state number ``place`` raised
+                steps: tuple[TraceStep, ...] = (TraceStep(None, initial[place]),)
+            else:
+                trace = self.trace(local, depth, place)
+                event = local.alphabet[via]
+                after = self.model.machine.transition(trace.steps[-1].snapshot, event)
+                steps = (*trace.steps, TraceStep(event, after))
             plural = "step" if raised == 1 else "steps"
-            report.results.append(Result("no step raises", "error", False,
-                                         Trace((*trace.steps, TraceStep(event, after))),
+            report.results.append(Result("no step raises", "error", False, Trace(steps),
                                          f"{raised:,} {plural} raised; the first: {what}"))
         if self.deadlock:
             stuck = progress["stuck"]
