@@ -1,8 +1,8 @@
 """The fingerprint walk: TLC's way past memory, on one core or many. Only a 64-bit fingerprint of
-each state stays in memory (sorted numpy arrays, `statecharts.check.fpset`: 8 bytes a state, 16
-while a level is merged in); the states of each breadth-first level and their parent links go to
-files on disk as they are found, the level being expanded is read back from its file chunk by
-chunk, and a trace is rebuilt from the links by re-walking from an initial state, as TLC does.
+each state stays in memory (sorted numpy arrays, `statecharts.check.fpset`: 8 bytes a state, 8
+more per state of a level while it is merged in); the states of each breadth-first level and
+their parent links go to files on disk as they are found, the level being expanded is read back
+from its file chunk by chunk, and a trace is rebuilt from the links by re-walking from an initial state, as TLC does.
 
 With ``workers=N`` the states are partitioned by fingerprint among N processes (forked, so they
 share the chart and Python's hash seed): each expands the states it owns, level by level, and
@@ -76,8 +76,8 @@ def check_fingerprints(model: Model, *, directory: str | Path | None = None, bou
     removed after, when not given); it also holds a checkpoint at the start of each level, from
     which ``resume=True`` continues (the same model and workers; Ctrl-C stops the walk with a
     partial report whose ``fingerprints`` say ``interrupted``). The report's ``fingerprints`` gives
-    the bytes a state takes in the fingerprint arrays (16 while a level is merged in), the states
-    generated, the collision probability and the bytes sent between workers.
+    the bytes a state takes in the fingerprint arrays (8 more per state of a level while it is
+    merged in), the states generated, the collision probability and the bytes sent between workers.
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import events
@@ -127,8 +127,9 @@ class Partition:
     ``links-P-D.bin`` (per state, in the same order, a `LINK` record: its parent's place and the
     event index). The level being expanded is read back from its file chunk by chunk, and the
     next one is written as it is found: successors are gathered in batches, their fingerprints
-    checked against the set a batch at a time, and the new ones appended to the files at once;
-    no state of a level is held in memory as an object."""
+    checked against the set a batch at a time, and the new ones appended to the files at once:
+    one process holds no level in memory (with workers, the successors another worker owns wait
+    in an outbox for the level's exchange)."""
 
     def __init__(self, model: Model, folder: Path, part: int, parts: int, deadlock: bool,
                  max_depth: int | None) -> None:

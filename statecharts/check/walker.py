@@ -245,7 +245,7 @@ class Report:
             lines.append(f"  symmetry: {self.symmetry['note']}")
         if self.fingerprints is not None:
             lines.append(f"  fingerprints: {self.fingerprints['fingerprint_bytes_per_state']} bytes a state in memory "
-                         f"(16 while a level is merged in; levels stream to and from disk), "
+                         f"(states and parent links on disk), "
                          f"{self.fingerprints['states_generated']:,} states generated, probability of a "
                          f"fingerprint collision {self.fingerprints['collision_probability']:.2g} (TLC's optimistic "
                          f"estimate)")
