@@ -2,7 +2,8 @@
 each state stays in memory (sorted numpy arrays, `statecharts.check.fpset`: 8 bytes a state, 8
 more per state of a level while it is merged in); the states of each breadth-first level and
 their parent links go to files on disk as they are found, the level being expanded is read back
-from its file chunk by chunk, and a trace is rebuilt from the links by re-walking from an initial state, as TLC does.
+from its file chunk by chunk, and a trace is rebuilt from the links by re-walking from an
+initial state, as TLC does.
 
 With ``workers=N`` the states are partitioned by fingerprint among N processes (forked, so they
 share the chart and Python's hash seed): each expands the states it owns, level by level, and
