@@ -38,8 +38,8 @@ class StoredStates(Sequence[Snapshot]):
     >>> m = Machine({"id": "m", "context": {"n": 0, "seen": ()}, "initial": "a", "states": {"a": {}}})
     >>> states = StoredStates(StateKeys(("n", "seen")), m)
     >>> s = m.initial_state({"n": 1, "seen": (1, 2)})
-    >>> key = states.key_of(s); states.append(key); states[0] == s, len(states), key
-    (True, 1, (0, 1, (1, 2)))
+    >>> key = states.key_of(s); states.append(key) == key, states[0] == s, len(states), key
+    (True, True, 1, (0, 1, (1, 2)))
     """
 
     def __init__(self, keys: StateKeys, machine: Any) -> None:
