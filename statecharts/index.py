@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from statecharts.actions import Assign, Guard
+from statecharts.actions import Assign
 from statecharts.chart import Chart, StateNode, Transition
 from statecharts.event import Event, descriptor_matches
+from statecharts.guards import Guard
 from statecharts.limits import MAX_DELAY_MS
 
 SELECTION_CACHE_SIZE = 1 << 18

@@ -18,11 +18,12 @@ from collections.abc import Callable, Hashable, Mapping
 from operator import itemgetter
 from typing import Any
 
-from statecharts.actions import And, Assign, CallGuard, Guard, Not, Or, Payload, StateIn
+from statecharts.actions import Assign
 from statecharts.algorithm import Step, microstep_plan, remove_conflicting_transitions
 from statecharts.chart import StateNode, Transition
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
+from statecharts.guards import And, CallGuard, Guard, Not, Or, Payload, StateIn
 from statecharts.state import Snapshot
 
 GuardCall = Callable[[Mapping[str, Any], Event], Any]
@@ -307,48 +308,15 @@ CONFIGURATION_FREE = (CallGuard,)  # left after specializing, they read nothing 
 
 
 def compile_guard(guard: Guard, in_state: Callable[[str], bool]) -> GuardCall:
-    """A guard as a plain call ``fn(context, event)`` whose truth is the guard's verdict: the
-    chart's own function for a callable guard, closures over those for ``and_``/``or_``/``not_``,
-    and ``guard.test`` against this configuration's ``in_state`` for any other.
+    """A guard as a plain call ``fn(context, event)`` whose truth is the guard's verdict, compiled
+    by the guard itself for this configuration's ``in_state`` (`statecharts.guards.Guard.compile`).
 
     >>> from statecharts import and_, not_
     >>> fn = compile_guard(and_(lambda c, e: c["n"] > 1, not_(lambda c, e: c["n"] > 5)), lambda ref: False)
     >>> [bool(fn({"n": n}, Event("GO"))) for n in (1, 2, 6)]
     [False, True, False]
     """
-    kind = type(guard)
-    if kind is CallGuard:
-        return guard.fn  # type: ignore[attr-defined,no-any-return]
-    if kind is Not:
-        inner = compile_guard(guard.guard, in_state)  # type: ignore[attr-defined]
-        return lambda context, event: not inner(context, event)
-    if kind is And or kind is Or:
-        parts = tuple(compile_guard(g, in_state) for g in guard.guards)  # type: ignore[attr-defined]
-        if len(parts) == 2:
-            first, second = parts
-            if kind is And:
-                return lambda context, event: first(context, event) and second(context, event)
-            return lambda context, event: first(context, event) or second(context, event)
-        if kind is And:
-            def all_hold(context: Mapping[str, Any], event: Event) -> bool:
-                for part in parts:
-                    if not part(context, event):
-                        return False
-                return True
-            return all_hold
-
-        def any_holds(context: Mapping[str, Any], event: Event) -> bool:
-            for part in parts:
-                if part(context, event):
-                    return True
-            return False
-        return any_holds
-    test = guard.test
-
-    def call(context: Mapping[str, Any], event: Event) -> bool:
-        return test(context, event, in_state)
-
-    return call
+    return guard.compile(in_state)
 
 
 def compile_assigns(actions: list[Assign]) -> AssignStep:

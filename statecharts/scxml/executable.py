@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from statecharts.actions import Action, Guard, Log
+from statecharts.actions import Action, Log
 from statecharts.frozen import FrozenDict
+from statecharts.guards import Guard
 from statecharts.limits import MAX_DELAY_MS
 from statecharts.scxml.datamodel import (
     SCXML_PROCESSOR,
