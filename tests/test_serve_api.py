@@ -20,7 +20,7 @@ from statecharts.errors import ConfigError  # noqa: E402
 from statecharts.loading import UsageError  # noqa: E402
 from statecharts.serve.app import MAX_BODY  # noqa: E402
 from statecharts.serve.cli import add_parser, build  # noqa: E402
-from statecharts.serve.server import running  # noqa: E402
+from statecharts.serve.server import running, serving_process  # noqa: E402
 from statecharts.store import SqliteStore  # noqa: E402
 
 
@@ -233,13 +233,40 @@ def test_an_xstate_json_file_is_served(tmp_path: Path) -> None:
         assert refused.status_code == 422 and "'go' is not in the alphabet" in refused.json()["error"]
 
 
-def test_a_halted_actor_stays_halted_when_the_service_restarts(tmp_path: Path) -> None:
-    args = serve_args(tmp_path, "-p", "limit=3", "--halt-on-violation")
+def test_a_violation_is_still_listed_and_counted_after_a_restart(tmp_path: Path) -> None:
+    args = serve_args(tmp_path, "-p", "limit=3")
     with running(build(args)) as url, httpx.Client(base_url=url) as client:
+        client.post("/actors", json={"id": "c1"})
+        for body in ({"type": "START"}, {"type": "ADD", "by": 2}, {"type": "ADD", "by": 2}, {"type": "RESET"}):
+            assert client.post("/actors/c1/events", json=body).status_code == 200
+        assert client.get("/actors/c1").json()["context"] == {"n": 0}  # back below the limit
+    with running(build(args)) as url, httpx.Client(base_url=url) as client:  # a new app on the same file
+        violation, = client.get("/violations").json()["violations"]  # before the actor is opened again
+        assert (violation["actor"], violation["invariant"], violation["seq"], violation["halted"]) == (
+            "c1", "below limit", 3, False)
+        assert [e["type"] for e in violation["events"]] == ["xstate.init", "START", "ADD", "ADD"]
+        assert 'statecharts_invariant_violations_total{invariant="below limit"} 1' in client.get("/metrics").text
+        assert client.post("/actors/c1/events", json={"type": "ADD", "by": 1}).json()["context"] == {"n": 1}
+        assert len(client.get("/violations").json()["violations"]) == 1
+
+
+def test_a_halted_actor_stays_halted_when_the_server_process_restarts(tmp_path: Path) -> None:
+    db = str(tmp_path / "serve.db")
+    with serving_process("machines.counter", "-p", "limit=3", "--store", db, "--halt-on-violation") as url, \
+            httpx.Client(base_url=url) as client:
         client.post("/actors", json={"id": "c1"})
         for body in ({"type": "START"}, {"type": "ADD", "by": 2}, {"type": "ADD", "by": 2}):
             client.post("/actors/c1/events", json=body)
-    with running(build(args)) as url, httpx.Client(base_url=url) as client:
-        assert client.get("/actors/c1").json()["context"] == {"n": 4}
         assert client.post("/actors/c1/events", json={"type": "RESET"}).status_code == 409
-        assert client.get("/violations").json()["violations"][0]["seq"] == 3
+    before = stored(tmp_path / "serve.db")
+    for flags in (("--halt-on-violation",), ()):  # the halt is stored: a server without the flag keeps it
+        with serving_process("machines.counter", "-p", "limit=3", "--store", db, *flags) as url, \
+                httpx.Client(base_url=url) as client:
+            violation, = client.get("/violations").json()["violations"]
+            assert (violation["seq"], violation["halted"]) == (3, True)
+            assert 'statecharts_invariant_violations_total{invariant="below limit"} 1' in client.get("/metrics").text
+            reply = client.post("/actors/c1/events", json={"type": "RESET"})
+            assert reply.status_code == 409 and "halted" in reply.json()["error"]
+            assert client.get("/actors/c1").json()["halted"] is True
+            assert len(client.get("/violations").json()["violations"]) == 1  # reopening did not add one
+    assert stored(tmp_path / "serve.db") == before
