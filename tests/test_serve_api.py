@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,12 @@ BAD = [
     ("POST", "/actors", b'{"id": "c2", "context": {"m": 1}}', 422, "context lacks: m"),
     ("POST", "/actors", b'{"id": "c2", "colour": 1}', 422, "unknown keys colour"),
     ("POST", "/actors", b'{"id": "c2", "pad": "' + b"x" * MAX_BODY + b'"}', 413, "larger than"),
+    ("POST", "/actors", b'{"id": "c2", "context": {"n": "many"}}', 422, "'n' is str"),
+    ("POST", "/actors", b'{"id": "c1", "context": {"n": 5}}', 409, "actor 'c1' exists"),
+    ("POST", "/actors", b'{"context": {}}', 422, "actor id"),
+    ("POST", "/actors", b"", 422, "JSON object"),
+    ("GET", "/actors/a%20b", None, 422, "actor id"),
+    ("POST", "/actors/a%20b/events", b'{"type": "START"}', 422, "actor id"),
     ("GET", "/actors/nobody", None, 404, "no actor 'nobody'"),
     ("GET", "/actors/nobody/events", None, 404, "no actor 'nobody'"),
     ("GET", "/actors/nobody/stream", None, 404, "no actor 'nobody'"),
@@ -90,7 +97,15 @@ BAD = [
     ("POST", "/actors/c1/events", b'{"type": "ADD", "by": 1, "x": 1}', 422, "unexpected x"),
     ("POST", "/actors/c1/events", b'{"by": 1}', 422, 'needs "type"'),
     ("POST", "/actors/c1/events", b'{"type": "ADD", "by": ' + b"1" * MAX_BODY + b"}", 413, "larger than"),
+    ("POST", "/actors/c1/events", b"[]", 422, "JSON object"),
     ("POST", "/check", b'{"max_states": "all"}', 422, "max_states"),
+    ("POST", "/check", b'{"max_states": 10**9}', 400, "not JSON"),
+    ("POST", "/check", b"[1]", 422, "JSON object"),
+    ("POST", "/check", b'{"max_states": ' + b"1" * MAX_BODY + b"}", 413, "larger than"),
+    ("GET", "/static/secret.py", None, 404, "no file 'secret.py'"),
+    ("GET", "/nowhere", None, 404, "no route GET /nowhere"),
+    ("DELETE", "/actors/c1", None, 405, "DELETE is not allowed"),
+    ("PUT", "/actors", b'{"id": "c3"}', 405, "PUT is not allowed"),
 ]
 
 
@@ -108,11 +123,44 @@ def test_bad_input_gets_its_status_and_a_message_and_stores_nothing(server: Any,
     assert stored(db) == before
 
 
+def test_an_oversized_body_without_content_length_is_413_and_stores_nothing(server: Any) -> None:
+    client, db = server
+    client.post("/actors", json={"id": "c1"})
+    before = stored(db)
+
+    def chunks() -> Iterator[bytes]:  # chunked transfer: the size shows only while reading
+        yield b'{"type": "ADD", "by": '
+        for _ in range(MAX_BODY // 1024 + 1):
+            yield b"1" * 1024
+        yield b"}"
+
+    for path in ("/actors/c1/events", "/actors", "/check"):
+        reply = client.post(path, content=chunks(), headers={"Content-Type": "application/json"})
+        assert reply.status_code == 413 and "larger than" in reply.json()["error"], path
+    url = httpx.URL(str(client.base_url))
+    with socket.create_connection((url.host, url.port), timeout=5) as raw:  # httpx will not send this
+        raw.sendall(b'POST /actors/c1/events HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n{"type": "START"}')
+        status_line = raw.recv(4096).split(b"\r\n", 1)[0]
+    assert status_line.split()[1] == b"400"  # uvicorn refuses a malformed length before the app
+    assert stored(db) == before
+
+
+def test_an_idempotency_key_over_200_characters_is_422_and_stores_nothing(server: Any) -> None:
+    client, db = server
+    client.post("/actors", json={"id": "c1"})
+    before = stored(db)
+    reply = client.post("/actors/c1/events", json={"type": "START"}, headers={"Idempotency-Key": "k" * 201})
+    assert reply.status_code == 422 and "Idempotency-Key" in reply.json()["error"]
+    assert stored(db) == before
+
+
 @pytest.mark.parametrize("server", [("--token", "s3cret")], indirect=True)
 def test_a_token_is_required_on_every_route_when_given(server: Any) -> None:
     client, db = server
-    for method, path in (("GET", "/"), ("GET", "/actors"), ("POST", "/actors"), ("GET", "/metrics"),
-                         ("POST", "/actors/c1/events"), ("GET", "/actors/c1/stream"), ("GET", "/machine")):
+    for method, path in (("GET", "/"), ("GET", "/static/inspector.js"), ("GET", "/machine"), ("POST", "/check"),
+                         ("GET", "/violations"), ("GET", "/metrics"), ("POST", "/actors"), ("GET", "/actors"),
+                         ("GET", "/actors/c1"), ("POST", "/actors/c1/events"), ("GET", "/actors/c1/events"),
+                         ("GET", "/actors/c1/stream")):
         reply = client.request(method, path, json={"id": "c1"})
         assert reply.status_code == 401 and "token" in reply.json()["error"], path
         assert client.request(method, path, json={"id": "c1"},

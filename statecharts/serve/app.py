@@ -21,6 +21,7 @@ from importlib.resources import files
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -238,4 +239,12 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
         Route("/actors/{id}/events", guarded(log), methods=["GET"]),
         Route("/actors/{id}/stream", guarded(stream)),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    async def no_route(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 500)
+        if status == 405:
+            return error(405, f"{request.method} is not allowed on {request.url.path}")
+        if status == 404:
+            return error(404, f"no route {request.method} {request.url.path}")
+        return error(status, str(getattr(exc, "detail", exc)))
+
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: no_route})

@@ -129,7 +129,8 @@ class Service:
         return Event(name, data or None)
 
     def parse_context(self, value: Any) -> dict[str, Any] | None:
-        """The ``context`` of a create request: a JSON object over the machine's context keys."""
+        """The ``context`` of a create request: a JSON object over the machine's context keys, each
+        value of the JSON type the initial context has there (any under a null; an int for a float)."""
         if value is None:
             return None
         if not isinstance(value, Mapping):
@@ -139,6 +140,12 @@ class Service:
         if unknown:
             raise EventError(f"\"context\" has keys the machine's context lacks: {', '.join(unknown)} "
                              f"(it has: {', '.join(map(str, known)) or 'none'})")
+        for key, given in value.items():
+            expected = json_type(known[key])
+            accepted = {expected, "int"} if expected == "float" else {expected}
+            if known[key] is not None and json_type(given) not in accepted:
+                raise EventError(f"\"context\": {key!r} is {json_type(given)}; the machine's context has "
+                                 f"{expected} there")
         return dict(value)
 
     async def durable(self) -> None:
