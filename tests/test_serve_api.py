@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import socket
 import threading
@@ -202,6 +203,23 @@ def test_halt_on_violation_stops_the_actor_with_409(server: Any) -> None:
     assert reply.status_code == 409 and "halted" in reply.json()["error"]
     assert client.get("/actors/c1").json()["halted"] is True
     assert stored(db) == before
+
+
+@pytest.mark.parametrize("server", [("-p", "limit=3", "--halt-on-violation")], indirect=True)
+def test_requests_in_flight_when_an_actor_halts_are_refused_not_applied(server: Any) -> None:
+    client, db = server
+    client.post("/actors", json={"id": "c1"})
+    client.post("/actors/c1/events", json={"type": "START"})
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(base_url=str(client.base_url), timeout=10) as http:
+            replies = await asyncio.gather(*(http.post("/actors/c1/events", json={"type": "ADD", "by": 2})
+                                             for _ in range(8)))
+        return sorted(r.status_code for r in replies)
+
+    assert asyncio.run(burst()) == [200, 200] + [409] * 6  # n = 2, then n = 4 breaks the limit: halted
+    assert client.get("/actors/c1").json()["context"] == {"n": 4}
+    assert stored(db)[1]["c1"] == 4  # init, START and the two ADDs that were applied
 
 
 def test_the_stream_sends_inspection_records_of_another_clients_event(server: Any) -> None:

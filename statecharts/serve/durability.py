@@ -79,3 +79,5 @@ class GroupCommit:
     def _fsync(self) -> None:
         for path in self.files:
             fsync_path(path)
+        if self.syncs == 0:  # the first round: the directory entry of the WAL file too
+            fsync_path(os.path.dirname(os.path.abspath(self.files[1])))

@@ -44,6 +44,20 @@ class Load:
         """Requests per second over the whole run."""
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
+    @property
+    def applied(self) -> int:
+        """Events the clients had applied: each one's ``START`` and ``events`` ``ADD`` (retries apply nothing)."""
+        return self.clients * (self.events + 1)
+
+    @property
+    def events_per_second(self) -> float:
+        """Applied events per second over the whole run.
+
+        >>> Load(2, 9, seconds=4.0).events_per_second
+        5.0
+        """
+        return self.applied / self.seconds if self.seconds else 0.0
+
     def problems(self) -> list[str]:
         """Everything that is not exactly-once: empty when every event was applied once."""
         found = []
@@ -61,9 +75,10 @@ class Load:
         return found
 
     def summary(self) -> str:
-        """One line: clients, events, p50/p99 latency and throughput."""
+        """One line: clients, events, p50/p99 latency and throughput (requests and applied events)."""
         return (f"{self.clients} clients x {self.events} events: {len(self.latencies)} requests in "
-                f"{self.seconds:.2f}s = {self.rate:.0f}/s; p50 {self.percentile(50):.1f} ms, "
+                f"{self.seconds:.2f}s = {self.rate:.0f} req/s, {self.applied} events applied = "
+                f"{self.events_per_second:.0f} events/s; p50 {self.percentile(50):.1f} ms, "
                 f"p99 {self.percentile(99):.1f} ms")
 
 
