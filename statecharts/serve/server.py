@@ -4,9 +4,10 @@ child process (`serving_process`), for tests and benchmarks."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -47,12 +48,13 @@ def running(app: Any, host: str = "127.0.0.1", port: int | None = None, timeout:
 
 
 @contextmanager
-def serving_process(*arguments: str, host: str = "127.0.0.1", timeout: float = 30.0) -> Iterator[str]:
+def serving_process(*arguments: str, host: str = "127.0.0.1", timeout: float = 30.0,
+                    started: Callable[[subprocess.Popen[bytes]], None] | None = None) -> Iterator[str]:
     """Run ``python -m statecharts serve ARGUMENTS --host HOST --port P`` as a child process until
     the block ends (terminated then, killed if it does not exit in ``timeout`` seconds); yields its
-    base URL once it answers. Its own process: clients in this one do not share its interpreter lock."""
+    base URL once it answers (``started`` is given the process then: a test may kill it). Its own
+    process: clients in this one do not share its interpreter lock."""
     import os
-    import subprocess
     import sys
     import urllib.error
     import urllib.request
@@ -81,6 +83,8 @@ def serving_process(*arguments: str, host: str = "127.0.0.1", timeout: float = 3
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"'statecharts serve' did not answer at {url} within {timeout}s") from None
                 time.sleep(0.1)
+        if started is not None:
+            started(process)
         yield url
     finally:
         process.terminate()
