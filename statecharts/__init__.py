@@ -8,21 +8,16 @@
 """
 
 from statecharts.actions import (
-    and_,
     assign,
     cancel,
     emit,
     forward_to,
     log,
-    not_,
-    or_,
-    payload,
     raise_,
     send,
     send_parent,
     send_to,
     spawn_child,
-    state_in,
     stop_child,
 )
 from statecharts.errors import (
@@ -36,9 +31,11 @@ from statecharts.errors import (
 )
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict, FrozenList
+from statecharts.guards import and_, not_, or_, payload, state_in
 from statecharts.interpreter import Interpreter, RealClock, VirtualClock
 from statecharts.machine import Machine
 from statecharts.state import Effect, PendingSend, Snapshot
+from statecharts.version import __version__ as __version__
 
 __all__ = [
     "ConfigError", "Effect", "Event", "EventError", "EventlessLoopError", "FrozenDict", "FrozenList", "Interpreter",
@@ -47,4 +44,3 @@ __all__ = [
     "VirtualClock", "and_", "assign", "cancel", "log", "not_", "or_", "payload", "raise_", "send", "state_in",
     "emit", "forward_to", "send_parent", "send_to", "spawn_child", "stop_child",
 ]
-__version__ = "0.1.0"
