@@ -60,9 +60,7 @@ def serving_process(*arguments: str, host: str = "127.0.0.1", timeout: float = 3
     import urllib.request
     from pathlib import Path
 
-    import statecharts
-
-    root = str(Path(statecharts.__file__).resolve().parent.parent)  # the child imports this statecharts
+    root = str(Path(__file__).resolve().parents[2])  # the child imports this statecharts (and machines/)
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": root if not path else root + os.pathsep + path}
     port = free_port(host)
