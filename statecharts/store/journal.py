@@ -270,7 +270,7 @@ def replay_actors(machine: Machine, lines: Iterable[Mapping[str, Any]],
             root = actor
         if actor == root:
             actor_machine = machine
-        elif children is not None and actor in children:
+        elif children is not None and isinstance(actor, str) and actor in children:
             actor_machine = children[actor]
         else:
             raise SnapshotError(f"event log line seq {line['seq']}: actor {actor!r} has no machine to replay it "
