@@ -94,3 +94,18 @@ async def test_a_record_of_another_machine_is_a_snapshot_error_naming_both() -> 
         PARENT.interpret_async(state=data)
     with pytest.raises(SnapshotError, match="version 99 of machine 'child' is not known"):
         CHILD.interpret_async(state=data | {"version": 99})
+
+
+async def test_without_a_clock_a_restored_timer_counts_the_wall_time_the_process_was_down() -> None:
+    import asyncio
+    import time
+
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {600: "b"}}, "b": {}}})
+    async with m.interpret_async() as actor:  # timers on the loop; due times on the wall clock
+        data = saved(actor.persisted_snapshot())
+    await asyncio.sleep(0.4)  # down for 400 ms of the 600
+    async with m.interpret_async(state=data) as again:
+        resumed = time.monotonic()
+        await again.wait_for(lambda s: s.matches("b"), timeout=5)
+        waited = time.monotonic() - resumed
+    assert waited < 0.45  # about 200 ms; a timer restarted in full would wait 600
