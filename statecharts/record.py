@@ -74,6 +74,7 @@ class ActorRecord:
     invocations: tuple[str, ...] = ()
     mailbox: tuple[Event, ...] = ()
     children: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    version: int = RECORD_VERSION  # the format version it was read from (to_json writes the current one)
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data (see the module docstring for the format).
@@ -160,7 +161,7 @@ class ActorRecord:
                 if isinstance(child, Mapping) and child.get("snapshot") is None and "input" in child:
                     continue  # a spawned child that had not started: it starts afresh from its input
                 ActorRecord.from_json(child_machine(child_id, child), child, child_machine)
-        return cls(snapshot, timers, invocations, mailbox, children)
+        return cls(snapshot, timers, invocations, mailbox, children, int(data["version"]))
 
 
 def event_to_json(event: Event) -> dict[str, Any]:

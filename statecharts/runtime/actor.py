@@ -238,7 +238,8 @@ class AsyncActor:
                 record = self._record
                 self._to_start = invoked
                 if record is not None:  # its mailbox first; timers resume with the time that remained
-                    self._to_start = [i for i in invoked if i in record.invocations]
+                    if record.version >= 2:  # (version 1 of the asyncio store did not list them: all restart)
+                        self._to_start = [i for i in invoked if i in record.invocations]
                     self._mailbox.extendleft((e, None, None) for e in reversed(record.mailbox))
                     self._resume_due = {id(snapshot.pending[i]): due for i, due in record.timers.items()}
                 self._respawn(set(invoked))

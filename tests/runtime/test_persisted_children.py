@@ -109,3 +109,12 @@ async def test_without_a_clock_a_restored_timer_counts_the_wall_time_the_process
         await again.wait_for(lambda s: s.matches("b"), timeout=5)
         waited = time.monotonic() - resumed
     assert waited < 0.45  # about 200 ms; a timer restarted in full would wait 600
+
+
+async def test_a_version_1_record_restarts_every_invocation_of_its_active_states() -> None:
+    clock = VirtualClock()
+    async with PARENT.interpret_async(clock=clock) as actor:
+        data = saved(actor.persisted_snapshot())
+    old = data | {"version": 1, "invocations": [], "children": {}}  # what the asyncio store wrote before
+    async with PARENT.interpret_async(clock=clock, state=old) as again:
+        assert set(again.children) == {"kid"} and again.children["kid"].state.value == "a"
