@@ -203,6 +203,11 @@ class AsyncActor:
         self._to_start: list[str] = []
         self._to_spawn: list[Child] = []
         self._event: Event | None = None
+        # Machine.static_step when the logic is a plain Machine's and the step hooks are this
+        # class's (a subclass that wraps _process or _adopt sees every step through them)
+        self._static_step: Callable[[Snapshot, Event], Snapshot | None] | None = (
+            found.machine.static_step if isinstance(found, MachineLogic) and type(found) is MachineLogic
+            and type(self)._adopt is AsyncActor._adopt else None)
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -277,20 +282,24 @@ class AsyncActor:
             future: asyncio.Future[Snapshot] = self._loop.create_future()
             self._mailbox.append((ev, future, None))
             return await future
-        self._busy, self._owner = True, asyncio.current_task()  # idle: process it here, in the caller's task
+        # idle: process it here, in the caller's task, with no task or future; the owner (whose
+        # own sends only queue) is looked up only when something is awaited
+        self._busy = True
         try:
             try:
                 if self._process(ev, None):
+                    self._owner = asyncio.current_task()
                     await self._complete()
-                else:
+                elif self._listeners or self._state.status != "active":  # type: ignore[union-attr]
                     self._finish()
             except Exception as exc:
                 self._failed(exc, None, raise_errors=True)
             if self._mailbox:
+                self._owner = asyncio.current_task()
                 await self._drain_loop(raise_errors=True)
         finally:
             self._busy, self._owner, self._task = False, None, None
-        return self.state
+        return self._state  # type: ignore[return-value]
 
     def post(self, event: str | Event | Mapping[str, Any], *, source: str | None = None, **data: Any) -> None:
         """Queue ``event`` without waiting (from sync code, actions, other actors, timers); ignored
@@ -464,12 +473,19 @@ class AsyncActor:
         before = self._state
         if before is None or before.status != "active":
             return False
-        self._event = event
         system = self.system
         if system._inspectors:
+            self._event = event
             system.record("event.received", self.id, event=event_data(event.name, event.data), source=source)
             after = self.logic.transition(before, event, self._execute, self._observe)
         else:
+            # the machine's cached static step first (no effect, no pending send changes: the
+            # snapshot is adopted as it is); the logic's full macrostep when there is none
+            static = self._static_step
+            after = static(before, event) if static is not None else None  # type: ignore[assignment]
+            if after is not None:
+                self._state = after
+                return False
             after = self.logic.transition(before, event, self._execute)
         self._adopt(after, before.pending)
         return bool(self._awaiting or self._to_spawn)
