@@ -1,8 +1,11 @@
-"""The runtime (actor): queues, clock, delayed events, invoked services, listeners, locking.
+"""The threaded runtime (actor): queues, clock, delayed events, invoked services, listeners, locking.
 
 The pure core computes each macrostep; the interpreter runs the effects it asks for, in order
 and inline (so a failing action becomes SCXML's ``error.execution``), schedules delayed sends on a
-clock, starts and cancels invoked services, and serialises ``send`` from many threads.
+clock, starts and cancels invoked services, and serialises ``send`` from many threads. The
+macrostep (with the machine's cached static step first), the actions, the timer bookkeeping,
+service inputs and outcomes and listener calls are the actor core's (`statecharts.actor_core`),
+shared with the asyncio actor (`statecharts.runtime.AsyncActor`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from statecharts import algorithm
 from statecharts.actions import Call, Log, StartInvoke, StopInvoke
+from statecharts.actor_core import (
+    Timers,
+    macrostep,
+    notify,
+    outcome_event,
+    run_action,
+    service_input,
+    static_step_of,
+    without,
+)
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.record import ActorRecord
@@ -293,8 +306,10 @@ class Interpreter:
         self._queue: deque[Event] = deque()
         self._processing = False
         self._listeners: list[Listener] = []
-        self._timers: dict[int, tuple[PendingSend, Any]] = {}
-        self._due: dict[int, float] = {}  # id(pending send) -> its due time on the clock
+        clock_ = self.clock
+        self._timers = Timers(clock_.schedule, clock_.cancel, functools.partial(clock_now, clock_))
+        # the cached static step is taken first unless a subclass wraps `macrostep` (it sees every step)
+        self._static_step = static_step_of(machine) if type(self).macrostep is Interpreter.macrostep else None
         self._record = record
         self._invocations: dict[str, _Invocation] = {}
         self._to_start: list[str] = []
@@ -426,10 +441,7 @@ class Interpreter:
         """
         with self._lock:
             self.running = False
-            for _, handle in self._timers.values():
-                self.clock.cancel(handle)
-            self._timers.clear()
-            self._due.clear()
+            self._timers.cancel_all()
             for inv in list(self._invocations.values()):
                 self._cancel_invocation(inv.id)
             self._queue.clear()
@@ -479,7 +491,8 @@ class Interpreter:
         """
         with self._lock:
             state = self.state
-            timers = {i: self._due[id(p)] for i, p in enumerate(state.pending) if id(p) in self._due}
+            due = self._timers.due
+            timers = {i: due[id(p)] for i, p in enumerate(state.pending) if id(p) in due}
             return ActorRecord(state, timers, tuple(self._invocations), tuple(self._queue))
 
     # -- extension hooks: what a subclass may override or call (the names are API) --------------
@@ -498,7 +511,7 @@ class Interpreter:
         step a on GO
         'b'
         """
-        return algorithm.macrostep(snapshot, event, self.execute)
+        return macrostep(snapshot, event, self.execute)
 
     def execute(self, effect: Effect) -> None:
         """Run one effect of a macrostep, inline and in order (a failure becomes ``error.execution``).
@@ -522,14 +535,8 @@ class Interpreter:
         ping
         """
         action = effect.action
-        if isinstance(action, Call):
-            if action.params is not None:
-                action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
-            else:
-                action.fn(effect.context, effect.event)
-        elif isinstance(action, Log):
-            message = action.resolve(effect.context, effect.event)
-            logger.info("%s%s", f"{action.label}: " if action.label else "", message)
+        if isinstance(action, (Call, Log)):
+            run_action(effect)
         elif isinstance(action, StartInvoke):
             self._to_start.append(action.invoke_id)
         elif isinstance(action, StopInvoke):
@@ -666,79 +673,55 @@ class Interpreter:
             return
         self._processing = True
         try:
+            static = self._static_step
             while self._queue and self.running:
                 event = self._queue.popleft()
                 before = self.state
                 if before.status != "active":
                     continue
-                self._to_start = []
-                after = self.macrostep(before, event)
-                self._settle(after, previous=before.pending)
-                self._start_invocations()
+                after = static(before, event) if static is not None else None
+                if after is not None:  # no effect ran, the pending sends are as they were
+                    self._state = after
+                    if self._listeners:
+                        notify(self._listeners, after, f"machine {self.machine.id!r}")
+                    if self._waiters:
+                        self._changed.notify_all()
+                else:
+                    self._to_start = []
+                    after = self.macrostep(before, event)
+                    self._settle(after, previous=before.pending)
+                    self._start_invocations()
                 self.on_macrostep_done(after)
         finally:
             self._processing = False
 
     def _settle(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
-        """Adopt the snapshot: reconcile timers with its pending sends, notify listeners."""
+        """Adopt the snapshot: reconcile timers with its pending sends (`Timers.adopt`), deliver the
+        sends due now, stop everything once the machine finished, notify listeners."""
         if not snapshot.pending and not self._timers and snapshot.status == "active" and not self._listeners:
             self._state = snapshot  # the common case: nothing to schedule, cancel or tell
             if self._waiters:
                 self._changed.notify_all()
             return
-        now = {id(p) for p in snapshot.pending}
-        for key in [k for k in self._timers if k not in now]:
-            self.clock.cancel(self._timers.pop(key)[1])
-            self._due.pop(key, None)
-        before = {id(p) for p in previous}
-        immediate: list[PendingSend] = []
-        overdue: list[tuple[float, int, PendingSend]] = []
-        clock_ms = clock_now(self.clock)
-        for p in snapshot.pending:
-            if id(p) in self._timers:
-                continue
-            if p.delay <= 0:
-                immediate.append(p)
-            elif id(p) not in before or self._restored is snapshot:
-                delay = p.delay
-                due = self._resume.get(id(p))
-                if due is not None and clock_ms is not None:  # restored: only the time that remained
-                    delay = due - clock_ms
-                    if delay <= 0:
-                        overdue.append((due, len(overdue), p))
-                        continue
-                if clock_ms is not None:
-                    self._due[id(p)] = clock_ms + delay
-                self._timers[id(p)] = (p, self.clock.schedule(delay, functools.partial(self._fire, p)))
-        if immediate or overdue:  # immediate sends first, then timers already due, in due order
-            ready = immediate + [p for _, _, p in sorted(overdue, key=lambda item: item[:2])]
-            snapshot = _without(snapshot, {id(p) for p in ready})
-            for p in ready:
-                self.deliver(p)
+        snapshot, ready = self._timers.adopt(snapshot, previous, self._fire, self._resume)
+        for p in ready:
+            self.deliver(p)
         self._state = snapshot
         if snapshot.status != "active":
-            for key in list(self._timers):
-                self.clock.cancel(self._timers.pop(key)[1])
-            self._due.clear()
+            self._timers.cancel_all()
             for inv in list(self._invocations):
                 self._cancel_invocation(inv)
             self._to_start = []
             if self.parent is not None and snapshot.status == "done":
                 self.parent.send(Event(f"xstate.done.actor.{self.machine.id}", snapshot.output))
-        for listener in list(self._listeners):
-            try:
-                listener(snapshot)
-            except Exception:  # noqa: BLE001 - one listener's bug must not starve the others or the queue
-                logger.exception("machine %r: listener %r raised; the others were still told", self.machine.id,
-                                 listener)
+        notify(self._listeners, snapshot, f"machine {self.machine.id!r}")
         self._changed.notify_all()
 
     def _fire(self, p: PendingSend) -> None:
         with self._lock:
-            if self._timers.pop(id(p), None) is None or not self.running:
+            if not self._timers.pop(p) or not self.running:
                 return
-            self._due.pop(id(p), None)
-            self._state = _without(self.state, {id(p)})
+            self._state = without(self.state, {id(p)})
             self.deliver(p)
             self._drain()
 
@@ -754,18 +737,14 @@ class Interpreter:
         invoke = self.machine.chart.invokes[invoke_id]
         inv = _Invocation(invoke_id)
         self._invocations[invoke_id] = inv
-        state = self.state
-        event = state.event or Event("xstate.init")
-        first = invoke.input(state.context, event) if callable(invoke.input) else (
-            invoke.input if invoke.input is not None else state.context)
+        first, event = service_input(invoke, self.state, context_by_default=True)
 
         def finish(ok: bool, value: Any) -> None:
             with self._lock:
                 if inv.cancelled or self._invocations.get(invoke_id) is not inv:
                     return
                 del self._invocations[invoke_id]
-                name = f"xstate.done.actor.{invoke_id}" if ok else f"xstate.error.actor.{invoke_id}"
-                self._queue.append(Event(name, value if ok else {"error": value}))
+                self._queue.append(outcome_event(invoke_id, ok, value))
                 if self.running:
                     self._drain()
 
@@ -825,7 +804,4 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
-def _without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
-    return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
-                    tuple(p for p in snapshot.pending if id(p) not in gone), snapshot.status,
-                    snapshot.output, snapshot.effects, snapshot.event, snapshot.sequence)
+_without = without  # the name runtime modules imported before statecharts.actor_core

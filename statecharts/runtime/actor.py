@@ -17,10 +17,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Union
 
 from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
+from statecharts.actor_core import Timers, notify, outcome_event, run_action, service_input, static_step_of, without
 from statecharts.chart import InvokeDef, StateNode, Transition
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
-from statecharts.interpreter import Clock, VirtualClock, _without
+from statecharts.interpreter import Clock, VirtualClock, clock_now
 from statecharts.runtime.inspection import Recorder, event_data, plain
 from statecharts.runtime.logic import Logic, MachineLogic, to_logic
 from statecharts.runtime.services import CallbackService, ServiceRef
@@ -198,7 +199,8 @@ class AsyncActor:
         self._listeners: list[Listener] = []
         self._handlers: dict[str, list[EventHandler]] = {}
         self._streams: list[asyncio.Queue[Any]] = []
-        self._timers: dict[int, tuple[PendingSend, Any]] = {}
+        self._timers = Timers(self._schedule, self._cancel_timer,
+                              functools.partial(clock_now, clock) if clock is not None else _no_time)
         self._awaiting: list[tuple[str, Awaitable[Any]]] = []
         self._to_start: list[str] = []
         self._to_spawn: list[Child] = []
@@ -206,7 +208,7 @@ class AsyncActor:
         # Machine.static_step when the logic is a plain Machine's and the step hooks are this
         # class's (a subclass that wraps _process or _adopt sees every step through them)
         self._static_step: Callable[[Snapshot, Event], Snapshot | None] | None = (
-            found.machine.static_step if isinstance(found, MachineLogic) and type(found) is MachineLogic
+            static_step_of(found.machine) if isinstance(found, MachineLogic) and type(found) is MachineLogic
             and type(self)._adopt is AsyncActor._adopt else None)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -510,15 +512,11 @@ class AsyncActor:
         """Tell the listeners; a machine that reached its final state stops (its parent hears)."""
         state = self.state
         if self._listeners:
-            for listener in list(self._listeners):
-                try:
-                    listener(state)
-                except Exception:  # noqa: BLE001 - one listener's failure must not stop the actor
-                    logger.exception("listener %r of actor %r failed", listener, self.id)
+            notify(self._listeners, state, f"actor {self.id!r}")
         if state.status == "done" and self.running:
             self._stop("done")  # first: the parent, hearing at once, may leave the invoking state
             if self.parent is not None:
-                self.parent.post(Event(f"xstate.done.actor.{self.id}", state.output), source=self.id)
+                self.parent.post(outcome_event(self.id, True, state.output), source=self.id)
 
     def _adopt(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
         """Make ``snapshot`` current: create the services and child machines its entered states
@@ -530,24 +528,11 @@ class AsyncActor:
                 invoke = self.logic.invocation(invoke_id)
                 if invoke.state in snapshot.nodes and invoke_id not in self.children:
                     self._add_child(self._invocation(invoke, snapshot))
-        pending = snapshot.pending
-        due: tuple[PendingSend, ...] | list[PendingSend] = ()
-        if not pending and not self._timers:
+        due: list[PendingSend] = []
+        if not snapshot.pending and not self._timers:
             self._state = snapshot
-        elif not self._timers and all(p.delay <= 0 for p in pending):  # only sends due now
-            due = pending
-            self._state = Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, (),
-                                   snapshot.status, snapshot.output, snapshot.effects, snapshot.event)
         else:
-            now = {id(p) for p in pending}
-            for key in [k for k in self._timers if k not in now]:
-                self._cancel_timer(self._timers.pop(key)[1])
-            before = {id(p) for p in previous}
-            due = [p for p in pending if p.delay <= 0 and id(p) not in self._timers]
-            for p in pending:
-                if p.delay > 0 and id(p) not in self._timers and (id(p) not in before or previous == ()):
-                    self._timers[id(p)] = (p, self._schedule(p.delay, functools.partial(self._fire, p)))
-            self._state = _without(snapshot, {id(p) for p in due}) if due else snapshot
+            self._state, due = self._timers.adopt(snapshot, previous, self._fire)
         if self.system._inspectors:
             self.system.record("snapshot", self.id, event=event_data(snapshot.event.name, snapshot.event.data)
                                if snapshot.event else None, value=plain(snapshot.value),
@@ -559,7 +544,7 @@ class AsyncActor:
         """The actor cannot go on (its logic raised): the parent hears ``xstate.error.actor.<id>``."""
         self.error = exc
         if self.parent is not None:
-            self.parent.post(Event(f"xstate.error.actor.{self.id}", {"error": exc}), source=self.id)
+            self.parent.post(outcome_event(self.id, False, exc), source=self.id)
         else:
             logger.error("actor %r failed: %r", self.id, exc)
         self._stop("error")
@@ -568,8 +553,7 @@ class AsyncActor:
         if self.status not in ("not started", "running"):
             return
         self.status = status
-        for key in list(self._timers):
-            self._cancel_timer(self._timers.pop(key)[1])
+        self._timers.cancel_all()
         for child in reversed(list(self.children.values())):
             child._stop("stopped")
         self.children.clear()
@@ -596,16 +580,10 @@ class AsyncActor:
     # -- effects --------------------------------------------------------------------------------
     def _execute(self, effect: Effect) -> None:
         action = effect.action
-        if isinstance(action, Call):
-            if action.params is not None:
-                result = action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
-            else:
-                result = action.fn(effect.context, effect.event)
-            if pyinspect.isawaitable(result):
+        if isinstance(action, (Call, Log)):
+            result = run_action(effect)
+            if result is not None and pyinspect.isawaitable(result):
                 self._awaiting.append((action.name, result))
-        elif isinstance(action, Log):
-            message = action.resolve(effect.context, effect.event)
-            logger.info("%s%s", f"{action.label}: " if action.label else "", message)
         elif isinstance(action, StartInvoke):
             self._to_start.append(action.invoke_id)
         elif isinstance(action, StopInvoke):
@@ -664,16 +642,14 @@ class AsyncActor:
             target.post(p.event, source=self.id)
 
     def _invocation(self, invoke: InvokeDef, state: Snapshot) -> Child:
-        event = state.event or Event("xstate.init")
-        given = invoke.input(state.context, event) if callable(invoke.input) else invoke.input
         logic = to_logic(invoke.src)
+        # a function service gets the context when it has no input; machines and callbacks None
+        given, event = service_input(invoke, state, context_by_default=logic is None and
+                                     not isinstance(invoke.src, CallbackService))
         if logic is not None:
             return AsyncActor(logic, input=given, id=invoke.id, clock=self.clock, parent=self, system=self.system,
                               state=self._restored_children.get(invoke.id))
-        if isinstance(invoke.src, CallbackService):
-            return ServiceRef(invoke.id, self, invoke.src, given, event, invoke.src_name)
-        return ServiceRef(invoke.id, self, invoke.src, state.context if given is None else given, event,
-                          invoke.src_name)
+        return ServiceRef(invoke.id, self, invoke.src, given, event, invoke.src_name)
 
     def _respawn(self, invoked: set[str]) -> None:
         """Re-create the spawned children of a restored actor from their persisted data."""
@@ -718,9 +694,9 @@ class AsyncActor:
             self.clock.cancel(handle)
 
     def _fire(self, p: PendingSend) -> None:
-        if self._timers.pop(id(p), None) is None or not self.running:
+        if not self._timers.pop(p) or not self.running:
             return
-        self._state = _without(self.state, {id(p)})
+        self._state = without(self.state, {id(p)})
         self._deliver(p)
 
     def _observe(self, transitions: list[Transition], exited: list[StateNode], entered: list[StateNode]) -> None:
@@ -730,6 +706,10 @@ class AsyncActor:
             transitions=[{"source": t.source.id, "targets": [n.id for n in t.targets], "events": list(t.events)}
                          for t in transitions],
             exited=[n.id for n in exited], entered=[n.id for n in entered])
+
+
+def _no_time() -> None:
+    return None  # the loop's timers: no due times kept
 
 
 def _discard(items: list[Any], item: Any) -> None:
