@@ -262,6 +262,15 @@ class Interpreter:
     >>> clock.advance(500); actor.state.value
     'b'
 
+    **Threads.** Each macrostep runs, and listeners (`subscribe`) are called, holding the actor's
+    lock, on the thread that processes the event: the thread calling `start` or `send` for the
+    events it brings; for every event the runtime brings itself (a `RealClock` timer firing, an
+    invoked function or coroutine service finishing, `post`) the interpreter's one runtime thread,
+    named ``"<machine id>-runtime"`` (started on first use; function services run in a small pool,
+    but their results are processed on the runtime thread). With a `VirtualClock` there is no
+    runtime thread: services run synchronously and ``clock.advance`` runs the timers' macrosteps
+    on its caller's thread. Another clock's timers run where that clock calls them.
+
     A subclass adapts the runtime through the extension hooks only: it overrides `execute` (run
     one effect), `deliver` (route a due send), `on_start` and `on_macrostep_done`, and feeds
     events in with `enqueue` and `post` (`statecharts.scxml.ScxmlSession` is built this way).
@@ -307,7 +316,8 @@ class Interpreter:
         self._processing = False
         self._listeners: list[Listener] = []
         clock_ = self.clock
-        self._timers = Timers(clock_.schedule, clock_.cancel, functools.partial(clock_now, clock_))
+        schedule = self._schedule_on_runtime_thread if isinstance(clock_, RealClock) else clock_.schedule
+        self._timers = Timers(schedule, clock_.cancel, functools.partial(clock_now, clock_))
         # the cached static step is taken first unless a subclass wraps `macrostep` (it sees every step)
         self._static_step = static_step_of(machine) if type(self).macrostep is Interpreter.macrostep else None
         self._record = record
@@ -316,6 +326,7 @@ class Interpreter:
         self._resume: dict[int, float] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
         self.running = False
 
     # -- public -------------------------------------------------------------------------------
@@ -404,6 +415,10 @@ class Interpreter:
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function.
 
+        The listener is called on the thread that ran the macrostep: the caller of `send` (and
+        `start`), or the runtime thread ``"<machine id>-runtime"`` for timers, services and `post`
+        (see the class docstring).
+
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
         >>> actor = m.interpret().start()
@@ -450,7 +465,7 @@ class Interpreter:
             self._pool = None
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._loop = None
+            self._loop, self._loop_thread = None, None
 
     def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float = 5.0) -> Snapshot:
         """Block until ``predicate(state)`` holds (services and real timers run meanwhile).
@@ -643,8 +658,9 @@ class Interpreter:
             self._queue.append(event)
 
     def post(self, event: str | Event | Mapping[str, Any], **data: Any) -> None:
-        """Queue an event to be processed from the clock (at delay 0), never in the middle of a
-        macrostep: the way for one actor to send to another. Ignored once the actor is stopped.
+        """Queue an event to be processed soon, never in the middle of a macrostep: the way for
+        one actor to send to another. On a `RealClock` it is processed on the runtime thread, on
+        another clock from the clock (at delay 0). Ignored once the actor is stopped.
 
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
@@ -660,7 +676,10 @@ class Interpreter:
             if not self.running:
                 return
             self._queue.append(ev)
-            self.clock.schedule(0, self._drain_posted)
+            if isinstance(self.clock, RealClock):
+                self._on_runtime_thread(self._drain_posted)
+            else:
+                self.clock.schedule(0, self._drain_posted)
 
     def _drain_posted(self) -> None:
         with self._lock:
@@ -772,14 +791,14 @@ class Interpreter:
             future = self._pool.submit(invoke.src, first, event)
         inv.future = future
 
-        def done(f: Future[Any]) -> None:
+        def done(f: Future[Any]) -> None:  # on the runtime thread or a pool thread: finished on the former
             if f.cancelled():
                 return
             exc = f.exception()
             if exc is not None:
-                finish(False, exc)
+                self._on_runtime_thread(functools.partial(finish, False, exc))
             else:
-                finish(True, f.result())
+                self._on_runtime_thread(functools.partial(finish, True, f.result()))
 
         future.add_done_callback(done)
 
@@ -792,12 +811,29 @@ class Interpreter:
             inv.future.cancel()
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
+        """The runtime thread's loop (started on first use): coroutine services run on it, and
+        the events of real-clock timers and services are processed on its thread."""
         if self._loop is None:
             loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name=f"{self.machine.id}-asyncio", daemon=True)
+            thread = threading.Thread(target=loop.run_forever, name=f"{self.machine.id}-runtime", daemon=True)
             thread.start()
-            self._loop = loop
+            self._loop, self._loop_thread = loop, thread
         return self._loop
+
+    def _on_runtime_thread(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the runtime thread: at once when called there, else queued to it."""
+        with self._lock:
+            if not self.running:
+                return
+            loop = self._event_loop()
+            if threading.current_thread() is not self._loop_thread:
+                loop.call_soon_threadsafe(callback)
+                return
+        callback()
+
+    def _schedule_on_runtime_thread(self, delay: float, callback: Callable[[], None]) -> Any:
+        """A `RealClock` timer whose callback runs on the runtime thread."""
+        return self.clock.schedule(delay, functools.partial(self._on_runtime_thread, callback))
 
 
 async def _await(awaitable: Any) -> Any:
