@@ -71,9 +71,7 @@ def run_action(effect: Effect) -> Any:
     """
     action = effect.action
     if isinstance(action, Call):
-        if action.params is not None:
-            return action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
-        return action.fn(effect.context, effect.event)
+        return action.execute(effect.context, effect.event)
     if isinstance(action, Log):
         message = action.resolve(effect.context, effect.event)
         logger.info("%s%s", f"{action.label}: " if action.label else "", message)

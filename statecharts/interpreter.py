@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -191,12 +191,7 @@ class VirtualClock:
         if self.settlers:
             return self._advance_settling(ms)
         end = self.now + ms
-        while self._timers and self._timers[0][0] <= end:
-            due, handle, callback = heapq.heappop(self._timers)
-            if handle in self._cancelled:
-                self._cancelled.discard(handle)
-                continue
-            self.now = due
+        for callback in self._due(end):
             callback()
         self.now = end
         return None
@@ -204,15 +199,21 @@ class VirtualClock:
     async def _advance_settling(self, ms: float) -> None:
         end = self.now + ms
         await self._settle()
+        for callback in self._due(end):
+            callback()
+            await self._settle()
+        self.now = end
+
+    def _due(self, end: float) -> Iterator[Callable[[], None]]:
+        """The timers due by ``end`` in due order (cancelled ones skipped), ``now`` set to each one's
+        due time as it is handed out; a timer scheduled by a callback is seen if it falls due by ``end``."""
         while self._timers and self._timers[0][0] <= end:
             due, handle, callback = heapq.heappop(self._timers)
             if handle in self._cancelled:
                 self._cancelled.discard(handle)
                 continue
             self.now = due
-            callback()
-            await self._settle()
-        self.now = end
+            yield callback
 
     async def _settle(self) -> None:
         for settle in list(self.settlers):
