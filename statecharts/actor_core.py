@@ -45,16 +45,17 @@ def static_step_of(machine: Machine) -> StaticStep:
     return machine.static_step
 
 
-def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None) -> Snapshot:
-    """The full macrostep of ``event``, each effect handed to ``execute`` inline and in order (so a
-    failing action becomes ``error.execution``): `statecharts.algorithm.macrostep`.
+def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None, static: bool = True) -> Snapshot:
+    """The macrostep of ``event``, each effect handed to ``execute`` inline and in order (so a
+    failing action becomes ``error.execution``): `statecharts.algorithm.macrostep`; ``static=False``
+    when the runtime has tried `static_step_of` already and it gave ``None``.
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
     >>> macrostep(m.initial_state(), Event("GO"), None).value
     'b'
     """
-    return algorithm.macrostep(snapshot, event, execute)
+    return algorithm.macrostep(snapshot, event, execute, static)
 
 
 def run_action(effect: Effect) -> Any:

@@ -874,8 +874,9 @@ def enter_initial(machine: Machine, context: FrozenDict, execute: Executor | Non
     return step.snapshot()
 
 
-def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None) -> Snapshot:
+def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None, static: bool = True) -> Snapshot:
     """Process one external event to completion: the next snapshot, with its effects.
+    ``static=False`` skips `statecharts.Machine.static_step` (a runtime that tried it already).
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"always": "c"}, "c": {}}})
@@ -884,9 +885,10 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
     """
     if snapshot.machine.xstate:
         return xstate_macrostep(snapshot, event, execute)
-    static = snapshot.machine.static_step(snapshot, event)  # cached: config and name decide it
-    if static is not None:
-        return static
+    if static:
+        cached = snapshot.machine.static_step(snapshot, event)  # cached: config and name decide it
+        if cached is not None:
+            return cached
     step = Step(snapshot.machine, snapshot, snapshot.context, execute)
     if step.status != "active":
         return step.snapshot()

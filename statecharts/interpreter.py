@@ -708,7 +708,8 @@ class Interpreter:
                         self._changed.notify_all()
                 else:
                     self._to_start = []
-                    after = self.macrostep(before, event)
+                    after = self.macrostep(before, event) if static is None else \
+                        macrostep(before, event, self.execute, static=False)
                     self._settle(after, previous=before.pending)
                     self._start_invocations()
                 self.on_macrostep_done(after)

@@ -304,8 +304,9 @@ class Machine:
         step = algorithm.Step(self, snapshot, snapshot.context, None)
         step.event = event
         if any(guard is not None for chain in chains for _, guard in chain):
-            return {t: after for chain in chains for t, _ in chain
-                    if all(type(a) is Assign for a in t.actions) and (after := self._static_move(step, [t]))}
+            moves = {t: after for chain in chains for t, _ in chain
+                     if all(type(a) is Assign for a in t.actions) and (after := self._static_move(step, [t]))}
+            return moves or None  # no candidate is static: the guards need not run twice
         enabled = algorithm.select_transitions(step, event)
         if not enabled:
             return nodes

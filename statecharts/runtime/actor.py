@@ -17,7 +17,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Union
 
 from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
-from statecharts.actor_core import Timers, notify, outcome_event, run_action, service_input, static_step_of, without
+from statecharts.actor_core import (
+    Timers,
+    macrostep,
+    notify,
+    outcome_event,
+    run_action,
+    service_input,
+    static_step_of,
+    without,
+)
 from statecharts.chart import InvokeDef, StateNode, Transition
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
@@ -414,7 +423,8 @@ class AsyncActor:
                         assert self._loop is not None
                         self._task = self._loop.create_task(self._resume(future))
                         return  # still busy: the task finishes this event and drains the rest
-                    self._finish()
+                    if self._listeners or self._state.status != "active":  # type: ignore[union-attr]
+                        self._finish()
                 except Exception as exc:
                     self._failed(exc, future, raise_errors=False)
                     continue
@@ -454,7 +464,7 @@ class AsyncActor:
             try:
                 if self._process(event, source):
                     await self._complete()
-                else:
+                elif self._listeners or self._state.status != "active":  # type: ignore[union-attr]
                     self._finish()
             except Exception as exc:
                 self._failed(exc, future, raise_errors)
@@ -484,11 +494,14 @@ class AsyncActor:
             # the machine's cached static step first (no effect, no pending send changes: the
             # snapshot is adopted as it is); the logic's full macrostep when there is none
             static = self._static_step
-            after = static(before, event) if static is not None else None  # type: ignore[assignment]
-            if after is not None:
-                self._state = after
-                return False
-            after = self.logic.transition(before, event, self._execute)
+            if static is None:
+                after = self.logic.transition(before, event, self._execute)
+            else:
+                after = static(before, event)  # type: ignore[assignment]
+                if after is not None:
+                    self._state = after
+                    return False
+                after = macrostep(before, event, self._execute, static=False)  # MachineLogic.transition's
         self._adopt(after, before.pending)
         return bool(self._awaiting or self._to_spawn)
 
