@@ -186,8 +186,10 @@ class Timers:
         if not handles:
             if not pending:
                 return snapshot, []
-            if all(p.delay <= 0 for p in pending):  # only sends due now
-                return without(snapshot, {id(p) for p in pending}), list(pending)
+            if all(p.delay <= 0 for p in pending):  # only sends due now: all of them leave
+                return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, (),
+                                snapshot.status, snapshot.output, snapshot.effects, snapshot.event,
+                                snapshot.sequence), list(pending)
         now_ids = {id(p) for p in pending}
         for key in [k for k in handles if k not in now_ids]:
             self.cancel(handles.pop(key)[1])

@@ -318,9 +318,13 @@ class AsyncActor:
 
         An idle actor processes it at once, in the caller's turn of the loop. Call it on the loop's
         thread; from another thread use ``loop.call_soon_threadsafe(actor.post, event)``."""
+        self._receive(to_event(event, **data), source)
+
+    def _receive(self, event: Event, source: str | None) -> None:
+        """`post` of an `Event` (from another actor's delivery: no conversion)."""
         if self.status not in ("not started", "running"):
             return
-        self._mailbox.append((to_event(event, **data), None, source))
+        self._mailbox.append((event, None, source))
         self._kick()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -416,7 +420,7 @@ class AsyncActor:
         system._nesting += 1
         self._busy = True
         try:
-            while self._mailbox and self.running:
+            while self._mailbox and self.status == "running":
                 event, future, source = self._mailbox.popleft()
                 try:
                     if self._process(event, source):
@@ -459,7 +463,7 @@ class AsyncActor:
             self._busy, self._owner, self._task = False, None, None
 
     async def _drain_loop(self, raise_errors: bool) -> None:
-        while self._mailbox and self.running:
+        while self._mailbox and self.status == "running":
             event, future, source = self._mailbox.popleft()
             try:
                 if self._process(event, source):
@@ -651,6 +655,8 @@ class AsyncActor:
         if target is None:
             self._mailbox.append((Event("error.communication", {"target": to, "event": p.event.name}), None, None))
             self._kick()
+        elif isinstance(target, AsyncActor):
+            target._receive(p.event, self.id)
         else:
             target.post(p.event, source=self.id)
 
