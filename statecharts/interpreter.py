@@ -817,7 +817,7 @@ class Interpreter:
         the events of real-clock timers and services are processed on its thread."""
         if self._loop is None:
             loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name=f"{self.machine.id}-runtime", daemon=True)
+            thread = threading.Thread(target=_run_loop, args=(loop,), name=f"{self.machine.id}-runtime", daemon=True)
             thread.start()
             self._loop, self._loop_thread = loop, thread
         return self._loop
@@ -836,6 +836,20 @@ class Interpreter:
     def _schedule_on_runtime_thread(self, delay: float, callback: Callable[[], None]) -> Any:
         """A `RealClock` timer whose callback runs on the runtime thread."""
         return self.clock.schedule(delay, functools.partial(self._on_runtime_thread, callback))
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The runtime thread: run ``loop`` until `Interpreter.stop` stops it, then let the services
+    still running see their cancellation and close it."""
+    try:
+        loop.run_forever()
+    finally:
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.close()
 
 
 async def _await(awaitable: Any) -> Any:

@@ -379,3 +379,14 @@ def test_with_a_virtual_clock_every_listener_call_is_on_the_callers_thread():
     actor.start()
     clock.advance(10)
     assert actor.state.value == "c" and names == {threading.current_thread().name}
+
+
+def test_stop_ends_the_runtime_thread():
+    m = Machine({"id": "ends", "initial": "a", "states": {"a": {"after": {1: "b"}}, "b": {}}})
+    actor = m.interpret().start()
+    actor.wait_for(lambda s: s.matches("b"), timeout=5)
+    runtime = [t for t in threading.enumerate() if t.name == "ends-runtime"]
+    assert len(runtime) == 1
+    actor.stop()
+    runtime[0].join(2)
+    assert not runtime[0].is_alive()
