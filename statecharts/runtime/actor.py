@@ -217,7 +217,7 @@ class AsyncActor:
         # Machine.static_step when the logic is a plain Machine's and the step hooks are this
         # class's (a subclass that wraps _process or _adopt sees every step through them)
         self._static_step: Callable[[Snapshot, Event], Snapshot | None] | None = (
-            static_step_of(found.machine) if isinstance(found, MachineLogic) and type(found) is MachineLogic
+            static_step_of(found.machine) if type(found) is MachineLogic and type(self)._process is AsyncActor._process
             and type(self)._adopt is AsyncActor._adopt else None)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -293,6 +293,13 @@ class AsyncActor:
             future: asyncio.Future[Snapshot] = self._loop.create_future()
             self._mailbox.append((ev, future, None))
             return await future
+        static = self._static_step
+        if static is not None and not self._listeners and not self.system._inspectors:
+            before = self._state
+            after = static(before, ev) if before.status == "active" else None  # type: ignore[union-attr,arg-type]
+            if after is not None:  # nothing to run, await, schedule or tell
+                self._state = after
+                return after
         # idle: process it here, in the caller's task, with no task or future; the owner (whose
         # own sends only queue) is looked up only when something is awaited
         self._busy = True
