@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from statecharts import algorithm
@@ -114,6 +114,19 @@ def service_input(invoke: InvokeDef, snapshot: Snapshot, context_by_default: boo
     if given is None and context_by_default:
         given = snapshot.context
     return given, event
+
+
+def wanted(invoke: InvokeDef, snapshot: Snapshot, running: Container[str]) -> bool:
+    """Whether an invocation a macrostep asked to start (a ``StartInvoke`` effect) is still wanted
+    when the runtime gets to start it: its state is in ``snapshot`` and none of that id is running.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"invoke": {"src": "s", "id": "i"}}}},
+    ...             services={"s": lambda i, e: 1})
+    >>> wanted(m.chart.invokes["i"], m.initial_state(), ()), wanted(m.chart.invokes["i"], m.initial_state(), ("i",))
+    (True, False)
+    """
+    return invoke.state in snapshot.nodes and invoke.id not in running
 
 
 def outcome_event(invoke_id: str, ok: bool, value: Any) -> Event:

@@ -33,6 +33,7 @@ from statecharts.actor_core import (
     run_action,
     service_input,
     static_step_of,
+    wanted,
     without,
 )
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
@@ -734,7 +735,7 @@ class Interpreter:
                 self._cancel_invocation(inv)
             self._to_start = []
             if self.parent is not None and snapshot.status == "done":
-                self.parent.send(Event(f"xstate.done.actor.{self.machine.id}", snapshot.output))
+                self.parent.send(outcome_event(self.machine.id, True, snapshot.output))
         notify(self._listeners, snapshot, f"machine {self.machine.id!r}")
         self._changed.notify_all()
 
@@ -750,8 +751,7 @@ class Interpreter:
     def _start_invocations(self) -> None:
         pending, self._to_start = self._to_start, []
         for invoke_id in pending:
-            invoke = self.machine.chart.invokes[invoke_id]
-            if invoke.state in self.state.nodes and invoke_id not in self._invocations:
+            if wanted(self.machine.chart.invokes[invoke_id], self.state, self._invocations):
                 self._start_invocation(invoke_id)
 
     def _start_invocation(self, invoke_id: str) -> None:

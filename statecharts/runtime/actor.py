@@ -25,6 +25,7 @@ from statecharts.actor_core import (
     run_action,
     service_input,
     static_step_of,
+    wanted,
     without,
 )
 from statecharts.chart import InvokeDef, StateNode, Transition
@@ -550,7 +551,7 @@ class AsyncActor:
             starting, self._to_start = self._to_start, []
             for invoke_id in starting:
                 invoke = self.logic.invocation(invoke_id)
-                if invoke.state in snapshot.nodes and invoke_id not in self.children:
+                if wanted(invoke, snapshot, self.children):
                     self._add_child(self._invocation(invoke, snapshot))
         due: list[PendingSend] = []
         if not snapshot.pending and not self._timers:
