@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from statecharts.errors import StatechartError
+from statecharts.version import __version__
 
 # subcommand -> module providing add_parser(subparsers) and run(args) -> int
 COMMANDS = {
@@ -85,14 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def version() -> str:
     """The installed distribution's version (the package's own when it is run from a checkout).
 
-    >>> version() == __import__("statecharts").__version__
+    >>> from statecharts.version import __version__
+    >>> version() == __version__
     True
     """
     try:
         return importlib.metadata.version("statecharts")
     except importlib.metadata.PackageNotFoundError:
-        from statecharts import __version__
-
         return __version__
 
 
