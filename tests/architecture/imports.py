@@ -75,7 +75,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("statecharts.actions", "statecharts.chart"),
     ("statecharts.state",),
     ("statecharts.queries", "statecharts.algorithm"),
-    ("statecharts.machine", "statecharts.record"),
+    ("statecharts.machine", "statecharts.record", "statecharts.actor_core"),
     ("statecharts.interpreter", "statecharts.runtime", "statecharts.interop", "statecharts.scxml"),
     ("statecharts.check", "statecharts.render", "statecharts.store"),
     ("statecharts.serve",),
