@@ -678,8 +678,8 @@ class Interpreter:
             if not self.running:
                 return
             self._queue.append(ev)
-            if isinstance(self.clock, RealClock):
-                self._on_runtime_thread(self._drain_posted)
+            if isinstance(self.clock, RealClock):  # later, on the runtime thread (even when posted from it)
+                self._event_loop().call_soon_threadsafe(self._drain_posted)
             else:
                 self.clock.schedule(0, self._drain_posted)
 
