@@ -30,7 +30,7 @@ StaticStep = Callable[[Snapshot, Event], "Snapshot | None"]
 
 
 def static_step_of(machine: Machine) -> StaticStep:
-    """The step a runtime tries first for each event: `statecharts.Machine.static_step`, the
+    """The step a runtime tries first for each event: `statecharts.algorithm.static_step`, the
     cached macrostep of a (configuration, event name) that runs no effect and leaves the pending
     sends as they are, so the snapshot it returns is adopted as it is (no timer, no service, no
     action to run). ``None`` from it means: take the full macrostep (`macrostep`).
@@ -42,7 +42,7 @@ def static_step_of(machine: Machine) -> StaticStep:
     >>> step(m.initial_state(), Event("GO")) is None  # b runs an entry action: the full macrostep
     True
     """
-    return machine.static_step
+    return algorithm.static_step
 
 
 def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None, static: bool = True) -> Snapshot:

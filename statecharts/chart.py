@@ -1,7 +1,9 @@
-"""Config dict -> validated, immutable, compiled tree of state nodes.
+"""Config dict -> validated, compiled tree of state nodes.
 
 Every check of a chart definition happens here, once; a mistake is a `ConfigError` naming the
-state path and the key. The algorithm then works on integer-indexed nodes.
+state path and the key. The nodes are plain objects linked once by `compile_chart` (their
+transitions, targets, ancestors and descendants) and not changed afterwards; each has a
+document-order number (``order``) that the algorithm sorts by, and hashes by identity.
 """
 
 from __future__ import annotations
@@ -12,30 +14,23 @@ import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from statecharts.actions import (
     Action,
-    And,
     Call,
-    CallGuard,
     Cancel,
-    Guard,
     NamedAction,
-    NamedGuard,
-    Not,
-    Or,
     Send,
     StartInvoke,
-    StateIn,
     StopInvoke,
     callable_name,
     takes_params,
     to_action,
-    to_guard,
 )
 from statecharts.errors import ConfigError
 from statecharts.event import Event
+from statecharts.guards import And, CallGuard, Guard, NamedGuard, Not, Or, StateIn, to_guard
 from statecharts.limits import MAX_DELAY_MS, MAX_DEPTH
 
 STATE_KEYS = (
@@ -98,6 +93,13 @@ class InvokeDef:
     state: StateNode
 
 
+#: The kinds of state node (``type`` in the config; ``atomic`` and ``compound`` are inferred).
+StateType = Literal["atomic", "compound", "parallel", "final", "history"]
+#: Where a transition comes from: ``on``/``always``, ``after``, or a state's ``initial``.
+TransitionKind = Literal["event", "after", "initial"]
+#: ``shallow`` or ``deep`` history.
+HistoryType = Literal["shallow", "deep"]
+
 class Transition:
     """A compiled transition. ``internal`` is the resolved SCXML kind (domain = source).
 
@@ -127,7 +129,7 @@ class Transition:
         self.order = order
         self.delay: Any = None
         self.eventless = not events
-        self.kind = "event"
+        self.kind: TransitionKind = "event"
         self.domain: StateNode | None = None
         self.meta: Any = None
         self.has_history_target = False
@@ -188,7 +190,7 @@ class StateNode:
         self.parent = parent
         self.path: tuple[str, ...] = (*parent.path, key) if parent else ()
         self.id = ""
-        self.type = "atomic"
+        self.type: StateType = "atomic"
         self.children: tuple[StateNode, ...] = ()
         self.histories: tuple[StateNode, ...] = ()
         self.by_key: dict[str, StateNode] = {}  # children and histories by key (so lookups stay O(1))
@@ -202,7 +204,7 @@ class StateNode:
         self.description: str | None = None
         self.output: Any = None
         self.done_data: bool = False
-        self.history_type: str | None = None
+        self.history_type: HistoryType | None = None
         self.history_default: Transition | None = None
         self.order = 0
         self.depth: int = parent.depth + 1 if parent else 0
@@ -322,12 +324,11 @@ class Chart:
         self.context = context
         self.services = services
         self.delays = delays
-        self.events: tuple[str, ...] = ()
+        self.events: tuple[str, ...] = ()  # filled by index(), once the transitions are linked
         self.invokes: dict[str, InvokeDef] = {}
-        self.index()
 
     def index(self) -> None:
-        """(Re)build the lookups that depend on linked transitions.
+        """Build the lookups that depend on linked transitions (`compile_chart` calls it once).
 
         >>> chart = compile_chart({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "a", "error.*": "a"}}}})
         >>> chart.index(); chart.events
@@ -338,24 +339,6 @@ class Chart:
             if e != "*" and not e.endswith("*")
         }))
         self.invokes = {i.id: i for n in self.nodes for i in n.invoke}
-
-    def node(self, ref: str, relative_to: StateNode | None = None) -> StateNode:
-        """A node by ``#id``, by id, or by dotted key path from the root (or ``relative_to``).
-
-        >>> m = compile_chart({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {}, "h": {"type": "history"}}},
-        ...     "b": {"type": "final"}, "p": {"type": "parallel", "states": {"r": {}}}}})
-        >>> m.node("#m.a.x"), m.node("a.x"), m.node("x", relative_to=m.by_id["m.a"])
-        (<StateNode m.a.x>, <StateNode m.a.x>, <StateNode m.a.x>)
-        >>> m.node("a.z")
-        Traceback (most recent call last):
-            ...
-        KeyError: 'a.z'
-        """
-        found = self.find(ref, relative_to)
-        if found is None:
-            raise KeyError(ref)
-        return found
 
     def find(self, ref: str, relative_to: StateNode | None = None) -> StateNode | None:
         """Like `node`, but ``None`` when nothing matches.

@@ -15,13 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.algorithm import matching, successor, take
+from statecharts.algorithm import successor, take
 from statecharts.chart import StateNode, Transition
 from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
 from statecharts.check.symmetry import canonical_key_function
 from statecharts.errors import ConfigError, PredicateError, StatechartError
 from statecharts.event import Event
+from statecharts.index import matching
 from statecharts.state import Snapshot
 
 Progress = Callable[["StateGraph"], None]

@@ -45,21 +45,10 @@ import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from statecharts.actions import (
-    Action,
-    Assign,
-    CallGuard,
-    Guard,
-    NamedAction,
-    NamedGuard,
-    and_,
-    callable_name,
-    not_,
-    or_,
-    state_in,
-)
+from statecharts.actions import Action, Assign, NamedAction, callable_name
 from statecharts.errors import ConfigError
 from statecharts.event import Event
+from statecharts.guards import CallGuard, Guard, NamedGuard, and_, not_, or_, state_in
 from statecharts.machine import Machine
 
 #: Injected into callbacks by parameter name (python-statemachine's dependency injection).

@@ -12,23 +12,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from statecharts.actions import (
-    Action,
-    Assign,
-    Call,
-    CallGuard,
-    Cancel,
-    Guard,
-    Log,
-    Raise,
-    Send,
-    StartInvoke,
-    StopInvoke,
-    callable_name,
-)
+from statecharts.actions import Action, Assign, Call, Cancel, Log, Raise, Send, StartInvoke, StopInvoke, callable_name
 from statecharts.chart import StateNode, Transition, format_delay
 from statecharts.check.trace import event_text
 from statecharts.event import Event
+from statecharts.guards import CallGuard, Guard
 
 AFTER_PREFIX = "xstate.after."
 

@@ -12,7 +12,7 @@ import itertools
 import logging
 import weakref
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -153,10 +153,13 @@ class ScxmlMachine(Machine):
     """
 
     done_state_prefix = "done.state."  # SCXML's name (dict charts raise xstate v5's)
+    prepares_external = True  # <finalize> and autoforward: see prepare_external
 
     def __init__(self, config: Mapping[str, Any], *, document: Document, invokes: tuple[InvokeDef, ...],
-                 registry: SessionRegistry, base_dir: Path, trusted: bool, where: str) -> None:
+                 registry: SessionRegistry, base_dir: Path, trusted: bool, where: str,
+                 loader: Callable[..., ScxmlMachine]) -> None:
         self.document = document
+        self.loader = loader  # statecharts.scxml.parse.load, for the documents an <invoke> starts
         self.invokes = invokes
         self.registry = registry
         self.base_dir = base_dir
@@ -465,8 +468,7 @@ class ScxmlSession(Interpreter):
                 self._spawn(request)
 
     def _spawn(self, request: InvokeRequest) -> None:
-        from statecharts.scxml.parse import load
-
+        load = self.machine.loader
         kind, value = request.source
         crowded = self.depth >= MAX_INVOKE_DEPTH or self.machine.registry.live() >= MAX_SESSIONS
         if crowded and not self.machine.trusted:

@@ -192,7 +192,7 @@ def test_a_guard_subclass_deciding_itself_from_the_configuration_is_decided_per_
     # not be reused in another configuration
     from dataclasses import dataclass
 
-    from statecharts.actions import Guard
+    from statecharts.guards import Guard
 
     @dataclass(frozen=True, eq=False)
     class PowerOn(Guard):
