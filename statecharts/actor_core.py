@@ -10,13 +10,16 @@ can use it without loading asyncio actors.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import inspect
 import logging
 from collections.abc import Callable, Container, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from statecharts import algorithm
 from statecharts.actions import Call, Log
+from statecharts.errors import StatechartError
 from statecharts.event import Event
 from statecharts.state import Effect, PendingSend, Snapshot
 
@@ -78,6 +81,33 @@ def run_action(effect: Effect) -> Any:
         logger.info("%s%s", f"{action.label}: " if action.label else "", message)
         return None
     return NotImplemented
+
+
+def await_blocking(awaitable: Any, name: str) -> Any:
+    """Await an action's awaitable on the calling thread, in an event loop of its own (the
+    threaded interpreter: an ``async def`` action's body runs before the macrostep goes on). A
+    thread that already runs an event loop cannot block on it: that is a `StatechartError` (so
+    ``error.execution``) naming `statecharts.Machine.interpret_async`, which awaits it there.
+
+    >>> import asyncio
+    >>> async def double(n):
+    ...     await asyncio.sleep(0)
+    ...     return 2 * n
+    >>> await_blocking(double(21), "double")
+    42
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_awaited(awaitable))
+    if inspect.iscoroutine(awaitable):
+        awaitable.close()
+    raise StatechartError(f"action {name!r} returned an awaitable on a thread that runs an event loop: the "
+                          "threaded interpreter cannot block there; run the machine with interpret_async()")
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 def notify(listeners: Iterable[Callable[[Snapshot], Any]], snapshot: Snapshot, owner: str) -> None:

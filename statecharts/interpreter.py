@@ -27,6 +27,7 @@ from statecharts import algorithm
 from statecharts.actions import Call, Log, StartInvoke, StopInvoke
 from statecharts.actor_core import (
     Timers,
+    await_blocking,
     macrostep,
     notify,
     outcome_event,
@@ -532,6 +533,9 @@ class Interpreter:
 
     def execute(self, effect: Effect) -> None:
         """Run one effect of a macrostep, inline and in order (a failure becomes ``error.execution``).
+        An action that returns an awaitable (an ``async def`` action) is run to its end in an event
+        loop of its own before the macrostep goes on (`statecharts.actor_core.await_blocking`); on a
+        thread that already runs a loop that is ``error.execution`` (use ``interpret_async()``).
 
         The pure core hands every effect here: calls, logs, service starts and stops. A subclass
         that brings its own action types handles them and passes the rest to ``super().execute``.
@@ -553,7 +557,9 @@ class Interpreter:
         """
         action = effect.action
         if isinstance(action, (Call, Log)):
-            run_action(effect)
+            result = run_action(effect)
+            if result is not None and inspect.isawaitable(result):  # an async def action: run it to its end
+                await_blocking(result, action.name)
         elif isinstance(action, StartInvoke):
             self._to_start.append(action.invoke_id)
         elif isinstance(action, StopInvoke):

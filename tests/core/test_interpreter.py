@@ -390,3 +390,32 @@ def test_stop_ends_the_runtime_thread():
     actor.stop()
     runtime[0].join(2)
     assert not runtime[0].is_alive()
+
+
+def test_an_async_action_runs_to_its_end_before_the_macrostep_goes_on():
+    order: list[str] = []
+
+    async def save(context, event):
+        await asyncio.sleep(0)
+        order.append(f"saved {event.name}")
+
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"GO": {"target": "b", "actions": "save"}}}, "b": {"entry": lambda c, e: order.append("in b")}}},
+        actions={"save": save})
+    actor = m.interpret().start()
+    assert actor.send("GO").value == "b" and order == ["saved GO", "in b"]
+
+
+def test_an_async_action_that_raises_or_runs_inside_a_loop_becomes_error_execution():
+    async def fail(context, event):
+        raise RuntimeError("disk full")
+
+    m = Machine({"id": "m", "context": {"error": None}, "initial": "a", "states": {"a": {"on": {
+        "GO": {"actions": "act"},
+        "error.execution": {"actions": assign(error=lambda c, e: str(e["error"]))}}}}}, actions={"act": fail})
+    assert m.interpret().start().send("GO").context["error"] == "disk full"
+
+    async def inside_a_loop() -> str:
+        return m.interpret().start().send("GO").context["error"]
+
+    assert "interpret_async" in asyncio.run(inside_a_loop())
