@@ -32,11 +32,13 @@ Executor = Callable[[Effect], None]
 StaticStep = Callable[[Snapshot, Event], "Snapshot | None"]
 
 
-def static_step_of(machine: Machine) -> StaticStep:
-    """The step a runtime tries first for each event: `statecharts.algorithm.static_step`, the
-    cached macrostep of a (configuration, event name) that runs no effect and leaves the pending
+def static_step_of(machine: Machine) -> StaticStep | None:
+    """The step a runtime tries first for each event of ``machine``: `statecharts.algorithm.static_step`,
+    the cached macrostep of a (configuration, event name) that runs no effect and leaves the pending
     sends as they are, so the snapshot it returns is adopted as it is (no timer, no service, no
-    action to run). ``None`` from it means: take the full macrostep (`macrostep`).
+    action to run); its ``None`` means: take the full macrostep (`macrostep` with ``static=False``).
+    ``None`` for a machine whose steps are never static (``semantics="xstate"``, SCXML documents,
+    which prepare each external event), so the runtime does not look.
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"entry": "hi"}}},
@@ -44,7 +46,11 @@ def static_step_of(machine: Machine) -> StaticStep:
     >>> step = static_step_of(m)
     >>> step(m.initial_state(), Event("GO")) is None  # b runs an entry action: the full macrostep
     True
+    >>> static_step_of(Machine({"id": "x", "initial": "a", "states": {"a": {}}}, semantics="xstate")) is None
+    True
     """
+    if machine.xstate or machine.prepares_external:
+        return None
     return algorithm.static_step
 
 
