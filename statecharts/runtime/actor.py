@@ -215,8 +215,8 @@ class AsyncActor:
         self._to_start: list[str] = []
         self._to_spawn: list[Child] = []
         self._event: Event | None = None
-        # Machine.static_step when the logic is a plain Machine's and the step hooks are this
-        # class's (a subclass that wraps _process or _adopt sees every step through them)
+        # the cached static step (actor_core.static_step_of) when the logic is a plain Machine's and
+        # the step hooks are this class's (a subclass that wraps _process or _adopt sees every step)
         self._static_step: Callable[[Snapshot, Event], Snapshot | None] | None = (
             static_step_of(found.machine) if type(found) is MachineLogic and type(self)._process is AsyncActor._process
             and type(self)._adopt is AsyncActor._adopt else None)
