@@ -16,24 +16,9 @@ from typing import Any
 
 from statecharts.event import Event, to_event
 from statecharts.frozen import FrozenDict
+from statecharts.text import callable_name
 
 ActionFn = Callable[[Mapping[str, Any], Event], Any]
-
-
-def callable_name(fn: Callable[..., Any]) -> str:
-    """A readable name for an inline callable (``<lambda>`` gets its source position).
-
-    >>> def notify(context, event): pass
-    >>> callable_name(notify), callable_name(lambda c, e: None).startswith("lambda@")
-    ('notify', True)
-    """
-    name = getattr(fn, "__name__", None) or type(fn).__name__
-    if name == "<lambda>":
-        code = getattr(fn, "__code__", None)
-        if code is not None:
-            return f"lambda@{code.co_filename.rsplit('/', 1)[-1]}:{code.co_firstlineno}"
-        return "lambda"
-    return str(name)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from statecharts.actions import callable_name
 from statecharts.event import Event
+from statecharts.text import callable_name
 
 GuardFn = Callable[[Mapping[str, Any], Event], bool]
 

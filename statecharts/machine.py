@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from statecharts import algorithm, queries
-from statecharts.chart import Chart, StateNode, compile_chart, did_you_mean
+from statecharts.chart import Chart, StateNode
+from statecharts.compile import compile_chart
 from statecharts.errors import ConfigError, EventError
 from statecharts.event import Event, to_event
 from statecharts.frozen import FrozenDict
 from statecharts.index import ChartIndex
 from statecharts.state import Snapshot, restore
+from statecharts.text import did_you_mean
 
 if TYPE_CHECKING:
     from statecharts.interpreter import Clock, Interpreter

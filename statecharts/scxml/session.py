@@ -165,13 +165,30 @@ class ScxmlMachine(Machine):
         self.base_dir = base_dir
         self.trusted = trusted
         self.where = where
+        self.sessionid = registry.new_id()  # the pure snapshots' id; each session takes a fresh one
         config = dict(config)
         config["context"] = self._system_variables
         super().__init__(config)
         self._invokes_by_state = [(self.chart.by_id[d.state_id], d) for d in invokes]
 
     def _system_variables(self) -> dict[str, Any]:
-        sid = self.registry.new_id()
+        return self.system_variables(self.sessionid)
+
+    def system_variables(self, sid: str) -> dict[str, Any]:
+        """SCXML's system variables for a session with id ``sid`` (``_event`` aside).
+
+        `initial_state` uses the machine's own id, so two initial states of one machine are equal
+        (the walker and ``transition`` are pure); a running session (`ScxmlSession`) takes a fresh
+        id from the registry, so sessions of one machine never share one.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" name="doc"><state id="a"/></scxml>')
+        >>> m.initial_state() == m.initial_state(), m.system_variables("session9")["_ioprocessors"]["scxml"].location
+        (True, '#_scxml_session9')
+        >>> a, b = m.interpret().start(), m.interpret().start()
+        >>> a.sessionid != b.sessionid != m.sessionid
+        True
+        """
         location = FrozenRecord(location=f"#_scxml_{sid}")
         return {
             "_sessionid": sid,
@@ -252,6 +269,9 @@ class ScxmlSession(Interpreter):
 
     def __init__(self, machine: ScxmlMachine, *, parent_session: ScxmlSession | None = None,
                  invokeid: str | None = None, **options: Any) -> None:
+        # a session of its own: a fresh id (a restored snapshot keeps the one it was saved with)
+        fresh = machine.system_variables(machine.registry.new_id())
+        options["context"] = {**(options.get("context") or {}), **fresh}
         super().__init__(machine, **options)
         self.parent_session = parent_session
         self.invokeid = invokeid
