@@ -1,38 +1,42 @@
 """The asyncio actor against the threaded interpreter, in one run: events per second through
-``await actor.send(event)`` and ``actor.send(event)`` on the cycle and the media player (the
-machines and event sequence of bench_interpreter.py), and parent/child round trips per second.
+``await actor.send(event)`` and ``actor.send(event)`` on the cycle, the media player and the
+counter (the machines and event sequences of bench_interpreter.py), and parent/child round trips
+per second.
 
 Round trips: the parent sends PING to its child, the child answers PONG, N times, with the same
 ``send_to`` / ``send_parent`` charts on both. The asyncio runtime runs the child as an invoked
 machine; the threaded interpreter cannot invoke a machine, so there two interpreters are wired
-through the documented ``deliver`` hook (the child's ``parent=`` takes ``send_parent``). Rounds
-alternate between the two so both see the same machine load; the best of ``--repeat`` counts.
+through the documented ``deliver`` hook (the child's ``parent=`` takes ``send_parent``).
 
-    python3 benchmarks/bench_actors.py [--events 20000] [--rounds 10000] [--repeat 5]
+Interleaved: each of ``--repeat`` rounds runs every (runtime, workload) pair once, alternating
+which runtime goes first, so load from other work falls on both alike. A rate is the median over
+the rounds; the ratio is the median of the per-round asyncio / threaded ratios. Each run must end
+in the same configuration (and count) on both runtimes, else a warning is printed.
+
+    python3 benchmarks/bench_actors.py [--events 20000] [--rounds 10000] [--repeat 7]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from machines import media_player  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_interpreter import KINDS, events_for, make_machine  # noqa: E402
+
 from statecharts import Interpreter, Machine, PendingSend, assign  # noqa: E402
 from statecharts.actions import send_parent, send_to  # noqa: E402
 
-MEDIA_CYCLE = ["PLAY", "MUTE", "FULLSCREEN", "PAUSE", "UNMUTE", "EXIT_FULLSCREEN", "PLAY", "STOP"]
-CYCLE_CONFIG = {
-    "id": "cycle", "initial": "a",
-    "states": {"a": {"on": {"NEXT": "b"}}, "b": {"on": {"NEXT": "c"}}, "c": {"on": {"NEXT": "a"}}},
-}
+ASYNC, THREADED = "asyncio: await actor.send", "threaded: actor.send"
 
 
 def threaded_send(machine: Machine, events: list[str]) -> tuple[float, Any]:
@@ -43,7 +47,7 @@ def threaded_send(machine: Machine, events: list[str]) -> tuple[float, Any]:
         send(e)
     took = time.perf_counter() - start
     actor.stop()
-    return took, actor.state.value
+    return took, (actor.state.value, actor.state.context.get("count"))
 
 
 def async_send(machine: Machine, events: list[str]) -> tuple[float, Any]:
@@ -53,7 +57,7 @@ def async_send(machine: Machine, events: list[str]) -> tuple[float, Any]:
             start = time.perf_counter()
             for e in events:
                 await send(e)
-            return time.perf_counter() - start, actor.state.value
+            return time.perf_counter() - start, (actor.state.value, actor.state.context.get("count"))
 
     return asyncio.run(run())
 
@@ -116,47 +120,50 @@ def threaded_round_trips(rounds: int) -> tuple[float, int]:
     return took, final.context["pongs"]
 
 
-def best(runs: list[tuple[float, Any]], count: int, expect: Any, label: str) -> float:
-    for _, result in runs:
-        if result != expect:
-            print(f"warning: {label} ended in {result!r}, expected {expect!r}", file=sys.stderr)
-    return count / min(t for t, _ in runs)
+def threaded_run(kind: str, events: list[str]) -> tuple[float, Any]:
+    return threaded_send(make_machine(kind), events)  # a fresh machine: its step caches start cold
+
+
+def async_run(kind: str, events: list[str]) -> tuple[float, Any]:
+    return async_send(make_machine(kind), events)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20000)
-    parser.add_argument("--rounds", type=int, default=10000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=10000, help="parent/child round trips per run")
+    parser.add_argument("--repeat", type=int, default=7, help="interleaved rounds; medians count")
     args = parser.parse_args(argv)
-    cycle, media = Machine(CYCLE_CONFIG), media_player.machine
-    cycle_events = ["NEXT"] * args.events
-    media_events = (MEDIA_CYCLE * (args.events // len(MEDIA_CYCLE) + 1))[:args.events]
-    expected = {"cycle": threaded_send(cycle, cycle_events)[1], "media": threaded_send(media, media_events)[1]}
-    rows: dict[str, dict[str, float]] = {"asyncio: await actor.send": {}, "threaded: actor.send": {}}
-    runners: dict[str, Callable[[Machine, list[str]], tuple[float, Any]]] = {
-        "asyncio: await actor.send": async_send, "threaded: actor.send": threaded_send}
-    for name, machine, events in (("cycle", cycle, cycle_events), ("media", media, media_events)):
-        runs: dict[str, list[tuple[float, Any]]] = {label: [] for label in runners}
-        for _ in range(args.repeat):
-            for label, runner in runners.items():
-                runs[label].append(runner(machine, events))
-        for label in runners:
-            rows[label][name] = best(runs[label], len(events), expected[name], f"{label} on {name}")
-    trips: dict[str, list[tuple[float, Any]]] = {"asyncio: await actor.send": [], "threaded: actor.send": []}
-    for _ in range(args.repeat):
-        trips["asyncio: await actor.send"].append(async_round_trips(args.rounds))
-        trips["threaded: actor.send"].append(threaded_round_trips(args.rounds))
-    for label in rows:
-        rows[label]["trips"] = best(trips[label], args.rounds, args.rounds, f"{label} round trips")
-    print(f"events={args.events} rounds={args.rounds} repeat={args.repeat} (best run; ratio = asyncio / threaded)")
-    print("| runtime | cycle: events/s | media: events/s | parent/child round trips/s |")
-    print("|---|---:|---:|---:|")
-    for label, row in rows.items():
-        print(f"| {label} | {row['cycle']:,.0f} | {row['media']:,.0f} | {row['trips']:,.0f} |")
-    a, t = rows["asyncio: await actor.send"], rows["threaded: actor.send"]
-    print(f"| ratio | {a['cycle'] / t['cycle']:.2f}x | {a['media'] / t['media']:.2f}x | "
-          f"{a['trips'] / t['trips']:.2f}x |")
+    runtimes = {ASYNC: async_run, THREADED: threaded_run}
+    trips = {ASYNC: async_round_trips, THREADED: threaded_round_trips}
+    columns = [*KINDS, "trips"]
+    rates: dict[str, dict[str, list[float]]] = {label: {c: [] for c in columns} for label in runtimes}
+    finals: dict[str, dict[str, set[str]]] = {label: {c: set() for c in columns} for label in runtimes}
+    for r in range(args.repeat):
+        order = list(runtimes) if r % 2 == 0 else list(reversed(runtimes))
+        for kind in KINDS:
+            events = events_for(kind, args.events)
+            for label in order:
+                took, final = runtimes[label](kind, events)
+                rates[label][kind].append(len(events) / took)
+                finals[label][kind].add(repr(final))
+        for label in order:
+            took, pongs = trips[label](args.rounds)
+            rates[label]["trips"].append(args.rounds / took)
+            finals[label]["trips"].add(repr(pongs))
+    for c in columns:
+        seen = finals[ASYNC][c] | finals[THREADED][c]
+        if len(seen) != 1 or (c == "trips" and seen != {repr(args.rounds)}):
+            print(f"warning: {c} ended differently: {sorted(seen)}", file=sys.stderr)
+    print(f"events={args.events} rounds={args.rounds}; median of {args.repeat} interleaved rounds; "
+          f"ratio = median of the per-round asyncio / threaded ratios")
+    print("| runtime | cycle: events/s | media: events/s | counter: events/s | parent/child round trips/s |")
+    print("|---|---:|---:|---:|---:|")
+    for label in runtimes:
+        print(f"| {label} | " + " | ".join(f"{statistics.median(rates[label][c]):,.0f}" for c in columns) + " |")
+    ratios = [statistics.median(a / t for a, t in zip(rates[ASYNC][c], rates[THREADED][c], strict=True))
+              for c in columns]
+    print("| asyncio / threaded | " + " | ".join(f"{x:.2f}x" for x in ratios) + " |")
 
 
 if __name__ == "__main__":

@@ -936,8 +936,9 @@ def _static_shape(index: ChartIndex, snapshot: Snapshot, event: Event) -> Static
     step = Step(index, snapshot, snapshot.context, None)
     step.event = event
     if any(guard is not None for chain in chains for _, guard in chain):
-        return {t: after for chain in chains for t, _ in chain
-                if all(type(a) is Assign for a in t.actions) and (after := _static_move(index, step, [t]))}
+        moves = {t: after for chain in chains for t, _ in chain
+                 if all(type(a) is Assign for a in t.actions) and (after := _static_move(index, step, [t]))}
+        return moves or None  # no candidate is static: the guards need not run twice
     enabled = select_transitions(step, event)
     if not enabled:
         return nodes
@@ -960,8 +961,9 @@ def _static_move(index: ChartIndex, step: Step, transitions: list[Transition]) -
     return None if index.selection(after, None) else after
 
 
-def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None) -> Snapshot:
+def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None, static: bool = True) -> Snapshot:
     """Process one external event to completion: the next snapshot, with its effects.
+    ``static=False`` skips `static_step` (a runtime that tried it already).
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"always": "c"}, "c": {}}})
@@ -970,9 +972,10 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
     """
     if snapshot.machine.xstate:
         return xstate_macrostep(snapshot, event, execute)
-    static = static_step(snapshot, event)  # cached: config and name decide it
-    if static is not None:
-        return static
+    if static:
+        cached = static_step(snapshot, event)  # cached: config and name decide it
+        if cached is not None:
+            return cached
     step = Step(snapshot.machine, snapshot, snapshot.context, execute)
     if step.status != "active":
         return step.snapshot()

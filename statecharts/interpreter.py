@@ -1,8 +1,11 @@
-"""The runtime (actor): queues, clock, delayed events, invoked services, listeners, locking.
+"""The threaded runtime (actor): queues, clock, delayed events, invoked services, listeners, locking.
 
 The pure core computes each macrostep; the interpreter runs the effects it asks for, in order
 and inline (so a failing action becomes SCXML's ``error.execution``), schedules delayed sends on a
-clock, starts and cancels invoked services, and serialises ``send`` from many threads.
+clock, starts and cancels invoked services, and serialises ``send`` from many threads. The
+macrostep (with the machine's cached static step first), the actions, the timer bookkeeping,
+service inputs and outcomes and listener calls are the actor core's (`statecharts.actor_core`),
+shared with the asyncio actor (`statecharts.runtime.AsyncActor`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from statecharts import algorithm
 from statecharts.actions import Call, Log, StartInvoke, StopInvoke
+from statecharts.actor_core import (
+    Timers,
+    await_blocking,
+    macrostep,
+    notify,
+    outcome_event,
+    run_action,
+    service_input,
+    static_step_of,
+    wanted,
+    without,
+)
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.record import ActorRecord
@@ -250,6 +265,15 @@ class Interpreter:
     >>> clock.advance(500); actor.state.value
     'b'
 
+    **Threads.** Each macrostep runs, and listeners (`subscribe`) are called, holding the actor's
+    lock, on the thread that processes the event: the thread calling `start` or `send` for the
+    events it brings; for every event the runtime brings itself (a `RealClock` timer firing, an
+    invoked function or coroutine service finishing, `post`) the interpreter's one runtime thread,
+    named ``"<machine id>-runtime"`` (started on first use; function services run in a small pool,
+    but their results are processed on the runtime thread). With a `VirtualClock` there is no
+    runtime thread: services run synchronously and ``clock.advance`` runs the timers' macrosteps
+    on its caller's thread. Another clock's timers run where that clock calls them.
+
     A subclass adapts the runtime through the extension hooks only: it overrides `execute` (run
     one effect), `deliver` (route a due send), `on_start` and `on_macrostep_done`, and feeds
     events in with `enqueue` and `post` (`statecharts.scxml.ScxmlSession` is built this way).
@@ -294,14 +318,18 @@ class Interpreter:
         self._queue: deque[Event] = deque()
         self._processing = False
         self._listeners: list[Listener] = []
-        self._timers: dict[int, tuple[PendingSend, Any]] = {}
-        self._due: dict[int, float] = {}  # id(pending send) -> its due time on the clock
+        clock_ = self.clock
+        schedule = self._schedule_on_runtime_thread if isinstance(clock_, RealClock) else clock_.schedule
+        self._timers = Timers(schedule, clock_.cancel, functools.partial(clock_now, clock_))
+        # the cached static step is taken first unless a subclass wraps `macrostep` (it sees every step)
+        self._static_step = static_step_of(machine) if type(self).macrostep is Interpreter.macrostep else None
         self._record = record
         self._invocations: dict[str, _Invocation] = {}
         self._to_start: list[str] = []
         self._resume: dict[int, float] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
         self.running = False
 
     # -- public -------------------------------------------------------------------------------
@@ -390,6 +418,10 @@ class Interpreter:
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function.
 
+        The listener is called on the thread that ran the macrostep: the caller of `send` (and
+        `start`), or the runtime thread ``"<machine id>-runtime"`` for timers, services and `post`
+        (see the class docstring).
+
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
         >>> actor = m.interpret().start()
@@ -427,10 +459,7 @@ class Interpreter:
         """
         with self._lock:
             self.running = False
-            for _, handle in self._timers.values():
-                self.clock.cancel(handle)
-            self._timers.clear()
-            self._due.clear()
+            self._timers.cancel_all()
             for inv in list(self._invocations.values()):
                 self._cancel_invocation(inv.id)
             self._queue.clear()
@@ -439,7 +468,7 @@ class Interpreter:
             self._pool = None
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._loop = None
+            self._loop, self._loop_thread = None, None
 
     def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float = 5.0) -> Snapshot:
         """Block until ``predicate(state)`` holds (services and real timers run meanwhile).
@@ -480,7 +509,8 @@ class Interpreter:
         """
         with self._lock:
             state = self.state
-            timers = {i: self._due[id(p)] for i, p in enumerate(state.pending) if id(p) in self._due}
+            due = self._timers.due
+            timers = {i: due[id(p)] for i, p in enumerate(state.pending) if id(p) in due}
             return ActorRecord(state, timers, tuple(self._invocations), tuple(self._queue))
 
     # -- extension hooks: what a subclass may override or call (the names are API) --------------
@@ -499,10 +529,13 @@ class Interpreter:
         step a on GO
         'b'
         """
-        return algorithm.macrostep(snapshot, event, self.execute)
+        return macrostep(snapshot, event, self.execute)
 
     def execute(self, effect: Effect) -> None:
         """Run one effect of a macrostep, inline and in order (a failure becomes ``error.execution``).
+        An action that returns an awaitable (an ``async def`` action) is run to its end in an event
+        loop of its own before the macrostep goes on (`statecharts.actor_core.await_blocking`); on a
+        thread that already runs a loop that is ``error.execution`` (use ``interpret_async()``).
 
         The pure core hands every effect here: calls, logs, service starts and stops. A subclass
         that brings its own action types handles them and passes the rest to ``super().execute``.
@@ -523,11 +556,10 @@ class Interpreter:
         ping
         """
         action = effect.action
-        if isinstance(action, Call):
-            action.execute(effect.context, effect.event)
-        elif isinstance(action, Log):
-            message = action.resolve(effect.context, effect.event)
-            logger.info("%s%s", f"{action.label}: " if action.label else "", message)
+        if isinstance(action, (Call, Log)):
+            result = run_action(effect)
+            if result is not None and inspect.isawaitable(result):  # an async def action: run it to its end
+                await_blocking(result, action.name)
         elif isinstance(action, StartInvoke):
             self._to_start.append(action.invoke_id)
         elif isinstance(action, StopInvoke):
@@ -634,8 +666,9 @@ class Interpreter:
             self._queue.append(event)
 
     def post(self, event: str | Event | Mapping[str, Any], **data: Any) -> None:
-        """Queue an event to be processed from the clock (at delay 0), never in the middle of a
-        macrostep: the way for one actor to send to another. Ignored once the actor is stopped.
+        """Queue an event to be processed soon, never in the middle of a macrostep: the way for
+        one actor to send to another. On a `RealClock` it is processed on the runtime thread, on
+        another clock from the clock (at delay 0). Ignored once the actor is stopped.
 
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
@@ -651,7 +684,10 @@ class Interpreter:
             if not self.running:
                 return
             self._queue.append(ev)
-            self.clock.schedule(0, self._drain_posted)
+            if isinstance(self.clock, RealClock):  # later, on the runtime thread (even when posted from it)
+                self._event_loop().call_soon_threadsafe(self._drain_posted)
+            else:
+                self.clock.schedule(0, self._drain_posted)
 
     def _drain_posted(self) -> None:
         with self._lock:
@@ -664,79 +700,56 @@ class Interpreter:
             return
         self._processing = True
         try:
+            static = self._static_step
             while self._queue and self.running:
                 event = self._queue.popleft()
                 before = self.state
                 if before.status != "active":
                     continue
-                self._to_start = []
-                after = self.macrostep(before, event)
-                self._settle(after, previous=before.pending)
-                self._start_invocations()
+                after = static(before, event) if static is not None else None
+                if after is not None:  # no effect ran, the pending sends are as they were
+                    self._state = after
+                    if self._listeners:
+                        notify(self._listeners, after, f"machine {self.machine.id!r}")
+                    if self._waiters:
+                        self._changed.notify_all()
+                else:
+                    self._to_start = []
+                    after = self.macrostep(before, event) if static is None else \
+                        macrostep(before, event, self.execute, static=False)
+                    self._settle(after, previous=before.pending)
+                    self._start_invocations()
                 self.on_macrostep_done(after)
         finally:
             self._processing = False
 
     def _settle(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
-        """Adopt the snapshot: reconcile timers with its pending sends, notify listeners."""
+        """Adopt the snapshot: reconcile timers with its pending sends (`Timers.adopt`), deliver the
+        sends due now, stop everything once the machine finished, notify listeners."""
         if not snapshot.pending and not self._timers and snapshot.status == "active" and not self._listeners:
             self._state = snapshot  # the common case: nothing to schedule, cancel or tell
             if self._waiters:
                 self._changed.notify_all()
             return
-        now = {id(p) for p in snapshot.pending}
-        for key in [k for k in self._timers if k not in now]:
-            self.clock.cancel(self._timers.pop(key)[1])
-            self._due.pop(key, None)
-        before = {id(p) for p in previous}
-        immediate: list[PendingSend] = []
-        overdue: list[tuple[float, int, PendingSend]] = []
-        clock_ms = clock_now(self.clock)
-        for p in snapshot.pending:
-            if id(p) in self._timers:
-                continue
-            if p.delay <= 0:
-                immediate.append(p)
-            elif id(p) not in before or self._restored is snapshot:
-                delay = p.delay
-                due = self._resume.get(id(p))
-                if due is not None and clock_ms is not None:  # restored: only the time that remained
-                    delay = due - clock_ms
-                    if delay <= 0:
-                        overdue.append((due, len(overdue), p))
-                        continue
-                if clock_ms is not None:
-                    self._due[id(p)] = clock_ms + delay
-                self._timers[id(p)] = (p, self.clock.schedule(delay, functools.partial(self._fire, p)))
-        if immediate or overdue:  # immediate sends first, then timers already due, in due order
-            ready = immediate + [p for _, _, p in sorted(overdue, key=lambda item: item[:2])]
-            snapshot = _without(snapshot, {id(p) for p in ready})
-            for p in ready:
-                self.deliver(p)
+        snapshot, ready = self._timers.adopt(snapshot, previous, self._fire, self._resume)
+        for p in ready:
+            self.deliver(p)
         self._state = snapshot
         if snapshot.status != "active":
-            for key in list(self._timers):
-                self.clock.cancel(self._timers.pop(key)[1])
-            self._due.clear()
+            self._timers.cancel_all()
             for inv in list(self._invocations):
                 self._cancel_invocation(inv)
             self._to_start = []
             if self.parent is not None and snapshot.status == "done":
-                self.parent.send(Event(f"xstate.done.actor.{self.machine.id}", snapshot.output))
-        for listener in list(self._listeners):
-            try:
-                listener(snapshot)
-            except Exception:  # noqa: BLE001 - one listener's bug must not starve the others or the queue
-                logger.exception("machine %r: listener %r raised; the others were still told", self.machine.id,
-                                 listener)
+                self.parent.send(outcome_event(self.machine.id, True, snapshot.output))
+        notify(self._listeners, snapshot, f"machine {self.machine.id!r}")
         self._changed.notify_all()
 
     def _fire(self, p: PendingSend) -> None:
         with self._lock:
-            if self._timers.pop(id(p), None) is None or not self.running:
+            if not self._timers.pop(p) or not self.running:
                 return
-            self._due.pop(id(p), None)
-            self._state = _without(self.state, {id(p)})
+            self._state = without(self.state, {id(p)})
             self.deliver(p)
             self._drain()
 
@@ -744,26 +757,21 @@ class Interpreter:
     def _start_invocations(self) -> None:
         pending, self._to_start = self._to_start, []
         for invoke_id in pending:
-            invoke = self.machine.chart.invokes[invoke_id]
-            if invoke.state in self.state.nodes and invoke_id not in self._invocations:
+            if wanted(self.machine.chart.invokes[invoke_id], self.state, self._invocations):
                 self._start_invocation(invoke_id)
 
     def _start_invocation(self, invoke_id: str) -> None:
         invoke = self.machine.chart.invokes[invoke_id]
         inv = _Invocation(invoke_id)
         self._invocations[invoke_id] = inv
-        state = self.state
-        event = state.event or Event("xstate.init")
-        first = invoke.input(state.context, event) if callable(invoke.input) else (
-            invoke.input if invoke.input is not None else state.context)
+        first, event = service_input(invoke, self.state, context_by_default=True)
 
         def finish(ok: bool, value: Any) -> None:
             with self._lock:
                 if inv.cancelled or self._invocations.get(invoke_id) is not inv:
                     return
                 del self._invocations[invoke_id]
-                name = f"xstate.done.actor.{invoke_id}" if ok else f"xstate.error.actor.{invoke_id}"
-                self._queue.append(Event(name, value if ok else {"error": value}))
+                self._queue.append(outcome_event(invoke_id, ok, value))
                 if self.running:
                     self._drain()
 
@@ -791,14 +799,14 @@ class Interpreter:
             future = self._pool.submit(invoke.src, first, event)
         inv.future = future
 
-        def done(f: Future[Any]) -> None:
+        def done(f: Future[Any]) -> None:  # on the runtime thread or a pool thread: finished on the former
             if f.cancelled():
                 return
             exc = f.exception()
             if exc is not None:
-                finish(False, exc)
+                self._on_runtime_thread(functools.partial(finish, False, exc))
             else:
-                finish(True, f.result())
+                self._on_runtime_thread(functools.partial(finish, True, f.result()))
 
         future.add_done_callback(done)
 
@@ -811,19 +819,47 @@ class Interpreter:
             inv.future.cancel()
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
+        """The runtime thread's loop (started on first use): coroutine services run on it, and
+        the events of real-clock timers and services are processed on its thread."""
         if self._loop is None:
             loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name=f"{self.machine.id}-asyncio", daemon=True)
+            thread = threading.Thread(target=_run_loop, args=(loop,), name=f"{self.machine.id}-runtime", daemon=True)
             thread.start()
-            self._loop = loop
+            self._loop, self._loop_thread = loop, thread
         return self._loop
+
+    def _on_runtime_thread(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the runtime thread: at once when called there, else queued to it."""
+        with self._lock:
+            if not self.running:
+                return
+            loop = self._event_loop()
+            if threading.current_thread() is not self._loop_thread:
+                loop.call_soon_threadsafe(callback)
+                return
+        callback()
+
+    def _schedule_on_runtime_thread(self, delay: float, callback: Callable[[], None]) -> Any:
+        """A `RealClock` timer whose callback runs on the runtime thread."""
+        return self.clock.schedule(delay, functools.partial(self._on_runtime_thread, callback))
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The runtime thread: run ``loop`` until `Interpreter.stop` stops it, then let the services
+    still running see their cancellation and close it."""
+    try:
+        loop.run_forever()
+    finally:
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.close()
 
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
-def _without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
-    return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
-                    tuple(p for p in snapshot.pending if id(p) not in gone), snapshot.status,
-                    snapshot.output, snapshot.effects, snapshot.event, snapshot.sequence)
+_without = without  # the name runtime modules imported before statecharts.actor_core

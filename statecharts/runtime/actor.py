@@ -18,10 +18,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Union
 
 from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
+from statecharts.actor_core import (
+    Timers,
+    macrostep,
+    notify,
+    outcome_event,
+    run_action,
+    service_input,
+    static_step_of,
+    wanted,
+    without,
+)
 from statecharts.chart import InvokeDef, StateNode, Transition
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
-from statecharts.interpreter import Clock, VirtualClock, _without, clock_now
+from statecharts.interpreter import Clock, VirtualClock, clock_now
 from statecharts.record import RECORD_FORMAT, RECORD_VERSION, ActorRecord
 from statecharts.runtime.inspection import Recorder, event_data, plain
 from statecharts.runtime.logic import Logic, MachineLogic, to_logic
@@ -200,13 +211,17 @@ class AsyncActor:
         self._listeners: list[Listener] = []
         self._handlers: dict[str, list[EventHandler]] = {}
         self._streams: list[asyncio.Queue[Any]] = []
-        self._timers: dict[int, tuple[PendingSend, Any]] = {}
-        self._due: dict[int, float] = {}  # id(pending send) -> its due time, ms on `_now`
+        self._timers = Timers(self._schedule, self._cancel_timer, self._now)  # due times on `_now`
         self._resume_due: dict[int, float] = {}  # restoring: id(pending send) -> the due time it was saved with
         self._awaiting: list[tuple[str, Awaitable[Any]]] = []
         self._to_start: list[str] = []
         self._to_spawn: list[Child] = []
         self._event: Event | None = None
+        # the cached static step (actor_core.static_step_of) when the logic is a plain Machine's and
+        # the step hooks are this class's (a subclass that wraps _process or _adopt sees every step)
+        self._static_step: Callable[[Snapshot, Event], Snapshot | None] | None = (
+            static_step_of(found.machine) if type(found) is MachineLogic and type(self)._process is AsyncActor._process
+            and type(self)._adopt is AsyncActor._adopt else None)
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -288,20 +303,31 @@ class AsyncActor:
             future: asyncio.Future[Snapshot] = self._loop.create_future()
             self._mailbox.append((ev, future, None))
             return await future
-        self._busy, self._owner = True, asyncio.current_task()  # idle: process it here, in the caller's task
+        static = self._static_step
+        if static is not None and not self._listeners and not self.system._inspectors:
+            before = self._state
+            after = static(before, ev) if before.status == "active" else None  # type: ignore[union-attr,arg-type]
+            if after is not None:  # nothing to run, await, schedule or tell
+                self._state = after
+                return after
+        # idle: process it here, in the caller's task, with no task or future; the owner (whose
+        # own sends only queue) is looked up only when something is awaited
+        self._busy = True
         try:
             try:
                 if self._process(ev, None):
+                    self._owner = asyncio.current_task()
                     await self._complete()
-                else:
+                elif self._listeners or self._state.status != "active":  # type: ignore[union-attr]
                     self._finish()
             except Exception as exc:
                 self._failed(exc, None, raise_errors=True)
             if self._mailbox:
+                self._owner = asyncio.current_task()
                 await self._drain_loop(raise_errors=True)
         finally:
             self._busy, self._owner, self._task = False, None, None
-        return self.state
+        return self._state  # type: ignore[return-value]
 
     def post(self, event: str | Event | Mapping[str, Any], *, source: str | None = None, **data: Any) -> None:
         """Queue ``event`` without waiting (from sync code, actions, other actors, timers); ignored
@@ -309,9 +335,13 @@ class AsyncActor:
 
         An idle actor processes it at once, in the caller's turn of the loop. Call it on the loop's
         thread; from another thread use ``loop.call_soon_threadsafe(actor.post, event)``."""
+        self._receive(to_event(event, **data), source)
+
+    def _receive(self, event: Event, source: str | None) -> None:
+        """`post` of an `Event` (from another actor's delivery: no conversion)."""
         if self.status not in ("not started", "running"):
             return
-        self._mailbox.append((to_event(event, **data), None, source))
+        self._mailbox.append((event, None, source))
         self._kick()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -398,7 +428,7 @@ class AsyncActor:
         (('kid',), [{'pending': 0, 'due': 100.0}])
         """
         state = self.state
-        timers = {i: self._due[id(p)] for i, p in enumerate(state.pending) if id(p) in self._due}
+        timers = {i: self._timers.due[id(p)] for i, p in enumerate(state.pending) if id(p) in self._timers.due}
         active = {i.id for n in state.nodes if isinstance(n, StateNode) for i in n.invoke}
         invocations = tuple(cid for cid in self.children if cid in active)
         invocations += tuple(i for i in self._to_start if i not in invocations)
@@ -440,14 +470,15 @@ class AsyncActor:
         system._nesting += 1
         self._busy = True
         try:
-            while self._mailbox and self.running:
+            while self._mailbox and self.status == "running":
                 event, future, source = self._mailbox.popleft()
                 try:
                     if self._process(event, source):
                         assert self._loop is not None
                         self._task = self._loop.create_task(self._resume(future))
                         return  # still busy: the task finishes this event and drains the rest
-                    self._finish()
+                    if self._listeners or self._state.status != "active":  # type: ignore[union-attr]
+                        self._finish()
                 except Exception as exc:
                     self._failed(exc, future, raise_errors=False)
                     continue
@@ -482,12 +513,12 @@ class AsyncActor:
             self._busy, self._owner, self._task = False, None, None
 
     async def _drain_loop(self, raise_errors: bool) -> None:
-        while self._mailbox and self.running:
+        while self._mailbox and self.status == "running":
             event, future, source = self._mailbox.popleft()
             try:
                 if self._process(event, source):
                     await self._complete()
-                else:
+                elif self._listeners or self._state.status != "active":  # type: ignore[union-attr]
                     self._finish()
             except Exception as exc:
                 self._failed(exc, future, raise_errors)
@@ -508,13 +539,23 @@ class AsyncActor:
         before = self._state
         if before is None or before.status != "active":
             return False
-        self._event = event
         system = self.system
         if system._inspectors:
+            self._event = event
             system.record("event.received", self.id, event=event_data(event.name, event.data), source=source)
             after = self.logic.transition(before, event, self._execute, self._observe)
         else:
-            after = self.logic.transition(before, event, self._execute)
+            # the machine's cached static step first (no effect, no pending send changes: the
+            # snapshot is adopted as it is); the logic's full macrostep when there is none
+            static = self._static_step
+            if static is None:
+                after = self.logic.transition(before, event, self._execute)
+            else:
+                after = static(before, event)  # type: ignore[assignment]
+                if after is not None:
+                    self._state = after
+                    return False
+                after = macrostep(before, event, self._execute, static=False)  # MachineLogic.transition's
         self._adopt(after, before.pending)
         return bool(self._awaiting or self._to_spawn)
 
@@ -538,15 +579,11 @@ class AsyncActor:
         """Tell the listeners; a machine that reached its final state stops (its parent hears)."""
         state = self.state
         if self._listeners:
-            for listener in list(self._listeners):
-                try:
-                    listener(state)
-                except Exception:  # noqa: BLE001 - one listener's failure must not stop the actor
-                    logger.exception("listener %r of actor %r failed", listener, self.id)
+            notify(self._listeners, state, f"actor {self.id!r}")
         if state.status == "done" and self.running:
             self._stop("done")  # first: the parent, hearing at once, may leave the invoking state
             if self.parent is not None:
-                self.parent.post(Event(f"xstate.done.actor.{self.id}", state.output), source=self.id)
+                self.parent.post(outcome_event(self.id, True, state.output), source=self.id)
 
     def _adopt(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
         """Make ``snapshot`` current: create the services and child machines its entered states
@@ -556,55 +593,28 @@ class AsyncActor:
             starting, self._to_start = self._to_start, []
             for invoke_id in starting:
                 invoke = self.logic.invocation(invoke_id)
-                if invoke.state in snapshot.nodes and invoke_id not in self.children:
+                if wanted(invoke, snapshot, self.children):
                     self._add_child(self._invocation(invoke, snapshot))
-        pending = snapshot.pending
-        due: tuple[PendingSend, ...] | list[PendingSend] = ()
-        fire_now: list[PendingSend] = []  # restored timers already due, in due order
-        if not pending and not self._timers:
+        due: list[PendingSend] = []
+        if not snapshot.pending and not self._timers:
             self._state = snapshot
-        elif not self._timers and all(p.delay <= 0 for p in pending):  # only sends due now
-            due = pending
-            self._state = Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, (),
-                                   snapshot.status, snapshot.output, snapshot.effects, snapshot.event)
         else:
-            now = {id(p) for p in pending}
-            for key in [k for k in self._timers if k not in now]:
-                self._cancel_timer(self._timers.pop(key)[1])
-                self._due.pop(key, None)
-            before = {id(p) for p in previous}
-            due = [p for p in pending if p.delay <= 0 and id(p) not in self._timers]
-            overdue: list[tuple[float, int, PendingSend]] = []
-            clock_ms = self._now()
-            for p in pending:
-                if p.delay > 0 and id(p) not in self._timers and (id(p) not in before or previous == ()):
-                    due_at = self._resume_due.get(id(p)) if self._resume_due else None
-                    if due_at is None:
-                        due_at = clock_ms + p.delay
-                    elif due_at <= clock_ms:  # restored, and already due: fired below, in due order
-                        overdue.append((due_at, len(overdue), p))
-                        self._due[id(p)] = due_at
-                        continue
-                    self._due[id(p)] = due_at
-                    self._timers[id(p)] = (p, self._schedule(due_at - clock_ms, functools.partial(self._fire, p)))
-            self._state = _without(snapshot, {id(p) for p in due}) if due else snapshot
-            for _, _, p in sorted(overdue, key=lambda item: item[:2]):
-                self._timers[id(p)] = (p, None)
-                fire_now.append(p)
+            self._state, due = self._timers.adopt(snapshot, previous, self._fire, self._resume_due or None)
+            self._resume_due = {}  # used once: ids of later sends must not meet them
         if self.system._inspectors:
             self.system.record("snapshot", self.id, event=event_data(snapshot.event.name, snapshot.event.data)
                                if snapshot.event else None, value=plain(snapshot.value),
                                context=plain(snapshot.context), status=snapshot.status, output=plain(snapshot.output))
         for p in due:
+            if p.delay > 0:  # a restored timer that fell due while the actor was down
+                self._timer_fired(p)
             self._deliver(p)
-        for p in fire_now:
-            self._fire(p)
 
     def _fail(self, exc: BaseException) -> None:
         """The actor cannot go on (its logic raised): the parent hears ``xstate.error.actor.<id>``."""
         self.error = exc
         if self.parent is not None:
-            self.parent.post(Event(f"xstate.error.actor.{self.id}", {"error": exc}), source=self.id)
+            self.parent.post(outcome_event(self.id, False, exc), source=self.id)
         else:
             logger.error("actor %r failed: %r", self.id, exc)
         self._stop("error")
@@ -613,9 +623,7 @@ class AsyncActor:
         if self.status not in ("not started", "running"):
             return
         self.status = status
-        for key in list(self._timers):
-            self._cancel_timer(self._timers.pop(key)[1])
-        self._due.clear()
+        self._timers.cancel_all()
         for child in reversed(list(self.children.values())):
             child._stop("stopped")
         self.children.clear()
@@ -642,13 +650,10 @@ class AsyncActor:
     # -- effects --------------------------------------------------------------------------------
     def _execute(self, effect: Effect) -> None:
         action = effect.action
-        if isinstance(action, Call):
-            result = action.execute(effect.context, effect.event)
-            if pyinspect.isawaitable(result):
+        if isinstance(action, (Call, Log)):
+            result = run_action(effect)
+            if result is not None and pyinspect.isawaitable(result):
                 self._awaiting.append((action.name, result))
-        elif isinstance(action, Log):
-            message = action.resolve(effect.context, effect.event)
-            logger.info("%s%s", f"{action.label}: " if action.label else "", message)
         elif isinstance(action, StartInvoke):
             self._to_start.append(action.invoke_id)
         elif isinstance(action, StopInvoke):
@@ -703,22 +708,22 @@ class AsyncActor:
         if target is None:
             self._mailbox.append((Event("error.communication", {"target": to, "event": p.event.name}), None, None))
             self._kick()
+        elif isinstance(target, AsyncActor):
+            target._receive(p.event, self.id)
         else:
             target.post(p.event, source=self.id)
 
     def _invocation(self, invoke: InvokeDef, state: Snapshot) -> Child:
-        event = state.event or Event("xstate.init")
-        given = invoke.input(state.context, event) if callable(invoke.input) else invoke.input
         logic = to_logic(invoke.src)
+        # a function service gets the context when it has no input; machines and callbacks None
+        given, event = service_input(invoke, state, context_by_default=logic is None and
+                                     not isinstance(invoke.src, CallbackService))
         if logic is not None:
             saved = self._restored_children.get(invoke.id)
             if isinstance(saved, Mapping) and saved.get("snapshot") is None:
                 saved = None  # it had not started: it starts afresh
             return self._new_child(logic, input=given, id=invoke.id, state=saved)
-        if isinstance(invoke.src, CallbackService):
-            return ServiceRef(invoke.id, self, invoke.src, given, event, invoke.src_name)
-        return ServiceRef(invoke.id, self, invoke.src, state.context if given is None else given, event,
-                          invoke.src_name)
+        return ServiceRef(invoke.id, self, invoke.src, given, event, invoke.src_name)
 
     def _respawn(self, invoked: set[str]) -> None:
         """Re-create the spawned children of a restored actor from their persisted data."""
@@ -780,11 +785,15 @@ class AsyncActor:
             self.clock.cancel(handle)
 
     def _fire(self, p: PendingSend) -> None:
-        if self._timers.pop(id(p), None) is None or not self.running:
+        if not self._timers.pop(p) or not self.running:
             return
-        self._due.pop(id(p), None)
-        self._state = _without(self.state, {id(p)})
+        self._state = without(self.state, {id(p)})
+        self._timer_fired(p)
         self._deliver(p)
+
+    def _timer_fired(self, p: PendingSend) -> None:
+        """The timer of ``p`` fell due (a restored one that was overdue too), just before ``p`` is
+        delivered; a durable actor notes it for its log."""
 
     def _observe(self, transitions: list[Transition], exited: list[StateNode], entered: list[StateNode]) -> None:
         event = self._event

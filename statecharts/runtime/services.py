@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from statecharts.actor_core import outcome_event
 from statecharts.event import Event, to_event
 
 if TYPE_CHECKING:
@@ -138,8 +139,7 @@ class ServiceRef:
     def _finish(self, ok: bool, value: Any) -> None:
         if self.stopped:
             return
-        name = f"xstate.done.actor.{self.id}" if ok else f"xstate.error.actor.{self.id}"
-        self.parent.post(Event(name, value if ok else {"error": value}), source=self.id)
+        self.parent.post(outcome_event(self.id, ok, value), source=self.id)
         self._stop("done" if ok else "error")
 
     def _stop(self, status: str) -> None:

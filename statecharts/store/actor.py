@@ -125,13 +125,12 @@ class DurableMember(AsyncActor):
             return
         super()._deliver(p)
 
-    def _fire(self, p: PendingSend) -> None:
+    def _timer_fired(self, p: PendingSend) -> None:
         committed = self._committed
-        if committed is not None and id(p) in self._timers:
+        if committed is not None:
             index = next((i for i, q in enumerate(committed.pending) if q is p), None)
             if index is not None:
                 self._delivered.append(index)
-        super()._fire(p)
 
     def _kick(self) -> None:
         root = self.root

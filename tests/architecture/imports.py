@@ -78,7 +78,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("statecharts.state",),
     ("statecharts.algorithm",),
     ("statecharts.queries",),
-    ("statecharts.machine", "statecharts.record"),
+    ("statecharts.machine", "statecharts.record", "statecharts.actor_core"),
     ("statecharts.interpreter", "statecharts.runtime", "statecharts.interop", "statecharts.scxml"),
     ("statecharts.check", "statecharts.render", "statecharts.store"),
     ("statecharts.serve",),

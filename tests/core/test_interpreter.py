@@ -341,3 +341,81 @@ def test_a_listener_that_raises_is_logged_and_the_others_and_the_queue_go_on(cap
     assert seen == ["a", "b", "a"]
     assert actor.state.value == "a"
     assert "listener" in caplog.text and "listener bug" in caplog.text
+
+
+def test_listeners_run_on_the_sending_thread_for_send_and_on_the_one_runtime_thread_for_timers_and_services():
+    async def fetch(context, event):
+        await asyncio.sleep(0.01)
+        return "fetched"
+
+    m = Machine({"id": "threads", "initial": "idle", "states": {
+        "idle": {"on": {"GO": "waiting"}},
+        "waiting": {"after": {10: "computing"}},
+        "computing": {"invoke": {"src": lambda c, e: 6 * 7, "id": "compute", "onDone": "fetching"}},
+        "fetching": {"invoke": {"src": fetch, "id": "fetch", "onDone": "posted"}},
+        "posted": {"on": {"LAST": "done"}},
+        "done": {}}})
+    actor = m.interpret()
+    seen: list[tuple[str, str]] = []
+    actor.subscribe(lambda s: seen.append((str(s.value), threading.current_thread().name)))
+    actor.start()
+    actor.send("GO")
+    actor.wait_for(lambda s: s.matches("posted"), timeout=5)
+    actor.post("LAST")
+    actor.wait_for(lambda s: s.matches("done"), timeout=5)
+    actor.stop()
+    caller = threading.current_thread().name
+    assert seen == [("idle", caller), ("waiting", caller), ("computing", "threads-runtime"),
+                    ("fetching", "threads-runtime"), ("posted", "threads-runtime"), ("done", "threads-runtime")]
+
+
+def test_with_a_virtual_clock_every_listener_call_is_on_the_callers_thread():
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"after": {10: "b"}}, "b": {"invoke": {"src": lambda c, e: 1, "id": "one", "onDone": "c"}}, "c": {}}})
+    clock = VirtualClock()
+    names: set[str] = set()
+    actor = m.interpret(clock=clock)
+    actor.subscribe(lambda s: names.add(threading.current_thread().name))
+    actor.start()
+    clock.advance(10)
+    assert actor.state.value == "c" and names == {threading.current_thread().name}
+
+
+def test_stop_ends_the_runtime_thread():
+    m = Machine({"id": "ends", "initial": "a", "states": {"a": {"after": {1: "b"}}, "b": {}}})
+    actor = m.interpret().start()
+    actor.wait_for(lambda s: s.matches("b"), timeout=5)
+    runtime = [t for t in threading.enumerate() if t.name == "ends-runtime"]
+    assert len(runtime) == 1
+    actor.stop()
+    runtime[0].join(2)
+    assert not runtime[0].is_alive()
+
+
+def test_an_async_action_runs_to_its_end_before_the_macrostep_goes_on():
+    order: list[str] = []
+
+    async def save(context, event):
+        await asyncio.sleep(0)
+        order.append(f"saved {event.name}")
+
+    m = Machine({"id": "m", "initial": "a", "states": {
+        "a": {"on": {"GO": {"target": "b", "actions": "save"}}}, "b": {"entry": lambda c, e: order.append("in b")}}},
+        actions={"save": save})
+    actor = m.interpret().start()
+    assert actor.send("GO").value == "b" and order == ["saved GO", "in b"]
+
+
+def test_an_async_action_that_raises_or_runs_inside_a_loop_becomes_error_execution():
+    async def fail(context, event):
+        raise RuntimeError("disk full")
+
+    m = Machine({"id": "m", "context": {"error": None}, "initial": "a", "states": {"a": {"on": {
+        "GO": {"actions": "act"},
+        "error.execution": {"actions": assign(error=lambda c, e: str(e["error"]))}}}}}, actions={"act": fail})
+    assert m.interpret().start().send("GO").context["error"] == "disk full"
+
+    async def inside_a_loop() -> str:
+        return m.interpret().start().send("GO").context["error"]
+
+    assert "interpret_async" in asyncio.run(inside_a_loop())

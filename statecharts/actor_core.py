@@ -1,0 +1,282 @@
+"""The actor core both runtimes run on: the threaded `statecharts.interpreter.Interpreter` and the
+asyncio `statecharts.runtime.AsyncActor` take each macrostep, run each effect's action, keep the
+timers of delayed sends, compute an invoked service's input and outcome event and tell their
+listeners through this module. What is left to each runtime is only where it waits: a lock, a
+clock's threads and a service pool, or the running event loop.
+
+It imports neither runtime (and nothing of ``statecharts.runtime``), so the threaded interpreter
+can use it without loading asyncio actors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from collections.abc import Callable, Container, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from statecharts import algorithm
+from statecharts.actions import Call, Log
+from statecharts.errors import StatechartError
+from statecharts.event import Event
+from statecharts.state import Effect, PendingSend, Snapshot
+
+if TYPE_CHECKING:
+    from statecharts.chart import InvokeDef
+    from statecharts.machine import Machine
+
+logger = logging.getLogger("statecharts")
+Executor = Callable[[Effect], None]
+StaticStep = Callable[[Snapshot, Event], "Snapshot | None"]
+
+
+def static_step_of(machine: Machine) -> StaticStep | None:
+    """The step a runtime tries first for each event of ``machine``: `statecharts.algorithm.static_step`,
+    the cached macrostep of a (configuration, event name) that runs no effect and leaves the pending
+    sends as they are, so the snapshot it returns is adopted as it is (no timer, no service, no
+    action to run); its ``None`` means: take the full macrostep (`macrostep` with ``static=False``).
+    ``None`` for a machine whose steps are never static (``semantics="xstate"``, SCXML documents,
+    which prepare each external event), so the runtime does not look.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"entry": "hi"}}},
+    ...             actions={"hi": print})
+    >>> step = static_step_of(m)
+    >>> step(m.initial_state(), Event("GO")) is None  # b runs an entry action: the full macrostep
+    True
+    >>> static_step_of(Machine({"id": "x", "initial": "a", "states": {"a": {}}}, semantics="xstate")) is None
+    True
+    """
+    if machine.xstate or machine.prepares_external:
+        return None
+    return algorithm.static_step
+
+
+def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None, static: bool = True) -> Snapshot:
+    """The macrostep of ``event``, each effect handed to ``execute`` inline and in order (so a
+    failing action becomes ``error.execution``): `statecharts.algorithm.macrostep`; ``static=False``
+    when the runtime has tried `static_step_of` already and it gave ``None``.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> macrostep(m.initial_state(), Event("GO"), None).value
+    'b'
+    """
+    return algorithm.macrostep(snapshot, event, execute, static)
+
+
+def run_action(effect: Effect) -> Any:
+    """Run the action of a `statecharts.actions.Call` or `statecharts.actions.Log` effect and
+    return what a call returned (an awaitable for an ``async def`` action: the asyncio actor
+    awaits it, the threaded interpreter cannot). Other effects (services, children, emitted
+    events) are the runtime's own; for them this returns ``NotImplemented``.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": "hello"}}},
+    ...             actions={"hello": lambda c, e: f"hello on {e.name}"})
+    >>> [run_action(effect) for effect in m.initial_state().effects]
+    ['hello on xstate.init']
+    """
+    action = effect.action
+    if isinstance(action, Call):
+        return action.execute(effect.context, effect.event)
+    if isinstance(action, Log):
+        message = action.resolve(effect.context, effect.event)
+        logger.info("%s%s", f"{action.label}: " if action.label else "", message)
+        return None
+    return NotImplemented
+
+
+def await_blocking(awaitable: Any, name: str) -> Any:
+    """Await an action's awaitable on the calling thread, in an event loop of its own (the
+    threaded interpreter: an ``async def`` action's body runs before the macrostep goes on). A
+    thread that already runs an event loop cannot block on it: that is a `StatechartError` (so
+    ``error.execution``) naming `statecharts.Machine.interpret_async`, which awaits it there.
+
+    >>> import asyncio
+    >>> async def double(n):
+    ...     await asyncio.sleep(0)
+    ...     return 2 * n
+    >>> await_blocking(double(21), "double")
+    42
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_awaited(awaitable))
+    if inspect.iscoroutine(awaitable):
+        awaitable.close()
+    raise StatechartError(f"action {name!r} returned an awaitable on a thread that runs an event loop: the "
+                          "threaded interpreter cannot block there; run the machine with interpret_async()")
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def notify(listeners: Iterable[Callable[[Snapshot], Any]], snapshot: Snapshot, owner: str) -> None:
+    """Call each listener with ``snapshot``; one that raises is logged (naming ``owner``) and the
+    others are still told.
+
+    >>> seen = []
+    >>> notify([lambda s: 1 / 0, seen.append], "snapshot", "actor 'm'")
+    >>> seen
+    ['snapshot']
+    """
+    for listener in list(listeners):
+        try:
+            listener(snapshot)
+        except Exception:  # noqa: BLE001 - one listener's bug must not starve the others or the actor
+            logger.exception("%s: listener %r raised; the others were still told", owner, listener)
+
+
+def service_input(invoke: InvokeDef, snapshot: Snapshot, context_by_default: bool) -> tuple[Any, Event]:
+    """What an invoked service starts with: its ``input`` (a function of context and event, or a
+    value) and the event that entered its state (``xstate.init`` for the initial one). With
+    ``context_by_default`` a service without ``input`` gets the context (function services);
+    machines and callback services get ``None``.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "context": {"n": 1}, "initial": "a",
+    ...              "states": {"a": {"invoke": {"src": "s", "id": "i"}}}}, services={"s": lambda i, e: i})
+    >>> given, event = service_input(m.chart.invokes["i"], m.initial_state(), True)
+    >>> dict(given), event.name
+    ({'n': 1}, 'xstate.init')
+    """
+    event = snapshot.event or Event("xstate.init")
+    given = invoke.input(snapshot.context, event) if callable(invoke.input) else invoke.input
+    if given is None and context_by_default:
+        given = snapshot.context
+    return given, event
+
+
+def wanted(invoke: InvokeDef, snapshot: Snapshot, running: Container[str]) -> bool:
+    """Whether an invocation a macrostep asked to start (a ``StartInvoke`` effect) is still wanted
+    when the runtime gets to start it: its state is in ``snapshot`` and none of that id is running.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"invoke": {"src": "s", "id": "i"}}}},
+    ...             services={"s": lambda i, e: 1})
+    >>> wanted(m.chart.invokes["i"], m.initial_state(), ()), wanted(m.chart.invokes["i"], m.initial_state(), ("i",))
+    (True, False)
+    """
+    return invoke.state in snapshot.nodes and invoke.id not in running
+
+
+def outcome_event(invoke_id: str, ok: bool, value: Any) -> Event:
+    """The event a finished service or child sends its invoker: ``xstate.done.actor.<id>`` with
+    the result, or ``xstate.error.actor.<id>`` with ``{"error": exception}`` (xstate v5's names).
+
+    >>> outcome_event("load", True, 3), outcome_event("load", False, "boom").name
+    (Event('xstate.done.actor.load', 3), 'xstate.error.actor.load')
+    """
+    if ok:
+        return Event(f"xstate.done.actor.{invoke_id}", value)
+    return Event(f"xstate.error.actor.{invoke_id}", {"error": value})
+
+
+def without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
+    """``snapshot`` less the pending sends whose ``id()`` is in ``gone`` (sent, or fired).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {5: "a"}}}})
+    >>> s = m.initial_state()
+    >>> len(s.pending), len(without(s, {id(s.pending[0])}).pending)
+    (1, 0)
+    """
+    return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
+                    tuple(p for p in snapshot.pending if id(p) not in gone), snapshot.status,
+                    snapshot.output, snapshot.effects, snapshot.event, snapshot.sequence)
+
+
+class Timers:
+    """The timers of one actor's delayed sends, kept in step with each snapshot it adopts: a send
+    that left ``pending`` has its timer cancelled, a new delayed one gets a timer, and the sends
+    due now are handed back to be delivered. ``schedule(delay_ms, callback)`` and
+    ``cancel(handle)`` are the runtime's (a clock's, or the event loop's); ``now()`` (ms, or
+    ``None`` without a clock that tells time) records each timer's due time (`due`), so a
+    persisted actor resumes a timer with only the time that remained.
+
+    >>> from statecharts import Machine, VirtualClock
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {100: "b"}}, "b": {}}})
+    >>> clock, fired = VirtualClock(), []
+    >>> timers = Timers(clock.schedule, clock.cancel, lambda: clock.now)
+    >>> snapshot, due = timers.adopt(m.initial_state(), (), fired.append)
+    >>> due, list(timers.due.values())
+    ([], [100.0])
+    >>> clock.advance(100); [p.delay for p in fired]
+    [100.0]
+    """
+
+    __slots__ = ("schedule", "cancel", "now", "handles", "due")
+
+    def __init__(self, schedule: Callable[[float, Callable[[], None]], Any], cancel: Callable[[Any], None],
+                 now: Callable[[], float | None] = lambda: None) -> None:
+        self.schedule = schedule
+        self.cancel = cancel
+        self.now = now
+        self.handles: dict[int, tuple[PendingSend, Any]] = {}  # id(pending send) -> (send, timer handle)
+        self.due: dict[int, float] = {}  # id(pending send) -> its due time on the clock
+
+    def __len__(self) -> int:
+        return len(self.handles)
+
+    def adopt(self, snapshot: Snapshot, previous: tuple[PendingSend, ...], fire: Callable[[PendingSend], None],
+              resume: Mapping[int, float] | None = None) -> tuple[Snapshot, list[PendingSend]]:
+        """Reconcile the timers with ``snapshot.pending`` (``previous`` is the pending sends of the
+        snapshot before; ``()`` on start, when every delayed send gets a timer): returns the
+        snapshot less the sends due now, and those sends: the undelayed ones, then (``resume``:
+        due times of a restored actor's timers) those already overdue, in due order. ``fire(send)``
+        is called when a timer falls due."""
+        pending = snapshot.pending
+        handles = self.handles
+        if not handles:
+            if not pending:
+                return snapshot, []
+            if all(p.delay <= 0 for p in pending):  # only sends due now: all of them leave
+                return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, (),
+                                snapshot.status, snapshot.output, snapshot.effects, snapshot.event,
+                                snapshot.sequence), list(pending)
+        now_ids = {id(p) for p in pending}
+        for key in [k for k in handles if k not in now_ids]:
+            self.cancel(handles.pop(key)[1])
+            self.due.pop(key, None)
+        before = {id(p) for p in previous}
+        immediate: list[PendingSend] = []
+        overdue: list[tuple[float, int, PendingSend]] = []
+        clock_ms = self.now()
+        for p in pending:
+            key = id(p)
+            if key in handles:
+                continue
+            if p.delay <= 0:
+                immediate.append(p)
+            elif key not in before:
+                delay = p.delay
+                due = resume.get(key) if resume else None
+                if due is not None and clock_ms is not None:  # restored: only the time that remained
+                    delay = due - clock_ms
+                    if delay <= 0:
+                        overdue.append((due, len(overdue), p))
+                        continue
+                if clock_ms is not None:
+                    self.due[key] = clock_ms + delay
+                handles[key] = (p, self.schedule(delay, functools.partial(fire, p)))
+        ready = immediate + [p for _, _, p in sorted(overdue, key=lambda item: item[:2])]
+        if ready:
+            snapshot = without(snapshot, {id(p) for p in ready})
+        return snapshot, ready
+
+    def pop(self, send: PendingSend) -> bool:
+        """Forget the timer of ``send`` as it fires: False when it was already cancelled."""
+        self.due.pop(id(send), None)
+        return self.handles.pop(id(send), None) is not None
+
+    def cancel_all(self) -> None:
+        """Cancel every timer (the actor stopped or its machine finished)."""
+        for _, handle in self.handles.values():
+            self.cancel(handle)
+        self.handles.clear()
+        self.due.clear()
