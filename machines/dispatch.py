@@ -40,15 +40,27 @@ def worker(queues: bool = True) -> Machine:
     ('busy', ['WORKED'])
     """
     done = send_parent(lambda c, e: {"type": "DONE", "by": c["me"]})
-    busy_on: dict[str, object] = {"WORKED": [
-        {"guard": lambda c, e: c["queued"] > 0, "target": "busy", "reenter": True,
-         "actions": [done, assign(queued=lambda c, e: c["queued"] - 1)]},
-        {"target": "idle", "actions": done}]}
+    busy_on: dict[str, object] = {
+        "WORKED": [
+            {
+                "guard": lambda c, e: c["queued"] > 0,
+                "target": "busy",
+                "reenter": True,
+                "actions": [done, assign(queued=lambda c, e: c["queued"] - 1)],
+            },
+            {"target": "idle", "actions": done},
+        ]
+    }
     if queues:
         busy_on["JOB"] = {"actions": assign(queued=lambda c, e: c["queued"] + 1)}
-    return Machine({"id": "worker", "context": lambda input: {"me": input, "queued": 0}, "initial": "idle",
-                    "states": {"idle": {"on": {"JOB": "busy"}},
-                               "busy": {"entry": send("WORKED"), "on": busy_on}}})
+    return Machine(
+        {
+            "id": "worker",
+            "context": lambda input: {"me": input, "queued": 0},
+            "initial": "idle",
+            "states": {"idle": {"on": {"JOB": "busy"}}, "busy": {"entry": send("WORKED"), "on": busy_on}},
+        }
+    )
 
 
 def make(workers: int = 2, jobs: int = 3, queues: bool = True) -> Machine:
@@ -57,25 +69,38 @@ def make(workers: int = 2, jobs: int = 3, queues: bool = True) -> Machine:
     >>> make().id, [i.id for i in make().chart.invokes.values()]
     ('dispatch', ['w1', 'w2'])
     """
+
     def room_for_a_job(context: dict[str, int], event: object) -> bool:
         return context["submitted"] < jobs
 
     def next_worker(context: dict[str, int], event: object) -> str:
         return f"w{context['next']}"
 
-    return Machine({
-        "id": "dispatch",
-        "context": {"submitted": 0, "answered": 0, "next": 1},
-        "initial": "open",
-        "states": {"open": {
-            "invoke": [{"src": "worker", "id": f"w{n}", "input": f"w{n}"} for n in range(1, workers + 1)],
-            "on": {
-                "SUBMIT": {"guard": room_for_a_job,
-                           "actions": [send_to(next_worker, "JOB"),
-                                       assign(submitted=lambda c, e: c["submitted"] + 1,
-                                              next=lambda c, e: c["next"] % workers + 1)]},
-                "DONE": {"actions": assign(answered=lambda c, e: c["answered"] + 1)}}}},
-    }, services={"worker": worker(queues)})
+    return Machine(
+        {
+            "id": "dispatch",
+            "context": {"submitted": 0, "answered": 0, "next": 1},
+            "initial": "open",
+            "states": {
+                "open": {
+                    "invoke": [{"src": "worker", "id": f"w{n}", "input": f"w{n}"} for n in range(1, workers + 1)],
+                    "on": {
+                        "SUBMIT": {
+                            "guard": room_for_a_job,
+                            "actions": [
+                                send_to(next_worker, "JOB"),
+                                assign(
+                                    submitted=lambda c, e: c["submitted"] + 1, next=lambda c, e: c["next"] % workers + 1
+                                ),
+                            ],
+                        },
+                        "DONE": {"actions": assign(answered=lambda c, e: c["answered"] + 1)},
+                    },
+                }
+            },
+        },
+        services={"worker": worker(queues)},
+    )
 
 
 def pending(state: SystemState) -> int:
@@ -100,8 +125,10 @@ def model(workers: int = 2, jobs: int = 3, queues: bool = True) -> Model:
     return Model(
         make(workers, jobs, queues),
         alphabet=events("SUBMIT"),
-        invariants={"answers follow jobs": lambda s: pending(s) >= 0,
-                    "idle workers queue nothing": idle_workers_queue_nothing},
+        invariants={
+            "answers follow jobs": lambda s: pending(s) >= 0,
+            "idle workers queue nothing": idle_workers_queue_nothing,
+        },
         properties={"every job is answered": leads_to(lambda s: pending(s) > 0, lambda s: pending(s) == 0)},
         fairness=[deliveries()],
         terminal=lambda s: pending(s) == 0,

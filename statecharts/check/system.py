@@ -71,11 +71,16 @@ class ActorStep(TraceStep):
         the messages in flight."""
         out = super().to_json()
         out["sender"], out["receiver"] = self.sender, self.receiver
-        out["actors"] = {aid: {"status": s.status, **{k: v for k, v in TraceStep(None, s).to_json().items()
-                                                       if k in ("value", "configuration", "context")}}
-                         for aid, s in self.system.actors}
-        out["in_flight"] = [{"from": s, "to": r, "events": [event_text(e) for e in queued]}
-                            for (s, r), queued in self.system.channels]
+        out["actors"] = {
+            aid: {
+                "status": s.status,
+                **{k: v for k, v in TraceStep(None, s).to_json().items() if k in ("value", "configuration", "context")},
+            }
+            for aid, s in self.system.actors
+        }
+        out["in_flight"] = [
+            {"from": s, "to": r, "events": [event_text(e) for e in queued]} for (s, r), queued in self.system.channels
+        ]
         return out
 
 
@@ -136,8 +141,7 @@ def _changes(before: SystemState | None, after: SystemState) -> list[str]:
         if changed:
             lines.append(f"{aid}: " + ", ".join(f"{k}={value_text(v)}" for k, v in changed.items()))
     if before is None or before.channels != after.channels:
-        flight = "; ".join(f"{s}->{r} " + ", ".join(event_text(e) for e in queued)
-                           for (s, r), queued in after.channels)
+        flight = "; ".join(f"{s}->{r} " + ", ".join(event_text(e) for e in queued) for (s, r), queued in after.channels)
         lines.append(f"in flight: {flight or 'nothing'}")
     return lines
 
@@ -159,8 +163,9 @@ class _Predicates:
         try:
             return bool(predicate(view))
         except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
-            raise PredicateError(f"{kind} {name!r} raised {type(exc).__name__}: {exc} in the actor system state "
-                                 f"{state.describe()!r}") from exc
+            raise PredicateError(
+                f"{kind} {name!r} raised {type(exc).__name__}: {exc} in the actor system state {state.describe()!r}"
+            ) from exc
 
     def at(self, name: str, predicate: Callable[[Any], Any], i: int) -> bool:
         key = (name, id(predicate), i)  # per property: each notes the actors it reads
@@ -174,8 +179,10 @@ class _Predicates:
 
     def named(self, name: str) -> Callable[[Callable[..., Any], int], bool]:
         """`at` for the predicates of property ``name``, as `LivenessChecker.violation` calls it."""
+
         def holds(predicate: Callable[..., Any], i: int) -> bool:
             return self.at(name, predicate, i)
+
         return holds
 
     def never_running(self, name: str) -> list[str]:
@@ -189,10 +196,18 @@ class _Stopped(Exception):
         self.reason = reason
 
 
-def check_system(model: Model, *, max_states: int | None = None, max_depth: int | None = None,
-                 max_seconds: float | None = None, fairness: bool = True, temporal: bool = True,
-                 deadlock: bool = True, stop: Callable[[], str | None] | None = None,
-                 phase: Callable[[str], None] | None = None) -> Report:
+def check_system(
+    model: Model,
+    *,
+    max_states: int | None = None,
+    max_depth: int | None = None,
+    max_seconds: float | None = None,
+    fairness: bool = True,
+    temporal: bool = True,
+    deadlock: bool = True,
+    stop: Callable[[], str | None] | None = None,
+    phase: Callable[[str], None] | None = None,
+) -> Report:
     """Walk the actor system ``model.machine`` runs as and decide the model's properties (see the
     module docstring); `statecharts.check.check` calls this for a chart that starts child machines.
 
@@ -220,11 +235,14 @@ def check_system(model: Model, *, max_states: int | None = None, max_depth: int 
     started = time.perf_counter()
     if phase is not None:
         phase("explore")
-    initial = list(dict.fromkeys(SystemState.initial(model.machine, root, context)
-                                 for context in model.initial_contexts))
+    initial = list(
+        dict.fromkeys(SystemState.initial(model.machine, root, context) for context in model.initial_contexts)
+    )
     if not initial:
-        raise ConfigError(f"model {model.name or root!r} has no initial state (its initial_contexts are empty): "
-                          "nothing to check", key="initial_contexts")
+        raise ConfigError(
+            f"model {model.name or root!r} has no initial state (its initial_contexts are empty): nothing to check",
+            key="initial_contexts",
+        )
     invariants = list(model.invariants.items())
     first: dict[str, int] = {}
     predicates = _Predicates(SystemGraph(root), stop)
@@ -236,20 +254,37 @@ def check_system(model: Model, *, max_states: int | None = None, max_depth: int 
         return False
 
     constraint = model.constraint
-    graph = explore_system(model.machine, initial, model.alphabet,
-                           Bounds(max_states, max_depth, max_seconds, stop), root_id=root,
-                           on_state=on_state if invariants else None,
-                           constraint=None if constraint is None else
-                           (lambda s: predicates.on("constraint", "constraint", constraint, s)))
+    graph = explore_system(
+        model.machine,
+        initial,
+        model.alphabet,
+        Bounds(max_states, max_depth, max_seconds, stop),
+        root_id=root,
+        on_state=on_state if invariants else None,
+        constraint=None if constraint is None else (lambda s: predicates.on("constraint", "constraint", constraint, s)),
+    )
     predicates.graph = graph
-    report = Report(model.name or root, len(graph.states), graph.transitions, max(graph.depth, default=0),
-                    graph.complete, graph.seconds, stopped_by=graph.stopped_by, fairness=fairness)
+    report = Report(
+        model.name or root,
+        len(graph.states),
+        graph.transitions,
+        max(graph.depth, default=0),
+        graph.complete,
+        graph.seconds,
+        stopped_by=graph.stopped_by,
+        fairness=fairness,
+    )
     explored = time.perf_counter()
     report.phases["explore"] = explored - started
     for name, _ in invariants:
         i = first.get(name)
-        report.results.append(_unread(predicates, name, Result(name, "invariant", i is None,
-                                                               None if i is None else _trace(graph, graph.path_to(i)))))
+        report.results.append(
+            _unread(
+                predicates,
+                name,
+                Result(name, "invariant", i is None, None if i is None else _trace(graph, graph.path_to(i))),
+            )
+        )
     if graph.first_raised is not None:
         report.results.append(_raised(graph, *graph.first_raised))
     if deadlock:
@@ -257,8 +292,11 @@ def check_system(model: Model, *, max_states: int | None = None, max_depth: int 
     if temporal and model.properties:
         _temporal(model, graph, report, predicates, fairness, stop, phase)
     running = list(dict.fromkeys([root, *(aid for state in graph.states for aid, _ in state.actors)]))
-    report.actors = {"actors": running, "root": root, "note": f"{', '.join(running)} (running at some point); "
-                                                              "messages in order per sender/receiver pair"}
+    report.actors = {
+        "actors": running,
+        "root": root,
+        "note": f"{', '.join(running)} (running at some point); messages in order per sender/receiver pair",
+    }
     report.phases["properties"] = time.perf_counter() - explored
     report.seconds = sum(report.phases.values())
     return report
@@ -270,13 +308,19 @@ def _refuse_unsupported(model: Model) -> None:
     where = model.name or model.machine.id
     for key in ("symmetry", "canonicalize", "action_constraint", "action_properties"):
         if getattr(model, key):
-            raise ConfigError(f"model {where!r} is an actor system (its chart starts child machines): {key} is not "
-                              "supported there (its predicates would read one chart, not the system)", key=key)
+            raise ConfigError(
+                f"model {where!r} is an actor system (its chart starts child machines): {key} is not "
+                "supported there (its predicates would read one chart, not the system)",
+                key=key,
+            )
     for i, f in enumerate(model.fairness):
         if isinstance(f.events, Event):
-            raise ConfigError(f"model {where!r}: fairness[{i}] selects the Event {f.events!r}; on an actor system "
-                              "fairness selects deliveries: by event name, by a predicate over the Delivery, or "
-                              "deliveries()", key="fairness")
+            raise ConfigError(
+                f"model {where!r}: fairness[{i}] selects the Event {f.events!r}; on an actor system "
+                "fairness selects deliveries: by event name, by a predicate over the Delivery, or "
+                "deliveries()",
+                key="fairness",
+            )
 
 
 def _unread(predicates: _Predicates, name: str, result: Result, who: str = "it") -> Result:
@@ -285,8 +329,10 @@ def _unread(predicates: _Predicates, name: str, result: Result, who: str = "it")
     missing = predicates.never_running(name)
     if not missing:
         return result
-    said = (f"not checked: {who} reads actor{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}, "
-            "running in none of the states it was evaluated on")
+    said = (
+        f"not checked: {who} reads actor{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}, "
+        "running in none of the states it was evaluated on"
+    )
     return Result(result.name, result.kind, False, result.trace, "; ".join(filter(None, [said, result.note])))
 
 
@@ -310,8 +356,15 @@ def _deadlock(model: Model, graph: SystemGraph, predicates: _Predicates) -> Resu
     return Result("deadlock", "deadlock", True)
 
 
-def _temporal(model: Model, graph: SystemGraph, report: Report, predicates: _Predicates, fairness: bool,
-              stop: Callable[[], str | None] | None, phase: Callable[[str], None] | None) -> None:
+def _temporal(
+    model: Model,
+    graph: SystemGraph,
+    report: Report,
+    predicates: _Predicates,
+    fairness: bool,
+    stop: Callable[[], str | None] | None,
+    phase: Callable[[str], None] | None,
+) -> None:
     checker = LivenessChecker(graph, model.fairness if fairness else ())
     note = "" if all(graph.expanded) else "on the expanded part only (bounds or constraint)"
     if not any(graph.expanded):
@@ -331,8 +384,11 @@ def _temporal(model: Model, graph: SystemGraph, report: Report, predicates: _Pre
             left = ", ".join(names[k:])
             report.stopped_by = f"{report.stopped_by or reason}; temporal properties not checked: {left}"
             return
-        vacuous = lasso is None and isinstance(prop, LeadsTo) and \
-            not any(predicates.at(name, prop.premise, i) for i in range(len(graph.states)))
+        vacuous = (
+            lasso is None
+            and isinstance(prop, LeadsTo)
+            and not any(predicates.at(name, prop.premise, i) for i in range(len(graph.states)))
+        )
         said = "; ".join(filter(None, [note, "vacuous: its premise holds in no state reached" if vacuous else ""]))
         result = Result(name, "temporal", lasso is None, None if lasso is None else _lasso_trace(graph, lasso), said)
         report.results.append(_unread(predicates, name, result))

@@ -61,8 +61,12 @@ def actor_trace_to_mermaid(trace: ActorTrace) -> str:
             if step.receiver in dict(state.actors) and not sent and all(aid != step.receiver for aid, _ in notes):
                 notes.insert(0, (step.receiver, "nothing changed"))  # e.g. an event no transition takes
             lines.extend(f"{indent}Note over {names[aid]}: {mermaid_text(text)}" for aid, text in notes)
-        if trace.cycle_start is not None and index == trace.cycle_start and index < len(steps) - 1 \
-                and not steps[-1].stutter:
+        if (
+            trace.cycle_start is not None
+            and index == trace.cycle_start
+            and index < len(steps) - 1
+            and not steps[-1].stutter
+        ):
             lines.append(f"{indent}loop for ever, back to step {trace.cycle_start}")
             indent = "        "
         previous = state
