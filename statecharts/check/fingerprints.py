@@ -165,7 +165,11 @@ class Partition:
             new.append(r)
         new.reverse()
         self.rests.extend(new)
-        self.rest_fps.extend(hash(r) for r in new)
+        self.rest_fps.extend(self.rest_fingerprint(r) for r in new)
+
+    def rest_fingerprint(self, rest: tuple[Any, ...]) -> int:
+        """A rest's part of the fingerprints (its hash: the same in forked workers)."""
+        return hash(rest)
 
     def lookup(self, key: Hashable) -> int | None:
         """For `Expander`: 0 for the state being expanded, -1 for another state known in the levels
@@ -354,21 +358,31 @@ class _NodePickler(pickle.Pickler):
 
 
 class Walk:
-    """The level loop over the partitions (in this process for one, in forked processes for more);
-    with ``resume``, it continues from the checkpoint in ``folder``."""
+    """The level loop over the partitions (in this process for one, in forked processes for more,
+    or in the processes ``pool`` starts: see `statecharts.check.ray_walk`); with ``resume``, it
+    continues from the checkpoint in ``folder``."""
 
     def __init__(self, model: Model, folder: Path, bounds: Bounds, deadlock: bool, workers: int,
-                 resume: bool = False) -> None:
+                 resume: bool = False, pool: Any = None, partition: type[Partition] | None = None) -> None:
         self.model, self.folder, self.bounds, self.deadlock, self.workers = model, folder, bounds, deadlock, workers
         self.resume = resume
+        self.pool = pool  # (local partition) -> the partitions' driver; `_Workers` when not given
+        self.partition = partition or Partition
         self.sent = 0
 
     def run(self) -> Report:
+        local = self.partition(self.model, self.folder, 0, self.workers, self.deadlock, self.bounds.max_depth)
+        workers = _Workers(local, self.workers, self.folder, self.deadlock, self.bounds.max_depth) \
+            if self.pool is None else self.pool(local)
+        try:
+            return self._run(local, workers)
+        finally:
+            workers.close()  # after the traces: a pool may hold the level files they are rebuilt from
+
+    def _run(self, local: Partition, workers: Any) -> Report:
         model, bounds, parts = self.model, self.bounds, self.workers
-        local = Partition(model, self.folder, 0, parts, self.deadlock, bounds.max_depth)
         initial = model.initial_states()
         state = self._checkpoint() if self.resume else None
-        workers = _Workers(local, parts, self.folder, self.deadlock, bounds.max_depth)
         start = time.perf_counter()
         deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
         progress: dict[str, Any] = {"depth": 0, "distinct": 0, "generated": len(initial), "transitions": 0,
@@ -429,18 +443,16 @@ class Walk:
         except KeyboardInterrupt:
             complete, stopped_by = False, f"interrupted (Ctrl-C) at depth {progress['depth']}; the checkpoint " \
                                           f"in {self.folder} is at the start of that level"
-        finally:
-            workers.close()
         report = Report(str(progress["model"]), progress["distinct"], progress["transitions"], progress["deepest"],
                         complete, time.perf_counter() - start, stopped_by=stopped_by)
         for name in model.invariants:
             found = progress["broken"].get(name)
             report.results.append(Result(name, "invariant", found is None,
-                                         None if found is None else self.trace(local, *found)))
+                                         None if found is None else self.trace(workers, *found)))
         raised, first = progress.get("raised", [0, None])
         if first is not None:
             depth, place, via, what = first
-            trace = self.trace(local, depth, place)
+            trace = self.trace(workers, depth, place)
             event = local.alphabet[via]
             after = self.model.machine.transition(trace.steps[-1].snapshot, event)
             plural = "step" if raised == 1 else "steps"
@@ -450,7 +462,7 @@ class Walk:
         if self.deadlock:
             stuck = progress["stuck"]
             report.results.append(Result("deadlock", "deadlock", stuck is None,
-                                         None if stuck is None else self.trace(local, *stuck)))
+                                         None if stuck is None else self.trace(workers, *stuck)))
         distinct, generated = progress["distinct"], progress["generated"]
         report.fingerprints = {
             "fingerprint_bytes_per_state": 8.0,
@@ -482,24 +494,25 @@ class Walk:
                               f"{self.workers}", key="resume")
         return progress
 
-    def trace(self, local: Partition, depth: int, place: int) -> Trace:
+    def trace(self, workers: Any, depth: int, place: int) -> Trace:
         """The trace to the state at ``place`` of level ``depth``: its parent links read back level
-        by level, then re-walked from the initial state, each step checked against the key stored
-        for it (a mismatch would be a fingerprint collision)."""
+        by level (``workers.link``), then re-walked from the initial state, each step checked
+        against the key stored for it (``workers.key_at``; a mismatch would be a fingerprint
+        collision)."""
         chain: list[tuple[int, int, int]] = []  # (event index, depth, place), last first
         while depth > 0:
-            links = np.load(self.folder / f"links-{place % self.workers}-{depth}.npy")
-            row = links[place // self.workers]
-            chain.append((int(row["via"]), depth, place))
-            place, depth = int(row["parent"]), depth - 1
+            parent, via = workers.link(depth, place)
+            chain.append((via, depth, place))
+            place, depth = parent, depth - 1
+        local: Partition = workers.local
         machine, keys = self.model.machine, local.keys
-        first = local.key_at(0, place)
+        first = workers.key_at(0, place)
         state = next(s for s in self.model.initial_states() if keys.of(s) == first)
         steps = [TraceStep(None, state)]
         for via, d, at in reversed(chain):
             event = local.alphabet[via]
             state = machine.transition(state, event)
-            if keys.of(state) != local.key_at(d, at):
+            if keys.of(state) != workers.key_at(d, at):
                 raise ConfigError(f"rebuilding a trace: {event!r} from step {len(steps) - 1} does not lead to the "
                                   f"recorded state (a fingerprint collision, or a chart whose steps are not "
                                   f"deterministic)", key="fingerprints")
@@ -559,6 +572,14 @@ class _Workers:
                    for owner in range(self.parts)]
         self.call_each("receive_many", [[boxes] for boxes in inboxes])
         return sum(len(b) for boxes in inboxes for b in boxes)
+
+    def link(self, depth: int, place: int) -> tuple[int, int]:
+        """The parent's place and the event index of the state at ``place`` in level ``depth``."""
+        row = np.load(self.local.folder / f"links-{place % self.parts}-{depth}.npy")[place // self.parts]
+        return int(row["parent"]), int(row["via"])
+
+    def key_at(self, depth: int, place: int) -> Any:
+        return self.local.key_at(depth, place)
 
     def close(self) -> None:
         for pipe in self.pipes:
