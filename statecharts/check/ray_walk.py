@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import ray
 
 from statecharts.chart import StateNode
 from statecharts.check.fingerprints import LevelResult, Partition, Walk, _dispatch
@@ -45,6 +44,15 @@ from statecharts.errors import ConfigError
 from statecharts.event import Event
 
 PLACEMENT_SECONDS = 120.0  # how long the actors may wait for CPUs on the cluster before the walk gives up
+
+
+def import_ray() -> Any:
+    """The ``ray`` module (imported only for a walk: this module's other parts work without it)."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise ImportError(f"the Ray walk needs Ray ({exc}): pip install 'statecharts[ray]'") from exc
+    return ray
 
 
 def canonical(value: Any) -> Any:
@@ -125,7 +133,7 @@ class PartitionActor:
         self.partition = StablePartition(model, self.folder, part, parts, deadlock, max_depth)
 
     def node(self) -> str:
-        return str(ray.get_runtime_context().get_node_id())
+        return str(import_ray().get_runtime_context().get_node_id())
 
     def call(self, method: str, *args: Any) -> Any:
         return _dispatch(self.partition, method, args)
@@ -159,6 +167,8 @@ class RayWorkers:
 
     def __init__(self, local: Partition, parts: int, deadlock: bool, max_depth: int | None) -> None:
         self.local, self.parts = local, parts
+        self.ray = ray = import_ray()
+        self.actors: list[Any] = []
         model_ref = ray.put(local.model)
         remote = ray.remote(num_cpus=1)(PartitionActor)
         self.actors = [remote.options(scheduling_strategy="SPREAD").remote(model_ref, part, parts, deadlock,  # type: ignore[attr-defined]
@@ -178,6 +188,7 @@ class RayWorkers:
         self.levels = 0
 
     def call(self, method: str, *args: Any) -> list[Any]:
+        ray = self.ray
         if method in ("expand", "expand_no_successors"):
             refs = [actor.expand.options(num_returns=self.parts + 2).remote(method, *args) for actor in self.actors]
             results: list[LevelResult] = ray.get([r[0] for r in refs])
@@ -189,7 +200,7 @@ class RayWorkers:
         return list(ray.get([actor.call.remote(method, *args) for actor in self.actors]))
 
     def receive(self, inboxes: list[bytes]) -> None:
-        ray.get([actor.receive.remote(box) for actor, box in zip(self.actors, inboxes, strict=True)])
+        self.ray.get([actor.receive.remote(box) for actor, box in zip(self.actors, inboxes, strict=True)])
 
     def exchange(self, results: list[LevelResult]) -> int:
         """Hand each owner the outboxes the other partitions filled for it; their bytes."""
@@ -202,26 +213,26 @@ class RayWorkers:
                 sent += size
                 if self.nodes[s] != self.nodes[owner]:
                     self.between_nodes += size
-        ray.get(calls)
+        self.ray.get(calls)
         self.boxes = []
         self.between_partitions += sent
         return sent
 
     def link(self, depth: int, place: int) -> tuple[int, int]:
-        parent, via = ray.get(self.actors[place % self.parts].link.remote(depth, place // self.parts))
+        parent, via = self.ray.get(self.actors[place % self.parts].link.remote(depth, place // self.parts))
         return int(parent), int(via)
 
     def key_at(self, depth: int, place: int) -> Any:
-        data = ray.get(self.actors[place % self.parts].key.remote(depth, place))
+        data = self.ray.get(self.actors[place % self.parts].key.remote(depth, place))
         return self.local._load(io.BytesIO(data), 0)[0]
 
     def close(self) -> None:
         try:
-            ray.get([actor.close.remote() for actor in self.actors], timeout=30)
+            self.ray.get([actor.close.remote() for actor in self.actors], timeout=30)
         except Exception:  # noqa: BLE001 - an actor already gone leaves its temporary folder to its node
             pass
         for actor in self.actors:
-            ray.kill(actor)
+            self.ray.kill(actor)
 
 
 def check_ray(model: Model, address: str | None = None, *, workers: int | None = None, bounds: Bounds | None = None,
@@ -230,9 +241,13 @@ def check_ray(model: Model, address: str | None = None, *, workers: int | None =
     cluster) on the Ray cluster at ``address`` (``"auto"``: the one this machine belongs to; when
     this process is already connected to Ray, that connection). The report's ``fingerprints`` add
     ``ray``: the nodes, the bytes routed between partitions and between nodes, per distinct state."""
+    ray = import_ray()
     owner = not ray.is_initialized()
     if owner:
-        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        try:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise ConfigError(f"cannot connect to the Ray cluster at {address!r}: {exc}", key="ray") from exc
     try:
         parts = workers if workers is not None else int(ray.cluster_resources().get("CPU", 0))
         if parts < 1:
