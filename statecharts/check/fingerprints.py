@@ -20,6 +20,7 @@ import io
 import json
 import multiprocessing
 import pickle
+import signal
 import tempfile
 import time
 from collections.abc import Hashable, Iterator
@@ -94,7 +95,14 @@ def check_fingerprints(model: Model, *, directory: str | Path | None = None, bou
         folder.mkdir(parents=True, exist_ok=True)
         if resume and directory is None:
             raise ConfigError("resume needs the directory of an earlier walk", key="resume")
-        walk = Walk(model, folder, bounds or Bounds(), deadlock, workers, resume)
+        # a checkpoint another process may resume: the states' owners must be the same there, which
+        # Python's per-process hash does not promise (one partition owns every state, whatever its hash)
+        portable = directory is not None and workers > 1
+        if portable:
+            from statecharts.check.portable import StablePartition
+        walk = Walk(model, folder, bounds or Bounds(), deadlock, workers, resume,
+                    partition=StablePartition if portable else None)
+        walk.kept = directory is not None
         report = walk.run()
         if directory is not None:
             assert report.fingerprints is not None
@@ -226,6 +234,9 @@ class Partition:
             del level[fp]
         if level:
             self._write(depth, level)
+        else:  # no file from an interrupted walk stays for a resumed one to read
+            (self.folder / f"states-{self.part}-{depth}.pkl").unlink(missing_ok=True)
+            (self.folder / f"links-{self.part}-{depth}.npy").unlink(missing_ok=True)
         self.previous, self.current, self.level = self.current, set(level), {}
         self.seen = np.union1d(self.seen, fps[~np.isin(fps, old)]) if old.size else np.union1d(self.seen, fps)
         return len(self.current)
@@ -368,11 +379,12 @@ class Walk:
         self.resume = resume
         self.pool = pool  # (local partition) -> the partitions' driver; `_Workers` when not given
         self.partition = partition or Partition
+        self.kept = True  # the level files and checkpoint outlive the walk (not a temporary folder)
         self.sent = 0
 
     def run(self) -> Report:
         local = self.partition(self.model, self.folder, 0, self.workers, self.deadlock, self.bounds.max_depth)
-        workers = _Workers(local, self.workers, self.folder, self.deadlock, self.bounds.max_depth) \
+        workers = _Workers(local, self.workers, self.folder, self.deadlock, self.bounds.max_depth, self.partition) \
             if self.pool is None else self.pool(local)
         try:
             return self._run(local, workers)
@@ -441,8 +453,9 @@ class Walk:
                     self._save(progress)
                     break
         except KeyboardInterrupt:
-            complete, stopped_by = False, f"interrupted (Ctrl-C) at depth {progress['depth']}; the checkpoint " \
-                                          f"in {self.folder} is at the start of that level"
+            complete, stopped_by = False, f"interrupted (Ctrl-C) at depth {progress['depth']}; " + (
+                f"the checkpoint in {self.folder} is at the start of that level" if self.kept else
+                "no checkpoint kept (--checkpoint DIR keeps one)")
         report = Report(str(progress["model"]), progress["distinct"], progress["transitions"], progress["deepest"],
                         complete, time.perf_counter() - start, stopped_by=stopped_by)
         for name in model.invariants:
@@ -524,20 +537,27 @@ class _Workers:
     """Partition 0 in this process when there is one; otherwise one forked process per partition,
     driven over pipes (``call`` runs a `Partition` method in every one)."""
 
-    def __init__(self, local: Partition, parts: int, folder: Path, deadlock: bool, max_depth: int | None) -> None:
+    def __init__(self, local: Partition, parts: int, folder: Path, deadlock: bool, max_depth: int | None,
+                 partition: type[Partition] = Partition) -> None:
         self.local, self.parts = local, parts
         self.pipes: list[Connection] = []
         self.processes: list[Any] = []
         if parts > 1:
             context = multiprocessing.get_context("fork")
-            for part in range(parts):
-                mine, theirs = context.Pipe()
-                process = context.Process(target=_serve, args=(local.model, folder, part, parts, deadlock,
-                                                               max_depth, theirs), daemon=True)
-                process.start()
-                theirs.close()
-                self.pipes.append(mine)
-                self.processes.append(process)
+            # Ctrl-C is the parent's: SIGINT stays blocked until each child ignores it (`_serve`),
+            # so a Ctrl-C while the workers start reaches the parent only, once they have started
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                for part in range(parts):
+                    mine, theirs = context.Pipe()
+                    process = context.Process(target=_serve, args=(partition, local.model, folder, part, parts,
+                                                                   deadlock, max_depth, theirs), daemon=True)
+                    process.start()
+                    theirs.close()
+                    self.pipes.append(mine)
+                    self.processes.append(process)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def call(self, method: str, *args: Any) -> list[Any]:
         if not self.pipes:
@@ -619,14 +639,14 @@ def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
     raise ValueError(method)
 
 
-def _serve(model: Model, folder: Path, part: int, parts: int, deadlock: bool, max_depth: int | None,
-           pipe: Connection) -> None:
+def _serve(partition_type: type[Partition], model: Model, folder: Path, part: int, parts: int, deadlock: bool,
+           max_depth: int | None, pipe: Connection) -> None:
     import gc
-    import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by `_Workers` while forking
     gc.disable()
-    partition = Partition(model, folder, part, parts, deadlock, max_depth)
+    partition = partition_type(model, folder, part, parts, deadlock, max_depth)
     while True:
         method, args = pipe.recv()
         if method == "stop":

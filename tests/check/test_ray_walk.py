@@ -16,7 +16,7 @@ import pytest
 from machines.cluster_update import model as cluster_model
 from statecharts import Machine
 from statecharts.check import Model, check, events
-from statecharts.check.ray_walk import digest
+from statecharts.check.portable import digest
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}  # Ray's switch to bind every node to 127.0.0.1
@@ -131,7 +131,7 @@ def test_state_fingerprints_are_the_same_in_another_process():
     keys = [(tuple(sorted(n.id for n in s.nodes)), s.history, s.pending, s.status, tuple(s.context.values()))
             for s in states]
     here = [digest(key) for key in keys]
-    code = ("import sys; from statecharts.check.ray_walk import digest; keys = eval(sys.stdin.read()); "
+    code = ("import sys; from statecharts.check.portable import digest; keys = eval(sys.stdin.read()); "
             "print([digest(k) for k in keys])")
     there = subprocess.run([sys.executable, "-c", code], input=repr(keys), cwd=ROOT, capture_output=True, text=True,
                            timeout=60, env={**os.environ, "PYTHONHASHSEED": "random"})
