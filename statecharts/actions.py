@@ -744,6 +744,18 @@ class Call(Action):
     name: str = ""
     params: Any = None
 
+    def execute(self, context: Mapping[str, Any], event: Event) -> Any:
+        """Run the effect: ``fn(context, event)``, or ``fn(context, event, params)`` when the action
+        was named with params (xstate's ``{type, params}``); returns what ``fn`` returns (an awaitable
+        for an ``async def``, which the asyncio runtime awaits).
+
+        >>> Call(lambda c, e, p: p["by"] + c["n"], "add", {"by": 2}).execute({"n": 1}, Event("GO"))
+        3
+        """
+        if self.params is not None:
+            return self.fn(context, event, self.params)  # type: ignore[call-arg]
+        return self.fn(context, event)
+
 
 @dataclass(frozen=True, eq=False)
 class NamedAction(Action):

@@ -581,10 +581,7 @@ class AsyncActor:
     def _execute(self, effect: Effect) -> None:
         action = effect.action
         if isinstance(action, Call):
-            if action.params is not None:
-                result = action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
-            else:
-                result = action.fn(effect.context, effect.event)
+            result = action.execute(effect.context, effect.event)
             if pyinspect.isawaitable(result):
                 self._awaiting.append((action.name, result))
         elif isinstance(action, Log):
