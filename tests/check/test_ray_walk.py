@@ -26,25 +26,28 @@ NODE = {"num_cpus": 1, "object_store_memory": 80 * 2 ** 20}
 @pytest.fixture(scope="module")
 def cluster():
     """A head and two worker nodes of one CPU each on 127.0.0.1; this process connected to it."""
-    try:
-        import ray
-        from ray.cluster_utils import Cluster
-    except ImportError:
-        pytest.skip("Ray is not installed: pip install 'statecharts[ray]' (or bash .ci/install.d/ray.sh)")
     saved = {key: os.environ.get(key) for key in LOOPBACK}
-    os.environ.update(LOOPBACK)
-    started = time.monotonic()
-    nodes = Cluster(initialize_head=True, head_node_args={**NODE, "include_dashboard": False})
+    os.environ.update(LOOPBACK)  # before Ray is imported: it reads the switch then
     try:
-        for _ in range(2):
-            nodes.add_node(**NODE)
-        nodes.wait_for_nodes(timeout=90)
-        assert time.monotonic() - started < 120, "the local Ray cluster took over two minutes to start"
-        ray.init(address=nodes.address, log_to_driver=False)
-        yield nodes.address
+        try:
+            import ray
+            from ray.cluster_utils import Cluster
+        except ImportError:
+            pytest.skip("Ray is not installed: pip install 'statecharts[ray]' (or bash .ci/install.d/ray.sh)")
+        started = time.monotonic()
+        nodes = Cluster(initialize_head=True, head_node_args={**NODE, "include_dashboard": False})
+        try:
+            for _ in range(2):
+                nodes.add_node(**NODE)
+            nodes.wait_for_nodes(timeout=90)
+            assert time.monotonic() - started < 120, "the local Ray cluster took over two minutes to start"
+            ray.init(address=nodes.address, log_to_driver=False)
+            assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}, ray.nodes()
+            yield nodes.address
+        finally:
+            ray.shutdown()
+            nodes.shutdown()
     finally:
-        ray.shutdown()
-        nodes.shutdown()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
