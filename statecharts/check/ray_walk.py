@@ -186,8 +186,10 @@ def check_ray(model: Model, address: str | None = None, *, workers: int | None =
 
         start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="statecharts-ray-") as scratch, collector_paused():
-            report = Walk(model, Path(scratch), bounds or Bounds(), deadlock, parts, pool=pool,
-                          partition=StablePartition).run()
+            walk = Walk(model, Path(scratch), bounds or Bounds(), deadlock, parts, pool=pool,
+                        partition=StablePartition)
+            walk.kept = False  # the level files are on the nodes, removed after: nothing to resume
+            report = walk.run()
         used = pools[0]
         distinct = max(report.distinct_states, 1)
         assert report.fingerprints is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -117,6 +118,32 @@ def test_check_ray_on_the_command_line_reports_the_single_process_counts(cluster
     refused = subprocess.run([*args, "--ray", cluster, "--checkpoint", "x"], cwd=ROOT, env=env, capture_output=True,
                              text=True, timeout=60)
     assert refused.returncode == 2 and "--ray cannot checkpoint or resume" in refused.stderr
+
+
+def test_ctrl_c_during_a_ray_walk_prints_the_partial_report(cluster, tmp_path):
+    env = {**os.environ, **LOOPBACK, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}  # the driver's level folder
+    walk = subprocess.Popen([sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "-p", "workers=3",
+                             "-p", "requests=4", "--no-temporal", "--json", "--ray", cluster], cwd=ROOT, env=env,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and walk.poll() is None:  # well into the walk: level 3 reached
+            try:
+                if max(json.loads(p.read_text())["depth"] for p in tmp_path.glob("*/checkpoint.json")) >= 3:
+                    break
+            except (OSError, ValueError):  # none yet, or one being written
+                pass
+            time.sleep(0.02)
+        assert walk.poll() is None, "the walk ended before it could be interrupted"
+        os.killpg(walk.pid, signal.SIGINT)
+        out, err = walk.communicate(timeout=120)
+    finally:
+        if walk.poll() is None:
+            os.killpg(walk.pid, signal.SIGKILL)
+    assert walk.returncode == 130 and "Traceback" not in err, err
+    partial = json.loads(out)
+    assert not partial["complete"] and partial["fingerprints"]["interrupted"]
+    assert 0 < partial["distinct_states"] < 65_970 and "no checkpoint kept" in partial["stopped_by"]
 
 
 def test_without_ray_the_ray_flag_says_how_to_install_it(monkeypatch, capsys):
