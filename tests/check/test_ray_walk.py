@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from machines.cluster_update import model as cluster_model
 from statecharts import Machine
 from statecharts.check import Model, check, events
 from statecharts.check.portable import digest
+from tests.check.interrupting import interrupt_at_level
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}  # Ray's switch to bind every node to 127.0.0.1
@@ -122,26 +122,11 @@ def test_check_ray_on_the_command_line_reports_the_single_process_counts(cluster
 
 def test_ctrl_c_during_a_ray_walk_prints_the_partial_report(cluster, tmp_path):
     env = {**os.environ, **LOOPBACK, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}  # the driver's level folder
-    walk = subprocess.Popen([sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "-p", "workers=3",
-                             "-p", "requests=4", "--no-temporal", "--json", "--ray", cluster], cwd=ROOT, env=env,
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and walk.poll() is None:  # well into the walk: level 3 reached
-            try:
-                if max(json.loads(p.read_text())["depth"] for p in tmp_path.glob("*/checkpoint.json")) >= 3:
-                    break
-            except (OSError, ValueError):  # none yet, or one being written
-                pass
-            time.sleep(0.02)
-        assert walk.poll() is None, "the walk ended before it could be interrupted"
-        os.killpg(walk.pid, signal.SIGINT)
-        out, err = walk.communicate(timeout=120)
-    finally:
-        if walk.poll() is None:
-            os.killpg(walk.pid, signal.SIGKILL)
-    assert walk.returncode == 130 and "Traceback" not in err, err
-    partial = json.loads(out)
+    command = [sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "-p", "workers=3", "-p",
+               "requests=4", "--no-temporal", "--json", "--ray", cluster]
+    walk = interrupt_at_level(command, ROOT, lambda: tmp_path.glob("*/checkpoint.json"), env=env)
+    assert walk.returncode == 130 and "Traceback" not in walk.stderr, walk.stderr
+    partial = json.loads(walk.stdout)
     assert not partial["complete"] and partial["fingerprints"]["interrupted"]
     assert 0 < partial["distinct_states"] < 65_970 and "no checkpoint kept" in partial["stopped_by"]
 
