@@ -156,8 +156,9 @@ from pathlib import Path
 from typing import Any
 
 from statecharts import ConfigError, Event, Machine, Snapshot, and_, payload, state_in
-from statecharts.actions import Assign, Guard
+from statecharts.actions import Assign
 from statecharts.check import Fairness, Model, Symmetry, Trace, abstract_state, check, events, leads_to
+from statecharts.guards import Guard
 from statecharts.render import render, render_trace, trace_to_mermaid
 
 Context = Mapping[str, Any]

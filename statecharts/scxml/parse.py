@@ -884,7 +884,7 @@ class Converter:
             raise self.strict_error()
         try:
             return ScxmlMachine(config, document=self.doc, invokes=tuple(self.invokes), registry=self.registry,
-                                base_dir=self.base_dir, trusted=self.trusted, where=self.where)
+                                base_dir=self.base_dir, trusted=self.trusted, where=self.where, loader=load)
         except ConfigError as exc:
             raise self.located(exc) from exc
 
