@@ -27,9 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from statecharts.check.fingerprints import LevelResult, Partition, Walk, _dispatch
+from statecharts.check.fingerprints import LevelResult, Partition, Walk, _dispatch, read_link
 from statecharts.check.graph import Bounds, collector_paused
 from statecharts.check.model import Model
 from statecharts.check.portable import StablePartition
@@ -77,8 +75,7 @@ class PartitionActor:
                 self.partition.receive(self.partition.loads(data))
 
     def link(self, depth: int, position: int) -> tuple[int, int]:
-        row = np.load(self.folder / f"links-{self.partition.part}-{depth}.npy")[position]
-        return int(row["parent"]), int(row["via"])
+        return read_link(self.folder, self.partition.part, depth, position)
 
     def key(self, depth: int, place: int) -> bytes:
         return self.partition.dumps([self.partition.key_at(depth, place)], 0)

@@ -21,7 +21,7 @@ from statecharts.errors import ConfigError
 from statecharts.event import Event
 from statecharts.guards import And, Guard, Not, Or, StateIn
 from statecharts.machine import Machine
-from statecharts.scxml.parse import EXTENSION_NS, SCXML_NS
+from statecharts.scxml.reader import EXTENSION_NS, SCXML_NS
 
 
 def _literal(value: Any, where: str) -> str:
