@@ -11,16 +11,22 @@ child actors. `ActorRecord` carries all of that, so restoring loses nothing:
 - ``invocations``: the invoke ids whose services were running; restoring restarts them.
 - ``mailbox``: events delivered to the actor but not processed yet (its own sends without delay).
 - ``children``: each running child actor's record under its id, recursively (the asyncio runtime
-  fills it; the threaded interpreter has no child actors).
+  fills it; the threaded interpreter has no child actors). A child's record is a record of its
+  own machine plus ``"src"``: the name in the parent's ``services=`` it was spawned from (an
+  invoked child is found by its invoke id). A spawned child that had not started yet when the
+  record was taken has ``"snapshot": null`` and its ``"input"``: restoring starts it afresh.
 
-JSON form, format version ``RECORD_VERSION``::
+JSON form, format version ``RECORD_VERSION`` (2)::
 
-    {"format": "statecharts.actor", "version": 1, "machine": "order",
+    {"format": "statecharts.actor", "version": 2, "machine": "order",
      "snapshot": {... Snapshot.to_json() ...},
      "timers": [{"pending": 0, "due": 1733462400123.0}],
      "invocations": ["order.charge"],
      "mailbox": [{"type": "PING", "data": {...}}],
-     "children": {"child-id": {... a record of the child's machine ...}}}
+     "children": {"child-id": {"src": "worker", ... a record of the child's machine ...}}}
+
+Version 1 had the same keys with ``children`` always empty (no runtime filled it); it is read as
+it is. Any other version is a `SnapshotError` naming it.
 
 >>> from statecharts import Machine, VirtualClock
 >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {100: "b"}}, "b": {}}})
@@ -29,7 +35,7 @@ JSON form, format version ``RECORD_VERSION``::
 >>> clock.advance(70)
 >>> data = actor.record().to_json()
 >>> data["timers"], data["version"]
-([{'pending': 0, 'due': 100.0}], 1)
+([{'pending': 0, 'due': 100.0}], 2)
 >>> ActorRecord.from_json(m, data).snapshot == actor.state
 True
 """
@@ -49,7 +55,8 @@ if TYPE_CHECKING:
     from statecharts.machine import Machine
 
 RECORD_FORMAT = "statecharts.actor"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1: children never filled; otherwise the same
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class ActorRecord:
     invocations: tuple[str, ...] = ()
     mailbox: tuple[Event, ...] = ()
     children: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    version: int = RECORD_VERSION  # the format version it was read from (to_json writes the current one)
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data (see the module docstring for the format).
@@ -111,7 +119,7 @@ class ActorRecord:
         Traceback (most recent call last):
             ...
         statecharts.errors.SnapshotError: actor record format version 9 of machine 'm' is not known (this version ...
-        >>> ActorRecord.from_json(m, {"format": "statecharts.actor", "version": 1, "machine": "shop"})
+        >>> ActorRecord.from_json(m, {"format": "statecharts.actor", "version": 2, "machine": "shop"})
         Traceback (most recent call last):
             ...
         statecharts.errors.SnapshotError: actor record of machine 'shop' cannot be restored into 'm'
@@ -127,10 +135,10 @@ class ActorRecord:
         if data.get("machine") != machine.id:
             raise SnapshotError(f"actor record of machine {data.get('machine')!r} cannot be restored into "
                                 f"{machine.id!r}")
-        if data.get("version") != RECORD_VERSION:
+        if data.get("version") not in READABLE_VERSIONS:
             raise SnapshotError(f"actor record format version {data.get('version')!r} of machine "
                                 f"{data.get('machine')!r} is not known (this version of statecharts reads "
-                                f"version {RECORD_VERSION})")
+                                f"versions {', '.join(map(str, READABLE_VERSIONS))})")
         try:
             snapshot = restore(machine, data["snapshot"])
             timers = {int(t["pending"]): float(t["due"]) for t in data.get("timers", [])}
@@ -150,8 +158,10 @@ class ActorRecord:
                 raise SnapshotError(f"actor record of machine {machine.id!r}: no invocation {invoke_id!r}")
         if child_machine is not None:
             for child_id, child in children.items():
+                if isinstance(child, Mapping) and child.get("snapshot") is None and "input" in child:
+                    continue  # a spawned child that had not started: it starts afresh from its input
                 ActorRecord.from_json(child_machine(child_id, child), child, child_machine)
-        return cls(snapshot, timers, invocations, mailbox, children)
+        return cls(snapshot, timers, invocations, mailbox, children, int(data["version"]))
 
 
 def event_to_json(event: Event) -> dict[str, Any]:

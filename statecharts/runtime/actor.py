@@ -12,6 +12,7 @@ import asyncio
 import functools
 import inspect as pyinspect
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Union
@@ -20,11 +21,12 @@ from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopCh
 from statecharts.chart import InvokeDef, StateNode, Transition
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
-from statecharts.interpreter import Clock, VirtualClock, _without
+from statecharts.interpreter import Clock, VirtualClock, _without, clock_now
+from statecharts.record import RECORD_FORMAT, RECORD_VERSION, ActorRecord
 from statecharts.runtime.inspection import Recorder, event_data, plain
 from statecharts.runtime.logic import Logic, MachineLogic, to_logic
 from statecharts.runtime.services import CallbackService, ServiceRef
-from statecharts.state import Effect, PendingSend, Snapshot
+from statecharts.state import Effect, PendingSend, Snapshot, decode, encode
 
 logger = logging.getLogger("statecharts")
 Listener = Callable[[Snapshot], Any]
@@ -145,7 +147,8 @@ class AsyncActor:
     """
 
     def __init__(self, logic: Any, *, input: Any = None, id: str | None = None, clock: Clock | None = None,
-                 context: Mapping[str, Any] | None = None, state: Snapshot | Mapping[str, Any] | None = None,
+                 context: Mapping[str, Any] | None = None,
+                 state: Snapshot | ActorRecord | Mapping[str, Any] | None = None,
                  parent: AsyncActor | None = None, system: ActorSystem | None = None,
                  inspect: Inspector | None = None, strict: bool = False) -> None:
         found = to_logic(logic)
@@ -158,20 +161,19 @@ class AsyncActor:
             if not isinstance(context, Mapping):
                 raise ConfigError(f"context= takes a dict, not {type(context).__name__}", key="context")
             found = MachineLogic(found.machine, context)
-        if isinstance(state, Snapshot) and isinstance(found, MachineLogic) and state.machine is not found.machine:
-            raise SnapshotError(f"state= of actor {id or found.id!r} needs a snapshot of machine {found.id!r}, "
-                                f"not of {state.machine.id!r}")
         if clock is not None and not (callable(getattr(clock, "schedule", None))
                                       and callable(getattr(clock, "cancel", None))):
             raise ConfigError(f"clock= needs schedule() and cancel() (VirtualClock), not {type(clock).__name__}",
                               key="clock")
         self._restored_children: Mapping[str, Any] = {}
+        self._record: ActorRecord | None = None  # restored: timers' due times, invocations, mailbox
         if isinstance(state, Mapping):  # persisted_snapshot() data: this actor's and its children's
-            if not isinstance(state.get("snapshot"), Mapping):
-                raise SnapshotError(f"state= of actor {id or found.id!r} needs persisted_snapshot() data with a "
-                                    f"'snapshot' object, or a Snapshot; got keys {sorted(map(str, state))}")
-            self._restored_children = state.get("children") or {}
-            state = found.restore(state["snapshot"])
+            state = _read_record(found, state, id or found.id)
+        if isinstance(state, ActorRecord):
+            self._record, self._restored_children, state = state, state.children, state.snapshot
+        if isinstance(state, Snapshot) and isinstance(found, MachineLogic) and state.machine is not found.machine:
+            raise SnapshotError(f"state= of actor {id or found.id!r} needs a snapshot of machine {found.id!r}, "
+                                f"not of {state.machine.id!r}")
         if strict and not isinstance(found, MachineLogic):
             raise ConfigError(f"strict=True needs a Machine (it checks events against the chart), not "
                               f"{type(logic).__name__}", key="strict")
@@ -199,6 +201,8 @@ class AsyncActor:
         self._handlers: dict[str, list[EventHandler]] = {}
         self._streams: list[asyncio.Queue[Any]] = []
         self._timers: dict[int, tuple[PendingSend, Any]] = {}
+        self._due: dict[int, float] = {}  # id(pending send) -> its due time, ms on `_now`
+        self._resume_due: dict[int, float] = {}  # restoring: id(pending send) -> the due time it was saved with
         self._awaiting: list[tuple[str, Awaitable[Any]]] = []
         self._to_start: list[str] = []
         self._to_spawn: list[Child] = []
@@ -230,10 +234,17 @@ class AsyncActor:
         try:
             if self._restored is not None:
                 snapshot = self._restored
-                self._to_start = [i.id for n in snapshot.nodes if isinstance(n, StateNode) for i in n.invoke]
-                self._respawn(set(self._to_start))
+                invoked = [i.id for n in snapshot.nodes if isinstance(n, StateNode) for i in n.invoke]
+                record = self._record
+                self._to_start = invoked
+                if record is not None:  # its mailbox first; timers resume with the time that remained
+                    if record.version >= 2:  # (version 1 of the asyncio store did not list them: all restart)
+                        self._to_start = [i for i in invoked if i in record.invocations]
+                    self._mailbox.extendleft((e, None, None) for e in reversed(record.mailbox))
+                    self._resume_due = {id(snapshot.pending[i]): due for i, due in record.timers.items()}
+                self._respawn(set(invoked))
                 self._adopt(snapshot, ())
-                self._restored_children = {}
+                self._restored_children, self._resume_due, self._record = {}, {}, None
             else:
                 self._event = Event("xstate.init")
                 observe = self._observe if self.system._inspectors else None
@@ -365,15 +376,48 @@ class AsyncActor:
             found.cancel()
             _discard(self._streams, queue)
 
-    def persisted_snapshot(self) -> dict[str, Any]:
-        """The snapshot as JSON data with the running child actors' snapshots under ``children``
-        (each with the ``src`` it was spawned from); ``AsyncActor(logic, state=data)`` resumes the
-        actor and its child machines from it. Services (functions, callbacks) have no snapshot:
-        they are left out and start afresh on resume, as in the threaded interpreter.
+    def record(self) -> ActorRecord:
+        """What persisting this actor needs (`statecharts.record.ActorRecord`): the snapshot, each
+        timer's due time (ms on the clock's ``now``; without a clock, on the wall clock, so the time
+        a process was down counts), the running invocations, the mailbox (events queued by actors,
+        timers and `post`; not those a caller of `send` still awaits: unacknowledged, it sends them
+        again) and every child actor's record, recursively. Taken between macrosteps.
+
+        >>> import asyncio
+        >>> from statecharts import Machine, VirtualClock
+        >>> child = Machine({"id": "child", "initial": "a", "states": {"a": {"after": {100: "b"}}, "b": {}}})
+        >>> m = Machine({"id": "m", "initial": "on", "states": {"on": {"invoke": {"src": "child", "id": "kid"}}}},
+        ...             services={"child": child})
+        >>> async def main():
+        ...     clock = VirtualClock()
+        ...     async with m.interpret_async(clock=clock) as actor:
+        ...         await clock.advance(70)
+        ...         return actor.record()
+        >>> record = asyncio.run(main())
+        >>> record.invocations, record.children["kid"]["timers"]
+        (('kid',), [{'pending': 0, 'due': 100.0}])
         """
-        return {"id": self.id, "src": self.src, "snapshot": self.state.to_json(),
-                "children": {cid: c.persisted_snapshot() for cid, c in self.children.items()
-                             if isinstance(c, AsyncActor) and c._state is not None}}
+        state = self.state
+        timers = {i: self._due[id(p)] for i, p in enumerate(state.pending) if id(p) in self._due}
+        active = {i.id for n in state.nodes if isinstance(n, StateNode) for i in n.invoke}
+        invocations = tuple(cid for cid in self.children if cid in active)
+        invocations += tuple(i for i in self._to_start if i not in invocations)
+        mailbox = tuple(event for event, future, _ in self._mailbox if future is None)
+        children = {cid: c.persisted_snapshot() for cid, c in self.children.items()
+                    if isinstance(c, AsyncActor) and (c._state is not None or cid not in active)}
+        return ActorRecord(state, timers, invocations, mailbox, children)
+
+    def persisted_snapshot(self) -> dict[str, Any]:
+        """`record` as JSON data (`statecharts.record`, format version 2) with ``src``, the name
+        the actor was spawned from; ``AsyncActor(logic, state=data)`` (or ``interpret_async(state=
+        data)``) resumes the actor and its child machines from it, timers with the time that
+        remained. Services (functions, callbacks) have no snapshot: they start afresh on resume. A
+        spawned child that has not started yet is ``{"snapshot": null, "input": ...}``.
+        """
+        if self._state is None:
+            return {"format": RECORD_FORMAT, "version": RECORD_VERSION, "machine": self.logic.id, "src": self.src,
+                    "input": encode(self.input), "snapshot": None}
+        return {**self.record().to_json(), "src": self.src}
 
     def __repr__(self) -> str:
         return f"<AsyncActor {self.id} ({self.status})>"
@@ -516,6 +560,7 @@ class AsyncActor:
                     self._add_child(self._invocation(invoke, snapshot))
         pending = snapshot.pending
         due: tuple[PendingSend, ...] | list[PendingSend] = ()
+        fire_now: list[PendingSend] = []  # restored timers already due, in due order
         if not pending and not self._timers:
             self._state = snapshot
         elif not self._timers and all(p.delay <= 0 for p in pending):  # only sends due now
@@ -526,18 +571,34 @@ class AsyncActor:
             now = {id(p) for p in pending}
             for key in [k for k in self._timers if k not in now]:
                 self._cancel_timer(self._timers.pop(key)[1])
+                self._due.pop(key, None)
             before = {id(p) for p in previous}
             due = [p for p in pending if p.delay <= 0 and id(p) not in self._timers]
+            overdue: list[tuple[float, int, PendingSend]] = []
+            clock_ms = self._now()
             for p in pending:
                 if p.delay > 0 and id(p) not in self._timers and (id(p) not in before or previous == ()):
-                    self._timers[id(p)] = (p, self._schedule(p.delay, functools.partial(self._fire, p)))
+                    due_at = self._resume_due.get(id(p)) if self._resume_due else None
+                    if due_at is None:
+                        due_at = clock_ms + p.delay
+                    elif due_at <= clock_ms:  # restored, and already due: fired below, in due order
+                        overdue.append((due_at, len(overdue), p))
+                        self._due[id(p)] = due_at
+                        continue
+                    self._due[id(p)] = due_at
+                    self._timers[id(p)] = (p, self._schedule(due_at - clock_ms, functools.partial(self._fire, p)))
             self._state = _without(snapshot, {id(p) for p in due}) if due else snapshot
+            for _, _, p in sorted(overdue, key=lambda item: item[:2]):
+                self._timers[id(p)] = (p, None)
+                fire_now.append(p)
         if self.system._inspectors:
             self.system.record("snapshot", self.id, event=event_data(snapshot.event.name, snapshot.event.data)
                                if snapshot.event else None, value=plain(snapshot.value),
                                context=plain(snapshot.context), status=snapshot.status, output=plain(snapshot.output))
         for p in due:
             self._deliver(p)
+        for p in fire_now:
+            self._fire(p)
 
     def _fail(self, exc: BaseException) -> None:
         """The actor cannot go on (its logic raised): the parent hears ``xstate.error.actor.<id>``."""
@@ -554,6 +615,7 @@ class AsyncActor:
         self.status = status
         for key in list(self._timers):
             self._cancel_timer(self._timers.pop(key)[1])
+        self._due.clear()
         for child in reversed(list(self.children.values())):
             child._stop("stopped")
         self.children.clear()
@@ -615,7 +677,7 @@ class AsyncActor:
         if child_id in self.children:
             raise StatechartError(f"actor {self.id!r} already has a child {child_id!r}")
         child_input = action.input(effect.context, effect.event) if callable(action.input) else action.input
-        child = AsyncActor(logic, input=child_input, id=child_id, clock=self.clock, parent=self, system=self.system)
+        child = self._new_child(logic, input=child_input, id=child_id)
         child.src = name
         self._add_child(child)
 
@@ -649,8 +711,10 @@ class AsyncActor:
         given = invoke.input(state.context, event) if callable(invoke.input) else invoke.input
         logic = to_logic(invoke.src)
         if logic is not None:
-            return AsyncActor(logic, input=given, id=invoke.id, clock=self.clock, parent=self, system=self.system,
-                              state=self._restored_children.get(invoke.id))
+            saved = self._restored_children.get(invoke.id)
+            if isinstance(saved, Mapping) and saved.get("snapshot") is None:
+                saved = None  # it had not started: it starts afresh
+            return self._new_child(logic, input=given, id=invoke.id, state=saved)
         if isinstance(invoke.src, CallbackService):
             return ServiceRef(invoke.id, self, invoke.src, given, event, invoke.src_name)
         return ServiceRef(invoke.id, self, invoke.src, state.context if given is None else given, event,
@@ -669,9 +733,17 @@ class AsyncActor:
             if logic is None:
                 raise SnapshotError(f"actor {self.id!r}: cannot restore spawned child {child_id!r}: its src {src!r} "
                                     "is not a machine in services=")
-            child = AsyncActor(logic, id=child_id, clock=self.clock, parent=self, system=self.system, state=data)
+            if data.get("snapshot") is None:  # spawned but not started when saved: start it afresh
+                child = self._new_child(logic, id=child_id, input=decode(data.get("input")))
+            else:
+                child = self._new_child(logic, id=child_id, state=data)
             child.src = str(src)
             self._add_child(child)
+
+    def _new_child(self, logic: Logic, *, id: str, input: Any = None,
+                   state: Mapping[str, Any] | None = None) -> AsyncActor:
+        """A child actor of this one (same clock and system); a subclass may make its own kind."""
+        return AsyncActor(logic, input=input, id=id, clock=self.clock, parent=self, system=self.system, state=state)
 
     def _add_child(self, child: Child) -> None:
         self.children[child.id] = child
@@ -679,6 +751,15 @@ class AsyncActor:
         self._to_spawn.append(child)
 
     # -- timers ---------------------------------------------------------------------------------
+    def _now(self) -> float:
+        """Now in ms, the time timers' due times are kept on: the clock's ``now`` (VirtualClock,
+        RealClock), else the wall clock (the loop's own clock does not survive a process)."""
+        if self.clock is not None:
+            now = clock_now(self.clock)
+            if now is not None:
+                return now
+        return time.time() * 1000.0
+
     def _schedule(self, delay: float, callback: Callable[[], None]) -> Any:
         assert self._loop is not None
         if self.clock is None:
@@ -695,12 +776,13 @@ class AsyncActor:
     def _cancel_timer(self, handle: Any) -> None:
         if isinstance(handle, asyncio.TimerHandle):
             handle.cancel()
-        elif self.clock is not None:
+        elif self.clock is not None and handle is not None:
             self.clock.cancel(handle)
 
     def _fire(self, p: PendingSend) -> None:
         if self._timers.pop(id(p), None) is None or not self.running:
             return
+        self._due.pop(id(p), None)
         self._state = _without(self.state, {id(p)})
         self._deliver(p)
 
@@ -711,6 +793,20 @@ class AsyncActor:
             transitions=[{"source": t.source.id, "targets": [n.id for n in t.targets], "events": list(t.events)}
                          for t in transitions],
             exited=[n.id for n in exited], entered=[n.id for n in entered])
+
+
+def _read_record(logic: Logic, data: Mapping[str, Any], name: str) -> ActorRecord:
+    """``state=`` data (`AsyncActor.persisted_snapshot`) as an `ActorRecord` of ``logic``; a
+    `SnapshotError` names what is wrong."""
+    if data.get("format") != RECORD_FORMAT:
+        raise SnapshotError(f"state= of actor {name!r} needs persisted_snapshot() data (an actor record with "
+                            f"\"format\": {RECORD_FORMAT!r}) or a Snapshot; got keys {sorted(map(str, data))}")
+    if isinstance(logic, MachineLogic):
+        try:
+            return ActorRecord.from_json(logic.machine, data)
+        except SnapshotError as exc:
+            raise SnapshotError(f"state= of actor {name!r}: {exc}") from exc
+    return ActorRecord(logic.restore(data["snapshot"]), children=data.get("children") or {})
 
 
 def _discard(items: list[Any], item: Any) -> None:

@@ -43,7 +43,7 @@ from __future__ import annotations
 from statecharts.errors import ConfigError
 from statecharts.store.base import Commit, Head, LeaseError, SqlStore, Store
 from statecharts.store.durable import DurableInterpreter
-from statecharts.store.journal import Journal, replay
+from statecharts.store.journal import Journal, replay, replay_actors
 from statecharts.store.postgres import PostgresStore
 from statecharts.store.sqlite import SqliteStore
 
@@ -64,4 +64,4 @@ def open_store(url: str) -> SqliteStore | PostgresStore:
 
 
 __all__ = ["Commit", "DurableInterpreter", "Head", "Journal", "LeaseError", "PostgresStore", "SqlStore",
-           "SqliteStore", "Store", "open_store", "replay"]
+           "SqliteStore", "Store", "open_store", "replay", "replay_actors"]

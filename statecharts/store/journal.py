@@ -12,6 +12,11 @@ the idempotency key the event was sent with. ``snapshot`` is the snapshot as the
 after the step: its sends without delay are delivered (gone from ``pending``; while unprocessed
 they sit in the actor record's mailbox). So each line follows from the one before by the pure
 core: `step` below, which `replay` uses to check a log.
+
+A durable asyncio actor with child actors keeps the whole tree in one log: a line's ``actor``
+names the actor that took the step (the root's id or a child's), and ``delivered`` and "the
+line before" mean that actor's previous line. A child's first line is its start: event
+``xstate.init`` with data ``{"input": ...}`` (the input it was invoked or spawned with).
 """
 
 from __future__ import annotations
@@ -125,15 +130,19 @@ class Journal:
         return step(self.machine, previous, lines[-1])
 
     def commit(self, event: Event, record: ActorRecord, *, delivered: Sequence[int] = (),
-               key: str | None = None) -> int:
+               key: str | None = None, actor: str | None = None, snapshot: Snapshot | None = None) -> int:
         """Commit one macrostep: the log line for ``event`` and the actor's new ``record``, in one
         transaction; the effects of every earlier step count as run. Returns the step's number.
-        `LeaseError` (nothing committed) when this process no longer owns the actor."""
+        `LeaseError` (nothing committed) when this process no longer owns the actor.
+
+        A step of a child actor (the asyncio runtime) names it in ``actor`` and its ``snapshot``;
+        ``record`` is still the whole tree's, from the root."""
         if not self._open:
             raise LeaseError(f"actor {self.actor_id!r}: the journal is not open")
         seq = self.seq + 1
-        line = {"seq": seq, "actor": self.actor_id, "event": event_to_json(event), "delivered": list(delivered),
-                "key": key, "snapshot": record.snapshot.to_json()}
+        line = {"seq": seq, "actor": actor or self.actor_id, "event": event_to_json(event),
+                "delivered": list(delivered), "key": key,
+                "snapshot": (snapshot if snapshot is not None else record.snapshot).to_json()}
         self.store.commit(self.actor_id, self.owner, Commit(seq, json.dumps(line, sort_keys=True), record.dumps(),
                                                            key, self.seq), self.lease_ttl)
         self.seq = seq
@@ -180,7 +189,7 @@ class Journal:
             self.released = self.seq
 
 
-def step(machine: Machine, previous: Snapshot | None, line: Mapping[str, Any]) -> Snapshot:
+def step(machine: Machine, previous: Snapshot | None, line: Mapping[str, Any], *, child: bool = False) -> Snapshot:
     """The macrostep a log line records, by the pure core: the previous line's snapshot without
     the delayed sends ``delivered`` names, then `Machine.transition` with the line's event (for
     ``seq`` 0, the initial state with the event's context). Sends without delay are still in its
@@ -194,6 +203,8 @@ def step(machine: Machine, previous: Snapshot | None, line: Mapping[str, Any]) -
     ('b', 1, 0)
     """
     event = event_from_json(line["event"])
+    if previous is None and child:  # a child actor's start: its input
+        return machine.initial_state(input=event.data.get("input") if isinstance(event.data, Mapping) else None)
     if previous is None:
         return machine.initial_state(dict(event.data) if isinstance(event.data, Mapping) else None)
     gone = set(line.get("delivered") or ())
@@ -207,9 +218,11 @@ def settled(snapshot: Snapshot) -> Snapshot:
     return _without(snapshot, {i for i, p in enumerate(snapshot.pending) if p.delay <= 0})
 
 
-def replay(machine: Machine, lines: Iterable[Mapping[str, Any]]) -> Snapshot:
-    """Run a stored event log through the pure core, checking each line's snapshot; the last one.
-    A line that does not follow is a `SnapshotError` naming its ``seq``.
+def replay(machine: Machine, lines: Iterable[Mapping[str, Any]],
+           children: Mapping[str, Machine] | None = None) -> Snapshot:
+    """Run a stored event log through the pure core, checking each line's snapshot; the root
+    actor's last one (`replay_actors` has every actor's). A line that does not follow is a
+    `SnapshotError` naming its ``seq``.
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
@@ -222,21 +235,59 @@ def replay(machine: Machine, lines: Iterable[Mapping[str, Any]]) -> Snapshot:
         ...
     statecharts.errors.SnapshotError: event log line seq 1 (GO): the stored snapshot 'a' is not what replay gives, 'b'
     """
-    current: Snapshot | None = None
+    lines = list(lines)
+    if not lines:
+        raise SnapshotError("event log: no lines to replay")
+    return replay_actors(machine, lines, children)[lines[0].get("actor")]
+
+
+def replay_actors(machine: Machine, lines: Iterable[Mapping[str, Any]],
+                  children: Mapping[str, Machine] | None = None) -> dict[Any, Snapshot]:
+    """`replay` for an actor tree's log: each actor's lines through its machine (``machine`` for
+    the root, the actor of line 0; ``children[actor id]`` for the others); every actor's last
+    snapshot, by actor id. A line of an actor without a machine is a `SnapshotError` naming it.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> log = [{"seq": 0, "actor": "r", "event": {"type": "xstate.init"}, "snapshot": m.initial_state().to_json()},
+    ...        {"seq": 1, "actor": "kid", "event": {"type": "xstate.init", "data": {"input": None}},
+    ...         "snapshot": m.initial_state().to_json()}]
+    >>> {k: s.value for k, s in replay_actors(m, log, {"kid": m}).items()}
+    {'r': 'a', 'kid': 'a'}
+    >>> replay_actors(m, log)
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.SnapshotError: event log line seq 1: actor 'kid' has no machine to replay it with (children=)
+    """
+    current: dict[Any, Snapshot] = {}
+    root: Any = None
     expected_seq = 0
     for line in lines:
         if line["seq"] != expected_seq:
             raise SnapshotError(f"event log: line seq {line['seq']} where seq {expected_seq} was expected")
-        replayed = settled(step(machine, current, line))
-        stored = restore(machine, line["snapshot"])
+        actor = line.get("actor")
+        if expected_seq == 0:
+            root = actor
+        if actor == root:
+            actor_machine = machine
+        elif children is not None and isinstance(actor, str) and actor in children:
+            actor_machine = children[actor]
+        else:
+            raise SnapshotError(f"event log line seq {line['seq']}: actor {actor!r} has no machine to replay it "
+                                f"with (children=)")
+        child = actor != root
+        previous = None if child and line["event"]["type"] == INIT else current.get(actor)  # a (re)started child
+        replayed = settled(step(actor_machine, previous, line, child=child))
+        stored = restore(actor_machine, line["snapshot"])
         if stored != replayed:
             raise SnapshotError(f"event log line seq {line['seq']} ({line['event']['type']}): the stored snapshot "
                                 f"{stored.value!r} is not what replay gives, {replayed.value!r}"
+                                + ("" if actor == root else f" (actor {actor!r})")
                                 + ("" if stored.value != replayed.value else
                                    f" (context {dict(stored.context)!r} vs {dict(replayed.context)!r})"))
-        current = stored
+        current[actor] = stored
         expected_seq += 1
-    if current is None:
+    if not current:
         raise SnapshotError("event log: no lines to replay")
     return current
 

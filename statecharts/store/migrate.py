@@ -54,11 +54,33 @@ def _same_kind(stored: Any, expected: Any) -> bool:
             and not isinstance(stored, bool) and not isinstance(expected, bool))
 
 
+def child_machines(machine: Machine) -> dict[str, Machine]:
+    """Every machine an actor of ``machine`` can run as a child, at any depth (invoked or named in
+    ``services=``), by machine id: what a stored actor tree's children are restored with.
+
+    >>> kid = Machine({"id": "kid", "initial": "a", "states": {"a": {}}})
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}}, services={"kid": kid})
+    >>> sorted(child_machines(m))
+    ['kid']
+    """
+    found: dict[str, Machine] = {}
+    todo = [machine]
+    while todo:
+        current = todo.pop()
+        chart = current.chart
+        for src in [*(i.src for i in chart.invokes.values()), *chart.services.values()]:
+            if isinstance(src, Machine) and src.id not in found and src is not machine:
+                found[src.id] = src
+                todo.append(src)
+    return found
+
+
 def check_records(machine: Machine, records: Iterable[tuple[str, str, str]],
                   expected_context: Mapping[str, Any] | None = None) -> MigrationReport:
     """Restore every stored record of ``machine`` (``(actor id, machine id, record JSON)``, as
     `Store.records` gives them) against the current chart: a state id that is gone, a context key
-    of another type (against ``expected_context``, by default the chart's initial context).
+    of another type (against ``expected_context``, by default the chart's initial context). The
+    records of child actors (an asyncio actor tree) are restored against their current machines too.
 
     >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {}}})
     >>> from statecharts.record import ActorRecord
@@ -73,13 +95,22 @@ def check_records(machine: Machine, records: Iterable[tuple[str, str, str]],
         except Exception:  # noqa: BLE001 - a context made from input: no types to compare against
             expected_context = {}
     report = MigrationReport()
+    children = child_machines(machine)
+
+    def child_machine(child_id: str, data: Mapping[str, Any]) -> Machine:
+        found = children.get(str(data.get("machine")))
+        if found is None:
+            raise SnapshotError(f"child actor {child_id!r} runs machine {data.get('machine')!r}, which the chart no "
+                                f"longer invokes or names in services=")
+        return found
+
     for actor_id, machine_id, text in records:
         if machine_id != machine.id:
             report.skipped += 1
             continue
         report.checked += 1
         try:
-            record = ActorRecord.from_json(machine, text)
+            record = ActorRecord.from_json(machine, text, child_machine)
         except SnapshotError as exc:
             report.broken.append((actor_id, str(exc)))
             continue

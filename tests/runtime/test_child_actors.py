@@ -229,7 +229,7 @@ async def test_persisted_parent_resumes_with_its_children() -> None:
 async def test_resume_from_data_without_a_snapshot_is_a_snapshot_error() -> None:
     from statecharts.errors import SnapshotError
 
-    with pytest.raises(SnapshotError, match="'snapshot' object"):
+    with pytest.raises(SnapshotError, match="an actor record"):
         PONGER.interpret_async(state={"children": {}})
 
 

@@ -5,7 +5,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from statecharts import Machine, VirtualClock, assign
+from statecharts import Machine, VirtualClock, assign, send_to
 from statecharts.cli import main
 from statecharts.store import open_store
 
@@ -59,3 +59,28 @@ def test_migrate_check_passes_when_every_actor_restores_from_the_command_line(tm
                           env={"PYTHONPATH": f"{tmp_path}:{Path(__file__).parents[2]}", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout == "3 actors of machine 'shop' checked: all restore; 1 of other machines skipped\n"
+
+
+def test_migrate_check_restores_the_children_of_a_stored_actor_tree(tmp_path):
+    import asyncio
+
+    from statecharts.store.migrate import check_records
+
+    def parent(child_states: dict) -> Machine:
+        child = Machine({"id": "packer", "initial": "idle", "states": child_states})
+        return Machine({"id": "order", "initial": "open", "states": {"open": {
+            "invoke": {"src": "packer", "id": "pack"}, "on": {"PACK": {"actions": send_to("pack", "GO")}}}}},
+            services={"packer": child})
+
+    before = parent({"idle": {"on": {"GO": "packing"}}, "packing": {}})
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+
+    async def store_one() -> None:
+        async with before.interpret_async(store=open_store(url), id="o-1", clock=VirtualClock()) as actor:
+            await actor.send("PACK")
+
+    asyncio.run(store_one())
+    assert check_records(before, open_store(url).records()).ok
+    after = parent({"idle": {"on": {"GO": "boxing"}}, "boxing": {}})
+    report = check_records(after, open_store(url).records())
+    assert report.broken == [("o-1", "snapshot configuration: no state 'packer.packing' in machine 'packer'")]

@@ -119,8 +119,9 @@ def test_children_records_round_trip_recursively():
 def test_unknown_versions_and_other_machines_are_snapshot_errors_naming_both():
     m = Machine(TIMER)
     data = m.interpret(clock=VirtualClock()).start().record().to_json()
-    with pytest.raises(SnapshotError, match=r"actor record format version 2 of machine 't' is not known.*version 1"):
-        ActorRecord.from_json(m, data | {"version": 2})
+    with pytest.raises(SnapshotError, match=r"record format version 3 of machine 't' is not known.*versions 1, 2"):
+        ActorRecord.from_json(m, data | {"version": 3})
+    assert ActorRecord.from_json(m, data | {"version": 1}).snapshot == ActorRecord.from_json(m, data).snapshot
     with pytest.raises(SnapshotError, match="actor record of machine 'shop' cannot be restored into 't'"):
         ActorRecord.from_json(m, data | {"machine": "shop"})
     with pytest.raises(SnapshotError, match=r"snapshot format version 7 of machine 't' is not known.*version 1"):
