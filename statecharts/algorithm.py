@@ -535,17 +535,22 @@ def run_action(step: Step, action: Action, event: Event) -> None:
         step.context = step.context.set(action.resolve(step.context, event))
         return
     if isinstance(action, Raise):
-        step.internal.append(action.resolve(step.context, event))
-        return
+        raised = action.resolve(step.context, event)
+        if action.delay is None:
+            step.internal.append(raised)
+            return
+        delay = step.machine.resolve_delay(action.delay, step.context, event, action.params)
+        step.pending.append(PendingSend(action.id, delay, raised, None))
     if isinstance(action, Send):
         sent = action.resolve_event(step.context, event)
         if action.to == "#_internal":
             step.internal.append(sent)
             return
-        delay = step.machine.resolve_delay(action.delay, step.context, event)
+        delay = step.machine.resolve_delay(action.delay, step.context, event, action.params)
         step.pending.append(PendingSend(action.id, delay, sent, action.resolve_to(step.context, event)))
     elif isinstance(action, Cancel):
-        step.pending = [p for p in step.pending if p.id != action.send_id]
+        send_id = action.resolve(step.context, event)
+        step.pending = [p for p in step.pending if p.id != send_id]
     effect = Effect(action, step.context, event)
     step.effects.append(effect)
     if step.execute is not None:

@@ -25,11 +25,13 @@ from statecharts.actions import (
     NamedGuard,
     Not,
     Or,
+    Raise,
     Send,
     StartInvoke,
     StateIn,
     StopInvoke,
     callable_name,
+    resolve_params,
     takes_params,
     to_action,
     to_guard,
@@ -782,7 +784,7 @@ class _Compiler:
             if not callable(impl):
                 raise ConfigError(f"action {action.name!r} is not callable", path=path, key=key)
             return Call(impl, action.name, action.params)
-        if isinstance(action, Send) and action.delay is not None:
+        if isinstance(action, (Send, Raise)) and action.delay is not None:
             self.delay(action.delay, path, key)
         return action
 
@@ -811,7 +813,7 @@ class _Compiler:
 
 def _call_with_params(impl: Callable[..., Any], params: Any, context: Any, event: Any) -> Any:
     """A guard implementation called with the params of its ``{"type", "params"}`` reference."""
-    return impl(context, event, params)
+    return impl(context, event, resolve_params(params, context, event))
 
 
 def _registered_as(action: Action, name: str, params: Any = None) -> Action:

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from statecharts import algorithm
-from statecharts.actions import Call, Log, StartInvoke, StopInvoke
+from statecharts.actions import Call, Log, StartInvoke, StopInvoke, call_expression
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.record import ActorRecord
@@ -523,10 +523,7 @@ class Interpreter:
         """
         action = effect.action
         if isinstance(action, Call):
-            if action.params is not None:
-                action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
-            else:
-                action.fn(effect.context, effect.event)
+            call_expression(action.fn, effect.context, effect.event, action.params)
         elif isinstance(action, Log):
             message = action.resolve(effect.context, effect.event)
             logger.info("%s%s", f"{action.label}: " if action.label else "", message)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Union
 
-from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
+from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke, call_expression
 from statecharts.chart import InvokeDef, StateNode, Transition
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
@@ -581,10 +581,7 @@ class AsyncActor:
     def _execute(self, effect: Effect) -> None:
         action = effect.action
         if isinstance(action, Call):
-            if action.params is not None:
-                result = action.fn(effect.context, effect.event, action.params)  # type: ignore[call-arg]
-            else:
-                result = action.fn(effect.context, effect.event)
+            result = call_expression(action.fn, effect.context, effect.event, action.params)
             if pyinspect.isawaitable(result):
                 self._awaiting.append((action.name, result))
         elif isinstance(action, Log):
