@@ -712,7 +712,8 @@ class Cancel(Action):
         """The id to withdraw (a callable is called with ``context`` and ``event``, and ``params``
         when it takes them, as xstate's ``cancel`` does).
 
-        >>> Cancel("t").resolve({}, Event("GO")), Cancel(lambda c, e, p: p["id"], params={"id": "u"}).resolve({}, Event("GO"))
+        >>> by_params = Cancel(lambda c, e, p: p["id"], params={"id": "u"})
+        >>> Cancel("t").resolve({}, Event("GO")), by_params.resolve({}, Event("GO"))
         ('t', 'u')
         """
         if callable(self.send_id):

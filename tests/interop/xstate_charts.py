@@ -25,16 +25,23 @@ from typing import Any
 from hypothesis import strategies as st
 
 from statecharts import Machine, assign, raise_
+from statecharts.actions import cancel, send_to
+from statecharts.interpreter import VirtualClock
 
 DESCRIPTORS = ("A", "B", "C", "A.x", "A.*", "B.*", "*", "R1", "R2")
 EVENTS = ("A", "B", "C", "A.x", "A.y", "B.x", "B.x.y", "R1", "FUEL")
 EVENTS_PER_RUN = 20
 RAISES_OK = ("A", "B", "C", "A.x")  # raise only from these descriptors: raised events never loop
+TIMED_EVENTS = ("R1", "R2", "A", "B.x")  # what delayed raises and sends send
+ACTION_DELAYS = (30, 100, 150, 200)  # ms; never 0 (a 0 ms timer waits for the clock in xstate, not here)
+AFTER_DELAYS = ("50", "100", "200", "slow", "byN")  # "slow" is 200 ms, "byN" 50 + 10 * (n % 5) ms
+ADVANCES = (10, 50, 100, 150, 250, 500)  # the ms of an {"advance": ms} step
 
 
 class _Builder:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, timed: bool = False) -> None:
         self.rng = rng
+        self.timed = timed  # add delayed events: `after`, delayed raise/sendTo, cancel
         self.states: list[tuple[str, dict[str, Any]]] = []  # (id, config) of every non-root state
         self.histories: list[str] = []
         self.parallels: list[tuple[str, dict[str, Any]]] = []  # (id, states) of every parallel state
@@ -119,19 +126,46 @@ class _Builder:
                 actions.append({"type": "raiseIt", "params": {"event": rng.choice(("R1", "R2"))}})
             elif roll >= 0.95:
                 actions.append({"type": "boom", "params": {"at": rng.randint(1, 6)}})
+        if self.timed and rng.random() < 0.35:  # after the untimed draws: untimed charts stay as they were
+            actions.append(self.timed_action(descriptor))
         if actions:
             t["actions"] = actions
         return t
 
+    def timed_action(self, descriptor: str | None) -> dict[str, Any]:
+        """A delayed raise or sendTo (to this machine), or a cancel of one, with params."""
+        rng = self.rng
+        event = rng.choice(TIMED_EVENTS)
+        roll = rng.random()
+        if roll < 0.3:
+            return {"type": "raiseLater", "params": {"event": event, "delay": rng.choice(ACTION_DELAYS)}}
+        if roll < 0.45:
+            return {"type": "raiseSlow", "params": {"event": event}}
+        if roll < 0.7:
+            return {"type": "sendLater", "params": {"to": "#_self", "event": event,
+                                                    "delay": rng.choice(ACTION_DELAYS)}}
+        if roll < 0.8 and descriptor in RAISES_OK:  # sent at once: only where raising cannot loop
+            return {"type": "sendNow", "params": {"to": "#_self", "event": rng.choice(("R1", "R2"))}}
+        return {"type": "cancelIt", "params": {"id": rng.choice(("late", "late2"))}}
 
-def generate_chart(seed: int) -> dict[str, Any]:
+    def after(self, targets: list[str]) -> dict[str, Any]:
+        """An ``after`` map: one or two delays (milliseconds or a delay name), keys in the order
+        JavaScript lists them (integer keys ascending, then names in insertion order)."""
+        keys = self.rng.sample(AFTER_DELAYS, self.rng.randint(1, 2))
+        keys.sort(key=lambda k: (0, int(k)) if k.isdigit() else (1, 0))
+        return {k: self.transition("after", targets) for k in keys}
+
+
+def generate_chart(seed: int, timed: bool = False) -> dict[str, Any]:
     """One random chart and its events: ``{"seed", "config", "events"}`` (deterministic per seed).
+    ``timed`` charts also have ``after`` transitions, delayed raises and sends, cancels, and
+    ``{"advance": ms}`` steps among their events (the clock moves that far).
 
     >>> generate_chart(7) == generate_chart(7), len(generate_chart(7)["events"])
     (True, 20)
     """
     rng = random.Random(seed)
-    builder = _Builder(rng)
+    builder = _Builder(rng, timed)
     root_kind = "parallel" if rng.random() < 0.25 else "compound"
     root = builder.node("m", 0, root_kind)
     root_final = root_kind == "compound" and "f" in root["states"]
@@ -156,11 +190,15 @@ def generate_chart(seed: int) -> dict[str, Any]:
             config["always"] = builder.transition(None, targets)
         if "states" in config and rng.random() < 0.3:
             config["onDone"] = builder.transition(None, targets)
+        if timed and rng.random() < 0.35:
+            config["after"] = builder.after(targets)
     on = root.setdefault("on", {})
     on["FUEL"] = {"actions": [{"type": "refuel"}]}
     config = {"id": "m", "context": {"n": 0, "fuel": 4, "log": []}, **root}
     events: list[Any] = [rng.choice(EVENTS) for _ in range(EVENTS_PER_RUN)]
     events = [{"type": e, "k": rng.randint(0, 3)} if rng.random() < 0.3 else e for e in events]  # payloads
+    if timed:
+        events = [{"advance": rng.choice(ADVANCES)} if rng.random() < 0.4 else e for e in events]
     return {"seed": seed, "config": config, "events": events}
 
 
@@ -195,7 +233,14 @@ ACTIONS: dict[str, Any] = {
     "refuel": assign(fuel=4),
     "raiseIt": raise_(lambda c, e, p: {"type": p["event"]}),
     "boom": assign(_boom),
+    "raiseLater": raise_(lambda c, e, p: {"type": p["event"]}, delay=lambda c, e, p: p["delay"], id="late"),
+    "raiseSlow": raise_(lambda c, e, p: {"type": p["event"]}, delay="slow"),
+    "sendLater": send_to(lambda c, e, p: p["to"], lambda c, e, p: {"type": p["event"]},
+                         delay=lambda c, e, p: p["delay"], id="late2"),
+    "sendNow": send_to(lambda c, e, p: p["to"], lambda c, e, p: {"type": p["event"]}),
+    "cancelIt": cancel(lambda c, e, p: p["id"]),
 }
+DELAYS: dict[str, Any] = {"slow": 200, "byN": lambda c, e: 50 + 10 * (c["n"] % 5)}
 GUARDS: dict[str, Any] = {
     "nIs": lambda c, e, p: c["n"] % p["mod"] == p["r"],
     "fuel": lambda c, e, p: c["fuel"] > 0 and c["n"] % p["mod"] == p["r"],
@@ -206,7 +251,7 @@ GUARDS: dict[str, Any] = {
 
 def machine_for(chart: dict[str, Any], semantics: str = "xstate") -> Machine:
     """The chart as a `Machine` with the implementations the recorder gives xstate."""
-    return Machine(chart["config"], actions=ACTIONS, guards=GUARDS, semantics=semantics)
+    return Machine(chart["config"], actions=ACTIONS, guards=GUARDS, delays=DELAYS, semantics=semantics)
 
 
 def plain(value: Any) -> Any:
@@ -227,6 +272,21 @@ def replay(chart: dict[str, Any], semantics: str = "xstate") -> list[dict[str, A
         if snapshot.status == "active":
             snapshot = machine.transition(snapshot, name)
         seen.append(observed(snapshot))
+    return seen
+
+
+def replay_timed(chart: dict[str, Any], semantics: str = "xstate") -> list[dict[str, Any]]:
+    """`replay` through an actor on a `VirtualClock`: an ``{"advance": ms}`` step moves the clock,
+    firing the delayed events that fall due, in due order."""
+    clock = VirtualClock()
+    actor = machine_for(chart, semantics).interpret(clock=clock).start()
+    seen = [observed(actor.state)]
+    for step in chart["events"]:
+        if isinstance(step, dict) and "advance" in step:
+            clock.advance(step["advance"])
+        elif actor.state.status == "active":
+            actor.send(step)
+        seen.append(observed(actor.state))
     return seen
 
 
