@@ -8,6 +8,7 @@ clock, starts and cancels invoked services, and serialises ``send`` from many th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import heapq
 import inspect
@@ -295,6 +296,8 @@ class Interpreter:
         self._listeners: list[Listener] = []
         self._timers: dict[int, tuple[PendingSend, Any]] = {}
         self._due: dict[int, float] = {}  # id(pending send) -> its due time on the clock
+        # xstate mode: id(scheduled send) -> (it, its no-longer-cancellable copy that took over its timer)
+        self._moved: dict[int, tuple[PendingSend, PendingSend]] = {}
         self._record = record
         self._invocations: dict[str, _Invocation] = {}
         self._to_start: list[str] = []
@@ -684,9 +687,13 @@ class Interpreter:
                 self._changed.notify_all()
             return
         now = {id(p) for p in snapshot.pending}
+        if self.machine.xstate:
+            self._adopt_orphans(snapshot.pending, now)
         for key in [k for k in self._timers if k not in now]:
             self.clock.cancel(self._timers.pop(key)[1])
             self._due.pop(key, None)
+            if self._moved:
+                self._moved = {k: v for k, v in self._moved.items() if id(v[1]) != key}
         before = {id(p) for p in previous}
         immediate: list[PendingSend] = []
         overdue: list[tuple[float, int, PendingSend]] = []
@@ -732,12 +739,40 @@ class Interpreter:
 
     def _fire(self, p: PendingSend) -> None:
         with self._lock:
+            moved = self._moved.pop(id(p), None)
+            if moved is not None and moved[0] is p:
+                p = moved[1]
             if self._timers.pop(id(p), None) is None or not self.running:
                 return
             self._due.pop(id(p), None)
-            self._state = _without(self.state, {id(p)})
+            state = _without(self.state, {id(p)})
+            if self.machine.xstate and p.id is not None and any(q.id == p.id and q.cancellable for q in state.pending):
+                # xstate's scheduler: the firing timer takes its id's entry with it, so the
+                # latest timer of that id can no longer be cancelled
+                pending = tuple(algorithm.orphaned(state.pending, p.id))
+                self._adopt_orphans(pending, {id(q) for q in pending})
+                state = _with_pending(state, pending)
+            self._state = state
             self.deliver(p)
             self._drain()
+
+    def _adopt_orphans(self, pending: tuple[PendingSend, ...], now: set[int]) -> None:
+        """xstate mode: a send that is no longer cancellable (`algorithm.orphaned`) is a new
+        object; it keeps the timer of the send it replaces (same due time, same place in line)."""
+        gone = [entry for key, entry in self._timers.items() if key not in now and entry[0].cancellable]
+        if not gone:
+            return
+        for p in pending:
+            if p.cancellable or id(p) in self._timers:
+                continue
+            for i, (old, handle) in enumerate(gone):
+                if dataclasses.replace(old, cancellable=False) == p:
+                    del gone[i]
+                    self._timers[id(p)] = (p, self._timers.pop(id(old))[1])
+                    if id(old) in self._due:
+                        self._due[id(p)] = self._due.pop(id(old))
+                    self._moved[id(old)] = (old, p)
+                    break
 
     # -- effects -------------------------------------------------------------------------------
     def _start_invocations(self) -> None:
@@ -820,6 +855,11 @@ class Interpreter:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+def _with_pending(snapshot: Snapshot, pending: tuple[PendingSend, ...]) -> Snapshot:
+    return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, pending, snapshot.status,
+                    snapshot.output, snapshot.effects, snapshot.event, snapshot.sequence)
 
 
 def _without(snapshot: Snapshot, gone: set[int]) -> Snapshot:

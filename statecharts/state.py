@@ -61,6 +61,10 @@ class PendingSend:
     delay: float
     event: Event
     to: str | None = None
+    # semantics="xstate" only: xstate's scheduler keeps one timer per id, so a delayed send whose
+    # id a later one reused, or whose id a timer of the same id took away when it fired, still
+    # fires but can no longer be cancelled (see `algorithm.schedule` and `orphaned`)
+    cancellable: bool = True
 
 
 class Snapshot:
@@ -311,6 +315,8 @@ def _reason(exc: BaseException) -> str:
 def _pending_json(p: PendingSend) -> dict[str, Any]:
     data, fields = p.event.persisted()
     row = {"id": p.id, "delay": p.delay, "event": p.event.name, "data": encode(data), "to": p.to}
+    if not p.cancellable:
+        row["cancellable"] = False
     if fields:
         row["fields"] = fields
     return row
@@ -470,7 +476,8 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         history = tuple(sorted(
             ((node(h, "history"), frozenset(node(i, "history") for i in ids))
              for h, ids in data.get("history", {}).items()), key=lambda item: item[0].order))
-        pending = tuple(PendingSend(p.get("id"), p["delay"], _pending_event(machine, p), p.get("to"))
+        pending = tuple(PendingSend(p.get("id"), p["delay"], _pending_event(machine, p), p.get("to"),
+                                    p.get("cancellable", True) is not False)
                         for p in data.get("pending", []))
         context = FrozenDict(decode(data.get("context") or {}))
         status = data.get("status", "active")

@@ -17,6 +17,8 @@ const implementations = {
     burn: assign(({ context }) => ({ fuel: context.fuel - 1 })),
     addK: assign(({ context, event }) => ({ n: context.n + (event.k ?? 0) })),
     refuel: assign({ fuel: 4 }),
+    tock: assign(({ context }) => ({ ticks: context.ticks - 1 })),
+    rewind: assign({ ticks: 6 }),
     raiseIt: raise((_, params) => ({ type: params.event })),
     boom: assign(boom),
     // delayed events (the timed charts): params give the event, the delay, the target and the id
@@ -36,6 +38,7 @@ const implementations = {
     nIs: ({ context }, params) => context.n % params.mod === params.r,
     kIs: ({ event }, params) => (event.k ?? 0) % 2 === params.r,
     fuel: ({ context }, params) => context.fuel > 0 && context.n % params.mod === params.r,
+    tick: ({ context }) => context.ticks > 0,
     boomGuard: ({ context }, params) => {
       if (context.n === params.at) throw new Error("boom guard");
       return true;

@@ -9,7 +9,12 @@ every macrostep ends), history states with and without defaults (also directly i
 state), final states with ``onDone``, wildcard and dotted descriptors, guards and assigns with
 params, entry/exit/transition actions appending to ``context.log``, ``reenter``, raised events,
 ``initial`` actions, transitions targeting two regions at once, and actions and guards that throw.
-Run this file to re-record ``data/xstate_runs.json.gz`` (needs node and xstate).
+``generate_chart(seed, timed=True)`` adds time: ``after`` transitions (milliseconds, a named delay, a
+delay function of the context), delayed ``raise`` and ``sendTo`` with params, ``cancel``, and
+``{"advance": ms}`` steps among the events; xstate runs them on its SimulatedClock, this library on a
+`VirtualClock` (`replay_timed`).
+Run this file to re-record ``data/xstate_runs.json.gz`` and ``data/xstate_timed_runs.json.gz``
+(needs node and xstate).
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ DESCRIPTORS = ("A", "B", "C", "A.x", "A.*", "B.*", "*", "R1", "R2")
 EVENTS = ("A", "B", "C", "A.x", "A.y", "B.x", "B.x.y", "R1", "FUEL")
 EVENTS_PER_RUN = 20
 RAISES_OK = ("A", "B", "C", "A.x")  # raise only from these descriptors: raised events never loop
-TIMED_EVENTS = ("R1", "R2", "A", "B.x")  # what delayed raises and sends send
+TIMED_EVENTS = ("R1", "R2")  # what delayed raises and sends send: their handlers set no timers
+TICKS = 6  # `after` transitions spend a tick (context.ticks, reset by FUEL): timers never multiply unbounded
 ACTION_DELAYS = (30, 100, 150, 200)  # ms; never 0 (a 0 ms timer waits for the clock in xstate, not here)
 AFTER_DELAYS = ("50", "100", "200", "slow", "byN")  # "slow" is 200 ms, "byN" 50 + 10 * (n % 5) ms
 ADVANCES = (10, 50, 100, 150, 250, 500)  # the ms of an {"advance": ms} step
@@ -126,7 +132,10 @@ class _Builder:
                 actions.append({"type": "raiseIt", "params": {"event": rng.choice(("R1", "R2"))}})
             elif roll >= 0.95:
                 actions.append({"type": "boom", "params": {"at": rng.randint(1, 6)}})
-        if self.timed and rng.random() < 0.35:  # after the untimed draws: untimed charts stay as they were
+        if descriptor == "after":
+            t["guard"] = {"type": "tick"}
+            actions.insert(0, {"type": "tock"})
+        if self.timed and descriptor not in TIMED_EVENTS and rng.random() < 0.35:  # after the untimed draws
             actions.append(self.timed_action(descriptor))
         if actions:
             t["actions"] = actions
@@ -193,8 +202,9 @@ def generate_chart(seed: int, timed: bool = False) -> dict[str, Any]:
         if timed and rng.random() < 0.35:
             config["after"] = builder.after(targets)
     on = root.setdefault("on", {})
-    on["FUEL"] = {"actions": [{"type": "refuel"}]}
-    config = {"id": "m", "context": {"n": 0, "fuel": 4, "log": []}, **root}
+    on["FUEL"] = {"actions": [{"type": "refuel"}, {"type": "rewind"}] if timed else [{"type": "refuel"}]}
+    context: dict[str, Any] = {"n": 0, "fuel": 4, "log": []} | ({"ticks": TICKS} if timed else {})
+    config = {"id": "m", "context": context, **root}
     events: list[Any] = [rng.choice(EVENTS) for _ in range(EVENTS_PER_RUN)]
     events = [{"type": e, "k": rng.randint(0, 3)} if rng.random() < 0.3 else e for e in events]  # payloads
     if timed:
@@ -231,6 +241,8 @@ ACTIONS: dict[str, Any] = {
     "burn": assign(fuel=lambda c, e: c["fuel"] - 1),
     "addK": assign(n=lambda c, e: c["n"] + _k(e)),
     "refuel": assign(fuel=4),
+    "tock": assign(ticks=lambda c, e: c["ticks"] - 1),
+    "rewind": assign(ticks=TICKS),
     "raiseIt": raise_(lambda c, e, p: {"type": p["event"]}),
     "boom": assign(_boom),
     "raiseLater": raise_(lambda c, e, p: {"type": p["event"]}, delay=lambda c, e, p: p["delay"], id="late"),
@@ -246,6 +258,7 @@ GUARDS: dict[str, Any] = {
     "fuel": lambda c, e, p: c["fuel"] > 0 and c["n"] % p["mod"] == p["r"],
     "boomGuard": _boom_guard,
     "kIs": lambda c, e, p: _k(e) % 2 == p["r"],
+    "tick": lambda c, e: c["ticks"] > 0,
 }
 
 
@@ -298,6 +311,8 @@ def observed(snapshot: Any) -> dict[str, Any]:
 RECORDER = Path(__file__).resolve().parents[2] / "benchmarks" / "xstate" / "record_charts.mjs"
 RECORDING = Path(__file__).resolve().parent / "data" / "xstate_runs.json.gz"
 CHARTS = 2000
+TIMED_RECORDING = Path(__file__).resolve().parent / "data" / "xstate_timed_runs.json.gz"
+TIMED_CHARTS = 500  # timed charts replay through an actor on a VirtualClock: slower, so fewer
 
 
 def xstate_version() -> str | None:
@@ -316,9 +331,9 @@ def record(charts: list[dict[str, Any]], timeout: float = 120) -> list[list[dict
     return runs
 
 
-def load_recording() -> dict[str, Any]:
+def load_recording(path: Path = RECORDING) -> dict[str, Any]:
     """The committed recording: ``{"xstate": version, "charts": n, "runs": [...]}``."""
-    with gzip.open(RECORDING, "rt") as f:
+    with gzip.open(path, "rt") as f:
         data: dict[str, Any] = json.load(f)
     return data
 
@@ -328,9 +343,10 @@ def main() -> None:
     version = xstate_version()
     if version is None:
         raise SystemExit("node and xstate are needed: run .ci/install.d/xstate.sh")
-    runs = record([generate_chart(seed) for seed in range(CHARTS)])
-    with gzip.open(RECORDING, "wt") as f:
-        json.dump({"xstate": version, "charts": CHARTS, "runs": runs}, f, separators=(",", ":"))
+    for path, count, timed in ((RECORDING, CHARTS, False), (TIMED_RECORDING, TIMED_CHARTS, True)):
+        runs = record([generate_chart(seed, timed) for seed in range(count)])
+        with gzip.open(path, "wt") as f:
+            json.dump({"xstate": version, "charts": count, "runs": runs}, f, separators=(",", ":"))
 
 
 if __name__ == "__main__":
