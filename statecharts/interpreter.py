@@ -765,7 +765,7 @@ class Interpreter:
         for p in pending:
             if p.cancellable or id(p) in self._timers:
                 continue
-            for i, (old, handle) in enumerate(gone):
+            for i, (old, _handle) in enumerate(gone):
                 if dataclasses.replace(old, cancellable=False) == p:
                     del gone[i]
                     self._timers[id(p)] = (p, self._timers.pop(id(old))[1])

@@ -24,9 +24,9 @@ from statecharts.actions import cancel
 from statecharts.check import Model, check, explore
 from statecharts.check.model import events
 from statecharts.check.paths import shortest_paths
+from statecharts.interpreter import VirtualClock
 from statecharts.render import to_dot, to_mermaid
 from tests.interop import xstate_charts
-from statecharts.interpreter import VirtualClock
 from tests.interop.xstate_charts import (
     CHARTS,
     TIMED_CHARTS,
