@@ -739,40 +739,28 @@ class Interpreter:
 
     def _fire(self, p: PendingSend) -> None:
         with self._lock:
-            moved = self._moved.pop(id(p), None)
-            if moved is not None and moved[0] is p:
-                p = moved[1]
+            p = follow_moved(self._moved, p)
             if self._timers.pop(id(p), None) is None or not self.running:
                 return
             self._due.pop(id(p), None)
             state = _without(self.state, {id(p)})
-            if self.machine.xstate and p.id is not None and any(q.id == p.id and q.cancellable for q in state.pending):
-                # xstate's scheduler: the firing timer takes its id's entry with it, so the
-                # latest timer of that id can no longer be cancelled
-                pending = tuple(algorithm.orphaned(state.pending, p.id))
-                self._adopt_orphans(pending, {id(q) for q in pending})
-                state = _with_pending(state, pending)
+            if self.machine.xstate:
+                state = self._orphan_on_fire(state, p)
             self._state = state
             self.deliver(p)
             self._drain()
 
+    def _orphan_on_fire(self, state: Snapshot, p: PendingSend) -> Snapshot:
+        """xstate's scheduler: a firing timer takes its id's entry with it, so the latest timer of
+        that id can no longer be cancelled."""
+        if p.id is None or not any(q.id == p.id and q.cancellable for q in state.pending):
+            return state
+        pending = tuple(algorithm.orphaned(state.pending, p.id))
+        self._adopt_orphans(pending, {id(q) for q in pending})
+        return _with_pending(state, pending)
+
     def _adopt_orphans(self, pending: tuple[PendingSend, ...], now: set[int]) -> None:
-        """xstate mode: a send that is no longer cancellable (`algorithm.orphaned`) is a new
-        object; it keeps the timer of the send it replaces (same due time, same place in line)."""
-        gone = [entry for key, entry in self._timers.items() if key not in now and entry[0].cancellable]
-        if not gone:
-            return
-        for p in pending:
-            if p.cancellable or id(p) in self._timers:
-                continue
-            for i, (old, _handle) in enumerate(gone):
-                if dataclasses.replace(old, cancellable=False) == p:
-                    del gone[i]
-                    self._timers[id(p)] = (p, self._timers.pop(id(old))[1])
-                    if id(old) in self._due:
-                        self._due[id(p)] = self._due.pop(id(old))
-                    self._moved[id(old)] = (old, p)
-                    break
+        adopt_orphans(self._timers, self._moved, pending, now, self._due)
 
     # -- effects -------------------------------------------------------------------------------
     def _start_invocations(self) -> None:
@@ -855,6 +843,34 @@ class Interpreter:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+def adopt_orphans(timers: dict[int, tuple[PendingSend, Any]], moved: dict[int, tuple[PendingSend, PendingSend]],
+                  pending: tuple[PendingSend, ...], now: set[int], due: dict[int, float] | None = None) -> None:
+    """xstate mode: a send that is no longer cancellable (`algorithm.orphaned`) is a new object;
+    it takes over the timer of the send it replaces (same due time, same place in line), and
+    ``moved`` lets that timer's callback, bound to the old object, find the new one
+    (`follow_moved`). ``timers`` maps id(send) to (send, timer handle); ``due`` id(send) to its time."""
+    gone = [entry for key, entry in timers.items() if key not in now and entry[0].cancellable]
+    if not gone:
+        return
+    for p in pending:
+        if p.cancellable or id(p) in timers:
+            continue
+        for i, (old, _handle) in enumerate(gone):
+            if dataclasses.replace(old, cancellable=False) == p:
+                del gone[i]
+                timers[id(p)] = (p, timers.pop(id(old))[1])
+                if due is not None and id(old) in due:
+                    due[id(p)] = due.pop(id(old))
+                moved[id(old)] = (old, p)
+                break
+
+
+def follow_moved(moved: dict[int, tuple[PendingSend, PendingSend]], p: PendingSend) -> PendingSend:
+    """The send whose timer ``p``'s callback fires: ``p``, or the copy that took its timer over."""
+    found = moved.pop(id(p), None)
+    return found[1] if found is not None and found[0] is p else p
 
 
 def _with_pending(snapshot: Snapshot, pending: tuple[PendingSend, ...]) -> Snapshot:

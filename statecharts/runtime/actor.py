@@ -16,11 +16,12 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Union
 
+from statecharts import algorithm
 from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke, call_expression
 from statecharts.chart import InvokeDef, StateNode, Transition
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
-from statecharts.interpreter import Clock, VirtualClock, _without
+from statecharts.interpreter import Clock, VirtualClock, _with_pending, _without, adopt_orphans, follow_moved
 from statecharts.runtime.inspection import Recorder, event_data, plain
 from statecharts.runtime.logic import Logic, MachineLogic, to_logic
 from statecharts.runtime.services import CallbackService, ServiceRef
@@ -199,6 +200,8 @@ class AsyncActor:
         self._handlers: dict[str, list[EventHandler]] = {}
         self._streams: list[asyncio.Queue[Any]] = []
         self._timers: dict[int, tuple[PendingSend, Any]] = {}
+        # xstate mode: id(scheduled send) -> (it, its no-longer-cancellable copy that took over its timer)
+        self._moved: dict[int, tuple[PendingSend, PendingSend]] = {}
         self._awaiting: list[tuple[str, Awaitable[Any]]] = []
         self._to_start: list[str] = []
         self._to_spawn: list[Child] = []
@@ -524,8 +527,12 @@ class AsyncActor:
                                    snapshot.status, snapshot.output, snapshot.effects, snapshot.event)
         else:
             now = {id(p) for p in pending}
+            if snapshot.machine.xstate:
+                adopt_orphans(self._timers, self._moved, pending, now)
             for key in [k for k in self._timers if k not in now]:
                 self._cancel_timer(self._timers.pop(key)[1])
+                if self._moved:
+                    self._moved = {k: v for k, v in self._moved.items() if id(v[1]) != key}
             before = {id(p) for p in previous}
             due = [p for p in pending if p.delay <= 0 and id(p) not in self._timers]
             for p in pending:
@@ -699,9 +706,15 @@ class AsyncActor:
             self.clock.cancel(handle)
 
     def _fire(self, p: PendingSend) -> None:
+        p = follow_moved(self._moved, p)
         if self._timers.pop(id(p), None) is None or not self.running:
             return
-        self._state = _without(self.state, {id(p)})
+        state = _without(self.state, {id(p)})
+        if state.machine.xstate and p.id is not None and any(q.id == p.id and q.cancellable for q in state.pending):
+            pending = tuple(algorithm.orphaned(state.pending, p.id))  # xstate: the fired timer takes the id's entry
+            adopt_orphans(self._timers, self._moved, pending, {id(q) for q in pending})
+            state = _with_pending(state, pending)
+        self._state = state
         self._deliver(p)
 
     def _observe(self, transitions: list[Transition], exited: list[StateNode], entered: list[StateNode]) -> None:

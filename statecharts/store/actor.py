@@ -147,9 +147,11 @@ class DurableAsyncActor(AsyncActor):
         super()._execute(effect)
 
     def _fire(self, p: PendingSend) -> None:
+        moved = self._moved.get(id(p))
+        current = moved[1] if moved is not None and moved[0] is p else p  # xstate mode: the copy with p's timer
         committed = self._committed
         if committed is not None:
-            index = next((i for i, q in enumerate(committed.pending) if q is p), None)
+            index = next((i for i, q in enumerate(committed.pending) if q is current), None)
             if index is not None:
                 self._delivered.append(index)
         super()._fire(p)

@@ -306,12 +306,24 @@ def test_reenter_on_a_region_resets_its_sibling_regions() -> None:
     assert log_of(machine, "NEXT", "GO") == ({"r1": "b", "r2": "c"}, ("-d",))
 
 
+def test_reenter_on_a_region_keeps_the_parallel_state_in_xstate_mode_and_exits_it_in_scxml_mode() -> None:
+    """The README's table: xstate's domain is the parallel state; W3C's the nearest compound ancestor."""
+    config = {"id": "m", "context": {"log": ()}, "initial": "p", "states": {"p": {
+        "type": "parallel", "entry": push("+p"), "exit": push("-p"), "states": {
+            "r1": {"initial": "a", "exit": push("-r1"), "on": {"GO": {"target": ".b", "reenter": True}},
+                   "states": {"a": {}, "b": {}}},
+            "r2": {"initial": "c", "exit": push("-r2"), "states": {"c": {}}}}}}}
+    assert log_of(Machine(config, semantics="xstate"), "GO")[1] == ("+p", "-r2", "-r1")
+    assert log_of(Machine(config), "GO")[1] == ("+p", "-r2", "-r1", "-p", "+p")
+
+
 def test_a_top_level_final_state_runs_every_exit_action() -> None:
     config = {"id": "m", "context": {"log": ()}, "initial": "a", "exit": push("-m"), "states": {
         "a": {"on": {"END": "z"}, "exit": push("-a")}, "z": {"type": "final", "exit": push("-z")}}}
-    machine = Machine(config, semantics="xstate")
-    s = machine.transition(machine.initial_state(), "END")
-    assert (s.status, s.context["log"]) == ("done", ("-a", "-z", "-m"))
+    for semantics in ("xstate", "scxml"):  # the same in both modes
+        machine = Machine(config, semantics=semantics)
+        s = machine.transition(machine.initial_state(), "END")
+        assert (s.status, s.context["log"]) == ("done", ("-a", "-z", "-m"))
 
 
 # -- params, done names, provide -----------------------------------------------------------------
