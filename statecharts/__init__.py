@@ -39,6 +39,7 @@ from statecharts.frozen import FrozenDict, FrozenList
 from statecharts.interpreter import Interpreter, RealClock, VirtualClock
 from statecharts.machine import Machine
 from statecharts.state import Effect, PendingSend, Snapshot
+from statecharts.version import __version__ as __version__
 
 __all__ = [
     "ConfigError", "Effect", "Event", "EventError", "EventlessLoopError", "FrozenDict", "FrozenList", "Interpreter",
@@ -47,4 +48,3 @@ __all__ = [
     "VirtualClock", "and_", "assign", "cancel", "log", "not_", "or_", "payload", "raise_", "send", "state_in",
     "emit", "forward_to", "send_parent", "send_to", "spawn_child", "stop_child",
 ]
-__version__ = "0.1.0"

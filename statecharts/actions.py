@@ -774,6 +774,16 @@ class Call(Action):
     name: str = ""
     params: Any = None
 
+    def execute(self, context: Mapping[str, Any], event: Event) -> Any:
+        """Run the effect: ``fn(context, event)``, or ``fn(context, event, params)`` when it takes the
+        params of its reference (xstate's ``{type, params}``; ``None`` without them); returns what
+        ``fn`` returns (an awaitable for an ``async def``, which the asyncio runtime awaits).
+
+        >>> Call(lambda c, e, p: p["by"] + c["n"], "add", {"by": 2}).execute({"n": 1}, Event("GO"))
+        3
+        """
+        return call_expression(self.fn, context, event, self.params)
+
 
 @dataclass(frozen=True, eq=False)
 class NamedAction(Action):

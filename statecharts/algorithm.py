@@ -246,9 +246,12 @@ def guard_holds(step: Step | _Probe, t: Transition, guard: Guard, event: Event) 
         return False
 
 
-def remove_conflicting_transitions(step: Step, enabled: list[Transition]) -> list[Transition]:
+def remove_conflicting_transitions(step: Step, enabled: list[Transition],
+                                   exit_set: Callable[[Step, list[Transition]], set[StateNode]] | None = None
+                                   ) -> list[Transition]:
     """Keep a conflict-free subset: two transitions conflict when their exit sets meet; the one
-    whose source is a descendant wins, otherwise the earlier in document order.
+    whose source is a descendant wins, otherwise the earlier in document order. ``exit_set`` is
+    SCXML's `compute_exit_set` unless given (xstate's mode passes its own).
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "p", "states": {"p": {"type": "parallel", "states": {
@@ -259,10 +262,11 @@ def remove_conflicting_transitions(step: Step, enabled: list[Transition]) -> lis
     >>> remove_conflicting_transitions(Step(m, s, s.context, None), both)  # both exit p: the first wins
     [<Transition m.p.r1.a --GO--> m.x>]
     """
+    exits = compute_exit_set if exit_set is None else exit_set
     filtered: list[Transition] = []
     exit_sets: dict[Transition, set[StateNode]] = {}
     for t1 in enabled:
-        exit1 = exit_sets.setdefault(t1, compute_exit_set(step, [t1]))
+        exit1 = exit_sets.setdefault(t1, exits(step, [t1]))
         preempted = False
         to_remove = []
         for t2 in filtered:
@@ -1302,26 +1306,7 @@ def xstate_exit_set(step: Step, transitions: Iterable[Transition]) -> set[StateN
 
 def xstate_remove_conflicts(step: Step, enabled: list[Transition]) -> list[Transition]:
     """xstate's removeConflictingTransitions (W3C's, over xstate's exit sets)."""
-    if len(enabled) < 2:
-        return enabled
-    filtered: list[Transition] = []
-    exit_sets: dict[Transition, set[StateNode]] = {}
-    for t1 in enabled:
-        exit1 = exit_sets.setdefault(t1, xstate_exit_set(step, [t1]))
-        preempted = False
-        to_remove = []
-        for t2 in filtered:
-            if exit1 & exit_sets[t2]:
-                if _x_is_descendant(t1.source, t2.source):
-                    to_remove.append(t2)
-                else:
-                    preempted = True
-                    break
-        if not preempted:
-            for t3 in to_remove:
-                filtered.remove(t3)
-            filtered.append(t1)
-    return filtered
+    return remove_conflicting_transitions(step, enabled, xstate_exit_set) if len(enabled) > 1 else enabled
 
 
 def xstate_entry_set(step: Step, transitions: Iterable[Transition]) -> tuple[set[StateNode], set[StateNode]]:

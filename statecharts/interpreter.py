@@ -17,12 +17,12 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from statecharts import algorithm
-from statecharts.actions import Call, Log, StartInvoke, StopInvoke, call_expression
+from statecharts.actions import Call, Log, StartInvoke, StopInvoke
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.record import ActorRecord
@@ -179,12 +179,7 @@ class VirtualClock:
         if self.settlers:
             return self._advance_settling(ms)
         end = self.now + ms
-        while self._timers and self._timers[0][0] <= end:
-            due, handle, callback = heapq.heappop(self._timers)
-            if handle in self._cancelled:
-                self._cancelled.discard(handle)
-                continue
-            self.now = due
+        for callback in self._due(end):
             callback()
         self.now = end
         return None
@@ -192,15 +187,21 @@ class VirtualClock:
     async def _advance_settling(self, ms: float) -> None:
         end = self.now + ms
         await self._settle()
+        for callback in self._due(end):
+            callback()
+            await self._settle()
+        self.now = end
+
+    def _due(self, end: float) -> Iterator[Callable[[], None]]:
+        """The timers due by ``end`` in due order (cancelled ones skipped), ``now`` set to each one's
+        due time as it is handed out; a timer scheduled by a callback is seen if it falls due by ``end``."""
         while self._timers and self._timers[0][0] <= end:
             due, handle, callback = heapq.heappop(self._timers)
             if handle in self._cancelled:
                 self._cancelled.discard(handle)
                 continue
             self.now = due
-            callback()
-            await self._settle()
-        self.now = end
+            yield callback
 
     async def _settle(self) -> None:
         for settle in list(self.settlers):
@@ -526,7 +527,7 @@ class Interpreter:
         """
         action = effect.action
         if isinstance(action, Call):
-            call_expression(action.fn, effect.context, effect.event, action.params)
+            action.execute(effect.context, effect.event)
         elif isinstance(action, Log):
             message = action.resolve(effect.context, effect.event)
             logger.info("%s%s", f"{action.label}: " if action.label else "", message)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from statecharts.check import check
-from statecharts.check.cli import resident_mb
 from statecharts.cli import main
-from statecharts.loading import load_model
+from statecharts.cli.check import resident_mb
+from statecharts.cli.loading import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 # a counter that never stops growing: an infinite state space (a marker file says the walk began)
@@ -78,7 +78,7 @@ def test_max_memory_stops_the_walk_cleanly_with_the_partial_report(counter: Path
 
 
 def test_check_has_a_memory_bound_by_default() -> None:
-    from statecharts.check.cli import memory_limit_mb
+    from statecharts.cli.check import memory_limit_mb
 
     assert 0 < memory_limit_mb(None) <= 4096
 
@@ -240,7 +240,7 @@ def test_diagrams_outside_the_repository_says_where_to_run_it(tmp_path: Path,
 
 
 def test_the_progress_bar_keeps_moving_within_a_long_phase() -> None:
-    from statecharts.check.cli import ProgressBar
+    from statecharts.cli.check import ProgressBar
 
     out = io.StringIO()
     bar = ProgressBar(file=out)

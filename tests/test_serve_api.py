@@ -16,10 +16,10 @@ pytest.importorskip("uvicorn", reason="pip install 'statecharts[serve]' (starlet
 httpx = pytest.importorskip("httpx", reason="pip install httpx for the serve tests")
 
 from statecharts.cli import main  # noqa: E402
+from statecharts.cli.loading import UsageError  # noqa: E402
+from statecharts.cli.serve import add_parser, build  # noqa: E402
 from statecharts.errors import ConfigError  # noqa: E402
-from statecharts.loading import UsageError  # noqa: E402
 from statecharts.serve.app import MAX_BODY  # noqa: E402
-from statecharts.serve.cli import add_parser, build  # noqa: E402
 from statecharts.serve.server import running  # noqa: E402
 from statecharts.store import SqliteStore  # noqa: E402
 

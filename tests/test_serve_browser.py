@@ -14,7 +14,7 @@ pytest.importorskip("starlette", reason="pip install 'statecharts[serve]' for th
 httpx = pytest.importorskip("httpx", reason="pip install httpx for the serve tests")
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (never `playwright install`)")
 
-from statecharts.serve.cli import add_parser, build  # noqa: E402
+from statecharts.cli.serve import add_parser, build  # noqa: E402
 from statecharts.serve.server import running  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("starlette", reason="pip install 'statecharts[serve]' for the serve tests")
 pytest.importorskip("httpx", reason="pip install httpx for the serve tests")
 
-from statecharts.serve.cli import add_parser, build  # noqa: E402
+from statecharts.cli.serve import add_parser, build  # noqa: E402
 from statecharts.serve.load import drive  # noqa: E402
 from statecharts.serve.server import running  # noqa: E402
 from statecharts.store import SqliteStore  # noqa: E402

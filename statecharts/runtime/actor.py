@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Union
 
 from statecharts import algorithm
-from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke, call_expression
+from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
 from statecharts.chart import InvokeDef, StateNode, Transition
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
@@ -588,7 +588,7 @@ class AsyncActor:
     def _execute(self, effect: Effect) -> None:
         action = effect.action
         if isinstance(action, Call):
-            result = call_expression(action.fn, effect.context, effect.event, action.params)
+            result = action.execute(effect.context, effect.event)
             if pyinspect.isawaitable(result):
                 self._awaiting.append((action.name, result))
         elif isinstance(action, Log):

@@ -12,9 +12,9 @@ from typing import Any
 
 from statecharts.check.model import Model
 from statecharts.check.walker import Report, check
+from statecharts.cli.loading import UsageError
+from statecharts.cli.loading import load_model as load_spec
 from statecharts.errors import StatechartError
-from statecharts.loading import UsageError
-from statecharts.loading import load_model as load_spec
 from statecharts.testing.model_based import Adapter, Conformance, run_paths
 
 

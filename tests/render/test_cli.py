@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from statecharts.render import cli, cli_diagrams
+from statecharts.cli import diagrams as cli_diagrams
+from statecharts.cli import render as cli
 
 
 @pytest.mark.dot

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from statecharts.render.cli_diagrams import expected_text, machine_names
+from statecharts.cli.diagrams import expected_text, machine_names
 
 DIAGRAMS = Path(__file__).resolve().parents[2] / "diagrams"
 HINT = "stale diagrams/: run `python -m statecharts diagrams` and commit the result"

@@ -190,7 +190,7 @@ def test_media_player_regions_are_laid_out_side_by_side_in_order():
 
 @pytest.mark.dot
 def test_graphviz_lays_out_every_seed_machine_without_warnings():
-    from statecharts.render.cli_diagrams import load_machine, machine_names
+    from statecharts.cli.diagrams import load_machine, machine_names
 
     for name in machine_names():
         result = subprocess.run(["dot", "-Tsvg"], input=to_dot(load_machine(name)).source.encode(),

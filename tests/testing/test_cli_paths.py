@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from statecharts.check.cli_paths import main
+from statecharts.cli.paths import main
 
 
 def test_paths_prints_a_transition_cover_as_test_descriptions(capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from statecharts.loading import parse_params, resolve_machine
+from statecharts.cli.loading import parse_params, resolve_machine
 from statecharts.store import open_store
 from statecharts.store.migrate import check_records
 

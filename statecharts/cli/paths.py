@@ -14,7 +14,7 @@ from typing import Any
 
 from statecharts.check.graph import Bounds, explore
 from statecharts.check.paths import TestPath, simple_paths, state_cover, transition_cover
-from statecharts.loading import UsageError, load_model, parse_params
+from statecharts.cli.loading import UsageError, load_model, parse_params
 
 COVERS = ("states", "transitions", "edges")
 

@@ -1,5 +1,5 @@
 """The ``check`` command's TLC-style modes: ``--simulate``, ``--fingerprints``, ``--replay``,
-``--from`` and ``--coverage`` (kept apart from `statecharts.check.cli` so each stays small)."""
+``--from`` and ``--coverage`` (kept apart from `statecharts.cli.check` so each stays small)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 from statecharts.check.model import Model
+from statecharts.cli.loading import UsageError
 from statecharts.errors import SnapshotError
-from statecharts.loading import UsageError
 from statecharts.state import Snapshot
 
 
@@ -55,7 +55,7 @@ def validate(args: argparse.Namespace) -> None:
     >>> validate(argparse.Namespace(simulate=True, replay="x.jsonl", start_from=None, fingerprints=False,
     ...                             workers=None, checkpoint=None, resume=None, depth=10, traces=1))
     Traceback (most recent call last):
-    statecharts.loading.UsageError: --simulate and --replay cannot be used together
+    statecharts.cli.loading.UsageError: --simulate and --replay cannot be used together
     """
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, not {args.workers}")

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from statecharts.chart import did_you_mean
-from statecharts.check import cli_modes
 from statecharts.check.graph import StateGraph
 from statecharts.check.walker import Report, check
+from statecharts.cli import check_modes
+from statecharts.cli.loading import UsageError, load_model, parse_params
 from statecharts.errors import StatechartError
-from statecharts.loading import UsageError, load_model, parse_params
 from statecharts.render.output import INSTALL_HINT
 
 
@@ -73,7 +73,7 @@ def add_parser(sub: Any) -> None:
                         help="draw the explored state graph, the first counterexample's states filled "
                              "(.dot .gv for any size; .svg .png .pdf up to 2,000 states), like TLC's -dump dot")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
-    cli_modes.add_arguments(parser)
+    check_modes.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     0
     >>> run(parser.parse_args(["check", "machines.fetch", "--max-depth", "0"]))
     Traceback (most recent call last):
-    statecharts.loading.UsageError: --max-depth must be positive, not 0
+    statecharts.cli.loading.UsageError: --max-depth must be positive, not 0
     """
     for flag in ("max_states", "max_depth", "max_seconds", "max_memory"):
         value = getattr(args, flag, None)
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         if suffix in IMAGES and shutil.which("dot") is None:  # say so now, not after a long walk
             raise UsageError(f"{option} {out!r}: the Graphviz 'dot' program was not found on PATH; "
                              f"{INSTALL_HINT}")
-    cli_modes.validate(args)
+    check_modes.validate(args)
     if getattr(args, "trace_property", None) is not None and not args.trace_out:
         raise UsageError("--trace-property NAME goes with --trace-out FILE (the file to draw its counterexample to)")
     started = time.perf_counter()
@@ -129,10 +129,10 @@ def run(args: argparse.Namespace) -> int:
         if args.trace_property not in names:
             raise UsageError(f"--trace-property {args.trace_property!r}: the model has no such property"
                              f"{did_you_mean(args.trace_property, names)} (it has: {', '.join(names)})")
-    status = cli_modes.run_mode(args, model)
+    status = check_modes.run_mode(args, model)
     if status is not None:
         return status
-    initial = cli_modes.read_snapshots(model, args.start_from) if args.start_from else None
+    initial = check_modes.read_snapshots(model, args.start_from) if args.start_from else None
     bar = None if args.no_progress or args.json or not sys.stderr.isatty() else ProgressBar()
     limit = memory_limit_mb(getattr(args, "max_memory", None))
     stopper = Stopper(limit, args.max_seconds, started)  # also between temporal properties
@@ -285,7 +285,7 @@ def time_bound(seconds: float | None, doing: str) -> Iterator[None]:
     >>> with time_bound(0.05, "sleeping"):
     ...     time.sleep(1)
     Traceback (most recent call last):
-    statecharts.loading.UsageError: --max-seconds 0.05 ran out while sleeping (no state was walked)
+    statecharts.cli.loading.UsageError: --max-seconds 0.05 ran out while sleeping (no state was walked)
     """
     if seconds is None or not hasattr(signal, "setitimer") or \
             threading.current_thread() is not threading.main_thread():

@@ -1,4 +1,5 @@
-"""``python -m statecharts ...``: one subcommand per module, each with ``add_parser`` and ``run``.
+"""``python -m statecharts ...``: the command line, the top layer: one subcommand per module of this package,
+each with ``add_parser`` and ``run``; nothing below imports it.
 
 Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input, 130 when
 interrupted (Ctrl-C).
@@ -14,16 +15,17 @@ import sys
 from collections.abc import Sequence
 
 from statecharts.errors import StatechartError
+from statecharts.version import __version__
 
 # subcommand -> module providing add_parser(subparsers) and run(args) -> int
 COMMANDS = {
-    "check": "statecharts.check.cli",
-    "render": "statecharts.render.cli",
-    "diagrams": "statecharts.render.cli_diagrams",
-    "paths": "statecharts.check.cli_paths",
-    "run": "statecharts.cli_run",
-    "migrate": "statecharts.store.cli",
-    "serve": "statecharts.serve.cli",
+    "check": "statecharts.cli.check",
+    "render": "statecharts.cli.render",
+    "diagrams": "statecharts.cli.diagrams",
+    "paths": "statecharts.cli.paths",
+    "run": "statecharts.cli.run",
+    "migrate": "statecharts.cli.migrate",
+    "serve": "statecharts.cli.serve",
 }
 
 
@@ -43,13 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"statecharts {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMANDS.values():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):  # not written yet in this checkout
-                continue
-            raise
-        module.add_parser(sub)
+        importlib.import_module(module_name).add_parser(sub)
     return parser
 
 
@@ -90,14 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def version() -> str:
     """The installed distribution's version (the package's own when it is run from a checkout).
 
-    >>> version() == __import__("statecharts").__version__
+    >>> from statecharts.version import __version__
+    >>> version() == __version__
     True
     """
     try:
         return importlib.metadata.version("statecharts")
     except importlib.metadata.PackageNotFoundError:
-        from statecharts import __version__
-
         return __version__
 
 

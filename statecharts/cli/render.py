@@ -10,8 +10,8 @@ from typing import Any
 
 from statecharts.chart import StateNode
 from statecharts.check.model import Model
+from statecharts.cli.loading import UsageError, parse_params, resolve_machine
 from statecharts.errors import SnapshotError
-from statecharts.loading import UsageError, parse_params, resolve_machine
 from statecharts.machine import Machine
 from statecharts.render.output import IMAGE_FORMATS, TEXT_FORMATS, render
 from statecharts.state import Snapshot

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from statecharts.check import Model
-from statecharts.loading import UsageError, load_model, parse_params
+from statecharts.cli.loading import UsageError, load_model, parse_params
 
 
 def add_parser(sub: Any) -> None:

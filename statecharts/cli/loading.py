@@ -27,7 +27,7 @@ class UsageError(StatechartError):
     >>> load_target("machines.fetch:machien")
     Traceback (most recent call last):
         ...
-    statecharts.loading.UsageError: module 'machines.fetch' has no 'machien' (did you mean 'machine'?)
+    statecharts.cli.loading.UsageError: module 'machines.fetch' has no 'machien' (did you mean 'machine'?)
     """
 
 
@@ -66,7 +66,7 @@ def import_module(module_name: str, spec: str | None = None) -> Any:
 
     >>> import_module("machines.nope")
     Traceback (most recent call last):
-    statecharts.loading.UsageError: no module named 'machines.nope'
+    statecharts.cli.loading.UsageError: no module named 'machines.nope'
     """
     where = f" (from {spec!r})" if spec and spec != module_name else ""
     if module_name.endswith(".py"):
@@ -90,7 +90,7 @@ def importing(what: str) -> Iterator[None]:
     >>> with importing("mine.py"):
     ...     raise ValueError("bad")
     Traceback (most recent call last):
-    statecharts.loading.UsageError: importing 'mine.py' failed: ValueError: bad
+    statecharts.cli.loading.UsageError: importing 'mine.py' failed: ValueError: bad
     """
     try:
         yield
@@ -134,7 +134,7 @@ def convert_param(where: str, key: str, value: Any, accepted: tuple[type, ...]) 
     (None, 2.0)
     >>> convert_param("machines.cluster_update:model", "conf_ok", "yes", (bool, type(None)))
     Traceback (most recent call last):
-    statecharts.loading.UsageError: machines.cluster_update:model: parameter 'conf_ok' takes bool or None
+    statecharts.cli.loading.UsageError: machines.cluster_update:model: parameter 'conf_ok' takes bool or None
     values (true, false or none), not 'yes'
     """
     if not accepted or object in accepted or type(value) in accepted:
@@ -165,7 +165,7 @@ def import_file(path: str) -> Any:
 
     >>> import_file("nowhere/chart.py")
     Traceback (most recent call last):
-    statecharts.loading.UsageError: no file 'nowhere/chart.py'
+    statecharts.cli.loading.UsageError: no file 'nowhere/chart.py'
     """
     file = Path(path)
     if not file.is_file():
@@ -192,7 +192,7 @@ def load_chart_file(path: str, params: dict[str, Any]) -> Machine:
 
     >>> load_chart_file("nowhere.scxml", {})
     Traceback (most recent call last):
-    statecharts.loading.UsageError: no file 'nowhere.scxml'
+    statecharts.cli.loading.UsageError: no file 'nowhere.scxml'
     """
     if params:
         raise UsageError(f"{path!r} is a chart file; it takes no parameters (-p is for a Python factory)")

@@ -13,10 +13,10 @@ import time
 from typing import Any
 
 from statecharts.check.trace import event_text, value_text
+from statecharts.cli.loading import UsageError, parse_params, parse_value, resolve_machine
 from statecharts.errors import EventError, StatechartError
 from statecharts.event import Event
 from statecharts.interpreter import RealClock, VirtualClock
-from statecharts.loading import UsageError, parse_params, parse_value, resolve_machine
 from statecharts.state import Snapshot
 
 
@@ -50,7 +50,7 @@ def parse_event(text: str) -> Event:
     Event('APPLY_FINISH', {'w': 1, 'ok': True})
     >>> parse_event(":x=1")
     Traceback (most recent call last):
-    statecharts.loading.UsageError: event ':x=1' has no name (NAME or NAME:key=value,...)
+    statecharts.cli.loading.UsageError: event ':x=1' has no name (NAME or NAME:key=value,...)
     """
     name, _, rest = text.partition(":")
     if not name.strip():
@@ -71,7 +71,7 @@ def parse_wait(text: str) -> float | None:
     (500.0, 1.5, None)
     >>> parse_wait("+soon")
     Traceback (most recent call last):
-    statecharts.loading.UsageError: '+soon': a wait is +MS, milliseconds (e.g. +500)
+    statecharts.cli.loading.UsageError: '+soon': a wait is +MS, milliseconds (e.g. +500)
     """
     if not text.startswith("+"):
         return None
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     >>> run(argparse.Namespace(target="machines.fetch", param=[], events=["FECTH"], strict=True, json=False))
     Traceback (most recent call last):
         ...
-    statecharts.loading.UsageError: event 'FECTH' is not accepted by machine 'fetch' ... (did you mean 'FETCH'?)
+    statecharts.cli.loading.UsageError: event 'FECTH' is not accepted by machine 'fetch' ... (did you mean 'FETCH'?)
     """
     steps = [(parse_wait(text), None if parse_wait(text) is not None else parse_event(text)) for text in args.events]
     machine, model = resolve_machine(args.target, parse_params(args.param))

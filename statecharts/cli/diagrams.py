@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from statecharts.loading import UsageError, import_module, resolve_machine
+from statecharts.cli.loading import UsageError, import_module, resolve_machine
 from statecharts.machine import Machine
 from statecharts.render.dot import to_dot
 from statecharts.render.output import pipe
@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     >>> run(argparse.Namespace(out="no/such/folder", check=True, package="machines"))
     Traceback (most recent call last):
         ...
-    statecharts.loading.UsageError: no/such/folder: no such folder (run `python -m statecharts diagrams` first)
+    statecharts.cli.loading.UsageError: no/such/folder: no such folder (run `python -m statecharts diagrams` first)
     """
     out = Path(args.out)
     if args.check:
