@@ -66,6 +66,16 @@ class PendingSend:
     # fires but can no longer be cancelled (see `algorithm.schedule` and `orphaned`)
     cancellable: bool = True
 
+    def __repr__(self) -> str:
+        """The fields, ``cancellable`` only when it is False (xstate mode's orphaned timers).
+
+        >>> PendingSend("t", 100.0, Event("PING")), PendingSend("t", 100.0, Event("PING"), cancellable=False)
+        (PendingSend(id='t', delay=100.0, event=Event('PING'), to=None), PendingSend(id='t', delay=100.0, \
+event=Event('PING'), to=None, cancellable=False))
+        """
+        text = f"PendingSend(id={self.id!r}, delay={self.delay!r}, event={self.event!r}, to={self.to!r}"
+        return text + (")" if self.cancellable else ", cancellable=False)")
+
 
 class Snapshot:
     """An immutable, hashable machine state.
