@@ -129,3 +129,17 @@ async def test_emit_and_stop_child_receive_params_in_the_runtime() -> None:
         await actor.send("KILL")
         assert "c1" not in actor.children and c1.status == "stopped"
     assert heard == ["SAVED"]
+
+
+def test_a_delayed_raise_reads_and_writes_as_xstate_json() -> None:
+    """``{"type": "xstate.raise", "event": ..., "delay": ..., "id": ...}``: xstate's raise(event, {delay, id})."""
+    text = json.dumps({"id": "m", "initial": "a", "states": {"a": {
+        "entry": {"type": "xstate.raise", "event": {"type": "PING"}, "delay": 100, "id": "p"},
+        "on": {"PING": "b", "STOP": {"actions": {"type": "xstate.cancel", "sendId": "p"}}}}, "b": {}}})
+    for semantics in SEMANTICS:
+        m = Machine.from_json(text, semantics=semantics)
+        s = m.initial_state()
+        assert [(p.id, p.delay, p.event.name) for p in s.pending] == [("p", 100.0, "PING")]
+        assert m.transition(s, "STOP").pending == ()
+        assert m.to_json()["states"]["a"]["entry"] == {"type": "xstate.raise", "event": {"type": "PING"},
+                                                       "delay": 100, "id": "p"}
