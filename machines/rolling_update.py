@@ -129,13 +129,39 @@ chart is a step or a stutter of ``cluster_update(workers=1, requests=1)`` under 
 =====================  ======================================================================
 
 Every other step (the later allocations' ``PLACE``, ``ALLOC_STOPPED``, health checks, timers) is
-a stutter. The abstract worker stands for the whole deployment, not for one allocation: in
-``cluster_update`` a successful ``ApplyFinish`` sets ``lastVOK`` and ends the update, so a rolling
-update of N allocations, each mapped to its own worker, would need N successful finishes of one
-version, which the spec does not allow. Under this mapping ``max_parallel=2`` refines too (the
-abstraction does not see the allocations); ``MaxParallel`` is checked on the chart itself. Without
-``stable_healthy`` the refinement fails (a revert that fails has no abstract step: the spec's
-rollback always works); the tests pin that trace.
+a stutter. The abstract worker stands for the whole deployment, not for one allocation. Under this
+mapping ``max_parallel=2`` refines too (the abstraction does not see the allocations);
+``MaxParallel`` is checked on the chart itself. Without ``stable_healthy`` the refinement fails (a
+revert that fails has no abstract step: the spec's rollback always works); the tests pin that trace.
+
+**One abstract worker per allocation** (what the issue asks for; `per_allocation_mapping`, onto
+``cluster_update(workers=nodes, requests=1)``): ``workers[n]`` is ``starting`` while ``a<n>`` is
+``stopping``, ``working`` while it is ``placed``, else ``waiting`` (``PLACE {n}`` = SpawnWorker(n),
+``ALLOC_STOPPED {n}`` = ApplyStart(n), ``a<n>`` turning healthy = ApplyFinish(n, ok), the
+deployment failing = ApplyFinish of the worker in flight, not ok); ``workers[n].v`` = ``toApply``
+while not waiting; ``clusterUpdating`` = some worker not waiting; ``cluster.st`` = ``partial``
+while an allocation is placed, ``failed`` while the deployment is ``failed`` or reverting with none
+placed, else ``idle``; ``lastVOK`` = the version once an allocation of it is healthy (10 in a
+revert); the rest as in the table above. ``refines`` checks it: it holds for one allocation (15
+concrete states, 27 steps of which 10 stutters) and fails for two or more, at the second
+allocation's ``PLACE``, with the shortest trace ``DEPLOY, EVALUATE, PLACE 1, ALLOC_STOPPED 1,
+ALLOC_HEALTHY 1, min_healthy_time of a1, PLACE 2``: the abstract state before it has
+``lastVOK = toApply = 1``, where SpawnWorker is disabled.
+
+No mapping of one worker per allocation can do better, because of what ``cluster_update`` is: it
+applies a version to the cluster *at once*. SpawnWorker needs ``toApply # lastVOK`` and the cluster
+``idle`` or ``failed`` (and, with the lock, no worker holding it); the cluster leaves ``partial``
+only by ApplyFinish, which either succeeds and sets ``lastVOK := v`` (so no worker is ever spawned
+again for that version) or fails and sets ``toApply := RollbackVersion`` (so the next worker
+applies the rollback, not the version). Hence after one worker has applied version 1
+(ApplyStart), no behaviour of the spec has a second worker apply version 1: a rolling update of
+two or more allocations with a worker each has no abstract image. (Without the lock, every worker
+could be spawned while the cluster is still ``idle``, before the first ApplyStart; but then the
+second worker is ``starting`` while its allocation still runs the old version, which is not a
+mapping per allocation, and with ``max_parallel = 1`` the chart never has two allocations placed.)
+Expressing a rolling update would need a spec whose cluster holds a version per node and whose
+success is "every node runs v", which is this chart's ``NoMixedVersionsAtRest``, not
+``cluster_update``'s ``lastVOK``.
 
 >>> m = model(nodes=2)
 >>> s = m.initial_states()[0]
@@ -156,8 +182,9 @@ from pathlib import Path
 from typing import Any
 
 from statecharts import ConfigError, Event, Machine, Snapshot, and_, payload, state_in
-from statecharts.actions import Assign, Guard
+from statecharts.actions import Assign
 from statecharts.check import Fairness, Model, Symmetry, Trace, abstract_state, check, events, leads_to
+from statecharts.guards import Guard
 from statecharts.render import render, render_trace, trace_to_mermaid
 
 Context = Mapping[str, Any]
@@ -528,9 +555,11 @@ def make_properties(knobs: Knobs) -> tuple[dict[str, Callable[[Snapshot], bool]]
 
 def model(nodes: int = 3, max_parallel: int = 1, canary: int = 0, auto_revert: bool = True,
           auto_promote: bool = False, min_healthy_time: int = 10_000, healthy_deadline: int = 300_000,
-          progress_deadline: int = 600_000, stable_healthy: bool = True, versions: Sequence[int] = (1,),
+          progress_deadline: int = 600_000, stable_healthy: bool = True, versions: Sequence[int] | int = (1,),
           unhealthy_first: bool = True) -> Model:
-    """Everything the walker needs for one setting of the ``update`` stanza.
+    """Everything the walker needs for one setting of the ``update`` stanza. ``versions`` are the
+    versions a ``DEPLOY`` may name; a number ``v`` stands for ``1 .. v`` (so ``-p versions=3`` on the
+    command line).
 
     >>> m = model(nodes=2)
     >>> sorted(m.invariants)
@@ -539,7 +568,8 @@ def model(nodes: int = 3, max_parallel: int = 1, canary: int = 0, auto_revert: b
     ['DeploymentEnds', 'RevertRestoresStable']
     """
     knobs = Knobs(nodes, max_parallel, canary, auto_revert, auto_promote, min_healthy_time, healthy_deadline,
-                  progress_deadline, stable_healthy, tuple(versions), unhealthy_first)
+                  progress_deadline, stable_healthy,
+                  tuple(range(1, versions + 1)) if isinstance(versions, int) else tuple(versions), unhealthy_first)
     machine = make(knobs)
     ns = range(1, nodes + 1)
     timers = timer_events(machine)
@@ -596,6 +626,58 @@ def refinement_mapping(abstract: Machine, nodes: int) -> Callable[[Snapshot], Sn
             "clusterV": cluster_v,
         }
         return abstract_state(abstract, [f"#r1.{request}", f"#w1.{worker}", f"#cluster.{cluster}"], context)
+    return to_abstract
+
+
+def per_allocation_mapping(abstract: Machine, nodes: int) -> Callable[[Snapshot], Snapshot]:
+    """The mapping the issue asks for, one abstract worker per allocation: this chart
+    (``max_parallel=1, canary=0, auto_revert=True``, one version) onto ``cluster_update``'s
+    ``workers=nodes, requests=1``. It is a refinement for one allocation only (it is then
+    `refinement_mapping`); from two allocations on ``refines`` fails at the second allocation's
+    ``PLACE``, and no other mapping can do better (see the module docstring).
+
+    ``requests[1]``, ``toApply`` and ``confOK`` as in `refinement_mapping`; per allocation ``n``,
+    ``workers[n].st`` is ``starting`` while ``a<n>`` is ``stopping`` (``PLACE`` = SpawnWorker(n)),
+    ``working`` while it is ``placed`` (``ALLOC_STOPPED`` = ApplyStart(n)), else ``waiting`` (its
+    leaving ``placed`` = ApplyFinish(n), ok when it turns ``healthy``); ``workers[n].v`` is
+    ``toApply`` while not waiting; ``clusterUpdating`` = some worker not waiting; ``cluster.st`` is
+    ``partial`` while an allocation is ``placed``, ``failed`` while the deployment is ``failed`` or
+    reverting with none placed, else ``idle``; ``cluster.v`` as in `refinement_mapping`; ``lastVOK``
+    the deployment's version once an allocation of it is healthy (``RollbackVersion`` in a revert).
+
+    >>> from machines import cluster_update
+    >>> abstract = cluster_update.make(2, 1)
+    >>> per_allocation_mapping(abstract, 2)(make(Knobs(nodes=2)).initial_state()) == abstract.initial_state()
+    True
+    """
+    rollback = 10
+
+    def to_abstract(s: Snapshot) -> Snapshot:
+        v = View.of(s, nodes)
+        d = v.deployment
+        reverting = d in ("failed", "reverting", "reverted")
+        request = {"idle": "waiting", "pending": "submitted"}.get(d, "valid")
+        to_apply = 0 if d in ("idle", "pending") else rollback if reverting else 1
+        version = s.context["version"]
+        workers = ["starting" if a == "stopping" else "working" if a in ("starting", "settling") else "waiting"
+                   for a in v.allocs] if d != "failed" else ["waiting"] * nodes  # failed: every worker finished
+        placed = any(w == "working" for w in workers)
+        cluster = "partial" if placed else "failed" if d == "failed" or d == "reverting" else "idle"
+        healthy = d not in ("idle", "pending") and any(
+            a == "healthy" and on == version for a, on in zip(v.allocs, s.context["allocs"], strict=True))
+        last_ok = (rollback if d == "reverted" or d == "reverting" and healthy else
+                   1 if d == "successful" or not reverting and healthy else 0)
+        first_placed = d not in ("idle", "pending") and not s.matches("#deployment.running.placing")
+        cluster_v = rollback if d == "reverted" or s.matches("#deployment.reverting.progressing") else \
+            1 if first_placed else 0
+        context = {
+            "confOK": True, "reqCounter": 0 if request == "waiting" else 1,
+            "reqV": (None if request == "waiting" else 1,), "toApply": to_apply, "lastVOK": last_ok,
+            "workerV": tuple(None if w == "waiting" else to_apply for w in workers),
+            "clusterUpdating": any(w != "waiting" for w in workers), "clusterV": cluster_v,
+        }
+        return abstract_state(abstract, [f"#r1.{request}", *(f"#w{n}.{w}" for n, w in enumerate(workers, 1)),
+                                         f"#cluster.{cluster}"], context)
     return to_abstract
 
 

@@ -8,21 +8,16 @@
 """
 
 from statecharts.actions import (
-    and_,
     assign,
     cancel,
     emit,
     forward_to,
     log,
-    not_,
-    or_,
-    payload,
     raise_,
     send,
     send_parent,
     send_to,
     spawn_child,
-    state_in,
     stop_child,
 )
 from statecharts.errors import (
@@ -36,6 +31,7 @@ from statecharts.errors import (
 )
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict, FrozenList
+from statecharts.guards import and_, not_, or_, payload, state_in
 from statecharts.interpreter import Interpreter, RealClock, VirtualClock
 from statecharts.machine import Machine
 from statecharts.state import Effect, PendingSend, Snapshot

@@ -15,17 +15,16 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeAlias
 
-from statecharts.actions import Action, Assign, Cancel, Guard, Raise, Send
+from statecharts.actions import Action, Assign, Cancel, Raise, Send
 from statecharts.chart import StateNode, Transition, find_lcca
 from statecharts.errors import EventlessLoopError, StatechartError
-from statecharts.event import Event, descriptor_matches
+from statecharts.event import Event
 from statecharts.frozen import FrozenDict
+from statecharts.guards import Guard
+from statecharts.index import SELECTION_CACHE_SIZE, Chain, ChartIndex
 from statecharts.state import Effect, PendingSend, Snapshot, xstate_value
-
-if TYPE_CHECKING:
-    from statecharts.machine import Chain, Machine
 
 MAX_MICROSTEPS = 1000
 PLAN_CACHE_SIZE = 1 << 16
@@ -58,7 +57,7 @@ class Step:
     __slots__ = ("machine", "config", "context", "history", "internal", "pending", "effects",
                  "status", "output", "execute", "event", "microsteps", "fired", "frozen", "domains", "sequence")
 
-    def __init__(self, machine: Machine, snapshot: Snapshot | None, context: FrozenDict,
+    def __init__(self, machine: ChartIndex, snapshot: Snapshot | None, context: FrozenDict,
                  execute: Executor | None) -> None:
         self.machine = machine
         self.config: set[StateNode] = set(snapshot.nodes) if snapshot else set()
@@ -162,7 +161,7 @@ def select_transitions(step: Step, event: Event) -> list[Transition]:
     """
     if step.sequence is not None:
         return xstate_remove_conflicts(step, xstate_select_transitions(step, event))
-    enabled = _first_enabled(step, step.machine.selection(step.nodes(), event.name), event)
+    enabled = first_enabled(step, step.machine.selection(step.nodes(), event.name), event)
     return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
 
 
@@ -178,11 +177,11 @@ def select_eventless_transitions(step: Step) -> list[Transition]:
     >>> select_eventless_transitions(Step(m, s, FrozenDict({"n": 1}), None))
     [<Transition m.a --always--> m.b>]
     """
-    enabled = _first_enabled(step, step.machine.selection(step.nodes(), None), step.event)
+    enabled = first_enabled(step, step.machine.selection(step.nodes(), None), step.event)
     return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
 
 
-def _first_enabled(step: Step | _Probe, chains: tuple[Chain, ...], event: Event) -> list[Transition]:
+def first_enabled(step: Step | Probe, chains: tuple[Chain, ...], event: Event) -> list[Transition]:
     """Per chain (one active atomic state's candidates with their guards, its own first, then its
     ancestors'), the first transition whose guard holds; each transition once."""
     enabled: list[Transition] = []
@@ -195,7 +194,7 @@ def _first_enabled(step: Step | _Probe, chains: tuple[Chain, ...], event: Event)
     return enabled
 
 
-class _Probe:
+class Probe:
     """Just enough of a `Step` to evaluate guards against a snapshot without copying it."""
 
     __slots__ = ("machine", "context", "nodes_", "failed")
@@ -213,23 +212,7 @@ class _Probe:
         self.failed = True
 
 
-def evaluate_guard(step: Step | _Probe, t: Transition, event: Event) -> bool:
-    """A guard's verdict; one that raises is false and raises ``error.execution``.
-
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"on": {"GO": {"target": "b", "guard": lambda c, e: c["missing"]}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> evaluate_guard(step, m.get_state("m.a").transitions[0], Event("GO")), step.internal[0].name
-    (False, 'error.execution')
-    """
-    if t.guard is None:
-        return True
-    return guard_holds(step, t, t.guard, event)
-
-
-def guard_holds(step: Step | _Probe, t: Transition, guard: Guard, event: Event) -> bool:
+def guard_holds(step: Step | Probe, t: Transition, guard: Guard, event: Event) -> bool:
     """``guard`` (the transition's own, or the walker's specialization of it) on the step.
 
     >>> from statecharts import Machine, payload
@@ -894,7 +877,7 @@ def run_to_completion(step: Step) -> None:
         microstep(step, enabled, step.event)
 
 
-def enter_initial(machine: Machine, context: FrozenDict, execute: Executor | None = None) -> Snapshot:
+def enter_initial(machine: ChartIndex, context: FrozenDict, execute: Executor | None = None) -> Snapshot:
     """The initial snapshot: enter the root's initial configuration and settle.
 
     >>> from statecharts import Machine
@@ -912,6 +895,105 @@ def enter_initial(machine: Machine, context: FrozenDict, execute: Executor | Non
     return step.snapshot()
 
 
+# what `static_step` caches per (configuration, event name): see `_static_shape`
+StaticShape: TypeAlias = "frozenset[StateNode] | dict[Transition, frozenset[StateNode]] | None"
+_UNKNOWN: Any = object()
+
+
+def static_step(snapshot: Snapshot, event: Event) -> Snapshot | None:
+    """The macrostep of ``event`` when only the configuration and the event name decide its
+    shape, taken from a cache per both (as the walker's compiled steps are): no action other
+    than ``assign``, no entry, exit, history, final state or eventless transition takes part,
+    so the history and the pending sends pass through and no effect is left to run. Without
+    guards the next configuration is cached outright; with guards, the move of each candidate
+    transition is, and the guards and assigns run on the context here. ``None`` when the step
+    is anything else (or a guard or an assign raises): the full macrostep then runs.
+
+    >>> from statecharts import Event, Machine, assign
+    >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {
+    ...     "a": {"on": {"GO": "b"}}, "b": {"on": {"GO": {"target": "c", "guard": lambda c, e: c["n"] < 1,
+    ...                                                   "actions": assign(n=1)}}},
+    ...     "c": {"entry": "log"}}}, actions={"log": lambda c, e: None})
+    >>> a = m.initial_state()
+    >>> b = static_step(a, Event("GO"))
+    >>> b.value, b == m.transition(a, "GO"), static_step(a, Event("NOPE")) == a
+    ('b', True, True)
+    >>> static_step(b, Event("GO")) is None  # c runs an entry action
+    True
+    """
+    if snapshot.status != "active":
+        return None
+    index = snapshot.machine
+    key = (snapshot.nodes, event.name)
+    steps = index.static_steps
+    shape = steps.get(key, _UNKNOWN)  # one lookup: another thread may clear the cache meanwhile
+    if shape is _UNKNOWN:
+        if len(steps) >= SELECTION_CACHE_SIZE:
+            steps.clear()
+        shape = steps[key] = _static_shape(index, snapshot, event)
+    if shape is None:
+        return None
+    context = snapshot.context
+    if not isinstance(shape, frozenset):  # guards decide: the move of the transition they choose
+        probe = Probe(snapshot)
+        enabled = first_enabled(probe, index.selection(snapshot.nodes, event.name), event)
+        if probe.failed or len(enabled) > 1:
+            return None
+        if not enabled:
+            return Snapshot(index, snapshot.nodes, context, snapshot.history, snapshot.pending, "active",
+                            snapshot.output, (), event)
+        t = enabled[0]
+        nodes = shape.get(t)
+        if nodes is None:
+            return None
+        try:
+            for action in t.actions:
+                context = action.apply_to(context, event)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - the full macrostep turns it into error.execution
+            return None
+        shape = nodes
+    return Snapshot(index, shape, context, snapshot.history, snapshot.pending, "active", snapshot.output, (),
+                    event)
+
+def _static_shape(index: ChartIndex, snapshot: Snapshot, event: Event) -> StaticShape:
+    """What `static_step` caches for the configuration and the event name: the next
+    configuration (no guard takes part), the moves of the candidate transitions that qualify
+    (guards take part), or ``None`` (the step is not static)."""
+    nodes = snapshot.nodes
+    # SCXML machines prepare each external event; semantics="xstate" (when a machine has it)
+    # keeps more than the configuration: both always take the full macrostep
+    if index.prepares_external or index.xstate or index.selection(nodes, None):
+        return None
+    chains = index.selection(nodes, event.name)
+    if not chains:
+        return nodes
+    step = Step(index, snapshot, snapshot.context, None)
+    step.event = event
+    if any(guard is not None for chain in chains for _, guard in chain):
+        return {t: after for chain in chains for t, _ in chain
+                if all(type(a) is Assign for a in t.actions) and (after := _static_move(index, step, [t]))}
+    enabled = select_transitions(step, event)
+    if not enabled:
+        return nodes
+    if any(t.actions for t in enabled):
+        return None
+    return _static_move(index, step, enabled)
+
+def _static_move(index: ChartIndex, step: Step, transitions: list[Transition]) -> frozenset[StateNode] | None:
+    """The configuration a microstep over ``transitions`` reaches when it enters and exits
+    without content, history or final states, settling at once; else ``None``."""
+    if any(t.has_history_target for t in transitions):
+        return None
+    plan = microstep_plan(step, transitions)
+    if plan is None or plan.history_content or any(s.exit or s.histories for s in plan.exits):
+        return None
+    if any(s.entry or s.type == "final" or (s in plan.default_entry and s.initial is not None and s.initial.actions)
+           for s in plan.entries):
+        return None
+    after = (step.nodes() - frozenset(plan.exits)) | frozenset(plan.entries)
+    return None if index.selection(after, None) else after
+
+
 def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None) -> Snapshot:
     """Process one external event to completion: the next snapshot, with its effects.
 
@@ -922,162 +1004,20 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None)
     """
     if snapshot.machine.xstate:
         return xstate_macrostep(snapshot, event, execute)
-    static = snapshot.machine.static_step(snapshot, event)  # cached: config and name decide it
+    static = static_step(snapshot, event)  # cached: config and name decide it
     if static is not None:
         return static
     step = Step(snapshot.machine, snapshot, snapshot.context, execute)
     if step.status != "active":
         return step.snapshot()
     step.event = event
-    prepare = getattr(step.machine, "prepare_external", None)
-    if prepare is not None:  # SCXML: <finalize> and autoforward before the event is processed
-        prepare(step, event)
+    if step.machine.prepares_external:  # SCXML: <finalize> and autoforward before the event is processed
+        step.machine.prepare_external(step, event)
     enabled = select_transitions(step, event)
     if enabled:
         microstep(step, enabled, event)
     run_to_completion(step)
     return step.snapshot()
-
-
-def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None = None,
-              chains: tuple[Chain, ...] | None = None, settled: bool | None = None) -> Snapshot | None:
-    """The walker's macrostep: ``None`` when no transition is enabled (a stutter), found without
-    copying the snapshot; ``fired`` collects every transition taken (for coverage); ``chains`` is
-    ``machine.selection(snapshot.nodes, event.name)`` and ``settled`` is "the configuration has no
-    eventless transitions" when the caller has them already.
-
-    >>> from statecharts import Machine, assign
-    >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
-    ...     "INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}, "GO": "b"}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> successor(s, Event("NOPE")) is None, successor(s, Event("INC")).context["n"], successor(s, Event("GO")).value
-    (True, 1, 'b')
-    """
-    if snapshot.status != "active":
-        return None
-    machine = snapshot.machine
-    if machine.xstate:
-        taken: list[Transition] = []
-        after = xstate_macrostep(snapshot, event, None, taken)
-        if fired is not None:
-            fired.extend(taken)
-        return after if taken or after != snapshot else None
-    if chains is None:
-        chains = machine.selection(snapshot.nodes, event.name)
-    # eventless guards see the external event too (W3C: the macrostep re-checks them after it),
-    # so a configuration with eventless transitions always takes the full macrostep
-    if settled is None:
-        settled = not machine.selection(snapshot.nodes, None)
-    if not chains and settled:
-        return None
-    probe = _Probe(snapshot)
-    enabled = _first_enabled(probe, chains, event)
-    if not enabled and not probe.failed and settled:
-        return None
-    if not probe.failed and settled:
-        context = _assign_only(snapshot, enabled, event)
-        if context is not None:
-            if fired is not None:
-                fired.extend(enabled)
-            return Snapshot(snapshot.machine, snapshot.nodes, context, snapshot.history, snapshot.pending,
-                            snapshot.status, snapshot.output, (), event)
-    return take(snapshot, event, None if probe.failed else enabled, fired)
-
-
-def take(snapshot: Snapshot, event: Event, enabled: list[Transition] | None,
-         fired: list[Transition] | None = None) -> Snapshot:
-    """The macrostep of ``event`` from an active snapshot whose enabled transitions are already
-    known (before conflicts are removed); ``None`` selects them here, so that a failing guard
-    raises its ``error.execution``. ``fired`` collects every transition taken.
-
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "t", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
-    >>> go = m.chart.find("a").transitions[0]
-    >>> take(m.initial_state(), Event("GO"), [go]).value
-    'b'
-    """
-    if snapshot.machine.xstate:
-        return xstate_macrostep(snapshot, event, None, fired)
-    step = Step(snapshot.machine, snapshot, snapshot.context, None)
-    step.event = event
-    step.fired = fired
-    if enabled is None:
-        enabled = select_transitions(step, event)
-    elif len(enabled) > 1:
-        enabled = remove_conflicting_transitions(step, enabled)
-    if enabled:
-        microstep(step, enabled, event)
-    run_to_completion(step)
-    return step.snapshot()
-
-
-def _assign_only(snapshot: Snapshot, enabled: list[Transition], event: Event) -> FrozenDict | None:
-    """The new context when the macrostep is only targetless transitions running ``assign``s (in
-    a configuration without eventless transitions, which the caller checks: the microstep then
-    exits and enters nothing and nothing follows it); ``None`` when it is anything else, or when
-    an assign fails (the full macrostep then turns that into ``error.execution``)."""
-    assign_only = snapshot.machine.assign_only
-    for t in enabled:
-        if not assign_only(t):
-            return None
-    context = snapshot.context
-    try:
-        for t in enabled:
-            for a in t.actions:
-                context = a.apply_to(context, event)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - the full macrostep reports it
-        return None
-    return context
-
-
-def matching(transitions: Iterable[Transition], name: str) -> tuple[Transition, ...]:
-    """The evented transitions whose descriptors match an event name, in document order.
-
-    Descriptors written by the user follow SCXML's prefix rule; the ones the chart generates
-    (``onDone``, invoke's ``onDone``/``onError``, ``after``) match exactly, as in xstate, so that
-    ``done.state.m.p`` does not catch ``done.state.m.p.region``.
-
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"error": "b", "error.send.x": "b",
-    ...     "GO": "b"}}, "b": {}}})
-    >>> matching(m.get_state("m.a").transitions, "error.send.failed")
-    (<Transition m.a --error--> m.b>,)
-    """
-    legacy, modern = legacy_name(name), modern_name(name)
-    return tuple(t for t in transitions if t.events and (
-        (name in t.events or modern in t.events) if t.exact else any(
-            descriptor_matches(d, name) or legacy is not None and descriptor_matches(d, legacy) for d in t.events)))
-
-
-LEGACY_NAMES = (("xstate.done.state.", "done.state."), ("xstate.done.actor.", "done.invoke."),
-                ("xstate.error.actor.", "error.invoke."))
-
-
-def legacy_name(name: str) -> str | None:
-    """The pre-v5 name of an xstate v5 done/error event, which descriptors may still use (the
-    default semantics only): ``done.state.<id>``, ``done.invoke.<id>``, ``error.invoke.<id>``.
-
-    >>> legacy_name("xstate.done.state.m.a"), legacy_name("xstate.error.actor.load"), legacy_name("GO")
-    ('done.state.m.a', 'error.invoke.load', None)
-    """
-    for new, old in LEGACY_NAMES:
-        if name.startswith(new):
-            return old + name[len(new):]
-    return None
-
-
-def modern_name(name: str) -> str | None:
-    """The xstate v5 name of a pre-v5 done/error event (an ``onDone``/``onError`` of the default
-    semantics also takes an event sent under the old name).
-
-    >>> modern_name("done.invoke.load"), modern_name("done.state.m.a"), modern_name("GO")
-    ('xstate.done.actor.load', 'xstate.done.state.m.a', None)
-    """
-    for new, old in LEGACY_NAMES:
-        if name.startswith(old):
-            return new + name[len(old):]
-    return None
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1118,52 +1058,6 @@ def _x_proper_ancestors(node: StateNode, upto: StateNode | None) -> list[StateNo
         found.append(a)
     return found
 
-
-def xstate_candidates(state: StateNode, name: str) -> list[Transition]:
-    """xstate's getCandidates: transitions under the exact descriptor, then those under matching
-    wildcard descriptors (``*``, ``a.*``), longer descriptors first.
-
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"*": "b", "A.*": "b", "A": "c"}},
-    ...     "b": {}, "c": {}}}, semantics="xstate")
-    >>> [t.events[0] for t in xstate_candidates(m.get_state("m.a"), "A")]
-    ['A', 'A.*', '*']
-    >>> [t.events[0] for t in xstate_candidates(m.get_state("m.a"), "A.B.C")]
-    ['A.*', '*']
-    """
-    exact: list[Transition] = []
-    wild: dict[str, list[Transition]] = {}
-    for t in state.transitions:
-        if not t.events:
-            continue
-        descriptor = t.events[0]
-        if descriptor == name:
-            exact.append(t)
-        elif xstate_descriptor_matches(descriptor, name):
-            wild.setdefault(descriptor, []).append(t)
-    for descriptor in sorted(wild, key=len, reverse=True):
-        exact.extend(wild[descriptor])
-    return exact
-
-
-def xstate_descriptor_matches(descriptor: str, name: str) -> bool:
-    """xstate v5's matchesEventDescriptor: exact, ``*``, or ``a.b.*`` (which matches ``a.b``,
-    ``a.b.c``, ...); no prefix rule.
-
-    >>> [xstate_descriptor_matches(d, "a.b") for d in ("a.b", "*", "a.*", "a.b.*", "a", "a.b.c.*")]
-    [True, True, True, True, False, False]
-    """
-    if descriptor == name or descriptor == "*":
-        return True
-    if not descriptor.endswith(".*"):
-        return False
-    tokens = name.split(".")
-    for index, part in enumerate(descriptor.split(".")):
-        if part == "*":
-            return index == len(descriptor.split(".")) - 1
-        if index >= len(tokens) or part != tokens[index]:
-            return False
-    return True
 
 
 def _x_next(step: Step, state: StateNode, event: Event) -> list[Transition]:
@@ -1511,14 +1405,14 @@ def xstate_run_to_completion(step: Step) -> None:
         select_eventless = changed or not from_eventless
 
 
-def xstate_initial_nodes(machine: Machine) -> frozenset[StateNode]:
+def xstate_initial_nodes(machine: ChartIndex) -> frozenset[StateNode]:
     """The default initial configuration (no actions run): what an actor that failed to start shows."""
     step = Step(machine, None, FrozenDict(), None)
     to_enter, _ = xstate_entry_set(step, [_x_init_transition(machine)])
     return frozenset(to_enter)
 
 
-def _x_init_transition(machine: Machine) -> Transition:
+def _x_init_transition(machine: ChartIndex) -> Transition:
     root = machine.chart.root
     t = Transition(root, (), -1)
     t.targets = (root,)
@@ -1527,7 +1421,7 @@ def _x_init_transition(machine: Machine) -> Transition:
     return t
 
 
-def xstate_enter_initial(machine: Machine, context: FrozenDict, execute: Executor | None = None) -> Snapshot:
+def xstate_enter_initial(machine: ChartIndex, context: FrozenDict, execute: Executor | None = None) -> Snapshot:
     """xstate's getInitialSnapshot: enter the initial configuration and settle; a failure gives the
     default configuration with the initial context and status ``"error"``.
 

@@ -1,14 +1,31 @@
-"""Questions asked of a snapshot without running it: which events are enabled, what meta is active."""
+"""Questions asked of a snapshot without running it: can it take an event, which events are enabled,
+what meta is active."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
 
-from statecharts.event import Event
+from statecharts import algorithm
+from statecharts.event import Event, to_event
+from statecharts.state import Snapshot
 
-if TYPE_CHECKING:
-    from statecharts.state import Snapshot
+
+def can(snapshot: Snapshot, event: str | Event | Mapping[str, Any]) -> bool:
+    """Some transition is enabled for ``event`` in ``snapshot`` (its guards pass); in xstate mode,
+    one that has a target or actions, as xstate's ``snapshot.can``.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "t", "initial": "off", "states": {"off": {"on": {"FLIP": "on"}}, "on": {}}})
+    >>> can(m.initial_state(), "FLIP"), can(m.initial_state(), "DIM")
+    (True, False)
+    """
+    index = snapshot.machine
+    step = algorithm.Step(index, snapshot, snapshot.context, None)
+    if index.xstate:
+        return snapshot.status == "active" and any(
+            t.targets or t.actions for t in algorithm.xstate_select_transitions(step, to_event(event)))
+    return snapshot.status == "active" and bool(algorithm.select_transitions(step, to_event(event)))
 
 
 class EnabledEvent(NamedTuple):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from statecharts.actions import Action
 from statecharts.errors import SnapshotError
@@ -25,7 +25,7 @@ from statecharts.limits import MAX_DELAY_MS
 
 if TYPE_CHECKING:
     from statecharts.chart import StateNode
-    from statecharts.machine import Machine
+    from statecharts.index import ChartIndex
     from statecharts.queries import EnabledEvent
 
 
@@ -77,6 +77,9 @@ event=Event('PING'), to=None, cancellable=False))
         return text + (")" if self.cancellable else ", cancellable=False)")
 
 
+#: An actor's status: running, reached its top-level final state, failed (xstate mode), or stopped.
+Status = Literal["active", "done", "error", "stopped"]
+
 class Snapshot:
     """An immutable, hashable machine state.
 
@@ -92,12 +95,12 @@ class Snapshot:
 
     def __init__(
         self,
-        machine: Machine,
+        machine: ChartIndex,
         nodes: frozenset[StateNode],
         context: FrozenDict,
         history: tuple[tuple[StateNode, frozenset[StateNode]], ...] = (),
         pending: tuple[PendingSend, ...] = (),
-        status: str = "active",
+        status: Status = "active",
         output: Any = None,
         effects: tuple[Effect, ...] = (),
         event: Event | None = None,
@@ -195,7 +198,7 @@ class Snapshot:
         >>> m.initial_state().value
         {'a': {'x': 'deep'}, 'b': 'y'}
         """
-        if self.sequence or getattr(self.machine, "xstate", False):
+        if self.sequence or self.machine.xstate:
             return xstate_value(self.machine.chart.root, self.sequence)
         return _value(self.machine.chart.root, self.nodes)
 
@@ -248,7 +251,9 @@ class Snapshot:
         >>> m.initial_state().can("FLIP"), m.initial_state().can("DIM")
         (True, False)
         """
-        return self.machine.can(self, event)
+        from statecharts.queries import can
+
+        return can(self, event)
 
     def enabled_events(self) -> tuple[EnabledEvent, ...]:
         """The events some transition would take now (see `statecharts.queries.enabled_events`).
@@ -332,7 +337,7 @@ def _pending_json(p: PendingSend) -> dict[str, Any]:
     return row
 
 
-def _pending_event(machine: Machine, row: Mapping[str, Any]) -> Event:
+def _pending_event(machine: ChartIndex, row: Mapping[str, Any]) -> Event:
     """A pending send's event from its JSON row: the machine rebuilds events that carry ``fields``
     (SCXML's origin, sendid, kind, invokeid) through its ``event_from_json``."""
     data, fields = decode(row.get("data")), row.get("fields")
@@ -444,7 +449,7 @@ def _value_from_adjacency(base: StateNode, adjacency: dict[StateNode, list[State
     return {c.key: _value_from_adjacency(c, adjacency) for c in children}
 
 
-def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
+def restore(machine: ChartIndex, data: Mapping[str, Any] | str) -> Snapshot:
     """Rebuild a snapshot from `Snapshot.to_json` output (or its JSON text).
 
     >>> from statecharts import Machine
@@ -510,7 +515,7 @@ def restore(machine: Machine, data: Mapping[str, Any] | str) -> Snapshot:
         if isinstance(p.delay, bool) or not isinstance(p.delay, (int, float)) or not 0 <= p.delay <= MAX_DELAY_MS:
             raise SnapshotError(f"snapshot pending send {p.event.name!r}: delay {p.delay!r} is not milliseconds "
                                 f"(a finite number from 0 to {MAX_DELAY_MS:g})")
-    sequence = tuple(listed) if getattr(machine, "xstate", False) else ()
+    sequence = tuple(listed) if machine.xstate else ()
     return Snapshot(machine, nodes, context, history, pending, status, output, sequence=sequence)
 
 
@@ -518,7 +523,7 @@ STATUSES = ("active", "done", "error")
 SNAPSHOT_VERSION = 1
 
 
-def check_configuration(machine: Machine, nodes: frozenset[StateNode]) -> None:
+def check_configuration(machine: ChartIndex, nodes: frozenset[StateNode]) -> None:
     """A legal configuration (W3C 3.11): the root, every ancestor of an active state, exactly one
     child of an active compound state, every region of an active parallel state.
 
@@ -529,7 +534,7 @@ def check_configuration(machine: Machine, nodes: frozenset[StateNode]) -> None:
     statecharts.errors.SnapshotError: snapshot configuration: 'm' is compound but 2 of its children are active ...
     """
     root = machine.chart.root
-    xstate = getattr(machine, "xstate", False)  # xstate's _nodes may lack states its value fills in (even the root)
+    xstate = machine.xstate  # xstate's _nodes may lack states its value fills in (even the root)
     if root not in nodes and not xstate:
         raise SnapshotError(f"snapshot configuration: the root {root.id!r} is not active")
     for n in nodes:

@@ -219,6 +219,14 @@ def _successors(root: str, state: SystemState, events: list[Event]) -> list[Syst
     return found
 
 
+def _machine_of(snapshot: Snapshot) -> Machine:
+    """The machine a snapshot of the system belongs to (the facade, which runs its transitions)."""
+    machine = snapshot.machine
+    if not isinstance(machine, Machine):
+        raise TypeError(f"a snapshot of {machine.id!r} belongs to a {type(machine).__name__}, not a Machine")
+    return machine
+
+
 class _World:
     """A mutable copy of a `SystemState` for computing one successor."""
 
@@ -232,7 +240,7 @@ class _World:
     @classmethod
     def thaw(cls, state: SystemState) -> _World:
         snapshots = dict(state.actors)
-        machines = {aid: s.machine for aid, s in snapshots.items()}
+        machines = {aid: _machine_of(s) for aid, s in snapshots.items()}
         return cls(snapshots, dict(state.parents), dict(state.channels), machines)
 
     def freeze(self) -> SystemState:

@@ -1,7 +1,7 @@
 """Breadth-first exploration of a model's reachable snapshots: the state graph.
 
 States are numbered in discovery order; ``parent``/``via`` pointers give a shortest path back to an
-initial state. Successors are macrosteps (`statecharts.algorithm.successor`); an event that
+initial state. Successors are macrosteps (`statecharts.check.successor.successor`); an event that
 changes nothing is a stutter and adds no edge.
 """
 
@@ -15,13 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.algorithm import matching, successor, take
 from statecharts.chart import StateNode, Transition
 from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
+from statecharts.check.successor import successor, take
 from statecharts.check.symmetry import canonical_key_function
 from statecharts.errors import ConfigError, PredicateError, StatechartError
 from statecharts.event import Event
+from statecharts.index import matching
 from statecharts.state import Snapshot
 
 Progress = Callable[["StateGraph"], None]

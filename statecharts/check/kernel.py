@@ -18,11 +18,12 @@ from collections.abc import Callable, Hashable, Mapping
 from operator import itemgetter
 from typing import Any
 
-from statecharts.actions import And, Assign, CallGuard, Guard, Not, Or, Payload, StateIn
+from statecharts.actions import Assign
 from statecharts.algorithm import Step, microstep_plan, remove_conflicting_transitions
 from statecharts.chart import StateNode, Transition
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
+from statecharts.guards import And, CallGuard, Guard, Not, Or, Payload, StateIn
 from statecharts.state import Snapshot
 
 GuardCall = Callable[[Mapping[str, Any], Event], Any]

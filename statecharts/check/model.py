@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from statecharts.actions import callable_name
-from statecharts.chart import did_you_mean
 from statecharts.check.properties import TemporalProperty
 from statecharts.errors import ConfigError
 from statecharts.event import Event
 from statecharts.machine import Machine
 from statecharts.state import Snapshot
+from statecharts.text import callable_name, did_you_mean
 
 Predicate = Callable[[Snapshot], bool]
 StepPredicate = Callable[[Snapshot, Event, Snapshot], bool]  # (state, event, next state) -> bool

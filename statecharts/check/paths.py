@@ -39,10 +39,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from statecharts.algorithm import successor
 from statecharts.chart import Transition
 from statecharts.check.graph import Bounds, StateGraph, explore
 from statecharts.check.model import Model
+from statecharts.check.successor import successor
 from statecharts.check.trace import Trace, changed_context, event_text, leaves, states_text, value_text
 from statecharts.check.walker import trace_of
 from statecharts.errors import StatechartError

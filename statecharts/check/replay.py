@@ -3,10 +3,20 @@
 A log is JSON Lines. Each line is one record:
 
 - a plain event, xstate style: ``{"type": "SUBMIT", "r": 1}``;
-- an inspection record: an object with an ``event`` object (``{"event": {"type": "SUBMIT", "r": 1},
-  ...}``); when it also carries a ``snapshot`` (`Snapshot.to_json` form), the model's state after
-  the event must equal it. Other fields are ignored, and so is a record without an event (e.g. an
-  actor starting or stopping).
+- a record with an ``event`` object, flat (``{"event": {"type": "SUBMIT", "r": 1}, ...}``) or as the
+  runtime writes it (``{"event": {"type": "SUBMIT", "data": {"r": 1}}, ...}``: exactly ``type`` and
+  ``data``, `statecharts.record.event_to_json`); when it also carries a ``snapshot``
+  (`Snapshot.to_json` form), the model's state after the event must equal it. Other fields are
+  ignored, and so is a record without an event (e.g. an actor starting or stopping).
+
+So a durable actor's stored event log (`statecharts.store.Journal.lines`, one JSON object per line:
+``{"seq", "actor", "event", "delivered", "key", "snapshot"}``) replays as it is: its first line,
+event ``xstate.init``, is the actor's start (its snapshot must be an initial state of the model; it
+is not a step); ``delivered`` names the delayed sends that fired before the line's event (they
+leave the state first, as in the runtime); and the logged snapshot is compared with the state after
+the event once its sends without delay are delivered (the runtime's snapshot). Of the inspection
+records of the asyncio runtime (`statecharts.runtime.inspection`, with a ``kind``), the
+``event.received`` ones are the steps; the other kinds are skipped.
 
 The replay starts from every initial state of the model and follows the events. A step is refused
 when the event is not in the model's alphabet (a model without one: no transition listens for its
@@ -27,6 +37,7 @@ from statecharts.check.graph import evaluate, step_predicate
 from statecharts.check.model import Model
 from statecharts.errors import EventError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
+from statecharts.record import event_from_json
 from statecharts.state import Snapshot
 
 
@@ -86,18 +97,45 @@ class ReplayReport:
         return "\n".join(lines)
 
 
-def read_log(lines: Iterable[str], where: str = "log") -> list[tuple[int, Event | None, Mapping[str, Any] | None]]:
-    """``(line number, event, logged snapshot)`` per record (event ``None`` for a record without
-    one); a line that is not such a record is an `EventError` naming the line.
+INIT = "xstate.init"  # the first line of a stored event log: the actor's start, not a step
 
-    >>> read_log(['{"type": "GO", "speed": 2}', '', '{"event": {"type": "STOP"}, "snapshot": {"x": 1}}',
-    ...           '{"actor": "a", "kind": "started"}'])
-    [(1, Event('GO', {'speed': 2}), None), (3, Event('STOP'), {'x': 1}), (4, None, None)]
+
+@dataclass(frozen=True)
+class Logged:
+    """One record of a log: its line number, its event (``None``: a record without one, skipped),
+    the snapshot logged after it and the delayed sends (indices into the previous state's pending
+    sends) that fired before it."""
+
+    line: int
+    event: Event | None
+    snapshot: Mapping[str, Any] | None = None
+    delivered: tuple[int, ...] = ()
+
+
+def _event_of(record: Mapping[str, Any]) -> Event:
+    """The event of a record's ``event`` object: ``{"type", "data"}`` as the runtime writes it, else flat."""
+    if set(record) <= {"type", "data"} and "data" in record and \
+            (record["data"] is None or isinstance(record["data"], dict)):
+        return event_from_json(record)
+    return to_event(record)
+
+
+def read_log(lines: Iterable[str], where: str = "log") -> list[Logged]:
+    """One `Logged` per record; a line that is not such a record is an `EventError` naming the line.
+
+    >>> for logged in read_log(['{"type": "GO", "speed": 2}', '', '{"event": {"type": "STOP"}, "snapshot": {"x": 1}}',
+    ...                         '{"actor": "a", "kind": "started"}',
+    ...                         '{"seq": 4, "event": {"type": "GO", "data": {"speed": 3}}, "delivered": [0]}']):
+    ...     print(logged)
+    Logged(line=1, event=Event('GO', {'speed': 2}), snapshot=None, delivered=())
+    Logged(line=3, event=Event('STOP'), snapshot={'x': 1}, delivered=())
+    Logged(line=4, event=None, snapshot=None, delivered=())
+    Logged(line=5, event=Event('GO', {'speed': 3}), snapshot=None, delivered=(0,))
     >>> read_log(['{"type": 3}'], "run.jsonl")
     Traceback (most recent call last):
     statecharts.errors.EventError: run.jsonl line 1: an event needs a string 'type', not 3
     """
-    out: list[tuple[int, Event | None, Mapping[str, Any] | None]] = []
+    out: list[Logged] = []
     for number, text in enumerate(lines, 1):
         if not text.strip():
             continue
@@ -108,18 +146,39 @@ def read_log(lines: Iterable[str], where: str = "log") -> list[tuple[int, Event 
         if not isinstance(record, dict):
             raise EventError(f"{where} line {number}: a record is a JSON object, not {type(record).__name__}")
         snapshot = None
+        delivered: tuple[int, ...] = ()
+        if "kind" in record and record["kind"] != "event.received":  # an inspection record that is not a step
+            out.append(Logged(number, None))
+            continue
         if isinstance(record.get("event"), dict):
             snapshot = record.get("snapshot")
+            given = record.get("delivered") or []
+            if not isinstance(given, list) or not all(type(i) is int and i >= 0 for i in given):
+                raise EventError(f"{where} line {number}: 'delivered' must be a list of indices, not {given!r}")
+            delivered = tuple(given)
             record = record["event"]
         elif "type" not in record:
-            out.append((number, None, None))
+            out.append(Logged(number, None))
             continue
         if not isinstance(record.get("type"), str) or not record["type"]:
             raise EventError(f"{where} line {number}: an event needs a string 'type', not {record.get('type')!r}")
         if snapshot is not None and not isinstance(snapshot, dict):
             raise EventError(f"{where} line {number}: 'snapshot' must be an object (Snapshot.to_json)")
-        out.append((number, to_event(record), snapshot))
+        out.append(Logged(number, _event_of(record), snapshot, delivered))
     return out
+
+
+def _without(snapshot: Snapshot, indices: set[int]) -> Snapshot:
+    """``snapshot`` without the pending sends at ``indices``."""
+    return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
+                    tuple(p for i, p in enumerate(snapshot.pending) if i not in indices), snapshot.status,
+                    snapshot.output, snapshot.effects, snapshot.event, snapshot.sequence)
+
+
+def _settled(snapshot: Snapshot) -> Snapshot:
+    """The snapshot as a runtime holds it once its sends without delay are delivered."""
+    due = {i for i, p in enumerate(snapshot.pending) if p.delay <= 0}
+    return _without(snapshot, due) if due else snapshot
 
 
 def replay(model: Model, lines: Iterable[str], where: str = "log") -> ReplayReport:
@@ -150,28 +209,45 @@ def replay(model: Model, lines: Iterable[str], where: str = "log") -> ReplayRepo
                 report.broken[name] = line
 
     check_invariants(current, 0)
-    for line, event, logged in read_log(lines, where):
+    first = True
+    for logged in read_log(lines, where):
+        line, event = logged.line, logged.event
         if event is None:
             report.skipped += 1
             continue
         reason = None
         expected = None
-        if logged is not None:
+        if logged.snapshot is not None:
             try:
-                expected = machine.restore(logged)
+                expected = machine.restore(logged.snapshot)
             except SnapshotError as exc:
                 raise SnapshotError(f"{where} line {line}: {exc}") from exc
+        if event.name == INIT and first and logged.snapshot is not None:  # a stored log's start
+            assert expected is not None
+            first = False
+            if expected not in current:
+                report.refused = (line, event.name, "the logged start is not an initial state of the model")
+                break
+            current = [expected]
+            continue
+        first = False
         if (event not in alphabet) if alphabet else (event.name not in names):
             reason = "not in the model's alphabet" if alphabet else "no transition of the chart listens for it"
         else:
             following: list[Snapshot] = []
             try:
                 for state in current:
+                    if logged.delivered:  # the delayed sends that fired leave the state first
+                        if max(logged.delivered) >= len(state.pending):
+                            continue
+                        state = _without(state, set(logged.delivered))
                     after = machine.transition(state, event)
                     if allowed is not None and not allowed(state, event, after):
                         continue
-                    if expected is not None and after != expected:
-                        continue
+                    if expected is not None:
+                        if after != expected and _settled(after) != expected:
+                            continue
+                        after = expected
                     if after not in following:
                         following.append(after)
             except StatechartError as exc:

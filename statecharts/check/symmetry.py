@@ -133,7 +133,7 @@ def canonical_key_function(model: Model) -> Callable[[Snapshot], Hashable]:
     """
     if model.canonicalize is not None:
         return model.canonicalize
-    if getattr(model.machine, "xstate", False):  # the entry order is state there, and not permuted here
+    if model.machine.xstate:  # the entry order is state there, and not permuted here
         raise ConfigError("symmetry reduction is not available with semantics='xstate' (the order states were "
                           "entered in is part of the state); give the model a canonicalize function or walk "
                           "without symmetry", path=model.name or model.machine.id, key="symmetry")

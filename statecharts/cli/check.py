@@ -19,13 +19,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from statecharts.chart import did_you_mean
 from statecharts.check.graph import StateGraph
 from statecharts.check.walker import Report, check
 from statecharts.cli import check_modes
 from statecharts.cli.loading import UsageError, load_model, parse_params
 from statecharts.errors import StatechartError
 from statecharts.render.output import INSTALL_HINT
+from statecharts.text import did_you_mean
 
 
 def add_parser(sub: Any) -> None:

@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from statecharts.chart import did_you_mean
 from statecharts.check.model import Model
 from statecharts.errors import StatechartError
 from statecharts.machine import Machine
+from statecharts.text import did_you_mean
 
 
 class UsageError(StatechartError):

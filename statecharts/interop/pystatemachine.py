@@ -45,22 +45,12 @@ import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from statecharts.actions import (
-    Action,
-    Assign,
-    CallGuard,
-    Guard,
-    NamedAction,
-    NamedGuard,
-    and_,
-    callable_name,
-    not_,
-    or_,
-    state_in,
-)
+from statecharts.actions import Action, Assign, NamedAction
 from statecharts.errors import ConfigError
 from statecharts.event import Event
+from statecharts.guards import CallGuard, Guard, NamedGuard, and_, not_, or_, state_in
 from statecharts.machine import Machine
+from statecharts.text import callable_name
 
 #: Injected into callbacks by parameter name (python-statemachine's dependency injection).
 _INJECTED = ("event", "model", "machine", "state", "source", "target", "transition", "event_data")

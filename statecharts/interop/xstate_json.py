@@ -26,31 +26,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from statecharts.actions import (
-    And,
-    Assign,
-    Cancel,
-    Guard,
-    Log,
-    NamedAction,
-    NamedGuard,
-    Not,
-    Or,
-    Payload,
-    Raise,
-    Send,
-    StateIn,
-    and_,
-    callable_name,
-    not_,
-    or_,
-    payload,
-    state_in,
-)
+from statecharts.actions import Assign, Cancel, Log, NamedAction, Raise, Send
 from statecharts.errors import ConfigError
 from statecharts.event import Event, to_event
 from statecharts.frozen import FrozenDict
+from statecharts.guards import And, Guard, NamedGuard, Not, Or, Payload, StateIn, and_, not_, or_, payload, state_in
 from statecharts.machine import Machine
+from statecharts.text import callable_name
 
 #: Root keys the editor or xstate's typegen add that carry no behaviour.
 EDITOR_KEYS = ("$schema", "types", "tsTypes", "schemas", "version", "predictableActionArguments",

@@ -12,23 +12,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from statecharts.actions import (
-    Action,
-    Assign,
-    Call,
-    CallGuard,
-    Cancel,
-    Guard,
-    Log,
-    Raise,
-    Send,
-    StartInvoke,
-    StopInvoke,
-    callable_name,
-)
-from statecharts.chart import StateNode, Transition, format_delay
+from statecharts.actions import Action, Assign, Call, Cancel, Log, Raise, Send, StartInvoke, StopInvoke
+from statecharts.chart import StateNode, Transition
 from statecharts.check.trace import event_text
 from statecharts.event import Event
+from statecharts.guards import CallGuard, Guard
+from statecharts.text import callable_name, format_delay
 
 AFTER_PREFIX = "xstate.after."
 

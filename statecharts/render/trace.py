@@ -13,8 +13,8 @@ from typing import Any
 
 import graphviz
 
-from statecharts.algorithm import successor
 from statecharts.chart import StateNode, Transition
+from statecharts.check.successor import successor
 from statecharts.check.trace import STUTTER, changed_context, value_text
 from statecharts.event import Event, to_event
 from statecharts.render.dot import FONT, LINE, Drawing, plain_label

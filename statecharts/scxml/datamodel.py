@@ -251,7 +251,7 @@ class Datamodel:
     """
 
     def __init__(self, trusted: bool = False, guards: Mapping[str, Any] | None = None) -> None:
-        from statecharts.actions import to_guard
+        from statecharts.guards import to_guard
 
         self.trusted = trusted
         self.guards = {name: to_guard(g) for name, g in (guards or {}).items()}

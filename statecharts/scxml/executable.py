@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from statecharts.actions import Action, Guard, Log
+from statecharts.actions import Action, Log
 from statecharts.frozen import FrozenDict
+from statecharts.guards import Guard
 from statecharts.limits import MAX_DELAY_MS
 from statecharts.scxml.datamodel import (
     SCXML_PROCESSOR,
@@ -81,21 +82,6 @@ MAX_PENDING_SENDS = 1_000
 
 # ---------------------------------------------------------------------------------------------
 # helpers over the step
-
-
-def example_step() -> tuple[Step, Document]:
-    """What this module's examples run on: a step in a one-state machine whose context is
-    ``x=1, items=[1, 2, 3]``, and a document with the restricted datamodel.
-
-    >>> step, doc = example_step()
-    >>> dict(step.context), doc.datamodel.trusted
-    ({'x': 1, 'items': [1, 2, 3]}, False)
-    """
-    from statecharts.algorithm import Step
-    from statecharts.machine import Machine
-
-    s = Machine({"id": "m", "context": {"x": 1, "items": [1, 2, 3]}}).initial_state()
-    return Step(s.machine, s, s.context, None), Document(Datamodel(), "m")
 
 
 def namespace(doc: Document, step: Step, event: Event, copy_values: bool = False) -> dict[str, Any]:

@@ -15,26 +15,13 @@ import ast
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from statecharts.actions import (
-    Action,
-    And,
-    Assign,
-    Cancel,
-    Guard,
-    Log,
-    Not,
-    Or,
-    Raise,
-    Send,
-    StartInvoke,
-    StateIn,
-    StopInvoke,
-)
+from statecharts.actions import Action, Assign, Cancel, Log, Raise, Send, StartInvoke, StopInvoke
 from statecharts.chart import StateNode, Transition
 from statecharts.errors import ConfigError
 from statecharts.event import Event
+from statecharts.guards import And, Guard, Not, Or, StateIn
 from statecharts.machine import Machine
-from statecharts.scxml.parse import EXTENSION_NS, SCXML_NS
+from statecharts.scxml.reader import EXTENSION_NS, SCXML_NS
 
 
 def _literal(value: Any, where: str) -> str:

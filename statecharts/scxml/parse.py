@@ -1,7 +1,9 @@
 """SCXML document -> xstate-style config dict with SCXML actions and guards -> `ScxmlMachine`.
 
-Parsing uses defusedxml (no entity expansion, no external entities, no DTD); a malformed
-document is a `ConfigError` naming the file, line and column. Each state keeps its document id.
+The document is read by `statecharts.scxml.reader` (defusedxml: no entity expansion, no external
+entities, no DTD), its elements become the executable content of `statecharts.scxml.executable`,
+and `Converter` builds the machine, reporting through `statecharts.scxml.diagnostics`. Each state
+keeps its document id.
 An expression with a syntax error loads and raises ``error.execution`` when evaluated, as SCXML
 says; ``load(..., strict=True)`` compiles every expression, location and script at load time and
 reports all that fail in one `ConfigError`.
@@ -10,19 +12,15 @@ reports all that fail in one `ConfigError`.
 from __future__ import annotations
 
 import os
-import stat
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import defusedxml
-import defusedxml.ElementTree as DET
-
 from statecharts.actions import to_action
 from statecharts.errors import ConfigError
-from statecharts.limits import MAX_DEPTH
-from statecharts.scxml.datamodel import Datamodel, RefusedExpression, check_variable, literal
+from statecharts.scxml.datamodel import Datamodel, RefusedExpression, check_variable
+from statecharts.scxml.diagnostics import Diagnostics
 from statecharts.scxml.executable import (
     Assign,
     Block,
@@ -45,127 +43,22 @@ from statecharts.scxml.executable import (
     Script,
     Send,
 )
-from statecharts.scxml.sandbox import SandboxLimit
+from statecharts.scxml.reader import (
+    EXTENSION_NS,
+    ROOT_ID,
+    STATE_TAGS,
+    children,
+    content_value,
+    local,
+    parse_xml,
+    read_document,
+    text_of,
+    text_value,
+)
 from statecharts.scxml.session import ScxmlMachine, SessionRegistry
 
-SCXML_NS = "http://www.w3.org/2005/07/scxml"
-EXTENSION_NS = "urn:statecharts:scxml"  # <sc:action name="..."/>: a named action given to load(actions=...)
-STATE_TAGS = ("state", "parallel", "final", "history")
-ROOT_ID = "scxml"
 
-
-class _PositionedBuilder(ET.TreeBuilder):
-    """A tree builder that remembers each element's line and column."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.positions: dict[ET.Element, tuple[int, int]] = {}
-        self.parser: Any = None
-
-    def start(self, tag: Any, attrs: Any) -> ET.Element:  # type: ignore[override]
-        element = super().start(tag, attrs)
-        expat = self.parser.parser
-        self.positions[element] = (expat.CurrentLineNumber, expat.CurrentColumnNumber + 1)
-        return element
-
-
-def parse_xml(data: bytes, where: str) -> tuple[ET.Element, dict[ET.Element, tuple[int, int]]]:
-    """Parse bytes safely; returns the root element and element positions.
-
-    >>> root, pos = parse_xml(b"<scxml><state id='a'/></scxml>", "doc")
-    >>> root[0].get("id"), pos[root[0]]
-    ('a', (1, 8))
-    >>> parse_xml(b"<scxml><state></scxml>", "doc")
-    Traceback (most recent call last):
-    ...
-    statecharts.errors.ConfigError: doc: line 1, column 17: mismatched tag
-    """
-    builder = _PositionedBuilder()
-    parser = DET.DefusedXMLParser(target=builder, forbid_dtd=True)
-    builder.parser = parser
-    try:
-        parser.feed(data)
-        root = parser.close()
-    except ET.ParseError as exc:
-        line, column = exc.position
-        message = str(exc).split(":")[0]
-        raise ConfigError(f"line {line}, column {column + 1}: {message}", path=where) from None
-    except defusedxml.DefusedXmlException as exc:
-        expat = parser.parser
-        raise ConfigError(f"line {expat.CurrentLineNumber}, column {expat.CurrentColumnNumber + 1}: "
-                          f"refused: {type(exc).__name__} ({exc})", path=where) from None
-    except LookupError as exc:  # <?xml encoding="..."?> names an encoding Python does not know
-        raise ConfigError(f"line 1: {exc}", path=where) from None
-    stack = [(root, 0)]
-    while stack:  # iteratively: the converter recurses through SCXML elements (not through data)
-        el, depth = stack.pop()
-        if local(el.tag) in NESTING_ELEMENTS:
-            depth += 1
-            if depth > MAX_DEPTH:
-                line, column = builder.positions.get(el, (0, 0))
-                raise ConfigError(f"line {line}, column {column}: SCXML elements nest deeper than {MAX_DEPTH} "
-                                  f"levels", path=where)
-        stack.extend((child, depth) for child in el)
-    return root, builder.positions
-
-
-NESTING_ELEMENTS = frozenset({"scxml", "state", "parallel", "final", "history", "initial", "transition", "onentry",
-                              "onexit", "if", "elseif", "else", "foreach", "invoke", "finalize", "content", "donedata"})
-
-
-def local(tag: Any) -> str | None:
-    """The SCXML local name of a tag (None for comments and foreign namespaces).
-
-    >>> local(f"{{{SCXML_NS}}}state"), local("state"), local("{urn:other}state")
-    ('state', 'state', None)
-    """
-    if not isinstance(tag, str):
-        return None
-    if tag.startswith("{"):
-        ns, _, name = tag[1:].partition("}")
-        return name if ns == SCXML_NS else None
-    return tag
-
-
-def _children(el: ET.Element, *names: str) -> list[ET.Element]:
-    return [c for c in el if local(c.tag) in names]
-
-
-def content_value(el: ET.Element) -> Any:
-    """The value of inline content: an XML child element as an `ElementTree.Element`, else the
-    text as a Python literal or a space-normalized string.
-
-    >>> root, _ = parse_xml(b"<c><data>[1, 2]</data><data>  some   text </data><data><x/></data></c>", "doc")
-    >>> [content_value(el) for el in root[:2]], content_value(root[2]).tag
-    ([[1, 2], 'some text'], 'x')
-    """
-    elements = [c for c in el if isinstance(c.tag, str)]
-    if elements:
-        return elements[0]
-    return literal(el.text or "")
-
-
-def text_value(text: str, where: str) -> Any:
-    """The value of a ``src`` file: XML as an element, else a literal or a normalized string.
-
-    >>> text_value("{'a': 1}", "data.txt"), text_value("<x a='1'/>", "data.xml").get("a")
-    ({'a': 1}, '1')
-    """
-    if text.lstrip().startswith("<"):
-        root, _ = parse_xml(text.strip().encode("utf-8"), where)
-        return root
-    return literal(text)
-
-
-def _text_of(el: ET.Element) -> str:
-    """An element's text content (child elements serialized), for inline ``<content>``."""
-    parts = [el.text or ""]
-    for child in el:
-        parts.append(ET.tostring(child, encoding="unicode"))
-    return "".join(parts)
-
-
-class Converter:
+class Converter(Diagnostics):
     """Turns one ``<scxml>`` element into a config dict and the actions it refers to.
 
     >>> root, at = parse_xml(b'<scxml initial="a"><state id="a"/></scxml>', "doc")
@@ -178,13 +71,8 @@ class Converter:
                  trusted: bool, base_dir: Path, registry: SessionRegistry,
                  guards: Mapping[str, Any] | None = None, actions: Mapping[str, Any] | None = None,
                  strict: bool = False, problems: list[tuple[int, int, str]] | None = None) -> None:
-        self.root = root
-        self.positions = positions
-        self.where = where
+        super().__init__(root, positions, where, strict=strict, problems=problems)
         self.trusted = trusted
-        self.strict = strict
-        self.problems: list[tuple[int, int, str]] = [] if problems is None else problems  # shared by nested <scxml>
-        self.reports_problems = problems is None
         self.base_dir = base_dir
         self.registry = registry
         self.binding = root.get("binding", "early")
@@ -209,86 +97,6 @@ class Converter:
             self.root_id = ROOT_ID
         while self.root_id in self.ids:
             self.root_id += "_"
-
-    # -- errors and checks ---------------------------------------------------------------------
-    def line(self, el: ET.Element) -> int:
-        """The line an element starts on (0 when unknown).
-
-        >>> root, at = parse_xml(b'<scxml>\\n<state id="a"/></scxml>', "doc")
-        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
-        >>> c.line(root[0])
-        2
-        """
-        return self.positions.get(el, (0, 0))[0]
-
-    def fail(self, el: ET.Element, message: str) -> None:
-        """Raise a `ConfigError` naming the document, the element's line and column, and its tag.
-
-        >>> root, at = parse_xml(b'<scxml>\\n<state id="a"/></scxml>', "doc")
-        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry())
-        >>> c.fail(root[0], "bad")
-        Traceback (most recent call last):
-            ...
-        statecharts.errors.ConfigError: doc: line 2, column 1: <state>: bad
-        """
-        raise ConfigError(f"{self.at(el)}: {message}", path=self.where)
-
-    def at(self, el: ET.Element) -> str:
-        """Where an element is, as errors say it: line, column and tag.
-
-        >>> root, at = parse_xml(b'<scxml>\\n  <state id="a"/></scxml>', "doc")
-        >>> Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry()).at(root[0])
-        'line 2, column 3: <state>'
-        """
-        line, column = self.positions.get(el, (0, 0))
-        return f"line {line}, column {column}: <{local(el.tag)}>"
-
-    def compiles(self, el: ET.Element, what: str, source: str, compile_source: Callable[[str], Any]) -> None:
-        """In strict mode, note (in `problems`) a ``source`` that ``compile_source`` refuses.
-
-        >>> root, at = parse_xml(b'<scxml><log expr="1 +"/></scxml>', "doc")
-        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry(), strict=True)
-        >>> c.compiles(root[0], "expr", "1 +", c.doc.datamodel.compile_expression); c.problems
-        [(1, 8, "doc: line 1, column 8: <log>: expr='1 +': SyntaxError: invalid syntax")]
-        """
-        if not self.strict:
-            return
-        try:
-            compile_source(source)
-        except RefusedExpression as exc:
-            self.problem(el, f"{what}: {exc} (load(..., trusted=True) lifts the restriction)")
-        except (SyntaxError, ValueError, RecursionError, MemoryError, SandboxLimit) as exc:
-            error = exc.__cause__ if isinstance(exc.__cause__, SyntaxError) else exc
-            message = error.msg if isinstance(error, SyntaxError) else str(error)
-            self.problem(el, f"{what}={source!r}: {type(error).__name__}: {message}")
-
-    def problem(self, el: ET.Element, message: str) -> None:
-        """Note a strict-mode problem at an element (reported, in document order, by `strict_error`).
-
-        >>> root, at = parse_xml(b'<scxml><assign/></scxml>', "doc")
-        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry(), strict=True)
-        >>> c.problem(root[0], "location is missing"); c.problems
-        [(1, 8, 'doc: line 1, column 8: <assign>: location is missing')]
-        """
-        line, column = self.positions.get(el, (0, 0))
-        self.problems.append((line, column, f"{self.where}: {self.at(el)}: {message}"))
-
-    def strict_error(self) -> ConfigError:
-        """The one error naming every problem strict mode found, a line each.
-
-        >>> root, at = parse_xml(b'<scxml><log expr="1 +"/><log expr="(2"/></scxml>', "doc")
-        >>> c = Converter(root, at, "doc", trusted=False, base_dir=Path("."), registry=SessionRegistry(), strict=True)
-        >>> for el in root:
-        ...     _ = c.expr(el, "expr")
-        >>> print(c.strict_error())
-        doc: 2 expressions or scripts do not compile (load(..., strict=True)):
-          doc: line 1, column 8: <log>: expr='1 +': SyntaxError: invalid syntax
-          doc: line 1, column 25: <log>: expr='(2': SyntaxError: '(' was never closed
-        """
-        count = len(self.problems)
-        noun = "expressions or scripts do" if count != 1 else "expression or script does"
-        lines = "".join(f"\n  {problem}" for _, _, problem in sorted(self.problems))
-        return ConfigError(f"{count} {noun} not compile (load(..., strict=True)):{lines}", path=self.where)
 
     def expr(self, el: ET.Element, attr: str) -> str | None:
         """An expression attribute, refused at load time if the restricted datamodel would refuse it.
@@ -366,17 +174,17 @@ class Converter:
             self.fail(root, "an <scxml> document needs at least one state")
         config["states"] = states
         config["initial"] = self.initial(root, states)
-        for datamodel in _children(root, "datamodel"):
-            for data in _children(datamodel, "data"):
+        for datamodel in children(root, "datamodel"):
+            for data in children(datamodel, "data"):
                 self.all_data.append(self.data_item(data))
         if self.binding == "early":
             for el in root.iter():
                 if local(el.tag) in STATE_TAGS:
-                    for datamodel in _children(el, "datamodel"):
-                        for data in _children(datamodel, "data"):
+                    for datamodel in children(el, "datamodel"):
+                        for data in children(datamodel, "data"):
                             self.all_data.append(self.data_item(data))
         entry.append(InitData(self.doc, tuple(self.all_data)))
-        for script in _children(root, "script"):
+        for script in children(root, "script"):
             entry.append(Block((self.script(script),), where="<scxml> <script>"))
         config["entry"] = entry
         return config
@@ -393,8 +201,8 @@ class Converter:
         attr = el.get("initial")
         if attr:
             return {"target": [f"#{ref}" for ref in attr.split()]}
-        for child in _children(el, "initial"):
-            transitions = _children(child, "transition")
+        for child in children(el, "initial"):
+            transitions = children(child, "transition")
             if len(transitions) != 1 or not transitions[0].get("target"):
                 self.fail(child, "<initial> needs one <transition> with a target")
             t = transitions[0]
@@ -447,7 +255,7 @@ class Converter:
             if kind not in ("shallow", "deep"):
                 self.fail(el, f"type must be 'shallow' or 'deep', not {kind!r}")
             cfg["history"] = kind
-            transitions = _children(el, "transition")
+            transitions = children(el, "transition")
             if transitions:
                 t = transitions[0]
                 spec: dict[str, Any] = {"target": [f"#{r}" for r in (t.get("target") or "").split()] or None,
@@ -471,19 +279,19 @@ class Converter:
         entry: list[Any] = []
         exit_: list[Any] = []
         if self.binding == "late":
-            items = tuple(self.data_item(d) for dm in _children(el, "datamodel")
-                          for d in _children(dm, "data"))
+            items = tuple(self.data_item(d) for dm in children(el, "datamodel")
+                          for d in children(dm, "data"))
             if items:
                 entry.append(InitData(self.doc, items, sid))
-        for index, onentry in enumerate(_children(el, "onentry")):
+        for index, onentry in enumerate(children(el, "onentry")):
             body = self.block(onentry, f"<onentry> of {sid!r}" + (f" #{index + 1}" if index else ""))
             if body is not None:
                 entry.append(body)
-        for index, onexit in enumerate(_children(el, "onexit")):
+        for index, onexit in enumerate(children(el, "onexit")):
             body = self.block(onexit, f"<onexit> of {sid!r}" + (f" #{index + 1}" if index else ""))
             if body is not None:
                 exit_.append(body)
-        for index, invoke in enumerate(_children(el, "invoke")):
+        for index, invoke in enumerate(children(el, "invoke")):
             explicit = invoke.get("id")
             if explicit:
                 if explicit in self.invoke_ids:
@@ -498,15 +306,15 @@ class Converter:
         if exit_:
             cfg["exit"] = exit_
         if tag == "final":
-            for donedata in _children(el, "donedata"):
+            for donedata in children(el, "donedata"):
                 cfg["output"] = self.donedata(donedata)
-            if _children(el, "transition"):
+            if children(el, "transition"):
                 self.fail(el, "a <final> state cannot have transitions")
             return cfg
         on: dict[str, list[Any]] = {}
         always: list[Any] = []
         last_key: str | None = None
-        for t in _children(el, "transition"):
+        for t in children(el, "transition"):
             spec = self.transition(t, sid)
             event = t.get("event")
             if event is None or not event.split():
@@ -568,7 +376,7 @@ class Converter:
             return DataItem(did, expr=expr, line=self.line(el))
         if src is not None:
             return DataItem(did, value=text_value(self.read_src(el, src), src), line=self.line(el))
-        if _text_of(el).strip():
+        if text_of(el).strip():
             return DataItem(did, value=content_value(el), line=self.line(el))
         return DataItem(did, line=self.line(el))
 
@@ -607,7 +415,7 @@ class Converter:
         >>> c.donedata(root[0])({}, Event("done"))
         {'total': 3}
         """
-        contents = _children(el, "content")
+        contents = children(el, "content")
         if contents:
             c = contents[0]
             expr = self.expr(c, "expr")
@@ -625,7 +433,7 @@ class Converter:
         (Param(name='a', expr='1', location=None), Param(name='b', expr=None, location='x'))
         """
         result = []
-        for p in _children(el, "param"):
+        for p in children(el, "param"):
             name = p.get("name")
             if not name:
                 self.fail(p, "<param> needs a name")
@@ -782,7 +590,7 @@ class Converter:
         >>> send.event, send.delay, send.namelist, [p.name for p in send.params]
         ('ping', '1s', ('a', 'b'), ['c'])
         """
-        contents = _children(el, "content")
+        contents = children(el, "content")
         content_expr = None
         content = None
         if contents:
@@ -811,7 +619,7 @@ class Converter:
         >>> definition.static_id, definition.content.initial_state().configuration
         ('kid', ('scxml', 'c'))
         """
-        contents = _children(el, "content")
+        contents = children(el, "content")
         content_expr = None
         content = None
         if contents:
@@ -821,14 +629,14 @@ class Converter:
                 if inner:
                     content = self.child_machine(inner[0])
                 else:
-                    content = self.child_machine_text(contents[0], _text_of(contents[0]))
+                    content = self.child_machine_text(contents[0], text_of(contents[0]))
         src = el.get("src")
         if src is not None and not self.trusted:
             self.fail(el, f"src={src!r}: reading files needs load(..., trusted=True)")
         if el.get("srcexpr") is not None and not self.trusted:
             self.fail(el, "srcexpr: reading files needs load(..., trusted=True)")
         finalize = None
-        for f in _children(el, "finalize"):
+        for f in children(el, "finalize"):
             finalize = self.block(f, f"<finalize> of <invoke> in {sid!r}")
         definition = InvokeDef(
             sid, index, self.line(el), type=el.get("type"), typeexpr=self.expr(el, "typeexpr"),
@@ -884,26 +692,10 @@ class Converter:
             raise self.strict_error()
         try:
             return ScxmlMachine(config, document=self.doc, invokes=tuple(self.invokes), registry=self.registry,
-                                base_dir=self.base_dir, trusted=self.trusted, where=self.where)
+                                base_dir=self.base_dir, trusted=self.trusted, where=self.where, loader=load)
         except ConfigError as exc:
             raise self.located(exc) from exc
 
-    def located(self, exc: ConfigError) -> ConfigError:
-        """The chart compiler's error with the file, line and column of the state it names.
-
-        >>> load('<scxml>\\n<state id="a">\\n<transition event="go" target="nowhere"/></state></scxml>')
-        Traceback (most recent call last):
-            ...
-        statecharts.errors.ConfigError: <string>: line 2, column 1: <state id='a'>: ...nowhere...
-        """
-        state_id = (exc.path or "").rsplit(".", 1)[-1]
-        element = next((el for el in self.root.iter() if el.get("id") == state_id
-                        and local(el.tag) in STATE_TAGS), None)
-        if element is None or str(exc).startswith(self.where):
-            return exc
-        line, column = self.positions.get(element, (0, 0))
-        return ConfigError(f"line {line}, column {column}: <{local(element.tag)} id={state_id!r}>: {exc}",
-                           path=self.where)
 
 
 def load(source: str | bytes | os.PathLike[str] | None = None, *, path: str | os.PathLike[str] | None = None,
@@ -980,31 +772,3 @@ def load_file(path: str | os.PathLike[str], **options: Any) -> ScxmlMachine:
     ('scxml', 'a')
     """
     return load(path=path, **options)
-
-
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-"""The largest SCXML file `load` reads."""
-
-
-def read_document(path: Path) -> bytes:
-    """The bytes of a regular file of at most `MAX_DOCUMENT_BYTES` (a device, a FIFO or a folder
-    is refused before it is opened for reading, so none can hang or exhaust the loader).
-
-    >>> read_document(Path("/dev/zero"))
-    Traceback (most recent call last):
-        ...
-    statecharts.errors.ConfigError: /dev/zero: cannot read SCXML document: not a regular file
-    """
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise ConfigError(f"cannot read SCXML document: {exc.strerror}", path=str(path)) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ConfigError("cannot read SCXML document: not a regular file", path=str(path))
-    if info.st_size > MAX_DOCUMENT_BYTES:
-        raise ConfigError(f"cannot read SCXML document: larger than {MAX_DOCUMENT_BYTES} bytes", path=str(path))
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_DOCUMENT_BYTES + 1)[:MAX_DOCUMENT_BYTES]
-    except OSError as exc:
-        raise ConfigError(f"cannot read SCXML document: {exc.strerror}", path=str(path)) from None

@@ -12,7 +12,7 @@ import itertools
 import logging
 import weakref
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -153,22 +153,42 @@ class ScxmlMachine(Machine):
     """
 
     done_state_prefix = "done.state."  # SCXML's name (dict charts raise xstate v5's)
+    prepares_external = True  # <finalize> and autoforward: see prepare_external
 
     def __init__(self, config: Mapping[str, Any], *, document: Document, invokes: tuple[InvokeDef, ...],
-                 registry: SessionRegistry, base_dir: Path, trusted: bool, where: str) -> None:
+                 registry: SessionRegistry, base_dir: Path, trusted: bool, where: str,
+                 loader: Callable[..., ScxmlMachine]) -> None:
         self.document = document
+        self.loader = loader  # statecharts.scxml.parse.load, for the documents an <invoke> starts
         self.invokes = invokes
         self.registry = registry
         self.base_dir = base_dir
         self.trusted = trusted
         self.where = where
+        self.sessionid = registry.new_id()  # the pure snapshots' id; each session takes a fresh one
         config = dict(config)
         config["context"] = self._system_variables
         super().__init__(config)
         self._invokes_by_state = [(self.chart.by_id[d.state_id], d) for d in invokes]
 
     def _system_variables(self) -> dict[str, Any]:
-        sid = self.registry.new_id()
+        return self.system_variables(self.sessionid)
+
+    def system_variables(self, sid: str) -> dict[str, Any]:
+        """SCXML's system variables for a session with id ``sid`` (``_event`` aside).
+
+        `initial_state` uses the machine's own id, so two initial states of one machine are equal
+        (the walker and ``transition`` are pure); a running session (`ScxmlSession`) takes a fresh
+        id from the registry, so sessions of one machine never share one.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" name="doc"><state id="a"/></scxml>')
+        >>> m.initial_state() == m.initial_state(), m.system_variables("session9")["_ioprocessors"]["scxml"].location
+        (True, '#_scxml_session9')
+        >>> a, b = m.interpret().start(), m.interpret().start()
+        >>> a.sessionid != b.sessionid != m.sessionid
+        True
+        """
         location = FrozenRecord(location=f"#_scxml_{sid}")
         return {
             "_sessionid": sid,
@@ -249,6 +269,9 @@ class ScxmlSession(Interpreter):
 
     def __init__(self, machine: ScxmlMachine, *, parent_session: ScxmlSession | None = None,
                  invokeid: str | None = None, **options: Any) -> None:
+        # a session of its own: a fresh id (a restored snapshot keeps the one it was saved with)
+        fresh = machine.system_variables(machine.registry.new_id())
+        options["context"] = {**(options.get("context") or {}), **fresh}
         super().__init__(machine, **options)
         self.parent_session = parent_session
         self.invokeid = invokeid
@@ -465,8 +488,7 @@ class ScxmlSession(Interpreter):
                 self._spawn(request)
 
     def _spawn(self, request: InvokeRequest) -> None:
-        from statecharts.scxml.parse import load
-
+        load = self.machine.loader
         kind, value = request.source
         crowded = self.depth >= MAX_INVOKE_DEPTH or self.machine.registry.live() >= MAX_SESSIONS
         if crowded and not self.machine.trusted:

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from statecharts.algorithm import successor
 from statecharts.check.graph import StateGraph
 from statecharts.check.model import Model
 from statecharts.check.paths import TestPath, state_cover, state_graph, to_path, transition_cover
+from statecharts.check.successor import successor
 from statecharts.check.trace import event_text
 from statecharts.errors import StatechartError
 from statecharts.event import Event

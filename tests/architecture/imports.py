@@ -70,11 +70,14 @@ def imports() -> Iterator[Import]:
 #: The layers, lowest first; a module belongs to the longest prefix that names it. A module may import
 #: its own layer and the layers below it, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("statecharts.errors", "statecharts.frozen", "statecharts.limits", "statecharts.version"),
+    ("statecharts.errors", "statecharts.frozen", "statecharts.limits", "statecharts.version", "statecharts.text"),
     ("statecharts.event",),
-    ("statecharts.actions", "statecharts.chart"),
+    ("statecharts.actions",),
+    ("statecharts.guards", "statecharts.chart"),
+    ("statecharts.compile", "statecharts.index"),
     ("statecharts.state",),
-    ("statecharts.queries", "statecharts.algorithm"),
+    ("statecharts.algorithm",),
+    ("statecharts.queries",),
     ("statecharts.machine", "statecharts.record"),
     ("statecharts.interpreter", "statecharts.runtime", "statecharts.interop", "statecharts.scxml"),
     ("statecharts.check", "statecharts.render", "statecharts.store"),

@@ -1,7 +1,7 @@
 """The walker's compiled steps (statecharts/check/kernel.py) change its speed, never its graph.
 
 The oracle is the uncompiled walk: every event of the alphabet in every reachable state through
-`statecharts.algorithm.successor`, which selects transitions itself.
+`statecharts.check.successor.successor`, which selects transitions itself.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from statecharts import EventlessLoopError, FrozenDict, Machine, and_, assign, not_, or_, payload, raise_, state_in
-from statecharts.algorithm import successor
 from statecharts.check import Bounds, check, explore
 from statecharts.check.graph import WalkError
 from statecharts.check.kernel import StateKeys
 from statecharts.check.model import Model, events
+from statecharts.check.successor import successor
 from tests.scxml.random_charts import EVENTS, documents
 
 
@@ -192,7 +192,7 @@ def test_a_guard_subclass_deciding_itself_from_the_configuration_is_decided_per_
     # not be reused in another configuration
     from dataclasses import dataclass
 
-    from statecharts.actions import Guard
+    from statecharts.guards import Guard
 
     @dataclass(frozen=True, eq=False)
     class PowerOn(Guard):

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from statecharts import Event, Machine, assign
-from statecharts.algorithm import take
+from statecharts.check.successor import take
 
 EVENTS = ("A", "B", "C", "D")
 

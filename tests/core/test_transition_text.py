@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from statecharts import Machine
-from statecharts.chart import format_delay
 from statecharts.render.labels import event_label
+from statecharts.text import format_delay
 
 
 def delayed(delay_key: object) -> Machine:

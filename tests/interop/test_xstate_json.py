@@ -13,7 +13,7 @@ import pytest
 
 from machines import auth, fetch, media_player, user
 from statecharts import ConfigError, Machine, VirtualClock, and_, assign, cancel, log, not_, raise_, send
-from statecharts.actions import state_in
+from statecharts.guards import state_in
 
 SEEDS = {"fetch": fetch, "user": user, "media_player": media_player}
 XSTATE_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "xstate"

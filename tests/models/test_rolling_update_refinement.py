@@ -76,3 +76,27 @@ def test_a_bounded_walk_never_reports_that_the_refinement_holds(abstract):
     result = refines(model(nodes=2), abstract, refinement_mapping(abstract.machine, 2), Bounds(max_depth=3))
     assert not result.holds and not result.complete and result.trace is None
     assert "stopped early" in result.format()
+
+
+def test_one_worker_per_allocation_refines_for_a_single_allocation():
+    from machines.rolling_update import per_allocation_mapping
+    abstract = cluster_update.model(workers=1, requests=1)
+    result = refines(model(nodes=1), abstract, per_allocation_mapping(abstract.machine, 1))
+    assert result.holds and result.complete, result.format()
+    assert (result.states, result.steps, result.stutters) == (15, 27, 10)  # the module docstring's figures
+
+
+@pytest.mark.parametrize("nodes", [2, 3])
+def test_one_worker_per_allocation_fails_at_the_second_allocations_place_because_lastvok_is_the_version(nodes):
+    from machines.rolling_update import per_allocation_mapping
+    abstract = cluster_update.model(workers=nodes, requests=1)
+    result = refines(model(nodes=nodes), abstract, per_allocation_mapping(abstract.machine, nodes))
+    assert not result.holds and result.complete
+    assert [(step.event.name, dict(step.event.data or {})) for step in result.trace.steps[1:]] == [
+        ("DEPLOY", {"version": 1}), ("EVALUATE", {}), ("PLACE", {"n": 1}), ("ALLOC_STOPPED", {"n": 1}),
+        ("ALLOC_HEALTHY", {"n": 1}), ("xstate.after.min_healthy_time.a1.placed.settling", {}), ("PLACE", {"n": 2})]
+    before = result.abstract_from
+    assert before.context["lastVOK"] == before.context["toApply"] == 1  # SpawnWorker needs toApply # lastVOK
+    assert result.abstract_to.value["workers"]["w2"] == "starting"
+    # and the spec really has no such step: no abstract event leads from `before` to the image
+    assert all(abstract.machine.transition(before, e) != result.abstract_to for e in abstract.alphabet)

@@ -49,3 +49,15 @@ def test_a_child_that_finishes_tells_its_parent_and_leaves_the_registry():
     assert not m.registry.known(kid.sessionid) and actor.state.configuration == ("scxml", "a")
     clock.advance(0)
     assert actor.state.configuration == ("scxml", "pass") and actor.children == {}
+
+
+def test_two_initial_states_of_one_scxml_machine_are_equal_and_sessions_have_their_own_ids() -> None:
+    from statecharts.scxml import load
+
+    m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+             '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+    assert m.initial_state() == m.initial_state()
+    assert m.transition(m.initial_state(), "go") == m.transition(m.initial_state(), "go")
+    first, second = m.interpret().start(), m.interpret().start()
+    ids = {first.sessionid, second.sessionid, first.state.context["_sessionid"], m.sessionid}
+    assert len(ids) == 3 and first.state.context["_sessionid"] == first.sessionid

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from machines.cluster_update import model
-from statecharts.algorithm import successor
 from statecharts.check import Bounds, explore
 from statecharts.check.paths import (
     PathsError,
@@ -15,6 +14,7 @@ from statecharts.check.paths import (
     state_cover,
     transition_cover,
 )
+from statecharts.check.successor import successor
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,71 @@
+"""`ChartIndex`: the lookups and caches below the algorithm."""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+
+import pytest
+
+from statecharts import Machine, algorithm, assign, index
+from statecharts.index import ChartIndex
+
+
+def grid_machine() -> Machine:
+    """Two regions of four states each, with guards and assigns: many (configuration, event) keys."""
+    region = {
+        "initial": "s0",
+        "states": {f"s{i}": {"on": {"NEXT": f"s{(i + 1) % 4}", "BACK": f"s{(i - 1) % 4}",
+                                     "INC": {"guard": lambda c, e: c["n"] < 50,
+                                             "actions": assign(n=lambda c, e: c["n"] + 1)}}}
+                   for i in range(4)},
+    }
+    return Machine({"id": "grid", "type": "parallel", "context": {"n": 0},
+                    "states": {"left": region, "right": {**region, "on": {"SKIP": ".s2"}}}})
+
+
+def test_the_algorithm_sees_the_index_not_the_facade() -> None:
+    m = grid_machine()
+    assert isinstance(m, ChartIndex)
+    assert m.initial_state().machine is m  # at run time the index is the Machine itself
+
+
+def run(machine: Machine, seed: int, steps: int) -> list[tuple[object, int]]:
+    rng = random.Random(seed)
+    s = machine.initial_state()
+    seen = []
+    for _ in range(steps):
+        s = machine.transition(s, rng.choice(("NEXT", "BACK", "INC", "SKIP")))
+        seen.append((s.value, s.context["n"]))
+    return seen
+
+
+def test_the_caches_are_safe_under_concurrent_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight threads share one machine whose caches are cleared every few entries (a bound of 2):
+    every thread sees exactly what a machine of its own gives, and nothing raises."""
+    monkeypatch.setattr(index, "SELECTION_CACHE_SIZE", 2)
+    monkeypatch.setattr(algorithm, "SELECTION_CACHE_SIZE", 2)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        shared = grid_machine()
+        expected = {seed: run(grid_machine(), seed, 800) for seed in range(8)}
+        results: dict[int, list[tuple[object, int]]] = {}
+        errors: list[BaseException] = []
+
+        def worker(seed: int) -> None:
+            try:
+                results[seed] = run(shared, seed, 800)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
+    assert results == expected
