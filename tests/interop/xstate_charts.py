@@ -14,7 +14,8 @@ delay function of the context), delayed ``raise`` and ``sendTo`` with params, ``
 ``{"advance": ms}`` steps among the events; xstate runs them on its SimulatedClock, this library on a
 `VirtualClock` (`replay_timed`).
 Run this file to re-record ``data/xstate_runs.json.gz`` and ``data/xstate_timed_runs.json.gz``
-(needs node and xstate).
+(needs node and xstate); ``python -m tests.interop.xstate_charts compare [N]`` prints how often each
+mode agrees with xstate recorded now (the 2,000 charts, and N timed ones, 500 by default).
 """
 
 from __future__ import annotations
@@ -349,5 +350,29 @@ def main() -> None:
             json.dump({"xstate": version, "charts": count, "runs": runs}, f, separators=(",", ":"))
 
 
+def compare(timed_count: int = TIMED_CHARTS) -> None:
+    """Print how often each mode agrees with xstate recorded now, per run and per observation,
+    on the 2,000 charts and on ``timed_count`` timed ones (needs node and xstate)."""
+    if xstate_version() is None:
+        raise SystemExit("node and xstate are needed: run .ci/install.d/xstate.sh")
+    print("xstate", xstate_version())
+    for timed, count in ((False, CHARTS), (True, timed_count)):
+        charts = [generate_chart(seed, timed) for seed in range(count)]
+        theirs = record(charts, timeout=900)
+        for semantics in ("xstate", "scxml"):
+            ours = [(replay_timed if timed else replay)(chart, semantics) for chart in charts]
+            runs = sum(a == b for a, b in zip(ours, theirs, strict=True))
+            seen = sum(x == y for a, b in zip(ours, theirs, strict=True) for x, y in zip(a, b, strict=True))
+            total = sum(len(b) for b in theirs)
+            print(f"{'timed' if timed else 'untimed'} charts={count} semantics={semantics}: runs agreeing "
+                  f"{runs}/{count} ({100 * runs / count:.1f}%), observations agreeing {seen}/{total} "
+                  f"({100 * seen / total:.1f}%)")
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:2] == ["compare"]:  # python -m tests.interop.xstate_charts compare [timed charts]
+        compare(*(int(a) for a in sys.argv[2:3]))
+    else:
+        main()
