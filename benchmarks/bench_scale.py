@@ -1,4 +1,5 @@
-"""The walk's modes side by side in one run: full state graph, fingerprint walk on 1 and N workers.
+"""The walk's modes side by side in one run: full state graph (default and compact), fingerprint walk
+on 1 and N workers.
 
     python3 benchmarks/bench_scale.py --size 3x4 --rounds 2 --workers 2
 
@@ -26,15 +27,17 @@ from statecharts.check.fingerprints import check_fingerprints
 m = model({workers}, {requests})
 m.initial_states()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-start = time.perf_counter()
+start, cpu0 = time.perf_counter(), time.process_time()
 if {mode!r} == "full":
     report = check(m, temporal=False)
+elif {mode!r} == "compact":
+    report = check(m, temporal=False, compact=True)
 else:
     report = check_fingerprints(m, workers={parts})
 seconds = time.perf_counter() - start
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({{"states": report.distinct_states, "transitions": report.transitions, "ok": report.ok,
-                  "seconds": seconds, "peak_mb": peak / 1024, "base_mb": base / 1024,
+                  "seconds": seconds, "cpu": time.process_time() - cpu0, "peak_mb": peak / 1024, "base_mb": base / 1024,
                   "bytes_per_state": (peak - base) * 1024 / report.distinct_states,
                   "sent_per_state": (report.fingerprints or {{}}).get("bytes_sent_per_state", 0)}}))
 """
@@ -51,22 +54,26 @@ def main() -> int:
     parser.add_argument("--size", default="3x4")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--modes", default="full,compact,fingerprints,workers",
+                        help="which of full, compact, fingerprints (1 process), workers (--workers processes)")
     args = parser.parse_args()
     w, r = (int(x) for x in args.size.split("x"))
-    modes = [("full", 1), ("fingerprints", 1), ("fingerprints", args.workers)]
-    print(f"{'round':<6} {'mode':<22} {'states':>9} {'transitions':>11} {'seconds':>8} {'peak MB':>8} "
+    chosen = args.modes.split(",")
+    modes = [(mode, parts) for mode, parts, name in (("full", 1, "full"), ("compact", 1, "compact"),
+                                                     ("fingerprints", 1, "fingerprints"),
+                                                     ("fingerprints", args.workers, "workers")) if name in chosen]
+    print(f"{'round':<6} {'mode':<22} {'states':>9} {'transitions':>11} {'seconds':>8} {'CPU s':>6} {'peak MB':>8} "
           f"{'B/state':>8} {'sent B/state':>12}")
     best: dict[str, float] = {}
     for round_ in range(1, args.rounds + 1):
         for mode, parts in modes:
-            label = mode if mode == "full" else f"fingerprints, {parts} proc"
+            label = mode if mode != "fingerprints" else f"fingerprints, {parts} proc"
             out = run(mode, w, r, parts)
             best[label] = min(best.get(label, float("inf")), out["seconds"])
             print(f"{round_:<6} {label:<22} {out['states']:>9} {out['transitions']:>11} {out['seconds']:>8.2f} "
-                  f"{out['peak_mb']:>8.0f} {out['bytes_per_state']:>8.0f} {out['sent_per_state']:>12.1f}", flush=True)
-    one, many = best["fingerprints, 1 proc"], best[f"fingerprints, {args.workers} proc"]
-    print(f"best of {args.rounds}: full {best['full']:.2f} s, fingerprints 1 proc {one:.2f} s, "
-          f"{args.workers} procs {many:.2f} s: speed-up {one / many:.2f}x")
+                  f"{out['cpu']:>6.1f} {out['peak_mb']:>8.0f} {out['bytes_per_state']:>8.0f} "
+                  f"{out['sent_per_state']:>12.1f}", flush=True)
+    print(f"best of {args.rounds}: " + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in best.items()))
     return 0
 
 

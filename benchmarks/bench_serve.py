@@ -4,8 +4,9 @@ latency and requests per second printed.
 
     python3 benchmarks/bench_serve.py --clients 50 --events 200
 
-The server runs in its own process (started and stopped here), so the clients (httpx, asyncio, in
-this process) do not share its interpreter lock.
+The server runs in its own process (started and stopped here), so the clients (asyncio streams,
+one keep-alive connection each, in this process) do not share its interpreter lock. ``--sync each``
+runs the server with one fsync per commit instead of group commit, for comparison.
 """
 
 from __future__ import annotations
@@ -13,32 +14,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from statecharts.serve.load import drive  # noqa: E402
-from statecharts.serve.server import free_port  # noqa: E402
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode}")
-        try:
-            httpx.get(f"{url}/actors", timeout=1).raise_for_status()
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit(f"the server did not answer at {url} within {timeout}s")
+from statecharts.serve.server import serving_process  # noqa: E402
 
 
 def main() -> int:
@@ -46,19 +30,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--retry", type=int, default=10, help="re-send every Nth key (0: never)")
+    parser.add_argument("--sync", choices=("group", "each"), default="group",
+                        help="the server's --sync: one fsync shared by concurrent requests, or one per commit")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="bench-serve-")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "statecharts", "serve", "machines.counter", "--store",
-                               os.path.join(folder, "serve.db"), "--port", str(port)], cwd=ROOT)
-    try:
-        wait_until_up(url, server)
+    store = os.path.join(folder, "serve.db")
+    with serving_process("machines.counter", "--store", store, "--sync", args.sync) as url:
         load = asyncio.run(drive(url, args.clients, args.events, retry=args.retry))
-    finally:
-        server.terminate()
-        server.wait(10)
-    print(load.summary())
+    print(f"--sync {args.sync}: {load.summary()}")
     problems = load.problems()
     for problem in problems[:10]:
         print("PROBLEM:", problem)

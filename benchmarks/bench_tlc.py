@@ -39,7 +39,7 @@ m = model({workers}, {requests})
 if {live!r}:
     m = type(m)(**{{**m.__dict__, "properties": {{k: v for k, v in m.properties.items() if k in {live!r}}}}})
 start = time.perf_counter()
-report = check(m, temporal={temporal!r})
+report = check(m, temporal={temporal!r}, compact={compact!r})
 seconds = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"states": report.distinct_states, "seconds": seconds, "ok": report.ok,
@@ -48,9 +48,10 @@ print(json.dumps({{"states": report.distinct_states, "seconds": seconds, "ok": r
 """
 
 
-def ours(workers: int, requests: int, *, live: tuple[str, ...] = (), collector_on: bool = False) -> dict:
+def ours(workers: int, requests: int, *, live: tuple[str, ...] = (), collector_on: bool = False,
+         compact: bool = False) -> dict:
     code = CHILD.format(root=str(ROOT), workers=workers, requests=requests, live=live, temporal=bool(live),
-                        collector_on=collector_on)
+                        collector_on=collector_on, compact=compact)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
@@ -73,6 +74,7 @@ def main() -> int:
     parser.add_argument("--liveness", default="2x3,3x3", help="sizes for the liveness check")
     parser.add_argument("--baseline", action="store_true", help="also run ours with the collector on")
     parser.add_argument("--no-tlc2", action="store_true", help="skip TLC with 2 workers")
+    parser.add_argument("--compact", action="store_true", help="ours with the compact state graph (check --compact)")
     args = parser.parse_args()
     if run_tlc(1, 1) is None:
         print("TLC cannot run here (no java, or tla2tools.jar could not be fetched): skipped")
@@ -80,7 +82,7 @@ def main() -> int:
     print(f"{'size':<5} {'what':<12} {'ours':>9} {'TLC':>9}  {'ours s':>7} {'MB':>6} {'TLC s (1w)':>10} "
           f"{'TLC s (2w)':>10}  {'TLC/ours':>8}  {'gc on s':>7}  {'CPU s ours / TLC 1w':>20}")
     for workers, requests in sizes(args.sizes):
-        mine = ours(workers, requests)
+        mine = ours(workers, requests, compact=args.compact)
         one, one_cpu = tlc(workers, requests)
         two = None if args.no_tlc2 else run_tlc(workers, requests, tlc_workers=2, timeout=3600)
         base = ours(workers, requests, collector_on=True) if args.baseline else None
@@ -92,7 +94,7 @@ def main() -> int:
               f"{base['seconds'] if base else float('nan'):>7.2f}  {mine['cpu']:>9.1f} / {one_cpu:<8.1f}{same}",
               flush=True)
     for workers, requests in sizes(args.liveness):
-        mine = ours(workers, requests, live=LIVE)
+        mine = ours(workers, requests, live=LIVE, compact=args.compact)
         theirs, theirs_cpu = tlc(workers, requests, properties=LIVE)
         base = ours(workers, requests, live=LIVE, collector_on=True) if args.baseline else None
         assert theirs is not None

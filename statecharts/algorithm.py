@@ -807,9 +807,11 @@ class Plan:
         self.history_content = history_content
 
 
-def microstep_plan(step: Step, transitions: list[Transition]) -> Plan | None:
+def microstep_plan(step: Step, transitions: list[Transition], cache: bool = True) -> Plan | None:
     """The cached `Plan` for this configuration and transition set; ``None`` when history is
     involved (history targets, or a default entry through history), which depends on more.
+    ``cache=False`` leaves a plan not cached yet out of the cache (the walker's compiled steps
+    keep what they need of it themselves).
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {
@@ -838,6 +840,8 @@ def microstep_plan(step: Step, transitions: list[Transition]) -> Plan | None:
         else:
             plan = Plan(sorted(compute_exit_set(step, transitions), key=_exit_order),
                         sorted(to_enter, key=_order), default_entry, history_content)
+        if not cache:
+            return plan
         if len(plans) >= PLAN_CACHE_SIZE:
             plans.clear()
         plans[key] = plan

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from statecharts.event import Event
 from statecharts.text import callable_name
 
 GuardFn = Callable[[Mapping[str, Any], Event], bool]
+#: A compiled guard: ``fn(context, event)``, truthy when it holds (`Guard.compile`).
+GuardCall = Callable[[Mapping[str, Any], Event], Any]
 
 
 class Guard:
@@ -42,6 +44,23 @@ class Guard:
         True
         """
         raise NotImplementedError
+
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """The guard as a plain call ``fn(context, event)`` for one configuration (``in_state``),
+        whose truth is the guard's verdict: what the walker runs in its inner loop. This one calls
+        `test`; the built-in guards do better (a callable guard is the chart's own function, and
+        the combinators are closures over their parts' compiled calls).
+
+        >>> fn = state_in("#on").compile(lambda ref: ref == "#on")
+        >>> fn({}, Event("GO"))
+        True
+        """
+        test = self.test
+
+        def call(context: Mapping[str, Any], event: Event) -> bool:
+            return test(context, event, in_state)
+
+        return call
 
     def referenced_states(self) -> tuple[str, ...]:
         """State references (for ``state_in``) that the chart must validate.
@@ -94,6 +113,15 @@ class CallGuard(Guard):
         """
         return bool(self.fn(context, event))
 
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """The chart's own function: nothing between the walker and it.
+
+        >>> fn = lambda c, e: c["n"] > 1
+        >>> to_guard(fn).compile(lambda ref: False) is fn
+        True
+        """
+        return self.fn
+
 
 @dataclass(frozen=True, eq=False)
 class NamedGuard(Guard):
@@ -123,22 +151,78 @@ class NamedGuard(Guard):
 
 
 @dataclass(frozen=True, eq=False)
-class And(Guard):
+class Junction(Guard):
+    """``And`` and ``Or``: parts tested left to right until one decides the whole. A part that is
+    ``decisive`` (false for ``And``, true for ``Or``) decides; one that is not is dropped.
+    Specialising folds the parts the same way for both (`specialize`)."""
+
+    guards: tuple[Guard, ...]
+    decisive: ClassVar[bool]
+    symbol: ClassVar[str]
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """``(a && b)`` or ``(a || b)``: the parts' names.
+
+        >>> and_("ready", not_("busy")).name, or_("ready", "idle").name
+        ('(ready && !busy)', '(ready || idle)')
+        """
+        return "(" + f" {self.symbol} ".join(g.name for g in self.guards) + ")"
+
+    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
+        # Left to right, as `test` runs: a part that is not decisive is dropped; a decisive part
+        # decides the whole, unless a part before it may raise (its error.execution must still happen).
+        """The parts the event (and configuration) leave open, or the verdict once a part decides.
+
+        >>> guard = and_(payload(w=1), "ready")
+        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
+        (NamedGuard(name='ready', params=None), False)
+        >>> guard = or_(payload(w=1), "ready")
+        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
+        (True, NamedGuard(name='ready', params=None))
+        """
+        rest: list[Guard] = []
+        for g in self.guards:
+            r = g.specialize(event, in_state)
+            if r is (not self.decisive):
+                continue
+            if r is self.decisive:
+                if not any(k.may_raise for k in rest):
+                    return self.decisive
+                r = g
+            rest.append(r)  # type: ignore[arg-type]
+        if not rest:
+            return not self.decisive
+        return rest[0] if len(rest) == 1 else type(self)(tuple(rest))
+
+    @property
+    def may_raise(self) -> bool:
+        """Some part may raise.
+
+        >>> and_(state_in("#on"), payload(w=1)).may_raise, or_("ready", payload(w=1)).may_raise
+        (False, True)
+        """
+        return any(g.may_raise for g in self.guards)
+
+    def referenced_states(self) -> tuple[str, ...]:
+        """The state references of every part.
+
+        >>> and_(state_in("#on"), "ready", not_(state_in("#off"))).referenced_states()
+        ('#on', '#off')
+        """
+        return tuple(s for g in self.guards for s in g.referenced_states())
+
+
+@dataclass(frozen=True, eq=False)
+class And(Junction):
     """All of ``guards`` hold, tested left to right (built by `and_`).
 
     >>> and_("ready", lambda c, e: True)
     And(guards=(NamedGuard(name='ready', params=None), CallGuard(...)))
     """
-    guards: tuple[Guard, ...]
 
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        """``(a && b)``: the parts' names.
-
-        >>> and_("ready", not_("busy")).name
-        '(ready && !busy)'
-        """
-        return "(" + " && ".join(g.name for g in self.guards) + ")"
+    decisive: ClassVar[bool] = False
+    symbol: ClassVar[str] = "&&"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
         """Every part holds; stops at the first that does not.
@@ -153,62 +237,37 @@ class And(Guard):
                 return False
         return True
 
-    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
-        # Left to right, as `test` runs: a part that holds is dropped; a part that fails decides
-        # the whole, unless a part before it may raise (its error.execution must still happen).
-        """The parts the event (and configuration) leave open; ``False`` as soon as one fails.
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """A closure over the parts' compiled calls, stopping at the first that fails.
 
-        >>> guard = and_(payload(w=1), "ready")
-        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
-        (NamedGuard(name='ready', params=None), False)
+        >>> fn = and_(lambda c, e: c["n"] > 1, not_(lambda c, e: c["n"] > 5)).compile(lambda ref: False)
+        >>> [bool(fn({"n": n}, Event("GO"))) for n in (1, 2, 6)]
+        [False, True, False]
         """
-        rest: list[Guard] = []
-        for g in self.guards:
-            r = g.specialize(event, in_state)
-            if r is True:
-                continue
-            if r is False:
-                if not any(k.may_raise for k in rest):
+        parts = tuple(g.compile(in_state) for g in self.guards)
+        if len(parts) == 2:
+            first, second = parts
+            return lambda context, event: first(context, event) and second(context, event)
+
+        def all_hold(context: Mapping[str, Any], event: Event) -> bool:
+            for part in parts:
+                if not part(context, event):
                     return False
-                r = g
-            rest.append(r)  # type: ignore[arg-type]
-        return True if not rest else rest[0] if len(rest) == 1 else And(tuple(rest))
+            return True
 
-    @property
-    def may_raise(self) -> bool:
-        """Some part may raise.
-
-        >>> and_(state_in("#on"), payload(w=1)).may_raise, and_(state_in("#on"), lambda c, e: True).may_raise
-        (False, True)
-        """
-        return any(g.may_raise for g in self.guards)
-
-    def referenced_states(self) -> tuple[str, ...]:
-        """The state references of every part.
-
-        >>> and_(state_in("#on"), "ready", state_in("#off")).referenced_states()
-        ('#on', '#off')
-        """
-        return tuple(s for g in self.guards for s in g.referenced_states())
+        return all_hold
 
 
 @dataclass(frozen=True, eq=False)
-class Or(Guard):
+class Or(Junction):
     """Some of ``guards`` holds, tested left to right (built by `or_`).
 
     >>> or_("ready", state_in("#on")).name
     '(ready || in(#on))'
     """
-    guards: tuple[Guard, ...]
 
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        """``(a || b)``: the parts' names.
-
-        >>> or_("ready", "idle").name
-        '(ready || idle)'
-        """
-        return "(" + " || ".join(g.name for g in self.guards) + ")"
+    decisive: ClassVar[bool] = True
+    symbol: ClassVar[str] = "||"
 
     def test(self, context: Mapping[str, Any], event: Event, in_state: Callable[[str], bool]) -> bool:
         """Some part holds; stops at the first that does.
@@ -223,43 +282,25 @@ class Or(Guard):
                 return True
         return False
 
-    def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
-        # The mirror of `And.specialize`: a failing part is dropped; a holding part decides the
-        # whole unless a part before it may raise.
-        """The parts the event (and configuration) leave open; ``True`` as soon as one holds.
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """A closure over the parts' compiled calls, stopping at the first that holds.
 
-        >>> guard = or_(payload(w=1), "ready")
-        >>> guard.specialize(Event("GO", w=1)), guard.specialize(Event("GO", w=2))
-        (True, NamedGuard(name='ready', params=None))
+        >>> fn = or_(lambda c, e: c["n"] > 5, state_in("#on")).compile(lambda ref: ref == "#on")
+        >>> bool(fn({"n": 0}, Event("GO")))
+        True
         """
-        rest: list[Guard] = []
-        for g in self.guards:
-            r = g.specialize(event, in_state)
-            if r is False:
-                continue
-            if r is True:
-                if not any(k.may_raise for k in rest):
+        parts = tuple(g.compile(in_state) for g in self.guards)
+        if len(parts) == 2:
+            first, second = parts
+            return lambda context, event: first(context, event) or second(context, event)
+
+        def any_holds(context: Mapping[str, Any], event: Event) -> bool:
+            for part in parts:
+                if part(context, event):
                     return True
-                r = g
-            rest.append(r)  # type: ignore[arg-type]
-        return False if not rest else rest[0] if len(rest) == 1 else Or(tuple(rest))
+            return False
 
-    @property
-    def may_raise(self) -> bool:
-        """Some part may raise.
-
-        >>> or_(state_in("#on"), payload(w=1)).may_raise, or_("ready", payload(w=1)).may_raise
-        (False, True)
-        """
-        return any(g.may_raise for g in self.guards)
-
-    def referenced_states(self) -> tuple[str, ...]:
-        """The state references of every part.
-
-        >>> or_(state_in("#on"), not_(state_in("#off"))).referenced_states()
-        ('#on', '#off')
-        """
-        return tuple(s for g in self.guards for s in g.referenced_states())
+        return any_holds
 
 
 @dataclass(frozen=True, eq=False)
@@ -287,6 +328,15 @@ class Not(Guard):
         False
         """
         return not self.guard.test(context, event, in_state)
+
+    def compile(self, in_state: Callable[[str], bool]) -> GuardCall:
+        """The negation of the part's compiled call.
+
+        >>> not_(lambda c, e: c["n"] > 1).compile(lambda ref: False)({"n": 0}, Event("GO"))
+        True
+        """
+        inner = self.guard.compile(in_state)
+        return lambda context, event: not inner(context, event)
 
     def specialize(self, event: Event, in_state: Callable[[str], bool] | None = None) -> Guard | bool:
         """The negation of what the inner guard specializes to.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ from statecharts.cli.loading import UsageError  # noqa: E402
 from statecharts.cli.serve import add_parser, build  # noqa: E402
 from statecharts.errors import ConfigError  # noqa: E402
 from statecharts.serve.app import MAX_BODY  # noqa: E402
-from statecharts.serve.server import running  # noqa: E402
+from statecharts.serve.server import running, serving_process  # noqa: E402
 from statecharts.store import SqliteStore  # noqa: E402
 
 
@@ -78,6 +80,12 @@ BAD = [
     ("POST", "/actors", b'{"id": "c2", "context": {"m": 1}}', 422, "context lacks: m"),
     ("POST", "/actors", b'{"id": "c2", "colour": 1}', 422, "unknown keys colour"),
     ("POST", "/actors", b'{"id": "c2", "pad": "' + b"x" * MAX_BODY + b'"}', 413, "larger than"),
+    ("POST", "/actors", b'{"id": "c2", "context": {"n": "many"}}', 422, "'n' is str"),
+    ("POST", "/actors", b'{"id": "c1", "context": {"n": 5}}', 409, "actor 'c1' exists"),
+    ("POST", "/actors", b'{"context": {}}', 422, "actor id"),
+    ("POST", "/actors", b"", 422, "JSON object"),
+    ("GET", "/actors/a%20b", None, 422, "actor id"),
+    ("POST", "/actors/a%20b/events", b'{"type": "START"}', 422, "actor id"),
     ("GET", "/actors/nobody", None, 404, "no actor 'nobody'"),
     ("GET", "/actors/nobody/events", None, 404, "no actor 'nobody'"),
     ("GET", "/actors/nobody/stream", None, 404, "no actor 'nobody'"),
@@ -90,7 +98,15 @@ BAD = [
     ("POST", "/actors/c1/events", b'{"type": "ADD", "by": 1, "x": 1}', 422, "unexpected x"),
     ("POST", "/actors/c1/events", b'{"by": 1}', 422, 'needs "type"'),
     ("POST", "/actors/c1/events", b'{"type": "ADD", "by": ' + b"1" * MAX_BODY + b"}", 413, "larger than"),
+    ("POST", "/actors/c1/events", b"[]", 422, "JSON object"),
     ("POST", "/check", b'{"max_states": "all"}', 422, "max_states"),
+    ("POST", "/check", b'{"max_states": 10**9}', 400, "not JSON"),
+    ("POST", "/check", b"[1]", 422, "JSON object"),
+    ("POST", "/check", b'{"max_states": ' + b"1" * MAX_BODY + b"}", 413, "larger than"),
+    ("GET", "/static/secret.py", None, 404, "no file 'secret.py'"),
+    ("GET", "/nowhere", None, 404, "no route GET /nowhere"),
+    ("DELETE", "/actors/c1", None, 405, "DELETE is not allowed"),
+    ("PUT", "/actors", b'{"id": "c3"}', 405, "PUT is not allowed"),
 ]
 
 
@@ -108,11 +124,44 @@ def test_bad_input_gets_its_status_and_a_message_and_stores_nothing(server: Any,
     assert stored(db) == before
 
 
+def test_an_oversized_body_without_content_length_is_413_and_stores_nothing(server: Any) -> None:
+    client, db = server
+    client.post("/actors", json={"id": "c1"})
+    before = stored(db)
+
+    def chunks() -> Iterator[bytes]:  # chunked transfer: the size shows only while reading
+        yield b'{"type": "ADD", "by": '
+        for _ in range(MAX_BODY // 1024 + 1):
+            yield b"1" * 1024
+        yield b"}"
+
+    for path in ("/actors/c1/events", "/actors", "/check"):
+        reply = client.post(path, content=chunks(), headers={"Content-Type": "application/json"})
+        assert reply.status_code == 413 and "larger than" in reply.json()["error"], path
+    url = httpx.URL(str(client.base_url))
+    with socket.create_connection((url.host, url.port), timeout=5) as raw:  # httpx will not send this
+        raw.sendall(b'POST /actors/c1/events HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n{"type": "START"}')
+        status_line = raw.recv(4096).split(b"\r\n", 1)[0]
+    assert status_line.split()[1] == b"400"  # uvicorn refuses a malformed length before the app
+    assert stored(db) == before
+
+
+def test_an_idempotency_key_over_200_characters_is_422_and_stores_nothing(server: Any) -> None:
+    client, db = server
+    client.post("/actors", json={"id": "c1"})
+    before = stored(db)
+    reply = client.post("/actors/c1/events", json={"type": "START"}, headers={"Idempotency-Key": "k" * 201})
+    assert reply.status_code == 422 and "Idempotency-Key" in reply.json()["error"]
+    assert stored(db) == before
+
+
 @pytest.mark.parametrize("server", [("--token", "s3cret")], indirect=True)
 def test_a_token_is_required_on_every_route_when_given(server: Any) -> None:
     client, db = server
-    for method, path in (("GET", "/"), ("GET", "/actors"), ("POST", "/actors"), ("GET", "/metrics"),
-                         ("POST", "/actors/c1/events"), ("GET", "/actors/c1/stream"), ("GET", "/machine")):
+    for method, path in (("GET", "/"), ("GET", "/static/inspector.js"), ("GET", "/machine"), ("POST", "/check"),
+                         ("GET", "/violations"), ("GET", "/metrics"), ("POST", "/actors"), ("GET", "/actors"),
+                         ("GET", "/actors/c1"), ("POST", "/actors/c1/events"), ("GET", "/actors/c1/events"),
+                         ("GET", "/actors/c1/stream")):
         reply = client.request(method, path, json={"id": "c1"})
         assert reply.status_code == 401 and "token" in reply.json()["error"], path
         assert client.request(method, path, json={"id": "c1"},
@@ -154,6 +203,23 @@ def test_halt_on_violation_stops_the_actor_with_409(server: Any) -> None:
     assert reply.status_code == 409 and "halted" in reply.json()["error"]
     assert client.get("/actors/c1").json()["halted"] is True
     assert stored(db) == before
+
+
+@pytest.mark.parametrize("server", [("-p", "limit=3", "--halt-on-violation")], indirect=True)
+def test_requests_in_flight_when_an_actor_halts_are_refused_not_applied(server: Any) -> None:
+    client, db = server
+    client.post("/actors", json={"id": "c1"})
+    client.post("/actors/c1/events", json={"type": "START"})
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(base_url=str(client.base_url), timeout=10) as http:
+            replies = await asyncio.gather(*(http.post("/actors/c1/events", json={"type": "ADD", "by": 2})
+                                             for _ in range(8)))
+        return sorted(r.status_code for r in replies)
+
+    assert asyncio.run(burst()) == [200, 200] + [409] * 6  # n = 2, then n = 4 breaks the limit: halted
+    assert client.get("/actors/c1").json()["context"] == {"n": 4}
+    assert stored(db)[1]["c1"] == 4  # init, START and the two ADDs that were applied
 
 
 def test_the_stream_sends_inspection_records_of_another_clients_event(server: Any) -> None:
@@ -233,13 +299,40 @@ def test_an_xstate_json_file_is_served(tmp_path: Path) -> None:
         assert refused.status_code == 422 and "'go' is not in the alphabet" in refused.json()["error"]
 
 
-def test_a_halted_actor_stays_halted_when_the_service_restarts(tmp_path: Path) -> None:
-    args = serve_args(tmp_path, "-p", "limit=3", "--halt-on-violation")
+def test_a_violation_is_still_listed_and_counted_after_a_restart(tmp_path: Path) -> None:
+    args = serve_args(tmp_path, "-p", "limit=3")
     with running(build(args)) as url, httpx.Client(base_url=url) as client:
+        client.post("/actors", json={"id": "c1"})
+        for body in ({"type": "START"}, {"type": "ADD", "by": 2}, {"type": "ADD", "by": 2}, {"type": "RESET"}):
+            assert client.post("/actors/c1/events", json=body).status_code == 200
+        assert client.get("/actors/c1").json()["context"] == {"n": 0}  # back below the limit
+    with running(build(args)) as url, httpx.Client(base_url=url) as client:  # a new app on the same file
+        violation, = client.get("/violations").json()["violations"]  # before the actor is opened again
+        assert (violation["actor"], violation["invariant"], violation["seq"], violation["halted"]) == (
+            "c1", "below limit", 3, False)
+        assert [e["type"] for e in violation["events"]] == ["xstate.init", "START", "ADD", "ADD"]
+        assert 'statecharts_invariant_violations_total{invariant="below limit"} 1' in client.get("/metrics").text
+        assert client.post("/actors/c1/events", json={"type": "ADD", "by": 1}).json()["context"] == {"n": 1}
+        assert len(client.get("/violations").json()["violations"]) == 1
+
+
+def test_a_halted_actor_stays_halted_when_the_server_process_restarts(tmp_path: Path) -> None:
+    db = str(tmp_path / "serve.db")
+    with serving_process("machines.counter", "-p", "limit=3", "--store", db, "--halt-on-violation") as url, \
+            httpx.Client(base_url=url) as client:
         client.post("/actors", json={"id": "c1"})
         for body in ({"type": "START"}, {"type": "ADD", "by": 2}, {"type": "ADD", "by": 2}):
             client.post("/actors/c1/events", json=body)
-    with running(build(args)) as url, httpx.Client(base_url=url) as client:
-        assert client.get("/actors/c1").json()["context"] == {"n": 4}
         assert client.post("/actors/c1/events", json={"type": "RESET"}).status_code == 409
-        assert client.get("/violations").json()["violations"][0]["seq"] == 3
+    before = stored(tmp_path / "serve.db")
+    for flags in (("--halt-on-violation",), ()):  # the halt is stored: a server without the flag keeps it
+        with serving_process("machines.counter", "-p", "limit=3", "--store", db, *flags) as url, \
+                httpx.Client(base_url=url) as client:
+            violation, = client.get("/violations").json()["violations"]
+            assert (violation["seq"], violation["halted"]) == (3, True)
+            assert 'statecharts_invariant_violations_total{invariant="below limit"} 1' in client.get("/metrics").text
+            reply = client.post("/actors/c1/events", json={"type": "RESET"})
+            assert reply.status_code == 409 and "halted" in reply.json()["error"]
+            assert client.get("/actors/c1").json()["halted"] is True
+            assert len(client.get("/violations").json()["violations"]) == 1  # reopening did not add one
+    assert stored(tmp_path / "serve.db") == before

@@ -122,3 +122,20 @@ def test_the_inspector_works_behind_a_token_given_in_its_address(browser: Any, t
         page.click('button[data-event="START"]')
         page.wait_for_function("document.querySelector('#diagram').dataset.active.includes('counter.counting')")
         page.close()
+
+
+def test_a_violation_and_the_halt_are_shown_after_the_server_restarts(browser: Any, tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(["serve", "machines.counter", "-p", "limit=3", "--halt-on-violation",
+                              "--store", str(tmp_path / "h.db")])
+    with running(build(args)) as url:
+        httpx.post(f"{url}/actors", json={"id": "h1"})
+        for body in ({"type": "START"}, {"type": "ADD", "by": 2}, {"type": "ADD", "by": 2}):
+            httpx.post(f"{url}/actors/h1/events", json=body)
+    with running(build(args)) as url:  # a new server on the same file
+        page = opened(browser, url, "h1")
+        page.wait_for_selector("#violations li.fails")
+        assert "below limit broken at step 3 (actor halted)" in page.text_content("#violations")
+        assert "(halted)" in page.text_content("#connection")
+        page.close()

@@ -1,7 +1,9 @@
 """The fingerprint walk: TLC's way past memory, on one core or many. Only a 64-bit fingerprint of
-each state stays in memory (a sorted numpy array, 8 bytes a state, plus sets for the levels being
-worked on); the states of each breadth-first level and their parent links go to files on disk,
-and a trace is rebuilt from the links by re-walking from an initial state, as TLC does.
+each state stays in memory (sorted numpy arrays, `statecharts.check.fpset`: 8 bytes a state, 8
+more per state of a level while it is merged in); the states of each breadth-first level and
+their parent links go to files on disk as they are found, the level being expanded is read back
+from its file chunk by chunk, and a trace is rebuilt from the links by re-walking from an
+initial state, as TLC does.
 
 With ``workers=N`` the states are partitioned by fingerprint among N processes (forked, so they
 share the chart and Python's hash seed): each expands the states it owns, level by level, and
@@ -31,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from statecharts.chart import StateNode
+from statecharts.check.fpset import FingerprintSet
 from statecharts.check.graph import (
     Bounds,
     Expander,
@@ -48,12 +51,14 @@ from statecharts.check.walker import Report, Result
 from statecharts.errors import ConfigError, StatechartError
 from statecharts.state import Snapshot
 
-CHUNK = 20_000  # states per pickled chunk of a level file
+CHUNK = 8_192  # states per pickled chunk of a level file
+BATCH = 16_384  # candidate successors checked against the fingerprint set at once
 FINGERPRINT_BITS = 64
 Entry = tuple[int, int, Any, int, int]  # fingerprint, rest id, context values, parent place, event
 # A state's place: its position in its partition's level file times the partitions, plus the partition.
 CHECKPOINT = "checkpoint.json"
-FOREIGN = -3  # `Partition.lookup`: a successor another partition owns
+NOTED = -3  # `Partition.lookup`: a successor noted, to be checked against the fingerprints in a batch
+LINK = np.dtype([("parent", "<i8"), ("via", "<i4")])  # a state's record in its level's links file
 
 
 def collision_probability(distinct: int, generated: int) -> float:
@@ -72,8 +77,8 @@ def check_fingerprints(model: Model, *, directory: str | Path | None = None, bou
     removed after, when not given); it also holds a checkpoint at the start of each level, from
     which ``resume=True`` continues (the same model and workers; Ctrl-C stops the walk with a
     partial report whose ``fingerprints`` say ``interrupted``). The report's ``fingerprints`` gives
-    the bytes a state takes in the fingerprint arrays (the levels being expanded take more, for a while), the states
-    generated, the collision probability and the bytes sent between workers.
+    the bytes a state takes in the fingerprint arrays (8 more per state of a level while it is
+    merged in), the states generated, the collision probability and the bytes sent between workers.
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import events
@@ -117,10 +122,15 @@ class LevelResult:
 
 
 class Partition:
-    """The states whose fingerprint is ``part`` modulo ``parts``: their fingerprints (``seen``,
-    earlier levels), the levels at hand, and the level files ``states-P-D.pkl`` (pickled chunks of
+    """The states whose fingerprint is ``part`` modulo ``parts``: the fingerprints seen
+    (`FingerprintSet`, 8 bytes a state) and the level files: ``states-P-D.pkl`` (pickled chunks of
     ``(rest, context values)``, state nodes as ids, so that another process can read them) and
-    ``links-P-D.npy`` (per state, in the same order: its parent's place and the event index)."""
+    ``links-P-D.bin`` (per state, in the same order, a `LINK` record: its parent's place and the
+    event index). The level being expanded is read back from its file chunk by chunk, and the
+    next one is written as it is found: successors are gathered in batches, their fingerprints
+    checked against the set a batch at a time, and the new ones appended to the files at once:
+    one process holds no level in memory (with workers, the successors another worker owns wait
+    in an outbox for the level's exchange)."""
 
     def __init__(self, model: Model, folder: Path, part: int, parts: int, deadlock: bool,
                  max_depth: int | None) -> None:
@@ -136,13 +146,20 @@ class Partition:
         self.unhandled = unhandled_error_function(self.machine)
         self.raised = 0  # this level's steps that raised, and the first of them (see LevelResult)
         self.first_raised: tuple[int, int, str] | None = None
-        self.seen = np.empty(0, dtype=np.int64)
-        self.foreign: list[tuple[int, Any]] = []  # states of other partitions met by `lookup`
+        self.seen = FingerprintSet()
+        self.noted: list[tuple[int, Hashable]] = []  # successors of the state being expanded, in edge order
         self.fp = 0  # the state being expanded, and its place
         self.here = 0
-        self.level: dict[int, tuple[Hashable, int, int]] = {}  # the next level's states owned here
-        self.current: set[int] = set()
-        self.previous: set[int] = set()
+        # the batch of candidates for the next level: fingerprints, keys, parent places, events
+        self.batch_fps: list[int] = []
+        self.batch_keys: list[Hashable] = []
+        self.batch_parents: list[int] = []
+        self.batch_vias: list[int] = []
+        self.writing = 0  # the level whose files are being written, and what is written of it
+        self.written = 0
+        self.chunk: list[Hashable] = []
+        self.states_file: Any = None
+        self.links_file: Any = None
         self.rest_fps: list[int] = []  # per rest id of `keys`: a hash that is the same in every worker
         self.rests: list[tuple[Any, ...]] = []
         self.outbox: list[dict[int, Entry]] = [{} for _ in range(parts)]
@@ -168,42 +185,35 @@ class Partition:
         self.rest_fps.extend(hash(r) for r in new)
 
     def lookup(self, key: Hashable) -> int | None:
-        """For `Expander`: 0 for the state being expanded, -1 for another state known in the levels
-        at hand, ``None`` for one to `add`; `FOREIGN` for a state another partition owns (noted in
-        ``foreign``: `expand` sends it with the event of its edge, no snapshot built)."""
+        """For `Expander`: 0 for the state being expanded; `NOTED` for any other (noted in
+        ``noted``: `expand` pairs it with the event of its edge; no snapshot is built)."""
         h = self.fingerprint(key)
         if h == self.fp:
             return 0
-        if h % self.parts != self.part:
-            self.foreign.append((h, key))
-            return FOREIGN
-        return -1 if h in self.level or h in self.current or h in self.previous else None
+        self.noted.append((h, key))
+        return NOTED
 
     def add(self, after: Snapshot, parent: int, via: int, depth: int, key: Hashable) -> int:
-        """For `Expander`: note a successor of the state being expanded in the next level."""
+        """For `Expander`: note a successor of the state being expanded, as `lookup` does."""
         if self.unhandled is not None and (what := self.unhandled(after)) is not None:
             self.raised += 1  # reported by the verdict, never silently a stutter
             if self.first_raised is None:
                 self.first_raised = (self.here, via, what)
-        if key is None:
-            key = self.keys.of(after)
-        h = self.fingerprint(key)
-        if h == self.fp:
-            return 0
-        owner = h % self.parts
-        if owner != self.part:
-            box = self.outbox[owner]
-            if h not in box:
-                box[h] = (h, key[0], key[1], self.here, via)  # type: ignore[index]
-        elif h not in self.level and h not in self.current and h not in self.previous:
-            self.level[h] = (key, self.here, via)
-        return -1
+        return self.lookup(self.keys.of(after) if key is None else key)  # type: ignore[return-value]
+
+    def _candidate(self, h: int, key: Hashable, parent: int, via: int) -> None:
+        self.batch_fps.append(h)
+        self.batch_keys.append(key)
+        self.batch_parents.append(parent)
+        self.batch_vias.append(via)
+        if len(self.batch_fps) >= BATCH:
+            self._flush()
 
     def receive(self, entries: list[Entry]) -> None:
         """Successors other partitions found that this one owns (or the initial states)."""
         for h, rest, values, parent, via in entries:
-            if h not in self.level and h not in self.current and h not in self.previous:
-                self.level[h] = ((rest, values), parent, via)
+            self._candidate(h, (rest, values), parent, via)
+        self._flush()
 
     def _rest_id(self, rest: tuple[Any, ...]) -> int:
         rests = self.keys.rests
@@ -212,41 +222,53 @@ class Partition:
             rid = rests[rest] = len(rests)
         return rid
 
-    def store(self, depth: int) -> int:
-        """Keep the next level's states not seen before: keys to the states file, links to the
-        links file; the number kept. The level becomes the current one."""
-        level = self.level
-        fps = np.fromiter(level, dtype=np.int64, count=len(level))
-        old = fps[np.isin(fps, self.seen, assume_unique=True)] if self.seen.size else fps[:0]
-        for fp in old.tolist():
-            del level[fp]
-        if level:
-            self._write(depth, level)
-        self.previous, self.current, self.level = self.current, set(level), {}
-        self.seen = np.union1d(self.seen, fps[~np.isin(fps, old)]) if old.size else np.union1d(self.seen, fps)
-        return len(self.current)
+    def _flush(self) -> None:
+        """The batch's new states (in the order found) to the files of the level being written."""
+        if not self.batch_fps:
+            return
+        new = self.seen.add(np.array(self.batch_fps, dtype=np.int64))
+        kept = np.flatnonzero(new).tolist()
+        if kept:
+            if self.states_file is None:
+                self.states_file = open(self.folder / f"states-{self.part}-{self.writing}.pkl", "wb")  # noqa: SIM115
+                self.links_file = open(self.folder / f"links-{self.part}-{self.writing}.bin", "wb")  # noqa: SIM115
+            links = np.empty(len(kept), dtype=LINK)
+            parents, vias, keys = self.batch_parents, self.batch_vias, self.batch_keys
+            links["parent"] = [parents[n] for n in kept]
+            links["via"] = [vias[n] for n in kept]
+            self.links_file.write(links.tobytes())
+            chunk = self.chunk
+            chunk.extend(keys[n] for n in kept)
+            if len(chunk) >= CHUNK:
+                self.states_file.write(self.dumps(chunk, 0))
+                self.chunk = []
+            self.written += len(kept)
+        self.batch_fps, self.batch_keys, self.batch_parents, self.batch_vias = [], [], [], []
 
-    def _write(self, depth: int, level: dict[int, tuple[Hashable, int, int]]) -> None:
-        links = np.empty(len(level), dtype=[("parent", np.int64), ("via", np.int32)])
-        with open(self.folder / f"states-{self.part}-{depth}.pkl", "wb") as out:
-            chunk: list[Any] = []
-            for n, (key, parent, via) in enumerate(level.values()):
-                links[n] = (parent, via)
-                chunk.append(key)
-                if len(chunk) >= CHUNK:
-                    out.write(self.dumps(chunk, 0))
-                    chunk = []
-            if chunk:
-                out.write(self.dumps(chunk, 0))
-        np.save(self.folder / f"links-{self.part}-{depth}.npy", links)
+    def store(self, depth: int) -> int:
+        """Close the level being written (``depth``): its files are complete and its fingerprints
+        join the stored ones; the number of its states. The next level is written from now on."""
+        self._flush()
+        if self.chunk:
+            self.states_file.write(self.dumps(self.chunk, 0))
+            self.chunk = []
+        for handle in (self.states_file, self.links_file):
+            if handle is not None:
+                handle.close()
+        self.states_file = self.links_file = None
+        count = self.written
+        self.seen.commit()
+        self.writing, self.written = depth + 1, 0
+        return count
 
     def expand(self, depth: int) -> LevelResult:
         """Check and expand the current level's states (read back from its file)."""
         model, keys, result = self.model, self.keys, LevelResult()
         invariants = list(model.invariants.items())
+        noted, part, parts, outbox = self.noted, self.part, self.parts, self.outbox
         next_collect = 1 << 17
         for count, key in enumerate(self._read(depth), 1):
-            fp, here = self.fingerprint(key), (count - 1) * self.parts + self.part
+            fp, here = self.fingerprint(key), (count - 1) * parts + part
             s = keys.restore(self.machine, key)
             for name, predicate in invariants:
                 if name not in result.broken and not evaluate("invariant", name, predicate, s):
@@ -269,20 +291,25 @@ class Partition:
             except ExpandError as exc:
                 raise StatechartError(f"{exc.cause} (while walking event {self.alphabet[exc.event]!r} in "
                                       f"state {s.value!r}, context {dict(s.context)!r})") from exc.cause
-            if self.foreign:  # each FOREIGN edge, in order, is one noted state
-                noted = iter(self.foreign)
+            if noted:  # each NOTED edge, in order, is one noted state
+                found = iter(noted)
                 for e, j in out:
-                    if j == FOREIGN:
-                        h, foreign = next(noted)
-                        box = self.outbox[h % self.parts]
-                        if h not in box:
-                            box[h] = (h, foreign[0], foreign[1], here, e)  # type: ignore[index]
-                self.foreign.clear()
+                    if j == NOTED:
+                        h, successor = next(found)
+                        owner = h % parts
+                        if owner == part:
+                            self._candidate(h, successor, here, e)
+                        else:
+                            box = outbox[owner]
+                            if h not in box:
+                                box[h] = (h, successor[0], successor[1], here, e)  # type: ignore[index]
+                noted.clear()
             result.generated += len(out) + len(loops)
             result.transitions += len(out)
             if self.deadlock and result.stuck is None and not out and not loops and \
                     (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s)):
                 result.stuck = here
+        self._flush()
         result.raised, result.first_raised = self.raised, self.first_raised
         self.raised, self.first_raised = 0, None
         result.outboxes = [b"" if k == self.part else self.dumps(list(box.values()), 1)
@@ -312,18 +339,12 @@ class Partition:
 
     def reload(self, depth: int) -> int:
         """After a restart: the fingerprints of levels ``0..depth`` from their files (``depth`` is
-        the current level, ``depth - 1`` the previous); the number of states of the current one."""
-        older: list[int] = []
-        for d in range(depth + 1):
-            fps = [self.fingerprint(key) for key in self._read(d)]
-            if d < depth:
-                older.extend(fps)
-            if d == depth - 1:
-                self.previous = set(fps)
-            if d == depth:
-                self.current = set(fps)
-        self.seen = np.unique(np.array(older + list(self.current), dtype=np.int64))
-        return len(self.current)
+        the level to expand next); the number of states of that level."""
+        levels = [np.fromiter((self.fingerprint(key) for key in self._read(d)), dtype=np.int64)
+                  for d in range(depth + 1)]
+        self.seen = FingerprintSet(np.concatenate(levels))
+        self.writing, self.written = depth + 1, 0
+        return int(levels[-1].size)
 
     def dumps(self, entries: list[Any], rest_at: int) -> bytes:
         """Entries (tuples with a local rest id at ``rest_at``) for a file or another worker: first
@@ -379,7 +400,11 @@ class Walk:
         try:
             if state is None:
                 starts: list[list[Entry]] = [[] for _ in range(parts)]
-                for snapshot in initial:
+                for n, snapshot in enumerate(initial):
+                    if local.unhandled is not None and (what := local.unhandled(snapshot)) is not None:
+                        progress["raised"][0] += 1  # entering an initial state raised: as in the full walk
+                        if progress["raised"][1] is None:
+                            progress["raised"][1] = [-1, n, -1, what]
                     key = local.keys.of(snapshot)
                     h = local.fingerprint(key)
                     starts[h % parts].append((h, key[0], key[1], -1, -1))  # type: ignore[index]
@@ -440,12 +465,15 @@ class Walk:
         raised, first = progress.get("raised", [0, None])
         if first is not None:
             depth, place, via, what = first
-            trace = self.trace(local, depth, place)
-            event = local.alphabet[via]
-            after = self.model.machine.transition(trace.steps[-1].snapshot, event)
+            if depth < 0:  # entering initial state number ``place`` raised
+                steps: tuple[TraceStep, ...] = (TraceStep(None, initial[place]),)
+            else:
+                trace = self.trace(local, depth, place)
+                event = local.alphabet[via]
+                after = self.model.machine.transition(trace.steps[-1].snapshot, event)
+                steps = (*trace.steps, TraceStep(event, after))
             plural = "step" if raised == 1 else "steps"
-            report.results.append(Result("no step raises", "error", False,
-                                         Trace((*trace.steps, TraceStep(event, after))),
+            report.results.append(Result("no step raises", "error", False, Trace(steps),
                                          f"{raised:,} {plural} raised; the first: {what}"))
         if self.deadlock:
             stuck = progress["stuck"]
@@ -488,8 +516,8 @@ class Walk:
         for it (a mismatch would be a fingerprint collision)."""
         chain: list[tuple[int, int, int]] = []  # (event index, depth, place), last first
         while depth > 0:
-            links = np.load(self.folder / f"links-{place % self.workers}-{depth}.npy")
-            row = links[place // self.workers]
+            row = np.fromfile(self.folder / f"links-{place % self.workers}-{depth}.bin", dtype=LINK, count=1,
+                              offset=(place // self.workers) * LINK.itemsize)[0]
             chain.append((int(row["via"]), depth, place))
             place, depth = int(row["parent"]), depth - 1
         machine, keys = self.model.machine, local.keys

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from statecharts.chart import StateNode, Transition
+from statecharts.check.compact import EdgeTable, KeyIndex, StoredStates
 from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model
 from statecharts.check.successor import successor, take
@@ -179,15 +181,18 @@ class StateGraph:
         ['box', 'box.open', 'box.open.empty', 'box.shut']
         """
         seen: set[frozenset[StateNode]] = set()
-        for s in self.states:
-            seen.add(s.nodes)
+        if isinstance(self.states, StoredStates):
+            seen = self.states.configurations()
+        else:
+            for s in self.states:
+                seen.add(s.nodes)
         return set().union(*seen) if seen else set()
 
 
 def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = False,
             coverage: bool = True, on_state: Callable[[int, Snapshot], None] | None = None,
             progress: Progress | None = None,
-            initial: Sequence[Snapshot] | None = None) -> StateGraph:
+            initial: Sequence[Snapshot] | None = None, compact: bool = False) -> StateGraph:
     """Walk every event of the alphabet in every reachable state, breadth first.
 
     ``on_state(i, snapshot)`` is called for each new state (invariants are checked there, so the
@@ -195,6 +200,9 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     not expanded (TLC's CONSTRAINT). ``symmetry=True`` stores one representative per orbit of the
     model's symmetry groups. Steps ``model.action_constraint`` refuses are not taken.
     ``initial`` starts the walk from those snapshots instead of the model's initial states.
+    ``compact=True`` stores the graph in `statecharts.check.compact`'s form (a flat key a state,
+    arrays for the rest; snapshots rebuilt on access): the same states, edges and shortest paths
+    in a fraction of the memory (not with symmetry, whose representatives are kept as they are).
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import Model, events
@@ -205,7 +213,7 @@ def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = Fals
     ([0, 1, 2, 3], 3)
     """
     with collector_paused():
-        return _explore(model, bounds, symmetry, coverage, on_state, progress, initial)
+        return _explore(model, bounds, symmetry, coverage, on_state, progress, initial, compact)
 
 
 COLLECT_EVERY = 1 << 17  # states stored between two young collections while the collector is paused
@@ -253,7 +261,7 @@ def collect_young() -> None:
 
 def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool,
              on_state: Callable[[int, Snapshot], None] | None, progress: Progress | None,
-             initial: Sequence[Snapshot] | None) -> StateGraph:
+             initial: Sequence[Snapshot] | None, compact: bool = False) -> StateGraph:
     bounds = bounds or Bounds()
     alphabet = tuple(model.events())
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
@@ -269,6 +277,15 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
     unhandled = unhandled_error_function(model.machine)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
+    stored: StoredStates | None = None
+    if compact and not graph.symmetric:
+        stored = StoredStates(keys, model.machine)
+        graph.states = stored  # type: ignore[assignment]
+        graph.parent, graph.via, graph.depth = array("i"), array("i"), array("i")  # type: ignore[assignment]
+        graph.expanded = bytearray()  # type: ignore[assignment]
+        graph.edges = EdgeTable()  # type: ignore[assignment]
+        graph.index = KeyIndex(stored.stored)  # type: ignore[assignment]
+        key_of = graph.key_of = stored.key_of
     compiler = StepCompiler(model.machine, alphabet)
     index = graph.index
     constraint = model.constraint
@@ -292,14 +309,19 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
         try:
             if key is None:
                 key = key_of(snapshot)
+            elif stored is not None:
+                key = (key[0], *key[1])  # type: ignore[index]
             found = index.get(key)
         except TypeError:
             raise UnhashableStateError(snapshot, parent, via, graph) from None
         if found is not None:
             return found
         i = len(graph.states)
-        index[key] = i
-        graph.states.append(snapshot)
+        if stored is None:
+            index[key] = i
+            graph.states.append(snapshot)
+        else:
+            index[stored.append(key)] = i  # type: ignore[arg-type]
         graph.parent.append(parent)
         graph.via.append(via)
         graph.depth.append(depth)
@@ -316,7 +338,15 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
 
     self_loops = graph.self_loops
     expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed)
-    lookup, size = index.get, graph.states.__len__
+    size = graph.states.__len__
+    lookup: Lookup = index.get
+    if stored is not None:
+        get = index.get
+
+        def flat_lookup(key: Hashable) -> int | None:
+            return get((key[0], *key[1]))  # type: ignore[index]
+
+        lookup = flat_lookup
     head = 0
     next_collect = COLLECT_EVERY
     while head < len(graph.states):
@@ -351,18 +381,21 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
         graph.expanded[i] = True
         if s.status != "active":
             continue
-        out = graph.edges[i]
+        out = graph.edges[i] if stored is None else []
         depth = graph.depth[i] + 1
         try:
             expander.expand(i, s, depth, lookup, add, size, out, self_loops)
         except ExpandError as exc:
             raise WalkError(graph, i, exc.event, exc.cause) from exc.cause
+        if stored is not None:
+            graph.edges.fill(i, out)  # type: ignore[attr-defined]
         if fired:
             for t in fired:
                 taken[t] = taken.get(t, 0) + 1
             fired.clear()
     graph.fired = set(taken)
-    graph.transitions = sum(map(len, graph.edges))  # every non-stutter step is one edge
+    # every non-stutter step is one edge
+    graph.transitions = graph.edges.total if isinstance(graph.edges, EdgeTable) else sum(map(len, graph.edges))
     graph.seconds = time.perf_counter() - start
     return graph
 
@@ -439,9 +472,13 @@ class Expander:
                         nodes = compiled.nodes
                         if rest >= 0:
                             try:
-                                moved = rest if nodes is s.nodes else compiled.rests.get(rest)
-                                if moved is None:
-                                    moved = compiled.rests[rest] = keys.rest(s, nodes)
+                                if nodes is s.nodes:
+                                    moved = rest
+                                elif compiled.rest_from == rest:
+                                    moved = compiled.rest_to
+                                else:
+                                    moved = compiled.rest_to = keys.rest(s, nodes)
+                                    compiled.rest_from = rest
                                 key = (moved, context_key(data))
                                 j = lookup(key)
                             except TypeError:

@@ -129,6 +129,8 @@ class StepCompiler:
         self.candidates = compile_alphabet(machine, alphabet)
         self._configurations: dict[frozenset[StateNode], ConfigurationSteps] = {}
         self._chains: dict[tuple[StateNode, int, tuple[bool, ...]], CompiledChain] = {}
+        self._nodes: dict[frozenset[StateNode], frozenset[StateNode]] = {}
+        self._assigns: dict[tuple[Assign, ...], AssignStep] = {}  # one compiled block per list of assigns
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
         """The configuration's compiled steps (cached).
@@ -208,7 +210,7 @@ class StepCompiler:
         else:
             work = Step(machine, snapshot, snapshot.context, None)
             transitions = remove_conflicting_transitions(work, enabled) if len(enabled) > 1 else list(enabled)
-            plan = microstep_plan(work, transitions)
+            plan = microstep_plan(work, transitions, cache=False)
             if plan is None or any(s.histories for s in plan.exits) or any(s.type == "final" for s in plan.entries):
                 return None  # history is recorded or restored, or a done event follows
             actions = [a for s in plan.exits for a in s.exit]
@@ -218,9 +220,13 @@ class StepCompiler:
                 if s in plan.default_entry and s.initial is not None:
                     actions += s.initial.actions
             nodes = (snapshot.nodes - frozenset(plan.exits)) | frozenset(plan.entries)
+            nodes = self._nodes.setdefault(nodes, nodes)  # one object per configuration, however reached
         if any(type(a) is not Assign for a in actions) or machine.selection(nodes, None):
             return None  # an effect, a raised or sent event, or eventless transitions that may follow
-        return CompiledStep(transitions, nodes, compile_assigns(actions))
+        assigns = self._assigns.get(tuple(actions))
+        if assigns is None:
+            assigns = self._assigns[tuple(actions)] = compile_assigns(actions)
+        return CompiledStep(transitions, nodes, assigns)
 
 
 class CompiledStep:
@@ -241,13 +247,16 @@ class CompiledStep:
     (['acc.open --ADD--> -'], True, {'sum': 5})
     """
 
-    __slots__ = ("transitions", "nodes", "assigns", "rests")
+    __slots__ = ("transitions", "nodes", "assigns", "rest_from", "rest_to")
 
     def __init__(self, transitions: list[Transition], nodes: frozenset[StateNode], assigns: AssignStep) -> None:
         self.transitions = transitions
         self.nodes = nodes
         self.assigns = assigns
-        self.rests: dict[int, int] = {}  # `StateKeys.rest` of the source -> of the target
+        # the last `StateKeys.rest` of a source and of its target (one slot: a dict per step cost
+        # more memory than the walk's fingerprints, and a step nearly always sees one source rest)
+        self.rest_from = -1
+        self.rest_to = -1
 
     def run(self, context: FrozenDict, event: Event) -> Mapping[str, Any] | None:
         """The context after the step's assigns, or ``None`` when one of them raises.
@@ -299,48 +308,15 @@ CONFIGURATION_FREE = (CallGuard,)  # left after specializing, they read nothing 
 
 
 def compile_guard(guard: Guard, in_state: Callable[[str], bool]) -> GuardCall:
-    """A guard as a plain call ``fn(context, event)`` whose truth is the guard's verdict: the
-    chart's own function for a callable guard, closures over those for ``and_``/``or_``/``not_``,
-    and ``guard.test`` against this configuration's ``in_state`` for any other.
+    """A guard as a plain call ``fn(context, event)`` whose truth is the guard's verdict, compiled
+    by the guard itself for this configuration's ``in_state`` (`statecharts.guards.Guard.compile`).
 
     >>> from statecharts import and_, not_
     >>> fn = compile_guard(and_(lambda c, e: c["n"] > 1, not_(lambda c, e: c["n"] > 5)), lambda ref: False)
     >>> [bool(fn({"n": n}, Event("GO"))) for n in (1, 2, 6)]
     [False, True, False]
     """
-    kind = type(guard)
-    if kind is CallGuard:
-        return guard.fn  # type: ignore[attr-defined,no-any-return]
-    if kind is Not:
-        inner = compile_guard(guard.guard, in_state)  # type: ignore[attr-defined]
-        return lambda context, event: not inner(context, event)
-    if kind is And or kind is Or:
-        parts = tuple(compile_guard(g, in_state) for g in guard.guards)  # type: ignore[attr-defined]
-        if len(parts) == 2:
-            first, second = parts
-            if kind is And:
-                return lambda context, event: first(context, event) and second(context, event)
-            return lambda context, event: first(context, event) or second(context, event)
-        if kind is And:
-            def all_hold(context: Mapping[str, Any], event: Event) -> bool:
-                for part in parts:
-                    if not part(context, event):
-                        return False
-                return True
-            return all_hold
-
-        def any_holds(context: Mapping[str, Any], event: Event) -> bool:
-            for part in parts:
-                if part(context, event):
-                    return True
-            return False
-        return any_holds
-    test = guard.test
-
-    def call(context: Mapping[str, Any], event: Event) -> bool:
-        return test(context, event, in_state)
-
-    return call
+    return guard.compile(in_state)
 
 
 def compile_assigns(actions: list[Assign]) -> AssignStep:

@@ -245,7 +245,7 @@ class Report:
             lines.append(f"  symmetry: {self.symmetry['note']}")
         if self.fingerprints is not None:
             lines.append(f"  fingerprints: {self.fingerprints['fingerprint_bytes_per_state']} bytes a state in memory "
-                         f"(and the levels at hand), "
+                         f"(states and parent links on disk), "
                          f"{self.fingerprints['states_generated']:,} states generated, probability of a "
                          f"fingerprint collision {self.fingerprints['collision_probability']:.2g} (TLC's optimistic "
                          f"estimate)")
@@ -283,7 +283,7 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
           max_seconds: float | None = None, fairness: bool = True, symmetry: bool = False,
           temporal: bool = True, deadlock: bool = True, progress: Progress | None = None,
           stop: Callable[[], str | None] | None = None, phase: Callable[[str], None] | None = None,
-          initial: Sequence[Snapshot] | None = None) -> Report:
+          initial: Sequence[Snapshot] | None = None, compact: bool = False) -> Report:
     """Walk ``model`` exhaustively (or to a bound) and decide its properties.
 
     ``stop()`` is polled during the walk and before each temporal property: a reason (a str) ends
@@ -294,7 +294,9 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
 
     ``initial`` starts the walk from those snapshots (e.g. restored from a store) instead of the
     model's initial states. Action properties (``model.action_properties``) are decided on every
-    step between different states; their results have ``kind`` ``action``.
+    step between different states; their results have ``kind`` ``action``. ``compact=True`` keeps
+    the state graph in its compact form (`statecharts.check.compact`: a few hundred bytes a state;
+    the same counts, verdicts and traces).
 
     >>> from statecharts import Machine
     >>> from statecharts.check.model import Model, events
@@ -313,13 +315,13 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
                           "walks one machine; check the actor system with statecharts.check.actors.check_actors")
     with collector_paused():  # the liveness passes too: a full collection would traverse the whole graph
         return _check(model, max_states, max_depth, max_seconds, fairness, symmetry, temporal, deadlock, progress,
-                      stop, phase, initial)
+                      stop, phase, initial, compact)
 
 
 def _check(model: Model, max_states: int | None, max_depth: int | None, max_seconds: float | None, fairness: bool,
            symmetry: bool, temporal: bool, deadlock: bool, progress: Progress | None,
            stop: Callable[[], str | None] | None, phase: Callable[[str], None] | None,
-           initial: Sequence[Snapshot] | None) -> Report:
+           initial: Sequence[Snapshot] | None, compact: bool = False) -> Report:
     first_violation: dict[str, int] = {}
     invariants = list(model.invariants.items())
 
@@ -332,7 +334,7 @@ def _check(model: Model, max_states: int | None, max_depth: int | None, max_seco
     if phase is not None:
         phase("explore")
     graph = explore(model, Bounds(max_states, max_depth, max_seconds, stop), symmetry=symmetry,
-                    on_state=on_state, progress=progress, initial=initial)
+                    on_state=on_state, progress=progress, initial=initial, compact=compact)
     report = Report(model.name or model.machine.id, len(graph.states), graph.transitions, graph.max_depth,
                     graph.complete, graph.seconds, stopped_by=graph.stopped_by, fairness=fairness,
                     graph=graph)
@@ -461,10 +463,12 @@ def _action_property(graph: StateGraph, name: str, predicate: StepPredicate) -> 
 
 def _deadlock(model: Model, graph: StateGraph) -> Result:
     terminal = model.terminal
-    for i, s in enumerate(graph.states):
-        if graph.expanded[i] and not graph.edges[i] and i not in graph.self_loops and s.status == "active" and \
-                (terminal is None or not evaluate("terminal", "terminal", terminal, s)):
-            return Result("deadlock", "deadlock", False, trace_of(graph, graph.path_to(i)))
+    states, edges, expanded, self_loops = graph.states, graph.edges, graph.expanded, graph.self_loops
+    for i in range(len(states)):
+        if expanded[i] and not edges[i] and i not in self_loops:  # a snapshot only for a state without a step
+            s = states[i]
+            if s.status == "active" and (terminal is None or not evaluate("terminal", "terminal", terminal, s)):
+                return Result("deadlock", "deadlock", False, trace_of(graph, graph.path_to(i)))
     if not any(graph.expanded):
         return Result("deadlock", "deadlock", True, note=NO_STATE)
     return Result("deadlock", "deadlock", True)

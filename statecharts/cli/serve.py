@@ -17,8 +17,8 @@ def add_parser(sub: Any) -> None:
     >>> parser = argparse.ArgumentParser(prog="statecharts")
     >>> add_parser(parser.add_subparsers())
     >>> args = parser.parse_args(["serve", "machines.counter", "-p", "limit=3", "--port", "0"])
-    >>> args.target, args.param, args.host, args.port, args.token, args.handler is run
-    ('machines.counter', ['limit=3'], '127.0.0.1', 0, None, True)
+    >>> args.target, args.param, args.host, args.port, args.token, args.sync, args.handler is run
+    ('machines.counter', ['limit=3'], '127.0.0.1', 0, None, 'group', True)
     """
     parser = sub.add_parser("serve", help="serve a machine over HTTP: a JSON API, an SSE stream and an inspector",
                             description="Serve durable actors of a machine over HTTP (Starlette + uvicorn), with "
@@ -29,6 +29,9 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--store", default="statecharts-serve.db",
                         help="sqlite:///PATH, postgresql://..., or a file path for SQLite (default: "
                              "statecharts-serve.db in the working directory)")
+    parser.add_argument("--sync", choices=("group", "each"), default="group",
+                        help="SQLite: 'group' (default) answers a request once one fsync that began after its "
+                             "commit is done (concurrent requests share it); 'each' fsyncs every commit")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' on every request")
@@ -74,8 +77,9 @@ def build(args: argparse.Namespace) -> Any:
     from statecharts.render.dot import to_dot
     from statecharts.render.output import GraphvizNotFoundError, pipe
     from statecharts.serve.app import create_app
+    from statecharts.serve.durability import GroupCommit
     from statecharts.serve.service import Service
-    from statecharts.store import open_store
+    from statecharts.store import SqliteStore, open_store
 
     if not loopback(args.host) and not args.token:
         raise UsageError(f"--host {args.host} is not loopback: give --token TOKEN (clients send "
@@ -86,7 +90,14 @@ def build(args: argparse.Namespace) -> Any:
         diagram = pipe(to_dot(model.machine), "svg").decode("utf-8")
     except GraphvizNotFoundError as exc:
         diagram = f"<p>{exc}</p>"
-    service = Service(model, open_store(url), halt_on_violation=args.halt_on_violation)
+    store: Any
+    group = None
+    if url.startswith("sqlite:///") and args.sync == "group":  # commits skip fsync; answers wait for one
+        path = url[len("sqlite:///"):]
+        store, group = SqliteStore(path, synchronous="NORMAL"), GroupCommit(path)
+    else:
+        store = open_store(url)
+    service = Service(model, store, halt_on_violation=args.halt_on_violation, group_commit=group)
     return create_app(service, token=args.token, diagram=diagram)
 
 

@@ -7,7 +7,7 @@ Routes: ``POST /actors`` (``{"id", "context"}``: create, 201, or open, 200), ``G
 ``POST /check`` (the walker, bounded), ``GET /violations``, ``GET /metrics`` (Prometheus text),
 ``GET /`` (the inspector). Errors are JSON ``{"error": message}``: 400 malformed JSON, 401 no or a
 wrong token, 404 unknown actor, 409 halted actor, 413 body too large, 422 an event or payload the
-machine does not take.
+machine does not take, 503 a step committed but not confirmed on disk (retry with its idempotency key).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from importlib.resources import files
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -28,7 +29,7 @@ from starlette.routing import Route
 from statecharts.check import check
 from statecharts.errors import EventError
 from statecharts.runtime.inspection import plain
-from statecharts.serve.service import ActorHalted, ActorNotFound, Service
+from statecharts.serve.service import ActorHalted, ActorNotFound, NotDurable, Service
 from statecharts.store.base import LeaseError
 
 MAX_BODY = 64 * 1024  # bytes
@@ -118,6 +119,8 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
                 return error(409, str(exc))
             except LeaseError as exc:
                 return error(409, str(exc))
+            except NotDurable as exc:
+                return error(503, str(exc))
         return route
 
     async def create(request: Request) -> Response:
@@ -131,7 +134,7 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
         context = service.parse_context(body.get("context"))
         if context is not None and actor_id in service.store.actor_ids():
             raise BadRequest(409, f"actor {actor_id!r} exists; its context is in the store (open it without one)")
-        actor, new = await service.open(actor_id, context)
+        actor, new = await service.create(actor_id, context)
         return JSONResponse(service.view(actor), status_code=201 if new else 200)
 
     async def listing(request: Request) -> Response:
@@ -236,4 +239,12 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
         Route("/actors/{id}/events", guarded(log), methods=["GET"]),
         Route("/actors/{id}/stream", guarded(stream)),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    async def no_route(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 500)
+        if status == 405:
+            return error(405, f"{request.method} is not allowed on {request.url.path}")
+        if status == 404:
+            return error(404, f"no route {request.method} {request.url.path}")
+        return error(status, str(getattr(exc, "detail", exc)))
+
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: no_route})

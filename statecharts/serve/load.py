@@ -10,9 +10,11 @@ final context off by any amount) or nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -42,6 +44,20 @@ class Load:
         """Requests per second over the whole run."""
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
+    @property
+    def applied(self) -> int:
+        """Events the clients had applied: each one's ``START`` and ``events`` ``ADD`` (retries apply nothing)."""
+        return self.clients * (self.events + 1)
+
+    @property
+    def events_per_second(self) -> float:
+        """Applied events per second over the whole run.
+
+        >>> Load(2, 9, seconds=4.0).events_per_second
+        5.0
+        """
+        return self.applied / self.seconds if self.seconds else 0.0
+
     def problems(self) -> list[str]:
         """Everything that is not exactly-once: empty when every event was applied once."""
         found = []
@@ -59,47 +75,93 @@ class Load:
         return found
 
     def summary(self) -> str:
-        """One line: clients, events, p50/p99 latency and throughput."""
+        """One line: clients, events, p50/p99 latency and throughput (requests and applied events)."""
         return (f"{self.clients} clients x {self.events} events: {len(self.latencies)} requests in "
-                f"{self.seconds:.2f}s = {self.rate:.0f}/s; p50 {self.percentile(50):.1f} ms, "
+                f"{self.seconds:.2f}s = {self.rate:.0f} req/s, {self.applied} events applied = "
+                f"{self.events_per_second:.0f} events/s; p50 {self.percentile(50):.1f} ms, "
                 f"p99 {self.percentile(99):.1f} ms")
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection to the server, asyncio streams only: the load generator
+    spends little CPU per request, so on a small machine the clients do not starve the server they
+    measure. Replies must carry ``Content-Length`` (the API's JSON replies do)."""
+
+    def __init__(self, url: str, token: str | None = None) -> None:
+        parsed = urlsplit(url)
+        if parsed.scheme != "http" or parsed.hostname is None or parsed.port is None:
+            raise ValueError(f"the load generator needs http://HOST:PORT, not {url!r}")
+        self.host, self.port = parsed.hostname, parsed.port
+        self.auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, body: Any = None, key: str | None = None) -> tuple[int, Any]:
+        """Send one request (``body`` as JSON); the status and the decoded JSON reply."""
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self._streams
+        data = b"" if body is None else json.dumps(body).encode()
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.auth}"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                + (f"Idempotency-Key: {key}\r\n" if key else "") + "\r\n")
+        writer.write(head.encode() + data)
+        await writer.drain()
+        status_line, *header_lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = {name.strip().lower(): value.strip()
+                   for name, _, value in (line.partition(":") for line in header_lines if line)}
+        if "content-length" not in headers:
+            raise ValueError(f"{method} {path}: a reply without Content-Length ({status_line})")
+        payload = await reader.readexactly(int(headers["content-length"]))
+        return int(status_line.split()[1]), json.loads(payload)
+
+    async def close(self) -> None:
+        """Close the connection."""
+        if self._streams is not None:
+            self._streams[1].close()
+            await self._streams[1].wait_closed()
+            self._streams = None
+
+
 async def drive(url: str, clients: int, events: int, retry: int = 10, token: str | None = None) -> Load:
-    """Run the load against the server at ``url``; every request must succeed."""
-    import httpx
-
+    """Run the load against the server at ``url`` (one connection per client); every request must
+    succeed (`RuntimeError` naming the first that did not)."""
     load = Load(clients, events)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60, limits=limits) as http:
 
-        async def post(path: str, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
-            began = time.perf_counter()
-            reply = await http.post(path, json=body, headers={"Idempotency-Key": key} if key else {})
-            load.latencies.append(time.perf_counter() - began)
-            reply.raise_for_status()
-            result: dict[str, Any] = reply.json()
-            return result
+    async def post(http: Connection, path: str, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+        began = time.perf_counter()
+        status, reply = await http.request("POST", path, body, key)
+        load.latencies.append(time.perf_counter() - began)
+        if status not in (200, 201):
+            raise RuntimeError(f"POST {path} {body} answered {status}: {reply}")
+        result: dict[str, Any] = reply
+        return result
 
-        async def client(i: int) -> None:
-            actor = f"load-{i}"
-            await post("/actors", {"id": actor})
-            await post(f"/actors/{actor}/events", {"type": "START"}, f"{actor}-start")
+    async def client(i: int) -> None:
+        actor = f"load-{i}"
+        http = Connection(url, token)
+        try:
+            await post(http, "/actors", {"id": actor})
+            await post(http, f"/actors/{actor}/events", {"type": "START"}, f"{actor}-start")
             acks, retries = load.acknowledged.setdefault(actor, []), load.retried.setdefault(actor, [])
             for j in range(events):
                 key = f"{actor}-{j}"
-                acks.append((await post(f"/actors/{actor}/events", {"type": "ADD", "by": 1}, key))["seq"])
+                acks.append((await post(http, f"/actors/{actor}/events", {"type": "ADD", "by": 1}, key))["seq"])
                 if retry and j % retry == 0:
-                    again = await post(f"/actors/{actor}/events", {"type": "ADD", "by": 1}, key)
+                    again = await post(http, f"/actors/{actor}/events", {"type": "ADD", "by": 1}, key)
                     retries.append((j, again["seq"]))
+        finally:
+            await http.close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(client(i) for i in range(clients)))
-        load.seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    load.seconds = time.perf_counter() - began
+    http = Connection(url, token)
+    try:
         for i in range(clients):
             actor = f"load-{i}"
-            load.contexts[actor] = (await http.get(f"/actors/{actor}")).json()["context"]
-            lines = (await http.get(f"/actors/{actor}/events")).json()["lines"]
+            load.contexts[actor] = (await http.request("GET", f"/actors/{actor}"))[1]["context"]
+            lines = (await http.request("GET", f"/actors/{actor}/events"))[1]["lines"]
             load.logs[actor] = [line["key"] for line in lines if line["event"]["type"] == "ADD"]
+    finally:
+        await http.close()
     return load

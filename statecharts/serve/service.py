@@ -34,6 +34,8 @@ from statecharts.check import Model
 from statecharts.errors import EventError, StatechartError
 from statecharts.event import Event
 from statecharts.runtime.inspection import plain
+from statecharts.serve.durability import GroupCommit
+from statecharts.serve.violations import ViolationLog
 from statecharts.state import Snapshot, restore
 from statecharts.store.actor import DurableAsyncActor
 from statecharts.store.base import Store
@@ -43,6 +45,10 @@ JSON_TYPES = {bool: "bool", int: "int", float: "float", str: "str", type(None): 
 
 class ActorNotFound(StatechartError):
     """No actor with that id in the store."""
+
+
+class NotDurable(StatechartError):
+    """A committed step whose fsync failed: it may not survive a power loss, so it is not acknowledged."""
 
 
 class ActorHalted(StatechartError):
@@ -77,20 +83,24 @@ def event_shapes(model: Model) -> dict[str, dict[str, set[str]]]:
 class Service:
     """The actors of ``model`` (a `Model`, or a bare Machine) kept in ``store``."""
 
-    def __init__(self, model: Model, store: Store, *, halt_on_violation: bool = False) -> None:
+    def __init__(self, model: Model, store: Store, *, halt_on_violation: bool = False,
+                 group_commit: GroupCommit | None = None) -> None:
         self.model = model
         self.machine = model.machine
         self.store = store
         self.halt_on_violation = halt_on_violation
+        self.group_commit = group_commit
         self.shapes = event_shapes(model)
         self.actors: dict[str, DurableAsyncActor] = {}
-        self.violations: list[dict[str, Any]] = []
-        self.halted: set[str] = set()
+        self.kept = ViolationLog(store)
+        self.violations: list[dict[str, Any]] = self.kept.load()  # those of earlier runs too
+        self.halted: set[str] = {v["actor"] for v in self.violations if v["halted"]}
         self.events_total = 0
         self.rejected_total = 0
         self.started = time.time()
         self._streams: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
         self._opening: dict[str, asyncio.Lock] = {}
+        self._sending: dict[str, asyncio.Lock] = {}
 
     # -- requests ---------------------------------------------------------------------------
     def parse_event(self, body: Any) -> Event:
@@ -119,7 +129,8 @@ class Service:
         return Event(name, data or None)
 
     def parse_context(self, value: Any) -> dict[str, Any] | None:
-        """The ``context`` of a create request: a JSON object over the machine's context keys."""
+        """The ``context`` of a create request: a JSON object over the machine's context keys, each
+        value of the JSON type the initial context has there (any under a null; an int for a float)."""
         if value is None:
             return None
         if not isinstance(value, Mapping):
@@ -129,7 +140,28 @@ class Service:
         if unknown:
             raise EventError(f"\"context\" has keys the machine's context lacks: {', '.join(unknown)} "
                              f"(it has: {', '.join(map(str, known)) or 'none'})")
+        for key, given in value.items():
+            expected = json_type(known[key])
+            accepted = {expected, "int"} if expected == "float" else {expected}
+            if known[key] is not None and json_type(given) not in accepted:
+                raise EventError(f"\"context\": {key!r} is {json_type(given)}; the machine's context has "
+                                 f"{expected} there")
         return dict(value)
+
+    async def durable(self) -> None:
+        """Return once every step committed so far is on disk (a no-op when each commit syncs)."""
+        if self.group_commit is not None:
+            try:
+                await self.group_commit.barrier()
+            except OSError as exc:
+                raise NotDurable(f"the step was committed but the disk did not confirm it ({exc}); "
+                                 "retry with the same Idempotency-Key") from exc
+
+    async def create(self, actor_id: str, context: Mapping[str, Any] | None = None) -> tuple[DurableAsyncActor, bool]:
+        """`open`, answered once the new actor's start is on disk."""
+        actor, new = await self.open(actor_id, context)
+        await self.durable()
+        return actor, new
 
     async def open(self, actor_id: str, context: Mapping[str, Any] | None = None) -> tuple[DurableAsyncActor, bool]:
         """The running actor ``actor_id``: loaded from the store or created; ``True`` when new."""
@@ -159,20 +191,24 @@ class Service:
     async def send(self, actor_id: str, event: Event, key: str | None = None) -> dict[str, Any]:
         """Process ``event`` and say what the API answers (`view`). With an idempotency ``key`` the
         answer is the snapshot and step committed with that key: a repeat applies nothing and gets
-        the first reply again (``"repeated": true``)."""
+        the first reply again (``"repeated": true``). The answer comes once the step is on disk.
+        One request per actor at a time: an event queued behind the one that halts the actor is
+        refused, not applied."""
         actor = await self.get(actor_id)
-        if key is not None:
-            first = self.stored_reply(actor, key, repeated=True)
-            if first is not None:
-                return first
-        if actor_id in self.halted:
-            raise ActorHalted(f"actor {actor_id!r} is halted: it broke an invariant (see GET /violations)")
-        if not actor.running:
-            raise ActorHalted(f"actor {actor_id!r} is {actor.status}: it takes no more events")
-        await actor.send(event, idempotency_key=key)
-        self.events_total += 1
-        reply = self.stored_reply(actor, key, repeated=False) if key is not None else None
-        return reply if reply is not None else self.view(actor)
+        lock = self._sending.setdefault(actor_id, asyncio.Lock())
+        async with lock:
+            reply = None if key is None else self.stored_reply(actor, key, repeated=True)
+            if reply is None:
+                if actor_id in self.halted:
+                    raise ActorHalted(f"actor {actor_id!r} is halted: it broke an invariant (see GET /violations)")
+                if not actor.running:
+                    raise ActorHalted(f"actor {actor_id!r} is {actor.status}: it takes no more events")
+                await actor.send(event, idempotency_key=key)
+                self.events_total += 1
+                reply = self.stored_reply(actor, key, repeated=False) if key is not None else None
+                reply = reply if reply is not None else self.view(actor)
+        await self.durable()  # outside the lock: the actor's next event need not wait for the disk
+        return reply
 
     def stored_reply(self, actor: DurableAsyncActor, key: str, repeated: bool) -> dict[str, Any] | None:
         """The view of the step committed with idempotency ``key`` (``None``: no such step)."""
@@ -207,9 +243,15 @@ class Service:
             violation = {"actor": actor_id, "invariant": name, "seq": seq, "note": note,
                          "value": plain(snapshot.value), "context": plain(snapshot.context),
                          "events": [dict(line["event"]) for line in lines if line["seq"] <= seq]}
-            self.violations.append(violation)
-            self._publish(actor_id, {"kind": "violation", "actor": actor_id, **violation})
-            if self.halt_on_violation:
+            halt = self.halt_on_violation
+            if self.kept.add(violation, halted=halt):
+                self.violations.append({**violation, "halted": halt})
+                self._publish(actor_id, {"kind": "violation", "actor": actor_id, **violation, "halted": halt})
+            elif halt:  # kept by an earlier run that did not halt on violations
+                for known in self.violations:
+                    if (known["actor"], known["seq"], known["invariant"]) == (actor_id, seq, name):
+                        known["halted"] = True
+            if halt:
                 self.halted.add(actor_id)
 
     # -- streams ----------------------------------------------------------------------------

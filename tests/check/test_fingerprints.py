@@ -55,7 +55,7 @@ def test_fingerprint_walk_finds_the_same_deadlock_and_keeps_its_files_where_aske
     fp = check_fingerprints(m, directory=tmp_path)
     assert summary(fp) == summary(check(m))
     assert [step.snapshot.value for step in fp.result("deadlock").trace] == ["a", "c"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", "links-0-0.npy", "links-0-1.npy",
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", "links-0-0.bin", "links-0-1.bin",
                                                          "states-0-0.pkl", "states-0-1.pkl"]
 
 

@@ -110,7 +110,8 @@ async function refreshViolations() {
   const list = $("violations");
   list.replaceChildren();
   for (const v of (await api("GET", "/violations")).violations.filter((v) => v.actor === state.actor)) {
-    list.append(el("li", { class: "fails" }, `${v.invariant} broken at step ${v.seq}: ` + v.events.map((e) => e.type).join(" → ")));
+    list.append(el("li", { class: "fails" }, `${v.invariant} broken at step ${v.seq}${v.halted ? " (actor halted)" : ""}: `
+      + v.events.map((e) => e.type).join(" → ")));
   }
 }
 
