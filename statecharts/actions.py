@@ -50,7 +50,19 @@ def call_expression(fn: Callable[..., Any], context: Mapping[str, Any], event: E
     3
     """
     takes = takes_params(fn)
-    return fn(context, event, params) if takes or takes is None and params is not None else fn(context, event)
+    if takes or takes is None and params is not None:
+        return fn(context, event, resolve_params(params, context, event))
+    return fn(context, event)
+
+
+def resolve_params(params: Any, context: Mapping[str, Any], event: Event) -> Any:
+    """The params a reference gives: its value, or for a callable ``params`` (xstate's dynamic
+    params, ``params: ({context, event}) => ...``) what it returns for this context and event.
+
+    >>> resolve_params({"by": 2}, {}, Event("GO")), resolve_params(lambda c, e: {"by": c["n"]}, {"n": 5}, Event("GO"))
+    ({'by': 2}, {'by': 5})
+    """
+    return params(context, event) if callable(params) else params
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,6 +135,8 @@ class Raise(Action):
     event: Event | Callable[[Mapping[str, Any], Event], Any]
     name: str = "raise"
     params: Any = None
+    delay: Any = None  # xstate's raise(event, {delay}): the event reaches this machine after ``delay`` ms
+    id: str | None = None  # the id `cancel` withdraws a delayed raise by
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> Event:
         """The event to raise (an event-making callable is called with ``context`` and ``event``).
@@ -164,12 +178,15 @@ class Send(Action):
             else self.event
 
     def resolve_to(self, context: Mapping[str, Any], event: Event) -> str | None:
-        """The target (a callable ``to`` is called with ``context`` and ``event``).
+        """The target (a callable ``to`` is called with ``context`` and ``event``, and the
+        reference's ``params`` when it takes them, as xstate's ``sendTo`` does).
 
         >>> Send(Event("PING"), to=lambda c, e: e["from"]).resolve_to({}, Event("ASK", **{"from": "w2"}))
         'w2'
+        >>> Send(Event("PING"), to=lambda c, e, p: p["who"], params={"who": "w3"}).resolve_to({}, Event("ASK"))
+        'w3'
         """
-        return str(self.to(context, event)) if callable(self.to) else self.to
+        return str(call_expression(self.to, context, event, self.params)) if callable(self.to) else self.to
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,8 +200,21 @@ class Cancel(Action):
     ()
     """
 
-    send_id: str
+    send_id: str | Callable[..., str]
     name: str = "cancel"
+    params: Any = None
+
+    def resolve(self, context: Mapping[str, Any], event: Event) -> str:
+        """The id to withdraw (a callable is called with ``context`` and ``event``, and ``params``
+        when it takes them, as xstate's ``cancel`` does).
+
+        >>> by_params = Cancel(lambda c, e, p: p["id"], params={"id": "u"})
+        >>> Cancel("t").resolve({}, Event("GO")), by_params.resolve({}, Event("GO"))
+        ('t', 'u')
+        """
+        if callable(self.send_id):
+            return str(call_expression(self.send_id, context, event, self.params))
+        return self.send_id
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,16 +271,14 @@ class Call(Action):
     params: Any = None
 
     def execute(self, context: Mapping[str, Any], event: Event) -> Any:
-        """Run the effect: ``fn(context, event)``, or ``fn(context, event, params)`` when the action
-        was named with params (xstate's ``{type, params}``); returns what ``fn`` returns (an awaitable
-        for an ``async def``, which the asyncio runtime awaits).
+        """Run the effect: ``fn(context, event)``, or ``fn(context, event, params)`` when it takes the
+        params of its reference (xstate's ``{type, params}``; ``None`` without them); returns what
+        ``fn`` returns (an awaitable for an ``async def``, which the asyncio runtime awaits).
 
         >>> Call(lambda c, e, p: p["by"] + c["n"], "add", {"by": 2}).execute({"n": 1}, Event("GO"))
         3
         """
-        if self.params is not None:
-            return self.fn(context, event, self.params)  # type: ignore[call-arg]
-        return self.fn(context, event)
+        return call_expression(self.fn, context, event, self.params)
 
 
 @dataclass(frozen=True, eq=False)
@@ -334,13 +362,17 @@ def assign(
     return Assign(assignments)
 
 
-def raise_(event: str | Event | Mapping[str, Any] | Callable[..., Any], **data: Any) -> Raise:
-    """Raise an internal event, processed before any external one.
+def raise_(event: str | Event | Mapping[str, Any] | Callable[..., Any], *, delay: Any = None, id: str | None = None,
+           **data: Any) -> Raise:
+    """Raise an internal event, processed before any external one; with ``delay`` (ms, a delay
+    name or a callable), the event reaches this machine after that long instead (xstate's
+    ``raise(event, {delay, id})``), and ``cancel(id)`` withdraws it.
 
-    >>> raise_("DONE").event
-    Event('DONE')
+    >>> raise_("DONE").event, raise_("PING", delay=100, id="p").delay
+    (Event('DONE'), 100)
     """
-    return Raise(event if callable(event) and not isinstance(event, (str, Event)) else to_event(event, **data))
+    made = event if callable(event) and not isinstance(event, (str, Event)) else to_event(event, **data)
+    return Raise(made, delay=delay, id=id)
 
 
 def send(
@@ -360,8 +392,8 @@ def send(
     return Send(ev, delay=delay, id=id, to=to)
 
 
-def cancel(send_id: str) -> Cancel:
-    """Cancel a delayed send by id.
+def cancel(send_id: str | Callable[..., str]) -> Cancel:
+    """Cancel a delayed send by id (or ``fn(context, event[, params]) -> id``).
 
     >>> cancel("t").send_id
     't'
@@ -418,16 +450,17 @@ class StopChild(Action):
     'w1'
     """
 
-    id: str | Callable[[Mapping[str, Any], Event], str]
+    id: str | Callable[..., str]
     name: str = "stop_child"
+    params: Any = None
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> str:
-        """The id of the child to stop.
+        """The id of the child to stop (a callable gets ``params`` too when it takes them).
 
         >>> stop_child(lambda c, e: e["who"]).resolve({}, Event("GO", who="w2"))
         'w2'
         """
-        return str(self.id(context, event)) if callable(self.id) else self.id
+        return str(call_expression(self.id, context, event, self.params)) if callable(self.id) else self.id
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,6 +11,7 @@ can use it without loading asyncio actors.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import inspect
 import logging
@@ -210,7 +211,7 @@ class Timers:
     [100.0]
     """
 
-    __slots__ = ("schedule", "cancel", "now", "handles", "due")
+    __slots__ = ("schedule", "cancel", "now", "handles", "due", "moved")
 
     def __init__(self, schedule: Callable[[float, Callable[[], None]], Any], cancel: Callable[[Any], None],
                  now: Callable[[], float | None] = lambda: None) -> None:
@@ -219,6 +220,8 @@ class Timers:
         self.now = now
         self.handles: dict[int, tuple[PendingSend, Any]] = {}  # id(pending send) -> (send, timer handle)
         self.due: dict[int, float] = {}  # id(pending send) -> its due time on the clock
+        # xstate mode: id(scheduled send) -> (it, its no-longer-cancellable copy that took over its timer)
+        self.moved: dict[int, tuple[PendingSend, PendingSend]] = {}
 
     def __len__(self) -> int:
         return len(self.handles)
@@ -240,9 +243,13 @@ class Timers:
                                 snapshot.status, snapshot.output, snapshot.effects, snapshot.event,
                                 snapshot.sequence), list(pending)
         now_ids = {id(p) for p in pending}
+        if snapshot.machine.xstate:
+            adopt_orphans(handles, self.moved, pending, now_ids, self.due)
         for key in [k for k in handles if k not in now_ids]:
             self.cancel(handles.pop(key)[1])
             self.due.pop(key, None)
+            if self.moved:
+                self.moved = {k: v for k, v in self.moved.items() if id(v[1]) != key}
         before = {id(p) for p in previous}
         immediate: list[PendingSend] = []
         overdue: list[tuple[float, int, PendingSend]] = []
@@ -269,10 +276,32 @@ class Timers:
             snapshot = without(snapshot, {id(p) for p in ready})
         return snapshot, ready
 
-    def pop(self, send: PendingSend) -> bool:
-        """Forget the timer of ``send`` as it fires: False when it was already cancelled."""
+    def fired(self, send: PendingSend) -> PendingSend | None:
+        """Forget the timer of ``send`` as it fires, and give the send it fires: ``send`` itself,
+        or (xstate mode) the no-longer-cancellable copy that took its timer over; ``None`` when the
+        timer was cancelled meanwhile."""
+        send = follow_moved(self.moved, send)
         self.due.pop(id(send), None)
-        return self.handles.pop(id(send), None) is not None
+        return send if self.handles.pop(id(send), None) is not None else None
+
+    def orphan_on_fire(self, state: Snapshot, send: PendingSend) -> Snapshot:
+        """xstate's scheduler: a firing timer takes its id's entry with it, so the latest timer of
+        that id can no longer be cancelled (`statecharts.algorithm.orphaned`); other modes: ``state``.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}}, semantics="xstate")
+        >>> first, second = PendingSend("t", 100, Event("A")), PendingSend("t", 200, Event("B"))
+        >>> s = Snapshot(m, m.initial_state().nodes, m.initial_state().context, pending=(second,))
+        >>> [p.cancellable for p in Timers(lambda d, f: None, lambda h: None).orphan_on_fire(s, first).pending]
+        [False]
+        """
+        if not state.machine.xstate or send.id is None or not any(
+                q.id == send.id and q.cancellable for q in state.pending):
+            return state
+        pending = tuple(algorithm.orphaned(state.pending, send.id))
+        adopt_orphans(self.handles, self.moved, pending, {id(q) for q in pending}, self.due)
+        return Snapshot(state.machine, state.nodes, state.context, state.history, pending, state.status,
+                        state.output, state.effects, state.event, state.sequence)
 
     def cancel_all(self) -> None:
         """Cancel every timer (the actor stopped or its machine finished)."""
@@ -280,3 +309,32 @@ class Timers:
             self.cancel(handle)
         self.handles.clear()
         self.due.clear()
+        self.moved.clear()
+
+
+def adopt_orphans(timers: dict[int, tuple[PendingSend, Any]], moved: dict[int, tuple[PendingSend, PendingSend]],
+                  pending: tuple[PendingSend, ...], now: set[int], due: dict[int, float] | None = None) -> None:
+    """xstate mode: a send that is no longer cancellable (`statecharts.algorithm.orphaned`) is a new
+    object; it takes over the timer of the send it replaces (same due time, same place in line), and
+    ``moved`` lets that timer's callback, bound to the old object, find the new one
+    (`follow_moved`). ``timers`` maps id(send) to (send, timer handle); ``due`` id(send) to its time."""
+    gone = [entry for key, entry in timers.items() if key not in now and entry[0].cancellable]
+    if not gone:
+        return
+    for p in pending:
+        if p.cancellable or id(p) in timers:
+            continue
+        for i, (old, _handle) in enumerate(gone):
+            if dataclasses.replace(old, cancellable=False) == p:
+                del gone[i]
+                timers[id(p)] = (p, timers.pop(id(old))[1])
+                if due is not None and id(old) in due:
+                    due[id(p)] = due.pop(id(old))
+                moved[id(old)] = (old, p)
+                break
+
+
+def follow_moved(moved: dict[int, tuple[PendingSend, PendingSend]], p: PendingSend) -> PendingSend:
+    """The send whose timer ``p``'s callback fires: ``p``, or the copy that took its timer over."""
+    found = moved.pop(id(p), None)
+    return found[1] if found is not None and found[0] is p else p

@@ -12,8 +12,9 @@ named ``xstate_*`` at the end of this module, chosen at `enter_initial`, `macros
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from statecharts.actions import Action, Assign, Cancel, Raise, Send
@@ -522,21 +523,58 @@ def run_action(step: Step, action: Action, event: Event) -> None:
         step.context = step.context.set(action.resolve(step.context, event))
         return
     if isinstance(action, Raise):
-        step.internal.append(action.resolve(step.context, event))
-        return
+        raised = action.resolve(step.context, event)
+        if action.delay is None:
+            step.internal.append(raised)
+            return
+        delay = step.machine.resolve_delay(action.delay, step.context, event, action.params)
+        schedule(step, PendingSend(action.id, delay, raised, None))
     if isinstance(action, Send):
         sent = action.resolve_event(step.context, event)
         if action.to == "#_internal":
             step.internal.append(sent)
             return
-        delay = step.machine.resolve_delay(action.delay, step.context, event)
-        step.pending.append(PendingSend(action.id, delay, sent, action.resolve_to(step.context, event)))
+        delay = step.machine.resolve_delay(action.delay, step.context, event, action.params)
+        p = PendingSend(action.id, delay, sent, action.resolve_to(step.context, event))
+        if action.delay is None:
+            step.pending.append(p)
+        else:
+            schedule(step, p)
     elif isinstance(action, Cancel):
-        step.pending = [p for p in step.pending if p.id != action.send_id]
+        send_id = action.resolve(step.context, event)
+        step.pending = [p for p in step.pending if p.id != send_id or not p.cancellable]
     effect = Effect(action, step.context, event)
     step.effects.append(effect)
     if step.execute is not None:
         step.execute(effect)
+
+
+def schedule(step: Step, p: PendingSend) -> None:
+    """Add a delayed send. In xstate mode a timer with the same id that is still waiting can no
+    longer be cancelled (xstate's scheduler maps an id to its latest timer only); it still fires.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}}, semantics="xstate")
+    >>> s = m.initial_state()
+    >>> step = Step(m, s, s.context, None)
+    >>> for delay in (100, 200):
+    ...     schedule(step, PendingSend("t", delay, Event("PING")))
+    >>> [(p.delay, p.cancellable) for p in step.pending]
+    [(100, False), (200, True)]
+    """
+    if p.id is not None and step.machine.xstate:
+        step.pending = orphaned(step.pending, p.id)
+    step.pending.append(p)
+
+
+def orphaned(pending: Sequence[PendingSend], send_id: str) -> list[PendingSend]:
+    """The pending sends with the ones of id ``send_id`` no longer cancellable (xstate mode:
+    another timer of that id was set, or one fired and took the id's entry with it).
+
+    >>> orphaned([PendingSend("t", 100, Event("PING")), PendingSend("u", 100, Event("PONG"))], "t")[0].cancellable
+    False
+    """
+    return [dataclasses.replace(p, cancellable=False) if p.id == send_id and p.cancellable else p for p in pending]
 
 
 def execute_transition_content(step: Step, transitions: list[Transition], event: Event) -> None:

@@ -17,9 +17,11 @@ from statecharts.actions import (
     Call,
     Cancel,
     NamedAction,
+    Raise,
     Send,
     StartInvoke,
     StopInvoke,
+    resolve_params,
     takes_params,
     to_action,
 )
@@ -428,7 +430,7 @@ class _Compiler:
             if not callable(impl):
                 raise ConfigError(f"action {action.name!r} is not callable", path=path, key=key)
             return Call(impl, action.name, action.params)
-        if isinstance(action, Send) and action.delay is not None:
+        if isinstance(action, (Send, Raise)) and action.delay is not None:
             self.delay(action.delay, path, key)
         return action
 
@@ -457,7 +459,7 @@ class _Compiler:
 
 def _call_with_params(impl: Callable[..., Any], params: Any, context: Any, event: Any) -> Any:
     """A guard implementation called with the params of its ``{"type", "params"}`` reference."""
-    return impl(context, event, params)
+    return impl(context, event, resolve_params(params, context, event))
 
 
 def _registered_as(action: Action, name: str, params: Any = None) -> Action:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from statecharts.actions import Assign
+from statecharts.actions import Assign, call_expression
 from statecharts.chart import Chart, StateNode, Transition
 from statecharts.event import Event, descriptor_matches
 from statecharts.guards import Guard
@@ -308,8 +308,9 @@ class ChartIndex:
             self._refs[ref] = found
         return found
 
-    def resolve_delay(self, delay: Any, context: Mapping[str, Any], event: Event) -> float:
-        """Milliseconds for a delay given as a number, a delay name or ``fn(context, event)``.
+    def resolve_delay(self, delay: Any, context: Mapping[str, Any], event: Event, params: Any = None) -> float:
+        """Milliseconds for a delay given as a number, a delay name or ``fn(context, event)``
+        (``fn(context, event, params)`` when it takes the params of the action's reference).
 
         >>> from statecharts import Event, Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}}, delays={"slow": 5000})
@@ -321,7 +322,7 @@ class ChartIndex:
         if isinstance(delay, str):  # "1000" is a number of milliseconds, anything else a delay name
             delay = int(delay) if delay.isascii() and delay.isdigit() else self.chart.delays[delay]
         if callable(delay):
-            delay = delay(context, event)
+            delay = call_expression(delay, context, event, params)
         if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY_MS:
             raise ValueError(f"a delay must be a number of milliseconds from 0 to {MAX_DELAY_MS:g}, not {delay!r}")
         return float(delay)

@@ -747,9 +747,11 @@ class Interpreter:
 
     def _fire(self, p: PendingSend) -> None:
         with self._lock:
-            if not self._timers.pop(p) or not self.running:
+            fired = self._timers.fired(p)
+            if fired is None or not self.running:
                 return
-            self._state = without(self.state, {id(p)})
+            p = fired
+            self._state = self._timers.orphan_on_fire(without(self.state, {id(p)}), p)
             self.deliver(p)
             self._drain()
 
@@ -862,4 +864,3 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
-_without = without  # the name runtime modules imported before statecharts.actor_core

@@ -61,6 +61,20 @@ class PendingSend:
     delay: float
     event: Event
     to: str | None = None
+    # semantics="xstate" only: xstate's scheduler keeps one timer per id, so a delayed send whose
+    # id a later one reused, or whose id a timer of the same id took away when it fired, still
+    # fires but can no longer be cancelled (see `algorithm.schedule` and `orphaned`)
+    cancellable: bool = True
+
+    def __repr__(self) -> str:
+        """The fields, ``cancellable`` only when it is False (xstate mode's orphaned timers).
+
+        >>> PendingSend("t", 100.0, Event("PING")), PendingSend("t", 100.0, Event("PING"), cancellable=False)
+        (PendingSend(id='t', delay=100.0, event=Event('PING'), to=None), PendingSend(id='t', delay=100.0, \
+event=Event('PING'), to=None, cancellable=False))
+        """
+        text = f"PendingSend(id={self.id!r}, delay={self.delay!r}, event={self.event!r}, to={self.to!r}"
+        return text + (")" if self.cancellable else ", cancellable=False)")
 
 
 #: An actor's status: running, reached its top-level final state, failed (xstate mode), or stopped.
@@ -316,6 +330,8 @@ def _reason(exc: BaseException) -> str:
 def _pending_json(p: PendingSend) -> dict[str, Any]:
     data, fields = p.event.persisted()
     row = {"id": p.id, "delay": p.delay, "event": p.event.name, "data": encode(data), "to": p.to}
+    if not p.cancellable:
+        row["cancellable"] = False
     if fields:
         row["fields"] = fields
     return row
@@ -475,7 +491,8 @@ def restore(machine: ChartIndex, data: Mapping[str, Any] | str) -> Snapshot:
         history = tuple(sorted(
             ((node(h, "history"), frozenset(node(i, "history") for i in ids))
              for h, ids in data.get("history", {}).items()), key=lambda item: item[0].order))
-        pending = tuple(PendingSend(p.get("id"), p["delay"], _pending_event(machine, p), p.get("to"))
+        pending = tuple(PendingSend(p.get("id"), p["delay"], _pending_event(machine, p), p.get("to"),
+                                    p.get("cancellable", True) is not False)
                         for p in data.get("pending", []))
         context = FrozenDict(decode(data.get("context") or {}))
         status = data.get("status", "active")

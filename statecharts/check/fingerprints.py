@@ -22,6 +22,7 @@ import io
 import json
 import multiprocessing
 import pickle
+import signal
 import tempfile
 import time
 from collections.abc import Hashable, Iterator
@@ -100,7 +101,14 @@ def check_fingerprints(model: Model, *, directory: str | Path | None = None, bou
         folder.mkdir(parents=True, exist_ok=True)
         if resume and directory is None:
             raise ConfigError("resume needs the directory of an earlier walk", key="resume")
-        walk = Walk(model, folder, bounds or Bounds(), deadlock, workers, resume)
+        # a checkpoint another process may resume: the states' owners must be the same there, which
+        # Python's per-process hash does not promise (one partition owns every state, whatever its hash)
+        portable = directory is not None and workers > 1
+        if portable:
+            from statecharts.check.portable import StablePartition
+        walk = Walk(model, folder, bounds or Bounds(), deadlock, workers, resume,
+                    partition=StablePartition if portable else None)
+        walk.kept = directory is not None
         report = walk.run()
         if directory is not None:
             assert report.fingerprints is not None
@@ -183,7 +191,11 @@ class Partition:
             new.append(r)
         new.reverse()
         self.rests.extend(new)
-        self.rest_fps.extend(hash(r) for r in new)
+        self.rest_fps.extend(self.rest_fingerprint(r) for r in new)
+
+    def rest_fingerprint(self, rest: tuple[Any, ...]) -> int:
+        """A rest's part of the fingerprints (its hash: the same in forked workers)."""
+        return hash(rest)
 
     def lookup(self, key: Hashable) -> int | None:
         """For `Expander`: 0 for the state being expanded; `NOTED` for any other (noted in
@@ -258,6 +270,9 @@ class Partition:
                 handle.close()
         self.states_file = self.links_file = None
         count = self.written
+        if not count:  # no file from an interrupted walk stays for a resumed one to read
+            (self.folder / f"states-{self.part}-{depth}.pkl").unlink(missing_ok=True)
+            (self.folder / f"links-{self.part}-{depth}.bin").unlink(missing_ok=True)
         self.seen.commit()
         self.writing, self.written = depth + 1, 0
         return count
@@ -376,21 +391,32 @@ class _NodePickler(pickle.Pickler):
 
 
 class Walk:
-    """The level loop over the partitions (in this process for one, in forked processes for more);
-    with ``resume``, it continues from the checkpoint in ``folder``."""
+    """The level loop over the partitions (in this process for one, in forked processes for more,
+    or in the processes ``pool`` starts: see `statecharts.check.ray_walk`); with ``resume``, it
+    continues from the checkpoint in ``folder``."""
 
     def __init__(self, model: Model, folder: Path, bounds: Bounds, deadlock: bool, workers: int,
-                 resume: bool = False) -> None:
+                 resume: bool = False, pool: Any = None, partition: type[Partition] | None = None) -> None:
         self.model, self.folder, self.bounds, self.deadlock, self.workers = model, folder, bounds, deadlock, workers
         self.resume = resume
+        self.pool = pool  # (local partition) -> the partitions' driver; `_Workers` when not given
+        self.partition = partition or Partition
+        self.kept = True  # the level files and checkpoint outlive the walk (not a temporary folder)
         self.sent = 0
 
     def run(self) -> Report:
+        local = self.partition(self.model, self.folder, 0, self.workers, self.deadlock, self.bounds.max_depth)
+        workers = _Workers(local, self.workers, self.folder, self.deadlock, self.bounds.max_depth, self.partition) \
+            if self.pool is None else self.pool(local)
+        try:
+            return self._run(local, workers)
+        finally:
+            workers.close()  # after the traces: a pool may hold the level files they are rebuilt from
+
+    def _run(self, local: Partition, workers: Any) -> Report:
         model, bounds, parts = self.model, self.bounds, self.workers
-        local = Partition(model, self.folder, 0, parts, self.deadlock, bounds.max_depth)
         initial = model.initial_states()
         state = self._checkpoint() if self.resume else None
-        workers = _Workers(local, parts, self.folder, self.deadlock, bounds.max_depth)
         start = time.perf_counter()
         deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
         progress: dict[str, Any] = {"depth": 0, "distinct": 0, "generated": len(initial), "transitions": 0,
@@ -453,23 +479,22 @@ class Walk:
                     self._save(progress)
                     break
         except KeyboardInterrupt:
-            complete, stopped_by = False, f"interrupted (Ctrl-C) at depth {progress['depth']}; the checkpoint " \
-                                          f"in {self.folder} is at the start of that level"
-        finally:
-            workers.close()
+            complete, stopped_by = False, f"interrupted (Ctrl-C) at depth {progress['depth']}; " + (
+                f"the checkpoint in {self.folder} is at the start of that level" if self.kept else
+                "no checkpoint kept (--checkpoint DIR keeps one)")
         report = Report(str(progress["model"]), progress["distinct"], progress["transitions"], progress["deepest"],
                         complete, time.perf_counter() - start, stopped_by=stopped_by)
         for name in model.invariants:
             found = progress["broken"].get(name)
             report.results.append(Result(name, "invariant", found is None,
-                                         None if found is None else self.trace(local, *found)))
+                                         None if found is None else self.trace(workers, *found)))
         raised, first = progress.get("raised", [0, None])
         if first is not None:
             depth, place, via, what = first
             if depth < 0:  # entering initial state number ``place`` raised
                 steps: tuple[TraceStep, ...] = (TraceStep(None, initial[place]),)
             else:
-                trace = self.trace(local, depth, place)
+                trace = self.trace(workers, depth, place)
                 event = local.alphabet[via]
                 after = self.model.machine.transition(trace.steps[-1].snapshot, event)
                 steps = (*trace.steps, TraceStep(event, after))
@@ -479,7 +504,7 @@ class Walk:
         if self.deadlock:
             stuck = progress["stuck"]
             report.results.append(Result("deadlock", "deadlock", stuck is None,
-                                         None if stuck is None else self.trace(local, *stuck)))
+                                         None if stuck is None else self.trace(workers, *stuck)))
         distinct, generated = progress["distinct"], progress["generated"]
         report.fingerprints = {
             "fingerprint_bytes_per_state": 8.0,
@@ -511,24 +536,25 @@ class Walk:
                               f"{self.workers}", key="resume")
         return progress
 
-    def trace(self, local: Partition, depth: int, place: int) -> Trace:
+    def trace(self, workers: Any, depth: int, place: int) -> Trace:
         """The trace to the state at ``place`` of level ``depth``: its parent links read back level
-        by level, then re-walked from the initial state, each step checked against the key stored
-        for it (a mismatch would be a fingerprint collision)."""
+        by level (``workers.link``), then re-walked from the initial state, each step checked
+        against the key stored for it (``workers.key_at``; a mismatch would be a fingerprint
+        collision)."""
         chain: list[tuple[int, int, int]] = []  # (event index, depth, place), last first
         while depth > 0:
-            row = np.fromfile(self.folder / f"links-{place % self.workers}-{depth}.bin", dtype=LINK, count=1,
-                              offset=(place // self.workers) * LINK.itemsize)[0]
-            chain.append((int(row["via"]), depth, place))
-            place, depth = int(row["parent"]), depth - 1
+            parent, via = workers.link(depth, place)
+            chain.append((via, depth, place))
+            place, depth = parent, depth - 1
+        local: Partition = workers.local
         machine, keys = self.model.machine, local.keys
-        first = local.key_at(0, place)
+        first = workers.key_at(0, place)
         state = next(s for s in self.model.initial_states() if keys.of(s) == first)
         steps = [TraceStep(None, state)]
         for via, d, at in reversed(chain):
             event = local.alphabet[via]
             state = machine.transition(state, event)
-            if keys.of(state) != local.key_at(d, at):
+            if keys.of(state) != workers.key_at(d, at):
                 raise ConfigError(f"rebuilding a trace: {event!r} from step {len(steps) - 1} does not lead to the "
                                   f"recorded state (a fingerprint collision, or a chart whose steps are not "
                                   f"deterministic)", key="fingerprints")
@@ -540,20 +566,27 @@ class _Workers:
     """Partition 0 in this process when there is one; otherwise one forked process per partition,
     driven over pipes (``call`` runs a `Partition` method in every one)."""
 
-    def __init__(self, local: Partition, parts: int, folder: Path, deadlock: bool, max_depth: int | None) -> None:
+    def __init__(self, local: Partition, parts: int, folder: Path, deadlock: bool, max_depth: int | None,
+                 partition: type[Partition] = Partition) -> None:
         self.local, self.parts = local, parts
         self.pipes: list[Connection] = []
         self.processes: list[Any] = []
         if parts > 1:
             context = multiprocessing.get_context("fork")
-            for part in range(parts):
-                mine, theirs = context.Pipe()
-                process = context.Process(target=_serve, args=(local.model, folder, part, parts, deadlock,
-                                                               max_depth, theirs), daemon=True)
-                process.start()
-                theirs.close()
-                self.pipes.append(mine)
-                self.processes.append(process)
+            # Ctrl-C is the parent's: SIGINT stays blocked until each child ignores it (`_serve`),
+            # so a Ctrl-C while the workers start reaches the parent only, once they have started
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                for part in range(parts):
+                    mine, theirs = context.Pipe()
+                    process = context.Process(target=_serve, args=(partition, local.model, folder, part, parts,
+                                                                   deadlock, max_depth, theirs), daemon=True)
+                    process.start()
+                    theirs.close()
+                    self.pipes.append(mine)
+                    self.processes.append(process)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def call(self, method: str, *args: Any) -> list[Any]:
         if not self.pipes:
@@ -589,6 +622,13 @@ class _Workers:
         self.call_each("receive_many", [[boxes] for boxes in inboxes])
         return sum(len(b) for boxes in inboxes for b in boxes)
 
+    def link(self, depth: int, place: int) -> tuple[int, int]:
+        """The parent's place and the event index of the state at ``place`` in level ``depth``."""
+        return read_link(self.local.folder, place % self.parts, depth, place // self.parts)
+
+    def key_at(self, depth: int, place: int) -> Any:
+        return self.local.key_at(depth, place)
+
     def close(self) -> None:
         for pipe in self.pipes:
             try:
@@ -599,6 +639,12 @@ class _Workers:
             process.join(timeout=5)
             if process.is_alive():
                 process.terminate()
+
+
+def read_link(folder: Path, part: int, depth: int, position: int) -> tuple[int, int]:
+    """The parent's place and the event index of state ``position`` of partition ``part``'s level ``depth``."""
+    row = np.fromfile(folder / f"links-{part}-{depth}.bin", dtype=LINK, count=1, offset=position * LINK.itemsize)[0]
+    return int(row["parent"]), int(row["via"])
 
 
 def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
@@ -627,14 +673,14 @@ def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
     raise ValueError(method)
 
 
-def _serve(model: Model, folder: Path, part: int, parts: int, deadlock: bool, max_depth: int | None,
-           pipe: Connection) -> None:
+def _serve(partition_type: type[Partition], model: Model, folder: Path, part: int, parts: int, deadlock: bool,
+           max_depth: int | None, pipe: Connection) -> None:
     import gc
-    import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by `_Workers` while forking
     gc.disable()
-    partition = Partition(model, folder, part, parts, deadlock, max_depth)
+    partition = partition_type(model, folder, part, parts, deadlock, max_depth)
     while True:
         method, args = pipe.recv()
         if method == "stop":

@@ -309,7 +309,8 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
     stop, next_poll = bounds.stop, start
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
-        if unhandled is not None and snapshot.event is not None and snapshot.event.name == "error.execution":
+        if unhandled is not None and (snapshot.status == "error" or snapshot.event is not None
+                                      and snapshot.event.name == "error.execution"):
             failure = unhandled(snapshot)  # reported by the walk's verdict, never silently a stutter
             if failure is not None:
                 graph.raised += 1
@@ -518,7 +519,9 @@ class Expander:
 
 def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] | None:
     """``fn(snapshot)``: what raised in the step that made ``snapshot`` (``None`` when nothing did);
-    no function (``None``) when the chart takes ``error.execution`` itself.
+    no function (``None``) when the chart takes ``error.execution`` itself. With
+    ``semantics="xstate"`` nothing takes it: a step that raised is one that left the actor's status
+    ``"error"`` (xstate's actor error).
     The walk counts such steps (`StateGraph.raised`) and keeps the first; `check` reports them.
 
     >>> from statecharts import Machine
@@ -529,6 +532,13 @@ def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] |
     guard ratio of <Transition m.a --GO--> m.a> raised ZeroDivisionError: division by zero (no transition takes
     error.execution)
     """
+    if getattr(machine, "xstate", False):
+        def failed(snapshot: Snapshot) -> str | None:
+            if snapshot.status != "error":
+                return None
+            return f"{snapshot.output} (semantics='xstate': the actor's status is 'error')"
+
+        return failed
     if any(matching(node.transitions, "error.execution") for node in machine.states):
         return None
 

@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--workers", type=int, metavar="N",
                        help="the fingerprint walk in N processes partitioning the states by fingerprint (implies "
                             "--fingerprints)")
+    group.add_argument("--ray", metavar="ADDRESS",
+                       help="the --workers walk on the Ray cluster at ADDRESS (\"auto\" on a node of it; one "
+                            "partition per CPU unless --workers N; pip install 'statecharts[ray]')")
     group.add_argument("--checkpoint", metavar="DIR",
                        help="the fingerprint walk with its level files and a checkpoint (at the start of every "
                             "breadth-first level) in DIR (implies --fingerprints)")
@@ -61,7 +64,10 @@ def validate(args: argparse.Namespace) -> None:
         raise UsageError(f"--workers must be at least 1, not {args.workers}")
     if args.checkpoint and args.resume:
         raise UsageError("--checkpoint and --resume cannot be used together (--resume DIR keeps checkpointing in DIR)")
-    if args.workers is not None or args.checkpoint or args.resume:
+    ray = getattr(args, "ray", None)
+    if ray is not None and (args.checkpoint or args.resume):
+        raise UsageError("--ray cannot checkpoint or resume (the level files are on the cluster's nodes)")
+    if args.workers is not None or args.checkpoint or args.resume or ray is not None:
         args.fingerprints = True
     chosen = [flag for flag, on in (("--simulate", args.simulate), ("--replay", args.replay),
                                     ("--from", args.start_from), ("--fingerprints", args.fingerprints)) if on]
@@ -148,9 +154,18 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
         if model.properties and not args.no_temporal:
             raise UsageError("--fingerprints checks invariants and deadlock only: add --no-temporal (the model has "
                              f"temporal properties: {', '.join(model.properties)})")
-        report = check_fingerprints(model, directory=args.resume or args.checkpoint,
-                                    bounds=Bounds(args.max_states, args.max_depth, args.max_seconds),
-                                    workers=args.workers or 1, resume=bool(args.resume))
+        bounds = Bounds(args.max_states, args.max_depth, args.max_seconds)
+        if getattr(args, "ray", None) is not None:
+            from statecharts.check.ray_walk import check_ray, import_ray
+
+            try:
+                import_ray()
+            except ImportError as exc:
+                raise UsageError(f"--ray: {exc}") from exc
+            report = check_ray(model, args.ray, workers=args.workers, bounds=bounds)
+        else:
+            report = check_fingerprints(model, directory=args.resume or args.checkpoint, bounds=bounds,
+                                        workers=args.workers or 1, resume=bool(args.resume))
         print(json.dumps(report.to_json(), indent=1) if args.json else report.format())
         if report.fingerprints and report.fingerprints.get("interrupted"):
             return 130  # Ctrl-C: the partial report is printed, the checkpoint is on disk

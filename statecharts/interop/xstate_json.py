@@ -341,7 +341,7 @@ def _action(spec: Any, path: str, key: str) -> Any:
                               f"actions): write {{'type': {builtin!r}, {needed!r}: ...}} or name the action",
                               path=path, key=key)
     if kind == "xstate.raise":
-        return Raise(_event(spec["event"], path, key))
+        return Raise(_event(spec["event"], path, key), delay=spec.get("delay"), id=spec.get("id"))
     if kind == "xstate.sendTo":
         return Send(_event(spec["event"], path, key), delay=spec.get("delay"), id=spec.get("id"), to=spec.get("to"))
     if kind == "xstate.cancel":
@@ -501,15 +501,19 @@ class _Writer:
         if isinstance(spec, NamedAction):
             return spec.name if spec.params is None else {"type": spec.name,
                                                           "params": self.value(spec.params, path, key)}
-        if isinstance(spec, Raise) and isinstance(spec.event, Event):
-            return {"type": "xstate.raise", "event": self.event(spec.event, path, key)}
+        if isinstance(spec, Raise) and isinstance(spec.event, Event) and not callable(spec.delay):
+            out = {"type": "xstate.raise", "event": self.event(spec.event, path, key)}
+            for name in ("delay", "id"):
+                if getattr(spec, name) is not None:
+                    out[name] = getattr(spec, name)
+            return out
         if isinstance(spec, Send) and isinstance(spec.event, Event) and not callable(spec.delay):
             out = {"type": "xstate.sendTo", "event": self.event(spec.event, path, key)}
             for name in ("delay", "id", "to"):
                 if getattr(spec, name) is not None:
                     out[name] = getattr(spec, name)
             return out
-        if isinstance(spec, Cancel):
+        if isinstance(spec, Cancel) and isinstance(spec.send_id, str):
             return {"type": "xstate.cancel", "sendId": spec.send_id}
         if isinstance(spec, Log) and not callable(spec.message):
             out = {"type": "xstate.log"}

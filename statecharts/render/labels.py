@@ -75,7 +75,7 @@ def action_label(action: Action) -> str | None:
         return None
     if isinstance(action, Send) and action.id and action.id.startswith(AFTER_PREFIX):
         return None
-    if isinstance(action, Cancel) and action.send_id.startswith(AFTER_PREFIX):
+    if isinstance(action, Cancel) and isinstance(action.send_id, str) and action.send_id.startswith(AFTER_PREFIX):
         return None
     if isinstance(action, Assign):
         if action.name != "assign":
@@ -84,7 +84,8 @@ def action_label(action: Action) -> str | None:
             return f"assign({', '.join(str(k) for k in action.assignments)})"
         return f"assign({callable_name(action.assignments)})"
     if isinstance(action, Raise) and action.name == "raise":
-        return f"raise {_event_name(action.event)}"
+        text = f"raise {_event_name(action.event)}"
+        return text if action.delay is None else f"{text} after {format_delay(action.delay)}"
     if isinstance(action, Send) and action.name == "send":
         text = f"send {_event_name(action.event)}"
         if action.to:
@@ -93,7 +94,7 @@ def action_label(action: Action) -> str | None:
             text += f" after {format_delay(action.delay)}"
         return text
     if isinstance(action, Cancel) and action.name == "cancel":
-        return f"cancel {action.send_id}"
+        return f"cancel {_event_name(action.send_id)}"
     if isinstance(action, Log) and action.name == "log" and action.label:
         return f"log {action.label}"
     if isinstance(action, Call) and not action.name:

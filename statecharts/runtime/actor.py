@@ -785,9 +785,11 @@ class AsyncActor:
             self.clock.cancel(handle)
 
     def _fire(self, p: PendingSend) -> None:
-        if not self._timers.pop(p) or not self.running:
+        fired = self._timers.fired(p)
+        if fired is None or not self.running:
             return
-        self._state = without(self.state, {id(p)})
+        p = fired
+        self._state = self._timers.orphan_on_fire(without(self.state, {id(p)}), p)
         self._timer_fired(p)
         self._deliver(p)
 

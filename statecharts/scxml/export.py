@@ -84,7 +84,8 @@ class _Exporter:
         where = self.where(node)
         if isinstance(action, (StartInvoke, StopInvoke)):
             raise ConfigError(f"invoked service {action.invoke_id!r} cannot be exported to SCXML", path=where)
-        if isinstance(action, Raise) and isinstance(action.event, Event) and not action.event.data:
+        if isinstance(action, Raise) and isinstance(action.event, Event) and not action.event.data \
+                and action.delay is None:
             ET.SubElement(parent, "raise", event=action.event.name)
             return
         if (isinstance(action, Send) and isinstance(action.event, Event) and action.to in (None, "#_internal")
@@ -99,7 +100,7 @@ class _Exporter:
             for key, value in (action.event.data or {}).items():
                 ET.SubElement(el, "param", name=str(key), expr=_literal(value, where))
             return
-        if isinstance(action, Cancel):
+        if isinstance(action, Cancel) and isinstance(action.send_id, str):
             ET.SubElement(parent, "cancel", sendid=action.send_id)
             return
         if isinstance(action, Log) and not callable(action.message):
@@ -113,7 +114,7 @@ class _Exporter:
                 ET.SubElement(parent, "assign", location=key, expr=_literal(value, where))
             return
         name = getattr(action, "name", "")
-        if not name or name.startswith("lambda") or name in ("assign", "raise", "send", "log"):
+        if not name or name.startswith("lambda") or name in ("assign", "raise", "send", "log", "cancel"):
             raise ConfigError(f"action {action!r} is not expressible in SCXML: give it a name "
                               "(Machine(actions={...})) to export it", path=where)
         unique = self.unique(action, name, self.actions_by_name)

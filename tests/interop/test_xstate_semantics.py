@@ -3,6 +3,8 @@
 The differential test replays 2,000 random charts (tests/interop/xstate_charts.py) x 20 events in
 xstate mode and compares value, context and status after every event with xstate 5's: the
 committed recording always, a fresh recording (one node process) when node and xstate are here.
+A second, seeded set of 500 timed charts adds ``after`` transitions, delayed raises and sends,
+cancels and clock steps (xstate's SimulatedClock there, a VirtualClock here).
 """
 
 from __future__ import annotations
@@ -18,12 +20,25 @@ from hypothesis import given, settings
 
 from machines import fetch, media_player, user
 from statecharts import ConfigError, Event, Machine, assign, log, raise_, send
+from statecharts.actions import cancel
 from statecharts.check import Model, check, explore
 from statecharts.check.model import events
 from statecharts.check.paths import shortest_paths
+from statecharts.interpreter import VirtualClock
 from statecharts.render import to_dot, to_mermaid
 from tests.interop import xstate_charts
-from tests.interop.xstate_charts import CHARTS, charts, generate_chart, load_recording, machine_for, observed, replay
+from tests.interop.xstate_charts import (
+    CHARTS,
+    TIMED_CHARTS,
+    TIMED_RECORDING,
+    charts,
+    generate_chart,
+    load_recording,
+    machine_for,
+    observed,
+    replay,
+    replay_timed,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS = {"fetch": fetch, "user": user, "media_player": media_player}
@@ -86,6 +101,80 @@ def test_xstate_mode_agrees_with_xstate_itself_recorded_now() -> None:
         pytest.skip("node + xstate missing: run .ci/install.d/xstate.sh (npm install in benchmarks/xstate)")
     runs = xstate_charts.record([generate_chart(seed) for seed in range(CHARTS)])
     assert disagreements(runs) == []
+
+
+_TIMED_REPLAYS: dict[int, list[dict[str, Any]]] = {}
+
+
+def timed_disagreements(runs: list[list[dict[str, Any]]]) -> list[tuple[int, int, Any, Any]]:
+    found = []
+    for seed, theirs in enumerate(runs):
+        ours = _TIMED_REPLAYS.get(seed)
+        if ours is None:
+            ours = _TIMED_REPLAYS[seed] = replay_timed(generate_chart(seed, timed=True))
+        if ours != theirs:
+            step = next(i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b)
+            found.append((seed, step, ours[step], theirs[step]))
+    return found
+
+
+def test_xstate_mode_agrees_with_the_recorded_xstate_on_500_timed_charts() -> None:
+    recording = load_recording(TIMED_RECORDING)
+    assert recording["charts"] == TIMED_CHARTS and len(recording["runs"]) == TIMED_CHARTS
+    assert all(len(run) == xstate_charts.EVENTS_PER_RUN + 1 for run in recording["runs"])
+    assert timed_disagreements(recording["runs"]) == []
+
+
+def test_xstate_mode_agrees_with_xstate_itself_on_timed_charts_recorded_now() -> None:
+    if xstate_charts.xstate_version() is None:
+        pytest.skip("node + xstate missing: run .ci/install.d/xstate.sh (npm install in benchmarks/xstate)")
+    runs = xstate_charts.record([generate_chart(seed, timed=True) for seed in range(TIMED_CHARTS)])
+    assert timed_disagreements(runs) == []
+
+
+def test_the_timed_charts_cover_delays_and_their_timers_fire() -> None:
+    """Every kind of delay occurs, and in the recording, time alone moves charts: some
+    ``advance`` step changes value or context."""
+    text = " ".join(json.dumps(generate_chart(seed, timed=True)) for seed in range(100))
+    for needle in ('"after"', '"slow"', '"byN"', '"raiseLater"', '"raiseSlow"', '"sendLater"', '"sendNow"',
+                   '"cancelIt"', '"advance"'):
+        assert needle in text
+    runs = load_recording(TIMED_RECORDING)["runs"]
+    moved = sum(1 for seed, run in enumerate(runs[:100]) for i, step in enumerate(generate_chart(seed, True)["events"])
+                if isinstance(step, dict) and "advance" in step and run[i + 1] != run[i])
+    assert moved >= 100
+
+
+def test_a_reused_send_id_leaves_the_older_timer_uncancellable_as_in_xstates_scheduler() -> None:
+    """xstate's scheduler maps an id to its latest timer only: cancelling the id withdraws that one;
+    an older timer with the id still fires; and a timer that fires takes the id's entry with it, so
+    the latest can no longer be cancelled (as xstate 5.33 does; the default semantics cancels all)."""
+    config = {"id": "m", "context": {"log": ()}, "initial": "a", "states": {"a": {"on": {
+        "SET": {"actions": raise_(lambda c, e: {"type": "TICK", "n": e["n"]}, delay=lambda c, e: e["ms"], id="t")},
+        "STOP": {"actions": cancel("t")},
+        "TICK": {"actions": assign(log=lambda c, e: (*c["log"], e["n"]))}}}}}
+
+    def run(semantics: str, steps: list[Any]) -> tuple[Any, ...]:
+        clock = VirtualClock()
+        actor = Machine(config, semantics=semantics).interpret(clock=clock).start()
+        for step in steps:
+            if isinstance(step, int):
+                clock.advance(step)
+            else:
+                actor.send(step)
+        return tuple(actor.state.context["log"])
+
+    both_then_stop = [Event("SET", n=1, ms=100), Event("SET", n=2, ms=200), "STOP", 300]
+    assert run("xstate", both_then_stop) == (1,)  # the older timer fires; the latest was cancelled
+    assert run("scxml", both_then_stop) == ()
+    fire_then_stop = [Event("SET", n=1, ms=100), Event("SET", n=2, ms=200), 150, "STOP", 100]
+    assert run("xstate", fire_then_stop) == (1, 2)  # TICK 1 took the entry: STOP finds nothing
+    assert run("scxml", fire_then_stop) == (1,)
+    m = Machine(config, semantics="xstate")
+    s = m.transition(m.transition(m.initial_state(), Event("SET", n=1, ms=100)), Event("SET", n=2, ms=200))
+    assert [p.cancellable for p in s.pending] == [False, True]
+    restored = m.restore(s.dumps())
+    assert restored == s and [p.cancellable for p in restored.pending] == [False, True]
 
 
 def test_the_random_charts_cover_what_the_issue_lists() -> None:
@@ -217,12 +306,24 @@ def test_reenter_on_a_region_resets_its_sibling_regions() -> None:
     assert log_of(machine, "NEXT", "GO") == ({"r1": "b", "r2": "c"}, ("-d",))
 
 
+def test_reenter_on_a_region_keeps_the_parallel_state_in_xstate_mode_and_exits_it_in_scxml_mode() -> None:
+    """The README's table: xstate's domain is the parallel state; W3C's the nearest compound ancestor."""
+    config = {"id": "m", "context": {"log": ()}, "initial": "p", "states": {"p": {
+        "type": "parallel", "entry": push("+p"), "exit": push("-p"), "states": {
+            "r1": {"initial": "a", "exit": push("-r1"), "on": {"GO": {"target": ".b", "reenter": True}},
+                   "states": {"a": {}, "b": {}}},
+            "r2": {"initial": "c", "exit": push("-r2"), "states": {"c": {}}}}}}}
+    assert log_of(Machine(config, semantics="xstate"), "GO")[1] == ("+p", "-r2", "-r1")
+    assert log_of(Machine(config), "GO")[1] == ("+p", "-r2", "-r1", "-p", "+p")
+
+
 def test_a_top_level_final_state_runs_every_exit_action() -> None:
     config = {"id": "m", "context": {"log": ()}, "initial": "a", "exit": push("-m"), "states": {
         "a": {"on": {"END": "z"}, "exit": push("-a")}, "z": {"type": "final", "exit": push("-z")}}}
-    machine = Machine(config, semantics="xstate")
-    s = machine.transition(machine.initial_state(), "END")
-    assert (s.status, s.context["log"]) == ("done", ("-a", "-z", "-m"))
+    for semantics in ("xstate", "scxml"):  # the same in both modes
+        machine = Machine(config, semantics=semantics)
+        s = machine.transition(machine.initial_state(), "END")
+        assert (s.status, s.context["log"]) == ("done", ("-a", "-z", "-m"))
 
 
 # -- params, done names, provide -----------------------------------------------------------------

@@ -9,7 +9,13 @@ every macrostep ends), history states with and without defaults (also directly i
 state), final states with ``onDone``, wildcard and dotted descriptors, guards and assigns with
 params, entry/exit/transition actions appending to ``context.log``, ``reenter``, raised events,
 ``initial`` actions, transitions targeting two regions at once, and actions and guards that throw.
-Run this file to re-record ``data/xstate_runs.json.gz`` (needs node and xstate).
+``generate_chart(seed, timed=True)`` adds time: ``after`` transitions (milliseconds, a named delay, a
+delay function of the context), delayed ``raise`` and ``sendTo`` with params, ``cancel``, and
+``{"advance": ms}`` steps among the events; xstate runs them on its SimulatedClock, this library on a
+`VirtualClock` (`replay_timed`).
+Run this file to re-record ``data/xstate_runs.json.gz`` and ``data/xstate_timed_runs.json.gz``
+(needs node and xstate); ``python -m tests.interop.xstate_charts compare [N]`` prints how often each
+mode agrees with xstate recorded now (the 2,000 charts, and N timed ones, 500 by default).
 """
 
 from __future__ import annotations
@@ -25,16 +31,24 @@ from typing import Any
 from hypothesis import strategies as st
 
 from statecharts import Machine, assign, raise_
+from statecharts.actions import cancel, send_to
+from statecharts.interpreter import VirtualClock
 
 DESCRIPTORS = ("A", "B", "C", "A.x", "A.*", "B.*", "*", "R1", "R2")
 EVENTS = ("A", "B", "C", "A.x", "A.y", "B.x", "B.x.y", "R1", "FUEL")
 EVENTS_PER_RUN = 20
 RAISES_OK = ("A", "B", "C", "A.x")  # raise only from these descriptors: raised events never loop
+TIMED_EVENTS = ("R1", "R2")  # what delayed raises and sends send: their handlers set no timers
+TICKS = 6  # `after` transitions spend a tick (context.ticks, reset by FUEL): timers never multiply unbounded
+ACTION_DELAYS = (30, 100, 150, 200)  # ms; never 0 (a 0 ms timer waits for the clock in xstate, not here)
+AFTER_DELAYS = ("50", "100", "200", "slow", "byN")  # "slow" is 200 ms, "byN" 50 + 10 * (n % 5) ms
+ADVANCES = (10, 50, 100, 150, 250, 500)  # the ms of an {"advance": ms} step
 
 
 class _Builder:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, timed: bool = False) -> None:
         self.rng = rng
+        self.timed = timed  # add delayed events: `after`, delayed raise/sendTo, cancel
         self.states: list[tuple[str, dict[str, Any]]] = []  # (id, config) of every non-root state
         self.histories: list[str] = []
         self.parallels: list[tuple[str, dict[str, Any]]] = []  # (id, states) of every parallel state
@@ -119,19 +133,49 @@ class _Builder:
                 actions.append({"type": "raiseIt", "params": {"event": rng.choice(("R1", "R2"))}})
             elif roll >= 0.95:
                 actions.append({"type": "boom", "params": {"at": rng.randint(1, 6)}})
+        if descriptor == "after":
+            t["guard"] = {"type": "tick"}
+            actions.insert(0, {"type": "tock"})
+        if self.timed and descriptor not in TIMED_EVENTS and rng.random() < 0.35:  # after the untimed draws
+            actions.append(self.timed_action(descriptor))
         if actions:
             t["actions"] = actions
         return t
 
+    def timed_action(self, descriptor: str | None) -> dict[str, Any]:
+        """A delayed raise or sendTo (to this machine), or a cancel of one, with params."""
+        rng = self.rng
+        event = rng.choice(TIMED_EVENTS)
+        roll = rng.random()
+        if roll < 0.3:
+            return {"type": "raiseLater", "params": {"event": event, "delay": rng.choice(ACTION_DELAYS)}}
+        if roll < 0.45:
+            return {"type": "raiseSlow", "params": {"event": event}}
+        if roll < 0.7:
+            return {"type": "sendLater", "params": {"to": "#_self", "event": event,
+                                                    "delay": rng.choice(ACTION_DELAYS)}}
+        if roll < 0.8 and descriptor in RAISES_OK:  # sent at once: only where raising cannot loop
+            return {"type": "sendNow", "params": {"to": "#_self", "event": rng.choice(("R1", "R2"))}}
+        return {"type": "cancelIt", "params": {"id": rng.choice(("late", "late2"))}}
 
-def generate_chart(seed: int) -> dict[str, Any]:
+    def after(self, targets: list[str]) -> dict[str, Any]:
+        """An ``after`` map: one or two delays (milliseconds or a delay name), keys in the order
+        JavaScript lists them (integer keys ascending, then names in insertion order)."""
+        keys = self.rng.sample(AFTER_DELAYS, self.rng.randint(1, 2))
+        keys.sort(key=lambda k: (0, int(k)) if k.isdigit() else (1, 0))
+        return {k: self.transition("after", targets) for k in keys}
+
+
+def generate_chart(seed: int, timed: bool = False) -> dict[str, Any]:
     """One random chart and its events: ``{"seed", "config", "events"}`` (deterministic per seed).
+    ``timed`` charts also have ``after`` transitions, delayed raises and sends, cancels, and
+    ``{"advance": ms}`` steps among their events (the clock moves that far).
 
     >>> generate_chart(7) == generate_chart(7), len(generate_chart(7)["events"])
     (True, 20)
     """
     rng = random.Random(seed)
-    builder = _Builder(rng)
+    builder = _Builder(rng, timed)
     root_kind = "parallel" if rng.random() < 0.25 else "compound"
     root = builder.node("m", 0, root_kind)
     root_final = root_kind == "compound" and "f" in root["states"]
@@ -156,11 +200,16 @@ def generate_chart(seed: int) -> dict[str, Any]:
             config["always"] = builder.transition(None, targets)
         if "states" in config and rng.random() < 0.3:
             config["onDone"] = builder.transition(None, targets)
+        if timed and rng.random() < 0.35:
+            config["after"] = builder.after(targets)
     on = root.setdefault("on", {})
-    on["FUEL"] = {"actions": [{"type": "refuel"}]}
-    config = {"id": "m", "context": {"n": 0, "fuel": 4, "log": []}, **root}
+    on["FUEL"] = {"actions": [{"type": "refuel"}, {"type": "rewind"}] if timed else [{"type": "refuel"}]}
+    context: dict[str, Any] = {"n": 0, "fuel": 4, "log": []} | ({"ticks": TICKS} if timed else {})
+    config = {"id": "m", "context": context, **root}
     events: list[Any] = [rng.choice(EVENTS) for _ in range(EVENTS_PER_RUN)]
     events = [{"type": e, "k": rng.randint(0, 3)} if rng.random() < 0.3 else e for e in events]  # payloads
+    if timed:
+        events = [{"advance": rng.choice(ADVANCES)} if rng.random() < 0.4 else e for e in events]
     return {"seed": seed, "config": config, "events": events}
 
 
@@ -193,20 +242,30 @@ ACTIONS: dict[str, Any] = {
     "burn": assign(fuel=lambda c, e: c["fuel"] - 1),
     "addK": assign(n=lambda c, e: c["n"] + _k(e)),
     "refuel": assign(fuel=4),
+    "tock": assign(ticks=lambda c, e: c["ticks"] - 1),
+    "rewind": assign(ticks=TICKS),
     "raiseIt": raise_(lambda c, e, p: {"type": p["event"]}),
     "boom": assign(_boom),
+    "raiseLater": raise_(lambda c, e, p: {"type": p["event"]}, delay=lambda c, e, p: p["delay"], id="late"),
+    "raiseSlow": raise_(lambda c, e, p: {"type": p["event"]}, delay="slow"),
+    "sendLater": send_to(lambda c, e, p: p["to"], lambda c, e, p: {"type": p["event"]},
+                         delay=lambda c, e, p: p["delay"], id="late2"),
+    "sendNow": send_to(lambda c, e, p: p["to"], lambda c, e, p: {"type": p["event"]}),
+    "cancelIt": cancel(lambda c, e, p: p["id"]),
 }
+DELAYS: dict[str, Any] = {"slow": 200, "byN": lambda c, e: 50 + 10 * (c["n"] % 5)}
 GUARDS: dict[str, Any] = {
     "nIs": lambda c, e, p: c["n"] % p["mod"] == p["r"],
     "fuel": lambda c, e, p: c["fuel"] > 0 and c["n"] % p["mod"] == p["r"],
     "boomGuard": _boom_guard,
     "kIs": lambda c, e, p: _k(e) % 2 == p["r"],
+    "tick": lambda c, e: c["ticks"] > 0,
 }
 
 
 def machine_for(chart: dict[str, Any], semantics: str = "xstate") -> Machine:
     """The chart as a `Machine` with the implementations the recorder gives xstate."""
-    return Machine(chart["config"], actions=ACTIONS, guards=GUARDS, semantics=semantics)
+    return Machine(chart["config"], actions=ACTIONS, guards=GUARDS, delays=DELAYS, semantics=semantics)
 
 
 def plain(value: Any) -> Any:
@@ -230,6 +289,21 @@ def replay(chart: dict[str, Any], semantics: str = "xstate") -> list[dict[str, A
     return seen
 
 
+def replay_timed(chart: dict[str, Any], semantics: str = "xstate") -> list[dict[str, Any]]:
+    """`replay` through an actor on a `VirtualClock`: an ``{"advance": ms}`` step moves the clock,
+    firing the delayed events that fall due, in due order."""
+    clock = VirtualClock()
+    actor = machine_for(chart, semantics).interpret(clock=clock).start()
+    seen = [observed(actor.state)]
+    for step in chart["events"]:
+        if isinstance(step, dict) and "advance" in step:
+            clock.advance(step["advance"])
+        elif actor.state.status == "active":
+            actor.send(step)
+        seen.append(observed(actor.state))
+    return seen
+
+
 def observed(snapshot: Any) -> dict[str, Any]:
     """Value, context and status as JSON data (what the recorder writes per snapshot)."""
     return {"value": plain(snapshot.value), "context": plain(snapshot.context), "status": snapshot.status}
@@ -238,6 +312,8 @@ def observed(snapshot: Any) -> dict[str, Any]:
 RECORDER = Path(__file__).resolve().parents[2] / "benchmarks" / "xstate" / "record_charts.mjs"
 RECORDING = Path(__file__).resolve().parent / "data" / "xstate_runs.json.gz"
 CHARTS = 2000
+TIMED_RECORDING = Path(__file__).resolve().parent / "data" / "xstate_timed_runs.json.gz"
+TIMED_CHARTS = 500  # timed charts replay through an actor on a VirtualClock: slower, so fewer
 
 
 def xstate_version() -> str | None:
@@ -256,9 +332,9 @@ def record(charts: list[dict[str, Any]], timeout: float = 120) -> list[list[dict
     return runs
 
 
-def load_recording() -> dict[str, Any]:
+def load_recording(path: Path = RECORDING) -> dict[str, Any]:
     """The committed recording: ``{"xstate": version, "charts": n, "runs": [...]}``."""
-    with gzip.open(RECORDING, "rt") as f:
+    with gzip.open(path, "rt") as f:
         data: dict[str, Any] = json.load(f)
     return data
 
@@ -268,10 +344,35 @@ def main() -> None:
     version = xstate_version()
     if version is None:
         raise SystemExit("node and xstate are needed: run .ci/install.d/xstate.sh")
-    runs = record([generate_chart(seed) for seed in range(CHARTS)])
-    with gzip.open(RECORDING, "wt") as f:
-        json.dump({"xstate": version, "charts": CHARTS, "runs": runs}, f, separators=(",", ":"))
+    for path, count, timed in ((RECORDING, CHARTS, False), (TIMED_RECORDING, TIMED_CHARTS, True)):
+        runs = record([generate_chart(seed, timed) for seed in range(count)])
+        with gzip.open(path, "wt") as f:
+            json.dump({"xstate": version, "charts": count, "runs": runs}, f, separators=(",", ":"))
+
+
+def compare(timed_count: int = TIMED_CHARTS) -> None:
+    """Print how often each mode agrees with xstate recorded now, per run and per observation,
+    on the 2,000 charts and on ``timed_count`` timed ones (needs node and xstate)."""
+    if xstate_version() is None:
+        raise SystemExit("node and xstate are needed: run .ci/install.d/xstate.sh")
+    print("xstate", xstate_version())
+    for timed, count in ((False, CHARTS), (True, timed_count)):
+        charts = [generate_chart(seed, timed) for seed in range(count)]
+        theirs = record(charts, timeout=900)
+        for semantics in ("xstate", "scxml"):
+            ours = [(replay_timed if timed else replay)(chart, semantics) for chart in charts]
+            runs = sum(a == b for a, b in zip(ours, theirs, strict=True))
+            seen = sum(x == y for a, b in zip(ours, theirs, strict=True) for x, y in zip(a, b, strict=True))
+            total = sum(len(b) for b in theirs)
+            print(f"{'timed' if timed else 'untimed'} charts={count} semantics={semantics}: runs agreeing "
+                  f"{runs}/{count} ({100 * runs / count:.1f}%), observations agreeing {seen}/{total} "
+                  f"({100 * seen / total:.1f}%)")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:2] == ["compare"]:  # python -m tests.interop.xstate_charts compare [timed charts]
+        compare(*(int(a) for a in sys.argv[2:3]))
+    else:
+        main()

@@ -1,0 +1,203 @@
+"""The fingerprint walk on a Ray cluster: ``check --ray ADDRESS`` (``pip install 'statecharts[ray]'``).
+
+The same partitioned walk as ``--workers N`` (`statecharts.check.fingerprints`), with each
+partition a Ray actor placed on the cluster's nodes (spread, one CPU each) instead of a forked
+process: each actor keeps the fingerprints of the states it owns and writes its level files to a
+folder of its own node; each level, every actor expands its states and returns one outbox per
+owner, which Ray hands to the owner (node to node for large outboxes; small ones through the
+driver, inlined in the call). The driver keeps only the level's counts and verdicts, and asks the
+owners for the parent links and stored keys when it rebuilds a trace.
+
+Fingerprints must be equal in every process of every machine, which Python's ``hash`` is not:
+the partitions fingerprint states with `statecharts.check.portable.StablePartition`.
+
+The chart and the model are sent to the actors pickled (``cloudpickle``, by reference for
+functions of importable modules): every node must be able to import the model's module, e.g. by
+``ray job submit --working-dir .`` or the package installed on every node.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import pickle
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from statecharts.check.fingerprints import LevelResult, Partition, Walk, _dispatch, read_link
+from statecharts.check.graph import Bounds, collector_paused
+from statecharts.check.model import Model
+from statecharts.check.portable import StablePartition
+from statecharts.check.walker import Report
+from statecharts.errors import ConfigError
+
+PLACEMENT_SECONDS = 120.0  # how long the actors may wait for CPUs on the cluster before the walk gives up
+
+
+def import_ray() -> Any:
+    """The ``ray`` module (imported only for a walk: this module's other parts work without it)."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise ImportError(f"the Ray walk needs Ray ({exc}): pip install 'statecharts[ray]'") from exc
+    return ray
+
+
+class PartitionActor:
+    """One partition on a node of the cluster, its level files in a folder of that node."""
+
+    def __init__(self, model: Model, part: int, parts: int, deadlock: bool, max_depth: int | None) -> None:
+        import gc
+
+        gc.disable()  # as in the forked workers: the walk allocates no cycles worth a collection
+        self.folder = Path(tempfile.mkdtemp(prefix=f"statecharts-ray-{part}-"))
+        self.partition = StablePartition(model, self.folder, part, parts, deadlock, max_depth)
+
+    def node(self) -> str:
+        return str(import_ray().get_runtime_context().get_node_id())
+
+    def call(self, method: str, *args: Any) -> Any:
+        return _dispatch(self.partition, method, args)
+
+    def expand(self, method: str, depth: int) -> tuple[Any, ...]:
+        """The level's result without its outboxes, their sizes, then one outbox per partition."""
+        result: LevelResult = _dispatch(self.partition, method, (depth,))
+        boxes = result.outboxes or [b""] * self.partition.parts
+        result.outboxes = []
+        return (result, [len(box) for box in boxes], *boxes)
+
+    def receive(self, *boxes: bytes) -> None:
+        for data in boxes:
+            if data:
+                self.partition.receive(self.partition.loads(data))
+
+    def link(self, depth: int, position: int) -> tuple[int, int]:
+        return read_link(self.folder, self.partition.part, depth, position)
+
+    def key(self, depth: int, place: int) -> bytes:
+        return self.partition.dumps([self.partition.key_at(depth, place)], 0)
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class RayWorkers:
+    """The partitions' driver for `Walk` (the interface of ``fingerprints._Workers``) over Ray
+    actors; it counts the bytes of the outboxes it routes, between partitions and between nodes."""
+
+    def __init__(self, local: Partition, parts: int, deadlock: bool, max_depth: int | None) -> None:
+        self.local, self.parts = local, parts
+        self.ray = ray = import_ray()
+        self.actors: list[Any] = []
+        model_ref = ray.put(local.model)
+        remote = ray.remote(num_cpus=1)(PartitionActor)
+        self.actors = [remote.options(scheduling_strategy="SPREAD").remote(model_ref, part, parts, deadlock,  # type: ignore[attr-defined]
+                                                                           max_depth) for part in range(parts)]
+        try:
+            self.nodes: list[str] = ray.get([actor.node.remote() for actor in self.actors], timeout=PLACEMENT_SECONDS)
+        except ray.exceptions.GetTimeoutError as exc:
+            self.close()
+            raise ConfigError(f"the Ray cluster did not place {parts} partitions (one CPU each) within "
+                              f"{PLACEMENT_SECONDS:.0f} s: it has {ray.cluster_resources().get('CPU', 0):g} CPUs",
+                              key="ray") from exc
+        self.boxes: list[Any] = []
+        self.sizes: list[list[int]] = []
+        self.between_partitions = 0
+        self.between_nodes = 0
+        self.to_driver = 0  # the levels' results (counts, verdicts, sizes) pickled
+        self.levels = 0
+
+    def call(self, method: str, *args: Any) -> list[Any]:
+        ray = self.ray
+        if method in ("expand", "expand_no_successors"):
+            refs = [actor.expand.options(num_returns=self.parts + 2).remote(method, *args) for actor in self.actors]
+            results: list[LevelResult] = ray.get([r[0] for r in refs])
+            self.sizes = ray.get([r[1] for r in refs])
+            self.boxes = [r[2:] for r in refs]
+            self.to_driver += len(pickle.dumps((results, self.sizes), protocol=pickle.HIGHEST_PROTOCOL))
+            self.levels += 1
+            return results
+        return list(ray.get([actor.call.remote(method, *args) for actor in self.actors]))
+
+    def receive(self, inboxes: list[bytes]) -> None:
+        self.ray.get([actor.receive.remote(box) for actor, box in zip(self.actors, inboxes, strict=True)])
+
+    def exchange(self, results: list[LevelResult]) -> int:
+        """Hand each owner the outboxes the other partitions filled for it; their bytes."""
+        calls, sent = [], 0
+        for owner, actor in enumerate(self.actors):
+            senders = [s for s in range(self.parts) if s != owner]
+            calls.append(actor.receive.remote(*[self.boxes[s][owner] for s in senders]))
+            for s in senders:
+                size = self.sizes[s][owner]
+                sent += size
+                if self.nodes[s] != self.nodes[owner]:
+                    self.between_nodes += size
+        self.ray.get(calls)
+        self.boxes = []
+        self.between_partitions += sent
+        return sent
+
+    def link(self, depth: int, place: int) -> tuple[int, int]:
+        parent, via = self.ray.get(self.actors[place % self.parts].link.remote(depth, place // self.parts))
+        return int(parent), int(via)
+
+    def key_at(self, depth: int, place: int) -> Any:
+        data = self.ray.get(self.actors[place % self.parts].key.remote(depth, place))
+        return self.local._load(io.BytesIO(data), 0)[0]
+
+    def close(self) -> None:
+        try:
+            self.ray.get([actor.close.remote() for actor in self.actors], timeout=30)
+        except Exception:  # noqa: BLE001 - an actor already gone leaves its temporary folder to its node
+            pass
+        for actor in self.actors:
+            self.ray.kill(actor)
+
+
+def check_ray(model: Model, address: str | None = None, *, workers: int | None = None, bounds: Bounds | None = None,
+              deadlock: bool = True) -> Report:
+    """The fingerprint walk of ``model`` in ``workers`` partitions (default: one per CPU of the
+    cluster) on the Ray cluster at ``address`` (``"auto"``: the one this machine belongs to; when
+    this process is already connected to Ray, that connection). The report's ``fingerprints`` add
+    ``ray``: the nodes, the bytes routed between partitions and between nodes, per distinct state."""
+    ray = import_ray()
+    owner = not ray.is_initialized()
+    if owner:
+        try:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise ConfigError(f"cannot connect to the Ray cluster at {address!r}: {exc}", key="ray") from exc
+    try:
+        parts = workers if workers is not None else int(ray.cluster_resources().get("CPU", 0))
+        if parts < 1:
+            raise ConfigError(f"workers must be at least 1, not {parts}", key="workers")
+        pools: list[RayWorkers] = []
+
+        def pool(local: Partition) -> RayWorkers:
+            pools.append(RayWorkers(local, parts, deadlock, (bounds or Bounds()).max_depth))
+            return pools[-1]
+
+        start = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="statecharts-ray-") as scratch, collector_paused():
+            walk = Walk(model, Path(scratch), bounds or Bounds(), deadlock, parts, pool=pool,
+                        partition=StablePartition)
+            walk.kept = False  # the level files are on the nodes, removed after: nothing to resume
+            report = walk.run()
+        used = pools[0]
+        distinct = max(report.distinct_states, 1)
+        assert report.fingerprints is not None
+        report.fingerprints["ray"] = {
+            "address": address or "auto", "nodes": len(set(used.nodes)), "partitions": parts,
+            "bytes_between_partitions": used.between_partitions, "bytes_between_nodes": used.between_nodes,
+            "bytes_to_driver": used.to_driver, "levels": used.levels,
+            "bytes_between_nodes_per_state": round(used.between_nodes / distinct, 1),
+            "bytes_per_state": round((used.between_partitions + used.to_driver) / distinct, 1),
+            "seconds_with_startup": round(time.perf_counter() - start, 2)}
+        return report
+    finally:
+        if owner:
+            ray.shutdown()

@@ -1,0 +1,154 @@
+"""The fingerprint walk on a Ray cluster (three nodes on loopback, started once for the module)
+finds what the single-process walk finds: the same states, steps, depth, verdicts and trace
+lengths, every trace step a real step."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from machines.cluster_update import model as cluster_model
+from statecharts import Machine
+from statecharts.check import Model, check, events
+from statecharts.check.portable import digest
+from tests.check.interrupting import interrupt_at_level
+
+ROOT = Path(__file__).resolve().parents[2]
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}  # Ray's switch to bind every node to 127.0.0.1
+NODE = {"num_cpus": 1, "object_store_memory": 80 * 2 ** 20}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A head and two worker nodes of one CPU each on 127.0.0.1; this process connected to it."""
+    saved = {key: os.environ.get(key) for key in LOOPBACK}
+    os.environ.update(LOOPBACK)  # before Ray is imported: it reads the switch then
+    try:
+        try:
+            import ray
+            from ray.cluster_utils import Cluster
+        except ImportError:
+            pytest.skip("Ray is not installed: pip install 'statecharts[ray]' (or bash .ci/install.d/ray.sh)")
+        started = time.monotonic()
+        nodes = Cluster(initialize_head=True, head_node_args={**NODE, "include_dashboard": False})
+        try:
+            for _ in range(2):
+                nodes.add_node(**NODE)
+            nodes.wait_for_nodes(timeout=90)
+            assert time.monotonic() - started < 120, "the local Ray cluster took over two minutes to start"
+            ray.init(address=nodes.address, log_to_driver=False)
+            assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}, ray.nodes()
+            yield nodes.address
+        finally:
+            ray.shutdown()
+            nodes.shutdown()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def verdicts(report):
+    return (report.distinct_states, report.transitions, report.depth, report.complete,
+            [(r.name, r.holds, r.trace and len(r.trace)) for r in report.results])
+
+
+def assert_real_steps(model, trace):
+    steps = zip(trace, trace[1:], strict=False)
+    assert all(model.machine.transition(a.snapshot, b.event) == b.snapshot for a, b in steps)
+    assert trace[0].snapshot in model.initial_states()
+
+
+def broken_update_cluster(workers: int, requests: int) -> Model:
+    base = cluster_model(workers, requests)
+    return Model(**{**base.__dict__, "properties": {},
+                    "invariants": {**base.invariants, "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2}})
+
+
+@pytest.mark.parametrize("size", [(2, 2), (2, 3)])
+def test_the_ray_walk_finds_the_single_process_counts_verdicts_and_shortest_traces(cluster, size):
+    from statecharts.check.ray_walk import check_ray
+
+    m = broken_update_cluster(*size)
+    one, spread = check(m), check_ray(m)
+    assert verdicts(spread) == verdicts(one)
+    trace = spread.result("fewer than 2 requests").trace
+    assert_real_steps(m, trace)
+    assert len(trace) == 3 and trace[-1].snapshot.context["reqCounter"] == 2
+    ray = spread.fingerprints["ray"]
+    assert (ray["nodes"], ray["partitions"]) == (3, 3)
+    assert 0 < ray["bytes_between_nodes"] <= ray["bytes_between_partitions"] == \
+        spread.fingerprints["bytes_sent_between_workers"]
+
+
+def test_the_ray_walk_finds_the_same_deadlock_and_raising_step_as_one_process(cluster):
+    from statecharts.check.ray_walk import check_ray
+
+    def sensor(context, event):
+        raise RuntimeError("no sensor")
+
+    stuck = Machine({"id": "stuck", "initial": "a", "context": {"n": None}, "states": {
+        "a": {"on": {"GO": "b", "SKIP": "c", "PROBE": {"target": "d", "guard": sensor}}},
+        "b": {"on": {"GO": "c"}}, "c": {"on": {"BACK": "a"}}, "d": {}}})
+    m = Model(stuck, alphabet=events("GO") + events("SKIP") + events("BACK") + events("PROBE"),
+              action_constraint=lambda s, e, t: e.name != "BACK")
+    one, spread = check(m), check_ray(m, workers=2)
+    assert verdicts(spread) == verdicts(one)
+    assert [step.snapshot.value for step in spread.result("deadlock").trace] == ["a", "c"]
+    assert "RuntimeError: no sensor" in spread.result("no step raises").note
+
+
+def test_check_ray_on_the_command_line_reports_the_single_process_counts(cluster):
+    env = {**os.environ, **LOOPBACK, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "-p", "workers=2",
+            "-p", "requests=2", "--no-temporal", "--json"]
+    done = subprocess.run([*args, "--ray", cluster], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    spread = json.loads(done.stdout)
+    assert (spread["distinct_states"], spread["transitions"], spread["depth"]) == (212, 382, 13)
+    assert spread["fingerprints"]["ray"]["nodes"] == 3 and spread["fingerprints"]["ray"]["bytes_per_state"] > 0
+    refused = subprocess.run([*args, "--ray", cluster, "--checkpoint", "x"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert refused.returncode == 2 and "--ray cannot checkpoint or resume" in refused.stderr
+
+
+def test_ctrl_c_during_a_ray_walk_prints_the_partial_report(cluster, tmp_path):
+    env = {**os.environ, **LOOPBACK, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}  # the driver's level folder
+    command = [sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "-p", "workers=3", "-p",
+               "requests=4", "--no-temporal", "--json", "--ray", cluster]
+    walk = interrupt_at_level(command, ROOT, lambda: tmp_path.glob("*/checkpoint.json"), env=env)
+    assert walk.returncode == 130 and "Traceback" not in walk.stderr, walk.stderr
+    partial = json.loads(walk.stdout)
+    assert not partial["complete"] and partial["fingerprints"]["interrupted"]
+    assert 0 < partial["distinct_states"] < 65_970 and "no checkpoint kept" in partial["stopped_by"]
+
+
+def test_without_ray_the_ray_flag_says_how_to_install_it(monkeypatch, capsys):
+    from statecharts.cli import main
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    assert main(["check", "machines.cluster_update", "-p", "workers=1", "-p", "requests=1", "--no-temporal",
+                 "--ray", "auto"]) == 2
+    assert "pip install 'statecharts[ray]'" in capsys.readouterr().err
+
+
+def test_state_fingerprints_are_the_same_in_another_process():
+    m = broken_update_cluster(1, 1)
+    states = [m.machine.transition(s, "SUBMIT", r=1) for s in m.initial_states()]
+    keys = [(tuple(sorted(n.id for n in s.nodes)), s.history, s.pending, s.status, tuple(s.context.values()))
+            for s in states]
+    here = [digest(key) for key in keys]
+    code = ("import sys; from statecharts.check.portable import digest; keys = eval(sys.stdin.read()); "
+            "print([digest(k) for k in keys])")
+    there = subprocess.run([sys.executable, "-c", code], input=repr(keys), cwd=ROOT, capture_output=True, text=True,
+                           timeout=60, env={**os.environ, "PYTHONHASHSEED": "random"})
+    assert there.returncode == 0, there.stderr
+    assert json.loads(there.stdout) == here and len(set(here)) == len(here)
