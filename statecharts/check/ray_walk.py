@@ -29,7 +29,7 @@ from typing import Any
 
 from statecharts.check.fingerprints import LevelResult, Partition, Walk, _dispatch, read_link
 from statecharts.check.graph import Bounds, collector_paused
-from statecharts.check.model import Model
+from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.portable import StablePartition
 from statecharts.check.walker import Report
 from statecharts.errors import ConfigError
@@ -164,6 +164,7 @@ def check_ray(model: Model, address: str | None = None, *, workers: int | None =
     cluster) on the Ray cluster at ``address`` (``"auto"``: the one this machine belongs to; when
     this process is already connected to Ray, that connection). The report's ``fingerprints`` add
     ``ray``: the nodes, the bytes routed between partitions and between nodes, per distinct state."""
+    refuse_actor_system(model.machine, "the Ray walk (--ray)")
     ray = import_ray()
     owner = not ray.is_initialized()
     if owner:

@@ -216,11 +216,14 @@ def test_what_the_system_walk_does_not_decide_is_refused() -> None:
         check(Model(chart), symmetry=True)
 
 
-@pytest.mark.parametrize("walk", ["simulate", "explore"])
+@pytest.mark.parametrize("walk", ["simulate", "explore", "ray"])
 def test_a_walk_that_follows_one_machine_refuses_a_chart_with_child_machines(walk: str) -> None:
+    from statecharts.check.ray_walk import check_ray  # refuses before it imports Ray
+
     model = Model(client(drops_when_busy=False), alphabet=events("ASK"))
     with pytest.raises(ConfigError, match="starts child machines .*invoke 'srv'"):
-        simulate(model, depth=3, traces=1) if walk == "simulate" else explore(model)
+        {"simulate": lambda: simulate(model, depth=3, traces=1), "explore": lambda: explore(model),
+         "ray": lambda: check_ray(model, "127.0.0.1:1")}[walk]()
 
 
 def test_the_first_violation_is_on_a_shortest_trace_as_for_one_chart() -> None:
