@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, MutableSequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from statecharts.event import Event, to_event
 from statecharts.frozen import FrozenDict
@@ -69,14 +70,69 @@ def resolve_params(params: Any, context: Mapping[str, Any], event: Event) -> Any
 # Actions
 
 
+logger = logging.getLogger("statecharts")
+
+
+class Scope(Protocol):
+    """The macrostep in progress as an action's `Action.apply` sees it (`statecharts.algorithm.Step`
+    is the one the algorithm passes): the context so far, the internal queue, the pending sends,
+    the effects left for the runtime, and the questions an action may ask."""
+
+    context: FrozenDict
+    pending: list[Any]
+    effects: list[Any]
+    machine: Any
+
+    @property
+    def internal(self) -> MutableSequence[Event]: ...
+
+    def in_state(self, ref: str) -> bool: ...
+
+    def delay_ms(self, delay: Any, event: Event, params: Any) -> float: ...
+
+    def send_later(self, send_id: str | None, delay: float, event: Event, to: str | None, scheduled: bool) -> None: ...
+
+    def cancel(self, send_id: Any) -> None: ...
+
+    def leave_effect(self, action: Action, event: Event) -> None: ...
+
+
 class Action:
     """Base class of actions; ``name`` labels it in diagrams and traces.
+
+    An action owns its behaviour in two halves, as xstate's built-ins do (``resolve`` and
+    ``execute``): `apply` is what it does to the macrostep in progress (pure: a new context, a
+    raised event, a send or a cancel recorded), and `execute` is what it does to the world when a
+    runtime runs the effect it left (a call, a log line). The walker never executes effects.
 
     >>> assign(n=1).name, log("hi").name, send("PING").name, Action().name
     ('assign', 'log', 'send', 'action')
     """
 
     name: str = "action"
+
+    def apply(self, scope: Scope, event: Event) -> None:
+        """Do the action's part of the macrostep: by default, leave an effect for the runtime.
+
+        >>> from statecharts import Machine
+        >>> from statecharts.algorithm import Step
+        >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {}}})
+        >>> s = m.initial_state()
+        >>> step = Step(m, s, s.context, None)
+        >>> assign(n=1).apply(step, Event("GO")); log("hi").apply(step, Event("GO"))
+        >>> dict(step.context), [e.action.name for e in step.effects]
+        ({'n': 1}, ['log'])
+        """
+        scope.leave_effect(self, event)
+
+    def execute(self, context: Mapping[str, Any], event: Event) -> Any:
+        """Do the effect half against the world; ``NotImplemented`` when the runtime does it itself
+        (services, children, emitted events, sends).
+
+        >>> Action().execute({}, Event("GO")) is NotImplemented
+        True
+        """
+        return NotImplemented
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,6 +176,10 @@ class Assign(Action):
             data[key] = call_expression(value, context, event, self.params) if callable(value) else value
         return FrozenDict(data)
 
+    def apply(self, scope: Scope, event: Event) -> None:
+        """Set the context keys (no effect is left: an assign is pure)."""
+        scope.context = scope.context.set(self.resolve(scope.context, event))
+
 
 @dataclass(frozen=True, eq=False)
 class Raise(Action):
@@ -146,6 +206,15 @@ class Raise(Action):
         """
         return to_event(call_expression(self.event, context, event, self.params)) if callable(self.event) \
             else self.event
+
+    def apply(self, scope: Scope, event: Event) -> None:
+        """Put the event on the internal queue, or (with ``delay``) schedule it and leave an effect."""
+        raised = self.resolve(scope.context, event)
+        if self.delay is None:
+            scope.internal.append(raised)
+            return
+        scope.send_later(self.id, scope.delay_ms(self.delay, event, self.params), raised, None, True)
+        scope.leave_effect(self, event)
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,6 +257,17 @@ class Send(Action):
         """
         return str(call_expression(self.to, context, event, self.params)) if callable(self.to) else self.to
 
+    def apply(self, scope: Scope, event: Event) -> None:
+        """Record the send among the pending ones (scheduled when it has a ``delay``) and leave an
+        effect; a send to ``#_internal`` is a raise."""
+        sent = self.resolve_event(scope.context, event)
+        if self.to == "#_internal":
+            scope.internal.append(sent)
+            return
+        delay = scope.delay_ms(self.delay, event, self.params)
+        scope.send_later(self.id, delay, sent, self.resolve_to(scope.context, event), self.delay is not None)
+        scope.leave_effect(self, event)
+
 
 @dataclass(frozen=True, eq=False)
 class Cancel(Action):
@@ -215,6 +295,11 @@ class Cancel(Action):
         if callable(self.send_id):
             return str(call_expression(self.send_id, context, event, self.params))
         return self.send_id
+
+    def apply(self, scope: Scope, event: Event) -> None:
+        """Withdraw the pending sends of that id (the ones still cancellable) and leave an effect."""
+        scope.cancel(self.resolve(scope.context, event))
+        scope.leave_effect(self, event)
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,6 +335,11 @@ class Log(Action):
         """
         return call_expression(self.message, context, event, self.params) if callable(self.message) \
             else self.message
+
+    def execute(self, context: Mapping[str, Any], event: Event) -> None:
+        """Log the message on the ``statecharts`` logger, at INFO, after the label."""
+        message = self.resolve(context, event)
+        logger.info("%s%s", f"{self.label}: " if self.label else "", message)
 
 
 @dataclass(frozen=True, eq=False)

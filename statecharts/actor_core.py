@@ -19,7 +19,6 @@ from collections.abc import Callable, Container, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from statecharts import algorithm
-from statecharts.actions import Call, Log
 from statecharts.errors import StatechartError
 from statecharts.event import Event
 from statecharts.state import Effect, PendingSend, Snapshot
@@ -68,26 +67,19 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None, static
     return algorithm.macrostep(snapshot, event, execute, static)
 
 
-def run_action(effect: Effect) -> Any:
-    """Run the action of a `statecharts.actions.Call` or `statecharts.actions.Log` effect and
-    return what a call returned (an awaitable for an ``async def`` action: the asyncio actor
-    awaits it, the threaded interpreter cannot). Other effects (services, children, emitted
-    events) are the runtime's own; for them this returns ``NotImplemented``.
+def execute_effect(effect: Effect) -> Any:
+    """Execute an effect's action against the world (`statecharts.actions.Action.execute`: a call,
+    a log line) and return what it returned (an awaitable for an ``async def`` action: the asyncio
+    actor awaits it, the threaded interpreter blocks on it). ``NotImplemented`` for the effects the
+    runtime does itself (services, children, emitted events, sends).
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": "hello"}}},
     ...             actions={"hello": lambda c, e: f"hello on {e.name}"})
-    >>> [run_action(effect) for effect in m.initial_state().effects]
+    >>> [execute_effect(effect) for effect in m.initial_state().effects]
     ['hello on xstate.init']
     """
-    action = effect.action
-    if isinstance(action, Call):
-        return action.execute(effect.context, effect.event)
-    if isinstance(action, Log):
-        message = action.resolve(effect.context, effect.event)
-        logger.info("%s%s", f"{action.label}: " if action.label else "", message)
-        return None
-    return NotImplemented
+    return effect.action.execute(effect.context, effect.event)
 
 
 def await_blocking(awaitable: Any, name: str) -> Any:

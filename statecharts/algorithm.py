@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
-from statecharts.actions import Action, Assign, Cancel, Raise, Send
+from statecharts.actions import Action, Assign
 from statecharts.chart import StateNode, Transition, find_lcca
 from statecharts.errors import EventlessLoopError, StatechartError
 from statecharts.event import Event
@@ -96,6 +96,31 @@ class Step:
         if frozen is None:
             frozen = self.frozen = frozenset(self.config)
         return frozen
+
+    # -- the Scope that actions change (statecharts.actions.Scope) ------------------------------
+    def delay_ms(self, delay: Any, event: Event, params: Any) -> float:
+        """A delay (ms, name or function) in milliseconds for this step's context."""
+        return self.machine.resolve_delay(delay, self.context, event, params)
+
+    def send_later(self, send_id: str | None, delay: float, event: Event, to: str | None, scheduled: bool) -> None:
+        """Record a send among the pending ones; ``scheduled`` (it has a delay) goes through
+        `schedule`, which keeps xstate's one-timer-per-id rule."""
+        p = PendingSend(send_id, delay, event, to)
+        if scheduled:
+            schedule(self, p)
+        else:
+            self.pending.append(p)
+
+    def cancel(self, send_id: Any) -> None:
+        """Withdraw the pending sends of ``send_id`` that can still be cancelled."""
+        self.pending = [p for p in self.pending if p.id != send_id or not p.cancellable]
+
+    def leave_effect(self, action: Action, event: Event) -> None:
+        """Leave the action's effect for the runtime (run at once when the step has an executor)."""
+        effect = Effect(action, self.context, event)
+        self.effects.append(effect)
+        if self.execute is not None:
+            self.execute(effect)
 
     def snapshot(self) -> Snapshot:
         """The snapshot the step has reached, with the effects recorded so far.
@@ -501,10 +526,9 @@ def execute_content(step: Step, actions: Iterable[Action], event: Event) -> None
 
 
 def run_action(step: Step, action: Action, event: Event) -> None:
-    """The pure half of an action, then (when an executor is given) its effect half.
-
-    An action with an ``apply(step, event)`` method (SCXML executable content) updates the step
-    itself: context, internal queue, pending sends, effects.
+    """The action's part of the macrostep (`statecharts.actions.Action.apply`): built-in actions
+    and SCXML's executable content alike change the step through the `statecharts.actions.Scope`
+    it offers; an effect left is executed at once when the step has an executor.
 
     >>> from statecharts import Machine, send
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}})
@@ -515,38 +539,7 @@ def run_action(step: Step, action: Action, event: Event) -> None:
     >>> step.pending, ran
     ([PendingSend(id=None, delay=100.0, event=Event('PING'), to=None)], [Effect('send', event='GO')])
     """
-    apply = getattr(action, "apply", None)
-    if apply is not None:
-        apply(step, event)
-        return
-    if isinstance(action, Assign):
-        step.context = step.context.set(action.resolve(step.context, event))
-        return
-    if isinstance(action, Raise):
-        raised = action.resolve(step.context, event)
-        if action.delay is None:
-            step.internal.append(raised)
-            return
-        delay = step.machine.resolve_delay(action.delay, step.context, event, action.params)
-        schedule(step, PendingSend(action.id, delay, raised, None))
-    if isinstance(action, Send):
-        sent = action.resolve_event(step.context, event)
-        if action.to == "#_internal":
-            step.internal.append(sent)
-            return
-        delay = step.machine.resolve_delay(action.delay, step.context, event, action.params)
-        p = PendingSend(action.id, delay, sent, action.resolve_to(step.context, event))
-        if action.delay is None:
-            step.pending.append(p)
-        else:
-            schedule(step, p)
-    elif isinstance(action, Cancel):
-        send_id = action.resolve(step.context, event)
-        step.pending = [p for p in step.pending if p.id != send_id or not p.cancellable]
-    effect = Effect(action, step.context, event)
-    step.effects.append(effect)
-    if step.execute is not None:
-        step.execute(effect)
+    action.apply(step, event)
 
 
 def schedule(step: Step, p: PendingSend) -> None:

@@ -28,10 +28,10 @@ from statecharts.actions import Call, Log, StartInvoke, StopInvoke
 from statecharts.actor_core import (
     Timers,
     await_blocking,
+    execute_effect,
     macrostep,
     notify,
     outcome_event,
-    run_action,
     service_input,
     static_step_of,
     wanted,
@@ -557,7 +557,7 @@ class Interpreter:
         """
         action = effect.action
         if isinstance(action, (Call, Log)):
-            result = run_action(effect)
+            result = execute_effect(effect)
             if result is not None and inspect.isawaitable(result):  # an async def action: run it to its end
                 await_blocking(result, action.name)
         elif isinstance(action, StartInvoke):

@@ -258,7 +258,11 @@ class Report:
         for r in self.results:
             verdict = "holds" if r.holds else "NOT CHECKED" if r.trace is None and r.note.startswith(NOT_CHECKED) \
                 else "VIOLATED"
-            lines.append(f"  {r.kind:9} {r.name}: {verdict}" + (f" ({r.note})" if r.note else ""))
+            note = r.note
+            if r.holds and not self.complete:  # not proved: only the states explored were checked
+                verdict = f"no violation in the {self.distinct_states:,} states explored (INCOMPLETE: not proved)"
+                note = "" if note.startswith("on the expanded part only") else note
+            lines.append(f"  {r.kind:9} {r.name}: {verdict}" + (f" ({note})" if note else ""))
             if r.trace is not None:
                 lines.extend("      " + line for line in r.trace.format(context=True).splitlines())
         if self.coverage is not None:

@@ -134,7 +134,7 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
     >>> run_mode(args, Model(machine))
     model fetch
       ... INCOMPLETE: stopped by simulation: 3 behaviours of at most 5 steps, seed 2
-      deadlock  deadlock: holds (not broken in 3 random behaviours (not exhaustive))
+      deadlock  deadlock: no violation in the 4 states explored (INCOMPLETE: not proved) (not broken in 3 ...)
     0
     """
     if args.simulate:

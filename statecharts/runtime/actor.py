@@ -20,10 +20,10 @@ from typing import Any, Union
 from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
 from statecharts.actor_core import (
     Timers,
+    execute_effect,
     macrostep,
     notify,
     outcome_event,
-    run_action,
     service_input,
     static_step_of,
     wanted,
@@ -651,7 +651,7 @@ class AsyncActor:
     def _execute(self, effect: Effect) -> None:
         action = effect.action
         if isinstance(action, (Call, Log)):
-            result = run_action(effect)
+            result = execute_effect(effect)
             if result is not None and pyinspect.isawaitable(result):
                 self._awaiting.append((action.name, result))
         elif isinstance(action, StartInvoke):

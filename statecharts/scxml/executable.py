@@ -3,7 +3,7 @@
 Every ``<onentry>``, ``<onexit>`` or transition body is one `Block`: its elements run in order
 and the first failure raises ``error.execution`` (or ``error.communication``) and ends the
 block, as the SCXML spec says. A block never raises, so the blocks of a state stay independent.
-The algorithm calls ``apply(step, event)`` on these actions (see `statecharts.algorithm.run_action`).
+The algorithm calls ``apply(step, event)`` on these actions, as on every action (`statecharts.actions.Action.apply`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from statecharts.actions import Action, Log
+from statecharts.actions import Action, Log, Scope
 from statecharts.frozen import FrozenDict
 from statecharts.guards import Guard
 from statecharts.limits import MAX_DELAY_MS
@@ -29,7 +29,6 @@ from statecharts.scxml.sandbox import SandboxLimit
 from statecharts.state import PendingSend
 
 if TYPE_CHECKING:
-    from statecharts.algorithm import Step
     from statecharts.event import Event
 
 BASIC_HTTP = "http://www.w3.org/TR/scxml/#BasicHTTPEventProcessor"
@@ -84,7 +83,7 @@ MAX_PENDING_SENDS = 1_000
 # helpers over the step
 
 
-def namespace(doc: Document, step: Step, event: Event, copy_values: bool = False) -> dict[str, Any]:
+def namespace(doc: Document, step: Scope, event: Event, copy_values: bool = False) -> dict[str, Any]:
     """The datamodel namespace for the step's context and ``event`` (see `Datamodel.namespace`).
 
     >>> from statecharts import Event, Machine
@@ -96,7 +95,7 @@ def namespace(doc: Document, step: Step, event: Event, copy_values: bool = False
     return doc.datamodel.namespace(step.context, event, step.in_state, copy_values)
 
 
-def store(step: Step, ns: Mapping[str, Any]) -> None:
+def store(step: Scope, ns: Mapping[str, Any]) -> None:
     """Write a namespace's variables back as the new context (hidden ``__`` keys kept).
 
     >>> from statecharts import Event, Machine
@@ -111,7 +110,7 @@ def store(step: Step, ns: Mapping[str, Any]) -> None:
     step.context = FrozenDict(hidden)
 
 
-def raise_error_event(step: Step, exc: BaseException, where: str) -> None:
+def raise_error_event(step: Scope, exc: BaseException, where: str) -> None:
     """Queue the error event for a failing element: the `ErrorEvent`'s own, else ``error.execution``.
 
     >>> from statecharts import Event, Machine
@@ -145,7 +144,7 @@ class Element:
 
     tag = "element"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Do what the element says to the step; raise on failure.
 
         >>> from statecharts import Event, Machine
@@ -179,7 +178,7 @@ class Raise(Element):
     event: str = ""
     tag = "raise"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Append the event to the step's internal queue.
 
         >>> from statecharts import Event, Machine
@@ -204,7 +203,7 @@ class LogElement(Element):
     expr: str | None = None
     tag = "log"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Evaluate ``expr`` and run a `Log` action with it (an effect for the interpreter).
 
         >>> from statecharts import Event, Machine
@@ -213,12 +212,10 @@ class LogElement(Element):
         >>> [(e.action.label, e.action.message) for e in step.effects]
         [('x', 2)]
         """
-        from statecharts.algorithm import run_action
-
         value = None
         if self.expr is not None:
             value = self.doc.datamodel.evaluate_in(self.expr, namespace(self.doc, step, event))
-        run_action(step, Log(value if not callable(value) else repr(value), self.label), event)
+        Log(value if not callable(value) else repr(value), self.label).apply(step, event)
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,7 +234,7 @@ class Assign(Element):
     content: Any = None
     tag = "assign"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Evaluate ``expr`` (or take the inline content) and store it at ``location``.
 
         >>> from statecharts import Event, Machine
@@ -269,7 +266,7 @@ class Script(Element):
     source: str = ""
     tag = "script"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Run the statements and keep the variables they set.
 
         >>> from statecharts import Event, Machine
@@ -299,7 +296,7 @@ class If(Element):
     branches: tuple[tuple[str | None, tuple[Element, ...]], ...] = ()
     tag = "if"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Run the body of the first branch whose condition holds.
 
         >>> from statecharts import Event, Machine
@@ -333,7 +330,7 @@ class Foreach(Element):
     body: tuple[Element, ...] = ()
     tag = "foreach"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Bind ``item`` (and ``index``) to each element of ``array`` in turn and run the body.
 
         >>> from statecharts import Event, Machine
@@ -428,7 +425,7 @@ class Send(Element):
     has_content: bool = False
     tag = "send"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Evaluate the attributes, then queue the event where ``target`` says, or raise `ErrorEvent`.
 
         >>> from statecharts import Event, Machine
@@ -518,7 +515,7 @@ class Cancel(Element):
     sendidexpr: str | None = None
     tag = "cancel"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Drop the pending sends with that id.
 
         >>> from statecharts import Event, Machine
@@ -529,7 +526,7 @@ class Cancel(Element):
         """
         sendid = self.sendid if self.sendid is not None else self.doc.datamodel.evaluate_in(
             str(self.sendidexpr), namespace(self.doc, step, event))
-        step.pending = [p for p in step.pending if p.id != sendid]
+        step.cancel(sendid)
 
 
 @dataclass(frozen=True, eq=False)
@@ -547,7 +544,7 @@ class NamedActionElement(Element):
     action: Action | None = None
     tag = "sc:action"
 
-    def run(self, step: Step, event: Event) -> None:
+    def run(self, step: Scope, event: Event) -> None:
         """Run the named action as the algorithm runs any action.
 
         >>> from statecharts import Event, Machine
@@ -556,10 +553,8 @@ class NamedActionElement(Element):
         >>> NamedActionElement(doc, 3, action=assign(x=5)).run(step, Event("go")); step.context["x"]
         5
         """
-        from statecharts.algorithm import run_action
-
         assert self.action is not None
-        run_action(step, self.action, event)
+        self.action.apply(step, event)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -583,7 +578,7 @@ class Block(Action):
     where: str = ""
     name: str = "scxml"
 
-    def apply(self, step: Step, event: Event) -> None:
+    def apply(self, step: Scope, event: Event) -> None:
         """Run the elements in order; the first failure queues its error event and ends the block.
 
         >>> from statecharts import Event, Machine
@@ -632,7 +627,7 @@ class InitData(Action):
     state_id: str | None = None
     name: str = "datamodel"
 
-    def apply(self, step: Step, event: Event) -> None:
+    def apply(self, step: Scope, event: Event) -> None:
         """Set each variable from ``expr`` (``None`` plus ``error.execution`` when it fails).
 
         >>> from statecharts import Event, Machine
@@ -791,7 +786,7 @@ class Invoke(Action):
     definition: InvokeDef
     name: str = "invoke"
 
-    def apply(self, step: Step, event: Event) -> None:
+    def apply(self, step: Scope, event: Event) -> None:
         """Evaluate the invoke's type, source and parameters, then record an `InvokeRequest` effect.
 
         >>> from statecharts import Event, Machine
@@ -803,8 +798,6 @@ class Invoke(Action):
         >>> step.internal[-1].data["error"]
         'ValueError: <invoke> needs src, srcexpr or <content>'
         """
-        from statecharts.algorithm import run_action
-
         d = self.definition
         dm = self.doc.datamodel
         try:
@@ -833,7 +826,7 @@ class Invoke(Action):
         except Exception as exc:  # noqa: BLE001 - SCXML: error.execution, no invocation
             raise_error_event(step, exc, f"<invoke> in {d.state_id} (line {d.line})")
             return
-        run_action(step, InvokeRequest(invokeid, d.state_id, source, params, d.autoforward), event)
+        InvokeRequest(invokeid, d.state_id, source, params, d.autoforward).apply(step, event)
 
 
 @dataclass(frozen=True, eq=False)
