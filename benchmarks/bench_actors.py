@@ -63,19 +63,44 @@ def async_send(machine: Machine, events: list[str]) -> tuple[float, Any]:
 
 
 def ponger() -> Machine:
-    return Machine({"id": "ponger", "context": {"pongs": 0}, "initial": "ready", "states": {"ready": {"on": {
-        "PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}}})
+    return Machine(
+        {
+            "id": "ponger",
+            "context": {"pongs": 0},
+            "initial": "ready",
+            "states": {
+                "ready": {"on": {"PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}
+            },
+        }
+    )
 
 
 def async_round_trips(rounds: int) -> tuple[float, int]:
-    parent = Machine({"id": "pinger", "context": {"pongs": 0}, "initial": "playing", "states": {
-        "playing": {
-            "invoke": {"src": "ponger", "id": "ponger"},
-            "on": {"START": {"actions": send_to("ponger", "PING")}, "PONG": [
-                {"guard": lambda c, e: c["pongs"] + 1 >= rounds, "target": "finished",
-                 "actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
-                {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]}]}},
-        "finished": {"type": "final"}}}, services={"ponger": ponger()})
+    parent = Machine(
+        {
+            "id": "pinger",
+            "context": {"pongs": 0},
+            "initial": "playing",
+            "states": {
+                "playing": {
+                    "invoke": {"src": "ponger", "id": "ponger"},
+                    "on": {
+                        "START": {"actions": send_to("ponger", "PING")},
+                        "PONG": [
+                            {
+                                "guard": lambda c, e: c["pongs"] + 1 >= rounds,
+                                "target": "finished",
+                                "actions": assign(pongs=lambda c, e: c["pongs"] + 1),
+                            },
+                            {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]},
+                        ],
+                    },
+                },
+                "finished": {"type": "final"},
+            },
+        },
+        services={"ponger": ponger()},
+    )
 
     async def run() -> tuple[float, int]:
         async with parent.interpret_async() as actor:
@@ -102,12 +127,29 @@ class _Routed(Interpreter):
 
 
 def threaded_round_trips(rounds: int) -> tuple[float, int]:
-    parent_chart = Machine({"id": "pinger", "context": {"pongs": 0}, "initial": "playing", "states": {
-        "playing": {"on": {"START": {"actions": send_to("ponger", "PING")}, "PONG": [
-            {"guard": lambda c, e: c["pongs"] + 1 >= rounds, "target": "finished",
-             "actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
-            {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]}]}},
-        "finished": {"type": "final"}}})
+    parent_chart = Machine(
+        {
+            "id": "pinger",
+            "context": {"pongs": 0},
+            "initial": "playing",
+            "states": {
+                "playing": {
+                    "on": {
+                        "START": {"actions": send_to("ponger", "PING")},
+                        "PONG": [
+                            {
+                                "guard": lambda c, e: c["pongs"] + 1 >= rounds,
+                                "target": "finished",
+                                "actions": assign(pongs=lambda c, e: c["pongs"] + 1),
+                            },
+                            {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]},
+                        ],
+                    }
+                },
+                "finished": {"type": "final"},
+            },
+        }
+    )
     parent = _Routed(parent_chart)
     child = _Routed(ponger(), parent=parent)
     parent.peers, child.peers = {"ponger": child}, {}
@@ -155,14 +197,17 @@ def main(argv: list[str] | None = None) -> None:
         seen = finals[ASYNC][c] | finals[THREADED][c]
         if len(seen) != 1 or (c == "trips" and seen != {repr(args.rounds)}):
             print(f"warning: {c} ended differently: {sorted(seen)}", file=sys.stderr)
-    print(f"events={args.events} rounds={args.rounds}; median of {args.repeat} interleaved rounds; "
-          f"ratio = median of the per-round asyncio / threaded ratios")
+    print(
+        f"events={args.events} rounds={args.rounds}; median of {args.repeat} interleaved rounds; "
+        f"ratio = median of the per-round asyncio / threaded ratios"
+    )
     print("| runtime | cycle: events/s | media: events/s | counter: events/s | parent/child round trips/s |")
     print("|---|---:|---:|---:|---:|")
     for label in runtimes:
         print(f"| {label} | " + " | ".join(f"{statistics.median(rates[label][c]):,.0f}" for c in columns) + " |")
-    ratios = [statistics.median(a / t for a, t in zip(rates[ASYNC][c], rates[THREADED][c], strict=True))
-              for c in columns]
+    ratios = [
+        statistics.median(a / t for a, t in zip(rates[ASYNC][c], rates[THREADED][c], strict=True)) for c in columns
+    ]
     print("| asyncio / threaded | " + " | ".join(f"{x:.2f}x" for x in ratios) + " |")
 
 

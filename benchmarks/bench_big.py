@@ -49,19 +49,24 @@ def main() -> int:
         if tlc is None:
             print("TLC cannot run here: skipped")
         else:
-            print(f"TLC 1 worker: {tlc.distinct_states:,} distinct states, {tlc.states_generated:,} generated, "
-                  f"depth {tlc.depth}, {tlc.seconds:.0f} s, violated={tlc.violated}", flush=True)
+            print(
+                f"TLC 1 worker: {tlc.distinct_states:,} distinct states, {tlc.states_generated:,} generated, "
+                f"depth {tlc.depth}, {tlc.seconds:.0f} s, violated={tlc.violated}",
+                flush=True,
+            )
     code = CHILD.format(root=str(ROOT), workers=args.workers, requests=args.requests, procs=args.procs)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if done.returncode != 0:
         print(done.stderr[-2000:])
         return 1
     ours = json.loads(done.stdout)
-    print(f"ours --fingerprints: {ours['states']:,} distinct states, {ours['transitions']:,} transitions, depth "
-          f"{ours['depth']}, {ours['seconds']:.0f} s wall, {ours['cpu']:.0f} CPU s, peak "
-          f"{ours['mb']:,.0f} MB per process ({ours['mb'] * 2**20 / ours['states']:.0f} bytes a state), "
-          f"ok={ours['ok']}, "
-          f"{json.dumps(ours['fingerprints'])}")
+    print(
+        f"ours --fingerprints: {ours['states']:,} distinct states, {ours['transitions']:,} transitions, depth "
+        f"{ours['depth']}, {ours['seconds']:.0f} s wall, {ours['cpu']:.0f} CPU s, peak "
+        f"{ours['mb']:,.0f} MB per process ({ours['mb'] * 2**20 / ours['states']:.0f} bytes a state), "
+        f"ok={ours['ok']}, "
+        f"{json.dumps(ours['fingerprints'])}"
+    )
     return 0
 
 

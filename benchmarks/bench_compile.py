@@ -22,8 +22,7 @@ from statecharts import Machine  # noqa: E402
 
 def wide_chart(n: int) -> dict[str, Any]:
     """``n`` sibling states in a ring: ``s{i}`` goes to ``s{i+1}`` on ``GO``."""
-    return {"id": "m", "initial": "s0",
-            "states": {f"s{i}": {"on": {"GO": f"s{(i + 1) % n}"}} for i in range(n)}}
+    return {"id": "m", "initial": "s0", "states": {f"s{i}": {"on": {"GO": f"s{(i + 1) % n}"}} for i in range(n)}}
 
 
 def main(argv: list[str] | None = None) -> int:

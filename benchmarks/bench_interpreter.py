@@ -56,14 +56,19 @@ KINDS = ("cycle", "media", "counter")
 MAX = 10**12
 MEDIA_CYCLE = ["PLAY", "MUTE", "FULLSCREEN", "PAUSE", "UNMUTE", "EXIT_FULLSCREEN", "PLAY", "STOP"]
 CYCLE_CONFIG = {
-    "id": "cycle", "initial": "a",
+    "id": "cycle",
+    "initial": "a",
     "states": {"a": {"on": {"NEXT": "b"}}, "b": {"on": {"NEXT": "c"}}, "c": {"on": {"NEXT": "a"}}},
 }
 COUNTER_STEP = {"guard": "notMax", "actions": "increment"}
 COUNTER_CONFIG = {
-    "id": "counter", "initial": "a", "context": {"count": 0},
-    "states": {"a": {"on": {"NEXT": {"target": "b", **COUNTER_STEP}}},
-               "b": {"on": {"NEXT": {"target": "a", **COUNTER_STEP}}}},
+    "id": "counter",
+    "initial": "a",
+    "context": {"count": 0},
+    "states": {
+        "a": {"on": {"NEXT": {"target": "b", **COUNTER_STEP}}},
+        "b": {"on": {"NEXT": {"target": "a", **COUNTER_STEP}}},
+    },
 }
 
 
@@ -76,8 +81,9 @@ def make_machine(kind: str) -> Machine:
         return Machine(CYCLE_CONFIG)
     if kind == "media":
         return Machine(media_player.config)
-    return Machine(COUNTER_CONFIG, guards={"notMax": not_max},
-                   actions={"increment": assign(count=lambda c, e: c["count"] + 1)})
+    return Machine(
+        COUNTER_CONFIG, guards={"notMax": not_max}, actions={"increment": assign(count=lambda c, e: c["count"] + 1)}
+    )
 
 
 def events_for(kind: str, n: int) -> list[str]:
@@ -90,7 +96,8 @@ Runner = Callable[[list[str]], Result]
 
 def _final(leaves: list[str], count: Any = None) -> list[str]:
     return sorted(x.replace("full_screen", "fullscreen") for x in leaves) + (
-        [] if count is None else [f"count={count}"])
+        [] if count is None else [f"count={count}"]
+    )
 
 
 def leaves(value: Any) -> list[str]:
@@ -180,6 +187,7 @@ def psm(kind: str) -> Runner:
     from statemachine import State, StateChart
 
     if kind == "cycle":
+
         class Cycle(StateChart):
             a = State(initial=True)
             b = State()
@@ -188,6 +196,7 @@ def psm(kind: str) -> Runner:
 
         cls: type = Cycle
     elif kind == "counter":
+
         class Counter(StateChart):
             a = State(initial=True)
             b = State()
@@ -240,29 +249,62 @@ def pytransitions(kind: str) -> Runner:
 
         def make() -> Any:
             if kind == "cycle":
-                return TMachine(states=["a", "b", "c"], initial="a", auto_transitions=False,
-                                transitions=[["NEXT", "a", "b"], ["NEXT", "b", "c"], ["NEXT", "c", "a"]])
+                return TMachine(
+                    states=["a", "b", "c"],
+                    initial="a",
+                    auto_transitions=False,
+                    transitions=[["NEXT", "a", "b"], ["NEXT", "b", "c"], ["NEXT", "c", "a"]],
+                )
             step = {"trigger": "NEXT", "conditions": "not_max", "after": "increment"}
-            return TMachine(model=_CounterModel(), states=["a", "b"], initial="a", auto_transitions=False,
-                            transitions=[{"source": "a", "dest": "b", **step}, {"source": "b", "dest": "a", **step}])
+            return TMachine(
+                model=_CounterModel(),
+                states=["a", "b"],
+                initial="a",
+                auto_transitions=False,
+                transitions=[{"source": "a", "dest": "b", **step}, {"source": "b", "dest": "a", **step}],
+            )
     else:
         from transitions.extensions import HierarchicalMachine
 
-        states = [{"name": "player", "parallel": [
-            {"name": "playback", "initial": "stopped", "children": ["stopped", "playing", "paused"],
-             "transitions": [["PLAY", "stopped", "playing"], ["PLAY", "paused", "playing"],
-                             ["PAUSE", "playing", "paused"], ["STOP", "playing", "stopped"],
-                             ["STOP", "paused", "stopped"]]},
-            {"name": "volume", "initial": "normal", "children": ["normal", "muted"],
-             "transitions": [["MUTE", "normal", "muted"], ["UNMUTE", "muted", "normal"]]},
-            {"name": "fullscreen", "initial": "windowed", "children": ["windowed", "full_screen"],
-             "transitions": [["FULLSCREEN", "windowed", "full_screen"],
-                             ["EXIT_FULLSCREEN", "full_screen", "windowed"]]},
-        ]}]
+        states = [
+            {
+                "name": "player",
+                "parallel": [
+                    {
+                        "name": "playback",
+                        "initial": "stopped",
+                        "children": ["stopped", "playing", "paused"],
+                        "transitions": [
+                            ["PLAY", "stopped", "playing"],
+                            ["PLAY", "paused", "playing"],
+                            ["PAUSE", "playing", "paused"],
+                            ["STOP", "playing", "stopped"],
+                            ["STOP", "paused", "stopped"],
+                        ],
+                    },
+                    {
+                        "name": "volume",
+                        "initial": "normal",
+                        "children": ["normal", "muted"],
+                        "transitions": [["MUTE", "normal", "muted"], ["UNMUTE", "muted", "normal"]],
+                    },
+                    {
+                        "name": "fullscreen",
+                        "initial": "windowed",
+                        "children": ["windowed", "full_screen"],
+                        "transitions": [
+                            ["FULLSCREEN", "windowed", "full_screen"],
+                            ["EXIT_FULLSCREEN", "full_screen", "windowed"],
+                        ],
+                    },
+                ],
+            }
+        ]
 
         def make() -> Any:
-            return HierarchicalMachine(states=states, initial="player", auto_transitions=False,
-                                       ignore_invalid_triggers=True)
+            return HierarchicalMachine(
+                states=states, initial="player", auto_transitions=False, ignore_invalid_triggers=True
+            )
 
     def body(events: list[str]) -> list[str]:
         m = make()
@@ -354,8 +396,10 @@ def sismic(kind: str) -> Runner:
         for e in events:
             it.queue(e)
             it.execute_once()
-        return _final([s for s in it.configuration if not chart.children_for(s)],
-                      it.context.get("count") if kind == "counter" else None)
+        return _final(
+            [s for s in it.configuration if not chart.children_for(s)],
+            it.context.get("count") if kind == "counter" else None,
+        )
 
     return timed(body)
 
@@ -444,8 +488,11 @@ class Worker:
 def node_worker(events: dict[str, list[str]]) -> Worker | None:
     bench = Path(__file__).resolve().parent / "xstate" / "bench.mjs"
     if shutil.which("node") is None or not (bench.parent / "node_modules" / "xstate").is_dir():
-        print("skipping xstate (node): node or benchmarks/xstate/node_modules missing "
-              "(cd benchmarks/xstate && npm install)", file=sys.stderr)
+        print(
+            "skipping xstate (node): node or benchmarks/xstate/node_modules missing "
+            "(cd benchmarks/xstate && npm install)",
+            file=sys.stderr,
+        )
         return None
     machines = {k: {"config": make_machine(k).to_json(placeholders=True), "events": events[k]} for k in KINDS}
     return Worker(["node", str(bench)], {"machines": machines})
@@ -463,13 +510,13 @@ def node_runner(worker: Worker, kind: str, mode: str) -> Runner:
 
 def baseline_worker(revision: str, events: dict[str, list[str]], into: Path) -> Worker:
     here = Path(__file__).resolve().parents[1]
-    archive = subprocess.run(["git", "-C", str(here), "archive", revision, "statecharts"],
-                             capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(here), "archive", revision, "statecharts"], capture_output=True, check=True
+    ).stdout
     (into / "archive.tar").write_bytes(archive)
     with tarfile.open(into / "archive.tar") as tar:
         tar.extractall(into, filter="data")
-    return Worker([sys.executable, str(Path(__file__).resolve()), "--worker", "--root", str(into)],
-                  {"events": events})
+    return Worker([sys.executable, str(Path(__file__).resolve()), "--worker", "--root", str(into)], {"events": events})
 
 
 def serve() -> int:
@@ -567,8 +614,9 @@ def table(results: dict[str, dict[str, list[float]]], events: int, revision: str
     the same row of ours at the baseline revision."""
     names = list(dict.fromkeys(n for times in results.values() for n in times))
     columns = ["events/s (spread)", "/ node send", "/ node pure"] + (["/ baseline"] if revision else [])
-    head = "| library | " + " | ".join(f"{k}: {c}" if i == 0 else c for k in results
-                                      for i, c in enumerate(columns)) + " |"
+    head = (
+        "| library | " + " | ".join(f"{k}: {c}" if i == 0 else c for k in results for i, c in enumerate(columns)) + " |"
+    )
     lines = [head, "|---|" + "---:|" * len(columns) * len(results)]
     for name in names:
         cells = []
@@ -597,8 +645,7 @@ def profile(kind: str, mode: str, events: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=20000, help="events per run (default 20000)")
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7); medians count")
     parser.add_argument("--no-node", action="store_true", help="leave out xstate through node")
@@ -619,16 +666,22 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         baseline = baseline_worker(args.baseline, events, Path(tmp)) if args.baseline else None
         try:
-            results = {k: measure(k, events[k], args.rounds, collect(k, node, baseline, args.baseline or ""))
-                       for k in args.machines.split(",")}
+            results = {
+                k: measure(k, events[k], args.rounds, collect(k, node, baseline, args.baseline or ""))
+                for k in args.machines.split(",")
+            }
         finally:
             for worker in (node, baseline):
                 if worker is not None:
                     worker.close()
-    print(f"{args.events} events per run, median of {args.rounds} interleaved rounds (± half the "
-          f"interquartile range); Python {sys.version.split()[0]}, {os.cpu_count()} cores")
-    print("'/ node send', '/ node pure', '/ baseline': that row's rate over xstate on node's (actor.send, "
-          "pure transition) and over the same row at the baseline revision; medians of the per-round ratios\n")
+    print(
+        f"{args.events} events per run, median of {args.rounds} interleaved rounds (± half the "
+        f"interquartile range); Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
+    print(
+        "'/ node send', '/ node pure', '/ baseline': that row's rate over xstate on node's (actor.send, "
+        "pure transition) and over the same row at the baseline revision; medians of the per-round ratios\n"
+    )
     print(table(results, args.events, args.baseline))
     return 0
 

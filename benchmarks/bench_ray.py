@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["2x3", "3x3", "3x4"], help="workers x requests")
     parser.add_argument("--nodes", type=int, default=3, help="nodes of one CPU each (the head is one)")
     args = parser.parse_args()
-    node = {"num_cpus": 1, "object_store_memory": 100 * 2 ** 20}
+    node = {"num_cpus": 1, "object_store_memory": 100 * 2**20}
     cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
     try:
         for _ in range(args.nodes - 1):
@@ -41,8 +41,10 @@ def main() -> None:
         cluster.wait_for_nodes(timeout=120)
         ray.init(address=cluster.address, log_to_driver=False)
         print(f"ray {ray.__version__}, {args.nodes} nodes on 127.0.0.1")
-        print("size  states     one process s  ray s   between partitions B/state  between nodes B/state  "
-              "to driver B/state")
+        print(
+            "size  states     one process s  ray s   between partitions B/state  between nodes B/state  "
+            "to driver B/state"
+        )
         for size in args.sizes:
             workers, requests = (int(n) for n in size.split("x"))
             m = model(workers, requests)
@@ -52,12 +54,17 @@ def main() -> None:
             started = time.perf_counter()
             spread = check_ray(m)
             seconds = time.perf_counter() - started
-            assert (spread.distinct_states, spread.transitions, spread.ok) == \
-                (one.distinct_states, one.transitions, one.ok), size
+            assert (spread.distinct_states, spread.transitions, spread.ok) == (
+                one.distinct_states,
+                one.transitions,
+                one.ok,
+            ), size
             r = spread.fingerprints["ray"] if spread.fingerprints else {}
             n = spread.distinct_states
-            print(f"{size:5} {n:<10,} {alone:<14.1f} {seconds:<7.1f} {r['bytes_between_partitions'] / n:<27.1f} "
-                  f"{r['bytes_between_nodes'] / n:<22.1f} {r['bytes_to_driver'] / n:.2f}")
+            print(
+                f"{size:5} {n:<10,} {alone:<14.1f} {seconds:<7.1f} {r['bytes_between_partitions'] / n:<27.1f} "
+                f"{r['bytes_between_nodes'] / n:<22.1f} {r['bytes_to_driver'] / n:.2f}"
+            )
     finally:
         ray.shutdown()
         cluster.shutdown()

@@ -26,9 +26,16 @@ from statecharts.scxml import load  # noqa: E402
 from statecharts.scxml.datamodel import Datamodel  # noqa: E402
 
 EXPRESSIONS = (
-    "Var1 + 1", "Var1 == 2 and Var2 != 'x'", "_event.data.aParam", "len(items) > 2",
-    "[v * 2 for v in items if v > 1]", "In('s0') or Var1 < 0", "'%s-%d' % (Var2, Var1)",
-    "f'{Var2}:{Var1}'", "sorted(items)[0]", "{'k': Var1, 'j': items[1]}",
+    "Var1 + 1",
+    "Var1 == 2 and Var2 != 'x'",
+    "_event.data.aParam",
+    "len(items) > 2",
+    "[v * 2 for v in items if v > 1]",
+    "In('s0') or Var1 < 0",
+    "'%s-%d' % (Var2, Var1)",
+    "f'{Var2}:{Var1}'",
+    "sorted(items)[0]",
+    "{'k': Var1, 'j': items[1]}",
 )
 
 
@@ -51,15 +58,18 @@ def bench_expressions(evaluations: int, repeat: int) -> dict[str, float]:
         def run(dm: Datamodel = dm) -> None:
             for i in range(evaluations):
                 dm.evaluate(EXPRESSIONS[i % len(EXPRESSIONS)], context, event, lambda ref: ref == "s0")
+
         results[label] = evaluations / best(repeat, run)
     return results
 
 
 def assign_document(assigns: int = 100, size: int = 100_000) -> str:
     body = '<assign location="k" expr="k + 1"/>' * assigns
-    return ('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">'
-            f'<datamodel><data id="k" expr="0"/><data id="big" expr="list(range({size}))"/></datamodel>'
-            f'<state id="a"><onentry>{body}</onentry></state></scxml>')
+    return (
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">'
+        f'<datamodel><data id="k" expr="0"/><data id="big" expr="list(range({size}))"/></datamodel>'
+        f'<state id="a"><onentry>{body}</onentry></state></scxml>'
+    )
 
 
 def bench_assign(repeat: int) -> dict[str, float]:
@@ -70,6 +80,7 @@ def bench_assign(repeat: int) -> dict[str, float]:
         def run(machine: object = machine) -> None:
             state = machine.initial_state()  # type: ignore[attr-defined]
             assert state.context["k"] == 100, state.context["k"]
+
         results[label] = best(repeat, run)
     return results
 

@@ -54,25 +54,40 @@ def main() -> int:
     parser.add_argument("--size", default="3x4")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--modes", default="full,compact,fingerprints,workers",
-                        help="which of full, compact, fingerprints (1 process), workers (--workers processes)")
+    parser.add_argument(
+        "--modes",
+        default="full,compact,fingerprints,workers",
+        help="which of full, compact, fingerprints (1 process), workers (--workers processes)",
+    )
     args = parser.parse_args()
     w, r = (int(x) for x in args.size.split("x"))
     chosen = args.modes.split(",")
-    modes = [(mode, parts) for mode, parts, name in (("full", 1, "full"), ("compact", 1, "compact"),
-                                                     ("fingerprints", 1, "fingerprints"),
-                                                     ("fingerprints", args.workers, "workers")) if name in chosen]
-    print(f"{'round':<6} {'mode':<22} {'states':>9} {'transitions':>11} {'seconds':>8} {'CPU s':>6} {'peak MB':>8} "
-          f"{'B/state':>8} {'sent B/state':>12}")
+    modes = [
+        (mode, parts)
+        for mode, parts, name in (
+            ("full", 1, "full"),
+            ("compact", 1, "compact"),
+            ("fingerprints", 1, "fingerprints"),
+            ("fingerprints", args.workers, "workers"),
+        )
+        if name in chosen
+    ]
+    print(
+        f"{'round':<6} {'mode':<22} {'states':>9} {'transitions':>11} {'seconds':>8} {'CPU s':>6} {'peak MB':>8} "
+        f"{'B/state':>8} {'sent B/state':>12}"
+    )
     best: dict[str, float] = {}
     for round_ in range(1, args.rounds + 1):
         for mode, parts in modes:
             label = mode if mode != "fingerprints" else f"fingerprints, {parts} proc"
             out = run(mode, w, r, parts)
             best[label] = min(best.get(label, float("inf")), out["seconds"])
-            print(f"{round_:<6} {label:<22} {out['states']:>9} {out['transitions']:>11} {out['seconds']:>8.2f} "
-                  f"{out['cpu']:>6.1f} {out['peak_mb']:>8.0f} {out['bytes_per_state']:>8.0f} "
-                  f"{out['sent_per_state']:>12.1f}", flush=True)
+            print(
+                f"{round_:<6} {label:<22} {out['states']:>9} {out['transitions']:>11} {out['seconds']:>8.2f} "
+                f"{out['cpu']:>6.1f} {out['peak_mb']:>8.0f} {out['bytes_per_state']:>8.0f} "
+                f"{out['sent_per_state']:>12.1f}",
+                flush=True,
+            )
     print(f"best of {args.rounds}: " + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in best.items()))
     return 0
 

@@ -30,8 +30,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--retry", type=int, default=10, help="re-send every Nth key (0: never)")
-    parser.add_argument("--sync", choices=("group", "each"), default="group",
-                        help="the server's --sync: one fsync shared by concurrent requests, or one per commit")
+    parser.add_argument(
+        "--sync",
+        choices=("group", "each"),
+        default="group",
+        help="the server's --sync: one fsync shared by concurrent requests, or one per commit",
+    )
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="bench-serve-")
     store = os.path.join(folder, "serve.db")

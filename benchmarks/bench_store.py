@@ -33,8 +33,14 @@ from statecharts.record import ActorRecord  # noqa: E402
 from statecharts.store import Journal, PostgresStore, SqliteStore, Store  # noqa: E402
 from statecharts.store.base import SqlStore  # noqa: E402
 
-CYCLE = Machine({"id": "cycle", "context": {"n": 0}, "initial": "a", "states": {
-    "a": {"on": {"NEXT": "b"}}, "b": {"on": {"NEXT": "c"}}, "c": {"on": {"NEXT": "a"}}}})
+CYCLE = Machine(
+    {
+        "id": "cycle",
+        "context": {"n": 0},
+        "initial": "a",
+        "states": {"a": {"on": {"NEXT": "b"}}, "b": {"on": {"NEXT": "c"}}, "c": {"on": {"NEXT": "a"}}},
+    }
+)
 
 
 def steps_per_second(store: Store | None, steps: int) -> float:
@@ -75,8 +81,9 @@ def many_actors(path: str, count: int) -> dict[str, float]:
         journal.close()
     created = time.perf_counter() - started
     store.close()
-    size = os.path.getsize(path) + sum(os.path.getsize(path + ext) for ext in ("-wal", "-shm")
-                                       if os.path.exists(path + ext))
+    size = os.path.getsize(path) + sum(
+        os.path.getsize(path + ext) for ext in ("-wal", "-shm") if os.path.exists(path + ext)
+    )
     store = SqliteStore(path)
     started = time.perf_counter()
     ids = store.actor_ids()
@@ -120,7 +127,7 @@ def main() -> None:
         ("SqliteStore, synchronous=FULL (fsync each commit)", lambda: SqliteStore(os.path.join(tmp, "full.db"))),
         ("SqliteStore, synchronous=NORMAL", lambda: SqliteStore(os.path.join(tmp, "normal.db"), synchronous="NORMAL")),
     ]
-    with (nullcontext(None) if args.no_postgres else postgres()) as dsn:
+    with nullcontext(None) if args.no_postgres else postgres() as dsn:
         if dsn is not None:
             stores.append(("PostgresStore (local cluster, fsync on)", lambda: PostgresStore(dsn)))
         for name, make in stores:
@@ -133,10 +140,12 @@ def main() -> None:
         print(f"| {name} | {rate:,.0f} | {rate / memory:.4f}x | {'' if restore is None else f'{restore:.2f}'} |")
     if args.actors:
         figures = many_actors(os.path.join(tmp, "many.db"), args.actors)
-        print(f"\n{args.actors:,} actors in one SQLite file: created in {figures['create_s']:.1f} s "
-              f"({args.actors / figures['create_s']:,.0f} actors/s), {figures['size_mb']:.1f} MB, "
-              f"listed in {figures['list_s']:.3f} s, all loaded and restored in {figures['load_s']:.2f} s "
-              f"({figures['load_s'] / args.actors * 1e6:.0f} us/actor)")
+        print(
+            f"\n{args.actors:,} actors in one SQLite file: created in {figures['create_s']:.1f} s "
+            f"({args.actors / figures['create_s']:,.0f} actors/s), {figures['size_mb']:.1f} MB, "
+            f"listed in {figures['list_s']:.3f} s, all loaded and restored in {figures['load_s']:.2f} s "
+            f"({figures['load_s'] / args.actors * 1e6:.0f} us/actor)"
+        )
 
 
 if __name__ == "__main__":

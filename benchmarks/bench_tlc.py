@@ -48,10 +48,18 @@ print(json.dumps({{"states": report.distinct_states, "seconds": seconds, "ok": r
 """
 
 
-def ours(workers: int, requests: int, *, live: tuple[str, ...] = (), collector_on: bool = False,
-         compact: bool = False) -> dict:
-    code = CHILD.format(root=str(ROOT), workers=workers, requests=requests, live=live, temporal=bool(live),
-                        collector_on=collector_on, compact=compact)
+def ours(
+    workers: int, requests: int, *, live: tuple[str, ...] = (), collector_on: bool = False, compact: bool = False
+) -> dict:
+    code = CHILD.format(
+        root=str(ROOT),
+        workers=workers,
+        requests=requests,
+        live=live,
+        temporal=bool(live),
+        collector_on=collector_on,
+        compact=compact,
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
@@ -79,8 +87,10 @@ def main() -> int:
     if run_tlc(1, 1) is None:
         print("TLC cannot run here (no java, or tla2tools.jar could not be fetched): skipped")
         return 0
-    print(f"{'size':<5} {'what':<12} {'ours':>9} {'TLC':>9}  {'ours s':>7} {'MB':>6} {'TLC s (1w)':>10} "
-          f"{'TLC s (2w)':>10}  {'TLC/ours':>8}  {'gc on s':>7}  {'CPU s ours / TLC 1w':>20}")
+    print(
+        f"{'size':<5} {'what':<12} {'ours':>9} {'TLC':>9}  {'ours s':>7} {'MB':>6} {'TLC s (1w)':>10} "
+        f"{'TLC s (2w)':>10}  {'TLC/ours':>8}  {'gc on s':>7}  {'CPU s ours / TLC 1w':>20}"
+    )
     for workers, requests in sizes(args.sizes):
         mine = ours(workers, requests, compact=args.compact)
         one, one_cpu = tlc(workers, requests)
@@ -88,23 +98,31 @@ def main() -> int:
         base = ours(workers, requests, collector_on=True) if args.baseline else None
         assert one is not None
         same = "" if mine["states"] == one.distinct_states else "  DIFFERENT"
-        print(f"{workers}x{requests:<3} {'invariants':<12} {mine['states']:>9} {one.distinct_states:>9}  "
-              f"{mine['seconds']:>7.2f} {mine['mb']:>6.0f} {one.seconds:>10.2f} "
-              f"{two.seconds if two else float('nan'):>10.2f}  {one.seconds / mine['seconds']:>7.2f}x  "
-              f"{base['seconds'] if base else float('nan'):>7.2f}  {mine['cpu']:>9.1f} / {one_cpu:<8.1f}{same}",
-              flush=True)
+        print(
+            f"{workers}x{requests:<3} {'invariants':<12} {mine['states']:>9} {one.distinct_states:>9}  "
+            f"{mine['seconds']:>7.2f} {mine['mb']:>6.0f} {one.seconds:>10.2f} "
+            f"{two.seconds if two else float('nan'):>10.2f}  {one.seconds / mine['seconds']:>7.2f}x  "
+            f"{base['seconds'] if base else float('nan'):>7.2f}  {mine['cpu']:>9.1f} / {one_cpu:<8.1f}{same}",
+            flush=True,
+        )
     for workers, requests in sizes(args.liveness):
         mine = ours(workers, requests, live=LIVE, compact=args.compact)
         theirs, theirs_cpu = tlc(workers, requests, properties=LIVE)
         base = ours(workers, requests, live=LIVE, collector_on=True) if args.baseline else None
         assert theirs is not None
-        verdict = "all hold" if mine["ok"] and not theirs.violated else \
-            f"ours ok={mine['ok']}, TLC violated={theirs.violated}"
+        verdict = (
+            "all hold"
+            if mine["ok"] and not theirs.violated
+            else f"ours ok={mine['ok']}, TLC violated={theirs.violated}"
+        )
         same = "" if mine["states"] == theirs.distinct_states else "  DIFFERENT"
-        print(f"{workers}x{requests:<3} {'liveness':<12} {mine['states']:>9} {theirs.distinct_states:>9}  "
-              f"{mine['seconds']:>7.2f} {mine['mb']:>6.0f} {theirs.seconds:>10.2f} {'':>10}  "
-              f"{theirs.seconds / mine['seconds']:>7.2f}x  {base['seconds'] if base else float('nan'):>7.2f}  "
-              f"{mine['cpu']:>9.1f} / {theirs_cpu:<8.1f}  {verdict}{same}", flush=True)
+        print(
+            f"{workers}x{requests:<3} {'liveness':<12} {mine['states']:>9} {theirs.distinct_states:>9}  "
+            f"{mine['seconds']:>7.2f} {mine['mb']:>6.0f} {theirs.seconds:>10.2f} {'':>10}  "
+            f"{theirs.seconds / mine['seconds']:>7.2f}x  {base['seconds'] if base else float('nan'):>7.2f}  "
+            f"{mine['cpu']:>9.1f} / {theirs_cpu:<8.1f}  {verdict}{same}",
+            flush=True,
+        )
     return 0
 
 

@@ -36,21 +36,35 @@ XSTATE_DIR = Path(__file__).resolve().parent / "xstate"
 
 def counter_pair(top: int = 50) -> Model:
     """Two bounded counters, as in xstate/graph's examples."""
-    machine = Machine({
-        "id": "counters", "context": {"a": 0, "b": 0},
-        "on": {
-            "INC_A": {"guard": "a_below", "actions": "inc_a"}, "DEC_A": {"guard": "a_above", "actions": "dec_a"},
-            "INC_B": {"guard": "b_below", "actions": "inc_b"}, "DEC_B": {"guard": "b_above", "actions": "dec_b"},
+    machine = Machine(
+        {
+            "id": "counters",
+            "context": {"a": 0, "b": 0},
+            "on": {
+                "INC_A": {"guard": "a_below", "actions": "inc_a"},
+                "DEC_A": {"guard": "a_above", "actions": "dec_a"},
+                "INC_B": {"guard": "b_below", "actions": "inc_b"},
+                "DEC_B": {"guard": "b_above", "actions": "dec_b"},
+            },
         },
-    }, guards={
-        "a_below": lambda c, e: c["a"] < top, "a_above": lambda c, e: c["a"] > 0,
-        "b_below": lambda c, e: c["b"] < top, "b_above": lambda c, e: c["b"] > 0,
-    }, actions={
-        "inc_a": assign(a=lambda c, e: c["a"] + 1), "dec_a": assign(a=lambda c, e: c["a"] - 1),
-        "inc_b": assign(b=lambda c, e: c["b"] + 1), "dec_b": assign(b=lambda c, e: c["b"] - 1),
-    })
-    return Model(machine, alphabet=events("INC_A") + events("DEC_A") + events("INC_B") + events("DEC_B"),
-                 name=f"counter pair 0..{top}")
+        guards={
+            "a_below": lambda c, e: c["a"] < top,
+            "a_above": lambda c, e: c["a"] > 0,
+            "b_below": lambda c, e: c["b"] < top,
+            "b_above": lambda c, e: c["b"] > 0,
+        },
+        actions={
+            "inc_a": assign(a=lambda c, e: c["a"] + 1),
+            "dec_a": assign(a=lambda c, e: c["a"] - 1),
+            "inc_b": assign(b=lambda c, e: c["b"] + 1),
+            "dec_b": assign(b=lambda c, e: c["b"] - 1),
+        },
+    )
+    return Model(
+        machine,
+        alphabet=events("INC_A") + events("DEC_A") + events("INC_B") + events("DEC_B"),
+        name=f"counter pair 0..{top}",
+    )
 
 
 def best_of(repeat: int, fn):
@@ -69,13 +83,19 @@ def xstate_graph(top: int, repeat: int) -> dict | None:
         return None
     if not (XSTATE_DIR / "node_modules" / "@xstate" / "graph").exists():
         try:
-            subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=XSTATE_DIR,
-                           check=True, timeout=300, capture_output=True)
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--silent"],
+                cwd=XSTATE_DIR,
+                check=True,
+                timeout=300,
+                capture_output=True,
+            )
         except (subprocess.SubprocessError, OSError) as exc:
             print(f"  xstate/graph: skipped (npm install failed: {exc})")
             return None
-    done = subprocess.run(["node", "graph_bench.mjs", str(top), str(repeat)], cwd=XSTATE_DIR,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        ["node", "graph_bench.mjs", str(top), str(repeat)], cwd=XSTATE_DIR, capture_output=True, text=True, timeout=600
+    )
     if done.returncode != 0:
         print(f"  xstate/graph: failed: {done.stderr.strip()[:300]}")
         return None
@@ -98,9 +118,11 @@ def main() -> int:
     parser.add_argument("--no-node", action="store_true")
     args = parser.parse_args()
 
-    print(f"1. bounded counter pair 0..50 (2,601 states): shortest paths to every state; {args.rounds} rounds, "
-          f"ours then xstate in each (the machine is shared: interleaving keeps a busy moment from favouring "
-          f"one side), best of {args.repeat} per side and round")
+    print(
+        f"1. bounded counter pair 0..50 (2,601 states): shortest paths to every state; {args.rounds} rounds, "
+        f"ours then xstate in each (the machine is shared: interleaving keeps a busy moment from favouring "
+        f"one side), best of {args.repeat} per side and round"
+    )
     first_s, _ = best_of(1, lambda: explore(counter_pair(50)))
     ours_best, peer_best, peer_first, states = float("inf"), float("inf"), None, 0
     for round_ in range(1, args.rounds + 1):
@@ -115,28 +137,42 @@ def main() -> int:
             peer_best = min(peer_best, peer["seconds"])
             line += f", xstate/graph {peer['seconds']:.3f} s ({peer['states']} states): {peer['seconds'] / ours_s:.1f}x"
         print(line)
-    print(f"  ours  explore:                 {states:>6} states, first {first_s:.3f} s, best {ours_best:.3f} s "
-          f"= {states / ours_best:>9,.0f} states/s")
+    print(
+        f"  ours  explore:                 {states:>6} states, first {first_s:.3f} s, best {ours_best:.3f} s "
+        f"= {states / ours_best:>9,.0f} states/s"
+    )
     if peer_first is not None:
-        print(f"  xstate/graph getShortestPaths: {states:>6} states, first {peer_first:.3f} s, "
-              f"best {peer_best:.3f} s = {states / peer_best:>9,.0f} states/s")
-        print(f"  ratio ours / xstate: first runs {peer_first / first_s:.1f}x, best runs "
-              f"{peer_best / ours_best:.1f}x (target >= 3x)")
+        print(
+            f"  xstate/graph getShortestPaths: {states:>6} states, first {peer_first:.3f} s, "
+            f"best {peer_best:.3f} s = {states / peer_best:>9,.0f} states/s"
+        )
+        print(
+            f"  ratio ours / xstate: first runs {peer_first / first_s:.1f}x, best runs "
+            f"{peer_best / ours_best:.1f}x (target >= 3x)"
+        )
 
     print("\n2. cluster-update machine (UpdateCluster.tla)")
-    print(f"  {'size':<6} {'what':<22} {'states':>8} {'transitions':>12} {'depth':>6} {'seconds':>8} "
-          f"{'states/s':>10}  verdicts")
+    print(
+        f"  {'size':<6} {'what':<22} {'states':>8} {'transitions':>12} {'depth':>6} {'seconds':>8} "
+        f"{'states/s':>10}  verdicts"
+    )
     for workers, requests in ((3, 3), (3, 4)):
         for label, kwargs in (("invariants+deadlock", {"temporal": False}), ("all properties", {})):
-            seconds, report = best_of(1 if (workers, requests) == (3, 4) else args.repeat,
-                                      lambda w=workers, r=requests, k=kwargs: check(cluster_model(w, r), **k))
+            seconds, report = best_of(
+                1 if (workers, requests) == (3, 4) else args.repeat,
+                lambda w=workers, r=requests, k=kwargs: check(cluster_model(w, r), **k),
+            )
             verdicts = ", ".join(f"{r.name}={'ok' if r.holds else 'FAIL'}" for r in report.results)
-            print(f"  {workers}x{requests:<4} {label:<22} {report.distinct_states:>8} {report.transitions:>12} "
-                  f"{report.depth:>6} {seconds:>8.2f} {report.distinct_states / seconds:>10,.0f}  {verdicts}")
+            print(
+                f"  {workers}x{requests:<4} {label:<22} {report.distinct_states:>8} {report.transitions:>12} "
+                f"{report.depth:>6} {seconds:>8.2f} {report.distinct_states / seconds:>10,.0f}  {verdicts}"
+            )
     for workers, requests in ((3, 3), (3, 4)):
         states, per_state = memory_per_state(cluster_model(workers, requests))
-        print(f"  {workers}x{requests} memory: {per_state:,.0f} bytes per stored state "
-              f"({states} states, graph and snapshots, tracemalloc)")
+        print(
+            f"  {workers}x{requests} memory: {per_state:,.0f} bytes per stored state "
+            f"({states} states, graph and snapshots, tracemalloc)"
+        )
     return 0
 
 

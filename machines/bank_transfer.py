@@ -61,7 +61,7 @@ Context = Mapping[str, Any]
 
 
 def _replace(values: tuple[Any, ...], index: int, value: Any) -> tuple[Any, ...]:
-    return values[:index] + (value,) + values[index + 1:]
+    return values[:index] + (value,) + values[index + 1 :]
 
 
 def covered(context: Context, event: Event) -> bool:
@@ -82,42 +82,50 @@ def _teller_region(t: int, atomic: bool, recheck: bool) -> dict[str, Any]:
     """Region ``t<t>``: one transfer at a time, check then commit."""
     i = t - 1
     about = payload(t=t)
-    take = Assign({"amount": lambda c, e: _replace(c["amount"], i, e.data["amount"])},
-                  name="hold amount")
+    take = Assign({"amount": lambda c, e: _replace(c["amount"], i, e.data["amount"])}, name="hold amount")
 
     def move(context: Context, event: Event) -> dict[str, Any]:
         amount = context["amount"][i]
-        return {"account1": context["account1"] - amount, "account2": context["account2"] + amount,
-                "amount": _replace(context["amount"], i, 0)}
+        return {
+            "account1": context["account1"] - amount,
+            "account2": context["account2"] + amount,
+            "amount": _replace(context["amount"], i, 0),
+        }
+
     commit = Assign(move, name="account1 -= amount; account2 += amount")
     abort = Assign({"amount": lambda c, e: _replace(c["amount"], i, 0)}, name="drop amount")
 
     def still_covered(context: Context, event: Event) -> bool:
         return bool(context["account1"] >= context["amount"][i])
+
     still_covered.__name__ = "account1 >= amount"
 
     if atomic:
         checked: dict[str, Any] = {"always": {"target": "idle", "actions": commit}}
     elif recheck:
-        checked = {"on": {"COMMIT": [
-            {"target": "idle", "guard": and_(about, still_covered), "actions": commit},
-            {"target": "idle", "guard": about, "actions": abort},
-        ]}}
+        checked = {
+            "on": {
+                "COMMIT": [
+                    {"target": "idle", "guard": and_(about, still_covered), "actions": commit},
+                    {"target": "idle", "guard": about, "actions": abort},
+                ]
+            }
+        }
     else:
         checked = {"on": {"COMMIT": {"target": "idle", "guard": about, "actions": commit}}}
     return {
         "id": f"t{t}",
         "initial": "idle",
         "states": {
-            "idle": {"on": {"TRANSFER": {"target": "checked", "guard": and_(about, covered),
-                                         "actions": take}}},
+            "idle": {"on": {"TRANSFER": {"target": "checked", "guard": and_(about, covered), "actions": take}}},
             "checked": checked,
         },
     }
 
 
-def make(account1: int = 100, account2: int = 50, tellers: int = 1, atomic: bool = True,
-         recheck: bool = False) -> Machine:
+def make(
+    account1: int = 100, account2: int = 50, tellers: int = 1, atomic: bool = True, recheck: bool = False
+) -> Machine:
     """The chart: ``tellers`` concurrent transfers over two accounts.
 
     >>> make().initial_state().configuration
@@ -127,12 +135,14 @@ def make(account1: int = 100, account2: int = 50, tellers: int = 1, atomic: bool
         raise ValueError(f"need at least one teller, got tellers={tellers}")
     if account1 < 0 or account2 < 0:
         raise ValueError(f"balances start non-negative, got account1={account1}, account2={account2}")
-    return Machine({
-        "id": "bankTransfer",
-        "type": "parallel",
-        "context": {"account1": account1, "account2": account2, "amount": (0,) * tellers},
-        "states": {f"t{t}": _teller_region(t, atomic, recheck) for t in range(1, tellers + 1)},
-    })
+    return Machine(
+        {
+            "id": "bankTransfer",
+            "type": "parallel",
+            "context": {"account1": account1, "account2": account2, "amount": (0,) * tellers},
+            "states": {f"t{t}": _teller_region(t, atomic, recheck) for t in range(1, tellers + 1)},
+        }
+    )
 
 
 def make_invariants(total: int) -> dict[str, Callable[[Snapshot], bool]]:
@@ -143,6 +153,7 @@ def make_invariants(total: int) -> dict[str, Callable[[Snapshot], bool]]:
     >>> inv["MoneyConserved"](s), inv["NoNegativeBalance"](s)
     (True, True)
     """
+
     def money_conserved(s: Snapshot) -> bool:
         return bool(s.context["account1"] + s.context["account2"] == total)
 
@@ -152,8 +163,14 @@ def make_invariants(total: int) -> dict[str, Callable[[Snapshot], bool]]:
     return {"MoneyConserved": money_conserved, "NoNegativeBalance": no_negative_balance}
 
 
-def model(account1: int = 100, account2: int = 50, tellers: int = 1, atomic: bool = True,
-          recheck: bool = False, amounts: Iterable[int] | None = None) -> Model:
+def model(
+    account1: int = 100,
+    account2: int = 50,
+    tellers: int = 1,
+    atomic: bool = True,
+    recheck: bool = False,
+    amounts: Iterable[int] | None = None,
+) -> Model:
     """Everything the walker needs (``amounts`` defaults to ``1..account1``, the spec's domain).
 
     >>> m = model()

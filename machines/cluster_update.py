@@ -102,7 +102,7 @@ def rollback_version(context: Context) -> int:
 
 
 def _replace(values: tuple[Any, ...], index: int, value: Any) -> tuple[Any, ...]:
-    return values[:index] + (value,) + values[index + 1:]
+    return values[:index] + (value,) + values[index + 1 :]
 
 
 # -- requests ------------------------------------------------------------------------------------
@@ -113,22 +113,30 @@ def _request_region(r: int) -> dict[str, Any]:
 
     def newer(context: Context, event: Event) -> bool:
         return bool(context["toApply"] < context["reqV"][i])
+
     newer.__name__ = "toApply < v"
 
-    submit = Assign({
-        "reqCounter": lambda c, e: c["reqCounter"] + 1,
-        "reqV": lambda c, e: _replace(c["reqV"], i, c["reqCounter"] + 1),
-    }, name="v := reqCounter + 1")
+    submit = Assign(
+        {
+            "reqCounter": lambda c, e: c["reqCounter"] + 1,
+            "reqV": lambda c, e: _replace(c["reqV"], i, c["reqCounter"] + 1),
+        },
+        name="v := reqCounter + 1",
+    )
     take = Assign({"toApply": lambda c, e: c["reqV"][i]}, name="toApply := v")
     return {
         "id": f"r{r}",
         "initial": "waiting",
         "states": {
             "waiting": {"on": {"SUBMIT": {"target": "submitted", "guard": about, "actions": submit}}},
-            "submitted": {"on": {"PUSH": [
-                {"target": "valid", "guard": and_(about, newer), "actions": take},
-                {"target": "rejected", "guard": about},
-            ]}},
+            "submitted": {
+                "on": {
+                    "PUSH": [
+                        {"target": "valid", "guard": and_(about, newer), "actions": take},
+                        {"target": "rejected", "guard": about},
+                    ]
+                }
+            },
             "valid": {},
             "rejected": {},
         },
@@ -143,51 +151,60 @@ def _worker_region(w: int, lock: bool) -> dict[str, Any]:
 
     def pending(context: Context, event: Event) -> bool:
         return bool(context["toApply"] != context["lastVOK"])
+
     pending.__name__ = "toApply # lastVOK"
 
     def unlocked(context: Context, event: Event) -> bool:
         return not context["clusterUpdating"]
+
     unlocked.__name__ = "~clusterUpdating"
 
     spawn_guards = [about, pending, or_(state_in("#cluster.idle"), state_in("#cluster.failed"))]
     if lock:
         spawn_guards.insert(2, unlocked)
-    spawn = Assign({"workerV": lambda c, e: _replace(c["workerV"], i, c["toApply"]),
-                    "clusterUpdating": True}, name="v := toApply; lock")
-    release = Assign({"workerV": lambda c, e: _replace(c["workerV"], i, None), "clusterUpdating": False},
-                     name="v := NULL; unlock")
+    spawn = Assign(
+        {"workerV": lambda c, e: _replace(c["workerV"], i, c["toApply"]), "clusterUpdating": True},
+        name="v := toApply; lock",
+    )
+    release = Assign(
+        {"workerV": lambda c, e: _replace(c["workerV"], i, None), "clusterUpdating": False}, name="v := NULL; unlock"
+    )
 
     def finish(context: Context, event: Event) -> dict[str, Any]:
         v = context["workerV"][i]
-        changes: dict[str, Any] = {"workerV": _replace(context["workerV"], i, None),
-                                   "clusterUpdating": False}
+        changes: dict[str, Any] = {"workerV": _replace(context["workerV"], i, None), "clusterUpdating": False}
         if event.data["ok"] or v == rollback_version(context):
             changes["lastVOK"] = v
         elif v >= context["toApply"]:
             changes["toApply"] = rollback_version(context)
         return changes
+
     finish_action = Assign(finish, name="finish")
 
     return {
         "id": f"w{w}",
         "initial": "waiting",
         "states": {
-            "waiting": {"on": {"SPAWN": {"target": "starting", "guard": and_(*spawn_guards),
-                                         "actions": spawn}}},
-            "starting": {"on": {"APPLY_START": [
-                {"target": "working", "guard": and_(about, _apply_now(i))},
-                {"target": "waiting", "guard": about, "actions": release},
-            ]}},
-            "working": {"on": {"APPLY_FINISH": {"target": "waiting", "guard": about,
-                                                "actions": finish_action}}},
+            "waiting": {"on": {"SPAWN": {"target": "starting", "guard": and_(*spawn_guards), "actions": spawn}}},
+            "starting": {
+                "on": {
+                    "APPLY_START": [
+                        {"target": "working", "guard": and_(about, _apply_now(i))},
+                        {"target": "waiting", "guard": about, "actions": release},
+                    ]
+                }
+            },
+            "working": {"on": {"APPLY_FINISH": {"target": "waiting", "guard": about, "actions": finish_action}}},
         },
     }
 
 
 def _apply_now(i: int) -> Callable[[Context, Event], bool]:
     """ApplyStart's first branch: ``workers[w].v >= toApply /\\ confOK``."""
+
     def apply_now(context: Context, event: Event) -> bool:
         return bool(context["confOK"] and context["workerV"][i] >= context["toApply"])
+
     apply_now.__name__ = "v >= toApply & confOK"
     return apply_now
 
@@ -203,13 +220,18 @@ def _cluster_region(workers: int) -> dict[str, Any]:
 
         def succeeded(context: Context, event: Event, i: int = i) -> bool:
             return bool(event.data["ok"] or context["workerV"][i] == rollback_version(context))
+
         succeeded.__name__ = "ok | v = RollbackVersion"
 
         take_version = Assign({"clusterV": lambda c, e, i=i: c["workerV"][i]}, name="v := worker v")
-        on_start.append({"target": ".partial", "actions": take_version,
-                         "guard": and_(about, state_in(f"#w{w}.starting"), _apply_now(i))})
-        on_finish.append({"target": ".idle",
-                          "guard": and_(about, state_in(f"#w{w}.working"), succeeded)})
+        on_start.append(
+            {
+                "target": ".partial",
+                "actions": take_version,
+                "guard": and_(about, state_in(f"#w{w}.starting"), _apply_now(i)),
+            }
+        )
+        on_finish.append({"target": ".idle", "guard": and_(about, state_in(f"#w{w}.working"), succeeded)})
         on_finish.append({"target": ".failed", "guard": and_(about, state_in(f"#w{w}.working"))})
     return {
         "id": "cluster",
@@ -226,20 +248,31 @@ def make(workers: int = 2, requests: int = 2, lock: bool = True) -> Machine:
     ('clusterUpdate', 'requests', 'r1', 'r1.waiting')
     """
     if workers < 1 or requests < 1:
-        raise ValueError(f"need at least one worker and one request, got workers={workers}, "
-                         f"requests={requests}")
+        raise ValueError(f"need at least one worker and one request, got workers={workers}, requests={requests}")
     config = {
         "id": "clusterUpdate",
         "type": "parallel",
         "context": {
-            "confOK": True, "reqCounter": 0, "lastVOK": 0, "toApply": 0, "clusterUpdating": False,
-            "clusterV": 0, "reqV": (None,) * requests, "workerV": (None,) * workers,
+            "confOK": True,
+            "reqCounter": 0,
+            "lastVOK": 0,
+            "toApply": 0,
+            "clusterUpdating": False,
+            "clusterV": 0,
+            "reqV": (None,) * requests,
+            "workerV": (None,) * workers,
         },
         "states": {
-            "requests": {"id": "requests", "type": "parallel",
-                         "states": {f"r{r}": _request_region(r) for r in range(1, requests + 1)}},
-            "workers": {"id": "workers", "type": "parallel",
-                        "states": {f"w{w}": _worker_region(w, lock) for w in range(1, workers + 1)}},
+            "requests": {
+                "id": "requests",
+                "type": "parallel",
+                "states": {f"r{r}": _request_region(r) for r in range(1, requests + 1)},
+            },
+            "workers": {
+                "id": "workers",
+                "type": "parallel",
+                "states": {f"w{w}": _worker_region(w, lock) for w in range(1, workers + 1)},
+            },
             "cluster": _cluster_region(workers),
         },
     }
@@ -247,11 +280,9 @@ def make(workers: int = 2, requests: int = 2, lock: bool = True) -> Machine:
 
 
 # -- properties ----------------------------------------------------------------------------------
-def _region_states(machine: Machine, prefix: str, count: int, names: tuple[str, ...]
-                   ) -> list[list[tuple[str, Any]]]:
+def _region_states(machine: Machine, prefix: str, count: int, names: tuple[str, ...]) -> list[list[tuple[str, Any]]]:
     """Per region ``<prefix>1 .. <prefix><count>``: its (state name, state node) pairs."""
-    return [[(name, machine.get_state(f"#{prefix}{k}.{name}")) for name in names]
-            for k in range(1, count + 1)]
+    return [[(name, machine.get_state(f"#{prefix}{k}.{name}")) for name in names] for k in range(1, count + 1)]
 
 
 def _active(s: Snapshot, regions: list[list[tuple[str, Any]]]) -> list[str]:
@@ -269,8 +300,9 @@ def cluster_state(s: Snapshot) -> str:
     return next(n for n in CLUSTER_STATES if s.matches(f"#cluster.{n}"))
 
 
-def make_properties(machine: Machine, workers: int, requests: int
-                    ) -> tuple[dict[str, Callable[[Snapshot], bool]], dict[str, Any]]:
+def make_properties(
+    machine: Machine, workers: int, requests: int
+) -> tuple[dict[str, Callable[[Snapshot], bool]], dict[str, Any]]:
     """The spec's requirements as (invariants, temporal properties), named as in the spec."""
     request_regions = _region_states(machine, "r", requests, REQUEST_STATES)
     worker_regions = _region_states(machine, "w", workers, WORKER_STATES)
@@ -285,14 +317,19 @@ def make_properties(machine: Machine, workers: int, requests: int
     cluster_leaves = frozenset(machine.get_state(f"#cluster.{name}") for name in CLUSTER_STATES)
     working = frozenset(node for region in worker_regions for name, node in region if name == "working")
     # the spec's NoConcurrentUpdate reads requests[r].st = "working": no request has that state
-    request_working = frozenset(n for r in range(1, requests + 1)
-                                if (n := machine.chart.find(f"#r{r}.working")) is not None)
+    request_working = frozenset(
+        n for r in range(1, requests + 1) if (n := machine.chart.find(f"#r{r}.working")) is not None
+    )
 
     def type_invariants(s: Snapshot) -> bool:
         c, nodes = s.context, s.nodes
-        return (isinstance(c["confOK"], bool) and isinstance(c["clusterUpdating"], bool)
-                and len(nodes & cluster_leaves) == 1 and len(nodes & request_leaves) == requests
-                and len(nodes & worker_leaves) == workers)
+        return (
+            isinstance(c["confOK"], bool)
+            and isinstance(c["clusterUpdating"], bool)
+            and len(nodes & cluster_leaves) == 1
+            and len(nodes & request_leaves) == requests
+            and len(nodes & worker_leaves) == workers
+        )
 
     def no_concurrent_update(s: Snapshot) -> bool:
         # The spec's literal text: requests in "working", which requests never are (vacuously true).
@@ -309,8 +346,7 @@ def make_properties(machine: Machine, workers: int, requests: int
     properties = {
         "NoPartialUpdateTermination": eventually_always(lambda s: idle in s.nodes),
         "EveryReqIsProcessed": eventually_always(lambda s: "waiting" not in request_states(s)),
-        "EveryReqIsDecided": eventually_always(
-            lambda s: all(st in ("valid", "rejected") for st in request_states(s))),
+        "EveryReqIsDecided": eventually_always(lambda s: all(st in ("valid", "rejected") for st in request_states(s))),
         "Converges": eventually_always(lambda s: s.context["toApply"] == s.context["lastVOK"]),
     }
     return invariants, properties
@@ -323,9 +359,13 @@ def is_clean_end(machine: Machine, workers: int, requests: int) -> Callable[[Sna
     worker_regions = _region_states(machine, "w", workers, WORKER_STATES)
 
     def clean(s: Snapshot) -> bool:
-        return (all(st in ("valid", "rejected") for st in _active(s, request_regions))
-                and _active(s, worker_regions) == ["waiting"] * workers
-                and cluster_state(s) == "idle" and s.context["toApply"] == s.context["lastVOK"])
+        return (
+            all(st in ("valid", "rejected") for st in _active(s, request_regions))
+            and _active(s, worker_regions) == ["waiting"] * workers
+            and cluster_state(s) == "idle"
+            and s.context["toApply"] == s.context["lastVOK"]
+        )
+
     return clean
 
 
@@ -341,12 +381,18 @@ def model(workers: int = 2, requests: int = 2, lock: bool = True, conf_ok: bool 
     """
     machine = make(workers, requests, lock)
     ws, rs = range(1, workers + 1), range(1, requests + 1)
-    alphabet = (*events("SUBMIT", r=rs), *events("PUSH", r=rs), *events("SPAWN", w=ws),
-                *events("APPLY_START", w=ws), *events("APPLY_FINISH", w=ws, ok=[True, False]))
+    alphabet = (
+        *events("SUBMIT", r=rs),
+        *events("PUSH", r=rs),
+        *events("SPAWN", w=ws),
+        *events("APPLY_START", w=ws),
+        *events("APPLY_FINISH", w=ws, ok=[True, False]),
+    )
     invariants, properties = make_properties(machine, workers, requests)
-    fairness = tuple(Fairness("weak", name, by=(key,))
-                     for name, key in (("SUBMIT", "r"), ("PUSH", "r"), ("SPAWN", "w"),
-                                       ("APPLY_START", "w"), ("APPLY_FINISH", "w")))
+    fairness = tuple(
+        Fairness("weak", name, by=(key,))
+        for name, key in (("SUBMIT", "r"), ("PUSH", "r"), ("SPAWN", "w"), ("APPLY_START", "w"), ("APPLY_FINISH", "w"))
+    )
     return Model(
         machine=machine,
         initial_contexts=tuple({"confOK": ok} for ok in (False, True) if conf_ok is None or ok == conf_ok),
@@ -355,8 +401,11 @@ def model(workers: int = 2, requests: int = 2, lock: bool = True, conf_ok: bool 
         properties=properties,
         fairness=fairness,
         terminal=is_clean_end(machine, workers, requests),
-        symmetry=(Symmetry(tuple(f"w{w}" for w in ws), context=("workerV",)),
-                  Symmetry(tuple(f"r{r}" for r in rs), context=("reqV",))),
+        symmetry=(
+            Symmetry(tuple(f"w{w}" for w in ws), context=("workerV",)),
+            Symmetry(tuple(f"r{r}" for r in rs), context=("reqV",)),
+        ),
         name=f"cluster_update(workers={workers}, requests={requests}, lock={lock}"
-             + ("" if conf_ok is None else f", conf_ok={conf_ok}") + ")",
+        + ("" if conf_ok is None else f", conf_ok={conf_ok}")
+        + ")",
     )

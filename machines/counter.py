@@ -15,19 +15,23 @@ from statecharts import Machine, assign
 from statecharts.check import Model, events
 from statecharts.state import Snapshot
 
-machine = Machine({
-    "id": "counter",
-    "context": {"n": 0},
-    "initial": "idle",
-    "states": {
-        "idle": {"on": {"START": "counting"}},
-        "counting": {"on": {
-            "ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])},
-            "RESET": {"actions": assign(n=lambda c, e: 0)},
-            "STOP": "idle",
-        }},
-    },
-})
+machine = Machine(
+    {
+        "id": "counter",
+        "context": {"n": 0},
+        "initial": "idle",
+        "states": {
+            "idle": {"on": {"START": "counting"}},
+            "counting": {
+                "on": {
+                    "ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])},
+                    "RESET": {"actions": assign(n=lambda c, e: 0)},
+                    "STOP": "idle",
+                }
+            },
+        },
+    }
+)
 
 
 def model(limit: int = 1_000_000) -> Model:
@@ -36,5 +40,9 @@ def model(limit: int = 1_000_000) -> Model:
     def below_limit(s: Snapshot) -> bool:
         return bool(s.context["n"] <= limit)
 
-    return Model(machine, alphabet=(*events("START"), *events("ADD", by=(1, 2)), *events("RESET"), *events("STOP")),
-                 invariants={"below limit": below_limit}, name=f"counter(limit={limit})")
+    return Model(
+        machine,
+        alphabet=(*events("START"), *events("ADD", by=(1, 2)), *events("RESET"), *events("STOP")),
+        invariants={"below limit": below_limit},
+        name=f"counter(limit={limit})",
+    )

@@ -79,7 +79,7 @@ ROLES = ("follower", "candidate", "leader")
 
 
 def _replace(values: tuple[Any, ...], index: int, value: Any) -> tuple[Any, ...]:
-    return values[:index] + (value,) + values[index + 1:]
+    return values[:index] + (value,) + values[index + 1 :]
 
 
 def _named(fn: GuardFn, name: str) -> GuardFn:
@@ -89,21 +89,29 @@ def _named(fn: GuardFn, name: str) -> GuardFn:
 
 def _vote(v: int, c: int) -> Assign:
     """Voter ``v`` adopts candidate ``c``'s term and grants it its vote."""
+
     def vote(context: Context, event: Event) -> dict[str, Any]:
         term = context["currentTerm"][c - 1]
-        return {"currentTerm": _replace(context["currentTerm"], v - 1, term),
-                "votedFor": _replace(context["votedFor"], v - 1, c),
-                "votesGranted": _replace(context["votesGranted"], v - 1, frozenset()),
-                "granted": context["granted"] | {(term, v, c)}}
+        return {
+            "currentTerm": _replace(context["currentTerm"], v - 1, term),
+            "votedFor": _replace(context["votedFor"], v - 1, c),
+            "votesGranted": _replace(context["votesGranted"], v - 1, frozenset()),
+            "granted": context["granted"] | {(term, v, c)},
+        }
+
     return Assign(vote, name=f"term := n{c}.term; votedFor := n{c}")
 
 
 def _follow(v: int, leader: int) -> Assign:
     """Node ``v`` adopts the leader's newer term, with no vote cast in it yet."""
+
     def follow(context: Context, event: Event) -> dict[str, Any]:
-        return {"currentTerm": _replace(context["currentTerm"], v - 1, context["currentTerm"][leader - 1]),
-                "votedFor": _replace(context["votedFor"], v - 1, None),
-                "votesGranted": _replace(context["votesGranted"], v - 1, frozenset())}
+        return {
+            "currentTerm": _replace(context["currentTerm"], v - 1, context["currentTerm"][leader - 1]),
+            "votedFor": _replace(context["votedFor"], v - 1, None),
+            "votesGranted": _replace(context["votesGranted"], v - 1, frozenset()),
+        }
+
     return Assign(follow, name=f"term := n{leader}.term; votedFor := Nil")
 
 
@@ -127,15 +135,18 @@ def _may_vote(v: int, c: int, double_vote: bool) -> GuardFn:
 
 def _replied(v: int, c: int) -> GuardFn:
     """``v`` granted candidate ``c`` in ``c``'s current term and ``c`` has not counted it yet."""
-    return _named(lambda ctx, e: (ctx["currentTerm"][c - 1], v, c) in ctx["granted"]
-                  and v not in ctx["votesGranted"][c - 1], f"n{v} granted in term")
+    return _named(
+        lambda ctx, e: (ctx["currentTerm"][c - 1], v, c) in ctx["granted"] and v not in ctx["votesGranted"][c - 1],
+        f"n{v} granted in term",
+    )
 
 
 def _count(v: int, c: int) -> Assign:
     """Candidate ``c`` counts ``v``'s vote."""
-    return Assign({"votesGranted": lambda ctx, e: _replace(ctx["votesGranted"], c - 1,
-                                                           ctx["votesGranted"][c - 1] | {v})},
-                  name=f"count n{v}")
+    return Assign(
+        {"votesGranted": lambda ctx, e: _replace(ctx["votesGranted"], c - 1, ctx["votesGranted"][c - 1] | {v})},
+        name=f"count n{v}",
+    )
 
 
 def _node_region(n: int, nodes: int, max_term: int, double_vote: bool) -> dict[str, Any]:
@@ -146,12 +157,18 @@ def _node_region(n: int, nodes: int, max_term: int, double_vote: bool) -> dict[s
 
     def start(context: Context, event: Event) -> dict[str, Any]:
         term = context["currentTerm"][i] + 1
-        return {"currentTerm": _replace(context["currentTerm"], i, term),
-                "votedFor": _replace(context["votedFor"], i, n),
-                "votesGranted": _replace(context["votesGranted"], i, frozenset({n})),
-                "granted": context["granted"] | {(term, n, n)}}
-    timeout = {"target": "candidate", "guard": and_(payload(n=n), below_bound),
-               "actions": Assign(start, name="term += 1; vote for self")}
+        return {
+            "currentTerm": _replace(context["currentTerm"], i, term),
+            "votedFor": _replace(context["votedFor"], i, n),
+            "votesGranted": _replace(context["votesGranted"], i, frozenset({n})),
+            "granted": context["granted"] | {(term, n, n)},
+        }
+
+    timeout = {
+        "target": "candidate",
+        "guard": and_(payload(n=n), below_bound),
+        "actions": Assign(start, name="term += 1; vote for self"),
+    }
 
     step_down: list[dict[str, Any]] = []  # on the region: from any role
     heartbeat: list[dict[str, Any]] = []  # on the region: from any role
@@ -161,17 +178,33 @@ def _node_region(n: int, nodes: int, max_term: int, double_vote: bool) -> dict[s
         higher, same = _term_above(c, n), _term_equal(c, n)
         # HEARTBEAT {l=c, v=n}: a leader's AppendEntries; a newer term is adopted (no vote in it
         # yet), and a candidate (or stale leader) of the same term steps down
-        heartbeat.append({"target": ".follower", "actions": _follow(n, c),
-                          "guard": and_(payload(l=c, v=n), state_in(f"#n{c}.leader"), higher)})
-        heartbeat.append({"target": ".follower",
-                          "guard": and_(payload(l=c, v=n), state_in(f"#n{c}.leader"), same,
-                                        not_(state_in(f"#n{n}.follower")))})
+        heartbeat.append(
+            {
+                "target": ".follower",
+                "actions": _follow(n, c),
+                "guard": and_(payload(l=c, v=n), state_in(f"#n{c}.leader"), higher),
+            }
+        )
+        heartbeat.append(
+            {
+                "target": ".follower",
+                "guard": and_(payload(l=c, v=n), state_in(f"#n{c}.leader"), same, not_(state_in(f"#n{n}.follower"))),
+            }
+        )
         # REQUEST_VOTE {c, v=n}
-        step_down.append({"target": ".follower", "actions": _vote(n, c),
-                          "guard": and_(payload(c=c, v=n), state_in(f"#n{c}.candidate"), higher)})
-        same_term.append({"actions": _vote(n, c),
-                          "guard": and_(payload(c=c, v=n), state_in(f"#n{c}.candidate"), same,
-                                        _may_vote(n, c, double_vote))})
+        step_down.append(
+            {
+                "target": ".follower",
+                "actions": _vote(n, c),
+                "guard": and_(payload(c=c, v=n), state_in(f"#n{c}.candidate"), higher),
+            }
+        )
+        same_term.append(
+            {
+                "actions": _vote(n, c),
+                "guard": and_(payload(c=c, v=n), state_in(f"#n{c}.candidate"), same, _may_vote(n, c, double_vote)),
+            }
+        )
         # GRANT_VOTE {v=c, c=n}
         count.append({"guard": and_(payload(v=c, c=n), _replied(c, n)), "actions": _count(c, n)})
 
@@ -182,8 +215,10 @@ def _node_region(n: int, nodes: int, max_term: int, double_vote: bool) -> dict[s
         "on": {"REQUEST_VOTE": step_down, "HEARTBEAT": heartbeat},
         "states": {
             "follower": {"on": {"TIMEOUT": timeout, "REQUEST_VOTE": same_term}},
-            "candidate": {"always": {"target": "leader", "guard": majority},
-                          "on": {"TIMEOUT": timeout, "GRANT_VOTE": count}},
+            "candidate": {
+                "always": {"target": "leader", "guard": majority},
+                "on": {"TIMEOUT": timeout, "GRANT_VOTE": count},
+            },
             "leader": {},
         },
     }
@@ -197,13 +232,19 @@ def make(nodes: int = 3, max_term: int = 2, double_vote: bool = False) -> Machin
     """
     if nodes < 1 or max_term < 1:
         raise ValueError(f"need at least one node and one term, got nodes={nodes}, max_term={max_term}")
-    return Machine({
-        "id": "leaderElection",
-        "type": "parallel",
-        "context": {"currentTerm": (0,) * nodes, "votedFor": (None,) * nodes,
-                    "votesGranted": (frozenset(),) * nodes, "granted": frozenset()},
-        "states": {f"n{n}": _node_region(n, nodes, max_term, double_vote) for n in range(1, nodes + 1)},
-    })
+    return Machine(
+        {
+            "id": "leaderElection",
+            "type": "parallel",
+            "context": {
+                "currentTerm": (0,) * nodes,
+                "votedFor": (None,) * nodes,
+                "votesGranted": (frozenset(),) * nodes,
+                "granted": frozenset(),
+            },
+            "states": {f"n{n}": _node_region(n, nodes, max_term, double_vote) for n in range(1, nodes + 1)},
+        }
+    )
 
 
 def roles(machine: Machine, nodes: int) -> Callable[[Snapshot], list[str]]:
@@ -218,6 +259,7 @@ def roles(machine: Machine, nodes: int) -> Callable[[Snapshot], list[str]]:
     def of(s: Snapshot) -> list[str]:
         active = s.nodes
         return [role for region in table for role, node in region if node in active]
+
     return of
 
 
@@ -233,6 +275,7 @@ def leaders(machine: Machine, nodes: int) -> Callable[[Snapshot], list[tuple[int
     def of(s: Snapshot) -> list[tuple[int, int]]:
         terms = s.context["currentTerm"]
         return [(n + 1, terms[n]) for n, role in enumerate(role_of(s)) if role == "leader"]
+
     return of
 
 
@@ -248,10 +291,12 @@ def model(nodes: int = 3, max_term: int = 2, double_vote: bool = False, eventual
     machine = make(nodes, max_term, double_vote)
     ns = range(1, nodes + 1)
     pairs = [(a, b) for a in ns for b in ns if a != b]
-    alphabet = (*events("TIMEOUT", n=ns),
-                *(e for c, v in pairs for e in events("REQUEST_VOTE", c=[c], v=[v])),
-                *(e for v, c in pairs for e in events("GRANT_VOTE", v=[v], c=[c])),
-                *(e for lead, v in pairs for e in events("HEARTBEAT", l=[lead], v=[v])))
+    alphabet = (
+        *events("TIMEOUT", n=ns),
+        *(e for c, v in pairs for e in events("REQUEST_VOTE", c=[c], v=[v])),
+        *(e for v, c in pairs for e in events("GRANT_VOTE", v=[v], c=[c])),
+        *(e for lead, v in pairs for e in events("HEARTBEAT", l=[lead], v=[v])),
+    )
     leaders_of = leaders(machine, nodes)
     role_of = roles(machine, nodes)
 
@@ -267,8 +312,12 @@ def model(nodes: int = 3, max_term: int = 2, double_vote: bool = False, eventual
     properties = {"StaleLeadersStepDown": eventually_always(lambda s: len(leaders_of(s)) <= 1)}
     if eventually_leader:
         properties["EventuallyLeader"] = eventually(lambda s: bool(leaders_of(s)))
-    fairness = (Fairness("weak", "TIMEOUT", by=("n",)), Fairness("weak", "REQUEST_VOTE", by=("c", "v")),
-                Fairness("weak", "GRANT_VOTE", by=("v", "c")), Fairness("weak", "HEARTBEAT", by=("l", "v")))
+    fairness = (
+        Fairness("weak", "TIMEOUT", by=("n",)),
+        Fairness("weak", "REQUEST_VOTE", by=("c", "v")),
+        Fairness("weak", "GRANT_VOTE", by=("v", "c")),
+        Fairness("weak", "HEARTBEAT", by=("l", "v")),
+    )
     flags = ", eventually_leader=True" if eventually_leader else ""
     return Model(
         machine=machine,

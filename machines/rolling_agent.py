@@ -90,8 +90,7 @@ class Agent:
             return {"ok": True, "history": self.history}
         if op == "fault":
             return self._set_fault(request)
-        return {"ok": False, "error": f"unknown op {op!r}; expected one of status, stop, start, health, "
-                                      f"history, fault"}
+        return {"ok": False, "error": f"unknown op {op!r}; expected one of status, stop, start, health, history, fault"}
 
     def _instruct(self, op: str, request: dict[str, Any]) -> dict[str, Any]:
         if op == "stop":
@@ -170,8 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--node", type=int, required=True)
     parser.add_argument("--version", type=int, default=0, help="the version running at start")
     parser.add_argument("--start-ms", type=int, default=50, help="how long a new version takes to start")
-    parser.add_argument("--fail-version", type=int, action="append", default=[],
-                        help="a version that comes up unhealthy (repeatable)")
+    parser.add_argument(
+        "--fail-version", type=int, action="append", default=[], help="a version that comes up unhealthy (repeatable)"
+    )
     args = parser.parse_args(argv)
     agent = Agent(args.node, args.version, args.start_ms, set(args.fail_version))
     try:

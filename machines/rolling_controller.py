@@ -106,8 +106,10 @@ class AgentClient:
                 last = exc
                 await self.close()
                 self.reconnects += 1
-        raise AgentUnreachable(f"agent {self.host}:{self.port}: no answer to {op!r} after {self.retries + 1} "
-                               f"tries ({type(last).__name__}: {last})")
+        raise AgentUnreachable(
+            f"agent {self.host}:{self.port}: no answer to {op!r} after {self.retries + 1} "
+            f"tries ({type(last).__name__}: {last})"
+        )
 
     async def _exchange(self, op: str, fields: dict[str, Any]) -> dict[str, Any]:
         if self._writer is None:
@@ -135,8 +137,6 @@ class AgentClient:
                 pass
 
 
-
-
 @dataclass(frozen=True)
 class Knobs:
     """The ``update`` stanza the controller runs deployments with (times in milliseconds); the
@@ -157,10 +157,17 @@ class Knobs:
         >>> Knobs(max_parallel=2).model(5).name
         'rolling_update(nodes=5, max_parallel=2, canary=0, auto_revert=True, auto_promote=False)'
         """
-        return rolling_update.model(nodes=nodes, max_parallel=self.max_parallel, canary=self.canary,
-                                    auto_revert=self.auto_revert, auto_promote=self.auto_promote,
-                                    min_healthy_time=self.min_healthy_time, healthy_deadline=self.healthy_deadline,
-                                    progress_deadline=self.progress_deadline, versions=self.versions)
+        return rolling_update.model(
+            nodes=nodes,
+            max_parallel=self.max_parallel,
+            canary=self.canary,
+            auto_revert=self.auto_revert,
+            auto_promote=self.auto_promote,
+            min_healthy_time=self.min_healthy_time,
+            healthy_deadline=self.healthy_deadline,
+            progress_deadline=self.progress_deadline,
+            versions=self.versions,
+        )
 
     def params(self, nodes: int) -> list[str]:
         """The ``-p NAME=VALUE`` arguments that give ``check`` the same model (for ``--replay``).
@@ -168,10 +175,17 @@ class Knobs:
         >>> Knobs().params(2)[:4]
         ['-p', 'nodes=2', '-p', 'max_parallel=1']
         """
-        values = {"nodes": nodes, "max_parallel": self.max_parallel, "canary": self.canary,
-                  "auto_revert": self.auto_revert, "auto_promote": self.auto_promote,
-                  "min_healthy_time": self.min_healthy_time, "healthy_deadline": self.healthy_deadline,
-                  "progress_deadline": self.progress_deadline, "versions": self.versions}
+        values = {
+            "nodes": nodes,
+            "max_parallel": self.max_parallel,
+            "canary": self.canary,
+            "auto_revert": self.auto_revert,
+            "auto_promote": self.auto_promote,
+            "min_healthy_time": self.min_healthy_time,
+            "healthy_deadline": self.healthy_deadline,
+            "progress_deadline": self.progress_deadline,
+            "versions": self.versions,
+        }
         return [a for name, value in values.items() for a in ("-p", f"{name}={json.dumps(value)}")]
 
 
@@ -188,9 +202,15 @@ class Outcome:
     stuck: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"deployment": self.deployment, "allocs": list(self.allocs), "violations": self.violations,
-                "reconnects": self.reconnects, "unreachable": self.unreachable, "stuck": self.stuck,
-                "steps": len(self.lines)}
+        return {
+            "deployment": self.deployment,
+            "allocs": list(self.allocs),
+            "violations": self.violations,
+            "reconnects": self.reconnects,
+            "unreachable": self.unreachable,
+            "stuck": self.stuck,
+            "steps": len(self.lines),
+        }
 
 
 def under_way(s: Snapshot, nodes: int) -> bool:
@@ -207,9 +227,17 @@ class Controller:
     """Drives the deployments (durable actors of ``service``) against the agents at ``addresses``
     (``(host, port)``, in node order)."""
 
-    def __init__(self, addresses: Sequence[tuple[str, int]], service: Service, *, promote: bool = True,
-                 poll: float = 0.02, timeout: float = 0.5, retries: int = 4,
-                 say: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self,
+        addresses: Sequence[tuple[str, int]],
+        service: Service,
+        *,
+        promote: bool = True,
+        poll: float = 0.02,
+        timeout: float = 0.5,
+        retries: int = 4,
+        say: Callable[[str], Any] | None = None,
+    ) -> None:
         self.service = service
         self.machine = service.machine
         self.nodes = len(addresses)
@@ -224,8 +252,9 @@ class Controller:
         self.knobs: Knobs | None = None  # what the service's model was made of (`open`): for the replay command
 
     @classmethod
-    def open(cls, addresses: Sequence[tuple[str, int]], store: Store, knobs: Knobs | None = None,
-             **options: Any) -> Controller:
+    def open(
+        cls, addresses: Sequence[tuple[str, int]], store: Store, knobs: Knobs | None = None, **options: Any
+    ) -> Controller:
         """A controller with its own `Service` of the chart for ``knobs`` over ``store``."""
         knobs = knobs or Knobs()
         controller = cls(addresses, Service(knobs.model(len(addresses)), store), **options)
@@ -305,8 +334,15 @@ class Controller:
                 task.cancel()
         s = actor.state
         violations = [(v["seq"], v["invariant"]) for v in self.service.violations if v["actor"] == actor.id]
-        return Outcome(View.of(s, self.nodes).deployment, tuple(s.context["allocs"]), actor.journal.lines(),
-                       violations, sum(c.reconnects for c in self.clients), list(self.unreachable), list(self.stuck))
+        return Outcome(
+            View.of(s, self.nodes).deployment,
+            tuple(s.context["allocs"]),
+            actor.journal.lines(),
+            violations,
+            sum(c.reconnects for c in self.clients),
+            list(self.unreachable),
+            list(self.stuck),
+        )
 
     async def send(self, actor: DurableAsyncActor, event: Event) -> bool:
         """Send ``event`` to the actor when the chart takes it (a step is committed and verified);
@@ -325,8 +361,10 @@ class Controller:
             status = await client.request("status")
             expected = s.context["allocs"][n - 1]
             if status.get("version") != expected or status.get("state") != "running":
-                raise AgentRefused(f"agent {n} ({client.host}:{client.port}) runs version {status.get('version')!r} "
-                                   f"({status.get('state')}); the deployment expects version {expected} running")
+                raise AgentRefused(
+                    f"agent {n} ({client.host}:{client.port}) runs version {status.get('version')!r} "
+                    f"({status.get('state')}); the deployment expects version {expected} running"
+                )
 
     async def replace(self, actor: DurableAsyncActor, n: int) -> None:
         """Allocation ``n``: stop, start the deployment's version, report health until it settles."""
@@ -386,13 +424,30 @@ def create_controller_app(controller: Controller, *, token: str | None = None) -
 
     async def status(request: Request) -> Response:
         if token is not None and not hmac.compare_digest(
-                (request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-                 or request.query_params.get("token", "")).encode(), token.encode()):
+            (
+                request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+                or request.query_params.get("token", "")
+            ).encode(),
+            token.encode(),
+        ):
             return JSONResponse({"error": "missing or wrong token: send 'Authorization: Bearer TOKEN'"}, 401)
-        return JSONResponse({"agents": [f"{c.host}:{c.port}" for c in controller.clients],
-                             "driving": controller.driving, "refused": controller.refused,
-                             "check": ["python", "-m", "statecharts", "check", "machines/rolling_update.py",
-                                       *controller.knobs.params(controller.nodes)] if controller.knobs else None})
+        return JSONResponse(
+            {
+                "agents": [f"{c.host}:{c.port}" for c in controller.clients],
+                "driving": controller.driving,
+                "refused": controller.refused,
+                "check": [
+                    "python",
+                    "-m",
+                    "statecharts",
+                    "check",
+                    "machines/rolling_update.py",
+                    *controller.knobs.params(controller.nodes),
+                ]
+                if controller.knobs
+                else None,
+            }
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -421,8 +476,10 @@ def _request(url: str, body: Mapping[str, Any] | None = None, token: str | None 
     except urllib.error.HTTPError as exc:
         raise SystemExit(f"{request.method} {url}: {exc.code} {exc.read().decode(errors='replace')}") from None
     except OSError as exc:
-        raise SystemExit(f"{request.method} {url}: no controller answers there ({exc}); start one with "
-                         "'python -m machines.rolling_controller serve --agent HOST:PORT ...'") from None
+        raise SystemExit(
+            f"{request.method} {url}: no controller answers there ({exc}); start one with "
+            "'python -m machines.rolling_controller serve --agent HOST:PORT ...'"
+        ) from None
 
 
 def stream(url: str, token: str | None = None, timeout: float = 600.0) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -435,9 +492,9 @@ def stream(url: str, token: str | None = None, timeout: float = 600.0) -> Iterat
             if line.startswith(": "):
                 yield "keep-alive", {}
             elif line.startswith("event: "):
-                name = line[len("event: "):]
+                name = line[len("event: ") :]
             elif line.startswith("data: "):
-                yield name, json.loads(line[len("data: "):])
+                yield name, json.loads(line[len("data: ") :])
                 name = "message"
 
 
@@ -448,8 +505,10 @@ def describe(value: Mapping[str, Any], context: Mapping[str, Any]) -> str:
     ...           "deployment": {"running": "progressing"}}, {"version": 1, "allocs": [1, 1]})
     'running.progressing  a1=healthy a2=placed.starting  version=1 allocs=[1, 1]'
     """
+
     def name(v: Any) -> str:
         return v if isinstance(v, str) else ".".join([next(iter(v)), name(next(iter(v.values())))])
+
     allocs = " ".join(f"{a}={name(v)}" for a, v in value["allocations"].items())
     return f"{name(value['deployment'])}  {allocs}  version={context['version']} allocs={list(context['allocs'])}"
 
@@ -462,12 +521,16 @@ def at_rest(value: Mapping[str, Any]) -> bool:
     """
     deployment = value["deployment"]
     leaves = [v if isinstance(v, str) else next(iter(v)) for v in value["allocations"].values()]
-    return isinstance(deployment, str) and deployment in AT_REST and not any(
-        leaf in ("stopping", "placed") for leaf in leaves)
+    return (
+        isinstance(deployment, str)
+        and deployment in AT_REST
+        and not any(leaf in ("stopping", "placed") for leaf in leaves)
+    )
 
 
-def submit(url: str, deployment_id: str, version: int, token: str | None = None,
-           out: Callable[[str], Any] = print) -> int:
+def submit(
+    url: str, deployment_id: str, version: int, token: str | None = None, out: Callable[[str], Any] = print
+) -> int:
     """Create deployment ``deployment_id`` on a running controller (or open it: a later version of
     the same job is another ``DEPLOY`` on its actor), send ``DEPLOY``, print each state it goes
     through until it is at rest: 0 when it ends successful, 1 when not, 2 when it did not start
@@ -481,8 +544,10 @@ def submit(url: str, deployment_id: str, version: int, token: str | None = None,
         return 2
     taken = _request(f"{base}/actors/{deployment_id}/events", {"type": "DEPLOY", "version": version}, token)
     if taken["context"]["version"] != version or at_rest(taken["value"]):
-        out(f"deployment {deployment_id} did not take DEPLOY version {version}: the chart takes a version newer "
-            f"than the latest ({taken['context']['latest']}) between deployments, up to the controller's --versions")
+        out(
+            f"deployment {deployment_id} did not take DEPLOY version {version}: the chart takes a version newer "
+            f"than the latest ({taken['context']['latest']}) between deployments, up to the controller's --versions"
+        )
         return 2
     last, started = "", False
     for name, data in events:
@@ -520,8 +585,12 @@ def _store_url(text: str) -> str:
 
 def _knob_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", type=_address, action="append", required=True, help="HOST:PORT, one per node")
-    parser.add_argument("--store", type=_store_url, default="sqlite:///rolling.db",
-                        help="sqlite:///PATH, postgresql://..., or a file path for SQLite (default: rolling.db)")
+    parser.add_argument(
+        "--store",
+        type=_store_url,
+        default="sqlite:///rolling.db",
+        help="sqlite:///PATH, postgresql://..., or a file path for SQLite (default: rolling.db)",
+    )
     parser.add_argument("--max-parallel", type=int, default=1)
     parser.add_argument("--canary", type=int, default=0)
     parser.add_argument("--no-auto-revert", dest="auto_revert", action="store_false")
@@ -529,28 +598,45 @@ def _knob_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-healthy-time", type=int, default=100, help="milliseconds")
     parser.add_argument("--healthy-deadline", type=int, default=3000, help="milliseconds")
     parser.add_argument("--progress-deadline", type=int, default=10_000, help="milliseconds")
-    parser.add_argument("--versions", type=int, default=3,
-                        help="a DEPLOY may name versions 1 .. VERSIONS (the model's alphabet; default 3)")
+    parser.add_argument(
+        "--versions",
+        type=int,
+        default=3,
+        help="a DEPLOY may name versions 1 .. VERSIONS (the model's alphabet; default 3)",
+    )
 
 
 def _knobs(args: argparse.Namespace) -> Knobs:
-    return Knobs(args.max_parallel, args.canary, args.auto_revert, args.auto_promote, args.min_healthy_time,
-                 args.healthy_deadline, args.progress_deadline, args.versions)
+    return Knobs(
+        args.max_parallel,
+        args.canary,
+        args.auto_revert,
+        args.auto_promote,
+        args.min_healthy_time,
+        args.healthy_deadline,
+        args.progress_deadline,
+        args.versions,
+    )
 
 
 def main(argv: Sequence[str] | None = None, out: Callable[[str], Any] = print) -> int:
     """``serve``, ``submit`` or ``run`` (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m machines.rolling_controller",
-                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m machines.rolling_controller", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="the controller inside the statecharts serve app (API, inspector)")
     _knob_arguments(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' on every request")
-    serve.add_argument("--manual-promote", dest="promote", action="store_false",
-                       help="leave a paused canary deployment to the operator (send PROMOTE through the API or the "
-                            "inspector); by default the controller promotes it")
+    serve.add_argument(
+        "--manual-promote",
+        dest="promote",
+        action="store_false",
+        help="leave a paused canary deployment to the operator (send PROMOTE through the API or the "
+        "inspector); by default the controller promotes it",
+    )
     run = commands.add_parser("run", help="run (or resume) one deployment to rest, without HTTP")
     _knob_arguments(run)
     run.add_argument("--id", required=True, help="the deployment's actor id in the store")
@@ -580,13 +666,22 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], Any] = print) -
         import uvicorn
 
         from statecharts.cli.serve import loopback
+
         if not loopback(args.host) and not args.token:
             parser.error(f"--host {args.host} is not loopback: give --token TOKEN")
-        controller = Controller.open(args.agent, open_store(args.store), _knobs(args), promote=args.promote,
-                                     say=lambda line: print(line, file=sys.stderr, flush=True))
+        controller = Controller.open(
+            args.agent,
+            open_store(args.store),
+            _knobs(args),
+            promote=args.promote,
+            say=lambda line: print(line, file=sys.stderr, flush=True),
+        )
         app = create_controller_app(controller, token=args.token)
-        print(f"controller of {len(args.agent)} agents on http://{args.host}:{args.port}/ (inspector at /)",
-              file=sys.stderr, flush=True)
+        print(
+            f"controller of {len(args.agent)} agents on http://{args.host}:{args.port}/ (inspector at /)",
+            file=sys.stderr,
+            flush=True,
+        )
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=2)
         return 0
 
@@ -596,10 +691,12 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], Any] = print) -
             return await controller.deploy(args.id, args.version)
         finally:
             await controller.close()
+
     outcome = asyncio.run(one())
     if args.log is not None:
-        args.log.write_text("".join(json.dumps(line, sort_keys=True) + "\n" for line in outcome.lines),
-                            encoding="utf-8")
+        args.log.write_text(
+            "".join(json.dumps(line, sort_keys=True) + "\n" for line in outcome.lines), encoding="utf-8"
+        )
     out(json.dumps(outcome.to_json()))
     return 0 if outcome.deployment == "successful" and not outcome.violations else 1
 

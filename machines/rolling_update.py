@@ -219,12 +219,18 @@ class Knobs:
 
     def __post_init__(self) -> None:
         if self.nodes < 1 or self.max_parallel < 1 or not 0 <= self.canary <= self.nodes:
-            raise ConfigError(f"need nodes >= 1, max_parallel >= 1 and 0 <= canary <= nodes, got nodes={self.nodes}, "
-                              f"max_parallel={self.max_parallel}, canary={self.canary}", path="rolling_update",
-                              key="update")
+            raise ConfigError(
+                f"need nodes >= 1, max_parallel >= 1 and 0 <= canary <= nodes, got nodes={self.nodes}, "
+                f"max_parallel={self.max_parallel}, canary={self.canary}",
+                path="rolling_update",
+                key="update",
+            )
         if not self.versions or min(self.versions) < 1:
-            raise ConfigError(f"versions must be a non-empty set of numbers >= 1 (0 is the initial one), "
-                              f"got {self.versions!r}", path="rolling_update", key="versions")
+            raise ConfigError(
+                f"versions must be a non-empty set of numbers >= 1 (0 is the initial one), got {self.versions!r}",
+                path="rolling_update",
+                key="versions",
+            )
 
     @property
     def delays(self) -> dict[str, int]:
@@ -237,7 +243,7 @@ class Knobs:
 
 
 def _replace(values: tuple[Any, ...], index: int, value: Any) -> tuple[Any, ...]:
-    return values[:index] + (value,) + values[index + 1:]
+    return values[:index] + (value,) + values[index + 1 :]
 
 
 class Slots(Guard):
@@ -265,9 +271,11 @@ class Slots(Guard):
 def touched(context: Context, in_state: Callable[[str], bool], nodes: int) -> int:
     """Allocations this deployment has touched: stopping, or on its version and not ``running``."""
     version = context["version"]
-    return sum(1 for n in range(1, nodes + 1)
-               if in_state(f"#a{n}.stopping")
-               or (context["allocs"][n - 1] == version and not in_state(f"#a{n}.running")))
+    return sum(
+        1
+        for n in range(1, nodes + 1)
+        if in_state(f"#a{n}.stopping") or (context["allocs"][n - 1] == version and not in_state(f"#a{n}.running"))
+    )
 
 
 class Quiet(Guard):
@@ -318,8 +326,11 @@ class AllOnVersion(Guard):
 
     def test(self, context: Context, event: Event, in_state: Callable[[str], bool]) -> bool:
         version = context["version"]
-        done = sum(1 for v, (healthy, running) in zip(context["allocs"], self.refs, strict=True)
-                   if v == version and (in_state(healthy) or in_state(running)))
+        done = sum(
+            1
+            for v, (healthy, running) in zip(context["allocs"], self.refs, strict=True)
+            if v == version and (in_state(healthy) or in_state(running))
+        )
         return done >= self.count
 
 
@@ -343,10 +354,12 @@ def _allocation_region(n: int, knobs: Knobs) -> dict[str, Any]:
 
     def outdated(context: Context, event: Event) -> bool:
         return bool(context["allocs"][i] != context["version"])
+
     outdated.__name__ = "not on version"
 
     def may_fail(context: Context, event: Event) -> bool:
         return not (knobs.stable_healthy and context["allocs"][i] == context["stable"])
+
     may_fail.__name__ = "not the stable version" if knobs.stable_healthy else "always"
 
     guards: list[Guard | Callable[[Context, Event], bool]] = [about, outdated, Slots(knobs)]
@@ -364,8 +377,10 @@ def _allocation_region(n: int, knobs: Knobs) -> dict[str, Any]:
             "placed": {
                 "initial": "starting",
                 "after": {"healthy_deadline": {"target": "unhealthy", "guard": may_fail}},
-                "on": {"ALLOC_UNHEALTHY": {"target": "unhealthy", "guard": fail},
-                       "NODE_LOST": {"target": "unhealthy", "guard": fail}},
+                "on": {
+                    "ALLOC_UNHEALTHY": {"target": "unhealthy", "guard": fail},
+                    "NODE_LOST": {"target": "unhealthy", "guard": fail},
+                },
                 "states": {
                     "starting": {"on": {"ALLOC_HEALTHY": {"target": "settling", "guard": about}}},
                     "settling": {"after": {"min_healthy_time": "#a" + str(n) + ".healthy"}},
@@ -383,19 +398,28 @@ def _deployment_region(knobs: Knobs) -> dict[str, Any]:
 
     def newer(context: Context, event: Event) -> bool:
         return bool(event.data["version"] > context["latest"])
+
     newer.__name__ = "version > latest"
 
-    submit = Assign({"version": lambda c, e: e.data["version"], "latest": lambda c, e: e.data["version"]},
-                    name="version := v")
+    submit = Assign(
+        {"version": lambda c, e: e.data["version"], "latest": lambda c, e: e.data["version"]}, name="version := v"
+    )
     make_stable = Assign({"stable": lambda c, e: c["version"]}, name="stable := version")
-    revert = Assign({"version": lambda c, e: c["stable"], "reverts": lambda c, e: c["reverts"] + 1},
-                    name="version := stable")
+    revert = Assign(
+        {"version": lambda c, e: c["stable"], "reverts": lambda c, e: c["reverts"] + 1}, name="version := stable"
+    )
     unhealthy = AnyUnhealthy(nodes)
 
     def healthy_resets(state: str) -> dict[str, Any]:
         """An allocation turning healthy restarts the progress deadline (re-entering ``state``)."""
-        return {f"xstate.after.min_healthy_time.a{n}.placed.settling": {
-            "target": state, "reenter": True, "guard": state_in(f"#a{n}.placed.settling")} for n in range(1, nodes + 1)}
+        return {
+            f"xstate.after.min_healthy_time.a{n}.placed.settling": {
+                "target": state,
+                "reenter": True,
+                "guard": state_in(f"#a{n}.placed.settling"),
+            }
+            for n in range(1, nodes + 1)
+        }
 
     def progress(done: dict[str, Any], fail: str = "failed", deadline: bool = True) -> dict[str, Any]:
         """``placing`` until the first allocation is created, then the progress deadline runs."""
@@ -404,22 +428,30 @@ def _deployment_region(knobs: Knobs) -> dict[str, Any]:
             "always": [{"target": f"#deployment.{fail}", "guard": unhealthy}, done],
             "states": {
                 "placing": {"on": {"ALLOC_STOPPED": {"target": "progressing", "guard": Stopping()}}},
-                "progressing": {"after": {"progress_deadline": f"#deployment.{fail}"},
-                                "on": healthy_resets("progressing")} if deadline else {},
+                "progressing": {
+                    "after": {"progress_deadline": f"#deployment.{fail}"},
+                    "on": healthy_resets("progressing"),
+                }
+                if deadline
+                else {},
             },
         }
 
     if knobs.canary:
-        canaries_done = {"target": "#deployment." + ("promoted" if knobs.auto_promote else "paused"),
-                         "guard": AllOnVersion(nodes, knobs.canary)}
+        canaries_done = {
+            "target": "#deployment." + ("promoted" if knobs.auto_promote else "paused"),
+            "guard": AllOnVersion(nodes, knobs.canary),
+        }
         running = progress(canaries_done)
     else:
         running = progress({"target": "#deployment.successful", "guard": AllOnVersion(nodes), "actions": make_stable})
     failed: dict[str, Any] = {}
     if knobs.auto_revert:
         failed["always"] = {"target": "reverting", "guard": Quiet(nodes), "actions": revert}
+
     def rest() -> dict[str, Any]:
         return {"on": {"DEPLOY": {"target": "pending", "guard": newer, "actions": submit}}}
+
     return {
         "id": "deployment",
         "initial": "idle",
@@ -429,15 +461,20 @@ def _deployment_region(knobs: Knobs) -> dict[str, Any]:
             "running": running,
             "paused": {"on": {"PROMOTE": "promoted"}},
             "promoted": {
-                "always": [{"target": "failed", "guard": unhealthy},
-                           {"target": "successful", "guard": AllOnVersion(nodes), "actions": make_stable}],
+                "always": [
+                    {"target": "failed", "guard": unhealthy},
+                    {"target": "successful", "guard": AllOnVersion(nodes), "actions": make_stable},
+                ],
                 "after": {"progress_deadline": "failed"},
                 "on": healthy_resets("promoted"),
             },
             "successful": rest(),
             "failed": failed or rest(),
-            "reverting": progress({"target": "#deployment.reverted", "guard": AllOnVersion(nodes)}, "revert_failed",
-                                  deadline=not knobs.stable_healthy),
+            "reverting": progress(
+                {"target": "#deployment.reverted", "guard": AllOnVersion(nodes)},
+                "revert_failed",
+                deadline=not knobs.stable_healthy,
+            ),
             "reverted": rest(),
             "revert_failed": rest(),
         },
@@ -455,8 +492,11 @@ def make(knobs: Knobs) -> Machine:
         "type": "parallel",
         "context": {"version": None, "stable": 0, "latest": 0, "allocs": (0,) * knobs.nodes, "reverts": 0},
         "states": {
-            "allocations": {"id": "allocations", "type": "parallel",
-                            "states": {f"a{n}": _allocation_region(n, knobs) for n in range(1, knobs.nodes + 1)}},
+            "allocations": {
+                "id": "allocations",
+                "type": "parallel",
+                "states": {f"a{n}": _allocation_region(n, knobs) for n in range(1, knobs.nodes + 1)},
+            },
             "deployment": _deployment_region(knobs),
         },
     }
@@ -553,10 +593,19 @@ def make_properties(knobs: Knobs) -> tuple[dict[str, Callable[[Snapshot], bool]]
     return invariants, properties
 
 
-def model(nodes: int = 3, max_parallel: int = 1, canary: int = 0, auto_revert: bool = True,
-          auto_promote: bool = False, min_healthy_time: int = 10_000, healthy_deadline: int = 300_000,
-          progress_deadline: int = 600_000, stable_healthy: bool = True, versions: Sequence[int] | int = (1,),
-          unhealthy_first: bool = True) -> Model:
+def model(
+    nodes: int = 3,
+    max_parallel: int = 1,
+    canary: int = 0,
+    auto_revert: bool = True,
+    auto_promote: bool = False,
+    min_healthy_time: int = 10_000,
+    healthy_deadline: int = 300_000,
+    progress_deadline: int = 600_000,
+    stable_healthy: bool = True,
+    versions: Sequence[int] | int = (1,),
+    unhealthy_first: bool = True,
+) -> Model:
     """Everything the walker needs for one setting of the ``update`` stanza. ``versions`` are the
     versions a ``DEPLOY`` may name; a number ``v`` stands for ``1 .. v`` (so ``-p versions=3`` on the
     command line).
@@ -567,21 +616,52 @@ def model(nodes: int = 3, max_parallel: int = 1, canary: int = 0, auto_revert: b
     >>> sorted(m.properties)
     ['DeploymentEnds', 'RevertRestoresStable']
     """
-    knobs = Knobs(nodes, max_parallel, canary, auto_revert, auto_promote, min_healthy_time, healthy_deadline,
-                  progress_deadline, stable_healthy,
-                  tuple(range(1, versions + 1)) if isinstance(versions, int) else tuple(versions), unhealthy_first)
+    knobs = Knobs(
+        nodes,
+        max_parallel,
+        canary,
+        auto_revert,
+        auto_promote,
+        min_healthy_time,
+        healthy_deadline,
+        progress_deadline,
+        stable_healthy,
+        tuple(range(1, versions + 1)) if isinstance(versions, int) else tuple(versions),
+        unhealthy_first,
+    )
     machine = make(knobs)
     ns = range(1, nodes + 1)
     timers = timer_events(machine)
-    alphabet = (*events("DEPLOY", version=knobs.versions), Event("EVALUATE"), Event("PROMOTE"),
-                *events("PLACE", n=ns), *events("ALLOC_STOPPED", n=ns), *events("ALLOC_HEALTHY", n=ns),
-                *events("ALLOC_UNHEALTHY", n=ns), *events("NODE_LOST", n=ns), *timers)
+    alphabet = (
+        *events("DEPLOY", version=knobs.versions),
+        Event("EVALUATE"),
+        Event("PROMOTE"),
+        *events("PLACE", n=ns),
+        *events("ALLOC_STOPPED", n=ns),
+        *events("ALLOC_HEALTHY", n=ns),
+        *events("ALLOC_UNHEALTHY", n=ns),
+        *events("NODE_LOST", n=ns),
+        *timers,
+    )
     invariants, properties = make_properties(knobs)
-    fairness = (Fairness("weak", "EVALUATE"), Fairness("weak", "PROMOTE"), Fairness("weak", "PLACE", by=()),
-                Fairness("weak", "ALLOC_STOPPED", by=("n",)), Fairness("weak", "ALLOC_HEALTHY", by=("n",)),
-                *(Fairness("weak", t.name) for t in timers))
-    name = ", ".join(f"{k}={v!r}" for k, v in (("nodes", nodes), ("max_parallel", max_parallel), ("canary", canary),
-                                               ("auto_revert", auto_revert), ("auto_promote", auto_promote)))
+    fairness = (
+        Fairness("weak", "EVALUATE"),
+        Fairness("weak", "PROMOTE"),
+        Fairness("weak", "PLACE", by=()),
+        Fairness("weak", "ALLOC_STOPPED", by=("n",)),
+        Fairness("weak", "ALLOC_HEALTHY", by=("n",)),
+        *(Fairness("weak", t.name) for t in timers),
+    )
+    name = ", ".join(
+        f"{k}={v!r}"
+        for k, v in (
+            ("nodes", nodes),
+            ("max_parallel", max_parallel),
+            ("canary", canary),
+            ("auto_revert", auto_revert),
+            ("auto_promote", auto_promote),
+        )
+    )
     return Model(
         machine=machine,
         alphabet=alphabet,
@@ -619,13 +699,17 @@ def refinement_mapping(abstract: Machine, nodes: int) -> Callable[[Snapshot], Sn
         created = d not in ("idle", "pending") and not (placing and d == "running")
         cluster_v = rollback if d == "reverted" or progressing and d == "reverting" else 1 if created else 0
         context = {
-            "confOK": True, "reqCounter": 0 if request == "waiting" else 1,
-            "reqV": (None if request == "waiting" else 1,), "toApply": to_apply,
+            "confOK": True,
+            "reqCounter": 0 if request == "waiting" else 1,
+            "reqV": (None if request == "waiting" else 1,),
+            "toApply": to_apply,
             "lastVOK": {"successful": 1, "reverted": rollback}.get(d, 0),
-            "workerV": (None if worker == "waiting" else to_apply,), "clusterUpdating": worker != "waiting",
+            "workerV": (None if worker == "waiting" else to_apply,),
+            "clusterUpdating": worker != "waiting",
             "clusterV": cluster_v,
         }
         return abstract_state(abstract, [f"#r1.{request}", f"#w1.{worker}", f"#cluster.{cluster}"], context)
+
     return to_abstract
 
 
@@ -659,25 +743,46 @@ def per_allocation_mapping(abstract: Machine, nodes: int) -> Callable[[Snapshot]
         request = {"idle": "waiting", "pending": "submitted"}.get(d, "valid")
         to_apply = 0 if d in ("idle", "pending") else rollback if reverting else 1
         version = s.context["version"]
-        workers = ["starting" if a == "stopping" else "working" if a in ("starting", "settling") else "waiting"
-                   for a in v.allocs] if d != "failed" else ["waiting"] * nodes  # failed: every worker finished
+        workers = (
+            [
+                "starting" if a == "stopping" else "working" if a in ("starting", "settling") else "waiting"
+                for a in v.allocs
+            ]
+            if d != "failed"
+            else ["waiting"] * nodes
+        )  # failed: every worker finished
         placed = any(w == "working" for w in workers)
         cluster = "partial" if placed else "failed" if d == "failed" or d == "reverting" else "idle"
         healthy = d not in ("idle", "pending") and any(
-            a == "healthy" and on == version for a, on in zip(v.allocs, s.context["allocs"], strict=True))
-        last_ok = (rollback if d == "reverted" or d == "reverting" and healthy else
-                   1 if d == "successful" or not reverting and healthy else 0)
+            a == "healthy" and on == version for a, on in zip(v.allocs, s.context["allocs"], strict=True)
+        )
+        last_ok = (
+            rollback
+            if d == "reverted" or d == "reverting" and healthy
+            else 1
+            if d == "successful" or not reverting and healthy
+            else 0
+        )
         first_placed = d not in ("idle", "pending") and not s.matches("#deployment.running.placing")
-        cluster_v = rollback if d == "reverted" or s.matches("#deployment.reverting.progressing") else \
-            1 if first_placed else 0
+        cluster_v = (
+            rollback if d == "reverted" or s.matches("#deployment.reverting.progressing") else 1 if first_placed else 0
+        )
         context = {
-            "confOK": True, "reqCounter": 0 if request == "waiting" else 1,
-            "reqV": (None if request == "waiting" else 1,), "toApply": to_apply, "lastVOK": last_ok,
+            "confOK": True,
+            "reqCounter": 0 if request == "waiting" else 1,
+            "reqV": (None if request == "waiting" else 1,),
+            "toApply": to_apply,
+            "lastVOK": last_ok,
             "workerV": tuple(None if w == "waiting" else to_apply for w in workers),
-            "clusterUpdating": any(w != "waiting" for w in workers), "clusterV": cluster_v,
+            "clusterUpdating": any(w != "waiting" for w in workers),
+            "clusterV": cluster_v,
         }
-        return abstract_state(abstract, [f"#r1.{request}", *(f"#w{n}.{w}" for n, w in enumerate(workers, 1)),
-                                         f"#cluster.{cluster}"], context)
+        return abstract_state(
+            abstract,
+            [f"#r1.{request}", *(f"#w{n}.{w}" for n, w in enumerate(workers, 1)), f"#cluster.{cluster}"],
+            context,
+        )
+
     return to_abstract
 
 

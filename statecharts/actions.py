@@ -36,8 +36,9 @@ def takes_params(fn: Callable[..., Any]) -> bool | None:
         parameters = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return False
-    required = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                and p.default is p.empty]
+    required = [
+        p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
     if len(required) >= 3:
         return True
     return None if any(p.kind is p.VAR_POSITIONAL for p in parameters) else False
@@ -204,8 +205,9 @@ class Raise(Action):
         >>> raise_(lambda c, e: {"type": "DONE", "n": c["n"]}).resolve({"n": 1}, Event("GO"))
         Event('DONE', {'n': 1})
         """
-        return to_event(call_expression(self.event, context, event, self.params)) if callable(self.event) \
-            else self.event
+        return (
+            to_event(call_expression(self.event, context, event, self.params)) if callable(self.event) else self.event
+        )
 
     def apply(self, scope: Scope, event: Event) -> None:
         """Put the event on the internal queue, or (with ``delay``) schedule it and leave an effect."""
@@ -243,8 +245,9 @@ class Send(Action):
         >>> send(lambda c, e: {"type": "REPLY", "to": e["sender"]}).resolve_event({}, Event("ASK", sender="w1"))
         Event('REPLY', {'to': 'w1'})
         """
-        return to_event(call_expression(self.event, context, event, self.params)) if callable(self.event) \
-            else self.event
+        return (
+            to_event(call_expression(self.event, context, event, self.params)) if callable(self.event) else self.event
+        )
 
     def resolve_to(self, context: Mapping[str, Any], event: Event) -> str | None:
         """The target (a callable ``to`` is called with ``context`` and ``event``, and the
@@ -333,8 +336,7 @@ class Log(Action):
         >>> Log(lambda c, e: f"n={c['n']}").resolve({"n": 1}, Event("GO")), Log("hi").resolve({}, Event("GO"))
         ('n=1', 'hi')
         """
-        return call_expression(self.message, context, event, self.params) if callable(self.message) \
-            else self.message
+        return call_expression(self.message, context, event, self.params) if callable(self.message) else self.message
 
     def execute(self, context: Mapping[str, Any], event: Event) -> None:
         """Log the message on the ``statecharts`` logger, at INFO, after the label."""
@@ -452,8 +454,13 @@ def assign(
     return Assign(assignments)
 
 
-def raise_(event: str | Event | Mapping[str, Any] | Callable[..., Any], *, delay: Any = None, id: str | None = None,
-           **data: Any) -> Raise:
+def raise_(
+    event: str | Event | Mapping[str, Any] | Callable[..., Any],
+    *,
+    delay: Any = None,
+    id: str | None = None,
+    **data: Any,
+) -> Raise:
     """Raise an internal event, processed before any external one; with ``delay`` (ms, a delay
     name or a callable), the event reaches this machine after that long instead (xstate's
     ``raise(event, {delay, id})``), and ``cancel(id)`` withdraws it.
@@ -579,8 +586,9 @@ class Emit(Action):
         return _make_event(self.event, context, event)
 
 
-def spawn_child(src: Any, *, id: str | Callable[[Mapping[str, Any], Event], str] | None = None,
-                input: Any = None) -> SpawnChild:
+def spawn_child(
+    src: Any, *, id: str | Callable[[Mapping[str, Any], Event], str] | None = None, input: Any = None
+) -> SpawnChild:
     """xstate's ``spawnChild``: start child actor ``src`` (service name or Machine); ``input`` may be
     ``fn(context, event)``. The asyncio runtime carries it out; the pure core only records it.
 
@@ -599,8 +607,9 @@ def stop_child(id: str | Callable[[Mapping[str, Any], Event], str]) -> StopChild
     return StopChild(id)
 
 
-def send_to(to: str | Callable[[Mapping[str, Any], Event], str], event: EventLike, *, delay: Any = None,
-            id: str | None = None) -> Send:
+def send_to(
+    to: str | Callable[[Mapping[str, Any], Event], str], event: EventLike, *, delay: Any = None, id: str | None = None
+) -> Send:
     """xstate's ``sendTo``: send ``event`` to the actor ``to`` (an id, ``#_parent``, or ``fn(context,
     event) -> id``), optionally after ``delay`` ms.
 

@@ -101,8 +101,10 @@ def await_blocking(awaitable: Any, name: str) -> Any:
         return asyncio.run(_awaited(awaitable))
     if inspect.iscoroutine(awaitable):
         awaitable.close()
-    raise StatechartError(f"action {name!r} returned an awaitable on a thread that runs an event loop: the "
-                          "threaded interpreter cannot block there; run the machine with interpret_async()")
+    raise StatechartError(
+        f"action {name!r} returned an awaitable on a thread that runs an event loop: the "
+        "threaded interpreter cannot block there; run the machine with interpret_async()"
+    )
 
 
 async def _awaited(awaitable: Any) -> Any:
@@ -179,9 +181,18 @@ def without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
     >>> len(s.pending), len(without(s, {id(s.pending[0])}).pending)
     (1, 0)
     """
-    return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
-                    tuple(p for p in snapshot.pending if id(p) not in gone), snapshot.status,
-                    snapshot.output, snapshot.effects, snapshot.event, snapshot.sequence)
+    return Snapshot(
+        snapshot.machine,
+        snapshot.nodes,
+        snapshot.context,
+        snapshot.history,
+        tuple(p for p in snapshot.pending if id(p) not in gone),
+        snapshot.status,
+        snapshot.output,
+        snapshot.effects,
+        snapshot.event,
+        snapshot.sequence,
+    )
 
 
 class Timers:
@@ -205,8 +216,12 @@ class Timers:
 
     __slots__ = ("schedule", "cancel", "now", "handles", "due", "moved")
 
-    def __init__(self, schedule: Callable[[float, Callable[[], None]], Any], cancel: Callable[[Any], None],
-                 now: Callable[[], float | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        schedule: Callable[[float, Callable[[], None]], Any],
+        cancel: Callable[[Any], None],
+        now: Callable[[], float | None] = lambda: None,
+    ) -> None:
         self.schedule = schedule
         self.cancel = cancel
         self.now = now
@@ -218,8 +233,13 @@ class Timers:
     def __len__(self) -> int:
         return len(self.handles)
 
-    def adopt(self, snapshot: Snapshot, previous: tuple[PendingSend, ...], fire: Callable[[PendingSend], None],
-              resume: Mapping[int, float] | None = None) -> tuple[Snapshot, list[PendingSend]]:
+    def adopt(
+        self,
+        snapshot: Snapshot,
+        previous: tuple[PendingSend, ...],
+        fire: Callable[[PendingSend], None],
+        resume: Mapping[int, float] | None = None,
+    ) -> tuple[Snapshot, list[PendingSend]]:
         """Reconcile the timers with ``snapshot.pending`` (``previous`` is the pending sends of the
         snapshot before; ``()`` on start, when every delayed send gets a timer): returns the
         snapshot less the sends due now, and those sends: the undelayed ones, then (``resume``:
@@ -231,9 +251,18 @@ class Timers:
             if not pending:
                 return snapshot, []
             if all(p.delay <= 0 for p in pending):  # only sends due now: all of them leave
-                return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, (),
-                                snapshot.status, snapshot.output, snapshot.effects, snapshot.event,
-                                snapshot.sequence), list(pending)
+                return Snapshot(
+                    snapshot.machine,
+                    snapshot.nodes,
+                    snapshot.context,
+                    snapshot.history,
+                    (),
+                    snapshot.status,
+                    snapshot.output,
+                    snapshot.effects,
+                    snapshot.event,
+                    snapshot.sequence,
+                ), list(pending)
         now_ids = {id(p) for p in pending}
         if snapshot.machine.xstate:
             adopt_orphans(handles, self.moved, pending, now_ids, self.due)
@@ -287,13 +316,26 @@ class Timers:
         >>> [p.cancellable for p in Timers(lambda d, f: None, lambda h: None).orphan_on_fire(s, first).pending]
         [False]
         """
-        if not state.machine.xstate or send.id is None or not any(
-                q.id == send.id and q.cancellable for q in state.pending):
+        if (
+            not state.machine.xstate
+            or send.id is None
+            or not any(q.id == send.id and q.cancellable for q in state.pending)
+        ):
             return state
         pending = tuple(algorithm.orphaned(state.pending, send.id))
         adopt_orphans(self.handles, self.moved, pending, {id(q) for q in pending}, self.due)
-        return Snapshot(state.machine, state.nodes, state.context, state.history, pending, state.status,
-                        state.output, state.effects, state.event, state.sequence)
+        return Snapshot(
+            state.machine,
+            state.nodes,
+            state.context,
+            state.history,
+            pending,
+            state.status,
+            state.output,
+            state.effects,
+            state.event,
+            state.sequence,
+        )
 
     def cancel_all(self) -> None:
         """Cancel every timer (the actor stopped or its machine finished)."""
@@ -304,8 +346,13 @@ class Timers:
         self.moved.clear()
 
 
-def adopt_orphans(timers: dict[int, tuple[PendingSend, Any]], moved: dict[int, tuple[PendingSend, PendingSend]],
-                  pending: tuple[PendingSend, ...], now: set[int], due: dict[int, float] | None = None) -> None:
+def adopt_orphans(
+    timers: dict[int, tuple[PendingSend, Any]],
+    moved: dict[int, tuple[PendingSend, PendingSend]],
+    pending: tuple[PendingSend, ...],
+    now: set[int],
+    due: dict[int, float] | None = None,
+) -> None:
     """xstate mode: a send that is no longer cancellable (`statecharts.algorithm.orphaned`) is a new
     object; it takes over the timer of the send it replaces (same due time, same place in line), and
     ``moved`` lets that timer's callback, bound to the old object, find the new one

@@ -54,11 +54,28 @@ class Step:
     ({'a': 'y'}, {'a': 'x'})
     """
 
-    __slots__ = ("machine", "config", "context", "history", "internal", "pending", "effects",
-                 "status", "output", "execute", "event", "microsteps", "fired", "frozen", "domains", "sequence")
+    __slots__ = (
+        "machine",
+        "config",
+        "context",
+        "history",
+        "internal",
+        "pending",
+        "effects",
+        "status",
+        "output",
+        "execute",
+        "event",
+        "microsteps",
+        "fired",
+        "frozen",
+        "domains",
+        "sequence",
+    )
 
-    def __init__(self, machine: ChartIndex, snapshot: Snapshot | None, context: FrozenDict,
-                 execute: Executor | None) -> None:
+    def __init__(
+        self, machine: ChartIndex, snapshot: Snapshot | None, context: FrozenDict, execute: Executor | None
+    ) -> None:
         self.machine = machine
         self.config: set[StateNode] = set(snapshot.nodes) if snapshot else set()
         self.context = context
@@ -78,8 +95,7 @@ class Step:
         # semantics="xstate": the configuration in entry order (xstate's _nodes); None otherwise
         self.sequence: dict[StateNode, None] | None = None
         if machine.xstate:
-            self.sequence = dict.fromkeys(
-                (snapshot.sequence or sorted(snapshot.nodes, key=_order)) if snapshot else ())
+            self.sequence = dict.fromkeys((snapshot.sequence or sorted(snapshot.nodes, key=_order)) if snapshot else ())
 
     def nodes(self) -> frozenset[StateNode]:
         """The configuration as a frozenset (cached until the configuration changes).
@@ -134,9 +150,18 @@ class Step:
         True
         """
         history = tuple(sorted(self.history.items(), key=lambda item: item[0].order))
-        return Snapshot(self.machine, frozenset(self.config), self.context, history, tuple(self.pending),
-                        self.status, self.output, tuple(self.effects), self.event,
-                        () if self.sequence is None else tuple(self.sequence))
+        return Snapshot(
+            self.machine,
+            frozenset(self.config),
+            self.context,
+            history,
+            tuple(self.pending),
+            self.status,
+            self.output,
+            tuple(self.effects),
+            self.event,
+            () if self.sequence is None else tuple(self.sequence),
+        )
 
     def in_state(self, ref: str) -> bool:
         """The state ``ref`` (``#id``, id or dotted path) is in the step's configuration.
@@ -254,9 +279,9 @@ def guard_holds(step: Step | Probe, t: Transition, guard: Guard, event: Event) -
         return False
 
 
-def remove_conflicting_transitions(step: Step, enabled: list[Transition],
-                                   exit_set: Callable[[Step, list[Transition]], set[StateNode]] | None = None
-                                   ) -> list[Transition]:
+def remove_conflicting_transitions(
+    step: Step, enabled: list[Transition], exit_set: Callable[[Step, list[Transition]], set[StateNode]] | None = None
+) -> list[Transition]:
     """Keep a conflict-free subset: two transitions conflict when their exit sets meet; the one
     whose source is a descendant wins, otherwise the earlier in document order. ``exit_set`` is
     SCXML's `compute_exit_set` unless given (xstate's mode passes its own).
@@ -369,8 +394,9 @@ def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[State
     return exits
 
 
-def compute_entry_set(step: Step, transitions: Iterable[Transition]) -> tuple[
-        set[StateNode], set[StateNode], dict[StateNode, Transition]]:
+def compute_entry_set(
+    step: Step, transitions: Iterable[Transition]
+) -> tuple[set[StateNode], set[StateNode], dict[StateNode, Transition]]:
     """States to enter, compound states entered by default, and history default content.
 
     >>> from statecharts import Machine
@@ -398,8 +424,13 @@ def compute_entry_set(step: Step, transitions: Iterable[Transition]) -> tuple[
     return to_enter, default_entry, history_content
 
 
-def add_children_to_enter(step: Step, state: StateNode, to_enter: set[StateNode],
-                          default_entry: set[StateNode], history_content: dict[StateNode, Transition]) -> None:
+def add_children_to_enter(
+    step: Step,
+    state: StateNode,
+    to_enter: set[StateNode],
+    default_entry: set[StateNode],
+    history_content: dict[StateNode, Transition],
+) -> None:
     """Add a compound state's initial children, or a parallel state's regions, but not the state itself.
 
     >>> from statecharts import Machine
@@ -424,9 +455,13 @@ def add_children_to_enter(step: Step, state: StateNode, to_enter: set[StateNode]
             add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
 
 
-def add_descendant_states_to_enter(step: Step, state: StateNode, to_enter: set[StateNode],
-                                   default_entry: set[StateNode],
-                                   history_content: dict[StateNode, Transition]) -> None:
+def add_descendant_states_to_enter(
+    step: Step,
+    state: StateNode,
+    to_enter: set[StateNode],
+    default_entry: set[StateNode],
+    history_content: dict[StateNode, Transition],
+) -> None:
     """W3C addDescendantStatesToEnter.
 
     >>> from statecharts import Machine
@@ -475,9 +510,14 @@ def add_descendant_states_to_enter(step: Step, state: StateNode, to_enter: set[S
                 add_descendant_states_to_enter(step, child, to_enter, default_entry, history_content)
 
 
-def add_ancestor_states_to_enter(step: Step, state: StateNode, ancestor: StateNode | None,
-                                 to_enter: set[StateNode], default_entry: set[StateNode],
-                                 history_content: dict[StateNode, Transition]) -> None:
+def add_ancestor_states_to_enter(
+    step: Step,
+    state: StateNode,
+    ancestor: StateNode | None,
+    to_enter: set[StateNode],
+    default_entry: set[StateNode],
+    history_content: dict[StateNode, Transition],
+) -> None:
     """W3C addAncestorStatesToEnter: proper ancestors up to (not including) ``ancestor``.
 
     >>> from statecharts import Machine
@@ -588,8 +628,7 @@ def execute_transition_content(step: Step, transitions: list[Transition], event:
             execute_content(step, t.actions, event)
 
 
-def exit_states(step: Step, transitions: list[Transition], event: Event,
-                exits: list[StateNode] | None = None) -> None:
+def exit_states(step: Step, transitions: list[Transition], event: Event, exits: list[StateNode] | None = None) -> None:
     """Leave the exit set in reverse document order, recording history first (``exits``: the
     sorted exit set, when the caller has it from a `Plan`).
 
@@ -610,8 +649,9 @@ def exit_states(step: Step, transitions: list[Transition], event: Event,
     for s in exits:
         for h in s.histories:
             if h.history_type == "deep":
-                step.history[h] = frozenset(x for x in step.config
-                                            if x.type in ("atomic", "final") and s in x.ancestors)
+                step.history[h] = frozenset(
+                    x for x in step.config if x.type in ("atomic", "final") and s in x.ancestors
+                )
             else:
                 step.history[h] = frozenset(x for x in step.config if x.parent is s)
     for s in exits:
@@ -657,8 +697,11 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
                 continue
             step.internal.append(Event(f"{step.machine.done_state_prefix}{parent.id}", output))
             grandparent = parent.parent
-            if grandparent is not None and grandparent.type == "parallel" and all(
-                    is_in_final_state(step, child) for child in grandparent.children):
+            if (
+                grandparent is not None
+                and grandparent.type == "parallel"
+                and all(is_in_final_state(step, child) for child in grandparent.children)
+            ):
                 step.internal.append(Event(f"{step.machine.done_state_prefix}{grandparent.id}"))
                 if grandparent is root:
                     step.status = "done"
@@ -744,11 +787,15 @@ def count_microstep(step: Step, transitions: list[Transition], event: Event | No
     step.microsteps += 1
     if step.microsteps > MAX_MICROSTEPS:
         states = ", ".join(n.id for n in sorted(step.config, key=_order) if n.type in ("atomic", "final"))
-        last = f"last transitions: {', '.join(repr(t) for t in transitions)}" if transitions else \
-            f"last internal event: {event.name if event else '?'} (it took no transition)"
+        last = (
+            f"last transitions: {', '.join(repr(t) for t in transitions)}"
+            if transitions
+            else f"last internal event: {event.name if event else '?'} (it took no transition)"
+        )
         raise EventlessLoopError(
             f"machine {step.machine.id!r} did not settle after {MAX_MICROSTEPS} microsteps "
-            f"(an eventless or raised-event loop); active states: {states}; {last}")
+            f"(an eventless or raised-event loop); active states: {states}; {last}"
+        )
 
 
 def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
@@ -792,8 +839,13 @@ class Plan:
 
     __slots__ = ("exits", "entries", "default_entry", "history_content")
 
-    def __init__(self, exits: list[StateNode], entries: list[StateNode], default_entry: set[StateNode],
-                 history_content: dict[StateNode, Transition]) -> None:
+    def __init__(
+        self,
+        exits: list[StateNode],
+        entries: list[StateNode],
+        default_entry: set[StateNode],
+        history_content: dict[StateNode, Transition],
+    ) -> None:
         self.exits = exits
         self.entries = entries
         self.default_entry = default_entry
@@ -831,8 +883,12 @@ def microstep_plan(step: Step, transitions: list[Transition], cache: bool = True
         if history_content or any(s.initial is not None and s.initial.has_history_target for s in default_entry):
             plan = None
         else:
-            plan = Plan(sorted(compute_exit_set(step, transitions), key=_exit_order),
-                        sorted(to_enter, key=_order), default_entry, history_content)
+            plan = Plan(
+                sorted(compute_exit_set(step, transitions), key=_exit_order),
+                sorted(to_enter, key=_order),
+                default_entry,
+                history_content,
+            )
         if not cache:
             return plan
         if len(plans) >= PLAN_CACHE_SIZE:
@@ -937,8 +993,9 @@ def static_step(snapshot: Snapshot, event: Event) -> Snapshot | None:
         if probe.failed or len(enabled) > 1:
             return None
         if not enabled:
-            return Snapshot(index, snapshot.nodes, context, snapshot.history, snapshot.pending, "active",
-                            snapshot.output, (), event)
+            return Snapshot(
+                index, snapshot.nodes, context, snapshot.history, snapshot.pending, "active", snapshot.output, (), event
+            )
         t = enabled[0]
         nodes = shape.get(t)
         if nodes is None:
@@ -949,8 +1006,8 @@ def static_step(snapshot: Snapshot, event: Event) -> Snapshot | None:
         except Exception:  # noqa: BLE001 - the full macrostep turns it into error.execution
             return None
         shape = nodes
-    return Snapshot(index, shape, context, snapshot.history, snapshot.pending, "active", snapshot.output, (),
-                    event)
+    return Snapshot(index, shape, context, snapshot.history, snapshot.pending, "active", snapshot.output, (), event)
+
 
 def _static_shape(index: ChartIndex, snapshot: Snapshot, event: Event) -> StaticShape:
     """What `static_step` caches for the configuration and the event name: the next
@@ -967,8 +1024,12 @@ def _static_shape(index: ChartIndex, snapshot: Snapshot, event: Event) -> Static
     step = Step(index, snapshot, snapshot.context, None)
     step.event = event
     if any(guard is not None for chain in chains for _, guard in chain):
-        moves = {t: after for chain in chains for t, _ in chain
-                 if all(type(a) is Assign for a in t.actions) and (after := _static_move(index, step, [t]))}
+        moves = {
+            t: after
+            for chain in chains
+            for t, _ in chain
+            if all(type(a) is Assign for a in t.actions) and (after := _static_move(index, step, [t]))
+        }
         return moves or None  # no candidate is static: the guards need not run twice
     enabled = select_transitions(step, event)
     if not enabled:
@@ -976,6 +1037,7 @@ def _static_shape(index: ChartIndex, snapshot: Snapshot, event: Event) -> Static
     if any(t.actions for t in enabled):
         return None
     return _static_move(index, step, enabled)
+
 
 def _static_move(index: ChartIndex, step: Step, transitions: list[Transition]) -> frozenset[StateNode] | None:
     """The configuration a microstep over ``transitions`` reaches when it enters and exits
@@ -985,8 +1047,10 @@ def _static_move(index: ChartIndex, step: Step, transitions: list[Transition]) -
     plan = microstep_plan(step, transitions)
     if plan is None or plan.history_content or any(s.exit or s.histories for s in plan.exits):
         return None
-    if any(s.entry or s.type == "final" or (s in plan.default_entry and s.initial is not None and s.initial.actions)
-           for s in plan.entries):
+    if any(
+        s.entry or s.type == "final" or (s in plan.default_entry and s.initial is not None and s.initial.actions)
+        for s in plan.entries
+    ):
         return None
     after = (step.nodes() - frozenset(plan.exits)) | frozenset(plan.entries)
     return None if index.selection(after, None) else after
@@ -1059,7 +1123,6 @@ def _x_proper_ancestors(node: StateNode, upto: StateNode | None) -> list[StateNo
     return found
 
 
-
 def _x_next(step: Step, state: StateNode, event: Event) -> list[Transition]:
     """xstate's StateNode.next: the first candidate whose guard holds (a throwing guard aborts)."""
     for t in step.machine.xstate_candidates(state, event.name):
@@ -1117,8 +1180,14 @@ def xstate_eventless_transitions(step: Step) -> list[Transition]:
         if atomic.type not in ("atomic", "final"):
             continue
         for state in (atomic, *atomic.ancestors):
-            chosen = next((t for t in step.machine.eventless(state)
-                           if t.guard is None or guard_holds(step, t, t.guard, step.event)), None)
+            chosen = next(
+                (
+                    t
+                    for t in step.machine.eventless(state)
+                    if t.guard is None or guard_holds(step, t, t.guard, step.event)
+                ),
+                None,
+            )
             if chosen is not None:
                 if chosen not in enabled:
                     enabled.append(chosen)
@@ -1229,8 +1298,9 @@ def xstate_entry_set(step: Step, transitions: Iterable[Transition]) -> tuple[set
             ancestors = _x_proper_ancestors(s, domain)
             if domain is not None and domain.type == "parallel":
                 ancestors.append(domain)
-            _x_add_ancestors(step, to_enter, default_entry, ancestors,
-                             None if t.source.parent is None and t.reenter else domain)
+            _x_add_ancestors(
+                step, to_enter, default_entry, ancestors, None if t.source.parent is None and t.reenter else domain
+            )
     return to_enter, default_entry
 
 
@@ -1272,8 +1342,13 @@ def _x_add_descendants(step: Step, state: StateNode, default_entry: set[StateNod
                 _x_add_descendants(step, child, default_entry, to_enter)
 
 
-def _x_add_ancestors(step: Step, to_enter: set[StateNode], default_entry: set[StateNode],
-                     ancestors: list[StateNode], reentrancy_domain: StateNode | None) -> None:
+def _x_add_ancestors(
+    step: Step,
+    to_enter: set[StateNode],
+    default_entry: set[StateNode],
+    ancestors: list[StateNode],
+    reentrancy_domain: StateNode | None,
+) -> None:
     """xstate's addAncestorStatesToEnter."""
     for anc in ancestors:
         if reentrancy_domain is None or _x_is_descendant(anc, reentrancy_domain):
@@ -1325,8 +1400,9 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
             for h in s.histories:
                 history_changed = True
                 if h.history_type == "deep":
-                    recorded[h] = frozenset(x for x in step.config
-                                            if x.type in ("atomic", "final") and s in x.ancestors)
+                    recorded[h] = frozenset(
+                        x for x in step.config if x.type in ("atomic", "final") and s in x.ancestors
+                    )
                 else:
                     recorded[h] = frozenset(x for x in step.config if x.parent is s)
         step.frozen = None
@@ -1356,8 +1432,12 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
         completion = marker or s
         if parent is not None and parent.type == "compound":
             step.internal.append(Event(f"xstate.done.state.{parent.id}", _x_output(step, s, event)))
-        while marker is not None and marker.type == "parallel" and marker not in completed \
-                and is_in_final_state(step, marker):
+        while (
+            marker is not None
+            and marker.type == "parallel"
+            and marker not in completed
+            and is_in_final_state(step, marker)
+        ):
             completed.add(marker)
             step.internal.append(Event(f"xstate.done.state.{marker.id}"))
             completion = marker
@@ -1372,8 +1452,11 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
             _x_run(step, s.exit, event)
     if not history_changed and before[0] == step.config:  # xstate keeps its _nodes (and their order)
         step.sequence = dict.fromkeys(order_before)
-    return history_changed or (frozenset(step.config), step.context, step.status) != before \
+    return (
+        history_changed
+        or (frozenset(step.config), step.context, step.status) != before
         or step.context is not before[1]
+    )
 
 
 def _x_output(step: Step, state: StateNode, event: Event) -> Any:
@@ -1438,13 +1521,15 @@ def xstate_enter_initial(machine: ChartIndex, context: FrozenDict, execute: Exec
         xstate_run_to_completion(step)
     except XstateAbort as abort:
         nodes = xstate_initial_nodes(machine)
-        return Snapshot(machine, nodes, context, (), (), "error", str(abort), (), INIT_EVENT,
-                        tuple(sorted(nodes, key=_order)))
+        return Snapshot(
+            machine, nodes, context, (), (), "error", str(abort), (), INIT_EVENT, tuple(sorted(nodes, key=_order))
+        )
     return step.snapshot()
 
 
-def xstate_macrostep(snapshot: Snapshot, event: Event, execute: Executor | None = None,
-                     fired: list[Transition] | None = None) -> Snapshot:
+def xstate_macrostep(
+    snapshot: Snapshot, event: Event, execute: Executor | None = None, fired: list[Transition] | None = None
+) -> Snapshot:
     """xstate's macrostep; a throwing action or guard gives back the snapshot it started from with
     status ``"error"`` (``output`` says what failed), as xstate's actor does.
 
@@ -1464,11 +1549,31 @@ def xstate_macrostep(snapshot: Snapshot, event: Event, execute: Executor | None 
     try:
         enabled = xstate_select_transitions(step, event)
         if not enabled and event.name.startswith("xstate.error.actor."):
-            return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, snapshot.pending,
-                            "error", event.data, (), event, snapshot.sequence)
+            return Snapshot(
+                snapshot.machine,
+                snapshot.nodes,
+                snapshot.context,
+                snapshot.history,
+                snapshot.pending,
+                "error",
+                event.data,
+                (),
+                event,
+                snapshot.sequence,
+            )
         xstate_microstep(step, enabled, event)
         xstate_run_to_completion(step)
     except XstateAbort as abort:
-        return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history, snapshot.pending,
-                        "error", str(abort), (), event, snapshot.sequence)
+        return Snapshot(
+            snapshot.machine,
+            snapshot.nodes,
+            snapshot.context,
+            snapshot.history,
+            snapshot.pending,
+            "error",
+            str(abort),
+            (),
+            event,
+            snapshot.sequence,
+        )
     return step.snapshot()

@@ -46,6 +46,7 @@ TransitionKind = Literal["event", "after", "initial"]
 #: ``shallow`` or ``deep`` history.
 HistoryType = Literal["shallow", "deep"]
 
+
 class Transition:
     """A compiled transition. ``internal`` is the resolved SCXML kind (domain = source).
 
@@ -58,8 +59,22 @@ class Transition:
     """
 
     __slots__ = (
-        "source", "events", "targets", "guard", "actions", "internal", "reenter", "description",
-        "order", "delay", "eventless", "target_refs", "kind", "domain", "meta", "has_history_target",
+        "source",
+        "events",
+        "targets",
+        "guard",
+        "actions",
+        "internal",
+        "reenter",
+        "description",
+        "order",
+        "delay",
+        "eventless",
+        "target_refs",
+        "kind",
+        "domain",
+        "meta",
+        "has_history_target",
         "exact",
     )
 
@@ -128,10 +143,32 @@ class StateNode:
     """
 
     __slots__ = (
-        "key", "id", "path", "type", "parent", "children", "histories", "initial", "transitions",
-        "entry", "exit", "invoke", "tags", "meta", "description", "output", "history_type",
-        "history_default", "order", "depth", "ancestors", "config", "done_data", "_is_descendant",
-        "descendants", "by_key",
+        "key",
+        "id",
+        "path",
+        "type",
+        "parent",
+        "children",
+        "histories",
+        "initial",
+        "transitions",
+        "entry",
+        "exit",
+        "invoke",
+        "tags",
+        "meta",
+        "description",
+        "output",
+        "history_type",
+        "history_default",
+        "order",
+        "depth",
+        "ancestors",
+        "config",
+        "done_data",
+        "_is_descendant",
+        "descendants",
+        "by_key",
     )
 
     def __init__(self, key: str, parent: StateNode | None, config: Mapping[str, Any]) -> None:
@@ -267,8 +304,14 @@ class Chart:
     ['light', 'light.green', 'light.yellow']
     """
 
-    def __init__(self, root: StateNode, nodes: list[StateNode], context: Any,
-                 services: Mapping[str, Any], delays: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        root: StateNode,
+        nodes: list[StateNode],
+        context: Any,
+        services: Mapping[str, Any],
+        delays: Mapping[str, Any],
+    ) -> None:
         self.root = root
         self.nodes: tuple[StateNode, ...] = tuple(nodes)
         self.by_id: dict[str, StateNode] = {n.id: n for n in nodes}
@@ -292,10 +335,9 @@ class Chart:
         >>> chart.index(); chart.events
         ('GO',)
         """
-        self.events = tuple(sorted({
-            e for n in self.nodes for t in n.transitions for e in t.events
-            if e != "*" and not e.endswith("*")
-        }))
+        self.events = tuple(
+            sorted({e for n in self.nodes for t in n.transitions for e in t.events if e != "*" and not e.endswith("*")})
+        )
         self.invokes = {i.id: i for n in self.nodes for i in n.invoke}
 
     def find(self, ref: str, relative_to: StateNode | None = None) -> StateNode | None:

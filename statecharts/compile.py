@@ -33,8 +33,24 @@ from statecharts.limits import MAX_DELAY_MS, MAX_DEPTH
 from statecharts.text import did_you_mean
 
 STATE_KEYS = (
-    "id", "initial", "type", "history", "target", "states", "on", "always", "after", "entry",
-    "exit", "invoke", "context", "tags", "meta", "description", "output", "onDone",
+    "id",
+    "initial",
+    "type",
+    "history",
+    "target",
+    "states",
+    "on",
+    "always",
+    "after",
+    "entry",
+    "exit",
+    "invoke",
+    "context",
+    "tags",
+    "meta",
+    "description",
+    "output",
+    "onDone",
 )
 TRANSITION_KEYS = ("target", "guard", "actions", "reenter", "description", "type", "meta")
 INVOKE_KEYS = ("src", "id", "input", "onDone", "onError", "autoForward", "meta", "description")
@@ -50,8 +66,13 @@ def _as_list(value: Any) -> list[Any]:
 
 
 class _Compiler:
-    def __init__(self, guards: Mapping[str, Any], actions: Mapping[str, Any],
-                 delays: Mapping[str, Any], services: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        guards: Mapping[str, Any],
+        actions: Mapping[str, Any],
+        delays: Mapping[str, Any],
+        services: Mapping[str, Any],
+    ) -> None:
         self.guards = dict(guards)
         self.actions = dict(actions)
         self.delays = dict(delays)
@@ -82,8 +103,9 @@ class _Compiler:
             raise ConfigError("'id' must be a string", path=path, key="id")
         node.id = explicit or (key if parent is None else f"{parent.id}.{key}")
         if node.id in self.by_id:
-            raise ConfigError(f"duplicate state id {node.id!r} (also used by "
-                              f"{self.by_id[node.id].path_str})", path=path, key="id")
+            raise ConfigError(
+                f"duplicate state id {node.id!r} (also used by {self.by_id[node.id].path_str})", path=path, key="id"
+            )
         self.by_id[node.id] = node
 
         states = config.get("states") or {}
@@ -91,8 +113,9 @@ class _Compiler:
             raise ConfigError("'states' must be a dict of state configs", path=path, key="states")
         declared = config.get("type")
         if declared is not None and declared not in STATE_TYPES:
-            raise ConfigError(f"unknown state type {declared!r}{did_you_mean(str(declared), STATE_TYPES)}",
-                              path=path, key="type")
+            raise ConfigError(
+                f"unknown state type {declared!r}{did_you_mean(str(declared), STATE_TYPES)}", path=path, key="type"
+            )
         if declared == "history" or (declared is None and "history" in config and not states):
             node.type = "history"
         elif declared:
@@ -120,23 +143,28 @@ class _Compiler:
         elif "history" in config:
             raise ConfigError("'history' belongs on a state of type 'history'", path=path, key="history")
         if "target" in config and node.type != "history":
-            raise ConfigError("'target' on a state is only for history states (did you mean 'on'?)",
-                              path=path, key="target")
+            raise ConfigError(
+                "'target' on a state is only for history states (did you mean 'on'?)", path=path, key="target"
+            )
 
         children: list[StateNode] = []
         histories: list[StateNode] = []
         for child_key, child_config in states.items():
             if not isinstance(child_key, str) or not child_key or "." in child_key:
-                raise ConfigError(f"state key {child_key!r} must be a non-empty string without '.'",
-                                  path=path, key="states")
+                raise ConfigError(
+                    f"state key {child_key!r} must be a non-empty string without '.'", path=path, key="states"
+                )
             child = self.build(child_key, node, child_config, f"{path}.{child_key}")
             (histories if child.type == "history" else children).append(child)
         node.children = tuple(children)
         node.histories = tuple(histories)
         node.by_key = {c.key: c for c in (*children, *histories)}
         if histories and not children:
-            raise ConfigError("history state outside a compound state: its parent has no other states",
-                              path=f"{path}.{histories[0].key}", key="type")
+            raise ConfigError(
+                "history state outside a compound state: its parent has no other states",
+                path=f"{path}.{histories[0].key}",
+                key="type",
+            )
         if node.type == "history" and (parent is None or parent.type not in ("compound", "parallel")):
             raise ConfigError("history state outside a compound state", path=path, key="type")
         tags = _as_list(config.get("tags"))
@@ -144,8 +172,7 @@ class _Compiler:
             raise ConfigError(f"'tags' are strings, not {config.get('tags')!r}", path=path, key="tags")
         node.tags = frozenset(tags)
         if config.get("description") is not None and not isinstance(config.get("description"), str):
-            raise ConfigError(f"'description' is text, not {config.get('description')!r}", path=path,
-                              key="description")
+            raise ConfigError(f"'description' is text, not {config.get('description')!r}", path=path, key="description")
         node.meta = config.get("meta")
         node.description = config.get("description")
         node.output = config.get("output")
@@ -153,8 +180,9 @@ class _Compiler:
         if "initial" in config and node.type != "compound":
             raise ConfigError(f"'initial' on a {node.type} state", path=path, key="initial")
         if node.type == "compound" and config.get("initial") is None:
-            raise ConfigError(f"missing 'initial' (one of {', '.join(c.key for c in children)})",
-                              path=path, key="initial")
+            raise ConfigError(
+                f"missing 'initial' (one of {', '.join(c.key for c in children)})", path=path, key="initial"
+            )
         return node
 
     # -- transitions ----------------------------------------------------------------------
@@ -174,8 +202,12 @@ class _Compiler:
             transitions += self.transitions(node, descriptors, spec, f"on.{event_key}")
         if cfg.get("onDone") is not None:
             if node.type not in ("compound", "parallel"):
-                raise ConfigError(f"'onDone' on a {node.type} state: only compound and parallel states are done "
-                                  f"when their final states are reached", path=path, key="onDone")
+                raise ConfigError(
+                    f"'onDone' on a {node.type} state: only compound and parallel states are done "
+                    f"when their final states are reached",
+                    path=path,
+                    key="onDone",
+                )
             made = self.transitions(node, (f"xstate.done.state.{node.id}",), cfg["onDone"], "onDone")
             for t in made:
                 t.exact = True
@@ -206,28 +238,34 @@ class _Compiler:
                 spec = {"src": spec}
             for k in spec:
                 if k not in INVOKE_KEYS:
-                    raise ConfigError(f"unknown key {k!r}{did_you_mean(str(k), INVOKE_KEYS)}", path=path,
-                                      key=f"{where}.{k}")
+                    raise ConfigError(
+                        f"unknown key {k!r}{did_you_mean(str(k), INVOKE_KEYS)}", path=path, key=f"{where}.{k}"
+                    )
             src = spec.get("src")
             if isinstance(src, str):
                 if src not in self.services:
-                    raise ConfigError(f"unknown service {src!r}{did_you_mean(src, self.services)}",
-                                      path=path, key=f"{where}.src")
+                    raise ConfigError(
+                        f"unknown service {src!r}{did_you_mean(src, self.services)}", path=path, key=f"{where}.src"
+                    )
                 src_name, src_fn = src, self.services[src]
             elif callable(src):
                 src_name, src_fn = getattr(src, "__name__", "service"), src
             elif callable(getattr(src, "initial_state", None)) and callable(getattr(src, "transition", None)):
                 src_name, src_fn = str(getattr(src, "id", "logic")), src  # a child machine (actor logic)
             else:
-                raise ConfigError("'src' must be a service name, a callable or a Machine", path=path,
-                                  key=f"{where}.src")
+                raise ConfigError(
+                    "'src' must be a service name, a callable or a Machine", path=path, key=f"{where}.src"
+                )
             invoke_id = spec.get("id") or f"{node.id}:invocation[{index}]"
             if not isinstance(invoke_id, str):
                 raise ConfigError(f"an invoke id is a string, not {invoke_id!r}", path=path, key=f"{where}.id")
             if invoke_id in self.invoke_ids:
-                raise ConfigError(f"duplicate invoke id {invoke_id!r} (also used in "
-                                  f"{self.invoke_ids[invoke_id]}): its onDone/onError would be ambiguous",
-                                  path=path, key=f"{where}.id")
+                raise ConfigError(
+                    f"duplicate invoke id {invoke_id!r} (also used in "
+                    f"{self.invoke_ids[invoke_id]}): its onDone/onError would be ambiguous",
+                    path=path,
+                    key=f"{where}.id",
+                )
             self.invoke_ids[invoke_id] = path
             invokes.append(InvokeDef(invoke_id, src_fn, src_name, spec.get("input"), node))
             for outcome, prefix in (("onDone", "xstate.done.actor"), ("onError", "xstate.error.actor")):
@@ -250,17 +288,25 @@ class _Compiler:
                 spec = {"target": list(default)} if isinstance(default, (list, tuple)) else default
                 made = self.transitions(node, (), spec, "target")
                 if len(made) != 1 or not made[0].targets:
-                    raise ConfigError(f"a history default 'target' names a state, not {default!r}", path=path,
-                                      key="target")
+                    raise ConfigError(
+                        f"a history default 'target' names a state, not {default!r}", path=path, key="target"
+                    )
                 t = made[0]
                 node.history_default = t
                 for target in t.targets:
                     if target.type == "history":
-                        raise ConfigError(f"history default {target.id!r} is a history state: a default names "
-                                          f"the states to enter", path=path, key="target")
-                    if not target.is_descendant_of(node.parent):  # type: ignore[arg-type]
-                        raise ConfigError(f"history default {target.id!r} is not inside "
-                                          f"{node.parent.path_str}", path=path, key="target")  # type: ignore[union-attr]
+                        raise ConfigError(
+                            f"history default {target.id!r} is a history state: a default names the states to enter",
+                            path=path,
+                            key="target",
+                        )
+                    parent = node.parent  # a history state always has one
+                    if parent is not None and not target.is_descendant_of(parent):
+                        raise ConfigError(
+                            f"history default {target.id!r} is not inside {parent.path_str}",
+                            path=path,
+                            key="target",
+                        )
 
     def initial(self, node: StateNode, spec: Any) -> Transition:
         path = node.path_str
@@ -272,8 +318,9 @@ class _Compiler:
         elif isinstance(spec, str):
             refs = [spec]
         else:
-            raise ConfigError(f"'initial' is a child state's key (or {{'target': ...}}), not {spec!r}", path=path,
-                              key="initial")
+            raise ConfigError(
+                f"'initial' is a child state's key (or {{'target': ...}}), not {spec!r}", path=path, key="initial"
+            )
         targets = []
         for ref in refs:
             if not isinstance(ref, str):
@@ -281,12 +328,18 @@ class _Compiler:
             target = self.resolve(node, ref, from_inside=True)
             if target is None or not target.is_descendant_of(node):
                 choices = [c.key for c in node.children]
-                raise ConfigError(f"initial state {ref!r} is not a child of {path}"
-                                  f"{did_you_mean(ref, choices)}", path=path, key="initial")
+                raise ConfigError(
+                    f"initial state {ref!r} is not a child of {path}{did_you_mean(ref, choices)}",
+                    path=path,
+                    key="initial",
+                )
             if target.type == "history" and not target.config.get("target"):
-                raise ConfigError(f"initial state {ref!r} is a history state without a default 'target' "
-                                  f"(on first entry it would fall back to 'initial', itself)", path=path,
-                                  key="initial")
+                raise ConfigError(
+                    f"initial state {ref!r} is a history state without a default 'target' "
+                    f"(on first entry it would fall back to 'initial', itself)",
+                    path=path,
+                    key="initial",
+                )
             targets.append(target)
         if not targets:
             raise ConfigError("missing 'initial'", path=path, key="initial")
@@ -326,8 +379,7 @@ class _Compiler:
                 raise ConfigError(f"a target is a string, not {ref!r}", path=path, key=f"{key}.target")
             target = self.resolve(node, ref)
             if target is None:
-                raise ConfigError(f"unknown target {ref!r}{self.suggest(node, ref)}", path=path,
-                                  key=f"{key}.target")
+                raise ConfigError(f"unknown target {ref!r}{self.suggest(node, ref)}", path=path, key=f"{key}.target")
             targets.append(target)
         t.targets = tuple(targets)
         t.target_refs = tuple(refs)
@@ -346,21 +398,30 @@ class _Compiler:
         t.meta = spec.get("meta")
         kind = spec.get("type")
         if kind is not None and kind not in ("internal", "external"):
-            raise ConfigError(f"transition type must be 'internal' or 'external', not {kind!r}",
-                              path=path, key=f"{key}.type")
+            raise ConfigError(
+                f"transition type must be 'internal' or 'external', not {kind!r}", path=path, key=f"{key}.type"
+            )
         if kind is not None:  # SCXML's rule
-            t.internal = (kind == "internal" and node.type == "compound" and bool(targets)
-                          and all(x.is_descendant_of(node) for x in targets))
+            t.internal = (
+                kind == "internal"
+                and node.type == "compound"
+                and bool(targets)
+                and all(x.is_descendant_of(node) for x in targets)
+            )
         else:  # xstate's rule: reenter=False keeps the source when targets are inside it (SCXML's: a
             # compound source; a parallel one is left and re-entered, so that every region stays active)
-            t.internal = (not t.reenter and bool(targets) and all(
-                x is node or (node.type == "compound" and x.is_descendant_of(node)) for x in targets))
+            t.internal = (
+                not t.reenter
+                and bool(targets)
+                and all(x is node or (node.type == "compound" and x.is_descendant_of(node)) for x in targets)
+            )
         for left in range(len(targets)):
             for right in range(left + 1, len(targets)):
                 a, b = targets[left], targets[right]
                 if a is b or a.is_descendant_of(b) or b.is_descendant_of(a) or not _orthogonal(a, b):
-                    raise ConfigError(f"targets {a.id!r} and {b.id!r} cannot be active together",
-                                      path=path, key=f"{key}.target")
+                    raise ConfigError(
+                        f"targets {a.id!r} and {b.id!r} cannot be active together", path=path, key=f"{key}.target"
+                    )
         return t
 
     def resolve(self, node: StateNode, ref: str, from_inside: bool = False) -> StateNode | None:
@@ -393,8 +454,9 @@ class _Compiler:
     def resolve_guard(self, guard: Guard, path: str, key: str) -> Guard:
         if isinstance(guard, NamedGuard):
             if guard.name not in self.guards:
-                raise ConfigError(f"unknown guard {guard.name!r}{did_you_mean(guard.name, self.guards)}",
-                                  path=path, key=key)
+                raise ConfigError(
+                    f"unknown guard {guard.name!r}{did_you_mean(guard.name, self.guards)}", path=path, key=key
+                )
             impl = self.guards[guard.name]
             if isinstance(impl, Guard):
                 return self.resolve_guard(impl, path, key)
@@ -411,8 +473,11 @@ class _Compiler:
             chart = self.chart
             assert chart is not None
             if chart.find(guard.ref) is None:
-                raise ConfigError(f"state_in({guard.ref!r}): no such state"
-                                  f"{did_you_mean(guard.ref.lstrip('#'), self.by_id)}", path=path, key=key)
+                raise ConfigError(
+                    f"state_in({guard.ref!r}): no such state{did_you_mean(guard.ref.lstrip('#'), self.by_id)}",
+                    path=path,
+                    key=key,
+                )
         return guard
 
     def action(self, spec: Any, path: str, key: str) -> Action:
@@ -422,8 +487,9 @@ class _Compiler:
             raise ConfigError(str(exc), path=path, key=key) from None
         if isinstance(action, NamedAction):
             if action.name not in self.actions:
-                raise ConfigError(f"unknown action {action.name!r}{did_you_mean(action.name, self.actions)}",
-                                  path=path, key=key)
+                raise ConfigError(
+                    f"unknown action {action.name!r}{did_you_mean(action.name, self.actions)}", path=path, key=key
+                )
             impl = self.actions[action.name]
             if isinstance(impl, Action):
                 return _registered_as(impl, action.name, action.params)
@@ -439,9 +505,12 @@ class _Compiler:
             raise ConfigError(f"a delay is milliseconds or a delay name, not {spec!r}", path=path, key=key)
         if isinstance(spec, (int, float)):
             if not 0 <= spec <= MAX_DELAY_MS:  # NaN fails too
-                raise ConfigError(f"a delay must be a number of milliseconds from 0 to {MAX_DELAY_MS:g}, "
-                                  f"not {spec if isinstance(spec, float) or spec < 10**20 else 'a huge number'}",
-                                  path=path, key=key)
+                raise ConfigError(
+                    f"a delay must be a number of milliseconds from 0 to {MAX_DELAY_MS:g}, "
+                    f"not {spec if isinstance(spec, float) or spec < 10**20 else 'a huge number'}",
+                    path=path,
+                    key=key,
+                )
             return spec
         if callable(spec):
             return spec
@@ -500,12 +569,14 @@ def compile_chart(
         raise ConfigError(f"a chart is a dict, not {type(config).__name__}")
     for name, given in (("guards", guards), ("actions", actions), ("delays", delays), ("services", services)):
         if given is not None and not isinstance(given, Mapping):
-            raise ConfigError(f"{name}= must map names to implementations, not {type(given).__name__}",
-                              key=name)
+            raise ConfigError(f"{name}= must map names to implementations, not {type(given).__name__}", key=name)
     context = config.get("context")
     if context is not None and not isinstance(context, Mapping) and not callable(context):
-        raise ConfigError(f"'context' must be a dict (or a function returning one), not {type(context).__name__}",
-                          path=str(config.get("id") or "(machine)"), key="context")
+        raise ConfigError(
+            f"'context' must be a dict (or a function returning one), not {type(context).__name__}",
+            path=str(config.get("id") or "(machine)"),
+            key="context",
+        )
     compiler = _Compiler(guards or {}, actions or {}, delays or {}, services or {})
     root_key = config.get("id") or "(machine)"
     if not isinstance(root_key, str):

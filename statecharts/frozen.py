@@ -151,8 +151,9 @@ class FrozenList(list[Any]):
     def _immutable(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("FrozenList is immutable: build a new list (xs + [item])")
 
-    __setitem__ = __delitem__ = append = extend = insert = pop = remove = clear = sort = reverse = \
-        __iadd__ = __imul__ = _immutable  # type: ignore[assignment]
+    __setitem__ = __delitem__ = append = extend = insert = pop = remove = clear = sort = reverse = __iadd__ = (
+        __imul__
+    ) = _immutable  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (FrozenList, (list(self),))

@@ -310,6 +310,7 @@ class Not(Guard):
     >>> not_("busy")
     Not(guard=NamedGuard(name='busy', params=None))
     """
+
     guard: Guard
 
     @property

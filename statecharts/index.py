@@ -46,13 +46,25 @@ def matching(transitions: Iterable[Transition], name: str) -> tuple[Transition, 
     (<Transition m.a --error--> m.b>,)
     """
     legacy, modern = legacy_name(name), modern_name(name)
-    return tuple(t for t in transitions if t.events and (
-        (name in t.events or modern in t.events) if t.exact else any(
-            descriptor_matches(d, name) or legacy is not None and descriptor_matches(d, legacy) for d in t.events)))
+    return tuple(
+        t
+        for t in transitions
+        if t.events
+        and (
+            (name in t.events or modern in t.events)
+            if t.exact
+            else any(
+                descriptor_matches(d, name) or legacy is not None and descriptor_matches(d, legacy) for d in t.events
+            )
+        )
+    )
 
 
-LEGACY_NAMES = (("xstate.done.state.", "done.state."), ("xstate.done.actor.", "done.invoke."),
-                ("xstate.error.actor.", "error.invoke."))
+LEGACY_NAMES = (
+    ("xstate.done.state.", "done.state."),
+    ("xstate.done.actor.", "done.invoke."),
+    ("xstate.error.actor.", "error.invoke."),
+)
 
 
 def legacy_name(name: str) -> str | None:
@@ -64,7 +76,7 @@ def legacy_name(name: str) -> str | None:
     """
     for new, old in LEGACY_NAMES:
         if name.startswith(new):
-            return old + name[len(new):]
+            return old + name[len(new) :]
     return None
 
 
@@ -77,7 +89,7 @@ def modern_name(name: str) -> str | None:
     """
     for new, old in LEGACY_NAMES:
         if name.startswith(old):
-            return new + name[len(old):]
+            return new + name[len(old) :]
     return None
 
 
@@ -220,7 +232,8 @@ class ChartIndex:
             if len(self._atomics) >= SELECTION_CACHE_SIZE:
                 self._atomics.clear()
             found = self._atomics[nodes] = tuple(
-                sorted((n for n in nodes if n.type in ("atomic", "final")), key=_document_order))
+                sorted((n for n in nodes if n.type in ("atomic", "final")), key=_document_order)
+            )
         return found
 
     def chain(self, atomic: StateNode, name: str | None) -> Chain:
@@ -237,8 +250,10 @@ class ChartIndex:
         found = self._chains.get(key)
         if found is None:
             found = self._chains[key] = tuple(
-                (t, t.guard) for state in (atomic, *atomic.ancestors)
-                for t in (self.eventless(state) if name is None else self.candidates(state, name)))
+                (t, t.guard)
+                for state in (atomic, *atomic.ancestors)
+                for t in (self.eventless(state) if name is None else self.candidates(state, name))
+            )
         return found
 
     def assign_only(self, t: Transition) -> bool:
@@ -288,8 +303,7 @@ class ChartIndex:
         if found is None:
             if len(self._selection) >= SELECTION_CACHE_SIZE:
                 self._selection.clear()
-            found = self._selection[key] = tuple(
-                c for a in self.atomic_states(nodes) if (c := self.chain(a, name)))
+            found = self._selection[key] = tuple(c for a in self.atomic_states(nodes) if (c := self.chain(a, name)))
         return found
 
     def resolve_ref(self, ref: str) -> StateNode | None:

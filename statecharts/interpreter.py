@@ -280,30 +280,50 @@ class Interpreter:
     Those names are a contract that tests pin; names with an underscore may change at any time.
     """
 
-    def __init__(self, machine: Machine, *, context: Mapping[str, Any] | None = None,
-                 clock: Clock | None = None, strict: bool = False, state: Snapshot | None = None,
-                 sync_services: bool | None = None, parent: Interpreter | None = None,
-                 record: ActorRecord | None = None) -> None:
+    def __init__(
+        self,
+        machine: Machine,
+        *,
+        context: Mapping[str, Any] | None = None,
+        clock: Clock | None = None,
+        strict: bool = False,
+        state: Snapshot | None = None,
+        sync_services: bool | None = None,
+        parent: Interpreter | None = None,
+        record: ActorRecord | None = None,
+    ) -> None:
         if record is not None:
             if state is not None:
-                raise ConfigError(f"interpret() of machine {machine.id!r} takes state= or record=, not both",
-                                  key="record")
+                raise ConfigError(
+                    f"interpret() of machine {machine.id!r} takes state= or record=, not both", key="record"
+                )
             if not isinstance(record, ActorRecord):
-                raise SnapshotError(f"interpret(record=...) of machine {machine.id!r} needs an ActorRecord "
-                                    f"(ActorRecord.from_json(...)), not {type(record).__name__}")
+                raise SnapshotError(
+                    f"interpret(record=...) of machine {machine.id!r} needs an ActorRecord "
+                    f"(ActorRecord.from_json(...)), not {type(record).__name__}"
+                )
             state = record.snapshot
         if state is not None and (not isinstance(state, Snapshot) or state.machine is not machine):
-            what = f"a snapshot of machine {state.machine.id!r}" if isinstance(state, Snapshot) else \
-                type(state).__name__
-            raise SnapshotError(f"interpret(state=...) of machine {machine.id!r} needs one of its own snapshots "
-                                f"(machine.restore(...)), not {what}")
+            what = (
+                f"a snapshot of machine {state.machine.id!r}" if isinstance(state, Snapshot) else type(state).__name__
+            )
+            raise SnapshotError(
+                f"interpret(state=...) of machine {machine.id!r} needs one of its own snapshots "
+                f"(machine.restore(...)), not {what}"
+            )
         if context is not None and not isinstance(context, Mapping):
-            raise ConfigError(f"interpret(context=...) of machine {machine.id!r} takes a dict, not "
-                              f"{type(context).__name__}", key="context")
-        if clock is not None and not (callable(getattr(clock, "schedule", None))
-                                      and callable(getattr(clock, "cancel", None))):
-            raise ConfigError(f"interpret(clock=...) needs a clock with schedule() and cancel() (RealClock, "
-                              f"VirtualClock), not {type(clock).__name__}", key="clock")
+            raise ConfigError(
+                f"interpret(context=...) of machine {machine.id!r} takes a dict, not {type(context).__name__}",
+                key="context",
+            )
+        if clock is not None and not (
+            callable(getattr(clock, "schedule", None)) and callable(getattr(clock, "cancel", None))
+        ):
+            raise ConfigError(
+                f"interpret(clock=...) needs a clock with schedule() and cancel() (RealClock, "
+                f"VirtualClock), not {type(clock).__name__}",
+                key="clock",
+            )
         self.machine = machine
         self.clock: Clock = clock if clock is not None else RealClock()
         self.strict = strict
@@ -407,8 +427,9 @@ class Interpreter:
         ev = to_event(event, **data)
         with self._lock:
             if not self.running:
-                raise StatechartError(f"event {ev.name!r} sent to machine {self.machine.id!r}, "
-                                      "which is not running (call start())")
+                raise StatechartError(
+                    f"event {ev.name!r} sent to machine {self.machine.id!r}, which is not running (call start())"
+                )
             if self.strict:
                 self.machine.check_event(self.state, ev)
             self._queue.append(ev)
@@ -486,8 +507,10 @@ class Interpreter:
             finally:
                 self._waiters -= 1
             if not reached:
-                raise TimeoutError(f"machine {self.machine.id!r} did not reach the expected state within "
-                                   f"{timeout}s; it is in {self.state.value!r}")
+                raise TimeoutError(
+                    f"machine {self.machine.id!r} did not reach the expected state within "
+                    f"{timeout}s; it is in {self.state.value!r}"
+                )
             return self.state
 
     def record(self) -> ActorRecord:
@@ -715,8 +738,11 @@ class Interpreter:
                         self._changed.notify_all()
                 else:
                     self._to_start = []
-                    after = self.macrostep(before, event) if static is None else \
-                        macrostep(before, event, self.execute, static=False)
+                    after = (
+                        self.macrostep(before, event)
+                        if static is None
+                        else macrostep(before, event, self.execute, static=False)
+                    )
                     self._settle(after, previous=before.pending)
                     self._start_invocations()
                 self.on_macrostep_done(after)
@@ -778,9 +804,14 @@ class Interpreter:
                     self._drain()
 
         if not callable(invoke.src):  # a child machine: the asyncio runtime runs those
-            finish(False, ConfigError(f"invoke {invoke_id!r}: interpret() runs function and coroutine services; "
-                                      f"the child machine {invoke.src_name!r} needs machine.interpret_async()",
-                                      key="src"))
+            finish(
+                False,
+                ConfigError(
+                    f"invoke {invoke_id!r}: interpret() runs function and coroutine services; "
+                    f"the child machine {invoke.src_name!r} needs machine.interpret_async()",
+                    key="src",
+                ),
+            )
             return
         if self.sync_services:
             try:
@@ -862,5 +893,3 @@ def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
-
-

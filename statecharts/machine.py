@@ -61,16 +61,23 @@ class Machine(ChartIndex):
         semantics: str = "scxml",
     ) -> None:
         if semantics not in SEMANTICS:
-            raise ConfigError(f"semantics is one of {', '.join(map(repr, SEMANTICS))}, not {semantics!r}",
-                              key="semantics")
+            raise ConfigError(
+                f"semantics is one of {', '.join(map(repr, SEMANTICS))}, not {semantics!r}", key="semantics"
+            )
         self.config = config
         self.semantics = semantics
         self.implementations = {"guards": guards, "actions": actions, "delays": delays, "services": services}
         chart: Chart = compile_chart(config, guards=guards, actions=actions, delays=delays, services=services)
         super().__init__(chart, xstate=semantics == "xstate")
 
-    def provide(self, *, guards: Mapping[str, Any] | None = None, actions: Mapping[str, Any] | None = None,
-                delays: Mapping[str, Any] | None = None, services: Mapping[str, Any] | None = None) -> Machine:
+    def provide(
+        self,
+        *,
+        guards: Mapping[str, Any] | None = None,
+        actions: Mapping[str, Any] | None = None,
+        delays: Mapping[str, Any] | None = None,
+        services: Mapping[str, Any] | None = None,
+    ) -> Machine:
         """The same chart with some implementations swapped (xstate's ``machine.provide``).
 
         >>> from statecharts import Machine
@@ -117,8 +124,7 @@ class Machine(ChartIndex):
         """
         node = self.chart.find(ref)
         if node is None:
-            raise KeyError(f"machine {self.id!r} has no state {ref!r}"
-                           f"{did_you_mean(ref, self.chart.by_id)}")
+            raise KeyError(f"machine {self.id!r} has no state {ref!r}{did_you_mean(ref, self.chart.by_id)}")
         return node
 
     # -- the pure interface ------------------------------------------------------------------
@@ -143,8 +149,9 @@ class Machine(ChartIndex):
         try:
             return FrozenDict(merged)
         except RecursionError:
-            raise ConfigError("a context value nests too deep (or refers to itself)", path=self.id,
-                              key="context") from None
+            raise ConfigError(
+                "a context value nests too deep (or refers to itself)", path=self.id, key="context"
+            ) from None
 
     def initial_state(self, context: Mapping[str, Any] | None = None, *, input: Any = None) -> Snapshot:
         """The snapshot after entering the initial configuration (``context`` overrides keys;
@@ -167,8 +174,10 @@ class Machine(ChartIndex):
         ('b', 'a')
         """
         if not isinstance(state, Snapshot):
-            raise EventError(f"machine {self.id!r}: transition() takes a Snapshot (from initial_state() or "
-                             f"restore()), not {type(state).__name__}")
+            raise EventError(
+                f"machine {self.id!r}: transition() takes a Snapshot (from initial_state() or "
+                f"restore()), not {type(state).__name__}"
+            )
         if state.machine is not self:
             raise EventError(f"snapshot belongs to machine {state.machine.id!r}, not {self.id!r}")
         return algorithm.macrostep(state, to_event(event, **data))
@@ -201,8 +210,10 @@ class Machine(ChartIndex):
         if any(candidates(n, event.name) for n in state.nodes):
             return
         active = ", ".join(state.configuration)
-        raise EventError(f"event {event.name!r} is not accepted by machine {self.id!r} in states "
-                         f"[{active}]{did_you_mean(event.name, self.events)}")
+        raise EventError(
+            f"event {event.name!r} is not accepted by machine {self.id!r} in states "
+            f"[{active}]{did_you_mean(event.name, self.events)}"
+        )
 
     def restore(self, data: Mapping[str, Any] | str) -> Snapshot:
         """A snapshot from `Snapshot.to_json` (or its JSON text).
@@ -215,8 +226,15 @@ class Machine(ChartIndex):
         """
         return restore(self, data)
 
-    def interpret(self, context: Mapping[str, Any] | None = None, *, clock: Clock | None = None,
-                  strict: bool = False, state: Snapshot | None = None, **options: Any) -> Interpreter:
+    def interpret(
+        self,
+        context: Mapping[str, Any] | None = None,
+        *,
+        clock: Clock | None = None,
+        strict: bool = False,
+        state: Snapshot | None = None,
+        **options: Any,
+    ) -> Interpreter:
         """An interpreter (actor) for this machine; call ``start()`` on it. With ``store=`` and
         ``id=``, a durable actor (`statecharts.store.DurableInterpreter`) loaded from the store.
 
@@ -234,8 +252,9 @@ class Machine(ChartIndex):
 
         return Interpreter(self, context=context, clock=clock, strict=strict, state=state, **options)
 
-    def interpret_async(self, *, input: Any = None, id: str | None = None, clock: Any = None,
-                        **options: Any) -> AsyncActor:
+    def interpret_async(
+        self, *, input: Any = None, id: str | None = None, clock: Any = None, **options: Any
+    ) -> AsyncActor:
         """An asyncio actor for this machine on the running loop (see `statecharts.runtime.AsyncActor`);
         use it as ``async with machine.interpret_async(...) as actor``. With ``store=`` and ``id=``
         the actor is durable (`statecharts.store.actor.DurableAsyncActor`).
@@ -287,5 +306,3 @@ class Machine(ChartIndex):
 
     def __repr__(self) -> str:
         return f"<Machine {self.id} ({len(self.chart.nodes)} states)>"
-
-

@@ -93,10 +93,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     --chart-steps int None
     """
     group = parser.getgroup("statecharts", "statecharts chart checks")
-    group.addoption("--chart-examples", type=int, default=None, metavar="N",
-                    help="hypothesis walks per chart_check.randomly (default 100)")
-    group.addoption("--chart-steps", type=int, default=None, metavar="N",
-                    help="events per hypothesis walk in chart_check.randomly (default 30)")
+    group.addoption(
+        "--chart-examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="hypothesis walks per chart_check.randomly (default 100)",
+    )
+    group.addoption(
+        "--chart-steps",
+        type=int,
+        default=None,
+        metavar="N",
+        help="events per hypothesis walk in chart_check.randomly (default 30)",
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ def can(snapshot: Snapshot, event: str | Event | Mapping[str, Any]) -> bool:
     step = algorithm.Step(index, snapshot, snapshot.context, None)
     if index.xstate:
         return snapshot.status == "active" and any(
-            t.targets or t.actions for t in algorithm.xstate_select_transitions(step, to_event(event)))
+            t.targets or t.actions for t in algorithm.xstate_select_transitions(step, to_event(event))
+        )
     return snapshot.status == "active" and bool(algorithm.select_transitions(step, to_event(event)))
 
 

@@ -106,8 +106,12 @@ class ActorRecord:
         return json.dumps(self.to_json(), sort_keys=True)
 
     @classmethod
-    def from_json(cls, machine: Machine, data: Mapping[str, Any] | str,
-                  child_machine: Callable[[str, Mapping[str, Any]], Machine] | None = None) -> ActorRecord:
+    def from_json(
+        cls,
+        machine: Machine,
+        data: Mapping[str, Any] | str,
+        child_machine: Callable[[str, Mapping[str, Any]], Machine] | None = None,
+    ) -> ActorRecord:
         """Read a record of ``machine`` back; a record of another machine, of an unknown format
         version or malformed is a `SnapshotError` that names what is wrong. Children stay JSON
         (``children``) unless ``child_machine(child_id, child_data)`` names each child's machine
@@ -130,15 +134,19 @@ class ActorRecord:
             except json.JSONDecodeError as exc:
                 raise SnapshotError(f"actor record JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
         if not isinstance(data, Mapping) or data.get("format") != RECORD_FORMAT:
-            raise SnapshotError(f"an actor record is a JSON object with \"format\": {RECORD_FORMAT!r}, not "
-                                f"{_describe(data)}")
+            raise SnapshotError(
+                f'an actor record is a JSON object with "format": {RECORD_FORMAT!r}, not {_describe(data)}'
+            )
         if data.get("machine") != machine.id:
-            raise SnapshotError(f"actor record of machine {data.get('machine')!r} cannot be restored into "
-                                f"{machine.id!r}")
+            raise SnapshotError(
+                f"actor record of machine {data.get('machine')!r} cannot be restored into {machine.id!r}"
+            )
         if data.get("version") not in READABLE_VERSIONS:
-            raise SnapshotError(f"actor record format version {data.get('version')!r} of machine "
-                                f"{data.get('machine')!r} is not known (this version of statecharts reads "
-                                f"versions {', '.join(map(str, READABLE_VERSIONS))})")
+            raise SnapshotError(
+                f"actor record format version {data.get('version')!r} of machine "
+                f"{data.get('machine')!r} is not known (this version of statecharts reads "
+                f"versions {', '.join(map(str, READABLE_VERSIONS))})"
+            )
         try:
             snapshot = restore(machine, data["snapshot"])
             timers = {int(t["pending"]): float(t["due"]) for t in data.get("timers", [])}
@@ -151,8 +159,10 @@ class ActorRecord:
             raise SnapshotError(f"actor record of machine {machine.id!r} is malformed: {exc}") from exc
         for i in timers:
             if not 0 <= i < len(snapshot.pending) or snapshot.pending[i].delay <= 0:
-                raise SnapshotError(f"actor record of machine {machine.id!r}: timer {i} names no delayed "
-                                    f"pending send (the snapshot has {len(snapshot.pending)} pending)")
+                raise SnapshotError(
+                    f"actor record of machine {machine.id!r}: timer {i} names no delayed "
+                    f"pending send (the snapshot has {len(snapshot.pending)} pending)"
+                )
         for invoke_id in invocations:
             if invoke_id not in machine.chart.invokes:
                 raise SnapshotError(f"actor record of machine {machine.id!r}: no invocation {invoke_id!r}")
@@ -203,8 +213,7 @@ class PersistedError(Exception):
         self.message = message
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, PersistedError) and (self.type_name, self.message) == (other.type_name,
-                                                                                           other.message)
+        return isinstance(other, PersistedError) and (self.type_name, self.message) == (other.type_name, other.message)
 
     def __hash__(self) -> int:
         return hash((self.type_name, self.message))

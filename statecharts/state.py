@@ -80,6 +80,7 @@ event=Event('PING'), to=None, cancellable=False))
 #: An actor's status: running, reached its top-level final state, failed (xstate mode), or stopped.
 Status = Literal["active", "done", "error", "stopped"]
 
+
 class Snapshot:
     """An immutable, hashable machine state.
 
@@ -90,8 +91,19 @@ class Snapshot:
     ('on', True, True)
     """
 
-    __slots__ = ("machine", "nodes", "context", "history", "pending", "status", "output", "effects",
-                 "event", "sequence", "_hash")
+    __slots__ = (
+        "machine",
+        "nodes",
+        "context",
+        "history",
+        "pending",
+        "status",
+        "output",
+        "effects",
+        "event",
+        "sequence",
+        "_hash",
+    )
 
     def __init__(
         self,
@@ -139,9 +151,15 @@ class Snapshot:
             return False
         if self._hash is not None and other._hash is not None and self._hash != other._hash:
             return False
-        return (self.nodes == other.nodes and self.context == other.context and self.history == other.history
-                and self.pending == other.pending and self.status == other.status
-                and self.output == other.output and self.sequence == other.sequence)
+        return (
+            self.nodes == other.nodes
+            and self.context == other.context
+            and self.history == other.history
+            and self.pending == other.pending
+            and self.status == other.status
+            and self.output == other.output
+            and self.sequence == other.sequence
+        )
 
     def __hash__(self) -> int:
         h = self._hash
@@ -149,8 +167,9 @@ class Snapshot:
             h = self._hash = hash(self.key())
         return h
 
-    def with_context(self, context: Mapping[str, Any], event: Event | None = None,
-                     nodes: frozenset[StateNode] | None = None) -> Snapshot:
+    def with_context(
+        self, context: Mapping[str, Any], event: Event | None = None, nodes: frozenset[StateNode] | None = None
+    ) -> Snapshot:
         """This snapshot with another context (and configuration): the result of a step that
         only assigned (and moved).
 
@@ -159,10 +178,18 @@ class Snapshot:
         >>> s.with_context({"n": 1}).context
         FrozenDict({'n': 1})
         """
-        return Snapshot(self.machine, self.nodes if nodes is None else nodes,
-                        context if type(context) is FrozenDict else FrozenDict(context),
-                        self.history, self.pending, self.status, self.output, (), event,
-                        self.sequence if nodes is None else ())
+        return Snapshot(
+            self.machine,
+            self.nodes if nodes is None else nodes,
+            context if type(context) is FrozenDict else FrozenDict(context),
+            self.history,
+            self.pending,
+            self.status,
+            self.output,
+            (),
+            event,
+            self.sequence if nodes is None else (),
+        )
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -212,15 +239,22 @@ class Snapshot:
         (True, True, True, True, False)
         """
         if isinstance(path, Mapping):
-            return all(self.matches(f"{k}.{v}" if isinstance(v, str) else k) and
-                       (not isinstance(v, Mapping) or self._matches_under(k, v)) for k, v in path.items())
-        node = self.machine.chart.find(path, self.machine.chart.root) if not path.startswith("#") \
+            return all(
+                self.matches(f"{k}.{v}" if isinstance(v, str) else k)
+                and (not isinstance(v, Mapping) or self._matches_under(k, v))
+                for k, v in path.items()
+            )
+        node = (
+            self.machine.chart.find(path, self.machine.chart.root)
+            if not path.startswith("#")
             else self.machine.chart.find(path)
+        )
         return node is not None and node in self.nodes
 
     def _matches_under(self, prefix: str, value: Mapping[str, Any]) -> bool:
-        return all(self.matches(f"{prefix}.{k}.{v}" if isinstance(v, str) else f"{prefix}.{k}")
-                   for k, v in value.items())
+        return all(
+            self.matches(f"{prefix}.{k}.{v}" if isinstance(v, str) else f"{prefix}.{k}") for k, v in value.items()
+        )
 
     def has_tag(self, tag: str) -> bool:
         """Some active state carries the tag.
@@ -315,8 +349,9 @@ class Snapshot:
         try:
             return json.dumps(self.to_json(), sort_keys=True)
         except (ValueError, RecursionError) as exc:  # huge integers, values nested past the stack, cycles
-            raise SnapshotError(f"snapshot of machine {self.machine.id!r} cannot be written as JSON: "
-                                f"{_reason(exc)}") from None
+            raise SnapshotError(
+                f"snapshot of machine {self.machine.id!r} cannot be written as JSON: {_reason(exc)}"
+            ) from None
 
 
 def _reason(exc: BaseException) -> str:
@@ -344,8 +379,9 @@ def _pending_event(machine: ChartIndex, row: Mapping[str, Any]) -> Event:
     if fields:
         rebuild = getattr(machine, "event_from_json", None)
         if rebuild is None or not isinstance(fields, Mapping):
-            raise SnapshotError(f"snapshot pending send {row['event']!r}: machine {machine.id!r} keeps no event "
-                                f"fields, got {fields!r}")
+            raise SnapshotError(
+                f"snapshot pending send {row['event']!r}: machine {machine.id!r} keeps no event fields, got {fields!r}"
+            )
         return rebuild(row["event"], data, fields)  # type: ignore[no-any-return]
     return Event(row["event"], data) if data is not None else to_event(row["event"])
 
@@ -475,8 +511,10 @@ def restore(machine: ChartIndex, data: Mapping[str, Any] | str) -> Snapshot:
         raise SnapshotError(f"snapshot of machine {data['machine']!r} cannot be restored into {machine.id!r}")
     version = data.get("version", SNAPSHOT_VERSION)
     if version != SNAPSHOT_VERSION:
-        raise SnapshotError(f"snapshot format version {version!r} of machine {data.get('machine', machine.id)!r} "
-                            f"is not known (this version of statecharts reads version {SNAPSHOT_VERSION})")
+        raise SnapshotError(
+            f"snapshot format version {version!r} of machine {data.get('machine', machine.id)!r} "
+            f"is not known (this version of statecharts reads version {SNAPSHOT_VERSION})"
+        )
     chart = machine.chart
 
     def node(ref: str, where: str) -> StateNode:
@@ -488,12 +526,25 @@ def restore(machine: ChartIndex, data: Mapping[str, Any] | str) -> Snapshot:
     try:
         listed = [node(i, "configuration") for i in data["configuration"]]
         nodes = frozenset(listed)
-        history = tuple(sorted(
-            ((node(h, "history"), frozenset(node(i, "history") for i in ids))
-             for h, ids in data.get("history", {}).items()), key=lambda item: item[0].order))
-        pending = tuple(PendingSend(p.get("id"), p["delay"], _pending_event(machine, p), p.get("to"),
-                                    p.get("cancellable", True) is not False)
-                        for p in data.get("pending", []))
+        history = tuple(
+            sorted(
+                (
+                    (node(h, "history"), frozenset(node(i, "history") for i in ids))
+                    for h, ids in data.get("history", {}).items()
+                ),
+                key=lambda item: item[0].order,
+            )
+        )
+        pending = tuple(
+            PendingSend(
+                p.get("id"),
+                p["delay"],
+                _pending_event(machine, p),
+                p.get("to"),
+                p.get("cancellable", True) is not False,
+            )
+            for p in data.get("pending", [])
+        )
         context = FrozenDict(decode(data.get("context") or {}))
         status = data.get("status", "active")
         output = decode(data.get("output"))
@@ -509,12 +560,16 @@ def restore(machine: ChartIndex, data: Mapping[str, Any] | str) -> Snapshot:
     if status not in STATUSES:
         raise SnapshotError(f"snapshot status: {status!r} is not one of {', '.join(STATUSES)}")
     if status != "error" and (status == "done") != _in_final_state(machine.chart.root, nodes):
-        raise SnapshotError(f"snapshot status: {status!r} but the configuration "
-                            f"{'is not' if status == 'done' else 'is'} a top-level final state")
+        raise SnapshotError(
+            f"snapshot status: {status!r} but the configuration "
+            f"{'is not' if status == 'done' else 'is'} a top-level final state"
+        )
     for p in pending:
         if isinstance(p.delay, bool) or not isinstance(p.delay, (int, float)) or not 0 <= p.delay <= MAX_DELAY_MS:
-            raise SnapshotError(f"snapshot pending send {p.event.name!r}: delay {p.delay!r} is not milliseconds "
-                                f"(a finite number from 0 to {MAX_DELAY_MS:g})")
+            raise SnapshotError(
+                f"snapshot pending send {p.event.name!r}: delay {p.delay!r} is not milliseconds "
+                f"(a finite number from 0 to {MAX_DELAY_MS:g})"
+            )
     sequence = tuple(listed) if machine.xstate else ()
     return Snapshot(machine, nodes, context, history, pending, status, output, sequence=sequence)
 
@@ -547,8 +602,9 @@ def check_configuration(machine: ChartIndex, nodes: frozenset[StateNode]) -> Non
         active = [c for c in n.children if c in nodes]
         if n.type == "compound" and len(active) != 1:
             which = f" ({', '.join(c.id for c in active)})" if active else ""
-            raise SnapshotError(f"snapshot configuration: {n.id!r} is compound but {len(active)} of its children "
-                                f"are active{which}")
+            raise SnapshotError(
+                f"snapshot configuration: {n.id!r} is compound but {len(active)} of its children are active{which}"
+            )
         if n.type == "parallel" and len(active) != len(n.children):
             missing = ", ".join(c.id for c in n.children if c not in nodes)
             raise SnapshotError(f"snapshot configuration: {n.id!r} is parallel but region {missing} is not active")
@@ -571,11 +627,15 @@ def check_history(h: StateNode, remembered: frozenset[StateNode]) -> None:
     for n in remembered:
         if h.history_type == "deep":
             if parent is None or not n.is_descendant_of(parent) or n.type not in ("atomic", "final"):
-                raise SnapshotError(f"snapshot history: {h.id!r} remembers {n.id!r}, which is not an atomic "
-                                    f"descendant of {parent.id if parent else h.id!r}")
+                raise SnapshotError(
+                    f"snapshot history: {h.id!r} remembers {n.id!r}, which is not an atomic "
+                    f"descendant of {parent.id if parent else h.id!r}"
+                )
         elif n.parent is not parent or n.type == "history":
-            raise SnapshotError(f"snapshot history: {h.id!r} remembers {n.id!r}, which is not a child of "
-                                f"{parent.id if parent else h.id!r}")
+            raise SnapshotError(
+                f"snapshot history: {h.id!r} remembers {n.id!r}, which is not a child of "
+                f"{parent.id if parent else h.id!r}"
+            )
 
 
 def _in_final_state(node: StateNode, nodes: frozenset[StateNode]) -> bool:
@@ -621,7 +681,7 @@ def decode(value: Any) -> Any:
         return [decode(v) for v in value]
     if isinstance(value, dict):
         if len(value) == 1:
-            (tag, inner), = value.items()
+            ((tag, inner),) = value.items()
             if tag == "__tuple__":
                 return tuple(decode(v) for v in inner)
             if tag == "__frozenset__":

@@ -19,15 +19,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "dot: needs Graphviz's `dot` program (skipped, saying how to install it, "
-                                       "when it is missing)")
+    config.addinivalue_line(
+        "markers", "dot: needs Graphviz's `dot` program (skipped, saying how to install it, when it is missing)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if shutil.which("dot") is not None:
         return
-    skip = pytest.mark.skip(reason="Graphviz 'dot' is not installed: run `bash .ci/install` as root, or "
-                                   "`sudo apt-get install graphviz` (macOS: `brew install graphviz`)")
+    skip = pytest.mark.skip(
+        reason="Graphviz 'dot' is not installed: run `bash .ci/install` as root, or "
+        "`sudo apt-get install graphviz` (macOS: `brew install graphviz`)"
+    )
     for item in items:
         if item.get_closest_marker("dot") is not None:
             item.add_marker(skip)

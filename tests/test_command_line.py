@@ -22,7 +22,7 @@ from statecharts.cli.loading import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 # a counter that never stops growing: an infinite state space (a marker file says the walk began)
-COUNTER = textwrap.dedent('''
+COUNTER = textwrap.dedent("""
     from pathlib import Path
     from statecharts import Machine, assign
     from statecharts.check import Model, events
@@ -35,7 +35,7 @@ COUNTER = textwrap.dedent('''
         Path(__file__).with_suffix(".started").touch()
         return Model(machine, alphabet=events("INC") + events("DOUBLE"),
                      invariants={"small": lambda s: s.context["n"] < below})
-''')
+""")
 
 
 @pytest.fixture
@@ -47,14 +47,26 @@ def counter(tmp_path: Path) -> Path:
 
 def cli(*args: str, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "statecharts", *args], cwd=cwd or ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "statecharts", *args],
+        cwd=cwd or ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_ctrl_c_prints_the_partial_report_marked_incomplete_and_exits_130(counter: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-m", "statecharts", "check", str(counter), "--no-progress"],
-                             cwd=counter.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "statecharts", "check", str(counter), "--no-progress"],
+        cwd=counter.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not counter.with_suffix(".started").exists() and time.monotonic() < deadline:
@@ -71,8 +83,9 @@ def test_ctrl_c_prints_the_partial_report_marked_incomplete_and_exits_130(counte
     assert "Traceback" not in err and "interrupted" in err
 
 
-def test_max_memory_stops_the_walk_cleanly_with_the_partial_report(counter: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_max_memory_stops_the_walk_cleanly_with_the_partial_report(
+    counter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     limit = resident_mb() + 25
     assert main(["check", str(counter), "--max-memory", f"{limit:.0f}", "--no-progress"]) == 0
     out = capsys.readouterr().out
@@ -86,14 +99,17 @@ def test_check_has_a_memory_bound_by_default() -> None:
 
 
 def test_max_seconds_holds_while_the_model_is_built(tmp_path: Path) -> None:
-    (tmp_path / "slow.py").write_text(textwrap.dedent('''
+    (tmp_path / "slow.py").write_text(
+        textwrap.dedent("""
         import time
         def model():
             try:
                 time.sleep(30)
             except Exception:  # a factory's own handler does not swallow the time bound
                 pass
-    '''), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     started = time.monotonic()
     done = cli("check", "slow.py", "--max-seconds", "0.5", cwd=tmp_path)
     assert done.returncode == 2 and "--max-seconds 0.5 ran out while building the model" in done.stderr
@@ -111,37 +127,76 @@ def test_the_progress_bar_is_told_each_phase() -> None:
     phases: list[str] = []
     check(load_model("machines.cluster_update", {"workers": 1, "requests": 1}), phase=phases.append)
     assert phases[0] == "explore" and phases[1:] == [
-        "temporal 1/4: NoPartialUpdateTermination", "temporal 2/4: EveryReqIsProcessed",
-        "temporal 3/4: EveryReqIsDecided", "temporal 4/4: Converges"]
+        "temporal 1/4: NoPartialUpdateTermination",
+        "temporal 2/4: EveryReqIsProcessed",
+        "temporal 3/4: EveryReqIsDecided",
+        "temporal 4/4: Converges",
+    ]
 
 
-def test_a_drawing_that_fails_after_a_violation_keeps_exit_1(counter: Path, tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", str(counter), "-p", "below=50", "--max-states", "2500", "--graph-out",
-                 str(tmp_path / "g.svg"), "--no-progress"])
+def test_a_drawing_that_fails_after_a_violation_keeps_exit_1(
+    counter: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "check",
+            str(counter),
+            "-p",
+            "below=50",
+            "--max-states",
+            "2500",
+            "--graph-out",
+            str(tmp_path / "g.svg"),
+            "--no-progress",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 1 and "small: VIOLATED" in out and "too many to lay out" in err
 
 
-def test_a_drawing_that_fails_when_all_holds_is_exit_2(counter: Path, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", str(counter), "--max-states", "2500", "--graph-out", str(tmp_path / "g.svg"),
-                 "--no-progress"])
+def test_a_drawing_that_fails_when_all_holds_is_exit_2(
+    counter: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["check", str(counter), "--max-states", "2500", "--graph-out", str(tmp_path / "g.svg"), "--no-progress"]
+    )
     assert code == 2 and "too many to lay out" in capsys.readouterr().err
 
 
 def test_an_image_without_dot_is_refused_before_the_walk(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": ""}
-    done = subprocess.run([sys.executable, "-m", "statecharts", "check", "machines.fetch", "--graph-out",
-                           str(tmp_path / "g.svg")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "statecharts", "check", "machines.fetch", "--graph-out", str(tmp_path / "g.svg")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "'dot' program was not found" in done.stderr and done.stdout == ""
 
 
 @pytest.mark.dot
 def test_a_lasso_drawn_as_svg_marks_where_the_cycle_starts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_file = tmp_path / "lasso.svg"
-    assert main(["check", "machines.cluster_update", "-p", "workers=1", "-p", "requests=1", "--no-fairness",
-                 "--trace-out", str(out_file), "--trace-property", "EveryReqIsProcessed"]) == 1
+    assert (
+        main(
+            [
+                "check",
+                "machines.cluster_update",
+                "-p",
+                "workers=1",
+                "-p",
+                "requests=1",
+                "--no-fairness",
+                "--trace-out",
+                str(out_file),
+                "--trace-property",
+                "EveryReqIsProcessed",
+            ]
+        )
+        == 1
+    )
     assert "wrote the counterexample to EveryReqIsProcessed" in capsys.readouterr().out
     svg = out_file.read_text(encoding="utf-8")
     assert "the cycle starts here" in svg and "then back to step" in svg
@@ -154,28 +209,45 @@ def test_trace_property_must_name_a_property_of_the_model(capsys: pytest.Capture
 
 def test_the_console_script_sees_the_working_directory(tmp_path: Path) -> None:
     (tmp_path / "mychart.py").write_text(
-        'from statecharts import Machine\n'
+        "from statecharts import Machine\n"
         'machine = Machine({"id": "mine", "initial": "a", "states": {"a": {"type": "final"}}})\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     bin_dir = tmp_path / "bin"  # as pip writes it: the script's own folder is sys.path[0], not the cwd
     bin_dir.mkdir()
-    (bin_dir / "statecharts").write_text(f"import sys\nsys.path.insert(1, {str(ROOT)!r})\n"
-                                         "from statecharts.cli import main\nsys.exit(main())\n", encoding="utf-8")
+    (bin_dir / "statecharts").write_text(
+        f"import sys\nsys.path.insert(1, {str(ROOT)!r})\nfrom statecharts.cli import main\nsys.exit(main())\n",
+        encoding="utf-8",
+    )
     work = tmp_path / "work"
     work.mkdir()
     (work / "mychart.py").write_text((tmp_path / "mychart.py").read_text(), encoding="utf-8")
-    done = subprocess.run([sys.executable, str(bin_dir / "statecharts"), "check", "mychart"], cwd=work,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(bin_dir / "statecharts"), "check", "mychart"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and "model mychart" in done.stdout, done.stderr
 
 
-@pytest.mark.parametrize("name, text", [
-    ("chart.py", 'from statecharts import Machine\nmachine = Machine({"id": "m", "initial": "a", '
-                 '"states": {"a": {"on": {"GO": "b"}}, "b": {}}})\n'),
-    ("chart.json", '{"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}}'),
-    ("chart.scxml", '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">'
-                    '<state id="a"><transition event="GO" target="b"/></state><state id="b"/></scxml>'),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        (
+            "chart.py",
+            'from statecharts import Machine\nmachine = Machine({"id": "m", "initial": "a", '
+            '"states": {"a": {"on": {"GO": "b"}}, "b": {}}})\n',
+        ),
+        ("chart.json", '{"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}}'),
+        (
+            "chart.scxml",
+            '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">'
+            '<state id="a"><transition event="GO" target="b"/></state><state id="b"/></scxml>',
+        ),
+    ],
+)
 def test_every_command_takes_a_chart_file(tmp_path: Path, name: str, text: str) -> None:
     (tmp_path / name).write_text(text, encoding="utf-8")
     checked = cli("check", name, cwd=tmp_path)
@@ -197,7 +269,9 @@ def test_run_executes_invoked_services(capsys: pytest.CaptureFixture[str]) -> No
 def test_run_fires_timers_on_a_virtual_clock(tmp_path: Path) -> None:
     (tmp_path / "light.py").write_text(
         'from statecharts import Machine\nmachine = Machine({"id": "light", "initial": "green", "states": {'
-        '"green": {"after": {3000: "yellow"}}, "yellow": {"after": {1000: "red"}}, "red": {}}})\n', encoding="utf-8")
+        '"green": {"after": {3000: "yellow"}}, "yellow": {"after": {1000: "red"}}, "red": {}}})\n',
+        encoding="utf-8",
+    )
     started = time.monotonic()
     done = cli("run", "light.py", "+2999", "+1", "+5000", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -212,7 +286,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_no_frozendict_in_human_output_or_json(tmp_path: Path) -> None:
-    (tmp_path / "nested.py").write_text(textwrap.dedent('''
+    (tmp_path / "nested.py").write_text(
+        textwrap.dedent("""
         from statecharts import Machine, assign
         from statecharts.check import Model, events
         from statecharts.frozen import FrozenDict
@@ -225,18 +300,25 @@ def test_no_frozendict_in_human_output_or_json(tmp_path: Path) -> None:
 
         def model():
             return Model(machine, alphabet=events("INC"), invariants={"small": lambda s: s.context["n"] < 2})
-    '''), encoding="utf-8")
-    outputs = [cli("check", "nested.py", cwd=tmp_path), cli("check", "nested.py", "--json", cwd=tmp_path),
-               cli("run", "nested.py", "INC", cwd=tmp_path), cli("paths", "nested.py", cwd=tmp_path),
-               cli("check", "nested.py", "--trace-out", "t.mmd", cwd=tmp_path)]
+    """),
+        encoding="utf-8",
+    )
+    outputs = [
+        cli("check", "nested.py", cwd=tmp_path),
+        cli("check", "nested.py", "--json", cwd=tmp_path),
+        cli("run", "nested.py", "INC", cwd=tmp_path),
+        cli("paths", "nested.py", cwd=tmp_path),
+        cli("check", "nested.py", "--trace-out", "t.mmd", cwd=tmp_path),
+    ]
     for done in outputs:
         assert done.returncode in (0, 1) and "FrozenDict" not in done.stdout + done.stderr, done.args
     assert "cfg={'a': 0, 'b': {'c': 3}}" in outputs[0].stdout
     assert "FrozenDict" not in (tmp_path / "t.mmd").read_text(encoding="utf-8")
 
 
-def test_diagrams_outside_the_repository_says_where_to_run_it(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_diagrams_outside_the_repository_says_where_to_run_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["diagrams", "--package", "no_such_machines", "--out", str(tmp_path)]) == 2
     assert "run `diagrams` from the repository's root" in capsys.readouterr().err
 

@@ -13,7 +13,8 @@ import statecharts
 from tests.scxml.examples import example_step
 
 MODULES = sorted(
-    name for package in (statecharts, machines)
+    name
+    for package in (statecharts, machines)
     for _, name, _ in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
     if not name.endswith("__main__")  # runs the command line when imported
 )
@@ -26,6 +27,7 @@ EXTRA_GLOBALS = {"statecharts.scxml.executable": {"example_step": example_step}}
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name):
     module = importlib.import_module(name)
-    failures, _ = doctest.testmod(module, extraglobs=EXTRA_GLOBALS.get(name),
-                                  optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    failures, _ = doctest.testmod(
+        module, extraglobs=EXTRA_GLOBALS.get(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
     assert failures == 0

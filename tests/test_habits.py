@@ -20,8 +20,7 @@ SOURCES = ["statecharts", "tests", "machines", "benchmarks"]
 def tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     if importlib.util.find_spec(name) is None:
         pytest.skip(f"{name} is not installed: pip install -e '.[test]' (or bash .ci/install)")
-    return subprocess.run([sys.executable, "-m", name, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run([sys.executable, "-m", name, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
 def test_the_code_is_formatted_by_ruff() -> None:

@@ -110,11 +110,12 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "status", "message"), BAD,
-                         ids=[f"{m} {p} {s}" for m, p, _, s, _ in BAD])
-def test_bad_input_gets_its_status_and_a_message_and_stores_nothing(server: Any, method: str, path: str,
-                                                                    body: bytes | None, status: int,
-                                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "message"), BAD, ids=[f"{m} {p} {s}" for m, p, _, s, _ in BAD]
+)
+def test_bad_input_gets_its_status_and_a_message_and_stores_nothing(
+    server: Any, method: str, path: str, body: bytes | None, status: int, message: str
+) -> None:
     client, db = server
     client.post("/actors", json={"id": "c1"})
     before = stored(db)
@@ -158,14 +159,26 @@ def test_an_idempotency_key_over_200_characters_is_422_and_stores_nothing(server
 @pytest.mark.parametrize("server", [("--token", "s3cret")], indirect=True)
 def test_a_token_is_required_on_every_route_when_given(server: Any) -> None:
     client, db = server
-    for method, path in (("GET", "/"), ("GET", "/static/inspector.js"), ("GET", "/machine"), ("POST", "/check"),
-                         ("GET", "/violations"), ("GET", "/metrics"), ("POST", "/actors"), ("GET", "/actors"),
-                         ("GET", "/actors/c1"), ("POST", "/actors/c1/events"), ("GET", "/actors/c1/events"),
-                         ("GET", "/actors/c1/stream")):
+    for method, path in (
+        ("GET", "/"),
+        ("GET", "/static/inspector.js"),
+        ("GET", "/machine"),
+        ("POST", "/check"),
+        ("GET", "/violations"),
+        ("GET", "/metrics"),
+        ("POST", "/actors"),
+        ("GET", "/actors"),
+        ("GET", "/actors/c1"),
+        ("POST", "/actors/c1/events"),
+        ("GET", "/actors/c1/events"),
+        ("GET", "/actors/c1/stream"),
+    ):
         reply = client.request(method, path, json={"id": "c1"})
         assert reply.status_code == 401 and "token" in reply.json()["error"], path
-        assert client.request(method, path, json={"id": "c1"},
-                              headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert (
+            client.request(method, path, json={"id": "c1"}, headers={"Authorization": "Bearer wrong"}).status_code
+            == 401
+        )
     assert not db.exists() or stored(db) == ([], {})
     ok = client.post("/actors", json={"id": "c1"}, headers={"Authorization": "Bearer s3cret"})
     assert ok.status_code == 201
@@ -184,7 +197,7 @@ def test_an_invariant_violation_is_recorded_with_its_event_log_and_counted(serve
     client.post("/actors", json={"id": "c1"})
     for body in ({"type": "START"}, {"type": "ADD", "by": 2}, {"type": "ADD", "by": 2}):
         assert client.post("/actors/c1/events", json=body).status_code == 200  # not halted: goes on
-    violation, = client.get("/violations").json()["violations"]
+    (violation,) = client.get("/violations").json()["violations"]
     assert violation["invariant"] == "below limit" and violation["seq"] == 3
     assert [e["type"] for e in violation["events"]] == ["xstate.init", "START", "ADD", "ADD"]
     metrics = client.get("/metrics").text
@@ -213,8 +226,9 @@ def test_requests_in_flight_when_an_actor_halts_are_refused_not_applied(server: 
 
     async def burst() -> list[int]:
         async with httpx.AsyncClient(base_url=str(client.base_url), timeout=10) as http:
-            replies = await asyncio.gather(*(http.post("/actors/c1/events", json={"type": "ADD", "by": 2})
-                                             for _ in range(8)))
+            replies = await asyncio.gather(
+                *(http.post("/actors/c1/events", json={"type": "ADD", "by": 2}) for _ in range(8))
+            )
         return sorted(r.status_code for r in replies)
 
     assert asyncio.run(burst()) == [200, 200] + [409] * 6  # n = 2, then n = 4 breaks the limit: halted
@@ -233,9 +247,9 @@ def test_the_stream_sends_inspection_records_of_another_clients_event(server: An
             event = ""
             for line in reply.iter_lines():
                 if line.startswith("event: "):
-                    event = line[len("event: "):]
+                    event = line[len("event: ") :]
                 elif line.startswith("data: "):
-                    seen.append({**json.loads(line[len("data: "):]), "sse": event})
+                    seen.append({**json.loads(line[len("data: ") :]), "sse": event})
                     if event == "hello":
                         ready.set()
                     if event == "snapshot":
@@ -290,8 +304,15 @@ def test_an_scxml_file_is_served_untrusted_unless_trusted(tmp_path: Path) -> Non
 
 def test_an_xstate_json_file_is_served(tmp_path: Path) -> None:
     chart = tmp_path / "light.json"
-    chart.write_text(json.dumps({"id": "light", "initial": "red", "states": {
-        "red": {"on": {"GO": "green"}}, "green": {"on": {"STOP": "red"}}}}))
+    chart.write_text(
+        json.dumps(
+            {
+                "id": "light",
+                "initial": "red",
+                "states": {"red": {"on": {"GO": "green"}}, "green": {"on": {"STOP": "red"}}},
+            }
+        )
+    )
     with running(build(serve_args(tmp_path, target=str(chart)))) as url, httpx.Client(base_url=url) as client:
         client.post("/actors", json={"id": "l1"})
         assert client.post("/actors/l1/events", json={"type": "GO"}).json()["value"] == "green"
@@ -307,9 +328,13 @@ def test_a_violation_is_still_listed_and_counted_after_a_restart(tmp_path: Path)
             assert client.post("/actors/c1/events", json=body).status_code == 200
         assert client.get("/actors/c1").json()["context"] == {"n": 0}  # back below the limit
     with running(build(args)) as url, httpx.Client(base_url=url) as client:  # a new app on the same file
-        violation, = client.get("/violations").json()["violations"]  # before the actor is opened again
+        (violation,) = client.get("/violations").json()["violations"]  # before the actor is opened again
         assert (violation["actor"], violation["invariant"], violation["seq"], violation["halted"]) == (
-            "c1", "below limit", 3, False)
+            "c1",
+            "below limit",
+            3,
+            False,
+        )
         assert [e["type"] for e in violation["events"]] == ["xstate.init", "START", "ADD", "ADD"]
         assert 'statecharts_invariant_violations_total{invariant="below limit"} 1' in client.get("/metrics").text
         assert client.post("/actors/c1/events", json={"type": "ADD", "by": 1}).json()["context"] == {"n": 1}
@@ -318,17 +343,21 @@ def test_a_violation_is_still_listed_and_counted_after_a_restart(tmp_path: Path)
 
 def test_a_halted_actor_stays_halted_when_the_server_process_restarts(tmp_path: Path) -> None:
     db = str(tmp_path / "serve.db")
-    with serving_process("machines.counter", "-p", "limit=3", "--store", db, "--halt-on-violation") as url, \
-            httpx.Client(base_url=url) as client:
+    with (
+        serving_process("machines.counter", "-p", "limit=3", "--store", db, "--halt-on-violation") as url,
+        httpx.Client(base_url=url) as client,
+    ):
         client.post("/actors", json={"id": "c1"})
         for body in ({"type": "START"}, {"type": "ADD", "by": 2}, {"type": "ADD", "by": 2}):
             client.post("/actors/c1/events", json=body)
         assert client.post("/actors/c1/events", json={"type": "RESET"}).status_code == 409
     before = stored(tmp_path / "serve.db")
     for flags in (("--halt-on-violation",), ()):  # the halt is stored: a server without the flag keeps it
-        with serving_process("machines.counter", "-p", "limit=3", "--store", db, *flags) as url, \
-                httpx.Client(base_url=url) as client:
-            violation, = client.get("/violations").json()["violations"]
+        with (
+            serving_process("machines.counter", "-p", "limit=3", "--store", db, *flags) as url,
+            httpx.Client(base_url=url) as client,
+        ):
+            (violation,) = client.get("/violations").json()["violations"]
             assert (violation["seq"], violation["halted"]) == (3, True)
             assert 'statecharts_invariant_violations_total{invariant="below limit"} 1' in client.get("/metrics").text
             reply = client.post("/actors/c1/events", json={"type": "RESET"})

@@ -18,13 +18,23 @@ from statecharts.cli.serve import add_parser, build  # noqa: E402
 from statecharts.serve.server import running  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 if not Path(CHROMIUM).exists() or shutil.which("dot") is None:
-    pytest.skip("the browser tests need Debian's chromium and Graphviz: sudo apt-get install chromium graphviz "
-                "(or run .ci/install)", allow_module_level=True)
+    pytest.skip(
+        "the browser tests need Debian's chromium and Graphviz: sudo apt-get install chromium graphviz "
+        "(or run .ci/install)",
+        allow_module_level=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +68,9 @@ def opened(browser: Any, url: str, actor: str) -> Any:
     return page
 
 
-def test_a_click_moves_the_highlight_and_a_second_clients_events_arrive_with_violations(browser: Any,
-                                                                                     served: str) -> None:
+def test_a_click_moves_the_highlight_and_a_second_clients_events_arrive_with_violations(
+    browser: Any, served: str
+) -> None:
     page = opened(browser, served, "b1")
     assert "counter.idle" in active(page)
     assert page.locator("g.node.active title").all_text_contents() == ["counter.idle"]
@@ -127,8 +138,9 @@ def test_the_inspector_works_behind_a_token_given_in_its_address(browser: Any, t
 def test_a_violation_and_the_halt_are_shown_after_the_server_restarts(browser: Any, tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers())
-    args = parser.parse_args(["serve", "machines.counter", "-p", "limit=3", "--halt-on-violation",
-                              "--store", str(tmp_path / "h.db")])
+    args = parser.parse_args(
+        ["serve", "machines.counter", "-p", "limit=3", "--halt-on-violation", "--store", str(tmp_path / "h.db")]
+    )
     with running(build(args)) as url:
         httpx.post(f"{url}/actors", json={"id": "h1"})
         for body in ({"type": "START"}, {"type": "ADD", "by": 2}, {"type": "ADD", "by": 2}):

@@ -125,6 +125,7 @@ def test_every_acknowledged_event_survives_the_server_being_killed(tmp_path: Pat
         assert restore(counter, lines[-1]["snapshot"]).context["n"] == len(lines) - 2  # init, START, the ADDs
     store.close()
     with serving_process("machines.counter", "--store", str(db)) as url:  # the lease of the dead server is free
+
         async def resend() -> None:
             http = Connection(url)
             for actor, keys in acked.items():

@@ -50,14 +50,18 @@ def test_ci_install_runs_every_part_with_the_environments_python(tmp_path: Path)
         (venv_bin / name).write_text(f'#!/bin/sh\necho "{name} $*" >> "{tmp_path}/calls"\n', encoding="utf-8")
         (venv_bin / name).chmod(0o755)
     (tmp_path / ".ci" / "install.d" / "probe.sh").write_text(
-        f'echo "PY=$PY" >> "{tmp_path}/calls"\npython3 -m pip install something\n', encoding="utf-8")
+        f'echo "PY=$PY" >> "{tmp_path}/calls"\npython3 -m pip install something\n', encoding="utf-8"
+    )
     (tmp_path / ".ci" / "install.d" / "broken.sh").write_text("exit 3\n", encoding="utf-8")
     done = subprocess.run(["bash", str(tmp_path / ".ci" / "install")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr  # a part that fails says so and the others still run
     assert "broken.sh failed (exit 3)" in done.stderr
     calls = (tmp_path / "calls").read_text(encoding="utf-8").splitlines()
-    assert calls == ["python -m pip install --quiet --disable-pip-version-check -e .[test]",
-                     f"PY={tmp_path}/.venv/bin/python", "python3 -m pip install something"]
+    assert calls == [
+        "python -m pip install --quiet --disable-pip-version-check -e .[test]",
+        f"PY={tmp_path}/.venv/bin/python",
+        "python3 -m pip install something",
+    ]
 
 
 def test_graphviz_part_without_a_package_manager_says_how_and_does_not_fail(tmp_path: Path) -> None:
@@ -67,8 +71,13 @@ def test_graphviz_part_without_a_package_manager_says_how_and_does_not_fail(tmp_
         found = shutil.which(tool)
         assert found is not None
         (bin_dir / tool).symlink_to(found)
-    done = subprocess.run([str(bin_dir / "bash"), str(ROOT / ".ci" / "install.d" / "graphviz.sh")],
-                          env={**os.environ, "PATH": str(bin_dir)}, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(bin_dir / "bash"), str(ROOT / ".ci" / "install.d" / "graphviz.sh")],
+        env={**os.environ, "PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0
     assert "Graphviz 'dot' is not installed" in done.stderr and "apt-get install graphviz" in done.stderr
 

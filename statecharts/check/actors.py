@@ -54,8 +54,9 @@ class SystemState:
     channels: tuple[tuple[Channel, tuple[Event, ...]], ...]
 
     @classmethod
-    def initial(cls, machine: Machine, root_id: str | None = None,
-                context: Mapping[str, Any] | None = None) -> SystemState:
+    def initial(
+        cls, machine: Machine, root_id: str | None = None, context: Mapping[str, Any] | None = None
+    ) -> SystemState:
         """The root's initial snapshot (``context`` overrides keys of its context) with the
         children its initial configuration starts."""
         world = _World(dict(), dict(), dict(), dict())
@@ -153,15 +154,21 @@ class SystemReport:
             head = f"invariant {self.violated!r} violated after {len(self.trace) - 1} steps ({self.states} states):"
             return "\n".join([head, *(f"{i}. {step.format()}" for i, step in enumerate(self.trace))])
         if self.unchecked:
-            return (f"not checked: {'; '.join(self.unchecked)} (in {self.states} states)")
+            return f"not checked: {'; '.join(self.unchecked)} (in {self.states} states)"
         verdict = "all invariants hold" if self.complete else "no violation found, but the search was cut short at"
         return f"{verdict} {self.states} states"
 
 
-def check_actors(machine: Machine, *, alphabet: Iterable[str | Event | Mapping[str, Any]] = (),
-                 invariants: Mapping[str, SystemInvariant] | None = None, max_states: int = 100_000,
-                 root_id: str | None = None, deadlock: bool = False,
-                 end: SystemInvariant | None = None) -> SystemReport:
+def check_actors(
+    machine: Machine,
+    *,
+    alphabet: Iterable[str | Event | Mapping[str, Any]] = (),
+    invariants: Mapping[str, SystemInvariant] | None = None,
+    max_states: int = 100_000,
+    root_id: str | None = None,
+    deadlock: bool = False,
+    end: SystemInvariant | None = None,
+) -> SystemReport:
     """Breadth-first search of the actor system ``machine`` runs as (see the module docstring),
     stopping at the first violation; invariants are predicates over a `SystemState`
     (``state.actor("w1")`` is a child's snapshot). ``alphabet`` takes what
@@ -189,16 +196,26 @@ def check_actors(machine: Machine, *, alphabet: Iterable[str | Event | Mapping[s
         found.extend((name, i) for name, holds in checks.items() if not holds(state.observed(reads[name])))
         return bool(found)
 
-    graph = explore_system(machine, [SystemState.initial(machine, root)], [to_event(e) for e in alphabet],
-                           Bounds(max_states=max_states), root_id=root, on_state=on_state)
+    graph = explore_system(
+        machine,
+        [SystemState.initial(machine, root)],
+        [to_event(e) for e in alphabet],
+        Bounds(max_states=max_states),
+        root_id=root,
+        on_state=on_state,
+    )
     if found:
         name, i = found[0]
         return SystemReport(False, name, graph.trace(i), len(graph.states), True)
     if deadlock:
         for i in graph.deadlocks(end):
             return SystemReport(False, "deadlock", graph.trace(i), len(graph.states), True)
-    unchecked = tuple(f"invariant {name!r} reads actor {aid!r}, running in no state reached"
-                      for name, seen in reads.items() for aid, ran in seen.items() if not ran)
+    unchecked = tuple(
+        f"invariant {name!r} reads actor {aid!r}, running in no state reached"
+        for name, seen in reads.items()
+        for aid, ran in seen.items()
+        if not ran
+    )
     return SystemReport(graph.complete and not unchecked, None, (), len(graph.states), graph.complete, unchecked)
 
 
@@ -272,9 +289,12 @@ class SystemGraph(Paths):
 
     def trace(self, i: int) -> tuple[SystemStep, ...]:
         """A shortest trace to state ``i`` as `SystemStep` s."""
-        return tuple(SystemStep(None, self.root, None, self.states[j]) if e is None else
-                     SystemStep(self.events[e].sender, self.events[e].receiver, self.events[e].event, self.states[j])
-                     for e, j in self.path_to(i))
+        return tuple(
+            SystemStep(None, self.root, None, self.states[j])
+            if e is None
+            else SystemStep(self.events[e].sender, self.events[e].receiver, self.events[e].event, self.states[j])
+            for e, j in self.path_to(i)
+        )
 
     def deadlocks(self, end: SystemInvariant | None = None) -> Iterator[int]:
         """The expanded states, in breadth-first order, where nothing can change (no message in
@@ -287,10 +307,16 @@ class SystemGraph(Paths):
                     yield i
 
 
-def explore_system(machine: Machine, initial: Sequence[SystemState], alphabet: Sequence[Event],
-                   bounds: Bounds | None = None, *, root_id: str | None = None,
-                   constraint: SystemInvariant | None = None,
-                   on_state: Callable[[int, SystemState], bool] | None = None) -> SystemGraph:
+def explore_system(
+    machine: Machine,
+    initial: Sequence[SystemState],
+    alphabet: Sequence[Event],
+    bounds: Bounds | None = None,
+    *,
+    root_id: str | None = None,
+    constraint: SystemInvariant | None = None,
+    on_state: Callable[[int, SystemState], bool] | None = None,
+) -> SystemGraph:
     """Breadth-first walk of the actor system from the ``initial`` states: in every state, every
     event of ``alphabet`` sent to the root and the oldest message of every channel delivered.
     ``on_state(i, state)`` is called on each new state (in breadth-first order, so the first state
@@ -418,8 +444,13 @@ def _machine_of(snapshot: Snapshot) -> Machine:
 class _World:
     """A mutable copy of a `SystemState` for computing one successor."""
 
-    def __init__(self, snapshots: dict[str, Snapshot], parents: dict[str, str],
-                 channels: dict[Channel, tuple[Event, ...]], machines: dict[str, Machine]) -> None:
+    def __init__(
+        self,
+        snapshots: dict[str, Snapshot],
+        parents: dict[str, str],
+        channels: dict[Channel, tuple[Event, ...]],
+        machines: dict[str, Machine],
+    ) -> None:
         self.snapshots = snapshots
         self.parents = parents
         self.channels = channels
@@ -433,8 +464,11 @@ class _World:
         return cls(snapshots, dict(state.parents), dict(state.channels), machines)
 
     def freeze(self) -> SystemState:
-        return SystemState(tuple(sorted(self.snapshots.items())), tuple(sorted(self.parents.items())),
-                           tuple(sorted((k, v) for k, v in self.channels.items() if v)))
+        return SystemState(
+            tuple(sorted(self.snapshots.items())),
+            tuple(sorted(self.parents.items())),
+            tuple(sorted((k, v) for k, v in self.channels.items() if v)),
+        )
 
     def take(self, sender: str, receiver: str) -> None:
         queued = self.channels[(sender, receiver)]
@@ -463,8 +497,9 @@ class _World:
 
     def adopt(self, actor_id: str, snapshot: Snapshot) -> None:
         machine = self.machines[actor_id]
-        self.snapshots[actor_id] = Snapshot(machine, snapshot.nodes, snapshot.context, snapshot.history, (),
-                                            snapshot.status, snapshot.output)
+        self.snapshots[actor_id] = Snapshot(
+            machine, snapshot.nodes, snapshot.context, snapshot.history, (), snapshot.status, snapshot.output
+        )
         for effect in snapshot.effects:
             action = effect.action
             if isinstance(action, StartInvoke):
@@ -497,8 +532,10 @@ class _World:
 
     def start_child(self, parent: str, child_id: str, src: Any, name: str, given: Any) -> None:
         if not isinstance(src, Machine):
-            raise ConfigError(f"actor {parent!r}: the walker models child machines only; {name!r} is a "
-                              f"{type(src).__name__}", key="src")
+            raise ConfigError(
+                f"actor {parent!r}: the walker models child machines only; {name!r} is a {type(src).__name__}",
+                key="src",
+            )
         if child_id in self.snapshots:
             raise ConfigError(f"actor {parent!r} starts a second child with id {child_id!r}", key="id")
         self.add(child_id, src, src.initial_state(input=given), parent)

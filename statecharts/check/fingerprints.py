@@ -68,11 +68,18 @@ def collision_probability(distinct: int, generated: int) -> float:
     >>> collision_probability(1_301_772, 3_530_000)
     1.6e-07
     """
-    return float(f"{distinct * max(generated - distinct, 0) / 2.0 ** FINGERPRINT_BITS:.2g}")
+    return float(f"{distinct * max(generated - distinct, 0) / 2.0**FINGERPRINT_BITS:.2g}")
 
 
-def check_fingerprints(model: Model, *, directory: str | Path | None = None, bounds: Bounds | None = None,
-                       deadlock: bool = True, workers: int = 1, resume: bool = False) -> Report:
+def check_fingerprints(
+    model: Model,
+    *,
+    directory: str | Path | None = None,
+    bounds: Bounds | None = None,
+    deadlock: bool = True,
+    workers: int = 1,
+    resume: bool = False,
+) -> Report:
     """Walk ``model`` breadth first keeping only fingerprints in memory, in ``workers`` processes;
     decide its invariants and deadlock. ``directory`` holds the level files (a temporary folder,
     removed after, when not given); it also holds a checkpoint at the start of each level, from
@@ -106,8 +113,15 @@ def check_fingerprints(model: Model, *, directory: str | Path | None = None, bou
         portable = directory is not None and workers > 1
         if portable:
             from statecharts.check.portable import StablePartition
-        walk = Walk(model, folder, bounds or Bounds(), deadlock, workers, resume,
-                    partition=StablePartition if portable else None)
+        walk = Walk(
+            model,
+            folder,
+            bounds or Bounds(),
+            deadlock,
+            workers,
+            resume,
+            partition=StablePartition if portable else None,
+        )
         walk.kept = directory is not None
         report = walk.run()
         if directory is not None:
@@ -141,16 +155,20 @@ class Partition:
     one process holds no level in memory (with workers, the successors another worker owns wait
     in an outbox for the level's exchange)."""
 
-    def __init__(self, model: Model, folder: Path, part: int, parts: int, deadlock: bool,
-                 max_depth: int | None) -> None:
+    def __init__(
+        self, model: Model, folder: Path, part: int, parts: int, deadlock: bool, max_depth: int | None
+    ) -> None:
         self.model, self.folder, self.part, self.parts = model, folder, part, parts
         self.deadlock, self.max_depth = deadlock, max_depth
         self.machine = model.machine
         self.alphabet = tuple(model.events())
         initial = model.initial_states()
         self.keys = StateKeys(tuple(initial[0].context) if initial else ())
-        allowed = None if model.action_constraint is None else \
-            step_predicate("action constraint", "action_constraint", model.action_constraint)
+        allowed = (
+            None
+            if model.action_constraint is None
+            else step_predicate("action constraint", "action_constraint", model.action_constraint)
+        )
         self.expander = Expander(StepCompiler(self.machine, self.alphabet), self.keys, False, None, {}, allowed)
         self.unhandled = unhandled_error_function(self.machine)
         self.raised = 0  # this level's steps that raised, and the first of them (see LevelResult)
@@ -305,8 +323,10 @@ class Partition:
             try:
                 self.expander.expand(0, s, depth + 1, self.lookup, self.add, _minus_two, out, loops)
             except ExpandError as exc:
-                raise StatechartError(f"{exc.cause} (while walking event {self.alphabet[exc.event]!r} in "
-                                      f"state {s.value!r}, context {dict(s.context)!r})") from exc.cause
+                raise StatechartError(
+                    f"{exc.cause} (while walking event {self.alphabet[exc.event]!r} in "
+                    f"state {s.value!r}, context {dict(s.context)!r})"
+                ) from exc.cause
             if noted:  # each NOTED edge, in order, is one noted state
                 found = iter(noted)
                 for e, j in out:
@@ -322,14 +342,20 @@ class Partition:
                 noted.clear()
             result.generated += len(out) + len(loops)
             result.transitions += len(out)
-            if self.deadlock and result.stuck is None and not out and not loops and \
-                    (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s)):
+            if (
+                self.deadlock
+                and result.stuck is None
+                and not out
+                and not loops
+                and (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s))
+            ):
                 result.stuck = here
         self._flush()
         result.raised, result.first_raised = self.raised, self.first_raised
         self.raised, self.first_raised = 0, None
-        result.outboxes = [b"" if k == self.part else self.dumps(list(box.values()), 1)
-                           for k, box in enumerate(self.outbox)]
+        result.outboxes = [
+            b"" if k == self.part else self.dumps(list(box.values()), 1) for k, box in enumerate(self.outbox)
+        ]
         self.outbox = [{} for _ in range(self.parts)]
         return result
 
@@ -356,8 +382,9 @@ class Partition:
     def reload(self, depth: int) -> int:
         """After a restart: the fingerprints of levels ``0..depth`` from their files (``depth`` is
         the level to expand next); the number of states of that level."""
-        levels = [np.fromiter((self.fingerprint(key) for key in self._read(d)), dtype=np.int64)
-                  for d in range(depth + 1)]
+        levels = [
+            np.fromiter((self.fingerprint(key) for key in self._read(d)), dtype=np.int64) for d in range(depth + 1)
+        ]
         self.seen = FingerprintSet(np.concatenate(levels))
         self.writing, self.written = depth + 1, 0
         return int(levels[-1].size)
@@ -378,7 +405,7 @@ class Partition:
         unpickler = pickle.Unpickler(source)
         unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
         table = {rid: self._rest_id(rest) for rid, rest in unpickler.load()}
-        return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1:] for entry in pickle.load(source)]
+        return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1 :] for entry in pickle.load(source)]
 
     def loads(self, data: bytes) -> list[Entry]:
         """Entries from `dumps` in another worker."""
@@ -395,8 +422,17 @@ class Walk:
     or in the processes ``pool`` starts: see `statecharts.check.ray_walk`); with ``resume``, it
     continues from the checkpoint in ``folder``."""
 
-    def __init__(self, model: Model, folder: Path, bounds: Bounds, deadlock: bool, workers: int,
-                 resume: bool = False, pool: Any = None, partition: type[Partition] | None = None) -> None:
+    def __init__(
+        self,
+        model: Model,
+        folder: Path,
+        bounds: Bounds,
+        deadlock: bool,
+        workers: int,
+        resume: bool = False,
+        pool: Any = None,
+        partition: type[Partition] | None = None,
+    ) -> None:
         self.model, self.folder, self.bounds, self.deadlock, self.workers = model, folder, bounds, deadlock, workers
         self.resume = resume
         self.pool = pool  # (local partition) -> the partitions' driver; `_Workers` when not given
@@ -406,8 +442,11 @@ class Walk:
 
     def run(self) -> Report:
         local = self.partition(self.model, self.folder, 0, self.workers, self.deadlock, self.bounds.max_depth)
-        workers = _Workers(local, self.workers, self.folder, self.deadlock, self.bounds.max_depth, self.partition) \
-            if self.pool is None else self.pool(local)
+        workers = (
+            _Workers(local, self.workers, self.folder, self.deadlock, self.bounds.max_depth, self.partition)
+            if self.pool is None
+            else self.pool(local)
+        )
         try:
             return self._run(local, workers)
         finally:
@@ -419,10 +458,18 @@ class Walk:
         state = self._checkpoint() if self.resume else None
         start = time.perf_counter()
         deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
-        progress: dict[str, Any] = {"depth": 0, "distinct": 0, "generated": len(initial), "transitions": 0,
-                                    "deepest": 0, "broken": {}, "stuck": None, "raised": [0, None],
-                                    "workers": parts,
-                                    "model": model.name or model.machine.id}
+        progress: dict[str, Any] = {
+            "depth": 0,
+            "distinct": 0,
+            "generated": len(initial),
+            "transitions": 0,
+            "deepest": 0,
+            "broken": {},
+            "stuck": None,
+            "raised": [0, None],
+            "workers": parts,
+            "model": model.name or model.machine.id,
+        }
         complete, stopped_by, stored = True, None, False
         try:
             if state is None:
@@ -479,15 +526,29 @@ class Walk:
                     self._save(progress)
                     break
         except KeyboardInterrupt:
-            complete, stopped_by = False, f"interrupted (Ctrl-C) at depth {progress['depth']}; " + (
-                f"the checkpoint in {self.folder} is at the start of that level" if self.kept else
-                "no checkpoint kept (--checkpoint DIR keeps one)")
-        report = Report(str(progress["model"]), progress["distinct"], progress["transitions"], progress["deepest"],
-                        complete, time.perf_counter() - start, stopped_by=stopped_by)
+            complete, stopped_by = (
+                False,
+                f"interrupted (Ctrl-C) at depth {progress['depth']}; "
+                + (
+                    f"the checkpoint in {self.folder} is at the start of that level"
+                    if self.kept
+                    else "no checkpoint kept (--checkpoint DIR keeps one)"
+                ),
+            )
+        report = Report(
+            str(progress["model"]),
+            progress["distinct"],
+            progress["transitions"],
+            progress["deepest"],
+            complete,
+            time.perf_counter() - start,
+            stopped_by=stopped_by,
+        )
         for name in model.invariants:
             found = progress["broken"].get(name)
-            report.results.append(Result(name, "invariant", found is None,
-                                         None if found is None else self.trace(workers, *found)))
+            report.results.append(
+                Result(name, "invariant", found is None, None if found is None else self.trace(workers, *found))
+            )
         raised, first = progress.get("raised", [0, None])
         if first is not None:
             depth, place, via, what = first
@@ -499,19 +560,23 @@ class Walk:
                 after = self.model.machine.transition(trace.steps[-1].snapshot, event)
                 steps = (*trace.steps, TraceStep(event, after))
             plural = "step" if raised == 1 else "steps"
-            report.results.append(Result("no step raises", "error", False, Trace(steps),
-                                         f"{raised:,} {plural} raised; the first: {what}"))
+            report.results.append(
+                Result("no step raises", "error", False, Trace(steps), f"{raised:,} {plural} raised; the first: {what}")
+            )
         if self.deadlock:
             stuck = progress["stuck"]
-            report.results.append(Result("deadlock", "deadlock", stuck is None,
-                                         None if stuck is None else self.trace(workers, *stuck)))
+            report.results.append(
+                Result("deadlock", "deadlock", stuck is None, None if stuck is None else self.trace(workers, *stuck))
+            )
         distinct, generated = progress["distinct"], progress["generated"]
         report.fingerprints = {
             "fingerprint_bytes_per_state": 8.0,
             "collision_probability": collision_probability(distinct, generated),
-            "states_generated": generated, "workers": parts,
+            "states_generated": generated,
+            "workers": parts,
             "bytes_sent_between_workers": self.sent,
-            "bytes_sent_per_state": round(self.sent / max(distinct, 1), 1)}
+            "bytes_sent_per_state": round(self.sent / max(distinct, 1), 1),
+        }
         if stopped_by is not None and stopped_by.startswith("interrupted"):
             report.fingerprints["interrupted"] = True
         return report
@@ -527,13 +592,17 @@ class Walk:
         try:
             progress: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot resume from {self.folder}: no readable {CHECKPOINT} ({exc})",
-                              key="resume") from exc
+            raise ConfigError(
+                f"cannot resume from {self.folder}: no readable {CHECKPOINT} ({exc})", key="resume"
+            ) from exc
         name = self.model.name or self.model.machine.id
         if progress.get("model") != name or progress.get("workers") != self.workers:
-            raise ConfigError(f"cannot resume from {self.folder}: its checkpoint is of model "
-                              f"{progress.get('model')!r} with {progress.get('workers')} workers, not {name!r} with "
-                              f"{self.workers}", key="resume")
+            raise ConfigError(
+                f"cannot resume from {self.folder}: its checkpoint is of model "
+                f"{progress.get('model')!r} with {progress.get('workers')} workers, not {name!r} with "
+                f"{self.workers}",
+                key="resume",
+            )
         return progress
 
     def trace(self, workers: Any, depth: int, place: int) -> Trace:
@@ -555,9 +624,12 @@ class Walk:
             event = local.alphabet[via]
             state = machine.transition(state, event)
             if keys.of(state) != workers.key_at(d, at):
-                raise ConfigError(f"rebuilding a trace: {event!r} from step {len(steps) - 1} does not lead to the "
-                                  f"recorded state (a fingerprint collision, or a chart whose steps are not "
-                                  f"deterministic)", key="fingerprints")
+                raise ConfigError(
+                    f"rebuilding a trace: {event!r} from step {len(steps) - 1} does not lead to the "
+                    f"recorded state (a fingerprint collision, or a chart whose steps are not "
+                    f"deterministic)",
+                    key="fingerprints",
+                )
             steps.append(TraceStep(event, state))
         return Trace(tuple(steps))
 
@@ -566,8 +638,15 @@ class _Workers:
     """Partition 0 in this process when there is one; otherwise one forked process per partition,
     driven over pipes (``call`` runs a `Partition` method in every one)."""
 
-    def __init__(self, local: Partition, parts: int, folder: Path, deadlock: bool, max_depth: int | None,
-                 partition: type[Partition] = Partition) -> None:
+    def __init__(
+        self,
+        local: Partition,
+        parts: int,
+        folder: Path,
+        deadlock: bool,
+        max_depth: int | None,
+        partition: type[Partition] = Partition,
+    ) -> None:
         self.local, self.parts = local, parts
         self.pipes: list[Connection] = []
         self.processes: list[Any] = []
@@ -579,8 +658,11 @@ class _Workers:
             try:
                 for part in range(parts):
                     mine, theirs = context.Pipe()
-                    process = context.Process(target=_serve, args=(partition, local.model, folder, part, parts,
-                                                                   deadlock, max_depth, theirs), daemon=True)
+                    process = context.Process(
+                        target=_serve,
+                        args=(partition, local.model, folder, part, parts, deadlock, max_depth, theirs),
+                        daemon=True,
+                    )
                     process.start()
                     theirs.close()
                     self.pipes.append(mine)
@@ -617,8 +699,10 @@ class _Workers:
         """Route each partition's outboxes to their owners; the bytes sent."""
         if not self.pipes:
             return 0
-        inboxes = [[results[sender].outboxes[owner] for sender in range(self.parts) if sender != owner]
-                   for owner in range(self.parts)]
+        inboxes = [
+            [results[sender].outboxes[owner] for sender in range(self.parts) if sender != owner]
+            for owner in range(self.parts)
+        ]
         self.call_each("receive_many", [[boxes] for boxes in inboxes])
         return sum(len(b) for boxes in inboxes for b in boxes)
 
@@ -673,8 +757,16 @@ def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
     raise ValueError(method)
 
 
-def _serve(partition_type: type[Partition], model: Model, folder: Path, part: int, parts: int, deadlock: bool,
-           max_depth: int | None, pipe: Connection) -> None:
+def _serve(
+    partition_type: type[Partition],
+    model: Model,
+    folder: Path,
+    part: int,
+    parts: int,
+    deadlock: bool,
+    max_depth: int | None,
+    pipe: Connection,
+) -> None:
     import gc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle

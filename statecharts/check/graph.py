@@ -76,8 +76,9 @@ class Paths:
         path.reverse()
         return path
 
-    def shortest_route(self, sources: Iterable[int], goal: Callable[[int], bool],
-                       within: Container[int] | None = None) -> list[tuple[int | None, int]] | None:
+    def shortest_route(
+        self, sources: Iterable[int], goal: Callable[[int], bool], within: Container[int] | None = None
+    ) -> list[tuple[int | None, int]] | None:
         """A shortest path from one of ``sources`` to a state meeting ``goal``, breadth first (ties go
         to the earlier source, then to the earlier edge), stepping only into states ``within`` when
         given: ``[(None, source), (event index, state), ...]``, or ``None`` when no goal is reachable.
@@ -198,10 +199,17 @@ class StateGraph(Paths):
         return set().union(*seen) if seen else set()
 
 
-def explore(model: Model, bounds: Bounds | None = None, *, symmetry: bool = False,
-            coverage: bool = True, on_state: Callable[[int, Snapshot], None] | None = None,
-            progress: Progress | None = None,
-            initial: Sequence[Snapshot] | None = None, compact: bool = False) -> StateGraph:
+def explore(
+    model: Model,
+    bounds: Bounds | None = None,
+    *,
+    symmetry: bool = False,
+    coverage: bool = True,
+    on_state: Callable[[int, Snapshot], None] | None = None,
+    progress: Progress | None = None,
+    initial: Sequence[Snapshot] | None = None,
+    compact: bool = False,
+) -> StateGraph:
     """Walk every event of the alphabet in every reachable state, breadth first.
 
     ``on_state(i, snapshot)`` is called for each new state (invariants are checked there, so the
@@ -269,21 +277,34 @@ def collect_young() -> None:
     gc.freeze()
 
 
-def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool,
-             on_state: Callable[[int, Snapshot], None] | None, progress: Progress | None,
-             initial: Sequence[Snapshot] | None, compact: bool = False) -> StateGraph:
+def _explore(
+    model: Model,
+    bounds: Bounds | None,
+    symmetry: bool,
+    coverage: bool,
+    on_state: Callable[[int, Snapshot], None] | None,
+    progress: Progress | None,
+    initial: Sequence[Snapshot] | None,
+    compact: bool = False,
+) -> StateGraph:
     bounds = bounds or Bounds()
     alphabet = tuple(model.events())
     graph = StateGraph(model, alphabet, symmetric=symmetry and bool(model.symmetry or model.canonicalize))
     initial_states = list(model.initial_states() if initial is None else initial)
     if not initial_states:  # nothing to walk: every property would "hold" about nothing
-        raise ConfigError(f"model {model.name or model.machine.id!r} has no initial state (its initial_contexts "
-                          f"are empty, or no state was given to start from): nothing to check", key="initial_contexts")
+        raise ConfigError(
+            f"model {model.name or model.machine.id!r} has no initial state (its initial_contexts "
+            f"are empty, or no state was given to start from): nothing to check",
+            key="initial_contexts",
+        )
     for snapshot in initial_states:
         if snapshot.machine is not model.machine:
-            raise ConfigError(f"a state to start from belongs to machine {snapshot.machine.id!r} "
-                              f"({id(snapshot.machine):#x}), not to the model's {model.machine.id!r} "
-                              f"({id(model.machine):#x}): restore it with model.machine.restore(...)", key="initial")
+            raise ConfigError(
+                f"a state to start from belongs to machine {snapshot.machine.id!r} "
+                f"({id(snapshot.machine):#x}), not to the model's {model.machine.id!r} "
+                f"({id(model.machine):#x}): restore it with model.machine.restore(...)",
+                key="initial",
+            )
     unhandled = unhandled_error_function(model.machine)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
@@ -301,16 +322,20 @@ def _explore(model: Model, bounds: Bounds | None, symmetry: bool, coverage: bool
     constraint = model.constraint
     fired: list[Transition] | None = [] if coverage else None
     taken, new_by = graph.taken, graph.found
-    allowed = None if model.action_constraint is None else step_predicate("action constraint", "action_constraint",
-                                                                           model.action_constraint)
+    allowed = (
+        None
+        if model.action_constraint is None
+        else step_predicate("action constraint", "action_constraint", model.action_constraint)
+    )
     start = time.perf_counter()
     deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
     next_progress = start + 1.0
     stop, next_poll = bounds.stop, start
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
-        if unhandled is not None and (snapshot.status == "error" or snapshot.event is not None
-                                      and snapshot.event.name == "error.execution"):
+        if unhandled is not None and (
+            snapshot.status == "error" or snapshot.event is not None and snapshot.event.name == "error.execution"
+        ):
             failure = unhandled(snapshot)  # reported by the walk's verdict, never silently a stutter
             if failure is not None:
                 graph.raised += 1
@@ -442,13 +467,29 @@ class Expander:
     [[(0, 1)], []]
     """
 
-    def __init__(self, compiler: StepCompiler, keys: StateKeys, symmetric: bool, fired: list[Transition] | None,
-                 found: dict[Transition, int], allowed: Callable[[Snapshot, Event, Snapshot], bool] | None) -> None:
+    def __init__(
+        self,
+        compiler: StepCompiler,
+        keys: StateKeys,
+        symmetric: bool,
+        fired: list[Transition] | None,
+        found: dict[Transition, int],
+        allowed: Callable[[Snapshot, Event, Snapshot], bool] | None,
+    ) -> None:
         self.compiler, self.keys, self.symmetric = compiler, keys, symmetric
         self.fired, self.found, self.allowed = fired, found, allowed
 
-    def expand(self, i: int, s: Snapshot, depth: int, lookup: Lookup, add: Add, size: Callable[[], int],
-               out: list[tuple[int, int]], self_loops: set[int]) -> None:
+    def expand(
+        self,
+        i: int,
+        s: Snapshot,
+        depth: int,
+        lookup: Lookup,
+        add: Add,
+        size: Callable[[], int],
+        out: list[tuple[int, int]],
+        self_loops: set[int],
+    ) -> None:
         """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`."""
         compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
         xstate = getattr(compiler.machine, "xstate", False)  # semantics="xstate" takes no compiled steps
@@ -533,6 +574,7 @@ def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] |
     error.execution)
     """
     if getattr(machine, "xstate", False):
+
         def failed(snapshot: Snapshot) -> str | None:
             if snapshot.status != "error":
                 return None
@@ -571,8 +613,10 @@ class WalkError(StatechartError):
     def __init__(self, graph: StateGraph, state: int, event: int, cause: StatechartError) -> None:
         self.graph, self.state, self.event = graph, state, event
         snapshot = graph.states[state]
-        super().__init__(f"{cause} (while walking event {graph.events[event]!r} in state "
-                         f"{snapshot.value!r}, context {dict(snapshot.context)!r})")
+        super().__init__(
+            f"{cause} (while walking event {graph.events[event]!r} in state "
+            f"{snapshot.value!r}, context {dict(snapshot.context)!r})"
+        )
 
 
 def evaluate(kind: str, name: str, predicate: Callable[[Snapshot], Any], snapshot: Snapshot) -> bool:
@@ -587,12 +631,15 @@ def evaluate(kind: str, name: str, predicate: Callable[[Snapshot], Any], snapsho
     try:
         return bool(predicate(snapshot))
     except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
-        raise PredicateError(f"{kind} {name!r} raised {type(exc).__name__}: {exc} in state {snapshot.value!r} "
-                             f"(context {dict(snapshot.context)!r})") from exc
+        raise PredicateError(
+            f"{kind} {name!r} raised {type(exc).__name__}: {exc} in state {snapshot.value!r} "
+            f"(context {dict(snapshot.context)!r})"
+        ) from exc
 
 
-def step_predicate(kind: str, name: str, predicate: Callable[[Snapshot, Event, Snapshot], Any]
-                   ) -> Callable[[Snapshot, Event, Snapshot], bool]:
+def step_predicate(
+    kind: str, name: str, predicate: Callable[[Snapshot, Event, Snapshot], Any]
+) -> Callable[[Snapshot, Event, Snapshot], bool]:
     """A model's step predicate ``fn(state, event, next_state)`` as a call whose failure is a
     `PredicateError` naming it, the state and the event.
 
@@ -604,12 +651,15 @@ def step_predicate(kind: str, name: str, predicate: Callable[[Snapshot, Event, S
     Traceback (most recent call last):
     statecharts.errors.PredicateError: action property 'boom' raised ZeroDivisionError: ... on Event('GO')...
     """
+
     def call(state: Snapshot, event: Event, after: Snapshot) -> bool:
         try:
             return bool(predicate(state, event, after))
         except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
-            raise PredicateError(f"{kind} {name!r} raised {type(exc).__name__}: {exc} on {event!r} in state "
-                                 f"{state.value!r} (context {dict(state.context)!r})") from exc
+            raise PredicateError(
+                f"{kind} {name!r} raised {type(exc).__name__}: {exc} on {event!r} in state "
+                f"{state.value!r} (context {dict(state.context)!r})"
+            ) from exc
 
     return call
 
@@ -635,7 +685,12 @@ class UnhashableStateError(StatechartError):
                 hash(value)
             except TypeError:
                 bad.append(f"{key!r} ({type(value).__name__})")
-        where = "the initial state" if parent < 0 else \
-            f"the state after {graph.events[via]!r} from {graph.states[parent].value!r}"
-        super().__init__(f"context key {', '.join(bad) or '?'} is not hashable in {where}: the walker "
-                         f"stores states in a set; use tuples, frozensets or frozen dataclasses")
+        where = (
+            "the initial state"
+            if parent < 0
+            else f"the state after {graph.events[via]!r} from {graph.states[parent].value!r}"
+        )
+        super().__init__(
+            f"context key {', '.join(bad) or '?'} is not hashable in {where}: the walker "
+            f"stores states in a set; use tuples, frozensets or frozen dataclasses"
+        )

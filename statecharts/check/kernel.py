@@ -361,8 +361,9 @@ class StateKeys:
     def __init__(self, schema: tuple[str, ...]) -> None:
         self.schema = schema
         self.size = len(schema)
-        self.values: Callable[[Mapping[str, Any]], Any] = \
+        self.values: Callable[[Mapping[str, Any]], Any] = (
             itemgetter(*schema) if len(schema) > 1 else _one(schema[0]) if schema else _none
+        )
         self.rests: dict[tuple[Any, ...], int] = {}
         self._by_id: list[tuple[Any, ...]] = []  # `restore`: the rests in id order
 
@@ -378,8 +379,14 @@ class StateKeys:
         >>> keys.rest(s0), keys.rest(tally.transition(s0, "BUMP")), keys.rest(tally.transition(s0, "MOVE"))
         (0, 0, 1)
         """
-        rest = (snapshot.nodes if nodes is None else nodes, snapshot.history, snapshot.pending, snapshot.status,
-                snapshot.output, snapshot.sequence if nodes is None else ())
+        rest = (
+            snapshot.nodes if nodes is None else nodes,
+            snapshot.history,
+            snapshot.pending,
+            snapshot.status,
+            snapshot.output,
+            snapshot.sequence if nodes is None else (),
+        )
         found = self.rests.get(rest)
         if found is None:
             found = self.rests[rest] = len(self.rests)
@@ -452,6 +459,7 @@ def _unchanged(context: FrozenDict, event: Event) -> Mapping[str, Any]:
 def _one(key: str) -> Callable[[Mapping[str, Any]], tuple[Any]]:
     def values(context: Mapping[str, Any]) -> tuple[Any]:
         return (context[key],)
+
     return values
 
 

@@ -58,8 +58,9 @@ class ExploredGraph(Protocol):
 
     def path_to(self, i: int) -> list[tuple[int | None, int]]: ...
 
-    def shortest_route(self, sources: Iterable[int], goal: Callable[[int], bool],
-                       within: Container[int] | None = None) -> list[tuple[int | None, int]] | None: ...
+    def shortest_route(
+        self, sources: Iterable[int], goal: Callable[[int], bool], within: Container[int] | None = None
+    ) -> list[tuple[int | None, int]] | None: ...
 
 
 @dataclass
@@ -287,8 +288,7 @@ class LivenessChecker:
         return result
 
     # -- properties ------------------------------------------------------------------------------
-    def violation(self, prop: TemporalProperty, holds: Callable[[Callable[..., bool], int], bool]
-                  ) -> Lasso | None:
+    def violation(self, prop: TemporalProperty, holds: Callable[[Callable[..., bool], int], bool]) -> Lasso | None:
         """A lasso violating ``prop`` or ``None``; ``holds(predicate, state)`` evaluates (and caches)
         a state predicate.
 
@@ -329,8 +329,9 @@ class LivenessChecker:
             return self._fair_cycle_through(region, None, starts)
         raise TypeError(f"unknown temporal property {prop!r}")
 
-    def _fair_cycle_through(self, region: set[int], must: Callable[[int], bool] | None,
-                            starts: list[int] | None) -> Lasso | None:
+    def _fair_cycle_through(
+        self, region: set[int], must: Callable[[int], bool] | None, starts: list[int] | None
+    ) -> Lasso | None:
         """A fair cycle inside ``region`` (through a ``must`` state when given), reached from an
         initial state (through ``region`` only, from ``starts``, when given)."""
         reachable = region
@@ -357,8 +358,9 @@ class LivenessChecker:
                     queue.append(t)
         return seen
 
-    def _lasso(self, comp: list[int], taken: set[Action], targets: list[int], region: set[int],
-               starts: list[int] | None) -> Lasso:
+    def _lasso(
+        self, comp: list[int], taken: set[Action], targets: list[int], region: set[int], starts: list[int] | None
+    ) -> Lasso:
         graph = self.graph
         members = set(comp)
         if starts is None:
@@ -370,38 +372,45 @@ class LivenessChecker:
         # each fair action enabled somewhere but never taken, a state where it is disabled.
         goals: list[Goal] = [self._visits(set(targets))]
         goals.extend(self._takes(action) for action in sorted(taken, key=repr))
-        goals.extend(self._disabled(action)
-                     for action in sorted({a for v in comp for a in self.enabled(v)} - taken, key=repr))
+        goals.extend(
+            self._disabled(action) for action in sorted({a for v in comp for a in self.enabled(v)} - taken, key=repr)
+        )
         return self.close_cycle(prefix, entry, members, goals)
 
     @staticmethod
     def _visits(states: set[int]) -> Goal:
         def goal(v: int, e: int | None) -> bool:
             return v in states
+
         return goal
 
     def _takes(self, action: Action) -> Goal:
         def goal(v: int, e: int | None) -> bool:
             return e is not None and action in self.table.of_event[e]
+
         return goal
 
     def _disabled(self, action: Action) -> Goal:
         def goal(v: int, e: int | None) -> bool:
             return action not in self.enabled(v)
+
         return goal
 
-    def _shortest_into(self, starts: list[int], region: set[int], members: set[int]
-                       ) -> tuple[list[tuple[int | None, int]], int]:
+    def _shortest_into(
+        self, starts: list[int], region: set[int], members: set[int]
+    ) -> tuple[list[tuple[int | None, int]], int]:
         """A shortest path from an initial state to a start, then through ``region`` into ``members``."""
         graph = self.graph
-        route = graph.shortest_route(sorted(starts, key=lambda i: (graph.depth[i], i)), members.__contains__,
-                                     within=region)
+        route = graph.shortest_route(
+            sorted(starts, key=lambda i: (graph.depth[i], i)), members.__contains__, within=region
+        )
         if route is None:  # pragma: no cover
             raise AssertionError("component not reachable from its starts")
         return graph.path_to(route[0][1]) + route[1:], route[-1][1]
 
-    def close_cycle(self, prefix: list[tuple[int | None, int]], entry: int, members: set[int],
-                    goals: list[Goal]) -> Lasso:
+    def close_cycle(
+        self, prefix: list[tuple[int | None, int]], entry: int, members: set[int], goals: list[Goal]
+    ) -> Lasso:
         """Close a cycle from ``entry`` inside ``members`` meeting every goal (a test on the state
         reached and the event taken); when ``entry`` alone meets them all, stutter there.
 
@@ -460,4 +469,5 @@ class LivenessChecker:
 def _any_of(goals: list[Goal]) -> Goal:
     def goal(v: int, e: int | None) -> bool:
         return any(g(v, e) for g in goals)
+
     return goal

@@ -69,8 +69,7 @@ class Fairness:
         if self.by is None:
             return event
         data = event.data if isinstance(event.data, Mapping) else {}
-        return (event.name if isinstance(self.events, str) else None,
-                tuple(data.get(k) for k in self.by))
+        return (event.name if isinstance(self.events, str) else None, tuple(data.get(k) for k in self.by))
 
     @property
     def label(self) -> str:
@@ -79,8 +78,11 @@ class Fairness:
         >>> Fairness("weak", "FINISH", by=("w",)).label, Fairness("strong", Event("GO"), by=()).label
         ('WF(FINISH per w)', 'SF(GO (one action))')
         """
-        what = self.events if isinstance(self.events, str) else \
-            (self.events.name if isinstance(self.events, Event) else callable_name(self.events))
+        what = (
+            self.events
+            if isinstance(self.events, str)
+            else (self.events.name if isinstance(self.events, Event) else callable_name(self.events))
+        )
         per = "" if self.by is None else f" per {','.join(self.by)}" if self.by else " (one action)"
         return f"{'WF' if self.kind == 'weak' else 'SF'}({what}{per})"
 
@@ -126,50 +128,58 @@ class Model:
     def __post_init__(self) -> None:
         where = self.name or "model"
         if not isinstance(self.machine, Machine):
-            raise ConfigError(f"a Model needs a Machine, not {type(self.machine).__name__}", path=where,
-                              key="machine")
+            raise ConfigError(f"a Model needs a Machine, not {type(self.machine).__name__}", path=where, key="machine")
         alphabet = []
         for i, event in enumerate(self.alphabet):
             if isinstance(event, str) and event:
                 event = Event(event)
             if not isinstance(event, Event):
-                raise ConfigError(f"alphabet[{i}] is {event!r}: use Event(...) or events(name, **domains)",
-                                  path=where, key="alphabet")
+                raise ConfigError(
+                    f"alphabet[{i}] is {event!r}: use Event(...) or events(name, **domains)", path=where, key="alphabet"
+                )
             # an event nobody listens for can still matter to a guarded eventless transition
             if not self.machine.listens_for(event.name) and not self.machine.has_eventless:
-                raise ConfigError(f"alphabet[{i}]: no transition of {self.machine.id!r} listens for "
-                                  f"{event.name!r}{did_you_mean(event.name, self.machine.events)}",
-                                  path=where, key="alphabet")
+                raise ConfigError(
+                    f"alphabet[{i}]: no transition of {self.machine.id!r} listens for "
+                    f"{event.name!r}{did_you_mean(event.name, self.machine.events)}",
+                    path=where,
+                    key="alphabet",
+                )
             alphabet.append(event)
         object.__setattr__(self, "alphabet", tuple(alphabet))
-        for key, table, kind in (("invariants", self.invariants, "a predicate fn(snapshot) -> bool"),
-                                 ("action_properties", self.action_properties,
-                                  "a predicate fn(state, event, next_state) -> bool"),
-                                 ("properties", self.properties, "a temporal property (eventually(...), ...)")):
+        for key, table, kind in (
+            ("invariants", self.invariants, "a predicate fn(snapshot) -> bool"),
+            ("action_properties", self.action_properties, "a predicate fn(state, event, next_state) -> bool"),
+            ("properties", self.properties, "a temporal property (eventually(...), ...)"),
+        ):
             if not isinstance(table, Mapping):
-                raise ConfigError(f"{key} must map names to {kind}, not {type(table).__name__}", path=where,
-                                  key=key)
+                raise ConfigError(f"{key} must map names to {kind}, not {type(table).__name__}", path=where, key=key)
             for name, value in table.items():
                 ok = isinstance(value, TemporalProperty) if key == "properties" else callable(value)
                 if not ok:
-                    hint = " (wrap a predicate in eventually(...), always_eventually(...), ...)" \
-                        if key == "properties" and callable(value) else ""
-                    raise ConfigError(f"{name!r} must be {kind}, not {type(value).__name__}{hint}",
-                                      path=where, key=key)
+                    hint = (
+                        " (wrap a predicate in eventually(...), always_eventually(...), ...)"
+                        if key == "properties" and callable(value)
+                        else ""
+                    )
+                    raise ConfigError(f"{name!r} must be {kind}, not {type(value).__name__}{hint}", path=where, key=key)
         for i, f in enumerate(self.fairness):
             if not isinstance(f, Fairness):
-                raise ConfigError(f"fairness[{i}] is {f!r}: use Fairness('weak' | 'strong', events)",
-                                  path=where, key="fairness")
+                raise ConfigError(
+                    f"fairness[{i}] is {f!r}: use Fairness('weak' | 'strong', events)", path=where, key="fairness"
+                )
         for i, context in enumerate(self.initial_contexts):
             if context is not None and not isinstance(context, Mapping):
-                raise ConfigError(f"initial_contexts[{i}] must be a dict of context keys, not {context!r}",
-                                  path=where, key="initial_contexts")
+                raise ConfigError(
+                    f"initial_contexts[{i}] must be a dict of context keys, not {context!r}",
+                    path=where,
+                    key="initial_contexts",
+                )
         for key in ("terminal", "constraint", "canonicalize", "action_constraint"):
             value = getattr(self, key)
             if value is not None and not callable(value):
                 of = "(state, event, next_state)" if key == "action_constraint" else "a snapshot"
-                raise ConfigError(f"{key} must be a function of {of}, not {type(value).__name__}",
-                                  path=where, key=key)
+                raise ConfigError(f"{key} must be a function of {of}, not {type(value).__name__}", path=where, key=key)
 
     def initial_states(self) -> list[Snapshot]:
         """One initial snapshot per initial context, duplicates removed, in order.
@@ -186,9 +196,12 @@ class Model:
                 seen.setdefault(snapshot, None)
             except TypeError:
                 bad = [f"{k!r} ({type(v).__name__})" for k, v in snapshot.context.items() if not _hashable(v)]
-                raise ConfigError(f"initial context key {', '.join(bad) or '?'} is not hashable: the walker stores "
-                                  f"states in a set; use tuples, frozensets or frozen dataclasses",
-                                  path=self.name or self.machine.id, key="context") from None
+                raise ConfigError(
+                    f"initial context key {', '.join(bad) or '?'} is not hashable: the walker stores "
+                    f"states in a set; use tuples, frozensets or frozen dataclasses",
+                    path=self.name or self.machine.id,
+                    key="context",
+                ) from None
         return list(seen)
 
     def events(self) -> Sequence[Event]:
@@ -212,8 +225,7 @@ def events(name: str, **domains: Sequence[Any]) -> tuple[Event, ...]:
     (Event('GO'),)
     """
     keys = list(domains)
-    return tuple(Event(name, dict(zip(keys, values, strict=True)))
-                 for values in product(*(domains[k] for k in keys)))
+    return tuple(Event(name, dict(zip(keys, values, strict=True))) for values in product(*(domains[k] for k in keys)))
 
 
 def _hashable(value: Any) -> bool:
@@ -257,6 +269,9 @@ def refuse_actor_system(machine: Machine, walk: str) -> None:
     """
     children = child_machines(machine)
     if children:
-        raise ConfigError(f"machine {machine.id!r} starts child machines ({'; '.join(children)}): {walk} follows one "
-                          "machine; check the actor system it runs as with the full walk (statecharts check, or "
-                          "check(model))", key="invoke")
+        raise ConfigError(
+            f"machine {machine.id!r} starts child machines ({'; '.join(children)}): {walk} follows one "
+            "machine; check the actor system it runs as with the full walk (statecharts check, or "
+            "check(model))",
+            key="invoke",
+        )

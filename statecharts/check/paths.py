@@ -146,7 +146,7 @@ class TestPath:
         >>> top, top.prefix(1), top.prefix(1).final.value, len(top.prefix(0))
         (TestPath(UP, UP), TestPath(UP), 'f1', 0)
         """
-        return TestPath(Trace(self.trace.steps[:n + 1]), self.goal)
+        return TestPath(Trace(self.trace.steps[: n + 1]), self.goal)
 
     def format(self, context: bool = True) -> str:
         """A readable test description: the start, then per step the event and what it changes
@@ -228,9 +228,11 @@ def state_graph(source: Model | StateGraph, bounds: Bounds | None = None) -> Sta
     """
     if isinstance(source, StateGraph):
         if source.symmetric:
-            raise PathsError(f"model {source.model.name or source.model.machine.id!r}: the state graph was "
-                             "explored with symmetry reduction; test paths need the concrete graph "
-                             "(explore without symmetry)")
+            raise PathsError(
+                f"model {source.model.name or source.model.machine.id!r}: the state graph was "
+                "explored with symmetry reduction; test paths need the concrete graph "
+                "(explore without symmetry)"
+            )
         return source
     return explore(source, bounds, coverage=False)
 
@@ -284,8 +286,13 @@ def state_cover(source: Model | StateGraph, bounds: Bounds | None = None) -> lis
     for i in range(len(graph.states)):
         if i not in inner:
             steps = graph.path_to(i)
-            out.append(to_path(graph, steps, f"visit {len(steps)} states, ending at: "
-                                              + _goal_reach(graph, i).removeprefix("reach ")))
+            out.append(
+                to_path(
+                    graph,
+                    steps,
+                    f"visit {len(steps)} states, ending at: " + _goal_reach(graph, i).removeprefix("reach "),
+                )
+            )
     return out
 
 
@@ -313,8 +320,9 @@ def fired_transitions(graph: StateGraph) -> list[list[frozenset[Transition]]]:
     return out
 
 
-def transition_cover(source: Model | StateGraph, bounds: Bounds | None = None, *, of: str = "edges",
-                     max_length: int | None = None) -> list[TestPath]:
+def transition_cover(
+    source: Model | StateGraph, bounds: Bounds | None = None, *, of: str = "edges", max_length: int | None = None
+) -> list[TestPath]:
     """Paths that take every edge of the state graph (``of="edges"``) or fire every chart
     transition the walk fires (``of="transitions"``), by greedy chaining of shortest routes (see
     the module docs); ``max_length`` starts a new path when one would grow longer.
@@ -415,15 +423,22 @@ def matcher(graph: StateGraph, target: Target) -> Callable[[int], bool]:
     if isinstance(target, int):
         return lambda i: i == target
     if isinstance(target, str):
-        graph.model.machine.get_state(target if target.startswith("#") else
-                                      f"#{graph.model.machine.id}.{target}")  # names a real state
+        graph.model.machine.get_state(
+            target if target.startswith("#") else f"#{graph.model.machine.id}.{target}"
+        )  # names a real state
         return lambda i: graph.states[i].matches(target)
     return lambda i: bool(target(graph.states[i]))
 
 
-def simple_paths(source: Model | StateGraph, target: Target, *, start: Target | None = None,
-                 max_length: int = 10, limit: int | None = None,
-                 bounds: Bounds | None = None) -> Iterator[TestPath]:
+def simple_paths(
+    source: Model | StateGraph,
+    target: Target,
+    *,
+    start: Target | None = None,
+    max_length: int = 10,
+    limit: int | None = None,
+    bounds: Bounds | None = None,
+) -> Iterator[TestPath]:
     """Paths without repeated states from ``start`` (default: the initial states) to a state
     meeting ``target``, at most ``max_length`` events long, stopping at the first target state.
     A path that starts elsewhere than an initial state is prefixed with a shortest path to its
@@ -437,11 +452,15 @@ def simple_paths(source: Model | StateGraph, target: Target, *, start: Target | 
     """
     graph = state_graph(source, bounds)
     is_target = matcher(graph, target)
-    starts = graph.initial if start is None else [i for i in range(len(graph.states))
-                                                   if matcher(graph, start)(i)]
+    starts = graph.initial if start is None else [i for i in range(len(graph.states)) if matcher(graph, start)(i)]
     distance = _distance_to(graph, is_target)
-    name = target if isinstance(target, str) else f"state {target}" if isinstance(target, int) else \
-        getattr(target, "__name__", "the target")
+    name = (
+        target
+        if isinstance(target, str)
+        else f"state {target}"
+        if isinstance(target, int)
+        else getattr(target, "__name__", "the target")
+    )
     found = 0
     for s in starts:
         if distance.get(s, max_length + 1) > max_length:
@@ -471,8 +490,9 @@ def _distance_to(graph: StateGraph, is_target: Callable[[int], bool]) -> dict[in
     return distance
 
 
-def _dfs(graph: StateGraph, start: int, is_target: Callable[[int], bool], distance: dict[int, int],
-         max_length: int) -> Iterator[list[Step]]:
+def _dfs(
+    graph: StateGraph, start: int, is_target: Callable[[int], bool], distance: dict[int, int], max_length: int
+) -> Iterator[list[Step]]:
     steps: list[Step] = [(None, start)]
     on_path = {start}
     if is_target(start):

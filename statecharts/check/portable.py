@@ -56,8 +56,11 @@ def canonical(value: Any) -> Any:
         return (f"#{kind.__qualname__}", tuple(canonical(getattr(value, f.name)) for f in dataclasses.fields(value)))
     text = repr(value)
     if " at 0x" in text:
-        raise ConfigError(f"a state holds {text}, which has no value the same on every machine: the Ray walk "
-                          f"fingerprints states by value (use plain data, tuples, FrozenDict, dataclasses)", key="ray")
+        raise ConfigError(
+            f"a state holds {text}, which has no value the same on every machine: the Ray walk "
+            f"fingerprints states by value (use plain data, tuples, FrozenDict, dataclasses)",
+            key="ray",
+        )
     return (f"#{kind.__qualname__}", text)
 
 

@@ -94,15 +94,25 @@ class RayWorkers:
         self.actors: list[Any] = []
         model_ref = ray.put(local.model)
         remote = ray.remote(num_cpus=1)(PartitionActor)
-        self.actors = [remote.options(scheduling_strategy="SPREAD").remote(model_ref, part, parts, deadlock,  # type: ignore[attr-defined]
-                                                                           max_depth) for part in range(parts)]
+        self.actors = [
+            remote.options(scheduling_strategy="SPREAD").remote(
+                model_ref,
+                part,
+                parts,
+                deadlock,  # type: ignore[attr-defined]
+                max_depth,
+            )
+            for part in range(parts)
+        ]
         try:
             self.nodes: list[str] = ray.get([actor.node.remote() for actor in self.actors], timeout=PLACEMENT_SECONDS)
         except ray.exceptions.GetTimeoutError as exc:
             self.close()
-            raise ConfigError(f"the Ray cluster did not place {parts} partitions (one CPU each) within "
-                              f"{PLACEMENT_SECONDS:.0f} s: it has {ray.cluster_resources().get('CPU', 0):g} CPUs",
-                              key="ray") from exc
+            raise ConfigError(
+                f"the Ray cluster did not place {parts} partitions (one CPU each) within "
+                f"{PLACEMENT_SECONDS:.0f} s: it has {ray.cluster_resources().get('CPU', 0):g} CPUs",
+                key="ray",
+            ) from exc
         self.boxes: list[Any] = []
         self.sizes: list[list[int]] = []
         self.between_partitions = 0
@@ -158,8 +168,14 @@ class RayWorkers:
             self.ray.kill(actor)
 
 
-def check_ray(model: Model, address: str | None = None, *, workers: int | None = None, bounds: Bounds | None = None,
-              deadlock: bool = True) -> Report:
+def check_ray(
+    model: Model,
+    address: str | None = None,
+    *,
+    workers: int | None = None,
+    bounds: Bounds | None = None,
+    deadlock: bool = True,
+) -> Report:
     """The fingerprint walk of ``model`` in ``workers`` partitions (default: one per CPU of the
     cluster) on the Ray cluster at ``address`` (``"auto"``: the one this machine belongs to; when
     this process is already connected to Ray, that connection). The report's ``fingerprints`` add
@@ -184,20 +200,24 @@ def check_ray(model: Model, address: str | None = None, *, workers: int | None =
 
         start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="statecharts-ray-") as scratch, collector_paused():
-            walk = Walk(model, Path(scratch), bounds or Bounds(), deadlock, parts, pool=pool,
-                        partition=StablePartition)
+            walk = Walk(model, Path(scratch), bounds or Bounds(), deadlock, parts, pool=pool, partition=StablePartition)
             walk.kept = False  # the level files are on the nodes, removed after: nothing to resume
             report = walk.run()
         used = pools[0]
         distinct = max(report.distinct_states, 1)
         assert report.fingerprints is not None
         report.fingerprints["ray"] = {
-            "address": address or "auto", "nodes": len(set(used.nodes)), "partitions": parts,
-            "bytes_between_partitions": used.between_partitions, "bytes_between_nodes": used.between_nodes,
-            "bytes_to_driver": used.to_driver, "levels": used.levels,
+            "address": address or "auto",
+            "nodes": len(set(used.nodes)),
+            "partitions": parts,
+            "bytes_between_partitions": used.between_partitions,
+            "bytes_between_nodes": used.between_nodes,
+            "bytes_to_driver": used.to_driver,
+            "levels": used.levels,
             "bytes_between_nodes_per_state": round(used.between_nodes / distinct, 1),
             "bytes_per_state": round((used.between_partitions + used.to_driver) / distinct, 1),
-            "seconds_with_startup": round(time.perf_counter() - start, 2)}
+            "seconds_with_startup": round(time.perf_counter() - start, 2),
+        }
         return report
     finally:
         if owner:

@@ -99,10 +99,10 @@ class Refinement:
     def format(self) -> str:
         """A readable report: the verdict, the figures and, on failure, the counterexample."""
         verdict = "refines" if self.holds else ("does NOT refine" if self.trace else "not checked completely:")
-        lines = [f"{self.concrete} {verdict} {self.abstract}" + ("" if self.holds or self.trace else
-                                                                 f" {self.reason}"),
-                 f"  {self.states} concrete states, {self.steps} steps ({self.stutters} stutters), "
-                 f"{self.seconds:.2f}s"]
+        lines = [
+            f"{self.concrete} {verdict} {self.abstract}" + ("" if self.holds or self.trace else f" {self.reason}"),
+            f"  {self.states} concrete states, {self.steps} steps ({self.stutters} stutters), {self.seconds:.2f}s",
+        ]
         if self.trace is not None:
             lines += [f"  {self.reason}", self.trace.format(context=True)]
             if self.abstract_from is not None:
@@ -128,8 +128,11 @@ def refines(concrete: Model, abstract: Model, mapping: RefinementMapping, bounds
         if i not in mapped:
             a = mapping(graph.states[i])
             if not isinstance(a, Snapshot) or a.machine is not abstract.machine:
-                raise ConfigError(f"the refinement mapping must return a snapshot of {abstract.machine.id!r} "
-                                  f"(use abstract_state(...)), not {a!r}", key="mapping")
+                raise ConfigError(
+                    f"the refinement mapping must return a snapshot of {abstract.machine.id!r} "
+                    f"(use abstract_state(...)), not {a!r}",
+                    key="mapping",
+                )
             mapped[i] = a
         return mapped[i]
 
@@ -139,14 +142,28 @@ def refines(concrete: Model, abstract: Model, mapping: RefinementMapping, bounds
         return successors[a]
 
     def result(holds: bool, steps: int, stutters: int, **failure: Any) -> Refinement:
-        return Refinement(concrete.name or concrete.machine.id, abstract.name or abstract.machine.id,
-                          holds and graph.complete, graph.complete, len(graph.states), steps, stutters,
-                          time.perf_counter() - start, **failure)
+        return Refinement(
+            concrete.name or concrete.machine.id,
+            abstract.name or abstract.machine.id,
+            holds and graph.complete,
+            graph.complete,
+            len(graph.states),
+            steps,
+            stutters,
+            time.perf_counter() - start,
+            **failure,
+        )
 
     for i in graph.initial:
         if image(i) not in abstract_initial:
-            return result(False, 0, 0, trace=_trace(graph, i), abstract_to=image(i),
-                          reason="the initial state maps to no initial state of the abstract model")
+            return result(
+                False,
+                0,
+                0,
+                trace=_trace(graph, i),
+                abstract_to=image(i),
+                reason="the initial state maps to no initial state of the abstract model",
+            )
     steps = stutters = 0
     for i, out in enumerate(graph.edges):
         for e, j in out:
@@ -155,9 +172,15 @@ def refines(concrete: Model, abstract: Model, mapping: RefinementMapping, bounds
             if after == before:
                 stutters += 1
             elif after not in next_states(before):
-                return result(False, steps, stutters, trace=_trace(graph, j, via=(i, e)), abstract_from=before,
-                              abstract_to=after,
-                              reason=f"step {graph.events[e]!r} is neither an abstract step nor a stutter")
+                return result(
+                    False,
+                    steps,
+                    stutters,
+                    trace=_trace(graph, j, via=(i, e)),
+                    abstract_from=before,
+                    abstract_to=after,
+                    reason=f"step {graph.events[e]!r} is neither an abstract step nor a stutter",
+                )
     reason = "" if graph.complete else f"the concrete walk stopped early ({graph.stopped_by})"
     return result(True, steps, stutters, reason=reason)
 

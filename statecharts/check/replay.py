@@ -69,11 +69,21 @@ class ReplayReport:
         >>> ReplayReport("m", 2, broken={"safe": 2}).to_json()["broken"]
         [{'invariant': 'safe', 'line': 2}]
         """
-        refused = None if self.refused is None else \
-            {"line": self.refused[0], "event": self.refused[1], "reason": self.refused[2]}
-        return {"model": self.model, "steps": self.steps, "behaviour": self.refused is None, "refused": refused,
-                "broken": [{"invariant": name, "line": line} for name, line in self.broken.items()],
-                "stutters": self.stutters, "skipped": self.skipped, "ok": self.ok}
+        refused = (
+            None
+            if self.refused is None
+            else {"line": self.refused[0], "event": self.refused[1], "reason": self.refused[2]}
+        )
+        return {
+            "model": self.model,
+            "steps": self.steps,
+            "behaviour": self.refused is None,
+            "refused": refused,
+            "broken": [{"invariant": name, "line": line} for name, line in self.broken.items()],
+            "stutters": self.stutters,
+            "skipped": self.skipped,
+            "ok": self.ok,
+        }
 
     def format(self) -> str:
         """A short human report.
@@ -83,9 +93,11 @@ class ReplayReport:
           line 5: GO is not allowed: not in the alphabet
           invariant safe: broken at line 3
         """
-        lines = [f"replay of model {self.model}: {self.steps} events followed"
-                 + (f" ({self.stutters} changed nothing)" if self.stutters else "")
-                 + (f", {self.skipped} records without an event skipped" if self.skipped else "")]
+        lines = [
+            f"replay of model {self.model}: {self.steps} events followed"
+            + (f" ({self.stutters} changed nothing)" if self.stutters else "")
+            + (f", {self.skipped} records without an event skipped" if self.skipped else "")
+        ]
         if self.refused is None:
             lines.append("  the log is a behaviour of the model")
         else:
@@ -114,8 +126,11 @@ class Logged:
 
 def _event_of(record: Mapping[str, Any]) -> Event:
     """The event of a record's ``event`` object: ``{"type", "data"}`` as the runtime writes it, else flat."""
-    if set(record) <= {"type", "data"} and "data" in record and \
-            (record["data"] is None or isinstance(record["data"], dict)):
+    if (
+        set(record) <= {"type", "data"}
+        and "data" in record
+        and (record["data"] is None or isinstance(record["data"], dict))
+    ):
         return event_from_json(record)
     return to_event(record)
 
@@ -170,9 +185,18 @@ def read_log(lines: Iterable[str], where: str = "log") -> list[Logged]:
 
 def _without(snapshot: Snapshot, indices: set[int]) -> Snapshot:
     """``snapshot`` without the pending sends at ``indices``."""
-    return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
-                    tuple(p for i, p in enumerate(snapshot.pending) if i not in indices), snapshot.status,
-                    snapshot.output, snapshot.effects, snapshot.event, snapshot.sequence)
+    return Snapshot(
+        snapshot.machine,
+        snapshot.nodes,
+        snapshot.context,
+        snapshot.history,
+        tuple(p for i, p in enumerate(snapshot.pending) if i not in indices),
+        snapshot.status,
+        snapshot.output,
+        snapshot.effects,
+        snapshot.event,
+        snapshot.sequence,
+    )
 
 
 def _settled(snapshot: Snapshot) -> Snapshot:
@@ -197,16 +221,18 @@ def replay(model: Model, lines: Iterable[str], where: str = "log") -> ReplayRepo
     refuse_actor_system(model.machine, "replay (--replay)")
     machine = model.machine
     alphabet, names = set(model.alphabet), set(machine.events)
-    allowed = None if model.action_constraint is None else \
-        step_predicate("action constraint", "action_constraint", model.action_constraint)
+    allowed = (
+        None
+        if model.action_constraint is None
+        else step_predicate("action constraint", "action_constraint", model.action_constraint)
+    )
     report = ReplayReport(model.name or machine.id, 0)
     current = model.initial_states()
     invariants = list(model.invariants.items())
 
     def check_invariants(states: list[Snapshot], line: int) -> None:
         for name, predicate in invariants:  # broken when every state the log can be in breaks it
-            if name not in report.broken and \
-                    not any(evaluate("invariant", name, predicate, s) for s in states):
+            if name not in report.broken and not any(evaluate("invariant", name, predicate, s) for s in states):
                 report.broken[name] = line
 
     check_invariants(current, 0)
@@ -254,8 +280,11 @@ def replay(model: Model, lines: Iterable[str], where: str = "log") -> ReplayRepo
             except StatechartError as exc:
                 reason = f"the chart failed: {exc}"
             if reason is None and not following:
-                reason = "the action constraint refuses it" if expected is None else \
-                    "the model's state after it differs from the logged snapshot"
+                reason = (
+                    "the action constraint refuses it"
+                    if expected is None
+                    else "the model's state after it differs from the logged snapshot"
+                )
         if reason is not None:
             report.refused = (line, event.name, reason)
             break

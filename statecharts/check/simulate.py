@@ -22,8 +22,9 @@ from statecharts.errors import ConfigError, StatechartError
 from statecharts.state import Snapshot
 
 
-def simulate(model: Model, *, depth: int = 100, traces: int = 1000, seed: int | None = None,
-             max_seconds: float | None = None) -> Report:
+def simulate(
+    model: Model, *, depth: int = 100, traces: int = 1000, seed: int | None = None, max_seconds: float | None = None
+) -> Report:
     """Run ``traces`` random behaviours of at most ``depth`` steps (a random seed when none is
     given; the report's ``stopped_by`` names it, to reproduce the run).
 
@@ -41,16 +42,20 @@ def simulate(model: Model, *, depth: int = 100, traces: int = 1000, seed: int | 
     """
     refuse_actor_system(model.machine, "simulate (--simulate)")
     if depth < 1 or traces < 1:
-        raise ConfigError(f"simulate needs depth and traces of at least 1, not depth={depth}, traces={traces}",
-                          key="simulate")
+        raise ConfigError(
+            f"simulate needs depth and traces of at least 1, not depth={depth}, traces={traces}", key="simulate"
+        )
     seed = random.randrange(2**32) if seed is None else seed
     rng = random.Random(seed)
     machine, alphabet = model.machine, tuple(model.events())
     initial = model.initial_states()
     invariants = list(model.invariants.items())
     actions = [(name, step_predicate("action property", name, p)) for name, p in model.action_properties.items()]
-    allowed = None if model.action_constraint is None else \
-        step_predicate("action constraint", "action_constraint", model.action_constraint)
+    allowed = (
+        None
+        if model.action_constraint is None
+        else step_predicate("action constraint", "action_constraint", model.action_constraint)
+    )
     broken: dict[str, Trace] = {}
     deadlock: Trace | None = None
     seen: set[Snapshot] = set()
@@ -69,8 +74,9 @@ def simulate(model: Model, *, depth: int = 100, traces: int = 1000, seed: int | 
         seen.add(state)
         for _ in range(depth):
             constraint = model.constraint
-            if state.status != "active" or \
-                    (constraint is not None and not evaluate("constraint", "constraint", constraint, state)):
+            if state.status != "active" or (
+                constraint is not None and not evaluate("constraint", "constraint", constraint, state)
+            ):
                 break
             order = list(range(len(alphabet)))
             rng.shuffle(order)
@@ -80,15 +86,17 @@ def simulate(model: Model, *, depth: int = 100, traces: int = 1000, seed: int | 
                 try:
                     candidate = machine.transition(state, event)
                 except StatechartError as exc:
-                    raise StatechartError(f"{exc} (simulating {event!r} in state {state.value!r}, seed {seed})") \
-                        from exc
+                    raise StatechartError(
+                        f"{exc} (simulating {event!r} in state {state.value!r}, seed {seed})"
+                    ) from exc
                 if candidate != state and (allowed is None or allowed(state, event, candidate)):
                     after = (event, candidate)
                     break
             if after is None:
                 terminal = model.terminal is not None and evaluate("terminal", "terminal", model.terminal, state)
-                stuttering = any(machine.can(state, ev) and (allowed is None or allowed(state, ev, state))
-                                 for ev in alphabet)  # a step that fires yet changes nothing is no deadlock
+                stuttering = any(
+                    machine.can(state, ev) and (allowed is None or allowed(state, ev, state)) for ev in alphabet
+                )  # a step that fires yet changes nothing is no deadlock
                 if not terminal and not stuttering and deadlock is None:
                     deadlock = Trace(tuple(behaviour))
                 break
@@ -105,22 +113,34 @@ def simulate(model: Model, *, depth: int = 100, traces: int = 1000, seed: int | 
         if deadline is not None and time.perf_counter() > deadline:
             break
     unchecked = f"; temporal properties not checked ({', '.join(model.properties)})" if model.properties else ""
-    report = Report(model.name or machine.id, len(seen), steps_taken, deepest, False,
-                    time.perf_counter() - start,
-                    stopped_by=f"simulation: {runs} behaviours of at most {depth} steps, seed {seed}{unchecked}")
+    report = Report(
+        model.name or machine.id,
+        len(seen),
+        steps_taken,
+        deepest,
+        False,
+        time.perf_counter() - start,
+        stopped_by=f"simulation: {runs} behaviours of at most {depth} steps, seed {seed}{unchecked}",
+    )
     note = f"not broken in {runs} random behaviours (not exhaustive)"
     for name, _ in invariants:
-        report.results.append(Result(name, "invariant", name not in broken, broken.get(name),
-                                     "" if name in broken else note))
+        report.results.append(
+            Result(name, "invariant", name not in broken, broken.get(name), "" if name in broken else note)
+        )
     for name, _ in actions:
-        report.results.append(Result(name, "action", name not in broken, broken.get(name),
-                                     "" if name in broken else note))
+        report.results.append(
+            Result(name, "action", name not in broken, broken.get(name), "" if name in broken else note)
+        )
     report.results.append(Result("deadlock", "deadlock", deadlock is None, deadlock, "" if deadlock else note))
     return report
 
 
-def check_state(state: Snapshot, invariants: list[tuple[str, Callable[[Snapshot], bool]]],
-                behaviour: list[TraceStep], record: Callable[[str, list[TraceStep]], None]) -> None:
+def check_state(
+    state: Snapshot,
+    invariants: list[tuple[str, Callable[[Snapshot], bool]]],
+    behaviour: list[TraceStep],
+    record: Callable[[str, list[TraceStep]], None],
+) -> None:
     """Record, for each invariant ``state`` breaks, the behaviour so far."""
     for name, predicate in invariants:
         if not evaluate("invariant", name, predicate, state):

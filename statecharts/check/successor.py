@@ -21,8 +21,13 @@ from statecharts.index import Chain
 from statecharts.state import Snapshot
 
 
-def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None = None,
-              chains: tuple[Chain, ...] | None = None, settled: bool | None = None) -> Snapshot | None:
+def successor(
+    snapshot: Snapshot,
+    event: Event,
+    fired: list[Transition] | None = None,
+    chains: tuple[Chain, ...] | None = None,
+    settled: bool | None = None,
+) -> Snapshot | None:
     """The walker's macrostep: ``None`` when no transition is enabled (a stutter), found without
     copying the snapshot; ``fired`` collects every transition taken (for coverage); ``chains`` is
     ``machine.selection(snapshot.nodes, event.name)`` and ``settled`` is "the configuration has no
@@ -61,13 +66,23 @@ def successor(snapshot: Snapshot, event: Event, fired: list[Transition] | None =
         if context is not None:
             if fired is not None:
                 fired.extend(enabled)
-            return Snapshot(snapshot.machine, snapshot.nodes, context, snapshot.history, snapshot.pending,
-                            snapshot.status, snapshot.output, (), event)
+            return Snapshot(
+                snapshot.machine,
+                snapshot.nodes,
+                context,
+                snapshot.history,
+                snapshot.pending,
+                snapshot.status,
+                snapshot.output,
+                (),
+                event,
+            )
     return take(snapshot, event, None if probe.failed else enabled, fired)
 
 
-def take(snapshot: Snapshot, event: Event, enabled: list[Transition] | None,
-         fired: list[Transition] | None = None) -> Snapshot:
+def take(
+    snapshot: Snapshot, event: Event, enabled: list[Transition] | None, fired: list[Transition] | None = None
+) -> Snapshot:
     """The macrostep of ``event`` from an active snapshot whose enabled transitions are already
     known (before conflicts are removed); ``None`` selects them here, so that a failing guard
     raises its ``error.execution``. ``fired`` collects every transition taken.

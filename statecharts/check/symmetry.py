@@ -84,27 +84,38 @@ def _locals(model: Model) -> tuple[dict[StateNode, tuple[int, int, str]], list[S
         for e, region_id in enumerate(group.regions):
             region = chart.find(region_id if region_id.startswith("#") else f"#{region_id}")
             if region is None:
-                raise ConfigError(f"symmetry names region {region_id!r}, which the chart does not have",
-                                  path=model.name or chart.root.id, key="symmetry")
+                raise ConfigError(
+                    f"symmetry names region {region_id!r}, which the chart does not have",
+                    path=model.name or chart.root.id,
+                    key="symmetry",
+                )
             for node in _subtree(region):
                 if node.type == "history":  # history values would need permuting too
-                    raise ConfigError(f"symmetry over region {region_id!r}, which holds the history state "
-                                      f"{node.id!r}, is not supported (history values are not permuted)",
-                                      path=model.name or chart.root.id, key="symmetry")
-                local[node] = (g, e, node.id[len(region.id):])
-            shapes[region_id] = frozenset(f"{path}:{n.type}" for n in _subtree(region)
-                                          for path in [n.id[len(region.id):]])
+                    raise ConfigError(
+                        f"symmetry over region {region_id!r}, which holds the history state "
+                        f"{node.id!r}, is not supported (history values are not permuted)",
+                        path=model.name or chart.root.id,
+                        key="symmetry",
+                    )
+                local[node] = (g, e, node.id[len(region.id) :])
+            shapes[region_id] = frozenset(
+                f"{path}:{n.type}" for n in _subtree(region) for path in [n.id[len(region.id) :]]
+            )
         first = group.regions[0]
         for region_id, shape in shapes.items():
             if shape != shapes[first]:
-                raise ConfigError(f"symmetry group {group.regions}: regions {first!r} and {region_id!r} do not have "
-                                  f"the same states, so they are not interchangeable",
-                                  path=model.name or chart.root.id, key="symmetry")
+                raise ConfigError(
+                    f"symmetry group {group.regions}: regions {first!r} and {region_id!r} do not have "
+                    f"the same states, so they are not interchangeable",
+                    path=model.name or chart.root.id,
+                    key="symmetry",
+                )
     return local, groups
 
 
-def _entities(snapshot: Snapshot, local: dict[StateNode, tuple[int, int, str]], groups: list[Symmetry]
-              ) -> list[list[tuple[Any, ...]]]:
+def _entities(
+    snapshot: Snapshot, local: dict[StateNode, tuple[int, int, str]], groups: list[Symmetry]
+) -> list[list[tuple[Any, ...]]]:
     """Per group, each entity's local state (active local paths, its context values), sorted."""
     per: list[list[list[str]]] = [[[] for _ in group.regions] for group in groups]
     for node in snapshot.nodes:
@@ -114,8 +125,9 @@ def _entities(snapshot: Snapshot, local: dict[StateNode, tuple[int, int, str]], 
     ctx = snapshot.context
     out = []
     for g, group in enumerate(groups):
-        entities = [(tuple(sorted(per[g][e])), tuple(ctx[k][e] for k in group.context))
-                    for e in range(len(group.regions))]
+        entities = [
+            (tuple(sorted(per[g][e])), tuple(ctx[k][e] for k in group.context)) for e in range(len(group.regions))
+        ]
         entities.sort(key=repr)
         out.append(entities)
     return out
@@ -134,9 +146,13 @@ def canonical_key_function(model: Model) -> Callable[[Snapshot], Hashable]:
     if model.canonicalize is not None:
         return model.canonicalize
     if model.machine.xstate:  # the entry order is state there, and not permuted here
-        raise ConfigError("symmetry reduction is not available with semantics='xstate' (the order states were "
-                          "entered in is part of the state); give the model a canonicalize function or walk "
-                          "without symmetry", path=model.name or model.machine.id, key="symmetry")
+        raise ConfigError(
+            "symmetry reduction is not available with semantics='xstate' (the order states were "
+            "entered in is part of the state); give the model a canonicalize function or walk "
+            "without symmetry",
+            path=model.name or model.machine.id,
+            key="symmetry",
+        )
     local, groups = _locals(model)
     sym_keys = {k for group in groups for k in group.context}
     for snapshot in model.initial_states():
@@ -144,16 +160,18 @@ def canonical_key_function(model: Model) -> Callable[[Snapshot], Hashable]:
             for k in group.context:
                 value = snapshot.context.get(k)
                 if not isinstance(value, tuple) or len(value) != len(group.regions):
-                    raise ConfigError(f"symmetry context key {k!r} must hold a tuple with one value per region "
-                                      f"of {group.regions}, not {value!r}", path=model.name or model.machine.id,
-                                      key="symmetry")
+                    raise ConfigError(
+                        f"symmetry context key {k!r} must hold a tuple with one value per region "
+                        f"of {group.regions}, not {value!r}",
+                        path=model.name or model.machine.id,
+                        key="symmetry",
+                    )
 
     def key(snapshot: Snapshot) -> Hashable:
         rest = frozenset(n for n in snapshot.nodes if n not in local)
         entities = tuple(tuple(group) for group in _entities(snapshot, local, groups))
         plain = tuple(sorted((k, v) for k, v in snapshot.context.items() if k not in sym_keys))
-        return (rest, entities, plain, snapshot.history, snapshot.pending, snapshot.status,
-                snapshot.output)
+        return (rest, entities, plain, snapshot.history, snapshot.pending, snapshot.status, snapshot.output)
 
     return key
 

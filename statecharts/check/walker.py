@@ -53,8 +53,12 @@ class Result:
         >>> Result("up", "temporal", True, note="on the expanded part only").to_json()
         {'name': 'up', 'kind': 'temporal', 'holds': True, 'trace': None, 'note': 'on the expanded part only'}
         """
-        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "holds": self.holds,
-                               "trace": None if self.trace is None else self.trace.to_json()}
+        out: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "holds": self.holds,
+            "trace": None if self.trace is None else self.trace.to_json(),
+        }
         if self.trace is not None and self.trace.cycle_start is not None:
             out["cycle_start"] = self.trace.cycle_start
         if self.note:
@@ -105,9 +109,11 @@ class Coverage:
         >>> Coverage(("t.c",), ()).to_json()
         {'states_never_active': ['t.c'], 'transitions_never_taken': [], 'actions': []}
         """
-        return {"states_never_active": list(self.states_never_active),
-                "transitions_never_taken": list(self.transitions_never_taken),
-                "actions": [a.to_json() for a in self.actions]}
+        return {
+            "states_never_active": list(self.states_never_active),
+            "transitions_never_taken": list(self.transitions_never_taken),
+            "actions": [a.to_json() for a in self.actions],
+        }
 
     def table(self) -> str:
         """TLC's coverage table: taken and new states per transition, widest first column aligned.
@@ -206,11 +212,16 @@ class Report:
         (2, False, 'state bound 2', ['deadlock'])
         """
         out: dict[str, Any] = {
-            "model": self.model, "distinct_states": self.distinct_states,
-            "transitions": self.transitions, "depth": self.depth, "complete": self.complete,
-            "seconds": round(self.seconds, 3), "states_per_second": round(self.states_per_second, 1),
+            "model": self.model,
+            "distinct_states": self.distinct_states,
+            "transitions": self.transitions,
+            "depth": self.depth,
+            "complete": self.complete,
+            "seconds": round(self.seconds, 3),
+            "states_per_second": round(self.states_per_second, 1),
             "phases": {name: round(seconds, 3) for name, seconds in self.phases.items()},
-            "stopped_by": self.stopped_by, "fairness": self.fairness,
+            "stopped_by": self.stopped_by,
+            "fairness": self.fairness,
             "results": [r.to_json() for r in self.results],
         }
         if self.symmetry is not None:
@@ -236,28 +247,38 @@ class Report:
           deadlock  deadlock: holds
           states never active: tap.broken
         """
-        phases = ", ".join(f"{name} {seconds:.2f}" for name, seconds in self.phases.items()) \
-            if len(self.phases) > 1 else ""
-        lines = [f"model {self.model}",
-                 f"  {self.distinct_states} distinct states, {self.transitions} transitions, depth "
-                 f"{self.depth}, {self.seconds:.2f} s ({f'{phases}; ' if phases else ''}"
-                 f"{self.states_per_second:,.0f} states/s)"
-                 + ("" if self.complete else f"; INCOMPLETE: stopped by {self.stopped_by}")]
+        phases = (
+            ", ".join(f"{name} {seconds:.2f}" for name, seconds in self.phases.items()) if len(self.phases) > 1 else ""
+        )
+        lines = [
+            f"model {self.model}",
+            f"  {self.distinct_states} distinct states, {self.transitions} transitions, depth "
+            f"{self.depth}, {self.seconds:.2f} s ({f'{phases}; ' if phases else ''}"
+            f"{self.states_per_second:,.0f} states/s)"
+            + ("" if self.complete else f"; INCOMPLETE: stopped by {self.stopped_by}"),
+        ]
         if self.symmetry is not None:
             lines.append(f"  symmetry: {self.symmetry['note']}")
         if self.fingerprints is not None:
-            lines.append(f"  fingerprints: {self.fingerprints['fingerprint_bytes_per_state']} bytes a state in memory "
-                         f"(states and parent links on disk), "
-                         f"{self.fingerprints['states_generated']:,} states generated, probability of a "
-                         f"fingerprint collision {self.fingerprints['collision_probability']:.2g} (TLC's optimistic "
-                         f"estimate)")
+            lines.append(
+                f"  fingerprints: {self.fingerprints['fingerprint_bytes_per_state']} bytes a state in memory "
+                f"(states and parent links on disk), "
+                f"{self.fingerprints['states_generated']:,} states generated, probability of a "
+                f"fingerprint collision {self.fingerprints['collision_probability']:.2g} (TLC's optimistic "
+                f"estimate)"
+            )
         if self.actors is not None:
             lines.append(f"  actors: {self.actors['note']}")
         if not self.fairness:
             lines.append("  fairness: off (--no-fairness)")
         for r in self.results:
-            verdict = "holds" if r.holds else "NOT CHECKED" if r.trace is None and r.note.startswith(NOT_CHECKED) \
+            verdict = (
+                "holds"
+                if r.holds
+                else "NOT CHECKED"
+                if r.trace is None and r.note.startswith(NOT_CHECKED)
                 else "VIOLATED"
+            )
             note = r.note
             if r.holds and not self.complete:  # not proved: only the states explored were checked
                 verdict = f"no violation in the {self.distinct_states:,} states explored (INCOMPLETE: not proved)"
@@ -289,11 +310,22 @@ class _Stopped(Exception):
         self.reason = reason
 
 
-def check(model: Model | Machine, *, max_states: int | None = None, max_depth: int | None = None,
-          max_seconds: float | None = None, fairness: bool = True, symmetry: bool = False,
-          temporal: bool = True, deadlock: bool = True, progress: Progress | None = None,
-          stop: Callable[[], str | None] | None = None, phase: Callable[[str], None] | None = None,
-          initial: Sequence[Snapshot] | None = None, compact: bool = False) -> Report:
+def check(
+    model: Model | Machine,
+    *,
+    max_states: int | None = None,
+    max_depth: int | None = None,
+    max_seconds: float | None = None,
+    fairness: bool = True,
+    symmetry: bool = False,
+    temporal: bool = True,
+    deadlock: bool = True,
+    progress: Progress | None = None,
+    stop: Callable[[], str | None] | None = None,
+    phase: Callable[[str], None] | None = None,
+    initial: Sequence[Snapshot] | None = None,
+    compact: bool = False,
+) -> Report:
     """Walk ``model`` exhaustively (or to a bound) and decide its properties.
 
     ``stop()`` is polled during the walk and before each temporal property: a reason (a str) ends
@@ -326,21 +358,57 @@ def check(model: Model | Machine, *, max_states: int | None = None, max_depth: i
     children = child_machines(model.machine)
     if children:  # the walk below sees one machine: a chart that starts others is checked as its actor system
         if symmetry or initial is not None:
-            raise ConfigError(f"machine {model.machine.id!r} starts child machines ({'; '.join(children)}): its actor "
-                              f"system is checked from its initial state, without symmetry", key="symmetry")
+            raise ConfigError(
+                f"machine {model.machine.id!r} starts child machines ({'; '.join(children)}): its actor "
+                f"system is checked from its initial state, without symmetry",
+                key="symmetry",
+            )
         from statecharts.check.system import check_system  # it builds on this module's Report
 
-        return check_system(model, max_states=max_states, max_depth=max_depth, max_seconds=max_seconds,
-                            fairness=fairness, temporal=temporal, deadlock=deadlock, stop=stop, phase=phase)
+        return check_system(
+            model,
+            max_states=max_states,
+            max_depth=max_depth,
+            max_seconds=max_seconds,
+            fairness=fairness,
+            temporal=temporal,
+            deadlock=deadlock,
+            stop=stop,
+            phase=phase,
+        )
     with collector_paused():  # the liveness passes too: a full collection would traverse the whole graph
-        return _check(model, max_states, max_depth, max_seconds, fairness, symmetry, temporal, deadlock, progress,
-                      stop, phase, initial, compact)
+        return _check(
+            model,
+            max_states,
+            max_depth,
+            max_seconds,
+            fairness,
+            symmetry,
+            temporal,
+            deadlock,
+            progress,
+            stop,
+            phase,
+            initial,
+            compact,
+        )
 
 
-def _check(model: Model, max_states: int | None, max_depth: int | None, max_seconds: float | None, fairness: bool,
-           symmetry: bool, temporal: bool, deadlock: bool, progress: Progress | None,
-           stop: Callable[[], str | None] | None, phase: Callable[[str], None] | None,
-           initial: Sequence[Snapshot] | None, compact: bool = False) -> Report:
+def _check(
+    model: Model,
+    max_states: int | None,
+    max_depth: int | None,
+    max_seconds: float | None,
+    fairness: bool,
+    symmetry: bool,
+    temporal: bool,
+    deadlock: bool,
+    progress: Progress | None,
+    stop: Callable[[], str | None] | None,
+    phase: Callable[[str], None] | None,
+    initial: Sequence[Snapshot] | None,
+    compact: bool = False,
+) -> Report:
     first_violation: dict[str, int] = {}
     invariants = list(model.invariants.items())
 
@@ -352,17 +420,33 @@ def _check(model: Model, max_states: int | None, max_depth: int | None, max_seco
     started = time.perf_counter()
     if phase is not None:
         phase("explore")
-    graph = explore(model, Bounds(max_states, max_depth, max_seconds, stop), symmetry=symmetry,
-                    on_state=on_state, progress=progress, initial=initial, compact=compact)
-    report = Report(model.name or model.machine.id, len(graph.states), graph.transitions, graph.max_depth,
-                    graph.complete, graph.seconds, stopped_by=graph.stopped_by, fairness=fairness,
-                    graph=graph)
+    graph = explore(
+        model,
+        Bounds(max_states, max_depth, max_seconds, stop),
+        symmetry=symmetry,
+        on_state=on_state,
+        progress=progress,
+        initial=initial,
+        compact=compact,
+    )
+    report = Report(
+        model.name or model.machine.id,
+        len(graph.states),
+        graph.transitions,
+        graph.max_depth,
+        graph.complete,
+        graph.seconds,
+        stopped_by=graph.stopped_by,
+        fairness=fairness,
+        graph=graph,
+    )
     explored = time.perf_counter()
     report.phases["explore"] = explored - started
     for name, _ in invariants:
         i = first_violation.get(name)
-        report.results.append(Result(name, "invariant", i is None,
-                                     None if i is None else trace_of(graph, graph.path_to(i))))
+        report.results.append(
+            Result(name, "invariant", i is None, None if i is None else trace_of(graph, graph.path_to(i)))
+        )
     if graph.first_raised is not None:
         report.results.append(_raised(graph, *graph.first_raised))
     for name, predicate in model.action_properties.items():
@@ -372,9 +456,16 @@ def _check(model: Model, max_states: int | None, max_depth: int | None, max_seco
     if temporal and model.properties:
         checker = LivenessChecker(graph, model.fairness if fairness else ())
         cache: dict[tuple[int, int], bool] = {}
-        names = {id(p): name for name, prop in model.properties.items()
-                 for p in (getattr(prop, "predicate", None), getattr(prop, "premise", None),
-                           getattr(prop, "consequence", None)) if p is not None}
+        names = {
+            id(p): name
+            for name, prop in model.properties.items()
+            for p in (
+                getattr(prop, "predicate", None),
+                getattr(prop, "premise", None),
+                getattr(prop, "consequence", None),
+            )
+            if p is not None
+        }
 
         evaluations = 0
 
@@ -386,8 +477,7 @@ def _check(model: Model, max_states: int | None, max_depth: int | None, max_seco
                 evaluations += 1
                 if stop is not None and evaluations % POLL_EVERY == 0 and (reason := stop()) is not None:
                     raise _Stopped(reason)  # Ctrl-C or a bound within one long property
-                found = cache[key] = evaluate("property", names.get(id(predicate), "?"), predicate,
-                                              graph.states[i])
+                found = cache[key] = evaluate("property", names.get(id(predicate), "?"), predicate, graph.states[i])
             return found
 
         cut = not all(graph.expanded)
@@ -413,8 +503,11 @@ def _check(model: Model, max_states: int | None, max_depth: int | None, max_seco
             trace = None if lasso is None else _lasso_trace(graph, lasso)
             if trace is not None and graph.symmetric:
                 trace = _concrete_lasso(model, trace)
-            vacuous = lasso is None and isinstance(prop, LeadsTo) and \
-                not any(holds(prop.premise, i) for i in range(len(graph.states)))
+            vacuous = (
+                lasso is None
+                and isinstance(prop, LeadsTo)
+                and not any(holds(prop.premise, i) for i in range(len(graph.states)))
+            )
             said = "; ".join(filter(None, [note, "vacuous: its premise holds in no state reached" if vacuous else ""]))
             report.results.append(Result(name, "temporal", lasso is None, trace, said))
     report.coverage = coverage(graph)
@@ -435,8 +528,10 @@ def _symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
     else:
         full = sum(size(s) for s in graph.states)
         summary.update(represented=full, saved=full - stored)
-        summary["note"] = (f"{stored} representatives stand for {full} states ({full - stored} saved, "
-                           f"{full / stored:.1f}x); sound for invariants, may hide temporal violations")
+        summary["note"] = (
+            f"{stored} representatives stand for {full} states ({full - stored} saved, "
+            f"{full / stored:.1f}x); sound for invariants, may hide temporal violations"
+        )
     return summary
 
 
@@ -463,8 +558,9 @@ def _raised(graph: StateGraph, i: int, e: int | None, after: Snapshot, what: str
     else:
         steps = (*trace_of(graph, graph.path_to(i)).steps, TraceStep(graph.events[e], after))
     plural = "step" if graph.raised == 1 else "steps"
-    return Result("no step raises", "error", False, Trace(tuple(steps)),
-                  f"{graph.raised:,} {plural} raised; the first: {what}")
+    return Result(
+        "no step raises", "error", False, Trace(tuple(steps)), f"{graph.raised:,} {plural} raised; the first: {what}"
+    )
 
 
 def _action_property(graph: StateGraph, name: str, predicate: StepPredicate) -> Result:
@@ -536,9 +632,9 @@ def _concrete_lasso(model: Model, trace: Trace, max_rounds: int = 720) -> Trace:
         raise AssertionError(f"no event leads from {current!r} into the orbit of {target!r}")
 
     start = trace.cycle_start if trace.cycle_start is not None else len(trace.steps)
-    for step in trace.steps[1:start + 1]:
+    for step in trace.steps[1 : start + 1]:
         steps.append(follow(step.snapshot, step.event))
-    cycle = trace.steps[start + 1:]
+    cycle = trace.steps[start + 1 :]
     if not cycle or cycle[-1].stutter:
         steps.extend(TraceStep(None, steps[-1].snapshot, stutter=True) for _ in cycle)
         return Trace(tuple(steps), trace.cycle_start)
@@ -564,6 +660,9 @@ def coverage(graph: StateGraph) -> Coverage:
     active = graph.active_nodes()
     never = tuple(n.id for n in machine.states if n not in active and n.parent is not None)
     untaken = tuple(t.describe() for n in machine.states for t in n.transitions if t not in graph.fired)
-    actions = tuple(ActionCoverage(t.describe(), graph.taken.get(t, 0), graph.found.get(t, 0))
-                    for n in machine.states for t in n.transitions)
+    actions = tuple(
+        ActionCoverage(t.describe(), graph.taken.get(t, 0), graph.found.get(t, 0))
+        for n in machine.states
+        for t in n.transitions
+    )
     return Coverage(never, untaken, actions)

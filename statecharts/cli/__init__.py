@@ -40,8 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="statecharts",
         description="Run, check, draw and test xstate-style statecharts.",
         epilog="Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input, "
-               "130 when interrupted. "
-               "MODULE[:FACTORY] names a module's `model` factory (or its `machine`), e.g. machines.cluster_update.")
+        "130 when interrupted. "
+        "MODULE[:FACTORY] names a module's `model` factory (or its `machine`), e.g. machines.cluster_update.",
+    )
     parser.add_argument("--version", action="version", version=f"statecharts {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMANDS.values():
@@ -60,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     2
     """
     if os.getcwd() not in sys.path and "" not in sys.path:  # the console script: see the working directory
-        sys.path.insert(0, os.getcwd())                      # as `python -m statecharts` does
+        sys.path.insert(0, os.getcwd())  # as `python -m statecharts` does
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and getattr(args, "events", None) is not None and not any(e.startswith("-") for e in extra):

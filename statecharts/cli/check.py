@@ -39,42 +39,69 @@ def add_parser(sub: Any) -> None:
     ('machines.fetch', ['workers=2'], 50, True, False, True)
     """
     parser = sub.add_parser(
-        "check", help="walk every event sequence of a model and check its properties",
+        "check",
+        help="walk every event sequence of a model and check its properties",
         description="Walk every event sequence of a model (breadth first) and check its invariants, "
-                    "deadlocks and temporal properties. Exit status: 0 all hold, 1 a violation, "
-                    "2 bad input, 130 interrupted (Ctrl-C: the partial report is printed first).")
-    parser.add_argument("target", metavar="MODULE[:FACTORY]",
-                        help="e.g. machines.cluster_update (FACTORY defaults to `model`; a module "
-                             "with only a `machine` is walked over its event names), or a file: "
-                             "chart.py[:FACTORY], chart.json (xstate), chart.scxml")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="factory parameter, of the type its annotation or default says (int, "
-                             "bool true/false, str, none), e.g. -p workers=2")
+        "deadlocks and temporal properties. Exit status: 0 all hold, 1 a violation, "
+        "2 bad input, 130 interrupted (Ctrl-C: the partial report is printed first).",
+    )
+    parser.add_argument(
+        "target",
+        metavar="MODULE[:FACTORY]",
+        help="e.g. machines.cluster_update (FACTORY defaults to `model`; a module "
+        "with only a `machine` is walked over its event names), or a file: "
+        "chart.py[:FACTORY], chart.json (xstate), chart.scxml",
+    )
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="factory parameter, of the type its annotation or default says (int, "
+        "bool true/false, str, none), e.g. -p workers=2",
+    )
     parser.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states")
     parser.add_argument("--max-depth", type=int, metavar="N", help="do not expand states deeper than N")
-    parser.add_argument("--max-seconds", type=float, metavar="S",
-                        help="stop after S seconds (building the model included)")
-    parser.add_argument("--max-memory", type=float, metavar="MB",
-                        help="stop cleanly, with the partial report, when the process uses more than MB megabytes "
-                             f"(default: the smaller of {MEMORY_CAP_MB:,} and half the machine's memory)")
-    parser.add_argument("--no-fairness", action="store_true",
-                        help="drop the model's fairness (see what fairness buys)")
-    parser.add_argument("--symmetry", action="store_true",
-                        help="store one state per orbit of the model's symmetry groups")
+    parser.add_argument(
+        "--max-seconds", type=float, metavar="S", help="stop after S seconds (building the model included)"
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=float,
+        metavar="MB",
+        help="stop cleanly, with the partial report, when the process uses more than MB megabytes "
+        f"(default: the smaller of {MEMORY_CAP_MB:,} and half the machine's memory)",
+    )
+    parser.add_argument("--no-fairness", action="store_true", help="drop the model's fairness (see what fairness buys)")
+    parser.add_argument(
+        "--symmetry", action="store_true", help="store one state per orbit of the model's symmetry groups"
+    )
     parser.add_argument("--no-temporal", action="store_true", help="check invariants and deadlock only")
-    parser.add_argument("--compact", action="store_true",
-                        help="keep the state graph compact (a few hundred bytes a state instead of about a "
-                             "kilobyte; somewhat slower; the same counts, verdicts and traces)")
+    parser.add_argument(
+        "--compact",
+        action="store_true",
+        help="keep the state graph compact (a few hundred bytes a state instead of about a "
+        "kilobyte; somewhat slower; the same counts, verdicts and traces)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--trace-out", metavar="FILE",
-                        help="draw the first counterexample: a strip of diagrams (.svg .png .pdf .dot) or a Mermaid "
-                             "sequence diagram (.mmd)")
-    parser.add_argument("--trace-property", metavar="NAME",
-                        help="with --trace-out: draw the counterexample to this property (default: the first "
-                             "violated one)")
-    parser.add_argument("--graph-out", metavar="FILE",
-                        help="draw the explored state graph, the first counterexample's states filled "
-                             "(.dot .gv for any size; .svg .png .pdf up to 2,000 states), like TLC's -dump dot")
+    parser.add_argument(
+        "--trace-out",
+        metavar="FILE",
+        help="draw the first counterexample: a strip of diagrams (.svg .png .pdf .dot) or a Mermaid "
+        "sequence diagram (.mmd)",
+    )
+    parser.add_argument(
+        "--trace-property",
+        metavar="NAME",
+        help="with --trace-out: draw the counterexample to this property (default: the first violated one)",
+    )
+    parser.add_argument(
+        "--graph-out",
+        metavar="FILE",
+        help="draw the explored state graph, the first counterexample's states filled "
+        "(.dot .gv for any size; .svg .png .pdf up to 2,000 states), like TLC's -dump dot",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
     check_modes.add_arguments(parser)
     parser.set_defaults(handler=run)
@@ -105,8 +132,10 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, flag, None)
         if value is not None and not value > 0:  # also refuses nan
             raise UsageError(f"--{flag.replace('_', '-')} must be positive, not {value}")
-    for flag, formats, example in (("trace_out", TRACE_FORMATS, "counterexample.svg"),
-                                   ("graph_out", GRAPH_FORMATS, "states.dot")):
+    for flag, formats, example in (
+        ("trace_out", TRACE_FORMATS, "counterexample.svg"),
+        ("graph_out", GRAPH_FORMATS, "states.dot"),
+    ):
         out = getattr(args, flag, None)
         if out is None:
             continue
@@ -115,11 +144,11 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{option} needs a file name, e.g. {option} {example}")
         suffix = Path(out).suffix.lower()
         if suffix not in formats:
-            raise UsageError(f"{option} {out!r}: unknown format {suffix or '(no suffix)'!r} "
-                             f"(use one of {', '.join(formats)})")
+            raise UsageError(
+                f"{option} {out!r}: unknown format {suffix or '(no suffix)'!r} (use one of {', '.join(formats)})"
+            )
         if suffix in IMAGES and shutil.which("dot") is None:  # say so now, not after a long walk
-            raise UsageError(f"{option} {out!r}: the Graphviz 'dot' program was not found on PATH; "
-                             f"{INSTALL_HINT}")
+            raise UsageError(f"{option} {out!r}: the Graphviz 'dot' program was not found on PATH; {INSTALL_HINT}")
     check_modes.validate(args)
     if getattr(args, "trace_property", None) is not None and not args.trace_out:
         raise UsageError("--trace-property NAME goes with --trace-out FILE (the file to draw its counterexample to)")
@@ -131,8 +160,10 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "trace_property", None) is not None:
         names = [*model.invariants, "no step raises", "deadlock", *model.properties]
         if args.trace_property not in names:
-            raise UsageError(f"--trace-property {args.trace_property!r}: the model has no such property"
-                             f"{did_you_mean(args.trace_property, names)} (it has: {', '.join(names)})")
+            raise UsageError(
+                f"--trace-property {args.trace_property!r}: the model has no such property"
+                f"{did_you_mean(args.trace_property, names)} (it has: {', '.join(names)})"
+            )
     status = check_modes.run_mode(args, model)
     if status is not None:
         return status
@@ -143,12 +174,20 @@ def run(args: argparse.Namespace) -> int:
     seconds_left = None if args.max_seconds is None else max(args.max_seconds - built, 1e-9)
     try:
         with stopper.on_interrupt():
-            report = check(model, max_states=args.max_states, max_depth=args.max_depth,
-                           max_seconds=seconds_left, fairness=not args.no_fairness,
-                           symmetry=args.symmetry, temporal=not args.no_temporal,
-                           progress=bar.update if bar else None, stop=stopper.reason,
-                           phase=bar.phase if bar else None, initial=initial,
-                           compact=getattr(args, "compact", False))
+            report = check(
+                model,
+                max_states=args.max_states,
+                max_depth=args.max_depth,
+                max_seconds=seconds_left,
+                fairness=not args.no_fairness,
+                symmetry=args.symmetry,
+                temporal=not args.no_temporal,
+                progress=bar.update if bar else None,
+                stop=stopper.reason,
+                phase=bar.phase if bar else None,
+                initial=initial,
+                compact=getattr(args, "compact", False),
+            )
     finally:
         if bar is not None:
             bar.close()
@@ -177,8 +216,11 @@ def draw_outputs(report: Report, args: argparse.Namespace) -> bool:
     """
     jobs: list[Callable[[], None]] = []
     if args.trace_out:
-        jobs.append(partial(draw_counterexample, report, args.trace_out, quiet=args.json,
-                            name=getattr(args, "trace_property", None)))
+        jobs.append(
+            partial(
+                draw_counterexample, report, args.trace_out, quiet=args.json, name=getattr(args, "trace_property", None)
+            )
+        )
     if getattr(args, "graph_out", None):
         jobs.append(partial(draw_state_graph, report, args.graph_out, quiet=args.json))
     drawn = True
@@ -204,7 +246,7 @@ def memory_limit_mb(asked: float | None) -> float:
     if asked is not None:
         return asked
     try:
-        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 20
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
     except (AttributeError, ValueError, OSError):
         return float(MEMORY_CAP_MB)
     return float(min(MEMORY_CAP_MB, physical / 2))
@@ -218,12 +260,12 @@ def resident_mb() -> float:
     """
     try:
         with open("/proc/self/statm", encoding="ascii") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError, IndexError, AttributeError):
         import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / 2 ** 20 if sys.platform == "darwin" else peak / 2 ** 10
+        return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
 class Stopper:
@@ -268,8 +310,11 @@ class Stopper:
         def first(signum: int, frame: Any) -> None:
             self.interrupted = True
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            print("\nstatecharts check: interrupted: stopping, then the partial report "
-                  "(Ctrl-C again to quit at once)", file=sys.stderr, flush=True)
+            print(
+                "\nstatecharts check: interrupted: stopping, then the partial report (Ctrl-C again to quit at once)",
+                file=sys.stderr,
+                flush=True,
+            )
 
         previous = signal.signal(signal.SIGINT, first)
         try:
@@ -292,8 +337,7 @@ def time_bound(seconds: float | None, doing: str) -> Iterator[None]:
     Traceback (most recent call last):
     statecharts.cli.loading.UsageError: --max-seconds 0.05 ran out while sleeping (no state was walked)
     """
-    if seconds is None or not hasattr(signal, "setitimer") or \
-            threading.current_thread() is not threading.main_thread():
+    if seconds is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
 
@@ -328,8 +372,9 @@ def draw_counterexample(report: Report, path: str, quiet: bool = False, name: st
     """
     from statecharts.render import render, render_trace, trace_to_mermaid
 
-    failed = next((r for r in report.results if not r.holds and r.trace is not None
-                   and (name is None or r.name == name)), None)
+    failed = next(
+        (r for r in report.results if not r.holds and r.trace is not None and (name is None or r.name == name)), None
+    )
     if failed is None:
         said = "every property holds" if name is None else f"{name!r} holds or was not checked"
         print(f"no counterexample to draw: {said}", file=sys.stderr)
@@ -366,8 +411,10 @@ def draw_state_graph(report: Report, path: str, quiet: bool = False) -> None:
     graph = report.graph
     assert graph is not None
     if Path(path).suffix.lower() not in (".dot", ".gv") and len(graph.states) > MAX_DRAWN_STATES:
-        raise UsageError(f"--graph-out {path!r}: {len(graph.states):,} states are too many to lay out as an "
-                         f"image (at most {MAX_DRAWN_STATES:,}); write a .dot file instead")
+        raise UsageError(
+            f"--graph-out {path!r}: {len(graph.states):,} states are too many to lay out as an "
+            f"image (at most {MAX_DRAWN_STATES:,}); write a .dot file instead"
+        )
     failed = next((r for r in report.results if not r.holds and r.trace is not None), None)
     highlight: list[int] = []
     if failed is not None and failed.trace is not None:
@@ -420,8 +467,9 @@ class ProgressBar:
         """
         done = sum(graph.expanded)
         self.bar.update(len(graph.states) - self.bar.n)
-        self.bar.set_postfix(expanded=done, queue=len(graph.states) - done,
-                             depth=graph.depth[-1] if graph.depth else 0, refresh=False)
+        self.bar.set_postfix(
+            expanded=done, queue=len(graph.states) - done, depth=graph.depth[-1] if graph.depth else 0, refresh=False
+        )
 
     def phase(self, name: str) -> None:
         """Show the phase the check is in (``explore``, ``temporal 2/4: Converges``).

@@ -23,33 +23,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     (True, 20, 5, 7, None, None, False)
     """
     group = parser.add_argument_group("TLC-style modes")
-    group.add_argument("--coverage", action="store_true",
-                       help="print TLC's coverage table: per transition, the steps that took it and the new states "
-                            "they found (always in --json)")
-    group.add_argument("--simulate", action="store_true",
-                       help="random behaviours instead of the exhaustive walk (TLC's -simulate)")
+    group.add_argument(
+        "--coverage",
+        action="store_true",
+        help="print TLC's coverage table: per transition, the steps that took it and the new states "
+        "they found (always in --json)",
+    )
+    group.add_argument(
+        "--simulate", action="store_true", help="random behaviours instead of the exhaustive walk (TLC's -simulate)"
+    )
     group.add_argument("--depth", type=int, default=100, metavar="D", help="--simulate: steps per behaviour (100)")
     group.add_argument("--traces", type=int, default=1000, metavar="K", help="--simulate: behaviours (1000)")
     group.add_argument("--seed", type=int, metavar="S", help="--simulate: random seed (printed when not given)")
-    group.add_argument("--from", dest="start_from", metavar="SNAPSHOTS.jsonl",
-                       help="walk from these snapshots (one Snapshot.to_json object a line) instead of the "
-                            "model's initial states")
-    group.add_argument("--fingerprints", action="store_true",
-                       help="keep only 64-bit fingerprints in memory, states and parent links in files (TLC's "
-                            "way past memory; invariants and deadlock only)")
-    group.add_argument("--workers", type=int, metavar="N",
-                       help="the fingerprint walk in N processes partitioning the states by fingerprint (implies "
-                            "--fingerprints)")
-    group.add_argument("--ray", metavar="ADDRESS",
-                       help="the --workers walk on the Ray cluster at ADDRESS (\"auto\" on a node of it; one "
-                            "partition per CPU unless --workers N; pip install 'statecharts[ray]')")
-    group.add_argument("--checkpoint", metavar="DIR",
-                       help="the fingerprint walk with its level files and a checkpoint (at the start of every "
-                            "breadth-first level) in DIR (implies --fingerprints)")
+    group.add_argument(
+        "--from",
+        dest="start_from",
+        metavar="SNAPSHOTS.jsonl",
+        help="walk from these snapshots (one Snapshot.to_json object a line) instead of the model's initial states",
+    )
+    group.add_argument(
+        "--fingerprints",
+        action="store_true",
+        help="keep only 64-bit fingerprints in memory, states and parent links in files (TLC's "
+        "way past memory; invariants and deadlock only)",
+    )
+    group.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="the fingerprint walk in N processes partitioning the states by fingerprint (implies --fingerprints)",
+    )
+    group.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help='the --workers walk on the Ray cluster at ADDRESS ("auto" on a node of it; one '
+        "partition per CPU unless --workers N; pip install 'statecharts[ray]')",
+    )
+    group.add_argument(
+        "--checkpoint",
+        metavar="DIR",
+        help="the fingerprint walk with its level files and a checkpoint (at the start of every "
+        "breadth-first level) in DIR (implies --fingerprints)",
+    )
     group.add_argument("--resume", metavar="DIR", help="continue the fingerprint walk checkpointed in DIR")
-    group.add_argument("--replay", metavar="LOG.jsonl",
-                       help="trace validation: is this event log ({\"type\": ...} lines, or records with an "
-                            "\"event\" object and an optional \"snapshot\") a behaviour of the model?")
+    group.add_argument(
+        "--replay",
+        metavar="LOG.jsonl",
+        help='trace validation: is this event log ({"type": ...} lines, or records with an '
+        '"event" object and an optional "snapshot") a behaviour of the model?',
+    )
 
 
 def validate(args: argparse.Namespace) -> None:
@@ -69,8 +91,16 @@ def validate(args: argparse.Namespace) -> None:
         raise UsageError("--ray cannot checkpoint or resume (the level files are on the cluster's nodes)")
     if args.workers is not None or args.checkpoint or args.resume or ray is not None:
         args.fingerprints = True
-    chosen = [flag for flag, on in (("--simulate", args.simulate), ("--replay", args.replay),
-                                    ("--from", args.start_from), ("--fingerprints", args.fingerprints)) if on]
+    chosen = [
+        flag
+        for flag, on in (
+            ("--simulate", args.simulate),
+            ("--replay", args.replay),
+            ("--from", args.start_from),
+            ("--fingerprints", args.fingerprints),
+        )
+        if on
+    ]
     if len(chosen) > 1:
         raise UsageError(f"{' and '.join(chosen)} cannot be used together")
     if args.depth < 1 or args.traces < 1:
@@ -89,14 +119,22 @@ def refuse_for_actor_system(args: argparse.Namespace, model: Model) -> None:
     its actor system is checked, and this draws or counts one chart's walk (the report prints the system's traces; ...)
     """
     trace_out = getattr(args, "trace_out", None)
-    flags = [flag for flag, on in (("--trace-out", trace_out and not trace_out.lower().endswith(".mmd")),
-                                   ("--graph-out", getattr(args, "graph_out", None)),
-                                   ("--coverage", getattr(args, "coverage", False))) if on]
+    flags = [
+        flag
+        for flag, on in (
+            ("--trace-out", trace_out and not trace_out.lower().endswith(".mmd")),
+            ("--graph-out", getattr(args, "graph_out", None)),
+            ("--coverage", getattr(args, "coverage", False)),
+        )
+        if on
+    ]
     children = child_machines(model.machine) if flags else []
     if children:
-        raise UsageError(f"{' and '.join(flags)}: {model.machine.id!r} starts child machines ({'; '.join(children)}): "
-                         "its actor system is checked, and this draws or counts one chart's walk (the report prints "
-                         "the system's traces; --trace-out FILE.mmd draws one as a sequence diagram)")
+        raise UsageError(
+            f"{' and '.join(flags)}: {model.machine.id!r} starts child machines ({'; '.join(children)}): "
+            "its actor system is checked, and this draws or counts one chart's walk (the report prints "
+            "the system's traces; --trace-out FILE.mmd draws one as a sequence diagram)"
+        )
 
 
 def read_snapshots(model: Model, path: str) -> list[Snapshot]:
@@ -152,8 +190,10 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
             raise UsageError(f"--fingerprints needs numpy ({exc}): pip install 'statecharts[scale]'") from exc
 
         if model.properties and not args.no_temporal:
-            raise UsageError("--fingerprints checks invariants and deadlock only: add --no-temporal (the model has "
-                             f"temporal properties: {', '.join(model.properties)})")
+            raise UsageError(
+                "--fingerprints checks invariants and deadlock only: add --no-temporal (the model has "
+                f"temporal properties: {', '.join(model.properties)})"
+            )
         bounds = Bounds(args.max_states, args.max_depth, args.max_seconds)
         if getattr(args, "ray", None) is not None:
             from statecharts.check.ray_walk import check_ray, import_ray
@@ -164,8 +204,13 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
                 raise UsageError(f"--ray: {exc}") from exc
             report = check_ray(model, args.ray, workers=args.workers, bounds=bounds)
         else:
-            report = check_fingerprints(model, directory=args.resume or args.checkpoint, bounds=bounds,
-                                        workers=args.workers or 1, resume=bool(args.resume))
+            report = check_fingerprints(
+                model,
+                directory=args.resume or args.checkpoint,
+                bounds=bounds,
+                workers=args.workers or 1,
+                resume=bool(args.resume),
+            )
         print(json.dumps(report.to_json(), indent=1) if args.json else report.format())
         if report.fingerprints and report.fingerprints.get("interrupted"):
             return 130  # Ctrl-C: the partial report is printed, the checkpoint is on disk

@@ -47,8 +47,11 @@ def add_parser(sub: Any) -> None:
     >>> args.out, args.check, args.handler is run
     ('diagrams', True, True)
     """
-    parser = sub.add_parser("diagrams", help="regenerate (or --check) the diagrams/ folder",
-                            description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = sub.add_parser(
+        "diagrams",
+        help="regenerate (or --check) the diagrams/ folder",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
     parser.add_argument("--out", default="diagrams", metavar="DIR", help="folder to write (default diagrams)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when files are stale")
     parser.add_argument("--package", default=PACKAGE, help=argparse.SUPPRESS)
@@ -80,11 +83,15 @@ def machine_names(package: str = PACKAGE) -> list[str]:
     try:
         pkg = import_module(package)
     except UsageError as exc:
-        raise UsageError(f"{exc}: run `diagrams` from the repository's root (its machines/ folder is not "
-                         f"installed with the package)") from None
+        raise UsageError(
+            f"{exc}: run `diagrams` from the repository's root (its machines/ folder is not installed with the package)"
+        ) from None
     names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
-    return [name for name in names if any(hasattr(import_module(f"{package}.{name}"), attr)
-                                          for attr in ("model", "machine"))]
+    return [
+        name
+        for name in names
+        if any(hasattr(import_module(f"{package}.{name}"), attr) for attr in ("model", "machine"))
+    ]
 
 
 def load_machine(name: str, package: str = PACKAGE) -> Machine:

@@ -234,12 +234,15 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
     accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
     for key in params:
         if key not in signature.parameters and not accepts_any:
-            raise UsageError(f"{module_name}:{name} has no parameter {key!r}"
-                             f"{did_you_mean(key, signature.parameters)} "
-                             f"(it takes: {', '.join(signature.parameters) or 'none'})")
+            raise UsageError(
+                f"{module_name}:{name} has no parameter {key!r}"
+                f"{did_you_mean(key, signature.parameters)} "
+                f"(it takes: {', '.join(signature.parameters) or 'none'})"
+            )
         if key in signature.parameters:
-            params[key] = convert_param(f"{module_name}:{name}", key, params[key],
-                                        parameter_types(target, signature.parameters[key]))
+            params[key] = convert_param(
+                f"{module_name}:{name}", key, params[key], parameter_types(target, signature.parameters[key])
+            )
     try:
         return target(**params)
     except StatechartError:

@@ -19,18 +19,24 @@ def add_parser(sub: Any) -> None:
     >>> args.target, args.store, args.handler is run_check
     ('machines.fetch', 'sqlite:///a.db', True)
     """
-    parser = sub.add_parser("migrate", help="check stored actors against the current chart",
-                            description="Check stored durable actors against the current chart.")
+    parser = sub.add_parser(
+        "migrate",
+        help="check stored actors against the current chart",
+        description="Check stored durable actors against the current chart.",
+    )
     actions = parser.add_subparsers(dest="migrate_action", required=True, metavar="ACTION")
     check = actions.add_parser(
-        "check", help="report stored actors that no longer restore (exit 1 if any)",
+        "check",
+        help="report stored actors that no longer restore (exit 1 if any)",
         description="Load every stored snapshot of the machine against the current chart and report those "
-                    "that no longer restore (a state id that is gone, a context key of another type), "
-                    "with their actor ids. Exit status 1 if any.")
+        "that no longer restore (a state id that is gone, a context key of another type), "
+        "with their actor ids. Exit status 1 if any.",
+    )
     check.add_argument("target", metavar="MODULE[:FACTORY]", help="the current chart, e.g. machines.fetch")
     check.add_argument("--store", required=True, metavar="URL", help="sqlite:///PATH or postgresql://USER@HOST/DB")
-    check.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                       help="factory parameter (repeatable)")
+    check.add_argument(
+        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="factory parameter (repeatable)"
+    )
     check.set_defaults(handler=run_check)
 
 
@@ -48,6 +54,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{actor_id}: {problem}")
     broken = len({actor_id for actor_id, _ in report.broken})
     skipped = f"; {report.skipped} of other machines skipped" if report.skipped else ""
-    print(f"{report.checked} actors of machine {machine.id!r} checked: "
-          f"{'all restore' if not broken else f'{broken} no longer restore'}{skipped}")
+    print(
+        f"{report.checked} actors of machine {machine.id!r} checked: "
+        f"{'all restore' if not broken else f'{broken} no longer restore'}{skipped}"
+    )
     return 1 if broken else 0

@@ -30,28 +30,44 @@ def add_parser(sub: Any) -> None:
     ('transitions', 'error', 3, None, True)
     """
     parser = sub.add_parser(
-        "paths", help="print test paths: state cover, transition cover, simple paths",
+        "paths",
+        help="print test paths: state cover, transition cover, simple paths",
         description="Print test paths for a model, each from an initial state: 'states' visits every "
-                    "reachable state (shortest paths to the breadth-first tree's leaves), 'transitions' "
-                    "fires every chart transition the walk can fire, 'edges' takes every event in every "
-                    "reachable state where it changes something. Transition and edge covers chain "
-                    "shortest routes greedily.")
-    parser.add_argument("target", metavar="MODULE[:FACTORY]",
-                        help="e.g. machines.cluster_update, or chart.py, chart.json, chart.scxml")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="factory parameter (repeatable)")
-    parser.add_argument("--cover", choices=COVERS, default="transitions",
-                        help="what the paths cover (default: transitions)")
-    parser.add_argument("--to", metavar="STATE",
-                        help="instead: simple paths (no repeated state) to a state such as '#cluster.failed'")
-    parser.add_argument("--max-length", type=int, default=None, metavar="N",
-                        help="with --to: path length bound (default 10); with a cover: split paths "
-                             "longer than N")
+        "reachable state (shortest paths to the breadth-first tree's leaves), 'transitions' "
+        "fires every chart transition the walk can fire, 'edges' takes every event in every "
+        "reachable state where it changes something. Transition and edge covers chain "
+        "shortest routes greedily.",
+    )
+    parser.add_argument(
+        "target", metavar="MODULE[:FACTORY]", help="e.g. machines.cluster_update, or chart.py, chart.json, chart.scxml"
+    )
+    parser.add_argument(
+        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="factory parameter (repeatable)"
+    )
+    parser.add_argument(
+        "--cover", choices=COVERS, default="transitions", help="what the paths cover (default: transitions)"
+    )
+    parser.add_argument(
+        "--to", metavar="STATE", help="instead: simple paths (no repeated state) to a state such as '#cluster.failed'"
+    )
+    parser.add_argument(
+        "--max-length",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --to: path length bound (default 10); with a cover: split paths longer than N",
+    )
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="print at most N paths")
-    parser.add_argument("--max-states", type=int, default=None, metavar="N",
-                        help="stop the walk after N states (paths then cover the explored part)")
-    parser.add_argument("--brief", action="store_true",
-                        help="leave out the initial context and the context each step changes")
+    parser.add_argument(
+        "--max-states",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop the walk after N states (paths then cover the explored part)",
+    )
+    parser.add_argument(
+        "--brief", action="store_true", help="leave out the initial context and the context each step changes"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.set_defaults(handler=run)
 
@@ -90,21 +106,34 @@ def run(args: argparse.Namespace) -> int:
         paths = transition_cover(graph, of=args.cover, max_length=args.max_length)
     total = len(paths)
     if args.limit is not None:
-        paths = paths[:args.limit]
+        paths = paths[: args.limit]
     name = model.name or model.machine.id
-    figures = {"model": name, "paths": total, "steps": sum(len(p) for p in paths), "what": what,
-               "states": len(graph.states), "edges": graph.transitions, "complete": graph.complete}
+    figures = {
+        "model": name,
+        "paths": total,
+        "steps": sum(len(p) for p in paths),
+        "what": what,
+        "states": len(graph.states),
+        "edges": graph.transitions,
+        "complete": graph.complete,
+    }
     if args.json:
-        json.dump({**figures, "paths": [p.to_json() for p in paths], "total_paths": total}, sys.stdout,
-                  indent=1, sort_keys=True)
+        json.dump(
+            {**figures, "paths": [p.to_json() for p in paths], "total_paths": total},
+            sys.stdout,
+            indent=1,
+            sort_keys=True,
+        )
         print()
         return 0
     for k, path in enumerate(paths, 1):
         print(f"path {k}: " + path.format(context=not args.brief))
         print()
     shown = f"{len(paths)} of {total}" if len(paths) < total else f"{total}"
-    print(f"{name}: {what}: {shown} paths, {figures['steps']} steps; state graph {len(graph.states)} states, "
-          f"{graph.transitions} edges" + ("" if graph.complete else f" (INCOMPLETE: {graph.stopped_by})"))
+    print(
+        f"{name}: {what}: {shown} paths, {figures['steps']} steps; state graph {len(graph.states)} states, "
+        f"{graph.transitions} edges" + ("" if graph.complete else f" (INCOMPLETE: {graph.stopped_by})")
+    )
     return 0
 
 

@@ -27,20 +27,28 @@ def add_parser(sub: Any) -> None:
     ('fetch.svg', 'LR', True)
     """
     parser = sub.add_parser(
-        "render", help="draw a machine as SVG, PNG, PDF, DOT or Mermaid",
+        "render",
+        help="draw a machine as SVG, PNG, PDF, DOT or Mermaid",
         description="Draw a machine. The format comes from the output suffix: "
-                    f"{', '.join(IMAGE_FORMATS + TEXT_FORMATS)}. A module's `model` factory is used "
-                    "when it has one, else its `machine`.")
-    parser.add_argument("target", metavar="MODULE[:FACTORY]",
-                        help="e.g. machines.media_player, or chart.py, chart.json, chart.scxml")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="factory parameter (repeatable)")
+        f"{', '.join(IMAGE_FORMATS + TEXT_FORMATS)}. A module's `model` factory is used "
+        "when it has one, else its `machine`.",
+    )
+    parser.add_argument(
+        "target", metavar="MODULE[:FACTORY]", help="e.g. machines.media_player, or chart.py, chart.json, chart.scxml"
+    )
+    parser.add_argument(
+        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="factory parameter (repeatable)"
+    )
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
-    parser.add_argument("--state", metavar="initial|JSON",
-                        help="highlight a snapshot: 'initial', a state value such as "
-                             "'{\"playback\": \"playing\"}', a snapshot's JSON, or a file holding one")
-    parser.add_argument("--rankdir", default="TB", choices=("TB", "LR", "BT", "RL"),
-                        help="Graphviz layout direction (default TB)")
+    parser.add_argument(
+        "--state",
+        metavar="initial|JSON",
+        help="highlight a snapshot: 'initial', a state value such as "
+        '\'{"playback": "playing"}\', a snapshot\'s JSON, or a file holding one',
+    )
+    parser.add_argument(
+        "--rankdir", default="TB", choices=("TB", "LR", "BT", "RL"), help="Graphviz layout direction (default TB)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -129,7 +137,7 @@ def _entered(node: StateNode, value: Any, where: str) -> set[StateNode]:
         if not isinstance(value, Mapping) or len(value) != 1:
             raise UsageError(f"{where}: {node.path_str} is compound; give one child state, not {value!r}")
         _unknown(node, value, where)
-        (key, sub), = value.items()
+        ((key, sub),) = value.items()
         child = next(c for c in node.children if c.key == key)
         found |= _entered(child, sub, where)
     elif value not in (None, {}):
@@ -150,5 +158,4 @@ def _unknown(node: StateNode, value: Mapping[str, Any], where: str) -> None:
     keys = {c.key for c in node.children}
     for key in value:
         if key not in keys:
-            raise UsageError(f"{where}: {node.path_str} has no child {key!r} "
-                             f"(it has: {', '.join(sorted(keys))})")
+            raise UsageError(f"{where}: {node.path_str} has no child {key!r} (it has: {', '.join(sorted(keys))})")

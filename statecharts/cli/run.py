@@ -29,12 +29,18 @@ def add_parser(sub: Any) -> None:
     >>> args.events, args.json, args.real_time, args.handler is run
     (['FETCH', '+100'], True, False, True)
     """
-    parser = sub.add_parser("run", help="run a machine (actions, services, timers) and print each snapshot",
-                            description="Run a machine in the interpreter and print each snapshot. An event is "
-                                        "NAME or NAME:key=value,key=value; +MS lets MS milliseconds pass (on a "
-                                        "virtual clock unless --real-time), firing the timers that fall due.")
-    parser.add_argument("target", metavar="TARGET",
-                        help="MODULE[:ATTR] (uses `model` or `machine`), chart.py, chart.json or chart.scxml")
+    parser = sub.add_parser(
+        "run",
+        help="run a machine (actions, services, timers) and print each snapshot",
+        description="Run a machine in the interpreter and print each snapshot. An event is "
+        "NAME or NAME:key=value,key=value; +MS lets MS milliseconds pass (on a "
+        "virtual clock unless --real-time), firing the timers that fall due.",
+    )
+    parser.add_argument(
+        "target",
+        metavar="TARGET",
+        help="MODULE[:ATTR] (uses `model` or `machine`), chart.py, chart.json or chart.scxml",
+    )
     parser.add_argument("events", nargs="*", metavar="EVENT")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--strict", action="store_true", help="reject events no active state accepts")
@@ -136,8 +142,11 @@ def run(args: argparse.Namespace) -> int:
                 show(actor.state, label, args.json)
             for k, snapshot in enumerate(fresh):
                 by = snapshot.event
-                show(snapshot, label if k == 0 and event is not None else
-                     (event_text(by) if by is not None else label), args.json)
+                show(
+                    snapshot,
+                    label if k == 0 and event is not None else (event_text(by) if by is not None else label),
+                    args.json,
+                )
     except StatechartError:
         raise
     finally:

@@ -20,24 +20,38 @@ def add_parser(sub: Any) -> None:
     >>> args.target, args.param, args.host, args.port, args.token, args.sync, args.handler is run
     ('machines.counter', ['limit=3'], '127.0.0.1', 0, None, 'group', True)
     """
-    parser = sub.add_parser("serve", help="serve a machine over HTTP: a JSON API, an SSE stream and an inspector",
-                            description="Serve durable actors of a machine over HTTP (Starlette + uvicorn), with "
-                                        "a live inspector at /. Binding off loopback needs --token.")
-    parser.add_argument("target", metavar="TARGET",
-                        help="MODULE[:FACTORY] (uses `model` or `machine`), chart.py, chart.json or chart.scxml")
+    parser = sub.add_parser(
+        "serve",
+        help="serve a machine over HTTP: a JSON API, an SSE stream and an inspector",
+        description="Serve durable actors of a machine over HTTP (Starlette + uvicorn), with "
+        "a live inspector at /. Binding off loopback needs --token.",
+    )
+    parser.add_argument(
+        "target",
+        metavar="TARGET",
+        help="MODULE[:FACTORY] (uses `model` or `machine`), chart.py, chart.json or chart.scxml",
+    )
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument("--store", default="statecharts-serve.db",
-                        help="sqlite:///PATH, postgresql://..., or a file path for SQLite (default: "
-                             "statecharts-serve.db in the working directory)")
-    parser.add_argument("--sync", choices=("group", "each"), default="group",
-                        help="SQLite: 'group' (default) answers a request once one fsync that began after its "
-                             "commit is done (concurrent requests share it); 'each' fsyncs every commit")
+    parser.add_argument(
+        "--store",
+        default="statecharts-serve.db",
+        help="sqlite:///PATH, postgresql://..., or a file path for SQLite (default: "
+        "statecharts-serve.db in the working directory)",
+    )
+    parser.add_argument(
+        "--sync",
+        choices=("group", "each"),
+        default="group",
+        help="SQLite: 'group' (default) answers a request once one fsync that began after its "
+        "commit is done (concurrent requests share it); 'each' fsyncs every commit",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' on every request")
     parser.add_argument("--trusted", action="store_true", help="load an SCXML file trusted (its scripts may run)")
-    parser.add_argument("--halt-on-violation", action="store_true",
-                        help="an actor that breaks an invariant takes no more events (409)")
+    parser.add_argument(
+        "--halt-on-violation", action="store_true", help="an actor that breaks an invariant takes no more events (409)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -82,8 +96,9 @@ def build(args: argparse.Namespace) -> Any:
     from statecharts.store import SqliteStore, open_store
 
     if not loopback(args.host) and not args.token:
-        raise UsageError(f"--host {args.host} is not loopback: give --token TOKEN (clients send "
-                         "'Authorization: Bearer TOKEN')")
+        raise UsageError(
+            f"--host {args.host} is not loopback: give --token TOKEN (clients send 'Authorization: Bearer TOKEN')"
+        )
     model = load_served_model(args.target, parse_params(args.param), args.trusted)
     url = args.store if "://" in args.store else "sqlite:///" + str(Path(args.store))
     try:
@@ -93,7 +108,7 @@ def build(args: argparse.Namespace) -> Any:
     store: Any
     group = None
     if url.startswith("sqlite:///") and args.sync == "group":  # commits skip fsync; answers wait for one
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
         store, group = SqliteStore(path, synchronous="NORMAL"), GroupCommit(path)
     else:
         store = open_store(url)

@@ -102,12 +102,20 @@ class _Callback:
         if method and params:
             params = params[1:]
         self.var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
-        self.names = {p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                                             inspect.Parameter.KEYWORD_ONLY)}
+        self.names = {
+            p.name
+            for p in params
+            if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        }
 
     def call(self, model: _Model, event: Event) -> Any:
-        available: dict[str, Any] = {"event": event.name, "model": model, "machine": model,
-                                     "event_data": event, **self.static}
+        available: dict[str, Any] = {
+            "event": event.name,
+            "model": model,
+            "machine": model,
+            "event_data": event,
+            **self.static,
+        }
         if isinstance(event.data, Mapping):
             available.update(event.data)
         kwargs = available if self.var_kw else {k: v for k, v in available.items() if k in self.names}
@@ -169,19 +177,18 @@ def from_python_statemachine(
     >>> door.transition(door.initial_state(), "open").value
     'opened'
     """
-    config, all_guards, all_actions = python_statemachine_config(cls, guards=guards, actions=actions,
-                                                                 context=context)
+    config, all_guards, all_actions = python_statemachine_config(cls, guards=guards, actions=actions, context=context)
     return Machine(config, guards=all_guards, actions=all_actions, **machine_options)
 
 
 class _Converter:
-    def __init__(self, cls: type, guards: Mapping[str, Any], actions: Mapping[str, Any],
-                 context: Mapping[str, Any]) -> None:
+    def __init__(
+        self, cls: type, guards: Mapping[str, Any], actions: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> None:
         try:
             from statemachine import StateChart
         except ImportError as exc:  # pragma: no cover - a declared dependency
-            raise ConfigError("python-statemachine is not installed "
-                              "(pip install python-statemachine)") from exc
+            raise ConfigError("python-statemachine is not installed (pip install python-statemachine)") from exc
         if not (isinstance(cls, type) and issubclass(cls, StateChart)):
             raise ConfigError(f"{cls!r} is not a python-statemachine StateChart/StateMachine class")
         if not cls.states:
@@ -210,12 +217,21 @@ class _Converter:
             for name, value in vars(klass).items():
                 if name.startswith("_") or name in ("listeners", "listeners_inherit"):
                     continue
-                if isinstance(value, (PsmState, PsmEvent, TransitionList, property, staticmethod,
-                                      classmethod, type)) or callable(value):
+                if isinstance(
+                    value, (PsmState, PsmEvent, TransitionList, property, staticmethod, classmethod, type)
+                ) or callable(value):
                     continue
-                if name in vars(self.base) or name in ("name", "id", "states", "states_map", "final_states",
-                                                       "initial_state", "validate_disconnected_states",
-                                                       "validate_trap_states", "validate_final_reachability"):
+                if name in vars(self.base) or name in (
+                    "name",
+                    "id",
+                    "states",
+                    "states_map",
+                    "final_states",
+                    "initial_state",
+                    "validate_disconnected_states",
+                    "validate_trap_states",
+                    "validate_final_reachability",
+                ):
                     continue
                 values[name] = value
         return values
@@ -253,8 +269,7 @@ class _Converter:
             cfg["type"] = "final"
         if s.states and not s.parallel:
             initials = [t for t in s.transitions if t.initial]
-            targets = ([x.id for t in initials for x in t.targets]
-                       or [next(c.id for c in s.states if c.initial)])
+            targets = [x.id for t in initials for x in t.targets] or [next(c.id for c in s.states if c.initial)]
             cfg["initial"] = targets[0] if len(targets) == 1 else {"target": [f"#{x}" for x in targets]}
         self.check_invoke(s, path)
         entry = self.callbacks(s.enter, path, "enter", {"state": s, "target": s})
@@ -285,22 +300,33 @@ class _Converter:
     def check_invoke(self, s: Any, path: str) -> None:
         named = [sp for sp in s.invoke if not sp.is_convention or self.defined(sp.attr_name)]
         if named:
-            raise ConfigError(f"invoked services ({', '.join(str(sp.attr_name) for sp in named)}) cannot be "
-                              "carried over; declare them with 'invoke' on the converted chart",
-                              path=path, key="invoke")
+            raise ConfigError(
+                f"invoked services ({', '.join(str(sp.attr_name) for sp in named)}) cannot be "
+                "carried over; declare them with 'invoke' on the converted chart",
+                path=path,
+                key="invoke",
+            )
 
     # -- transitions ---------------------------------------------------------------------------
     def transition(self, s: Any, t: Any, path: str) -> Any:
         label = f"transition {t.event or '(eventless)'} -> {','.join(x.id for x in t.targets) or '(none)'}"
         for e in t.events:
             if getattr(e, "delay", 0):
-                raise ConfigError(f"event {str(e)!r} is delayed ({e.delay} ms): delayed events cannot be "
-                                  "carried over; use 'after' on the converted chart", path=path, key=label)
+                raise ConfigError(
+                    f"event {str(e)!r} is delayed ({e.delay} ms): delayed events cannot be "
+                    "carried over; use 'after' on the converted chart",
+                    path=path,
+                    key=label,
+                )
         validators = list(t.validators)
         if validators:
             names = ", ".join(str(sp.attr_name) for sp in validators)
-            raise ConfigError(f"validators ({names}) cannot be carried over: a validator raises to refuse "
-                              "the transition; express it as a condition", path=path, key=label)
+            raise ConfigError(
+                f"validators ({names}) cannot be carried over: a validator raises to refuse "
+                "the transition; express it as a condition",
+                path=path,
+                key=label,
+            )
         spec: dict[str, Any] = {"target": [f"#{x.id}" for x in t.targets] or None}
         if len(t.targets) == 1:
             spec["target"] = spec["target"][0]
@@ -308,8 +334,11 @@ class _Converter:
         if guard is not None:
             spec["guard"] = guard
         static = {"source": s, "target": t.target, "transition": t}
-        actions = [*self.callbacks(t.before, path, label, static), *self.callbacks(t.on, path, label, static),
-                   *self.callbacks(t.after, path, label, static)]
+        actions = [
+            *self.callbacks(t.before, path, label, static),
+            *self.callbacks(t.on, path, label, static),
+            *self.callbacks(t.after, path, label, static),
+        ]
         if actions:
             spec["actions"] = actions
         inside = any(x is s or x.is_descendant(s) for x in t.targets)
@@ -341,8 +370,9 @@ class _Converter:
         try:
             tree = ast.parse(replace_operators(text), mode="eval")
         except SyntaxError as exc:
-            raise ConfigError(f"condition {text!r} is not a boolean expression: {exc.msg}", path=path,
-                              key=label) from exc
+            raise ConfigError(
+                f"condition {text!r} is not a boolean expression: {exc.msg}", path=path, key=label
+            ) from exc
 
         def build(node: ast.AST) -> Guard:
             if isinstance(node, ast.Name):
@@ -352,14 +382,21 @@ class _Converter:
                 return and_(*items) if isinstance(node.op, ast.And) else or_(*items)
             if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
                 return not_(build(node.operand))
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "In"
-                    and node.args and all(isinstance(a, ast.Constant) and isinstance(a.value, str)
-                                          for a in node.args)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "In"
+                and node.args
+                and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)
+            ):
                 refs = [state_in(f"#{a.value}") for a in node.args]  # type: ignore[attr-defined]
                 return refs[0] if len(refs) == 1 else and_(*refs)
-            raise ConfigError(f"condition {text!r}: {ast.unparse(node)!r} cannot be carried over "
-                              "(only names, 'and', 'or', 'not' and In('state') can); pass it as a callable",
-                              path=path, key=label)
+            raise ConfigError(
+                f"condition {text!r}: {ast.unparse(node)!r} cannot be carried over "
+                "(only names, 'and', 'or', 'not' and In('state') can); pass it as a callable",
+                path=path,
+                key=label,
+            )
 
         return build(tree.body)
 
@@ -371,8 +408,10 @@ class _Converter:
     def guard_impl(self, name: str, path: str, label: str) -> Any:
         attr = inspect.getattr_static(self.cls, name, None)
         if name in self.context:
+
             def read(context: Mapping[str, Any], event: Event, _name: str = name) -> bool:
                 return bool(context[_name])
+
             read.__name__ = name
             return read
         if isinstance(attr, property) and attr.fget is not None:
@@ -381,16 +420,19 @@ class _Converter:
             return _Callback(self.cls, attr, True, {}).test
         if isinstance(attr, (staticmethod, classmethod)):
             return _Callback(self.cls, getattr(self.cls, name), False, {}).test
-        raise ConfigError(f"condition {name!r} names nothing on {self.cls.__name__} (no attribute, property "
-                          "or method); pass guards={name: fn(context, event)}", path=path, key=label)
+        raise ConfigError(
+            f"condition {name!r} names nothing on {self.cls.__name__} (no attribute, property "
+            "or method); pass guards={name: fn(context, event)}",
+            path=path,
+            key=label,
+        )
 
     def inline_guard(self, fn: Callable[..., Any]) -> Guard:
         method = self.is_method(fn)
         return CallGuard(_Callback(self.cls, fn, method, {}).test, callable_name(fn))
 
     # -- callbacks -----------------------------------------------------------------------------
-    def callbacks(self, specs: Iterable[Any], path: str, label: str,
-                  static: Mapping[str, Any]) -> list[Action]:
+    def callbacks(self, specs: Iterable[Any], path: str, label: str, static: Mapping[str, Any]) -> list[Action]:
         made: list[Action] = []
         for sp in sorted(specs, key=lambda sp: sp.priority):
             name = str(sp.attr_name)
@@ -402,8 +444,12 @@ class _Converter:
                 raise ConfigError(f"callback {name!r} is a property, not a method", path=path, key=label)
             else:
                 fn = sp.func
-                made.append(Assign(_Callback(self.cls, fn, self.is_method(fn), static).update,
-                                   name=callable_name(fn) if not self.is_method(fn) else fn.__name__))
+                made.append(
+                    Assign(
+                        _Callback(self.cls, fn, self.is_method(fn), static).update,
+                        name=callable_name(fn) if not self.is_method(fn) else fn.__name__,
+                    )
+                )
         return made
 
     def named_action(self, name: str, path: str, label: str, static: Mapping[str, Any]) -> Action:
@@ -419,8 +465,11 @@ class _Converter:
             if name not in self.actions:
                 self.actions[name] = Assign(callback.update, name=name)
             return NamedAction(name)
-        raise ConfigError(f"callback {name!r} names no method of {self.cls.__name__}; pass "
-                          "actions={name: fn(context, event)}", path=path, key=label)
+        raise ConfigError(
+            f"callback {name!r} names no method of {self.cls.__name__}; pass actions={{name: fn(context, event)}}",
+            path=path,
+            key=label,
+        )
 
     def defined(self, name: str) -> bool:
         attr = inspect.getattr_static(self.cls, name, None)

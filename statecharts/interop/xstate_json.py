@@ -35,8 +35,7 @@ from statecharts.machine import Machine
 from statecharts.text import callable_name
 
 #: Root keys the editor or xstate's typegen add that carry no behaviour.
-EDITOR_KEYS = ("$schema", "types", "tsTypes", "schemas", "version", "predictableActionArguments",
-               "preserveActionOrder")
+EDITOR_KEYS = ("$schema", "types", "tsTypes", "schemas", "version", "predictableActionArguments", "preserveActionOrder")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,8 +83,9 @@ def from_json(
     if isinstance(source, str) and not source.strip():
         raise ConfigError("from_json: empty text (give a pathlib.Path, JSON text or parsed JSON)")
     try:
-        return Machine(json_config(source), guards=guards, actions=actions, delays=delays, services=services,
-                       semantics=semantics)
+        return Machine(
+            json_config(source), guards=guards, actions=actions, delays=delays, services=services, semantics=semantics
+        )
     except ConfigError as exc:
         if isinstance(source, Path) and not str(exc).startswith(str(source)):
             raise ConfigError(f"{source}: {exc}") from exc
@@ -97,8 +97,10 @@ def _load(source: str | Path | Mapping[str, Any]) -> Any:
         return source
     name = "JSON text"
     if isinstance(source, str) and not source.lstrip().startswith(("{", "[")):
-        raise ConfigError(f"from_json: a str is JSON text and must start with '{{' (got {source[:40]!r}); "
-                          "to read a file pass a pathlib.Path")
+        raise ConfigError(
+            f"from_json: a str is JSON text and must start with '{{' (got {source[:40]!r}); "
+            "to read a file pass a pathlib.Path"
+        )
     if isinstance(source, Path):
         path = source
         name = str(path)
@@ -107,8 +109,9 @@ def _load(source: str | Path | Mapping[str, Any]) -> Any:
         except OSError as exc:
             raise ConfigError(f"cannot read xstate JSON file {name}: {exc.strerror}") from exc
         except UnicodeDecodeError as exc:
-            raise ConfigError(f"cannot read xstate JSON file {name}: not UTF-8 text ({exc.reason} at byte "
-                              f"{exc.start})") from exc
+            raise ConfigError(
+                f"cannot read xstate JSON file {name}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from exc
         except ValueError as exc:  # a NUL byte in the path
             raise ConfigError(f"cannot read xstate JSON file {name!r}: {exc}") from None
     try:
@@ -161,18 +164,25 @@ def _from_definition(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
         if key == "on" and isinstance(value, Mapping):
             on: dict[str, Any] = {}
             for event, spec in value.items():
-                if isinstance(event, str) and own_id and event.startswith("xstate.after.") and \
-                        event.endswith(f".{own_id}"):
+                if (
+                    isinstance(event, str)
+                    and own_id
+                    and event.startswith("xstate.after.")
+                    and event.endswith(f".{own_id}")
+                ):
                     items = spec if isinstance(spec, list) else [spec]
                     delay = items[0].get("delay") if items and isinstance(items[0], Mapping) else None
                     if delay is None:
-                        delay = event[len("xstate.after."):-len(own_id) - 1]
+                        delay = event[len("xstate.after.") : -len(own_id) - 1]
                     after[str(delay)] = [_strip_definition(t) for t in items]
                 elif own_id and event == f"xstate.done.state.{own_id}":
                     out["onDone"] = [_strip_definition(t) for t in (spec if isinstance(spec, list) else [spec])]
                 else:
-                    on[event] = [_strip_definition(t) for t in (spec if isinstance(spec, list) else [spec])] \
-                        if isinstance(spec, (list, Mapping)) else spec
+                    on[event] = (
+                        [_strip_definition(t) for t in (spec if isinstance(spec, list) else [spec])]
+                        if isinstance(spec, (list, Mapping))
+                        else spec
+                    )
             if on:
                 out["on"] = on
             continue
@@ -184,8 +194,8 @@ def _from_definition(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
         out["after"] = after
         for key, generated in (("entry", "xstate.raise"), ("exit", "xstate.cancel")):  # the last one per delay
             listed = list(out.get(key) or [])
-            if len(listed) >= len(after) and all(a == {"type": generated} for a in listed[-len(after):]):
-                listed = listed[:-len(after)]
+            if len(listed) >= len(after) and all(a == {"type": generated} for a in listed[-len(after) :]):
+                listed = listed[: -len(after)]
             if listed:
                 out[key] = listed
             else:
@@ -196,8 +206,14 @@ def _from_definition(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
 def _strip_definition(spec: Any) -> Any:
     if not isinstance(spec, Mapping):
         return spec
-    return {k: v for k, v in spec.items() if k not in DEFINITION_ONLY and k not in ("event", "delay")
-            and v not in ([], None) and not (k == "reenter" and v is False)}
+    return {
+        k: v
+        for k, v in spec.items()
+        if k not in DEFINITION_ONLY
+        and k not in ("event", "delay")
+        and v not in ([], None)
+        and not (k == "reenter" and v is False)
+    }
 
 
 def _state(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -219,8 +235,10 @@ def _state(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
         elif key in ("always", "onDone"):
             out[key] = _transitions(value, path, key)
         elif key == "after" and isinstance(value, Mapping):
-            out["after"] = {(int(k) if isinstance(k, str) and k.isdigit() else k):
-                            _transitions(v, path, f"after.{k}") for k, v in value.items()}
+            out["after"] = {
+                (int(k) if isinstance(k, str) and k.isdigit() else k): _transitions(v, path, f"after.{k}")
+                for k, v in value.items()
+            }
         elif key in ("entry", "exit"):
             out[key] = _actions(value, path, key)
         elif key == "invoke":
@@ -228,8 +246,11 @@ def _state(cfg: Mapping[str, Any], path: str) -> dict[str, Any]:
         elif key == "states" and isinstance(value, Mapping):
             out[key] = {k: _state(v, f"{path}.{k}") for k, v in value.items()}
         elif key == "initial" and isinstance(value, Mapping):
-            out[key] = {**value, "actions": _actions(value.get("actions"), path, "initial.actions")} \
-                if "actions" in value else dict(value)
+            out[key] = (
+                {**value, "actions": _actions(value.get("actions"), path, "initial.actions")}
+                if "actions" in value
+                else dict(value)
+            )
         elif key == "history" and value is True:
             out[key] = "deep"
         else:
@@ -297,14 +318,12 @@ def _guard(spec: Any, path: str, key: str) -> Any:
     if kind in ("xstate.stateIn", "stateIn"):
         ref = spec.get("stateValue", (spec.get("params") or {}).get("stateValue"))
         if not isinstance(ref, str):
-            raise ConfigError("xstate.stateIn needs a 'stateValue' string ('#id' or a dotted path)",
-                              path=path, key=key)
+            raise ConfigError("xstate.stateIn needs a 'stateValue' string ('#id' or a dotted path)", path=path, key=key)
         return state_in(ref)
     if kind == PAYLOAD_GUARD:  # our payload(...) guard; xstate gets it from `payload_guard` below
         params = spec.get("params")
         if not isinstance(params, Mapping) or not params:
-            raise ConfigError(f"guard {PAYLOAD_GUARD!r} needs 'params' with the payload's fields", path=path,
-                              key=key)
+            raise ConfigError(f"guard {PAYLOAD_GUARD!r} needs 'params' with the payload's fields", path=path, key=key)
         return payload(**params)
     return dict(spec)
 
@@ -330,16 +349,23 @@ def _actions(spec: Any, path: str, key: str) -> Any:
 
 def _action(spec: Any, path: str, key: str) -> Any:
     if spec is None:
-        raise ConfigError("an action is null: machine.toJSON() writes inline functions as null; give the action "
-                          "a name (setup({actions})) and pass it in actions=", path=path, key=key)
+        raise ConfigError(
+            "an action is null: machine.toJSON() writes inline functions as null; give the action "
+            "a name (setup({actions})) and pass it in actions=",
+            path=path,
+            key=key,
+        )
     if not isinstance(spec, Mapping):
         return spec
     kind = spec.get("type")
     for builtin, needed in (("xstate.raise", "event"), ("xstate.sendTo", "event"), ("xstate.cancel", "sendId")):
         if kind == builtin and needed not in spec:
-            raise ConfigError(f"{builtin} without {needed!r} (machine.toJSON() drops the arguments of built-in "
-                              f"actions): write {{'type': {builtin!r}, {needed!r}: ...}} or name the action",
-                              path=path, key=key)
+            raise ConfigError(
+                f"{builtin} without {needed!r} (machine.toJSON() drops the arguments of built-in "
+                f"actions): write {{'type': {builtin!r}, {needed!r}: ...}} or name the action",
+                path=path,
+                key=key,
+            )
     if kind == "xstate.raise":
         return Raise(_event(spec["event"], path, key), delay=spec.get("delay"), id=spec.get("id"))
     if kind == "xstate.sendTo":
@@ -351,8 +377,12 @@ def _action(spec: Any, path: str, key: str) -> Any:
     if kind == "xstate.assign":
         assignment = spec.get("assignment")
         if not isinstance(assignment, Mapping):
-            raise ConfigError("xstate.assign needs an 'assignment' object of constant values (functions "
-                              "do not survive JSON: name the action instead)", path=path, key=key)
+            raise ConfigError(
+                "xstate.assign needs an 'assignment' object of constant values (functions "
+                "do not survive JSON: name the action instead)",
+                path=path,
+                key=key,
+            )
         return Assign(dict(assignment))
     return dict(spec)
 
@@ -379,8 +409,9 @@ def to_json(machine: Machine, *, placeholders: bool = False) -> dict[str, Any]:
         if "context" in out or machine.chart.context is not None:
             out["context"] = writer.value(dict(machine.initial_context()), machine.id, "context")
     except RecursionError:
-        raise ConfigError("a value (meta, context, ...) refers to itself or nests too deep to write as JSON",
-                          path=machine.id) from None
+        raise ConfigError(
+            "a value (meta, context, ...) refers to itself or nests too deep to write as JSON", path=machine.id
+        ) from None
     return out
 
 
@@ -391,8 +422,12 @@ class _Writer:
     def inline(self, fn: Any, path: str, key: str, what: str) -> dict[str, Any]:
         name = callable_name(fn)
         if not self.placeholders:
-            raise ConfigError(f"inline {what} {name!r} cannot be written as JSON: give it a name in "
-                              f"Machine({what}s=...) or call to_json(placeholders=True)", path=path, key=key)
+            raise ConfigError(
+                f"inline {what} {name!r} cannot be written as JSON: give it a name in "
+                f"Machine({what}s=...) or call to_json(placeholders=True)",
+                path=path,
+                key=key,
+            )
         return {"type": name}
 
     def state(self, cfg: Mapping[str, Any], path: str, root: bool = False) -> dict[str, Any]:
@@ -405,18 +440,26 @@ class _Writer:
             elif key in ("always", "onDone"):
                 out[key] = self.transitions(value, path, key)
             elif key == "after":
-                out[key] = {self.delay_key(d, path): self.transitions(s, path, f"after.{d}")
-                            for d, s in value.items()}
+                out[key] = {self.delay_key(d, path): self.transitions(s, path, f"after.{d}") for d, s in value.items()}
             elif key in ("entry", "exit"):
                 out[key] = self.actions(value, path, key)
             elif key == "invoke":
-                out[key] = [self.invoke(i, path) for i in value] if isinstance(value, (list, tuple)) \
+                out[key] = (
+                    [self.invoke(i, path) for i in value]
+                    if isinstance(value, (list, tuple))
                     else self.invoke(value, path)
+                )
             elif key == "states":
                 out[key] = {k: self.state(v, f"{path}.{k}") for k, v in value.items()}
             elif key == "initial" and isinstance(value, Mapping):
-                out[key] = {k: (self.actions(v, path, "initial.actions") if k == "actions" else
-                                self.value(v, path, f"initial.{k}")) for k, v in value.items()}
+                out[key] = {
+                    k: (
+                        self.actions(v, path, "initial.actions")
+                        if k == "actions"
+                        else self.value(v, path, f"initial.{k}")
+                    )
+                    for k, v in value.items()
+                }
             elif key == "output" and callable(value):
                 out[key] = self.inline(value, path, key, "output")
             else:
@@ -440,8 +483,7 @@ class _Writer:
             elif k in ("onDone", "onError"):
                 out[k] = self.transitions(v, path, f"invoke.{k}")
             elif k == "input" and callable(v):
-                raise ConfigError("an invoke 'input' function cannot be written as JSON", path=path,
-                                  key="invoke.input")
+                raise ConfigError("an invoke 'input' function cannot be written as JSON", path=path, key="invoke.input")
             else:
                 out[k] = self.value(v, path, f"invoke.{k}")
         return out
@@ -472,11 +514,14 @@ class _Writer:
         if isinstance(spec, Mapping):
             return self.value(spec, path, key)
         if isinstance(spec, NamedGuard):
-            return spec.name if spec.params is None else {"type": spec.name,
-                                                          "params": self.value(spec.params, path, key)}
+            return (
+                spec.name if spec.params is None else {"type": spec.name, "params": self.value(spec.params, path, key)}
+            )
         if isinstance(spec, (And, Or)):
-            return {"type": "xstate.and" if isinstance(spec, And) else "xstate.or",
-                    "guards": [self.guard(g, path, key) for g in spec.guards]}
+            return {
+                "type": "xstate.and" if isinstance(spec, And) else "xstate.or",
+                "guards": [self.guard(g, path, key) for g in spec.guards],
+            }
         if isinstance(spec, Not):
             return {"type": "xstate.not", "guards": [self.guard(spec.guard, path, key)]}
         if isinstance(spec, StateIn):
@@ -499,8 +544,9 @@ class _Writer:
         if isinstance(spec, Mapping):
             return self.value(spec, path, key)
         if isinstance(spec, NamedAction):
-            return spec.name if spec.params is None else {"type": spec.name,
-                                                          "params": self.value(spec.params, path, key)}
+            return (
+                spec.name if spec.params is None else {"type": spec.name, "params": self.value(spec.params, path, key)}
+            )
         if isinstance(spec, Raise) and isinstance(spec.event, Event) and not callable(spec.delay):
             out = {"type": "xstate.raise", "event": self.event(spec.event, path, key)}
             for name in ("delay", "id"):
@@ -522,8 +568,11 @@ class _Writer:
             if spec.label is not None:
                 out["label"] = spec.label
             return out
-        if isinstance(spec, Assign) and isinstance(spec.assignments, Mapping) and not any(
-                callable(v) for v in spec.assignments.values()):
+        if (
+            isinstance(spec, Assign)
+            and isinstance(spec.assignments, Mapping)
+            and not any(callable(v) for v in spec.assignments.values())
+        ):
             return {"type": "xstate.assign", "assignment": self.value(dict(spec.assignments), path, key)}
         fn = getattr(spec, "fn", None) or getattr(spec, "assignments", None) or spec
         if not callable(fn):
@@ -546,5 +595,6 @@ class _Writer:
             return sorted((self.value(v, path, key) for v in value), key=repr)
         if callable(value):
             return self.inline(value, path, key, "function")
-        raise ConfigError(f"a value of type {type(value).__name__} ({value!r}) cannot be written as JSON",
-                          path=path, key=key)
+        raise ConfigError(
+            f"a value of type {type(value).__name__} ({value!r}) cannot be written as JSON", path=path, key=key
+        )

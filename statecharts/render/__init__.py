@@ -13,5 +13,13 @@ from statecharts.render.mermaid import to_mermaid
 from statecharts.render.output import GraphvizNotFoundError, RenderError, render
 from statecharts.render.trace import render_trace, trace_steps, trace_to_mermaid
 
-__all__ = ["GraphvizNotFoundError", "RenderError", "render", "render_trace", "to_dot", "to_mermaid",
-           "trace_steps", "trace_to_mermaid"]
+__all__ = [
+    "GraphvizNotFoundError",
+    "RenderError",
+    "render",
+    "render_trace",
+    "to_dot",
+    "to_mermaid",
+    "trace_steps",
+    "trace_to_mermaid",
+]

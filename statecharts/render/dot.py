@@ -52,12 +52,10 @@ def to_dot(
     True
     """
     graph = graphviz.Digraph(name=_safe_id(machine.id))
-    graph.attr(compound="true", rankdir=rankdir, fontname=FONT, fontsize="12", nodesep="0.35",
-               ranksep="0.45")
+    graph.attr(compound="true", rankdir=rankdir, fontname=FONT, fontsize="12", nodesep="0.35", ranksep="0.45")
     graph.attr("node", fontname=FONT, fontsize="11", color=LINE)
     graph.attr("edge", fontname=FONT, fontsize="9", color=LINE, arrowsize="0.7")
-    drawing = Drawing(machine.chart, frozenset(snapshot.nodes) if snapshot else None,
-                      edge_labels=edge_labels)
+    drawing = Drawing(machine.chart, frozenset(snapshot.nodes) if snapshot else None, edge_labels=edge_labels)
     drawing.draw(graph)
     return graph
 
@@ -237,7 +235,7 @@ class Drawing:
             if not t.targets:
                 listed.append(mark + self.label(t, inline=True))
             elif inward:
-                names = ", ".join(".".join(x.path[len(node.path):]) or x.key for x in inward)
+                names = ", ".join(".".join(x.path[len(node.path) :]) or x.key for x in inward)
                 listed.append(f"{mark}{self.label(t, inline=True)} \u2192 {names}")
             outward = [x for x in t.targets if x not in inward]
             for target in outward:
@@ -246,8 +244,15 @@ class Drawing:
         style = ["rounded"]
         if region:
             style.append("dashed")
-        attrs = {"label": state_label(node.key, state_lines(node) + listed), "style": "", "color": LINE,
-                 "labeljust": "l", "fontname": FONT, "fontsize": "12", "penwidth": "1"}
+        attrs = {
+            "label": state_label(node.key, state_lines(node) + listed),
+            "style": "",
+            "color": LINE,
+            "labeljust": "l",
+            "fontname": FONT,
+            "fontsize": "12",
+            "penwidth": "1",
+        }
         if self.active is not None:
             style.append("filled")
             attrs["fillcolor"] = ACTIVE_CLUSTER_FILL if self.is_active(node) else INACTIVE_FILL
@@ -322,8 +327,11 @@ class Drawing:
         True
         """
         targetless = [t for t in node.transitions if not t.targets]
-        listed = [(TAKEN_MARK if t in self.taken else "") + self.label(t, inline=True)
-                  for t in targetless] if len(targetless) > LOOPS_MAX else []
+        listed = (
+            [(TAKEN_MARK if t in self.taken else "") + self.label(t, inline=True) for t in targetless]
+            if len(targetless) > LOOPS_MAX
+            else []
+        )
         for t in node.transitions:
             if t.targets or not listed:
                 for target in t.targets or (node,):
@@ -353,14 +361,21 @@ class Drawing:
         >>> '"m.h" [label=H' in g.source, d._edges
         (True, [('m.h', 'm.a', {'style': 'dotted'})])
         """
-        graph.node(self.node_id(node), label=history_label(node), shape="circle", width="0.32",
-                   fixedsize="true", fontsize="10", style="filled", fillcolor=INACTIVE_FILL)
+        graph.node(
+            self.node_id(node),
+            label=history_label(node),
+            shape="circle",
+            width="0.32",
+            fixedsize="true",
+            fontsize="10",
+            style="filled",
+            fillcolor=INACTIVE_FILL,
+        )
         self.node_ids.append(self.node_id(node))
         default = node.history_default
         if default is not None:
             for target in default.targets:
-                self.edge(self.node_id(node), node.parent or node, target, _actions_only(default),
-                          {"style": "dotted"})
+                self.edge(self.node_id(node), node.parent or node, target, _actions_only(default), {"style": "dotted"})
 
     def label(self, t: Transition, *, inline: bool = False) -> str:
         """A transition's label: wrapped for an edge, on one line when listed inside a state.
@@ -392,8 +407,9 @@ class Drawing:
             extra["ltail"] = self.cluster_name(t.source)
         self.edge(tail, tail_owner, target, self.label(t), extra)
 
-    def edge(self, tail: str, tail_owner: StateNode, target: StateNode, label: str,
-             extra: dict[str, str] | None = None) -> None:
+    def edge(
+        self, tail: str, tail_owner: StateNode, target: StateNode, label: str, extra: dict[str, str] | None = None
+    ) -> None:
         """Queue an edge from ``tail`` to ``target``, clipped at cluster borders, with ``label``.
 
         >>> from statecharts import Machine
@@ -464,7 +480,8 @@ def state_label(title: str, lines: list[str]) -> str:
     """
     if not lines:
         return plain_label([title])
-    rows = "".join(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{html.escape(line)}</FONT></TD></TR>'
-                   for line in lines)
-    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-            f"<TR><TD><B>{html.escape(title)}</B></TD></TR><HR/>{rows}</TABLE>>")
+    rows = "".join(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{html.escape(line)}</FONT></TD></TR>' for line in lines)
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+        f"<TR><TD><B>{html.escape(title)}</B></TD></TR><HR/>{rows}</TABLE>>"
+    )

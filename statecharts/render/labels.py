@@ -40,10 +40,14 @@ def event_label(t: Transition) -> str:
 def _descriptor_label(descriptor: str) -> str:
     if descriptor.startswith(("done.state.", "xstate.done.state.")):
         return "done"
-    for prefix, word in (("xstate.done.actor.", "done"), ("xstate.error.actor.", "error"),
-                         ("done.invoke.", "done"), ("error.invoke.", "error")):
+    for prefix, word in (
+        ("xstate.done.actor.", "done"),
+        ("xstate.error.actor.", "error"),
+        ("done.invoke.", "done"),
+        ("error.invoke.", "error"),
+    ):
         if descriptor.startswith(prefix):
-            return f"{word}: {_short_invoke_id(descriptor[len(prefix):])}"
+            return f"{word}: {_short_invoke_id(descriptor[len(prefix) :])}"
     return descriptor
 
 
@@ -134,8 +138,7 @@ def transition_label(t: Transition, *, wrap: int = 0) -> str:
     guard = f"[{guard_label(t.guard)}]" if t.guard is not None else ""
     acts = actions_label(t.actions)
     if wrap and len(head) + len(guard) + len(acts) + 4 > wrap:
-        lines = [head, *_wrap_guard(guard, wrap)] if len(head) + len(guard) + 1 > wrap else [
-            f"{head} {guard}".strip()]
+        lines = [head, *_wrap_guard(guard, wrap)] if len(head) + len(guard) + 1 > wrap else [f"{head} {guard}".strip()]
         if acts:
             lines.append(f"/ {acts}")
         return "\n".join(lines)

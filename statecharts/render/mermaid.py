@@ -18,8 +18,24 @@ from statecharts.machine import Machine
 from statecharts.render.labels import history_label, transition_label
 from statecharts.state import Snapshot
 
-KEYWORDS = frozenset({"state", "note", "direction", "class", "classDef", "end", "as", "left", "right",
-                      "of", "click", "style", "linkStyle", "default"})
+KEYWORDS = frozenset(
+    {
+        "state",
+        "note",
+        "direction",
+        "class",
+        "classDef",
+        "end",
+        "as",
+        "left",
+        "right",
+        "of",
+        "click",
+        "style",
+        "linkStyle",
+        "default",
+    }
+)
 ACTIVE_STYLE = "fill:#ffd966,stroke:#b45f06,stroke-width:2px"
 
 

@@ -15,9 +15,11 @@ from statecharts.state import Snapshot
 
 TEXT_FORMATS = (".dot", ".gv", ".mmd")
 IMAGE_FORMATS = (".svg", ".png", ".pdf")
-INSTALL_HINT = ("install Graphviz: 'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
-                "(macOS), 'dnf install graphviz' (Fedora) or see https://graphviz.org/download/; "
-                ".dot and .mmd output work without it")
+INSTALL_HINT = (
+    "install Graphviz: 'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
+    "(macOS), 'dnf install graphviz' (Fedora) or see https://graphviz.org/download/; "
+    ".dot and .mmd output work without it"
+)
 
 
 class GraphvizNotFoundError(StatechartError):
@@ -69,12 +71,16 @@ def render(
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in TEXT_FORMATS + IMAGE_FORMATS:
-        raise RenderError(f"{target}: unknown diagram format {suffix or '(no suffix)'!r} "
-                          f"(use one of {', '.join(TEXT_FORMATS + IMAGE_FORMATS)})")
+        raise RenderError(
+            f"{target}: unknown diagram format {suffix or '(no suffix)'!r} "
+            f"(use one of {', '.join(TEXT_FORMATS + IMAGE_FORMATS)})"
+        )
     if suffix == ".mmd":
         if not isinstance(diagram, Machine):
-            raise RenderError(f"{target}: Mermaid output needs a Machine (for a trace, use "
-                              f"trace_to_mermaid), not a {type(diagram).__name__}")
+            raise RenderError(
+                f"{target}: Mermaid output needs a Machine (for a trace, use "
+                f"trace_to_mermaid), not a {type(diagram).__name__}"
+            )
         target.write_text(to_mermaid(diagram, snapshot), encoding="utf-8")
         return target
     graph = to_dot(diagram, snapshot, rankdir=rankdir) if isinstance(diagram, Machine) else diagram
@@ -95,8 +101,9 @@ def pipe(graph: graphviz.Digraph, fmt: str, *, where: str = "diagram") -> bytes:
     try:
         return graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        raise GraphvizNotFoundError(f"{where}: the Graphviz 'dot' program was not found on PATH; "
-                                    f"{INSTALL_HINT}") from None
+        raise GraphvizNotFoundError(
+            f"{where}: the Graphviz 'dot' program was not found on PATH; {INSTALL_HINT}"
+        ) from None
     except graphviz.CalledProcessError as exc:
         stderr = exc.stderr.decode(errors="replace").strip() if isinstance(exc.stderr, bytes) else exc.stderr
         raise RenderError(f"{where}: dot failed: {stderr}") from None

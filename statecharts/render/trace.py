@@ -46,8 +46,9 @@ def trace_steps(trace: Any) -> list[tuple[Event | None, Snapshot]]:
             try:
                 event, snapshot = step
             except (TypeError, ValueError):
-                raise TypeError(f"trace step {index}: expected .event/.snapshot or an (event, snapshot) "
-                                f"pair, not {step!r}") from None
+                raise TypeError(
+                    f"trace step {index}: expected .event/.snapshot or an (event, snapshot) pair, not {step!r}"
+                ) from None
         if not isinstance(snapshot, Snapshot):
             raise TypeError(f"trace step {index}: {snapshot!r} is not a Snapshot")
         if getattr(step, "stutter", False):  # a lasso that ends by stuttering for ever
@@ -56,8 +57,7 @@ def trace_steps(trace: Any) -> list[tuple[Event | None, Snapshot]]:
     return pairs
 
 
-def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
-                 edge_labels: bool = False) -> graphviz.Digraph:
+def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB", edge_labels: bool = False) -> graphviz.Digraph:
     """The trace as a strip of small highlighted diagrams, ``columns`` steps to a row. A lasso's
     steps from ``cycle_start`` on are framed in `CYCLE` colour, the first says "the cycle starts
     here" and the last "then back to step N, for ever".
@@ -77,15 +77,28 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
         raise ValueError("an empty trace has nothing to draw")
     graph = graphviz.Digraph(name="trace")
     # each step is one connected component; pack places the components in a grid, in order
-    graph.attr(compound="true", rankdir=rankdir, fontname=FONT, fontsize="11", nodesep="0.25",
-               ranksep="0.3", pack="true", packmode=f"array_u{max(1, columns)}")
+    graph.attr(
+        compound="true",
+        rankdir=rankdir,
+        fontname=FONT,
+        fontsize="11",
+        nodesep="0.25",
+        ranksep="0.3",
+        pack="true",
+        packmode=f"array_u{max(1, columns)}",
+    )
     graph.attr("node", fontname=FONT, fontsize="9", color=LINE, height="0.3")
     graph.attr("edge", fontname=FONT, fontsize="8", color="#999999", arrowsize="0.5")
     previous: Snapshot | None = None
     cycle_start = getattr(trace, "cycle_start", None)  # a lasso: the steps after it repeat for ever
     for index, (event, snapshot) in enumerate(steps):
-        drawing = Drawing(snapshot.machine.chart, frozenset(snapshot.nodes), prefix=f"s{index}_",
-                          edge_labels=edge_labels, taken=taken_by(previous, event))
+        drawing = Drawing(
+            snapshot.machine.chart,
+            frozenset(snapshot.nodes),
+            prefix=f"s{index}_",
+            edge_labels=edge_labels,
+            taken=taken_by(previous, event),
+        )
         lines = [f"{index}. {payload_label(event)}", *context_lines(previous, snapshot)]
         in_cycle = cycle_start is not None and index >= cycle_start
         if in_cycle and index == cycle_start:
@@ -94,8 +107,14 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB",
             lines.append(f"then back to step {cycle_start}, for ever")
         with graph.subgraph(name=f"cluster_step{index}") as box:
             box.attr(sortv=str(index))  # with packmode array_u: the steps stay in trace order
-            box.attr(label=plain_label(lines, left=True), labeljust="l", style="rounded",
-                     color=CYCLE if in_cycle else "#777777", fontsize="11", penwidth="2.5" if in_cycle else "1.5")
+            box.attr(
+                label=plain_label(lines, left=True),
+                labeljust="l",
+                style="rounded",
+                color=CYCLE if in_cycle else "#777777",
+                fontsize="11",
+                penwidth="2.5" if in_cycle else "1.5",
+            )
             drawing.draw(box)
             for anchor, lone in drawing.ties():  # pack lays out components: keep each step one
                 box.edge(anchor, lone, style="invis", constraint="false")
@@ -137,8 +156,7 @@ def trace_to_mermaid(trace: Any) -> str:
         if previous is None:
             lines.append(f"{indent}Note over {everyone}: 0. initial: {mermaid_text(_leaves(snapshot, root))}")
             if snapshot.context:
-                lines.append(f"{indent}Note right of events: "
-                             f"{mermaid_text(', '.join(context_lines(None, snapshot)))}")
+                lines.append(f"{indent}Note right of events: {mermaid_text(', '.join(context_lines(None, snapshot)))}")
         else:
             changed = [lane for lane in lanes if _leaves(snapshot, lane) != _leaves(previous, lane)] or lanes[:1]
             label = mermaid_text(f"{index}. {payload_label(event)}")
@@ -161,8 +179,11 @@ def trace_to_mermaid(trace: Any) -> str:
 def _leaves(snapshot: Snapshot, under: StateNode) -> str:
     """The active leaves below a state, as paths relative to it."""
     cut = len(under.path)
-    found = [".".join(n.path[cut:]) for n in sorted(snapshot.nodes, key=lambda n: n.order)
-             if not n.children and (n is under or n.is_descendant_of(under))]
+    found = [
+        ".".join(n.path[cut:])
+        for n in sorted(snapshot.nodes, key=lambda n: n.order)
+        if not n.children and (n is under or n.is_descendant_of(under))
+    ]
     return ", ".join(found) or under.key
 
 
@@ -195,6 +216,6 @@ def context_lines(before: Snapshot | None, after: Snapshot) -> list[str]:
     for key, value in changed_context(before, after).items():
         text = value_text(value)
         if len(text) > VALUE_WIDTH:
-            text = text[:VALUE_WIDTH - 3] + "..."
+            text = text[: VALUE_WIDTH - 3] + "..."
         lines.append(f"{key} = {text}")
     return lines

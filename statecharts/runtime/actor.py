@@ -157,25 +157,39 @@ class AsyncActor:
     12
     """
 
-    def __init__(self, logic: Any, *, input: Any = None, id: str | None = None, clock: Clock | None = None,
-                 context: Mapping[str, Any] | None = None,
-                 state: Snapshot | ActorRecord | Mapping[str, Any] | None = None,
-                 parent: AsyncActor | None = None, system: ActorSystem | None = None,
-                 inspect: Inspector | None = None, strict: bool = False) -> None:
+    def __init__(
+        self,
+        logic: Any,
+        *,
+        input: Any = None,
+        id: str | None = None,
+        clock: Clock | None = None,
+        context: Mapping[str, Any] | None = None,
+        state: Snapshot | ActorRecord | Mapping[str, Any] | None = None,
+        parent: AsyncActor | None = None,
+        system: ActorSystem | None = None,
+        inspect: Inspector | None = None,
+        strict: bool = False,
+    ) -> None:
         found = to_logic(logic)
         if found is None:
-            raise ConfigError(f"an actor runs a Machine or an object with the Logic methods (initial_state, "
-                              f"transition, invocation), not {type(logic).__name__}", key="logic")
+            raise ConfigError(
+                f"an actor runs a Machine or an object with the Logic methods (initial_state, "
+                f"transition, invocation), not {type(logic).__name__}",
+                key="logic",
+            )
         if context is not None:
             if not isinstance(found, MachineLogic):
                 raise ConfigError(f"context= needs a Machine, not {type(logic).__name__}", key="context")
             if not isinstance(context, Mapping):
                 raise ConfigError(f"context= takes a dict, not {type(context).__name__}", key="context")
             found = MachineLogic(found.machine, context)
-        if clock is not None and not (callable(getattr(clock, "schedule", None))
-                                      and callable(getattr(clock, "cancel", None))):
-            raise ConfigError(f"clock= needs schedule() and cancel() (VirtualClock), not {type(clock).__name__}",
-                              key="clock")
+        if clock is not None and not (
+            callable(getattr(clock, "schedule", None)) and callable(getattr(clock, "cancel", None))
+        ):
+            raise ConfigError(
+                f"clock= needs schedule() and cancel() (VirtualClock), not {type(clock).__name__}", key="clock"
+            )
         self._restored_children: Mapping[str, Any] = {}
         self._record: ActorRecord | None = None  # restored: timers' due times, invocations, mailbox
         if isinstance(state, Mapping):  # persisted_snapshot() data: this actor's and its children's
@@ -183,11 +197,15 @@ class AsyncActor:
         if isinstance(state, ActorRecord):
             self._record, self._restored_children, state = state, state.children, state.snapshot
         if isinstance(state, Snapshot) and isinstance(found, MachineLogic) and state.machine is not found.machine:
-            raise SnapshotError(f"state= of actor {id or found.id!r} needs a snapshot of machine {found.id!r}, "
-                                f"not of {state.machine.id!r}")
+            raise SnapshotError(
+                f"state= of actor {id or found.id!r} needs a snapshot of machine {found.id!r}, "
+                f"not of {state.machine.id!r}"
+            )
         if strict and not isinstance(found, MachineLogic):
-            raise ConfigError(f"strict=True needs a Machine (it checks events against the chart), not "
-                              f"{type(logic).__name__}", key="strict")
+            raise ConfigError(
+                f"strict=True needs a Machine (it checks events against the chart), not {type(logic).__name__}",
+                key="strict",
+            )
         self.strict = strict
         self.logic: Logic = found
         self.src = found.id  # what persisted_snapshot() records to re-create a spawned child
@@ -220,8 +238,12 @@ class AsyncActor:
         # the cached static step (actor_core.static_step_of) when the logic is a plain Machine's and
         # the step hooks are this class's (a subclass that wraps _process or _adopt sees every step)
         self._static_step: Callable[[Snapshot, Event], Snapshot | None] | None = (
-            static_step_of(found.machine) if type(found) is MachineLogic and type(self)._process is AsyncActor._process
-            and type(self)._adopt is AsyncActor._adopt else None)
+            static_step_of(found.machine)
+            if type(found) is MachineLogic
+            and type(self)._process is AsyncActor._process
+            and type(self)._adopt is AsyncActor._adopt
+            else None
+        )
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -243,8 +265,7 @@ class AsyncActor:
         self._loop = asyncio.get_running_loop()
         self.status = "running"
         self.system._register(self)
-        self.system.record("actor.created", self.id, parent=self.parent.id if self.parent else None,
-                           src=self.logic.id)
+        self.system.record("actor.created", self.id, parent=self.parent.id if self.parent else None, src=self.logic.id)
         self._busy, self._owner = True, asyncio.current_task()
         try:
             if self._restored is not None:
@@ -396,10 +417,12 @@ class AsyncActor:
             if found in done:
                 return found.result()
             if stopped in done:
-                raise StatechartError(f"actor {self.id!r} stopped ({self.status}) in {self.state.value!r} before "
-                                      "the awaited state") from self.error
-            raise TimeoutError(f"actor {self.id!r} did not reach the awaited state within {timeout}s; it is in "
-                               f"{self.state.value!r}")
+                raise StatechartError(
+                    f"actor {self.id!r} stopped ({self.status}) in {self.state.value!r} before the awaited state"
+                ) from self.error
+            raise TimeoutError(
+                f"actor {self.id!r} did not reach the awaited state within {timeout}s; it is in {self.state.value!r}"
+            )
         finally:
             unsubscribe()
             stopped.cancel()
@@ -433,8 +456,11 @@ class AsyncActor:
         invocations = tuple(cid for cid in self.children if cid in active)
         invocations += tuple(i for i in self._to_start if i not in invocations)
         mailbox = tuple(event for event, future, _ in self._mailbox if future is None)
-        children = {cid: c.persisted_snapshot() for cid, c in self.children.items()
-                    if isinstance(c, AsyncActor) and (c._state is not None or cid not in active)}
+        children = {
+            cid: c.persisted_snapshot()
+            for cid, c in self.children.items()
+            if isinstance(c, AsyncActor) and (c._state is not None or cid not in active)
+        }
         return ActorRecord(state, timers, invocations, mailbox, children)
 
     def persisted_snapshot(self) -> dict[str, Any]:
@@ -445,8 +471,14 @@ class AsyncActor:
         spawned child that has not started yet is ``{"snapshot": null, "input": ...}``.
         """
         if self._state is None:
-            return {"format": RECORD_FORMAT, "version": RECORD_VERSION, "machine": self.logic.id, "src": self.src,
-                    "input": encode(self.input), "snapshot": None}
+            return {
+                "format": RECORD_FORMAT,
+                "version": RECORD_VERSION,
+                "machine": self.logic.id,
+                "src": self.src,
+                "input": encode(self.input),
+                "snapshot": None,
+            }
         return {**self.record().to_json(), "src": self.src}
 
     def __repr__(self) -> str:
@@ -602,9 +634,15 @@ class AsyncActor:
             self._state, due = self._timers.adopt(snapshot, previous, self._fire, self._resume_due or None)
             self._resume_due = {}  # used once: ids of later sends must not meet them
         if self.system._inspectors:
-            self.system.record("snapshot", self.id, event=event_data(snapshot.event.name, snapshot.event.data)
-                               if snapshot.event else None, value=plain(snapshot.value),
-                               context=plain(snapshot.context), status=snapshot.status, output=plain(snapshot.output))
+            self.system.record(
+                "snapshot",
+                self.id,
+                event=event_data(snapshot.event.name, snapshot.event.data) if snapshot.event else None,
+                value=plain(snapshot.value),
+                context=plain(snapshot.context),
+                status=snapshot.status,
+                output=plain(snapshot.output),
+            )
         for p in due:
             if p.delay > 0:  # a restored timer that fell due while the actor was down
                 self._timer_fired(p)
@@ -675,8 +713,10 @@ class AsyncActor:
         src = self.logic.service(action.src) if isinstance(action.src, str) else action.src
         logic = to_logic(src)
         if logic is None:
-            raise ConfigError(f"spawn_child({action.src!r}) in actor {self.id!r}: the source is not a Machine "
-                              "(or actor logic)", key="src")
+            raise ConfigError(
+                f"spawn_child({action.src!r}) in actor {self.id!r}: the source is not a Machine (or actor logic)",
+                key="src",
+            )
         name = action.src if isinstance(action.src, str) else logic.id
         child_id = action.resolve_id(effect.context, effect.event, f"{self.id}.{name}.{len(self.children)}")
         if child_id in self.children:
@@ -716,8 +756,9 @@ class AsyncActor:
     def _invocation(self, invoke: InvokeDef, state: Snapshot) -> Child:
         logic = to_logic(invoke.src)
         # a function service gets the context when it has no input; machines and callbacks None
-        given, event = service_input(invoke, state, context_by_default=logic is None and
-                                     not isinstance(invoke.src, CallbackService))
+        given, event = service_input(
+            invoke, state, context_by_default=logic is None and not isinstance(invoke.src, CallbackService)
+        )
         if logic is not None:
             saved = self._restored_children.get(invoke.id)
             if isinstance(saved, Mapping) and saved.get("snapshot") is None:
@@ -736,8 +777,10 @@ class AsyncActor:
             except KeyError:
                 logic = None
             if logic is None:
-                raise SnapshotError(f"actor {self.id!r}: cannot restore spawned child {child_id!r}: its src {src!r} "
-                                    "is not a machine in services=")
+                raise SnapshotError(
+                    f"actor {self.id!r}: cannot restore spawned child {child_id!r}: its src {src!r} "
+                    "is not a machine in services="
+                )
             if data.get("snapshot") is None:  # spawned but not started when saved: start it afresh
                 child = self._new_child(logic, id=child_id, input=decode(data.get("input")))
             else:
@@ -745,8 +788,9 @@ class AsyncActor:
             child.src = str(src)
             self._add_child(child)
 
-    def _new_child(self, logic: Logic, *, id: str, input: Any = None,
-                   state: Mapping[str, Any] | None = None) -> AsyncActor:
+    def _new_child(
+        self, logic: Logic, *, id: str, input: Any = None, state: Mapping[str, Any] | None = None
+    ) -> AsyncActor:
         """A child actor of this one (same clock and system); a subclass may make its own kind."""
         return AsyncActor(logic, input=input, id=id, clock=self.clock, parent=self, system=self.system, state=state)
 
@@ -800,18 +844,26 @@ class AsyncActor:
     def _observe(self, transitions: list[Transition], exited: list[StateNode], entered: list[StateNode]) -> None:
         event = self._event
         self.system.record(
-            "microstep", self.id, event=event_data(event.name, event.data) if event else None,
-            transitions=[{"source": t.source.id, "targets": [n.id for n in t.targets], "events": list(t.events)}
-                         for t in transitions],
-            exited=[n.id for n in exited], entered=[n.id for n in entered])
+            "microstep",
+            self.id,
+            event=event_data(event.name, event.data) if event else None,
+            transitions=[
+                {"source": t.source.id, "targets": [n.id for n in t.targets], "events": list(t.events)}
+                for t in transitions
+            ],
+            exited=[n.id for n in exited],
+            entered=[n.id for n in entered],
+        )
 
 
 def _read_record(logic: Logic, data: Mapping[str, Any], name: str) -> ActorRecord:
     """``state=`` data (`AsyncActor.persisted_snapshot`) as an `ActorRecord` of ``logic``; a
     `SnapshotError` names what is wrong."""
     if data.get("format") != RECORD_FORMAT:
-        raise SnapshotError(f"state= of actor {name!r} needs persisted_snapshot() data (an actor record with "
-                            f"\"format\": {RECORD_FORMAT!r}) or a Snapshot; got keys {sorted(map(str, data))}")
+        raise SnapshotError(
+            f"state= of actor {name!r} needs persisted_snapshot() data (an actor record with "
+            f'"format": {RECORD_FORMAT!r}) or a Snapshot; got keys {sorted(map(str, data))}'
+        )
     if isinstance(logic, MachineLogic):
         try:
             return ActorRecord.from_json(logic.machine, data)

@@ -34,13 +34,19 @@ class Logic(Protocol):
 
     id: str
 
-    def initial_state(self, input: Any, execute: Executor | None = None,
-                      observe: MicrostepObserver | None = None) -> Snapshot:
+    def initial_state(
+        self, input: Any, execute: Executor | None = None, observe: MicrostepObserver | None = None
+    ) -> Snapshot:
         """The first snapshot, with entry effects run through ``execute``."""
         ...
 
-    def transition(self, snapshot: Snapshot, event: Event, execute: Executor | None = None,
-                   observe: MicrostepObserver | None = None) -> Snapshot:
+    def transition(
+        self,
+        snapshot: Snapshot,
+        event: Event,
+        execute: Executor | None = None,
+        observe: MicrostepObserver | None = None,
+    ) -> Snapshot:
         """The snapshot after one macrostep."""
         ...
 
@@ -71,8 +77,9 @@ class MachineLogic:
         self.id = machine.id
         self.context = context
 
-    def initial_state(self, input: Any, execute: Executor | None = None,
-                      observe: MicrostepObserver | None = None) -> Snapshot:
+    def initial_state(
+        self, input: Any, execute: Executor | None = None, observe: MicrostepObserver | None = None
+    ) -> Snapshot:
         """Enter the initial configuration, running entry effects through ``execute``; ``observe``
         hears the initial entry and each eventless microstep after it.
 
@@ -96,8 +103,13 @@ class MachineLogic:
         algorithm.run_to_completion(step)
         return step.snapshot()
 
-    def transition(self, snapshot: Snapshot, event: Event, execute: Executor | None = None,
-                   observe: MicrostepObserver | None = None) -> Snapshot:
+    def transition(
+        self,
+        snapshot: Snapshot,
+        event: Event,
+        execute: Executor | None = None,
+        observe: MicrostepObserver | None = None,
+    ) -> Snapshot:
         """One macrostep; ``observe(transitions, exited, entered)`` hears each microstep first.
 
         >>> from statecharts import Machine

@@ -47,8 +47,9 @@ class ServiceRef:
     receivers), and its task. Its outcome comes back to the parent as ``xstate.done.actor.<id>`` (the
     return value, or ``None`` when an async generator ends) or ``xstate.error.actor.<id>`` (xstate v5's names)."""
 
-    def __init__(self, service_id: str, parent: AsyncActor, src: Any, given: Any, event: Event,
-                 src_name: str = "service") -> None:
+    def __init__(
+        self, service_id: str, parent: AsyncActor, src: Any, given: Any, event: Event, src_name: str = "service"
+    ) -> None:
         self.id = service_id
         self.parent = parent
         self.src = src

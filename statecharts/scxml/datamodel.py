@@ -223,8 +223,9 @@ def check_restricted(tree: ast.AST, source: str) -> None:
             raise RefusedExpression(f"{source!r}: {type(node).__name__} is not allowed")
         if isinstance(node, ast.Name) and node.id.startswith("__"):
             raise RefusedExpression(f"{source!r}: name {node.id!r} is not allowed")
-        if isinstance(node, ast.Attribute) and (node.attr.startswith("_")
-                                                or node.attr.startswith(_INTROSPECTION_PREFIXES)):
+        if isinstance(node, ast.Attribute) and (
+            node.attr.startswith("_") or node.attr.startswith(_INTROSPECTION_PREFIXES)
+        ):
             raise RefusedExpression(f"{source!r}: attribute {node.attr!r} is not allowed")
         if isinstance(node, ast.Call):
             func = node.func
@@ -306,8 +307,13 @@ class Datamodel:
             self._expressions[source] = code
         return code
 
-    def namespace(self, context: Mapping[str, Any], event: Event | None,
-                  in_state: Callable[[str], bool], copy_values: bool = False) -> dict[str, Any]:
+    def namespace(
+        self,
+        context: Mapping[str, Any],
+        event: Event | None,
+        in_state: Callable[[str], bool],
+        copy_values: bool = False,
+    ) -> dict[str, Any]:
         """The globals an expression sees: datamodel variables, ``_event``, ``In`` (and, hidden
         behind ``__`` names no expression can read, what the sandbox needs).
 
@@ -372,8 +378,9 @@ class Datamodel:
         if not self.trusted:
             spend(ns.get("__step__"), units)
 
-    def evaluate(self, source: str, context: Mapping[str, Any], event: Event | None,
-                 in_state: Callable[[str], bool]) -> Any:
+    def evaluate(
+        self, source: str, context: Mapping[str, Any], event: Event | None, in_state: Callable[[str], bool]
+    ) -> Any:
         """The value of an expression (exceptions propagate: the caller raises error.execution).
 
         >>> Datamodel().evaluate("x + _event.data.a", {"x": 1}, Event("go", a=2), lambda ref: False)

@@ -25,8 +25,15 @@ class Diagnostics:
     'line 2, column 1: <state>'
     """
 
-    def __init__(self, root: ET.Element, positions: dict[ET.Element, tuple[int, int]], where: str, *,
-                 strict: bool = False, problems: list[tuple[int, int, str]] | None = None) -> None:
+    def __init__(
+        self,
+        root: ET.Element,
+        positions: dict[ET.Element, tuple[int, int]],
+        where: str,
+        *,
+        strict: bool = False,
+        problems: list[tuple[int, int, str]] | None = None,
+    ) -> None:
         self.root = root
         self.positions = positions
         self.where = where
@@ -125,10 +132,12 @@ class Diagnostics:
         statecharts.errors.ConfigError: <string>: line 2, column 1: <state id='a'>: ...nowhere...
         """
         state_id = (exc.path or "").rsplit(".", 1)[-1]
-        element = next((el for el in self.root.iter() if el.get("id") == state_id
-                        and local(el.tag) in STATE_TAGS), None)
+        element = next(
+            (el for el in self.root.iter() if el.get("id") == state_id and local(el.tag) in STATE_TAGS), None
+        )
         if element is None or str(exc).startswith(self.where):
             return exc
         line, column = self.positions.get(element, (0, 0))
-        return ConfigError(f"line {line}, column {column}: <{local(element.tag)} id={state_id!r}>: {exc}",
-                           path=self.where)
+        return ConfigError(
+            f"line {line}, column {column}: <{local(element.tag)} id={state_id!r}>: {exc}", path=self.where
+        )

@@ -18,9 +18,17 @@ class ScxmlEvent(Event):
 
     __slots__ = ("kind", "sendid", "origin", "origintype", "invokeid", "payload")
 
-    def __init__(self, name: str, data: Any = None, *, kind: str = "external", sendid: str | None = None,
-                 origin: str | None = None, origintype: str | None = None,
-                 invokeid: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        data: Any = None,
+        *,
+        kind: str = "external",
+        sendid: str | None = None,
+        origin: str | None = None,
+        origintype: str | None = None,
+        invokeid: str | None = None,
+    ) -> None:
         if isinstance(data, Mapping):
             super().__init__(name, dict(data))
         else:
@@ -38,8 +46,13 @@ class ScxmlEvent(Event):
         >>> ScxmlEvent("go", [1], sendid="s1", origin="#_scxml_x").persisted()
         ([1], {'kind': 'external', 'sendid': 's1', 'origin': '#_scxml_x'})
         """
-        fields = {"kind": self.kind, "sendid": self.sendid, "origin": self.origin, "origintype": self.origintype,
-                  "invokeid": self.invokeid}
+        fields = {
+            "kind": self.kind,
+            "sendid": self.sendid,
+            "origin": self.origin,
+            "origintype": self.origintype,
+            "invokeid": self.invokeid,
+        }
         return self.payload, {k: v for k, v in fields.items() if v is not None}
 
     def __repr__(self) -> str:

@@ -120,11 +120,13 @@ def raise_error_event(step: Scope, exc: BaseException, where: str) -> None:
     ('error.execution', 'ZeroDivisionError: division by zero')
     """
     if isinstance(exc, ErrorEvent):
-        step.internal.append(ScxmlEvent(exc.name, {"error": str(exc), "source": where}, kind="platform",
-                                        sendid=exc.sendid))
+        step.internal.append(
+            ScxmlEvent(exc.name, {"error": str(exc), "source": where}, kind="platform", sendid=exc.sendid)
+        )
     else:
-        step.internal.append(ScxmlEvent("error.execution", {"error": f"{type(exc).__name__}: {exc}",
-                                                            "source": where}, kind="platform"))
+        step.internal.append(
+            ScxmlEvent("error.execution", {"error": f"{type(exc).__name__}: {exc}", "source": where}, kind="platform")
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,6 +177,7 @@ class Raise(Element):
     >>> m.initial_state().configuration
     ('scxml', 'b')
     """
+
     event: str = ""
     tag = "raise"
 
@@ -199,6 +202,7 @@ class LogElement(Element):
     >>> LogElement(doc, 3, label="x", expr="x * 2").describe()
     '<log> (line 3)'
     """
+
     label: str | None = None
     expr: str | None = None
     tag = "log"
@@ -229,6 +233,7 @@ class Assign(Element):
     >>> m.initial_state().context["n"]
     2
     """
+
     location: str = ""
     expr: str | None = None
     content: Any = None
@@ -263,6 +268,7 @@ class Script(Element):
     >>> Script(doc, 3, source="x = x * 10").describe()
     '<script> (line 3)'
     """
+
     source: str = ""
     tag = "script"
 
@@ -293,6 +299,7 @@ class If(Element):
     >>> choice.describe()
     '<if> (line 3)'
     """
+
     branches: tuple[tuple[str | None, tuple[Element, ...]], ...] = ()
     tag = "if"
 
@@ -324,6 +331,7 @@ class Foreach(Element):
     >>> m.initial_state().context["n"]
     6
     """
+
     array: str = ""
     item: str = ""
     index: str | None = None
@@ -368,13 +376,15 @@ class Param:
     >>> evaluate_data(Document(Datamodel(), "m"), {"y": 2}, (), (Param("z", expr="y * 10"),))
     {'z': 20}
     """
+
     name: str
     expr: str | None = None
     location: str | None = None
 
 
-def evaluate_data(doc: Document, ns: dict[str, Any], namelist: tuple[str, ...],
-                  params: tuple[Param, ...]) -> dict[str, Any]:
+def evaluate_data(
+    doc: Document, ns: dict[str, Any], namelist: tuple[str, ...], params: tuple[Param, ...]
+) -> dict[str, Any]:
     """The name/value pairs of a namelist and ``<param>`` children (errors propagate).
 
     >>> doc = Document(Datamodel(), "m")
@@ -408,6 +418,7 @@ class Send(Element):
     >>> [(p.id, p.delay, p.event.name) for p in m.initial_state().pending]
     [('p1', 2000.0, 'ping')]
     """
+
     event: str | None = None
     eventexpr: str | None = None
     target: str | None = None
@@ -449,33 +460,42 @@ class Send(Element):
             dm.assign(self.idlocation, sendid, ns)
             store(step, ns)
             ns = namespace(self.doc, step, event)
-        name = self.event if self.event is not None else (
-            dm.evaluate_in(self.eventexpr, ns) if self.eventexpr is not None else None)
-        target = self.target if self.target is not None else (
-            dm.evaluate_in(self.targetexpr, ns) if self.targetexpr is not None else None)
-        kind = self.type if self.type is not None else (
-            dm.evaluate_in(self.typeexpr, ns) if self.typeexpr is not None else None)
-        delay_value = self.delay if self.delay is not None else (
-            dm.evaluate_in(self.delayexpr, ns) if self.delayexpr is not None else None)
+        name = (
+            self.event
+            if self.event is not None
+            else (dm.evaluate_in(self.eventexpr, ns) if self.eventexpr is not None else None)
+        )
+        target = (
+            self.target
+            if self.target is not None
+            else (dm.evaluate_in(self.targetexpr, ns) if self.targetexpr is not None else None)
+        )
+        kind = (
+            self.type
+            if self.type is not None
+            else (dm.evaluate_in(self.typeexpr, ns) if self.typeexpr is not None else None)
+        )
+        delay_value = (
+            self.delay
+            if self.delay is not None
+            else (dm.evaluate_in(self.delayexpr, ns) if self.delayexpr is not None else None)
+        )
         delay = parse_delay(delay_value) if delay_value not in (None, "") else 0.0
         if not 0 <= delay <= MAX_DELAY_MS:  # NaN, inf and 1e300 too: no timer could wait that long
             raise ValueError(f"<send> delay {delay_value!r} is not from 0 to {MAX_DELAY_MS:g} ms")
         if self.has_content:
-            data: Any = (dm.evaluate_in(self.content_expr, ns) if self.content_expr is not None
-                         else self.content)
+            data: Any = dm.evaluate_in(self.content_expr, ns) if self.content_expr is not None else self.content
         else:
             data = evaluate_data(self.doc, ns, self.namelist, self.params) or None
         if kind == BASIC_HTTP and target in (None, ""):
-            raise ErrorEvent("error.communication", "<send> to the Basic HTTP processor needs a target",
-                             sendid)
+            raise ErrorEvent("error.communication", "<send> to the Basic HTTP processor needs a target", sendid)
         if kind not in (None, "", *SCXML_TYPES):
             raise ErrorEvent("error.execution", f"<send> type {kind!r} is not supported", sendid)
         if name is None:
             raise ErrorEvent("error.execution", "<send> has no event name", sendid)
         sessionid = step.context.get("_sessionid")
         origin = f"#_scxml_{sessionid}"
-        sent = ScxmlEvent(str(name), data, kind="external", sendid=sendid, origin=origin,
-                          origintype=SCXML_PROCESSOR)
+        sent = ScxmlEvent(str(name), data, kind="external", sendid=sendid, origin=origin, origintype=SCXML_PROCESSOR)
         if target in (None, ""):
             step.pending.append(PendingSend(sendid, delay, sent))
             return
@@ -488,7 +508,7 @@ class Send(Element):
             step.pending.append(PendingSend(sendid, delay, sent, "#_parent"))
             return
         if target.startswith("#_scxml_"):
-            sid = target[len("#_scxml_"):]
+            sid = target[len("#_scxml_") :]
             if sid == sessionid:
                 step.pending.append(PendingSend(sendid, delay, sent))
             elif self.doc.known_session(sid):
@@ -511,6 +531,7 @@ class Cancel(Element):
     >>> Cancel(doc, 3, sendid="p1").describe()
     '<cancel> (line 3)'
     """
+
     sendid: str | None = None
     sendidexpr: str | None = None
     tag = "cancel"
@@ -524,8 +545,11 @@ class Cancel(Element):
         >>> Cancel(doc, 4, sendid="p1").run(step, Event("go")); step.pending
         []
         """
-        sendid = self.sendid if self.sendid is not None else self.doc.datamodel.evaluate_in(
-            str(self.sendidexpr), namespace(self.doc, step, event))
+        sendid = (
+            self.sendid
+            if self.sendid is not None
+            else self.doc.datamodel.evaluate_in(str(self.sendidexpr), namespace(self.doc, step, event))
+        )
         step.cancel(sendid)
 
 
@@ -605,6 +629,7 @@ class DataItem:
     >>> step.context["y"], step.context["z"]
     (2, [1])
     """
+
     id: str
     expr: str | None = None
     value: Any = None
@@ -808,8 +833,9 @@ class Invoke(Action):
                 dm.assign(d.idlocation, invokeid, ns)
                 store(step, ns)
                 ns = namespace(self.doc, step, event)
-            kind = d.type if d.type is not None else (
-                dm.evaluate_in(d.typeexpr, ns) if d.typeexpr is not None else None)
+            kind = (
+                d.type if d.type is not None else (dm.evaluate_in(d.typeexpr, ns) if d.typeexpr is not None else None)
+            )
             if kind not in (None, "", *SCXML_TYPES):
                 raise ValueError(f"<invoke> type {kind!r} is not supported")
             if d.content_expr is not None:
@@ -817,8 +843,7 @@ class Invoke(Action):
             elif d.content is not None:
                 source = ("machine", d.content)
             else:
-                src = d.src if d.src is not None else (
-                    dm.evaluate_in(d.srcexpr, ns) if d.srcexpr is not None else None)
+                src = d.src if d.src is not None else (dm.evaluate_in(d.srcexpr, ns) if d.srcexpr is not None else None)
                 if src is None:
                     raise ValueError("<invoke> needs src, srcexpr or <content>")
                 source = ("src", str(src))

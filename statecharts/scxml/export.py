@@ -75,8 +75,7 @@ class _Exporter:
             return f"(not {self.cond(guard.guard, node)})"
         name = getattr(guard, "name", "")
         if not name or name.startswith("lambda"):
-            raise ConfigError(f"guard {guard!r} is an anonymous callable: name it to export it",
-                              path=self.where(node))
+            raise ConfigError(f"guard {guard!r} is an anonymous callable: name it to export it", path=self.where(node))
         return f"guard({self.unique(guard, name, self.guards)!r})"
 
     # -- actions -----------------------------------------------------------------------------------
@@ -84,12 +83,20 @@ class _Exporter:
         where = self.where(node)
         if isinstance(action, (StartInvoke, StopInvoke)):
             raise ConfigError(f"invoked service {action.invoke_id!r} cannot be exported to SCXML", path=where)
-        if isinstance(action, Raise) and isinstance(action.event, Event) and not action.event.data \
-                and action.delay is None:
+        if (
+            isinstance(action, Raise)
+            and isinstance(action.event, Event)
+            and not action.event.data
+            and action.delay is None
+        ):
             ET.SubElement(parent, "raise", event=action.event.name)
             return
-        if (isinstance(action, Send) and isinstance(action.event, Event) and action.to in (None, "#_internal")
-                and (action.delay is None or isinstance(action.delay, (int, float)))):
+        if (
+            isinstance(action, Send)
+            and isinstance(action.event, Event)
+            and action.to in (None, "#_internal")
+            and (action.delay is None or isinstance(action.delay, (int, float)))
+        ):
             el = ET.SubElement(parent, "send", event=action.event.name)
             if action.to:
                 el.set("target", action.to)
@@ -108,15 +115,22 @@ class _Exporter:
             if action.label:
                 el.set("label", action.label)
             return
-        if isinstance(action, Assign) and not callable(action.assignments) and not any(
-                callable(v) for v in action.assignments.values()) and action.name == "assign":
+        if (
+            isinstance(action, Assign)
+            and not callable(action.assignments)
+            and not any(callable(v) for v in action.assignments.values())
+            and action.name == "assign"
+        ):
             for key, value in action.assignments.items():
                 ET.SubElement(parent, "assign", location=key, expr=_literal(value, where))
             return
         name = getattr(action, "name", "")
         if not name or name.startswith("lambda") or name in ("assign", "raise", "send", "log", "cancel"):
-            raise ConfigError(f"action {action!r} is not expressible in SCXML: give it a name "
-                              "(Machine(actions={...})) to export it", path=where)
+            raise ConfigError(
+                f"action {action!r} is not expressible in SCXML: give it a name "
+                "(Machine(actions={...})) to export it",
+                path=where,
+            )
         unique = self.unique(action, name, self.actions_by_name)
         ET.SubElement(parent, f"{{{EXTENSION_NS}}}action", name=unique)
 
@@ -195,8 +209,7 @@ class _Exporter:
             self.state(scxml, root)
             return scxml
         if root.entry or root.exit or root.transitions:
-            raise ConfigError("actions or transitions on the root state cannot be exported",
-                              path=root.path_str)
+            raise ConfigError("actions or transitions on the root state cannot be exported", path=root.path_str)
         if root.initial is not None:
             self.initial(scxml, root)
         for child in sorted((*root.children, *root.histories), key=lambda n: n.order):

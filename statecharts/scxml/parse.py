@@ -67,10 +67,20 @@ class Converter(Diagnostics):
     ('scxml', 'a')
     """
 
-    def __init__(self, root: ET.Element, positions: dict[ET.Element, tuple[int, int]], where: str, *,
-                 trusted: bool, base_dir: Path, registry: SessionRegistry,
-                 guards: Mapping[str, Any] | None = None, actions: Mapping[str, Any] | None = None,
-                 strict: bool = False, problems: list[tuple[int, int, str]] | None = None) -> None:
+    def __init__(
+        self,
+        root: ET.Element,
+        positions: dict[ET.Element, tuple[int, int]],
+        where: str,
+        *,
+        trusted: bool,
+        base_dir: Path,
+        registry: SessionRegistry,
+        guards: Mapping[str, Any] | None = None,
+        actions: Mapping[str, Any] | None = None,
+        strict: bool = False,
+        problems: list[tuple[int, int, str]] | None = None,
+    ) -> None:
         super().__init__(root, positions, where, strict=strict, problems=problems)
         self.trusted = trusted
         self.base_dir = base_dir
@@ -258,8 +268,10 @@ class Converter(Diagnostics):
             transitions = children(el, "transition")
             if transitions:
                 t = transitions[0]
-                spec: dict[str, Any] = {"target": [f"#{r}" for r in (t.get("target") or "").split()] or None,
-                                        "type": "external"}
+                spec: dict[str, Any] = {
+                    "target": [f"#{r}" for r in (t.get("target") or "").split()] or None,
+                    "type": "external",
+                }
                 body = self.block(t, f"<history id={sid!r}> default transition")
                 if body is not None:
                     spec["actions"] = [body]
@@ -279,8 +291,7 @@ class Converter(Diagnostics):
         entry: list[Any] = []
         exit_: list[Any] = []
         if self.binding == "late":
-            items = tuple(self.data_item(d) for dm in children(el, "datamodel")
-                          for d in children(dm, "data"))
+            items = tuple(self.data_item(d) for dm in children(el, "datamodel") for d in children(dm, "data"))
             if items:
                 entry.append(InitData(self.doc, items, sid))
         for index, onentry in enumerate(children(el, "onentry")):
@@ -295,8 +306,11 @@ class Converter(Diagnostics):
             explicit = invoke.get("id")
             if explicit:
                 if explicit in self.invoke_ids:
-                    self.fail(invoke, f"duplicate invoke id {explicit!r} (also in state "
-                                      f"{self.invoke_ids[explicit]!r}): its done.invoke events would be ambiguous")
+                    self.fail(
+                        invoke,
+                        f"duplicate invoke id {explicit!r} (also in state "
+                        f"{self.invoke_ids[explicit]!r}): its done.invoke events would be ambiguous",
+                    )
                 self.invoke_ids[explicit] = sid
             definition = self.invoke(invoke, sid, index)
             entry.append(Invoke(self.doc, definition))
@@ -350,8 +364,7 @@ class Converter(Diagnostics):
         cond = t.get("cond")
         if cond is not None and cond.strip():  # an empty cond is no condition
             spec["guard"] = CondGuard(self.doc, str(self.expr(t, "cond")), name=cond)
-        label = f"<transition event={t.get('event')!r}> of {sid!r}" if t.get("event") else \
-            f"<transition> of {sid!r}"
+        label = f"<transition event={t.get('event')!r}> of {sid!r}" if t.get("event") else f"<transition> of {sid!r}"
         body = self.block(t, f"{label} (line {self.line(t)})")
         if body is not None:
             spec["actions"] = [body]
@@ -419,8 +432,7 @@ class Converter(Diagnostics):
         if contents:
             c = contents[0]
             expr = self.expr(c, "expr")
-            return DoneData(self.doc, content_expr=expr, content=None if expr else content_value(c),
-                            has_content=True)
+            return DoneData(self.doc, content_expr=expr, content=None if expr else content_value(c), has_content=True)
         return DoneData(self.doc, params=self.params(el))
 
     def params(self, el: ET.Element) -> tuple[Param, ...]:
@@ -508,8 +520,7 @@ class Converter(Diagnostics):
             for attr in ("item", "index"):
                 if el.get(attr) is not None:
                     self.compiles(el, attr, str(el.get(attr)), check_variable)
-            return Foreach(doc, line, array=str(array), item=str(item), index=el.get("index"),
-                           body=self.content(el))
+            return Foreach(doc, line, array=str(array), item=str(item), index=el.get("index"), body=self.content(el))
         if tag == "send":
             return self.send(el)
         if tag == "cancel":
@@ -597,17 +608,34 @@ class Converter(Diagnostics):
             content_expr = self.expr(contents[0], "expr")
             if content_expr is None:
                 content = content_value(contents[0])
-        for a, b in (("event", "eventexpr"), ("target", "targetexpr"), ("type", "typeexpr"),
-                     ("id", "idlocation"), ("delay", "delayexpr")):
+        for a, b in (
+            ("event", "eventexpr"),
+            ("target", "targetexpr"),
+            ("type", "typeexpr"),
+            ("id", "idlocation"),
+            ("delay", "delayexpr"),
+        ):
             if el.get(a) is not None and el.get(b) is not None:
                 self.fail(el, f"{a} and {b} cannot both be given")
         return Send(
-            self.doc, self.line(el), event=el.get("event"), eventexpr=self.expr(el, "eventexpr"),
-            target=el.get("target"), targetexpr=self.expr(el, "targetexpr"), type=el.get("type"),
-            typeexpr=self.expr(el, "typeexpr"), id=el.get("id"), idlocation=self.location(el, "idlocation"),
-            delay=el.get("delay"), delayexpr=self.expr(el, "delayexpr"),
-            namelist=tuple((el.get("namelist") or "").split()), params=self.params(el),
-            content_expr=content_expr, content=content, has_content=bool(contents))
+            self.doc,
+            self.line(el),
+            event=el.get("event"),
+            eventexpr=self.expr(el, "eventexpr"),
+            target=el.get("target"),
+            targetexpr=self.expr(el, "targetexpr"),
+            type=el.get("type"),
+            typeexpr=self.expr(el, "typeexpr"),
+            id=el.get("id"),
+            idlocation=self.location(el, "idlocation"),
+            delay=el.get("delay"),
+            delayexpr=self.expr(el, "delayexpr"),
+            namelist=tuple((el.get("namelist") or "").split()),
+            params=self.params(el),
+            content_expr=content_expr,
+            content=content,
+            has_content=bool(contents),
+        )
 
     def invoke(self, el: ET.Element, sid: str, index: int) -> InvokeDef:
         """An ``<invoke>`` as an `InvokeDef` (inline ``<content>`` documents become machines).
@@ -639,12 +667,22 @@ class Converter(Diagnostics):
         for f in children(el, "finalize"):
             finalize = self.block(f, f"<finalize> of <invoke> in {sid!r}")
         definition = InvokeDef(
-            sid, index, self.line(el), type=el.get("type"), typeexpr=self.expr(el, "typeexpr"),
-            src=src, srcexpr=self.expr(el, "srcexpr"), id=el.get("id"),
+            sid,
+            index,
+            self.line(el),
+            type=el.get("type"),
+            typeexpr=self.expr(el, "typeexpr"),
+            src=src,
+            srcexpr=self.expr(el, "srcexpr"),
+            id=el.get("id"),
             idlocation=self.location(el, "idlocation"),
-            namelist=tuple((el.get("namelist") or "").split()), params=self.params(el),
-            content_expr=content_expr, content=content,
-            autoforward=el.get("autoforward", "false") == "true", finalize=finalize)
+            namelist=tuple((el.get("namelist") or "").split()),
+            params=self.params(el),
+            content_expr=content_expr,
+            content=content,
+            autoforward=el.get("autoforward", "false") == "true",
+            finalize=finalize,
+        )
         self.invokes.append(definition)
         return definition
 
@@ -656,9 +694,18 @@ class Converter(Diagnostics):
         >>> c.child_machine(root[0][0]).initial_state().configuration
         ('scxml', 'c')
         """
-        converter = Converter(el, self.positions, self.where, trusted=self.trusted, base_dir=self.base_dir,
-                              registry=self.registry, guards=self.doc.datamodel.guards, actions=self.actions,
-                              strict=self.strict, problems=self.problems)
+        converter = Converter(
+            el,
+            self.positions,
+            self.where,
+            trusted=self.trusted,
+            base_dir=self.base_dir,
+            registry=self.registry,
+            guards=self.doc.datamodel.guards,
+            actions=self.actions,
+            strict=self.strict,
+            problems=self.problems,
+        )
         return converter.machine()
 
     def child_machine_text(self, el: ET.Element, text: str) -> ScxmlMachine:
@@ -671,8 +718,9 @@ class Converter(Diagnostics):
         ('scxml', 'c')
         """
         try:
-            return load(text.strip(), trusted=self.trusted, base_dir=self.base_dir, registry=self.registry,
-                        strict=self.strict)
+            return load(
+                text.strip(), trusted=self.trusted, base_dir=self.base_dir, registry=self.registry, strict=self.strict
+            )
         except ConfigError as exc:
             self.fail(el, f"inline <content> does not load as an SCXML document: {exc}")
             raise
@@ -691,17 +739,31 @@ class Converter(Diagnostics):
         if self.problems and self.reports_problems:
             raise self.strict_error()
         try:
-            return ScxmlMachine(config, document=self.doc, invokes=tuple(self.invokes), registry=self.registry,
-                                base_dir=self.base_dir, trusted=self.trusted, where=self.where, loader=load)
+            return ScxmlMachine(
+                config,
+                document=self.doc,
+                invokes=tuple(self.invokes),
+                registry=self.registry,
+                base_dir=self.base_dir,
+                trusted=self.trusted,
+                where=self.where,
+                loader=load,
+            )
         except ConfigError as exc:
             raise self.located(exc) from exc
 
 
-
-def load(source: str | bytes | os.PathLike[str] | None = None, *, path: str | os.PathLike[str] | None = None,
-         trusted: bool = False, base_dir: str | Path | None = None,
-         registry: SessionRegistry | None = None, guards: Mapping[str, Any] | None = None,
-         actions: Mapping[str, Any] | None = None, strict: bool = False) -> ScxmlMachine:
+def load(
+    source: str | bytes | os.PathLike[str] | None = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    trusted: bool = False,
+    base_dir: str | Path | None = None,
+    registry: SessionRegistry | None = None,
+    guards: Mapping[str, Any] | None = None,
+    actions: Mapping[str, Any] | None = None,
+    strict: bool = False,
+) -> ScxmlMachine:
     """Load an SCXML document as a machine: its text (``str`` or ``bytes``), or a file given as a
     `pathlib.Path` or ``path=...`` (`load_file`). Text is always text: a ``str`` that does not
     start with ``<`` is refused, never read as a file name, so content from a document can never
@@ -745,8 +807,10 @@ def load(source: str | bytes | os.PathLike[str] | None = None, *, path: str | os
         data = source
     elif isinstance(source, str):
         if not source.lstrip("\ufeff \t\r\n").startswith("<"):
-            raise ConfigError(f"SCXML text must start with '<' (got {source[:40]!r}); to read a file pass a "
-                              "pathlib.Path, load(path=...) or load_file(...)")
+            raise ConfigError(
+                f"SCXML text must start with '<' (got {source[:40]!r}); to read a file pass a "
+                "pathlib.Path, load(path=...) or load_file(...)"
+            )
         data = source.encode("utf-8")
     elif isinstance(source, os.PathLike):
         file = Path(source)
@@ -757,8 +821,17 @@ def load(source: str | bytes | os.PathLike[str] | None = None, *, path: str | os
     else:
         raise ConfigError(f"load() takes SCXML text, bytes or a pathlib.Path, not {type(source).__name__}")
     root, positions = parse_xml(data, where)
-    converter = Converter(root, positions, where, trusted=trusted, base_dir=Path(base_dir or "."),
-                          registry=registry or SessionRegistry(), guards=guards, actions=actions, strict=strict)
+    converter = Converter(
+        root,
+        positions,
+        where,
+        trusted=trusted,
+        base_dir=Path(base_dir or "."),
+        registry=registry or SessionRegistry(),
+        guards=guards,
+        actions=actions,
+        strict=strict,
+    )
     return converter.machine()
 
 

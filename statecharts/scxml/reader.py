@@ -63,8 +63,11 @@ def parse_xml(data: bytes, where: str) -> tuple[ET.Element, dict[ET.Element, tup
         raise ConfigError(f"line {line}, column {column + 1}: {message}", path=where) from None
     except defusedxml.DefusedXmlException as exc:
         expat = parser.parser
-        raise ConfigError(f"line {expat.CurrentLineNumber}, column {expat.CurrentColumnNumber + 1}: "
-                          f"refused: {type(exc).__name__} ({exc})", path=where) from None
+        raise ConfigError(
+            f"line {expat.CurrentLineNumber}, column {expat.CurrentColumnNumber + 1}: "
+            f"refused: {type(exc).__name__} ({exc})",
+            path=where,
+        ) from None
     except LookupError as exc:  # <?xml encoding="..."?> names an encoding Python does not know
         raise ConfigError(f"line 1: {exc}", path=where) from None
     stack = [(root, 0)]
@@ -74,14 +77,34 @@ def parse_xml(data: bytes, where: str) -> tuple[ET.Element, dict[ET.Element, tup
             depth += 1
             if depth > MAX_DEPTH:
                 line, column = builder.positions.get(el, (0, 0))
-                raise ConfigError(f"line {line}, column {column}: SCXML elements nest deeper than {MAX_DEPTH} "
-                                  f"levels", path=where)
+                raise ConfigError(
+                    f"line {line}, column {column}: SCXML elements nest deeper than {MAX_DEPTH} levels", path=where
+                )
         stack.extend((child, depth) for child in el)
     return root, builder.positions
 
 
-NESTING_ELEMENTS = frozenset({"scxml", "state", "parallel", "final", "history", "initial", "transition", "onentry",
-                              "onexit", "if", "elseif", "else", "foreach", "invoke", "finalize", "content", "donedata"})
+NESTING_ELEMENTS = frozenset(
+    {
+        "scxml",
+        "state",
+        "parallel",
+        "final",
+        "history",
+        "initial",
+        "transition",
+        "onentry",
+        "onexit",
+        "if",
+        "elseif",
+        "else",
+        "foreach",
+        "invoke",
+        "finalize",
+        "content",
+        "donedata",
+    }
+)
 
 
 def local(tag: Any) -> str | None:

@@ -55,23 +55,108 @@ MAX_NESTING = 100
 """Deepest expression tree interpreted."""
 
 NODES: tuple[type[ast.AST], ...] = (
-    ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Dict, ast.Set,
-    ast.List, ast.Tuple, ast.Constant, ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.Slice,
-    ast.Call, ast.keyword, ast.Starred, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
-    ast.comprehension, ast.Store, ast.JoinedStr, ast.FormattedValue,
-    ast.And, ast.Or, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift,
-    ast.RShift, ast.BitOr, ast.BitXor, ast.BitAnd, ast.MatMult, ast.Invert, ast.Not, ast.UAdd, ast.USub,
-    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn,
+    ast.Expression,
+    ast.BoolOp,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Dict,
+    ast.Set,
+    ast.List,
+    ast.Tuple,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Slice,
+    ast.Call,
+    ast.keyword,
+    ast.Starred,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.comprehension,
+    ast.Store,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    ast.And,
+    ast.Or,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Pow,
+    ast.LShift,
+    ast.RShift,
+    ast.BitOr,
+    ast.BitXor,
+    ast.BitAnd,
+    ast.MatMult,
+    ast.Invert,
+    ast.Not,
+    ast.UAdd,
+    ast.USub,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.Is,
+    ast.IsNot,
+    ast.In,
+    ast.NotIn,
 )
 
-_STR_METHODS = frozenset({
-    "count", "index", "startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip", "split",
-    "rsplit", "join", "replace", "find", "rfind", "isdigit", "isalpha", "isalnum", "isspace", "title",
-    "capitalize", "casefold", "partition", "rpartition", "zfill", "splitlines", "isupper", "islower",
-})
-_SET_METHODS = frozenset({
-    "copy", "issubset", "issuperset", "union", "intersection", "difference", "symmetric_difference", "isdisjoint",
-})
+_STR_METHODS = frozenset(
+    {
+        "count",
+        "index",
+        "startswith",
+        "endswith",
+        "lower",
+        "upper",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "split",
+        "rsplit",
+        "join",
+        "replace",
+        "find",
+        "rfind",
+        "isdigit",
+        "isalpha",
+        "isalnum",
+        "isspace",
+        "title",
+        "capitalize",
+        "casefold",
+        "partition",
+        "rpartition",
+        "zfill",
+        "splitlines",
+        "isupper",
+        "islower",
+    }
+)
+_SET_METHODS = frozenset(
+    {
+        "copy",
+        "issubset",
+        "issuperset",
+        "union",
+        "intersection",
+        "difference",
+        "symmetric_difference",
+        "isdisjoint",
+    }
+)
 METHODS: dict[type, frozenset[str]] = {
     str: _STR_METHODS,
     bytes: _STR_METHODS - {"join", "replace", "zfill"},
@@ -262,18 +347,37 @@ def _percent(text: str | bytes, args: Any) -> Any:
 
 _CONVERSIONS: dict[int, Callable[[Any], str]] = {ord("s"): str, ord("r"): repr, ord("a"): ascii}
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: _add, ast.Sub: operator.sub, ast.Mult: _mul, ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv, ast.Mod: _mod, ast.Pow: _pow, ast.LShift: _lshift,
-    ast.RShift: operator.rshift, ast.BitOr: _or, ast.BitXor: operator.xor, ast.BitAnd: operator.and_,
+    ast.Add: _add,
+    ast.Sub: operator.sub,
+    ast.Mult: _mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: _mod,
+    ast.Pow: _pow,
+    ast.LShift: _lshift,
+    ast.RShift: operator.rshift,
+    ast.BitOr: _or,
+    ast.BitXor: operator.xor,
+    ast.BitAnd: operator.and_,
     ast.MatMult: operator.matmul,
 }
 _UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
-    ast.Invert: operator.invert, ast.Not: operator.not_, ast.UAdd: operator.pos, ast.USub: operator.neg,
+    ast.Invert: operator.invert,
+    ast.Not: operator.not_,
+    ast.UAdd: operator.pos,
+    ast.USub: operator.neg,
 }
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
 }
 
 
@@ -358,12 +462,53 @@ def _hasattr(value: Any, name: str) -> bool:
 def _builtins() -> dict[str, Any]:
     import builtins
 
-    names = ("abs", "all", "any", "bool", "chr", "dict", "divmod", "float", "frozenset", "hash", "int",
-             "isinstance", "len", "list", "max", "min", "ord", "range", "repr", "round", "set", "sorted", "str",
-             "sum", "tuple", "Exception", "ValueError", "TypeError", "KeyError", "IndexError", "NameError")
+    names = (
+        "abs",
+        "all",
+        "any",
+        "bool",
+        "chr",
+        "dict",
+        "divmod",
+        "float",
+        "frozenset",
+        "hash",
+        "int",
+        "isinstance",
+        "len",
+        "list",
+        "max",
+        "min",
+        "ord",
+        "range",
+        "repr",
+        "round",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "Exception",
+        "ValueError",
+        "TypeError",
+        "KeyError",
+        "IndexError",
+        "NameError",
+    )
     found: dict[str, Any] = {name: getattr(builtins, name) for name in names}
-    found.update({"map": _map, "filter": _filter, "zip": _zip, "enumerate": _enumerate, "reversed": _reversed,
-                  "hasattr": _hasattr, "True": True, "False": False, "None": None})
+    found.update(
+        {
+            "map": _map,
+            "filter": _filter,
+            "zip": _zip,
+            "enumerate": _enumerate,
+            "reversed": _reversed,
+            "hasattr": _hasattr,
+            "True": True,
+            "False": False,
+            "None": None,
+        }
+    )
     return found
 
 
@@ -372,8 +517,10 @@ BUILTINS: dict[str, Any] = _builtins()
 _CALLABLE_BUILTINS = frozenset(id(v) for v in BUILTINS.values() if callable(v))
 _CHECKS: dict[int, Callable[[Callable[..., Any], list[Any], dict[str, Any]], Any]] = {
     **{id(BUILTINS[n]): _text_args for n in ("str", "repr", "hash")},
-    **{id(BUILTINS[n]): _walking for n in ("all", "any", "dict", "frozenset", "list", "max", "min", "set",
-                                           "sorted", "sum", "tuple")},
+    **{
+        id(BUILTINS[n]): _walking
+        for n in ("all", "any", "dict", "frozenset", "list", "max", "min", "set", "sorted", "sum", "tuple")
+    },
     id(range): _range,
     id(round): _round,
 }
@@ -437,8 +584,7 @@ def _method(value: Any, name: str) -> Callable[..., Any]:
 def _check_method_args(value: Any, name: str, args: list[Any]) -> None:
     if name == "join" and args:
         parts = _sized(args[0], "join()")
-        total = len(value) * max(len(parts) - 1, 0) + sum(len(p) if isinstance(p, (str, bytes)) else 0
-                                                             for p in parts)
+        total = len(value) * max(len(parts) - 1, 0) + sum(len(p) if isinstance(p, (str, bytes)) else 0 for p in parts)
         _flat(total, "join()")
     elif name == "replace" and len(args) >= 2 and isinstance(value, str):
         old, new = args[0], args[1]
@@ -540,9 +686,11 @@ def charged(function: Callable[[Any], Any], units: int = 50) -> Callable[[Any], 
     >>> charged(len)("abc")
     3
     """
+
     def call_charged(argument: Any) -> Any:
         charge(units)
         return function(argument)
+
     return call_charged
 
 
@@ -685,8 +833,9 @@ class _Run:
         finally:
             self.scopes.pop()
 
-    def _loop(self, generators: list[ast.comprehension], index: int, scope: dict[str, Any],
-              body: Callable[[], None]) -> None:
+    def _loop(
+        self, generators: list[ast.comprehension], index: int, scope: dict[str, Any], body: Callable[[], None]
+    ) -> None:
         if index == len(generators):
             body()
             return
@@ -706,6 +855,7 @@ class _Run:
         def add() -> None:
             out.append(_checked(self.eval(node.elt)))
             _flat(len(out), "a comprehension")
+
         self._comprehension(node.generators, add)
         return _checked(out)
 
@@ -717,6 +867,7 @@ class _Run:
         def add() -> None:
             out.add(_checked(self.eval(node.elt)))
             _flat(len(out), "a comprehension")
+
         self._comprehension(node.generators, add)
         return _checked(out)
 
@@ -726,6 +877,7 @@ class _Run:
         def add() -> None:
             out[_checked(self.eval(node.key))] = _checked(self.eval(node.value))
             _flat(len(out), "a comprehension")
+
         self._comprehension(node.generators, add)
         return _checked(out)
 

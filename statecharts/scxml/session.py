@@ -155,9 +155,18 @@ class ScxmlMachine(Machine):
     done_state_prefix = "done.state."  # SCXML's name (dict charts raise xstate v5's)
     prepares_external = True  # <finalize> and autoforward: see prepare_external
 
-    def __init__(self, config: Mapping[str, Any], *, document: Document, invokes: tuple[InvokeDef, ...],
-                 registry: SessionRegistry, base_dir: Path, trusted: bool, where: str,
-                 loader: Callable[..., ScxmlMachine]) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        document: Document,
+        invokes: tuple[InvokeDef, ...],
+        registry: SessionRegistry,
+        base_dir: Path,
+        trusted: bool,
+        where: str,
+        loader: Callable[..., ScxmlMachine],
+    ) -> None:
         self.document = document
         self.loader = loader  # statecharts.scxml.parse.load, for the documents an <invoke> starts
         self.invokes = invokes
@@ -231,8 +240,10 @@ class ScxmlMachine(Machine):
         known = ("kind", "sendid", "origin", "origintype", "invokeid")
         for key, value in fields.items():
             if key not in known or not isinstance(value, str):
-                raise SnapshotError(f"snapshot pending send {name!r}: field {key!r} must be one of "
-                                    f"{', '.join(known)} with a text value, not {value!r}")
+                raise SnapshotError(
+                    f"snapshot pending send {name!r}: field {key!r} must be one of "
+                    f"{', '.join(known)} with a text value, not {value!r}"
+                )
         return ScxmlEvent(name, data, **fields)
 
     def interpret(self, context: Mapping[str, Any] | None = None, **options: Any) -> ScxmlSession:  # type: ignore[override]
@@ -267,8 +278,14 @@ class ScxmlSession(Interpreter):
 
     machine: ScxmlMachine
 
-    def __init__(self, machine: ScxmlMachine, *, parent_session: ScxmlSession | None = None,
-                 invokeid: str | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        machine: ScxmlMachine,
+        *,
+        parent_session: ScxmlSession | None = None,
+        invokeid: str | None = None,
+        **options: Any,
+    ) -> None:
         # a session of its own: a fresh id (a restored snapshot keeps the one it was saved with)
         fresh = machine.system_variables(machine.registry.new_id())
         options["context"] = {**(options.get("context") or {}), **fresh}
@@ -368,8 +385,10 @@ class ScxmlSession(Interpreter):
         own = snapshot.event is not None and self._own_events.pop(id(snapshot.event), None) is snapshot.event
         self._busy = self._busy + 1 if own else 0
         if self._busy > MAX_BUSY_MACROSTEPS and not self.machine.trusted:
-            self.halted = (f"stopped after {MAX_BUSY_MACROSTEPS} macrosteps in a row on events its sessions sent "
-                           "without delay (an untrusted document may not keep its session busy for ever)")
+            self.halted = (
+                f"stopped after {MAX_BUSY_MACROSTEPS} macrosteps in a row on events its sessions sent "
+                "without delay (an untrusted document may not keep its session busy for ever)"
+            )
             log.warning("SCXML session %s: %s", self.sessionid, self.halted)
             self.stop()
 
@@ -383,8 +402,9 @@ class ScxmlSession(Interpreter):
             self.machine.registry.remove(self.sessionid)
         parent = self.parent_session
         if parent is not None and snapshot.status == "done" and self.invokeid is not None:
-            parent._from_child(self, ScxmlEvent(f"done.invoke.{self.invokeid}", snapshot.output,
-                                                invokeid=self.invokeid))
+            parent._from_child(
+                self, ScxmlEvent(f"done.invoke.{self.invokeid}", snapshot.output, invokeid=self.invokeid)
+            )
 
     # -- event I/O -------------------------------------------------------------------------------
     def _from_child(self, child: ScxmlSession, event: Event) -> None:
@@ -432,14 +452,19 @@ class ScxmlSession(Interpreter):
         elif to == "#_parent":
             target = self.parent_session
         elif to.startswith("#_scxml_"):
-            target = self.machine.registry.get(to[len("#_scxml_"):])
+            target = self.machine.registry.get(to[len("#_scxml_") :])
         elif to.startswith("#_"):
             target = self.children.get(to[2:])
         if target is not None and not self.machine.trusted and target.queued >= MAX_QUEUED_EVENTS:
             if self.queued < MAX_QUEUED_EVENTS + 100:  # room kept for the error events themselves
-                self.enqueue(ScxmlEvent("error.communication", {"target": to, "event": send.event.name,
-                                                                "error": "the event queue is full"},
-                                        kind="platform", sendid=send.id))
+                self.enqueue(
+                    ScxmlEvent(
+                        "error.communication",
+                        {"target": to, "event": send.event.name, "error": "the event queue is full"},
+                        kind="platform",
+                        sendid=send.id,
+                    )
+                )
             return
         if target is not None and send.delay <= 0:
             target._own_events[id(send.event)] = send.event
@@ -452,8 +477,9 @@ class ScxmlSession(Interpreter):
         if target is not None and target.running:
             target.receive(send.event)
             return
-        self.enqueue(ScxmlEvent("error.communication", {"target": to, "event": send.event.name},
-                                kind="platform", sendid=send.id))
+        self.enqueue(
+            ScxmlEvent("error.communication", {"target": to, "event": send.event.name}, kind="platform", sendid=send.id)
+        )
 
     # -- invocations -----------------------------------------------------------------------------
     def execute(self, effect: Effect) -> None:
@@ -492,8 +518,13 @@ class ScxmlSession(Interpreter):
         kind, value = request.source
         crowded = self.depth >= MAX_INVOKE_DEPTH or self.machine.registry.live() >= MAX_SESSIONS
         if crowded and not self.machine.trusted:
-            self.enqueue(ScxmlEvent("error.execution", {"error": f"<invoke>: more than {MAX_INVOKE_DEPTH} nested or "
-                                                                 f"{MAX_SESSIONS} live sessions"}, kind="platform"))
+            self.enqueue(
+                ScxmlEvent(
+                    "error.execution",
+                    {"error": f"<invoke>: more than {MAX_INVOKE_DEPTH} nested or {MAX_SESSIONS} live sessions"},
+                    kind="platform",
+                )
+            )
             return
         try:
             if kind == "machine":
@@ -501,8 +532,12 @@ class ScxmlSession(Interpreter):
             elif kind == "text":
                 if isinstance(value, ET.Element):  # <content expr> holding an inline <scxml> element
                     value = ET.tostring(value, encoding="unicode")
-                machine = load(str(value), trusted=self.machine.trusted, base_dir=self.machine.base_dir,
-                               registry=self.machine.registry)
+                machine = load(
+                    str(value),
+                    trusted=self.machine.trusted,
+                    base_dir=self.machine.base_dir,
+                    registry=self.machine.registry,
+                )
             else:
                 if not self.machine.trusted:
                     raise ConfigError(f"<invoke src={value!r}>: reading files needs trusted=True")
@@ -513,8 +548,7 @@ class ScxmlSession(Interpreter):
             return
         params = dict(request.params)
         context: dict[str, Any] = {"__params__": FrozenDict(params), "__invokeid__": request.invokeid}
-        child = ScxmlSession(machine, context=context, clock=self.clock, parent_session=self,
-                             invokeid=request.invokeid)
+        child = ScxmlSession(machine, context=context, clock=self.clock, parent_session=self, invokeid=request.invokeid)
         self.children[request.invokeid] = child
         try:
             child.start()

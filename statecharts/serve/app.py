@@ -121,12 +121,13 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
                 return error(409, str(exc))
             except NotDurable as exc:
                 return error(503, str(exc))
+
         return route
 
     async def create(request: Request) -> Response:
         body = await read_json(request)
         if not isinstance(body, dict):
-            raise BadRequest(422, "the body must be a JSON object {\"id\": ID, \"context\": {...}}")
+            raise BadRequest(422, 'the body must be a JSON object {"id": ID, "context": {...}}')
         unknown = sorted(set(body) - {"id", "context"})
         if unknown:
             raise BadRequest(422, f"unknown keys {', '.join(unknown)} (a create request takes id and context)")
@@ -177,19 +178,25 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
             finally:
                 service.unlisten(actor_id, queue)
 
-        return StreamingResponse(records(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            records(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        )
 
     async def machine(request: Request) -> Response:
-        return JSONResponse({"id": service.machine.id, "svg": diagram, "events": list(service.machine.events),
-                             "shapes": {name: {k: sorted(t) for k, t in shape.items()}
-                                        for name, shape in service.shapes.items()},
-                             "invariants": list(service.model.invariants)})
+        return JSONResponse(
+            {
+                "id": service.machine.id,
+                "svg": diagram,
+                "events": list(service.machine.events),
+                "shapes": {name: {k: sorted(t) for k, t in shape.items()} for name, shape in service.shapes.items()},
+                "invariants": list(service.model.invariants),
+            }
+        )
 
     async def run_check(request: Request) -> Response:
         body = await read_json(request) or {}
         if not isinstance(body, dict):
-            raise BadRequest(422, "the body must be a JSON object {\"max_states\": N}")
+            raise BadRequest(422, 'the body must be a JSON object {"max_states": N}')
         bound = body.get("max_states", 2000)
         if type(bound) is not int or not 0 < bound <= MAX_CHECK_STATES:
             raise BadRequest(422, f"max_states must be an integer from 1 to {MAX_CHECK_STATES}, not {bound!r}")
@@ -199,14 +206,28 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
             steps = []
             for step in result.trace.steps if result.trace is not None else ():
                 s = step.snapshot
-                steps.append({"event": None if step.event is None else {"type": step.event.name,
-                                                                         "data": plain(step.event.data)},
-                              "value": plain(s.value), "configuration": [n.id for n in s.nodes],
-                              "context": plain(s.context)})
-            results.append({"name": result.name, "kind": result.kind, "holds": result.holds,
-                            "note": result.note, "steps": steps})
-        return JSONResponse({"model": report.model, "distinct_states": report.distinct_states,
-                             "complete": report.complete, "stopped_by": report.stopped_by, "results": results})
+                steps.append(
+                    {
+                        "event": None
+                        if step.event is None
+                        else {"type": step.event.name, "data": plain(step.event.data)},
+                        "value": plain(s.value),
+                        "configuration": [n.id for n in s.nodes],
+                        "context": plain(s.context),
+                    }
+                )
+            results.append(
+                {"name": result.name, "kind": result.kind, "holds": result.holds, "note": result.note, "steps": steps}
+            )
+        return JSONResponse(
+            {
+                "model": report.model,
+                "distinct_states": report.distinct_states,
+                "complete": report.complete,
+                "stopped_by": report.stopped_by,
+                "results": results,
+            }
+        )
 
     async def violations(request: Request) -> Response:
         return JSONResponse({"violations": service.violations})
@@ -230,15 +251,20 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
         await service.close()
 
     routes = [
-        Route("/", guarded(page)), Route("/static/{name}", guarded(static)),
-        Route("/machine", guarded(machine)), Route("/check", guarded(run_check), methods=["POST"]),
-        Route("/violations", guarded(violations)), Route("/metrics", guarded(metrics)),
-        Route("/actors", guarded(create), methods=["POST"]), Route("/actors", guarded(listing), methods=["GET"]),
+        Route("/", guarded(page)),
+        Route("/static/{name}", guarded(static)),
+        Route("/machine", guarded(machine)),
+        Route("/check", guarded(run_check), methods=["POST"]),
+        Route("/violations", guarded(violations)),
+        Route("/metrics", guarded(metrics)),
+        Route("/actors", guarded(create), methods=["POST"]),
+        Route("/actors", guarded(listing), methods=["GET"]),
         Route("/actors/{id}", guarded(snapshot)),
         Route("/actors/{id}/events", guarded(send), methods=["POST"]),
         Route("/actors/{id}/events", guarded(log), methods=["GET"]),
         Route("/actors/{id}/stream", guarded(stream)),
     ]
+
     async def no_route(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 500)
         if status == 405:

@@ -63,8 +63,9 @@ class Load:
         found = []
         for actor, seqs in self.acknowledged.items():
             if sorted(seqs) != list(range(2, self.events + 2)):
-                found.append(f"{actor}: acknowledged steps {sorted(seqs)[:5]}... are not 2..{self.events + 1} "
-                             "once each")
+                found.append(
+                    f"{actor}: acknowledged steps {sorted(seqs)[:5]}... are not 2..{self.events + 1} once each"
+                )
             if any(seq != seqs[j] for j, seq in self.retried.get(actor, [])):
                 found.append(f"{actor}: a retry did not get its first reply's step back")
             if self.contexts.get(actor) != {"n": self.events}:
@@ -76,10 +77,12 @@ class Load:
 
     def summary(self) -> str:
         """One line: clients, events, p50/p99 latency and throughput (requests and applied events)."""
-        return (f"{self.clients} clients x {self.events} events: {len(self.latencies)} requests in "
-                f"{self.seconds:.2f}s = {self.rate:.0f} req/s, {self.applied} events applied = "
-                f"{self.events_per_second:.0f} events/s; p50 {self.percentile(50):.1f} ms, "
-                f"p99 {self.percentile(99):.1f} ms")
+        return (
+            f"{self.clients} clients x {self.events} events: {len(self.latencies)} requests in "
+            f"{self.seconds:.2f}s = {self.rate:.0f} req/s, {self.applied} events applied = "
+            f"{self.events_per_second:.0f} events/s; p50 {self.percentile(50):.1f} ms, "
+            f"p99 {self.percentile(99):.1f} ms"
+        )
 
 
 class Connection:
@@ -101,14 +104,19 @@ class Connection:
             self._streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self._streams
         data = b"" if body is None else json.dumps(body).encode()
-        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.auth}"
-                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-                + (f"Idempotency-Key: {key}\r\n" if key else "") + "\r\n")
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.auth}"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            + (f"Idempotency-Key: {key}\r\n" if key else "")
+            + "\r\n"
+        )
         writer.write(head.encode() + data)
         await writer.drain()
         status_line, *header_lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-        headers = {name.strip().lower(): value.strip()
-                   for name, _, value in (line.partition(":") for line in header_lines if line)}
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in header_lines if line)
+        }
         if "content-length" not in headers:
             raise ValueError(f"{method} {path}: a reply without Content-Length ({status_line})")
         payload = await reader.readexactly(int(headers["content-length"]))

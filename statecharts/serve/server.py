@@ -30,8 +30,9 @@ def running(app: Any, host: str = "127.0.0.1", port: int | None = None, timeout:
     import uvicorn
 
     port = port or free_port(host)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
-                                           timeout_graceful_shutdown=2))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
+    )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
@@ -48,8 +49,12 @@ def running(app: Any, host: str = "127.0.0.1", port: int | None = None, timeout:
 
 
 @contextmanager
-def serving_process(*arguments: str, host: str = "127.0.0.1", timeout: float = 30.0,
-                    started: Callable[[subprocess.Popen[bytes]], None] | None = None) -> Iterator[str]:
+def serving_process(
+    *arguments: str,
+    host: str = "127.0.0.1",
+    timeout: float = 30.0,
+    started: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> Iterator[str]:
     """Run ``python -m statecharts serve ARGUMENTS --host HOST --port P`` as a child process until
     the block ends (terminated then, killed if it does not exit in ``timeout`` seconds); yields its
     base URL once it answers (``started`` is given the process then: a test may kill it). Its own
@@ -65,8 +70,9 @@ def serving_process(*arguments: str, host: str = "127.0.0.1", timeout: float = 3
     env = {**os.environ, "PYTHONPATH": root if not path else root + os.pathsep + path}
     port = free_port(host)
     url = f"http://{host}:{port}"
-    process = subprocess.Popen([sys.executable, "-m", "statecharts", "serve", *arguments, "--host", host,
-                                "--port", str(port)], env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statecharts", "serve", *arguments, "--host", host, "--port", str(port)], env=env
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:

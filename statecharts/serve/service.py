@@ -83,8 +83,9 @@ def event_shapes(model: Model) -> dict[str, dict[str, set[str]]]:
 class Service:
     """The actors of ``model`` (a `Model`, or a bare Machine) kept in ``store``."""
 
-    def __init__(self, model: Model, store: Store, *, halt_on_violation: bool = False,
-                 group_commit: GroupCommit | None = None) -> None:
+    def __init__(
+        self, model: Model, store: Store, *, halt_on_violation: bool = False, group_commit: GroupCommit | None = None
+    ) -> None:
         self.model = model
         self.machine = model.machine
         self.store = store
@@ -106,13 +107,15 @@ class Service:
     def parse_event(self, body: Any) -> Event:
         """The event a request body names, or `EventError` saying what is wrong with it."""
         if not isinstance(body, Mapping):
-            raise EventError(f"the body must be a JSON object {{\"type\": NAME, ...data}}, not {json_type(body)}")
+            raise EventError(f'the body must be a JSON object {{"type": NAME, ...data}}, not {json_type(body)}')
         name = body.get("type")
         if not isinstance(name, str) or not name:
-            raise EventError("the body needs \"type\": the event's name (a non-empty string)")
+            raise EventError('the body needs "type": the event\'s name (a non-empty string)')
         if name not in self.machine.events:
-            raise EventError(f"event {name!r} is not in the alphabet of machine {self.machine.id!r} "
-                             f"(its events: {', '.join(self.machine.events)})")
+            raise EventError(
+                f"event {name!r} is not in the alphabet of machine {self.machine.id!r} "
+                f"(its events: {', '.join(self.machine.events)})"
+            )
         data = {str(k): v for k, v in body.items() if k != "type"}
         shape = self.shapes.get(name)
         if shape is not None:
@@ -120,12 +123,15 @@ class Service:
             extra = sorted(set(data) - set(shape))
             if missing or extra:
                 problems = ([f"missing {', '.join(missing)}"] if missing else []) + (
-                    [f"unexpected {', '.join(extra)}"] if extra else [])
+                    [f"unexpected {', '.join(extra)}"] if extra else []
+                )
                 raise EventError(f"event {name!r}: {'; '.join(problems)} (it takes: {', '.join(shape) or 'no data'})")
             for key, types in shape.items():
                 if json_type(data[key]) not in types:
-                    raise EventError(f"event {name!r}: {key!r} is {json_type(data[key])}; the alphabet sends "
-                                     f"{' or '.join(sorted(types))}")
+                    raise EventError(
+                        f"event {name!r}: {key!r} is {json_type(data[key])}; the alphabet sends "
+                        f"{' or '.join(sorted(types))}"
+                    )
         return Event(name, data or None)
 
     def parse_context(self, value: Any) -> dict[str, Any] | None:
@@ -134,18 +140,21 @@ class Service:
         if value is None:
             return None
         if not isinstance(value, Mapping):
-            raise EventError(f"\"context\" must be a JSON object, not {json_type(value)}")
+            raise EventError(f'"context" must be a JSON object, not {json_type(value)}')
         known = self.machine.initial_state().context
         unknown = sorted(str(k) for k in value if k not in known)
         if unknown:
-            raise EventError(f"\"context\" has keys the machine's context lacks: {', '.join(unknown)} "
-                             f"(it has: {', '.join(map(str, known)) or 'none'})")
+            raise EventError(
+                f'"context" has keys the machine\'s context lacks: {", ".join(unknown)} '
+                f"(it has: {', '.join(map(str, known)) or 'none'})"
+            )
         for key, given in value.items():
             expected = json_type(known[key])
             accepted = {expected, "int"} if expected == "float" else {expected}
             if known[key] is not None and json_type(given) not in accepted:
-                raise EventError(f"\"context\": {key!r} is {json_type(given)}; the machine's context has "
-                                 f"{expected} there")
+                raise EventError(
+                    f'"context": {key!r} is {json_type(given)}; the machine\'s context has {expected} there'
+                )
         return dict(value)
 
     async def durable(self) -> None:
@@ -154,8 +163,10 @@ class Service:
             try:
                 await self.group_commit.barrier()
             except OSError as exc:
-                raise NotDurable(f"the step was committed but the disk did not confirm it ({exc}); "
-                                 "retry with the same Idempotency-Key") from exc
+                raise NotDurable(
+                    f"the step was committed but the disk did not confirm it ({exc}); "
+                    "retry with the same Idempotency-Key"
+                ) from exc
 
     async def create(self, actor_id: str, context: Mapping[str, Any] | None = None) -> tuple[DurableAsyncActor, bool]:
         """`open`, answered once the new actor's start is on disk."""
@@ -222,10 +233,16 @@ class Service:
         """What the API says about an actor: its snapshot (the current one unless given), step
         number and enabled events."""
         state = actor.state if state is None else state
-        return {"id": actor.id, "seq": actor.journal.seq if seq is None else seq, "value": plain(state.value),
-                "configuration": [n.id for n in state.nodes], "context": plain(state.context),
-                "status": state.status, "halted": actor.id in self.halted,
-                "enabled": [e.name for e in state.enabled_events() if e.name in self.machine.events]}
+        return {
+            "id": actor.id,
+            "seq": actor.journal.seq if seq is None else seq,
+            "value": plain(state.value),
+            "configuration": [n.id for n in state.nodes],
+            "context": plain(state.context),
+            "status": state.status,
+            "halted": actor.id in self.halted,
+            "enabled": [e.name for e in state.enabled_events() if e.name in self.machine.events],
+        }
 
     # -- runtime verification ---------------------------------------------------------------
     def _verify(self, actor: DurableAsyncActor, snapshot: Snapshot) -> None:
@@ -240,9 +257,15 @@ class Service:
                 continue
             seq = actor.journal.seq
             lines = actor.journal.lines()
-            violation = {"actor": actor_id, "invariant": name, "seq": seq, "note": note,
-                         "value": plain(snapshot.value), "context": plain(snapshot.context),
-                         "events": [dict(line["event"]) for line in lines if line["seq"] <= seq]}
+            violation = {
+                "actor": actor_id,
+                "invariant": name,
+                "seq": seq,
+                "note": note,
+                "value": plain(snapshot.value),
+                "context": plain(snapshot.context),
+                "events": [dict(line["event"]) for line in lines if line["seq"] <= seq],
+            }
             halt = self.halt_on_violation
             if self.kept.add(violation, halted=halt):
                 self.violations.append({**violation, "halted": halt})
@@ -275,15 +298,20 @@ class Service:
         by_invariant: dict[str, int] = {}
         for v in self.violations:
             by_invariant[v["invariant"]] = by_invariant.get(v["invariant"], 0) + 1
-        lines = ["# HELP statecharts_events_total Events processed by the service's actors.",
-                 "# TYPE statecharts_events_total counter", f"statecharts_events_total {self.events_total}",
-                 "# HELP statecharts_rejected_total Requests refused (bad input, halted actors).",
-                 "# TYPE statecharts_rejected_total counter", f"statecharts_rejected_total {self.rejected_total}",
-                 "# HELP statecharts_actors Actors running in this process.",
-                 "# TYPE statecharts_actors gauge", f"statecharts_actors {len(self.actors)}",
-                 "# HELP statecharts_invariant_violations_total Invariant violations seen after a macrostep.",
-                 "# TYPE statecharts_invariant_violations_total counter",
-                 f"statecharts_invariant_violations_total {len(self.violations)}"]
+        lines = [
+            "# HELP statecharts_events_total Events processed by the service's actors.",
+            "# TYPE statecharts_events_total counter",
+            f"statecharts_events_total {self.events_total}",
+            "# HELP statecharts_rejected_total Requests refused (bad input, halted actors).",
+            "# TYPE statecharts_rejected_total counter",
+            f"statecharts_rejected_total {self.rejected_total}",
+            "# HELP statecharts_actors Actors running in this process.",
+            "# TYPE statecharts_actors gauge",
+            f"statecharts_actors {len(self.actors)}",
+            "# HELP statecharts_invariant_violations_total Invariant violations seen after a macrostep.",
+            "# TYPE statecharts_invariant_violations_total counter",
+            f"statecharts_invariant_violations_total {len(self.violations)}",
+        ]
         for name in self.model.invariants:
             label = name.replace("\\", "\\\\").replace('"', '\\"')
             lines.append(f'statecharts_invariant_violations_total{{invariant="{label}"}} {by_invariant.get(name, 0)}')

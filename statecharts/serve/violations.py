@@ -27,9 +27,11 @@ from typing import Any
 from statecharts.errors import ConfigError
 from statecharts.store.base import SqlStore, Store
 
-SCHEMA = ("CREATE TABLE IF NOT EXISTS serve_violations (actor TEXT NOT NULL, seq BIGINT NOT NULL, "
-          "invariant TEXT NOT NULL, halted INTEGER NOT NULL, violation TEXT NOT NULL, "
-          "recorded DOUBLE PRECISION NOT NULL, PRIMARY KEY (actor, seq, invariant))")
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS serve_violations (actor TEXT NOT NULL, seq BIGINT NOT NULL, "
+    "invariant TEXT NOT NULL, halted INTEGER NOT NULL, violation TEXT NOT NULL, "
+    "recorded DOUBLE PRECISION NOT NULL, PRIMARY KEY (actor, seq, invariant))"
+)
 
 
 class ViolationLog:
@@ -37,8 +39,11 @@ class ViolationLog:
 
     def __init__(self, store: Store) -> None:
         if not isinstance(store, SqlStore):
-            raise ConfigError(f"the service keeps its violations in a SQL store (SqliteStore, PostgresStore), "
-                              f"not {type(store).__name__}", key="store")
+            raise ConfigError(
+                f"the service keeps its violations in a SQL store (SqliteStore, PostgresStore), "
+                f"not {type(store).__name__}",
+                key="store",
+            )
         self.store = store
         with store.transaction() as cur:
             cur.execute(SCHEMA)
@@ -51,13 +56,18 @@ class ViolationLog:
         A violation kept before is marked halted when ``halted`` (never un-halted)."""
         key = (violation["actor"], violation["seq"], violation["invariant"])
         with self.store.transaction() as cur:
-            cur.execute(self._q("INSERT INTO serve_violations (actor, seq, invariant, halted, violation, recorded) "
-                                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (actor, seq, invariant) DO NOTHING"),
-                        (*key, int(halted), json.dumps({**violation, "halted": halted}), time.time()))
+            cur.execute(
+                self._q(
+                    "INSERT INTO serve_violations (actor, seq, invariant, halted, violation, recorded) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (actor, seq, invariant) DO NOTHING"
+                ),
+                (*key, int(halted), json.dumps({**violation, "halted": halted}), time.time()),
+            )
             new = bool(cur.rowcount == 1)
             if not new and halted:
-                cur.execute(self._q("UPDATE serve_violations SET halted = 1 "
-                                    "WHERE actor = ? AND seq = ? AND invariant = ?"), key)
+                cur.execute(
+                    self._q("UPDATE serve_violations SET halted = 1 WHERE actor = ? AND seq = ? AND invariant = ?"), key
+                )
         return new
 
     def load(self) -> list[dict[str, Any]]:

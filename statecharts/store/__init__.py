@@ -57,11 +57,23 @@ def open_store(url: str) -> SqliteStore | PostgresStore:
     statecharts.errors.ConfigError: store: URL 'mysql://x': use sqlite:///PATH or postgresql://USER@HOST:PORT/DB
     """
     if url.startswith("sqlite:///"):
-        return SqliteStore(url[len("sqlite:///"):])
+        return SqliteStore(url[len("sqlite:///") :])
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStore(url)
     raise ConfigError(f"URL {url!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB", key="store")
 
 
-__all__ = ["Commit", "DurableInterpreter", "Head", "Journal", "LeaseError", "PostgresStore", "SqlStore",
-           "SqliteStore", "Store", "open_store", "replay", "replay_actors"]
+__all__ = [
+    "Commit",
+    "DurableInterpreter",
+    "Head",
+    "Journal",
+    "LeaseError",
+    "PostgresStore",
+    "SqlStore",
+    "SqliteStore",
+    "Store",
+    "open_store",
+    "replay",
+    "replay_actors",
+]

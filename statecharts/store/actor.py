@@ -149,25 +149,40 @@ class DurableMember(AsyncActor):
             return
         await super()._drain(raise_errors)
 
-    def _new_child(self, logic: Logic, *, id: str, input: Any = None,
-                   state: Mapping[str, Any] | None = None) -> AsyncActor:
-        return DurableMember(logic, root=self.root, input=input, id=id, clock=self.clock, parent=self,
-                             system=self.system, state=state)
+    def _new_child(
+        self, logic: Logic, *, id: str, input: Any = None, state: Mapping[str, Any] | None = None
+    ) -> AsyncActor:
+        return DurableMember(
+            logic, root=self.root, input=input, id=id, clock=self.clock, parent=self, system=self.system, state=state
+        )
 
 
 class DurableAsyncActor(DurableMember):
     """An `AsyncActor` of a Machine whose every macrostep, and every step of its child actors,
     is committed to ``store`` under ``id`` before its effects are released (module docstring)."""
 
-    def __init__(self, machine: Machine, *, store: Store, id: str, context: Mapping[str, Any] | None = None,
-                 lease_ttl: float = 30.0, **options: Any) -> None:
+    def __init__(
+        self,
+        machine: Machine,
+        *,
+        store: Store,
+        id: str,
+        context: Mapping[str, Any] | None = None,
+        lease_ttl: float = 30.0,
+        **options: Any,
+    ) -> None:
         if not isinstance(id, str) or not id:
-            raise ConfigError(f"interpret_async(store=...) of machine {machine.id!r} needs id=, a non-empty string "
-                              f"naming the actor, not {id!r}", key="id")
+            raise ConfigError(
+                f"interpret_async(store=...) of machine {machine.id!r} needs id=, a non-empty string "
+                f"naming the actor, not {id!r}",
+                key="id",
+            )
         for name in ("state", "input"):
             if options.get(name) is not None:
-                raise ConfigError(f"interpret_async(store=...) takes context=, not {name}= (the store keeps the "
-                                  "actor's start)", key=name)
+                raise ConfigError(
+                    f"interpret_async(store=...) takes context=, not {name}= (the store keeps the actor's start)",
+                    key=name,
+                )
         journal = Journal(store, machine, id, lease_ttl=lease_ttl)
         record = journal.open()
         self.journal = journal
@@ -198,8 +213,11 @@ class DurableAsyncActor(DurableMember):
                 self._hold -= 1
         if restoring:
             for actor_id in self._reruns:
-                logger.warning("actor %r: the unreleased steps of child %r were not run again: it is no longer "
-                               "in the tree", self.id, actor_id)
+                logger.warning(
+                    "actor %r: the unreleased steps of child %r were not run again: it is no longer in the tree",
+                    self.id,
+                    actor_id,
+                )
             self._reruns = {}
             self._flush()
         self.journal.keep_alive()
@@ -210,8 +228,9 @@ class DurableAsyncActor(DurableMember):
         await super().stop()
         self.journal.close()
 
-    async def send(self, event: str | Event | Mapping[str, Any], idempotency_key: str | None = None,
-                   **data: Any) -> Snapshot:
+    async def send(
+        self, event: str | Event | Mapping[str, Any], idempotency_key: str | None = None, **data: Any
+    ) -> Snapshot:
         """`AsyncActor.send`, committed; with ``idempotency_key`` applied at most once (a repeat
         returns the snapshot committed with the first and changes nothing)."""
         ev = to_event(event, **data)
@@ -236,8 +255,14 @@ class DurableAsyncActor(DurableMember):
             actor._outbox = []
             return
         try:
-            self.journal.commit(event, self.record(), delivered=actor._delivered, key=key,
-                                actor=None if actor is self else actor.id, snapshot=actor.state)
+            self.journal.commit(
+                event,
+                self.record(),
+                delivered=actor._delivered,
+                key=key,
+                actor=None if actor is self else actor.id,
+                snapshot=actor.state,
+            )
         except Exception:
             actor._outbox = []
             self._stop("error")
@@ -260,10 +285,16 @@ class DurableAsyncActor(DurableMember):
                 try:
                     actor._execute(item)
                 except Exception as exc:  # noqa: BLE001 - as in the pure core: the next event is error.execution
-                    logger.warning("actor %r: action %s failed after its step was committed: %r", actor.id,
-                                   item.action.name, exc)
-                    actor._mailbox.append((Event("error.execution", {"error": exc, "source": f"action "
-                                                 f"{item.action.name}"}), None, actor.id))
+                    logger.warning(
+                        "actor %r: action %s failed after its step was committed: %r", actor.id, item.action.name, exc
+                    )
+                    actor._mailbox.append(
+                        (
+                            Event("error.execution", {"error": exc, "source": f"action {item.action.name}"}),
+                            None,
+                            actor.id,
+                        )
+                    )
                     actor._kick()
         finally:
             self._hold -= 1
@@ -329,6 +360,8 @@ class DurableAsyncActor(DurableMember):
 def durable_actor(machine: Machine, store: Store, id: str | None, **options: Any) -> DurableAsyncActor:
     """``machine.interpret_async(store=..., id=...)``: the checks, then `DurableAsyncActor`."""
     if id is None:
-        raise ConfigError(f"interpret_async(store=...) of machine {machine.id!r} needs id=, a non-empty string "
-                          "naming the actor", key="id")
+        raise ConfigError(
+            f"interpret_async(store=...) of machine {machine.id!r} needs id=, a non-empty string naming the actor",
+            key="id",
+        )
     return DurableAsyncActor(machine, store=store, id=id, **options)

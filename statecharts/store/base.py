@@ -176,50 +176,74 @@ class SqlStore:
     def open(self, actor_id: str, machine_id: str, owner: str, ttl: float) -> Head:
         now = time.time()
         with self.transaction() as cur:
-            cur.execute(self._q("INSERT INTO actors (id, machine, seq, released, record, owner, lease_until, updated) "
-                                "VALUES (?, ?, -1, -1, NULL, NULL, 0, ?) ON CONFLICT (id) DO NOTHING"),
-                        (actor_id, machine_id, now))
-            cur.execute(self._q(f"SELECT machine, seq, released, record, owner, lease_until FROM actors WHERE id = ? "
-                                f"{self.lock_row}"), (actor_id,))
+            cur.execute(
+                self._q(
+                    "INSERT INTO actors (id, machine, seq, released, record, owner, lease_until, updated) "
+                    "VALUES (?, ?, -1, -1, NULL, NULL, 0, ?) ON CONFLICT (id) DO NOTHING"
+                ),
+                (actor_id, machine_id, now),
+            )
+            cur.execute(
+                self._q(
+                    f"SELECT machine, seq, released, record, owner, lease_until FROM actors WHERE id = ? "
+                    f"{self.lock_row}"
+                ),
+                (actor_id,),
+            )
             machine, seq, released, record, holder, until = cur.fetchone()
             if machine != machine_id:
                 raise SnapshotError(f"actor {actor_id!r} in the store is a {machine!r} machine, not {machine_id!r}")
             if holder is not None and holder != owner and until > now and not owner_gone(holder):
-                raise LeaseError(f"actor {actor_id!r} is owned by {holder} for {until - now:.1f} s more (its lease); "
-                                 f"a second process cannot open it")
-            cur.execute(self._q("UPDATE actors SET owner = ?, lease_until = ? WHERE id = ?"),
-                        (owner, now + ttl, actor_id))
+                raise LeaseError(
+                    f"actor {actor_id!r} is owned by {holder} for {until - now:.1f} s more (its lease); "
+                    f"a second process cannot open it"
+                )
+            cur.execute(
+                self._q("UPDATE actors SET owner = ?, lease_until = ? WHERE id = ?"), (owner, now + ttl, actor_id)
+            )
         return Head(machine, int(seq), int(released), record)
 
     def commit(self, actor_id: str, owner: str, commit: Commit, ttl: float) -> None:
         now = time.time()
         with self.transaction() as cur:
-            cur.execute(self._q("UPDATE actors SET seq = ?, released = ?, record = ?, lease_until = ?, updated = ? "
-                                "WHERE id = ? AND owner = ? AND seq = ?"),
-                        (commit.seq, commit.released, commit.record, now + ttl, now, actor_id, owner, commit.seq - 1))
+            cur.execute(
+                self._q(
+                    "UPDATE actors SET seq = ?, released = ?, record = ?, lease_until = ?, updated = ? "
+                    "WHERE id = ? AND owner = ? AND seq = ?"
+                ),
+                (commit.seq, commit.released, commit.record, now + ttl, now, actor_id, owner, commit.seq - 1),
+            )
             if cur.rowcount != 1:
                 raise LeaseError(self._lost(cur, actor_id, owner))
-            cur.execute(self._q("INSERT INTO events (actor, seq, idem, line) VALUES (?, ?, ?, ?)"),
-                        (actor_id, commit.seq, commit.key, commit.line))
+            cur.execute(
+                self._q("INSERT INTO events (actor, seq, idem, line) VALUES (?, ?, ?, ?)"),
+                (actor_id, commit.seq, commit.key, commit.line),
+            )
 
     def renew(self, actor_id: str, owner: str, ttl: float) -> None:
         with self.transaction() as cur:
-            cur.execute(self._q("UPDATE actors SET lease_until = ? WHERE id = ? AND owner = ?"),
-                        (time.time() + ttl, actor_id, owner))
+            cur.execute(
+                self._q("UPDATE actors SET lease_until = ? WHERE id = ? AND owner = ?"),
+                (time.time() + ttl, actor_id, owner),
+            )
             if cur.rowcount != 1:
                 raise LeaseError(self._lost(cur, actor_id, owner))
 
     def release(self, actor_id: str, owner: str, released: int) -> None:
         with self.transaction() as cur:
-            cur.execute(self._q("UPDATE actors SET owner = NULL, lease_until = 0, released = ? "
-                                "WHERE id = ? AND owner = ?"), (released, actor_id, owner))
+            cur.execute(
+                self._q("UPDATE actors SET owner = NULL, lease_until = 0, released = ? WHERE id = ? AND owner = ?"),
+                (released, actor_id, owner),
+            )
 
     def _lost(self, cur: Any, actor_id: str, owner: str) -> str:
         cur.execute(self._q("SELECT owner, seq FROM actors WHERE id = ?"), (actor_id,))
         row = cur.fetchone()
         holder = row[0] if row else None
-        return (f"actor {actor_id!r}: this process ({owner}) no longer owns it (lease lost"
-                f"{'; now owned by ' + holder if holder and holder != owner else ''}); nothing was committed")
+        return (
+            f"actor {actor_id!r}: this process ({owner}) no longer owns it (lease lost"
+            f"{'; now owned by ' + holder if holder and holder != owner else ''}); nothing was committed"
+        )
 
     def find_key(self, actor_id: str, key: str) -> str | None:
         with self.transaction(write=False) as cur:

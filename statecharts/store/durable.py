@@ -59,22 +59,38 @@ class DurableInterpreter(Interpreter):
     (2, 2)
     """
 
-    def __init__(self, machine: Machine, *, store: Store, id: str, context: Mapping[str, Any] | None = None,
-                 clock: Clock | None = None, lease_ttl: float = 30.0, **options: Any) -> None:
+    def __init__(
+        self,
+        machine: Machine,
+        *,
+        store: Store,
+        id: str,
+        context: Mapping[str, Any] | None = None,
+        clock: Clock | None = None,
+        lease_ttl: float = 30.0,
+        **options: Any,
+    ) -> None:
         if not isinstance(id, str) or not id:
-            raise ConfigError(f"interpret(store=...) of machine {machine.id!r} needs id=, a non-empty string naming "
-                              f"the actor, not {id!r}", key="id")
+            raise ConfigError(
+                f"interpret(store=...) of machine {machine.id!r} needs id=, a non-empty string naming "
+                f"the actor, not {id!r}",
+                key="id",
+            )
         for name in ("state", "record"):
             if options.get(name) is not None:
-                raise ConfigError(f"interpret(store=...) loads the actor from the store: {name}= is not taken too",
-                                  key=name)
+                raise ConfigError(
+                    f"interpret(store=...) loads the actor from the store: {name}= is not taken too", key=name
+                )
         journal = Journal(store, machine, id, lease_ttl=lease_ttl)
         record = journal.open()
         try:
             super().__init__(machine, context=context, clock=clock, record=record, **options)
             if clock_now(self.clock) is None:
-                raise ConfigError(f"interpret(store=...) needs a clock with a `now` (RealClock, VirtualClock) to "
-                                  f"persist due times, not {type(self.clock).__name__}", key="clock")
+                raise ConfigError(
+                    f"interpret(store=...) needs a clock with a `now` (RealClock, VirtualClock) to "
+                    f"persist due times, not {type(self.clock).__name__}",
+                    key="clock",
+                )
         except BaseException:
             journal.close()
             raise
@@ -94,14 +110,15 @@ class DurableInterpreter(Interpreter):
         """Resume the stored actor (or start a new one) and keep its lease alive. A stopped durable
         actor has given its lease up: open it again with ``machine.interpret(store=..., id=...)``."""
         if not self.running and self._state is not None:
-            raise StatechartError(f"actor {self.id!r} was stopped and its lease given up: open it again with "
-                                  f"machine.interpret(store=..., id={self.id!r})")
+            raise StatechartError(
+                f"actor {self.id!r} was stopped and its lease given up: open it again with "
+                f"machine.interpret(store=..., id={self.id!r})"
+            )
         super().start()
         self.journal.keep_alive()
         return self
 
-    def send(self, event: str | Event | Mapping[str, Any], idempotency_key: str | None = None,
-             **data: Any) -> Snapshot:
+    def send(self, event: str | Event | Mapping[str, Any], idempotency_key: str | None = None, **data: Any) -> Snapshot:
         """`Interpreter.send`, committed; with ``idempotency_key`` applied at most once (a repeat
         returns the snapshot committed with the first and changes nothing)."""
         ev = to_event(event, **data)
@@ -120,6 +137,7 @@ class DurableInterpreter(Interpreter):
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """`Interpreter.subscribe`, told once the step is committed (with its effects)."""
+
         def after_commit(snapshot: Snapshot) -> None:
             if self._in_step:
                 self._outbox.append(_Notice(listener, snapshot))
@@ -136,8 +154,9 @@ class DurableInterpreter(Interpreter):
     def __enter__(self) -> DurableInterpreter:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- hooks -----------------------------------------------------------------------------
@@ -170,9 +189,10 @@ class DurableInterpreter(Interpreter):
             self._recovering = False
             again = self.journal.unreleased()
             if again is not None:
-                self._release([e for e in again.effects if isinstance(e.action, (Call, Log))]
-                              + [p for p in again.pending if p.delay <= 0
-                                 and p.to not in (None, "#_self", self.machine.id)])
+                self._release(
+                    [e for e in again.effects if isinstance(e.action, (Call, Log))]
+                    + [p for p in again.pending if p.delay <= 0 and p.to not in (None, "#_self", self.machine.id)]
+                )
             return
         event = self._event
         if event is None:  # nothing was processed (the actor had stopped)
@@ -206,8 +226,9 @@ class DurableInterpreter(Interpreter):
             try:
                 super().execute(item)
             except Exception as exc:  # noqa: BLE001 - the step is committed: the failure is the next event
-                logger.warning("actor %r: action %s failed after its step was committed: %r", self.id,
-                               item.action.name, exc)
+                logger.warning(
+                    "actor %r: action %s failed after its step was committed: %r", self.id, item.action.name, exc
+                )
                 self.enqueue(Event("error.execution", {"error": exc, "action": item.action.name}))
 
 

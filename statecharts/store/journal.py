@@ -129,8 +129,16 @@ class Journal:
         previous = restore(self.machine, lines[0]["snapshot"]) if self.seq > 0 else None
         return step(self.machine, previous, lines[-1])
 
-    def commit(self, event: Event, record: ActorRecord, *, delivered: Sequence[int] = (),
-               key: str | None = None, actor: str | None = None, snapshot: Snapshot | None = None) -> int:
+    def commit(
+        self,
+        event: Event,
+        record: ActorRecord,
+        *,
+        delivered: Sequence[int] = (),
+        key: str | None = None,
+        actor: str | None = None,
+        snapshot: Snapshot | None = None,
+    ) -> int:
         """Commit one macrostep: the log line for ``event`` and the actor's new ``record``, in one
         transaction; the effects of every earlier step count as run. Returns the step's number.
         `LeaseError` (nothing committed) when this process no longer owns the actor.
@@ -140,11 +148,20 @@ class Journal:
         if not self._open:
             raise LeaseError(f"actor {self.actor_id!r}: the journal is not open")
         seq = self.seq + 1
-        line = {"seq": seq, "actor": actor or self.actor_id, "event": event_to_json(event),
-                "delivered": list(delivered), "key": key,
-                "snapshot": (snapshot if snapshot is not None else record.snapshot).to_json()}
-        self.store.commit(self.actor_id, self.owner, Commit(seq, json.dumps(line, sort_keys=True), record.dumps(),
-                                                           key, self.seq), self.lease_ttl)
+        line = {
+            "seq": seq,
+            "actor": actor or self.actor_id,
+            "event": event_to_json(event),
+            "delivered": list(delivered),
+            "key": key,
+            "snapshot": (snapshot if snapshot is not None else record.snapshot).to_json(),
+        }
+        self.store.commit(
+            self.actor_id,
+            self.owner,
+            Commit(seq, json.dumps(line, sort_keys=True), record.dumps(), key, self.seq),
+            self.lease_ttl,
+        )
         self.seq = seq
         self.released = seq - 1
         return seq
@@ -218,8 +235,9 @@ def settled(snapshot: Snapshot) -> Snapshot:
     return _without(snapshot, {i for i, p in enumerate(snapshot.pending) if p.delay <= 0})
 
 
-def replay(machine: Machine, lines: Iterable[Mapping[str, Any]],
-           children: Mapping[str, Machine] | None = None) -> Snapshot:
+def replay(
+    machine: Machine, lines: Iterable[Mapping[str, Any]], children: Mapping[str, Machine] | None = None
+) -> Snapshot:
     """Run a stored event log through the pure core, checking each line's snapshot; the root
     actor's last one (`replay_actors` has every actor's). A line that does not follow is a
     `SnapshotError` naming its ``seq``.
@@ -241,8 +259,9 @@ def replay(machine: Machine, lines: Iterable[Mapping[str, Any]],
     return replay_actors(machine, lines, children)[lines[0].get("actor")]
 
 
-def replay_actors(machine: Machine, lines: Iterable[Mapping[str, Any]],
-                  children: Mapping[str, Machine] | None = None) -> dict[Any, Snapshot]:
+def replay_actors(
+    machine: Machine, lines: Iterable[Mapping[str, Any]], children: Mapping[str, Machine] | None = None
+) -> dict[Any, Snapshot]:
     """`replay` for an actor tree's log: each actor's lines through its machine (``machine`` for
     the root, the actor of line 0; ``children[actor id]`` for the others); every actor's last
     snapshot, by actor id. A line of an actor without a machine is a `SnapshotError` naming it.
@@ -273,18 +292,24 @@ def replay_actors(machine: Machine, lines: Iterable[Mapping[str, Any]],
         elif children is not None and isinstance(actor, str) and actor in children:
             actor_machine = children[actor]
         else:
-            raise SnapshotError(f"event log line seq {line['seq']}: actor {actor!r} has no machine to replay it "
-                                f"with (children=)")
+            raise SnapshotError(
+                f"event log line seq {line['seq']}: actor {actor!r} has no machine to replay it with (children=)"
+            )
         child = actor != root
         previous = None if child and line["event"]["type"] == INIT else current.get(actor)  # a (re)started child
         replayed = settled(step(actor_machine, previous, line, child=child))
         stored = restore(actor_machine, line["snapshot"])
         if stored != replayed:
-            raise SnapshotError(f"event log line seq {line['seq']} ({line['event']['type']}): the stored snapshot "
-                                f"{stored.value!r} is not what replay gives, {replayed.value!r}"
-                                + ("" if actor == root else f" (actor {actor!r})")
-                                + ("" if stored.value != replayed.value else
-                                   f" (context {dict(stored.context)!r} vs {dict(replayed.context)!r})"))
+            raise SnapshotError(
+                f"event log line seq {line['seq']} ({line['event']['type']}): the stored snapshot "
+                f"{stored.value!r} is not what replay gives, {replayed.value!r}"
+                + ("" if actor == root else f" (actor {actor!r})")
+                + (
+                    ""
+                    if stored.value != replayed.value
+                    else f" (context {dict(stored.context)!r} vs {dict(replayed.context)!r})"
+                )
+            )
         current[actor] = stored
         expected_seq += 1
     if not current:
@@ -293,6 +318,14 @@ def replay_actors(machine: Machine, lines: Iterable[Mapping[str, Any]],
 
 
 def _without(snapshot: Snapshot, indices: set[int]) -> Snapshot:
-    return Snapshot(snapshot.machine, snapshot.nodes, snapshot.context, snapshot.history,
-                    tuple(p for i, p in enumerate(snapshot.pending) if i not in indices), snapshot.status,
-                    snapshot.output, snapshot.effects, snapshot.event)
+    return Snapshot(
+        snapshot.machine,
+        snapshot.nodes,
+        snapshot.context,
+        snapshot.history,
+        tuple(p for i, p in enumerate(snapshot.pending) if i not in indices),
+        snapshot.status,
+        snapshot.output,
+        snapshot.effects,
+        snapshot.event,
+    )

@@ -41,8 +41,9 @@ def context_problems(context: Mapping[str, Any], expected: Mapping[str, Any]) ->
         if key not in context:
             problems.append(f"context key {key!r} is missing (the chart has it)")
         elif value is not None and not _same_kind(context[key], value):
-            problems.append(f"context key {key!r} holds {type(context[key]).__name__}, the chart's holds "
-                            f"{type(value).__name__}")
+            problems.append(
+                f"context key {key!r} holds {type(context[key]).__name__}, the chart's holds {type(value).__name__}"
+            )
     return problems
 
 
@@ -50,8 +51,12 @@ def _same_kind(stored: Any, expected: Any) -> bool:
     if type(stored) is type(expected):
         return True
     numbers = (int, float)
-    return (isinstance(stored, numbers) and isinstance(expected, numbers)
-            and not isinstance(stored, bool) and not isinstance(expected, bool))
+    return (
+        isinstance(stored, numbers)
+        and isinstance(expected, numbers)
+        and not isinstance(stored, bool)
+        and not isinstance(expected, bool)
+    )
 
 
 def child_machines(machine: Machine) -> dict[str, Machine]:
@@ -75,8 +80,9 @@ def child_machines(machine: Machine) -> dict[str, Machine]:
     return found
 
 
-def check_records(machine: Machine, records: Iterable[tuple[str, str, str]],
-                  expected_context: Mapping[str, Any] | None = None) -> MigrationReport:
+def check_records(
+    machine: Machine, records: Iterable[tuple[str, str, str]], expected_context: Mapping[str, Any] | None = None
+) -> MigrationReport:
     """Restore every stored record of ``machine`` (``(actor id, machine id, record JSON)``, as
     `Store.records` gives them) against the current chart: a state id that is gone, a context key
     of another type (against ``expected_context``, by default the chart's initial context). The
@@ -100,8 +106,10 @@ def check_records(machine: Machine, records: Iterable[tuple[str, str, str]],
     def child_machine(child_id: str, data: Mapping[str, Any]) -> Machine:
         found = children.get(str(data.get("machine")))
         if found is None:
-            raise SnapshotError(f"child actor {child_id!r} runs machine {data.get('machine')!r}, which the chart no "
-                                f"longer invokes or names in services=")
+            raise SnapshotError(
+                f"child actor {child_id!r} runs machine {data.get('machine')!r}, which the chart no "
+                f"longer invokes or names in services="
+            )
         return found
 
     for actor_id, machine_id, text in records:

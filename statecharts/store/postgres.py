@@ -39,8 +39,10 @@ class PostgresStore(SqlStore):
         try:
             import psycopg
         except ImportError as exc:
-            raise ConfigError("PostgresStore needs psycopg 3: pip install 'psycopg[binary]' "
-                              "(or the statecharts[postgres] extra)", key="store") from exc
+            raise ConfigError(
+                "PostgresStore needs psycopg 3: pip install 'psycopg[binary]' (or the statecharts[postgres] extra)",
+                key="store",
+            ) from exc
         self.dsn = dsn
         self._db: Any = psycopg.connect(dsn, autocommit=True, connect_timeout=int(connect_timeout))
         with self.transaction() as cur:

@@ -28,8 +28,18 @@ from statecharts.testing.model_based import Adapter, Conformance, Disagreement, 
 _HYPOTHESIS = ("InvariantViolation", "chart_state_machine", "check_randomly", "event_sequences", "events_in")
 
 __all__ = [
-    "Adapter", "Conformance", "Disagreement", "PropertyViolation", "assert_conforms", "assert_invariants",
-    "assert_invariants_randomly", "load_model", "next_steps", "replay", "run_paths", *_HYPOTHESIS,
+    "Adapter",
+    "Conformance",
+    "Disagreement",
+    "PropertyViolation",
+    "assert_conforms",
+    "assert_invariants",
+    "assert_invariants_randomly",
+    "load_model",
+    "next_steps",
+    "replay",
+    "run_paths",
+    *_HYPOTHESIS,
 ]
 
 

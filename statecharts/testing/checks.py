@@ -45,15 +45,26 @@ def load_model(model: Model | str, params: dict[str, Any] | None = None) -> Mode
     """
     if isinstance(model, Model):
         if params:
-            raise UsageError(f"parameters {sorted(params)} given with a ready Model "
-                             f"({model.name or model.machine.id}); pass a 'MODULE[:FACTORY]' instead")
+            raise UsageError(
+                f"parameters {sorted(params)} given with a ready Model "
+                f"({model.name or model.machine.id}); pass a 'MODULE[:FACTORY]' instead"
+            )
         return model
     return load_spec(model, params or {})
 
 
-def assert_invariants(model: Model | str, /, *, deadlock: bool = False, temporal: bool = False,
-                      symmetry: bool = False, max_states: int | None = None,
-                      max_seconds: float | None = None, complete: bool = True, **params: Any) -> Report:
+def assert_invariants(
+    model: Model | str,
+    /,
+    *,
+    deadlock: bool = False,
+    temporal: bool = False,
+    symmetry: bool = False,
+    max_states: int | None = None,
+    max_seconds: float | None = None,
+    complete: bool = True,
+    **params: Any,
+) -> Report:
     """Walk every reachable state and assert the model's invariants (``deadlock=True``: also no
     deadlock; ``temporal=True``: also its temporal properties). ``complete=True`` also fails a walk
     a bound stopped. Returns the walker's `Report`.
@@ -62,8 +73,9 @@ def assert_invariants(model: Model | str, /, *, deadlock: bool = False, temporal
     14
     """
     m = load_model(model, params)
-    report = check(m, max_states=max_states, max_seconds=max_seconds, symmetry=symmetry,
-                   temporal=temporal, deadlock=deadlock)
+    report = check(
+        m, max_states=max_states, max_seconds=max_seconds, symmetry=symmetry, temporal=temporal, deadlock=deadlock
+    )
     if not report.ok:
         raise PropertyViolation(report)
     if complete and not report.complete:
@@ -71,9 +83,16 @@ def assert_invariants(model: Model | str, /, *, deadlock: bool = False, temporal
     return report
 
 
-def assert_invariants_randomly(model: Model | str, /, adapter: Adapter | None = None, *,
-                               max_examples: int = 100, max_steps: int = 30, derandomize: bool = True,
-                               **params: Any) -> None:
+def assert_invariants_randomly(
+    model: Model | str,
+    /,
+    adapter: Adapter | None = None,
+    *,
+    max_examples: int = 100,
+    max_steps: int = 30,
+    derandomize: bool = True,
+    **params: Any,
+) -> None:
     """Hypothesis walks of the chart (``max_examples`` walks of up to ``max_steps`` events), checking
     the model's invariants, and the adapter's agreement when one is given, after every step.
 
@@ -81,12 +100,12 @@ def assert_invariants_randomly(model: Model | str, /, adapter: Adapter | None = 
     """
     from statecharts.testing.strategies import check_randomly
 
-    check_randomly(load_model(model, params), adapter, max_examples=max_examples, max_steps=max_steps,
-                   derandomize=derandomize)
+    check_randomly(
+        load_model(model, params), adapter, max_examples=max_examples, max_steps=max_steps, derandomize=derandomize
+    )
 
 
-def assert_conforms(model: Model | str, /, adapter: Adapter, *, cover: str = "edges",
-                    **params: Any) -> Conformance:
+def assert_conforms(model: Model | str, /, adapter: Adapter, *, cover: str = "edges", **params: Any) -> Conformance:
     """Run the ``cover`` paths (``edges``, ``transitions``, ``states``) against the adapter's system
     and raise the first `Disagreement`; returns the `Conformance` figures when all agree.
 

@@ -105,16 +105,22 @@ class Disagreement(StatechartError, AssertionError):
     the system under test disagrees with the chart right after reset
     """
 
-    def __init__(self, path: TestPath, step: int, expected: Any, observed: Any,
-                 error: BaseException | None = None, note: str = "") -> None:
+    def __init__(
+        self,
+        path: TestPath,
+        step: int,
+        expected: Any,
+        observed: Any,
+        error: BaseException | None = None,
+        note: str = "",
+    ) -> None:
         self.path, self.step, self.expected, self.observed, self.error = path, step, expected, observed, error
         if step == 0:
             where = "right after reset"
         else:
             event = path.trace.steps[step].event
             where = f"after step {step} ({event_text(event) if event else '?'})"
-        lines = [f"the system under test {'raised ' + repr(error) if error else 'disagrees with the chart'} "
-                 f"{where}"]
+        lines = [f"the system under test {'raised ' + repr(error) if error else 'disagrees with the chart'} {where}"]
         if error is None:
             lines += [f"  chart expects: {expected!r}", f"  system has:    {observed!r}"]
         if note:
@@ -149,8 +155,9 @@ def replay(path: TestPath, adapter: Adapter) -> None:
         check_step(adapter, functools.partial(path.prefix, k), k, step.snapshot, act)
 
 
-def check_step(adapter: Adapter, path: Callable[[], TestPath], k: int, snapshot: Snapshot,
-               act: Callable[[Adapter], None]) -> None:
+def check_step(
+    adapter: Adapter, path: Callable[[], TestPath], k: int, snapshot: Snapshot, act: Callable[[Adapter], None]
+) -> None:
     """Do step ``k`` on the system (``act``), observe it and compare with the chart's ``snapshot``;
     a failure or a difference is a `Disagreement` carrying ``path()`` (the path up to step ``k``).
 
@@ -208,9 +215,11 @@ class Conformance:
         >>> Conformance("light", paths=2, steps=5, planned=3, cover="edges cover").format()
         'model light: 2 of 3 paths run (5 steps, edges cover): the system agrees with the chart'
         """
-        head = (f"model {self.model}: {self.paths} of {self.planned} paths run ({self.steps} steps"
-                f"{', ' + self.cover if self.cover else ''}): "
-                + ("the system agrees with the chart" if self.ok else "DISAGREEMENT"))
+        head = (
+            f"model {self.model}: {self.paths} of {self.planned} paths run ({self.steps} steps"
+            f"{', ' + self.cover if self.cover else ''}): "
+            + ("the system agrees with the chart" if self.ok else "DISAGREEMENT")
+        )
         return head if self.failure is None else f"{head}\n{self.failure}"
 
     def raise_on_failure(self) -> Conformance:
@@ -233,8 +242,14 @@ class Conformance:
         return self
 
 
-def run_paths(model: Model | StateGraph, adapter: Adapter, paths: Sequence[TestPath] | None = None, *,
-              cover: str = "edges", minimize: bool = True) -> Conformance:
+def run_paths(
+    model: Model | StateGraph,
+    adapter: Adapter,
+    paths: Sequence[TestPath] | None = None,
+    *,
+    cover: str = "edges",
+    minimize: bool = True,
+) -> Conformance:
     """Run every path (default: the cover ``cover`` = ``edges``, ``transitions`` or ``states`` of
     the model's state graph) against the system under test; stop at the first disagreement.
     With ``minimize``, the disagreement is reported on a shortest failing path (see `shorter`).
@@ -309,9 +324,14 @@ def shorter(graph: StateGraph, failure: Disagreement, adapter: Adapter, budget: 
             try:
                 replay(to_path(graph, [*route, (e, j)], failure.path.goal), adapter)
             except Disagreement as found:
-                return Disagreement(found.path, found.step, found.expected, found.observed, found.error,
-                                    note=f"the shortest failing path; the {k}-step path that found it "
-                                         f"was shortened")
+                return Disagreement(
+                    found.path,
+                    found.step,
+                    found.expected,
+                    found.observed,
+                    found.error,
+                    note=f"the shortest failing path; the {k}-step path that found it was shortened",
+                )
     return failure
 
 

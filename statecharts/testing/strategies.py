@@ -57,14 +57,15 @@ def stepper(model: Model, cache_size: int = 65536) -> Callable[[Snapshot], list[
     >>> len(stepper(m)(m.initial_states()[0]))
     1
     """
+
     @lru_cache(maxsize=cache_size)
     def steps(snapshot: Snapshot) -> list[tuple[Event, Snapshot]]:
         return next_steps(model, snapshot)
+
     return steps
 
 
-def event_sequences(model: Model, *, min_length: int = 0,
-                    max_length: int = 20) -> st.SearchStrategy[TestPath]:
+def event_sequences(model: Model, *, min_length: int = 0, max_length: int = 20) -> st.SearchStrategy[TestPath]:
     """Valid walks of the chart as `TestPath` values (events with payloads and expected snapshots),
     from one of the model's initial states, ``min_length`` to ``max_length`` events long (shorter
     when the walk reaches a state where no event changes anything).
@@ -109,8 +110,9 @@ def events_in(model: Model, snapshot: Snapshot) -> st.SearchStrategy[Event]:
     return st.sampled_from([e for e, _ in next_steps(model, snapshot)])
 
 
-def chart_state_machine(model: Model, adapter: AdapterSource = None, *,
-                        invariants: bool = True) -> type[RuleBasedStateMachine]:
+def chart_state_machine(
+    model: Model, adapter: AdapterSource = None, *, invariants: bool = True
+) -> type[RuleBasedStateMachine]:
     """A `RuleBasedStateMachine` class that walks ``model``: it starts in one of the initial
     states (resetting the adapter's system), then sends events that change something, and after
     every step checks the model's invariants (``invariants=True``) and, with an adapter (an
@@ -193,8 +195,15 @@ class _Choice:
         return repr(self.value[0])
 
 
-def check_randomly(model: Model, adapter: AdapterSource = None, *, max_examples: int = 100,
-                   max_steps: int = 30, derandomize: bool = True, invariants: bool = True) -> None:
+def check_randomly(
+    model: Model,
+    adapter: AdapterSource = None,
+    *,
+    max_examples: int = 100,
+    max_steps: int = 30,
+    derandomize: bool = True,
+    invariants: bool = True,
+) -> None:
     """Run `chart_state_machine` under hypothesis: ``max_examples`` walks of up to ``max_steps``
     events (``derandomize=True``: the same walks on every run, no example database). Raises the
     shrunk `InvariantViolation` / `Disagreement` when one is found.
@@ -203,11 +212,15 @@ def check_randomly(model: Model, adapter: AdapterSource = None, *, max_examples:
     >>> check_randomly(model(workers=1, requests=1), max_examples=5)
     """
     machine_class = chart_state_machine(model, adapter, invariants=invariants)
-    options: dict[str, Any] = {"max_examples": max_examples, "stateful_step_count": max_steps,
-                               "derandomize": derandomize, "deadline": None,
-                               "suppress_health_check": [HealthCheck.too_slow],
-                               # no explain phase: it re-runs the failure many times over, slowly
-                               "phases": [p for p in Phase if p is not Phase.explain]}
+    options: dict[str, Any] = {
+        "max_examples": max_examples,
+        "stateful_step_count": max_steps,
+        "derandomize": derandomize,
+        "deadline": None,
+        "suppress_health_check": [HealthCheck.too_slow],
+        # no explain phase: it re-runs the failure many times over, slowly
+        "phases": [p for p in Phase if p is not Phase.explain],
+    }
     if derandomize:
         options["database"] = None
     run_state_machine_as_test(machine_class, settings=settings(**options))

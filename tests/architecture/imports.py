@@ -89,8 +89,15 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 
 def layer(module: str) -> int:
     """The index in `LAYERS` of the longest prefix naming ``module``."""
-    best = max(((len(name), index) for index, names in enumerate(LAYERS) for name in names
-                if module == name or (name != "statecharts" and module.startswith(name + "."))), default=None)
+    best = max(
+        (
+            (len(name), index)
+            for index, names in enumerate(LAYERS)
+            for name in names
+            if module == name or (name != "statecharts" and module.startswith(name + "."))
+        ),
+        default=None,
+    )
     if best is None:
         raise LookupError(f"{module} is in no layer: add it to LAYERS in {__file__}")
     return best[1]

@@ -12,11 +12,23 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 
-def interrupt_at_level(command: list[str], cwd: Path, checkpoints: Callable[[], Iterable[Path]], level: int = 3,
-                       env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def interrupt_at_level(
+    command: list[str],
+    cwd: Path,
+    checkpoints: Callable[[], Iterable[Path]],
+    level: int = 3,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run ``command``; press Ctrl-C once one of ``checkpoints()`` has reached ``level``; its outcome."""
-    walk = subprocess.Popen(command, cwd=cwd, env=None if env is None else dict(env), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    walk = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and walk.poll() is None:

@@ -222,8 +222,11 @@ def test_a_walk_that_follows_one_machine_refuses_a_chart_with_child_machines(wal
 
     model = Model(client(drops_when_busy=False), alphabet=events("ASK"))
     with pytest.raises(ConfigError, match="starts child machines .*invoke 'srv'"):
-        {"simulate": lambda: simulate(model, depth=3, traces=1), "explore": lambda: explore(model),
-         "ray": lambda: check_ray(model, "127.0.0.1:1")}[walk]()
+        {
+            "simulate": lambda: simulate(model, depth=3, traces=1),
+            "explore": lambda: explore(model),
+            "ray": lambda: check_ray(model, "127.0.0.1:1"),
+        }[walk]()
 
 
 def test_the_first_violation_is_on_a_shortest_trace_as_for_one_chart() -> None:

@@ -17,15 +17,38 @@ from tests.check.test_kernel import charts
 
 
 def graph_summary(graph: StateGraph) -> tuple[Any, ...]:
-    return (list(graph.states), [list(out) for out in graph.edges], list(graph.parent), list(graph.via),
-            list(graph.depth), [bool(x) for x in graph.expanded], graph.initial, graph.self_loops, graph.transitions,
-            graph.taken, graph.found, graph.raised, graph.complete, graph.stopped_by, graph.active_nodes())
+    return (
+        list(graph.states),
+        [list(out) for out in graph.edges],
+        list(graph.parent),
+        list(graph.via),
+        list(graph.depth),
+        [bool(x) for x in graph.expanded],
+        graph.initial,
+        graph.self_loops,
+        graph.transitions,
+        graph.taken,
+        graph.found,
+        graph.raised,
+        graph.complete,
+        graph.stopped_by,
+        graph.active_nodes(),
+    )
 
 
 def report_summary(report: Any) -> tuple[Any, ...]:
-    return (report.distinct_states, report.transitions, report.depth, report.complete, report.stopped_by,
-            [(r.name, r.holds, r.note, None if r.trace is None else [(s.event, s.snapshot) for s in r.trace.steps])
-             for r in report.results], report.coverage)
+    return (
+        report.distinct_states,
+        report.transitions,
+        report.depth,
+        report.complete,
+        report.stopped_by,
+        [
+            (r.name, r.holds, r.note, None if r.trace is None else [(s.event, s.snapshot) for s in r.trace.steps])
+            for r in report.results
+        ],
+        report.coverage,
+    )
 
 
 # derandomized (tests/conftest.py): the same charts in every run
@@ -47,8 +70,11 @@ def test_compact_graph_of_random_charts_is_the_default_graph(model: Model) -> No
 @settings(max_examples=30, deadline=None)
 @given(charts())
 def test_compact_check_of_random_charts_gives_the_same_verdicts_and_shortest_traces(model: Model) -> None:
-    checked = Model(model.machine, alphabet=model.alphabet, invariants={
-        "x below 2": lambda s: s.context["x"] < 2, "y stays 0": lambda s: s.context["y"] == 0})
+    checked = Model(
+        model.machine,
+        alphabet=model.alphabet,
+        invariants={"x below 2": lambda s: s.context["x"] < 2, "y stays 0": lambda s: s.context["y"] == 0},
+    )
     try:
         expected = check(checked)
     except (WalkError, EventlessLoopError):
@@ -73,9 +99,17 @@ def test_a_bounded_compact_walk_stops_where_the_default_one_does() -> None:
 
 
 def test_tuple_values_are_shared_only_with_equal_tuples_of_the_same_element_types() -> None:
-    pair = Machine({"id": "pair", "context": {"a": (1,), "b": 0}, "initial": "p", "states": {
-        "p": {"on": {"SWAP": {"target": "q", "actions": assign(a=0, b=lambda c, e: (True,))}}},
-        "q": {"on": {"BACK": {"target": "p", "actions": assign(a=lambda c, e: (1,), b=0)}}}}})
+    pair = Machine(
+        {
+            "id": "pair",
+            "context": {"a": (1,), "b": 0},
+            "initial": "p",
+            "states": {
+                "p": {"on": {"SWAP": {"target": "q", "actions": assign(a=0, b=lambda c, e: (True,))}}},
+                "q": {"on": {"BACK": {"target": "p", "actions": assign(a=lambda c, e: (1,), b=0)}}},
+            },
+        }
+    )
     graph = explore(Model(pair, alphabet=events("SWAP") + events("BACK")), compact=True)
     first, second = graph.states[0], graph.states[1]
     assert (first.context["a"], second.context["b"]) == ((1,), (True,))
@@ -83,8 +117,14 @@ def test_tuple_values_are_shared_only_with_equal_tuples_of_the_same_element_type
 
 
 def test_an_unhashable_context_is_named_in_the_compact_walk_too() -> None:
-    bag = Machine({"id": "bag", "context": {"items": ()}, "initial": "open", "states": {
-        "open": {"on": {"ADD": {"actions": assign(items=lambda c, e: bytearray(b"1"))}}}}})
+    bag = Machine(
+        {
+            "id": "bag",
+            "context": {"items": ()},
+            "initial": "open",
+            "states": {"open": {"on": {"ADD": {"actions": assign(items=lambda c, e: bytearray(b"1"))}}}},
+        }
+    )
     with pytest.raises(UnhashableStateError, match="'items' \\(bytearray\\)"):
         explore(Model(bag, alphabet=events("ADD")), compact=True)
 

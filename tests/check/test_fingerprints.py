@@ -15,15 +15,25 @@ from statecharts.errors import ConfigError
 
 
 def summary(report):
-    return (report.distinct_states, report.transitions, report.depth, report.complete,
-            [(r.name, r.holds, None if r.trace is None else [(s.event, s.snapshot) for s in r.trace.steps])
-             for r in report.results])
+    return (
+        report.distinct_states,
+        report.transitions,
+        report.depth,
+        report.complete,
+        [
+            (r.name, r.holds, None if r.trace is None else [(s.event, s.snapshot) for s in r.trace.steps])
+            for r in report.results
+        ],
+    )
 
 
 def test_fingerprint_walk_agrees_with_the_full_walk_including_shortest_traces():
     base = cluster_model(2, 3)
-    broken = {**base.invariants, "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2,
-              "cluster never updated twice": lambda s: s.context["clusterV"] < 2}
+    broken = {
+        **base.invariants,
+        "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2,
+        "cluster never updated twice": lambda s: s.context["clusterV"] < 2,
+    }
     m = Model(**{**base.__dict__, "invariants": broken, "properties": {}})
     full, fp = check(m), check_fingerprints(m)
     assert summary(fp) == summary(full)
@@ -39,8 +49,9 @@ def test_workers_partitioning_states_by_fingerprint_find_the_same_counts_verdict
     for workers in (2, 3):
         fp = check_fingerprints(m, workers=workers)
         assert (fp.distinct_states, fp.transitions, fp.depth) == (full.distinct_states, full.transitions, full.depth)
-        assert [(r.name, r.holds, r.trace and len(r.trace)) for r in fp.results] == \
-            [(r.name, r.holds, r.trace and len(r.trace)) for r in full.results]
+        assert [(r.name, r.holds, r.trace and len(r.trace)) for r in fp.results] == [
+            (r.name, r.holds, r.trace and len(r.trace)) for r in full.results
+        ]
         trace = fp.result("fewer than 2 requests").trace  # rebuilt by re-walking: every step a real step
         steps = zip(trace, trace[1:], strict=False)
         assert all(m.machine.transition(a.snapshot, b.event) == b.snapshot for a, b in steps)
@@ -48,15 +59,33 @@ def test_workers_partitioning_states_by_fingerprint_find_the_same_counts_verdict
 
 
 def test_fingerprint_walk_finds_the_same_deadlock_and_keeps_its_files_where_asked(tmp_path):
-    stuck = Machine({"id": "stuck", "initial": "a", "states": {
-        "a": {"on": {"GO": "b", "SKIP": "c"}}, "b": {"on": {"GO": "c"}}, "c": {"on": {"BACK": "a"}}, "d": {}}})
-    m = Model(stuck, alphabet=events("GO") + events("SKIP") + events("BACK"),
-              action_constraint=lambda s, e, t: e.name != "BACK")
+    stuck = Machine(
+        {
+            "id": "stuck",
+            "initial": "a",
+            "states": {
+                "a": {"on": {"GO": "b", "SKIP": "c"}},
+                "b": {"on": {"GO": "c"}},
+                "c": {"on": {"BACK": "a"}},
+                "d": {},
+            },
+        }
+    )
+    m = Model(
+        stuck,
+        alphabet=events("GO") + events("SKIP") + events("BACK"),
+        action_constraint=lambda s, e, t: e.name != "BACK",
+    )
     fp = check_fingerprints(m, directory=tmp_path)
     assert summary(fp) == summary(check(m))
     assert [step.snapshot.value for step in fp.result("deadlock").trace] == ["a", "c"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", "links-0-0.bin", "links-0-1.bin",
-                                                         "states-0-0.pkl", "states-0-1.pkl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "checkpoint.json",
+        "links-0-0.bin",
+        "links-0-1.bin",
+        "states-0-0.pkl",
+        "states-0-1.pkl",
+    ]
 
 
 @pytest.mark.parametrize("bounds", [Bounds(max_depth=4), Bounds(max_states=100)])
@@ -78,8 +107,11 @@ def test_check_fingerprints_flag_reports_the_same_counts_and_refuses_temporal_pr
     fp = json.loads(capsys.readouterr().out)
     assert main([*args, "--no-temporal"]) == 0
     full = json.loads(capsys.readouterr().out)
-    assert (fp["distinct_states"], fp["transitions"], fp["depth"]) == (full["distinct_states"], full["transitions"],
-                                                                       full["depth"]) == (212, 382, 13)
+    assert (
+        (fp["distinct_states"], fp["transitions"], fp["depth"])
+        == (full["distinct_states"], full["transitions"], full["depth"])
+        == (212, 382, 13)
+    )
     assert fp["fingerprints"]["states_generated"] >= 382
     assert main([*args, "--workers", "2"]) == 2  # --workers is the fingerprint walk in N processes
     assert "--fingerprints checks invariants and deadlock only" in capsys.readouterr().err
@@ -108,8 +140,9 @@ def test_ctrl_c_leaves_a_checkpoint_and_resume_reaches_the_same_result(tmp_path,
     base = cluster_model(2, 3)
     plain = Model(**{**base.__dict__, "properties": {}})
     press = Interrupt()
-    interrupted = check_fingerprints(Model(**{**plain.__dict__, "invariants": {**plain.invariants, "ok": press}}),
-                                     directory=tmp_path, workers=1)
+    interrupted = check_fingerprints(
+        Model(**{**plain.__dict__, "invariants": {**plain.invariants, "ok": press}}), directory=tmp_path, workers=1
+    )
     assert press.pressed and not interrupted.complete and interrupted.fingerprints["interrupted"]
     assert "interrupted (Ctrl-C)" in interrupted.stopped_by and interrupted.distinct_states < 2909
     if workers == 2:  # a checkpoint is resumed with the workers it was made with
@@ -139,8 +172,17 @@ def test_a_step_that_raised_is_violated_no_step_raises_in_the_fingerprint_walk_a
     def sensor(context, event):
         raise RuntimeError("no sensor")
 
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"GO": {"target": "b", "guard": sensor}, "NEXT": "c"}}, "b": {}, "c": {"on": {"GO": "a"}}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"on": {"GO": {"target": "b", "guard": sensor}, "NEXT": "c"}},
+                "b": {},
+                "c": {"on": {"GO": "a"}},
+            },
+        }
+    )
     model = Model(m, alphabet=events("GO") + events("NEXT"), terminal=lambda s: True)
     full, fp = check(model), check_fingerprints(model, workers=workers)
     assert summary(fp) == summary(full)

@@ -14,12 +14,14 @@ from statecharts.check.fpset import FingerprintSet
 from statecharts.check.graph import WalkError
 from tests.check.test_kernel import charts
 
-FINGERPRINTS = st.integers(-(2 ** 63), 2 ** 63 - 1)
+FINGERPRINTS = st.integers(-(2**63), 2**63 - 1)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.integers(-20, 20), FINGERPRINTS), max_size=30), max_size=8),
-       st.sets(st.integers(0, 7)))
+@given(
+    st.lists(st.lists(st.one_of(st.integers(-20, 20), FINGERPRINTS), max_size=30), max_size=8),
+    st.sets(st.integers(0, 7)),
+)
 def test_a_fingerprint_is_new_once_whatever_the_batches_and_levels(batches: list[list[int]], commits: set[int]) -> None:
     seen, reference = FingerprintSet(), set()
     for n, batch in enumerate(batches):
@@ -38,14 +40,22 @@ def test_a_fingerprint_is_new_once_whatever_the_batches_and_levels(batches: list
 @settings(max_examples=40, deadline=None)
 @given(charts())
 def test_the_fingerprint_walk_of_random_charts_finds_the_full_walks_counts_and_verdicts(model: Model) -> None:
-    checked = Model(model.machine, alphabet=model.alphabet, invariants={
-        "x below 2": lambda s: s.context["x"] < 2, "y stays 0": lambda s: s.context["y"] == 0})
+    checked = Model(
+        model.machine,
+        alphabet=model.alphabet,
+        invariants={"x below 2": lambda s: s.context["x"] < 2, "y stays 0": lambda s: s.context["y"] == 0},
+    )
     try:
         full = check(checked)
     except (WalkError, EventlessLoopError):
         return
     fp = check_fingerprints(checked)
-    assert (fp.distinct_states, fp.transitions, fp.depth, fp.complete) == \
-        (full.distinct_states, full.transitions, full.depth, full.complete)
-    assert [(r.name, r.holds, r.note, r.trace and len(r.trace)) for r in fp.results] == \
-        [(r.name, r.holds, r.note, r.trace and len(r.trace)) for r in full.results]
+    assert (fp.distinct_states, fp.transitions, fp.depth, fp.complete) == (
+        full.distinct_states,
+        full.transitions,
+        full.depth,
+        full.complete,
+    )
+    assert [(r.name, r.holds, r.note, r.trace and len(r.trace)) for r in fp.results] == [
+        (r.name, r.holds, r.note, r.trace and len(r.trace)) for r in full.results
+    ]

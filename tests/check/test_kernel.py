@@ -22,8 +22,9 @@ from statecharts.check.successor import successor
 from tests.scxml.random_charts import EVENTS, documents
 
 
-def reference_walk(model: Model, max_states: int | None = None
-                   ) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
+def reference_walk(
+    model: Model, max_states: int | None = None
+) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
     """States, edges (as snapshot pairs), self-loop states and fired transitions, uncompiled
     (``max_states``: stop expanding as `explore` does, once that many states are stored)."""
     alphabet = tuple(model.events())
@@ -47,8 +48,9 @@ def reference_walk(model: Model, max_states: int | None = None
     return seen, edges, loops, set(fired)
 
 
-def compiled_walk(model: Model, max_states: int | None = None
-                  ) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
+def compiled_walk(
+    model: Model, max_states: int | None = None
+) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
     graph = explore(model, Bounds(max_states=max_states))
     states = graph.states
     edges = {(states[i], e, states[j]) for i, out in enumerate(graph.edges) for e, j in out}
@@ -119,16 +121,17 @@ def charts(draw: st.DrawFn) -> Model:
                     kind = "context"  # a guard failing on every round of eventless selection is a loop
                 guard = GUARDS[kind](draw(st.sampled_from(all_leaves)))
                 if event == "always":  # eventless: gated by y == 0 and setting y, so every macrostep settles
-                    guard = and_(lambda c, e: c["y"] == 0, guard) if guard is not None else \
-                        (lambda c, e: c["y"] == 0)
+                    guard = and_(lambda c, e: c["y"] == 0, guard) if guard is not None else (lambda c, e: c["y"] == 0)
                     spec["actions"] = "settle"
                 if guard is not None:
                     spec["guard"] = guard
                 if draw(st.booleans()):
                     spec["target"] = draw(st.sampled_from(targets))
                 on.setdefault(event, []).append(spec)
-            state: dict[str, Any] = {"entry": ACTIONS[draw(st.sampled_from(ENTRY_EXIT))],
-                                     "exit": ACTIONS[draw(st.sampled_from(ENTRY_EXIT))]}
+            state: dict[str, Any] = {
+                "entry": ACTIONS[draw(st.sampled_from(ENTRY_EXIT))],
+                "exit": ACTIONS[draw(st.sampled_from(ENTRY_EXIT))],
+            }
             always = on.pop("always", None)
             if on:
                 state["on"] = {k: [{**s, "actions": ACTIONS[s["actions"]]} for s in v] for k, v in on.items()}
@@ -139,7 +142,8 @@ def charts(draw: st.DrawFn) -> Model:
                 state["states"] = {
                     "c0": {"on": {"A": "c1"}, "entry": ACTIONS[draw(st.sampled_from(ENTRY_EXIT))]},
                     "c1": {"on": {"B": "c0"}},
-                    "h": {"type": "history", "history": draw(st.sampled_from(("shallow", "deep")))}}
+                    "h": {"type": "history", "history": draw(st.sampled_from(("shallow", "deep")))},
+                }
             states[name] = state
         regions[region] = {"initial": names[0], "states": states}
     machine = Machine({"id": "k", "type": "parallel", "context": {"x": 0, "y": 0}, "states": regions})
@@ -163,11 +167,17 @@ def test_compiled_walk_finds_the_same_states_edges_self_loops_and_coverage_as_th
 
 
 def counters(top: int) -> Model:
-    machine = Machine({"id": "c", "context": {"a": 0, "b": 0}, "on": {
-        "INC_A": {"guard": lambda c, e: c["a"] < top, "actions": assign(a=lambda c, e: c["a"] + 1)},
-        "INC_B": {"guard": lambda c, e: c["b"] < top, "actions": assign(b=lambda c, e: c["b"] + 1)},
-        "RESET": {"actions": assign(a=0, b=0)},
-    }})
+    machine = Machine(
+        {
+            "id": "c",
+            "context": {"a": 0, "b": 0},
+            "on": {
+                "INC_A": {"guard": lambda c, e: c["a"] < top, "actions": assign(a=lambda c, e: c["a"] + 1)},
+                "INC_B": {"guard": lambda c, e: c["b"] < top, "actions": assign(b=lambda c, e: c["b"] + 1)},
+                "RESET": {"actions": assign(a=0, b=0)},
+            },
+        }
+    )
     return Model(machine, alphabet=events("INC_A") + events("INC_B") + events("RESET"))
 
 
@@ -178,10 +188,29 @@ def test_an_assign_only_step_back_to_a_known_state_is_an_edge_and_a_reset_to_its
 
 
 def test_state_in_guards_are_decided_per_configuration() -> None:
-    machine = Machine({"id": "m", "type": "parallel", "context": {"n": 0}, "states": {
-        "p": {"initial": "off", "states": {"off": {"on": {"GO": "on"}}, "on": {}}},
-        "q": {"initial": "a", "states": {"a": {"on": {"BUMP": {
-            "guard": state_in("p.on"), "actions": assign(n=lambda c, e: min(c["n"] + 1, 2))}}}}}}})
+    machine = Machine(
+        {
+            "id": "m",
+            "type": "parallel",
+            "context": {"n": 0},
+            "states": {
+                "p": {"initial": "off", "states": {"off": {"on": {"GO": "on"}}, "on": {}}},
+                "q": {
+                    "initial": "a",
+                    "states": {
+                        "a": {
+                            "on": {
+                                "BUMP": {
+                                    "guard": state_in("p.on"),
+                                    "actions": assign(n=lambda c, e: min(c["n"] + 1, 2)),
+                                }
+                            }
+                        }
+                    },
+                },
+            },
+        }
+    )
     graph = explore(Model(machine, alphabet=events("GO") + events("BUMP")))
     assert sorted(s.context["n"] for s in graph.states) == [0, 0, 1, 2]
 
@@ -204,42 +233,84 @@ def test_a_guard_subclass_deciding_itself_from_the_configuration_is_decided_per_
         def specialize(self, event: Any, in_state: Callable[[str], bool] | None = None) -> Any:
             return self if in_state is None else in_state("#on")
 
-    machine = Machine({"id": "m", "type": "parallel", "context": {"n": 0}, "states": {
-        "p": {"initial": "off", "states": {"off": {"on": {"GO": "on"}}, "on": {"id": "on", "on": {"GO": "off"}}}},
-        "q": {"initial": "a", "states": {"a": {"on": {"BUMP": {
-            "guard": PowerOn(), "actions": assign(n=lambda c, e: min(c["n"] + 1, 2))}}}}}}})
+    machine = Machine(
+        {
+            "id": "m",
+            "type": "parallel",
+            "context": {"n": 0},
+            "states": {
+                "p": {
+                    "initial": "off",
+                    "states": {"off": {"on": {"GO": "on"}}, "on": {"id": "on", "on": {"GO": "off"}}},
+                },
+                "q": {
+                    "initial": "a",
+                    "states": {
+                        "a": {
+                            "on": {"BUMP": {"guard": PowerOn(), "actions": assign(n=lambda c, e: min(c["n"] + 1, 2))}}
+                        }
+                    },
+                },
+            },
+        }
+    )
     model = Model(machine, alphabet=events("GO") + events("BUMP"))
     assert compiled_walk(model) == reference_walk(model)
     assert len(explore(model).states) == 6
 
 
 def test_a_raising_guard_still_raises_error_execution_in_the_walk() -> None:
-    machine = Machine({"id": "m", "initial": "a", "context": {"x": 1}, "states": {
-        "a": {"on": {"GO": {"guard": boom, "target": "b"}, "error.execution": "failed"}},
-        "b": {}, "failed": {}}})
+    machine = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "context": {"x": 1},
+            "states": {
+                "a": {"on": {"GO": {"guard": boom, "target": "b"}, "error.execution": "failed"}},
+                "b": {},
+                "failed": {},
+            },
+        }
+    )
     graph = explore(Model(machine, alphabet=events("GO")))
     assert [s.value for s in graph.states] == ["a", "failed"]
 
 
 def test_a_raising_assign_still_raises_error_execution_in_the_walk() -> None:
-    machine = Machine({"id": "m", "initial": "a", "context": {"x": 1}, "states": {
-        "a": {"on": {"GO": {"actions": assign(x=lambda c, e: 1 // 0)}, "error.execution": "failed"}},
-        "failed": {}}})
+    machine = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "context": {"x": 1},
+            "states": {
+                "a": {"on": {"GO": {"actions": assign(x=lambda c, e: 1 // 0)}, "error.execution": "failed"}},
+                "failed": {},
+            },
+        }
+    )
     graph = explore(Model(machine, alphabet=events("GO")))
     assert [s.value for s in graph.states] == ["a", "failed"]
 
 
 def test_a_context_that_gains_a_key_is_a_different_state() -> None:
-    machine = Machine({"id": "m", "context": {"n": 0}, "on": {
-        "ADD": {"actions": assign(extra=lambda c, e: 1)},
-        "DROP": {"actions": assign(lambda c, e: {"n": 0})}}})
+    machine = Machine(
+        {
+            "id": "m",
+            "context": {"n": 0},
+            "on": {
+                "ADD": {"actions": assign(extra=lambda c, e: 1)},
+                "DROP": {"actions": assign(lambda c, e: {"n": 0})},
+            },
+        }
+    )
     graph = explore(Model(machine, alphabet=events("ADD") + events("DROP")))
     assert [dict(s.context) for s in graph.states] == [{"n": 0}, {"n": 0, "extra": 1}]
 
 
 def test_an_unhashable_context_from_an_assign_only_step_is_named() -> None:
-    machine = Machine({"id": "m", "context": {"n": 0},
-                       "on": {"GO": {"actions": assign(n=lambda c, e: bytearray(b"1"))}}})
+    machine = Machine(
+        {"id": "m", "context": {"n": 0}, "on": {"GO": {"actions": assign(n=lambda c, e: bytearray(b"1"))}}}
+    )
     with pytest.raises(Exception, match="context key 'n' \\(bytearray\\) is not hashable"):
         explore(Model(machine, alphabet=events("GO")))
 
@@ -283,6 +354,7 @@ def test_an_scxml_condition_reading_the_configuration_is_evaluated_in_each_confi
     def seen(walk: Any) -> tuple[set[Any], set[Any]]:  # each walk starts a new session: compare what counts
         def state(s: Any) -> tuple[Any, ...]:
             return s.configuration, s.context["n"]
+
         return {state(s) for s in walk[0]}, {(state(a), e, state(b)) for a, e, b in walk[1]}
 
     states, edges = seen(compiled_walk(model))
@@ -307,7 +379,11 @@ def test_compiled_walk_agrees_with_the_uncompiled_on_random_scxml_documents(text
         def state(s: Any) -> tuple[Any, ...]:
             history = tuple((h.id, tuple(sorted(n.id for n in v))) for h, v in s.history)
             return s.configuration, tuple(s.context[f"Var{k}"] for k in (1, 2, 3)), history, s.status
-        return ({state(s) for s in walk[0]}, {(state(a), e, state(b)) for a, e, b in walk[1]},
-                {state(s) for s in walk[2]})
+
+        return (
+            {state(s) for s in walk[0]},
+            {(state(a), e, state(b)) for a, e, b in walk[1]},
+            {state(s) for s in walk[2]},
+        )
 
     assert seen(compiled_walk(model, 150)) == seen(reference_walk(model, 150))

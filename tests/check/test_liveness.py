@@ -25,16 +25,30 @@ def at(name):
 # a --GO--> b (b has no way out): reaching b needs GO to be taken
 ONE_WAY = Machine({"id": "oneway", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
 # a <-TOGGLE-> c, and GO from a only: GO is enabled on and off along the a/c cycle
-FLICKER = Machine({"id": "flicker", "initial": "a", "states": {
-    "a": {"on": {"TOGGLE": "c", "GO": "b"}}, "c": {"on": {"TOGGLE": "a"}}, "b": {}}})
+FLICKER = Machine(
+    {
+        "id": "flicker",
+        "initial": "a",
+        "states": {"a": {"on": {"TOGGLE": "c", "GO": "b"}}, "c": {"on": {"TOGGLE": "a"}}, "b": {}},
+    }
+)
 # a <-> b for ever: P = "in a" holds infinitely often but not for ever
-PING = Machine({"id": "ping", "initial": "a", "states": {
-    "a": {"on": {"FLIP": "b"}}, "b": {"on": {"FLIP": "a", "STOP": "c"}}, "c": {}}})
+PING = Machine(
+    {
+        "id": "ping",
+        "initial": "a",
+        "states": {"a": {"on": {"FLIP": "b"}}, "b": {"on": {"FLIP": "a", "STOP": "c"}}, "c": {}},
+    }
+)
 
 
 def verdict(machine, prop, fairness=(), alphabet=None):
-    model = Model(machine, alphabet=alphabet or tuple(events(n)[0] for n in machine.events),
-                  properties={"p": prop}, fairness=fairness)
+    model = Model(
+        machine,
+        alphabet=alphabet or tuple(events(n)[0] for n in machine.events),
+        properties={"p": prop},
+        fairness=fairness,
+    )
     return check(model).result("p")
 
 
@@ -52,7 +66,7 @@ def test_eventually_holds_under_weak_fairness_of_the_only_way_there():
 def test_weak_fairness_does_not_exclude_a_cycle_where_the_action_flickers():
     result = verdict(FLICKER, eventually(at("b")), [Fairness("weak", "GO"), Fairness("weak", "TOGGLE")])
     assert not result.holds
-    cycle = result.trace.steps[result.trace.cycle_start:]
+    cycle = result.trace.steps[result.trace.cycle_start :]
     assert {step.event.name for step in cycle if step.event} == {"TOGGLE"}
     assert result.trace[-1].snapshot == result.trace[result.trace.cycle_start].snapshot
 
@@ -80,7 +94,7 @@ def test_always_eventually_holds_on_a_fair_ping_pong_and_fails_when_it_may_stop(
 def test_eventually_always_fails_on_a_fair_cycle_through_a_bad_state():
     result = verdict(PING, eventually_always(at("a")), [Fairness("weak", "FLIP")], alphabet=events("FLIP"))
     assert not result.holds
-    assert any(step.snapshot.matches("b") for step in result.trace.steps[result.trace.cycle_start:])
+    assert any(step.snapshot.matches("b") for step in result.trace.steps[result.trace.cycle_start :])
 
 
 def test_eventually_always_holds_only_when_strong_fairness_forces_the_sink():
@@ -112,12 +126,17 @@ def test_always_as_a_temporal_property_gives_a_shortest_trace():
 
 def test_fairness_per_payload_key_groups_events_into_one_action():
     # FINISH(w, ok): fairness per w must be satisfied by either ok; here ok=False loops back
-    machine = Machine({"id": "job", "initial": "working", "states": {
-        "working": {"on": {"FINISH": [
-            {"target": "done", "guard": lambda c, e: e["ok"]},
-            {"target": "retry"}]}},
-        "retry": {"on": {"AGAIN": "working"}},
-        "done": {}}})
+    machine = Machine(
+        {
+            "id": "job",
+            "initial": "working",
+            "states": {
+                "working": {"on": {"FINISH": [{"target": "done", "guard": lambda c, e: e["ok"]}, {"target": "retry"}]}},
+                "retry": {"on": {"AGAIN": "working"}},
+                "done": {},
+            },
+        }
+    )
     alphabet = events("FINISH", ok=[True, False]) + events("AGAIN")
     per_action = [Fairness("weak", "FINISH", by=()), Fairness("weak", "AGAIN")]
     per_instance = [Fairness("weak", "FINISH"), Fairness("weak", "AGAIN")]

@@ -21,7 +21,7 @@ from tests.check.interrupting import interrupt_at_level
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}  # Ray's switch to bind every node to 127.0.0.1
-NODE = {"num_cpus": 1, "object_store_memory": 80 * 2 ** 20}
+NODE = {"num_cpus": 1, "object_store_memory": 80 * 2**20}
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +57,13 @@ def cluster():
 
 
 def verdicts(report):
-    return (report.distinct_states, report.transitions, report.depth, report.complete,
-            [(r.name, r.holds, r.trace and len(r.trace)) for r in report.results])
+    return (
+        report.distinct_states,
+        report.transitions,
+        report.depth,
+        report.complete,
+        [(r.name, r.holds, r.trace and len(r.trace)) for r in report.results],
+    )
 
 
 def assert_real_steps(model, trace):
@@ -69,8 +74,13 @@ def assert_real_steps(model, trace):
 
 def broken_update_cluster(workers: int, requests: int) -> Model:
     base = cluster_model(workers, requests)
-    return Model(**{**base.__dict__, "properties": {},
-                    "invariants": {**base.invariants, "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2}})
+    return Model(
+        **{
+            **base.__dict__,
+            "properties": {},
+            "invariants": {**base.invariants, "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2},
+        }
+    )
 
 
 @pytest.mark.parametrize("size", [(2, 2), (2, 3)])
@@ -85,8 +95,12 @@ def test_the_ray_walk_finds_the_single_process_counts_verdicts_and_shortest_trac
     assert len(trace) == 3 and trace[-1].snapshot.context["reqCounter"] == 2
     ray = spread.fingerprints["ray"]
     assert (ray["nodes"], ray["partitions"]) == (3, 3)
-    assert 0 < ray["bytes_between_nodes"] <= ray["bytes_between_partitions"] == \
-        spread.fingerprints["bytes_sent_between_workers"]
+    assert (
+        0
+        < ray["bytes_between_nodes"]
+        <= ray["bytes_between_partitions"]
+        == spread.fingerprints["bytes_sent_between_workers"]
+    )
 
 
 def test_the_ray_walk_finds_the_same_deadlock_and_raising_step_as_one_process(cluster):
@@ -95,11 +109,24 @@ def test_the_ray_walk_finds_the_same_deadlock_and_raising_step_as_one_process(cl
     def sensor(context, event):
         raise RuntimeError("no sensor")
 
-    stuck = Machine({"id": "stuck", "initial": "a", "context": {"n": None}, "states": {
-        "a": {"on": {"GO": "b", "SKIP": "c", "PROBE": {"target": "d", "guard": sensor}}},
-        "b": {"on": {"GO": "c"}}, "c": {"on": {"BACK": "a"}}, "d": {}}})
-    m = Model(stuck, alphabet=events("GO") + events("SKIP") + events("BACK") + events("PROBE"),
-              action_constraint=lambda s, e, t: e.name != "BACK")
+    stuck = Machine(
+        {
+            "id": "stuck",
+            "initial": "a",
+            "context": {"n": None},
+            "states": {
+                "a": {"on": {"GO": "b", "SKIP": "c", "PROBE": {"target": "d", "guard": sensor}}},
+                "b": {"on": {"GO": "c"}},
+                "c": {"on": {"BACK": "a"}},
+                "d": {},
+            },
+        }
+    )
+    m = Model(
+        stuck,
+        alphabet=events("GO") + events("SKIP") + events("BACK") + events("PROBE"),
+        action_constraint=lambda s, e, t: e.name != "BACK",
+    )
     one, spread = check(m), check_ray(m, workers=2)
     assert verdicts(spread) == verdicts(one)
     assert [step.snapshot.value for step in spread.result("deadlock").trace] == ["a", "c"]
@@ -108,22 +135,47 @@ def test_the_ray_walk_finds_the_same_deadlock_and_raising_step_as_one_process(cl
 
 def test_check_ray_on_the_command_line_reports_the_single_process_counts(cluster):
     env = {**os.environ, **LOOPBACK, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "-p", "workers=2",
-            "-p", "requests=2", "--no-temporal", "--json"]
+    args = [
+        sys.executable,
+        "-m",
+        "statecharts",
+        "check",
+        "machines.cluster_update",
+        "-p",
+        "workers=2",
+        "-p",
+        "requests=2",
+        "--no-temporal",
+        "--json",
+    ]
     done = subprocess.run([*args, "--ray", cluster], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     spread = json.loads(done.stdout)
     assert (spread["distinct_states"], spread["transitions"], spread["depth"]) == (212, 382, 13)
     assert spread["fingerprints"]["ray"]["nodes"] == 3 and spread["fingerprints"]["ray"]["bytes_per_state"] > 0
-    refused = subprocess.run([*args, "--ray", cluster, "--checkpoint", "x"], cwd=ROOT, env=env, capture_output=True,
-                             text=True, timeout=60)
+    refused = subprocess.run(
+        [*args, "--ray", cluster, "--checkpoint", "x"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert refused.returncode == 2 and "--ray cannot checkpoint or resume" in refused.stderr
 
 
 def test_ctrl_c_during_a_ray_walk_prints_the_partial_report(cluster, tmp_path):
     env = {**os.environ, **LOOPBACK, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}  # the driver's level folder
-    command = [sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "-p", "workers=3", "-p",
-               "requests=4", "--no-temporal", "--json", "--ray", cluster]
+    command = [
+        sys.executable,
+        "-m",
+        "statecharts",
+        "check",
+        "machines.cluster_update",
+        "-p",
+        "workers=3",
+        "-p",
+        "requests=4",
+        "--no-temporal",
+        "--json",
+        "--ray",
+        cluster,
+    ]
     walk = interrupt_at_level(command, ROOT, lambda: tmp_path.glob("*/checkpoint.json"), env=env)
     assert walk.returncode == 130 and "Traceback" not in walk.stderr, walk.stderr
     partial = json.loads(walk.stdout)
@@ -135,20 +187,45 @@ def test_without_ray_the_ray_flag_says_how_to_install_it(monkeypatch, capsys):
     from statecharts.cli import main
 
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
-    assert main(["check", "machines.cluster_update", "-p", "workers=1", "-p", "requests=1", "--no-temporal",
-                 "--ray", "auto"]) == 2
+    assert (
+        main(
+            [
+                "check",
+                "machines.cluster_update",
+                "-p",
+                "workers=1",
+                "-p",
+                "requests=1",
+                "--no-temporal",
+                "--ray",
+                "auto",
+            ]
+        )
+        == 2
+    )
     assert "pip install 'statecharts[ray]'" in capsys.readouterr().err
 
 
 def test_state_fingerprints_are_the_same_in_another_process():
     m = broken_update_cluster(1, 1)
     states = [m.machine.transition(s, "SUBMIT", r=1) for s in m.initial_states()]
-    keys = [(tuple(sorted(n.id for n in s.nodes)), s.history, s.pending, s.status, tuple(s.context.values()))
-            for s in states]
+    keys = [
+        (tuple(sorted(n.id for n in s.nodes)), s.history, s.pending, s.status, tuple(s.context.values()))
+        for s in states
+    ]
     here = [digest(key) for key in keys]
-    code = ("import sys; from statecharts.check.portable import digest; keys = eval(sys.stdin.read()); "
-            "print([digest(k) for k in keys])")
-    there = subprocess.run([sys.executable, "-c", code], input=repr(keys), cwd=ROOT, capture_output=True, text=True,
-                           timeout=60, env={**os.environ, "PYTHONHASHSEED": "random"})
+    code = (
+        "import sys; from statecharts.check.portable import digest; keys = eval(sys.stdin.read()); "
+        "print([digest(k) for k in keys])"
+    )
+    there = subprocess.run(
+        [sys.executable, "-c", code],
+        input=repr(keys),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONHASHSEED": "random"},
+    )
     assert there.returncode == 0, there.stderr
     assert json.loads(there.stdout) == here and len(set(here)) == len(here)

@@ -13,13 +13,28 @@ from statecharts.store import SqliteStore
 
 def kettle() -> Model:
     """HEAT starts a 100 ms timer that boils; a guarded 50 ms timer that never passes fires and changes nothing."""
-    machine = Machine({"id": "kettle", "context": {"boils": 0}, "initial": "cold", "states": {
-        "cold": {"on": {"HEAT": "heating"}},
-        "heating": {"after": {50: {"target": "cold", "guard": lambda c, e: False}, 100: {
-            "target": "cold", "actions": assign(boils=lambda c, e: c["boils"] + 1)}}}}})
+    machine = Machine(
+        {
+            "id": "kettle",
+            "context": {"boils": 0},
+            "initial": "cold",
+            "states": {
+                "cold": {"on": {"HEAT": "heating"}},
+                "heating": {
+                    "after": {
+                        50: {"target": "cold", "guard": lambda c, e: False},
+                        100: {"target": "cold", "actions": assign(boils=lambda c, e: c["boils"] + 1)},
+                    }
+                },
+            },
+        }
+    )
     timers = tuple(e for e in machine.events if e.startswith("xstate.after."))
-    return Model(machine, alphabet=(*events("HEAT"), *(e for t in timers for e in events(t))),
-                 invariants={"few boils": lambda s: s.context["boils"] < 2})
+    return Model(
+        machine,
+        alphabet=(*events("HEAT"), *(e for t in timers for e in events(t))),
+        invariants={"few boils": lambda s: s.context["boils"] < 2},
+    )
 
 
 def stored_log(model: Model, tmp_path, heats: int) -> list[str]:
@@ -31,6 +46,7 @@ def stored_log(model: Model, tmp_path, heats: int) -> list[str]:
             for _ in range(heats):
                 await actor.send("HEAT")
                 await clock.advance(100)
+
     asyncio.run(main())
     return store.lines("k1")
 
@@ -39,7 +55,11 @@ def test_a_stored_log_with_fired_timers_is_a_behaviour_and_its_start_is_not_a_st
     model = kettle()
     lines = stored_log(model, tmp_path, 1)
     assert [json.loads(line)["event"]["type"] for line in lines] == [
-        "xstate.init", "HEAT", "xstate.after.50.kettle.heating", "xstate.after.100.kettle.heating"]
+        "xstate.init",
+        "HEAT",
+        "xstate.after.50.kettle.heating",
+        "xstate.after.100.kettle.heating",
+    ]
     assert json.loads(lines[2])["delivered"] == [0]  # the guarded timer left the state, nothing else changed
     report = replay(model, lines)
     assert report.ok and report.steps == 3 and report.states[0].value == "cold", report.format()

@@ -11,14 +11,22 @@ from statecharts import Machine, assign
 from statecharts.check import Model, check, events, explore
 from statecharts.errors import ConfigError, PredicateError
 
-COUNTER = Machine({
-    "id": "counter", "context": {"n": 0}, "initial": "on",
-    "states": {"on": {"on": {
-        "INC": {"guard": lambda c, e: c["n"] < 3, "actions": assign(n=lambda c, e: c["n"] + 1)},
-        "DEC": {"guard": lambda c, e: c["n"] > 0, "actions": assign(n=lambda c, e: c["n"] - 1)},
-        "RESET": {"actions": assign(n=0)},
-    }}},
-})
+COUNTER = Machine(
+    {
+        "id": "counter",
+        "context": {"n": 0},
+        "initial": "on",
+        "states": {
+            "on": {
+                "on": {
+                    "INC": {"guard": lambda c, e: c["n"] < 3, "actions": assign(n=lambda c, e: c["n"] + 1)},
+                    "DEC": {"guard": lambda c, e: c["n"] > 0, "actions": assign(n=lambda c, e: c["n"] - 1)},
+                    "RESET": {"actions": assign(n=0)},
+                }
+            }
+        },
+    }
+)
 
 
 def counter(**kw) -> Model:
@@ -46,8 +54,9 @@ def test_new_states_found_add_up_to_the_states_reached():
     graph = report.graph
     assert sum(a.found for a in report.coverage.actions) >= report.distinct_states - len(graph.initial)
     assert all(a.taken >= a.found for a in report.coverage.actions)
-    assert {a.transition for a in report.coverage.actions if a.taken == 0} == \
-        set(report.coverage.transitions_never_taken)
+    assert {a.transition for a in report.coverage.actions if a.taken == 0} == set(
+        report.coverage.transitions_never_taken
+    )
 
 
 def test_an_action_constraint_prunes_the_steps_it_refuses():
@@ -104,8 +113,10 @@ def test_simulation_with_a_seed_is_reproducible_and_finds_a_reachable_violation(
 
     model = counter(invariants={"below 3": lambda s: s.context["n"] < 3})
     first, again = simulate(model, depth=20, traces=30, seed=5), simulate(model, depth=20, traces=30, seed=5)
-    assert first.to_json() | {"seconds": 0, "states_per_second": 0} == \
-        again.to_json() | {"seconds": 0, "states_per_second": 0}
+    assert first.to_json() | {"seconds": 0, "states_per_second": 0} == again.to_json() | {
+        "seconds": 0,
+        "states_per_second": 0,
+    }
     result = first.result("below 3")
     assert not result.holds and result.trace[-1].snapshot.context["n"] == 3
     assert all(step.event.name in ("INC", "DEC", "RESET") for step in result.trace.steps[1:])
@@ -146,10 +157,10 @@ CLUSTER = ("machines.cluster_update", "-p", "workers=2", "-p", "requests=2")
 def test_check_simulate_prints_its_seed_and_the_same_seed_gives_the_same_json(capsys):
     import json
 
-    code, out, _ = run_check(capsys, *CLUSTER, "--simulate", "--depth", "15", "--traces", "20", "--seed", "3",
-                             "--json")
-    again = json.loads(run_check(capsys, *CLUSTER, "--simulate", "--depth", "15", "--traces", "20", "--seed", "3",
-                                 "--json")[1])
+    code, out, _ = run_check(capsys, *CLUSTER, "--simulate", "--depth", "15", "--traces", "20", "--seed", "3", "--json")
+    again = json.loads(
+        run_check(capsys, *CLUSTER, "--simulate", "--depth", "15", "--traces", "20", "--seed", "3", "--json")[1]
+    )
     report = json.loads(out)
     assert code == 0 and report["complete"] is False
     assert "seed 3; temporal properties not checked" in report["stopped_by"]
@@ -210,10 +221,24 @@ def test_replay_names_the_first_step_the_model_does_not_allow(capsys, tmp_path):
 def test_replay_reports_every_invariant_broken_along_the_way():
     from statecharts.check.replay import replay
 
-    model = counter(invariants={"below 2": lambda s: s.context["n"] < 2, "below 3": lambda s: s.context["n"] < 3,
-                                "never 9": lambda s: s.context["n"] != 9})
-    result = replay(model, ['{"type": "INC"}', '{"type": "DEC"}', '{"type": "INC"}', '{"type": "INC"}',
-                            '{"type": "INC"}', '{"type": "INC"}'])
+    model = counter(
+        invariants={
+            "below 2": lambda s: s.context["n"] < 2,
+            "below 3": lambda s: s.context["n"] < 3,
+            "never 9": lambda s: s.context["n"] != 9,
+        }
+    )
+    result = replay(
+        model,
+        [
+            '{"type": "INC"}',
+            '{"type": "DEC"}',
+            '{"type": "INC"}',
+            '{"type": "INC"}',
+            '{"type": "INC"}',
+            '{"type": "INC"}',
+        ],
+    )
     assert result.refused is None and result.steps == 6 and result.stutters == 1  # the last INC: n stays 3
     assert result.broken == {"below 2": 4, "below 3": 5}
 

@@ -9,14 +9,22 @@ from statecharts import EventlessLoopError, Machine, StatechartError, and_, assi
 from statecharts.check import Bounds, Model, check, events, explore
 from statecharts.check.graph import UnhashableStateError, WalkError
 
-COUNTER = Machine({
-    "id": "counter", "context": {"n": 0}, "initial": "on",
-    "states": {"on": {"on": {
-        "INC": {"guard": lambda c, e: c["n"] < 5, "actions": assign(n=lambda c, e: c["n"] + 1)},
-        "DEC": {"guard": lambda c, e: c["n"] > 0, "actions": assign(n=lambda c, e: c["n"] - 1)},
-        "RESET": {"actions": assign(n=0)},
-    }}},
-})
+COUNTER = Machine(
+    {
+        "id": "counter",
+        "context": {"n": 0},
+        "initial": "on",
+        "states": {
+            "on": {
+                "on": {
+                    "INC": {"guard": lambda c, e: c["n"] < 5, "actions": assign(n=lambda c, e: c["n"] + 1)},
+                    "DEC": {"guard": lambda c, e: c["n"] > 0, "actions": assign(n=lambda c, e: c["n"] - 1)},
+                    "RESET": {"actions": assign(n=0)},
+                }
+            }
+        },
+    }
+)
 
 
 def counter(**kw):
@@ -64,11 +72,13 @@ def test_a_constraint_keeps_states_but_does_not_expand_them():
     assert graph.complete
 
 
-@pytest.mark.parametrize("bounds,reason", [(Bounds(max_states=3), "state bound"),
-                                           (Bounds(max_depth=2), "depth bound")])
+@pytest.mark.parametrize("bounds,reason", [(Bounds(max_states=3), "state bound"), (Bounds(max_depth=2), "depth bound")])
 def test_a_bounded_walk_stops_cleanly_says_so_and_still_reports(bounds, reason):
-    report = check(counter(invariants={"small": lambda s: s.context["n"] < 2}),
-                   max_states=bounds.max_states, max_depth=bounds.max_depth)
+    report = check(
+        counter(invariants={"small": lambda s: s.context["n"] < 2}),
+        max_states=bounds.max_states,
+        max_depth=bounds.max_depth,
+    )
     assert not report.complete and reason in report.stopped_by
     assert not report.result("small").holds  # found before the bound
     assert "INCOMPLETE" in report.format()
@@ -80,25 +90,40 @@ def test_a_time_bound_stops_an_infinite_walk():
 
 
 def test_coverage_names_states_never_active_and_transitions_never_taken():
-    machine = Machine({"id": "c", "initial": "a", "states": {
-        "a": {"on": {"GO": "b", "NEVER": {"target": "c", "guard": lambda c, e: False}}},
-        "b": {}, "c": {}}})
+    machine = Machine(
+        {
+            "id": "c",
+            "initial": "a",
+            "states": {
+                "a": {"on": {"GO": "b", "NEVER": {"target": "c", "guard": lambda c, e: False}}},
+                "b": {},
+                "c": {},
+            },
+        }
+    )
     report = check(Model(machine, alphabet=events("GO") + events("NEVER"), terminal=lambda s: True))
     assert report.coverage.states_never_active == ("c.c",)
     assert report.coverage.transitions_never_taken == ("c.a --NEVER--> c.c",)
 
 
 def test_a_chart_that_cannot_settle_is_an_error_naming_the_state_and_event():
-    machine = Machine({"id": "loop", "initial": "a", "states": {
-        "a": {"on": {"GO": "b"}}, "b": {"always": "c"}, "c": {"always": "b"}}})
+    machine = Machine(
+        {"id": "loop", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"always": "c"}, "c": {"always": "b"}}}
+    )
     with pytest.raises(WalkError, match="GO") as caught:
         explore(Model(machine, alphabet=events("GO")))
     assert isinstance(caught.value.__cause__, EventlessLoopError)
 
 
 def test_an_unhashable_context_value_names_the_key():
-    machine = Machine({"id": "u", "context": {"items": ()}, "initial": "a", "states": {"a": {"on": {
-        "ADD": {"actions": assign(items=lambda c, e: bytearray(b"1"))}}}}})
+    machine = Machine(
+        {
+            "id": "u",
+            "context": {"items": ()},
+            "initial": "a",
+            "states": {"a": {"on": {"ADD": {"actions": assign(items=lambda c, e: bytearray(b"1"))}}}},
+        }
+    )
     with pytest.raises(UnhashableStateError, match="'items' \\(bytearray\\)"):
         explore(Model(machine, alphabet=events("ADD")))
     assert issubclass(UnhashableStateError, StatechartError)
@@ -119,8 +144,7 @@ def test_symmetry_keeps_verdicts_and_accounts_for_every_state():
 
 
 def test_symmetry_finds_the_same_invariant_violation():
-    reduced = check(cluster_model(workers=2, requests=1, lock=False), symmetry=True, temporal=False,
-                    max_states=2000)
+    reduced = check(cluster_model(workers=2, requests=1, lock=False), symmetry=True, temporal=False, max_states=2000)
     result = reduced.result("NoConcurrentUpdateW")
     assert not result.holds and len(result.trace) == 7
 
@@ -148,19 +172,55 @@ def boom(context, event):
     raise RuntimeError("guard failed")
 
 
-@pytest.mark.parametrize("name,config", [
-    ("an eventless guard reads the external event", {
-        "id": "m", "initial": "a", "states": {"a": {"always": {"target": "b", "guard": payload(x=1)}}, "b": {}}}),
-    ("an assign updater that returns nothing is an error.execution", {
-        "id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
-            "GO": {"actions": assign(lambda c, e: None)}, "error.execution": {"actions": assign(n=99)}}}}}),
-    ("a raising guard before a payload guard in or_", {
-        "id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": or_(boom, payload(x=1))},
-                                                           "error.execution": "err"}}, "b": {}, "err": {}}}),
-    ("a raising guard before a payload guard in and_", {
-        "id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": and_(boom, payload(x=1))},
-                                                           "error.execution": "err"}}, "b": {}, "err": {}}}),
-])
+@pytest.mark.parametrize(
+    "name,config",
+    [
+        (
+            "an eventless guard reads the external event",
+            {"id": "m", "initial": "a", "states": {"a": {"always": {"target": "b", "guard": payload(x=1)}}, "b": {}}},
+        ),
+        (
+            "an assign updater that returns nothing is an error.execution",
+            {
+                "id": "m",
+                "context": {"n": 0},
+                "initial": "a",
+                "states": {
+                    "a": {
+                        "on": {
+                            "GO": {"actions": assign(lambda c, e: None)},
+                            "error.execution": {"actions": assign(n=99)},
+                        }
+                    }
+                },
+            },
+        ),
+        (
+            "a raising guard before a payload guard in or_",
+            {
+                "id": "m",
+                "initial": "a",
+                "states": {
+                    "a": {"on": {"GO": {"target": "b", "guard": or_(boom, payload(x=1))}, "error.execution": "err"}},
+                    "b": {},
+                    "err": {},
+                },
+            },
+        ),
+        (
+            "a raising guard before a payload guard in and_",
+            {
+                "id": "m",
+                "initial": "a",
+                "states": {
+                    "a": {"on": {"GO": {"target": "b", "guard": and_(boom, payload(x=1))}, "error.execution": "err"}},
+                    "b": {},
+                    "err": {},
+                },
+            },
+        ),
+    ],
+)
 def test_the_walker_reaches_exactly_what_machine_transition_reaches(name, config):
     noise = events("NOPE", x=[0, 1]) if "eventless" in name else ()  # heard only by eventless guards
     model = Model(Machine(config), alphabet=events("GO", x=[0, 1]) + noise)
@@ -178,8 +238,13 @@ def test_states_cut_by_bounds_or_constraint_are_no_fair_place_to_stutter():
     from statecharts.check import Fairness, eventually
 
     def counter_model(**kw):
-        return Model(COUNTER, alphabet=events("INC"), fairness=[Fairness("weak", "INC")],
-                     properties={"reach5": eventually(lambda s: s.context["n"] == 5)}, **kw)
+        return Model(
+            COUNTER,
+            alphabet=events("INC"),
+            fairness=[Fairness("weak", "INC")],
+            properties={"reach5": eventually(lambda s: s.context["n"] == 5)},
+            **kw,
+        )
 
     assert check(counter_model()).result("reach5").holds
     assert check(counter_model(), max_states=3).result("reach5").holds
@@ -192,9 +257,15 @@ def test_symmetry_over_regions_with_history_is_refused():
     from statecharts.check import Symmetry
 
     def region(w):
-        return {"id": f"w{w}", "initial": "idle", "states": {
-            "idle": {"on": {"GO": {"target": "busy.hist", "guard": payload(w=w)}}},
-            "busy": {"initial": "a", "states": {"hist": {"type": "history"}, "a": {}}}}}
+        return {
+            "id": f"w{w}",
+            "initial": "idle",
+            "states": {
+                "idle": {"on": {"GO": {"target": "busy.hist", "guard": payload(w=w)}}},
+                "busy": {"initial": "a", "states": {"hist": {"type": "history"}, "a": {}}},
+            },
+        }
+
     machine = Machine({"id": "h", "type": "parallel", "states": {"w1": region(1), "w2": region(2)}})
     with pytest.raises(StatechartError, match="history state 'w1.busy.hist'"):
         check(Model(machine, alphabet=events("GO", w=[1, 2]), symmetry=[Symmetry(("w1", "w2"))]), symmetry=True)
@@ -246,6 +317,7 @@ def test_symmetry_context_keys_must_hold_one_value_per_region():
 
     m = cluster_model(workers=2, requests=1)
     import dataclasses
+
     bad = dataclasses.replace(m, symmetry=[Symmetry(("w1", "w2"), context=("toApply",))])
     with pytest.raises(StatechartError, match="'toApply' must hold a tuple"):
         check(bad, symmetry=True)
@@ -260,6 +332,7 @@ def test_a_symmetry_group_of_different_regions_is_refused():
 
     m = cluster_model(workers=1, requests=1)
     import dataclasses
+
     bad = dataclasses.replace(m, symmetry=[Symmetry(("w1", "r1"))])
     with pytest.raises(StatechartError, match="'w1' and 'r1' do not have the same states"):
         check(bad, symmetry=True)

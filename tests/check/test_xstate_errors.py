@@ -14,11 +14,21 @@ from statecharts.check.model import events
 
 def counter(semantics: str = "xstate") -> Machine:
     """INC counts to 2; the third INC's action divides by zero; BAD's guard raises at once from b."""
-    return Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {
-        "a": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1 if c["n"] < 2 else 1 // 0)},
-                     "GO": "b"}},
-        "b": {"on": {"BAD": {"target": "a", "guard": "sensor"}}}}},
-        guards={"sensor": lambda c, e: {}["missing"]}, semantics=semantics)
+    return Machine(
+        {
+            "id": "m",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1 if c["n"] < 2 else 1 // 0)}, "GO": "b"}
+                },
+                "b": {"on": {"BAD": {"target": "a", "guard": "sensor"}}},
+            },
+        },
+        guards={"sensor": lambda c, e: {}["missing"]},
+        semantics=semantics,
+    )
 
 
 def test_a_step_that_sets_status_error_violates_no_step_raises_with_a_shortest_trace() -> None:
@@ -34,16 +44,26 @@ def test_a_step_that_sets_status_error_violates_no_step_raises_with_a_shortest_t
 
 
 def test_the_initial_state_failing_is_a_violation_too() -> None:
-    m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": "boom", "on": {"GO": "b"}}, "b": {}}},
-                actions={"boom": assign(lambda c, e: 1 // 0)}, semantics="xstate")
+    m = Machine(
+        {"id": "m", "initial": "a", "states": {"a": {"entry": "boom", "on": {"GO": "b"}}, "b": {}}},
+        actions={"boom": assign(lambda c, e: 1 // 0)},
+        semantics="xstate",
+    )
     result = check(Model(m, alphabet=events("GO"))).result("no step raises")
     assert result.holds is False and len(result.trace.steps) == 1
     assert result.trace.steps[0].snapshot.status == "error"
 
 
 def test_a_chart_that_never_raises_holds_in_xstate_mode() -> None:
-    m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
-        "INC": {"actions": assign(n=lambda c, e: (c["n"] + 1) % 3)}}}}}, semantics="xstate")
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {"a": {"on": {"INC": {"actions": assign(n=lambda c, e: (c["n"] + 1) % 3)}}}},
+        },
+        semantics="xstate",
+    )
     report = check(Model(m, alphabet=events("INC")))
     assert report.ok and all(r.name != "no step raises" for r in report.results)
 

@@ -16,8 +16,16 @@ from tests.conformance.w3c import SUITE, W3CTest, manifest, needs_trust, run
 
 BASIC_HTTP = "the Basic HTTP Event I/O Processor (optional) is not implemented"
 XFAIL = {
-    "201": BASIC_HTTP, "509": BASIC_HTTP, "510": BASIC_HTTP, "518": BASIC_HTTP, "519": BASIC_HTTP,
-    "520": BASIC_HTTP, "522": BASIC_HTTP, "531": BASIC_HTTP, "532": BASIC_HTTP, "534": BASIC_HTTP,
+    "201": BASIC_HTTP,
+    "509": BASIC_HTTP,
+    "510": BASIC_HTTP,
+    "518": BASIC_HTTP,
+    "519": BASIC_HTTP,
+    "520": BASIC_HTTP,
+    "522": BASIC_HTTP,
+    "531": BASIC_HTTP,
+    "532": BASIC_HTTP,
+    "534": BASIC_HTTP,
     "567": BASIC_HTTP,
 }
 
@@ -39,8 +47,10 @@ def test_the_suite_is_there_with_every_mandatory_automatic_test() -> None:
     assert SUITE.exists(), f"the W3C suite is missing at {SUITE}"
     assert len(MANDATORY) == 159  # 158 ids; test 403 has three documents
     assert len(OPTIONAL) == 33
-    assert {t.id: t.path.parent.name for t in MANDATORY if t.id in ("240", "525")} == {"240": "corrected",
-                                                                                    "525": "corrected"}
+    assert {t.id: t.path.parent.name for t in MANDATORY if t.id in ("240", "525")} == {
+        "240": "corrected",
+        "525": "corrected",
+    }
 
 
 @pytest.mark.parametrize("test", _params(MANDATORY))
@@ -58,8 +68,10 @@ def test_w3c_test_passes_with_the_restricted_evaluator(test: W3CTest) -> None:
     assert run(test.path, trusted=False) == "pass"
 
 
-@pytest.mark.parametrize("test", [pytest.param(t, id=f"test{t.id}") for t in MANDATORY + OPTIONAL
-                                  if needs_trust(t.path) and t.id not in XFAIL])
+@pytest.mark.parametrize(
+    "test",
+    [pytest.param(t, id=f"test{t.id}") for t in MANDATORY + OPTIONAL if needs_trust(t.path) and t.id not in XFAIL],
+)
 def test_w3c_test_that_runs_code_or_reads_files_is_refused_unless_trusted(test: W3CTest) -> None:
     with pytest.raises(ConfigError, match=r"trusted=True"):
         run(test.path, trusted=False)

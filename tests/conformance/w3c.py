@@ -44,7 +44,7 @@ def manifest() -> list[W3CTest]:
     corrected = {path.name: path for path in SUITE.glob("corrected/test*.scxml")}
     for path in sorted(SUITE.glob("*/*/test*.scxml")):
         path = corrected.get(path.name, path)  # the conversion's two bugs, fixed as the ECMAScript originals
-        test_id = path.stem[len("test"):]
+        test_id = path.stem[len("test") :]
         if "sub" in test_id:
             continue
         base = test_id.rstrip("abc")

@@ -43,8 +43,10 @@ def test_unknown_transition_key_points_to_xstate_v5_name():
 
 
 def test_unknown_guard_name():
-    e = error({"id": "m", "initial": "a", "states": {"a": {"on": {"E": {"guard": "isOk"}}}}},
-              guards={"isOK": lambda c, e: True})
+    e = error(
+        {"id": "m", "initial": "a", "states": {"a": {"on": {"E": {"guard": "isOk"}}}}},
+        guards={"isOK": lambda c, e: True},
+    )
     assert "unknown guard 'isOk'" in str(e) and "did you mean 'isOK'" in str(e)
 
 
@@ -54,14 +56,20 @@ def test_unknown_action_name():
 
 
 def test_state_in_of_a_missing_state():
-    e = error({"id": "m", "initial": "a",
-               "states": {"a": {"on": {"E": {"target": "b", "guard": state_in("#m.c")}}}, "b": {}}})
+    e = error(
+        {"id": "m", "initial": "a", "states": {"a": {"on": {"E": {"target": "b", "guard": state_in("#m.c")}}}, "b": {}}}
+    )
     assert "state_in('#m.c'): no such state" in str(e)
 
 
 def test_history_outside_a_compound_state():
-    e = error({"id": "m", "initial": "a", "states": {"a": {"states": {"h": {"type": "history"}},
-                                                            "type": "compound", "initial": "h"}}})
+    e = error(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"states": {"h": {"type": "history"}}, "type": "compound", "initial": "h"}},
+        }
+    )
     assert "history" in str(e)
 
 

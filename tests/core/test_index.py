@@ -16,13 +16,25 @@ def grid_machine() -> Machine:
     """Two regions of four states each, with guards and assigns: many (configuration, event) keys."""
     region = {
         "initial": "s0",
-        "states": {f"s{i}": {"on": {"NEXT": f"s{(i + 1) % 4}", "BACK": f"s{(i - 1) % 4}",
-                                     "INC": {"guard": lambda c, e: c["n"] < 50,
-                                             "actions": assign(n=lambda c, e: c["n"] + 1)}}}
-                   for i in range(4)},
+        "states": {
+            f"s{i}": {
+                "on": {
+                    "NEXT": f"s{(i + 1) % 4}",
+                    "BACK": f"s{(i - 1) % 4}",
+                    "INC": {"guard": lambda c, e: c["n"] < 50, "actions": assign(n=lambda c, e: c["n"] + 1)},
+                }
+            }
+            for i in range(4)
+        },
     }
-    return Machine({"id": "grid", "type": "parallel", "context": {"n": 0},
-                    "states": {"left": region, "right": {**region, "on": {"SKIP": ".s2"}}}})
+    return Machine(
+        {
+            "id": "grid",
+            "type": "parallel",
+            "context": {"n": 0},
+            "states": {"left": region, "right": {**region, "on": {"SKIP": ".s2"}}},
+        }
+    )
 
 
 def test_the_algorithm_sees_the_index_not_the_facade() -> None:

@@ -8,17 +8,31 @@ import pytest
 
 from statecharts import Event, EventError, Interpreter, Machine, VirtualClock, assign, cancel, send
 
-COUNTER = {"id": "counter", "context": {"n": 0}, "initial": "on",
-           "states": {"on": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}}}
+COUNTER = {
+    "id": "counter",
+    "context": {"n": 0},
+    "initial": "on",
+    "states": {"on": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}},
+}
 
 
 def test_entry_exit_and_transition_effects_run_in_order():
     log = []
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"exit": "leaveA", "on": {"GO": {"target": "b", "actions": "move"}}},
-        "b": {"entry": "enterB"}}},
-        actions={"leaveA": lambda c, e: log.append("exit a"), "move": lambda c, e: log.append("move"),
-                 "enterB": lambda c, e: log.append(f"enter b after {e.name}")})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"exit": "leaveA", "on": {"GO": {"target": "b", "actions": "move"}}},
+                "b": {"entry": "enterB"},
+            },
+        },
+        actions={
+            "leaveA": lambda c, e: log.append("exit a"),
+            "move": lambda c, e: log.append("move"),
+            "enterB": lambda c, e: log.append(f"enter b after {e.name}"),
+        },
+    )
     actor = m.interpret().start()
     actor.send("GO")
     assert log == ["exit a", "move", "enter b after GO"]
@@ -39,20 +53,38 @@ def test_exception_in_an_action_becomes_error_execution():
     def explode(context, event):
         raise RuntimeError("disk full")
 
-    m = Machine({"id": "m", "context": {"why": None}, "initial": "a", "states": {
-        "a": {"on": {"SAVE": {"target": "saved", "actions": explode}}},
-        "saved": {"on": {"error.execution": {"target": "failed",
-                                             "actions": assign(why=lambda c, e: str(e["error"]))}}},
-        "failed": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"why": None},
+            "initial": "a",
+            "states": {
+                "a": {"on": {"SAVE": {"target": "saved", "actions": explode}}},
+                "saved": {
+                    "on": {"error.execution": {"target": "failed", "actions": assign(why=lambda c, e: str(e["error"]))}}
+                },
+                "failed": {},
+            },
+        }
+    )
     actor = m.interpret().start()
     assert actor.send("SAVE").value == "failed"
     assert actor.state.context["why"] == "disk full"
 
 
 def test_delayed_events_fire_on_the_virtual_clock_and_are_cancelled_on_exit():
-    m = Machine({"id": "light", "initial": "green", "states": {
-        "green": {"after": {1000: "yellow"}, "on": {"PED": "walk"}},
-        "yellow": {"after": {500: "red"}}, "red": {}, "walk": {}}})
+    m = Machine(
+        {
+            "id": "light",
+            "initial": "green",
+            "states": {
+                "green": {"after": {1000: "yellow"}, "on": {"PED": "walk"}},
+                "yellow": {"after": {500: "red"}},
+                "red": {},
+                "walk": {},
+            },
+        }
+    )
     clock = VirtualClock()
     actor = m.interpret(clock=clock).start()
     clock.advance(999)
@@ -68,10 +100,17 @@ def test_delayed_events_fire_on_the_virtual_clock_and_are_cancelled_on_exit():
 
 
 def test_send_with_delay_and_cancel_by_id():
-    m = Machine({"id": "m", "initial": "idle", "states": {
-        "idle": {"on": {"ARM": {"target": "armed", "actions": send("BOOM", delay=100, id="fuse")}}},
-        "armed": {"on": {"BOOM": "exploded", "DISARM": {"target": "idle", "actions": cancel("fuse")}}},
-        "exploded": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "idle",
+            "states": {
+                "idle": {"on": {"ARM": {"target": "armed", "actions": send("BOOM", delay=100, id="fuse")}}},
+                "armed": {"on": {"BOOM": "exploded", "DISARM": {"target": "idle", "actions": cancel("fuse")}}},
+                "exploded": {},
+            },
+        }
+    )
     clock = VirtualClock()
     actor = m.interpret(clock=clock).start()
     actor.send("ARM")
@@ -84,9 +123,18 @@ def test_send_with_delay_and_cancel_by_id():
 
 
 def test_a_send_delay_written_as_a_digit_string_is_milliseconds():
-    m = Machine({"id": "m", "initial": "idle", "states": {
-        "idle": {"on": {"ARM": {"target": "armed", "actions": send("BOOM", delay="100")}}},
-        "armed": {"on": {"BOOM": "exploded", "error.execution": "broken"}}, "exploded": {}, "broken": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "idle",
+            "states": {
+                "idle": {"on": {"ARM": {"target": "armed", "actions": send("BOOM", delay="100")}}},
+                "armed": {"on": {"BOOM": "exploded", "error.execution": "broken"}},
+                "exploded": {},
+                "broken": {},
+            },
+        }
+    )
     clock = VirtualClock()
     actor = m.interpret(clock=clock).start()
     actor.send("ARM")
@@ -97,8 +145,13 @@ def test_a_send_delay_written_as_a_digit_string_is_milliseconds():
 
 
 def test_a_send_with_a_target_keeps_its_delay():
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"GO": {"actions": send("TICK", to="#_self", delay=100)}, "TICK": "b"}}, "b": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"on": {"GO": {"actions": send("TICK", to="#_self", delay=100)}, "TICK": "b"}}, "b": {}},
+        }
+    )
     clock = VirtualClock()
     actor = m.interpret(clock=clock).start()
     actor.send("GO")
@@ -108,9 +161,10 @@ def test_a_send_with_a_target_keeps_its_delay():
 
 
 def test_named_delays_from_the_machine_options():
-    m = Machine({"id": "m", "context": {"wait": 300}, "initial": "a",
-                 "states": {"a": {"after": {"patience": "b"}}, "b": {}}},
-                delays={"patience": lambda c, e: c["wait"]})
+    m = Machine(
+        {"id": "m", "context": {"wait": 300}, "initial": "a", "states": {"a": {"after": {"patience": "b"}}, "b": {}}},
+        delays={"patience": lambda c, e: c["wait"]},
+    )
     clock = VirtualClock()
     actor = m.interpret(clock=clock).start()
     clock.advance(299)
@@ -131,12 +185,26 @@ def test_invoked_service_done_and_error_events():
             raise KeyError("no such user")
         return {"name": f"user{event['id']}"}
 
-    m = Machine({"id": "m", "context": {"user": None, "error": None}, "initial": "idle", "states": {
-        "idle": {"on": {"LOAD": "loading"}},
-        "loading": {"invoke": {"src": "lookup", "id": "lookup",
-                               "onDone": {"target": "ready", "actions": assign(user=lambda c, e: e.data["name"])},
-                               "onError": {"target": "idle", "actions": assign(error=lambda c, e: repr(e["error"]))}}},
-        "ready": {}}}, services={"lookup": lookup})
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"user": None, "error": None},
+            "initial": "idle",
+            "states": {
+                "idle": {"on": {"LOAD": "loading"}},
+                "loading": {
+                    "invoke": {
+                        "src": "lookup",
+                        "id": "lookup",
+                        "onDone": {"target": "ready", "actions": assign(user=lambda c, e: e.data["name"])},
+                        "onError": {"target": "idle", "actions": assign(error=lambda c, e: repr(e["error"]))},
+                    }
+                },
+                "ready": {},
+            },
+        },
+        services={"lookup": lookup},
+    )
     actor = m.interpret().start()
     actor.send("LOAD", id=7)
     assert actor.wait_for(lambda s: s.matches("ready")).context["user"] == "user7"
@@ -154,9 +222,17 @@ def test_coroutine_service_is_cancelled_when_its_state_is_left():
         finished.set()
         return "late"
 
-    m = Machine({"id": "m", "initial": "waiting", "states": {
-        "waiting": {"invoke": {"src": slow, "id": "slow", "onDone": "done"}, "on": {"CANCEL": "cancelled"}},
-        "done": {}, "cancelled": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "waiting",
+            "states": {
+                "waiting": {"invoke": {"src": slow, "id": "slow", "onDone": "done"}, "on": {"CANCEL": "cancelled"}},
+                "done": {},
+                "cancelled": {},
+            },
+        }
+    )
     actor = m.interpret().start()
     assert started.wait(2)
     actor.send("CANCEL")
@@ -166,8 +242,13 @@ def test_coroutine_service_is_cancelled_when_its_state_is_left():
 
 
 def test_sync_services_run_inline_on_the_virtual_clock():
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"invoke": {"src": lambda c, e: 5, "id": "five", "onDone": "b"}}, "b": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"invoke": {"src": lambda c, e: 5, "id": "five", "onDone": "b"}}, "b": {}},
+        }
+    )
     assert m.interpret(clock=VirtualClock()).start().state.value == "b"
 
 
@@ -200,10 +281,17 @@ def test_unknown_event_is_ignored_by_default_and_rejected_in_strict_mode():
 
 def test_events_sent_from_actions_run_after_the_current_macrostep():
     order = []
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"GO": {"target": "b", "actions": send("NEXT")}}},
-        "b": {"entry": lambda c, e: order.append("entered b"), "on": {"NEXT": "c"}},
-        "c": {"entry": lambda c, e: order.append("entered c")}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"on": {"GO": {"target": "b", "actions": send("NEXT")}}},
+                "b": {"entry": lambda c, e: order.append("entered b"), "on": {"NEXT": "c"}},
+                "c": {"entry": lambda c, e: order.append("entered c")},
+            },
+        }
+    )
     actor = m.interpret().start()
     assert actor.send("GO").value == "c" and order == ["entered b", "entered c"]
 
@@ -247,10 +335,18 @@ class Recording(Interpreter):
         self.log.append(("on_macrostep_done", snapshot.value, snapshot.status))
 
 
-HOOKED = {"id": "m", "initial": "a", "states": {
-    "a": {"entry": "hello", "on": {"GO": {"target": "b", "actions": [send("OUT", to="#_outbox"),
-                                                                     send("TICK", delay=100)]}}},
-    "b": {"on": {"TICK": "c"}}, "c": {"type": "final"}}}
+HOOKED = {
+    "id": "m",
+    "initial": "a",
+    "states": {
+        "a": {
+            "entry": "hello",
+            "on": {"GO": {"target": "b", "actions": [send("OUT", to="#_outbox"), send("TICK", delay=100)]}},
+        },
+        "b": {"on": {"TICK": "c"}},
+        "c": {"type": "final"},
+    },
+}
 
 
 def test_extension_hooks_are_called_with_effects_sends_and_snapshots_in_a_fixed_order():
@@ -258,12 +354,21 @@ def test_extension_hooks_are_called_with_effects_sends_and_snapshots_in_a_fixed_
     actor = Recording(Machine(HOOKED, actions={"hello": lambda c, e: None}), clock=clock)
     actor.subscribe(lambda s: actor.log.append(("listener", s.value)))
     actor.start()
-    assert actor.log == [("execute", "hello", "xstate.init"), ("on_start", "a", "xstate.init"),
-                         ("listener", "a"), ("on_macrostep_done", "a", "active")]
+    assert actor.log == [
+        ("execute", "hello", "xstate.init"),
+        ("on_start", "a", "xstate.init"),
+        ("listener", "a"),
+        ("on_macrostep_done", "a", "active"),
+    ]
     del actor.log[:]
     actor.send("GO")
-    assert actor.log == [("execute", "send", "GO"), ("execute", "send", "GO"), ("deliver", "OUT", "#_outbox", 0),
-                         ("listener", "b"), ("on_macrostep_done", "b", "active")]
+    assert actor.log == [
+        ("execute", "send", "GO"),
+        ("execute", "send", "GO"),
+        ("deliver", "OUT", "#_outbox", 0),
+        ("listener", "b"),
+        ("on_macrostep_done", "b", "active"),
+    ]
     del actor.log[:]
     clock.advance(100)
     assert actor.log == [("deliver", "TICK", None, 100.0), ("listener", "c"), ("on_macrostep_done", "c", "done")]
@@ -284,8 +389,11 @@ def test_on_macrostep_done_gets_the_macrostep_result_while_state_has_dropped_the
 def test_on_start_runs_for_a_restored_snapshot_before_its_due_sends_go_out():
     m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": send("PING", to="#_outbox")}}})
     actor = Recording(m, state=m.initial_state(), clock=VirtualClock()).start()
-    assert actor.log == [("on_start", "a", "xstate.init"), ("deliver", "PING", "#_outbox", 0),
-                         ("on_macrostep_done", "a", "active")]
+    assert actor.log == [
+        ("on_start", "a", "xstate.init"),
+        ("deliver", "PING", "#_outbox", 0),
+        ("on_macrostep_done", "a", "active"),
+    ]
 
 
 def test_an_event_enqueued_by_a_hook_runs_after_the_macrostep_in_the_same_send():
@@ -313,10 +421,20 @@ def test_a_posted_event_waits_for_the_clock_and_is_dropped_once_stopped():
 
 def test_reaching_a_top_level_final_state_runs_the_final_and_root_exit_actions():
     log = []
-    m = Machine({"id": "m", "initial": "a", "entry": "hello", "exit": "bye", "states": {
-        "a": {"on": {"GO": "f"}}, "f": {"type": "final", "exit": "leaveF"}}},
-        actions={"hello": lambda c, e: log.append("enter m"), "bye": lambda c, e: log.append("exit m"),
-                 "leaveF": lambda c, e: log.append("exit f")})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "entry": "hello",
+            "exit": "bye",
+            "states": {"a": {"on": {"GO": "f"}}, "f": {"type": "final", "exit": "leaveF"}},
+        },
+        actions={
+            "hello": lambda c, e: log.append("enter m"),
+            "bye": lambda c, e: log.append("exit m"),
+            "leaveF": lambda c, e: log.append("exit f"),
+        },
+    )
     actor = m.interpret().start()
     actor.send("GO")
     assert log == ["enter m", "exit f", "exit m"]
@@ -324,9 +442,14 @@ def test_reaching_a_top_level_final_state_runs_the_final_and_root_exit_actions()
 
 
 def test_a_listener_that_raises_is_logged_and_the_others_and_the_queue_go_on(caplog):
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"GO": {"target": "b", "actions": "again"}}}, "b": {"on": {"BACK": "a"}}}},
-        actions={"again": lambda c, e: actor.send("BACK")})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"on": {"GO": {"target": "b", "actions": "again"}}}, "b": {"on": {"BACK": "a"}}},
+        },
+        actions={"again": lambda c, e: actor.send("BACK")},
+    )
     actor = m.interpret()
     seen = []
 
@@ -348,13 +471,20 @@ def test_listeners_run_on_the_sending_thread_for_send_and_on_the_one_runtime_thr
         await asyncio.sleep(0.01)
         return "fetched"
 
-    m = Machine({"id": "threads", "initial": "idle", "states": {
-        "idle": {"on": {"GO": "waiting"}},
-        "waiting": {"after": {10: "computing"}},
-        "computing": {"invoke": {"src": lambda c, e: 6 * 7, "id": "compute", "onDone": "fetching"}},
-        "fetching": {"invoke": {"src": fetch, "id": "fetch", "onDone": "posted"}},
-        "posted": {"on": {"LAST": "done"}},
-        "done": {}}})
+    m = Machine(
+        {
+            "id": "threads",
+            "initial": "idle",
+            "states": {
+                "idle": {"on": {"GO": "waiting"}},
+                "waiting": {"after": {10: "computing"}},
+                "computing": {"invoke": {"src": lambda c, e: 6 * 7, "id": "compute", "onDone": "fetching"}},
+                "fetching": {"invoke": {"src": fetch, "id": "fetch", "onDone": "posted"}},
+                "posted": {"on": {"LAST": "done"}},
+                "done": {},
+            },
+        }
+    )
     actor = m.interpret()
     seen: list[tuple[str, str]] = []
     actor.subscribe(lambda s: seen.append((str(s.value), threading.current_thread().name)))
@@ -365,13 +495,28 @@ def test_listeners_run_on_the_sending_thread_for_send_and_on_the_one_runtime_thr
     actor.wait_for(lambda s: s.matches("done"), timeout=5)
     actor.stop()
     caller = threading.current_thread().name
-    assert seen == [("idle", caller), ("waiting", caller), ("computing", "threads-runtime"),
-                    ("fetching", "threads-runtime"), ("posted", "threads-runtime"), ("done", "threads-runtime")]
+    assert seen == [
+        ("idle", caller),
+        ("waiting", caller),
+        ("computing", "threads-runtime"),
+        ("fetching", "threads-runtime"),
+        ("posted", "threads-runtime"),
+        ("done", "threads-runtime"),
+    ]
 
 
 def test_with_a_virtual_clock_every_listener_call_is_on_the_callers_thread():
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"after": {10: "b"}}, "b": {"invoke": {"src": lambda c, e: 1, "id": "one", "onDone": "c"}}, "c": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"after": {10: "b"}},
+                "b": {"invoke": {"src": lambda c, e: 1, "id": "one", "onDone": "c"}},
+                "c": {},
+            },
+        }
+    )
     clock = VirtualClock()
     names: set[str] = set()
     actor = m.interpret(clock=clock)
@@ -399,9 +544,17 @@ def test_an_async_action_runs_to_its_end_before_the_macrostep_goes_on():
         await asyncio.sleep(0)
         order.append(f"saved {event.name}")
 
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"GO": {"target": "b", "actions": "save"}}}, "b": {"entry": lambda c, e: order.append("in b")}}},
-        actions={"save": save})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"on": {"GO": {"target": "b", "actions": "save"}}},
+                "b": {"entry": lambda c, e: order.append("in b")},
+            },
+        },
+        actions={"save": save},
+    )
     actor = m.interpret().start()
     assert actor.send("GO").value == "b" and order == ["saved GO", "in b"]
 
@@ -410,9 +563,22 @@ def test_an_async_action_that_raises_or_runs_inside_a_loop_becomes_error_executi
     async def fail(context, event):
         raise RuntimeError("disk full")
 
-    m = Machine({"id": "m", "context": {"error": None}, "initial": "a", "states": {"a": {"on": {
-        "GO": {"actions": "act"},
-        "error.execution": {"actions": assign(error=lambda c, e: str(e["error"]))}}}}}, actions={"act": fail})
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"error": None},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "GO": {"actions": "act"},
+                        "error.execution": {"actions": assign(error=lambda c, e: str(e["error"]))},
+                    }
+                }
+            },
+        },
+        actions={"act": fail},
+    )
     assert m.interpret().start().send("GO").context["error"] == "disk full"
 
     async def inside_a_loop() -> str:

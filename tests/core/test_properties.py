@@ -6,18 +6,32 @@ from hypothesis import strategies as st
 from machines import fetch, media_player, user
 from statecharts import Machine, Snapshot, assign
 
-HISTORY_CHART = Machine({
-    "id": "h", "context": {"n": 0}, "initial": "on",
-    "states": {
-        "on": {"initial": "a", "on": {"OFF": "off", "INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}},
-               "states": {
-                   "a": {"on": {"NEXT": "p"}},
-                   "p": {"type": "parallel", "on": {"BACK": "a"}, "states": {
-                       "r1": {"initial": "x", "states": {"x": {"on": {"T": "y"}}, "y": {"on": {"T": "x"}}}},
-                       "r2": {"initial": "u", "states": {"u": {"on": {"U": "v"}}, "v": {"type": "final"}}}}},
-                   "deep": {"type": "history", "history": "deep"}}},
-        "off": {"on": {"ON": "on.deep", "RESET": "on"}}},
-})
+HISTORY_CHART = Machine(
+    {
+        "id": "h",
+        "context": {"n": 0},
+        "initial": "on",
+        "states": {
+            "on": {
+                "initial": "a",
+                "on": {"OFF": "off", "INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}},
+                "states": {
+                    "a": {"on": {"NEXT": "p"}},
+                    "p": {
+                        "type": "parallel",
+                        "on": {"BACK": "a"},
+                        "states": {
+                            "r1": {"initial": "x", "states": {"x": {"on": {"T": "y"}}, "y": {"on": {"T": "x"}}}},
+                            "r2": {"initial": "u", "states": {"u": {"on": {"U": "v"}}, "v": {"type": "final"}}},
+                        },
+                    },
+                    "deep": {"type": "history", "history": "deep"},
+                },
+            },
+            "off": {"on": {"ON": "on.deep", "RESET": "on"}},
+        },
+    }
+)
 
 MACHINES = [fetch.machine, user.machine, media_player.machine, HISTORY_CHART]
 

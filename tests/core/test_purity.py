@@ -32,9 +32,21 @@ def test_scxml_expressions_cannot_change_the_snapshot_they_run_from():
 
 def test_context_values_are_frozen_in_fact():
     seen = []
-    m = Machine({"id": "m", "context": {"xs": [1], "d": {"k": [2]}}, "initial": "a", "states": {"a": {"on": {
-        "GO": {"actions": lambda c, e: seen.append(c)},
-        "ADD": {"actions": assign(xs=lambda c, e: c["xs"] + [len(c["xs"]) + 1])}}}}})
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"xs": [1], "d": {"k": [2]}},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "GO": {"actions": lambda c, e: seen.append(c)},
+                        "ADD": {"actions": assign(xs=lambda c, e: c["xs"] + [len(c["xs"]) + 1])},
+                    }
+                }
+            },
+        }
+    )
     s0 = m.initial_state()
     assert isinstance(s0.context["xs"], FrozenList) and isinstance(s0.context["d"], FrozenDict)
     with pytest.raises(TypeError, match="immutable"):

@@ -7,15 +7,39 @@ from pathlib import Path
 import statecharts
 from statecharts import Machine, payload, state_in
 
-CHART = Machine({"id": "m", "context": {"n": 0}, "type": "parallel", "states": {
-    "door": {"initial": "closed", "states": {
-        "closed": {"meta": {"icon": "lock"}, "on": {"OPEN": {"target": "open", "guard": state_in("#m.power.on")}}},
-        "open": {"on": {"CLOSE": "closed"}}}},
-    "power": {"initial": "off", "states": {
-        "off": {"on": {"ON": "on", "BOOST": {"guard": payload(level=3)},
-                       "BROKEN": {"guard": lambda c, e: 1 / 0},
-                       "MAYBE": [{"guard": lambda c, e: e["x"] > 1}, {"guard": lambda c, e: c["n"] == 0}]}},
-        "on": {"on": {"OFF": "off"}}}}}})
+CHART = Machine(
+    {
+        "id": "m",
+        "context": {"n": 0},
+        "type": "parallel",
+        "states": {
+            "door": {
+                "initial": "closed",
+                "states": {
+                    "closed": {
+                        "meta": {"icon": "lock"},
+                        "on": {"OPEN": {"target": "open", "guard": state_in("#m.power.on")}},
+                    },
+                    "open": {"on": {"CLOSE": "closed"}},
+                },
+            },
+            "power": {
+                "initial": "off",
+                "states": {
+                    "off": {
+                        "on": {
+                            "ON": "on",
+                            "BOOST": {"guard": payload(level=3)},
+                            "BROKEN": {"guard": lambda c, e: 1 / 0},
+                            "MAYBE": [{"guard": lambda c, e: e["x"] > 1}, {"guard": lambda c, e: c["n"] == 0}],
+                        }
+                    },
+                    "on": {"on": {"OFF": "off"}},
+                },
+            },
+        },
+    }
+)
 
 
 def test_enabled_events_evaluate_guards_against_context_and_configuration() -> None:

@@ -31,8 +31,11 @@ def dict_charts(draw: st.DrawFn) -> dict[str, Any]:
             count = draw(st.integers(1, 3))
             children: dict[str, Any] = {}
             for index in range(count):
-                child_kind = "state" if kind == "parallel" or index == 0 else draw(
-                    st.sampled_from(("state", "state", "parallel", "final")))
+                child_kind = (
+                    "state"
+                    if kind == "parallel" or index == 0
+                    else draw(st.sampled_from(("state", "state", "parallel", "final")))
+                )
                 if depth >= 2 and child_kind == "parallel":
                     child_kind = "state"
                 key = f"s{len(specs)}"
@@ -76,18 +79,38 @@ def test_every_reached_configuration_is_legal_and_round_trips(chart: dict[str, A
 
 def test_a_parallel_state_targeting_its_own_descendant_keeps_every_region():
     """SCXML: a parallel source is no transition domain; the state is left and re-entered."""
-    m = Machine({"id": "m", "initial": "p", "states": {"p": {"type": "parallel", "on": {"GO": "#m.p.r1.b"},
-                "states": {"r1": {"initial": "a", "states": {"a": {}, "b": {}}},
-                           "r2": {"initial": "x", "states": {"x": {}, "y": {}}, "on": {"Y": ".y"}}}}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "p",
+            "states": {
+                "p": {
+                    "type": "parallel",
+                    "on": {"GO": "#m.p.r1.b"},
+                    "states": {
+                        "r1": {"initial": "a", "states": {"a": {}, "b": {}}},
+                        "r2": {"initial": "x", "states": {"x": {}, "y": {}}, "on": {"Y": ".y"}},
+                    },
+                }
+            },
+        }
+    )
     s = m.transition(m.transition(m.initial_state(), "Y"), "GO")
     assert s.value == {"p": {"r1": "b", "r2": "x"}}
     assert m.transition(m.initial_state(), {"type": "GO"}).value == {"p": {"r1": "b", "r2": "x"}}
 
 
 def test_a_cross_region_transition_under_a_parallel_root_keeps_every_region():
-    m = Machine({"id": "m", "type": "parallel", "states": {
-        "a": {"initial": "a1", "states": {"a1": {"on": {"GO": "#m.b.b2"}}, "a2": {}}},
-        "b": {"initial": "b1", "states": {"b1": {}, "b2": {}}}}})
+    m = Machine(
+        {
+            "id": "m",
+            "type": "parallel",
+            "states": {
+                "a": {"initial": "a1", "states": {"a1": {"on": {"GO": "#m.b.b2"}}, "a2": {}}},
+                "b": {"initial": "b1", "states": {"b1": {}, "b2": {}}},
+            },
+        }
+    )
     s = m.transition(m.initial_state(), "GO")
     assert s.value == {"a": "a1", "b": "b2"}
     assert m.restore(s.dumps()) == s
@@ -95,11 +118,22 @@ def test_a_cross_region_transition_under_a_parallel_root_keeps_every_region():
 
 def test_a_history_transition_enters_under_the_domain_it_exited_from():
     """The exits record the parallel state's history; the entry must not then pick a lower domain."""
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"A": "p"}},
-        "p": {"type": "parallel", "states": {
-            "r": {"initial": "x", "states": {"x": {"on": {"B": {"target": "#m.p.h", "reenter": True}}}}},
-            "h": {"type": "history", "history": "deep"}}}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"on": {"A": "p"}},
+                "p": {
+                    "type": "parallel",
+                    "states": {
+                        "r": {"initial": "x", "states": {"x": {"on": {"B": {"target": "#m.p.h", "reenter": True}}}}},
+                        "h": {"type": "history", "history": "deep"},
+                    },
+                },
+            },
+        }
+    )
     s = m.transition(m.transition(m.initial_state(), "A"), "B")
     assert s.value == {"p": {"r": "x"}}
     assert m.restore(s.dumps()) == s

@@ -7,15 +7,29 @@ import pytest
 from statecharts import FrozenDict, Machine, SnapshotError, assign
 
 PLAYER = {
-    "id": "player", "context": {"plays": 0, "tags": ("a",)}, "initial": "on",
+    "id": "player",
+    "context": {"plays": 0, "tags": ("a",)},
+    "initial": "on",
     "states": {
-        "on": {"initial": "stopped", "tags": ["powered"], "on": {"OFF": "off"}, "states": {
-            "stopped": {"on": {"PLAY": {"target": "playing",
-                                        "actions": assign(plays=lambda c, e: c["plays"] + 1)}}},
-            "playing": {"initial": "normal", "after": {5000: "stopped"}, "on": {"STOP": "stopped"},
-                        "states": {"normal": {"on": {"FAST": "fast"}}, "fast": {}}},
-            "hist": {"type": "history", "history": "deep"}}},
-        "off": {"on": {"ON": "on.hist"}}},
+        "on": {
+            "initial": "stopped",
+            "tags": ["powered"],
+            "on": {"OFF": "off"},
+            "states": {
+                "stopped": {
+                    "on": {"PLAY": {"target": "playing", "actions": assign(plays=lambda c, e: c["plays"] + 1)}}
+                },
+                "playing": {
+                    "initial": "normal",
+                    "after": {5000: "stopped"},
+                    "on": {"STOP": "stopped"},
+                    "states": {"normal": {"on": {"FAST": "fast"}}, "fast": {}},
+                },
+                "hist": {"type": "history", "history": "deep"},
+            },
+        },
+        "off": {"on": {"ON": "on.hist"}},
+    },
 }
 
 
@@ -93,8 +107,14 @@ def test_frozen_dict_deep_copies_its_values_and_stays_frozen_under_union():
 
 
 def test_user_keys_that_look_like_json_tags_round_trip_as_dicts():
-    m = Machine({"id": "m", "context": {"a": {"__tuple__": [1, 2]}, "b": {"__set__": [3]}, "c": {"__items__": []}},
-                 "initial": "s", "states": {"s": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"a": {"__tuple__": [1, 2]}, "b": {"__set__": [3]}, "c": {"__items__": []}},
+            "initial": "s",
+            "states": {"s": {}},
+        }
+    )
     s = m.initial_state()
     back = m.restore(s.dumps())
     assert back == s and back.context["a"] == {"__tuple__": [1, 2]} and back.context["b"] == {"__set__": [3]}
@@ -103,8 +123,13 @@ def test_user_keys_that_look_like_json_tags_round_trip_as_dicts():
 def test_a_pending_send_with_a_non_dict_payload_round_trips():
     from statecharts import send
 
-    m = Machine({"id": "m", "initial": "a", "states": {"a": {
-        "entry": [send({"type": "PING"}, delay=500), send("X", delay=100)]}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"entry": [send({"type": "PING"}, delay=500), send("X", delay=100)]}},
+        }
+    )
     s = m.initial_state()
     data = s.to_json()
     data["pending"][1]["data"] = [1, 2]  # what an SCXML <send> of a list or a donedata value leaves
@@ -116,30 +141,49 @@ def test_a_pending_send_with_a_non_dict_payload_round_trips():
 def test_scxml_pending_events_keep_origin_sendid_kind_and_invokeid():
     from statecharts.scxml import load
 
-    m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a"><onentry>'
-             '<send event="tick" id="t1" delay="1s"><content expr="[1, 2]"/></send></onentry></state></scxml>')
+    m = load(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a"><onentry>'
+        '<send event="tick" id="t1" delay="1s"><content expr="[1, 2]"/></send></onentry></state></scxml>'
+    )
     s = m.initial_state()
     back = m.restore(s.dumps())
     before, after = s.pending[0].event, back.pending[0].event
     assert [(e.sendid, e.origin, e.kind, e.invokeid, e.payload) for e in (before, after)] == [
-        ("t1", before.origin, "external", None, [1, 2])] * 2 and before.origin
+        ("t1", before.origin, "external", None, [1, 2])
+    ] * 2 and before.origin
     assert back == s
 
 
-@pytest.mark.parametrize(("change", "problem"), [
-    (lambda d: d.update(status="done"), "status: 'done' but the configuration is not a top-level final state"),
-    (lambda d: d.update(configuration=["player", "player.end"]), "status: 'active' but the configuration is a top"),
-    (lambda d: d.update(history={"player.on.hist": ["player.off"]}), "remembers 'player.off', which is not a child"),
-    (lambda d: d["pending"].append({"id": "x", "delay": float("nan"), "event": "E"}), "delay nan is not"),
-    (lambda d: d["pending"].append({"id": "x", "delay": float("inf"), "event": "E"}), "delay inf is not"),
-    (lambda d: d["pending"].append({"id": "x", "delay": 1e300, "event": "E"}), "delay 1e[+]300 is not"),
-    (lambda d: d["pending"].append({"id": "x", "delay": 1, "event": "E", "fields": {"kind": "x"}}),
-     "keeps no event fields"),
-])
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d.update(status="done"), "status: 'done' but the configuration is not a top-level final state"),
+        (lambda d: d.update(configuration=["player", "player.end"]), "status: 'active' but the configuration is a top"),
+        (
+            lambda d: d.update(history={"player.on.hist": ["player.off"]}),
+            "remembers 'player.off', which is not a child",
+        ),
+        (lambda d: d["pending"].append({"id": "x", "delay": float("nan"), "event": "E"}), "delay nan is not"),
+        (lambda d: d["pending"].append({"id": "x", "delay": float("inf"), "event": "E"}), "delay inf is not"),
+        (lambda d: d["pending"].append({"id": "x", "delay": 1e300, "event": "E"}), "delay 1e[+]300 is not"),
+        (
+            lambda d: d["pending"].append({"id": "x", "delay": 1, "event": "E", "fields": {"kind": "x"}}),
+            "keeps no event fields",
+        ),
+    ],
+)
 def test_a_tampered_snapshot_is_refused_naming_the_problem(change, problem):
-    m = Machine({"id": "player", "initial": "on", "states": {
-        "on": {"initial": "a", "states": {"a": {}, "hist": {"type": "history"}}}, "off": {},
-        "end": {"type": "final"}}})
+    m = Machine(
+        {
+            "id": "player",
+            "initial": "on",
+            "states": {
+                "on": {"initial": "a", "states": {"a": {}, "hist": {"type": "history"}}},
+                "off": {},
+                "end": {"type": "final"},
+            },
+        }
+    )
     data = m.initial_state().to_json()
     change(data)
     with pytest.raises(SnapshotError, match=problem):

@@ -36,8 +36,12 @@ def random_chart(rng: random.Random) -> dict[str, Any]:
             spec["exit"] = assign(n=lambda c, e: c["n"] - 1)
         return spec
 
-    root: dict[str, Any] = {"id": "r", "context": {"n": 0}, "initial": "s0",
-            "states": {f"s{i}": node(0, f"s{i}") for i in range(3)}}
+    root: dict[str, Any] = {
+        "id": "r",
+        "context": {"n": 0},
+        "initial": "s0",
+        "states": {f"s{i}": node(0, f"s{i}") for i in range(3)},
+    }
     ids = list(names)
 
     def add(spec: dict[str, Any]) -> None:
@@ -62,8 +66,11 @@ def random_chart(rng: random.Random) -> dict[str, Any]:
         if on:
             spec["on"] = on
         if rng.random() < 0.05:
-            spec["always"] = {"target": "#r." + ".".join(path_of[rng.choice(ids)]),
-                              "guard": lambda c, e: c["n"] > 3, "actions": assign(n=0)}
+            spec["always"] = {
+                "target": "#r." + ".".join(path_of[rng.choice(ids)]),
+                "guard": lambda c, e: c["n"] > 3,
+                "actions": assign(n=0),
+            }
         for kid in spec.get("states", {}).values():
             add(kid)
 

@@ -13,8 +13,19 @@ def delayed(delay_key: object) -> Machine:
     return Machine({"id": "m", "initial": "a", "states": {"a": {"after": {delay_key: "b"}}, "b": {}}})
 
 
-@pytest.mark.parametrize("delay, text", [(5000, "5s"), ("5000", "5s"), (500, "500ms"), (1500, "1.5s"),
-                                         (1234, "1234ms"), (0, "0ms"), (2.5, "2.5ms"), ("slow", "slow")])
+@pytest.mark.parametrize(
+    "delay, text",
+    [
+        (5000, "5s"),
+        ("5000", "5s"),
+        (500, "500ms"),
+        (1500, "1.5s"),
+        (1234, "1234ms"),
+        (0, "0ms"),
+        (2.5, "2.5ms"),
+        ("slow", "slow"),
+    ],
+)
 def test_delays_read_in_seconds_from_one_second_and_in_ms_below(delay, text):
     assert format_delay(delay) == text
 
@@ -34,8 +45,19 @@ def test_describe_shows_a_delayed_transition_as_the_diagram_does(delay_key):
 
 
 def test_describe_names_events_always_and_targetless_transitions():
-    m = Machine({"id": "m", "initial": "a", "states": {"a": {
-        "on": {"GO": "b", "PING": {"actions": []}}, "always": {"target": "b", "guard": "never"}}, "b": {}}},
-        guards={"never": lambda c, e: False})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"on": {"GO": "b", "PING": {"actions": []}}, "always": {"target": "b", "guard": "never"}},
+                "b": {},
+            },
+        },
+        guards={"never": lambda c, e: False},
+    )
     assert [t.describe() for t in m.get_state("m.a").transitions] == [
-        "m.a --GO--> m.b", "m.a --PING--> -", "m.a --always--> m.b"]
+        "m.a --GO--> m.b",
+        "m.a --PING--> -",
+        "m.a --always--> m.b",
+    ]

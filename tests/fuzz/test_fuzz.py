@@ -18,14 +18,70 @@ from statecharts.state import check_configuration
 
 FUZZ = settings(max_examples=300, suppress_health_check=list(HealthCheck), deadline=None)
 EVENTS = ("A", "B", "xstate.init", "done.state.m", "*")
-KEYS = ("id", "initial", "type", "history", "target", "states", "on", "always", "after", "entry", "exit",
-        "invoke", "context", "tags", "meta", "description", "output", "onDone", "reenter", "guard", "actions",
-        "src", "params", "a", "b", "c", "A", "B", "__tuple__", "")
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**6), st.floats(allow_nan=True),
-                    st.sampled_from(("a", "b", "c", "#m.a", ".b", "a.b", "parallel", "final", "history",
-                                     "compound", "atomic", "deep", "1000", "³", "A", "", "#m")))
-JSONISH = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(KEYS), inner, max_size=4)), max_leaves=25)
+KEYS = (
+    "id",
+    "initial",
+    "type",
+    "history",
+    "target",
+    "states",
+    "on",
+    "always",
+    "after",
+    "entry",
+    "exit",
+    "invoke",
+    "context",
+    "tags",
+    "meta",
+    "description",
+    "output",
+    "onDone",
+    "reenter",
+    "guard",
+    "actions",
+    "src",
+    "params",
+    "a",
+    "b",
+    "c",
+    "A",
+    "B",
+    "__tuple__",
+    "",
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 10**6),
+    st.floats(allow_nan=True),
+    st.sampled_from(
+        (
+            "a",
+            "b",
+            "c",
+            "#m.a",
+            ".b",
+            "a.b",
+            "parallel",
+            "final",
+            "history",
+            "compound",
+            "atomic",
+            "deep",
+            "1000",
+            "³",
+            "A",
+            "",
+            "#m",
+        )
+    ),
+)
+JSONISH = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(KEYS), inner, max_size=4)),
+    max_leaves=25,
+)
 
 
 def exercise(m: Machine) -> None:
@@ -81,21 +137,81 @@ def test_xstate_json_loads_or_raises_config_error(text: str, tail: str) -> None:
         pass
 
 
-ELEMENTS = ("state", "parallel", "final", "history", "transition", "onentry", "onexit", "raise", "send",
-            "assign", "log", "if", "else", "foreach", "datamodel", "data", "initial", "invoke", "content",
-            "param", "cancel", "script", "donedata")
-ATTRS = ("id", "initial", "event", "target", "cond", "type", "expr", "location", "delay", "array", "item",
-         "label", "src", "sendid", "idlocation", "namelist", "name")
-VALUES = ("a", "b", "a b", "1", "x", "x + 1", "'s'", "1/0", "[1]", "5s", "internal", "deep", "go", "*",
-          "In('a')", "__import__('os')", "", "<", "&amp;")
+ELEMENTS = (
+    "state",
+    "parallel",
+    "final",
+    "history",
+    "transition",
+    "onentry",
+    "onexit",
+    "raise",
+    "send",
+    "assign",
+    "log",
+    "if",
+    "else",
+    "foreach",
+    "datamodel",
+    "data",
+    "initial",
+    "invoke",
+    "content",
+    "param",
+    "cancel",
+    "script",
+    "donedata",
+)
+ATTRS = (
+    "id",
+    "initial",
+    "event",
+    "target",
+    "cond",
+    "type",
+    "expr",
+    "location",
+    "delay",
+    "array",
+    "item",
+    "label",
+    "src",
+    "sendid",
+    "idlocation",
+    "namelist",
+    "name",
+)
+VALUES = (
+    "a",
+    "b",
+    "a b",
+    "1",
+    "x",
+    "x + 1",
+    "'s'",
+    "1/0",
+    "[1]",
+    "5s",
+    "internal",
+    "deep",
+    "go",
+    "*",
+    "In('a')",
+    "__import__('os')",
+    "",
+    "<",
+    "&amp;",
+)
 
 
 @st.composite
 def scxml_texts(draw: st.DrawFn) -> str:
     def element(depth: int) -> str:
         tag = draw(st.sampled_from(ELEMENTS))
-        attrs = "".join(f' {a}="{draw(st.sampled_from(VALUES))}"'
-                        for a in draw(st.lists(st.sampled_from(ATTRS), max_size=3, unique=True)))
+        attrs = "".join(
+            f' {a}="{draw(st.sampled_from(VALUES))}"'
+            for a in draw(st.lists(st.sampled_from(ATTRS), max_size=3, unique=True))
+        )
         inner = "".join(element(depth + 1) for _ in range(draw(st.integers(0, 2 if depth < 3 else 0))))
         return f"<{tag}{attrs}>{inner}</{tag}>"
 
@@ -117,11 +233,28 @@ def test_scxml_documents_load_or_raise_config_error(text: str) -> None:
         pass
 
 
-PLAYER = Machine({"id": "m", "context": {"n": 0, "xs": [1]}, "initial": "p", "states": {
-    "p": {"type": "parallel", "on": {"A": "#m.q"}, "states": {
-        "r1": {"initial": "x", "states": {"x": {"after": {"1000": "y"}}, "y": {}, "h": {"type": "history"}}},
-        "r2": {"initial": "u", "states": {"u": {"on": {"B": "v"}}, "v": {}}}}},
-    "q": {"on": {"B": "p.r1.h"}}, "f": {"type": "final"}}})
+PLAYER = Machine(
+    {
+        "id": "m",
+        "context": {"n": 0, "xs": [1]},
+        "initial": "p",
+        "states": {
+            "p": {
+                "type": "parallel",
+                "on": {"A": "#m.q"},
+                "states": {
+                    "r1": {
+                        "initial": "x",
+                        "states": {"x": {"after": {"1000": "y"}}, "y": {}, "h": {"type": "history"}},
+                    },
+                    "r2": {"initial": "u", "states": {"u": {"on": {"B": "v"}}, "v": {}}},
+                },
+            },
+            "q": {"on": {"B": "p.r1.h"}},
+            "f": {"type": "final"},
+        },
+    }
+)
 SNAPSHOT_KEYS = ("machine", "configuration", "context", "history", "pending", "status", "output")
 STATE_IDS = tuple(n.id for n in PLAYER.chart.nodes) + ("m.nope", "")
 
@@ -131,13 +264,23 @@ def tampered_snapshots(draw: st.DrawFn) -> Any:
     data = PLAYER.transition(PLAYER.initial_state(), draw(st.sampled_from(("A", "B")))).to_json()
     for _ in range(draw(st.integers(1, 3))):
         key = draw(st.sampled_from(SNAPSHOT_KEYS))
-        data[key] = draw(st.one_of(
-            JSONISH, st.lists(st.sampled_from(STATE_IDS), max_size=6),
-            st.dictionaries(st.sampled_from(STATE_IDS), st.lists(st.sampled_from(STATE_IDS), max_size=2), max_size=2),
-            st.lists(st.fixed_dictionaries({"id": st.sampled_from(("t", None)), "delay": SCALARS,
-                                            "event": SCALARS}, optional={"data": JSONISH, "fields": JSONISH}),
-                     max_size=2),
-            st.sampled_from(("active", "done"))))
+        data[key] = draw(
+            st.one_of(
+                JSONISH,
+                st.lists(st.sampled_from(STATE_IDS), max_size=6),
+                st.dictionaries(
+                    st.sampled_from(STATE_IDS), st.lists(st.sampled_from(STATE_IDS), max_size=2), max_size=2
+                ),
+                st.lists(
+                    st.fixed_dictionaries(
+                        {"id": st.sampled_from(("t", None)), "delay": SCALARS, "event": SCALARS},
+                        optional={"data": JSONISH, "fields": JSONISH},
+                    ),
+                    max_size=2,
+                ),
+                st.sampled_from(("active", "done")),
+            )
+        )
     return data
 
 

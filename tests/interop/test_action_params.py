@@ -14,21 +14,35 @@ from statecharts.actions import Emit, cancel, emit, send_to, spawn_child, stop_c
 
 SEMANTICS = ("scxml", "xstate")
 
-CONFIG: dict[str, Any] = {"id": "m", "context": {"n": 0, "m": 0}, "initial": "a", "states": {"a": {
-    "entry": [{"type": "later", "params": {"what": "TICK", "ms": 300, "id": "tick"}}],
-    "on": {
-        "GO": {"guard": {"type": "atLeast", "params": {"min": 0}}, "actions": [
-            {"type": "add", "params": {"by": 5}},
-            {"type": "setM", "params": {"m": 3}},
-            {"type": "shout", "params": {"what": "PING"}},
-            {"type": "say", "params": {"text": "hi"}},
-            {"type": "tell", "params": {"to": "w1", "what": "PONG", "ms": 250}},
-            {"type": "drop", "params": {"id": "tick"}},
-            {"type": "announce", "params": {"what": "SAVED"}}]},
-        "BLOCKED": {"guard": {"type": "atLeast", "params": {"min": 1}}, "actions": [{"type": "add", "params": {
-            "by": 100}}]},
-        "PING": {"actions": assign(n=lambda c, e: c["n"] * 10)},
-    }}}}
+CONFIG: dict[str, Any] = {
+    "id": "m",
+    "context": {"n": 0, "m": 0},
+    "initial": "a",
+    "states": {
+        "a": {
+            "entry": [{"type": "later", "params": {"what": "TICK", "ms": 300, "id": "tick"}}],
+            "on": {
+                "GO": {
+                    "guard": {"type": "atLeast", "params": {"min": 0}},
+                    "actions": [
+                        {"type": "add", "params": {"by": 5}},
+                        {"type": "setM", "params": {"m": 3}},
+                        {"type": "shout", "params": {"what": "PING"}},
+                        {"type": "say", "params": {"text": "hi"}},
+                        {"type": "tell", "params": {"to": "w1", "what": "PONG", "ms": 250}},
+                        {"type": "drop", "params": {"id": "tick"}},
+                        {"type": "announce", "params": {"what": "SAVED"}},
+                    ],
+                },
+                "BLOCKED": {
+                    "guard": {"type": "atLeast", "params": {"min": 1}},
+                    "actions": [{"type": "add", "params": {"by": 100}}],
+                },
+                "PING": {"actions": assign(n=lambda c, e: c["n"] * 10)},
+            },
+        }
+    },
+}
 
 
 def implementations(said: list[Any]) -> dict[str, Any]:
@@ -39,8 +53,9 @@ def implementations(said: list[Any]) -> dict[str, Any]:
             "shout": raise_(lambda c, e, p: {"type": p["what"]}),
             "say": log(lambda c, e, p: said.append(p["text"]) or p["text"]),
             "later": raise_(lambda c, e, p: {"type": p["what"]}, delay=lambda c, e, p: p["ms"], id="tick"),
-            "tell": send_to(lambda c, e, p: p["to"], lambda c, e, p: {"type": p["what"]},
-                            delay=lambda c, e, p: p["ms"]),
+            "tell": send_to(
+                lambda c, e, p: p["to"], lambda c, e, p: {"type": p["what"]}, delay=lambda c, e, p: p["ms"]
+            ),
             "drop": cancel(lambda c, e, p: p["id"]),
             "announce": emit(lambda c, e, p: {"type": p["what"], "n": c["n"]}),
         },
@@ -50,14 +65,28 @@ def implementations(said: list[Any]) -> dict[str, Any]:
 
 def machines(said: list[Any]) -> list[Machine]:
     """The chart as a dict config and as JSON text through ``from_json``, in each semantics."""
-    text = json.dumps({**CONFIG, "states": {"a": {**CONFIG["states"]["a"], "on": {
-        k: v for k, v in CONFIG["states"]["a"]["on"].items() if k != "PING"} | {"PING": {"actions": [
-            {"type": "times10"}]}}}}})
+    text = json.dumps(
+        {
+            **CONFIG,
+            "states": {
+                "a": {
+                    **CONFIG["states"]["a"],
+                    "on": {k: v for k, v in CONFIG["states"]["a"]["on"].items() if k != "PING"}
+                    | {"PING": {"actions": [{"type": "times10"}]}},
+                }
+            },
+        }
+    )
     json_impls = implementations(said)
     json_impls["actions"]["times10"] = assign(n=lambda c, e: c["n"] * 10)
-    return [m for semantics in SEMANTICS for m in (
-        Machine(CONFIG, semantics=semantics, **implementations(said)),
-        Machine.from_json(text, semantics=semantics, **json_impls))]
+    return [
+        m
+        for semantics in SEMANTICS
+        for m in (
+            Machine(CONFIG, semantics=semantics, **implementations(said)),
+            Machine.from_json(text, semantics=semantics, **json_impls),
+        )
+    ]
 
 
 def test_assign_raise_send_to_cancel_log_emit_and_guards_receive_their_params() -> None:
@@ -92,10 +121,24 @@ def test_a_guard_with_params_blocks_when_its_params_say_so() -> None:
 
 def test_dynamic_params_are_a_function_of_context_and_event() -> None:
     """xstate's ``params: ({context, event}) => ...``, for actions and guards (dict charts only)."""
-    m = Machine({"id": "m", "context": {"n": 1}, "initial": "a", "states": {"a": {"on": {"GO": {
-        "guard": {"type": "atLeast", "params": lambda c, e: {"min": e["need"]}},
-        "actions": {"type": "add", "params": lambda c, e: {"by": c["n"] * e["need"]}}}}}}},
-        **implementations([]))
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"n": 1},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "GO": {
+                            "guard": {"type": "atLeast", "params": lambda c, e: {"min": e["need"]}},
+                            "actions": {"type": "add", "params": lambda c, e: {"by": c["n"] * e["need"]}},
+                        }
+                    }
+                }
+            },
+        },
+        **implementations([]),
+    )
     s = m.transition(m.initial_state(), Event("GO", need=1))
     assert s.context["n"] == 2
     assert m.transition(s, Event("GO", need=3)).context["n"] == 2  # 2 < 3: blocked
@@ -104,8 +147,14 @@ def test_dynamic_params_are_a_function_of_context_and_event() -> None:
 def test_a_plain_function_action_taking_params_gets_none_without_them() -> None:
     """As xstate passes ``params`` undefined to an action referenced by name only."""
     seen: list[Any] = []
-    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"actions": ["note", {
-        "type": "note", "params": {"k": 1}}]}}}}}, actions={"note": lambda c, e, p: seen.append(p)})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"on": {"GO": {"actions": ["note", {"type": "note", "params": {"k": 1}}]}}}},
+        },
+        actions={"note": lambda c, e, p: seen.append(p)},
+    )
     m.interpret().start().send("GO")
     assert seen == [None, {"k": 1}]
 
@@ -113,14 +162,30 @@ def test_a_plain_function_action_taking_params_gets_none_without_them() -> None:
 @pytest.mark.asyncio
 async def test_emit_and_stop_child_receive_params_in_the_runtime() -> None:
     child = Machine({"id": "child", "initial": "on", "states": {"on": {}}})
-    parent = Machine.from_json(json.dumps({"id": "p", "initial": "a", "states": {"a": {
-        "entry": [{"type": "spawn"}],
-        "on": {"SAVE": {"actions": {"type": "announce", "params": {"what": "SAVED"}}},
-               "KILL": {"actions": {"type": "kill", "params": {"id": "c1"}}}}}}}),
-        actions={"spawn": spawn_child("child", id="c1"),
-                 "announce": emit(lambda c, e, p: {"type": p["what"]}),
-                 "kill": stop_child(lambda c, e, p: p["id"])},
-        services={"child": child}, semantics="xstate")
+    parent = Machine.from_json(
+        json.dumps(
+            {
+                "id": "p",
+                "initial": "a",
+                "states": {
+                    "a": {
+                        "entry": [{"type": "spawn"}],
+                        "on": {
+                            "SAVE": {"actions": {"type": "announce", "params": {"what": "SAVED"}}},
+                            "KILL": {"actions": {"type": "kill", "params": {"id": "c1"}}},
+                        },
+                    }
+                },
+            }
+        ),
+        actions={
+            "spawn": spawn_child("child", id="c1"),
+            "announce": emit(lambda c, e, p: {"type": p["what"]}),
+            "kill": stop_child(lambda c, e, p: p["id"]),
+        },
+        services={"child": child},
+        semantics="xstate",
+    )
     heard: list[str] = []
     async with parent.interpret_async() as actor:
         actor.on("*", lambda e: heard.append(e.name))
@@ -133,13 +198,27 @@ async def test_emit_and_stop_child_receive_params_in_the_runtime() -> None:
 
 def test_a_delayed_raise_reads_and_writes_as_xstate_json() -> None:
     """``{"type": "xstate.raise", "event": ..., "delay": ..., "id": ...}``: xstate's raise(event, {delay, id})."""
-    text = json.dumps({"id": "m", "initial": "a", "states": {"a": {
-        "entry": {"type": "xstate.raise", "event": {"type": "PING"}, "delay": 100, "id": "p"},
-        "on": {"PING": "b", "STOP": {"actions": {"type": "xstate.cancel", "sendId": "p"}}}}, "b": {}}})
+    text = json.dumps(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "entry": {"type": "xstate.raise", "event": {"type": "PING"}, "delay": 100, "id": "p"},
+                    "on": {"PING": "b", "STOP": {"actions": {"type": "xstate.cancel", "sendId": "p"}}},
+                },
+                "b": {},
+            },
+        }
+    )
     for semantics in SEMANTICS:
         m = Machine.from_json(text, semantics=semantics)
         s = m.initial_state()
         assert [(p.id, p.delay, p.event.name) for p in s.pending] == [("p", 100.0, "PING")]
         assert m.transition(s, "STOP").pending == ()
-        assert m.to_json()["states"]["a"]["entry"] == {"type": "xstate.raise", "event": {"type": "PING"},
-                                                       "delay": 100, "id": "p"}
+        assert m.to_json()["states"]["a"]["entry"] == {
+            "type": "xstate.raise",
+            "event": {"type": "PING"},
+            "delay": 100,
+            "id": "p",
+        }

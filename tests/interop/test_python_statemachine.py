@@ -29,7 +29,8 @@ def test_media_player_regions_become_a_parallel_state_with_psm_ids():
     machine = from_python_statemachine(MediaPlayer)
     assert machine.get_state("#player").type == "parallel"
     assert machine.initial_state().value == {
-        "player": {"playback": "stopped", "volume": "normal", "fullscreen": "windowed"}}
+        "player": {"playback": "stopped", "volume": "normal", "fullscreen": "windowed"}
+    }
 
 
 def test_converted_media_player_behaves_as_the_seed_media_player():
@@ -103,8 +104,7 @@ def test_callable_condition_stays_a_callable():
 
 
 def test_given_guards_replace_the_class_conditions():
-    machine = from_python_statemachine(Guarded,
-                                       guards={"ready": lambda context, event: event.get("ok", False)})
+    machine = from_python_statemachine(Guarded, guards={"ready": lambda context, event: event.get("ok", False)})
     assert machine.transition(machine.initial_state(), "go", ok=True).value == "b"
 
 

@@ -136,12 +136,25 @@ def test_the_timed_charts_cover_delays_and_their_timers_fire() -> None:
     """Every kind of delay occurs, and in the recording, time alone moves charts: some
     ``advance`` step changes value or context."""
     text = " ".join(json.dumps(generate_chart(seed, timed=True)) for seed in range(100))
-    for needle in ('"after"', '"slow"', '"byN"', '"raiseLater"', '"raiseSlow"', '"sendLater"', '"sendNow"',
-                   '"cancelIt"', '"advance"'):
+    for needle in (
+        '"after"',
+        '"slow"',
+        '"byN"',
+        '"raiseLater"',
+        '"raiseSlow"',
+        '"sendLater"',
+        '"sendNow"',
+        '"cancelIt"',
+        '"advance"',
+    ):
         assert needle in text
     runs = load_recording(TIMED_RECORDING)["runs"]
-    moved = sum(1 for seed, run in enumerate(runs[:100]) for i, step in enumerate(generate_chart(seed, True)["events"])
-                if isinstance(step, dict) and "advance" in step and run[i + 1] != run[i])
+    moved = sum(
+        1
+        for seed, run in enumerate(runs[:100])
+        for i, step in enumerate(generate_chart(seed, True)["events"])
+        if isinstance(step, dict) and "advance" in step and run[i + 1] != run[i]
+    )
     assert moved >= 100
 
 
@@ -149,10 +162,24 @@ def test_a_reused_send_id_leaves_the_older_timer_uncancellable_as_in_xstates_sch
     """xstate's scheduler maps an id to its latest timer only: cancelling the id withdraws that one;
     an older timer with the id still fires; and a timer that fires takes the id's entry with it, so
     the latest can no longer be cancelled (as xstate 5.33 does; the default semantics cancels all)."""
-    config = {"id": "m", "context": {"log": ()}, "initial": "a", "states": {"a": {"on": {
-        "SET": {"actions": raise_(lambda c, e: {"type": "TICK", "n": e["n"]}, delay=lambda c, e: e["ms"], id="t")},
-        "STOP": {"actions": cancel("t")},
-        "TICK": {"actions": assign(log=lambda c, e: (*c["log"], e["n"]))}}}}}
+    config = {
+        "id": "m",
+        "context": {"log": ()},
+        "initial": "a",
+        "states": {
+            "a": {
+                "on": {
+                    "SET": {
+                        "actions": raise_(
+                            lambda c, e: {"type": "TICK", "n": e["n"]}, delay=lambda c, e: e["ms"], id="t"
+                        )
+                    },
+                    "STOP": {"actions": cancel("t")},
+                    "TICK": {"actions": assign(log=lambda c, e: (*c["log"], e["n"]))},
+                }
+            }
+        },
+    }
 
     def run(semantics: str, steps: list[Any]) -> tuple[Any, ...]:
         clock = VirtualClock()
@@ -183,8 +210,18 @@ def test_the_random_charts_cover_what_the_issue_lists() -> None:
     statuses = {run[-1]["status"] for run in runs}
     assert statuses == {"active", "done", "error"}
     text = " ".join(json.dumps(generate_chart(seed)["config"]) for seed in range(200))
-    for needle in ('"history": "deep"', '"type": "parallel"', '"*"', '"A.*"', '"reenter": true', '"onDone"',
-                   '"always"', '"boom"', '"boomGuard"', '"raiseIt"'):
+    for needle in (
+        '"history": "deep"',
+        '"type": "parallel"',
+        '"*"',
+        '"A.*"',
+        '"reenter": true',
+        '"onDone"',
+        '"always"',
+        '"boom"',
+        '"boomGuard"',
+        '"raiseIt"',
+    ):
         assert needle in text
 
 
@@ -192,9 +229,12 @@ def legal(snapshot: Any) -> bool:
     """W3C 3.11: every active state's parent is active, an active compound state has one active
     child, an active parallel state all its regions."""
     nodes = snapshot.nodes
-    return all((n.parent is None or n.parent in nodes)
-               and (n.type != "compound" or sum(c in nodes for c in n.children) == 1)
-               and (n.type != "parallel" or all(c in nodes for c in n.children)) for n in nodes)
+    return all(
+        (n.parent is None or n.parent in nodes)
+        and (n.type != "compound" or sum(c in nodes for c in n.children) == 1)
+        and (n.type != "parallel" or all(c in nodes for c in n.children))
+        for n in nodes
+    )
 
 
 def hits_a_known_scxml_mode_bug(machine: Machine) -> bool:
@@ -203,8 +243,10 @@ def hits_a_known_scxml_mode_bug(machine: Machine) -> bool:
     regions, and a history state directly in a parallel state."""
     if machine.chart.root.type == "parallel":
         return True
-    return any(n.type == "parallel" and (n.histories or any(t.targets and t.internal for t in n.transitions))
-               for n in machine.chart.nodes)
+    return any(
+        n.type == "parallel" and (n.histories or any(t.targets and t.internal for t in n.transitions))
+        for n in machine.chart.nodes
+    )
 
 
 def test_scxml_mode_keeps_w3c_configurations_on_the_same_charts() -> None:
@@ -234,45 +276,95 @@ def test_scxml_mode_keeps_w3c_configurations_on_the_same_charts() -> None:
 
 
 def test_a_transition_between_regions_keeps_the_parallel_state_and_resets_the_regions() -> None:
-    config = {"id": "m", "context": {"log": ()}, "initial": "p", "states": {"p": {
-        "type": "parallel", "entry": push("+p"), "exit": push("-p"), "states": {
-            "r1": {"initial": "a", "states": {"a": {"on": {"GO": "#m.p.r2.d"}}}},
-            "r2": {"initial": "c", "states": {"c": {"exit": push("-c")}, "d": {"entry": push("+d")}}}}}}}
+    config = {
+        "id": "m",
+        "context": {"log": ()},
+        "initial": "p",
+        "states": {
+            "p": {
+                "type": "parallel",
+                "entry": push("+p"),
+                "exit": push("-p"),
+                "states": {
+                    "r1": {"initial": "a", "states": {"a": {"on": {"GO": "#m.p.r2.d"}}}},
+                    "r2": {"initial": "c", "states": {"c": {"exit": push("-c")}, "d": {"entry": push("+d")}}},
+                },
+            }
+        },
+    }
     assert log_of(Machine(config, semantics="xstate"), "GO") == ({"p": {"r1": "a", "r2": "d"}}, ("+p", "-c", "+d"))
     assert log_of(Machine(config), "GO")[1] == ("+p", "-c", "-p", "+p", "+d")
 
 
 def test_a_parallel_states_own_handler_runs_only_when_no_region_takes_the_event() -> None:
-    config = {"id": "m", "context": {"log": ()}, "type": "parallel", "on": {"GO": {"actions": push("p")}},
-              "states": {"r1": {"on": {"GO": {"actions": push("r1")}}}, "r2": {}}}
+    config = {
+        "id": "m",
+        "context": {"log": ()},
+        "type": "parallel",
+        "on": {"GO": {"actions": push("p")}},
+        "states": {"r1": {"on": {"GO": {"actions": push("r1")}}}, "r2": {}},
+    }
     assert log_of(Machine(config, semantics="xstate"), "GO")[1] == ("r1",)
     assert log_of(Machine(config), "GO")[1] == ("r1", "p")
 
 
 def test_eventless_transitions_of_regions_run_in_entry_order() -> None:
-    config = {"id": "m", "context": {"log": (), "n": 0}, "type": "parallel", "on": {"KICK": {"actions": assign(n=1)}},
-              "states": {
-                  "r1": {"initial": "a1", "states": {"a1": {"on": {"MOVE1": "a2"}}, "a2": {"always": {
-                      "target": "a3", "guard": lambda c, e: c["n"] > 0, "actions": push("r1")}}, "a3": {}}},
-                  "r2": {"initial": "c1", "states": {"c1": {"always": {
-                      "target": "c2", "guard": lambda c, e: c["n"] > 0, "actions": push("r2")}}, "c2": {}}}}}
+    config = {
+        "id": "m",
+        "context": {"log": (), "n": 0},
+        "type": "parallel",
+        "on": {"KICK": {"actions": assign(n=1)}},
+        "states": {
+            "r1": {
+                "initial": "a1",
+                "states": {
+                    "a1": {"on": {"MOVE1": "a2"}},
+                    "a2": {"always": {"target": "a3", "guard": lambda c, e: c["n"] > 0, "actions": push("r1")}},
+                    "a3": {},
+                },
+            },
+            "r2": {
+                "initial": "c1",
+                "states": {
+                    "c1": {"always": {"target": "c2", "guard": lambda c, e: c["n"] > 0, "actions": push("r2")}},
+                    "c2": {},
+                },
+            },
+        },
+    }
     # MOVE1 enters r1.a2 after r2.c1: in entry order r2's eventless transition comes first
     assert log_of(Machine(config, semantics="xstate"), "MOVE1", "KICK")[1] == ("r2", "r1")
     assert log_of(Machine(config), "MOVE1", "KICK")[1] == ("r1", "r2")
 
 
 def test_descriptors_match_exactly_or_by_explicit_wildcard_with_the_exact_one_first() -> None:
-    config = {"id": "m", "context": {"log": ()}, "initial": "a", "states": {"a": {"on": {
-        "*": {"actions": push("*")}, "FOO.*": {"actions": push("FOO.*")}, "FOO": {"actions": push("FOO")},
-        "BAR": {"actions": push("BAR")}}}}}
+    config = {
+        "id": "m",
+        "context": {"log": ()},
+        "initial": "a",
+        "states": {
+            "a": {
+                "on": {
+                    "*": {"actions": push("*")},
+                    "FOO.*": {"actions": push("FOO.*")},
+                    "FOO": {"actions": push("FOO")},
+                    "BAR": {"actions": push("BAR")},
+                }
+            }
+        },
+    }
     machine = Machine(config, semantics="xstate")
     assert log_of(machine, "FOO", "FOO.BAR", "BAR.BAZ", "BAR")[1] == ("FOO", "FOO.*", "*", "BAR")
     assert log_of(Machine(config), "BAR.BAZ")[1] == ("*",)  # document order: "*" comes first here
 
 
 def test_a_throwing_action_rolls_the_macrostep_back_and_stops_the_actor() -> None:
-    config = {"id": "m", "context": {"log": ()}, "initial": "a", "states": {
-        "a": {"on": {"GO": {"target": "b", "actions": [push("t"), "boom"]}}}, "b": {"on": {"BACK": "a"}}}}
+    config = {
+        "id": "m",
+        "context": {"log": ()},
+        "initial": "a",
+        "states": {"a": {"on": {"GO": {"target": "b", "actions": [push("t"), "boom"]}}}, "b": {"on": {"BACK": "a"}}},
+    }
     machine = Machine(config, actions={"boom": lambda c, e: 1 / 0}, semantics="xstate")
     actor = machine.interpret().start()
     s = actor.send("GO")
@@ -284,42 +376,78 @@ def test_a_throwing_action_rolls_the_macrostep_back_and_stops_the_actor() -> Non
 
 
 def test_a_throwing_guard_sets_status_error() -> None:
-    machine = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": "bad"}}},
-                                                             "b": {}}},
-                      guards={"bad": lambda c, e: {}["x"]}, semantics="xstate")
+    machine = Machine(
+        {"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": "bad"}}}, "b": {}}},
+        guards={"bad": lambda c, e: {}["x"]},
+        semantics="xstate",
+    )
     s = machine.transition(machine.initial_state(), "GO")
     assert (s.value, s.status) == ("a", "error") and "guard bad" in s.output
 
 
 def test_a_root_reenter_transition_exits_and_enters_the_root() -> None:
-    config = {"id": "m", "context": {"log": ()}, "initial": "a", "entry": push("+m"), "exit": push("-m"),
-              "on": {"GO": {"target": ".b", "reenter": True}}, "states": {"a": {}, "b": {}}}
+    config = {
+        "id": "m",
+        "context": {"log": ()},
+        "initial": "a",
+        "entry": push("+m"),
+        "exit": push("-m"),
+        "on": {"GO": {"target": ".b", "reenter": True}},
+        "states": {"a": {}, "b": {}},
+    }
     assert log_of(Machine(config, semantics="xstate"), "GO") == ("b", ("+m", "-m", "+m"))
     assert log_of(Machine(config), "GO") == ("b", ("+m",))
 
 
 def test_reenter_on_a_region_resets_its_sibling_regions() -> None:
-    config = {"id": "m", "context": {"log": ()}, "type": "parallel", "states": {
-        "r1": {"initial": "a", "on": {"GO": {"target": ".b", "reenter": True}}, "states": {"a": {}, "b": {}}},
-        "r2": {"initial": "c", "states": {"c": {"on": {"NEXT": "d"}}, "d": {"exit": push("-d")}}}}}
+    config = {
+        "id": "m",
+        "context": {"log": ()},
+        "type": "parallel",
+        "states": {
+            "r1": {"initial": "a", "on": {"GO": {"target": ".b", "reenter": True}}, "states": {"a": {}, "b": {}}},
+            "r2": {"initial": "c", "states": {"c": {"on": {"NEXT": "d"}}, "d": {"exit": push("-d")}}},
+        },
+    }
     machine = Machine(config, semantics="xstate")
     assert log_of(machine, "NEXT", "GO") == ({"r1": "b", "r2": "c"}, ("-d",))
 
 
 def test_reenter_on_a_region_keeps_the_parallel_state_in_xstate_mode_and_exits_it_in_scxml_mode() -> None:
     """The README's table: xstate's domain is the parallel state; W3C's the nearest compound ancestor."""
-    config = {"id": "m", "context": {"log": ()}, "initial": "p", "states": {"p": {
-        "type": "parallel", "entry": push("+p"), "exit": push("-p"), "states": {
-            "r1": {"initial": "a", "exit": push("-r1"), "on": {"GO": {"target": ".b", "reenter": True}},
-                   "states": {"a": {}, "b": {}}},
-            "r2": {"initial": "c", "exit": push("-r2"), "states": {"c": {}}}}}}}
+    config = {
+        "id": "m",
+        "context": {"log": ()},
+        "initial": "p",
+        "states": {
+            "p": {
+                "type": "parallel",
+                "entry": push("+p"),
+                "exit": push("-p"),
+                "states": {
+                    "r1": {
+                        "initial": "a",
+                        "exit": push("-r1"),
+                        "on": {"GO": {"target": ".b", "reenter": True}},
+                        "states": {"a": {}, "b": {}},
+                    },
+                    "r2": {"initial": "c", "exit": push("-r2"), "states": {"c": {}}},
+                },
+            }
+        },
+    }
     assert log_of(Machine(config, semantics="xstate"), "GO")[1] == ("+p", "-r2", "-r1")
     assert log_of(Machine(config), "GO")[1] == ("+p", "-r2", "-r1", "-p", "+p")
 
 
 def test_a_top_level_final_state_runs_every_exit_action() -> None:
-    config = {"id": "m", "context": {"log": ()}, "initial": "a", "exit": push("-m"), "states": {
-        "a": {"on": {"END": "z"}, "exit": push("-a")}, "z": {"type": "final", "exit": push("-z")}}}
+    config = {
+        "id": "m",
+        "context": {"log": ()},
+        "initial": "a",
+        "exit": push("-m"),
+        "states": {"a": {"on": {"END": "z"}, "exit": push("-a")}, "z": {"type": "final", "exit": push("-z")}},
+    }
     for semantics in ("xstate", "scxml"):  # the same in both modes
         machine = Machine(config, semantics=semantics)
         s = machine.transition(machine.initial_state(), "END")
@@ -331,16 +459,36 @@ def test_a_top_level_final_state_runs_every_exit_action() -> None:
 
 def test_every_built_in_receives_the_params_of_its_reference() -> None:
     seen: list[Any] = []
-    machine = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
-        "GO": {"guard": {"type": "atLeast", "params": {"min": 0}}, "actions": [
-            {"type": "add", "params": {"by": 5}}, {"type": "shout", "params": {"what": "PING"}},
-            {"type": "say", "params": {"text": "hi"}}, {"type": "later", "params": {"what": "PONG"}}]},
-        "PING": {"actions": assign(n=lambda c, e: c["n"] * 10)}}}}},
-        actions={"add": assign(n=lambda c, e, p: c["n"] + p["by"]),
-                 "shout": raise_(lambda c, e, p: {"type": p["what"]}),
-                 "say": log(lambda c, e, p: seen.append(p["text"]) or p["text"]),
-                 "later": send(lambda c, e, p: {"type": p["what"]}, delay=10)},
-        guards={"atLeast": lambda c, e, p: c["n"] >= p["min"]})
+    machine = Machine(
+        {
+            "id": "m",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "GO": {
+                            "guard": {"type": "atLeast", "params": {"min": 0}},
+                            "actions": [
+                                {"type": "add", "params": {"by": 5}},
+                                {"type": "shout", "params": {"what": "PING"}},
+                                {"type": "say", "params": {"text": "hi"}},
+                                {"type": "later", "params": {"what": "PONG"}},
+                            ],
+                        },
+                        "PING": {"actions": assign(n=lambda c, e: c["n"] * 10)},
+                    }
+                }
+            },
+        },
+        actions={
+            "add": assign(n=lambda c, e, p: c["n"] + p["by"]),
+            "shout": raise_(lambda c, e, p: {"type": p["what"]}),
+            "say": log(lambda c, e, p: seen.append(p["text"]) or p["text"]),
+            "later": send(lambda c, e, p: {"type": p["what"]}, delay=10),
+        },
+        guards={"atLeast": lambda c, e, p: c["n"] >= p["min"]},
+    )
     for semantics in ("scxml", "xstate"):
         m = Machine(machine.config, semantics=semantics, **machine.implementations)
         actor = m.interpret().start()
@@ -350,27 +498,63 @@ def test_every_built_in_receives_the_params_of_its_reference() -> None:
 
 
 def test_done_and_error_events_have_xstate_v5_names_and_the_old_names_still_match_by_default() -> None:
-    config = {"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {
-        "x": {"on": {"END": "z"}}, "z": {"type": "final"}}, "onDone": "b"}, "b": {}}}
+    config = {
+        "id": "m",
+        "initial": "a",
+        "states": {
+            "a": {"initial": "x", "states": {"x": {"on": {"END": "z"}}, "z": {"type": "final"}}, "onDone": "b"},
+            "b": {},
+        },
+    }
     for semantics in ("scxml", "xstate"):
         m = Machine(config, semantics=semantics)
         s = m.transition(m.initial_state(), "END")
         assert s.value == "b"
     assert Machine(config).get_state("m.a").transitions[-1].events == ("xstate.done.state.m.a",)
-    old = {"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {
-        "x": {"on": {"END": "z"}}, "z": {"type": "final"}}, "on": {"done.state.m.a": "b"}}, "b": {}}}
+    old = {
+        "id": "m",
+        "initial": "a",
+        "states": {
+            "a": {
+                "initial": "x",
+                "states": {"x": {"on": {"END": "z"}}, "z": {"type": "final"}},
+                "on": {"done.state.m.a": "b"},
+            },
+            "b": {},
+        },
+    }
     m = Machine(old)
     assert m.transition(m.initial_state(), "END").value == "b"
-    new_key = {"id": "m", "initial": "a", "states": {"a": {"initial": "x", "states": {
-        "x": {"on": {"END": "z"}}, "z": {"type": "final"}}, "on": {"xstate.done.state.m.a": "b"}}, "b": {}}}
+    new_key = {
+        "id": "m",
+        "initial": "a",
+        "states": {
+            "a": {
+                "initial": "x",
+                "states": {"x": {"on": {"END": "z"}}, "z": {"type": "final"}},
+                "on": {"xstate.done.state.m.a": "b"},
+            },
+            "b": {},
+        },
+    }
     m = Machine(new_key, semantics="xstate")
     assert m.transition(m.initial_state(), "END").value == "b"
 
 
 def test_invoked_services_report_with_xstate_v5_event_names() -> None:
-    m = Machine({"id": "m", "initial": "load", "states": {"load": {"invoke": {
-        "src": "fetch", "id": "f", "onDone": "ok", "onError": "bad"}}, "ok": {}, "bad": {}}},
-        services={"fetch": lambda c, e: 1}, semantics="xstate")
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "load",
+            "states": {
+                "load": {"invoke": {"src": "fetch", "id": "f", "onDone": "ok", "onError": "bad"}},
+                "ok": {},
+                "bad": {},
+            },
+        },
+        services={"fetch": lambda c, e: 1},
+        semantics="xstate",
+    )
     names = [t.events for t in m.get_state("m.load").transitions]
     assert names == [("xstate.done.actor.f",), ("xstate.error.actor.f",)]
     actor = m.interpret().start()
@@ -378,9 +562,17 @@ def test_invoked_services_report_with_xstate_v5_event_names() -> None:
 
 
 def test_provide_swaps_implementations_and_keeps_the_semantics() -> None:
-    m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {"GO": {
-        "actions": "bump", "guard": "ok"}}}}}, actions={"bump": assign(n=1)}, guards={"ok": lambda c, e: True},
-        semantics="xstate")
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {"a": {"on": {"GO": {"actions": "bump", "guard": "ok"}}}},
+        },
+        actions={"bump": assign(n=1)},
+        guards={"ok": lambda c, e: True},
+        semantics="xstate",
+    )
     swapped = m.provide(actions={"bump": assign(n=2)})
     assert swapped.semantics == "xstate" and swapped.transition(swapped.initial_state(), "GO").context["n"] == 2
     assert m.transition(m.initial_state(), "GO").context["n"] == 1
@@ -404,23 +596,28 @@ def test_from_json_reads_what_xstate_machine_tojson_writes() -> None:
     data["states"]["a"]["on"]["GO"][0]["actions"] = []
     with pytest.raises(ConfigError, match=r"m\.a: entry: xstate\.raise without 'event'"):
         Machine.from_json(data, actions={"hello": lambda c, e: None}, guards={"ok": lambda c, e, p: True})
-    data["states"]["a"]["entry"] = [a for a in data["states"]["a"]["entry"]
-                                    if a["type"] not in ("xstate.log", "xstate.cancel", "xstate.emit")][1:]
+    data["states"]["a"]["entry"] = [
+        a for a in data["states"]["a"]["entry"] if a["type"] not in ("xstate.log", "xstate.cancel", "xstate.emit")
+    ][1:]
     for semantics in ("scxml", "xstate"):
-        m = Machine.from_json(data, actions={"hello": lambda c, e, p: None}, guards={"ok": lambda c, e, p: True},
-                              semantics=semantics)
+        m = Machine.from_json(
+            data, actions={"hello": lambda c, e, p: None}, guards={"ok": lambda c, e, p: True}, semantics=semantics
+        )
         s = m.initial_state()
         assert s.value == {"a": "c"} and [p.delay for p in s.pending] == [1000.0]
         assert m.transition(s, "GO").value == {"b": {"r1": {}, "r2": {}}}
         assert m.transition(s, "A.x").value == {"a": "c"}
 
 
-@pytest.mark.parametrize("action, message", [
-    ({"type": "xstate.raise"}, "xstate.raise without 'event'"),
-    ({"type": "xstate.sendTo"}, "xstate.sendTo without 'event'"),
-    ({"type": "xstate.cancel"}, "xstate.cancel without 'sendId'"),
-    ({"type": "xstate.raise", "event": 3}, "not an event: 3"),
-])
+@pytest.mark.parametrize(
+    "action, message",
+    [
+        ({"type": "xstate.raise"}, "xstate.raise without 'event'"),
+        ({"type": "xstate.sendTo"}, "xstate.sendTo without 'event'"),
+        ({"type": "xstate.cancel"}, "xstate.cancel without 'sendId'"),
+        ({"type": "xstate.raise", "event": 3}, "not an event: 3"),
+    ],
+)
 def test_from_json_built_ins_without_their_arguments_are_config_errors_naming_the_path(action, message) -> None:
     with pytest.raises(ConfigError, match=rf"m\.a: on\.GO\.actions: {message}"):
         Machine.from_json({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"actions": [action]}}}}})
@@ -430,9 +627,19 @@ def test_from_json_built_ins_without_their_arguments_are_config_errors_naming_th
 
 
 def test_the_walker_explores_xstate_mode_with_its_rules() -> None:
-    config = {"id": "m", "context": {"n": 0}, "type": "parallel", "on": {"GO": {"actions": assign(n=9)}},
-              "states": {"r1": {"initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "actions": assign(
-                  n=lambda c, e: c["n"] + 1)}}}, "b": {}}}, "r2": {}}}
+    config = {
+        "id": "m",
+        "context": {"n": 0},
+        "type": "parallel",
+        "on": {"GO": {"actions": assign(n=9)}},
+        "states": {
+            "r1": {
+                "initial": "a",
+                "states": {"a": {"on": {"GO": {"target": "b", "actions": assign(n=lambda c, e: c["n"] + 1)}}}, "b": {}},
+            },
+            "r2": {},
+        },
+    }
     xs = explore(Model(Machine(config, semantics="xstate"), alphabet=events("GO")))
     assert sorted(s.context["n"] for s in xs.states) == [0, 1, 9]
     sc = explore(Model(Machine(config), alphabet=events("GO")))
@@ -440,8 +647,15 @@ def test_the_walker_explores_xstate_mode_with_its_rules() -> None:
 
 
 def test_walker_errors_are_final_states_in_xstate_mode() -> None:
-    m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
-        "INC": {"actions": assign(n=lambda c, e: c["n"] + 1 if c["n"] < 2 else 1 // 0)}}}}}, semantics="xstate")
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {"a": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1 if c["n"] < 2 else 1 // 0)}}}},
+        },
+        semantics="xstate",
+    )
     graph = explore(Model(m, alphabet=events("INC")))
     assert [s.status for s in graph.states] == ["active", "active", "active", "error"]
     assert check(Model(m, alphabet=events("INC"), invariants={"ok": lambda s: s.status != "error"})).ok is False
@@ -496,8 +710,11 @@ def test_xstate_mode_snapshots_are_values_that_survive_json(chart: dict[str, Any
 
 
 def test_can_is_true_for_an_enabled_transition_with_a_target_or_actions_in_xstate_mode() -> None:
-    config = {"id": "m", "initial": "a", "states": {"a": {"on": {"NOOP": {}, "LOG": {"actions": log("hi")},
-                                                                  "GO": "b"}}, "b": {}}}
+    config = {
+        "id": "m",
+        "initial": "a",
+        "states": {"a": {"on": {"NOOP": {}, "LOG": {"actions": log("hi")}, "GO": "b"}}, "b": {}},
+    }
     xs, sc = Machine(config, semantics="xstate"), Machine(config)
     assert [xs.can(xs.initial_state(), e) for e in ("NOOP", "LOG", "GO", "NOPE")] == [False, True, True, False]
     assert [sc.can(sc.initial_state(), e) for e in ("NOOP", "LOG", "GO", "NOPE")] == [True, True, True, False]
@@ -544,15 +761,22 @@ def test_symmetry_reduction_is_refused_in_xstate_mode_rather_than_unsound() -> N
     from machines.cluster_update import model
 
     cluster = model(workers=2, requests=1)
-    xs = Model(xstate_mode(cluster.machine), initial_contexts=cluster.initial_contexts, alphabet=cluster.alphabet,
-               symmetry=cluster.symmetry)
+    xs = Model(
+        xstate_mode(cluster.machine),
+        initial_contexts=cluster.initial_contexts,
+        alphabet=cluster.alphabet,
+        symmetry=cluster.symmetry,
+    )
     with pytest.raises(ConfigError, match="symmetry reduction is not available with semantics='xstate'"):
         explore(xs, symmetry=True)
 
 
 def test_an_old_named_done_event_still_reaches_on_done_in_the_default_semantics() -> None:
-    config = {"id": "m", "initial": "load", "states": {"load": {"invoke": {"src": "fetch", "id": "f",
-                                                                             "onDone": "ok"}}, "ok": {}}}
+    config = {
+        "id": "m",
+        "initial": "load",
+        "states": {"load": {"invoke": {"src": "fetch", "id": "f", "onDone": "ok"}}, "ok": {}},
+    }
     m = Machine(config, services={"fetch": lambda c, e: 1})
     assert m.transition(m.initial_state(), "done.invoke.f").value == "ok"
     xs = Machine(config, services={"fetch": lambda c, e: 1}, semantics="xstate")
@@ -561,10 +785,16 @@ def test_an_old_named_done_event_still_reaches_on_done_in_the_default_semantics(
 
 def test_the_machine_output_reads_the_done_event_of_the_completing_state_in_xstate_mode() -> None:
     """As xstate 5.33 does: {"got": 20, "type": "xstate.done.state.m.z", "n": 2}."""
-    m = Machine({"id": "m", "initial": "a", "context": {"n": 2},
-                 "output": lambda c, e: {"got": e.data, "type": e.name, "n": c["n"]},
-                 "states": {"a": {"on": {"END": "z"}}, "z": {"type": "final", "output": lambda c, e: c["n"] * 10}}},
-                semantics="xstate")
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "context": {"n": 2},
+            "output": lambda c, e: {"got": e.data, "type": e.name, "n": c["n"]},
+            "states": {"a": {"on": {"END": "z"}}, "z": {"type": "final", "output": lambda c, e: c["n"] * 10}},
+        },
+        semantics="xstate",
+    )
     s = m.transition(m.initial_state(), "END")
     assert (s.status, s.output) == ("done", {"got": 20, "type": "xstate.done.state.m.z", "n": 2})
 
@@ -573,17 +803,38 @@ def test_an_emptied_configuration_reads_as_an_empty_value_as_in_xstate() -> None
     """Chart 19421 exits every state (the root too) at its 15th event; xstate 5.33.3 recorded
     this observation (found by the offline run over 20,000 more charts)."""
     ours = replay(generate_chart(19421))[15]
-    assert ours == {"value": {}, "context": {"n": 1, "fuel": 4, "log": [
-        "x4", "x6", "x4", "x6", "t11", "e2", "x3", "e2", "x4", "x6"]}, "status": "active"}
+    assert ours == {
+        "value": {},
+        "context": {"n": 1, "fuel": 4, "log": ["x4", "x6", "x4", "x6", "t11", "e2", "x3", "e2", "x4", "x6"]},
+        "status": "active",
+    }
 
 
 def test_send_to_and_emit_receive_the_params_of_their_reference() -> None:
     from statecharts.actions import Emit, emit, send_to
 
-    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"actions": [
-        {"type": "tell", "params": {"what": "PING"}}, {"type": "shout", "params": {"what": "SAVED"}}]}}}}},
-        actions={"tell": send_to("w1", lambda c, e, p: {"type": p["what"]}),
-                 "shout": emit(lambda c, e, p: {"type": p["what"]})})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "GO": {
+                            "actions": [
+                                {"type": "tell", "params": {"what": "PING"}},
+                                {"type": "shout", "params": {"what": "SAVED"}},
+                            ]
+                        }
+                    }
+                }
+            },
+        },
+        actions={
+            "tell": send_to("w1", lambda c, e, p: {"type": p["what"]}),
+            "shout": emit(lambda c, e, p: {"type": p["what"]}),
+        },
+    )
     actions = m.get_state("m.a").transitions[0].actions
     assert actions[0].resolve_event({}, Event("GO")) == Event("PING")
     assert isinstance(actions[1], Emit) and actions[1].resolve({}, Event("GO")) == Event("SAVED")

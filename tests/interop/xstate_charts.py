@@ -69,8 +69,13 @@ class _Builder:
                 child_kind = "atomic"
                 if depth < 3:
                     roll = rng.random()
-                    child_kind = "compound" if roll < 0.3 or kind == "parallel" and roll < 0.7 else \
-                        "parallel" if roll < 0.4 else "atomic"
+                    child_kind = (
+                        "compound"
+                        if roll < 0.3 or kind == "parallel" and roll < 0.7
+                        else "parallel"
+                        if roll < 0.4
+                        else "atomic"
+                    )
                 child = self.node(f"{path}.{key}", depth + 1, child_kind)
                 states[key] = child
                 self.states.append((f"{path}.{key}", child))
@@ -105,8 +110,10 @@ class _Builder:
         if self.parallels and rng.random() < 0.08:  # one target in each of two regions
             path, states = rng.choice(self.parallels)
             regions = rng.sample([k for k in states if k != "h"], 2)
-            t["target"] = ["#" + rng.choice([i for i in targets if i == f"{path}.{r}" or i.startswith(f"{path}.{r}.")])
-                           for r in regions]
+            t["target"] = [
+                "#" + rng.choice([i for i in targets if i == f"{path}.{r}" or i.startswith(f"{path}.{r}.")])
+                for r in regions
+            ]
         elif rng.random() < 0.75:
             t["target"] = "#" + rng.choice(targets)
         if rng.random() < 0.2:
@@ -152,8 +159,7 @@ class _Builder:
         if roll < 0.45:
             return {"type": "raiseSlow", "params": {"event": event}}
         if roll < 0.7:
-            return {"type": "sendLater", "params": {"to": "#_self", "event": event,
-                                                    "delay": rng.choice(ACTION_DELAYS)}}
+            return {"type": "sendLater", "params": {"to": "#_self", "event": event, "delay": rng.choice(ACTION_DELAYS)}}
         if roll < 0.8 and descriptor in RAISES_OK:  # sent at once: only where raising cannot loop
             return {"type": "sendNow", "params": {"to": "#_self", "event": rng.choice(("R1", "R2"))}}
         return {"type": "cancelIt", "params": {"id": rng.choice(("late", "late2"))}}
@@ -248,8 +254,9 @@ ACTIONS: dict[str, Any] = {
     "boom": assign(_boom),
     "raiseLater": raise_(lambda c, e, p: {"type": p["event"]}, delay=lambda c, e, p: p["delay"], id="late"),
     "raiseSlow": raise_(lambda c, e, p: {"type": p["event"]}, delay="slow"),
-    "sendLater": send_to(lambda c, e, p: p["to"], lambda c, e, p: {"type": p["event"]},
-                         delay=lambda c, e, p: p["delay"], id="late2"),
+    "sendLater": send_to(
+        lambda c, e, p: p["to"], lambda c, e, p: {"type": p["event"]}, delay=lambda c, e, p: p["delay"], id="late2"
+    ),
     "sendNow": send_to(lambda c, e, p: p["to"], lambda c, e, p: {"type": p["event"]}),
     "cancelIt": cancel(lambda c, e, p: p["id"]),
 }
@@ -326,8 +333,15 @@ def xstate_version() -> str | None:
 
 def record(charts: list[dict[str, Any]], timeout: float = 120) -> list[list[dict[str, Any]]]:
     """Run the charts on xstate in one node process: the observations per chart."""
-    done = subprocess.run(["node", str(RECORDER)], input=json.dumps(charts), capture_output=True, text=True,
-                          timeout=timeout, check=True, cwd=RECORDER.parent)
+    done = subprocess.run(
+        ["node", str(RECORDER)],
+        input=json.dumps(charts),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+        cwd=RECORDER.parent,
+    )
     runs: list[list[dict[str, Any]]] = json.loads(done.stdout)
     return runs
 
@@ -364,9 +378,11 @@ def compare(timed_count: int = TIMED_CHARTS) -> None:
             runs = sum(a == b for a, b in zip(ours, theirs, strict=True))
             seen = sum(x == y for a, b in zip(ours, theirs, strict=True) for x, y in zip(a, b, strict=True))
             total = sum(len(b) for b in theirs)
-            print(f"{'timed' if timed else 'untimed'} charts={count} semantics={semantics}: runs agreeing "
-                  f"{runs}/{count} ({100 * runs / count:.1f}%), observations agreeing {seen}/{total} "
-                  f"({100 * seen / total:.1f}%)")
+            print(
+                f"{'timed' if timed else 'untimed'} charts={count} semantics={semantics}: runs agreeing "
+                f"{runs}/{count} ({100 * runs / count:.1f}%), observations agreeing {seen}/{total} "
+                f"({100 * seen / total:.1f}%)"
+            )
 
 
 if __name__ == "__main__":

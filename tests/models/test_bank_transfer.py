@@ -47,15 +47,26 @@ def test_non_atomic_transfer_holds_the_amount_until_commit():
 
 def test_two_tellers_checking_the_same_money_overdraw_account1():
     m = make(account1=10, account2=5, tellers=2, atomic=False)
-    s = run(m, m.initial_state(), ("TRANSFER", {"t": 1, "amount": 8}), ("TRANSFER", {"t": 2, "amount": 7}),
-            ("COMMIT", {"t": 1}), ("COMMIT", {"t": 2}))
+    s = run(
+        m,
+        m.initial_state(),
+        ("TRANSFER", {"t": 1, "amount": 8}),
+        ("TRANSFER", {"t": 2, "amount": 7}),
+        ("COMMIT", {"t": 1}),
+        ("COMMIT", {"t": 2}),
+    )
     assert balances(s) == (-5, 20)
 
 
 def test_recheck_at_commit_aborts_the_second_transfer_and_moves_nothing():
     m = make(account1=10, account2=5, tellers=2, atomic=False, recheck=True)
-    s = run(m, m.initial_state(), ("TRANSFER", {"t": 1, "amount": 8}), ("TRANSFER", {"t": 2, "amount": 7}),
-            ("COMMIT", {"t": 1}))
+    s = run(
+        m,
+        m.initial_state(),
+        ("TRANSFER", {"t": 1, "amount": 8}),
+        ("TRANSFER", {"t": 2, "amount": 7}),
+        ("COMMIT", {"t": 1}),
+    )
     assert balances(s) == (2, 13)
     s = run(m, s, ("COMMIT", {"t": 2}))
     assert balances(s) == (2, 13) and s.value == {"t1": "idle", "t2": "idle"}
@@ -68,7 +79,11 @@ def test_seed_spec_has_tlcs_101_states_and_every_property_holds():
     assert (report.distinct_states, report.transitions, report.depth, report.complete) == (101, 5050, 1, True)
     assert {s.context["account1"] for s in report.graph.states} == set(range(101))
     assert [(r.name, r.holds) for r in report.results] == [
-        ("MoneyConserved", True), ("NoNegativeBalance", True), ("deadlock", True), ("CanTransfer", True)]
+        ("MoneyConserved", True),
+        ("NoNegativeBalance", True),
+        ("deadlock", True),
+        ("CanTransfer", True),
+    ]
 
 
 def test_can_transfer_needs_fairness_without_it_init_stutters_for_ever():

@@ -15,8 +15,17 @@ def as_tla(s) -> tuple:
     c, v = s.context, s.value
     requests = tuple((v["requests"][f"r{i + 1}"], c["reqV"][i]) for i in range(len(c["reqV"])))
     workers = tuple((v["workers"][f"w{i + 1}"], c["workerV"][i]) for i in range(len(c["workerV"])))
-    return (c["confOK"], c["reqCounter"], c["lastVOK"], c["toApply"], v["cluster"], c["clusterV"],
-            requests, workers, c["clusterUpdating"])
+    return (
+        c["confOK"],
+        c["reqCounter"],
+        c["lastVOK"],
+        c["toApply"],
+        v["cluster"],
+        c["clusterV"],
+        requests,
+        workers,
+        c["clusterUpdating"],
+    )
 
 
 def start(workers=2, requests=2, conf_ok=True):
@@ -52,8 +61,10 @@ def test_every_successor_is_a_spec_step_and_every_spec_step_a_successor():
 
 
 def test_lock_false_reaches_states_the_locked_spec_does_not():
-    bounded = explore(model(workers=2, requests=1, lock=False), __import__(
-        "statecharts.check", fromlist=["Bounds"]).Bounds(max_depth=8))
+    bounded = explore(
+        model(workers=2, requests=1, lock=False),
+        __import__("statecharts.check", fromlist=["Bounds"]).Bounds(max_depth=8),
+    )
     assert {as_tla(s) for s in bounded.states} - tla_reference.reachable(2, 1, lock=True)
 
 
@@ -67,8 +78,15 @@ def test_submitting_out_of_order_rejects_the_older_request():
 
 def test_a_failed_apply_with_no_newer_version_rolls_back_to_lastVOK_plus_10_which_always_works():
     machine, s = start(workers=1, requests=1)
-    s = run(machine, s, ("SUBMIT", {"r": 1}), ("PUSH", {"r": 1}), ("SPAWN", {"w": 1}),
-            ("APPLY_START", {"w": 1}), ("APPLY_FINISH", {"w": 1, "ok": False}))
+    s = run(
+        machine,
+        s,
+        ("SUBMIT", {"r": 1}),
+        ("PUSH", {"r": 1}),
+        ("SPAWN", {"w": 1}),
+        ("APPLY_START", {"w": 1}),
+        ("APPLY_FINISH", {"w": 1, "ok": False}),
+    )
     assert s.value["cluster"] == "failed" and s.context["toApply"] == 10 and s.context["lastVOK"] == 0
     s = run(machine, s, ("SPAWN", {"w": 1}), ("APPLY_START", {"w": 1}))
     assert s.context["workerV"] == (10,) and s.value["cluster"] == "partial"
@@ -86,8 +104,15 @@ def test_confOK_false_never_leaves_the_cluster_idle():
 
 def test_a_newer_version_while_starting_sends_the_worker_back_to_waiting():
     machine, s = start(workers=1, requests=2)
-    s = run(machine, s, ("SUBMIT", {"r": 1}), ("PUSH", {"r": 1}), ("SPAWN", {"w": 1}),
-            ("SUBMIT", {"r": 2}), ("PUSH", {"r": 2}))
+    s = run(
+        machine,
+        s,
+        ("SUBMIT", {"r": 1}),
+        ("PUSH", {"r": 1}),
+        ("SPAWN", {"w": 1}),
+        ("SUBMIT", {"r": 2}),
+        ("PUSH", {"r": 2}),
+    )
     assert s.value["workers"]["w1"] == "starting" and s.context["toApply"] == 2
     s = run(machine, s, ("APPLY_START", {"w": 1}))
     assert s.value["workers"]["w1"] == "waiting" and s.context["workerV"] == (None,)
@@ -119,9 +144,18 @@ def test_an_event_for_another_entity_changes_nothing():
 def test_the_specs_request_working_quirk_is_a_config_error():
     config = make(1, 1).config
     with pytest.raises(ConfigError, match=r"r1\.working.*did you mean 'w1\.working'"):
-        Machine({**config, "states": {**config["states"], "cluster": {
-            **config["states"]["cluster"], "on": {"SPAWN": {"target": ".idle",
-                                                           "guard": state_in("#r1.working")}}}}})
+        Machine(
+            {
+                **config,
+                "states": {
+                    **config["states"],
+                    "cluster": {
+                        **config["states"]["cluster"],
+                        "on": {"SPAWN": {"target": ".idle", "guard": state_in("#r1.working")}},
+                    },
+                },
+            }
+        )
 
 
 def test_bad_sizes_are_refused():
@@ -174,5 +208,12 @@ def test_without_the_lock_two_workers_update_at_once_in_six_steps():
     result = report.result("NoConcurrentUpdateW")
     assert not report.complete and not result.holds
     assert [step.event.name if step.event else None for step in result.trace] == [
-        None, "SUBMIT", "PUSH", "SPAWN", "SPAWN", "APPLY_START", "APPLY_START"]
+        None,
+        "SUBMIT",
+        "PUSH",
+        "SPAWN",
+        "SPAWN",
+        "APPLY_START",
+        "APPLY_START",
+    ]
     assert list(result.trace[-1].snapshot.value["workers"].values()) == ["working", "working"]

@@ -44,38 +44,61 @@ def reference_next(state, nodes, max_term, double_vote):
     role, term, voted, votes, granted = state
 
     def put(t, i, x):
-        return t[:i] + (x,) + t[i + 1:]
+        return t[:i] + (x,) + t[i + 1 :]
 
     def settle(role, votes):  # a candidate with a majority leads at once
-        return tuple("leader" if r == "candidate" and 2 * len(v) > nodes else r
-                     for r, v in zip(role, votes, strict=True))
+        return tuple(
+            "leader" if r == "candidate" and 2 * len(v) > nodes else r for r, v in zip(role, votes, strict=True)
+        )
 
     out = set()
     for n in range(nodes):
         if role[n] in ("follower", "candidate") and term[n] < max_term:
             t = term[n] + 1
             votes2 = put(votes, n, frozenset({n + 1}))
-            out.add((settle(put(role, n, "candidate"), votes2), put(term, n, t), put(voted, n, n + 1),
-                     votes2, granted | {(t, n + 1, n + 1)}))
+            out.add(
+                (
+                    settle(put(role, n, "candidate"), votes2),
+                    put(term, n, t),
+                    put(voted, n, n + 1),
+                    votes2,
+                    granted | {(t, n + 1, n + 1)},
+                )
+            )
     for c in range(nodes):
         for v in range(nodes):
             if c == v:
                 continue
             if role[c] == "candidate":
-                vote = (put(term, v, term[c]), put(voted, v, c + 1), put(votes, v, frozenset()),
-                        granted | {(term[c], v + 1, c + 1)})
+                vote = (
+                    put(term, v, term[c]),
+                    put(voted, v, c + 1),
+                    put(votes, v, frozenset()),
+                    granted | {(term[c], v + 1, c + 1)},
+                )
                 if term[c] > term[v]:
                     out.add((put(role, v, "follower"), *vote))
-                elif term[c] == term[v] and role[v] == "follower" and voted[v] != c + 1 and (
-                        voted[v] is None or double_vote):
+                elif (
+                    term[c] == term[v]
+                    and role[v] == "follower"
+                    and voted[v] != c + 1
+                    and (voted[v] is None or double_vote)
+                ):
                     out.add((role, *vote))
                 if (term[c], v + 1, c + 1) in granted and v + 1 not in votes[c]:
                     votes2 = put(votes, c, votes[c] | {v + 1})
                     out.add((settle(role, votes2), term, voted, votes2, granted))
             if role[c] == "leader":
                 if term[c] > term[v]:
-                    out.add((put(role, v, "follower"), put(term, v, term[c]), put(voted, v, None),
-                             put(votes, v, frozenset()), granted))
+                    out.add(
+                        (
+                            put(role, v, "follower"),
+                            put(term, v, term[c]),
+                            put(voted, v, None),
+                            put(votes, v, frozenset()),
+                            granted,
+                        )
+                    )
                 elif term[c] == term[v] and role[v] != "follower":
                     out.add((put(role, v, "follower"), term, voted, votes, granted))
     out.discard(state)
@@ -98,8 +121,9 @@ def as_reference(s):
     return (roles(s), c["currentTerm"], c["votedFor"], c["votesGranted"], c["granted"])
 
 
-@pytest.mark.parametrize("nodes,max_term,double_vote", [(2, 2, False), (3, 2, False), (3, 2, True),
-                                                        (3, 3, False), (5, 1, False)])
+@pytest.mark.parametrize(
+    "nodes,max_term,double_vote", [(2, 2, False), (3, 2, False), (3, 2, True), (3, 3, False), (5, 1, False)]
+)
 def test_reachable_states_are_exactly_the_references(nodes, max_term, double_vote):
     graph = explore(model(nodes=nodes, max_term=max_term, double_vote=double_vote))
     ours = [as_reference(s) for s in graph.states]
@@ -168,8 +192,7 @@ def test_a_higher_term_request_makes_a_leader_step_down_and_vote():
 
 def test_a_heartbeat_spreads_the_term_without_a_vote_and_stops_a_rival_candidate():
     m = make(nodes=5, max_term=1)
-    s = run(m, m.initial_state(), timeout(1), request(1, 2), request(1, 3), grant(2, 1), grant(3, 1),
-            timeout(4))
+    s = run(m, m.initial_state(), timeout(1), request(1, 2), request(1, 3), grant(2, 1), grant(3, 1), timeout(4))
     assert roles(s) == ("leader", "follower", "follower", "candidate", "follower")
     t = run(m, s, heartbeat(1, 5))
     assert t.context["currentTerm"][4] == 1 and t.context["votedFor"][4] is None

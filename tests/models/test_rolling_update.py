@@ -125,6 +125,7 @@ def test_only_newer_versions_are_deployed_and_nothing_is_placed_outside_a_deploy
 
 def test_bad_knobs_are_refused_with_a_config_error_naming_them():
     from statecharts import ConfigError
+
     with pytest.raises(ConfigError, match="canary=3"):
         model(nodes=2, canary=3)
     with pytest.raises(ConfigError, match="versions"):
@@ -168,7 +169,11 @@ def test_a_scheduler_that_ignores_a_knob_is_caught_by_its_property(ignored, prop
     planted = Model(make(scheduler), alphabet=real.alphabet, invariants=invariants)
     result = check(planted, temporal=False).result(property_name)
     assert not result.holds and [s.event.name for s in result.trace.steps[1:]] == [
-        "DEPLOY", "EVALUATE", "PLACE", "PLACE"]
+        "DEPLOY",
+        "EVALUATE",
+        "PLACE",
+        "PLACE",
+    ]
 
 
 def test_a_revert_that_may_start_with_a_healthy_allocation_loses_availability_when_stable_fails_too():
@@ -190,6 +195,7 @@ def test_the_scheduler_replaces_unhealthy_allocations_first():
 
 def test_an_allocation_turning_healthy_restarts_the_progress_deadline():
     from statecharts.actions import Send
+
     m, s = start(nodes=2)
     s = run(m, deploy(m, s), ("PLACE", {"n": 1}), ("ALLOC_STOPPED", {"n": 1}), ("ALLOC_HEALTHY", {"n": 1}))
     s = run(m, s, timer(m, "min_healthy_time", "a1"))

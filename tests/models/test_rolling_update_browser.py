@@ -18,13 +18,23 @@ from statecharts.store import SqliteStore  # noqa: E402
 from tests.models.test_rolling_update_service import Agents  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 if not Path(CHROMIUM).exists() or shutil.which("dot") is None:
-    pytest.skip("the browser tests need Debian's chromium and Graphviz: sudo apt-get install chromium graphviz "
-                "(or run .ci/install)", allow_module_level=True)
+    pytest.skip(
+        "the browser tests need Debian's chromium and Graphviz: sudo apt-get install chromium graphviz "
+        "(or run .ci/install)",
+        allow_module_level=True,
+    )
 
 
 def active(page: Any) -> list[str]:
@@ -34,8 +44,9 @@ def active(page: Any) -> list[str]:
 def test_the_inspector_shows_a_deployment_live_from_placing_to_successful(tmp_path: Path) -> None:
     group = Agents(3, "--start-ms", "200")
     try:
-        controller = Controller.open(group.addresses, SqliteStore(str(tmp_path / "served.db")),
-                                     Knobs(min_healthy_time=300))
+        controller = Controller.open(
+            group.addresses, SqliteStore(str(tmp_path / "served.db")), Knobs(min_healthy_time=300)
+        )
         with running(create_controller_app(controller)) as url, sync_api.sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
             try:
@@ -50,7 +61,8 @@ def test_the_inspector_shows_a_deployment_live_from_placing_to_successful(tmp_pa
                 page.screenshot(path=str(DOCS / "inspector-rolling-update.png"))
                 page.wait_for_function(
                     "document.querySelector('#diagram').dataset.active.includes('deployment.successful')",
-                    timeout=20_000)
+                    timeout=20_000,
+                )
                 assert {"a1.healthy", "a2.healthy", "a3.healthy"} <= set(active(page))
                 assert page.locator("#violations li.fails").count() == 0
                 assert httpx.get(f"{url}/violations").json() == {"violations": []}

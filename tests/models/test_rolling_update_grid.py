@@ -15,11 +15,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # (nodes, max_parallel, canary, auto_revert) -> distinct states of the full walk (the module docstring's table)
 STATES = {
-    (2, 1, 0, True): 58, (2, 1, 0, False): 35, (2, 1, 1, True): 60, (2, 1, 1, False): 37,
-    (2, 2, 0, True): 135, (2, 2, 0, False): 85, (2, 2, 1, True): 79, (2, 2, 1, False): 37,
-    (3, 1, 0, True): 198, (3, 1, 0, False): 98, (3, 1, 1, True): 201, (3, 1, 1, False): 101,
-    (3, 2, 0, True): 783, (3, 2, 0, False): 464, (3, 2, 1, True): 540, (3, 2, 1, False): 245,
-    (4, 1, 0, True): 642, (4, 1, 0, False): 253, (4, 1, 1, True): 646, (4, 1, 1, False): 257,
+    (2, 1, 0, True): 58,
+    (2, 1, 0, False): 35,
+    (2, 1, 1, True): 60,
+    (2, 1, 1, False): 37,
+    (2, 2, 0, True): 135,
+    (2, 2, 0, False): 85,
+    (2, 2, 1, True): 79,
+    (2, 2, 1, False): 37,
+    (3, 1, 0, True): 198,
+    (3, 1, 0, False): 98,
+    (3, 1, 1, True): 201,
+    (3, 1, 1, False): 101,
+    (3, 2, 0, True): 783,
+    (3, 2, 0, False): 464,
+    (3, 2, 1, True): 540,
+    (3, 2, 1, False): 245,
+    (4, 1, 0, True): 642,
+    (4, 1, 0, False): 253,
+    (4, 1, 1, True): 646,
+    (4, 1, 1, False): 257,
 }
 # the largest settings: walked under allocation symmetry, invariants only (representatives counted)
 SYMMETRIC = {(4, 2, 0, True): 523, (4, 2, 0, False): 301, (4, 2, 1, True): 401, (4, 2, 1, False): 183}
@@ -55,6 +70,7 @@ def test_the_misconfiguration_trace_is_the_shortest_and_ends_on_two_versions_at_
 
 def test_the_drawn_misconfiguration_trace_is_current():
     committed = ROOT / "diagrams" / "traces" / f"{COUNTEREXAMPLE}.dot"
-    assert committed.read_text(encoding="utf-8") == render_trace(counterexample()).source, \
+    assert committed.read_text(encoding="utf-8") == render_trace(counterexample()).source, (
         "run `python -m machines.rolling_update diagrams/traces` and commit the result"
+    )
     assert (committed.parent / f"{COUNTEREXAMPLE}.svg").is_file()

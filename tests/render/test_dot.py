@@ -25,18 +25,23 @@ KITCHEN = {
                     "initial": "idle",
                     "states": {
                         "idle": {"on": {"HEAT": {"target": "heating", "guard": "doorClosed"}}},
-                        "heating": {"entry": "startHeater", "exit": "stopHeater",
-                                    "after": {"5000": "idle"}, "on": {"OPEN": "#kitchen.on.door.open"}},
+                        "heating": {
+                            "entry": "startHeater",
+                            "exit": "stopHeater",
+                            "after": {"5000": "idle"},
+                            "on": {"OPEN": "#kitchen.on.door.open"},
+                        },
                         "hist": {"type": "history", "history": "deep"},
                     },
                 },
                 "door": {
                     "initial": "closed",
                     "states": {
-                        "closed": {"on": {"OPEN": "open", "A": {"actions": "beep"},
-                                          "B": {"actions": "beep"}}},
-                        "open": {"on": {"CLOSE": "closed"}, "always": {
-                            "target": "closed", "guard": not_(state_in("#kitchen.on.heater.idle"))}},
+                        "closed": {"on": {"OPEN": "open", "A": {"actions": "beep"}, "B": {"actions": "beep"}}},
+                        "open": {
+                            "on": {"CLOSE": "closed"},
+                            "always": {"target": "closed", "guard": not_(state_in("#kitchen.on.heater.idle"))},
+                        },
                     },
                 },
             },
@@ -47,14 +52,19 @@ KITCHEN = {
 
 
 def kitchen() -> Machine:
-    return Machine(KITCHEN, guards={"doorClosed": lambda c, e: True},
-                   actions={"startHeater": lambda c, e: None, "stopHeater": lambda c, e: None,
-                            "beep": lambda c, e: None})
+    return Machine(
+        KITCHEN,
+        guards={"doorClosed": lambda c, e: True},
+        actions={"startHeater": lambda c, e: None, "stopHeater": lambda c, e: None, "beep": lambda c, e: None},
+    )
 
 
 def edge_lines(source: str, tail: str, head: str) -> list[str]:
-    return [line.strip() for line in source.splitlines() if line.strip().startswith(f'"{tail}" -> "{head}"')
-            or line.strip().startswith(f"{tail} -> {head}")]
+    return [
+        line.strip()
+        for line in source.splitlines()
+        if line.strip().startswith(f'"{tail}" -> "{head}"') or line.strip().startswith(f"{tail} -> {head}")
+    ]
 
 
 def test_compound_states_are_clusters_and_parallel_regions_are_dashed():
@@ -129,24 +139,47 @@ def test_entry_and_exit_actions_are_listed_without_the_after_timers():
 
 
 def test_named_guards_and_actions_show_their_names():
-    machine = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"GO": {"target": "b", "guard": "ready", "actions": ["count"]}}}, "b": {}}},
-        guards={"ready": lambda c, e: True}, actions={"count": assign(n=1)})
+    machine = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"on": {"GO": {"target": "b", "guard": "ready", "actions": ["count"]}}}, "b": {}},
+        },
+        guards={"ready": lambda c, e: True},
+        actions={"count": assign(n=1)},
+    )
     assert transition_label(machine.get_state("m.a").transitions[0]) == "GO [ready] / count"
 
 
 def test_inline_callables_get_a_readable_fallback():
-    machine = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"GO": {"target": "b", "guard": lambda c, e: True,
-                            "actions": [send("PING"), assign(k=2)]}}}, "b": {}}})
+    machine = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {"GO": {"target": "b", "guard": lambda c, e: True, "actions": [send("PING"), assign(k=2)]}}
+                },
+                "b": {},
+            },
+        }
+    )
     label = transition_label(machine.get_state("m.a").transitions[0])
     assert re.fullmatch(r"GO \[lambda@test_dot\.py:\d+\] / send PING, assign\(k\)", label)
 
 
 def test_long_labels_wrap_at_guard_operators():
-    machine = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"GO": {"target": "b", "guard": "aVeryLongGuardName && anotherVeryLongGuardName"}}},
-        "b": {}}}, guards={"aVeryLongGuardName && anotherVeryLongGuardName": lambda c, e: True})
+    machine = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"on": {"GO": {"target": "b", "guard": "aVeryLongGuardName && anotherVeryLongGuardName"}}},
+                "b": {},
+            },
+        },
+        guards={"aVeryLongGuardName && anotherVeryLongGuardName": lambda c, e: True},
+    )
     label = transition_label(machine.get_state("m.a").transitions[0], wrap=20)
     assert label.split("\n")[0] == "GO"
 
@@ -178,8 +211,9 @@ def test_regions_are_ordered_by_a_hub_in_document_order():
 def test_media_player_regions_are_laid_out_side_by_side_in_order():
     from machines.media_player import machine
 
-    plain = subprocess.run(["dot", "-Tplain"], input=to_dot(machine).source.encode(), capture_output=True,
-                           check=True).stdout.decode()
+    plain = subprocess.run(
+        ["dot", "-Tplain"], input=to_dot(machine).source.encode(), capture_output=True, check=True
+    ).stdout.decode()
     x = {}
     for line in plain.splitlines():
         parts = line.split()
@@ -193,6 +227,7 @@ def test_graphviz_lays_out_every_seed_machine_without_warnings():
     from statecharts.cli.diagrams import load_machine, machine_names
 
     for name in machine_names():
-        result = subprocess.run(["dot", "-Tsvg"], input=to_dot(load_machine(name)).source.encode(),
-                                capture_output=True, check=True)
+        result = subprocess.run(
+            ["dot", "-Tsvg"], input=to_dot(load_machine(name)).source.encode(), capture_output=True, check=True
+        )
         assert result.stderr == b"", (name, result.stderr)

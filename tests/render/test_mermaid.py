@@ -35,9 +35,16 @@ def test_transitions_are_written_in_their_composite_or_at_top_level_when_across(
     lines = to_mermaid(machine).splitlines()
     assert "        authenticated --> unauthenticated : LOGOUT" in lines
     assert "            idle --> editingProfile : EDIT_PROFILE" in lines
-    across = Machine({"id": "m", "type": "parallel", "states": {
-        "a": {"initial": "x", "states": {"x": {"on": {"GO": "#m.b.z"}}}},
-        "b": {"initial": "y", "states": {"y": {}, "z": {}}}}})
+    across = Machine(
+        {
+            "id": "m",
+            "type": "parallel",
+            "states": {
+                "a": {"initial": "x", "states": {"x": {"on": {"GO": "#m.b.z"}}}},
+                "b": {"initial": "y", "states": {"y": {}, "z": {}}},
+            },
+        }
+    )
     assert to_mermaid(across).splitlines()[-1] == "    x --> z : GO"
 
 
@@ -49,10 +56,20 @@ def test_snapshot_marks_active_states_with_a_class():
 
 
 def test_history_states_and_targetless_notes():
-    m = Machine({"id": "m", "initial": "p", "states": {
-        "p": {"initial": "a", "on": {"TICK": {"actions": "count"}}, "states": {
-            "a": {}, "h": {"type": "history", "history": "deep"}}}}},
-        actions={"count": lambda c, e: None})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "p",
+            "states": {
+                "p": {
+                    "initial": "a",
+                    "on": {"TICK": {"actions": "count"}},
+                    "states": {"a": {}, "h": {"type": "history", "history": "deep"}},
+                }
+            },
+        },
+        actions={"count": lambda c, e: None},
+    )
     text = to_mermaid(m)
     assert 'state "H*" as h' in text
     assert "note right of p" in text and "TICK / count" in text

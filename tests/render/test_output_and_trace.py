@@ -86,7 +86,8 @@ def test_trace_strip_has_one_highlighted_diagram_per_step_in_order(player):
     graph = render_trace(walk(player, "PLAY", "MUTE"))
     source = graph.source
     assert [source.index(f"cluster_step{i}") for i in range(3)] == sorted(
-        source.index(f"cluster_step{i}") for i in range(3))
+        source.index(f"cluster_step{i}") for i in range(3)
+    )
     assert 'label="0. (initial)\\l"' in source and 'label="1. PLAY\\l"' in source
     assert '"s2_mediaPlayer.volume.muted" [label=muted color="#b45f06" fillcolor="#ffd966"' in source
     assert "packmode=array_u1" in source
@@ -95,8 +96,14 @@ def test_trace_strip_has_one_highlighted_diagram_per_step_in_order(player):
 def test_trace_step_labels_show_payload_and_context_changes():
     from statecharts import Machine, assign
 
-    m = Machine({"id": "c", "context": {"n": 0}, "initial": "a", "states": {
-        "a": {"on": {"ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])}}}}})
+    m = Machine(
+        {
+            "id": "c",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {"a": {"on": {"ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])}}}},
+        }
+    )
     s0 = m.initial_state()
     s1 = m.transition(s0, Event("ADD", by=3))
     source = render_trace([(None, s0), (Event("ADD", by=3), s1)]).source
@@ -106,8 +113,7 @@ def test_trace_step_labels_show_payload_and_context_changes():
 @pytest.mark.dot
 def test_trace_strip_stacks_steps_top_to_bottom(player):
     source = render_trace(walk(player, "PLAY", "MUTE")).source
-    plain = subprocess.run(["dot", "-Tplain"], input=source.encode(), capture_output=True,
-                           check=True).stdout.decode()
+    plain = subprocess.run(["dot", "-Tplain"], input=source.encode(), capture_output=True, check=True).stdout.decode()
     y = {}
     for line in plain.splitlines():
         parts = line.split()
@@ -118,6 +124,7 @@ def test_trace_strip_stacks_steps_top_to_bottom(player):
 
 def test_a_trace_step_draws_the_transitions_it_took_in_bold():
     from statecharts import Machine, render
+
     m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b", "OTHER": "c"}}, "b": {}, "c": {}}})
     s0 = m.initial_state()
     source = render.render_trace([(None, s0), ("GO", m.transition(s0, "GO"))]).source
@@ -129,8 +136,9 @@ def test_a_lasso_becomes_a_mermaid_sequence_with_a_loop(tmp_path):
     from statecharts.cli import main
 
     out = tmp_path / "lasso.mmd"
-    assert main(["check", "machines.cluster_update", "-p", "workers=1", "-p", "requests=1",
-                 "--trace-out", str(out)]) == 1
+    assert (
+        main(["check", "machines.cluster_update", "-p", "workers=1", "-p", "requests=1", "--trace-out", str(out)]) == 1
+    )
     text = out.read_text()
     assert text.startswith("sequenceDiagram\n") and "participant workers" in text
     assert "events->>requests: 1. SUBMIT(r=1)" in text and "Note right of events: confOK = False" in text

@@ -14,13 +14,29 @@ EVENTS = ["INC", "INC", "GO", "INC", "BACK", "INC", "PING", "INC", "GO", "INC", 
 
 def chart() -> Machine:
     log: list[str] = []
-    return Machine({"id": "mixed", "context": {"n": 0, "log": 0}, "initial": "idle", "states": {
-        "idle": {"after": {1000: "timedOut"}, "on": {
-            "INC": {"guard": lambda c, e: c["n"] < 100, "actions": assign(n=lambda c, e: c["n"] + 1)},
-            "GO": "busy", "PING": {"actions": send_to("mixed", "INC")}}},
-        "busy": {"entry": "note", "on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 10)}, "BACK": "idle",
-                                         "GO": "idle"}},
-        "timedOut": {"type": "final"}}}, actions={"note": lambda c, e: log.append(e.name)})
+    return Machine(
+        {
+            "id": "mixed",
+            "context": {"n": 0, "log": 0},
+            "initial": "idle",
+            "states": {
+                "idle": {
+                    "after": {1000: "timedOut"},
+                    "on": {
+                        "INC": {"guard": lambda c, e: c["n"] < 100, "actions": assign(n=lambda c, e: c["n"] + 1)},
+                        "GO": "busy",
+                        "PING": {"actions": send_to("mixed", "INC")},
+                    },
+                },
+                "busy": {
+                    "entry": "note",
+                    "on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 10)}, "BACK": "idle", "GO": "idle"},
+                },
+                "timedOut": {"type": "final"},
+            },
+        },
+        actions={"note": lambda c, e: log.append(e.name)},
+    )
 
 
 @pytest.mark.asyncio

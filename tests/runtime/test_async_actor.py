@@ -13,9 +13,17 @@ from statecharts.errors import ConfigError, StatechartError
 
 pytestmark = pytest.mark.asyncio
 
-TOGGLE = Machine({"id": "toggle", "context": {"n": 0}, "initial": "off", "states": {
-    "off": {"on": {"FLIP": {"target": "on", "actions": assign(n=lambda c, e: c["n"] + 1)}}},
-    "on": {"on": {"FLIP": "off"}}}})
+TOGGLE = Machine(
+    {
+        "id": "toggle",
+        "context": {"n": 0},
+        "initial": "off",
+        "states": {
+            "off": {"on": {"FLIP": {"target": "on", "actions": assign(n=lambda c, e: c["n"] + 1)}}},
+            "on": {"on": {"FLIP": "off"}},
+        },
+    }
+)
 
 
 async def test_send_returns_the_snapshot_after_the_macrostep() -> None:
@@ -46,8 +54,10 @@ async def test_async_action_is_awaited_before_the_next_event() -> None:
     def note(context: Any, event: Event) -> None:
         order.append(f"sync {event.name}")
 
-    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"SAVE": {"actions": ["save", "note"]}}}}},
-                actions={"save": slow_save, "note": note})
+    m = Machine(
+        {"id": "m", "initial": "a", "states": {"a": {"on": {"SAVE": {"actions": ["save", "note"]}}}}},
+        actions={"save": slow_save, "note": note},
+    )
     async with m.interpret_async() as actor:
         actor.post("SAVE")
         actor.post("SAVE")
@@ -59,16 +69,26 @@ async def test_failing_async_action_becomes_error_execution() -> None:
     async def broken(context: Any, event: Event) -> None:
         raise ValueError("disk full")
 
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"SAVE": {"actions": "broken"}, "error.execution": "failed"}}, "failed": {}}},
-        actions={"broken": broken})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"on": {"SAVE": {"actions": "broken"}, "error.execution": "failed"}}, "failed": {}},
+        },
+        actions={"broken": broken},
+    )
     async with m.interpret_async() as actor:
         assert (await actor.send("SAVE")).value == "failed"
 
 
 async def test_failing_sync_action_becomes_error_execution() -> None:
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"on": {"GO": {"actions": lambda c, e: 1 / 0}, "error.execution": "failed"}}, "failed": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"on": {"GO": {"actions": lambda c, e: 1 / 0}, "error.execution": "failed"}}, "failed": {}},
+        }
+    )
     async with m.interpret_async() as actor:
         assert (await actor.send("GO")).value == "failed"
 
@@ -104,10 +124,22 @@ async def test_service_awaits_a_future_resolved_by_the_application_loop() -> Non
     async def fetch(input: Any, event: Event) -> int:
         return await answer  # a future of the caller's loop: no "attached to a different loop"
 
-    m = Machine({"id": "m", "initial": "loading", "states": {
-        "loading": {"invoke": {"src": "fetch", "onDone": {"target": "ready",
-                                                          "actions": assign(got=lambda c, e: e.data)}}},
-        "ready": {}}}, services={"fetch": fetch})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "loading",
+            "states": {
+                "loading": {
+                    "invoke": {
+                        "src": "fetch",
+                        "onDone": {"target": "ready", "actions": assign(got=lambda c, e: e.data)},
+                    }
+                },
+                "ready": {},
+            },
+        },
+        services={"fetch": fetch},
+    )
     async with m.interpret_async() as actor:
         loop.call_later(0.01, answer.set_result, 42)
         ready = await actor.wait_for(lambda s: s.matches("ready"), timeout=2)
@@ -126,9 +158,14 @@ async def test_service_is_cancelled_when_its_state_exits() -> None:
             seen.append("cancelled")
             raise
 
-    m = Machine({"id": "m", "initial": "busy", "states": {
-        "busy": {"invoke": {"src": "forever", "id": "job"}, "on": {"CANCEL": "idle"}}, "idle": {}}},
-        services={"forever": forever})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "busy",
+            "states": {"busy": {"invoke": {"src": "forever", "id": "job"}, "on": {"CANCEL": "idle"}}, "idle": {}},
+        },
+        services={"forever": forever},
+    )
     async with m.interpret_async() as actor:
         await asyncio.wait_for(started.wait(), 1)
         assert list(actor.children) == ["job"]
@@ -142,10 +179,22 @@ async def test_failing_service_reaches_on_error() -> None:
     async def broken(input: Any, event: Event) -> None:
         raise RuntimeError("no route")
 
-    m = Machine({"id": "m", "initial": "a", "states": {
-        "a": {"invoke": {"src": "broken", "onError": {"target": "failed",
-                                                      "actions": assign(why=lambda c, e: str(e["error"]))}}},
-        "failed": {}}}, services={"broken": broken})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "invoke": {
+                        "src": "broken",
+                        "onError": {"target": "failed", "actions": assign(why=lambda c, e: str(e["error"]))},
+                    }
+                },
+                "failed": {},
+            },
+        },
+        services={"broken": broken},
+    )
     async with m.interpret_async() as actor:
         failed = await actor.wait_for(lambda s: s.matches("failed"), timeout=2)
     assert failed.context["why"] == "no route"
@@ -153,9 +202,18 @@ async def test_failing_service_reaches_on_error() -> None:
 
 async def test_virtual_clock_advances_inside_a_running_loop() -> None:
     clock = VirtualClock()
-    m = Machine({"id": "m", "initial": "a", "context": {"ticks": 0}, "states": {
-        "a": {"after": {100: {"target": "b", "actions": assign(ticks=lambda c, e: c["ticks"] + 1)}}},
-        "b": {"after": {50: "c"}}, "c": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "context": {"ticks": 0},
+            "states": {
+                "a": {"after": {100: {"target": "b", "actions": assign(ticks=lambda c, e: c["ticks"] + 1)}}},
+                "b": {"after": {50: "c"}},
+                "c": {},
+            },
+        }
+    )
     async with m.interpret_async(clock=clock) as actor:
         await clock.advance(99)
         assert actor.state.value == "a"
@@ -169,10 +227,21 @@ async def test_async_generator_service_streams_events_into_the_parent() -> None:
         for n in range(input["count"]):
             yield {"type": "N", "n": n}
 
-    m = Machine({"id": "m", "context": {"total": 0}, "initial": "a", "states": {
-        "a": {"invoke": {"src": "numbers", "input": {"count": 4}, "onDone": "done"},
-              "on": {"N": {"actions": assign(total=lambda c, e: c["total"] + e["n"])}}},
-        "done": {"type": "final"}}}, services={"numbers": numbers})
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"total": 0},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "invoke": {"src": "numbers", "input": {"count": 4}, "onDone": "done"},
+                    "on": {"N": {"actions": assign(total=lambda c, e: c["total"] + e["n"])}},
+                },
+                "done": {"type": "final"},
+            },
+        },
+        services={"numbers": numbers},
+    )
     async with m.interpret_async() as actor:
         final = await actor.wait_for(lambda s: s.done, timeout=2)
     assert final.context["total"] == 0 + 1 + 2 + 3
@@ -285,10 +354,21 @@ async def test_async_callback_service_is_cancelled_when_its_state_exits() -> Non
             seen.append("cancelled")
             raise
 
-    m = Machine({"id": "m", "context": {"ticks": 0}, "initial": "on", "states": {
-        "on": {"invoke": {"src": "ticker", "id": "t"}, "on": {
-            "TICK": {"actions": assign(ticks=lambda c, e: c["ticks"] + 1)}, "OFF": "off"}},
-        "off": {}}}, services={"ticker": from_callback(ticker)})
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"ticks": 0},
+            "initial": "on",
+            "states": {
+                "on": {
+                    "invoke": {"src": "ticker", "id": "t"},
+                    "on": {"TICK": {"actions": assign(ticks=lambda c, e: c["ticks"] + 1)}, "OFF": "off"},
+                },
+                "off": {},
+            },
+        },
+        services={"ticker": from_callback(ticker)},
+    )
     async with m.interpret_async() as actor:
         await actor.wait_for(lambda s: s.context["ticks"] >= 3, timeout=2)
         await actor.send("OFF")

@@ -16,28 +16,66 @@ from statecharts.runtime.inspection import KINDS, dumps, loads
 
 pytestmark = pytest.mark.asyncio
 
-ADDER = Machine({"id": "adder", "context": lambda input: {"a": input["a"], "b": input["b"]}, "initial": "adding",
-                 "states": {"adding": {"always": "done"}, "done": {"type": "final"}},
-                 "output": lambda c, e: {"sum": c["a"] + c["b"]}})
+ADDER = Machine(
+    {
+        "id": "adder",
+        "context": lambda input: {"a": input["a"], "b": input["b"]},
+        "initial": "adding",
+        "states": {"adding": {"always": "done"}, "done": {"type": "final"}},
+        "output": lambda c, e: {"sum": c["a"] + c["b"]},
+    }
+)
 
-PONGER = Machine({"id": "ponger", "context": {"pongs": 0}, "initial": "ready", "states": {"ready": {"on": {
-    "PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}}})
+PONGER = Machine(
+    {
+        "id": "ponger",
+        "context": {"pongs": 0},
+        "initial": "ready",
+        "states": {
+            "ready": {"on": {"PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}
+        },
+    }
+)
 
 
 async def test_child_output_reaches_on_done() -> None:
-    parent = Machine({"id": "parent", "initial": "waiting", "states": {
-        "waiting": {"invoke": {"src": "adder", "id": "add", "input": lambda c, e: {"a": 2, "b": 3},
-                               "onDone": {"target": "ready", "actions": assign(result=lambda c, e: e["sum"])}}},
-        "ready": {}}}, services={"adder": ADDER})
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "waiting",
+            "states": {
+                "waiting": {
+                    "invoke": {
+                        "src": "adder",
+                        "id": "add",
+                        "input": lambda c, e: {"a": 2, "b": 3},
+                        "onDone": {"target": "ready", "actions": assign(result=lambda c, e: e["sum"])},
+                    }
+                },
+                "ready": {},
+            },
+        },
+        services={"adder": ADDER},
+    )
     async with parent.interpret_async() as actor:
         ready = await actor.wait_for(lambda s: s.matches("ready"), timeout=2)
     assert ready.context["result"] == 5
 
 
 async def test_inline_machine_as_src_runs_as_a_child() -> None:
-    parent = Machine({"id": "parent", "initial": "a", "states": {
-        "a": {"invoke": {"src": PONGER, "id": "p"}, "on": {
-            "GO": {"actions": send_to("p", "PING")}, "PONG": "b"}}, "b": {}}})
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "invoke": {"src": PONGER, "id": "p"},
+                    "on": {"GO": {"actions": send_to("p", "PING")}, "PONG": "b"},
+                },
+                "b": {},
+            },
+        }
+    )
     async with parent.interpret_async() as actor:
         assert list(actor.children) == ["p"]
         await actor.send("GO")
@@ -47,10 +85,23 @@ async def test_inline_machine_as_src_runs_as_a_child() -> None:
 
 async def test_child_failure_reaches_on_error() -> None:
     loops = Machine({"id": "loops", "initial": "x", "states": {"x": {"always": "y"}, "y": {"always": "x"}}})
-    parent = Machine({"id": "parent", "initial": "a", "states": {
-        "a": {"invoke": {"src": "loops", "id": "child", "onError": {
-            "target": "failed", "actions": assign(why=lambda c, e: type(e["error"]).__name__)}}},
-        "failed": {}}}, services={"loops": loops})
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "invoke": {
+                        "src": "loops",
+                        "id": "child",
+                        "onError": {"target": "failed", "actions": assign(why=lambda c, e: type(e["error"]).__name__)},
+                    }
+                },
+                "failed": {},
+            },
+        },
+        services={"loops": loops},
+    )
     async with parent.interpret_async() as actor:
         failed = await actor.wait_for(lambda s: s.matches("failed"), timeout=2)
     assert failed.context["why"] == "EventlessLoopError"
@@ -58,14 +109,31 @@ async def test_child_failure_reaches_on_error() -> None:
 
 async def test_ping_pong_ten_thousand_round_trips_lose_nothing() -> None:
     rounds = 10_000
-    parent = Machine({"id": "pinger", "context": {"pongs": 0}, "initial": "playing", "states": {
-        "playing": {
-            "invoke": {"src": "ponger", "id": "ponger"},
-            "on": {"START": {"actions": send_to("ponger", "PING")}, "PONG": [
-                {"guard": lambda c, e: c["pongs"] + 1 >= rounds, "target": "finished",
-                 "actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
-                {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]}]}},
-        "finished": {"type": "final"}}}, services={"ponger": PONGER})
+    parent = Machine(
+        {
+            "id": "pinger",
+            "context": {"pongs": 0},
+            "initial": "playing",
+            "states": {
+                "playing": {
+                    "invoke": {"src": "ponger", "id": "ponger"},
+                    "on": {
+                        "START": {"actions": send_to("ponger", "PING")},
+                        "PONG": [
+                            {
+                                "guard": lambda c, e: c["pongs"] + 1 >= rounds,
+                                "target": "finished",
+                                "actions": assign(pongs=lambda c, e: c["pongs"] + 1),
+                            },
+                            {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]},
+                        ],
+                    },
+                },
+                "finished": {"type": "final"},
+            },
+        },
+        services={"ponger": PONGER},
+    )
     async with parent.interpret_async() as actor:
         child_pongs: list[int] = []
         actor.children["ponger"].subscribe(lambda s: child_pongs.append(s.context["pongs"]))
@@ -76,10 +144,22 @@ async def test_ping_pong_ten_thousand_round_trips_lose_nothing() -> None:
 
 
 async def test_spawned_child_is_stopped_with_its_parent() -> None:
-    parent = Machine({"id": "parent", "initial": "a", "states": {"a": {"on": {
-        "SPAWN": {"actions": spawn_child("ponger", id="w1")},
-        "PING": {"actions": forward_to("w1")},
-        "KILL": {"actions": stop_child("w1")}}}}}, services={"ponger": PONGER})
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "SPAWN": {"actions": spawn_child("ponger", id="w1")},
+                        "PING": {"actions": forward_to("w1")},
+                        "KILL": {"actions": stop_child("w1")},
+                    }
+                }
+            },
+        },
+        services={"ponger": PONGER},
+    )
     async with parent.interpret_async() as actor:
         await actor.send("SPAWN")
         child = actor.children["w1"]
@@ -91,9 +171,21 @@ async def test_spawned_child_is_stopped_with_its_parent() -> None:
 
 
 async def test_stop_child_stops_only_that_child() -> None:
-    parent = Machine({"id": "parent", "initial": "a", "states": {"a": {"on": {
-        "SPAWN": {"actions": spawn_child("ponger", id=lambda c, e: e["name"])},
-        "KILL": {"actions": stop_child(lambda c, e: e["name"])}}}}}, services={"ponger": PONGER})
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "SPAWN": {"actions": spawn_child("ponger", id=lambda c, e: e["name"])},
+                        "KILL": {"actions": stop_child(lambda c, e: e["name"])},
+                    }
+                }
+            },
+        },
+        services={"ponger": PONGER},
+    )
     async with parent.interpret_async() as actor:
         await actor.send("SPAWN", name="w1")
         await actor.send("SPAWN", name="w2")
@@ -104,8 +196,15 @@ async def test_stop_child_stops_only_that_child() -> None:
 
 async def test_spawned_child_receives_input() -> None:
     child = Machine({"id": "child", "context": lambda input: {"seed": input}, "initial": "a", "states": {"a": {}}})
-    parent = Machine({"id": "parent", "context": {"seed": 7}, "initial": "a", "states": {"a": {
-        "entry": spawn_child("child", id="c", input=lambda c, e: c["seed"] * 6)}}}, services={"child": child})
+    parent = Machine(
+        {
+            "id": "parent",
+            "context": {"seed": 7},
+            "initial": "a",
+            "states": {"a": {"entry": spawn_child("child", id="c", input=lambda c, e: c["seed"] * 6)}},
+        },
+        services={"child": child},
+    )
     async with parent.interpret_async() as actor:
         assert actor.children["c"].state.context["seed"] == 42
         persisted = actor.persisted_snapshot()
@@ -114,9 +213,26 @@ async def test_spawned_child_receives_input() -> None:
 
 
 async def test_emit_reaches_listeners_by_type_and_wildcard() -> None:
-    m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
-        "SAVE": {"actions": [assign(n=lambda c, e: c["n"] + 1), emit(lambda c, e: {"type": "SAVED", "n": c["n"]}),
-                             emit("AUDIT")]}}}}})
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "SAVE": {
+                            "actions": [
+                                assign(n=lambda c, e: c["n"] + 1),
+                                emit(lambda c, e: {"type": "SAVED", "n": c["n"]}),
+                                emit("AUDIT"),
+                            ]
+                        }
+                    }
+                }
+            },
+        }
+    )
     saved: list[Event] = []
     everything: list[str] = []
     async with m.interpret_async() as actor:
@@ -127,13 +243,36 @@ async def test_emit_reaches_listeners_by_type_and_wildcard() -> None:
 
 
 async def test_system_get_finds_any_actor_and_send_to_reaches_it() -> None:
-    logger = Machine({"id": "logger", "context": {"lines": ()}, "initial": "on", "states": {"on": {"on": {
-        "LOG": {"actions": assign(lines=lambda c, e: (*c["lines"], e["line"]))}}}}})
-    worker = Machine({"id": "worker", "initial": "on", "states": {"on": {"on": {
-        "WORK": {"actions": send_to("audit", lambda c, e: {"type": "LOG", "line": "worked"})}}}}})
-    parent = Machine({"id": "parent", "initial": "a", "states": {"a": {
-        "entry": [spawn_child("logger", id="audit"), spawn_child("worker", id="w")],
-        "on": {"WORK": {"actions": forward_to("w")}}}}}, services={"logger": logger, "worker": worker})
+    logger = Machine(
+        {
+            "id": "logger",
+            "context": {"lines": ()},
+            "initial": "on",
+            "states": {"on": {"on": {"LOG": {"actions": assign(lines=lambda c, e: (*c["lines"], e["line"]))}}}},
+        }
+    )
+    worker = Machine(
+        {
+            "id": "worker",
+            "initial": "on",
+            "states": {
+                "on": {"on": {"WORK": {"actions": send_to("audit", lambda c, e: {"type": "LOG", "line": "worked"})}}}
+            },
+        }
+    )
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "entry": [spawn_child("logger", id="audit"), spawn_child("worker", id="w")],
+                    "on": {"WORK": {"actions": forward_to("w")}},
+                }
+            },
+        },
+        services={"logger": logger, "worker": worker},
+    )
     async with parent.interpret_async() as actor:
         await actor.send({"type": "GO"})
         await actor.send({"type": "WORK"})
@@ -144,8 +283,16 @@ async def test_system_get_finds_any_actor_and_send_to_reaches_it() -> None:
 
 
 async def test_send_to_an_unknown_actor_is_error_communication() -> None:
-    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {
-        "GO": {"actions": send_to("nobody", "HI")}, "error.communication": "lost"}}, "lost": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {"on": {"GO": {"actions": send_to("nobody", "HI")}, "error.communication": "lost"}},
+                "lost": {},
+            },
+        }
+    )
     async with m.interpret_async() as actor:
         await actor.send("GO")
         assert (await actor.wait_for(lambda s: s.matches("lost"), timeout=1)).value == "lost"
@@ -158,12 +305,25 @@ async def test_callback_service_sends_back_and_receives() -> None:
         receive(lambda event: send_back({"type": "ECHO", "text": input["prefix"] + event["text"]}))
         return lambda: cleaned.append("cleanup")
 
-    m = Machine({"id": "m", "context": {"heard": ()}, "initial": "on", "states": {
-        "on": {"invoke": {"src": "echo", "id": "echo", "input": {"prefix": ">"}}, "on": {
-            "SAY": {"actions": send_to("echo", lambda c, e: {"type": "SAY", "text": e["text"]})},
-            "ECHO": {"actions": assign(heard=lambda c, e: (*c["heard"], e["text"]))},
-            "OFF": "off"}},
-        "off": {}}}, services={"echo": from_callback(echo)})
+    m = Machine(
+        {
+            "id": "m",
+            "context": {"heard": ()},
+            "initial": "on",
+            "states": {
+                "on": {
+                    "invoke": {"src": "echo", "id": "echo", "input": {"prefix": ">"}},
+                    "on": {
+                        "SAY": {"actions": send_to("echo", lambda c, e: {"type": "SAY", "text": e["text"]})},
+                        "ECHO": {"actions": assign(heard=lambda c, e: (*c["heard"], e["text"]))},
+                        "OFF": "off",
+                    },
+                },
+                "off": {},
+            },
+        },
+        services={"echo": from_callback(echo)},
+    )
     async with m.interpret_async() as actor:
         await actor.send("SAY", text="hi")
         await actor.system.settled()
@@ -174,9 +334,19 @@ async def test_callback_service_sends_back_and_receives() -> None:
 
 async def test_inspection_records_are_json_lines_with_a_monotonic_sequence() -> None:
     records: list[dict[str, Any]] = []
-    parent = Machine({"id": "parent", "initial": "a", "invoke": {"src": "ponger", "id": "p"}, "states": {
-        "a": {"on": {"GO": {"target": "b", "actions": send_to("p", "PING")}}},
-        "b": {"on": {"PONG": "c"}}, "c": {}}}, services={"ponger": PONGER})
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "a",
+            "invoke": {"src": "ponger", "id": "p"},
+            "states": {
+                "a": {"on": {"GO": {"target": "b", "actions": send_to("p", "PING")}}},
+                "b": {"on": {"PONG": "c"}},
+                "c": {},
+            },
+        },
+        services={"ponger": PONGER},
+    )
     async with parent.interpret_async(id="root", inspect=records.append) as actor:
         await actor.send("GO")
         await actor.wait_for(lambda s: s.matches("c"), timeout=1)
@@ -198,8 +368,14 @@ async def test_inspection_records_are_json_lines_with_a_monotonic_sequence() -> 
 
 
 async def test_children_are_listed_while_running() -> None:
-    parent = Machine({"id": "parent", "initial": "a", "states": {"a": {
-        "invoke": [{"src": "ponger", "id": "one"}, {"src": "ponger", "id": "two"}]}}}, services={"ponger": PONGER})
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "a",
+            "states": {"a": {"invoke": [{"src": "ponger", "id": "one"}, {"src": "ponger", "id": "two"}]}},
+        },
+        services={"ponger": PONGER},
+    )
     async with parent.interpret_async() as actor:
         assert sorted(actor.children) == ["one", "two"]
         assert {a.id for a in actor.system.actors} == {"parent", "one", "two"}
@@ -208,13 +384,30 @@ async def test_children_are_listed_while_running() -> None:
 
 
 async def test_persisted_parent_resumes_with_its_children() -> None:
-    counter = Machine({"id": "counter", "context": {"n": 0}, "initial": "on", "states": {"on": {"on": {
-        "INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}}})
-    parent = Machine({"id": "parent", "initial": "on", "states": {"on": {
-        "invoke": {"src": "counter", "id": "inv"},
-        "on": {"SPAWN": {"actions": spawn_child("counter", id="sp")},
-               "BUMP": {"actions": [send_to("inv", "INC"), send_to("sp", "INC"), send_to("sp", "INC")]}}}}},
-        services={"counter": counter})
+    counter = Machine(
+        {
+            "id": "counter",
+            "context": {"n": 0},
+            "initial": "on",
+            "states": {"on": {"on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}},
+        }
+    )
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "on",
+            "states": {
+                "on": {
+                    "invoke": {"src": "counter", "id": "inv"},
+                    "on": {
+                        "SPAWN": {"actions": spawn_child("counter", id="sp")},
+                        "BUMP": {"actions": [send_to("inv", "INC"), send_to("sp", "INC"), send_to("sp", "INC")]},
+                    },
+                }
+            },
+        },
+        services={"counter": counter},
+    )
     async with parent.interpret_async() as actor:
         await actor.send("SPAWN")
         await actor.send("BUMP")
@@ -236,11 +429,25 @@ async def test_resume_from_data_without_a_snapshot_is_a_snapshot_error() -> None
 async def test_event_log_replays_to_the_same_snapshots() -> None:
     """The JSON-lines log holds what a replay needs: the root's events from outside (source null),
     sent again to a fresh actor, give the same snapshot records for every actor."""
-    parent = Machine({"id": "parent", "context": {"pongs": 0}, "initial": "on", "states": {"on": {
-        "invoke": {"src": "ponger", "id": "p"},
-        "on": {"GO": {"actions": send_to("p", "PING")}, "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
-               "SPAWN": {"actions": spawn_child("ponger", id=lambda c, e: e["name"])},
-               "PING": {"actions": send_to(lambda c, e: e["name"], "PING")}}}}}, services={"ponger": PONGER})
+    parent = Machine(
+        {
+            "id": "parent",
+            "context": {"pongs": 0},
+            "initial": "on",
+            "states": {
+                "on": {
+                    "invoke": {"src": "ponger", "id": "p"},
+                    "on": {
+                        "GO": {"actions": send_to("p", "PING")},
+                        "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
+                        "SPAWN": {"actions": spawn_child("ponger", id=lambda c, e: e["name"])},
+                        "PING": {"actions": send_to(lambda c, e: e["name"], "PING")},
+                    },
+                }
+            },
+        },
+        services={"ponger": PONGER},
+    )
 
     async def run(events: list[dict[str, Any]]) -> list[str]:
         lines: list[str] = []
@@ -249,11 +456,13 @@ async def test_event_log_replays_to_the_same_snapshots() -> None:
                 await actor.send(event)
         return lines
 
-    log = await run([{"type": "GO"}, {"type": "SPAWN", "name": "w"}, {"type": "PING", "name": "w"},
-                     {"type": "GO"}])
+    log = await run([{"type": "GO"}, {"type": "SPAWN", "name": "w"}, {"type": "PING", "name": "w"}, {"type": "GO"}])
     records = [loads(line) for line in log]
-    outside = [{"type": r["event"]["type"], **(r["event"]["data"] or {})} for r in records
-               if r["kind"] == "event.received" and r["actor"] == "parent" and r["source"] is None]
+    outside = [
+        {"type": r["event"]["type"], **(r["event"]["data"] or {})}
+        for r in records
+        if r["kind"] == "event.received" and r["actor"] == "parent" and r["source"] is None
+    ]
     assert [e["type"] for e in outside] == ["GO", "SPAWN", "PING", "GO"]
     replayed = [loads(line) for line in await run(outside)]
 
@@ -268,12 +477,31 @@ async def test_child_finishing_on_its_own_timer_reaches_an_idle_parent() -> None
     from statecharts import VirtualClock
 
     clock = VirtualClock()
-    sleeper = Machine({"id": "sleeper", "initial": "zz", "states": {
-        "zz": {"after": {100: "up"}}, "up": {"type": "final"}}, "output": lambda c, e: {"slept": 100}})
-    parent = Machine({"id": "parent", "initial": "waiting", "states": {
-        "waiting": {"invoke": {"src": "sleeper", "id": "s", "onDone": {
-            "target": "awake", "actions": assign(slept=lambda c, e: e["slept"])}}},
-        "awake": {}}}, services={"sleeper": sleeper})
+    sleeper = Machine(
+        {
+            "id": "sleeper",
+            "initial": "zz",
+            "states": {"zz": {"after": {100: "up"}}, "up": {"type": "final"}},
+            "output": lambda c, e: {"slept": 100},
+        }
+    )
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "waiting",
+            "states": {
+                "waiting": {
+                    "invoke": {
+                        "src": "sleeper",
+                        "id": "s",
+                        "onDone": {"target": "awake", "actions": assign(slept=lambda c, e: e["slept"])},
+                    }
+                },
+                "awake": {},
+            },
+        },
+        services={"sleeper": sleeper},
+    )
     async with parent.interpret_async(clock=clock) as actor:
         child = actor.children["s"]
         await clock.advance(100)

@@ -13,16 +13,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_importing_the_core_does_not_import_the_runtime() -> None:
-    code = ("import sys, statecharts, statecharts.machine, statecharts.state; "
-            "print(sorted(m for m in sys.modules if m.startswith('statecharts.runtime')))")
+    code = (
+        "import sys, statecharts, statecharts.machine, statecharts.state; "
+        "print(sorted(m for m in sys.modules if m.startswith('statecharts.runtime')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
 def test_threaded_interpreter_reports_a_child_machine_as_error_invoke_naming_interpret_async() -> None:
     child = Machine({"id": "child", "initial": "a", "states": {"a": {}}})
-    parent = Machine({"id": "parent", "initial": "a", "states": {
-        "a": {"invoke": {"src": "child", "id": "kid", "onError": "failed"}}, "failed": {}}}, services={"child": child})
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "a",
+            "states": {"a": {"invoke": {"src": "child", "id": "kid", "onError": "failed"}}, "failed": {}},
+        },
+        services={"child": child},
+    )
     seen: list[str] = []
     actor = parent.interpret(clock=VirtualClock())
     actor.subscribe(lambda s: seen.append(s.event.name if s.event else ""))

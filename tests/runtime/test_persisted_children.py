@@ -16,16 +16,36 @@ from statecharts.record import RECORD_VERSION
 
 pytestmark = pytest.mark.asyncio
 
-CHILD = Machine({"id": "child", "context": {"n": 0}, "initial": "a", "states": {
-    "a": {"after": {100: "b"}, "on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}},
-    "b": {"entry": send_parent("CHILD_TIMED_OUT")}}})
+CHILD = Machine(
+    {
+        "id": "child",
+        "context": {"n": 0},
+        "initial": "a",
+        "states": {
+            "a": {"after": {100: "b"}, "on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}},
+            "b": {"entry": send_parent("CHILD_TIMED_OUT")},
+        },
+    }
+)
 
-PARENT = Machine({"id": "parent", "context": {"heard": 0}, "initial": "on", "states": {"on": {
-    "invoke": {"src": "child", "id": "kid"},
-    "on": {"SPAWN": {"actions": spawn_child("child", id="sp")},
-           "INC": {"actions": [send_to("kid", "INC"), send_to("sp", "INC")]},
-           "CHILD_TIMED_OUT": {"actions": assign(heard=lambda c, e: c["heard"] + 1)}}}}},
-    services={"child": CHILD})
+PARENT = Machine(
+    {
+        "id": "parent",
+        "context": {"heard": 0},
+        "initial": "on",
+        "states": {
+            "on": {
+                "invoke": {"src": "child", "id": "kid"},
+                "on": {
+                    "SPAWN": {"actions": spawn_child("child", id="sp")},
+                    "INC": {"actions": [send_to("kid", "INC"), send_to("sp", "INC")]},
+                    "CHILD_TIMED_OUT": {"actions": assign(heard=lambda c, e: c["heard"] + 1)},
+                },
+            }
+        },
+    },
+    services={"child": CHILD},
+)
 
 
 def saved(data: dict[str, Any]) -> dict[str, Any]:
@@ -48,8 +68,10 @@ async def test_a_childs_timer_resumes_with_the_time_that_remained() -> None:
 
 
 async def test_children_are_recreated_with_their_state_recursively() -> None:
-    grandparent = Machine({"id": "top", "initial": "on", "states": {"on": {"invoke": {"src": "parent", "id": "mid"}}}},
-                          services={"parent": PARENT})
+    grandparent = Machine(
+        {"id": "top", "initial": "on", "states": {"on": {"invoke": {"src": "parent", "id": "mid"}}}},
+        services={"parent": PARENT},
+    )
     clock = VirtualClock()
     async with grandparent.interpret_async(clock=clock) as actor:
         mid = actor.children["mid"]
@@ -73,9 +95,22 @@ async def test_children_are_recreated_with_their_state_recursively() -> None:
 
 async def test_timers_already_due_on_restore_fire_at_once_in_due_order() -> None:
     order: list[str] = []
-    m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {
-        30: {"actions": lambda c, e: order.append("30")}, 10: {"actions": lambda c, e: order.append("10")},
-        50: "b"}}, "b": {"entry": lambda c, e: order.append("b")}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {
+                "a": {
+                    "after": {
+                        30: {"actions": lambda c, e: order.append("30")},
+                        10: {"actions": lambda c, e: order.append("10")},
+                        50: "b",
+                    }
+                },
+                "b": {"entry": lambda c, e: order.append("b")},
+            },
+        }
+    )
     clock = VirtualClock()
     async with m.interpret_async(clock=clock) as actor:
         await clock.advance(5)

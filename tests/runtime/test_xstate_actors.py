@@ -27,20 +27,56 @@ from statecharts.runtime.inspection import plain
 XSTATE_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "xstate"
 RECORDING = Path(__file__).parent / "data" / "xstate_actors.json"
 
-ADDER = Machine({"id": "adder", "context": lambda input: {"a": input["a"], "b": input["b"]}, "initial": "adding",
-                 "states": {"adding": {"always": "done"}, "done": {"type": "final"}},
-                 "output": lambda c, e: {"sum": c["a"] + c["b"]}})
-COUNTER = Machine({"id": "counter", "context": lambda input: {"pings": 0, "start": (input or {}).get("start", 0)},
-                   "initial": "on", "states": {"on": {"on": {
-                       "PING": {"actions": assign(pings=lambda c, e: c["pings"] + 1)}}}}})
-PONGER = Machine({"id": "ponger", "context": {"pongs": 0}, "initial": "ready", "states": {"ready": {"on": {
-    "PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}}})
-COLLECTOR = Machine({"id": "collector", "context": {"total": 0}, "initial": "on", "states": {"on": {"on": {
-    "JOB": {"actions": assign(total=lambda c, e: c["total"] + e["n"])}}}}})
-LOGGER = Machine({"id": "logger", "context": {"lines": ()}, "initial": "on", "states": {"on": {"on": {
-    "LOG": {"actions": assign(lines=lambda c, e: (*c["lines"], e["line"]))}}}}})
-WORKER = Machine({"id": "worker", "initial": "on", "states": {"on": {"on": {
-    "WORK": {"actions": send_to("audit", {"type": "LOG", "line": "worked"})}}}}})
+ADDER = Machine(
+    {
+        "id": "adder",
+        "context": lambda input: {"a": input["a"], "b": input["b"]},
+        "initial": "adding",
+        "states": {"adding": {"always": "done"}, "done": {"type": "final"}},
+        "output": lambda c, e: {"sum": c["a"] + c["b"]},
+    }
+)
+COUNTER = Machine(
+    {
+        "id": "counter",
+        "context": lambda input: {"pings": 0, "start": (input or {}).get("start", 0)},
+        "initial": "on",
+        "states": {"on": {"on": {"PING": {"actions": assign(pings=lambda c, e: c["pings"] + 1)}}}},
+    }
+)
+PONGER = Machine(
+    {
+        "id": "ponger",
+        "context": {"pongs": 0},
+        "initial": "ready",
+        "states": {
+            "ready": {"on": {"PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}
+        },
+    }
+)
+COLLECTOR = Machine(
+    {
+        "id": "collector",
+        "context": {"total": 0},
+        "initial": "on",
+        "states": {"on": {"on": {"JOB": {"actions": assign(total=lambda c, e: c["total"] + e["n"])}}}},
+    }
+)
+LOGGER = Machine(
+    {
+        "id": "logger",
+        "context": {"lines": ()},
+        "initial": "on",
+        "states": {"on": {"on": {"LOG": {"actions": assign(lines=lambda c, e: (*c["lines"], e["line"]))}}}},
+    }
+)
+WORKER = Machine(
+    {
+        "id": "worker",
+        "initial": "on",
+        "states": {"on": {"on": {"WORK": {"actions": send_to("audit", {"type": "LOG", "line": "worked"})}}}},
+    }
+)
 
 
 def _echo(send_back: Any, receive: Any, input: Any) -> None:
@@ -48,53 +84,212 @@ def _echo(send_back: Any, receive: Any, input: Any) -> None:
 
 
 SCENARIOS: dict[str, tuple[Machine, list[dict[str, Any]]]] = {
-    "invoke_output": (Machine({"id": "parent", "context": {"result": None}, "initial": "waiting", "states": {
-        "waiting": {"invoke": {"src": "adder", "id": "add", "input": lambda c, e: {"a": 2, "b": 3},
-                               "onDone": {"target": "ready", "actions": assign(result=lambda c, e: e["sum"])}}},
-        "ready": {"on": {"AGAIN": "waiting"}}}}, services={"adder": ADDER}), [{"type": "AGAIN"}]),
-    "spawn_send_to": (Machine({"id": "parent", "initial": "on", "states": {"on": {"on": {
-        "SPAWN": {"actions": spawn_child("counter", id="w1", input={"start": 5})},
-        "PING": {"actions": send_to("w1", "PING")}}}}}, services={"counter": COUNTER}),
-        [{"type": "SPAWN"}, {"type": "PING"}, {"type": "PING"}]),
-    "send_parent": (Machine({"id": "parent", "context": {"pongs": 0}, "initial": "on", "states": {"on": {
-        "invoke": {"src": "ponger", "id": "p"},
-        "on": {"GO": {"actions": send_to("p", "PING")},
-               "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)}}}}}, services={"ponger": PONGER}),
-        [{"type": "GO"}] * 3),
-    "forward_to": (Machine({"id": "parent", "initial": "on", "states": {"on": {
-        "invoke": {"src": "collector", "id": "c"}, "on": {"JOB": {"actions": forward_to("c")}}}}},
-        services={"collector": COLLECTOR}), [{"type": "JOB", "n": n} for n in (1, 2, 4)]),
-    "emit": (Machine({"id": "saver", "context": {"n": 0}, "initial": "on", "states": {"on": {"on": {
-        "SAVE": {"actions": [assign(n=lambda c, e: c["n"] + 1), emit(lambda c, e: {"type": "SAVED", "n": c["n"]})]},
-        "NOTE": {"actions": emit({"type": "NOTED"})}}}}}), [{"type": "SAVE"}, {"type": "NOTE"}, {"type": "SAVE"}]),
-    "stop_child": (Machine({"id": "parent", "initial": "on", "states": {"on": {"on": {
-        "SPAWN": {"actions": spawn_child("counter", id=lambda c, e: e["name"])},
-        "PING": {"actions": send_to(lambda c, e: e["name"], "PING")},
-        "STOP": {"actions": stop_child(lambda c, e: e["name"])}}}}}, services={"counter": COUNTER}),
-        [{"type": "SPAWN", "name": "w1"}, {"type": "SPAWN", "name": "w2"}, {"type": "PING", "name": "w2"},
-         {"type": "STOP", "name": "w1"}]),
-    "callback_service": (Machine({"id": "parent", "context": {"heard": ()}, "initial": "on", "states": {
-        "on": {"invoke": {"src": "echo", "id": "echo", "input": {"prefix": ">"}}, "on": {
-            "SAY": {"actions": send_to("echo", lambda c, e: {"type": "SAY", "text": e["text"]})},
-            "ECHO": {"actions": assign(heard=lambda c, e: (*c["heard"], e["text"]))},
-            "OFF": "off"}},
-        "off": {}}}, services={"echo": from_callback(_echo)}),
-        [{"type": "SAY", "text": "hi"}, {"type": "SAY", "text": "yo"}, {"type": "OFF"}]),
-    "entry_send_to_invoked": (Machine({"id": "parent", "context": {"pongs": 0}, "initial": "on", "states": {"on": {
-        "invoke": {"src": "ponger", "id": "p"}, "entry": send_to("p", "PING"),
-        "on": {"PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
-               "GO": {"actions": send_to("p", "PING")}}}}},
-        services={"ponger": PONGER}), [{"type": "GO"}]),
-    "delayed_send_to": (Machine({"id": "parent", "context": {"pongs": 0}, "initial": "on", "states": {"on": {
-        "invoke": {"src": "ponger", "id": "p"},
-        "on": {"GO": {"actions": send_to("p", "PING", delay=100)},
-               "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)}}}}}, services={"ponger": PONGER}),
-        [{"type": "GO"}, {"type": "@advance", "ms": 99}, {"type": "@advance", "ms": 1}, {"type": "GO"},
-         {"type": "GO"}, {"type": "@advance", "ms": 100}]),
-    "system_get": (Machine({"id": "parent", "initial": "on", "states": {"on": {
-        "entry": [spawn_child("logger", id="audit"), spawn_child("worker", id="w")],
-        "on": {"WORK": {"actions": forward_to("w")}}}}}, services={"logger": LOGGER, "worker": WORKER}),
-        [{"type": "WORK"}] * 2),
+    "invoke_output": (
+        Machine(
+            {
+                "id": "parent",
+                "context": {"result": None},
+                "initial": "waiting",
+                "states": {
+                    "waiting": {
+                        "invoke": {
+                            "src": "adder",
+                            "id": "add",
+                            "input": lambda c, e: {"a": 2, "b": 3},
+                            "onDone": {"target": "ready", "actions": assign(result=lambda c, e: e["sum"])},
+                        }
+                    },
+                    "ready": {"on": {"AGAIN": "waiting"}},
+                },
+            },
+            services={"adder": ADDER},
+        ),
+        [{"type": "AGAIN"}],
+    ),
+    "spawn_send_to": (
+        Machine(
+            {
+                "id": "parent",
+                "initial": "on",
+                "states": {
+                    "on": {
+                        "on": {
+                            "SPAWN": {"actions": spawn_child("counter", id="w1", input={"start": 5})},
+                            "PING": {"actions": send_to("w1", "PING")},
+                        }
+                    }
+                },
+            },
+            services={"counter": COUNTER},
+        ),
+        [{"type": "SPAWN"}, {"type": "PING"}, {"type": "PING"}],
+    ),
+    "send_parent": (
+        Machine(
+            {
+                "id": "parent",
+                "context": {"pongs": 0},
+                "initial": "on",
+                "states": {
+                    "on": {
+                        "invoke": {"src": "ponger", "id": "p"},
+                        "on": {
+                            "GO": {"actions": send_to("p", "PING")},
+                            "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
+                        },
+                    }
+                },
+            },
+            services={"ponger": PONGER},
+        ),
+        [{"type": "GO"}] * 3,
+    ),
+    "forward_to": (
+        Machine(
+            {
+                "id": "parent",
+                "initial": "on",
+                "states": {
+                    "on": {"invoke": {"src": "collector", "id": "c"}, "on": {"JOB": {"actions": forward_to("c")}}}
+                },
+            },
+            services={"collector": COLLECTOR},
+        ),
+        [{"type": "JOB", "n": n} for n in (1, 2, 4)],
+    ),
+    "emit": (
+        Machine(
+            {
+                "id": "saver",
+                "context": {"n": 0},
+                "initial": "on",
+                "states": {
+                    "on": {
+                        "on": {
+                            "SAVE": {
+                                "actions": [
+                                    assign(n=lambda c, e: c["n"] + 1),
+                                    emit(lambda c, e: {"type": "SAVED", "n": c["n"]}),
+                                ]
+                            },
+                            "NOTE": {"actions": emit({"type": "NOTED"})},
+                        }
+                    }
+                },
+            }
+        ),
+        [{"type": "SAVE"}, {"type": "NOTE"}, {"type": "SAVE"}],
+    ),
+    "stop_child": (
+        Machine(
+            {
+                "id": "parent",
+                "initial": "on",
+                "states": {
+                    "on": {
+                        "on": {
+                            "SPAWN": {"actions": spawn_child("counter", id=lambda c, e: e["name"])},
+                            "PING": {"actions": send_to(lambda c, e: e["name"], "PING")},
+                            "STOP": {"actions": stop_child(lambda c, e: e["name"])},
+                        }
+                    }
+                },
+            },
+            services={"counter": COUNTER},
+        ),
+        [
+            {"type": "SPAWN", "name": "w1"},
+            {"type": "SPAWN", "name": "w2"},
+            {"type": "PING", "name": "w2"},
+            {"type": "STOP", "name": "w1"},
+        ],
+    ),
+    "callback_service": (
+        Machine(
+            {
+                "id": "parent",
+                "context": {"heard": ()},
+                "initial": "on",
+                "states": {
+                    "on": {
+                        "invoke": {"src": "echo", "id": "echo", "input": {"prefix": ">"}},
+                        "on": {
+                            "SAY": {"actions": send_to("echo", lambda c, e: {"type": "SAY", "text": e["text"]})},
+                            "ECHO": {"actions": assign(heard=lambda c, e: (*c["heard"], e["text"]))},
+                            "OFF": "off",
+                        },
+                    },
+                    "off": {},
+                },
+            },
+            services={"echo": from_callback(_echo)},
+        ),
+        [{"type": "SAY", "text": "hi"}, {"type": "SAY", "text": "yo"}, {"type": "OFF"}],
+    ),
+    "entry_send_to_invoked": (
+        Machine(
+            {
+                "id": "parent",
+                "context": {"pongs": 0},
+                "initial": "on",
+                "states": {
+                    "on": {
+                        "invoke": {"src": "ponger", "id": "p"},
+                        "entry": send_to("p", "PING"),
+                        "on": {
+                            "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
+                            "GO": {"actions": send_to("p", "PING")},
+                        },
+                    }
+                },
+            },
+            services={"ponger": PONGER},
+        ),
+        [{"type": "GO"}],
+    ),
+    "delayed_send_to": (
+        Machine(
+            {
+                "id": "parent",
+                "context": {"pongs": 0},
+                "initial": "on",
+                "states": {
+                    "on": {
+                        "invoke": {"src": "ponger", "id": "p"},
+                        "on": {
+                            "GO": {"actions": send_to("p", "PING", delay=100)},
+                            "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
+                        },
+                    }
+                },
+            },
+            services={"ponger": PONGER},
+        ),
+        [
+            {"type": "GO"},
+            {"type": "@advance", "ms": 99},
+            {"type": "@advance", "ms": 1},
+            {"type": "GO"},
+            {"type": "GO"},
+            {"type": "@advance", "ms": 100},
+        ],
+    ),
+    "system_get": (
+        Machine(
+            {
+                "id": "parent",
+                "initial": "on",
+                "states": {
+                    "on": {
+                        "entry": [spawn_child("logger", id="audit"), spawn_child("worker", id="w")],
+                        "on": {"WORK": {"actions": forward_to("w")}},
+                    }
+                },
+            },
+            services={"logger": LOGGER, "worker": WORKER},
+        ),
+        [{"type": "WORK"}] * 2,
+    ),
 }
 
 
@@ -108,10 +303,19 @@ async def replay(machine: Machine, events: list[dict[str, Any]]) -> dict[str, An
 
     def record(actor: AsyncActor, event: dict[str, Any] | None) -> None:
         s = actor.state
-        children = {cid: plain(child.state.context) if isinstance(child, AsyncActor) else None
-                    for cid, child in actor.children.items()}
-        steps.append({"event": event, "value": plain(s.value), "context": plain(s.context), "status": s.status,
-                      "children": children})
+        children = {
+            cid: plain(child.state.context) if isinstance(child, AsyncActor) else None
+            for cid, child in actor.children.items()
+        }
+        steps.append(
+            {
+                "event": event,
+                "value": plain(s.value),
+                "context": plain(s.context),
+                "status": s.status,
+                "children": children,
+            }
+        )
 
     clock = VirtualClock()
     async with machine.interpret_async(clock=clock) as actor:
@@ -147,8 +351,9 @@ def test_xstate_recording_is_current() -> None:
         pytest.skip("node is not installed (apt-get install nodejs npm; then cd benchmarks/xstate && npm install)")
     if not (XSTATE_DIR / "node_modules" / "xstate").is_dir():
         pytest.skip("xstate is not installed: cd benchmarks/xstate && npm install (or .ci/install.d/xstate.sh)")
-    done = subprocess.run(["node", str(XSTATE_DIR / "actors.mjs")], capture_output=True, text=True, timeout=60,
-                          check=False)
+    done = subprocess.run(
+        ["node", str(XSTATE_DIR / "actors.mjs")], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     fresh = json.loads(done.stdout)
     assert fresh["scenarios"] == json.loads(RECORDING.read_text())["scenarios"]

@@ -14,10 +14,22 @@ from statecharts.interpreter import VirtualClock
 
 pytestmark = pytest.mark.asyncio
 
-CONFIG = {"id": "m", "context": {"log": ()}, "initial": "a", "states": {"a": {"on": {
-    "SET": {"actions": raise_(lambda c, e: {"type": "TICK", "n": e["n"]}, delay=lambda c, e: e["ms"], id="t")},
-    "STOP": {"actions": cancel("t")},
-    "TICK": {"actions": assign(log=lambda c, e: (*c["log"], (e["n"], c["now"]())))}}}}}
+CONFIG = {
+    "id": "m",
+    "context": {"log": ()},
+    "initial": "a",
+    "states": {
+        "a": {
+            "on": {
+                "SET": {
+                    "actions": raise_(lambda c, e: {"type": "TICK", "n": e["n"]}, delay=lambda c, e: e["ms"], id="t")
+                },
+                "STOP": {"actions": cancel("t")},
+                "TICK": {"actions": assign(log=lambda c, e: (*c["log"], (e["n"], c["now"]())))},
+            }
+        }
+    },
+}
 
 
 async def run(semantics: str, steps: list[Any]) -> tuple[Any, ...]:

@@ -44,8 +44,9 @@ def trees(draw: st.DrawFn, max_depth: int = 3) -> Node:
                     child.children = [build(depth + 2, "state"), build(depth + 2, "state")]
                 node.children.append(child)
             if kind == "state" and draw(st.booleans()):
-                node.children.append(Node(f"h{next(counter)}", "history",
-                                          history=draw(st.sampled_from(("shallow", "deep")))))
+                node.children.append(
+                    Node(f"h{next(counter)}", "history", history=draw(st.sampled_from(("shallow", "deep"))))
+                )
         return node
 
     return build(0, "state")
@@ -80,8 +81,9 @@ def documents(draw: st.DrawFn, with_defaults: bool = True) -> str:
             attrs += ' cond="Var1 &lt; 4"'
             body += '<assign location="Var1" expr="Var1 + 1"/>'
         if raise_event:
-            body += (f'<if cond="Var2 &lt; 4"><assign location="Var2" expr="Var2 + 1"/>'
-                     f'<raise event="{raise_event}"/></if>')
+            body += (
+                f'<if cond="Var2 &lt; 4"><assign location="Var2" expr="Var2 + 1"/><raise event="{raise_event}"/></if>'
+            )
         if not target and not body:
             body = '<assign location="Var3" expr="Var3 + 1"/>'
         transitions[source.id].append(f"<transition{attrs}>{body}</transition>")
@@ -95,7 +97,9 @@ def documents(draw: st.DrawFn, with_defaults: bool = True) -> str:
         inner = "".join(transitions[node.id]) + "".join(render(c, node) for c in node.children)
         return f'<{node.kind} id="{node.id}">{inner}</{node.kind}>'
 
-    head = ('<scxml xmlns="http://www.w3.org/2005/07/scxml" datamodel="python" version="1.0">'
-            '<datamodel><data id="Var1" expr="0"/><data id="Var2" expr="0"/><data id="Var3" expr="0"/>'
-            '</datamodel>')
+    head = (
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" datamodel="python" version="1.0">'
+        '<datamodel><data id="Var1" expr="0"/><data id="Var2" expr="0"/><data id="Var3" expr="0"/>'
+        "</datamodel>"
+    )
     return head + render(root) + "</scxml>"

@@ -54,8 +54,11 @@ def psm_start(source: str, *, path: bool = False) -> object:
         logging.disable(logging.NOTSET)
 
 
-SYNCHRONOUS = [t for t in (manifest() if SUITE.exists() else []) if not t.manual and t.id not in XFAIL
-               and not re.search(r"delay|<invoke", t.path.read_text(encoding="utf-8-sig"))]
+SYNCHRONOUS = [
+    t
+    for t in (manifest() if SUITE.exists() else [])
+    if not t.manual and t.id not in XFAIL and not re.search(r"delay|<invoke", t.path.read_text(encoding="utf-8-sig"))
+]
 
 
 @pytest.mark.parametrize("test", [pytest.param(t, id=f"test{t.id}") for t in SYNCHRONOUS])
@@ -74,8 +77,7 @@ def test_w3c_document_ends_where_python_statemachine_ends_unless_it_deviates(tes
 
 # derandomize: the same 200 charts in every run, so CI does not turn red on a newly drawn chart
 # where python-statemachine deviates (two such charts are pinned below with the W3C answer)
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-          database=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 @given(documents(), st.lists(st.sampled_from(EVENTS), max_size=6))
 def test_random_chart_configurations_agree_after_every_event(text: str, events: list[str]) -> None:
     machine = load(text)
@@ -89,9 +91,11 @@ def test_random_chart_configurations_agree_after_every_event(text: str, events: 
 
 
 def test_internal_transition_to_a_non_descendant_behaves_as_external() -> None:
-    text = doc('<datamodel><data id="n" expr="0"/></datamodel>'
-               '<state id="a"><onexit><assign location="n" expr="n + 1"/></onexit>'
-               '<transition event="go" type="internal" target="b"/></state><state id="b"/>')
+    text = doc(
+        '<datamodel><data id="n" expr="0"/></datamodel>'
+        '<state id="a"><onexit><assign location="n" expr="n + 1"/></onexit>'
+        '<transition event="go" type="internal" target="b"/></state><state id="b"/>'
+    )
     machine = load(text)
     snapshot = machine.transition(machine.initial_state(), "go")
     assert states(machine, snapshot.configuration) == {"b"} and snapshot.context["n"] == 1
@@ -100,9 +104,11 @@ def test_internal_transition_to_a_non_descendant_behaves_as_external() -> None:
 
 
 def test_history_without_default_keeps_a_legal_configuration() -> None:
-    text = doc('<datamodel><data id="n" expr="0"/></datamodel><state id="s0"><state id="s1">'
-               '<transition cond="n &lt; 1" target="h"><assign location="n" expr="n + 1"/></transition>'
-               '<state id="s2"/><state id="s3"/></state><history id="h" type="deep"/></state>')
+    text = doc(
+        '<datamodel><data id="n" expr="0"/></datamodel><state id="s0"><state id="s1">'
+        '<transition cond="n &lt; 1" target="h"><assign location="n" expr="n + 1"/></transition>'
+        '<state id="s2"/><state id="s3"/></state><history id="h" type="deep"/></state>'
+    )
     machine = load(text)
     snapshot = machine.initial_state()
     assert snapshot.context["n"] == 1
@@ -116,13 +122,15 @@ DATA = '<datamodel><data id="Var1" expr="0"/><data id="Var2" expr="0"/></datamod
 def test_an_earlier_internal_transition_in_one_region_preempts_a_conflicting_one_in_another() -> None:
     # on "a", s4's internal transition (exit set {s5}) comes first in document order; s7's external
     # transition to s1 exits the whole parallel state s3, so it conflicts and is removed (W3C D.2)
-    text = doc(DATA + '<state id="s0"><state id="s1">'
-               f'<transition type="external" target="s1" event="a">{RAISE_A}</transition>'
-               f'<state id="s2"><transition type="external" target="s3" event="c">{RAISE_A}</transition></state>'
-               f'<parallel id="s3"><state id="s4"><transition type="internal" target="s5" event="a">{RAISE_A}'
-               '</transition><state id="s5"/><state id="s6"/></state>'
-               f'<state id="s7"><transition type="external" target="s1" event="a">{RAISE_A}</transition>'
-               '<state id="s8"/><state id="s9"/></state></parallel></state></state>')
+    text = doc(
+        DATA + '<state id="s0"><state id="s1">'
+        f'<transition type="external" target="s1" event="a">{RAISE_A}</transition>'
+        f'<state id="s2"><transition type="external" target="s3" event="c">{RAISE_A}</transition></state>'
+        f'<parallel id="s3"><state id="s4"><transition type="internal" target="s5" event="a">{RAISE_A}'
+        '</transition><state id="s5"/><state id="s6"/></state>'
+        f'<state id="s7"><transition type="external" target="s1" event="a">{RAISE_A}</transition>'
+        '<state id="s8"/><state id="s9"/></state></parallel></state></state>'
+    )
     machine = load(text)
     snapshot = machine.transition(machine.initial_state(), "c")
     assert states(machine, snapshot.configuration) == {"s0", "s1", "s3", "s4", "s5", "s7", "s8"}
@@ -132,14 +140,16 @@ def test_an_earlier_internal_transition_in_one_region_preempts_a_conflicting_one
 def test_an_eventless_loop_comes_back_through_the_history_it_recorded() -> None:
     # s1 -> s9 (eventless) records h6 = {s3} on leaving s2; s9 -> h6 restores s3; twice each,
     # until Var1 = 4 stops both; the raised "a" events then re-enter s1 and end in s3 again
-    text = doc(DATA + '<state id="s0"><state id="s1">'
-               f'<transition type="external" target="s1" event="a">{RAISE_A}</transition>'
-               '<transition type="external" target="s9" cond="Var1 &lt; 4"><assign location="Var1" '
-               f'expr="Var1 + 1"/>{RAISE_A}</transition>'
-               '<state id="s2"><state id="s3"/><state id="s4"/><history id="h6" type="shallow">'
-               '<transition target="s3"/></history></state></state>'
-               '<state id="s9"><transition type="external" target="h6" cond="Var1 &lt; 4">'
-               f'<assign location="Var1" expr="Var1 + 1"/>{RAISE_A}</transition></state></state>')
+    text = doc(
+        DATA + '<state id="s0"><state id="s1">'
+        f'<transition type="external" target="s1" event="a">{RAISE_A}</transition>'
+        '<transition type="external" target="s9" cond="Var1 &lt; 4"><assign location="Var1" '
+        f'expr="Var1 + 1"/>{RAISE_A}</transition>'
+        '<state id="s2"><state id="s3"/><state id="s4"/><history id="h6" type="shallow">'
+        '<transition target="s3"/></history></state></state>'
+        '<state id="s9"><transition type="external" target="h6" cond="Var1 &lt; 4">'
+        f'<assign location="Var1" expr="Var1 + 1"/>{RAISE_A}</transition></state></state>'
+    )
     machine = load(text)
     snapshot = machine.initial_state()
     assert states(machine, snapshot.configuration) == {"s0", "s1", "s2", "s3"}

@@ -27,7 +27,8 @@ def assert_same_behaviour(original: Machine, events: list[Event], limit: int = 4
     while queue:
         a, b = queue.popleft()
         assert _ids(original, a.configuration) - {copy.chart.root.id} == _ids(copy, b.configuration) - {
-            original.chart.root.id}
+            original.chart.root.id
+        }
         assert {k: b.context[k] for k in a.context} == dict(a.context)
         for event in events:
             na, nb = original.transition(a, event), copy.transition(b, event)
@@ -41,8 +42,9 @@ def _plain_events(machine: Machine) -> list[Event]:
     return [Event(name) for name in machine.events]
 
 
-@pytest.mark.parametrize("machine", [fetch.machine, user.machine, media_player.machine],
-                         ids=["fetch", "user", "media_player"])
+@pytest.mark.parametrize(
+    "machine", [fetch.machine, user.machine, media_player.machine], ids=["fetch", "user", "media_player"]
+)
 def test_seed_machine_round_trips_through_scxml(machine: Machine) -> None:
     assert assert_same_behaviour(machine, _plain_events(machine)) > 3
 
@@ -61,28 +63,50 @@ def test_invoked_services_are_refused_naming_the_state() -> None:
 
 
 def test_anonymous_callables_are_refused() -> None:
-    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {
-        "target": "b", "guard": lambda c, e: True}}}, "b": {}}})
+    m = Machine(
+        {
+            "id": "m",
+            "initial": "a",
+            "states": {"a": {"on": {"GO": {"target": "b", "guard": lambda c, e: True}}}, "b": {}},
+        }
+    )
     with pytest.raises(ConfigError, match="anonymous callable"):
         dump(m)
 
 
 def test_built_in_actions_history_and_delays_export_as_scxml_elements() -> None:
     config: dict[str, Any] = {
-        "id": "m", "initial": "a", "context": {"n": 0},
+        "id": "m",
+        "initial": "a",
+        "context": {"n": 0},
         "states": {
-            "a": {"initial": "a1",
-                  "states": {"a1": {"on": {"NEXT": "a2"}}, "a2": {}, "h": {"type": "history"}},
-                  "entry": [assign(n=1), raise_("ENTERED")], "on": {"OUT": "b"},
-                  "after": {1000: "b"}},
-            "b": {"on": {"BACK": "a.h", "PING": {"actions": [send("PONG")]},
-                         "CHECK": {"target": "c", "guard": state_in("#m.b")}}},
+            "a": {
+                "initial": "a1",
+                "states": {"a1": {"on": {"NEXT": "a2"}}, "a2": {}, "h": {"type": "history"}},
+                "entry": [assign(n=1), raise_("ENTERED")],
+                "on": {"OUT": "b"},
+                "after": {1000: "b"},
+            },
+            "b": {
+                "on": {
+                    "BACK": "a.h",
+                    "PING": {"actions": [send("PONG")]},
+                    "CHECK": {"target": "c", "guard": state_in("#m.b")},
+                }
+            },
             "c": {"type": "final"},
         },
     }
     machine = Machine(config)
     text = dump(machine)
-    for fragment in ('<raise event="ENTERED"', '<assign location="n" expr="1"', '<history id="m.a.h"',
-                     'delay="1000ms"', "<cancel sendid=", "cond=\"In('m.b')\"", '<final id="m.c"'):
+    for fragment in (
+        '<raise event="ENTERED"',
+        '<assign location="n" expr="1"',
+        '<history id="m.a.h"',
+        'delay="1000ms"',
+        "<cancel sendid=",
+        "cond=\"In('m.b')\"",
+        '<final id="m.c"',
+    ):
         assert fragment in text
     assert_same_behaviour(machine, _plain_events(machine) + [Event("PONG")])

@@ -41,94 +41,117 @@ def test_unknown_target_is_a_config_error_naming_the_state() -> None:
 
 
 def test_entity_expansion_is_refused() -> None:
-    bomb = ('<?xml version="1.0"?><!DOCTYPE scxml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
-            + doc('<state id="s"><onentry><log expr="\'&b;\'"/></onentry></state>'))
+    bomb = '<?xml version="1.0"?><!DOCTYPE scxml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>' + doc(
+        '<state id="s"><onentry><log expr="\'&b;\'"/></onentry></state>'
+    )
     with pytest.raises(ConfigError, match="refused"):
         load(bomb)
 
 
 def test_external_entities_are_refused() -> None:
-    xxe = ('<?xml version="1.0"?><!DOCTYPE scxml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-           + doc('<state id="s"><onentry><log expr="\'&x;\'"/></onentry></state>'))
+    xxe = '<?xml version="1.0"?><!DOCTYPE scxml [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + doc(
+        '<state id="s"><onentry><log expr="\'&x;\'"/></onentry></state>'
+    )
     with pytest.raises(ConfigError, match="refused"):
         load(xxe)
 
 
 def test_script_is_refused_unless_trusted() -> None:
-    text = doc('<script>Var1 = 1</script><state id="s0"><transition cond="Var1 == 1" target="pass"/>'
-               '<transition target="fail"/></state>' + PASS_FAIL)
+    text = doc(
+        '<script>Var1 = 1</script><state id="s0"><transition cond="Var1 == 1" target="pass"/>'
+        '<transition target="fail"/></state>' + PASS_FAIL
+    )
     with pytest.raises(ConfigError, match=r"line 1, column \d+: <script>: .*trusted=True"):
         load(text)
     assert states(load(text, trusted=True), run_text(text, trusted=True).state.configuration) == {"pass"}
 
 
-@pytest.mark.parametrize("expr", [
-    "__import__('os').system('true')",
-    "().__class__.__bases__",
-    "open('/etc/passwd')",
-    "(lambda: 1)()",
-    "getattr(Var1, 'real')",
-    "[x for x in ()].__len__()",
-    "(x for x in ()).gi_frame",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "__import__('os').system('true')",
+        "().__class__.__bases__",
+        "open('/etc/passwd')",
+        "(lambda: 1)()",
+        "getattr(Var1, 'real')",
+        "[x for x in ()].__len__()",
+        "(x for x in ()).gi_frame",
+    ],
+)
 def test_restricted_evaluator_refuses_code_execution(expr: str) -> None:
-    text = doc(f'<datamodel><data id="Var1" expr="1"/></datamodel><state id="s"><transition cond="{expr}" '
-               'target="s"/></state>'.replace("'", "&apos;"))
+    text = doc(
+        f'<datamodel><data id="Var1" expr="1"/></datamodel><state id="s"><transition cond="{expr}" '
+        'target="s"/></state>'.replace("'", "&apos;")
+    )
     with pytest.raises(ConfigError, match="not allowed"):
         load(text)
 
 
 def test_restricted_evaluator_allows_plain_expressions() -> None:
-    text = doc('<datamodel><data id="Var1" expr="[3, 1, 2]"/>'
-               '<data id="Var2" expr="{\'k\': \'v\'}"/></datamodel>'
-               '<state id="s0"><transition cond="sorted(Var1) == [1, 2, 3] and len(Var1) == 3 and '
-               'Var2.get(\'k\').upper() == \'V\' and [x * 2 for x in Var1][0] == 6 and In(\'s0\')" '
-               'target="pass"/><transition target="fail"/></state>' + PASS_FAIL)
+    text = doc(
+        '<datamodel><data id="Var1" expr="[3, 1, 2]"/>'
+        "<data id=\"Var2\" expr=\"{'k': 'v'}\"/></datamodel>"
+        '<state id="s0"><transition cond="sorted(Var1) == [1, 2, 3] and len(Var1) == 3 and '
+        "Var2.get('k').upper() == 'V' and [x * 2 for x in Var1][0] == 6 and In('s0')\" "
+        'target="pass"/><transition target="fail"/></state>' + PASS_FAIL
+    )
     assert states(load(text), run_text(text).state.configuration) == {"pass"}
 
 
 def test_expression_error_raises_error_execution_and_the_condition_is_false() -> None:
-    text = doc('<state id="s0"><transition cond="undefined_name > 1" target="fail"/>'
-               '<transition event="error.execution" target="pass"/></state>' + PASS_FAIL)
+    text = doc(
+        '<state id="s0"><transition cond="undefined_name > 1" target="fail"/>'
+        '<transition event="error.execution" target="pass"/></state>' + PASS_FAIL
+    )
     session = run_text(text)
     assert states(session.machine, session.state.configuration) == {"pass"}
 
 
 def test_error_in_executable_content_ends_its_block_but_not_the_next_block() -> None:
-    text = doc('<datamodel><data id="Var1" expr="0"/></datamodel><state id="s0"><onentry>'
-               '<assign location="Var1" expr="1 / 0"/><assign location="Var1" expr="99"/></onentry>'
-               '<onentry><assign location="Var1" expr="Var1 + 1"/></onentry>'
-               '<transition event="error.execution" cond="Var1 == 1" target="pass"/>'
-               '<transition event="*" target="fail"/></state>' + PASS_FAIL)
+    text = doc(
+        '<datamodel><data id="Var1" expr="0"/></datamodel><state id="s0"><onentry>'
+        '<assign location="Var1" expr="1 / 0"/><assign location="Var1" expr="99"/></onentry>'
+        '<onentry><assign location="Var1" expr="Var1 + 1"/></onentry>'
+        '<transition event="error.execution" cond="Var1 == 1" target="pass"/>'
+        '<transition event="*" target="fail"/></state>' + PASS_FAIL
+    )
     session = run_text(text)
     assert states(session.machine, session.state.configuration) == {"pass"}
 
 
 def test_the_datamodel_lives_in_the_context() -> None:
-    m = load(doc('<datamodel><data id="n" expr="0"/></datamodel><state id="s">'
-                 '<transition event="inc"><assign location="n" expr="n + 1"/></transition></state>'))
+    m = load(
+        doc(
+            '<datamodel><data id="n" expr="0"/></datamodel><state id="s">'
+            '<transition event="inc"><assign location="n" expr="n + 1"/></transition></state>'
+        )
+    )
     s = m.transition(m.transition(m.initial_state(), "inc"), "inc")
     assert s.context["n"] == 2
 
 
 def test_system_variables_are_bound_and_read_only() -> None:
-    text = doc('<datamodel><data id="Var1"/></datamodel><state id="s0"><onentry>'
-               '<assign location="_sessionid" expr="1"/>'
-               '</onentry><onentry><raise event="go"/></onentry>'
-               '<transition event="error.execution" target="s1"/></state>'
-               '<state id="s1"><transition event="go" '
-               'cond="_event.name == \'go\' and _event.type == \'internal\''
-               ' and _name == \'doc\' and _sessionid != 1 and _ioprocessors[\'scxml\'].location == '
-               '\'#_scxml_\' + _sessionid" target="pass"/><transition event="*" target="fail"/></state>'
-               + PASS_FAIL, name="doc")
+    text = doc(
+        '<datamodel><data id="Var1"/></datamodel><state id="s0"><onentry>'
+        '<assign location="_sessionid" expr="1"/>'
+        '</onentry><onentry><raise event="go"/></onentry>'
+        '<transition event="error.execution" target="s1"/></state>'
+        '<state id="s1"><transition event="go" '
+        "cond=\"_event.name == 'go' and _event.type == 'internal'"
+        " and _name == 'doc' and _sessionid != 1 and _ioprocessors['scxml'].location == "
+        '\'#_scxml_\' + _sessionid" target="pass"/><transition event="*" target="fail"/></state>' + PASS_FAIL,
+        name="doc",
+    )
     session = run_text(text)
     assert states(session.machine, session.state.configuration) == {"pass"}
 
 
 def test_send_delay_and_cancel_run_on_the_virtual_clock() -> None:
-    text = doc('<state id="s0"><onentry><send event="late" delay="2s"/><send id="x" event="cancelled" '
-               'delay="1s"/><cancel sendid="x"/></onentry><transition event="late" target="pass"/>'
-               '<transition event="*" target="fail"/></state>' + PASS_FAIL)
+    text = doc(
+        '<state id="s0"><onentry><send event="late" delay="2s"/><send id="x" event="cancelled" '
+        'delay="1s"/><cancel sendid="x"/></onentry><transition event="late" target="pass"/>'
+        '<transition event="*" target="fail"/></state>' + PASS_FAIL
+    )
     m = load(text)
     session = run(m, ms=1999)
     assert states(m, session.state.configuration) == {"s0"}
@@ -137,26 +160,32 @@ def test_send_delay_and_cancel_run_on_the_virtual_clock() -> None:
 
 
 def test_send_data_from_params_and_namelist_reaches_event_data() -> None:
-    text = doc('<datamodel><data id="Var1" expr="7"/></datamodel><state id="s0"><onentry>'
-               '<send event="e" namelist="Var1"><param name="p" expr="Var1 + 1"/></send></onentry>'
-               '<transition event="e" cond="_event.data.Var1 == 7 and _event.data[\'p\'] == 8" '
-               'target="pass"/>'
-               '<transition event="*" target="fail"/></state>' + PASS_FAIL)
+    text = doc(
+        '<datamodel><data id="Var1" expr="7"/></datamodel><state id="s0"><onentry>'
+        '<send event="e" namelist="Var1"><param name="p" expr="Var1 + 1"/></send></onentry>'
+        '<transition event="e" cond="_event.data.Var1 == 7 and _event.data[\'p\'] == 8" '
+        'target="pass"/>'
+        '<transition event="*" target="fail"/></state>' + PASS_FAIL
+    )
     session = run_text(text)
     assert states(session.machine, session.state.configuration) == {"pass"}
 
 
 def test_invoked_child_talks_to_its_parent_and_finishes_with_done_invoke() -> None:
-    child = ('<scxml initial="c0" datamodel="python"><datamodel><data id="x" expr="0"/></datamodel>'
-             '<state id="c0"><onentry><send target="#_parent" event="hello"><param name="x" expr="x"/></send>'
-             '</onentry><transition event="bye" target="cf"/></state><final id="cf"/></scxml>')
-    text = doc(f'<state id="s0" initial="s01"><invoke id="kid"><param name="x" expr="41 + 1"/>'
-               f'<content>{child}</content></invoke>'
-               '<state id="s01"><transition event="hello" target="s02" '
-               'cond="_event.data.x == 42 and _event.invokeid == \'kid\'"><send target="#_kid" event="bye"/>'
-               '</transition></state><state id="s02"/>'
-               '<transition event="done.invoke.kid" target="pass"/><transition event="*" target="fail"/>'
-               '</state>' + PASS_FAIL)
+    child = (
+        '<scxml initial="c0" datamodel="python"><datamodel><data id="x" expr="0"/></datamodel>'
+        '<state id="c0"><onentry><send target="#_parent" event="hello"><param name="x" expr="x"/></send>'
+        '</onentry><transition event="bye" target="cf"/></state><final id="cf"/></scxml>'
+    )
+    text = doc(
+        f'<state id="s0" initial="s01"><invoke id="kid"><param name="x" expr="41 + 1"/>'
+        f"<content>{child}</content></invoke>"
+        '<state id="s01"><transition event="hello" target="s02" '
+        'cond="_event.data.x == 42 and _event.invokeid == \'kid\'"><send target="#_kid" event="bye"/>'
+        '</transition></state><state id="s02"/>'
+        '<transition event="done.invoke.kid" target="pass"/><transition event="*" target="fail"/>'
+        "</state>" + PASS_FAIL
+    )
     session = run_text(text)
     assert states(session.machine, session.state.configuration) == {"pass"}
 
@@ -165,7 +194,9 @@ def test_a_semantic_error_names_the_file_line_and_state(tmp_path):
     from statecharts import ConfigError
 
     path = tmp_path / "bad.scxml"
-    path.write_text('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">\n'
-                    '  <state id="a">\n    <transition event="go" target="zz"/>\n  </state>\n</scxml>\n')
+    path.write_text(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">\n'
+        '  <state id="a">\n    <transition event="go" target="zz"/>\n  </state>\n</scxml>\n'
+    )
     with pytest.raises(ConfigError, match=r"bad\.scxml: line 2, column 3: <state id='a'>: .*unknown target '#zz'"):
         load_file(str(path))

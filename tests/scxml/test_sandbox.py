@@ -67,21 +67,25 @@ def no_file_opened() -> Iterator[None]:
 # -- running an attack ------------------------------------------------------------------------------
 def document(datamodel: str = "", onentry: str = "", extra: str = "") -> str:
     """A document that records every error event and every ``leak`` event it gets."""
-    return (f'<scxml {SCXML} initial="s" datamodel="python"><datamodel>'
-            '<data id="out" expr="None"/><data id="errors" expr="[]"/><data id="leaked" expr="[]"/>'
-            f'{datamodel}</datamodel><state id="s"><onentry>{onentry}</onentry>'
-            '<transition event="error.*">'
-            '<assign location="errors" expr="errors + [_event.name + \' \' + _event.data.error]"/>'
-            '</transition><transition event="leak"><assign location="leaked" expr="leaked + [_event.data]"/>'
-            f'</transition>{extra}</state></scxml>')
+    return (
+        f'<scxml {SCXML} initial="s" datamodel="python"><datamodel>'
+        '<data id="out" expr="None"/><data id="errors" expr="[]"/><data id="leaked" expr="[]"/>'
+        f'{datamodel}</datamodel><state id="s"><onentry>{onentry}</onentry>'
+        '<transition event="error.*">'
+        '<assign location="errors" expr="errors + [_event.name + \' \' + _event.data.error]"/>'
+        '</transition><transition event="leak"><assign location="leaked" expr="leaked + [_event.data]"/>'
+        f"</transition>{extra}</state></scxml>"
+    )
 
 
 def attack(expr: str, datamodel: str = "") -> dict[str, Any]:
     """Load and run a document that evaluates ``expr`` into a variable and into a sent event.
     Returns what came out: ``refused`` (the load-time error), or the final context and the
     text of every snapshot; checks that the secret is in none of it."""
-    onentry = (f'<assign location="out" expr={quoteattr(expr)}/>'
-               f'<send event="leak"><param name="v" expr={quoteattr(expr)}/></send>')
+    onentry = (
+        f'<assign location="out" expr={quoteattr(expr)}/>'
+        f'<send event="leak"><param name="v" expr={quoteattr(expr)}/></send>'
+    )
     with no_file_opened():
         try:
             machine = load(document(datamodel, onentry), trusted=False)
@@ -113,24 +117,30 @@ def assert_stopped(outcome: dict[str, Any], *fragments: str) -> None:
 
 
 # -- the reported escapes ------------------------------------------------------------------------------
-READ_ENVIRON = ("list(map('{0.__func__.__globals__[__loader__].__init__.__globals__[sys].modules[os].environ["
-                + SECRET_VARIABLE + "]}'.format, [In]))[0]")
+READ_ENVIRON = (
+    "list(map('{0.__func__.__globals__[__loader__].__init__.__globals__[sys].modules[os].environ["
+    + SECRET_VARIABLE
+    + "]}'.format, [In]))[0]"
+)
 
 
 def test_map_over_str_format_cannot_read_the_environment() -> None:
     assert_stopped(attack(READ_ENVIRON), "calling a builtin_function_or_method", "'format'")
 
 
-@pytest.mark.parametrize("idiom", [
-    "'{0.__class__}'.format(1)",
-    "'{0.__init__.__globals__}'.format_map({'0': In})",
-    "'{x.__class__.__mro__}'.format_map({'x': 1})",
-    "str.format('{0.__class__}', 1)",
-    "list(map(str.format, ['{0.__class__}'], [1]))",
-    "max(['{0.__class__}'], key='{0.__class__}'.format)",
-    "sorted([In], key='{0.__globals__}'.format)",
-    "list(filter('{0.__globals__}'.format, [In]))",
-])
+@pytest.mark.parametrize(
+    "idiom",
+    [
+        "'{0.__class__}'.format(1)",
+        "'{0.__init__.__globals__}'.format_map({'0': In})",
+        "'{x.__class__.__mro__}'.format_map({'x': 1})",
+        "str.format('{0.__class__}', 1)",
+        "list(map(str.format, ['{0.__class__}'], [1]))",
+        "max(['{0.__class__}'], key='{0.__class__}'.format)",
+        "sorted([In], key='{0.__globals__}'.format)",
+        "list(filter('{0.__globals__}'.format, [In]))",
+    ],
+)
 def test_format_and_format_map_are_never_reachable(idiom: str) -> None:
     assert_stopped(attack(idiom), "format", "not allowed")
 
@@ -142,16 +152,43 @@ def test_a_datamodel_variable_named_after_a_builtin_is_not_callable(name: str) -
     assert_stopped(outcome, "calling a", "not allowed", "format")
 
 
-@pytest.mark.parametrize("idiom", [
-    "().__class__.__base__.__subclasses__()", "In.__globals__", "In.__self__", "_event._event",
-    "_event.__class__", "(x for x in []).gi_frame.f_globals", "[].__class__", "__import__('os')",
-    "open('/etc/passwd')", "getattr(In, '__globals__')", "vars()", "globals()", "type(1)",
-    "eval('1')", "lambda: 1", "[x := 1]", "_ioprocessors.__class__", "_event.data.__class__",
-    "f'{In.__globals__}'", "f'{In!r:{\"\"}}'.format", "len.__self__", "In.__call__",
-    "_ioprocessors['scxml'].location.format", "_ioprocessors.keys.__self__", "_event.data.get.__self__",
-    "hasattr(In, '__globals__') and In", "Exception().with_traceback", "KeyError.__subclasses__()",
-    "str.mro()", "dict.fromkeys([1])", "sum([[1]], [])", "_x.__dict__",
-])
+@pytest.mark.parametrize(
+    "idiom",
+    [
+        "().__class__.__base__.__subclasses__()",
+        "In.__globals__",
+        "In.__self__",
+        "_event._event",
+        "_event.__class__",
+        "(x for x in []).gi_frame.f_globals",
+        "[].__class__",
+        "__import__('os')",
+        "open('/etc/passwd')",
+        "getattr(In, '__globals__')",
+        "vars()",
+        "globals()",
+        "type(1)",
+        "eval('1')",
+        "lambda: 1",
+        "[x := 1]",
+        "_ioprocessors.__class__",
+        "_event.data.__class__",
+        "f'{In.__globals__}'",
+        "f'{In!r:{\"\"}}'.format",
+        "len.__self__",
+        "In.__call__",
+        "_ioprocessors['scxml'].location.format",
+        "_ioprocessors.keys.__self__",
+        "_event.data.get.__self__",
+        "hasattr(In, '__globals__') and In",
+        "Exception().with_traceback",
+        "KeyError.__subclasses__()",
+        "str.mro()",
+        "dict.fromkeys([1])",
+        "sum([[1]], [])",
+        "_x.__dict__",
+    ],
+)
 def test_known_escape_idioms_are_refused(idiom: str) -> None:
     outcome = attack(idiom)
     if "refused" in outcome:
@@ -163,8 +200,10 @@ def test_known_escape_idioms_are_refused(idiom: str) -> None:
 # -- files: text is text ----------------------------------------------------------------------------
 def _leaking_file(folder: Path) -> Path:
     path = folder / "child.scxml"
-    path.write_text(f'<scxml {SCXML} initial="c"><state id="c"><onentry><send event="leak" target="#_parent">'
-                    '<param name="v" expr="\'read the file\'"/></send></onentry></state></scxml>')
+    path.write_text(
+        f'<scxml {SCXML} initial="c"><state id="c"><onentry><send event="leak" target="#_parent">'
+        '<param name="v" expr="\'read the file\'"/></send></onentry></state></scxml>'
+    )
     return path
 
 
@@ -198,8 +237,9 @@ def test_devices_and_fifos_named_by_a_document_are_never_opened(tmp_path: Path, 
         os.mkfifo(target)
     extra = f'<invoke id="k"><content expr={quoteattr(repr(target))}/></invoke>'
     finished: list[Any] = []
-    runner = threading.Thread(target=lambda: finished.append(load(document(extra=extra)).interpret().start()),
-                              daemon=True)
+    runner = threading.Thread(
+        target=lambda: finished.append(load(document(extra=extra)).interpret().start()), daemon=True
+    )
     with no_file_opened():
         runner.start()
         runner.join(10)
@@ -217,7 +257,7 @@ def test_load_reads_a_file_only_from_a_path_object_or_an_explicit_argument(tmp_p
         with pytest.raises(ConfigError, match="must start with '<'.*pathlib.Path"):
             load(str(path))
         with pytest.raises(ConfigError, match="not both"):
-            load(f'<scxml {SCXML}/>', path=path)
+            load(f"<scxml {SCXML}/>", path=path)
         with pytest.raises(ConfigError, match="not int"):
             load(42)  # type: ignore[arg-type]
         with pytest.raises(ConfigError, match="not a regular file"):
@@ -236,14 +276,32 @@ def test_from_json_text_is_never_read_as_a_path(tmp_path: Path) -> None:
 
 # -- bombs: bounded time and memory -----------------------------------------------------------------
 BOMBS = [
-    "9**9**9", "'a' * 10**10", "sum(range(10**13))", "[0] * 10**9", "1 << 10**9", "'a'.zfill(10**10)",
-    "'%*d' % (10**9, 1)", "'%0999999999d' % 1", "f'{1:>999999999}'", "('x' * 10**6).join(['a'] * 10**6)",
-    "('a' * 10**5).replace('a', 'b' * 10**5)", "[[0] * 1000] * 2000", "len(str([[0] * 1000] * 2000))",
-    "[x for x in range(10**6) for y in range(10**6)]", "max(range(10**12))", "list(zip(*[range(10**6)] * 10**6))",
-    "{i: i for i in range(10**7)}", "-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(1))))))))))))))))))))" * 1,
-    "sorted([[[0] * 500] * 500] * 500)", "(10**40000) * (10**40000)", "hash(((0,) * 1000,) * 1000)",
-    "round(12345, -10**18)", "len(el.findall('.//*//*//*'))", "[s + s for s in ['a' * 500000] * 100000]",
-    "[('a' * 10**6) == ('a' * 10**6) for i in range(100000)]", "len([str(i) * 1000 for i in range(10**5)])",
+    "9**9**9",
+    "'a' * 10**10",
+    "sum(range(10**13))",
+    "[0] * 10**9",
+    "1 << 10**9",
+    "'a'.zfill(10**10)",
+    "'%*d' % (10**9, 1)",
+    "'%0999999999d' % 1",
+    "f'{1:>999999999}'",
+    "('x' * 10**6).join(['a'] * 10**6)",
+    "('a' * 10**5).replace('a', 'b' * 10**5)",
+    "[[0] * 1000] * 2000",
+    "len(str([[0] * 1000] * 2000))",
+    "[x for x in range(10**6) for y in range(10**6)]",
+    "max(range(10**12))",
+    "list(zip(*[range(10**6)] * 10**6))",
+    "{i: i for i in range(10**7)}",
+    "-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(-(1))))))))))))))))))))" * 1,
+    "sorted([[[0] * 500] * 500] * 500)",
+    "(10**40000) * (10**40000)",
+    "hash(((0,) * 1000,) * 1000)",
+    "round(12345, -10**18)",
+    "len(el.findall('.//*//*//*'))",
+    "[s + s for s in ['a' * 500000] * 100000]",
+    "[('a' * 10**6) == ('a' * 10**6) for i in range(100000)]",
+    "len([str(i) * 1000 for i in range(10**5)])",
 ]
 
 
@@ -267,14 +325,17 @@ def test_every_bomb_stops_in_bounded_time_and_memory(bomb: str) -> None:
 
 
 def test_an_event_that_sends_itself_twice_is_bounded_and_stopped() -> None:
-    doc = (f'<scxml {SCXML} initial="s" datamodel="python"><state id="s"><onentry><send event="e"/></onentry>'
-           '<transition event="e"><send event="e"/><send event="e"/></transition></state></scxml>')
+    doc = (
+        f'<scxml {SCXML} initial="s" datamodel="python"><state id="s"><onentry><send event="e"/></onentry>'
+        '<transition event="e"><send event="e"/><send event="e"/></transition></state></scxml>'
+    )
     session = load(doc).interpret()
     longest = 0
 
     def watch(_: Any) -> None:
         nonlocal longest
         longest = max(longest, session.queued)
+
     session.subscribe(watch)
     session.start()
     assert longest <= MAX_QUEUED_EVENTS + 100
@@ -295,12 +356,16 @@ def test_delayed_sends_waiting_at_once_are_bounded() -> None:
 def test_sessions_flooding_each_other_are_bounded_and_stopped() -> None:
     from statecharts import VirtualClock
 
-    child = (f'<scxml {SCXML} initial="c"><state id="c"><transition event="pong">'
-             '<send event="ping" target="#_parent"/><send event="ping" target="#_parent"/>'
-             '</transition></state></scxml>')
-    doc = (f'<scxml {SCXML} initial="s"><state id="s"><invoke id="k"><content>{child}</content></invoke>'
-           '<transition event="ping"><send event="pong" target="#_k"/><send event="pong" target="#_k"/></transition>'
-           '<transition event="go"><send event="pong" target="#_k"/></transition></state></scxml>')
+    child = (
+        f'<scxml {SCXML} initial="c"><state id="c"><transition event="pong">'
+        '<send event="ping" target="#_parent"/><send event="ping" target="#_parent"/>'
+        "</transition></state></scxml>"
+    )
+    doc = (
+        f'<scxml {SCXML} initial="s"><state id="s"><invoke id="k"><content>{child}</content></invoke>'
+        '<transition event="ping"><send event="pong" target="#_k"/><send event="pong" target="#_k"/></transition>'
+        '<transition event="go"><send event="pong" target="#_k"/></transition></state></scxml>'
+    )
     clock = VirtualClock()
     session = load(doc).interpret(clock=clock).start()
     kid = session.children["k"]
@@ -314,9 +379,11 @@ def test_sessions_flooding_each_other_are_bounded_and_stopped() -> None:
 def test_a_delayed_self_send_loop_is_not_stopped() -> None:
     from statecharts import VirtualClock
 
-    doc = (f'<scxml {SCXML} initial="s" datamodel="python"><datamodel><data id="n" expr="0"/></datamodel>'
-           '<state id="s"><onentry><send event="tick" delay="1ms"/></onentry><transition event="tick">'
-           '<assign location="n" expr="n + 1"/><send event="tick" delay="1ms"/></transition></state></scxml>')
+    doc = (
+        f'<scxml {SCXML} initial="s" datamodel="python"><datamodel><data id="n" expr="0"/></datamodel>'
+        '<state id="s"><onentry><send event="tick" delay="1ms"/></onentry><transition event="tick">'
+        '<assign location="n" expr="n + 1"/><send event="tick" delay="1ms"/></transition></state></scxml>'
+    )
     clock = VirtualClock()
     session = load(doc).interpret(clock=clock).start()
     clock.advance(MAX_BUSY_MACROSTEPS // 5)
@@ -324,11 +391,15 @@ def test_a_delayed_self_send_loop_is_not_stopped() -> None:
 
 
 def _self_invoking() -> str:
-    child = (f'<scxml {SCXML} initial="c" datamodel="python"><datamodel><data id="me"/></datamodel>'
-             '<state id="c"><invoke id="k"><content expr="me"/><param name="me" expr="me"/></invoke></state></scxml>')
-    return (f'<scxml {SCXML} initial="s" datamodel="python"><datamodel><data id="me" expr={quoteattr(repr(child))}/>'
-            '<data id="errors" expr="[]"/></datamodel><state id="s"><invoke id="k"><content expr="me"/>'
-            '<param name="me" expr="me"/></invoke></state></scxml>')
+    child = (
+        f'<scxml {SCXML} initial="c" datamodel="python"><datamodel><data id="me"/></datamodel>'
+        '<state id="c"><invoke id="k"><content expr="me"/><param name="me" expr="me"/></invoke></state></scxml>'
+    )
+    return (
+        f'<scxml {SCXML} initial="s" datamodel="python"><datamodel><data id="me" expr={quoteattr(repr(child))}/>'
+        '<data id="errors" expr="[]"/></datamodel><state id="s"><invoke id="k"><content expr="me"/>'
+        '<param name="me" expr="me"/></invoke></state></scxml>'
+    )
 
 
 def test_a_self_invoking_document_stops_at_the_nesting_bound() -> None:
@@ -341,10 +412,12 @@ def test_a_self_invoking_document_stops_at_the_nesting_bound() -> None:
 
 
 def test_nested_foreach_is_bounded_by_the_macrostep_budget() -> None:
-    doc = (f'<scxml {SCXML} initial="s" datamodel="python"><state id="s"><onentry>'
-           '<foreach array="range(10**6)" item="i"><foreach array="range(10**6)" item="j">'
-           '<foreach array="range(10**6)" item="k"/></foreach></foreach></onentry>'
-           '<transition event="error.execution" target="stopped"/></state><final id="stopped"/></scxml>')
+    doc = (
+        f'<scxml {SCXML} initial="s" datamodel="python"><state id="s"><onentry>'
+        '<foreach array="range(10**6)" item="i"><foreach array="range(10**6)" item="j">'
+        '<foreach array="range(10**6)" item="k"/></foreach></foreach></onentry>'
+        '<transition event="error.execution" target="stopped"/></state><final id="stopped"/></scxml>'
+    )
     start = time.perf_counter()
     with no_file_opened():
         session = load(doc).interpret().start()
@@ -353,8 +426,9 @@ def test_nested_foreach_is_bounded_by_the_macrostep_budget() -> None:
 
 
 def test_reading_a_large_event_payload_over_and_over_is_charged() -> None:
-    extra = ('<transition event="big"><assign location="out" expr="len([_event.data for i in range(10**6)])"/>'
-             '</transition>')
+    extra = (
+        '<transition event="big"><assign location="out" expr="len([_event.data for i in range(10**6)])"/></transition>'
+    )
     session = load(document(extra=extra)).interpret().start()
     start = time.perf_counter()
     context = session.send("big", payload=list(range(100_000))).context
@@ -365,8 +439,7 @@ def test_reading_a_large_event_payload_over_and_over_is_charged() -> None:
 def test_a_variable_named_guard_is_not_a_host_callable() -> None:
     outcome = attack("guard(1)", '<data id="guard" expr="len"/>')
     assert outcome["out"] is None or outcome["out"] == 1  # len(1) fails; never anything else
-    assert_stopped(attack("guard(In)", '<data id="guard" expr="\'{0.__globals__}\'.format"/>'),
-                   "not allowed", "format")
+    assert_stopped(attack("guard(In)", '<data id="guard" expr="\'{0.__globals__}\'.format"/>'), "not allowed", "format")
 
 
 def test_in_keeps_a_bounded_cache_of_references() -> None:
@@ -380,28 +453,93 @@ def test_in_keeps_a_bounded_cache_of_references() -> None:
 def _namespace() -> dict[str, Any]:
     dm = Datamodel(trusted=False)
     element = ET.fromstring("<a x='1'><b>t</b></a>")
-    context = {"n": 1, "s": "text", "items": [1, 2], "rec": Record(k=Record(j=1)), "el": element,
-               "_ioprocessors": FrozenRecord({"scxml": FrozenRecord(location="#_scxml_1")}), "_x": FrozenRecord(),
-               "_sessionid": "session1", "_name": None}
+    context = {
+        "n": 1,
+        "s": "text",
+        "items": [1, 2],
+        "rec": Record(k=Record(j=1)),
+        "el": element,
+        "_ioprocessors": FrozenRecord({"scxml": FrozenRecord(location="#_scxml_1")}),
+        "_x": FrozenRecord(),
+        "_sessionid": "session1",
+        "_name": None,
+    }
     return dm.namespace(context, Event("go", v=Record(w=[1])), lambda ref: ref == "s")
 
 
 NAMES = sorted(set(_namespace()) - {"__builtins__"} | set(BUILTINS))
-ATTRS = ["__class__", "__globals__", "__func__", "__self__", "__init__", "__dict__", "__module__", "__builtins__",
-         "__subclasses__", "__base__", "__mro__", "__loader__", "__call__", "__getattribute__", "__reduce_ex__",
-         "gi_frame", "f_globals", "f_back", "format", "format_map", "mro", "modules", "environ", "data", "name",
-         "keys", "get", "attrib", "tag", "text", "copy", "join", "_event", "location", "scxml", "k", "j", "v",
-         "w", "real", "denominator", "fromkeys", "maketrans", "translate", "encode", "decode", "__name__"]
-ALLOWED_ERRORS = (SandboxLimit, RefusedExpression, SyntaxError, NameError, TypeError, ValueError, KeyError,
-                  IndexError, AttributeError, ZeroDivisionError, OverflowError)
+ATTRS = [
+    "__class__",
+    "__globals__",
+    "__func__",
+    "__self__",
+    "__init__",
+    "__dict__",
+    "__module__",
+    "__builtins__",
+    "__subclasses__",
+    "__base__",
+    "__mro__",
+    "__loader__",
+    "__call__",
+    "__getattribute__",
+    "__reduce_ex__",
+    "gi_frame",
+    "f_globals",
+    "f_back",
+    "format",
+    "format_map",
+    "mro",
+    "modules",
+    "environ",
+    "data",
+    "name",
+    "keys",
+    "get",
+    "attrib",
+    "tag",
+    "text",
+    "copy",
+    "join",
+    "_event",
+    "location",
+    "scxml",
+    "k",
+    "j",
+    "v",
+    "w",
+    "real",
+    "denominator",
+    "fromkeys",
+    "maketrans",
+    "translate",
+    "encode",
+    "decode",
+    "__name__",
+]
+ALLOWED_ERRORS = (
+    SandboxLimit,
+    RefusedExpression,
+    SyntaxError,
+    NameError,
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ZeroDivisionError,
+    OverflowError,
+)
 
 step = st.one_of(
     st.sampled_from(ATTRS).map(lambda a: "." + a),
     st.sampled_from(["[0]", "['scxml']", "['k']", "[-1]", "[1:]", "()", "('s')", "(In)"]),
 )
 chain = st.tuples(st.sampled_from(NAMES), st.lists(step, max_size=5)).map(lambda t: t[0] + "".join(t[1]))
-field = st.lists(st.one_of(st.sampled_from(ATTRS).map(lambda a: "." + a),
-                           st.sampled_from(["[0]", "[os]", "[sys]", "[environ]"])), max_size=6).map("".join)
+field = st.lists(
+    st.one_of(st.sampled_from(ATTRS).map(lambda a: "." + a), st.sampled_from(["[0]", "[os]", "[sys]", "[environ]"])),
+    max_size=6,
+).map("".join)
 expression = st.one_of(
     chain,
     st.tuples(field, chain).map(lambda t: "'{0" + t[0] + "}'.format(" + t[1] + ")"),
@@ -429,8 +567,27 @@ def test_no_attribute_chain_or_format_field_reaches_outside_the_sandbox(source: 
     assert not callable(value) or id(value) in handed_out, (source, value)
 
 
-ATOMS = ["0", "-1", "10**5", "2**20", "'ab' * 1000", "[0] * 1000", "items", "s", "rec", "el", "_event",
-         "_event.data", "In", "range(1000)", "[items] * 100", "{'k': items}", "(1, 2)", "None", "1e300"]
+ATOMS = [
+    "0",
+    "-1",
+    "10**5",
+    "2**20",
+    "'ab' * 1000",
+    "[0] * 1000",
+    "items",
+    "s",
+    "rec",
+    "el",
+    "_event",
+    "_event.data",
+    "In",
+    "range(1000)",
+    "[items] * 100",
+    "{'k': items}",
+    "(1, 2)",
+    "None",
+    "1e300",
+]
 CALLABLE_NAMES = sorted(n for n, v in BUILTINS.items() if callable(v))
 OPERATORS = ["+", "-", "*", "**", "//", "%", "<<", "|", "&", "==", "<", " in ", " and "]
 METHOD_NAMES = ["join", "replace", "split", "zfill", "count", "index", "get", "items", "union", "findall", "upper"]
@@ -461,22 +618,34 @@ def test_random_expressions_end_in_a_documented_error_within_bounds(source: str)
 
 
 # -- what stays legal ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("expr", "value"), [
-    ("[v * 2 for v in items if v > 1]", [4, 6]), ("'%s-%d' % (s, n)", "x-1"), ("f'{s}:{n:>3}'", "x:  1"),
-    ("sorted(items, key=str, reverse=True)", [3, 2, 1]), ("list(map(str, items))", ["1", "2", "3"]),
-    ("dict(zip(['a', 'b'], items))", {"a": 1, "b": 2}), ("isinstance(s, str) and isinstance(items, list)", True),
-    ("sum(x for x in items)", 6), ("','.join(str(i) for i in items)", "1,2,3"), ("2 ** 100", 2**100),
-    ("{**{'a': 1}, 'b': n}", {"a": 1, "b": 1}), ("[a for a, b in enumerate(items) if b > 1]", [1, 2]),
-])
+@pytest.mark.parametrize(
+    ("expr", "value"),
+    [
+        ("[v * 2 for v in items if v > 1]", [4, 6]),
+        ("'%s-%d' % (s, n)", "x-1"),
+        ("f'{s}:{n:>3}'", "x:  1"),
+        ("sorted(items, key=str, reverse=True)", [3, 2, 1]),
+        ("list(map(str, items))", ["1", "2", "3"]),
+        ("dict(zip(['a', 'b'], items))", {"a": 1, "b": 2}),
+        ("isinstance(s, str) and isinstance(items, list)", True),
+        ("sum(x for x in items)", 6),
+        ("','.join(str(i) for i in items)", "1,2,3"),
+        ("2 ** 100", 2**100),
+        ("{**{'a': 1}, 'b': n}", {"a": 1, "b": 1}),
+        ("[a for a, b in enumerate(items) if b > 1]", [1, 2]),
+    ],
+)
 def test_ordinary_expressions_keep_working(expr: str, value: Any) -> None:
     assert Datamodel().evaluate(expr, {"items": [1, 2, 3], "s": "x", "n": 1}, None, lambda ref: False) == value
 
 
 def test_assign_changes_a_copy_of_the_path_only() -> None:
-    doc = (f'<scxml {SCXML} initial="s" datamodel="python"><datamodel><data id="a" expr="{{\'l\': [1, 2]}}"/>'
-           '<data id="big" expr="list(range(1000))"/><data id="k" expr="0"/></datamodel><state id="s">'
-           '<transition event="go"><assign location="a[\'l\'][0]" expr="9"/><assign location="k" expr="k + 1"/>'
-           '</transition></state></scxml>')
+    doc = (
+        f'<scxml {SCXML} initial="s" datamodel="python"><datamodel><data id="a" expr="{{\'l\': [1, 2]}}"/>'
+        '<data id="big" expr="list(range(1000))"/><data id="k" expr="0"/></datamodel><state id="s">'
+        '<transition event="go"><assign location="a[\'l\'][0]" expr="9"/><assign location="k" expr="k + 1"/>'
+        "</transition></state></scxml>"
+    )
     machine = load(doc)
     before = machine.initial_state()
     after = machine.transition(before, "go")
@@ -485,9 +654,11 @@ def test_assign_changes_a_copy_of_the_path_only() -> None:
 
 
 def test_a_trusted_assign_that_mutates_in_place_leaves_the_earlier_snapshot_alone() -> None:
-    doc = (f'<scxml {SCXML} initial="s" datamodel="python"><datamodel><data id="items" expr="[1]"/>'
-           '<data id="big" expr="list(range(1000))"/></datamodel><state id="s"><transition event="go">'
-           '<assign location="items" expr="items.append(2) or items"/></transition></state></scxml>')
+    doc = (
+        f'<scxml {SCXML} initial="s" datamodel="python"><datamodel><data id="items" expr="[1]"/>'
+        '<data id="big" expr="list(range(1000))"/></datamodel><state id="s"><transition event="go">'
+        '<assign location="items" expr="items.append(2) or items"/></transition></state></scxml>'
+    )
     machine = load(doc, trusted=True)
     before = machine.initial_state()
     after = machine.transition(before, "go")

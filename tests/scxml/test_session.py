@@ -16,8 +16,11 @@ def _interpreter_private_names():
 
 
 def test_the_session_neither_reads_nor_overrides_a_private_name_of_the_interpreter():
-    used = {node.attr for node in ast.walk(ast.parse(Path(session.__file__).read_text(encoding="utf-8")))
-            if isinstance(node, ast.Attribute)}
+    used = {
+        node.attr
+        for node in ast.walk(ast.parse(Path(session.__file__).read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+    }
     defined = set(vars(session.ScxmlSession))
     private = _interpreter_private_names()
     assert not used & private and not defined & private
@@ -38,10 +41,12 @@ def test_the_session_is_registered_before_listeners_see_its_first_snapshot():
 
 
 def test_a_child_that_finishes_tells_its_parent_and_leaves_the_registry():
-    m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
-             '<invoke id="kid"><content><scxml initial="k"><state id="k"><transition event="go" target="end"/>'
-             '</state><final id="end"/></scxml></content></invoke>'
-             '<transition event="done.invoke.kid" target="pass"/></state><final id="pass"/></scxml>')
+    m = load(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        '<invoke id="kid"><content><scxml initial="k"><state id="k"><transition event="go" target="end"/>'
+        '</state><final id="end"/></scxml></content></invoke>'
+        '<transition event="done.invoke.kid" target="pass"/></state><final id="pass"/></scxml>'
+    )
     clock = VirtualClock()
     actor = m.interpret(clock=clock).start()
     kid = actor.children["kid"]
@@ -54,8 +59,10 @@ def test_a_child_that_finishes_tells_its_parent_and_leaves_the_registry():
 def test_two_initial_states_of_one_scxml_machine_are_equal_and_sessions_have_their_own_ids() -> None:
     from statecharts.scxml import load
 
-    m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
-             '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+    m = load(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
+        '<transition event="go" target="b"/></state><state id="b"/></scxml>'
+    )
     assert m.initial_state() == m.initial_state()
     assert m.transition(m.initial_state(), "go") == m.transition(m.initial_state(), "go")
     first, second = m.interpret().start(), m.interpret().start()

@@ -19,22 +19,24 @@ VALID = doc(
     '<state id="s0"><onentry><foreach array="items" item="v" index="i"><assign location="n" expr="n + v"/>'
     '</foreach><assign location="items[0]" expr="n * 10"/><log label="n" expr="n"/>'
     '<send event="tick" delay="1s" idlocation="sid"><param name="k" expr="n"/></send>'
-    '<script>n = n + 1</script></onentry>'
+    "<script>n = n + 1</script></onentry>"
     '<transition event="tick" cond="n == 7 and items[0] == 60 and _event.data.k == 6" target="pass"/>'
     '<transition event="tick" cond="" target="fail"/></state>' + PASS_FAIL,
-    initial="s0")
+    initial="s0",
+)
 
 TWO_BAD = doc(
     '\n<datamodel><data id="n" expr="0"/></datamodel>'
     '\n<state id="s0">'
     '\n  <onentry><log label="bad" expr="n +"/></onentry>'
     '\n  <transition event="error.execution" target="s1"/>'
-    '\n</state>'
+    "\n</state>"
     '\n<state id="s1">'
     '\n  <transition event="go" cond="n ==" target="fail"/>'
     '\n  <transition event="error.execution" target="pass"/>'
-    '\n</state>' + PASS_FAIL,
-    initial="s0")
+    "\n</state>" + PASS_FAIL,
+    initial="s0",
+)
 
 
 def test_a_valid_document_loads_and_runs_the_same_in_both_modes() -> None:
@@ -66,11 +68,16 @@ def test_default_mode_loads_bad_expressions_and_raises_error_execution_when_they
 
 
 def test_a_script_with_a_syntax_error_is_refused_in_strict_mode_with_its_script_line() -> None:
-    text = doc('<state id="s0">\n<onentry><script>\n  x = 1\n  y = = x\n</script></onentry></state>'
-               '<state id="s1"/>', initial="s0")
+    text = doc(
+        '<state id="s0">\n<onentry><script>\n  x = 1\n  y = = x\n</script></onentry></state><state id="s1"/>',
+        initial="s0",
+    )
     load(text, trusted=True)  # the default loads it: the error shows at run time
-    with pytest.raises(ConfigError, match=r"(?m)^  <string>: line 2, column 10: <script>: "
-                                          r"script line 2 'y = = x': SyntaxError: invalid syntax$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"(?m)^  <string>: line 2, column 10: <script>: "
+        r"script line 2 'y = = x': SyntaxError: invalid syntax$",
+    ):
         load(text, trusted=True, strict=True)
 
 
@@ -86,10 +93,12 @@ def test_the_strict_error_for_a_file_names_the_file_on_every_line(tmp_path: Path
 
 
 def test_strict_mode_checks_locations_and_foreach_variables() -> None:
-    text = doc('<datamodel><data id="x" expr="0"/></datamodel><state id="s0"><onentry>'
-               '<assign location="x[" expr="1"/><assign location="_event" expr="1"/><assign expr="2"/>'
-               '<foreach array="[1]" item="1st"/><send event="e" idlocation="1 +"/></onentry></state>',
-               initial="s0")
+    text = doc(
+        '<datamodel><data id="x" expr="0"/></datamodel><state id="s0"><onentry>'
+        '<assign location="x[" expr="1"/><assign location="_event" expr="1"/><assign expr="2"/>'
+        '<foreach array="[1]" item="1st"/><send event="e" idlocation="1 +"/></onentry></state>',
+        initial="s0",
+    )
     load(text)
     with pytest.raises(ConfigError) as raised:
         load(text, strict=True)
@@ -114,8 +123,10 @@ def test_strict_mode_collects_restricted_refusals_with_the_syntax_errors() -> No
 
 
 def test_strict_mode_checks_documents_nested_in_invoke_content_in_the_same_error() -> None:
-    text = doc('<state id="s0"><invoke><content><scxml><state id="c"><onentry><log expr="(1"/></onentry>'
-               '</state></scxml></content></invoke><onentry><log expr="2 +"/></onentry></state>')
+    text = doc(
+        '<state id="s0"><invoke><content><scxml><state id="c"><onentry><log expr="(1"/></onentry>'
+        '</state></scxml></content></invoke><onentry><log expr="2 +"/></onentry></state>'
+    )
     with pytest.raises(ConfigError) as raised:
         load(text, strict=True)
     assert "2 expressions or scripts do not compile" in str(raised.value)
@@ -123,15 +134,36 @@ def test_strict_mode_checks_documents_nested_in_invoke_content_in_the_same_error
 
 
 def test_an_empty_transition_cond_is_no_condition_in_strict_mode_too() -> None:
-    machine = load(doc('<state id="a"><transition event="go" cond=" " target="b"/></state><state id="b"/>'),
-                   strict=True)
+    machine = load(
+        doc('<state id="a"><transition event="go" cond=" " target="b"/></state><state id="b"/>'), strict=True
+    )
     assert machine.transition(machine.initial_state(), "go").configuration == ("scxml", "b")
 
 
 # The W3C documents strict mode refuses: each holds an expression, location or foreach variable
 # that the test expects to fail at run time (error.execution), or ECMAScript syntax (509).
-W3C_REFUSED = {"152", "156", "277", "307", "309", "312", "313", "314", "322", "324", "326", "329", "344",
-               "346", "401", "457", "487", "488", "509", "528"}
+W3C_REFUSED = {
+    "152",
+    "156",
+    "277",
+    "307",
+    "309",
+    "312",
+    "313",
+    "314",
+    "322",
+    "324",
+    "326",
+    "329",
+    "344",
+    "346",
+    "401",
+    "457",
+    "487",
+    "488",
+    "509",
+    "528",
+}
 
 
 @pytest.mark.skipif(not SUITE.is_dir(), reason=f"the W3C suite is not at {SUITE}")
@@ -145,5 +177,5 @@ def test_strict_mode_refuses_only_the_w3c_documents_with_deliberately_illegal_ex
         try:
             load(path, trusted=True, strict=True)
         except ConfigError:
-            refused.add(path.stem[len("test"):])
+            refused.add(path.stem[len("test") :])
     assert refused == W3C_REFUSED

@@ -29,11 +29,22 @@ def crash_machine(effects_file: str | None = None) -> Machine:
                 os.close(fd)
 
     add = [assign(seen=lambda c, e: (*c["seen"], e["i"])), "note"]
-    return Machine({"id": "crash", "context": {"seen": (), "ticks": 0}, "initial": "idle", "states": {
-        "idle": {"on": {"ADD": {"target": "busy", "actions": add}}},
-        "busy": {"entry": send("TICK", delay=2), "after": {5: "idle"}, "on": {
-            "ADD": {"actions": add}, "TICK": {"actions": assign(ticks=lambda c, e: c["ticks"] + 1)}}}}},
-        actions={"note": note})
+    return Machine(
+        {
+            "id": "crash",
+            "context": {"seen": (), "ticks": 0},
+            "initial": "idle",
+            "states": {
+                "idle": {"on": {"ADD": {"target": "busy", "actions": add}}},
+                "busy": {
+                    "entry": send("TICK", delay=2),
+                    "after": {5: "idle"},
+                    "on": {"ADD": {"actions": add}, "TICK": {"actions": assign(ticks=lambda c, e: c["ticks"] + 1)}},
+                },
+            },
+        },
+        actions={"note": note},
+    )
 
 
 def serve(conn: Connection, url: str, actor_id: str, effects_file: str) -> None:

@@ -33,35 +33,74 @@ def _noter(effects_file: str | None, who: str) -> Any:
 
 def worker_machine(effects_file: str | None = None) -> Machine:
     """JOB(i) appends i to ``done``, says DONE(i) to the parent and rests after 3 ms on the clock."""
-    job = [assign(done=lambda c, e: (*c["done"], e["i"])), "note",
-           send_parent(lambda c, e: {"type": "DONE", "i": e["i"]})]
-    return Machine({"id": "worker", "context": {"done": ()}, "initial": "resting", "states": {
-        "resting": {"on": {"JOB": {"target": "working", "actions": job}}},
-        "working": {"after": {3: "resting"}, "on": {"JOB": {"actions": job}}}}},
-        actions={"note": _noter(effects_file, "c")})
+    job = [
+        assign(done=lambda c, e: (*c["done"], e["i"])),
+        "note",
+        send_parent(lambda c, e: {"type": "DONE", "i": e["i"]}),
+    ]
+    return Machine(
+        {
+            "id": "worker",
+            "context": {"done": ()},
+            "initial": "resting",
+            "states": {
+                "resting": {"on": {"JOB": {"target": "working", "actions": job}}},
+                "working": {"after": {3: "resting"}, "on": {"JOB": {"actions": job}}},
+            },
+        },
+        actions={"note": _noter(effects_file, "c")},
+    )
 
 
 def tree_machine(effects_file: str | None = None) -> Machine:
     """ADD(i) appends i to ``seen`` and hands it to the child ``w``; in ``busy`` a 2 ms TICK and a
     5 ms timeout run on the clock; DONE(i) from the child appends i to ``done``."""
-    add = [assign(seen=lambda c, e: (*c["seen"], e["i"])), "note",
-           send_to("w", lambda c, e: {"type": "JOB", "i": e["i"]})]
-    return Machine({"id": "tree", "context": {"seen": (), "done": (), "ticks": 0}, "initial": "on", "states": {
-        "on": {"invoke": {"src": "worker", "id": "w"}, "initial": "idle",
-               "on": {"DONE": {"actions": assign(done=lambda c, e: (*c["done"], e["i"]))}},
-               "states": {
-                   "idle": {"on": {"ADD": {"target": "busy", "actions": add}}},
-                   "busy": {"entry": send("TICK", delay=2), "after": {5: "idle"}, "on": {
-                       "ADD": {"actions": add}, "TICK": {"actions": assign(ticks=lambda c, e: c["ticks"] + 1)}}}}}}},
-        actions={"note": _noter(effects_file, "p")}, services={"worker": worker_machine(effects_file)})
+    add = [
+        assign(seen=lambda c, e: (*c["seen"], e["i"])),
+        "note",
+        send_to("w", lambda c, e: {"type": "JOB", "i": e["i"]}),
+    ]
+    return Machine(
+        {
+            "id": "tree",
+            "context": {"seen": (), "done": (), "ticks": 0},
+            "initial": "on",
+            "states": {
+                "on": {
+                    "invoke": {"src": "worker", "id": "w"},
+                    "initial": "idle",
+                    "on": {"DONE": {"actions": assign(done=lambda c, e: (*c["done"], e["i"]))}},
+                    "states": {
+                        "idle": {"on": {"ADD": {"target": "busy", "actions": add}}},
+                        "busy": {
+                            "entry": send("TICK", delay=2),
+                            "after": {5: "idle"},
+                            "on": {
+                                "ADD": {"actions": add},
+                                "TICK": {"actions": assign(ticks=lambda c, e: c["ticks"] + 1)},
+                            },
+                        },
+                    },
+                }
+            },
+        },
+        actions={"note": _noter(effects_file, "p")},
+        services={"worker": worker_machine(effects_file)},
+    )
 
 
 def settled(actor: Any) -> bool:
     """Nothing left to happen: the parent idle, the child resting, no timers, nothing queued."""
     child = actor.children.get("w")
-    return (actor.state.matches("on.idle") and not actor.state.pending and child is not None
-            and child.state.matches("resting") and not child.state.pending and not actor._mailbox
-            and not child._mailbox)
+    return (
+        actor.state.matches("on.idle")
+        and not actor.state.pending
+        and child is not None
+        and child.state.matches("resting")
+        and not child.state.pending
+        and not actor._mailbox
+        and not child._mailbox
+    )
 
 
 def serve(conn: Connection, url: str, actor_id: str, effects_file: str) -> None:

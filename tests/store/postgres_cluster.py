@@ -16,8 +16,10 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 
-HOW_TO_INSTALL = ("PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin: "
-                  "install them with `bash .ci/install.d/postgresql.sh` (Debian: apt-get install postgresql)")
+HOW_TO_INSTALL = (
+    "PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin: "
+    "install them with `bash .ci/install.d/postgresql.sh` (Debian: apt-get install postgresql)"
+)
 
 
 def server_binaries() -> str | None:
@@ -71,15 +73,27 @@ def throwaway_cluster() -> Iterator[str]:
     port = free_port()
 
     def run(*args: str) -> None:
-        done = subprocess.run(prefix + [os.path.join(bindir, args[0]), *args[1:]], capture_output=True, text=True,
-                              timeout=60)
+        done = subprocess.run(
+            prefix + [os.path.join(bindir, args[0]), *args[1:]], capture_output=True, text=True, timeout=60
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{args[0]} failed ({done.returncode}): {done.stderr or done.stdout}")
 
     try:
         run("initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
-        run("pg_ctl", "-D", data, "-l", log, "-w", "-t", "30", "-o",
-            f"-p {port} -k {top} -c listen_addresses=127.0.0.1", "start")
+        run(
+            "pg_ctl",
+            "-D",
+            data,
+            "-l",
+            log,
+            "-w",
+            "-t",
+            "30",
+            "-o",
+            f"-p {port} -k {top} -c listen_addresses=127.0.0.1",
+            "start",
+        )
         try:
             yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
         finally:

@@ -92,7 +92,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(store
     assert all(line["event"]["data"]["i"] == int(line["key"][1:]) for line in lines if line["key"])
     runtime = {line["event"]["type"] for line in lines if line["key"] is None}
     assert runtime <= {"xstate.init", "TICK", "xstate.after.5.crash.busy"}  # the rest: the chart's own timers
-    (_, _, record_json), = list(store.records())
+    ((_, _, record_json),) = list(store.records())
     final = ActorRecord.from_json(machine, record_json).snapshot
     assert replay(machine, lines) == final  # the log replays through the pure core to the stored state
     assert final.context["seen"] == tuple(range(len(sent))) and final.value == "idle"

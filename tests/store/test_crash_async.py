@@ -101,7 +101,7 @@ def test_sigkill_of_an_asyncio_actor_tree_loses_nothing_and_applies_nothing_twic
     jobs = [line["event"]["data"]["i"] for line in lines if line["actor"] == "w" and line["event"]["type"] == "JOB"]
     assert tuple(jobs) == everything  # each send from parent to child delivered once, in order
 
-    (_, _, record_json), = list(store.records())
+    ((_, _, record_json),) = list(store.records())
     record = ActorRecord.from_json(tree, record_json)
     child = ActorRecord.from_json(worker, record.children["w"])
     replayed = replay_actors(tree, lines, {"w": worker})  # the log replays through the pure core ...

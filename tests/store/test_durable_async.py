@@ -20,8 +20,14 @@ def counter(seen: list[Any] | None = None) -> Machine:
             seen.append(len(Journal(store_of[0], machine, "c").lines()) if store_of else None)
 
     store_of: list[SqliteStore] = []
-    machine = Machine({"id": "counter", "context": {"n": 0}, "initial": "on", "states": {"on": {"on": {
-        "ADD": {"actions": [assign(n=lambda c, e: c["n"] + e["by"]), effect]}}}}})
+    machine = Machine(
+        {
+            "id": "counter",
+            "context": {"n": 0},
+            "initial": "on",
+            "states": {"on": {"on": {"ADD": {"actions": [assign(n=lambda c, e: c["n"] + e["by"]), effect]}}}},
+        }
+    )
     machine._test_store = store_of  # type: ignore[attr-defined]
     return machine
 
@@ -51,8 +57,9 @@ def test_a_repeated_idempotency_key_is_applied_once(tmp_path: Path) -> None:
         async with m.interpret_async(store=SqliteStore(tmp_path / "b.db"), id="c") as actor:
             one = await actor.send("ADD", idempotency_key="k1", by=5)
             two = await actor.send("ADD", idempotency_key="k1", by=5)
-            both = await asyncio.gather(actor.send("ADD", idempotency_key="k2", by=1),
-                                        actor.send("ADD", idempotency_key="k2", by=1))
+            both = await asyncio.gather(
+                actor.send("ADD", idempotency_key="k2", by=1), actor.send("ADD", idempotency_key="k2", by=1)
+            )
             return one.context["n"], two.context["n"], actor.state.context["n"] + 0 * len(both)
 
     assert asyncio.run(main()) == (5, 5, 6)
@@ -91,8 +98,14 @@ def test_a_durable_actor_needs_an_id(tmp_path: Path) -> None:
         counter().interpret_async(store=SqliteStore(tmp_path / "e.db"), id="x", input=3)
 
 
-TICKER = Machine({"id": "ticker", "context": {"n": 0}, "initial": "a", "states": {
-    "a": {"after": {100: "b"}, "on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}, "b": {}}})
+TICKER = Machine(
+    {
+        "id": "ticker",
+        "context": {"n": 0},
+        "initial": "a",
+        "states": {"a": {"after": {100: "b"}, "on": {"INC": {"actions": assign(n=lambda c, e: c["n"] + 1)}}}, "b": {}},
+    }
+)
 
 
 def tree(sent_to_child: list[int] | None = None) -> Machine:
@@ -101,13 +114,33 @@ def tree(sent_to_child: list[int] | None = None) -> Machine:
             sent_to_child.append(len(Journal(tree_store[0], parent, "p").lines()))
 
     tree_store: list[SqliteStore] = []
-    child = Machine({"id": "ticker", "context": {"n": 0}, "initial": "a", "states": {
-        "a": {"after": {100: "b"}, "on": {"INC": {"actions": [assign(n=lambda c, e: c["n"] + 1), seen]}}},
-        "b": {}}})
-    parent = Machine({"id": "parent", "initial": "on", "states": {"on": {
-        "invoke": {"src": "ticker", "id": "kid"},
-        "on": {"SPAWN": {"actions": spawn_child("ticker", id="sp")},
-               "INC": {"actions": [send_to("kid", "INC"), send_to("sp", "INC")]}}}}}, services={"ticker": child})
+    child = Machine(
+        {
+            "id": "ticker",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {
+                "a": {"after": {100: "b"}, "on": {"INC": {"actions": [assign(n=lambda c, e: c["n"] + 1), seen]}}},
+                "b": {},
+            },
+        }
+    )
+    parent = Machine(
+        {
+            "id": "parent",
+            "initial": "on",
+            "states": {
+                "on": {
+                    "invoke": {"src": "ticker", "id": "kid"},
+                    "on": {
+                        "SPAWN": {"actions": spawn_child("ticker", id="sp")},
+                        "INC": {"actions": [send_to("kid", "INC"), send_to("sp", "INC")]},
+                    },
+                }
+            },
+        },
+        services={"ticker": child},
+    )
     parent._test_store = tree_store  # type: ignore[attr-defined]
     return parent
 
@@ -155,14 +188,29 @@ def test_a_send_to_a_child_leaves_after_the_parents_step_is_committed(tmp_path: 
     # child's INC: its action runs once its own line is stored
     assert lines_seen == [6, 7]
     lines = Journal(store, m, "p").lines()
-    assert [(line["actor"], line["event"]["type"]) for line in lines[4:]] == [("p", "INC"), ("kid", "INC"),
-                                                                             ("sp", "INC")]
+    assert [(line["actor"], line["event"]["type"]) for line in lines[4:]] == [
+        ("p", "INC"),
+        ("kid", "INC"),
+        ("sp", "INC"),
+    ]
 
 
 def test_effects_of_a_committed_step_not_released_run_again_on_restart(tmp_path: Path) -> None:
     ran: list[int] = []
-    m = Machine({"id": "counter", "context": {"n": 0}, "initial": "on", "states": {"on": {"on": {
-        "ADD": {"actions": [assign(n=lambda c, e: c["n"] + e["by"]), lambda c, e: ran.append(e["by"])]}}}}})
+    m = Machine(
+        {
+            "id": "counter",
+            "context": {"n": 0},
+            "initial": "on",
+            "states": {
+                "on": {
+                    "on": {
+                        "ADD": {"actions": [assign(n=lambda c, e: c["n"] + e["by"]), lambda c, e: ran.append(e["by"])]}
+                    }
+                }
+            },
+        }
+    )
     path = tmp_path / "r.db"
 
     async def crash() -> None:

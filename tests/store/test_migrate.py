@@ -9,9 +9,16 @@ from statecharts import Machine, VirtualClock, assign, send_to
 from statecharts.cli import main
 from statecharts.store import open_store
 
-V1 = {"id": "shop", "context": {"total": 0, "note": ""}, "initial": "cart", "states": {
-    "cart": {"on": {"ADD": {"actions": assign(total=lambda c, e: c["total"] + 1)}, "SHIP": "shipping"}},
-    "shipping": {"on": {"ARRIVE": "done"}}, "done": {}}}
+V1 = {
+    "id": "shop",
+    "context": {"total": 0, "note": ""},
+    "initial": "cart",
+    "states": {
+        "cart": {"on": {"ADD": {"actions": assign(total=lambda c, e: c["total"] + 1)}, "SHIP": "shipping"}},
+        "shipping": {"on": {"ARRIVE": "done"}},
+        "done": {},
+    },
+}
 
 V2 = textwrap.dedent("""
     from statecharts import Machine
@@ -51,12 +58,17 @@ def test_migrate_check_passes_when_every_actor_restores_from_the_command_line(tm
     url = f"sqlite:///{tmp_path / 'shops.db'}"
     stored_shops(url)
     module = tmp_path / "shop_same.py"
-    module.write_text("from tests.store.test_migrate import V1\n"
-                      "from statecharts import Machine\nmachine = Machine(V1)\n")
+    module.write_text(
+        "from tests.store.test_migrate import V1\nfrom statecharts import Machine\nmachine = Machine(V1)\n"
+    )
     command = ["migrate", "check", "shop_same:machine", "--store", url]
-    done = subprocess.run([sys.executable, "-m", "statecharts", *command],
-                          capture_output=True, text=True, cwd=Path(__file__).parents[2],
-                          env={"PYTHONPATH": f"{tmp_path}:{Path(__file__).parents[2]}", "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-m", "statecharts", *command],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        env={"PYTHONPATH": f"{tmp_path}:{Path(__file__).parents[2]}", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "3 actors of machine 'shop' checked: all restore; 1 of other machines skipped\n"
 
@@ -68,9 +80,19 @@ def test_migrate_check_restores_the_children_of_a_stored_actor_tree(tmp_path):
 
     def parent(child_states: dict) -> Machine:
         child = Machine({"id": "packer", "initial": "idle", "states": child_states})
-        return Machine({"id": "order", "initial": "open", "states": {"open": {
-            "invoke": {"src": "packer", "id": "pack"}, "on": {"PACK": {"actions": send_to("pack", "GO")}}}}},
-            services={"packer": child})
+        return Machine(
+            {
+                "id": "order",
+                "initial": "open",
+                "states": {
+                    "open": {
+                        "invoke": {"src": "packer", "id": "pack"},
+                        "on": {"PACK": {"actions": send_to("pack", "GO")}},
+                    }
+                },
+            },
+            services={"packer": child},
+        )
 
     before = parent({"idle": {"on": {"GO": "packing"}}, "packing": {}})
     url = f"sqlite:///{tmp_path / 'orders.db'}"

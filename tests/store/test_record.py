@@ -14,9 +14,19 @@ TIMER = {"id": "t", "initial": "a", "states": {"a": {"after": {100: "b"}}, "b": 
 def order_chart() -> Machine:
     """Two timers in one state; each appends its name to ``fired``."""
     note = {name: assign(fired=lambda c, e, n=name: (*c["fired"], n)) for name in ("slow", "fast")}
-    return Machine({"id": "two", "context": {"fired": ()}, "initial": "a", "states": {"a": {
-        "entry": [send("SLOW", delay=80, id="slow"), send("FAST", delay=50, id="fast")],
-        "on": {"SLOW": {"actions": note["slow"]}, "FAST": {"actions": note["fast"]}}}}})
+    return Machine(
+        {
+            "id": "two",
+            "context": {"fired": ()},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "entry": [send("SLOW", delay=80, id="slow"), send("FAST", delay=50, id="fast")],
+                    "on": {"SLOW": {"actions": note["slow"]}, "FAST": {"actions": note["fast"]}},
+                }
+            },
+        }
+    )
 
 
 def test_timer_saved_with_30_of_100_ms_left_fires_20_ms_after_restore_when_10_passed_meanwhile():
@@ -82,8 +92,19 @@ def test_running_invocations_are_restarted_and_finished_ones_are_not():
         calls.append(first)
         return "ok"
 
-    m = Machine({"id": "inv", "initial": "w", "states": {"w": {"invoke": [
-        {"src": service, "id": "svc", "onDone": {"actions": assign(done=True)}}], "on": {"GO": "x"}}, "x": {}}})
+    m = Machine(
+        {
+            "id": "inv",
+            "initial": "w",
+            "states": {
+                "w": {
+                    "invoke": [{"src": service, "id": "svc", "onDone": {"actions": assign(done=True)}}],
+                    "on": {"GO": "x"},
+                },
+                "x": {},
+            },
+        }
+    )
     actor = m.interpret(clock=VirtualClock()).start()  # sync services: finished at start
     saved = actor.record()
     assert saved.invocations == () and actor.state.context["done"] is True
@@ -95,8 +116,14 @@ def test_running_invocations_are_restarted_and_finished_ones_are_not():
 
 
 def test_mailbox_events_are_processed_after_restore():
-    m = Machine({"id": "mb", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
-        "ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])}}}}})
+    m = Machine(
+        {
+            "id": "mb",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {"a": {"on": {"ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])}}}},
+        }
+    )
     record = ActorRecord(m.initial_state(), mailbox=(Event("ADD", by=2), Event("ADD", by=3)))
     actor = m.interpret(record=ActorRecord.from_json(m, record.dumps())).start()
     assert actor.state.context["n"] == 5

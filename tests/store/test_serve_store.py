@@ -26,4 +26,8 @@ def test_a_restarted_service_resumes_its_actors_from_the_store(store_url: str) -
         assert again.json()["context"] == {"n": 2} and again.json()["seq"] == 2
         assert client.post("/actors/c1/events", json={"type": "ADD", "by": 1}).json()["context"] == {"n": 3}
         assert [line["event"]["type"] for line in client.get("/actors/c1/events").json()["lines"]] == [
-            "xstate.init", "START", "ADD", "ADD"]
+            "xstate.init",
+            "START",
+            "ADD",
+            "ADD",
+        ]

@@ -11,17 +11,32 @@ from statecharts.record import ActorRecord
 from statecharts.store import Journal, LeaseError, open_store, replay
 from statecharts.store.base import Commit
 
-ORDER = {"id": "order", "context": {"items": 0, "paid": 0}, "initial": "open", "states": {
-    "open": {"entry": "opened", "on": {"ADD": {"actions": ["added", assign(items=lambda c, e: c["items"] + 1)]},
-                                       "PAY": "paying"}},
-    "paying": {"after": {100: "open"},
-               "on": {"OK": {"target": "paid", "actions": assign(paid=lambda c, e: e["amount"])}}},
-    "paid": {"type": "final"}}}
+ORDER = {
+    "id": "order",
+    "context": {"items": 0, "paid": 0},
+    "initial": "open",
+    "states": {
+        "open": {
+            "entry": "opened",
+            "on": {"ADD": {"actions": ["added", assign(items=lambda c, e: c["items"] + 1)]}, "PAY": "paying"},
+        },
+        "paying": {
+            "after": {100: "open"},
+            "on": {"OK": {"target": "paid", "actions": assign(paid=lambda c, e: e["amount"])}},
+        },
+        "paid": {"type": "final"},
+    },
+}
 
 
 def order_machine(seen: list) -> Machine:
-    return Machine(ORDER, actions={"opened": lambda c, e: seen.append(("opened", e.name)),
-                                   "added": lambda c, e: seen.append(("added", c["items"]))})
+    return Machine(
+        ORDER,
+        actions={
+            "opened": lambda c, e: seen.append(("opened", e.name)),
+            "added": lambda c, e: seen.append(("added", c["items"])),
+        },
+    )
 
 
 def test_an_actor_is_started_once_then_loaded_with_its_state(store_url):
@@ -47,8 +62,14 @@ def test_every_macrostep_commits_its_event_and_snapshot_and_the_log_replays(stor
         final = actor.state
     journal = Journal(open_store(store_url), m, "o1")
     lines = journal.lines()
-    assert [line["event"]["type"] for line in lines] == ["xstate.init", "ADD", "PAY", "xstate.after.100.order.paying",
-                                                        "PAY", "OK"]
+    assert [line["event"]["type"] for line in lines] == [
+        "xstate.init",
+        "ADD",
+        "PAY",
+        "xstate.after.100.order.paying",
+        "PAY",
+        "OK",
+    ]
     assert lines[3]["delivered"] == [0] and [line["seq"] for line in lines] == list(range(6))
     assert replay(m, lines) == final and final.done
 
@@ -56,8 +77,10 @@ def test_every_macrostep_commits_its_event_and_snapshot_and_the_log_replays(stor
 def test_effects_run_only_after_their_step_is_committed(store_url):
     store = open_store(store_url)
     committed_when_run = []
-    m = Machine(ORDER, actions={"opened": lambda c, e: None,
-                                "added": lambda c, e: committed_when_run.append(len(store.lines("o2")))})
+    m = Machine(
+        ORDER,
+        actions={"opened": lambda c, e: None, "added": lambda c, e: committed_when_run.append(len(store.lines("o2")))},
+    )
     with m.interpret(store=store, id="o2", clock=VirtualClock()) as actor:
         actor.send("ADD")
         actor.send("ADD")
@@ -147,9 +170,22 @@ def test_an_action_failing_after_commit_sends_error_execution_next(store_url):
     def boom(c, e):
         raise ValueError("card declined")
 
-    m = Machine({"id": "pay", "context": {"error": None}, "initial": "a", "states": {"a": {"on": {
-        "GO": {"actions": ["boom", log("after")]},
-        "error.execution": {"actions": assign(error=lambda c, e: str(e["error"]))}}}}}, actions={"boom": boom})
+    m = Machine(
+        {
+            "id": "pay",
+            "context": {"error": None},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "GO": {"actions": ["boom", log("after")]},
+                        "error.execution": {"actions": assign(error=lambda c, e: str(e["error"]))},
+                    }
+                }
+            },
+        },
+        actions={"boom": boom},
+    )
     with m.interpret(store=open_store(store_url), id="p1", clock=VirtualClock()) as actor:
         assert actor.send("GO").context["error"] == "card declined"
     lines = Journal(open_store(store_url), m, "p1").lines()
@@ -168,9 +204,21 @@ def test_listeners_are_told_after_the_commit(store_url):
 
 
 def test_a_step_that_cannot_be_committed_stops_the_actor_and_keeps_the_last_committed_one(store_url):
-    m = Machine({"id": "bad", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
-        "INC": {"actions": assign(n=lambda c, e: c["n"] + 1)},
-        "BREAK": {"actions": assign(n=lambda c, e: object())}}}}})
+    m = Machine(
+        {
+            "id": "bad",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {
+                "a": {
+                    "on": {
+                        "INC": {"actions": assign(n=lambda c, e: c["n"] + 1)},
+                        "BREAK": {"actions": assign(n=lambda c, e: object())},
+                    }
+                }
+            },
+        }
+    )
     actor = m.interpret(store=open_store(store_url), id="b1", clock=VirtualClock()).start()
     actor.send("INC")
     with pytest.raises(SnapshotError, match="cannot persist a value of type object"):
@@ -184,8 +232,12 @@ def test_a_stored_actor_the_changed_chart_cannot_restore_is_a_snapshot_error_nam
     m = order_machine([])
     with m.interpret(store=open_store(store_url), id="c1", clock=VirtualClock()) as actor:
         actor.send("PAY")
-    changed = Machine({**ORDER, "states": {k: v for k, v in ORDER["states"].items() if k != "paying"}
-                       | {"open": {"on": {"PAY": "paid"}}}})
+    changed = Machine(
+        {
+            **ORDER,
+            "states": {k: v for k, v in ORDER["states"].items() if k != "paying"} | {"open": {"on": {"PAY": "paid"}}},
+        }
+    )
     with pytest.raises(SnapshotError, match="actor 'c1': snapshot configuration: no state 'order.paying'"):
         changed.interpret(store=open_store(store_url), id="c1", clock=VirtualClock())
     with m.interpret(store=open_store(store_url), id="c1", clock=VirtualClock()) as again:  # nothing lost
@@ -201,8 +253,13 @@ def test_a_stopped_durable_actor_is_reopened_not_restarted(store_url):
 
 
 def test_a_timer_sending_to_another_actor_leaves_the_log_replayable(store_url):
-    m = Machine({"id": "child", "initial": "a", "states": {"a": {
-        "entry": send("PING", to="#_parent", delay=10), "on": {"GO": "b"}}, "b": {}}})
+    m = Machine(
+        {
+            "id": "child",
+            "initial": "a",
+            "states": {"a": {"entry": send("PING", to="#_parent", delay=10), "on": {"GO": "b"}}, "b": {}},
+        }
+    )
     clock = VirtualClock()
     with m.interpret(store=open_store(store_url), id="t1", clock=clock) as actor:
         clock.advance(10)  # the timer fires: its send leaves (no parent: error.communication comes back)
@@ -222,9 +279,17 @@ def test_an_invocation_running_at_the_last_commit_is_restarted_on_reopen(store_u
         gate.wait(5)
         return "built"
 
-    m = Machine({"id": "deploy", "initial": "idle", "states": {
-        "idle": {"on": {"START": "working"}},
-        "working": {"invoke": {"src": job, "id": "job", "onDone": "done"}}, "done": {}}})
+    m = Machine(
+        {
+            "id": "deploy",
+            "initial": "idle",
+            "states": {
+                "idle": {"on": {"START": "working"}},
+                "working": {"invoke": {"src": job, "id": "job", "onDone": "done"}},
+                "done": {},
+            },
+        }
+    )
     actor = m.interpret(store=open_store(store_url), id="d1", clock=VirtualClock(), sync_services=False).start()
     actor.send("START")
     assert json.loads(open_store(store_url).lines("d1")[-1])["event"]["type"] == "START"

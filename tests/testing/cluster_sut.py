@@ -79,8 +79,12 @@ class ClusterController:
 
     def spawn(self, w: int) -> None:
         worker = self.pool[w - 1]
-        if (worker.st == "waiting" and self.to_apply != self.last_ok and not self.updating
-                and self.cluster.st in ("idle", "failed")):
+        if (
+            worker.st == "waiting"
+            and self.to_apply != self.last_ok
+            and not self.updating
+            and self.cluster.st in ("idle", "failed")
+        ):
             worker.st, worker.v = "starting", self.to_apply
             self.updating = True
 
@@ -136,8 +140,9 @@ class ClusterAdapter(Adapter):
 
     def reset(self, initial: Snapshot) -> None:
         c = initial.context
-        self.sut = ClusterController(len(c["workerV"]), len(c["reqV"]), conf_ok=c["confOK"],
-                                     planted_bug=self.planted_bug)
+        self.sut = ClusterController(
+            len(c["workerV"]), len(c["reqV"]), conf_ok=c["confOK"], planted_bug=self.planted_bug
+        )
 
     def send(self, event: Event) -> None:
         assert self.sut is not None
@@ -163,5 +168,9 @@ class ClusterAdapter(Adapter):
     def expected(self, snapshot: Snapshot) -> dict[str, Any]:
         value, c = snapshot.value, snapshot.context
         keys = ("clusterV", "reqV", "workerV", "lastVOK", "toApply", "clusterUpdating", "reqCounter")
-        return {"requests": value["requests"], "workers": value["workers"], "cluster": value["cluster"],
-                **{k: c[k] for k in keys}}
+        return {
+            "requests": value["requests"],
+            "workers": value["workers"],
+            "cluster": value["cluster"],
+            **{k: c[k] for k in keys},
+        }

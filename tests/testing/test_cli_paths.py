@@ -36,8 +36,22 @@ def test_paths_state_cover_and_limit(capsys):
 
 
 def test_paths_to_a_state_lists_simple_paths(capsys):
-    assert main(["machines.cluster_update", "-p", "workers=1", "-p", "requests=1",
-                 "--to", "#cluster.failed", "--max-length", "6"]) == 0
+    assert (
+        main(
+            [
+                "machines.cluster_update",
+                "-p",
+                "workers=1",
+                "-p",
+                "requests=1",
+                "--to",
+                "#cluster.failed",
+                "--max-length",
+                "6",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "simple paths to #cluster.failed: 1 paths, 5 steps" in out
 
@@ -58,8 +72,24 @@ def test_paths_walks_a_bare_machine_over_its_event_names(capsys):
 
 
 def test_paths_runs_as_a_subcommand_of_python_m_statecharts():
-    done = subprocess.run([sys.executable, "-m", "statecharts", "paths", "machines.cluster_update",
-                           "-p", "workers=1", "-p", "requests=1", "--cover", "states", "--brief"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "statecharts",
+            "paths",
+            "machines.cluster_update",
+            "-p",
+            "workers=1",
+            "-p",
+            "requests=1",
+            "--cover",
+            "states",
+            "--brief",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "state cover: 3 paths" in done.stdout

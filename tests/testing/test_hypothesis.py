@@ -53,8 +53,9 @@ def test_random_walks_agree_with_the_correct_controller():
 
 def test_random_walks_find_the_planted_bug_and_shrink_it_to_a_short_walk():
     with pytest.raises(Disagreement) as caught:
-        check_randomly(model(workers=1, requests=1), lambda: ClusterAdapter(planted_bug=True),
-                       max_examples=100, max_steps=30)
+        check_randomly(
+            model(workers=1, requests=1), lambda: ClusterAdapter(planted_bug=True), max_examples=100, max_steps=30
+        )
     failure = caught.value
     last = failure.path.events[-1]
     assert (last.name, last["ok"]) == ("APPLY_FINISH", False)

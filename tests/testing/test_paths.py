@@ -51,8 +51,11 @@ def test_state_cover_visits_every_reachable_state_with_fewer_paths(graph):
 
 def test_edge_cover_takes_every_edge_of_the_state_graph(graph):
     paths = transition_cover(graph, of="edges")
-    taken = {(graph.find(a.snapshot), b.event, graph.find(b.snapshot))
-             for p in paths for a, b in zip(p.trace.steps, p.trace.steps[1:], strict=False)}
+    taken = {
+        (graph.find(a.snapshot), b.event, graph.find(b.snapshot))
+        for p in paths
+        for a, b in zip(p.trace.steps, p.trace.steps[1:], strict=False)
+    }
     edges = {(i, graph.events[e], j) for i, out in enumerate(graph.edges) for e, j in out}
     assert taken == edges and len(edges) == 382
     for path in paths:

@@ -30,8 +30,9 @@ def test_exhaustive_check_passes_a_sound_chart_and_returns_the_walk_figures():
 
 def test_exhaustive_check_fails_with_the_shortest_counterexample():
     with pytest.raises(PropertyViolation, match="NoConcurrentUpdateW: VIOLATED") as caught:
-        ChartCheck().exhaustively("machines.cluster_update", workers=2, requests=1, lock=False,
-                                  max_states=2000, complete=False)
+        ChartCheck().exhaustively(
+            "machines.cluster_update", workers=2, requests=1, lock=False, max_states=2000, complete=False
+        )
     assert len(caught.value.report.result("NoConcurrentUpdateW").trace) == 7  # 6 events
 
 
@@ -52,7 +53,7 @@ def test_random_and_conformance_checks_find_the_planted_bug():
         check.randomly("machines.cluster_update", workers=2, requests=1, lock=False)
 
 
-USER_TESTS = '''
+USER_TESTS = """
 from machines.cluster_update import model
 
 def test_cluster_invariants_for_every_state(chart_check):
@@ -63,18 +64,39 @@ def test_cluster_invariants_on_random_walks(chart_check):
 
 def test_unlocked_cluster(chart_check):
     chart_check.randomly("machines.cluster_update", workers=2, requests=1, lock=False)
-'''
+"""
 
 
 def test_a_user_writes_one_short_test_function_with_the_fixture(tmp_path):
     (tmp_path / "test_user.py").write_text(textwrap.dedent(USER_TESTS), encoding="utf-8")
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "statecharts.pytest_plugin", "-p", "no:cacheprovider",
-         "--chart-examples", "20", "--chart-steps", "15", "test_user.py"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "statecharts.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            "--chart-examples",
+            "20",
+            "--chart-steps",
+            "15",
+            "test_user.py",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
     assert "2 passed, 1 failed" in out or "1 failed, 2 passed" in out, out
