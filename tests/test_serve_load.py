@@ -24,6 +24,7 @@ CLIENTS, EVENTS, RETRY = 50, 200, 10
 SECONDS = 240  # the bound: ~25 s on two idle cores, several times that on a busy shared machine
 
 
+@pytest.mark.slow
 def test_fifty_clients_times_two_hundred_events_each_is_acknowledged_exactly_once(tmp_path: Path) -> None:
     db = tmp_path / "load.db"
     began = time.monotonic()

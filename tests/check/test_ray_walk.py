@@ -19,6 +19,8 @@ from statecharts.check import Model, check, events
 from statecharts.check.portable import digest
 from tests.check.interrupting import interrupt_at_level
 
+pytestmark = pytest.mark.slow  # a three-node Ray cluster starts for the module
+
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}  # Ray's switch to bind every node to 127.0.0.1
 NODE = {"num_cpus": 1, "object_store_memory": 80 * 2**20}

@@ -77,6 +77,7 @@ def disagreements(runs: list[list[dict[str, Any]]]) -> list[tuple[int, int, Any,
     return found
 
 
+@pytest.mark.slow
 def test_xstate_mode_agrees_with_the_recorded_xstate_on_2000_random_charts() -> None:
     recording = load_recording()
     assert recording["charts"] == CHARTS and len(recording["runs"]) == CHARTS
@@ -96,6 +97,7 @@ def test_the_interpreter_in_xstate_mode_agrees_with_the_recording() -> None:
         assert seen == runs[seed], seed
 
 
+@pytest.mark.slow
 def test_xstate_mode_agrees_with_xstate_itself_recorded_now() -> None:
     if xstate_charts.xstate_version() is None:
         pytest.skip("node + xstate missing: run .ci/install.d/xstate.sh (npm install in benchmarks/xstate)")
@@ -118,6 +120,7 @@ def timed_disagreements(runs: list[list[dict[str, Any]]]) -> list[tuple[int, int
     return found
 
 
+@pytest.mark.slow
 def test_xstate_mode_agrees_with_the_recorded_xstate_on_500_timed_charts() -> None:
     recording = load_recording(TIMED_RECORDING)
     assert recording["charts"] == TIMED_CHARTS and len(recording["runs"]) == TIMED_CHARTS
@@ -739,6 +742,7 @@ def _mutated(data: Any, rng: random.Random) -> Any:
     return data
 
 
+@pytest.mark.slow
 def test_from_json_turns_any_malformed_config_or_definition_into_a_config_error() -> None:
     """Seeded mutations (two junk values each) of a toJSON() definition and of random configs."""
     rng = random.Random(5)

@@ -124,6 +124,7 @@ def as_reference(s):
 @pytest.mark.parametrize(
     "nodes,max_term,double_vote", [(2, 2, False), (3, 2, False), (3, 2, True), (3, 3, False), (5, 1, False)]
 )
+@pytest.mark.slow
 def test_reachable_states_are_exactly_the_references(nodes, max_term, double_vote):
     graph = explore(model(nodes=nodes, max_term=max_term, double_vote=double_vote))
     ours = [as_reference(s) for s in graph.states]
@@ -218,6 +219,7 @@ def test_leader_safety_holds_for_three_nodes_and_two_terms():
     assert {term for s in report.graph.states for _, term in leaders_of(s)} == {1, 2}  # not vacuous
 
 
+@pytest.mark.slow
 def test_leader_safety_holds_for_three_terms():
     report = check(model(max_term=3))
     assert report.complete and report.result("LeaderSafety").holds

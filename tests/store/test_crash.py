@@ -15,6 +15,8 @@ import random
 import time
 from collections import Counter
 
+import pytest
+
 from statecharts.record import ActorRecord
 from statecharts.store import Journal, open_store, replay
 from tests.store.crash_driver import crash_machine, serve
@@ -24,6 +26,7 @@ NEW_PER_ROUND = 6
 DEADLINE_S = 100.0
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(store_url, tmp_path):
     ctx = multiprocessing.get_context("forkserver")
     preload = ["statecharts.store", "tests.store.crash_driver"]  # imported once: a restart takes milliseconds

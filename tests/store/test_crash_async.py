@@ -17,6 +17,8 @@ import multiprocessing
 import random
 import time
 
+import pytest
+
 from statecharts.record import ActorRecord
 from statecharts.store import Journal, open_store, replay_actors
 from tests.store.crash_driver_async import serve, tree_machine, worker_machine
@@ -26,6 +28,7 @@ NEW_PER_ROUND = 6
 DEADLINE_S = 100.0  # the bound under load (a run takes about 30 s on SQLite, 45 s on PostgreSQL)
 
 
+@pytest.mark.slow
 def test_sigkill_of_an_asyncio_actor_tree_loses_nothing_and_applies_nothing_twice(store_url, tmp_path):
     ctx = multiprocessing.get_context("forkserver")
     preload = ["statecharts.store", "statecharts.store.actor", "tests.store.crash_driver_async"]

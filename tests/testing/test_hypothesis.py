@@ -51,6 +51,7 @@ def test_random_walks_agree_with_the_correct_controller():
     check_randomly(model(workers=2, requests=2), ClusterAdapter, max_examples=60, max_steps=30)
 
 
+@pytest.mark.slow
 def test_random_walks_find_the_planted_bug_and_shrink_it_to_a_short_walk():
     with pytest.raises(Disagreement) as caught:
         check_randomly(

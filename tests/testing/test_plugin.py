@@ -41,6 +41,7 @@ def test_exhaustive_check_fails_a_walk_stopped_by_a_bound_unless_told():
         ChartCheck().exhaustively("machines.cluster_update", workers=2, requests=2, max_states=50)
 
 
+@pytest.mark.slow
 def test_random_and_conformance_checks_find_the_planted_bug():
     check = ChartCheck(max_examples=100, max_steps=30)
     check.randomly("machines.cluster_update", ClusterAdapter(), workers=1, requests=1)
