@@ -200,6 +200,18 @@ class Report:
                 return r
         raise KeyError(f"no result {name!r}; results: {', '.join(r.name for r in self.results)}")
 
+    def _result_json(self, result: Result) -> dict[str, Any]:
+        """A result as plain data with its ``verdict``: "holds", "violated", or "not proved" (the
+        walk stopped early and found no violation: ``holds`` is then ``None``, never ``True``)."""
+        out = result.to_json()
+        if not result.holds:
+            out["verdict"] = "violated"
+        elif self.complete:
+            out["verdict"] = "holds"
+        else:
+            out["holds"], out["verdict"] = None, "not proved"
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """Plain data for ``--json``: statistics, every `Result.to_json`, coverage and symmetry.
 
@@ -210,6 +222,8 @@ class Report:
         >>> data = check(Model(ring, alphabet=events("NEXT")), max_states=2).to_json()
         >>> data["distinct_states"], data["complete"], data["stopped_by"], [r["name"] for r in data["results"]]
         (2, False, 'state bound 2', ['deadlock'])
+        >>> data["results"][0]["holds"], data["results"][0]["verdict"]  # a stopped walk proves nothing
+        (None, 'not proved')
         """
         out: dict[str, Any] = {
             "model": self.model,
@@ -222,7 +236,7 @@ class Report:
             "phases": {name: round(seconds, 3) for name, seconds in self.phases.items()},
             "stopped_by": self.stopped_by,
             "fairness": self.fairness,
-            "results": [r.to_json() for r in self.results],
+            "results": [self._result_json(r) for r in self.results],
         }
         if self.symmetry is not None:
             out["symmetry"] = self.symmetry

@@ -39,6 +39,7 @@ def test_json_report_has_the_promised_fields_and_exit_1_on_a_violation(capsys):
         "name": "NoConcurrentUpdateW",
         "kind": "invariant",
         "holds": True,
+        "verdict": "holds",
         "trace": None,
     }
     lasso = by_name["Converges"]
