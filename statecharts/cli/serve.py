@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -121,5 +122,11 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     app = build(args)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(
+        f"statecharts serve: http://{host}:{args.port}/ (the inspector and the API; Ctrl-C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=2)  # open streams
     return 0
