@@ -19,7 +19,7 @@ def test_readme_example_runs(code, capsys):
 def test_readme_has_the_two_setup_commands_and_ci_runs_the_test_one():
     text = README.read_text(encoding="utf-8")
     test_command = (
-        "bash .ci/install && .venv/bin/python -m pytest -q --cov=statecharts --cov-branch --cov-fail-under=88"
+        "bash .ci/install && .venv/bin/python -m pytest -q --cov=statecharts --cov-branch --cov-fail-under=87"
     )
     assert test_command in text and ".venv/bin/python -m statecharts check machines.cluster_update" in text
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
