@@ -271,8 +271,16 @@ def test_the_check_route_runs_the_walker_and_returns_a_counterexample(server: An
     client, _ = server
     report = client.post("/check", json={"max_states": 500}).json()
     below = next(r for r in report["results"] if r["name"] == "below limit")
-    assert below["holds"] is False
+    assert below["holds"] is False and below["verdict"] == "violated"
     assert below["steps"][-1]["context"]["n"] > 3 and below["steps"][0]["event"] is None
+
+
+def test_the_check_route_never_says_holds_about_a_walk_that_stopped_at_its_bound(server: Any) -> None:
+    client, _ = server
+    report = client.post("/check", json={"max_states": 2}).json()
+    assert report["complete"] is False
+    unproved = [r for r in report["results"] if r["verdict"] != "violated"]
+    assert unproved and all(r["holds"] is None and r["verdict"] == "not proved" for r in unproved)
 
 
 def test_the_inspector_page_and_its_script_are_served_without_a_cdn(server: Any) -> None:

@@ -23,10 +23,9 @@ from statecharts.algorithm import Step, microstep_plan, remove_conflicting_trans
 from statecharts.chart import StateNode, Transition
 from statecharts.event import Event
 from statecharts.frozen import FrozenDict
-from statecharts.guards import And, CallGuard, Guard, Not, Or, Payload, StateIn
+from statecharts.guards import And, CallGuard, Guard, GuardCall, Not, Or, Payload, StateIn
 from statecharts.state import Snapshot
 
-GuardCall = Callable[[Mapping[str, Any], Event], Any]
 CompiledChain = tuple[tuple[Transition, GuardCall | None], ...]
 AssignStep = Callable[[FrozenDict, Event], Mapping[str, Any]]
 
@@ -286,7 +285,7 @@ def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) ->
         if g is True:
             kept.append((t, None))
             break
-        kept.append((t, compile_guard(g, in_state)))  # type: ignore[arg-type]
+        kept.append((t, g.compile(in_state)))  # type: ignore[union-attr]
         free = free and _built_of(g, CONFIGURATION_FREE)  # type: ignore[arg-type]
     return tuple(kept), free
 
@@ -305,18 +304,6 @@ def _built_of(guard: Guard, leaves: tuple[type, ...]) -> bool:
 
 KEYED = (CallGuard, StateIn, Payload)  # what they read of a configuration is in the chain cache's key
 CONFIGURATION_FREE = (CallGuard,)  # left after specializing, they read nothing of the configuration
-
-
-def compile_guard(guard: Guard, in_state: Callable[[str], bool]) -> GuardCall:
-    """A guard as a plain call ``fn(context, event)`` whose truth is the guard's verdict, compiled
-    by the guard itself for this configuration's ``in_state`` (`statecharts.guards.Guard.compile`).
-
-    >>> from statecharts import and_, not_
-    >>> fn = compile_guard(and_(lambda c, e: c["n"] > 1, not_(lambda c, e: c["n"] > 5)), lambda ref: False)
-    >>> [bool(fn({"n": n}, Event("GO"))) for n in (1, 2, 6)]
-    [False, True, False]
-    """
-    return guard.compile(in_state)
 
 
 def compile_assigns(actions: list[Assign]) -> AssignStep:

@@ -200,7 +200,7 @@ class Report:
                 return r
         raise KeyError(f"no result {name!r}; results: {', '.join(r.name for r in self.results)}")
 
-    def _result_json(self, result: Result) -> dict[str, Any]:
+    def result_json(self, result: Result) -> dict[str, Any]:
         """A result as plain data with its ``verdict``: "holds", "violated", or "not proved" (the
         walk stopped early and found no violation: ``holds`` is then ``None``, never ``True``)."""
         out = result.to_json()
@@ -236,7 +236,7 @@ class Report:
             "phases": {name: round(seconds, 3) for name, seconds in self.phases.items()},
             "stopped_by": self.stopped_by,
             "fairness": self.fairness,
-            "results": [self._result_json(r) for r in self.results],
+            "results": [self.result_json(r) for r in self.results],
         }
         if self.symmetry is not None:
             out["symmetry"] = self.symmetry

@@ -216,8 +216,16 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
                         "context": plain(s.context),
                     }
                 )
+            verdict = report.result_json(result)  # "not proved" (holds null) when the walk stopped early
             results.append(
-                {"name": result.name, "kind": result.kind, "holds": result.holds, "note": result.note, "steps": steps}
+                {
+                    "name": result.name,
+                    "kind": result.kind,
+                    "holds": verdict["holds"],
+                    "verdict": verdict["verdict"],
+                    "note": result.note,
+                    "steps": steps,
+                }
             )
         return JSONResponse(
             {

@@ -147,10 +147,11 @@ async function runCheck() {
   const list = $("check-results");
   list.replaceChildren();
   for (const result of report.results) {
-    const item = el("li", { "data-result": result.name, class: result.holds ? "holds" : "fails" },
-      result.holds && !report.complete ? `– ${result.name} (${result.kind}): no violation within the bound`
-        : `${result.holds ? "✓" : "✗"} ${result.name} (${result.kind})`);
-    if (!result.holds && result.steps.length) {
+    const violated = result.verdict === "violated";
+    const item = el("li", { "data-result": result.name, class: violated ? "fails" : "holds" },
+      result.verdict === "not proved" ? `– ${result.name} (${result.kind}): no violation within the bound`
+        : `${violated ? "✗" : "✓"} ${result.name} (${result.kind})`);
+    if (violated && result.steps.length) {
       item.addEventListener("click", () => {
         state.trace = result;
         const steps = $("trace-steps");
