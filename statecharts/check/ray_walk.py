@@ -22,6 +22,7 @@ import io
 import logging
 import pickle
 import shutil
+import socket
 import tempfile
 import time
 from pathlib import Path
@@ -168,6 +169,27 @@ class RayWorkers:
             self.ray.kill(actor)
 
 
+def reachable(address: str | None, timeout: float = 5.0) -> None:
+    """Refuse, with a `ConfigError`, a ``HOST:PORT`` address nothing answers on within ``timeout``
+    seconds: Ray itself would wait about a minute, then keep retrying. ``None``, ``"auto"`` and
+    ``ray://`` addresses are left to Ray.
+
+    >>> reachable("127.0.0.1:1", timeout=1)
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.ConfigError: ray: cannot reach the Ray cluster at '127.0.0.1:1': ...
+    """
+    if not address or address == "auto" or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"a Ray address is HOST:PORT, 'auto' or ray://..., not {address!r}", key="ray")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ConfigError(f"cannot reach the Ray cluster at {address!r}: {exc}", key="ray") from None
+
+
 def check_ray(
     model: Model,
     address: str | None = None,
@@ -182,6 +204,7 @@ def check_ray(
     ``ray``: the nodes, the bytes routed between partitions and between nodes, per distinct state."""
     refuse_actor_system(model.machine, "the Ray walk (--ray)")
     ray = import_ray()
+    reachable(address)  # an address given is checked even when this process is connected already
     owner = not ray.is_initialized()
     if owner:
         try:

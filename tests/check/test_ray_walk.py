@@ -208,6 +208,16 @@ def test_without_ray_the_ray_flag_says_how_to_install_it(monkeypatch, capsys):
     assert "pip install 'statecharts[ray]'" in capsys.readouterr().err
 
 
+def test_an_address_nothing_answers_on_is_a_clear_error_at_once_not_a_wait(capsys):
+    pytest.importorskip("ray", reason="pip install 'statecharts[ray]' (or bash .ci/install.d/ray.sh)")
+    from statecharts.cli import main
+
+    started = time.monotonic()
+    assert main(["check", "machines.fetch", "--ray", "127.0.0.1:1"]) == 2
+    assert "cannot reach the Ray cluster at '127.0.0.1:1'" in capsys.readouterr().err
+    assert time.monotonic() - started < 30  # Ray itself would wait about a minute, then retry
+
+
 def test_state_fingerprints_are_the_same_in_another_process():
     m = broken_update_cluster(1, 1)
     states = [m.machine.transition(s, "SUBMIT", r=1) for s in m.initial_states()]
