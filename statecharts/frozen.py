@@ -31,6 +31,19 @@ class FrozenDict(dict[str, Any]):
             if type(value) not in SHARED:
                 dict.__setitem__(self, key, frozen(value))
 
+    @classmethod
+    def of_frozen(cls, data: dict[str, Any]) -> FrozenDict:
+        """A FrozenDict of ``data``, whose values are frozen already (each one as `frozen` leaves
+        it): nothing is checked again (the walker's compiled assigns freeze what they assign).
+
+        >>> FrozenDict.of_frozen({"n": 1, "xs": (1, 2)})
+        FrozenDict({'n': 1, 'xs': (1, 2)})
+        """
+        made = dict.__new__(FrozenDict)
+        dict.update(made, data)
+        made._hash = None
+        return made
+
     def __hash__(self) -> int:  # type: ignore[override]
         h = self._hash
         if h is None:
@@ -87,14 +100,9 @@ class FrozenDict(dict[str, Any]):
         data = dict(self)  # its values are frozen already: only the new ones need freezing
         for given in (updates, fields):
             if given:
-                data.update(given)
                 for key, value in given.items():
-                    if type(value) not in SHARED:
-                        data[key] = frozen(value)
-        made = FrozenDict.__new__(FrozenDict)
-        dict.__init__(made, data)
-        made._hash = None
-        return made
+                    data[key] = value if type(value) in SHARED else frozen(value)
+        return FrozenDict.of_frozen(data)
 
     def thaw(self) -> dict[str, Any]:
         """A plain, mutable dict copy.

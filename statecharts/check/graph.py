@@ -18,12 +18,13 @@ from typing import Any
 
 from statecharts.chart import StateNode, Transition
 from statecharts.check.compact import EdgeTable, KeyIndex, StoredStates
-from statecharts.check.kernel import StateKeys, StepCompiler
+from statecharts.check.kernel import CompiledStep, StateKeys, StepCompiler, selected
 from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.successor import successor, take
 from statecharts.check.symmetry import canonical_key_function
 from statecharts.errors import ConfigError, PredicateError, StatechartError
 from statecharts.event import Event
+from statecharts.frozen import FrozenDict
 from statecharts.index import matching
 from statecharts.state import Snapshot
 
@@ -428,6 +429,13 @@ def _explore(
             for t in fired:
                 taken[t] = taken.get(t, 0) + 1
             fired.clear()
+    if fired is not None:
+        for step in compiler.compiled_steps():  # the compiled steps count their own coverage
+            if step.taken:
+                for t in step.transitions:
+                    taken[t] = taken.get(t, 0) + step.taken
+                    if step.found:
+                        new_by[t] = new_by.get(t, 0) + step.found
     graph.fired = set(taken)
     # every non-stutter step is one edge
     graph.transitions = graph.edges.total if isinstance(graph.edges, EdgeTable) else sum(map(len, graph.edges))
@@ -456,8 +464,9 @@ class Expander:
     goes to ``add(snapshot, parent, event index, depth, key or None) -> state number``. Edges to
     other states are appended to ``out`` as ``(event index, state)``; a step that fires yet leads
     back to the same state puts the state in ``self_loops``. Steps the model's action constraint
-    refuses are not taken. With ``fired`` (coverage), the transitions each step took are appended
-    to it, and ``found`` counts per transition the new states found.
+    refuses are not taken. With ``fired`` (coverage), the transitions each full macrostep took are
+    appended to it, and ``found`` counts per transition the new states they found; a compiled step
+    counts its own (`CompiledStep.taken` and ``found``).
 
     >>> from statecharts import Machine
     >>> from statecharts.check.model import Model, events
@@ -478,6 +487,7 @@ class Expander:
     ) -> None:
         self.compiler, self.keys, self.symmetric = compiler, keys, symmetric
         self.fired, self.found, self.allowed = fired, found, allowed
+        self.xstate = bool(getattr(compiler.machine, "xstate", False))  # semantics="xstate" takes no compiled steps
 
     def expand(
         self,
@@ -492,54 +502,75 @@ class Expander:
     ) -> None:
         """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`."""
         compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
-        xstate = getattr(compiler.machine, "xstate", False)  # semantics="xstate" takes no compiled steps
-        context_key = keys.context
-        configuration = compiler.configuration(s.nodes)
+        xstate = self.xstate
+        context_key, values, width = keys.context, keys.values, keys.size
+        nodes_now = s.nodes
+        configuration = compiler.configuration(nodes_now)
         settled = configuration.settled
         context = s.context
         rest = -1 if self.symmetric or allowed is not None else keys.rest(s)
         for steps in configuration.events:
             mark = len(fired) if fired is not None else 0
             event = steps.event
-            enabled = None if xstate else steps.enabled(context)  # xstate mode: the full macrostep
+            selection = None if xstate else steps.select(context)  # xstate mode: the full macrostep
             e = steps.index
             key: Hashable = None
+            counted: CompiledStep | None = None
             try:
-                if enabled is None:
+                if selection is None:
                     after = successor(s, event, fired, steps.chains, settled)
                     if after is None:
                         continue
-                elif not enabled and settled:
+                elif not selection and settled:
                     continue
                 else:
-                    compiled = compiler.step(steps, s, enabled) if enabled else None
-                    data = None if compiled is None else compiled.run(context, event)
+                    compiled = None
+                    if selection:
+                        try:
+                            compiled = steps.steps[selection]
+                        except KeyError:
+                            compiled = compiler.step(steps, s, selection)
+                    data = None
+                    if compiled is not None:
+                        try:
+                            data = compiled.assigns(context, event)
+                        except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
+                            data = None
                     if data is None:
-                        after = take(s, event, enabled, fired)
+                        after = take(s, event, selected(selection), fired)
                     else:
                         assert compiled is not None
-                        if fired is not None:
-                            fired.extend(compiled.transitions)
+                        counted = compiled if fired is not None else None  # coverage: counted on the step
                         nodes = compiled.nodes
                         if rest >= 0:
+                            if nodes is nodes_now:
+                                moved = rest
+                            elif compiled.rest_from == rest:
+                                moved = compiled.rest_to
+                            else:
+                                moved = compiled.rest_to = keys.rest(s, nodes)
+                                compiled.rest_from = rest
                             try:
-                                if nodes is s.nodes:
-                                    moved = rest
-                                elif compiled.rest_from == rest:
-                                    moved = compiled.rest_to
+                                if len(data) == width:
+                                    try:
+                                        key = (moved, values(data))
+                                    except KeyError:
+                                        key = (moved, context_key(data))
                                 else:
-                                    moved = compiled.rest_to = keys.rest(s, nodes)
-                                    compiled.rest_from = rest
-                                key = (moved, context_key(data))
+                                    key = (moved, context_key(data))
                                 j = lookup(key)
                             except TypeError:
                                 key, j = None, None
                             if j is not None:
+                                if counted is not None:
+                                    counted.taken += 1
                                 if j == i:
                                     self_loops.add(i)
                                 else:
                                     out.append((e, j))
                                 continue
+                        if type(data) is not FrozenDict:
+                            data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
                         after = s.with_context(data, event, nodes)
             except StatechartError as exc:
                 raise ExpandError(e, exc) from exc
@@ -549,7 +580,11 @@ class Expander:
                 continue
             known = size()
             j = add(after, i, e, depth, key)
-            if fired is not None and j == known:  # a new state: credit the transitions that found it
+            if counted is not None:
+                counted.taken += 1
+                if j == known:
+                    counted.found += 1
+            elif fired is not None and j == known:  # a new state: credit the transitions that found it
                 for t in fired[mark:]:
                     new_by[t] = new_by.get(t, 0) + 1
             if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
@@ -631,10 +666,15 @@ def evaluate(kind: str, name: str, predicate: Callable[[Snapshot], Any], snapsho
     try:
         return bool(predicate(snapshot))
     except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
-        raise PredicateError(
-            f"{kind} {name!r} raised {type(exc).__name__}: {exc} in state {snapshot.value!r} "
-            f"(context {dict(snapshot.context)!r})"
-        ) from exc
+        raise predicate_error(kind, name, snapshot, exc) from exc
+
+
+def predicate_error(kind: str, name: str, snapshot: Snapshot, exc: Exception) -> PredicateError:
+    """The error for a model predicate that raised ``exc`` in ``snapshot``: names it and the state."""
+    return PredicateError(
+        f"{kind} {name!r} raised {type(exc).__name__}: {exc} in state {snapshot.value!r} "
+        f"(context {dict(snapshot.context)!r})"
+    )
 
 
 def step_predicate(

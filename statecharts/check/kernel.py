@@ -14,15 +14,15 @@ copy and a lookup, no snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any
 
-from statecharts.actions import Assign
+from statecharts.actions import Assign, call_expression, takes_params
 from statecharts.algorithm import Step, microstep_plan, remove_conflicting_transitions
 from statecharts.chart import StateNode, Transition
 from statecharts.event import Event
-from statecharts.frozen import FrozenDict
+from statecharts.frozen import SHARED, FrozenDict, frozen
 from statecharts.guards import And, CallGuard, Guard, GuardCall, Not, Or, Payload, StateIn
 from statecharts.state import Snapshot
 
@@ -44,19 +44,20 @@ class EventSteps:
     (0, Event('COLD'), [False])
     """
 
-    __slots__ = ("index", "event", "chains", "compiled", "steps")
+    __slots__ = ("index", "event", "chains", "compiled", "only", "steps")
 
     def __init__(self, index: int, event: Event, chains: tuple[Any, ...], compiled: tuple[CompiledChain, ...]) -> None:
         self.index = index
         self.event = event
         self.chains = chains
         self.compiled = compiled
-        self.steps: dict[Any, CompiledStep | None] = {}  # per enabled set: `StepCompiler.step`
+        self.only = compiled[0] if len(compiled) == 1 else None  # one chain: `select` returns its first enabled
+        self.steps: dict[Selection, CompiledStep | None] = {}  # per selection: `StepCompiler.step`
 
-    def enabled(self, context: Mapping[str, Any]) -> list[Transition] | None:
+    def select(self, context: Mapping[str, Any]) -> Selection | None:
         """The enabled transitions (per chain the first whose guard holds; before conflicts are
-        removed); ``None`` when a guard raised (the full macrostep then raises its
-        ``error.execution``).
+        removed): one `Transition`, a tuple of two or more, or ``()`` when none is; ``None`` when
+        a guard raised (the full macrostep then raises its ``error.execution``).
 
         >>> from statecharts import Machine, assign
         >>> from statecharts.check.model import events
@@ -64,14 +65,20 @@ class EventSteps:
         ...     "low": {"on": {"INC": [{"guard": lambda c, e: c["n"] < 2, "actions": assign(n=lambda c, e: c["n"] + 1)},
         ...                            {"target": "high"}]}}, "high": {}}})
         >>> inc = StepCompiler(c, events("INC")).configuration(c.initial_state().nodes).events[0]
-        >>> [t.describe() for t in inc.enabled({"n": 0})], [t.describe() for t in inc.enabled({"n": 2})]
-        (['c.low --INC--> -'], ['c.low --INC--> c.high'])
-        >>> inc.enabled({}) is None  # the guard raised KeyError
+        >>> inc.select({"n": 0}).describe(), inc.select({"n": 2}).describe()
+        ('c.low --INC--> -', 'c.low --INC--> c.high')
+        >>> inc.select({}) is None  # the guard raised KeyError
         True
         """
         event = self.event
-        enabled: list[Transition] = []
         try:
+            only = self.only
+            if only is not None:
+                for transition, guard in only:
+                    if guard is None or guard(context, event):
+                        return transition
+                return ()
+            enabled: list[Transition] = []
             for chain in self.compiled:
                 for transition, guard in chain:
                     if guard is None or guard(context, event):
@@ -80,7 +87,19 @@ class EventSteps:
                         break
         except Exception:  # noqa: BLE001 - the chart's own guard: the full macrostep reports it
             return None
-        return enabled
+        return enabled[0] if len(enabled) == 1 else tuple(enabled)
+
+
+Selection = Transition | tuple[Transition, ...]
+
+
+def selected(selection: Selection) -> list[Transition]:
+    """A selection (`EventSteps.select`) as the list of its transitions.
+
+    >>> selected(())
+    []
+    """
+    return [selection] if isinstance(selection, Transition) else list(selection)
 
 
 class ConfigurationSteps:
@@ -175,10 +194,10 @@ class StepCompiler:
                 steps.append(EventSteps(e, event, tuple(chains), tuple(compiled)))
         return ConfigurationSteps(settled, tuple(steps))
 
-    def step(self, steps: EventSteps, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
-        """The macrostep of the enabled transitions of ``steps`` (an event in this snapshot's
-        configuration) as a `CompiledStep`, when it is one microstep that only moves the
-        configuration and assigns (cached); ``None`` when it is anything more.
+    def step(self, steps: EventSteps, snapshot: Snapshot, selection: Selection) -> CompiledStep | None:
+        """The macrostep of the enabled transitions ``selection`` (`EventSteps.select`: an event
+        in this snapshot's configuration) as a `CompiledStep`, when it is one microstep that only
+        moves the configuration and assigns (cached); ``None`` when it is anything more.
 
         >>> from statecharts import Machine, assign
         >>> from statecharts.check.model import events
@@ -188,18 +207,36 @@ class StepCompiler:
         >>> compiler = StepCompiler(pad, events("TAP") + events("BEEP"))
         >>> s0 = pad.initial_state()
         >>> tap, beep = compiler.configuration(s0.nodes).events
-        >>> sorted(n.id for n in compiler.step(tap, s0, tap.enabled(s0.context)).nodes)
+        >>> sorted(n.id for n in compiler.step(tap, s0, tap.select(s0.context)).nodes)
         ['pad', 'pad.down']
-        >>> compiler.step(beep, s0, beep.enabled(s0.context)) is None  # an effect: the full macrostep runs it
+        >>> compiler.step(beep, s0, beep.select(s0.context)) is None  # an effect: the full macrostep runs it
         True
         """
-        key = enabled[0] if len(enabled) == 1 else tuple(enabled)
         try:
-            return steps.steps[key]
+            return steps.steps[selection]
         except KeyError:
             pass
-        step = steps.steps[key] = self._compile_step(snapshot, enabled)
+        step = steps.steps[selection] = self._compile_step(snapshot, selected(selection))
         return step
+
+    def compiled_steps(self) -> Iterator[CompiledStep]:
+        """Every step compiled so far (each once).
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import events
+        >>> fan = Machine({"id": "fan", "initial": "slow", "states": {"slow": {"on": {"FASTER": "fast"}}, "fast": {}}})
+        >>> compiler = StepCompiler(fan, events("FASTER"))
+        >>> s0 = fan.initial_state()
+        >>> faster = compiler.configuration(s0.nodes).events[0]
+        >>> step = compiler.step(faster, s0, faster.select(s0.context))
+        >>> list(compiler.compiled_steps()) == [step]
+        True
+        """
+        for configuration in self._configurations.values():
+            for steps in configuration.events:
+                for step in steps.steps.values():
+                    if step is not None:
+                        yield step
 
     def _compile_step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
         machine = self.machine
@@ -231,8 +268,8 @@ class StepCompiler:
 class CompiledStep:
     """A macrostep that is one microstep moving the configuration to ``nodes`` (where no eventless
     transition waits) and running only ``assign`` actions: exit, transition and entry content in
-    the algorithm's order. ``run(context, event)`` gives the new context, or ``None`` when an
-    assign fails (the full macrostep then raises its ``error.execution``).
+    the algorithm's order. ``assigns(context, event)`` gives the new context (`compile_assigns`);
+    when an assign raises, the walker takes the full macrostep, which raises its ``error.execution``.
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import events
@@ -241,34 +278,23 @@ class CompiledStep:
     >>> compiler = StepCompiler(acc, events("ADD", x=[1, 5]))
     >>> s0 = acc.initial_state()
     >>> add = compiler.configuration(s0.nodes).events[1]
-    >>> step = compiler.step(add, s0, add.enabled(s0.context))
-    >>> [t.describe() for t in step.transitions], step.nodes == s0.nodes, dict(step.run(s0.context, add.event))
+    >>> step = compiler.step(add, s0, add.select(s0.context))
+    >>> [t.describe() for t in step.transitions], step.nodes == s0.nodes, dict(step.assigns(s0.context, add.event))
     (['acc.open --ADD--> -'], True, {'sum': 5})
     """
 
-    __slots__ = ("transitions", "nodes", "assigns", "rest_from", "rest_to")
+    __slots__ = ("transitions", "nodes", "assigns", "rest_from", "rest_to", "taken", "found")
 
     def __init__(self, transitions: list[Transition], nodes: frozenset[StateNode], assigns: AssignStep) -> None:
         self.transitions = transitions
         self.nodes = nodes
         self.assigns = assigns
+        self.taken = 0  # coverage: the walk's steps that took it, and the new states they found
+        self.found = 0
         # the last `StateKeys.rest` of a source and of its target (one slot: a dict per step cost
         # more memory than the walk's fingerprints, and a step nearly always sees one source rest)
         self.rest_from = -1
         self.rest_to = -1
-
-    def run(self, context: FrozenDict, event: Event) -> Mapping[str, Any] | None:
-        """The context after the step's assigns, or ``None`` when one of them raises.
-
-        >>> from statecharts import assign
-        >>> halve = CompiledStep([], frozenset(), compile_assigns([assign(n=lambda c, e: 10 // c["n"])]))
-        >>> dict(halve.run(FrozenDict(n=2), Event("CUT"))), halve.run(FrozenDict(n=0), Event("CUT"))
-        ({'n': 5}, None)
-        """
-        try:
-            return self.assigns(context, event)
-        except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
-            return None
 
 
 def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) -> tuple[CompiledChain, bool]:
@@ -307,32 +333,62 @@ CONFIGURATION_FREE = (CallGuard,)  # left after specializing, they read nothing 
 
 
 def compile_assigns(actions: list[Assign]) -> AssignStep:
-    """The context after a block of ``assign`` actions run in order, as one call.
+    """The context after a block of ``assign`` actions run in order, as one call: every value
+    in it frozen (as `statecharts.frozen.frozen` leaves it), so that `FrozenDict.of_frozen` takes
+    it as it is. A block of one assign gives a plain ``dict`` (one copy of the context; a step
+    that leads to a known state needs no more), a longer block the `FrozenDict` each assign
+    reads the next from.
 
     >>> from statecharts import assign
     >>> step = compile_assigns([assign(n=lambda c, e: c["n"] + 1), assign(m=0)])
     >>> dict(step(FrozenDict(n=1, m=5), Event("GO")))
     {'n': 2, 'm': 0}
+    >>> type(compile_assigns([assign(xs=lambda c, e: [c["n"]])])(FrozenDict(n=1), Event("GO"))["xs"]).__name__
+    'FrozenList'
     """
     if not actions:
         return _unchanged
-    if len(actions) == 1 and not callable(actions[0].assignments):
-        fields = tuple((key, value, callable(value)) for key, value in actions[0].assignments.items())
+    if len(actions) > 1:
 
-        def assign_fields(context: FrozenDict, event: Event) -> Mapping[str, Any]:
+        def assign_all(context: FrozenDict, event: Event) -> Mapping[str, Any]:
+            for action in actions:
+                context = action.apply_to(context, event)
+            return context
+
+        return assign_all
+    action = actions[0]
+    if callable(action.assignments):
+        updater = _bound(action.assignments, action.params)
+
+        def assign_updates(context: FrozenDict, event: Event) -> Mapping[str, Any]:
             data = dict(context)
-            for key, value, call in fields:
-                data[key] = value(context, event) if call else value
+            for key, value in updater(context, event).items():
+                data[key] = value if type(value) in SHARED else frozen(value)
             return data
 
-        return assign_fields
+        return assign_updates
+    fields = tuple(
+        (key, _bound(value, action.params) if callable(value) else None, value)
+        for key, value in action.assignments.items()
+    )
 
-    def assign_all(context: FrozenDict, event: Event) -> Mapping[str, Any]:
-        for action in actions:
-            context = action.apply_to(context, event)
-        return context
+    def assign_fields(context: FrozenDict, event: Event) -> Mapping[str, Any]:
+        data = dict(context)
+        for key, call, value in fields:
+            if call is not None:
+                value = call(context, event)
+            data[key] = value if type(value) in SHARED else frozen(value)
+        return data
 
-    return assign_all
+    return assign_fields
+
+
+def _bound(fn: Callable[..., Any], params: Any) -> Callable[[FrozenDict, Event], Any]:
+    """``fn`` as a call of ``(context, event)``: itself, or with the params `call_expression` gives it."""
+    takes = takes_params(fn)
+    if takes or takes is None and params is not None:
+        return lambda context, event: call_expression(fn, context, event, params)
+    return fn  # type: ignore[no-any-return]
 
 
 class StateKeys:

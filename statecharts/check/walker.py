@@ -14,6 +14,7 @@ from statecharts.check.graph import (
     collector_paused,
     evaluate,
     explore,
+    predicate_error,
     step_predicate,
 )
 from statecharts.check.liveness import Lasso, LivenessChecker
@@ -425,11 +426,18 @@ def _check(
 ) -> Report:
     first_violation: dict[str, int] = {}
     invariants = list(model.invariants.items())
+    unbroken = list(invariants)  # those no state has broken yet, in the model's order
 
     def on_state(i: int, snapshot: Any) -> None:
-        for name, predicate in invariants:
-            if name not in first_violation and not evaluate("invariant", name, predicate, snapshot):
-                first_violation[name] = i
+        name = ""
+        try:
+            for name, predicate in unbroken:
+                if not predicate(snapshot):
+                    first_violation[name] = i
+        except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
+            raise predicate_error("invariant", name, snapshot, exc) from exc
+        if len(first_violation) + len(unbroken) > len(invariants):
+            unbroken[:] = [(name, predicate) for name, predicate in unbroken if name not in first_violation]
 
     started = time.perf_counter()
     if phase is not None:

@@ -6,6 +6,7 @@ The oracle is the uncompiled walk: every event of the alphabet in every reachabl
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -21,42 +22,45 @@ from statecharts.check.model import Model, events
 from statecharts.check.successor import successor
 from tests.scxml.random_charts import EVENTS, documents
 
+Walk = tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any], dict[Any, int], dict[Any, int]]
 
-def reference_walk(
-    model: Model, max_states: int | None = None
-) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
-    """States, edges (as snapshot pairs), self-loop states and fired transitions, uncompiled
+
+def reference_walk(model: Model, max_states: int | None = None) -> Walk:
+    """States, edges (as snapshot pairs), self-loop states, fired transitions, and per transition
+    the steps that took it and the new states they found (TLC's coverage), uncompiled
     (``max_states``: stop expanding as `explore` does, once that many states are stored)."""
     alphabet = tuple(model.events())
     states = list(dict.fromkeys(model.initial_states()))
     seen = set(states)
-    edges, loops, fired = set(), set(), []
+    edges, loops, taken, found = set(), set(), Counter[Any](), Counter[Any]()
     for s in states:  # grows while we walk: breadth first
         if max_states is not None and len(states) >= max_states:
             break
         for e, event in enumerate(alphabet):
+            fired: list[Any] = []
             t = successor(s, event, fired)
             if t is None:
                 continue
+            taken.update(fired)
             if t == s:
                 loops.add(s)
                 continue
             edges.add((s, e, t))
             if t not in seen:
+                found.update(fired)
                 seen.add(t)
                 states.append(t)
-    return seen, edges, loops, set(fired)
+    return seen, edges, loops, set(taken), dict(taken), dict(found)
 
 
-def compiled_walk(
-    model: Model, max_states: int | None = None
-) -> tuple[set[Any], set[tuple[Any, int, Any]], set[Any], set[Any]]:
+def compiled_walk(model: Model, max_states: int | None = None) -> Walk:
     graph = explore(model, Bounds(max_states=max_states))
     states = graph.states
     edges = {(states[i], e, states[j]) for i, out in enumerate(graph.edges) for e, j in out}
     assert len(edges) == graph.transitions
     assert len(set(states)) == len(states), "one state stored twice"
-    return set(states), edges, {states[i] for i in graph.self_loops}, graph.fired
+    found = {t: n for t, n in graph.found.items() if n}
+    return set(states), edges, {states[i] for i in graph.self_loops}, graph.fired, dict(graph.taken), found
 
 
 def boom(c: Any, e: Any) -> bool:
