@@ -376,16 +376,16 @@ def _explore(
                 graph.raised += 1
                 if graph.first_raised is None:
                     graph.first_raised = (parent, via if parent >= 0 else None, snapshot, failure)
-        try:
-            if key is None:
+        if key is None:
+            try:
                 key = key_of(snapshot)
-            elif stored is not None:
-                key = (key[0], *key[1])  # type: ignore[index]
-            found = index.get(key)
-        except TypeError:
-            raise UnhashableStateError(snapshot, parent, via, graph) from None
-        if found is not None:
-            return found
+                found = index.get(key)
+            except TypeError:
+                raise UnhashableStateError(snapshot, parent, via, graph) from None
+            if found is not None:
+                return found
+        elif stored is not None:  # a key `Expander.expand` just looked up and did not find: a new state
+            key = (key[0], *key[1])  # type: ignore[index]
         i = len(graph.states)
         if stored is None:
             index[key] = i
@@ -496,7 +496,8 @@ class Expander:
 
     `expand` tries every event of the alphabet some active state can take. A compiled step that
     leads to a known state costs a key and a ``lookup``, no snapshot; otherwise the new snapshot
-    goes to ``add(snapshot, parent, event index, depth, key or None) -> state number``. Edges to
+    goes to ``add(snapshot, parent, event index, depth, key) -> state number``, with the key that
+    ``lookup`` just did not find (a new state), or ``None`` when there is none. Edges to
     other states are appended to ``out`` as ``(event index, state)``; a step that fires yet leads
     back to the same state puts the state in ``self_loops``. Steps the model's action constraint
     refuses are not taken. With ``fired`` (coverage), the transitions each full macrostep took are
