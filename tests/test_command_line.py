@@ -332,3 +332,48 @@ def test_the_progress_bar_keeps_moving_within_a_long_phase() -> None:
     time.sleep(1.3)  # no news from the checker meanwhile
     bar.close()
     assert out.getvalue().count("temporal 1/1: Converges") >= 3  # set once, then redrawn by the ticker
+
+
+def test_run_says_which_action_raised_on_which_event_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "machines.counter", "START", "ADD:by=x", "ADD:by=2"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[-1].split()[:2] == ["ADD(by=2)", '"counting"']  # the run goes on after the error
+    assert err.splitlines() == [
+        "statecharts run: error: ADD(by='x'): action assign raised TypeError: unsupported operand type(s) "
+        "for +: 'int' and 'str' (no transition takes error.execution)"
+    ]
+
+
+HANDLES_ERRORS = """
+from statecharts import Machine, assign
+machine = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {
+    "a": {"on": {"ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])}, "error.execution": "broken"}},
+    "broken": {}}})
+"""
+
+
+def test_run_notes_an_error_the_chart_takes_itself_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chart = tmp_path / "handles.py"
+    chart.write_text(HANDLES_ERRORS, encoding="utf-8")
+    assert main(["run", str(chart), "ADD:by=x"]) == 0
+    out, err = capsys.readouterr()
+    assert '"broken"' in out.splitlines()[-1]
+    assert err.startswith("statecharts run: note: ADD(by='x'): action assign raised TypeError: ")
+    assert err.rstrip().endswith("; the chart takes error.execution") and len(err.splitlines()) == 1
+
+
+def test_run_with_xstate_semantics_reports_the_actor_error_once_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chart = tmp_path / "xstate_chart.py"
+    chart.write_text(
+        HANDLES_ERRORS.replace(', "error.execution": "broken"', "")
+        + 'machine = Machine(machine.config, semantics="xstate")\n',
+        encoding="utf-8",
+    )
+    assert main(["run", str(chart), "ADD:by=x", "ADD:by=1"]) == 1  # the second event meets an actor in error
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("statecharts run: error: ADD(by='x'): ")
+    assert "status is 'error'" in err

@@ -1,7 +1,8 @@
 """``python -m statecharts ...``: the command line, the top layer: one subcommand per module of this package,
 each with ``add_parser`` and ``run``; nothing below imports it.
 
-Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input, 130 when
+Exit status: 0 when all is well, 1 when a checked property is violated (or, in ``run``, an action
+or guard raised and the chart does not take ``error.execution``), 2 on bad input, 130 when
 interrupted (Ctrl-C).
 """
 
@@ -39,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statecharts",
         description="Run, check, draw and test xstate-style statecharts.",
-        epilog="Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input, "
+        epilog="Exit status: 0 when all is well, 1 when a checked property is violated (run: an action or "
+        "guard raised, see run --help), 2 on bad input, "
         "130 when interrupted. "
         "MODULE[:FACTORY] names a module's `model` factory (or its `machine`), e.g. machines.cluster_update.",
     )
