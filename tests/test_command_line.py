@@ -377,3 +377,54 @@ def test_run_with_xstate_semantics_reports_the_actor_error_once_and_exits_1(
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and err.startswith("statecharts run: error: ADD(by='x'): ")
     assert "status is 'error'" in err
+
+
+def test_paths_stops_an_infinite_model_at_its_default_bound_and_says_how_to_raise_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["paths", "machines.counter", "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        "statecharts paths: the walk stopped at the depth bound 100 (the default) before the state graph was "
+        "complete: the paths cover the explored part only; raise the bound with --max-depth N"
+    ]
+    assert out.splitlines()[-1].endswith("(INCOMPLETE: depth bound 100)")
+    assert main(["paths", "machines.counter", "--max-depth", "1000", "--max-states", "50", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["stopped_by"] == "state bound 50" and "(the default)" not in err
+    assert err.rstrip().endswith("raise the bound with --max-states N")
+
+
+def test_paths_of_a_bounded_model_fit_the_default_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["paths", "machines.cluster_update", "-p", "workers=3", "-p", "requests=3", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["complete"] is True and json.loads(out)["states"] == 3938 and err == ""
+
+
+def test_paths_shows_progress_on_a_terminal() -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    # about 3 s of walking: the progress bar first shows after one second
+    argv = ["paths", "machines.counter", "--max-depth", "1000000", "--max-states", "100000", "--limit", "1"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdout and stderr are the terminal, 100 columns wide (tqdm draws nothing in 0)
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "statecharts", *argv])
+    said = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        said += chunk
+    _, status = os.waitpid(pid, 0)
+    text = said.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert " states [" in text and "queue=" in text  # the tqdm line: states so far, elapsed time, queue
+    assert "INCOMPLETE: state bound 100000" in text
