@@ -428,3 +428,22 @@ def test_paths_shows_progress_on_a_terminal() -> None:
     assert os.waitstatus_to_exitcode(status) == 0, text
     assert " states [" in text and "queue=" in text  # the tqdm line: states so far, elapsed time, queue
     assert "INCOMPLETE: state bound 100000" in text
+
+
+def test_a_misspelt_option_shows_the_subcommands_usage_and_the_option_it_is_close_to(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "machines.counter", "--max-stats", "5"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.startswith("usage: statecharts check [-h]")
+    assert err.splitlines()[-1] == (
+        "statecharts check: error: unrecognized arguments: --max-stats 5 (did you mean '--max-states'?)"
+    )
+    with pytest.raises(SystemExit):
+        main(["run", "machines.counter", "START", "--jsno"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: statecharts run [-h]") and err.rstrip().endswith("(did you mean '--json'?)")
+    with pytest.raises(SystemExit):
+        main(["paths", "machines.counter", "--frobnicate"])
+    assert capsys.readouterr().err.splitlines()[-1] == "statecharts paths: error: unrecognized arguments: --frobnicate"

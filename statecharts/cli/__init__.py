@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from statecharts.errors import StatechartError
+from statecharts.text import did_you_mean
 from statecharts.version import __version__
 
 # subcommand -> module providing add_parser(subparsers) and run(args) -> int
@@ -69,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and getattr(args, "events", None) is not None and not any(e.startswith("-") for e in extra):
         args.events.extend(extra)  # `run TARGET -p x=1 EVENT ...`: events may follow the options
     elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        unrecognized(subcommand_parser(parser, args.command), extra)
     try:
         return int(args.handler(args))
     except BrokenPipeError:  # the reader (``| head``) went away: not an error of ours
@@ -84,6 +85,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C outside a walk (a walk prints its partial report itself)
         print(f"\nstatecharts {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def subcommand_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of the subcommand ``command`` (its usage is the one to show for its options).
+
+    >>> subcommand_parser(build_parser(), "paths").prog
+    'statecharts paths'
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[command]
+            return found
+    raise LookupError(f"the parser has no subcommand {command!r}")  # pragma: no cover - build_parser has them
+
+
+def unrecognized(parser: argparse.ArgumentParser, extra: Sequence[str]) -> None:
+    """Exit (status 2) with ``parser``'s usage and an error naming the ``extra`` arguments it does
+    not take, with a hint for an option close to one of its own.
+
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err), contextlib.suppress(SystemExit):
+    ...     unrecognized(subcommand_parser(build_parser(), "check"), ["--max-stats", "5"])
+    >>> print(err.getvalue().splitlines()[-1])
+    statecharts check: error: unrecognized arguments: --max-stats 5 (did you mean '--max-states'?)
+    """
+    options = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
+    hints = [did_you_mean(word.partition("=")[0], options) for word in extra if word.startswith("--")]
+    parser.error(f"unrecognized arguments: {' '.join(extra)}{''.join(h for h in hints if h)}")
 
 
 def version() -> str:
