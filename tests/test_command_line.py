@@ -447,3 +447,33 @@ def test_a_misspelt_option_shows_the_subcommands_usage_and_the_option_it_is_clos
     with pytest.raises(SystemExit):
         main(["paths", "machines.counter", "--frobnicate"])
     assert capsys.readouterr().err.splitlines()[-1] == "statecharts paths: error: unrecognized arguments: --frobnicate"
+
+
+def test_help_after_a_model_lists_its_parameters_with_types_and_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "machines.cluster_update", "--help"])
+    out = capsys.readouterr().out
+    assert exited.value.code == 0 and out.startswith("usage: statecharts check")
+    assert out.rstrip().endswith(
+        "parameters of machines.cluster_update:model (-p NAME=VALUE):\n"
+        "  workers   int          default 2\n"
+        "  requests  int          default 2\n"
+        "  lock      bool         default true\n"
+        "  conf_ok   bool | None  default none"
+    )
+    for command in ("paths", "run", "render", "serve"):  # every command that takes -p
+        with pytest.raises(SystemExit):
+            main([command, "machines.counter", "--help"])
+        assert capsys.readouterr().out.rstrip().endswith("  limit  int  default 1000000"), command
+
+
+def test_help_without_a_model_says_how_to_list_a_models_parameters(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    out = capsys.readouterr().out
+    assert "'statecharts check MODULE[:FACTORY] --help' lists the model's parameters" in " ".join(out.split())
+    assert out.rstrip().endswith(
+        "A model's parameters: statecharts check MODULE[:FACTORY] --help (the model first, then --help)."
+    )

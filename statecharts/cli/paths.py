@@ -16,6 +16,7 @@ from statecharts.check.graph import Bounds, explore
 from statecharts.check.paths import TestPath, simple_paths, state_cover, transition_cover
 from statecharts.cli.check import ProgressBar
 from statecharts.cli.loading import UsageError, load_model, parse_params
+from statecharts.cli.parameters import add_param_option
 
 COVERS = ("states", "transitions", "edges")
 # the walk's default bounds: a model with an infinite state space (a counter) still gives paths at
@@ -37,6 +38,7 @@ def add_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "paths",
         help="print test paths: state cover, transition cover, simple paths",
+        add_help=False,
         description="Print test paths for a model, each from an initial state: 'states' visits every "
         "reachable state (shortest paths to the breadth-first tree's leaves), 'transitions' "
         "fires every chart transition the walk can fire, 'edges' takes every event in every "
@@ -46,9 +48,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "target", metavar="MODULE[:FACTORY]", help="e.g. machines.cluster_update, or chart.py, chart.json, chart.scxml"
     )
-    parser.add_argument(
-        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="factory parameter (repeatable)"
-    )
+    add_param_option(parser)
     parser.add_argument(
         "--cover", choices=COVERS, default="transitions", help="what the paths cover (default: transitions)"
     )

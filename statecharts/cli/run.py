@@ -16,6 +16,7 @@ from typing import Any
 from statecharts.check.graph import execution_error, unhandled_error_function
 from statecharts.check.trace import event_text, value_text
 from statecharts.cli.loading import UsageError, parse_params, parse_value, resolve_machine
+from statecharts.cli.parameters import add_param_option
 from statecharts.errors import EventError, StatechartError
 from statecharts.event import Event
 from statecharts.interpreter import Interpreter, RealClock, VirtualClock
@@ -48,6 +49,7 @@ def add_parser(sub: Any) -> None:
         "NAME or NAME:key=value,key=value; +MS lets MS milliseconds pass (on a "
         "virtual clock unless --real-time), firing the timers that fall due.",
         epilog=RAISED_HELP,
+        add_help=False,
     )
     parser.add_argument(
         "target",
@@ -55,7 +57,7 @@ def add_parser(sub: Any) -> None:
         help="MODULE[:ATTR] (uses `model` or `machine`), chart.py, chart.json or chart.scxml",
     )
     parser.add_argument("events", nargs="*", metavar="EVENT")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    add_param_option(parser)
     parser.add_argument("--strict", action="store_true", help="reject events no active state accepts")
     parser.add_argument("--real-time", action="store_true", help="a real clock (+MS waits) instead of a virtual one")
     parser.add_argument("--json", action="store_true", help="print snapshots as JSON lines")
