@@ -207,9 +207,12 @@ def check_system(
     deadlock: bool = True,
     stop: Callable[[], str | None] | None = None,
     phase: Callable[[str], None] | None = None,
+    compiled: bool = True,
 ) -> Report:
     """Walk the actor system ``model.machine`` runs as and decide the model's properties (see the
     module docstring); `statecharts.check.check` calls this for a chart that starts child machines.
+    ``compiled=False`` takes every actor step as the full macrostep (`explore_system`'s option:
+    the same report, slower; the tests compare the two).
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.actions import send_parent
@@ -262,6 +265,7 @@ def check_system(
         root_id=root,
         on_state=on_state if invariants else None,
         constraint=None if constraint is None else (lambda s: predicates.on("constraint", "constraint", constraint, s)),
+        compiled=compiled,
     )
     predicates.graph = graph
     report = Report(
