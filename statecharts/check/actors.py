@@ -27,7 +27,14 @@ from typing import Any
 
 from statecharts.actions import Assign, Send, SpawnChild, StartInvoke, StopChild, StopInvoke
 from statecharts.chart import StateNode, Transition
-from statecharts.check.graph import Bounds, Paths, unhandled_error_function
+from statecharts.check.graph import (
+    COLLECT_EVERY,
+    Bounds,
+    Paths,
+    collect_young,
+    collector_paused,
+    unhandled_error_function,
+)
 from statecharts.check.kernel import CompiledStep, StepCompiler
 from statecharts.check.trace import event_text
 from statecharts.errors import ConfigError
@@ -40,7 +47,7 @@ Channel = tuple[str, str]
 SystemInvariant = Callable[["SystemState"], bool]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SystemState:
     """Every actor's snapshot (by id), who is whose parent, and the messages in flight per
     (sender, receiver) pair; a value (equal states hash alike), as the walker's visited set needs.
@@ -381,45 +388,51 @@ def explore_system(
         if i not in graph.initial:
             graph.initial.append(i)
     head = 0
-    while head < len(graph.states) and not stopped:
-        i = head
-        head += 1
-        state = graph.states[i]
-        if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
-            graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
-            continue
-        if constraint is not None and not constraint(state):
-            continue
-        if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
-            graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
-            break
-        now = time.perf_counter()
-        if deadline is not None and now > deadline:
-            graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
-            break
-        if bounds.stop is not None and now >= next_poll:
-            next_poll, reason = now + 0.1, bounds.stop()
-            if reason is not None:
-                graph.complete, graph.stopped_by = False, reason
+    next_collect = COLLECT_EVERY
+    with collector_paused():  # as the single-chart walk: a full collection would traverse every stored state
+        while head < len(graph.states) and not stopped:
+            i = head
+            head += 1
+            if head >= next_collect:
+                collect_young()
+                next_collect = head + COLLECT_EVERY
+            state = graph.states[i]
+            if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
+                graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
+                continue
+            if constraint is not None and not constraint(state):
+                continue
+            if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
+                graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
                 break
-        graph.expanded[i] = True
-        for step in successors(root, state, alphabet, steps, snapshots):
-            if step.event is None or (step.state == state and step.raised is None):
-                continue  # a stutter: the root ignores the event
-            label = Delivery(step.sender, step.receiver, step.event)
-            e = labels.get(label)
-            if e is None:
-                e = labels[label] = len(graph.events)
-                graph.events.append(label)
-            j = i if step.state == state else add(step.state, i, e, graph.depth[i] + 1)
-            if step.raised is not None:
-                graph.raised += 1
-                if graph.first_raised is None:
-                    graph.first_raised = (i, e, j, step.raised)
-            if j != i:
-                graph.edges[i].append((e, j))
-            if stopped:
+            now = time.perf_counter()
+            if deadline is not None and now > deadline:
+                graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
                 break
+            if bounds.stop is not None and now >= next_poll:
+                next_poll, reason = now + 0.1, bounds.stop()
+                if reason is not None:
+                    graph.complete, graph.stopped_by = False, reason
+                    break
+            graph.expanded[i] = True
+            for step in successors(root, state, alphabet, steps, snapshots):
+                same = step.state is state or step.state == state
+                if step.event is None or (same and step.raised is None):
+                    continue  # a stutter: the root ignores the event
+                label = Delivery(step.sender, step.receiver, step.event)
+                e = labels.get(label)
+                if e is None:
+                    e = labels[label] = len(graph.events)
+                    graph.events.append(label)
+                j = i if same else add(step.state, i, e, graph.depth[i] + 1)
+                if step.raised is not None:
+                    graph.raised += 1
+                    if graph.first_raised is None:
+                        graph.first_raised = (i, e, j, step.raised)
+                if j != i:
+                    graph.edges[i].append((e, j))
+                if stopped:
+                    break
     if stopped:
         graph.complete, graph.stopped_by = False, "stopped at the first violation"
     graph.seconds = time.perf_counter() - start
