@@ -627,16 +627,18 @@ class _World:
         state = self.state
         if state is not None and not self.changed:
             return state
-        channels = tuple((k, v) for k, v in self.channels.items() if v)
+        snapshots, channels = self.snapshots, self.channels
         if state is None or self.reshaped:
             return SystemState(
-                tuple(sorted(self.snapshots.items())), tuple(sorted(self.parents.items())), tuple(sorted(channels))
+                tuple(sorted(snapshots.items())),
+                tuple(sorted(self.parents.items())),
+                tuple(sorted([(k, v) for k, v in channels.items() if v])),
             )
-        actors = zip(state.actors, self.snapshots.values(), strict=True)
+        # the same actors and channels, in the same (sorted) order: a new entry only where it changed
         return SystemState(
-            tuple(pair if pair[1] is s else (pair[0], s) for pair, s in actors),
+            tuple([pair if pair[1] is (s := snapshots[pair[0]]) else (pair[0], s) for pair in state.actors]),
             state.parents,
-            channels if len(channels) != len(state.channels) else _share(state.channels, channels),
+            tuple([pair if pair[1] is q else (pair[0], q) for pair in state.channels if (q := channels[pair[0]])]),
         )
 
     def take(self, sender: str, receiver: str) -> None:
@@ -748,11 +750,3 @@ class _World:
         del self.parents[actor_id]
         for key in [k for k in self.channels if k[1] == actor_id]:  # what it sent stays in flight
             del self.channels[key]
-
-
-def _share(
-    before: tuple[tuple[Channel, tuple[Event, ...]], ...], after: tuple[tuple[Channel, tuple[Event, ...]], ...]
-) -> tuple[tuple[Channel, tuple[Event, ...]], ...]:
-    """``after`` (the same channels as ``before``, in the same order), sharing ``before``'s
-    entries whose messages did not change."""
-    return tuple(old if old[1] is new[1] else new for old, new in zip(before, after, strict=True))
