@@ -358,7 +358,7 @@ def explore_system(
     bounds = bounds or Bounds()
     root = root_id or machine.id
     graph = SystemGraph(root)
-    labels: dict[Delivery, int] = {}
+    labels: dict[tuple[str | None, str, Event], int] = {}  # (sender, receiver, event): its Delivery's index
     start = time.perf_counter()
     deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
     next_poll = start
@@ -419,11 +419,11 @@ def explore_system(
                 same = step.state is state or step.state == state
                 if step.event is None or (same and step.raised is None):
                     continue  # a stutter: the root ignores the event
-                label = Delivery(step.sender, step.receiver, step.event)
+                label = (step.sender, step.receiver, step.event)
                 e = labels.get(label)
                 if e is None:
                     e = labels[label] = len(graph.events)
-                    graph.events.append(label)
+                    graph.events.append(Delivery(*label))
                 j = i if same else add(step.state, i, e, graph.depth[i] + 1)
                 if step.raised is not None:
                     graph.raised += 1
@@ -606,6 +606,8 @@ class _World:
     """A mutable copy of a `SystemState` (or an empty system) for computing one successor.
     `freeze` shares with the state it came from every actor and channel entry the step left
     alone (and gives that state back when the step changed nothing)."""
+
+    __slots__ = ("state", "snapshots", "parents", "channels", "steps", "interned", "changed", "reshaped", "raised")
 
     def __init__(
         self,
