@@ -574,10 +574,10 @@ class ActorSteps:
             return snapshot, ()
         steps = configuration.events[0]
         context = snapshot.context
-        enabled = steps.enabled(context)
-        if not enabled:
-            return (snapshot, ()) if enabled is not None and configuration.settled else None
-        compiled = compiler.step(steps, snapshot, enabled)
+        selection = steps.select(context)
+        if not selection:
+            return (snapshot, ()) if selection is not None and configuration.settled else None
+        compiled = compiler.step(steps, snapshot, selection)
         ran = compiled.sending(context, event) if isinstance(compiled, SendingStep) else None
         if ran is None:
             return None

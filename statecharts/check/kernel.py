@@ -267,7 +267,7 @@ class StepCompiler:
         >>> compiler = StepCompiler(door, events("OPEN"))
         >>> s0 = door.initial_state()
         >>> opened = compiler.configuration(s0.nodes).events[0]
-        >>> transitions, nodes, actions = compiler.move(s0, opened.enabled(s0.context))
+        >>> transitions, nodes, actions = compiler.move(s0, selected(opened.select(s0.context)))
         >>> sorted(n.id for n in nodes), [a.name for a in actions]
         (['door', 'door.open'], ['beep'])
         """
