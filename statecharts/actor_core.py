@@ -157,7 +157,7 @@ def wanted(invoke: InvokeDef, snapshot: Snapshot, running: Container[str]) -> bo
     >>> wanted(m.chart.invokes["i"], m.initial_state(), ()), wanted(m.chart.invokes["i"], m.initial_state(), ("i",))
     (True, False)
     """
-    return invoke.state in snapshot.nodes and invoke.id not in running
+    return invoke.state in snapshot.configuration_nodes and invoke.id not in running
 
 
 def outcome_event(invoke_id: str, ok: bool, value: Any) -> Event:
@@ -183,7 +183,7 @@ def without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
     """
     return Snapshot(
         snapshot.machine,
-        snapshot.nodes,
+        snapshot.configuration_nodes,
         snapshot.context,
         snapshot.history,
         tuple(p for p in snapshot.pending if id(p) not in gone),
@@ -253,7 +253,7 @@ class Timers:
             if all(p.delay <= 0 for p in pending):  # only sends due now: all of them leave
                 return Snapshot(
                     snapshot.machine,
-                    snapshot.nodes,
+                    snapshot.configuration_nodes,
                     snapshot.context,
                     snapshot.history,
                     (),
@@ -312,7 +312,7 @@ class Timers:
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}}, semantics="xstate")
         >>> first, second = PendingSend("t", 100, Event("A")), PendingSend("t", 200, Event("B"))
-        >>> s = Snapshot(m, m.initial_state().nodes, m.initial_state().context, pending=(second,))
+        >>> s = Snapshot(m, m.initial_state().configuration_nodes, m.initial_state().context, pending=(second,))
         >>> [p.cancellable for p in Timers(lambda d, f: None, lambda h: None).orphan_on_fire(s, first).pending]
         [False]
         """
@@ -326,7 +326,7 @@ class Timers:
         adopt_orphans(self.handles, self.moved, pending, {id(q) for q in pending}, self.due)
         return Snapshot(
             state.machine,
-            state.nodes,
+            state.configuration_nodes,
             state.context,
             state.history,
             pending,

@@ -224,7 +224,7 @@ class ChartIndex:
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {
         ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> m.atomic_states(m.initial_state().nodes)
+        >>> m.atomic_states(m.initial_state().configuration_nodes)
         (<StateNode m.a.x>,)
         """
         found = self._atomics.get(nodes)
@@ -295,7 +295,7 @@ class ChartIndex:
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {
         ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> [[t.describe() for t, _ in chain] for chain in m.selection(m.initial_state().nodes, "GO")]
+        >>> [[t.describe() for t, _ in chain] for chain in m.selection(m.initial_state().configuration_nodes, "GO")]
         [['m.a.x --GO--> m.a.y', 'm.a --GO--> m.b']]
         """
         key = (nodes, name)

@@ -397,7 +397,9 @@ class Interpreter:
                 self._settle(snapshot, previous=())
                 self._resume = {}
                 for invoke in self.machine.chart.invokes.values():
-                    if invoke.state in snapshot.nodes and (record is None or invoke.id in record.invocations):
+                    if invoke.state in snapshot.configuration_nodes and (
+                        record is None or invoke.id in record.invocations
+                    ):
                         self._to_start.append(invoke.id)
                 self._start_invocations()
             else:

@@ -207,7 +207,7 @@ class Machine(ChartIndex):
         if state.status != "active":
             raise EventError(f"event {event.name!r} sent to machine {self.id!r}, which is {state.status}")
         candidates = self.xstate_candidates if self.xstate else self.candidates
-        if any(candidates(n, event.name) for n in state.nodes):
+        if any(candidates(n, event.name) for n in state.configuration_nodes):
             return
         active = ", ".join(state.configuration)
         raise EventError(

@@ -498,13 +498,19 @@ class _World:
     def adopt(self, actor_id: str, snapshot: Snapshot) -> None:
         machine = self.machines[actor_id]
         self.snapshots[actor_id] = Snapshot(
-            machine, snapshot.nodes, snapshot.context, snapshot.history, (), snapshot.status, snapshot.output
+            machine,
+            snapshot.configuration_nodes,
+            snapshot.context,
+            snapshot.history,
+            (),
+            snapshot.status,
+            snapshot.output,
         )
         for effect in snapshot.effects:
             action = effect.action
             if isinstance(action, StartInvoke):
                 invoke = machine.chart.invokes[action.invoke_id]
-                if invoke.state in snapshot.nodes and invoke.id not in self.snapshots:
+                if invoke.state in snapshot.configuration_nodes and invoke.id not in self.snapshots:
                     given = invoke.input(effect.context, effect.event) if callable(invoke.input) else invoke.input
                     self.start_child(actor_id, invoke.id, invoke.src, invoke.src_name, given)
             elif isinstance(action, SpawnChild):

@@ -195,7 +195,7 @@ class StateGraph(Paths):
             seen = self.states.configurations()
         else:
             for s in self.states:
-                seen.add(s.nodes)
+                seen.add(s.configuration_nodes)
         return set().union(*seen) if seen else set()
 
 
@@ -494,7 +494,7 @@ class Expander:
         compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
         xstate = getattr(compiler.machine, "xstate", False)  # semantics="xstate" takes no compiled steps
         context_key = keys.context
-        configuration = compiler.configuration(s.nodes)
+        configuration = compiler.configuration(s.configuration_nodes)
         settled = configuration.settled
         context = s.context
         rest = -1 if self.symmetric or allowed is not None else keys.rest(s)
@@ -520,10 +520,10 @@ class Expander:
                         assert compiled is not None
                         if fired is not None:
                             fired.extend(compiled.transitions)
-                        nodes = compiled.nodes
+                        nodes = compiled.configuration_nodes
                         if rest >= 0:
                             try:
-                                if nodes is s.nodes:
+                                if nodes is s.configuration_nodes:
                                     moved = rest
                                 elif compiled.rest_from == rest:
                                     moved = compiled.rest_to

@@ -55,7 +55,9 @@ def to_dot(
     graph.attr(compound="true", rankdir=rankdir, fontname=FONT, fontsize="12", nodesep="0.35", ranksep="0.45")
     graph.attr("node", fontname=FONT, fontsize="11", color=LINE)
     graph.attr("edge", fontname=FONT, fontsize="9", color=LINE, arrowsize="0.7")
-    drawing = Drawing(machine.chart, frozenset(snapshot.nodes) if snapshot else None, edge_labels=edge_labels)
+    drawing = Drawing(
+        machine.chart, frozenset(snapshot.configuration_nodes) if snapshot else None, edge_labels=edge_labels
+    )
     drawing.draw(graph)
     return graph
 

@@ -270,7 +270,7 @@ class AsyncActor:
         try:
             if self._restored is not None:
                 snapshot = self._restored
-                invoked = [i.id for n in snapshot.nodes if isinstance(n, StateNode) for i in n.invoke]
+                invoked = [i.id for n in snapshot.configuration_nodes if isinstance(n, StateNode) for i in n.invoke]
                 record = self._record
                 self._to_start = invoked
                 if record is not None:  # its mailbox first; timers resume with the time that remained
@@ -452,7 +452,7 @@ class AsyncActor:
         """
         state = self.state
         timers = {i: self._timers.due[id(p)] for i, p in enumerate(state.pending) if id(p) in self._timers.due}
-        active = {i.id for n in state.nodes if isinstance(n, StateNode) for i in n.invoke}
+        active = {i.id for n in state.configuration_nodes if isinstance(n, StateNode) for i in n.invoke}
         invocations = tuple(cid for cid in self.children if cid in active)
         invocations += tuple(i for i in self._to_start if i not in invocations)
         mailbox = tuple(event for event, future, _ in self._mailbox if future is None)

@@ -221,7 +221,7 @@ class ScxmlMachine(Machine):
         """
         source = getattr(event, "invokeid", None)
         for state, definition in self._invokes_by_state:
-            if state not in step.config:
+            if state not in step.configuration_nodes:
                 continue
             if source is not None and source == definition.static_id and definition.finalize is not None:
                 execute_content(step, (definition.finalize,), event)
@@ -510,7 +510,7 @@ class ScxmlSession(Interpreter):
             if not self.running or self.state.status != "active":
                 return
             state = self.machine.chart.by_id.get(request.state_id)
-            if state in self.state.nodes and request.invokeid not in self.children:
+            if state in self.state.configuration_nodes and request.invokeid not in self.children:
                 self._spawn(request)
 
     def _spawn(self, request: InvokeRequest) -> None:

@@ -88,7 +88,7 @@ def exercise(m: Machine) -> None:
     """A machine that loaded: it starts, takes events, and every snapshot is legal and round-trips."""
     s = m.initial_state()
     for name in EVENTS[:3]:
-        check_configuration(m, s.nodes)
+        check_configuration(m, s.configuration_nodes)
         assert m.restore(s.dumps()).dumps() == s.dumps()  # text: a NaN in the context is not equal to itself
         s = m.transition(s, name)
 
@@ -293,7 +293,7 @@ def test_random_and_tampered_snapshots_restore_or_raise_snapshot_error(data: Any
             s = PLAYER.restore(given_data)
         except SnapshotError:
             continue
-        check_configuration(PLAYER, s.nodes)
+        check_configuration(PLAYER, s.configuration_nodes)
         assert PLAYER.restore(s.dumps()).dumps() == s.dumps()
         try:
             PLAYER.transition(s, "B")
