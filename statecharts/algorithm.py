@@ -43,15 +43,14 @@ def _exit_order(node: StateNode) -> int:
 class Step:
     """The working state of one macrostep (mutable, private to one call).
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> go = Event("GO")
-    >>> microstep(step, select_transitions(step, go), go)
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> timer = Event("TIMER")
+    >>> microstep(step, select_transitions(step, timer), timer)
     >>> step.snapshot().value, s.value  # the snapshot it started from is unchanged
-    ({'a': 'y'}, {'a': 'x'})
+    ({'red': 'wait'}, {'red': 'walk'})
     """
 
     __slots__ = (
@@ -102,11 +101,10 @@ class Step:
     def frozen_configuration_nodes(self) -> frozenset[StateNode]:
         """The configuration as a frozenset (cached until the configuration changes).
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> s = m.initial_state()
-        >>> step = Step(m, s, s.context, None)
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> s = light.initial_state()
+        >>> step = Step(light, s, s.context, None)
         >>> step.frozen_configuration_nodes() == s.configuration_nodes
         True
         """
@@ -143,11 +141,10 @@ class Step:
     def snapshot(self) -> Snapshot:
         """The snapshot the step has reached, with the effects recorded so far.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> s = m.initial_state()
-        >>> step = Step(m, s, s.context, None)
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> s = light.initial_state()
+        >>> step = Step(light, s, s.context, None)
         >>> step.snapshot() == s
         True
         """
@@ -168,12 +165,11 @@ class Step:
     def in_state(self, ref: str) -> bool:
         """The state ``ref`` (``#id``, id or dotted path) is in the step's configuration.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> s = m.initial_state()
-        >>> step = Step(m, s, s.context, None)
-        >>> step.in_state("#m.a.x"), step.in_state("a"), step.in_state("b")
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> s = light.initial_state()
+        >>> step = Step(light, s, s.context, None)
+        >>> step.in_state("#light.red.walk"), step.in_state("red"), step.in_state("green")
         (True, True, False)
         """
         return self.machine.resolve_ref(ref) in self.configuration_nodes
@@ -181,11 +177,10 @@ class Step:
     def raise_error(self, exc: BaseException, source: str) -> None:
         """Queue SCXML's ``error.execution`` event for a failure in ``source``.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> s = m.initial_state()
-        >>> step = Step(m, s, s.context, None)
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> s = light.initial_state()
+        >>> step = Step(light, s, s.context, None)
         >>> step.raise_error(ValueError("boom"), "action save")
         >>> step.internal[0].name, step.internal[0]["source"]
         ('error.execution', 'action save')
@@ -203,13 +198,12 @@ def select_transitions(step: Step, event: Event) -> list[Transition]:
     """Enabled transitions for ``event``: per atomic state in document order, the first match
     walking up its ancestors (descendants preempt ancestors), then conflicts removed.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> select_transitions(step, Event("GO"))  # the child's GO preempts its parent's
-    [<Transition m.a.x --GO--> m.a.y>]
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> select_transitions(step, Event("TIMER"))  # the child's TIMER preempts its parent's
+    [<Transition light.red.walk --TIMER--> light.red.wait>]
     """
     if step.sequence is not None:
         return xstate_remove_conflicts(step, xstate_select_transitions(step, event))
@@ -354,14 +348,13 @@ def get_effective_target_states(step: Step, t: Transition) -> list[StateNode]:
 def get_transition_domain(step: Step, t: Transition) -> StateNode | None:
     """The state whose descendants the transition exits and enters (None when targetless).
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> x = m.get_state("m.a.x")
-    >>> get_transition_domain(step, x.transitions[0]), get_transition_domain(step, m.get_state("m.a").transitions[0])
-    (<StateNode m.a>, <StateNode m>)
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> walk, red = light.get_state("light.red.walk"), light.get_state("light.red")
+    >>> get_transition_domain(step, walk.transitions[0]), get_transition_domain(step, red.transitions[0])
+    (<StateNode light.red>, <StateNode light>)
     """
     if not t.targets:
         return None
@@ -378,13 +371,12 @@ def get_transition_domain(step: Step, t: Transition) -> StateNode | None:
 def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[StateNode]:
     """Active states that the transitions leave: descendants of each transition's domain.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> sorted(n.id for n in compute_exit_set(step, m.get_state("m.a").transitions))
-    ['m.a', 'm.a.x']
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> sorted(n.id for n in compute_exit_set(step, light.get_state("light.red").transitions))
+    ['light.red', 'light.red.walk']
     """
     exits: set[StateNode] = set()
     for t in transitions:
@@ -435,15 +427,14 @@ def add_children_to_enter(
 ) -> None:
     """Add a compound state's initial children, or a parallel state's regions, but not the state itself.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
     >>> to_enter, default_entry = set(), set()
-    >>> add_children_to_enter(step, m.get_state("m.a"), to_enter, default_entry, {})
+    >>> add_children_to_enter(step, light.get_state("light.red"), to_enter, default_entry, {})
     >>> sorted(n.id for n in to_enter), sorted(n.id for n in default_entry)
-    (['m.a.x'], ['m.a'])
+    (['light.red.walk'], ['light.red'])
     """
     if state.type == "compound":
         default_entry.add(state)
@@ -773,18 +764,17 @@ def count_microstep(step: Step, transitions: list[Transition], event: Event | No
     """Count a microstep (or an internal ``event`` that took no transition); past
     ``MAX_MICROSTEPS`` in one macrostep the machine is in a loop: `EventlessLoopError`.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
     >>> count_microstep(step, []); step.microsteps
     1
     >>> step.microsteps = MAX_MICROSTEPS
     >>> count_microstep(step, [], Event("PING"))
     Traceback (most recent call last):
         ...
-    statecharts.errors.EventlessLoopError: machine 'm' did not settle ... last internal event: PING (...)
+    statecharts.errors.EventlessLoopError: machine 'light' did not settle ... last internal event: PING (...)
     """
     step.microsteps += 1
     if step.microsteps > MAX_MICROSTEPS:
@@ -803,14 +793,13 @@ def count_microstep(step: Step, transitions: list[Transition], event: Event | No
 def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
     """Exit, run transition content, enter: one microstep over a conflict-free set.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> microstep(step, list(m.get_state("m.a").transitions), Event("GO"))
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> microstep(step, list(light.get_state("light.red").transitions), Event("TIMER"))
     >>> step.snapshot().value
-    'b'
+    'green'
     """
     count_microstep(step, transitions)
     if step.fired is not None:
@@ -829,14 +818,13 @@ class Plan:
     """What a microstep exits and enters, fixed by the configuration and the transitions when no
     history is involved: computed once per (configuration, transition set) and cached.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> plan = microstep_plan(step, list(m.get_state("m.a").transitions))
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> plan = microstep_plan(step, list(light.get_state("light.red").transitions))
     >>> plan.exits, plan.entries
-    ([<StateNode m.a.x>, <StateNode m.a>], [<StateNode m.b>])
+    ([<StateNode light.red.walk>, <StateNode light.red>], [<StateNode light.green>])
     """
 
     __slots__ = ("exits", "entries", "default_entry", "history_content")
@@ -902,15 +890,14 @@ def microstep_plan(step: Step, transitions: list[Transition], cache: bool = True
 def run_to_completion(step: Step) -> None:
     """Eventless transitions first, then internal events, until neither is left (W3C loop).
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> step.internal.append(Event("GO"))
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> step.internal.append(Event("TIMER"))
     >>> run_to_completion(step)
     >>> step.snapshot().value
-    {'a': 'y'}
+    {'red': 'wait'}
     """
     while step.status == "active":
         queued = len(step.internal)

@@ -453,11 +453,7 @@ def _inside(owner: StateNode, cluster: StateNode) -> bool:
 
 
 def _safe_id(text: str) -> str:
-    """A DOT id without the ``:`` that Graphviz reads as a port separator.
-
-    >>> _safe_id("auth.authenticating:invocation[0]")
-    'auth.authenticating_invocation_0_'
-    """
+    """A DOT id without the ``:`` that Graphviz reads as a port separator."""
     return re.sub(r"[^A-Za-z0-9_.\-]", "_", text)
 
 
