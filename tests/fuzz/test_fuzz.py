@@ -15,41 +15,12 @@ from statecharts import ConfigError, Machine, SnapshotError, StatechartError
 from statecharts.interop import from_json
 from statecharts.scxml import load
 from statecharts.state import check_configuration
+from statecharts.validate import STATE_KEYS
 
 FUZZ = settings(max_examples=300, suppress_health_check=list(HealthCheck), deadline=None)
 EVENTS = ("A", "B", "xstate.init", "done.state.m", "*")
-KEYS = (
-    "id",
-    "initial",
-    "type",
-    "history",
-    "target",
-    "states",
-    "on",
-    "always",
-    "after",
-    "entry",
-    "exit",
-    "invoke",
-    "context",
-    "tags",
-    "meta",
-    "description",
-    "output",
-    "onDone",
-    "reenter",
-    "guard",
-    "actions",
-    "src",
-    "params",
-    "a",
-    "b",
-    "c",
-    "A",
-    "B",
-    "__tuple__",
-    "",
-)
+#: Every key a state may hold, then keys of transitions and invokes and names that are no key.
+KEYS = (*STATE_KEYS, "reenter", "guard", "actions", "src", "params", "a", "b", "c", "A", "B", "__tuple__", "")
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
