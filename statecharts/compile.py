@@ -89,16 +89,13 @@ class _Compiler:
         node.children = tuple(children)
         node.histories = tuple(histories)
         node.by_key = {c.key: c for c in (*children, *histories)}
-        validate.history_placement(node, children, histories, path)
         tags = _as_list(config.get("tags"))
-        validate.tags(tags, config.get("tags"), path)
+        validate.state_parts(node, config, tags, path)
         node.tags = frozenset(tags)
-        validate.description(config.get("description"), path, "description")
         node.meta = config.get("meta")
         node.description = config.get("description")
         node.output = config.get("output")
         node.done_data = "output" in config
-        validate.initial_placement(node, config, path)
         return node
 
     # -- transitions ----------------------------------------------------------------------
@@ -230,7 +227,7 @@ class _Compiler:
         if spec.get("guard") is not None:
             t.guard = self.guard(spec["guard"], path, f"{key}.guard")
         t.actions = tuple(self.action(a, path, f"{key}.actions") for a in _as_list(spec.get("actions")))
-        validate.transition_options(spec, path, key)
+        validate.transition_options(spec, t.targets, path, key)
         t.reenter = spec.get("reenter", False)
         t.description = spec.get("description")
         t.meta = spec.get("meta")
@@ -249,7 +246,6 @@ class _Compiler:
                 and bool(targets)
                 and all(x is node or (node.type == "compound" and x.is_descendant_of(node)) for x in targets)
             )
-        validate.targets_together(t.targets, path, key)
         return t
 
     def resolve(self, node: StateNode, ref: str, from_inside: bool = False) -> StateNode | None:

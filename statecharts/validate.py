@@ -221,9 +221,19 @@ def child_key(key: Any, path: str) -> None:
         raise ConfigError(f"state key {key!r} must be a non-empty string without '.'", path=path, key="states")
 
 
-def history_placement(node: StateNode, children: list[StateNode], histories: list[StateNode], path: str) -> None:
-    """History states sit in a compound (or parallel) state, beside other states."""
-    if histories and not children:
+def state_parts(node: StateNode, config: Mapping[str, Any], tags: list[Any], path: str) -> None:
+    """Once its children are built: history states sit in a compound (or parallel) state beside
+    other states, ``tags`` (read as the list ``tags``) are strings, ``description`` is text, and
+    ``initial`` belongs on (and is needed by) a compound state.
+
+    >>> from statecharts.compile import compile_chart
+    >>> compile_chart({"id": "m", "states": {"a": {}, "b": {}}})
+    Traceback (most recent call last):
+    ...
+    statecharts.errors.ConfigError: m: initial: missing 'initial' (one of a, b)
+    """
+    histories = node.histories
+    if histories and not node.children:
         raise ConfigError(
             "history state outside a compound state: its parent has no other states",
             path=f"{path}.{histories[0].key}",
@@ -232,23 +242,9 @@ def history_placement(node: StateNode, children: list[StateNode], histories: lis
     parent = node.parent
     if node.type == "history" and (parent is None or parent.type not in ("compound", "parallel")):
         raise ConfigError("history state outside a compound state", path=path, key="type")
-
-
-def tags(tags: list[Any], given: Any, path: str) -> None:
-    """``tags`` (as ``given``, read as the list ``tags``) are strings."""
-    if not all(isinstance(tag, str) for tag in tags):
-        raise ConfigError(f"'tags' are strings, not {given!r}", path=path, key="tags")
-
-
-def initial_placement(node: StateNode, config: Mapping[str, Any], path: str) -> None:
-    """``initial`` belongs on (and is needed by) a compound state.
-
-    >>> from statecharts.compile import compile_chart
-    >>> compile_chart({"id": "m", "states": {"a": {}, "b": {}}})
-    Traceback (most recent call last):
-    ...
-    statecharts.errors.ConfigError: m: initial: missing 'initial' (one of a, b)
-    """
+    if tags and not all(isinstance(tag, str) for tag in tags):
+        raise ConfigError(f"'tags' are strings, not {config.get('tags')!r}", path=path, key="tags")
+    description(config.get("description"), path, "description")
     if "initial" in config and node.type != "compound":
         raise ConfigError(f"'initial' on a {node.type} state", path=path, key="initial")
     if node.type == "compound" and config.get("initial") is None:
@@ -410,8 +406,10 @@ def target_found(target: StateNode | None, node: StateNode, ref: str, ids: Itera
         raise ConfigError(f"unknown target {ref!r}{hint}", path=path, key=f"{key}.target")
 
 
-def transition_options(spec: Mapping[str, Any], path: str, key: str) -> None:
-    """``reenter`` is a bool, ``description`` text, ``type`` internal or external."""
+def transition_options(spec: Mapping[str, Any], targets: tuple[StateNode, ...], path: str, key: str) -> None:
+    """``reenter`` is a bool, ``description`` text, ``type`` internal or external, and the
+    targets can be active together: distinct, none inside another, each pair in different regions
+    of a parallel state."""
     reenter = spec.get("reenter", False)
     if not isinstance(reenter, bool):
         raise ConfigError(f"'reenter' is true or false, not {reenter!r}", path=path, key=f"{key}.reenter")
@@ -421,12 +419,7 @@ def transition_options(spec: Mapping[str, Any], path: str, key: str) -> None:
         raise ConfigError(
             f"transition type must be 'internal' or 'external', not {kind!r}", path=path, key=f"{key}.type"
         )
-
-
-def targets_together(targets: tuple[StateNode, ...], path: str, key: str) -> None:
-    """The targets of one transition can be active together: distinct, none inside another, each
-    pair in different regions of a parallel state."""
-    for left in range(len(targets)):
+    for left in range(len(targets) - 1):
         for right in range(left + 1, len(targets)):
             a, b = targets[left], targets[right]
             if a is b or a.is_descendant_of(b) or b.is_descendant_of(a) or not _orthogonal(a, b):
