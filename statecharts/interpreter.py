@@ -265,14 +265,33 @@ class Interpreter:
     >>> clock.advance(500); actor.state.value
     'b'
 
-    **Threads.** Each macrostep runs, and listeners (`subscribe`) are called, holding the actor's
-    lock, on the thread that processes the event: the thread calling `start` or `send` for the
-    events it brings; for every event the runtime brings itself (a `RealClock` timer firing, an
-    invoked function or coroutine service finishing, `post`) the interpreter's one runtime thread,
-    named ``"<machine id>-runtime"`` (started on first use; function services run in a small pool,
-    but their results are processed on the runtime thread). With a `VirtualClock` there is no
-    runtime thread: services run synchronously and ``clock.advance`` runs the timers' macrosteps
-    on its caller's thread. Another clock's timers run where that clock calls them.
+    **Threads.** Each macrostep runs holding the actor's lock, on the thread that processes the
+    event: the thread calling `start` or `send` for the events it brings; for every event the
+    runtime brings itself (a `RealClock` timer firing, an invoked function or coroutine service
+    finishing, `post`) the interpreter's one runtime thread, named ``"<machine id>-runtime"``
+    (started on first use; function services run in a small pool, but their results are processed
+    on the runtime thread). With a `VirtualClock` there is no runtime thread: services run
+    synchronously and ``clock.advance`` runs the timers' macrosteps on its caller's thread. Another
+    clock's timers run where that clock calls them.
+
+    **Listeners** (`subscribe`) are called on one thread, one macrostep after another in the order
+    the macrosteps ran:
+
+    - with a `RealClock` (the default), always the runtime thread ``"<machine id>-runtime"``,
+      without the actor's lock held, whoever brought the event. `send` and `start` process their
+      event at once on the caller's thread, then wait (the lock released) until the runtime thread
+      has called the listeners of their macrosteps: when they return, their listeners have run. A
+      listener may call `send` (and `state`, `post`) on its own actor: the event is processed at
+      once and that ``send`` returns without waiting; the listener calls it caused follow, in order,
+      once the current listener returns. A listener must not wait for the actor's own timers or
+      services (`wait_for`): they are processed on the thread it holds.
+    - with a `VirtualClock` (and any clock other than a `RealClock`), the thread that drives the
+      interpreter: the caller of `start`, `send` and ``clock.advance``, inline, holding the lock
+      (an event a listener sends is processed after the listener returns). Drive it from one
+      thread, and that is the listeners' one thread.
+
+    With no listener subscribed nothing is queued and no thread is involved. A listener that
+    raises is logged (logger ``statecharts``) and the others are still told.
 
     A subclass adapts the runtime through the extension hooks only: it overrides `execute` (run
     one effect), `deliver` (route a due send), `on_start` and `on_macrostep_done`, and feeds
@@ -338,6 +357,15 @@ class Interpreter:
         self._queue: deque[Event] = deque()
         self._processing = False
         self._listeners: list[Listener] = []
+        # with a RealClock listeners are called on the runtime thread: each macrostep queues its
+        # calls (the snapshot and the listeners then subscribed), counted so a sender can wait for its own
+        self._defer_listeners = isinstance(self.clock, RealClock)
+        self._untold: deque[tuple[Snapshot, tuple[Listener, ...]]] = deque()
+        self._queued_calls = 0  # listener calls queued so far (macrosteps with listeners)
+        self._told_calls = 0  # of those, the ones whose listeners have run
+        self._told = threading.Condition(self._lock)
+        self._telling: threading.Thread | None = None  # the thread calling listeners right now
+        self._tell_scheduled = False
         clock_ = self.clock
         schedule = self._schedule_on_runtime_thread if isinstance(clock_, RealClock) else clock_.schedule
         self._timers = Timers(schedule, clock_.cancel, functools.partial(clock_now, clock_))
@@ -385,6 +413,7 @@ class Interpreter:
         with self._lock:
             if self.running:
                 return self
+            processing = self._processing
             self.running = True
             if self._restored is not None:
                 snapshot = self._restored
@@ -409,13 +438,18 @@ class Interpreter:
                 self._start_invocations()
             self.on_macrostep_done(snapshot)
             self._drain()
+            queued = self._queued_calls if self._untold and not processing else 0
+        if queued:
+            self._wait_until_told(queued)
         return self
 
     def send(self, event: str | Event | Mapping[str, Any], **data: Any) -> Snapshot:
         """Queue an event and process it (and anything it queues) one macrostep at a time.
 
         Thread-safe. Returns the snapshot after the queue drains (or, when called from inside an
-        action, the current one: the event runs after the current macrostep).
+        action, the current one: the event runs after the current macrostep), once the listeners of
+        its macrosteps have been called (on the runtime thread with a `RealClock`; see the class
+        docstring; from a listener it returns at once, its listeners run after that listener).
 
         >>> from statecharts import Machine, assign
         >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
@@ -432,16 +466,23 @@ class Interpreter:
                 )
             if self.strict:
                 self.machine.check_event(self.state, ev)
+            processing = self._processing  # from an action or hook: the running drain processes it
             self._queue.append(ev)
             self._drain()
-            return self.state
+            after = self.state
+            queued = self._queued_calls if self._untold and not processing else 0
+        if queued:  # listeners to call (on the runtime thread): return once they have run
+            self._wait_until_told(queued)
+        return after
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function.
 
-        The listener is called on the thread that ran the macrostep: the caller of `send` (and
-        `start`), or the runtime thread ``"<machine id>-runtime"`` for timers, services and `post`
-        (see the class docstring).
+        Every call happens on one thread, in macrostep order: with a `RealClock` the runtime thread
+        ``"<machine id>-runtime"`` (for the events of `send` and `start` too, which return once
+        their listeners have run), with a `VirtualClock` the thread driving the interpreter (see
+        **Listeners** in the class docstring). Once ``unsubscribe()`` returns, calls still queued
+        skip the listener.
 
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
@@ -644,7 +685,8 @@ class Interpreter:
     def on_macrostep_done(self, snapshot: Snapshot) -> None:
         """Hook (does nothing here): called with the snapshot each macrostep ends in, the first in
         `start` included, once it is adopted: timers set, due sends delivered (they are gone from
-        `state`, not from ``snapshot``), listeners told, services started.
+        `state`, not from ``snapshot``), listeners told (with a `RealClock`: their calls queued for
+        the runtime thread, which makes them after this hook), services started.
 
         It runs under the actor's lock, before the next queued event is processed; events it
         queues with `enqueue` come after those already waiting.
@@ -716,6 +758,8 @@ class Interpreter:
         with self._lock:
             if self.running and self._state is not None:
                 self._drain()
+        if self._untold:  # on the runtime thread: tell the listeners now
+            self._tell_queued()
 
     # -- the loop ------------------------------------------------------------------------------
     def _drain(self) -> None:
@@ -733,7 +777,7 @@ class Interpreter:
                 if after is not None:  # no effect ran, the pending sends are as they were
                     self._state = after
                     if self._listeners:
-                        notify(self._listeners, after, f"machine {self.machine.id!r}")
+                        self._tell(after)
                     if self._waiters:
                         self._changed.notify_all()
                 else:
@@ -768,8 +812,64 @@ class Interpreter:
             self._to_start = []
             if self.parent is not None and snapshot.status == "done":
                 self.parent.send(outcome_event(self.machine.id, True, snapshot.output))
-        notify(self._listeners, snapshot, f"machine {self.machine.id!r}")
+        if self._listeners:
+            self._tell(snapshot)
         self._changed.notify_all()
+
+    # -- listeners -----------------------------------------------------------------------------
+    def _tell(self, snapshot: Snapshot) -> None:
+        """The listeners hear ``snapshot``: at once (no runtime thread: the thread processing the
+        event), or queued for the runtime thread (`RealClock`), which calls them in macrostep order."""
+        if not self._defer_listeners:
+            notify(self._listeners, snapshot, f"machine {self.machine.id!r}")
+            return
+        self._untold.append((snapshot, tuple(self._listeners)))
+        self._queued_calls += 1
+        if not self._tell_scheduled:  # queued before any stop() of the loop: the calls always happen
+            self._tell_scheduled = True
+            self._event_loop().call_soon_threadsafe(self._tell_queued)
+
+    def _untell(self, snapshot: Snapshot) -> None:
+        """Under the lock, at the end of the macrostep that queued it: drop the listener calls queued
+        for ``snapshot`` (a durable actor whose commit failed)."""
+        if self._untold and self._untold[-1][0] is snapshot:
+            self._untold.pop()
+            self._queued_calls -= 1
+
+    def _wait_until_told(self, queued: int) -> None:
+        """Called without the lock by the thread whose event(s) queued listener calls up to number
+        ``queued``: return once they have run. On the runtime thread they run here (inside a listener:
+        after it returns); another thread lets the runtime thread call them and waits."""
+        current = threading.current_thread()
+        if current is self._telling:
+            return  # a listener's own send: its listeners run after this listener returns, in order
+        if current is self._loop_thread:
+            self._tell_queued()
+            return
+        with self._told:
+            self._told.wait_for(lambda: self._told_calls >= queued)
+
+    def _tell_queued(self) -> None:
+        """On the runtime thread: call the queued listeners, one macrostep after another, without the
+        lock (a listener may send to this actor or wait for another thread that does)."""
+        if self._telling is not None:
+            return
+        self._telling = threading.current_thread()
+        owner = f"machine {self.machine.id!r}"
+        try:
+            while True:
+                with self._lock:
+                    if not self._untold:
+                        self._tell_scheduled = False
+                        return
+                    snapshot, listeners = self._untold.popleft()
+                subscribed = self._listeners
+                notify([listener for listener in listeners if listener in subscribed], snapshot, owner)
+                with self._told:
+                    self._told_calls += 1
+                    self._told.notify_all()
+        finally:
+            self._telling = None
 
     def _fire(self, p: PendingSend) -> None:
         with self._lock:
@@ -862,15 +962,17 @@ class Interpreter:
         return self._loop
 
     def _on_runtime_thread(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` on the runtime thread: at once when called there, else queued to it."""
+        """Run ``callback`` on the runtime thread (always queued to its loop, so never in the middle
+        of a macrostep or a listener there), then call the listeners of the macrosteps it ran."""
         with self._lock:
             if not self.running:
                 return
-            loop = self._event_loop()
-            if threading.current_thread() is not self._loop_thread:
-                loop.call_soon_threadsafe(callback)
-                return
+            self._event_loop().call_soon_threadsafe(self._run_and_tell, callback)
+
+    def _run_and_tell(self, callback: Callable[[], None]) -> None:
         callback()
+        if self._untold:
+            self._tell_queued()
 
     def _schedule_on_runtime_thread(self, delay: float, callback: Callable[[], None]) -> Any:
         """A `RealClock` timer whose callback runs on the runtime thread."""
