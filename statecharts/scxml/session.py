@@ -292,7 +292,7 @@ class ScxmlSession(Interpreter):
         super().__init__(machine, **options)
         self.parent_session = parent_session
         self.invokeid = invokeid
-        self.children: dict[str, ScxmlSession] = {}
+        self.children: dict[str, ScxmlSession] = {}  # type: ignore[assignment]  # (sessions only)
         self._requests: list[InvokeRequest] = []
         self._finished = False
         self.sessionid: str | None = None
