@@ -538,10 +538,10 @@ class Interpreter:
             processing = self._processing  # from an action or hook: the running drain processes it
             self._queue.append(ev)
             self._drain()
-            after = self.state
-            queued = self._queued_calls if self._untold and not processing else 0
-        if queued:  # listeners to call (on the runtime thread): return once they have run
-            self._wait_until_told(queued)
+            if not self._untold or processing:
+                return self.state
+            after, queued = self.state, self._queued_calls
+        self._wait_until_told(queued)  # listeners to call (on the runtime thread): return once they have run
         return after
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
