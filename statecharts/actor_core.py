@@ -1,7 +1,9 @@
 """The actor core both runtimes run on: the threaded `statecharts.interpreter.Interpreter` and the
 asyncio `statecharts.runtime.AsyncActor` take each macrostep, run each effect's action, keep the
-timers of delayed sends, compute an invoked service's input and outcome event and tell their
-listeners through this module. What is left to each runtime is only where it waits: a lock, a
+timers of delayed sends, compute an invoked service's input and outcome event, tell their
+listeners, register their actors (`ActorRegistry`), route a send to an actor (`route`), resolve a
+``spawn_child`` (`spawn_of`, `respawn_source`) and keep emit handlers (`EmitHandlers`) through
+this module. What is left to each runtime is only where it waits: a lock, a
 clock's threads and a service pool, or the running event loop.
 
 It imports neither runtime (and nothing of ``statecharts.runtime``), so the threaded interpreter
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from statecharts.machine import Machine
 
 logger = logging.getLogger("statecharts")
+MAX_NESTED_DRAINS = 32  # actors processing a message at once, inside one another's delivery
 Executor = Callable[[Effect], None]
 StaticStep = Callable[[Snapshot, Event], "Snapshot | None"]
 

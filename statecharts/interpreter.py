@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from statecharts import algorithm
 from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
 from statecharts.actor_core import (
+    MAX_NESTED_DRAINS,
     SELF,
     ActorRegistry,
     EmitHandlers,
@@ -278,6 +279,7 @@ class ThreadedSystem(ActorRegistry):
     def __init__(self) -> None:
         super().__init__()
         self.lock = threading.RLock()
+        self.nesting = 0  # actors processing a message inside another's delivery, one in another
 
 
 class Interpreter:
@@ -870,14 +872,24 @@ class Interpreter:
     def _receive(self, event: Event) -> None:
         """An event from another actor of the system (on the sender's thread, the system's lock held):
         queued behind those already waiting, so two actors' messages keep their order, and processed
-        at once unless a macrostep of this actor is in progress (then after it). An actor created but
-        not started yet keeps it for its start; a stopped one drops it."""
+        at once unless a macrostep of this actor is in progress (then after it), or unless
+        `MAX_NESTED_DRAINS` actors are processing one inside another's delivery (then as `post`
+        does). An actor created but not started yet keeps it for its start; a stopped one drops it."""
         with self._lock:
             if self._stopped:
                 return
             self._queue.append(event)
-            if self.running:
+            if not self.running:
+                return
+            system = self.system
+            if system.nesting >= MAX_NESTED_DRAINS:  # a long chain of actors: the rest goes on later
+                self._drain_later()
+                return
+            system.nesting += 1
+            try:
                 self._drain()
+            finally:
+                system.nesting -= 1
 
     def post(self, event: str | Event | Mapping[str, Any], **data: Any) -> None:
         """Queue an event to be processed soon, never in the middle of a macrostep: the way for
@@ -898,10 +910,15 @@ class Interpreter:
             if not self.running:
                 return
             self._queue.append(ev)
-            if isinstance(self.clock, RealClock):  # later, on the runtime thread (even when posted from it)
-                self._event_loop().call_soon_threadsafe(self._drain_posted)
-            else:
-                self.clock.schedule(0, self._drain_posted)
+            self._drain_later()
+
+    def _drain_later(self) -> None:
+        """Process the queue soon, never in the middle of a macrostep: on a `RealClock` on the
+        runtime thread (even when called from it), on another clock from the clock (at delay 0)."""
+        if isinstance(self.clock, RealClock):
+            self._event_loop().call_soon_threadsafe(self._drain_posted)
+        else:
+            self.clock.schedule(0, self._drain_posted)
 
     def _drain_posted(self) -> None:
         with self._lock:

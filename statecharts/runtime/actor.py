@@ -19,6 +19,7 @@ from typing import Any, Union
 
 from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
 from statecharts.actor_core import (
+    MAX_NESTED_DRAINS,
     SELF,
     ActorRegistry,
     EmitHandlers,
@@ -51,7 +52,6 @@ Inspector = Callable[[dict[str, Any]], Any]
 EventHandler = Callable[[Event], Any]
 Child = Union["AsyncActor", ServiceRef]
 _STOPPED = object()
-MAX_NESTED_DRAINS = 32  # actors processing synchronously inside one another's delivery
 
 
 class ActorSystem(ActorRegistry):

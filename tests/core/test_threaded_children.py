@@ -286,3 +286,39 @@ def test_a_record_holds_the_children_and_a_restored_parent_resumes_them_with_the
     clock.advance(1)
     assert again.state.context["idle"] == 2  # both timers resumed with the 30 ms that remained
     again.stop()
+
+
+@pytest.mark.parametrize("clock", CLOCKS)
+def test_a_message_relayed_along_a_chain_of_three_hundred_actors_arrives_without_deep_recursion(clock):
+    relay = Machine(
+        {
+            "id": "relay",
+            "context": lambda input: {"next": input},
+            "initial": "on",
+            "states": {"on": {"on": {"BATON": {"actions": send_to(lambda c, e: c["next"], "BATON")}}}},
+        }
+    )
+    m = Machine(
+        {
+            "id": "chain",
+            "initial": "waiting",
+            "states": {
+                "waiting": {
+                    "entry": [
+                        spawn_child("relay", id=f"r{i}", input=f"r{i + 1}" if i < 299 else "chain") for i in range(300)
+                    ],
+                    "on": {"GO": {"actions": send_to("r0", "BATON")}, "BATON": "arrived"},
+                },
+                "arrived": {},
+            },
+        },
+        services={"relay": relay},
+    )
+    used = clock()
+    actor = m.interpret(clock=used).start()
+    actor.send("GO")
+    if isinstance(used, VirtualClock):
+        assert actor.state.value == "waiting"  # past 32 actors deep, the relay goes on from the clock
+        used.advance(0)
+    assert actor.wait_for(lambda s: s.matches("arrived"), timeout=5).value == "arrived"
+    actor.stop()
