@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_interpreter import KINDS, events_for, make_machine  # noqa: E402
 
-from statecharts import Machine, assign  # noqa: E402
-from statecharts.actions import send_parent, send_to  # noqa: E402
+from statecharts import Machine  # noqa: E402
+from tests.actor_charts import pinger  # noqa: E402  (the chart the round-trip tests play)
 
 ASYNC, THREADED = "asyncio: await actor.send", "threaded: actor.send"
 
@@ -58,48 +58,6 @@ def async_send(machine: Machine, events: list[str]) -> tuple[float, Any]:
             return time.perf_counter() - start, (actor.state.value, actor.state.context.get("count"))
 
     return asyncio.run(run())
-
-
-def ponger() -> Machine:
-    return Machine(
-        {
-            "id": "ponger",
-            "context": {"pongs": 0},
-            "initial": "ready",
-            "states": {
-                "ready": {"on": {"PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}
-            },
-        }
-    )
-
-
-def pinger(rounds: int) -> Machine:
-    """The parent: invokes the ponger, sends PING on START and on each PONG until ``rounds``."""
-    return Machine(
-        {
-            "id": "pinger",
-            "context": {"pongs": 0},
-            "initial": "playing",
-            "states": {
-                "playing": {
-                    "invoke": {"src": "ponger", "id": "ponger"},
-                    "on": {
-                        "START": {"actions": send_to("ponger", "PING")},
-                        "PONG": [
-                            {
-                                "guard": lambda c, e: c["pongs"] + 1 >= rounds,
-                                "target": "finished",
-                                "actions": assign(pongs=lambda c, e: c["pongs"] + 1),
-                            },
-                            {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]},
-                        ],
-                    },
-                },
-                "finished": {"type": "final"},
-            },
-        },
-        services={"ponger": ponger()},
-    )
 
 
 def async_round_trips(rounds: int) -> tuple[float, int]:

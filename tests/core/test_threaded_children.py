@@ -9,63 +9,26 @@ import pytest
 from statecharts import Machine, RealClock, VirtualClock, assign
 from statecharts.actions import emit, forward_to, send_parent, send_to, spawn_child, stop_child
 from statecharts.record import ActorRecord
+from tests.actor_charts import ADDER, PONGER, pinger
 
 CLOCKS = [pytest.param(RealClock, id="real"), pytest.param(VirtualClock, id="virtual")]
 ROUNDS = 10_000
 
-PONGER = Machine(
-    {
-        "id": "ponger",
-        "context": {"pings": 0},
-        "initial": "ready",
-        "states": {
-            "ready": {"on": {"PING": {"actions": [assign(pings=lambda c, e: c["pings"] + 1), send_parent("PONG")]}}}
-        },
-    }
-)
-ADDER = Machine(
-    {
-        "id": "adder",
-        "context": lambda input: {"a": input["a"], "b": input["b"]},
-        "initial": "adding",
-        "states": {"adding": {"always": "done"}, "done": {"type": "final"}},
-        "output": lambda c, e: {"sum": c["a"] + c["b"]},
-    }
-)
-
 
 @pytest.mark.parametrize("clock", CLOCKS)
 def test_a_parent_and_child_ping_pong_ten_thousand_round_trips_with_nothing_lost(clock):
-    m = Machine(
-        {
-            "id": "pinger",
-            "context": {"pongs": 0},
-            "initial": "playing",
-            "states": {
-                "playing": {
-                    "invoke": {"src": "ponger", "id": "p"},
-                    "on": {
-                        "START": {"actions": send_to("p", "PING")},
-                        "PONG": [
-                            {
-                                "guard": lambda c, e: c["pongs"] + 1 >= ROUNDS,
-                                "target": "over",
-                                "actions": assign(pongs=lambda c, e: c["pongs"] + 1),
-                            },
-                            {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("p", "PING")]},
-                        ],
-                    },
-                },
-                "over": {"type": "final"},
-            },
-        },
-        services={"ponger": PONGER},
-    )
+    m = pinger(ROUNDS)
     actor = m.interpret(clock=clock()).start()
-    child = actor.children["p"]
-    assert actor.send("START").value == "over"
-    assert actor.state.context["pongs"] == ROUNDS and child.state.context["pings"] == ROUNDS
+    child = actor.children["ponger"]
+    child_pongs: list[int] = []
+    child.subscribe(lambda s: child_pongs.append(s.context["pongs"]))
+    assert actor.send("START").value == "finished"
+    assert actor.state.context["pongs"] == ROUNDS and child.state.context["pongs"] == ROUNDS
     assert not child.running and actor.children == {}  # stopped when its state exited
+    child_thread = [t for t in threading.enumerate() if t.name == "ponger-runtime"]
+    for thread in child_thread:
+        thread.join(5)  # (RealClock) the child's listener calls queued before it stopped have run
+    assert child_pongs == list(range(1, ROUNDS + 1))  # every PING seen once, in order
     actor.stop()
 
 
