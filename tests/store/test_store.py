@@ -309,3 +309,32 @@ def test_an_invocation_running_at_the_last_commit_is_restarted_on_reopen(store_u
     assert len(calls) == 2
     lines = Journal(open_store(store_url), m, "d1").lines()
     assert lines[-1]["event"] == {"type": "xstate.done.actor.job", "data": "built"}
+
+
+def test_a_durable_threaded_actor_reopens_with_its_child_machine(store_url):
+    from statecharts.actions import send_to
+    from tests.actor_charts import PONGER
+
+    m = Machine(
+        {
+            "id": "p",
+            "context": {"pongs": 0},
+            "initial": "on",
+            "states": {
+                "on": {
+                    "invoke": {"src": "ponger", "id": "kid"},
+                    "on": {
+                        "GO": {"actions": send_to("kid", "PING")},
+                        "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
+                    },
+                }
+            },
+        },
+        services={"ponger": PONGER},
+    )
+    with m.interpret(store=open_store(store_url), id="k1", clock=VirtualClock()) as actor:
+        actor.send("GO")
+        actor.send("GO")
+    with m.interpret(store=open_store(store_url), id="k1", clock=VirtualClock()) as again:
+        assert again.children["kid"].state.context["pongs"] == 2
+        assert again.send("GO").context["pongs"] == 3 and again.children["kid"].state.context["pongs"] == 3
