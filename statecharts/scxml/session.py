@@ -299,7 +299,7 @@ class ScxmlSession(Interpreter):
         super().__init__(machine, **options)
         self.parent_session = parent_session
         self.invokeid = invokeid
-        self.children: dict[str, ScxmlSession] = {}
+        self.children: dict[str, ScxmlSession] = {}  # type: ignore[assignment]  # (sessions only)
         self._requests: list[InvokeRequest] = []
         self._finished = False
         self.sessionid = machine.registry.new_id()  # a session of its own: a fresh id
