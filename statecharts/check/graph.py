@@ -585,14 +585,26 @@ def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] |
         return None
 
     def unhandled(snapshot: Snapshot) -> str | None:
-        event = snapshot.event
-        if event is None or event.name != "error.execution" or not isinstance(event.data, Mapping):
-            return None
-        error = event.data.get("error")
-        what = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else repr(error)
-        return f"{event.data.get('source', 'a step')} raised {what} (no transition takes error.execution)"
+        what = execution_error(snapshot.event)
+        return None if what is None else f"{what} (no transition takes error.execution)"
 
     return unhandled
+
+
+def execution_error(event: Event | None) -> str | None:
+    """What raised, when ``event`` is SCXML's ``error.execution`` (which action or guard, and the
+    exception); ``None`` for any other event.
+
+    >>> execution_error(Event("error.execution", {"error": ValueError("bad"), "source": "action save"}))
+    'action save raised ValueError: bad'
+    >>> execution_error(Event("GO")) is None
+    True
+    """
+    if event is None or event.name != "error.execution" or not isinstance(event.data, Mapping):
+        return None
+    error = event.data.get("error")
+    what = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else repr(error)
+    return f"{event.data.get('source', 'a step')} raised {what}"
 
 
 class WalkError(StatechartError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 
 from statecharts.store.base import SqlStore
@@ -39,7 +40,7 @@ class SqliteStore(SqlStore):
         super().__init__()
         self.path = os.fspath(path)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=timeout)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(self._db, self.path, timeout)
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         with self.transaction() as cur:
             for statement in SCHEMA:
@@ -81,3 +82,21 @@ class SqliteStore(SqlStore):
 
     def __repr__(self) -> str:
         return f"SqliteStore({self.path!r})"
+
+
+def _enable_wal(db: sqlite3.Connection, path: str, timeout: float) -> None:
+    """Put the file in WAL mode, retrying while another process holds it: switching the journal mode
+    of a new file does not wait on SQLite's busy timeout, so processes opening one file at once
+    would otherwise fail with "database is locked". After ``timeout`` seconds the error stands,
+    naming the file."""
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise sqlite3.OperationalError(f"{path}: cannot switch to WAL mode: {exc}") from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
