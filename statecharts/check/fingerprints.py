@@ -175,8 +175,9 @@ class Partition:
     event index). The level being expanded is read back from its file chunk by chunk, and the
     next one is written as it is found: successors are gathered in batches, their fingerprints
     checked against the set a batch at a time, and the new ones appended to the files at once:
-    one process holds no level in memory (with workers, the successors another worker owns wait
-    in an outbox for the level's exchange)."""
+    one process holds no level in memory (with workers, the successors wait in outboxes, one per
+    owner and this partition's own too, for the level's exchange: an owner takes a level's
+    candidates in the single-process walk's order, see `receive_level`)."""
 
     def __init__(
         self, model: Model, folder: Path, part: int, parts: int, deadlock: bool, max_depth: int | None
