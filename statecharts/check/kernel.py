@@ -202,6 +202,38 @@ class StepCompiler:
         return step
 
     def _compile_step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
+        move = self.move(snapshot, enabled)
+        if move is None:
+            return None
+        transitions, nodes, actions = move
+        if any(type(a) is not Assign for a in actions):
+            return None  # an effect, a raised or sent event
+        assigns = self._assigns.get(tuple(actions))
+        if assigns is None:
+            assigns = self._assigns[tuple(actions)] = compile_assigns(actions)
+        return CompiledStep(transitions, nodes, assigns)
+
+    def move(
+        self, snapshot: Snapshot, enabled: list[Transition]
+    ) -> tuple[list[Transition], frozenset[StateNode], list[Any]] | None:
+        """The macrostep of the enabled transitions when it is one microstep after which no
+        eventless transition waits, recording or restoring no history and entering no final
+        state: the transitions taken, the configuration it reaches and its executable content in
+        the algorithm's order (exits, transitions, entries); ``None`` when it is anything more.
+        (`step` keeps the moves whose content is only ``assign``s; the actor-system walk's
+        compiler, `statecharts.check.actors`, also those that send.)
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import events
+        >>> door = Machine({"id": "door", "initial": "shut", "states": {"shut": {"on": {"OPEN": "open"}},
+        ...                 "open": {"entry": "beep"}}}, actions={"beep": lambda c, e: None})
+        >>> compiler = StepCompiler(door, events("OPEN"))
+        >>> s0 = door.initial_state()
+        >>> opened = compiler.configuration(s0.nodes).events[0]
+        >>> transitions, nodes, actions = compiler.move(s0, opened.enabled(s0.context))
+        >>> sorted(n.id for n in nodes), [a.name for a in actions]
+        (['door', 'door.open'], ['beep'])
+        """
         machine = self.machine
         if all(machine.assign_only(t) for t in enabled):  # targetless: nothing exits or enters
             transitions, nodes = list(enabled), snapshot.nodes
@@ -220,12 +252,9 @@ class StepCompiler:
                     actions += s.initial.actions
             nodes = (snapshot.nodes - frozenset(plan.exits)) | frozenset(plan.entries)
             nodes = self._nodes.setdefault(nodes, nodes)  # one object per configuration, however reached
-        if any(type(a) is not Assign for a in actions) or machine.selection(nodes, None):
-            return None  # an effect, a raised or sent event, or eventless transitions that may follow
-        assigns = self._assigns.get(tuple(actions))
-        if assigns is None:
-            assigns = self._assigns[tuple(actions)] = compile_assigns(actions)
-        return CompiledStep(transitions, nodes, assigns)
+        if machine.selection(nodes, None):
+            return None  # eventless transitions may follow
+        return transitions, nodes, actions
 
 
 class CompiledStep:
