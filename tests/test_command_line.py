@@ -266,6 +266,13 @@ def test_run_executes_invoked_services(capsys: pytest.CaptureFixture[str]) -> No
     assert last.startswith("xstate.done.actor.authenticate") and '"authenticated"' in last and "'user': 'ada'" in last
 
 
+def test_run_executes_child_machines(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "machines.dispatch", "SUBMIT", "SUBMIT"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["(initial)", "SUBMIT", "DONE(by='w1')", "SUBMIT", "DONE(by='w2')"]
+    assert "'answered': 2" in lines[-1]
+
+
 def test_run_fires_timers_on_a_virtual_clock(tmp_path: Path) -> None:
     (tmp_path / "light.py").write_text(
         'from statecharts import Machine\nmachine = Machine({"id": "light", "initial": "green", "states": {'

@@ -569,7 +569,7 @@ class ActorSteps:
             self.compilers[key] = compiler
         if compiler is None:
             return None
-        configuration = compiler.configuration(snapshot.nodes)
+        configuration = compiler.configuration(snapshot.configuration_nodes)
         if not configuration.events:  # settled, and nothing listens: a stutter
             return snapshot, ()
         steps = configuration.events[0]
@@ -582,7 +582,9 @@ class ActorSteps:
         if ran is None:
             return None
         after, sent = ran
-        return Snapshot(machine, compiled.nodes, after, snapshot.history, (), "active", snapshot.output), sent
+        return Snapshot(
+            machine, compiled.configuration_nodes, after, snapshot.history, (), "active", snapshot.output
+        ), sent
 
 
 _UNSEEN: Any = object()
@@ -696,13 +698,21 @@ class _World:
     def adopt(self, actor_id: str, machine: Machine, snapshot: Snapshot) -> None:
         self.keep(
             actor_id,
-            Snapshot(machine, snapshot.nodes, snapshot.context, snapshot.history, (), snapshot.status, snapshot.output),
+            Snapshot(
+                machine,
+                snapshot.configuration_nodes,
+                snapshot.context,
+                snapshot.history,
+                (),
+                snapshot.status,
+                snapshot.output,
+            ),
         )
         for effect in snapshot.effects:
             action = effect.action
             if isinstance(action, StartInvoke):
                 invoke = machine.chart.invokes[action.invoke_id]
-                if invoke.state in snapshot.nodes and invoke.id not in self.snapshots:
+                if invoke.state in snapshot.configuration_nodes and invoke.id not in self.snapshots:
                     given = invoke.input(effect.context, effect.event) if callable(invoke.input) else invoke.input
                     self.start_child(actor_id, invoke.id, invoke.src, invoke.src_name, given)
             elif isinstance(action, SpawnChild):

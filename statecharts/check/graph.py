@@ -196,7 +196,7 @@ class StateGraph(Paths):
             seen = self.states.configurations()
         else:
             for s in self.states:
-                seen.add(s.nodes)
+                seen.add(s.configuration_nodes)
         return set().union(*seen) if seen else set()
 
 
@@ -540,7 +540,7 @@ class Expander:
         compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
         xstate = self.xstate
         context_key, values, width = keys.context, keys.values, keys.size
-        nodes_now = s.nodes
+        nodes_now = s.configuration_nodes
         configuration = compiler.configuration(nodes_now)
         settled = configuration.settled
         context = s.context
@@ -577,16 +577,16 @@ class Expander:
                     else:
                         assert compiled is not None
                         counted = compiled if fired is not None else None  # coverage: counted on the step
-                        nodes = compiled.nodes
+                        nodes = compiled.configuration_nodes
                         if rest >= 0:
-                            if nodes is nodes_now:
-                                moved = rest
-                            elif compiled.rest_from == rest:
-                                moved = compiled.rest_to
-                            else:
-                                moved = compiled.rest_to = keys.rest(s, nodes)
-                                compiled.rest_from = rest
                             try:
+                                if nodes is nodes_now:
+                                    moved = rest
+                                elif compiled.rest_from == rest:
+                                    moved = compiled.rest_to
+                                else:
+                                    moved = compiled.rest_to = keys.rest(s, nodes)
+                                    compiled.rest_from = rest
                                 if len(data) == width:
                                     try:
                                         key = (moved, values(data))

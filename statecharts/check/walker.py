@@ -568,21 +568,7 @@ def _symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
 def _raised(graph: StateGraph, i: int, e: int | None, after: Snapshot, what: str) -> Result:
     """The steps in which a guard or action raised and nothing took ``error.execution``: a violation
     with the first one's trace (state ``i``, then event ``e`` to ``after``; ``what`` raised), such a
-    step would otherwise pass for a stutter.
-
-    >>> from statecharts import Machine
-    >>> from statecharts.check.model import Model, events
-    >>> def sensor(context, event):
-    ...     raise RuntimeError("no sensor")
-    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": sensor}}},
-    ...                                                    "b": {}}})
-    >>> r = check(Model(m, alphabet=events("GO"))).result("no step raises")
-    >>> r.holds, len(r.trace)
-    (False, 2)
-    >>> print(r.note)
-    1 step raised; the first: guard sensor of <Transition m.a --GO--> m.b> raised RuntimeError: no sensor
-    (no transition takes error.execution)
-    """
+    step would otherwise pass for a stutter."""
     if i < 0 or e is None:  # entering the initial state raised
         steps: tuple[TraceStep, ...] = (TraceStep(None, after),)
     else:

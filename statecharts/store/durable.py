@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from statecharts.actions import Call, Log
 from statecharts.errors import ConfigError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.interpreter import Clock, Interpreter, Listener, clock_now
@@ -137,6 +136,8 @@ class DurableInterpreter(Interpreter):
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """`Interpreter.subscribe`, told once the step is committed (with its effects)."""
+        if self._defer_listeners:  # the runtime thread calls it after the step's commit, as it is
+            return super().subscribe(listener)
 
         def after_commit(snapshot: Snapshot) -> None:
             if self._in_step:
@@ -166,7 +167,7 @@ class DurableInterpreter(Interpreter):
         return super().macrostep(snapshot, event)
 
     def execute(self, effect: Effect) -> None:
-        if self._in_step and isinstance(effect.action, (Call, Log)):
+        if self._in_step and effect.action.world:
             self._outbox.append(effect)  # released once the step is committed
             return
         super().execute(effect)
@@ -190,7 +191,7 @@ class DurableInterpreter(Interpreter):
             again = self.journal.unreleased()
             if again is not None:
                 self._release(
-                    [e for e in again.effects if isinstance(e.action, (Call, Log))]
+                    [e for e in again.effects if e.action.world]
                     + [p for p in again.pending if p.delay <= 0 and p.to not in (None, "#_self", self.machine.id)]
                 )
             return
@@ -204,6 +205,7 @@ class DurableInterpreter(Interpreter):
         except Exception:
             self._in_step = False
             self._outbox = []
+            self._untell(record.snapshot)  # listeners never hear a step that was not committed
             self.stop()
             raise
         self._event = None
