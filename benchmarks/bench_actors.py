@@ -4,9 +4,7 @@ counter (the machines and event sequences of bench_interpreter.py), and parent/c
 per second.
 
 Round trips: the parent sends PING to its child, the child answers PONG, N times, with the same
-``send_to`` / ``send_parent`` charts on both. The asyncio runtime runs the child as an invoked
-machine; the threaded interpreter cannot invoke a machine, so there two interpreters are wired
-through the documented ``deliver`` hook (the child's ``parent=`` takes ``send_parent``).
+``send_to`` / ``send_parent`` chart on both runtimes (the child an invoked machine).
 
 Interleaved: each of ``--repeat`` rounds runs every (runtime, workload) pair once, alternating
 which runtime goes first, so load from other work falls on both alike. A rate is the median over
@@ -33,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_interpreter import KINDS, events_for, make_machine  # noqa: E402
 
-from statecharts import Interpreter, Machine, PendingSend, assign  # noqa: E402
-from statecharts.actions import send_parent, send_to  # noqa: E402
+from statecharts import Machine  # noqa: E402
+from tests.actor_charts import pinger  # noqa: E402  (the chart the round-trip tests play)
 
 ASYNC, THREADED = "asyncio: await actor.send", "threaded: actor.send"
 
@@ -62,45 +60,8 @@ def async_send(machine: Machine, events: list[str]) -> tuple[float, Any]:
     return asyncio.run(run())
 
 
-def ponger() -> Machine:
-    return Machine(
-        {
-            "id": "ponger",
-            "context": {"pongs": 0},
-            "initial": "ready",
-            "states": {
-                "ready": {"on": {"PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}
-            },
-        }
-    )
-
-
 def async_round_trips(rounds: int) -> tuple[float, int]:
-    parent = Machine(
-        {
-            "id": "pinger",
-            "context": {"pongs": 0},
-            "initial": "playing",
-            "states": {
-                "playing": {
-                    "invoke": {"src": "ponger", "id": "ponger"},
-                    "on": {
-                        "START": {"actions": send_to("ponger", "PING")},
-                        "PONG": [
-                            {
-                                "guard": lambda c, e: c["pongs"] + 1 >= rounds,
-                                "target": "finished",
-                                "actions": assign(pongs=lambda c, e: c["pongs"] + 1),
-                            },
-                            {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]},
-                        ],
-                    },
-                },
-                "finished": {"type": "final"},
-            },
-        },
-        services={"ponger": ponger()},
-    )
+    parent = pinger(rounds)
 
     async def run() -> tuple[float, int]:
         async with parent.interpret_async() as actor:
@@ -112,53 +73,12 @@ def async_round_trips(rounds: int) -> tuple[float, int]:
     return asyncio.run(run())
 
 
-class _Routed(Interpreter):
-    """A threaded interpreter that delivers sends addressed to a peer's id to that peer (the
-    interpreter's documented ``deliver`` hook): the same charts as the asyncio round trips."""
-
-    peers: dict[str, Interpreter]
-
-    def deliver(self, send: PendingSend) -> None:
-        peer = self.peers.get(send.to or "")
-        if peer is not None:
-            peer.send(send.event)
-        else:
-            super().deliver(send)
-
-
 def threaded_round_trips(rounds: int) -> tuple[float, int]:
-    parent_chart = Machine(
-        {
-            "id": "pinger",
-            "context": {"pongs": 0},
-            "initial": "playing",
-            "states": {
-                "playing": {
-                    "on": {
-                        "START": {"actions": send_to("ponger", "PING")},
-                        "PONG": [
-                            {
-                                "guard": lambda c, e: c["pongs"] + 1 >= rounds,
-                                "target": "finished",
-                                "actions": assign(pongs=lambda c, e: c["pongs"] + 1),
-                            },
-                            {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]},
-                        ],
-                    }
-                },
-                "finished": {"type": "final"},
-            },
-        }
-    )
-    parent = _Routed(parent_chart)
-    child = _Routed(ponger(), parent=parent)
-    parent.peers, child.peers = {"ponger": child}, {}
-    child.start()
-    parent.start()
+    actor = pinger(rounds).interpret().start()
     start = time.perf_counter()
-    final = parent.send("START")
+    final = actor.send("START")  # the child answers at once: every round trip is done when send returns
     took = time.perf_counter() - start
-    child.stop()
+    actor.stop()
     return took, final.context["pongs"]
 
 

@@ -6,6 +6,8 @@
   crash, not a power cut), and PostgresStore on a throwaway local cluster (fsync and
   synchronous_commit on, the server defaults); the in-memory interpreter in the same run is the
   yardstick.
+- **steps/s, asyncio**: the same through ``await actor.send(event)`` on ``interpret_async(store=...)``
+  (the asyncio durable actor commits the whole actor tree and the log line before it releases effects).
 - **restore**: opening an existing actor (lease, record, restore, start) and stopping it, per actor.
 - **100,000 actors in one SQLite file**: created through the real path (open, first commit,
   release; ``synchronous=NORMAL`` to keep the run short, the per-commit fsync cost is the first
@@ -17,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import tempfile
@@ -53,6 +56,21 @@ def steps_per_second(store: Store | None, steps: int) -> float:
     elapsed = time.perf_counter() - started
     actor.stop()
     return steps / elapsed
+
+
+def async_steps_per_second(store: Store | None, steps: int) -> float:
+    """``await actor.send(event)`` rate through an asyncio actor (`Machine.interpret_async`), durable
+    with ``store``: each step's commit runs before its send returns, as the threaded path's does."""
+
+    async def run() -> float:
+        options = {"store": store, "id": "bench-async-steps"} if store is not None else {}
+        async with CYCLE.interpret_async(clock=VirtualClock(), **options) as actor:
+            started = time.perf_counter()
+            for _ in range(steps):
+                await actor.send("NEXT")
+            return steps / (time.perf_counter() - started)
+
+    return asyncio.run(run())
 
 
 def restore_ms(store: Store, count: int) -> float:
@@ -122,7 +140,10 @@ def main() -> None:
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="bench-store-")
     memory = steps_per_second(None, args.steps * 10)
-    rows: list[tuple[str, float, float | None]] = [("in-memory interpreter (no store)", memory, None)]
+    async_memory = async_steps_per_second(None, args.steps * 10)
+    rows: list[tuple[str, float, float, float | None]] = [
+        ("in-memory interpreter (no store)", memory, async_memory, None)
+    ]
     stores: list[tuple[str, Callable[[], SqlStore]]] = [
         ("SqliteStore, synchronous=FULL (fsync each commit)", lambda: SqliteStore(os.path.join(tmp, "full.db"))),
         ("SqliteStore, synchronous=NORMAL", lambda: SqliteStore(os.path.join(tmp, "normal.db"), synchronous="NORMAL")),
@@ -132,12 +153,19 @@ def main() -> None:
             stores.append(("PostgresStore (local cluster, fsync on)", lambda: PostgresStore(dsn)))
         for name, make in stores:
             store = make()
-            rows.append((name, steps_per_second(store, args.steps), restore_ms(store, args.restores)))
+            rate = steps_per_second(store, args.steps)
+            rows.append((name, rate, async_steps_per_second(store, args.steps), restore_ms(store, args.restores)))
             store.close()
     print(f"steps: {args.steps} sends per store ({args.steps * 10} in memory); restores: {args.restores} actors")
-    print("| store | steps/s | vs in-memory | restore ms/actor |\n|---|---:|---:|---:|")
-    for name, rate, restore in rows:
-        print(f"| {name} | {rate:,.0f} | {rate / memory:.4f}x | {'' if restore is None else f'{restore:.2f}'} |")
+    print(
+        "| store | steps/s (threaded `send`) | vs in-memory | steps/s (`await actor.send`) | vs in-memory "
+        "| restore ms/actor |\n|---|---:|---:|---:|---:|---:|"
+    )
+    for name, rate, async_rate, restore in rows:
+        print(
+            f"| {name} | {rate:,.0f} | {rate / memory:.4f}x | {async_rate:,.0f} | {async_rate / async_memory:.4f}x "
+            f"| {'' if restore is None else f'{restore:.2f}'} |"
+        )
     if args.actors:
         figures = many_actors(os.path.join(tmp, "many.db"), args.actors)
         print(

@@ -287,7 +287,7 @@ def _region_states(machine: Machine, prefix: str, count: int, names: tuple[str, 
 
 def _active(s: Snapshot, regions: list[list[tuple[str, Any]]]) -> list[str]:
     """The active state name of each region (a set lookup per state: predicates run per state)."""
-    nodes = s.nodes
+    nodes = s.configuration_nodes
     return [name for region in regions for name, node in region if node in nodes]
 
 
@@ -322,7 +322,7 @@ def make_properties(
     )
 
     def type_invariants(s: Snapshot) -> bool:
-        c, nodes = s.context, s.nodes
+        c, nodes = s.context, s.configuration_nodes
         return (
             isinstance(c["confOK"], bool)
             and isinstance(c["clusterUpdating"], bool)
@@ -333,10 +333,10 @@ def make_properties(
 
     def no_concurrent_update(s: Snapshot) -> bool:
         # The spec's literal text: requests in "working", which requests never are (vacuously true).
-        return len(s.nodes & request_working) < 2
+        return len(s.configuration_nodes & request_working) < 2
 
     def no_concurrent_update_w(s: Snapshot) -> bool:
-        return len(s.nodes & working) < 2
+        return len(s.configuration_nodes & working) < 2
 
     invariants = {
         "TypeInvariants": type_invariants,
@@ -344,7 +344,7 @@ def make_properties(
         "NoConcurrentUpdateW": no_concurrent_update_w,
     }
     properties = {
-        "NoPartialUpdateTermination": eventually_always(lambda s: idle in s.nodes),
+        "NoPartialUpdateTermination": eventually_always(lambda s: idle in s.configuration_nodes),
         "EveryReqIsProcessed": eventually_always(lambda s: "waiting" not in request_states(s)),
         "EveryReqIsDecided": eventually_always(lambda s: all(st in ("valid", "rejected") for st in request_states(s))),
         "Converges": eventually_always(lambda s: s.context["toApply"] == s.context["lastVOK"]),

@@ -257,7 +257,7 @@ def roles(machine: Machine, nodes: int) -> Callable[[Snapshot], list[str]]:
     table = [[(role, machine.get_state(f"#n{n}.{role}")) for role in ROLES] for n in range(1, nodes + 1)]
 
     def of(s: Snapshot) -> list[str]:
-        active = s.nodes
+        active = s.configuration_nodes
         return [role for region in table for role, node in region if node in active]
 
     return of

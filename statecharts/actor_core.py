@@ -1,7 +1,9 @@
 """The actor core both runtimes run on: the threaded `statecharts.interpreter.Interpreter` and the
 asyncio `statecharts.runtime.AsyncActor` take each macrostep, run each effect's action, keep the
-timers of delayed sends, compute an invoked service's input and outcome event and tell their
-listeners through this module. What is left to each runtime is only where it waits: a lock, a
+timers of delayed sends, compute an invoked service's input and outcome event, tell their
+listeners, register their actors (`ActorRegistry`), route a send to an actor (`route`), resolve a
+``spawn_child`` (`spawn_of`, `respawn_source`) and keep emit handlers (`EmitHandlers`) through
+this module. What is left to each runtime is only where it waits: a lock, a
 clock's threads and a service pool, or the running event loop.
 
 It imports neither runtime (and nothing of ``statecharts.runtime``), so the threaded interpreter
@@ -19,15 +21,17 @@ from collections.abc import Callable, Container, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from statecharts import algorithm
-from statecharts.errors import StatechartError
+from statecharts.errors import SnapshotError, StatechartError
 from statecharts.event import Event
 from statecharts.state import Effect, PendingSend, Snapshot
 
 if TYPE_CHECKING:
+    from statecharts.actions import SpawnChild
     from statecharts.chart import InvokeDef
     from statecharts.machine import Machine
 
 logger = logging.getLogger("statecharts")
+MAX_NESTED_DRAINS = 32  # actors processing a message at once, inside one another's delivery
 Executor = Callable[[Effect], None]
 StaticStep = Callable[[Snapshot, Event], "Snapshot | None"]
 
@@ -157,7 +161,7 @@ def wanted(invoke: InvokeDef, snapshot: Snapshot, running: Container[str]) -> bo
     >>> wanted(m.chart.invokes["i"], m.initial_state(), ()), wanted(m.chart.invokes["i"], m.initial_state(), ("i",))
     (True, False)
     """
-    return invoke.state in snapshot.nodes and invoke.id not in running
+    return invoke.state in snapshot.configuration_nodes and invoke.id not in running
 
 
 def outcome_event(invoke_id: str, ok: bool, value: Any) -> Event:
@@ -183,7 +187,7 @@ def without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
     """
     return Snapshot(
         snapshot.machine,
-        snapshot.nodes,
+        snapshot.configuration_nodes,
         snapshot.context,
         snapshot.history,
         tuple(p for p in snapshot.pending if id(p) not in gone),
@@ -253,7 +257,7 @@ class Timers:
             if all(p.delay <= 0 for p in pending):  # only sends due now: all of them leave
                 return Snapshot(
                     snapshot.machine,
-                    snapshot.nodes,
+                    snapshot.configuration_nodes,
                     snapshot.context,
                     snapshot.history,
                     (),
@@ -297,6 +301,11 @@ class Timers:
             snapshot = without(snapshot, {id(p) for p in ready})
         return snapshot, ready
 
+    def dues(self, snapshot: Snapshot) -> dict[int, float]:
+        """The due time of each timer of ``snapshot``'s pending sends, by index (what a record keeps)."""
+        due = self.due
+        return {i: due[id(p)] for i, p in enumerate(snapshot.pending) if id(p) in due}
+
     def fired(self, send: PendingSend) -> PendingSend | None:
         """Forget the timer of ``send`` as it fires, and give the send it fires: ``send`` itself,
         or (xstate mode) the no-longer-cancellable copy that took its timer over; ``None`` when the
@@ -312,7 +321,7 @@ class Timers:
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}}, semantics="xstate")
         >>> first, second = PendingSend("t", 100, Event("A")), PendingSend("t", 200, Event("B"))
-        >>> s = Snapshot(m, m.initial_state().nodes, m.initial_state().context, pending=(second,))
+        >>> s = Snapshot(m, m.initial_state().configuration_nodes, m.initial_state().context, pending=(second,))
         >>> [p.cancellable for p in Timers(lambda d, f: None, lambda h: None).orphan_on_fire(s, first).pending]
         [False]
         """
@@ -326,7 +335,7 @@ class Timers:
         adopt_orphans(self.handles, self.moved, pending, {id(q) for q in pending}, self.due)
         return Snapshot(
             state.machine,
-            state.nodes,
+            state.configuration_nodes,
             state.context,
             state.history,
             pending,
@@ -377,3 +386,149 @@ def follow_moved(moved: dict[int, tuple[PendingSend, PendingSend]], p: PendingSe
     """The send whose timer ``p``'s callback fires: ``p``, or the copy that took its timer over."""
     found = moved.pop(id(p), None)
     return found[1] if found is not None and found[0] is p else p
+
+
+class ActorRegistry:
+    """The ids of an actor system's running actors (xstate's ``system``): each actor registers
+    under its id when it starts (the first to take an id keeps it) and leaves when it stops.
+    The asyncio `statecharts.runtime.ActorSystem` and the threaded `statecharts.interpreter.ThreadedSystem`
+    are registries.
+
+    >>> class A:
+    ...     def __init__(self, id): self.id = id
+    >>> registry, first, second = ActorRegistry(), A("w"), A("w")
+    >>> registry.register(first); registry.register(second)
+    >>> registry.get("w") is first, registry.get("x")
+    (True, None)
+    >>> registry.unregister(second); registry.actors == (first,)
+    True
+    """
+
+    def __init__(self) -> None:
+        self._actors: dict[str, Any] = {}
+
+    def get(self, system_id: str) -> Any:
+        """The running actor registered under ``system_id``, or ``None``."""
+        return self._actors.get(system_id)
+
+    @property
+    def actors(self) -> tuple[Any, ...]:
+        """Every registered actor, in the order they started."""
+        return tuple(self._actors.values())
+
+    def register(self, actor: Any) -> None:
+        """Register ``actor`` under its ``id`` unless another actor holds that id."""
+        self._actors.setdefault(actor.id, actor)
+
+    def unregister(self, actor: Any) -> None:
+        """Forget ``actor`` (if it is the one registered under its id)."""
+        key = actor.id
+        if self._actors.get(key) is actor:
+            del self._actors[key]
+
+
+SELF = "#_self"
+
+
+def route(to: str | None, own_id: str, parent: Any, children: Mapping[str, Any], system: ActorRegistry) -> Any:
+    """The actor a send ``to`` goes to: `SELF` (no target, ``#_self`` or the actor's own id), the
+    parent (``#_parent``), a child by id, else any actor of the system (``#id`` or ``id``);
+    ``None`` when there is none (the runtime answers ``error.communication``).
+
+    >>> registry = ActorRegistry()
+    >>> route(None, "m", None, {}, registry), route("#_parent", "m", "the parent", {}, registry)
+    ('#_self', 'the parent')
+    >>> route("kid", "m", None, {"kid": "the child"}, registry), route("#nobody", "m", None, {}, registry)
+    ('the child', None)
+    """
+    if to is None or to == SELF or to == own_id:
+        return SELF
+    if to == "#_parent":
+        return parent
+    found = children.get(to)
+    return found if found is not None else system.get(to.removeprefix("#"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Spawn:
+    """A child a ``spawn_child`` effect asks for: the name it is recorded under (``src`` for a
+    restore), the source (a Machine, other actor logic), its id and its input."""
+
+    name: str
+    src: Any
+    id: str
+    input: Any
+
+
+def spawn_of(action: SpawnChild, effect: Effect, parent_id: str, service: Callable[[str], Any], count: int) -> Spawn:
+    """Resolve a ``spawn_child`` effect of actor ``parent_id`` (with ``count`` children now):
+    ``service(name)`` looks a named source up; the id defaults to ``<parent>.<name>.<count>``.
+
+    >>> from statecharts.actions import spawn_child
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": spawn_child("w", input=lambda c, e: 7)}}})
+    >>> spawn_of(m.initial_state().effects[0].action, m.initial_state().effects[0], "m", lambda n: "W", 0)
+    Spawn(name='w', src='W', id='m.w.0', input=7)
+    """
+    src = service(action.src) if isinstance(action.src, str) else action.src
+    name = action.src if isinstance(action.src, str) else str(getattr(src, "id", "child"))
+    child_id = action.resolve_id(effect.context, effect.event, f"{parent_id}.{name}.{count}")
+    child_input = action.input(effect.context, effect.event) if callable(action.input) else action.input
+    return Spawn(name, src, child_id, child_input)
+
+
+def respawn_source(actor_id: str, child_id: str, data: Any, lookup: Callable[[str], Any]) -> tuple[str, Any]:
+    """The ``src`` name of a spawned child in a restored record (``data``, the child's record with
+    ``"src"``) and what ``lookup(name)`` makes of it (the runtime's child logic; ``None`` or a
+    `KeyError` when the name is not a machine among the services: a `SnapshotError` naming it).
+
+    >>> respawn_source("m", "w1", {"src": "worker"}, {"worker": "W"}.__getitem__)
+    ('worker', 'W')
+    >>> respawn_source("m", "w1", {"src": "gone"}, {}.__getitem__)
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.SnapshotError: actor 'm': cannot restore spawned child 'w1': its src 'gone' ...
+    """
+    src = data.get("src") if isinstance(data, Mapping) else None
+    try:
+        found = lookup(src) if isinstance(src, str) else None
+    except KeyError:
+        found = None
+    if found is None:
+        raise SnapshotError(
+            f"actor {actor_id!r}: cannot restore spawned child {child_id!r}: its src {src!r} "
+            "is not a machine in services="
+        )
+    return str(src), found
+
+
+class EmitHandlers:
+    """The handlers of the events a chart emits (``emit(...)``), by type, ``"*"`` for every one
+    (xstate's ``actor.on``).
+
+    >>> handlers, seen = EmitHandlers(), []
+    >>> stop = handlers.on("*", seen.append)
+    >>> _ = handlers.on("SAVED", lambda e: seen.append(e.name.lower()))
+    >>> handlers.of("SAVED")[0](Event("SAVED")); stop(); len(handlers.of("SAVED"))
+    1
+    >>> seen
+    ['saved']
+    """
+
+    def __init__(self) -> None:
+        self.by_type: dict[str, list[Callable[[Event], Any]]] = {}
+
+    def on(self, event_type: str, handler: Callable[[Event], Any]) -> Callable[[], None]:
+        """Add ``handler`` for ``event_type``; returns the function that removes it."""
+        handlers = self.by_type.setdefault(event_type, [])
+        handlers.append(handler)
+        return functools.partial(_discard, handlers, handler)
+
+    def of(self, event_type: str) -> tuple[Callable[[Event], Any], ...]:
+        """The handlers an emitted event of ``event_type`` goes to: its own, then the ``"*"`` ones."""
+        return (*self.by_type.get(event_type, ()), *self.by_type.get("*", ()))
+
+
+def _discard(items: list[Any], item: Any) -> None:
+    if item in items:
+        items.remove(item)

@@ -43,20 +43,19 @@ def _exit_order(node: StateNode) -> int:
 class Step:
     """The working state of one macrostep (mutable, private to one call).
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> go = Event("GO")
-    >>> microstep(step, select_transitions(step, go), go)
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> timer = Event("TIMER")
+    >>> microstep(step, select_transitions(step, timer), timer)
     >>> step.snapshot().value, s.value  # the snapshot it started from is unchanged
-    ({'a': 'y'}, {'a': 'x'})
+    ({'red': 'wait'}, {'red': 'walk'})
     """
 
     __slots__ = (
         "machine",
-        "config",
+        "configuration_nodes",
         "context",
         "history",
         "internal",
@@ -77,7 +76,7 @@ class Step:
         self, machine: ChartIndex, snapshot: Snapshot | None, context: FrozenDict, execute: Executor | None
     ) -> None:
         self.machine = machine
-        self.config: set[StateNode] = set(snapshot.nodes) if snapshot else set()
+        self.configuration_nodes: set[StateNode] = set(snapshot.configuration_nodes) if snapshot else set()
         self.context = context
         self.history: dict[StateNode, frozenset[StateNode]] = dict(snapshot.history) if snapshot else {}
         self.internal: deque[Event] = deque()
@@ -89,28 +88,29 @@ class Step:
         self.event: Event = INIT_EVENT
         self.microsteps = 0
         self.fired: list[Transition] | None = None  # the walker's coverage asks for the transitions taken
-        self.frozen: frozenset[StateNode] | None = snapshot.nodes if snapshot else None
+        self.frozen: frozenset[StateNode] | None = snapshot.configuration_nodes if snapshot else None
         # a microstep's domains of history transitions, fixed before its exits record new history
         self.domains: dict[Transition, StateNode | None] = {}
         # semantics="xstate": the configuration in entry order (xstate's _nodes); None otherwise
         self.sequence: dict[StateNode, None] | None = None
         if machine.xstate:
-            self.sequence = dict.fromkeys((snapshot.sequence or sorted(snapshot.nodes, key=_order)) if snapshot else ())
+            self.sequence = dict.fromkeys(
+                (snapshot.sequence or sorted(snapshot.configuration_nodes, key=_order)) if snapshot else ()
+            )
 
-    def nodes(self) -> frozenset[StateNode]:
+    def frozen_configuration_nodes(self) -> frozenset[StateNode]:
         """The configuration as a frozenset (cached until the configuration changes).
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> s = m.initial_state()
-        >>> step = Step(m, s, s.context, None)
-        >>> step.nodes() == s.nodes
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> s = light.initial_state()
+        >>> step = Step(light, s, s.context, None)
+        >>> step.frozen_configuration_nodes() == s.configuration_nodes
         True
         """
         frozen = self.frozen
         if frozen is None:
-            frozen = self.frozen = frozenset(self.config)
+            frozen = self.frozen = frozenset(self.configuration_nodes)
         return frozen
 
     # -- the Scope that actions change (statecharts.actions.Scope) ------------------------------
@@ -141,18 +141,17 @@ class Step:
     def snapshot(self) -> Snapshot:
         """The snapshot the step has reached, with the effects recorded so far.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> s = m.initial_state()
-        >>> step = Step(m, s, s.context, None)
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> s = light.initial_state()
+        >>> step = Step(light, s, s.context, None)
         >>> step.snapshot() == s
         True
         """
         history = tuple(sorted(self.history.items(), key=lambda item: item[0].order))
         return Snapshot(
             self.machine,
-            frozenset(self.config),
+            frozenset(self.configuration_nodes),
             self.context,
             history,
             tuple(self.pending),
@@ -166,24 +165,22 @@ class Step:
     def in_state(self, ref: str) -> bool:
         """The state ``ref`` (``#id``, id or dotted path) is in the step's configuration.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> s = m.initial_state()
-        >>> step = Step(m, s, s.context, None)
-        >>> step.in_state("#m.a.x"), step.in_state("a"), step.in_state("b")
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> s = light.initial_state()
+        >>> step = Step(light, s, s.context, None)
+        >>> step.in_state("#light.red.walk"), step.in_state("red"), step.in_state("green")
         (True, True, False)
         """
-        return self.machine.resolve_ref(ref) in self.config
+        return self.machine.resolve_ref(ref) in self.configuration_nodes
 
     def raise_error(self, exc: BaseException, source: str) -> None:
         """Queue SCXML's ``error.execution`` event for a failure in ``source``.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> s = m.initial_state()
-        >>> step = Step(m, s, s.context, None)
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> s = light.initial_state()
+        >>> step = Step(light, s, s.context, None)
         >>> step.raise_error(ValueError("boom"), "action save")
         >>> step.internal[0].name, step.internal[0]["source"]
         ('error.execution', 'action save')
@@ -201,17 +198,16 @@ def select_transitions(step: Step, event: Event) -> list[Transition]:
     """Enabled transitions for ``event``: per atomic state in document order, the first match
     walking up its ancestors (descendants preempt ancestors), then conflicts removed.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> select_transitions(step, Event("GO"))  # the child's GO preempts its parent's
-    [<Transition m.a.x --GO--> m.a.y>]
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> select_transitions(step, Event("TIMER"))  # the child's TIMER preempts its parent's
+    [<Transition light.red.walk --TIMER--> light.red.wait>]
     """
     if step.sequence is not None:
         return xstate_remove_conflicts(step, xstate_select_transitions(step, event))
-    enabled = first_enabled(step, step.machine.selection(step.nodes(), event.name), event)
+    enabled = first_enabled(step, step.machine.selection(step.frozen_configuration_nodes(), event.name), event)
     return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
 
 
@@ -227,7 +223,7 @@ def select_eventless_transitions(step: Step) -> list[Transition]:
     >>> select_eventless_transitions(Step(m, s, FrozenDict({"n": 1}), None))
     [<Transition m.a --always--> m.b>]
     """
-    enabled = first_enabled(step, step.machine.selection(step.nodes(), None), step.event)
+    enabled = first_enabled(step, step.machine.selection(step.frozen_configuration_nodes(), None), step.event)
     return remove_conflicting_transitions(step, enabled) if len(enabled) > 1 else enabled
 
 
@@ -247,16 +243,16 @@ def first_enabled(step: Step | Probe, chains: tuple[Chain, ...], event: Event) -
 class Probe:
     """Just enough of a `Step` to evaluate guards against a snapshot without copying it."""
 
-    __slots__ = ("machine", "context", "nodes_", "failed")
+    __slots__ = ("machine", "context", "configuration_nodes", "failed")
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.machine = snapshot.machine
         self.context = snapshot.context
-        self.nodes_ = snapshot.nodes
+        self.configuration_nodes = snapshot.configuration_nodes
         self.failed = False
 
     def in_state(self, ref: str) -> bool:
-        return self.machine.resolve_ref(ref) in self.nodes_
+        return self.machine.resolve_ref(ref) in self.configuration_nodes
 
     def raise_error(self, exc: BaseException, source: str) -> None:
         self.failed = True
@@ -352,14 +348,13 @@ def get_effective_target_states(step: Step, t: Transition) -> list[StateNode]:
 def get_transition_domain(step: Step, t: Transition) -> StateNode | None:
     """The state whose descendants the transition exits and enters (None when targetless).
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> x = m.get_state("m.a.x")
-    >>> get_transition_domain(step, x.transitions[0]), get_transition_domain(step, m.get_state("m.a").transitions[0])
-    (<StateNode m.a>, <StateNode m>)
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> walk, red = light.get_state("light.red.walk"), light.get_state("light.red")
+    >>> get_transition_domain(step, walk.transitions[0]), get_transition_domain(step, red.transitions[0])
+    (<StateNode light.red>, <StateNode light>)
     """
     if not t.targets:
         return None
@@ -376,13 +371,12 @@ def get_transition_domain(step: Step, t: Transition) -> StateNode | None:
 def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[StateNode]:
     """Active states that the transitions leave: descendants of each transition's domain.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> sorted(n.id for n in compute_exit_set(step, m.get_state("m.a").transitions))
-    ['m.a', 'm.a.x']
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> sorted(n.id for n in compute_exit_set(step, light.get_state("light.red").transitions))
+    ['light.red', 'light.red.walk']
     """
     exits: set[StateNode] = set()
     for t in transitions:
@@ -390,7 +384,7 @@ def compute_exit_set(step: Step, transitions: Iterable[Transition]) -> set[State
             domain = get_transition_domain(step, t)
             if domain is None:
                 continue
-            exits |= domain.descendants & step.config
+            exits |= domain.descendants & step.configuration_nodes
     return exits
 
 
@@ -433,15 +427,14 @@ def add_children_to_enter(
 ) -> None:
     """Add a compound state's initial children, or a parallel state's regions, but not the state itself.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
     >>> to_enter, default_entry = set(), set()
-    >>> add_children_to_enter(step, m.get_state("m.a"), to_enter, default_entry, {})
+    >>> add_children_to_enter(step, light.get_state("light.red"), to_enter, default_entry, {})
     >>> sorted(n.id for n in to_enter), sorted(n.id for n in default_entry)
-    (['m.a.x'], ['m.a'])
+    (['light.red.walk'], ['light.red'])
     """
     if state.type == "compound":
         default_entry.add(state)
@@ -640,7 +633,7 @@ def exit_states(step: Step, transitions: list[Transition], event: Event, exits: 
     >>> s = m.initial_state()
     >>> step = Step(m, s, s.context, None)
     >>> exit_states(step, list(m.get_state("m.a").transitions), Event("OUT"))
-    >>> sorted(n.id for n in step.config), sorted(n.id for n in step.history[m.get_state("m.a.h")])
+    >>> sorted(n.id for n in step.configuration_nodes), sorted(n.id for n in step.history[m.get_state("m.a.h")])
     (['m'], ['m.a.x'])
     """
     if exits is None:
@@ -650,14 +643,14 @@ def exit_states(step: Step, transitions: list[Transition], event: Event, exits: 
         for h in s.histories:
             if h.history_type == "deep":
                 step.history[h] = frozenset(
-                    x for x in step.config if x.type in ("atomic", "final") and s in x.ancestors
+                    x for x in step.configuration_nodes if x.type in ("atomic", "final") and s in x.ancestors
                 )
             else:
-                step.history[h] = frozenset(x for x in step.config if x.parent is s)
+                step.history[h] = frozenset(x for x in step.configuration_nodes if x.parent is s)
     for s in exits:
         if s.exit:
             execute_content(step, s.exit, event)
-        step.config.discard(s)
+        step.configuration_nodes.discard(s)
 
 
 def enter_states(step: Step, transitions: list[Transition], event: Event, plan: Plan | None = None) -> None:
@@ -667,7 +660,7 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"initial": "z", "states": {"z": {"type": "final"}}}}})
     >>> step = Step(m, None, FrozenDict(), None)
     >>> enter_states(step, [m.root_entry], Event("xstate.init"))
-    >>> sorted(n.id for n in step.config), [e.name for e in step.internal]
+    >>> sorted(n.id for n in step.configuration_nodes), [e.name for e in step.internal]
     (['m', 'm.a', 'm.a.z'], ['xstate.done.state.m.a'])
     """
     if plan is None:
@@ -679,7 +672,7 @@ def enter_states(step: Step, transitions: list[Transition], event: Event, plan: 
     step.frozen = None
     was_active = step.status == "active"
     for s in entries:
-        step.config.add(s)
+        step.configuration_nodes.add(s)
         if s.entry:
             execute_content(step, s.entry, event)
         if s in default_entry and s.initial is not None and s.initial.actions:
@@ -723,7 +716,7 @@ def exit_interpreter(step: Step, event: Event) -> None:
     >>> s.value, [e.action.name for e in s.effects]
     ('f', ['bye f', 'bye m'])
     """
-    for s in sorted(step.config, key=_exit_order):
+    for s in sorted(step.configuration_nodes, key=_exit_order):
         if s.exit:
             execute_content(step, s.exit, event)
 
@@ -761,7 +754,7 @@ def is_in_final_state(step: Step, state: StateNode) -> bool:
     (True, False)
     """
     if state.type == "compound":
-        return any(c.type == "final" and c in step.config for c in state.children)
+        return any(c.type == "final" and c in step.configuration_nodes for c in state.children)
     if state.type == "parallel":
         return all(is_in_final_state(step, c) for c in state.children)
     return False
@@ -771,22 +764,21 @@ def count_microstep(step: Step, transitions: list[Transition], event: Event | No
     """Count a microstep (or an internal ``event`` that took no transition); past
     ``MAX_MICROSTEPS`` in one macrostep the machine is in a loop: `EventlessLoopError`.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
     >>> count_microstep(step, []); step.microsteps
     1
     >>> step.microsteps = MAX_MICROSTEPS
     >>> count_microstep(step, [], Event("PING"))
     Traceback (most recent call last):
         ...
-    statecharts.errors.EventlessLoopError: machine 'm' did not settle ... last internal event: PING (...)
+    statecharts.errors.EventlessLoopError: machine 'light' did not settle ... last internal event: PING (...)
     """
     step.microsteps += 1
     if step.microsteps > MAX_MICROSTEPS:
-        states = ", ".join(n.id for n in sorted(step.config, key=_order) if n.type in ("atomic", "final"))
+        states = ", ".join(n.id for n in sorted(step.configuration_nodes, key=_order) if n.type in ("atomic", "final"))
         last = (
             f"last transitions: {', '.join(repr(t) for t in transitions)}"
             if transitions
@@ -801,14 +793,13 @@ def count_microstep(step: Step, transitions: list[Transition], event: Event | No
 def microstep(step: Step, transitions: list[Transition], event: Event) -> None:
     """Exit, run transition content, enter: one microstep over a conflict-free set.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> microstep(step, list(m.get_state("m.a").transitions), Event("GO"))
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> microstep(step, list(light.get_state("light.red").transitions), Event("TIMER"))
     >>> step.snapshot().value
-    'b'
+    'green'
     """
     count_microstep(step, transitions)
     if step.fired is not None:
@@ -827,14 +818,13 @@ class Plan:
     """What a microstep exits and enters, fixed by the configuration and the transitions when no
     history is involved: computed once per (configuration, transition set) and cached.
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> plan = microstep_plan(step, list(m.get_state("m.a").transitions))
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> plan = microstep_plan(step, list(light.get_state("light.red").transitions))
     >>> plan.exits, plan.entries
-    ([<StateNode m.a.x>, <StateNode m.a>], [<StateNode m.b>])
+    ([<StateNode light.red.walk>, <StateNode light.red>], [<StateNode light.green>])
     """
 
     __slots__ = ("exits", "entries", "default_entry", "history_content")
@@ -874,7 +864,7 @@ def microstep_plan(step: Step, transitions: list[Transition], cache: bool = True
         if t.has_history_target:
             return None
     plans = step.machine.plans
-    key = (step.nodes(), tuple(transitions))
+    key = (step.frozen_configuration_nodes(), tuple(transitions))
     plan = plans.get(key)
     if plan is None:
         if key in plans:  # known to involve history
@@ -900,15 +890,14 @@ def microstep_plan(step: Step, transitions: list[Transition], cache: bool = True
 def run_to_completion(step: Step) -> None:
     """Eventless transitions first, then internal events, until neither is left (W3C loop).
 
-    >>> from statecharts import Machine
-    >>> m = Machine({"id": "m", "initial": "a", "states": {
-    ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-    >>> s = m.initial_state()
-    >>> step = Step(m, s, s.context, None)
-    >>> step.internal.append(Event("GO"))
+    >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+    <Machine light (5 states)>
+    >>> s = light.initial_state()
+    >>> step = Step(light, s, s.context, None)
+    >>> step.internal.append(Event("TIMER"))
     >>> run_to_completion(step)
     >>> step.snapshot().value
-    {'a': 'y'}
+    {'red': 'wait'}
     """
     while step.status == "active":
         queued = len(step.internal)
@@ -977,7 +966,7 @@ def static_step(snapshot: Snapshot, event: Event) -> Snapshot | None:
     if snapshot.status != "active":
         return None
     index = snapshot.machine
-    key = (snapshot.nodes, event.name)
+    key = (snapshot.configuration_nodes, event.name)
     steps = index.static_steps
     shape = steps.get(key, _UNKNOWN)  # one lookup: another thread may clear the cache meanwhile
     if shape is _UNKNOWN:
@@ -989,12 +978,20 @@ def static_step(snapshot: Snapshot, event: Event) -> Snapshot | None:
     context = snapshot.context
     if not isinstance(shape, frozenset):  # guards decide: the move of the transition they choose
         probe = Probe(snapshot)
-        enabled = first_enabled(probe, index.selection(snapshot.nodes, event.name), event)
+        enabled = first_enabled(probe, index.selection(snapshot.configuration_nodes, event.name), event)
         if probe.failed or len(enabled) > 1:
             return None
         if not enabled:
             return Snapshot(
-                index, snapshot.nodes, context, snapshot.history, snapshot.pending, "active", snapshot.output, (), event
+                index,
+                snapshot.configuration_nodes,
+                context,
+                snapshot.history,
+                snapshot.pending,
+                "active",
+                snapshot.output,
+                (),
+                event,
             )
         t = enabled[0]
         nodes = shape.get(t)
@@ -1013,7 +1010,7 @@ def _static_shape(index: ChartIndex, snapshot: Snapshot, event: Event) -> Static
     """What `static_step` caches for the configuration and the event name: the next
     configuration (no guard takes part), the moves of the candidate transitions that qualify
     (guards take part), or ``None`` (the step is not static)."""
-    nodes = snapshot.nodes
+    nodes = snapshot.configuration_nodes
     # SCXML machines prepare each external event; semantics="xstate" (when a machine has it)
     # keeps more than the configuration: both always take the full macrostep
     if index.prepares_external or index.xstate or index.selection(nodes, None):
@@ -1052,7 +1049,7 @@ def _static_move(index: ChartIndex, step: Step, transitions: list[Transition]) -
         for s in plan.entries
     ):
         return None
-    after = (step.nodes() - frozenset(plan.exits)) | frozenset(plan.entries)
+    after = (step.frozen_configuration_nodes() - frozenset(plan.exits)) | frozenset(plan.entries)
     return None if index.selection(after, None) else after
 
 
@@ -1263,7 +1260,7 @@ def xstate_exit_set(step: Step, transitions: Iterable[Transition]) -> set[StateN
             domain = xstate_transition_domain(step, t)
             if t.reenter and t.source is domain:
                 exits.add(t.source)
-            exits.update(n for n in step.config if _x_is_descendant(n, domain))
+            exits.update(n for n in step.configuration_nodes if _x_is_descendant(n, domain))
     return exits
 
 
@@ -1388,7 +1385,7 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
     transitions = xstate_remove_conflicts(step, enabled)
     if step.fired is not None:
         step.fired.extend(transitions)
-    before = (frozenset(step.config), step.context, step.status)
+    before = (frozenset(step.configuration_nodes), step.context, step.status)
     history_changed = False
     assert step.sequence is not None
     sequence = step.sequence
@@ -1401,14 +1398,14 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
                 history_changed = True
                 if h.history_type == "deep":
                     recorded[h] = frozenset(
-                        x for x in step.config if x.type in ("atomic", "final") and s in x.ancestors
+                        x for x in step.configuration_nodes if x.type in ("atomic", "final") and s in x.ancestors
                     )
                 else:
-                    recorded[h] = frozenset(x for x in step.config if x.parent is s)
+                    recorded[h] = frozenset(x for x in step.configuration_nodes if x.parent is s)
         step.frozen = None
         for s in exits:
             _x_run(step, s.exit, event)
-            step.config.discard(s)
+            step.configuration_nodes.discard(s)
             sequence.pop(s, None)
         step.history = recorded
     for t in transitions:
@@ -1420,7 +1417,7 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
     completed: set[StateNode] = set()
     step.frozen = None
     for s in sorted(to_enter, key=_order):
-        step.config.add(s)
+        step.configuration_nodes.add(s)
         sequence[s] = None
         _x_run(step, s.entry, event)
         if s in default_entry and s.initial is not None:
@@ -1450,11 +1447,11 @@ def xstate_microstep(step: Step, enabled: list[Transition], event: Event, initia
     if step.status == "done":
         for s in sorted(sequence, key=_exit_order):
             _x_run(step, s.exit, event)
-    if not history_changed and before[0] == step.config:  # xstate keeps its _nodes (and their order)
+    if not history_changed and before[0] == step.configuration_nodes:  # xstate keeps its _nodes (and their order)
         step.sequence = dict.fromkeys(order_before)
     return (
         history_changed
-        or (frozenset(step.config), step.context, step.status) != before
+        or (frozenset(step.configuration_nodes), step.context, step.status) != before
         or step.context is not before[1]
     )
 
@@ -1551,7 +1548,7 @@ def xstate_macrostep(
         if not enabled and event.name.startswith("xstate.error.actor."):
             return Snapshot(
                 snapshot.machine,
-                snapshot.nodes,
+                snapshot.configuration_nodes,
                 snapshot.context,
                 snapshot.history,
                 snapshot.pending,
@@ -1566,7 +1563,7 @@ def xstate_macrostep(
     except XstateAbort as abort:
         return Snapshot(
             snapshot.machine,
-            snapshot.nodes,
+            snapshot.configuration_nodes,
             snapshot.context,
             snapshot.history,
             snapshot.pending,

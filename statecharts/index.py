@@ -181,11 +181,11 @@ class ChartIndex:
     def candidates(self, state: StateNode, name: str) -> tuple[Transition, ...]:
         """The state's own transitions whose event descriptors match ``name`` (cached).
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> m.candidates(m.get_state("m.a.x"), "GO"), m.candidates(m.get_state("m.a.y"), "GO")
-        ((<Transition m.a.x --GO--> m.a.y>,), ())
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> walk, wait = light.get_state("light.red.walk"), light.get_state("light.red.wait")
+        >>> light.candidates(walk, "TIMER"), light.candidates(wait, "TIMER")
+        ((<Transition light.red.walk --TIMER--> light.red.wait>,), ())
         """
         key = (state, name)
         found = self._candidates.get(key)
@@ -221,11 +221,10 @@ class ChartIndex:
     def atomic_states(self, nodes: frozenset[StateNode]) -> tuple[StateNode, ...]:
         """The atomic and final states of a configuration, in document order (cached).
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> m.atomic_states(m.initial_state().nodes)
-        (<StateNode m.a.x>,)
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> light.atomic_states(light.initial_state().configuration_nodes)
+        (<StateNode light.red.walk>,)
         """
         found = self._atomics.get(nodes)
         if found is None:
@@ -240,11 +239,10 @@ class ChartIndex:
         """An atomic state's candidate transitions for event ``name`` (``None``: eventless), its
         own first, then its ancestors', each with its guard: SCXML takes the first enabled one.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> [t.describe() for t, guard in m.chain(m.get_state("m.a.x"), "GO")]
-        ['m.a.x --GO--> m.a.y', 'm.a --GO--> m.b']
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> [t.describe() for t, guard in light.chain(light.get_state("light.red.walk"), "TIMER")]
+        ['light.red.walk --TIMER--> light.red.wait', 'light.red --TIMER--> light.green']
         """
         key = (atomic, name)
         found = self._chains.get(key)
@@ -292,11 +290,11 @@ class ChartIndex:
     def selection(self, nodes: frozenset[StateNode], name: str | None) -> tuple[Chain, ...]:
         """The non-empty chains of a configuration's atomic states for event ``name`` (cached).
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> [[t.describe() for t, _ in chain] for chain in m.selection(m.initial_state().nodes, "GO")]
-        [['m.a.x --GO--> m.a.y', 'm.a --GO--> m.b']]
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> chains = light.selection(light.initial_state().configuration_nodes, "TIMER")
+        >>> [[t.describe() for t, _ in chain] for chain in chains]
+        [['light.red.walk --TIMER--> light.red.wait', 'light.red --TIMER--> light.green']]
         """
         key = (nodes, name)
         found = self._selection.get(key)
@@ -309,11 +307,10 @@ class ChartIndex:
     def resolve_ref(self, ref: str) -> StateNode | None:
         """A state node by reference, as `Chart.find` reads it (cached); ``None`` when there is none.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> m.resolve_ref("#m.a.y"), m.resolve_ref("a.x"), m.resolve_ref("nope")
-        (<StateNode m.a.y>, <StateNode m.a.x>, None)
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> light.resolve_ref("#light.red.wait"), light.resolve_ref("red.walk"), light.resolve_ref("nope")
+        (<StateNode light.red.wait>, <StateNode light.red.walk>, None)
         """
         if ref in self._refs:
             return self._refs[ref]

@@ -24,29 +24,37 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from statecharts import algorithm
-from statecharts.actions import Call, Log, StartInvoke, StopInvoke
+from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
 from statecharts.actor_core import (
+    MAX_NESTED_DRAINS,
+    SELF,
+    ActorRegistry,
+    EmitHandlers,
     Timers,
     await_blocking,
     execute_effect,
     macrostep,
     notify,
     outcome_event,
+    respawn_source,
+    route,
     service_input,
+    spawn_of,
     static_step_of,
     wanted,
     without,
 )
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
-from statecharts.record import ActorRecord
-from statecharts.state import Effect, PendingSend, Snapshot
+from statecharts.record import RECORD_VERSION, ActorRecord
+from statecharts.state import Effect, PendingSend, Snapshot, decode
 
 if TYPE_CHECKING:
     from statecharts.machine import Machine
 
 logger = logging.getLogger("statecharts")
 Listener = Callable[[Snapshot], Any]
+EventHandler = Callable[[Event], Any]
 
 
 class Clock(Protocol):
@@ -247,12 +255,31 @@ def clock_now(clock: Clock) -> float | None:
 
 
 class _Invocation:
-    __slots__ = ("id", "future", "cancelled")
+    __slots__ = ("id", "future", "cancelled", "child")
 
-    def __init__(self, invoke_id: str) -> None:
+    def __init__(self, invoke_id: str, child: Interpreter | None = None) -> None:
         self.id = invoke_id
         self.future: Future[Any] | None = None
         self.cancelled = False
+        self.child = child  # an invoked machine: its interpreter
+
+
+class ThreadedSystem(ActorRegistry):
+    """The threaded actors started together, an interpreter and its child machines (xstate's
+    ``system``): ``get(id)`` finds any running one, and they share one lock, so one macrostep runs
+    at a time in the whole system and a message between two of its actors needs no lock order.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}})
+    >>> actor = m.interpret(id="one").start()
+    >>> actor.system.get("one") is actor, actor.system.get("two")
+    (True, None)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.RLock()
+        self.nesting = 0  # actors processing a message inside another's delivery, one in another
 
 
 class Interpreter:
@@ -265,14 +292,55 @@ class Interpreter:
     >>> clock.advance(500); actor.state.value
     'b'
 
-    **Threads.** Each macrostep runs, and listeners (`subscribe`) are called, holding the actor's
-    lock, on the thread that processes the event: the thread calling `start` or `send` for the
-    events it brings; for every event the runtime brings itself (a `RealClock` timer firing, an
-    invoked function or coroutine service finishing, `post`) the interpreter's one runtime thread,
-    named ``"<machine id>-runtime"`` (started on first use; function services run in a small pool,
-    but their results are processed on the runtime thread). With a `VirtualClock` there is no
-    runtime thread: services run synchronously and ``clock.advance`` runs the timers' macrosteps
-    on its caller's thread. Another clock's timers run where that clock calls them.
+    **Threads.** Each macrostep runs holding the actor's lock, on the thread that processes the
+    event: the thread calling `start` or `send` for the events it brings; for every event the
+    runtime brings itself (a `RealClock` timer firing, an invoked function or coroutine service
+    finishing, `post`) the interpreter's one runtime thread, named ``"<id>-runtime"`` (the
+    actor's ``id``, its machine's id unless ``interpret(id=...)`` names it; started on first use;
+    function services run in a small pool, but their results are processed on the runtime thread).
+    With a `VirtualClock` there is no runtime thread: services run synchronously and
+    ``clock.advance`` runs the timers' macrosteps on its caller's thread. Another clock's timers
+    run where that clock calls them.
+
+    **Listeners** (`subscribe`) are called on one thread, one macrostep after another in the order
+    the macrosteps ran:
+
+    - with a `RealClock` (the default), always the runtime thread ``"<id>-runtime"``,
+      without the actor's lock held, whoever brought the event. `send` and `start` process their
+      event at once on the caller's thread, then wait (the lock released) until the runtime thread
+      has called the listeners of their macrosteps: when they return, their listeners have run. A
+      listener may call `send` (and `state`, `post`) on its own actor: the event is processed at
+      once and that ``send`` returns without waiting; the listener calls it caused follow, in order,
+      once the current listener returns. A listener must not wait for the actor's own timers or
+      services (`wait_for`): they are processed on the thread it holds.
+    - with a `VirtualClock` (and any clock other than a `RealClock`), the thread that drives the
+      interpreter: the caller of `start`, `send` and ``clock.advance``, inline, holding the lock
+      (an event a listener sends is processed after the listener returns). Drive it from one
+      thread, and that is the listeners' one thread.
+
+    With no listener subscribed nothing is queued and no thread is involved. A listener that
+    raises is logged (logger ``statecharts``) and the others are still told.
+
+    **Child machines.** A Machine as an invoke ``src`` (inline, or by name through ``services=``)
+    runs as a child interpreter: ``onDone`` receives its ``output``, ``onError`` the exception its
+    start raised, and it stops when its state exits or its parent stops. ``spawn_child``,
+    ``stop_child``, ``send_to``, ``send_parent``, ``forward_to`` and ``emit`` (handlers: `on`) work
+    as in the asyncio runtime (`statecharts.runtime.AsyncActor`, which shares this logic through
+    `statecharts.actor_core`); `children` lists the running children and ``system.get(id)``
+    (`ThreadedSystem`) finds any actor of the family. Children share their parent's clock and one
+    lock with the whole family; a message to another actor is processed at once on the sender's
+    thread (after the receiver's macrostep in progress, if any), so the messages from one actor to
+    another keep their order. `record` holds the children's records, and a parent restored from it
+    resumes them. Callback and async-generator services run on asyncio only.
+
+    >>> from statecharts.actions import send_parent, send_to
+    >>> echo = Machine({"id": "echo", "initial": "on",
+    ...                 "states": {"on": {"on": {"PING": {"actions": send_parent("PONG")}}}}})
+    >>> app = Machine({"id": "app", "initial": "a", "invoke": {"src": echo, "id": "echo"},
+    ...                "states": {"a": {"on": {"PING": {"actions": send_to("echo", "PING")}, "PONG": "b"}}, "b": {}}})
+    >>> actor = app.interpret(clock=VirtualClock()).start()
+    >>> actor.send("PING").value, actor.system.get("echo") is actor.children["echo"]
+    ('b', True)
 
     A subclass adapts the runtime through the extension hooks only: it overrides `execute` (run
     one effect), `deliver` (route a due send), `on_start` and `on_macrostep_done`, and feeds
@@ -291,6 +359,9 @@ class Interpreter:
         sync_services: bool | None = None,
         parent: Interpreter | None = None,
         record: ActorRecord | None = None,
+        id: str | None = None,
+        input: Any = None,
+        system: ThreadedSystem | None = None,
     ) -> None:
         if record is not None:
             if state is not None:
@@ -325,32 +396,52 @@ class Interpreter:
                 key="clock",
             )
         self.machine = machine
+        self.id = id or machine.id
+        self.src = machine.id  # what record() keeps to re-create a spawned child (its services= name)
+        self.input = input
         self.clock: Clock = clock if clock is not None else RealClock()
         self.strict = strict
         self.parent = parent
+        if system is None:
+            system = parent.system if parent is not None else ThreadedSystem()
+        self.system: ThreadedSystem = system
+        self.children: dict[str, Interpreter] = {}
         self.sync_services = isinstance(self.clock, VirtualClock) if sync_services is None else sync_services
         self._initial_context = context
         self._restored = state
         self._state: Snapshot | None = None
-        self._lock = threading.RLock()
+        self._lock = system.lock
         self._changed = threading.Condition(self._lock)
         self._waiters = 0  # threads in wait_for: with none, a macrostep notifies no one
         self._queue: deque[Event] = deque()
         self._processing = False
         self._listeners: list[Listener] = []
+        self._handlers = EmitHandlers()
+        # with a RealClock listeners are called on the runtime thread: each macrostep queues its
+        # calls (the snapshot and the listeners then subscribed), counted so a sender can wait for its own
+        self._defer_listeners = isinstance(self.clock, RealClock)
+        self._untold: deque[tuple[Any, tuple[Callable[[Any], Any], ...], list[Any] | None]] = deque()
+        self._queued_calls = 0  # listener calls queued so far (macrosteps with listeners)
+        self._told_calls = 0  # of those, the ones whose listeners have run
+        self._told = threading.Condition(self._lock)
+        self._telling: threading.Thread | None = None  # the thread calling listeners right now
+        self._tell_scheduled = False
         clock_ = self.clock
         schedule = self._schedule_on_runtime_thread if isinstance(clock_, RealClock) else clock_.schedule
         self._timers = Timers(schedule, clock_.cancel, functools.partial(clock_now, clock_))
         # the cached static step is taken first unless a subclass wraps `macrostep` (it sees every step)
         self._static_step = static_step_of(machine) if type(self).macrostep is Interpreter.macrostep else None
         self._record = record
+        self._restored_children: Mapping[str, Any] = record.children if record is not None else {}
         self._invocations: dict[str, _Invocation] = {}
         self._to_start: list[str] = []
+        self._to_spawn: list[Interpreter] = []
         self._resume: dict[int, float] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self.running = False
+        self._stopped = False
 
     # -- public -------------------------------------------------------------------------------
     @property
@@ -385,37 +476,53 @@ class Interpreter:
         with self._lock:
             if self.running:
                 return self
+            processing = self._processing
             self.running = True
-            if self._restored is not None:
-                snapshot = self._restored
-                self._state = snapshot
-                self.on_start(snapshot)
-                record = self._record
-                if record is not None:  # the mailbox first; timers resume with the time that remained
-                    self._queue.extend(record.mailbox)
-                    self._resume = {id(snapshot.pending[i]): due for i, due in record.timers.items()}
-                self._settle(snapshot, previous=())
-                self._resume = {}
-                for invoke in self.machine.chart.invokes.values():
-                    if invoke.state in snapshot.nodes and (record is None or invoke.id in record.invocations):
-                        self._to_start.append(invoke.id)
-                self._start_invocations()
-            else:
-                context = self.machine.initial_context(self._initial_context)
-                self._to_start = []
-                snapshot = algorithm.enter_initial(self.machine, context, self.execute)
-                self.on_start(snapshot)
-                self._settle(snapshot, previous=())
-                self._start_invocations()
-            self.on_macrostep_done(snapshot)
+            self._stopped = False
+            self.system.register(self)
+            self._processing = True  # events its children send back wait for the first macrostep's end
+            try:
+                if self._restored is not None:
+                    snapshot = self._restored
+                    self._state = snapshot
+                    self.on_start(snapshot)
+                    record = self._record
+                    if record is not None:  # the mailbox first; timers resume with the time that remained
+                        self._queue.extendleft(reversed(record.mailbox))
+                        self._resume = {id(snapshot.pending[i]): due for i, due in record.timers.items()}
+                    for invoke in self.machine.chart.invokes.values():
+                        if invoke.state in snapshot.configuration_nodes and (
+                            record is None or invoke.id in record.invocations
+                        ):
+                            self._to_start.append(invoke.id)
+                    self._respawn()
+                    self._settle(snapshot, previous=())
+                    self._resume = {}
+                    self._start_invocations()
+                    self._restored_children = {}
+                else:
+                    context = self.machine.initial_context(self._initial_context, input=self.input)
+                    self._to_start = []
+                    snapshot = algorithm.enter_initial(self.machine, context, self.execute)
+                    self.on_start(snapshot)
+                    self._settle(snapshot, previous=())
+                    self._start_invocations()
+                self.on_macrostep_done(snapshot)
+            finally:
+                self._processing = processing
             self._drain()
+            queued = self._queued_calls if self._untold and not processing else 0
+        if queued:
+            self._wait_until_told(queued)
         return self
 
     def send(self, event: str | Event | Mapping[str, Any], **data: Any) -> Snapshot:
         """Queue an event and process it (and anything it queues) one macrostep at a time.
 
         Thread-safe. Returns the snapshot after the queue drains (or, when called from inside an
-        action, the current one: the event runs after the current macrostep).
+        action, the current one: the event runs after the current macrostep), once the listeners of
+        its macrosteps have been called (on the runtime thread with a `RealClock`; see the class
+        docstring; from a listener it returns at once, its listeners run after that listener).
 
         >>> from statecharts import Machine, assign
         >>> m = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {"a": {"on": {
@@ -432,16 +539,23 @@ class Interpreter:
                 )
             if self.strict:
                 self.machine.check_event(self.state, ev)
+            processing = self._processing  # from an action or hook: the running drain processes it
             self._queue.append(ev)
             self._drain()
-            return self.state
+            if not self._untold or processing:
+                return self.state
+            after, queued = self.state, self._queued_calls
+        self._wait_until_told(queued)  # listeners to call (on the runtime thread): return once they have run
+        return after
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function.
 
-        The listener is called on the thread that ran the macrostep: the caller of `send` (and
-        `start`), or the runtime thread ``"<machine id>-runtime"`` for timers, services and `post`
-        (see the class docstring).
+        Every call happens on one thread, in macrostep order: with a `RealClock` the runtime thread
+        ``"<id>-runtime"`` (for the events of `send` and `start` too, which return once
+        their listeners have run), with a `VirtualClock` the thread driving the interpreter (see
+        **Listeners** in the class docstring). Once ``unsubscribe()`` returns, calls still queued
+        skip the listener.
 
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
@@ -464,8 +578,26 @@ class Interpreter:
 
         return unsubscribe
 
+    def on(self, event_type: str, handler: EventHandler) -> Callable[[], None]:
+        """Call ``handler(event)`` for each event of this type the chart emits (``emit(...)``;
+        ``"*"``: every one); returns the function that stops it. Handlers are called where listeners
+        are (see **Listeners** in the class docstring): with a `RealClock` on the runtime thread,
+        before the listeners of the macrostep that emitted the event.
+
+        >>> from statecharts import Machine, VirtualClock
+        >>> from statecharts.actions import emit
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"SAVE": {"actions": emit("SAVED")}}}}})
+        >>> actor = m.interpret(clock=VirtualClock()).start()
+        >>> stop = actor.on("*", lambda event: print("emitted", event.name))
+        >>> _ = actor.send("SAVE")
+        emitted SAVED
+        """
+        with self._lock:
+            return self._handlers.on(event_type, handler)
+
     def stop(self) -> None:
-        """Cancel timers and invoked services; further events are refused.
+        """Cancel timers and invoked services and stop the child machines (the children first);
+        further events are refused.
 
         >>> from statecharts import Machine, VirtualClock
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {500: "b"}, "on": {"GO": "b"}}, "b": {}}})
@@ -480,16 +612,33 @@ class Interpreter:
         """
         with self._lock:
             self.running = False
+            self._stopped = True
+            for child in reversed(list(self.children.values())):
+                child.stop()
+            self.children.clear()
             self._timers.cancel_all()
             for inv in list(self._invocations.values()):
                 self._cancel_invocation(inv.id)
             self._queue.clear()
+            self.system.unregister(self)
+            parent = self.parent
+            if parent is not None:
+                if parent.children.get(self.id) is self:
+                    del parent.children[self.id]
+                invoked = parent._invocations.get(self.id)
+                if invoked is not None and invoked.child is self:
+                    del parent._invocations[self.id]
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop, self._loop_thread = None, None
+
+    def __repr__(self) -> str:
+        return (
+            f"<Interpreter {self.id} ({'running' if self.running else 'stopped' if self._stopped else 'not started'})>"
+        )
 
     def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float = 5.0) -> Snapshot:
         """Block until ``predicate(state)`` holds (services and real timers run meanwhile).
@@ -532,9 +681,30 @@ class Interpreter:
         """
         with self._lock:
             state = self.state
-            due = self._timers.due
-            timers = {i: due[id(p)] for i, p in enumerate(state.pending) if id(p) in due}
-            return ActorRecord(state, timers, tuple(self._invocations), tuple(self._queue))
+            children = {cid: child.persisted_snapshot() for cid, child in self.children.items()}
+            return ActorRecord(state, self._timers.dues(state), tuple(self._invocations), tuple(self._queue), children)
+
+    def persisted_snapshot(self) -> dict[str, Any]:
+        """`record` as JSON data (`statecharts.record`) with ``src``, the name the actor was spawned
+        from: what its parent's record holds for it under ``children``.
+
+        >>> from statecharts import Machine, VirtualClock
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}})
+        >>> data = m.interpret(clock=VirtualClock()).start().persisted_snapshot()
+        >>> data["src"], data["snapshot"]["configuration"]
+        ('m', ['m', 'm.a'])
+        """
+        with self._lock:
+            if self._state is None:  # created, not started: it starts afresh from its input
+                return {
+                    "format": "statecharts.actor",
+                    "version": RECORD_VERSION,
+                    "machine": self.machine.id,
+                    "src": self.src,
+                    "input": self.input,
+                    "snapshot": None,
+                }
+            return {**self.record().to_json(), "src": self.src}
 
     # -- extension hooks: what a subclass may override or call (the names are API) --------------
     def macrostep(self, snapshot: Snapshot, event: Event) -> Snapshot:
@@ -589,14 +759,24 @@ class Interpreter:
             if action.invoke_id in self._to_start:
                 self._to_start.remove(action.invoke_id)
             self._cancel_invocation(action.invoke_id)
+        elif isinstance(action, SpawnChild):
+            self._spawn_child(action, effect)
+        elif isinstance(action, StopChild):
+            child = self.children.get(action.resolve(effect.context, effect.event))
+            if child is not None:
+                child.stop()
+        elif isinstance(action, Emit):
+            self._emit(action.resolve(effect.context, effect.event))
 
     def deliver(self, send: PendingSend) -> None:
         """Route a send that is due: at once when sent without delay, else when its timer fires.
 
         Called after the send left the snapshot. The default puts events for this machine
-        (no target, ``#_self`` or its id) on its queue with `enqueue`, passes ``#_parent`` ones
-        to the parent actor, and answers any other target with ``error.communication``. A
-        subclass routes its own targets and passes the rest to ``super().deliver``.
+        (no target, ``#_self``, its id or its machine's) on its queue with `enqueue`, passes
+        ``#_parent`` ones to the parent actor, a child's id to that child and any other actor's id
+        of the system (``id`` or ``#id``) to it, and answers any other target with
+        ``error.communication``. A subclass routes its own targets and passes the rest to
+        ``super().deliver``.
 
         >>> from statecharts import Machine, send
         >>> class Outbox(Interpreter):
@@ -614,12 +794,14 @@ class Interpreter:
         deliver TICK to None after 100.0
         'b'
         """
-        if send.to is None or send.to in ("#_self", self.machine.id):
+        to = send.to
+        target: Any = SELF if to == self.machine.id else route(to, self.id, self.parent, self.children, self.system)
+        if target is SELF:
             self.enqueue(send.event)
-        elif send.to == "#_parent" and self.parent is not None:
-            self.parent.send(send.event)
+        elif target is None:
+            self.enqueue(Event("error.communication", {"target": to, "event": send.event.name}))
         else:
-            self.enqueue(Event("error.communication", {"target": send.to, "event": send.event.name}))
+            target._receive(send.event)
 
     def on_start(self, snapshot: Snapshot) -> None:
         """Hook (does nothing here): `start` calls it with the first snapshot, initial or restored.
@@ -644,7 +826,8 @@ class Interpreter:
     def on_macrostep_done(self, snapshot: Snapshot) -> None:
         """Hook (does nothing here): called with the snapshot each macrostep ends in, the first in
         `start` included, once it is adopted: timers set, due sends delivered (they are gone from
-        `state`, not from ``snapshot``), listeners told, services started.
+        `state`, not from ``snapshot``), listeners told (with a `RealClock`: their calls queued for
+        the runtime thread, which makes them after this hook), services started.
 
         It runs under the actor's lock, before the next queued event is processed; events it
         queues with `enqueue` come after those already waiting.
@@ -688,6 +871,28 @@ class Interpreter:
         with self._lock:
             self._queue.append(event)
 
+    def _receive(self, event: Event) -> None:
+        """An event from another actor of the system (on the sender's thread, the system's lock held):
+        queued behind those already waiting, so two actors' messages keep their order, and processed
+        at once unless a macrostep of this actor is in progress (then after it), or unless
+        `MAX_NESTED_DRAINS` actors are processing one inside another's delivery (then as `post`
+        does). An actor created but not started yet keeps it for its start; a stopped one drops it."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._queue.append(event)
+            if not self.running:
+                return
+            system = self.system
+            if system.nesting >= MAX_NESTED_DRAINS:  # a long chain of actors: the rest goes on later
+                self._drain_later()
+                return
+            system.nesting += 1
+            try:
+                self._drain()
+            finally:
+                system.nesting -= 1
+
     def post(self, event: str | Event | Mapping[str, Any], **data: Any) -> None:
         """Queue an event to be processed soon, never in the middle of a macrostep: the way for
         one actor to send to another. On a `RealClock` it is processed on the runtime thread, on
@@ -707,15 +912,22 @@ class Interpreter:
             if not self.running:
                 return
             self._queue.append(ev)
-            if isinstance(self.clock, RealClock):  # later, on the runtime thread (even when posted from it)
-                self._event_loop().call_soon_threadsafe(self._drain_posted)
-            else:
-                self.clock.schedule(0, self._drain_posted)
+            self._drain_later()
+
+    def _drain_later(self) -> None:
+        """Process the queue soon, never in the middle of a macrostep: on a `RealClock` on the
+        runtime thread (even when called from it), on another clock from the clock (at delay 0)."""
+        if isinstance(self.clock, RealClock):
+            self._event_loop().call_soon_threadsafe(self._drain_posted)
+        else:
+            self.clock.schedule(0, self._drain_posted)
 
     def _drain_posted(self) -> None:
         with self._lock:
             if self.running and self._state is not None:
                 self._drain()
+        if self._untold:  # on the runtime thread: tell the listeners now
+            self._tell_queued()
 
     # -- the loop ------------------------------------------------------------------------------
     def _drain(self) -> None:
@@ -733,7 +945,7 @@ class Interpreter:
                 if after is not None:  # no effect ran, the pending sends are as they were
                     self._state = after
                     if self._listeners:
-                        notify(self._listeners, after, f"machine {self.machine.id!r}")
+                        self._tell(after, self._listeners)
                     if self._waiters:
                         self._changed.notify_all()
                 else:
@@ -757,19 +969,84 @@ class Interpreter:
             if self._waiters:
                 self._changed.notify_all()
             return
+        if self._to_start and snapshot.status == "active":
+            self._create_children(snapshot)  # able to receive the sends below; started after the macrostep
         snapshot, ready = self._timers.adopt(snapshot, previous, self._fire, self._resume)
+        self._state = snapshot
         for p in ready:
             self.deliver(p)
-        self._state = snapshot
         if snapshot.status != "active":
             self._timers.cancel_all()
             for inv in list(self._invocations):
                 self._cancel_invocation(inv)
+            for child in reversed(list(self.children.values())):
+                child.stop()
             self._to_start = []
-            if self.parent is not None and snapshot.status == "done":
-                self.parent.send(outcome_event(self.machine.id, True, snapshot.output))
-        notify(self._listeners, snapshot, f"machine {self.machine.id!r}")
+        if self._listeners:
+            self._tell(snapshot, self._listeners)
         self._changed.notify_all()
+        parent = self.parent
+        if parent is not None and snapshot.status == "done" and self.running:
+            self.stop()  # first: the parent, hearing at once, may leave the invoking state
+            parent._receive(outcome_event(self.id, True, snapshot.output))
+
+    # -- listeners -----------------------------------------------------------------------------
+    def _tell(self, value: Any, listeners: list[Any], only_subscribed: bool = True) -> None:
+        """``listeners`` hear ``value`` (a snapshot; an emitted event for handlers): at once (no
+        runtime thread: the thread processing the event), or queued for the runtime thread
+        (`RealClock`), which calls them in order; ``only_subscribed``: a listener unsubscribed
+        meanwhile is skipped."""
+        if not self._defer_listeners:
+            notify(listeners, value, f"machine {self.id!r}")
+            return
+        self._untold.append((value, tuple(listeners), listeners if only_subscribed else None))
+        self._queued_calls += 1
+        if not self._tell_scheduled:  # queued before any stop() of the loop: the calls always happen
+            self._tell_scheduled = True
+            self._event_loop().call_soon_threadsafe(self._tell_queued)
+
+    def _untell(self, snapshot: Snapshot) -> None:
+        """Under the lock, at the end of the macrostep that queued it: drop the listener calls queued
+        for ``snapshot`` (a durable actor whose commit failed)."""
+        if self._untold and self._untold[-1][0] is snapshot:
+            self._untold.pop()
+            self._queued_calls -= 1
+
+    def _wait_until_told(self, queued: int) -> None:
+        """Called without the lock by the thread whose event(s) queued listener calls up to number
+        ``queued``: return once they have run. On the runtime thread they run here (inside a listener:
+        after it returns); another thread lets the runtime thread call them and waits."""
+        current = threading.current_thread()
+        if current is self._telling:
+            return  # a listener's own send: its listeners run after this listener returns, in order
+        if current is self._loop_thread:
+            self._tell_queued()
+            return
+        with self._told:
+            self._told.wait_for(lambda: self._told_calls >= queued)
+
+    def _tell_queued(self) -> None:
+        """On the runtime thread: call the queued listeners, one macrostep after another, without the
+        lock (a listener may send to this actor or wait for another thread that does)."""
+        if self._telling is not None:
+            return
+        self._telling = threading.current_thread()
+        owner = f"machine {self.id!r}"
+        try:
+            while True:
+                with self._lock:
+                    if not self._untold:
+                        self._tell_scheduled = False
+                        return
+                    value, listeners, subscribed = self._untold.popleft()
+                if subscribed is not None:
+                    listeners = tuple(listener for listener in listeners if listener in subscribed)
+                notify(listeners, value, owner)
+                with self._told:
+                    self._told_calls += 1
+                    self._told.notify_all()
+        finally:
+            self._telling = None
 
     def _fire(self, p: PendingSend) -> None:
         with self._lock:
@@ -783,10 +1060,117 @@ class Interpreter:
 
     # -- effects -------------------------------------------------------------------------------
     def _start_invocations(self) -> None:
+        """Start the services and child machines the macrostep asked for, then the spawned children."""
         pending, self._to_start = self._to_start, []
         for invoke_id in pending:
-            if wanted(self.machine.chart.invokes[invoke_id], self.state, self._invocations):
-                self._start_invocation(invoke_id)
+            inv = self._invocations.get(invoke_id)
+            if inv is None and wanted(self.machine.chart.invokes[invoke_id], self.state, self._invocations):
+                child = self._create_invoked(invoke_id, self.state)
+                if child is None:
+                    self._start_invocation(invoke_id)
+                    continue
+                inv = self._invocations[invoke_id]
+            if inv is not None and inv.child is not None and inv.child._state is None and not inv.child._stopped:
+                self._start_child(inv.child)
+        if self._to_spawn:
+            spawned, self._to_spawn = self._to_spawn, []
+            for child in spawned:
+                if self.children.get(child.id) is child:
+                    self._start_child(child)
+
+    def _create_children(self, snapshot: Snapshot) -> None:
+        """The child machines the entered states invoke, created (not started) and registered, so
+        the sends of the macrostep that entered them reach them (as in xstate)."""
+        for invoke_id in self._to_start:
+            if wanted(self.machine.chart.invokes[invoke_id], snapshot, self._invocations):
+                self._create_invoked(invoke_id, snapshot)
+
+    def _create_invoked(self, invoke_id: str, snapshot: Snapshot) -> Interpreter | None:
+        """Create (not start) and register the child machine of an invocation; ``None`` when its
+        source is not a Machine (a function or coroutine service)."""
+        invoke = self.machine.chart.invokes[invoke_id]
+        machine = _as_machine(invoke.src)
+        if machine is None:
+            return None
+        given, _ = service_input(invoke, snapshot, context_by_default=False)
+        saved = self._restored_children.get(invoke_id)
+        if isinstance(saved, Mapping) and saved.get("snapshot") is None:
+            saved = None  # it had not started: it starts afresh
+        child = self._new_child(machine, id=invoke_id, input=given, saved=saved)
+        self._invocations[invoke_id] = _Invocation(invoke_id, child)
+        self.children[invoke_id] = child
+        self.system.register(child)
+        return child
+
+    def _new_child(
+        self, machine: Machine, *, id: str, input: Any = None, saved: Mapping[str, Any] | None = None
+    ) -> Interpreter:
+        """A child machine of this actor: a plain `Interpreter` on the same clock, in the same
+        system (so the same lock); ``saved``: its record in a restored parent's record."""
+        record = ActorRecord.from_json(machine, saved) if saved is not None else None
+        return Interpreter(
+            machine,
+            clock=self.clock,
+            parent=self,
+            system=self.system,
+            id=id,
+            input=input,
+            record=record,
+            sync_services=self.sync_services,
+        )
+
+    def _start_child(self, child: Interpreter) -> None:
+        """Start a created child; one whose start raises is gone, and this actor hears
+        ``xstate.error.actor.<id>`` with the error after the macrostep."""
+        try:
+            child.start()
+        except Exception as exc:  # noqa: BLE001 - the child's failure is its parent's error event
+            child.stop()
+            self._queue.append(outcome_event(child.id, False, exc))
+
+    def _spawn_child(self, action: SpawnChild, effect: Effect) -> None:
+        spawn = spawn_of(action, effect, self.id, self._service, len(self.children))
+        machine = _as_machine(spawn.src)
+        if machine is None:
+            raise ConfigError(
+                f"spawn_child({action.src!r}) in machine {self.id!r}: the source is not a Machine", key="src"
+            )
+        if spawn.id in self.children:
+            raise StatechartError(f"actor {self.id!r} already has a child {spawn.id!r}")
+        child = self._new_child(machine, id=spawn.id, input=spawn.input)
+        child.src = spawn.name
+        self.children[spawn.id] = child
+        self.system.register(child)
+        self._to_spawn.append(child)
+
+    def _service(self, name: str) -> Any:
+        services = self.machine.chart.services
+        if name not in services:
+            raise KeyError(
+                f"machine {self.machine.id!r} has no service {name!r} (services: {', '.join(services) or 'none'})"
+            )
+        return services[name]
+
+    def _respawn(self) -> None:
+        """Re-create the spawned children of a restored record (invoked ones are created with
+        their state's invocation)."""
+        for child_id, data in self._restored_children.items():
+            if child_id in self.machine.chart.invokes:
+                continue
+            src, machine = respawn_source(self.id, child_id, data, lambda name: _as_machine(self._service(name)))
+            if data.get("snapshot") is None:  # spawned but not started when saved: it starts afresh
+                child = self._new_child(machine, id=child_id, input=decode(data.get("input")))
+            else:
+                child = self._new_child(machine, id=child_id, saved=data)
+            child.src = src
+            self.children[child_id] = child
+            self.system.register(child)
+            self._to_spawn.append(child)
+
+    def _emit(self, event: Event) -> None:
+        handlers = self._handlers.of(event.name)
+        if handlers:
+            self._tell(event, list(handlers), only_subscribed=False)
 
     def _start_invocation(self, invoke_id: str) -> None:
         invoke = self.machine.chart.invokes[invoke_id]
@@ -803,12 +1187,12 @@ class Interpreter:
                 if self.running:
                     self._drain()
 
-        if not callable(invoke.src):  # a child machine: the asyncio runtime runs those
+        if not callable(invoke.src):  # actor logic that is not a Machine: the asyncio runtime runs it
             finish(
                 False,
                 ConfigError(
-                    f"invoke {invoke_id!r}: interpret() runs function and coroutine services; "
-                    f"the child machine {invoke.src_name!r} needs machine.interpret_async()",
+                    f"invoke {invoke_id!r}: interpret() runs functions, coroutines and Machines; "
+                    f"the actor logic {invoke.src_name!r} needs machine.interpret_async()",
                     key="src",
                 ),
             )
@@ -850,31 +1234,42 @@ class Interpreter:
         inv.cancelled = True
         if inv.future is not None:
             inv.future.cancel()
+        if inv.child is not None:
+            inv.child.stop()
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         """The runtime thread's loop (started on first use): coroutine services run on it, and
         the events of real-clock timers and services are processed on its thread."""
         if self._loop is None:
             loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=_run_loop, args=(loop,), name=f"{self.machine.id}-runtime", daemon=True)
+            thread = threading.Thread(target=_run_loop, args=(loop,), name=f"{self.id}-runtime", daemon=True)
             thread.start()
             self._loop, self._loop_thread = loop, thread
         return self._loop
 
     def _on_runtime_thread(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` on the runtime thread: at once when called there, else queued to it."""
+        """Run ``callback`` on the runtime thread (always queued to its loop, so never in the middle
+        of a macrostep or a listener there), then call the listeners of the macrosteps it ran."""
         with self._lock:
             if not self.running:
                 return
-            loop = self._event_loop()
-            if threading.current_thread() is not self._loop_thread:
-                loop.call_soon_threadsafe(callback)
-                return
+            self._event_loop().call_soon_threadsafe(self._run_and_tell, callback)
+
+    def _run_and_tell(self, callback: Callable[[], None]) -> None:
         callback()
+        if self._untold:
+            self._tell_queued()
 
     def _schedule_on_runtime_thread(self, delay: float, callback: Callable[[], None]) -> Any:
         """A `RealClock` timer whose callback runs on the runtime thread."""
         return self.clock.schedule(delay, functools.partial(self._on_runtime_thread, callback))
+
+
+def _as_machine(src: Any) -> Machine | None:
+    """``src`` when it is a Machine (a child the threaded interpreter runs), else ``None``."""
+    from statecharts.machine import Machine
+
+    return src if isinstance(src, Machine) else None
 
 
 def _run_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -101,26 +101,24 @@ class Machine(ChartIndex):
     def states(self) -> tuple[StateNode, ...]:
         """Every state node in document order.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> [n.id for n in m.states]
-        ['m', 'm.a', 'm.a.x', 'm.a.y', 'm.b']
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> [n.id for n in light.states]
+        ['light', 'light.red', 'light.red.walk', 'light.red.wait', 'light.green']
         """
         return self.chart.nodes
 
     def get_state(self, ref: str) -> StateNode:
         """A state node by ``#id``, id or dotted path from the root.
 
-        >>> from statecharts import Machine
-        >>> m = Machine({"id": "m", "initial": "a", "states": {
-        ...     "a": {"initial": "x", "on": {"GO": "b"}, "states": {"x": {"on": {"GO": "y"}}, "y": {}}}, "b": {}}})
-        >>> m.get_state("#m.a.x"), m.get_state("a.y")
-        (<StateNode m.a.x>, <StateNode m.a.y>)
-        >>> m.get_state("m.a.z")
+        >>> light  # the shared example chart: a traffic light, red.walk -TIMER-> red.wait -TIMER-> green
+        <Machine light (5 states)>
+        >>> light.get_state("#light.red.walk"), light.get_state("red.wait")
+        (<StateNode light.red.walk>, <StateNode light.red.wait>)
+        >>> light.get_state("light.red.waiting")
         Traceback (most recent call last):
             ...
-        KeyError: "machine 'm' has no state 'm.a.z' (did you mean 'm.a.y'?)"
+        KeyError: "machine 'light' has no state 'light.red.waiting' (did you mean 'light.red.wait'?)"
         """
         node = self.chart.find(ref)
         if node is None:
@@ -207,7 +205,7 @@ class Machine(ChartIndex):
         if state.status != "active":
             raise EventError(f"event {event.name!r} sent to machine {self.id!r}, which is {state.status}")
         candidates = self.xstate_candidates if self.xstate else self.candidates
-        if any(candidates(n, event.name) for n in state.nodes):
+        if any(candidates(n, event.name) for n in state.configuration_nodes):
             return
         active = ", ".join(state.configuration)
         raise EventError(

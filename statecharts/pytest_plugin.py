@@ -4,7 +4,8 @@ Registered through the ``pytest11`` entry point (``statecharts = "statecharts.py
 or load it by hand with ``-p statecharts.pytest_plugin``::
 
     def test_cluster_update(chart_check):
-        chart_check.exhaustively("machines.cluster_update", workers=2, requests=2)
+        # invariants, deadlock and temporal properties, as `python -m statecharts check` checks them
+        chart_check.exhaustively("machines.cluster_update", workers=2, requests=2, conf_ok=True)
         chart_check.randomly("machines.cluster_update", workers=3, requests=3)
 
     def test_controller_follows_the_chart(chart_check):
@@ -17,6 +18,7 @@ asks for the fixture.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,28 +30,61 @@ if TYPE_CHECKING:
     from statecharts.testing.model_based import Adapter, Conformance
 
 
+# the walk's own options of `assert_invariants`; any other keyword is a factory parameter
+WALK_OPTIONS = ("symmetry", "max_states", "max_seconds", "complete")
+
+
+class NotChecked(UserWarning):
+    """`ChartCheck.exhaustively` was told to leave out deadlock or the temporal properties: the
+    test's warnings summary names them, so a passing test does not claim more than was checked."""
+
+
 @dataclass
 class ChartCheck:
     """What the ``chart_check`` fixture gives a test: the `statecharts.testing` checks with the
     session's defaults. A model is a `Model` or ``"MODULE[:FACTORY]"`` plus factory parameters.
 
-    >>> ChartCheck().exhaustively("machines.cluster_update", workers=1, requests=1).distinct_states
-    14
+    >>> ChartCheck().exhaustively("machines.cluster_update", workers=1, requests=1, conf_ok=True).distinct_states
+    10
     """
 
     max_examples: int = 100
     max_steps: int = 30
 
-    def exhaustively(self, model: Model | str, /, **options: Any) -> Report:
-        """Every reachable state: `statecharts.testing.assert_invariants` (options: ``deadlock``,
-        ``temporal``, ``symmetry``, ``max_states``, ``max_seconds``, ``complete``, factory params).
+    def exhaustively(
+        self, model: Model | str, /, *, deadlock: bool = True, temporal: bool = True, **options: Any
+    ) -> Report:
+        """Every reachable state, checked as ``python -m statecharts check`` checks it: the
+        invariants (and that no step raises), deadlock and the temporal properties, under the
+        model's fairness (`statecharts.testing.assert_invariants` with ``deadlock=True,
+        temporal=True``). ``deadlock=False`` or ``temporal=False`` leaves those out, and the test's
+        output says so: a `NotChecked` warning names what was not checked. Other options:
+        ``symmetry``, ``max_states``, ``max_seconds``, ``complete`` (a walk a bound stopped fails
+        unless ``complete=False``), and the factory's parameters.
 
-        >>> ChartCheck().exhaustively("machines.cluster_update", workers=1, requests=1, deadlock=True).ok
+        >>> ChartCheck().exhaustively("machines.cluster_update", workers=1, requests=1, conf_ok=True).ok
         True
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as said:
+        ...     ok = ChartCheck().exhaustively("machines.cluster_update", workers=1, requests=1, temporal=False).ok
+        >>> ok, str(said[0].message)
+        (True, 'chart_check.exhaustively(cluster_update(workers=1, requests=1, lock=True)): not checked:
+        temporal properties Converges, EveryReqIsDecided, EveryReqIsProcessed, NoPartialUpdateTermination')
         """
-        from statecharts.testing.checks import assert_invariants
+        from statecharts.testing.checks import assert_invariants, load_model
 
-        return assert_invariants(model, **options)
+        walk = {k: options.pop(k) for k in list(options) if k in WALK_OPTIONS}
+        checked = load_model(model, options)
+        report = assert_invariants(checked, deadlock=deadlock, temporal=temporal, **walk)
+        skipped = [] if deadlock else ["deadlock"]
+        if not temporal and checked.properties:
+            skipped.append("temporal properties " + ", ".join(sorted(checked.properties)))
+        if skipped:
+            name = checked.name or checked.machine.id
+            warnings.warn(
+                NotChecked(f"chart_check.exhaustively({name}): not checked: {'; '.join(skipped)}"), stacklevel=2
+            )
+        return report
 
     def randomly(self, model: Model | str, /, adapter: Adapter | None = None, **options: Any) -> None:
         """Hypothesis walks: `statecharts.testing.assert_invariants_randomly`.

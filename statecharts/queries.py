@@ -82,7 +82,7 @@ EnabledEvent(name='INC', payload_dependent=False))
     if snapshot.status != "active":
         return ()
     machine = snapshot.machine
-    nodes = snapshot.nodes
+    nodes = snapshot.configuration_nodes
 
     def in_state(ref: str) -> bool:
         return machine.resolve_ref(ref) in nodes
@@ -121,4 +121,4 @@ def active_meta(snapshot: Snapshot) -> dict[str, Any]:
     >>> active_meta(m.initial_state())
     {'m': {'title': 'M'}, 'm.a': {'view': 'form'}}
     """
-    return {n.id: n.meta for n in sorted(snapshot.nodes, key=lambda n: n.order) if n.meta is not None}
+    return {n.id: n.meta for n in sorted(snapshot.configuration_nodes, key=lambda n: n.order) if n.meta is not None}

@@ -10,8 +10,8 @@ child actors. `ActorRecord` carries all of that, so restoring loses nothing:
   already due fires at once, in due order.
 - ``invocations``: the invoke ids whose services were running; restoring restarts them.
 - ``mailbox``: events delivered to the actor but not processed yet (its own sends without delay).
-- ``children``: each running child actor's record under its id, recursively (the asyncio runtime
-  fills it; the threaded interpreter has no child actors). A child's record is a record of its
+- ``children``: each running child actor's record under its id, recursively (both runtimes fill
+  it: the asyncio actor and the threaded interpreter). A child's record is a record of its
   own machine plus ``"src"``: the name in the parent's ``services=`` it was spawned from (an
   invoked child is found by its invoke id). A spawned child that had not started yet when the
   record was taken has ``"snapshot": null`` and its ``"input"``: restoring starts it afresh.

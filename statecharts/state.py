@@ -13,6 +13,7 @@ through `encode`. A snapshot without ``"version"`` reads as version 1. What a ru
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -84,6 +85,10 @@ Status = Literal["active", "done", "error", "stopped"]
 class Snapshot:
     """An immutable, hashable machine state.
 
+    Its configuration (SCXML's name for the set of active states) reads two ways:
+    ``configuration``, the state ids in document order, and ``configuration_nodes``, the
+    frozenset of `StateNode` objects the algorithm and the walker work with.
+
     >>> from statecharts import Machine
     >>> m = Machine({"id": "t", "initial": "off", "states": {"off": {"on": {"FLIP": "on"}}, "on": {}}})
     >>> s = m.transition(m.initial_state(), "FLIP")
@@ -93,7 +98,7 @@ class Snapshot:
 
     __slots__ = (
         "machine",
-        "nodes",
+        "configuration_nodes",
         "context",
         "history",
         "pending",
@@ -108,7 +113,7 @@ class Snapshot:
     def __init__(
         self,
         machine: ChartIndex,
-        nodes: frozenset[StateNode],
+        configuration_nodes: frozenset[StateNode],
         context: FrozenDict,
         history: tuple[tuple[StateNode, frozenset[StateNode]], ...] = (),
         pending: tuple[PendingSend, ...] = (),
@@ -119,7 +124,7 @@ class Snapshot:
         sequence: tuple[StateNode, ...] = (),
     ) -> None:
         self.machine = machine
-        self.nodes = nodes
+        self.configuration_nodes = configuration_nodes
         self.context = context
         self.history = history
         self.pending = pending
@@ -140,7 +145,15 @@ class Snapshot:
         >>> s.key() == s.with_context(s.context).key()  # the effects that produced a snapshot do not count
         True
         """
-        return (self.nodes, self.context, self.history, self.pending, self.status, self.output, self.sequence)
+        return (
+            self.configuration_nodes,
+            self.context,
+            self.history,
+            self.pending,
+            self.status,
+            self.output,
+            self.sequence,
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Snapshot):
@@ -152,7 +165,7 @@ class Snapshot:
         if self._hash is not None and other._hash is not None and self._hash != other._hash:
             return False
         return (
-            self.nodes == other.nodes
+            self.configuration_nodes == other.configuration_nodes
             and self.context == other.context
             and self.history == other.history
             and self.pending == other.pending
@@ -168,7 +181,10 @@ class Snapshot:
         return h
 
     def with_context(
-        self, context: Mapping[str, Any], event: Event | None = None, nodes: frozenset[StateNode] | None = None
+        self,
+        context: Mapping[str, Any],
+        event: Event | None = None,
+        configuration_nodes: frozenset[StateNode] | None = None,
     ) -> Snapshot:
         """This snapshot with another context (and configuration): the result of a step that
         only assigned (and moved).
@@ -180,7 +196,7 @@ class Snapshot:
         """
         return Snapshot(
             self.machine,
-            self.nodes if nodes is None else nodes,
+            self.configuration_nodes if configuration_nodes is None else configuration_nodes,
             context if type(context) is FrozenDict else FrozenDict(context),
             self.history,
             self.pending,
@@ -188,7 +204,7 @@ class Snapshot:
             self.output,
             (),
             event,
-            self.sequence if nodes is None else (),
+            self.sequence if configuration_nodes is None else (),
         )
 
     # -- reading ---------------------------------------------------------------------------
@@ -201,7 +217,25 @@ class Snapshot:
         >>> m.initial_state().configuration
         ('m', 'm.a', 'm.a.x')
         """
-        return tuple(n.id for n in sorted(self.nodes, key=_order))
+        return tuple(n.id for n in sorted(self.configuration_nodes, key=_order))
+
+    @property
+    def nodes(self) -> frozenset[StateNode]:
+        """Deprecated: ``configuration_nodes`` (the one name for the configuration as nodes).
+
+        >>> import warnings
+        >>> from statecharts import Machine
+        >>> snap = Machine({"id": "m", "initial": "a", "states": {"a": {}}}).initial_state()
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     same = snap.nodes is snap.configuration_nodes
+        >>> same, caught[0].category.__name__
+        (True, 'DeprecationWarning')
+        """
+        warnings.warn(
+            "Snapshot.nodes is deprecated: use Snapshot.configuration_nodes", DeprecationWarning, stacklevel=2
+        )
+        return self.configuration_nodes
 
     @property
     def done(self) -> bool:
@@ -227,7 +261,7 @@ class Snapshot:
         """
         if self.sequence or self.machine.xstate:
             return xstate_value(self.machine.chart.root, self.sequence)
-        return _value(self.machine.chart.root, self.nodes)
+        return _value(self.machine.chart.root, self.configuration_nodes)
 
     def matches(self, path: str | Mapping[str, Any]) -> bool:
         """The state at this dotted key path from the root (or partial value dict) is active.
@@ -249,7 +283,7 @@ class Snapshot:
             if not path.startswith("#")
             else self.machine.chart.find(path)
         )
-        return node is not None and node in self.nodes
+        return node is not None and node in self.configuration_nodes
 
     def _matches_under(self, prefix: str, value: Mapping[str, Any]) -> bool:
         return all(
@@ -264,7 +298,7 @@ class Snapshot:
         >>> m.initial_state().has_tag("busy"), m.initial_state().has_tag("idle")
         (True, False)
         """
-        return any(tag in n.tags for n in self.nodes)
+        return any(tag in n.tags for n in self.configuration_nodes)
 
     @property
     def tags(self) -> frozenset[str]:
@@ -275,7 +309,7 @@ class Snapshot:
         >>> sorted(m.initial_state().tags)
         ['busy', 'loud', 'on']
         """
-        return frozenset(t for n in self.nodes for t in n.tags)
+        return frozenset(t for n in self.configuration_nodes for t in n.tags)
 
     def can(self, event: str | Event | Mapping[str, Any]) -> bool:
         """Some transition is enabled for the event (its guards pass).

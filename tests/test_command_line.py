@@ -266,6 +266,13 @@ def test_run_executes_invoked_services(capsys: pytest.CaptureFixture[str]) -> No
     assert last.startswith("xstate.done.actor.authenticate") and '"authenticated"' in last and "'user': 'ada'" in last
 
 
+def test_run_executes_child_machines(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "machines.dispatch", "SUBMIT", "SUBMIT"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["(initial)", "SUBMIT", "DONE(by='w1')", "SUBMIT", "DONE(by='w2')"]
+    assert "'answered': 2" in lines[-1]
+
+
 def test_run_fires_timers_on_a_virtual_clock(tmp_path: Path) -> None:
     (tmp_path / "light.py").write_text(
         'from statecharts import Machine\nmachine = Machine({"id": "light", "initial": "green", "states": {'
@@ -332,3 +339,148 @@ def test_the_progress_bar_keeps_moving_within_a_long_phase() -> None:
     time.sleep(1.3)  # no news from the checker meanwhile
     bar.close()
     assert out.getvalue().count("temporal 1/1: Converges") >= 3  # set once, then redrawn by the ticker
+
+
+def test_run_says_which_action_raised_on_which_event_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "machines.counter", "START", "ADD:by=x", "ADD:by=2"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[-1].split()[:2] == ["ADD(by=2)", '"counting"']  # the run goes on after the error
+    assert err.splitlines() == [
+        "statecharts run: error: ADD(by='x'): action assign raised TypeError: unsupported operand type(s) "
+        "for +: 'int' and 'str' (no transition takes error.execution)"
+    ]
+
+
+HANDLES_ERRORS = """
+from statecharts import Machine, assign
+machine = Machine({"id": "m", "context": {"n": 0}, "initial": "a", "states": {
+    "a": {"on": {"ADD": {"actions": assign(n=lambda c, e: c["n"] + e["by"])}, "error.execution": "broken"}},
+    "broken": {}}})
+"""
+
+
+def test_run_notes_an_error_the_chart_takes_itself_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chart = tmp_path / "handles.py"
+    chart.write_text(HANDLES_ERRORS, encoding="utf-8")
+    assert main(["run", str(chart), "ADD:by=x"]) == 0
+    out, err = capsys.readouterr()
+    assert '"broken"' in out.splitlines()[-1]
+    assert err.startswith("statecharts run: note: ADD(by='x'): action assign raised TypeError: ")
+    assert err.rstrip().endswith("; the chart takes error.execution") and len(err.splitlines()) == 1
+
+
+def test_run_with_xstate_semantics_reports_the_actor_error_once_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chart = tmp_path / "xstate_chart.py"
+    chart.write_text(
+        HANDLES_ERRORS.replace(', "error.execution": "broken"', "")
+        + 'machine = Machine(machine.config, semantics="xstate")\n',
+        encoding="utf-8",
+    )
+    assert main(["run", str(chart), "ADD:by=x", "ADD:by=1"]) == 1  # the second event meets an actor in error
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("statecharts run: error: ADD(by='x'): ")
+    assert "status is 'error'" in err
+
+
+def test_paths_stops_an_infinite_model_at_its_default_bound_and_says_how_to_raise_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["paths", "machines.counter", "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        "statecharts paths: the walk stopped at the depth bound 100 (the default) before the state graph was "
+        "complete: the paths cover the explored part only; raise the bound with --max-depth N"
+    ]
+    assert out.splitlines()[-1].endswith("(INCOMPLETE: depth bound 100)")
+    assert main(["paths", "machines.counter", "--max-depth", "1000", "--max-states", "50", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["stopped_by"] == "state bound 50" and "(the default)" not in err
+    assert err.rstrip().endswith("raise the bound with --max-states N")
+
+
+def test_paths_of_a_bounded_model_fit_the_default_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["paths", "machines.cluster_update", "-p", "workers=3", "-p", "requests=3", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["complete"] is True and json.loads(out)["states"] == 3938 and err == ""
+
+
+def test_paths_shows_progress_on_a_terminal() -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    # about 3 s of walking: the progress bar first shows after one second
+    argv = ["paths", "machines.counter", "--max-depth", "1000000", "--max-states", "100000", "--limit", "1"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdout and stderr are the terminal, 100 columns wide (tqdm draws nothing in 0)
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "statecharts", *argv])
+    said = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        said += chunk
+    _, status = os.waitpid(pid, 0)
+    text = said.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert " states [" in text and "queue=" in text  # the tqdm line: states so far, elapsed time, queue
+    assert "INCOMPLETE: state bound 100000" in text
+
+
+def test_a_misspelt_option_shows_the_subcommands_usage_and_the_option_it_is_close_to(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "machines.counter", "--max-stats", "5"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.startswith("usage: statecharts check [-h]")
+    assert err.splitlines()[-1] == (
+        "statecharts check: error: unrecognized arguments: --max-stats 5 (did you mean '--max-states'?)"
+    )
+    with pytest.raises(SystemExit):
+        main(["run", "machines.counter", "START", "--jsno"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: statecharts run [-h]") and err.rstrip().endswith("(did you mean '--json'?)")
+    with pytest.raises(SystemExit):
+        main(["paths", "machines.counter", "--frobnicate"])
+    assert capsys.readouterr().err.splitlines()[-1] == "statecharts paths: error: unrecognized arguments: --frobnicate"
+
+
+def test_help_after_a_model_lists_its_parameters_with_types_and_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "machines.cluster_update", "--help"])
+    out = capsys.readouterr().out
+    assert exited.value.code == 0 and out.startswith("usage: statecharts check")
+    assert out.rstrip().endswith(
+        "parameters of machines.cluster_update:model (-p NAME=VALUE):\n"
+        "  workers   int          default 2\n"
+        "  requests  int          default 2\n"
+        "  lock      bool         default true\n"
+        "  conf_ok   bool | None  default none"
+    )
+    for command in ("paths", "run", "render", "serve"):  # every command that takes -p
+        with pytest.raises(SystemExit):
+            main([command, "machines.counter", "--help"])
+        assert capsys.readouterr().out.rstrip().endswith("  limit  int  default 1000000"), command
+
+
+def test_help_without_a_model_says_how_to_list_a_models_parameters(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    out = capsys.readouterr().out
+    assert "'statecharts check MODULE[:FACTORY] --help' lists the model's parameters" in " ".join(out.split())
+    assert out.rstrip().endswith(
+        "A model's parameters: statecharts check MODULE[:FACTORY] --help (the model first, then --help)."
+    )

@@ -10,6 +10,7 @@ import pytest
 
 import machines
 import statecharts
+from tests.doctest_namespace import shared_examples
 from tests.scxml.examples import example_step
 
 MODULES = sorted(
@@ -20,7 +21,7 @@ MODULES = sorted(
 )
 
 
-#: Names a module's examples use that the library does not define (set-ups kept out of it).
+#: Names one module's examples use beside the shared ones (set-ups kept out of the library).
 EXTRA_GLOBALS = {"statecharts.scxml.executable": {"example_step": example_step}}
 
 
@@ -28,6 +29,8 @@ EXTRA_GLOBALS = {"statecharts.scxml.executable": {"example_step": example_step}}
 def test_docstring_examples_run(name):
     module = importlib.import_module(name)
     failures, _ = doctest.testmod(
-        module, extraglobs=EXTRA_GLOBALS.get(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+        module,
+        extraglobs={**shared_examples(), **EXTRA_GLOBALS.get(name, {})},
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
     )
     assert failures == 0

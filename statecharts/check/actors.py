@@ -25,11 +25,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from statecharts.actions import SpawnChild, StartInvoke, StopChild, StopInvoke
-from statecharts.check.graph import Bounds, Paths, unhandled_error_function
+from statecharts.actions import Assign, Send, SpawnChild, StartInvoke, StopChild, StopInvoke
+from statecharts.chart import StateNode, Transition
+from statecharts.check.graph import (
+    COLLECT_EVERY,
+    Bounds,
+    Paths,
+    collect_young,
+    collector_paused,
+    unhandled_error_function,
+)
+from statecharts.check.kernel import CompiledStep, StepCompiler
 from statecharts.check.trace import event_text
 from statecharts.errors import ConfigError
 from statecharts.event import Event, to_event
+from statecharts.frozen import FrozenDict
 from statecharts.machine import Machine
 from statecharts.state import Snapshot
 
@@ -37,7 +47,7 @@ Channel = tuple[str, str]
 SystemInvariant = Callable[["SystemState"], bool]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SystemState:
     """Every actor's snapshot (by id), who is whose parent, and the messages in flight per
     (sender, receiver) pair; a value (equal states hash alike), as the walker's visited set needs.
@@ -52,6 +62,14 @@ class SystemState:
     actors: tuple[tuple[str, Snapshot], ...]
     parents: tuple[tuple[str, str], ...]
     channels: tuple[tuple[Channel, tuple[Event, ...]], ...]
+    _hash: int | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if h is None:  # computed once: the walk's visited set hashes each state it meets
+            h = hash((self.actors, self.parents, self.channels))
+            object.__setattr__(self, "_hash", h)
+        return h
 
     @classmethod
     def initial(
@@ -59,7 +77,7 @@ class SystemState:
     ) -> SystemState:
         """The root's initial snapshot (``context`` overrides keys of its context) with the
         children its initial configuration starts."""
-        world = _World(dict(), dict(), dict(), dict())
+        world = _World(None)
         root = root_id or machine.id
         world.add(root, machine, machine.initial_state(context), None)
         return world.freeze()
@@ -316,12 +334,17 @@ def explore_system(
     root_id: str | None = None,
     constraint: SystemInvariant | None = None,
     on_state: Callable[[int, SystemState], bool] | None = None,
+    compiled: bool = True,
 ) -> SystemGraph:
     """Breadth-first walk of the actor system from the ``initial`` states: in every state, every
     event of ``alphabet`` sent to the root and the oldest message of every channel delivered.
     ``on_state(i, state)`` is called on each new state (in breadth-first order, so the first state
     that breaks an invariant has a shortest trace); when it answers True the walk stops there.
     States outside ``constraint`` are stored but not expanded (TLC's CONSTRAINT).
+
+    Each actor's step is taken from its compiled steps (`ActorSteps`) where its configuration and
+    the event allow, else as the full macrostep; ``compiled=False`` takes every step in full (the
+    same graph, as the tests compare).
 
     >>> from statecharts import Machine
     >>> from statecharts.actions import send_parent
@@ -335,11 +358,13 @@ def explore_system(
     bounds = bounds or Bounds()
     root = root_id or machine.id
     graph = SystemGraph(root)
-    labels: dict[Delivery, int] = {}
+    labels: dict[tuple[str | None, str, Event], int] = {}  # (sender, receiver, event): its Delivery's index
     start = time.perf_counter()
     deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
     next_poll = start
     stopped = False
+    steps = ActorSteps() if compiled else None
+    snapshots: dict[Snapshot, Snapshot] = {}  # one object per actor snapshot, shared by the states holding it
 
     def add(state: SystemState, parent: int, via: int, depth: int) -> int:
         nonlocal stopped
@@ -363,68 +388,206 @@ def explore_system(
         if i not in graph.initial:
             graph.initial.append(i)
     head = 0
-    while head < len(graph.states) and not stopped:
-        i = head
-        head += 1
-        state = graph.states[i]
-        if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
-            graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
-            continue
-        if constraint is not None and not constraint(state):
-            continue
-        if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
-            graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
-            break
-        now = time.perf_counter()
-        if deadline is not None and now > deadline:
-            graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
-            break
-        if bounds.stop is not None and now >= next_poll:
-            next_poll, reason = now + 0.1, bounds.stop()
-            if reason is not None:
-                graph.complete, graph.stopped_by = False, reason
+    next_collect = COLLECT_EVERY
+    with collector_paused():  # as the single-chart walk: a full collection would traverse every stored state
+        while head < len(graph.states) and not stopped:
+            i = head
+            head += 1
+            if head >= next_collect:
+                collect_young()
+                next_collect = head + COLLECT_EVERY
+            state = graph.states[i]
+            if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
+                graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
+                continue
+            if constraint is not None and not constraint(state):
+                continue
+            if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
+                graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
                 break
-        graph.expanded[i] = True
-        for step in successors(root, state, alphabet):
-            if step.event is None or (step.state == state and step.raised is None):
-                continue  # a stutter: the root ignores the event
-            label = Delivery(step.sender, step.receiver, step.event)
-            e = labels.get(label)
-            if e is None:
-                e = labels[label] = len(graph.events)
-                graph.events.append(label)
-            j = i if step.state == state else add(step.state, i, e, graph.depth[i] + 1)
-            if step.raised is not None:
-                graph.raised += 1
-                if graph.first_raised is None:
-                    graph.first_raised = (i, e, j, step.raised)
-            if j != i:
-                graph.edges[i].append((e, j))
-            if stopped:
+            now = time.perf_counter()
+            if deadline is not None and now > deadline:
+                graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
                 break
+            if bounds.stop is not None and now >= next_poll:
+                next_poll, reason = now + 0.1, bounds.stop()
+                if reason is not None:
+                    graph.complete, graph.stopped_by = False, reason
+                    break
+            graph.expanded[i] = True
+            for step in successors(root, state, alphabet, steps, snapshots):
+                same = step.state is state or step.state == state
+                if step.event is None or (same and step.raised is None):
+                    continue  # a stutter: the root ignores the event
+                label = (step.sender, step.receiver, step.event)
+                e = labels.get(label)
+                if e is None:
+                    e = labels[label] = len(graph.events)
+                    graph.events.append(Delivery(*label))
+                j = i if same else add(step.state, i, e, graph.depth[i] + 1)
+                if step.raised is not None:
+                    graph.raised += 1
+                    if graph.first_raised is None:
+                        graph.first_raised = (i, e, j, step.raised)
+                if j != i:
+                    graph.edges[i].append((e, j))
+                if stopped:
+                    break
     if stopped:
         graph.complete, graph.stopped_by = False, "stopped at the first violation"
     graph.seconds = time.perf_counter() - start
     return graph
 
 
-def successors(root: str, state: SystemState, events: Sequence[Event]) -> list[SystemStep]:
+def successors(
+    root: str,
+    state: SystemState,
+    events: Sequence[Event],
+    steps: ActorSteps | None = None,
+    snapshots: dict[Snapshot, Snapshot] | None = None,
+) -> list[SystemStep]:
     """Every step from ``state``: each event of ``events`` processed by the root, then the oldest
     message of each channel processed by its receiver (a message to an actor no longer running
-    is dropped)."""
+    is dropped). ``steps`` takes the actors' steps from their compiled steps where it can;
+    ``snapshots`` keeps one object per distinct actor snapshot (the states then share them)."""
     found: list[SystemStep] = []
     if state.actor(root) is not None:
         for event in events:
-            world = _World.thaw(state)
+            world = _World(state, steps, snapshots)
             world.process(root, event)
             found.append(SystemStep(None, root, event, world.freeze(), world.raised))
     for (sender, receiver), queued in state.channels:
-        world = _World.thaw(state)
+        world = _World(state, steps, snapshots)
         world.take(sender, receiver)
         if receiver in world.snapshots:
             world.process(receiver, queued[0])
         found.append(SystemStep(sender, receiver, queued[0], world.freeze(), world.raised))
     return found
+
+
+Sent = tuple[str | None, Event]  # a send's target as the chart wrote it (None: the actor itself), and its event
+
+
+class SendingStep(CompiledStep):
+    """A `CompiledStep` whose content may also send events at once (``send``, ``send_to``,
+    ``send_parent`` without a delay): what an actor of the system does in most steps. `sending`
+    runs the content in document order, so a send sees the assigns before it."""
+
+    __slots__ = ("actions",)
+
+    def __init__(self, transitions: list[Transition], nodes: frozenset[StateNode], actions: tuple[Any, ...]) -> None:
+        super().__init__(transitions, nodes, _no_assigns)
+        self.actions = actions
+
+    def sending(self, context: FrozenDict, event: Event) -> tuple[FrozenDict, tuple[Sent, ...]] | None:
+        """The context after the step and the events it sends, or ``None`` when an action raises
+        (the full macrostep then turns that into ``error.execution``)."""
+        sent: list[Sent] = []
+        try:
+            for action in self.actions:
+                if type(action) is Assign:
+                    context = action.apply_to(context, event)
+                else:
+                    sent.append((action.resolve_to(context, event), action.resolve_event(context, event)))
+        except Exception:  # noqa: BLE001 - the chart's own code: the full macrostep reports it
+            return None
+        return context, tuple(sent)
+
+
+def _no_assigns(context: FrozenDict, event: Event) -> FrozenDict:
+    return context
+
+
+def _sends_at_once(action: Any) -> bool:
+    """A ``send`` to another actor or the sender itself, without a delay (no timer, no raise)."""
+    return type(action) is Send and action.delay is None and action.to != "#_internal"
+
+
+class SendingCompiler(StepCompiler):
+    """`statecharts.check.kernel.StepCompiler` for one event of one actor's machine, whose
+    compiled steps also send (`SendingStep`): the same configurations, guards and moves."""
+
+    def _compile_step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
+        move = self.move(snapshot, enabled)
+        if move is None:
+            return None
+        transitions, nodes, actions = move
+        if not all(type(a) is Assign or _sends_at_once(a) for a in actions):
+            return None  # an effect (a child started or stopped, a timer, a raise): the full macrostep
+        return SendingStep(transitions, nodes, tuple(actions))
+
+
+class ActorSteps:
+    """The system walk's fast path: an actor's step from the compiled steps of
+    `statecharts.check.kernel` (one `SendingCompiler` per machine and event, cached), as the
+    single-chart walk takes its steps. `take` answers ``None`` when the step is not compiled (an
+    effect, a final state, history, eventless transitions, a guard or action that raises,
+    ``semantics="xstate"``, SCXML): the walk then takes the full macrostep. A compiled step is a
+    function of the snapshot and the event (the walker's premise: guards and actions are pure), so
+    its outcome is kept per (snapshot, event): an actor's snapshot recurs in many system states.
+
+    >>> from statecharts import Machine
+    >>> from statecharts.actions import send_parent
+    >>> kid = Machine({"id": "kid", "initial": "idle", "states": {
+    ...     "idle": {"on": {"PING": {"target": "idle", "actions": send_parent("PONG")}, "QUIT": "gone"}},
+    ...     "gone": {"type": "final"}}})
+    >>> s0 = kid.initial_state()
+    >>> after, sent = ActorSteps().take(s0, Event("PING"))
+    >>> after == s0, sent
+    (True, (('#_parent', Event('PONG')),))
+    >>> ActorSteps().take(s0, Event("NOPE")) == (s0, ()), ActorSteps().take(s0, Event("QUIT"))
+    (True, None)
+    """
+
+    LIMIT = 65536  # compilers kept (machine x event): past it, events of new payloads take the full macrostep
+    KEPT = 1 << 20  # outcomes kept per (snapshot, event); past it the memo starts again
+
+    def __init__(self) -> None:
+        self.compilers: dict[tuple[int, Event], SendingCompiler | None] = {}
+        self.taken: dict[tuple[Snapshot, Event], tuple[Snapshot, tuple[Sent, ...]] | None] = {}
+
+    def take(self, snapshot: Snapshot, event: Event) -> tuple[Snapshot, tuple[Sent, ...]] | None:
+        """The active ``snapshot`` after ``event`` (the same object when nothing is enabled) with
+        what it sends, or ``None`` when the step is not compiled."""
+        key = (snapshot, event)
+        taken = self.taken
+        found = taken.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            if len(taken) >= self.KEPT:
+                taken.clear()
+            found = taken[key] = self._take(snapshot, event)
+        return found  # type: ignore[no-any-return]
+
+    def _take(self, snapshot: Snapshot, event: Event) -> tuple[Snapshot, tuple[Sent, ...]] | None:
+        machine = snapshot.machine
+        key = (id(machine), event)
+        compiler = self.compilers.get(key, _UNSEEN)
+        if compiler is _UNSEEN:
+            compiler = None
+            if len(self.compilers) < self.LIMIT and not (machine.xstate or machine.prepares_external):
+                compiler = SendingCompiler(machine, (event,))
+            self.compilers[key] = compiler
+        if compiler is None:
+            return None
+        configuration = compiler.configuration(snapshot.configuration_nodes)
+        if not configuration.events:  # settled, and nothing listens: a stutter
+            return snapshot, ()
+        steps = configuration.events[0]
+        context = snapshot.context
+        enabled = steps.enabled(context)
+        if not enabled:
+            return (snapshot, ()) if enabled is not None and configuration.settled else None
+        compiled = compiler.step(steps, snapshot, enabled)
+        ran = compiled.sending(context, event) if isinstance(compiled, SendingStep) else None
+        if ran is None:
+            return None
+        after, sent = ran
+        return Snapshot(
+            machine, compiled.configuration_nodes, after, snapshot.history, (), "active", snapshot.output
+        ), sent
+
+
+_UNSEEN: Any = object()
 
 
 @functools.lru_cache(maxsize=64)
@@ -442,69 +605,114 @@ def _machine_of(snapshot: Snapshot) -> Machine:
 
 
 class _World:
-    """A mutable copy of a `SystemState` for computing one successor."""
+    """A mutable copy of a `SystemState` (or an empty system) for computing one successor.
+    `freeze` shares with the state it came from every actor and channel entry the step left
+    alone (and gives that state back when the step changed nothing)."""
+
+    __slots__ = ("state", "snapshots", "parents", "channels", "steps", "interned", "changed", "reshaped", "raised")
 
     def __init__(
         self,
-        snapshots: dict[str, Snapshot],
-        parents: dict[str, str],
-        channels: dict[Channel, tuple[Event, ...]],
-        machines: dict[str, Machine],
+        state: SystemState | None,
+        steps: ActorSteps | None = None,
+        snapshots: dict[Snapshot, Snapshot] | None = None,
     ) -> None:
-        self.snapshots = snapshots
-        self.parents = parents
-        self.channels = channels
-        self.machines = machines
+        self.state = state
+        self.snapshots: dict[str, Snapshot] = {} if state is None else dict(state.actors)
+        self.parents: dict[str, str] = {} if state is None else dict(state.parents)
+        self.channels: dict[Channel, tuple[Event, ...]] = {} if state is None else dict(state.channels)
+        self.steps = steps
+        self.interned = snapshots
+        self.changed = False  # anything differs from ``state``
+        self.reshaped = state is None  # an actor or a channel came or went: `freeze` sorts
         self.raised: str | None = None  # what raised in the step, unhandled (see SystemStep)
 
-    @classmethod
-    def thaw(cls, state: SystemState) -> _World:
-        snapshots = dict(state.actors)
-        machines = {aid: _machine_of(s) for aid, s in snapshots.items()}
-        return cls(snapshots, dict(state.parents), dict(state.channels), machines)
-
     def freeze(self) -> SystemState:
+        state = self.state
+        if state is not None and not self.changed:
+            return state
+        snapshots, channels = self.snapshots, self.channels
+        if state is None or self.reshaped:
+            return SystemState(
+                tuple(sorted(snapshots.items())),
+                tuple(sorted(self.parents.items())),
+                tuple(sorted([(k, v) for k, v in channels.items() if v])),
+            )
+        # the same actors and channels, in the same (sorted) order: a new entry only where it changed
         return SystemState(
-            tuple(sorted(self.snapshots.items())),
-            tuple(sorted(self.parents.items())),
-            tuple(sorted((k, v) for k, v in self.channels.items() if v)),
+            tuple([pair if pair[1] is (s := snapshots[pair[0]]) else (pair[0], s) for pair in state.actors]),
+            state.parents,
+            tuple([pair if pair[1] is q else (pair[0], q) for pair in state.channels if (q := channels[pair[0]])]),
         )
 
     def take(self, sender: str, receiver: str) -> None:
         queued = self.channels[(sender, receiver)]
         self.channels[(sender, receiver)] = queued[1:]
+        self.changed = True
 
     def post(self, sender: str, receiver: str, event: Event) -> None:
-        self.channels[(sender, receiver)] = (*self.channels.get((sender, receiver), ()), event)
+        key = (sender, receiver)
+        queued = self.channels.get(key)
+        if queued is None:
+            self.reshaped = True
+            queued = ()
+        self.channels[key] = (*queued, event)
+        self.changed = True
 
     def add(self, actor_id: str, machine: Machine, snapshot: Snapshot, parent: str | None) -> None:
-        self.machines[actor_id] = machine
         if parent is not None:
             self.parents[actor_id] = parent
-        self.adopt(actor_id, snapshot)
+        self.reshaped = self.changed = True
+        self.adopt(actor_id, machine, snapshot)
 
     def process(self, actor_id: str, event: Event) -> None:
         snapshot = self.snapshots[actor_id]
         if snapshot.status != "active":
             return
-        machine = self.machines[actor_id]
+        taken = None if self.steps is None else self.steps.take(snapshot, event)
+        if taken is not None:
+            after, sent = taken
+            if after is not snapshot:
+                self.keep(actor_id, after)
+            for to, message in sent:
+                self.send(actor_id, to, message)
+            return
+        machine = _machine_of(snapshot)
         after = machine.transition(snapshot, event)
         unhandled = _unhandled_errors(machine)
         what = None if unhandled is None else unhandled(after)
         if what is not None:
             self.raised = f"actor {actor_id!r}: {what}"
-        self.adopt(actor_id, after)
+        self.adopt(actor_id, machine, after)
 
-    def adopt(self, actor_id: str, snapshot: Snapshot) -> None:
-        machine = self.machines[actor_id]
-        self.snapshots[actor_id] = Snapshot(
-            machine, snapshot.nodes, snapshot.context, snapshot.history, (), snapshot.status, snapshot.output
+    def keep(self, actor_id: str, snapshot: Snapshot) -> None:
+        """Make ``snapshot`` (pending sends and effects left out) the actor's, unless it is equal
+        to the one it has."""
+        if snapshot == self.snapshots.get(actor_id):
+            return
+        if self.interned is not None:
+            snapshot = self.interned.setdefault(snapshot, snapshot)
+        self.snapshots[actor_id] = snapshot
+        self.changed = True
+
+    def adopt(self, actor_id: str, machine: Machine, snapshot: Snapshot) -> None:
+        self.keep(
+            actor_id,
+            Snapshot(
+                machine,
+                snapshot.configuration_nodes,
+                snapshot.context,
+                snapshot.history,
+                (),
+                snapshot.status,
+                snapshot.output,
+            ),
         )
         for effect in snapshot.effects:
             action = effect.action
             if isinstance(action, StartInvoke):
                 invoke = machine.chart.invokes[action.invoke_id]
-                if invoke.state in snapshot.nodes and invoke.id not in self.snapshots:
+                if invoke.state in snapshot.configuration_nodes and invoke.id not in self.snapshots:
                     given = invoke.input(effect.context, effect.event) if callable(invoke.input) else invoke.input
                     self.start_child(actor_id, invoke.id, invoke.src, invoke.src_name, given)
             elif isinstance(action, SpawnChild):
@@ -517,18 +725,22 @@ class _World:
             elif isinstance(action, StopChild):
                 self.stop(action.resolve(effect.context, effect.event), actor_id)
         for p in snapshot.pending:
-            to = p.to
-            if to is None or to in ("#_self", actor_id):
-                self.post(actor_id, actor_id, p.event)
-            elif to == "#_parent" and actor_id in self.parents:
-                self.post(actor_id, self.parents[actor_id], p.event)
-            elif to.removeprefix("#") in self.snapshots:
-                self.post(actor_id, to.removeprefix("#"), p.event)
-            else:
-                self.post(actor_id, actor_id, Event("error.communication", {"target": to, "event": p.event.name}))
+            self.send(actor_id, p.to, p.event)
         if snapshot.status == "done" and actor_id in self.parents:
             self.post(actor_id, self.parents[actor_id], Event(f"xstate.done.actor.{actor_id}", snapshot.output))
             self.stop(actor_id, self.parents[actor_id])
+
+    def send(self, actor_id: str, to: str | None, event: Event) -> None:
+        """Deliver a send of ``actor_id`` to its channel: to the actor itself, its parent or the
+        actor of that id; to an id no actor has, ``error.communication`` back to the sender."""
+        if to is None or to in ("#_self", actor_id):
+            self.post(actor_id, actor_id, event)
+        elif to == "#_parent" and actor_id in self.parents:
+            self.post(actor_id, self.parents[actor_id], event)
+        elif to.removeprefix("#") in self.snapshots:
+            self.post(actor_id, to.removeprefix("#"), event)
+        else:
+            self.post(actor_id, actor_id, Event("error.communication", {"target": to, "event": event.name}))
 
     def start_child(self, parent: str, child_id: str, src: Any, name: str, given: Any) -> None:
         if not isinstance(src, Machine):
@@ -543,10 +755,10 @@ class _World:
     def stop(self, actor_id: str, parent: str) -> None:
         if self.parents.get(actor_id) != parent:
             return
+        self.reshaped = self.changed = True
         for child in [c for c, p in self.parents.items() if p == actor_id]:
             self.stop(child, actor_id)
         del self.snapshots[actor_id]
         del self.parents[actor_id]
-        del self.machines[actor_id]
         for key in [k for k in self.channels if k[1] == actor_id]:  # what it sent stays in flight
             del self.channels[key]

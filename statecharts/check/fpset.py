@@ -16,11 +16,7 @@ Fingerprints = npt.NDArray[np.int64]
 
 
 def _member(sorted_values: Fingerprints, values: Fingerprints) -> npt.NDArray[np.bool_]:
-    """Per value, whether it is in ``sorted_values`` (sorted ascending).
-
-    >>> _member(np.array([2, 5, 9], dtype=np.int64), np.array([1, 5, 9, 10], dtype=np.int64)).tolist()
-    [False, True, True, False]
-    """
+    """Per value, whether it is in ``sorted_values`` (sorted ascending)."""
     if not sorted_values.size:
         return np.zeros(values.shape, dtype=np.bool_)
     at = np.searchsorted(sorted_values, values)

@@ -195,7 +195,7 @@ class StateGraph(Paths):
             seen = self.states.configurations()
         else:
             for s in self.states:
-                seen.add(s.nodes)
+                seen.add(s.configuration_nodes)
         return set().union(*seen) if seen else set()
 
 
@@ -494,7 +494,7 @@ class Expander:
         compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
         xstate = getattr(compiler.machine, "xstate", False)  # semantics="xstate" takes no compiled steps
         context_key = keys.context
-        configuration = compiler.configuration(s.nodes)
+        configuration = compiler.configuration(s.configuration_nodes)
         settled = configuration.settled
         context = s.context
         rest = -1 if self.symmetric or allowed is not None else keys.rest(s)
@@ -520,10 +520,10 @@ class Expander:
                         assert compiled is not None
                         if fired is not None:
                             fired.extend(compiled.transitions)
-                        nodes = compiled.nodes
+                        nodes = compiled.configuration_nodes
                         if rest >= 0:
                             try:
-                                if nodes is s.nodes:
+                                if nodes is s.configuration_nodes:
                                     moved = rest
                                 elif compiled.rest_from == rest:
                                     moved = compiled.rest_to
@@ -585,14 +585,26 @@ def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] |
         return None
 
     def unhandled(snapshot: Snapshot) -> str | None:
-        event = snapshot.event
-        if event is None or event.name != "error.execution" or not isinstance(event.data, Mapping):
-            return None
-        error = event.data.get("error")
-        what = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else repr(error)
-        return f"{event.data.get('source', 'a step')} raised {what} (no transition takes error.execution)"
+        what = execution_error(snapshot.event)
+        return None if what is None else f"{what} (no transition takes error.execution)"
 
     return unhandled
+
+
+def execution_error(event: Event | None) -> str | None:
+    """What raised, when ``event`` is SCXML's ``error.execution`` (which action or guard, and the
+    exception); ``None`` for any other event.
+
+    >>> execution_error(Event("error.execution", {"error": ValueError("bad"), "source": "action save"}))
+    'action save raised ValueError: bad'
+    >>> execution_error(Event("GO")) is None
+    True
+    """
+    if event is None or event.name != "error.execution" or not isinstance(event.data, Mapping):
+        return None
+    error = event.data.get("error")
+    what = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else repr(error)
+    return f"{event.data.get('source', 'a step')} raised {what}"
 
 
 class WalkError(StatechartError):

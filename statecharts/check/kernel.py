@@ -39,7 +39,7 @@ class EventSteps:
     >>> from statecharts.check.model import events
     >>> heater = Machine({"id": "heater", "context": {"t": 15}, "initial": "idle", "states": {
     ...     "idle": {"on": {"COLD": {"guard": lambda c, e: c["t"] < 18, "target": "heating"}}}, "heating": {}}})
-    >>> cold = StepCompiler(heater, events("COLD")).configuration(heater.initial_state().nodes).events[0]
+    >>> cold = StepCompiler(heater, events("COLD")).configuration(heater.initial_state().configuration_nodes).events[0]
     >>> cold.index, cold.event, [guard is None for _, guard in cold.compiled[0]]
     (0, Event('COLD'), [False])
     """
@@ -63,7 +63,7 @@ class EventSteps:
         >>> c = Machine({"id": "c", "context": {"n": 0}, "initial": "low", "states": {
         ...     "low": {"on": {"INC": [{"guard": lambda c, e: c["n"] < 2, "actions": assign(n=lambda c, e: c["n"] + 1)},
         ...                            {"target": "high"}]}}, "high": {}}})
-        >>> inc = StepCompiler(c, events("INC")).configuration(c.initial_state().nodes).events[0]
+        >>> inc = StepCompiler(c, events("INC")).configuration(c.initial_state().configuration_nodes).events[0]
         >>> [t.describe() for t in inc.enabled({"n": 0})], [t.describe() for t in inc.enabled({"n": 2})]
         (['c.low --INC--> -'], ['c.low --INC--> c.high'])
         >>> inc.enabled({}) is None  # the guard raised KeyError
@@ -95,7 +95,7 @@ class ConfigurationSteps:
     ...     "wait": {"always": {"guard": lambda c, e: c["go"], "target": "done"}, "on": {"PING": "wait"}},
     ...     "done": {"on": {"PING": "wait"}}, "far": {"on": {"POKE": "done"}}}})
     >>> compiler = StepCompiler(gate, events("PING") + events("POKE"))
-    >>> waiting = compiler.configuration(gate.initial_state().nodes)
+    >>> waiting = compiler.configuration(gate.initial_state().configuration_nodes)
     >>> waiting.settled, [steps.event.name for steps in waiting.events]
     (False, ['PING', 'POKE'])
     """
@@ -118,7 +118,7 @@ class StepCompiler:
     ...     "q": {"initial": "a", "states": {"a": {"on": {"BUMP": {"guard": state_in("p.on"),
     ...           "actions": assign(n=lambda c, e: c["n"] + 1)}}}}}}})
     >>> compiler = StepCompiler(m, tuple(events("GO") + events("BUMP")))
-    >>> [steps.event.name for steps in compiler.configuration(m.initial_state().nodes).events]
+    >>> [steps.event.name for steps in compiler.configuration(m.initial_state().configuration_nodes).events]
     ['GO']
     """
 
@@ -139,7 +139,7 @@ class StepCompiler:
         >>> fan = Machine({"id": "fan", "initial": "slow", "states": {
         ...     "slow": {"on": {"FASTER": "fast"}}, "fast": {"on": {"SLOWER": "slow"}}}})
         >>> compiler = StepCompiler(fan, events("FASTER") + events("SLOWER"))
-        >>> nodes = fan.initial_state().nodes
+        >>> nodes = fan.initial_state().configuration_nodes
         >>> compiler.configuration(nodes) is compiler.configuration(nodes), compiler.configuration(nodes).settled
         (True, True)
         """
@@ -187,8 +187,8 @@ class StepCompiler:
         ...     "BEEP": {"actions": lambda c, e: print("beep")}}}, "down": {}}})
         >>> compiler = StepCompiler(pad, events("TAP") + events("BEEP"))
         >>> s0 = pad.initial_state()
-        >>> tap, beep = compiler.configuration(s0.nodes).events
-        >>> sorted(n.id for n in compiler.step(tap, s0, tap.enabled(s0.context)).nodes)
+        >>> tap, beep = compiler.configuration(s0.configuration_nodes).events
+        >>> sorted(n.id for n in compiler.step(tap, s0, tap.enabled(s0.context)).configuration_nodes)
         ['pad', 'pad.down']
         >>> compiler.step(beep, s0, beep.enabled(s0.context)) is None  # an effect: the full macrostep runs it
         True
@@ -202,9 +202,41 @@ class StepCompiler:
         return step
 
     def _compile_step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
+        move = self.move(snapshot, enabled)
+        if move is None:
+            return None
+        transitions, nodes, actions = move
+        if any(type(a) is not Assign for a in actions):
+            return None  # an effect, a raised or sent event
+        assigns = self._assigns.get(tuple(actions))
+        if assigns is None:
+            assigns = self._assigns[tuple(actions)] = compile_assigns(actions)
+        return CompiledStep(transitions, nodes, assigns)
+
+    def move(
+        self, snapshot: Snapshot, enabled: list[Transition]
+    ) -> tuple[list[Transition], frozenset[StateNode], list[Any]] | None:
+        """The macrostep of the enabled transitions when it is one microstep after which no
+        eventless transition waits, recording or restoring no history and entering no final
+        state: the transitions taken, the configuration it reaches and its executable content in
+        the algorithm's order (exits, transitions, entries); ``None`` when it is anything more.
+        (`step` keeps the moves whose content is only ``assign``s; the actor-system walk's
+        compiler, `statecharts.check.actors`, also those that send.)
+
+        >>> from statecharts import Machine
+        >>> from statecharts.check.model import events
+        >>> door = Machine({"id": "door", "initial": "shut", "states": {"shut": {"on": {"OPEN": "open"}},
+        ...                 "open": {"entry": "beep"}}}, actions={"beep": lambda c, e: None})
+        >>> compiler = StepCompiler(door, events("OPEN"))
+        >>> s0 = door.initial_state()
+        >>> opened = compiler.configuration(s0.configuration_nodes).events[0]
+        >>> transitions, nodes, actions = compiler.move(s0, opened.enabled(s0.context))
+        >>> sorted(n.id for n in nodes), [a.name for a in actions]
+        (['door', 'door.open'], ['beep'])
+        """
         machine = self.machine
         if all(machine.assign_only(t) for t in enabled):  # targetless: nothing exits or enters
-            transitions, nodes = list(enabled), snapshot.nodes
+            transitions, nodes = list(enabled), snapshot.configuration_nodes
             actions: list[Any] = [a for t in transitions for a in t.actions]
         else:
             work = Step(machine, snapshot, snapshot.context, None)
@@ -218,18 +250,15 @@ class StepCompiler:
                 actions += s.entry
                 if s in plan.default_entry and s.initial is not None:
                     actions += s.initial.actions
-            nodes = (snapshot.nodes - frozenset(plan.exits)) | frozenset(plan.entries)
+            nodes = (snapshot.configuration_nodes - frozenset(plan.exits)) | frozenset(plan.entries)
             nodes = self._nodes.setdefault(nodes, nodes)  # one object per configuration, however reached
-        if any(type(a) is not Assign for a in actions) or machine.selection(nodes, None):
-            return None  # an effect, a raised or sent event, or eventless transitions that may follow
-        assigns = self._assigns.get(tuple(actions))
-        if assigns is None:
-            assigns = self._assigns[tuple(actions)] = compile_assigns(actions)
-        return CompiledStep(transitions, nodes, assigns)
+        if machine.selection(nodes, None):
+            return None  # eventless transitions may follow
+        return transitions, nodes, actions
 
 
 class CompiledStep:
-    """A macrostep that is one microstep moving the configuration to ``nodes`` (where no eventless
+    """A macrostep that is one microstep moving the configuration to ``configuration_nodes`` (where no eventless
     transition waits) and running only ``assign`` actions: exit, transition and entry content in
     the algorithm's order. ``run(context, event)`` gives the new context, or ``None`` when an
     assign fails (the full macrostep then raises its ``error.execution``).
@@ -240,17 +269,18 @@ class CompiledStep:
     ...     "open": {"on": {"ADD": {"actions": assign(sum=lambda c, e: c["sum"] + e.data["x"])}}}}})
     >>> compiler = StepCompiler(acc, events("ADD", x=[1, 5]))
     >>> s0 = acc.initial_state()
-    >>> add = compiler.configuration(s0.nodes).events[1]
+    >>> add = compiler.configuration(s0.configuration_nodes).events[1]
     >>> step = compiler.step(add, s0, add.enabled(s0.context))
-    >>> [t.describe() for t in step.transitions], step.nodes == s0.nodes, dict(step.run(s0.context, add.event))
-    (['acc.open --ADD--> -'], True, {'sum': 5})
+    >>> moved = step.configuration_nodes != s0.configuration_nodes
+    >>> [t.describe() for t in step.transitions], moved, dict(step.run(s0.context, add.event))
+    (['acc.open --ADD--> -'], False, {'sum': 5})
     """
 
-    __slots__ = ("transitions", "nodes", "assigns", "rest_from", "rest_to")
+    __slots__ = ("transitions", "configuration_nodes", "assigns", "rest_from", "rest_to")
 
     def __init__(self, transitions: list[Transition], nodes: frozenset[StateNode], assigns: AssignStep) -> None:
         self.transitions = transitions
-        self.nodes = nodes
+        self.configuration_nodes = nodes
         self.assigns = assigns
         # the last `StateKeys.rest` of a source and of its target (one slot: a dict per step cost
         # more memory than the walk's fingerprints, and a step nearly always sees one source rest)
@@ -367,7 +397,7 @@ class StateKeys:
         (0, 0, 1)
         """
         rest = (
-            snapshot.nodes if nodes is None else nodes,
+            snapshot.configuration_nodes if nodes is None else nodes,
             snapshot.history,
             snapshot.pending,
             snapshot.status,

@@ -187,7 +187,7 @@ def _without(snapshot: Snapshot, indices: set[int]) -> Snapshot:
     """``snapshot`` without the pending sends at ``indices``."""
     return Snapshot(
         snapshot.machine,
-        snapshot.nodes,
+        snapshot.configuration_nodes,
         snapshot.context,
         snapshot.history,
         tuple(p for i, p in enumerate(snapshot.pending) if i not in indices),

@@ -30,7 +30,7 @@ def successor(
 ) -> Snapshot | None:
     """The walker's macrostep: ``None`` when no transition is enabled (a stutter), found without
     copying the snapshot; ``fired`` collects every transition taken (for coverage); ``chains`` is
-    ``machine.selection(snapshot.nodes, event.name)`` and ``settled`` is "the configuration has no
+    ``machine.selection(snapshot.configuration_nodes, event.name)`` and ``settled`` is "the configuration has no
     eventless transitions" when the caller has them already.
 
     >>> from statecharts import Machine, assign
@@ -50,11 +50,11 @@ def successor(
             fired.extend(taken)
         return after if taken or after != snapshot else None
     if chains is None:
-        chains = machine.selection(snapshot.nodes, event.name)
+        chains = machine.selection(snapshot.configuration_nodes, event.name)
     # eventless guards see the external event too (W3C: the macrostep re-checks them after it),
     # so a configuration with eventless transitions always takes the full macrostep
     if settled is None:
-        settled = not machine.selection(snapshot.nodes, None)
+        settled = not machine.selection(snapshot.configuration_nodes, None)
     if not chains and settled:
         return None
     probe = Probe(snapshot)
@@ -68,7 +68,7 @@ def successor(
                 fired.extend(enabled)
             return Snapshot(
                 snapshot.machine,
-                snapshot.nodes,
+                snapshot.configuration_nodes,
                 context,
                 snapshot.history,
                 snapshot.pending,

@@ -118,7 +118,7 @@ def _entities(
 ) -> list[list[tuple[Any, ...]]]:
     """Per group, each entity's local state (active local paths, its context values), sorted."""
     per: list[list[list[str]]] = [[[] for _ in group.regions] for group in groups]
-    for node in snapshot.nodes:
+    for node in snapshot.configuration_nodes:
         where = local.get(node)
         if where is not None:
             per[where[0]][where[1]].append(where[2])
@@ -168,7 +168,7 @@ def canonical_key_function(model: Model) -> Callable[[Snapshot], Hashable]:
                     )
 
     def key(snapshot: Snapshot) -> Hashable:
-        rest = frozenset(n for n in snapshot.nodes if n not in local)
+        rest = frozenset(n for n in snapshot.configuration_nodes if n not in local)
         entities = tuple(tuple(group) for group in _entities(snapshot, local, groups))
         plain = tuple(sorted((k, v) for k, v in snapshot.context.items() if k not in sym_keys))
         return (rest, entities, plain, snapshot.history, snapshot.pending, snapshot.status, snapshot.output)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from statecharts.check.actors import Delivery, SystemGraph, SystemState, explore_system
-from statecharts.check.graph import Bounds
+from statecharts.check.graph import Bounds, collector_paused
 from statecharts.check.liveness import Lasso, LivenessChecker
 from statecharts.check.model import Fairness, Model
 from statecharts.check.properties import LeadsTo
@@ -207,9 +207,12 @@ def check_system(
     deadlock: bool = True,
     stop: Callable[[], str | None] | None = None,
     phase: Callable[[str], None] | None = None,
+    compiled: bool = True,
 ) -> Report:
     """Walk the actor system ``model.machine`` runs as and decide the model's properties (see the
     module docstring); `statecharts.check.check` calls this for a chart that starts child machines.
+    ``compiled=False`` takes every actor step as the full macrostep (`explore_system`'s option:
+    the same report, slower; the tests compare the two).
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.actions import send_parent
@@ -231,75 +234,79 @@ def check_system(
     False
     """
     _refuse_unsupported(model)
-    root = model.machine.id
-    started = time.perf_counter()
-    if phase is not None:
-        phase("explore")
-    initial = list(
-        dict.fromkeys(SystemState.initial(model.machine, root, context) for context in model.initial_contexts)
-    )
-    if not initial:
-        raise ConfigError(
-            f"model {model.name or root!r} has no initial state (its initial_contexts are empty): nothing to check",
-            key="initial_contexts",
+    with collector_paused():  # as the single-chart check: the walk and the liveness passes
+        root = model.machine.id
+        started = time.perf_counter()
+        if phase is not None:
+            phase("explore")
+        initial = list(
+            dict.fromkeys(SystemState.initial(model.machine, root, context) for context in model.initial_contexts)
         )
-    invariants = list(model.invariants.items())
-    first: dict[str, int] = {}
-    predicates = _Predicates(SystemGraph(root), stop)
-
-    def on_state(i: int, state: SystemState) -> bool:
-        for name, predicate in invariants:
-            if name not in first and not predicates.on("invariant", name, predicate, state):
-                first[name] = i
-        return False
-
-    constraint = model.constraint
-    graph = explore_system(
-        model.machine,
-        initial,
-        model.alphabet,
-        Bounds(max_states, max_depth, max_seconds, stop),
-        root_id=root,
-        on_state=on_state if invariants else None,
-        constraint=None if constraint is None else (lambda s: predicates.on("constraint", "constraint", constraint, s)),
-    )
-    predicates.graph = graph
-    report = Report(
-        model.name or root,
-        len(graph.states),
-        graph.transitions,
-        max(graph.depth, default=0),
-        graph.complete,
-        graph.seconds,
-        stopped_by=graph.stopped_by,
-        fairness=fairness,
-    )
-    explored = time.perf_counter()
-    report.phases["explore"] = explored - started
-    for name, _ in invariants:
-        i = first.get(name)
-        report.results.append(
-            _unread(
-                predicates,
-                name,
-                Result(name, "invariant", i is None, None if i is None else _trace(graph, graph.path_to(i))),
+        if not initial:
+            raise ConfigError(
+                f"model {model.name or root!r} has no initial state (its initial_contexts are empty): nothing to check",
+                key="initial_contexts",
             )
+        invariants = list(model.invariants.items())
+        first: dict[str, int] = {}
+        predicates = _Predicates(SystemGraph(root), stop)
+
+        def on_state(i: int, state: SystemState) -> bool:
+            for name, predicate in invariants:
+                if name not in first and not predicates.on("invariant", name, predicate, state):
+                    first[name] = i
+            return False
+
+        constraint = model.constraint
+        graph = explore_system(
+            model.machine,
+            initial,
+            model.alphabet,
+            Bounds(max_states, max_depth, max_seconds, stop),
+            root_id=root,
+            on_state=on_state if invariants else None,
+            constraint=None
+            if constraint is None
+            else (lambda s: predicates.on("constraint", "constraint", constraint, s)),
+            compiled=compiled,
         )
-    if graph.first_raised is not None:
-        report.results.append(_raised(graph, *graph.first_raised))
-    if deadlock:
-        report.results.append(_unread(predicates, "terminal", _deadlock(model, graph, predicates), "its terminal"))
-    if temporal and model.properties:
-        _temporal(model, graph, report, predicates, fairness, stop, phase)
-    running = list(dict.fromkeys([root, *(aid for state in graph.states for aid, _ in state.actors)]))
-    report.actors = {
-        "actors": running,
-        "root": root,
-        "note": f"{', '.join(running)} (running at some point); messages in order per sender/receiver pair",
-    }
-    report.phases["properties"] = time.perf_counter() - explored
-    report.seconds = sum(report.phases.values())
-    return report
+        predicates.graph = graph
+        report = Report(
+            model.name or root,
+            len(graph.states),
+            graph.transitions,
+            max(graph.depth, default=0),
+            graph.complete,
+            graph.seconds,
+            stopped_by=graph.stopped_by,
+            fairness=fairness,
+        )
+        explored = time.perf_counter()
+        report.phases["explore"] = explored - started
+        for name, _ in invariants:
+            i = first.get(name)
+            report.results.append(
+                _unread(
+                    predicates,
+                    name,
+                    Result(name, "invariant", i is None, None if i is None else _trace(graph, graph.path_to(i))),
+                )
+            )
+        if graph.first_raised is not None:
+            report.results.append(_raised(graph, *graph.first_raised))
+        if deadlock:
+            report.results.append(_unread(predicates, "terminal", _deadlock(model, graph, predicates), "its terminal"))
+        if temporal and model.properties:
+            _temporal(model, graph, report, predicates, fairness, stop, phase)
+        running = list(dict.fromkeys([root, *(aid for state in graph.states for aid, _ in state.actors)]))
+        report.actors = {
+            "actors": running,
+            "root": root,
+            "note": f"{', '.join(running)} (running at some point); messages in order per sender/receiver pair",
+        }
+        report.phases["properties"] = time.perf_counter() - explored
+        report.seconds = sum(report.phases.values())
+        return report
 
 
 def _refuse_unsupported(model: Model) -> None:

@@ -44,7 +44,7 @@ class TraceStep:
             "data": data,
             "stutter": self.stutter,
             "value": _plain(s.value),
-            "configuration": [n.id for n in sorted(s.nodes, key=lambda n: n.order) if not n.children],
+            "configuration": [n.id for n in sorted(s.configuration_nodes, key=lambda n: n.order) if not n.children],
             "context": {k: _plain(v) for k, v in s.context.items()},
         }
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from statecharts.chart import Transition
 from statecharts.check.graph import (
     Bounds,
     Progress,
@@ -127,7 +129,13 @@ class Coverage:
         width = max((len(a.transition) for a in self.actions), default=10)
         lines = [f"  {'transition':<{width}} {'taken':>9} {'new states':>11}"]
         lines += [f"  {a.transition:<{width}} {a.taken:>9,} {a.found:>11,}" for a in self.actions]
+        if any(ALIKE_SUFFIX.search(a.transition) for a in self.actions):
+            lines.append(f"  {ALIKE}")
         return "\n".join(lines)
+
+
+ALIKE_SUFFIX = re.compile(r" \[\d+ of \d+\]$")  # what `transition_labels` adds to transitions alike
+ALIKE = "[k of n]: the k-th of n transitions with the same source, trigger and targets, in document order"
 
 
 @dataclass
@@ -552,21 +560,7 @@ def _symmetry_summary(model: Model, graph: StateGraph) -> dict[str, Any]:
 def _raised(graph: StateGraph, i: int, e: int | None, after: Snapshot, what: str) -> Result:
     """The steps in which a guard or action raised and nothing took ``error.execution``: a violation
     with the first one's trace (state ``i``, then event ``e`` to ``after``; ``what`` raised), such a
-    step would otherwise pass for a stutter.
-
-    >>> from statecharts import Machine
-    >>> from statecharts.check.model import Model, events
-    >>> def sensor(context, event):
-    ...     raise RuntimeError("no sensor")
-    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": sensor}}},
-    ...                                                    "b": {}}})
-    >>> r = check(Model(m, alphabet=events("GO"))).result("no step raises")
-    >>> r.holds, len(r.trace)
-    (False, 2)
-    >>> print(r.note)
-    1 step raised; the first: guard sensor of <Transition m.a --GO--> m.b> raised RuntimeError: no sensor
-    (no transition takes error.execution)
-    """
+    step would otherwise pass for a stutter."""
     if i < 0 or e is None:  # entering the initial state raised
         steps: tuple[TraceStep, ...] = (TraceStep(None, after),)
     else:
@@ -673,10 +667,32 @@ def coverage(graph: StateGraph) -> Coverage:
     machine = graph.model.machine
     active = graph.active_nodes()
     never = tuple(n.id for n in machine.states if n not in active and n.parent is not None)
-    untaken = tuple(t.describe() for n in machine.states for t in n.transitions if t not in graph.fired)
+    label = transition_labels([t for n in machine.states for t in n.transitions])
+    untaken = tuple(label[t] for n in machine.states for t in n.transitions if t not in graph.fired)
     actions = tuple(
-        ActionCoverage(t.describe(), graph.taken.get(t, 0), graph.found.get(t, 0))
+        ActionCoverage(label[t], graph.taken.get(t, 0), graph.found.get(t, 0))
         for n in machine.states
         for t in n.transitions
     )
     return Coverage(never, untaken, actions)
+
+
+def transition_labels(transitions: Sequence[Transition]) -> dict[Transition, str]:
+    """A distinct label for each transition: `Transition.describe`, and where several describe
+    alike (same source, trigger and targets; guards tell them apart), ``[k of n]``: the k-th of
+    them in document order.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "context": {"n": 0}, "states": {"a": {"on": {
+    ...     "GO": [{"target": "b", "guard": lambda c, e: c["n"] > 0}, {"target": "b"}], "UP": "b"}}, "b": {}}})
+    >>> list(transition_labels(m.get_state("m.a").transitions).values())
+    ['m.a --GO--> m.b [1 of 2]', 'm.a --GO--> m.b [2 of 2]', 'm.a --UP--> m.b']
+    """
+    alike: dict[str, list[Transition]] = {}
+    for t in transitions:
+        alike.setdefault(t.describe(), []).append(t)
+    labels = {}
+    for text, group in alike.items():
+        for k, t in enumerate(group, 1):
+            labels[t] = text if len(group) == 1 else f"{text} [{k} of {len(group)}]"
+    return labels

@@ -1,7 +1,8 @@
 """``python -m statecharts ...``: the command line, the top layer: one subcommand per module of this package,
 each with ``add_parser`` and ``run``; nothing below imports it.
 
-Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input, 130 when
+Exit status: 0 when all is well, 1 when a checked property is violated (or, in ``run``, an action
+or guard raised and the chart does not take ``error.execution``), 2 on bad input, 130 when
 interrupted (Ctrl-C).
 """
 
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from statecharts.errors import StatechartError
+from statecharts.text import did_you_mean
 from statecharts.version import __version__
 
 # subcommand -> module providing add_parser(subparsers) and run(args) -> int
@@ -39,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statecharts",
         description="Run, check, draw and test xstate-style statecharts.",
-        epilog="Exit status: 0 when all is well, 1 when a checked property is violated, 2 on bad input, "
+        epilog="Exit status: 0 when all is well, 1 when a checked property is violated (run: an action or "
+        "guard raised, see run --help), 2 on bad input, "
         "130 when interrupted. "
         "MODULE[:FACTORY] names a module's `model` factory (or its `machine`), e.g. machines.cluster_update.",
     )
@@ -67,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and getattr(args, "events", None) is not None and not any(e.startswith("-") for e in extra):
         args.events.extend(extra)  # `run TARGET -p x=1 EVENT ...`: events may follow the options
     elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        unrecognized(subcommand_parser(parser, args.command), extra)
     try:
         return int(args.handler(args))
     except BrokenPipeError:  # the reader (``| head``) went away: not an error of ours
@@ -82,6 +85,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C outside a walk (a walk prints its partial report itself)
         print(f"\nstatecharts {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def subcommand_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of the subcommand ``command`` (its usage is the one to show for its options).
+
+    >>> subcommand_parser(build_parser(), "paths").prog
+    'statecharts paths'
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[command]
+            return found
+    raise LookupError(f"the parser has no subcommand {command!r}")  # pragma: no cover - build_parser has them
+
+
+def unrecognized(parser: argparse.ArgumentParser, extra: Sequence[str]) -> None:
+    """Exit (status 2) with ``parser``'s usage and an error naming the ``extra`` arguments it does
+    not take, with a hint for an option close to one of its own.
+
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err), contextlib.suppress(SystemExit):
+    ...     unrecognized(subcommand_parser(build_parser(), "check"), ["--max-stats", "5"])
+    >>> print(err.getvalue().splitlines()[-1])
+    statecharts check: error: unrecognized arguments: --max-stats 5 (did you mean '--max-states'?)
+    """
+    options = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
+    hints = [did_you_mean(word.partition("=")[0], options) for word in extra if word.startswith("--")]
+    parser.error(f"unrecognized arguments: {' '.join(extra)}{''.join(h for h in hints if h)}")
 
 
 def version() -> str:

@@ -23,6 +23,7 @@ from statecharts.check.graph import StateGraph
 from statecharts.check.walker import Report, check
 from statecharts.cli import check_modes
 from statecharts.cli.loading import UsageError, load_model, parse_params
+from statecharts.cli.parameters import add_param_option
 from statecharts.errors import StatechartError
 from statecharts.render.output import INSTALL_HINT
 from statecharts.text import did_you_mean
@@ -41,6 +42,7 @@ def add_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "check",
         help="walk every event sequence of a model and check its properties",
+        add_help=False,
         description="Walk every event sequence of a model (breadth first) and check its invariants, "
         "deadlocks and temporal properties. Exit status: 0 all hold, 1 a violation, "
         "2 bad input, 130 interrupted (Ctrl-C: the partial report is printed first).",
@@ -52,15 +54,7 @@ def add_parser(sub: Any) -> None:
         "with only a `machine` is walked over its event names), or a file: "
         "chart.py[:FACTORY], chart.json (xstate), chart.scxml",
     )
-    parser.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="factory parameter, of the type its annotation or default says (int, "
-        "bool true/false, str, none), e.g. -p workers=2",
-    )
+    add_param_option(parser)
     parser.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states")
     parser.add_argument("--max-depth", type=int, metavar="N", help="do not expand states deeper than N")
     parser.add_argument(

@@ -205,6 +205,36 @@ def load_chart_file(path: str, params: dict[str, Any]) -> Machine:
     return Machine.from_json(Path(path))
 
 
+def find_target(spec: str, default: str = "model") -> tuple[str, Any]:
+    """``MODULE[:ATTR]``'s attribute (``default`` without ATTR), imported but not called, and its
+    name ``MODULE:ATTR``.
+
+    >>> where, factory = find_target("machines.cluster_update")
+    >>> where, factory.__name__
+    ('machines.cluster_update:model', 'model')
+    """
+    module_name, _, attr = spec.partition(":")
+    module = import_module(module_name, spec)
+    name = attr or default
+    if not hasattr(module, name):
+        public = [n for n in dir(module) if not n.startswith("_")]
+        raise UsageError(f"module {module_name!r} has no {name!r}{did_you_mean(name, public)}")
+    return f"{module_name}:{name}", getattr(module, name)
+
+
+def machine_target(spec: str) -> str:
+    """``MODULE[:ATTR]`` with ATTR filled in as `resolve_machine` takes it: the module's ``model``
+    factory, else its ``machine``.
+
+    >>> machine_target("machines.fetch"), machine_target("machines.cluster_update"), machine_target("m:make")
+    ('machines.fetch:machine', 'machines.cluster_update:model', 'm:make')
+    """
+    module, _, attr = spec.partition(":")
+    if not attr:
+        attr = "model" if hasattr(import_module(module, spec), "model") else "machine"
+    return f"{module}:{attr}"
+
+
 def load_target(spec: str, params: dict[str, Any] | None = None, default: str = "model") -> Any:
     """Import ``MODULE[:FACTORY]`` and call the factory with ``params``.
 
@@ -215,13 +245,7 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
     >>> load_target("machines.cluster_update", {"workers": 1, "requests": 1}).name
     'cluster_update(workers=1, requests=1, lock=True)'
     """
-    module_name, _, attr = spec.partition(":")
-    module = import_module(module_name, spec)
-    name = attr or default
-    if not hasattr(module, name):
-        public = [n for n in dir(module) if not n.startswith("_")]
-        raise UsageError(f"module {module_name!r} has no {name!r}{did_you_mean(name, public)}")
-    target = getattr(module, name)
+    where, target = find_target(spec, default)
     params = params or {}
     if not callable(target) or isinstance(target, type):
         if params:
@@ -235,21 +259,19 @@ def load_target(spec: str, params: dict[str, Any] | None = None, default: str = 
     for key in params:
         if key not in signature.parameters and not accepts_any:
             raise UsageError(
-                f"{module_name}:{name} has no parameter {key!r}"
+                f"{where} has no parameter {key!r}"
                 f"{did_you_mean(key, signature.parameters)} "
                 f"(it takes: {', '.join(signature.parameters) or 'none'})"
             )
         if key in signature.parameters:
-            params[key] = convert_param(
-                f"{module_name}:{name}", key, params[key], parameter_types(target, signature.parameters[key])
-            )
+            params[key] = convert_param(where, key, params[key], parameter_types(target, signature.parameters[key]))
     try:
         return target(**params)
     except StatechartError:
         raise
     except Exception as exc:  # noqa: BLE001 - the user's factory failed: say which call and why
         call = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        raise UsageError(f"{module_name}:{name}({call}) failed: {type(exc).__name__}: {exc}") from exc
+        raise UsageError(f"{where}({call}) failed: {type(exc).__name__}: {exc}") from exc
 
 
 def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model | None]:
@@ -264,10 +286,7 @@ def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model |
     """
     if spec.lower().endswith(CHART_FILES):
         return load_chart_file(spec, params), None
-    module, _, attr = spec.partition(":")
-    if not attr:
-        attr = "model" if hasattr(import_module(module, spec), "model") else "machine"
-    found = load_target(f"{module}:{attr}", params)
+    found = load_target(machine_target(spec), params)
     if isinstance(found, Model):
         return found.machine, found
     if isinstance(found, Machine):

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from statecharts.cli.loading import parse_params, resolve_machine
+from statecharts.cli.parameters import add_param_option
 from statecharts.store import open_store
 from statecharts.store.migrate import check_records
 
@@ -31,12 +32,11 @@ def add_parser(sub: Any) -> None:
         description="Load every stored snapshot of the machine against the current chart and report those "
         "that no longer restore (a state id that is gone, a context key of another type), "
         "with their actor ids. Exit status 1 if any.",
+        add_help=False,
     )
     check.add_argument("target", metavar="MODULE[:FACTORY]", help="the current chart, e.g. machines.fetch")
     check.add_argument("--store", required=True, metavar="URL", help="sqlite:///PATH or postgresql://USER@HOST/DB")
-    check.add_argument(
-        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="factory parameter (repeatable)"
-    )
+    add_param_option(check)
     check.set_defaults(handler=run_check)
 
 

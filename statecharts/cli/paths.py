@@ -14,9 +14,15 @@ from typing import Any
 
 from statecharts.check.graph import Bounds, explore
 from statecharts.check.paths import TestPath, simple_paths, state_cover, transition_cover
+from statecharts.cli.check import ProgressBar
 from statecharts.cli.loading import UsageError, load_model, parse_params
+from statecharts.cli.parameters import add_param_option
 
 COVERS = ("states", "transitions", "edges")
+# the walk's default bounds: a model with an infinite state space (a counter) still gives paths at
+# once; every example machine fits within them (the largest: 3,938 states, depth 25)
+DEFAULT_MAX_STATES = 10_000
+DEFAULT_MAX_DEPTH = 100
 
 
 def add_parser(sub: Any) -> None:
@@ -26,12 +32,13 @@ def add_parser(sub: Any) -> None:
     >>> sub = argparse.ArgumentParser(prog="statecharts").add_subparsers()
     >>> add_parser(sub)
     >>> args = sub.choices["paths"].parse_args(["machines.fetch", "--to", "error", "--limit", "3"])
-    >>> args.cover, args.to, args.limit, args.max_length, args.handler is run
-    ('transitions', 'error', 3, None, True)
+    >>> args.cover, args.to, args.limit, args.max_length, args.max_states, args.max_depth, args.handler is run
+    ('transitions', 'error', 3, None, None, None, True)
     """
     parser = sub.add_parser(
         "paths",
         help="print test paths: state cover, transition cover, simple paths",
+        add_help=False,
         description="Print test paths for a model, each from an initial state: 'states' visits every "
         "reachable state (shortest paths to the breadth-first tree's leaves), 'transitions' "
         "fires every chart transition the walk can fire, 'edges' takes every event in every "
@@ -41,9 +48,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "target", metavar="MODULE[:FACTORY]", help="e.g. machines.cluster_update, or chart.py, chart.json, chart.scxml"
     )
-    parser.add_argument(
-        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="factory parameter (repeatable)"
-    )
+    add_param_option(parser)
     parser.add_argument(
         "--cover", choices=COVERS, default="transitions", help="what the paths cover (default: transitions)"
     )
@@ -63,8 +68,16 @@ def add_parser(sub: Any) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="stop the walk after N states (paths then cover the explored part)",
+        help=f"stop the walk after N states (default {DEFAULT_MAX_STATES:,}; paths then cover the explored part)",
     )
+    parser.add_argument(
+        "--max-depth",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"do not expand states deeper than N (default {DEFAULT_MAX_DEPTH}; paths then cover the explored part)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
     parser.add_argument(
         "--brief", action="store_true", help="leave out the initial context and the context each step changes"
     )
@@ -86,12 +99,23 @@ def run(args: argparse.Namespace) -> int:
     machines.fetch: state cover: 1 of 2 paths, 2 steps; state graph 4 states, 7 edges
     0
     """
-    for flag in ("max_states", "max_length", "limit"):
+    for flag in ("max_states", "max_depth", "max_length", "limit"):
         value = getattr(args, flag, None)
         if value is not None and value <= 0:
             raise UsageError(f"--{flag.replace('_', '-')} must be positive, not {value}")
     model = load_model(args.target, parse_params(args.param))
-    graph = explore(model, Bounds(max_states=args.max_states), coverage=False)
+    bounds = Bounds(
+        max_states=DEFAULT_MAX_STATES if args.max_states is None else args.max_states,
+        max_depth=DEFAULT_MAX_DEPTH if args.max_depth is None else args.max_depth,
+    )
+    bar = None if args.no_progress or args.json or not sys.stderr.isatty() else ProgressBar()
+    try:
+        graph = explore(model, bounds, coverage=False, progress=bar.update if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not graph.complete:
+        print(f"statecharts paths: {bound_note(graph.stopped_by, args)}", file=sys.stderr, flush=True)
     if args.to is not None:
         what = f"simple paths to {args.to}"
         try:
@@ -116,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         "states": len(graph.states),
         "edges": graph.transitions,
         "complete": graph.complete,
+        "stopped_by": graph.stopped_by,
     }
     if args.json:
         json.dump(
@@ -135,6 +160,25 @@ def run(args: argparse.Namespace) -> int:
         f"{graph.transitions} edges" + ("" if graph.complete else f" (INCOMPLETE: {graph.stopped_by})")
     )
     return 0
+
+
+def bound_note(stopped_by: str | None, args: argparse.Namespace) -> str:
+    """What stopped the walk before the state graph was complete, and how to go further.
+
+    >>> print(bound_note("depth bound 100", argparse.Namespace(max_depth=None, max_states=None)))
+    the walk stopped at the depth bound 100 (the default) before the state graph was complete: the
+    paths cover the explored part only; raise the bound with --max-depth N
+    >>> print(bound_note("state bound 50", argparse.Namespace(max_depth=None, max_states=50)))
+    the walk stopped at the state bound 50 before the state graph was complete: the paths cover the
+    explored part only; raise the bound with --max-states N
+    """
+    option = {"depth": "max_depth", "state": "max_states"}.get((stopped_by or "").split(" ")[0])
+    default = " (the default)" if option is not None and getattr(args, option) is None else ""
+    how = f"; raise the bound with --{option.replace('_', '-')} N" if option is not None else ""
+    return (
+        f"the walk stopped at the {stopped_by}{default} before the state graph was complete: "
+        f"the paths cover the explored part only{how}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 from statecharts.chart import StateNode
 from statecharts.check.model import Model
 from statecharts.cli.loading import UsageError, parse_params, resolve_machine
+from statecharts.cli.parameters import add_param_option
 from statecharts.errors import SnapshotError
 from statecharts.machine import Machine
 from statecharts.render.output import IMAGE_FORMATS, TEXT_FORMATS, render
@@ -32,13 +33,12 @@ def add_parser(sub: Any) -> None:
         description="Draw a machine. The format comes from the output suffix: "
         f"{', '.join(IMAGE_FORMATS + TEXT_FORMATS)}. A module's `model` factory is used "
         "when it has one, else its `machine`.",
+        add_help=False,
     )
     parser.add_argument(
         "target", metavar="MODULE[:FACTORY]", help="e.g. machines.media_player, or chart.py, chart.json, chart.scxml"
     )
-    parser.add_argument(
-        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="factory parameter (repeatable)"
-    )
+    add_param_option(parser)
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
     parser.add_argument(
         "--state",

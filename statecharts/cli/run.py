@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import Any
 
+from statecharts.check.graph import execution_error, unhandled_error_function
 from statecharts.check.trace import event_text, value_text
 from statecharts.cli.loading import UsageError, parse_params, parse_value, resolve_machine
+from statecharts.cli.parameters import add_param_option
 from statecharts.errors import EventError, StatechartError
 from statecharts.event import Event
-from statecharts.interpreter import RealClock, VirtualClock
+from statecharts.interpreter import Interpreter, RealClock, VirtualClock
+from statecharts.machine import Machine
 from statecharts.state import Snapshot
+
+RAISED_HELP = (
+    "An action or guard that raises becomes SCXML's error.execution event and the run goes on; "
+    "what raised (the action or guard, the event, the exception) is printed on stderr. Exit status: "
+    "0 when nothing raised, or when the chart has transitions for error.execution (it handles its "
+    "errors itself: a note on stderr says what raised); 1 when an action or guard raised and no "
+    "transition takes error.execution (with semantics='xstate': the actor's status became 'error'); "
+    "2 on bad input; 130 when interrupted."
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -35,6 +48,8 @@ def add_parser(sub: Any) -> None:
         description="Run a machine in the interpreter and print each snapshot. An event is "
         "NAME or NAME:key=value,key=value; +MS lets MS milliseconds pass (on a "
         "virtual clock unless --real-time), firing the timers that fall due.",
+        epilog=RAISED_HELP,
+        add_help=False,
     )
     parser.add_argument(
         "target",
@@ -42,7 +57,7 @@ def add_parser(sub: Any) -> None:
         help="MODULE[:ATTR] (uses `model` or `machine`), chart.py, chart.json or chart.scxml",
     )
     parser.add_argument("events", nargs="*", metavar="EVENT")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    add_param_option(parser)
     parser.add_argument("--strict", action="store_true", help="reject events no active state accepts")
     parser.add_argument("--real-time", action="store_true", help="a real clock (+MS waits) instead of a virtual one")
     parser.add_argument("--json", action="store_true", help="print snapshots as JSON lines")
@@ -115,11 +130,13 @@ def run(args: argparse.Namespace) -> int:
     real = getattr(args, "real_time", False)
     clock = RealClock() if real else VirtualClock()
     seen: list[Snapshot] = []
-    actor = machine.interpret(contexts[0], clock=clock)
+    actor = WatchedInterpreter(machine, context=contexts[0], clock=clock)
     actor.subscribe(seen.append)
     try:
         actor.start()
+        actor.watch(None, actor.state)
         show(actor.state, None, args.json)
+        told = tell_raised(actor, 0)
         shown = len(seen)
         for wait, event in steps:
             if event is not None:
@@ -147,11 +164,62 @@ def run(args: argparse.Namespace) -> int:
                     label if k == 0 and event is not None else (event_text(by) if by is not None else label),
                     args.json,
                 )
+            told = tell_raised(actor, told)
     except StatechartError:
         raise
     finally:
         actor.stop()
-    return 0
+    return 1 if actor.unhandled else 0
+
+
+class WatchedInterpreter(Interpreter):
+    """The interpreter ``run`` drives: it keeps each step in which an action or guard raised, with
+    the event the step was for and what raised (`raised`), and counts those no transition of the
+    chart takes (`unhandled`).
+
+    >>> from machines.counter import machine
+    >>> actor = WatchedInterpreter(machine).start()
+    >>> _ = actor.send("START"), actor.send("ADD", by="x")
+    >>> actor.unhandled, actor.raised[0][0], actor.raised[0][1].startswith("action assign raised TypeError")
+    (1, "ADD(by='x')", True)
+    """
+
+    def __init__(self, machine: Machine, **options: Any) -> None:
+        super().__init__(machine, **options)
+        self.raised: list[tuple[str, str]] = []
+        self.unhandled = 0
+        self._unhandled = unhandled_error_function(machine)
+        self.takes_errors = self._unhandled is None  # the chart has transitions for error.execution
+
+    def macrostep(self, snapshot: Snapshot, event: Event) -> Snapshot:
+        after = super().macrostep(snapshot, event)
+        if snapshot.status != "error":  # xstate: an actor in error ignores later events, it raises nothing new
+            self.watch(event, after)
+        return after
+
+    def watch(self, event: Event | None, after: Snapshot) -> None:
+        """Keep what raised in the step for ``event`` (``None``: the start) that made ``after``."""
+        label = "(initial)" if event is None else event_text(event)
+        if self._unhandled is not None:
+            failure = self._unhandled(after)
+            if failure is not None:
+                self.raised.append((label, failure))
+                self.unhandled += 1
+            return
+        what = execution_error(after.event)
+        if what is not None:
+            self.raised.append((label, f"{what}; the chart takes error.execution"))
+
+
+def tell_raised(actor: WatchedInterpreter, told: int) -> int:
+    """Print on stderr what raised since the first ``told`` (an error when the chart does not take
+    error.execution, else a note); the number told so far."""
+    kind = "note" if actor.takes_errors else "error"
+    if len(actor.raised) > told:
+        sys.stdout.flush()  # the snapshots printed so far come first
+    for label, what in actor.raised[told:]:
+        print(f"statecharts run: {kind}: {label}: {what}", file=sys.stderr, flush=True)
+    return len(actor.raised)
 
 
 def show(state: Snapshot, label: str | None, as_json: bool) -> None:

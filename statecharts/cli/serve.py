@@ -10,6 +10,7 @@ from typing import Any
 
 from statecharts.check import Model
 from statecharts.cli.loading import UsageError, load_model, parse_params
+from statecharts.cli.parameters import add_param_option
 
 
 def add_parser(sub: Any) -> None:
@@ -26,13 +27,14 @@ def add_parser(sub: Any) -> None:
         help="serve a machine over HTTP: a JSON API, an SSE stream and an inspector",
         description="Serve durable actors of a machine over HTTP (Starlette + uvicorn), with "
         "a live inspector at /. Binding off loopback needs --token.",
+        add_help=False,
     )
     parser.add_argument(
         "target",
         metavar="TARGET",
         help="MODULE[:FACTORY] (uses `model` or `machine`), chart.py, chart.json or chart.scxml",
     )
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    add_param_option(parser)
     parser.add_argument(
         "--store",
         default="statecharts-serve.db",

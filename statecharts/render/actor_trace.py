@@ -102,7 +102,7 @@ def _changes(before: SystemState, after: SystemState) -> list[tuple[str, str]]:
             notes.append((aid, f"started: {where}"))
             continue
         sets = [f"{k}={value_text(v)}" for k, v in s.context.items() if k not in was.context or was.context[k] != v]
-        if was.nodes != s.nodes or sets or was.status != s.status:
+        if was.configuration_nodes != s.configuration_nodes or sets or was.status != s.status:
             notes.append((aid, ", ".join([where, *sets])))
     notes.extend((aid, "stopped") for aid, _ in before.actors if aid not in new)
     return notes

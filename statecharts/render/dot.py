@@ -55,7 +55,9 @@ def to_dot(
     graph.attr(compound="true", rankdir=rankdir, fontname=FONT, fontsize="12", nodesep="0.35", ranksep="0.45")
     graph.attr("node", fontname=FONT, fontsize="11", color=LINE)
     graph.attr("edge", fontname=FONT, fontsize="9", color=LINE, arrowsize="0.7")
-    drawing = Drawing(machine.chart, frozenset(snapshot.nodes) if snapshot else None, edge_labels=edge_labels)
+    drawing = Drawing(
+        machine.chart, frozenset(snapshot.configuration_nodes) if snapshot else None, edge_labels=edge_labels
+    )
     drawing.draw(graph)
     return graph
 
@@ -451,11 +453,7 @@ def _inside(owner: StateNode, cluster: StateNode) -> bool:
 
 
 def _safe_id(text: str) -> str:
-    """A DOT id without the ``:`` that Graphviz reads as a port separator.
-
-    >>> _safe_id("auth.authenticating:invocation[0]")
-    'auth.authenticating_invocation_0_'
-    """
+    """A DOT id without the ``:`` that Graphviz reads as a port separator."""
     return re.sub(r"[^A-Za-z0-9_.\-]", "_", text)
 
 

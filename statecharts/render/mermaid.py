@@ -63,7 +63,7 @@ def to_mermaid(machine: Machine, snapshot: Snapshot | None = None, *, direction:
     lines += writer.state(machine.chart.root, 1)
     lines += ["    " + line for line in writer.loose]
     if snapshot is not None:
-        active = [writer.ids[n] for n in machine.chart.nodes if n in snapshot.nodes and n.is_atomic]
+        active = [writer.ids[n] for n in machine.chart.nodes if n in snapshot.configuration_nodes and n.is_atomic]
         lines.append(f"    classDef active {ACTIVE_STYLE}")
         if active:
             lines.append(f"    class {','.join(active)} active")

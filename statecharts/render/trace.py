@@ -94,7 +94,7 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB", edge_labe
     for index, (event, snapshot) in enumerate(steps):
         drawing = Drawing(
             snapshot.machine.chart,
-            frozenset(snapshot.nodes),
+            frozenset(snapshot.configuration_nodes),
             prefix=f"s{index}_",
             edge_labels=edge_labels,
             taken=taken_by(previous, event),
@@ -181,7 +181,7 @@ def _leaves(snapshot: Snapshot, under: StateNode) -> str:
     cut = len(under.path)
     found = [
         ".".join(n.path[cut:])
-        for n in sorted(snapshot.nodes, key=lambda n: n.order)
+        for n in sorted(snapshot.configuration_nodes, key=lambda n: n.order)
         if not n.children and (n is under or n.is_descendant_of(under))
     ]
     return ", ".join(found) or under.key

@@ -19,12 +19,19 @@ from typing import Any, Union
 
 from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
 from statecharts.actor_core import (
+    MAX_NESTED_DRAINS,
+    SELF,
+    ActorRegistry,
+    EmitHandlers,
     Timers,
     execute_effect,
     macrostep,
     notify,
     outcome_event,
+    respawn_source,
+    route,
     service_input,
+    spawn_of,
     static_step_of,
     wanted,
     without,
@@ -45,10 +52,9 @@ Inspector = Callable[[dict[str, Any]], Any]
 EventHandler = Callable[[Event], Any]
 Child = Union["AsyncActor", ServiceRef]
 _STOPPED = object()
-MAX_NESTED_DRAINS = 32  # actors processing synchronously inside one another's delivery
 
 
-class ActorSystem:
+class ActorSystem(ActorRegistry):
     """The actors started together: ids, lookup (`get`), inspection records with one sequence.
 
     Every actor registers under its id when it starts (the first to take an id keeps it) and
@@ -65,7 +71,7 @@ class ActorSystem:
     """
 
     def __init__(self, inspect: Inspector | None = None) -> None:
-        self._actors: dict[str, Child] = {}
+        super().__init__()
         self._running: list[AsyncActor] = []
         self._recorder = Recorder()
         self._inspectors: list[Inspector] = [inspect] if inspect is not None else []
@@ -73,12 +79,7 @@ class ActorSystem:
 
     def get(self, system_id: str) -> Child | None:
         """The running actor registered under ``system_id``, or ``None``."""
-        return self._actors.get(system_id)
-
-    @property
-    def actors(self) -> tuple[Child, ...]:
-        """Every registered actor, in the order they started."""
-        return tuple(self._actors.values())
+        return super().get(system_id)  # type: ignore[no-any-return]
 
     def inspect(self, callback: Inspector) -> Callable[[], None]:
         """Call ``callback(record)`` with every inspection record of every actor of the system
@@ -111,7 +112,7 @@ class ActorSystem:
             quiet = 0 if any(a._busy or a._mailbox for a in self._running) else quiet + 1
 
     def _register(self, actor: Child) -> None:
-        self._actors.setdefault(actor.id, actor)
+        self.register(actor)
         if isinstance(actor, AsyncActor) and actor not in self._running:
             self._running.append(actor)
             clock = actor.clock
@@ -119,8 +120,7 @@ class ActorSystem:
                 clock.settlers.append(self.settled)
 
     def _unregister(self, actor: Child) -> None:
-        if self._actors.get(actor.id) is actor:
-            del self._actors[actor.id]
+        self.unregister(actor)
         if isinstance(actor, AsyncActor) and actor in self._running:
             self._running.remove(actor)
             clock = actor.clock
@@ -227,7 +227,7 @@ class AsyncActor:
         self._owner: asyncio.Task[Any] | None = None
         self._task: asyncio.Task[Any] | None = None
         self._listeners: list[Listener] = []
-        self._handlers: dict[str, list[EventHandler]] = {}
+        self._handlers = EmitHandlers()
         self._streams: list[asyncio.Queue[Any]] = []
         self._timers = Timers(self._schedule, self._cancel_timer, self._now)  # due times on `_now`
         self._resume_due: dict[int, float] = {}  # restoring: id(pending send) -> the due time it was saved with
@@ -270,7 +270,7 @@ class AsyncActor:
         try:
             if self._restored is not None:
                 snapshot = self._restored
-                invoked = [i.id for n in snapshot.nodes if isinstance(n, StateNode) for i in n.invoke]
+                invoked = [i.id for n in snapshot.configuration_nodes if isinstance(n, StateNode) for i in n.invoke]
                 record = self._record
                 self._to_start = invoked
                 if record is not None:  # its mailbox first; timers resume with the time that remained
@@ -372,8 +372,7 @@ class AsyncActor:
 
     def on(self, event_type: str, handler: EventHandler) -> Callable[[], None]:
         """Call ``handler(event)`` for each event of this type the chart emits (``"*"``: every one)."""
-        self._handlers.setdefault(event_type, []).append(handler)
-        return functools.partial(_discard, self._handlers[event_type], handler)
+        return self._handlers.on(event_type, handler)
 
     def inspect(self, callback: Inspector) -> Callable[[], None]:
         """Hear the inspection records of this actor (its children included: records of the whole
@@ -451,8 +450,8 @@ class AsyncActor:
         (('kid',), [{'pending': 0, 'due': 100.0}])
         """
         state = self.state
-        timers = {i: self._timers.due[id(p)] for i, p in enumerate(state.pending) if id(p) in self._timers.due}
-        active = {i.id for n in state.nodes if isinstance(n, StateNode) for i in n.invoke}
+        timers = self._timers.dues(state)
+        active = {i.id for n in state.configuration_nodes if isinstance(n, StateNode) for i in n.invoke}
         invocations = tuple(cid for cid in self.children if cid in active)
         invocations += tuple(i for i in self._to_start if i not in invocations)
         mailbox = tuple(event for event, future, _ in self._mailbox if future is None)
@@ -710,43 +709,35 @@ class AsyncActor:
             self._emit(action.resolve(effect.context, effect.event))
 
     def _spawn(self, action: SpawnChild, effect: Effect) -> None:
-        src = self.logic.service(action.src) if isinstance(action.src, str) else action.src
-        logic = to_logic(src)
+        spawn = spawn_of(action, effect, self.id, self.logic.service, len(self.children))
+        logic = to_logic(spawn.src)
         if logic is None:
             raise ConfigError(
                 f"spawn_child({action.src!r}) in actor {self.id!r}: the source is not a Machine (or actor logic)",
                 key="src",
             )
-        name = action.src if isinstance(action.src, str) else logic.id
-        child_id = action.resolve_id(effect.context, effect.event, f"{self.id}.{name}.{len(self.children)}")
-        if child_id in self.children:
-            raise StatechartError(f"actor {self.id!r} already has a child {child_id!r}")
-        child_input = action.input(effect.context, effect.event) if callable(action.input) else action.input
-        child = self._new_child(logic, input=child_input, id=child_id)
-        child.src = name
+        if spawn.id in self.children:
+            raise StatechartError(f"actor {self.id!r} already has a child {spawn.id!r}")
+        child = self._new_child(logic, input=spawn.input, id=spawn.id)
+        child.src = spawn.name
         self._add_child(child)
 
     def _emit(self, event: Event) -> None:
         self.system.record("emitted", self.id, event=event_data(event.name, event.data))
-        for handler in (*self._handlers.get(event.name, ()), *self._handlers.get("*", ())):
+        for handler in self._handlers.of(event.name):
             try:
                 handler(event)
             except Exception:  # noqa: BLE001 - a handler's failure must not stop the actor
                 logger.exception("handler %r of actor %r failed on %s", handler, self.id, event.name)
 
     def _deliver(self, p: PendingSend) -> None:
-        to = p.to
-        if to is None or to == "#_self" or to == self.id:
+        target = route(p.to, self.id, self.parent, self.children, self.system)
+        if target is SELF:
             self._mailbox.append((p.event, None, self.id))
             self._kick()
             return
-        target: Child | None
-        if to == "#_parent":
-            target = self.parent
-        else:
-            target = self.children.get(to) or self.system.get(to.removeprefix("#"))
         if target is None:
-            self._mailbox.append((Event("error.communication", {"target": to, "event": p.event.name}), None, None))
+            self._mailbox.append((Event("error.communication", {"target": p.to, "event": p.event.name}), None, None))
             self._kick()
         elif isinstance(target, AsyncActor):
             target._receive(p.event, self.id)
@@ -771,16 +762,7 @@ class AsyncActor:
         for child_id, data in self._restored_children.items():
             if child_id in invoked:
                 continue
-            src = data.get("src") if isinstance(data, Mapping) else None
-            try:
-                logic = to_logic(self.logic.service(src)) if isinstance(src, str) else None
-            except KeyError:
-                logic = None
-            if logic is None:
-                raise SnapshotError(
-                    f"actor {self.id!r}: cannot restore spawned child {child_id!r}: its src {src!r} "
-                    "is not a machine in services="
-                )
+            src, logic = respawn_source(self.id, child_id, data, lambda name: to_logic(self.logic.service(name)))
             if data.get("snapshot") is None:  # spawned but not started when saved: start it afresh
                 child = self._new_child(logic, id=child_id, input=decode(data.get("input")))
             else:

@@ -16,6 +16,7 @@ import builtins
 import copy
 import keyword
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from statecharts.event import Event
@@ -23,6 +24,18 @@ from statecharts.frozen import FrozenDict, thawed, writable  # noqa: F401 - the 
 from statecharts.scxml.sandbox import BUILTINS, METHODS, NODES, Sandbox, SandboxLimit, charged, spend
 
 SYSTEM_VARIABLES = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
+
+RUNNING_SESSION: ContextVar[str | None] = ContextVar("scxml_running_session", default=None)
+"""The id of the SCXML session whose step runs here (`statecharts.scxml.session.ScxmlSession` sets it
+around its steps; a context variable, so each thread sees its own); ``None`` outside a session
+(``machine.transition``, the walker), where a document reads its machine's own id."""
+
+
+def no_system_variables() -> Mapping[str, Any]:
+    """The system variables of a datamodel no document has claimed: none."""
+    return {}
+
+
 SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
 
 SAFE_BUILTIN_NAMES = tuple(BUILTINS)
@@ -260,6 +273,10 @@ class Datamodel:
         self._scripts: dict[str, Any] = {}
         self._names: dict[str, frozenset[str]] = {}
         self.sandbox = Sandbox()
+        #: SCXML's ``_sessionid``, ``_name``, ``_ioprocessors`` and ``_x`` for the step running now
+        #: (`statecharts.scxml.session.ScxmlMachine` sets it): read when a namespace is built, never
+        #: stored in a snapshot's context.
+        self.system_variables: Callable[[], Mapping[str, Any]] = no_system_variables
         if trusted:
             self.builtins: dict[str, Any] = dict(vars(builtins))
         else:
@@ -326,6 +343,7 @@ class Datamodel:
             if key.startswith("__"):
                 continue
             ns[key] = _copy(value) if copy_values else value
+        ns.update(self.system_variables())
         ns["_event"] = EventView(event) if event is not None and event.name != "xstate.init" else None
         ns["In"] = in_state
         if not self.trusted:  # what the sandbox needs: its host callables, each call charged, and the macrostep
@@ -556,10 +574,12 @@ def _root_name(node: ast.AST) -> str | None:
 def variables(ns: Mapping[str, Any]) -> dict[str, Any]:
     """The datamodel variables of a namespace after a script or assignment ran.
 
-    >>> variables({"__builtins__": {}, "_event": None, "In": len, "Var1": 1})
+    >>> variables({"__builtins__": {}, "_event": None, "_sessionid": "session1", "In": len, "Var1": 1})
     {'Var1': 1}
     """
-    return {k: v for k, v in ns.items() if not k.startswith("__") and k not in ("_event", "In", "guard")}
+    return {
+        k: v for k, v in ns.items() if not k.startswith("__") and k not in SYSTEM_VARIABLES and k not in ("In", "guard")
+    }
 
 
 def _copy(value: Any) -> Any:

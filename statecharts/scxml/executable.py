@@ -493,7 +493,7 @@ class Send(Element):
             raise ErrorEvent("error.execution", f"<send> type {kind!r} is not supported", sendid)
         if name is None:
             raise ErrorEvent("error.execution", "<send> has no event name", sendid)
-        sessionid = step.context.get("_sessionid")
+        sessionid = self.doc.datamodel.system_variables().get("_sessionid")
         origin = f"#_scxml_{sessionid}"
         sent = ScxmlEvent(str(name), data, kind="external", sendid=sendid, origin=origin, origintype=SCXML_PROCESSOR)
         if target in (None, ""):

@@ -22,7 +22,7 @@ from statecharts.event import Event
 from statecharts.frozen import FrozenDict
 from statecharts.interpreter import Interpreter
 from statecharts.machine import Machine
-from statecharts.scxml.datamodel import SCXML_PROCESSOR
+from statecharts.scxml.datamodel import RUNNING_SESSION, SCXML_PROCESSOR
 from statecharts.scxml.events import ScxmlEvent
 from statecharts.scxml.executable import CancelInvoke, Document, InvokeDef, InvokeRequest
 from statecharts.state import Effect, PendingSend, Snapshot
@@ -148,8 +148,8 @@ class ScxmlMachine(Machine):
     >>> isinstance(m, ScxmlMachine), isinstance(m, Machine)
     (True, True)
     >>> s = m.initial_state()
-    >>> s.context["_sessionid"].startswith("session"), m.transition(s, "go").configuration
-    (True, ('scxml', 'b'))
+    >>> "_sessionid" in s.context, m.transition(s, "go").configuration  # the session id is the session's
+    (False, ('scxml', 'b'))
     """
 
     done_state_prefix = "done.state."  # SCXML's name (dict charts raise xstate v5's)
@@ -174,29 +174,39 @@ class ScxmlMachine(Machine):
         self.base_dir = base_dir
         self.trusted = trusted
         self.where = where
-        self.sessionid = registry.new_id()  # the pure snapshots' id; each session takes a fresh one
-        config = dict(config)
-        config["context"] = self._system_variables
+        self.sessionid = registry.new_id()  # the id outside a session (transition, the walker)
+        self._system: tuple[str, Mapping[str, Any]] | None = None  # the last session's variables
         super().__init__(config)
         self._invokes_by_state = [(self.chart.by_id[d.state_id], d) for d in invokes]
+        document.datamodel.system_variables = self.running_system_variables
 
-    def _system_variables(self) -> dict[str, Any]:
-        return self.system_variables(self.sessionid)
+    def running_system_variables(self) -> Mapping[str, Any]:
+        """The system variables of the session whose step runs now (`RUNNING_SESSION`), or of
+        the machine's own id outside a session: they come from the session when an expression is
+        evaluated, never from the snapshot, so two initial states of one machine are equal and
+        sessions of one machine never share an id.
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" name="doc"><state id="a"/></scxml>')
+        >>> m.initial_state() == m.initial_state(), m.running_system_variables()["_sessionid"] == m.sessionid
+        (True, True)
+        >>> a, b = m.interpret().start(), m.interpret().start()
+        >>> a.sessionid != b.sessionid != m.sessionid
+        True
+        """
+        sid = RUNNING_SESSION.get() or self.sessionid
+        last = self._system
+        if last is None or last[0] != sid:
+            last = self._system = (sid, self.system_variables(sid))
+        return last[1]
 
     def system_variables(self, sid: str) -> dict[str, Any]:
         """SCXML's system variables for a session with id ``sid`` (``_event`` aside).
 
-        `initial_state` uses the machine's own id, so two initial states of one machine are equal
-        (the walker and ``transition`` are pure); a running session (`ScxmlSession`) takes a fresh
-        id from the registry, so sessions of one machine never share one.
-
         >>> from statecharts.scxml import load
         >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" name="doc"><state id="a"/></scxml>')
-        >>> m.initial_state() == m.initial_state(), m.system_variables("session9")["_ioprocessors"]["scxml"].location
-        (True, '#_scxml_session9')
-        >>> a, b = m.interpret().start(), m.interpret().start()
-        >>> a.sessionid != b.sessionid != m.sessionid
-        True
+        >>> m.system_variables("session9")["_ioprocessors"]["scxml"].location
+        '#_scxml_session9'
         """
         location = FrozenRecord(location=f"#_scxml_{sid}")
         return {
@@ -221,7 +231,7 @@ class ScxmlMachine(Machine):
         """
         source = getattr(event, "invokeid", None)
         for state, definition in self._invokes_by_state:
-            if state not in step.config:
+            if state not in step.configuration_nodes:
                 continue
             if source is not None and source == definition.static_id and definition.finalize is not None:
                 execute_content(step, (definition.finalize,), event)
@@ -286,16 +296,13 @@ class ScxmlSession(Interpreter):
         invokeid: str | None = None,
         **options: Any,
     ) -> None:
-        # a session of its own: a fresh id (a restored snapshot keeps the one it was saved with)
-        fresh = machine.system_variables(machine.registry.new_id())
-        options["context"] = {**(options.get("context") or {}), **fresh}
         super().__init__(machine, **options)
         self.parent_session = parent_session
         self.invokeid = invokeid
-        self.children: dict[str, ScxmlSession] = {}
+        self.children: dict[str, ScxmlSession] = {}  # type: ignore[assignment]  # (sessions only)
         self._requests: list[InvokeRequest] = []
         self._finished = False
-        self.sessionid: str | None = None
+        self.sessionid = machine.registry.new_id()  # a session of its own: a fresh id
         self._own_events: dict[int, Event] = {}  # undelayed events from sessions of its family, queued
         self._busy = 0
         self.halted: str | None = None
@@ -316,17 +323,42 @@ class ScxmlSession(Interpreter):
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ScxmlSession:
-        """Start as `Interpreter.start` does; the session registers its id on the first step.
+        """Start as `Interpreter.start` does, as the running session (`RUNNING_SESSION`: the
+        initial state's expressions read its ``_sessionid``); it registers its id on the first step.
 
         >>> from statecharts.scxml import load
-        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><state id="a">'
-        ...          '<transition event="go" target="b"/></state><state id="b"/></scxml>')
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><datamodel>'
+        ...          '<data id="me" expr="_sessionid"/></datamodel><state id="a"/></scxml>')
         >>> session = m.interpret()
         >>> session.start() is session, m.registry.known(session.sessionid)
         (True, True)
+        >>> session.state.context["me"] == session.sessionid != m.initial_state().context["me"]
+        True
         """
-        super().start()
+        running = RUNNING_SESSION.set(self.sessionid)
+        try:
+            super().start()
+        finally:
+            RUNNING_SESSION.reset(running)
         return self
+
+    def macrostep(self, snapshot: Snapshot, event: Event) -> Snapshot:
+        """A macrostep as `Interpreter.macrostep` runs it, as the running session
+        (`RUNNING_SESSION`: its expressions read this session's ``_sessionid``).
+
+        >>> from statecharts.scxml import load
+        >>> m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><datamodel><data id="me"/>'
+        ...          '</datamodel><state id="a"><transition event="who"><assign location="me" expr="_sessionid"/>'
+        ...          '</transition></state></scxml>')
+        >>> session = m.interpret().start()
+        >>> session.send("who").context["me"] == session.sessionid
+        True
+        """
+        running = RUNNING_SESSION.set(self.sessionid)
+        try:
+            return super().macrostep(snapshot, event)
+        finally:
+            RUNNING_SESSION.reset(running)
 
     def stop(self) -> None:
         """Stop the invoked child sessions, leave the registry, then stop as `Interpreter.stop`.
@@ -343,8 +375,7 @@ class ScxmlSession(Interpreter):
         for child in list(self.children.values()):
             child.stop()
         self.children.clear()
-        if self.sessionid is not None:
-            self.machine.registry.remove(self.sessionid)
+        self.machine.registry.remove(self.sessionid)
         super().stop()
 
     def on_start(self, snapshot: Snapshot) -> None:
@@ -358,9 +389,7 @@ class ScxmlSession(Interpreter):
         >>> m.registry.get(session.sessionid) is session
         True
         """
-        if self.sessionid is None:
-            self.sessionid = str(snapshot.context.get("_sessionid"))
-            self.machine.registry.add(self.sessionid, self)
+        self.machine.registry.add(self.sessionid, self)
 
     def on_macrostep_done(self, snapshot: Snapshot) -> None:
         """After each macrostep: start the invocations it asked for or, once the session has
@@ -398,8 +427,7 @@ class ScxmlSession(Interpreter):
             child.stop()
         self.children.clear()
         self._requests = []
-        if self.sessionid is not None:
-            self.machine.registry.remove(self.sessionid)
+        self.machine.registry.remove(self.sessionid)
         parent = self.parent_session
         if parent is not None and snapshot.status == "done" and self.invokeid is not None:
             parent._from_child(
@@ -510,7 +538,7 @@ class ScxmlSession(Interpreter):
             if not self.running or self.state.status != "active":
                 return
             state = self.machine.chart.by_id.get(request.state_id)
-            if state in self.state.nodes and request.invokeid not in self.children:
+            if state in self.state.configuration_nodes and request.invokeid not in self.children:
                 self._spawn(request)
 
     def _spawn(self, request: InvokeRequest) -> None:

@@ -212,7 +212,7 @@ def create_app(service: Service, *, token: str | None = None, diagram: str = "")
                         if step.event is None
                         else {"type": step.event.name, "data": plain(step.event.data)},
                         "value": plain(s.value),
-                        "configuration": [n.id for n in s.nodes],
+                        "configuration": [n.id for n in s.configuration_nodes],
                         "context": plain(s.context),
                     }
                 )

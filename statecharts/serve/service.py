@@ -237,7 +237,7 @@ class Service:
             "id": actor.id,
             "seq": actor.journal.seq if seq is None else seq,
             "value": plain(state.value),
-            "configuration": [n.id for n in state.nodes],
+            "configuration": [n.id for n in state.configuration_nodes],
             "context": plain(state.context),
             "status": state.status,
             "halted": actor.id in self.halted,

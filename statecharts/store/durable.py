@@ -137,6 +137,8 @@ class DurableInterpreter(Interpreter):
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """`Interpreter.subscribe`, told once the step is committed (with its effects)."""
+        if self._defer_listeners:  # the runtime thread calls it after the step's commit, as it is
+            return super().subscribe(listener)
 
         def after_commit(snapshot: Snapshot) -> None:
             if self._in_step:
@@ -204,6 +206,7 @@ class DurableInterpreter(Interpreter):
         except Exception:
             self._in_step = False
             self._outbox = []
+            self._untell(record.snapshot)  # listeners never hear a step that was not committed
             self.stop()
             raise
         self._event = None

@@ -320,7 +320,7 @@ def replay_actors(
 def _without(snapshot: Snapshot, indices: set[int]) -> Snapshot:
     return Snapshot(
         snapshot.machine,
-        snapshot.nodes,
+        snapshot.configuration_nodes,
         snapshot.context,
         snapshot.history,
         tuple(p for i, p in enumerate(snapshot.pending) if i not in indices),

@@ -74,6 +74,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("statecharts.event",),
     ("statecharts.actions",),
     ("statecharts.guards", "statecharts.chart"),
+    ("statecharts.validate",),
     ("statecharts.compile", "statecharts.index"),
     ("statecharts.state",),
     ("statecharts.algorithm",),

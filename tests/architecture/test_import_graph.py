@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 
-from tests.architecture.imports import LAYERS, Import, imports, layer, modules, package
+from tests.architecture.imports import LAYERS, PACKAGE, Import, imports, layer, modules, package
 
 #: The upward imports there are, each with why: doors kept as one-line sugar, imported when called.
 #: `test_no_allowance_is_stale` fails when one disappears, so this list only shrinks.
@@ -75,3 +75,10 @@ def test_the_doors_are_not_opened_at_import_time() -> None:
 def test_the_layers_name_no_module_twice() -> None:
     names = [name for names in LAYERS for name in names]
     assert len(names) == len(set(names))
+
+
+def test_the_compiler_leaves_every_check_of_a_chart_to_validate():
+    """`statecharts.compile` builds; `statecharts.validate` raises each `ConfigError` (one job each)."""
+    source = (PACKAGE / "compile.py").read_text()
+    raises = [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Raise)]
+    assert raises == [], f"statecharts/compile.py raises at lines {raises}: move the check to statecharts/validate.py"

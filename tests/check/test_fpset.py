@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from statecharts import EventlessLoopError
 from statecharts.check import Model, check
 from statecharts.check.fingerprints import check_fingerprints
-from statecharts.check.fpset import FingerprintSet
+from statecharts.check.fpset import FingerprintSet, _member
 from statecharts.check.graph import WalkError
 from tests.check.test_kernel import charts
 
@@ -59,3 +59,9 @@ def test_the_fingerprint_walk_of_random_charts_finds_the_full_walks_counts_and_v
     assert [(r.name, r.holds, r.note, r.trace and len(r.trace)) for r in fp.results] == [
         (r.name, r.holds, r.note, r.trace and len(r.trace)) for r in full.results
     ]
+
+
+def test_member_says_per_value_whether_it_is_in_the_sorted_array():
+    sorted_values = np.array([2, 5, 9], dtype=np.int64)
+    assert _member(sorted_values, np.array([1, 5, 9, 10], dtype=np.int64)).tolist() == [False, True, True, False]
+    assert _member(np.array([], dtype=np.int64), np.array([1], dtype=np.int64)).tolist() == [False]

@@ -168,3 +168,16 @@ def test_a_stop_within_a_long_temporal_property_leaves_it_out_and_names_it() -> 
     )
     assert in_temporal and not report.complete and [r.name for r in report.results] == ["deadlock"]
     assert report.stopped_by == "stopped for the test; temporal properties not checked: returns to zero"
+
+
+def test_a_raising_guard_is_a_violation_with_the_trace_to_the_step_and_the_note_naming_it() -> None:
+    def sensor(context: object, event: object) -> bool:
+        raise RuntimeError("no sensor")
+
+    m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": {"target": "b", "guard": sensor}}}, "b": {}}})
+    raised = check(Model(m, alphabet=events("GO"))).result("no step raises")
+    assert not raised.holds and raised.trace is not None and len(raised.trace) == 2
+    assert raised.note == (
+        "1 step raised; the first: guard sensor of <Transition m.a --GO--> m.b> raised RuntimeError: no sensor "
+        "(no transition takes error.execution)"
+    )

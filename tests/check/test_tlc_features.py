@@ -276,3 +276,21 @@ def test_a_walk_from_a_snapshot_of_another_machine_is_refused():
 
     with pytest.raises(ConfigError, match="belongs to machine"):
         check(counter(), initial=[model(2, 2).initial_states()[0]])
+
+
+def test_each_coverage_row_names_one_transition_even_when_transitions_describe_alike(capsys):
+    from machines.leader_election import make
+
+    chart = make(3)  # each node's HEARTBEAT transitions differ only in their guards
+    transitions = [t for n in chart.states for t in n.transitions]
+    assert len({t.describe() for t in transitions}) < len(transitions)
+    report = check(Model(chart, alphabet=events("HEARTBEAT", l=[1], v=[2]) + events("TIMEOUT", n=[1])))
+    labels = [a.transition for a in report.coverage.actions]
+    assert len(labels) == len(set(labels)) == len(transitions)
+    assert len(set(report.coverage.transitions_never_taken)) == len(report.coverage.transitions_never_taken)
+    assert "n1 --HEARTBEAT--> n1.follower [4 of 4]" in labels and "n1.follower --TIMEOUT--> n1.candidate" in labels
+    table = report.format(actions=True)
+    assert "[k of n]: the k-th of n transitions with the same source, trigger and targets" in table
+    code, out, _ = run_check(capsys, "machines.leader_election", "--no-temporal", "--coverage")
+    rows = out[out.index("coverage:") :].splitlines()[2:-1]
+    assert code == 0 and len(rows) == len(set(rows)) == len(transitions)

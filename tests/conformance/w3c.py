@@ -72,7 +72,7 @@ def run(path: Path, trusted: bool = True) -> str:
             clock.advance(STEP_MS)
         state = session.state
         if state.status == "done":
-            finals = [n.id for n in state.nodes if n.parent is machine.chart.root and n.type == "final"]
+            finals = [n.id for n in state.configuration_nodes if n.parent is machine.chart.root and n.type == "final"]
             return finals[0] if finals else "done"
         return f"stuck in {state.configuration}"
     finally:

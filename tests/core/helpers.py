@@ -45,4 +45,4 @@ def names(snapshot: Snapshot) -> list[str]:
 
 def leaves(snapshot: Snapshot) -> list[str]:
     """Active atomic state keys, document order."""
-    return [n.key for n in sorted(snapshot.nodes, key=lambda n: n.order) if n.type in ("atomic", "final")]
+    return [n.key for n in sorted(snapshot.configuration_nodes, key=lambda n: n.order) if n.type in ("atomic", "final")]

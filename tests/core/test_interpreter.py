@@ -466,45 +466,6 @@ def test_a_listener_that_raises_is_logged_and_the_others_and_the_queue_go_on(cap
     assert "listener" in caplog.text and "listener bug" in caplog.text
 
 
-def test_listeners_run_on_the_sending_thread_for_send_and_on_the_one_runtime_thread_for_timers_and_services():
-    async def fetch(context, event):
-        await asyncio.sleep(0.01)
-        return "fetched"
-
-    m = Machine(
-        {
-            "id": "threads",
-            "initial": "idle",
-            "states": {
-                "idle": {"on": {"GO": "waiting"}},
-                "waiting": {"after": {10: "computing"}},
-                "computing": {"invoke": {"src": lambda c, e: 6 * 7, "id": "compute", "onDone": "fetching"}},
-                "fetching": {"invoke": {"src": fetch, "id": "fetch", "onDone": "posted"}},
-                "posted": {"on": {"LAST": "done"}},
-                "done": {},
-            },
-        }
-    )
-    actor = m.interpret()
-    seen: list[tuple[str, str]] = []
-    actor.subscribe(lambda s: seen.append((str(s.value), threading.current_thread().name)))
-    actor.start()
-    actor.send("GO")
-    actor.wait_for(lambda s: s.matches("posted"), timeout=5)
-    actor.post("LAST")
-    actor.wait_for(lambda s: s.matches("done"), timeout=5)
-    actor.stop()
-    caller = threading.current_thread().name
-    assert seen == [
-        ("idle", caller),
-        ("waiting", caller),
-        ("computing", "threads-runtime"),
-        ("fetching", "threads-runtime"),
-        ("posted", "threads-runtime"),
-        ("done", "threads-runtime"),
-    ]
-
-
 def test_with_a_virtual_clock_every_listener_call_is_on_the_callers_thread():
     m = Machine(
         {

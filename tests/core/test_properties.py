@@ -37,7 +37,7 @@ MACHINES = [fetch.machine, user.machine, media_player.machine, HISTORY_CHART]
 
 
 def assert_legal(snapshot: Snapshot) -> None:
-    active = snapshot.nodes
+    active = snapshot.configuration_nodes
     root = snapshot.machine.chart.root
     assert root in active
     for node in active:

@@ -73,7 +73,7 @@ def test_every_reached_configuration_is_legal_and_round_trips(chart: dict[str, A
     for event in [None, *events]:
         if event is not None:
             s = m.transition(s, event)
-        check_configuration(m, s.nodes)
+        check_configuration(m, s.configuration_nodes)
         assert m.restore(s.dumps()) == s
 
 

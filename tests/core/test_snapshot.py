@@ -195,3 +195,11 @@ def test_frozen_nested_context_is_written_as_plain_json():
     s = m.initial_state()
     assert s.to_json()["context"] == {"cfg": {"a": [1, {"b": 2}]}}
     assert m.restore(s.dumps()) == s
+
+
+def test_configuration_nodes_are_the_configuration_and_nodes_is_a_deprecated_alias():
+    m = Machine(PLAYER)
+    legacy = m.transition(m.initial_state(), "PLAY")
+    assert tuple(n.id for n in sorted(legacy.configuration_nodes, key=lambda n: n.order)) == legacy.configuration
+    with pytest.warns(DeprecationWarning, match="Snapshot.nodes is deprecated: use Snapshot.configuration_nodes"):
+        assert legacy.nodes is legacy.configuration_nodes

@@ -15,41 +15,12 @@ from statecharts import ConfigError, Machine, SnapshotError, StatechartError
 from statecharts.interop import from_json
 from statecharts.scxml import load
 from statecharts.state import check_configuration
+from statecharts.validate import STATE_KEYS
 
 FUZZ = settings(max_examples=300, suppress_health_check=list(HealthCheck), deadline=None)
 EVENTS = ("A", "B", "xstate.init", "done.state.m", "*")
-KEYS = (
-    "id",
-    "initial",
-    "type",
-    "history",
-    "target",
-    "states",
-    "on",
-    "always",
-    "after",
-    "entry",
-    "exit",
-    "invoke",
-    "context",
-    "tags",
-    "meta",
-    "description",
-    "output",
-    "onDone",
-    "reenter",
-    "guard",
-    "actions",
-    "src",
-    "params",
-    "a",
-    "b",
-    "c",
-    "A",
-    "B",
-    "__tuple__",
-    "",
-)
+#: Every key a state may hold, then keys of transitions and invokes and names that are no key.
+KEYS = (*STATE_KEYS, "reenter", "guard", "actions", "src", "params", "a", "b", "c", "A", "B", "__tuple__", "")
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
@@ -88,7 +59,7 @@ def exercise(m: Machine) -> None:
     """A machine that loaded: it starts, takes events, and every snapshot is legal and round-trips."""
     s = m.initial_state()
     for name in EVENTS[:3]:
-        check_configuration(m, s.nodes)
+        check_configuration(m, s.configuration_nodes)
         assert m.restore(s.dumps()).dumps() == s.dumps()  # text: a NaN in the context is not equal to itself
         s = m.transition(s, name)
 
@@ -293,7 +264,7 @@ def test_random_and_tampered_snapshots_restore_or_raise_snapshot_error(data: Any
             s = PLAYER.restore(given_data)
         except SnapshotError:
             continue
-        check_configuration(PLAYER, s.nodes)
+        check_configuration(PLAYER, s.configuration_nodes)
         assert PLAYER.restore(s.dumps()).dumps() == s.dumps()
         try:
             PLAYER.transition(s, "B")

@@ -231,7 +231,7 @@ def test_the_random_charts_cover_what_the_issue_lists() -> None:
 def legal(snapshot: Any) -> bool:
     """W3C 3.11: every active state's parent is active, an active compound state has one active
     child, an active parallel state all its regions."""
-    nodes = snapshot.nodes
+    nodes = snapshot.configuration_nodes
     return all(
         (n.parent is None or n.parent in nodes)
         and (n.type != "compound" or sum(c in nodes for c in n.children) == 1)

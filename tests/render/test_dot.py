@@ -231,3 +231,9 @@ def test_graphviz_lays_out_every_seed_machine_without_warnings():
             ["dot", "-Tsvg"], input=to_dot(load_machine(name)).source.encode(), capture_output=True, check=True
         )
         assert result.stderr == b"", (name, result.stderr)
+
+
+def test_an_invocation_id_becomes_a_dot_id_without_a_port_separator():
+    from statecharts.render.dot import _safe_id
+
+    assert _safe_id("auth.authenticating:invocation[0]") == "auth.authenticating_invocation_0_"

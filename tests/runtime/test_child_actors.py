@@ -10,32 +10,12 @@ from typing import Any
 import pytest
 
 from statecharts import Event, Machine, assign
-from statecharts.actions import emit, forward_to, send_parent, send_to, spawn_child, stop_child
+from statecharts.actions import emit, forward_to, send_to, spawn_child, stop_child
 from statecharts.runtime import from_callback
 from statecharts.runtime.inspection import KINDS, dumps, loads
+from tests.actor_charts import ADDER, PONGER, pinger
 
 pytestmark = pytest.mark.asyncio
-
-ADDER = Machine(
-    {
-        "id": "adder",
-        "context": lambda input: {"a": input["a"], "b": input["b"]},
-        "initial": "adding",
-        "states": {"adding": {"always": "done"}, "done": {"type": "final"}},
-        "output": lambda c, e: {"sum": c["a"] + c["b"]},
-    }
-)
-
-PONGER = Machine(
-    {
-        "id": "ponger",
-        "context": {"pongs": 0},
-        "initial": "ready",
-        "states": {
-            "ready": {"on": {"PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}
-        },
-    }
-)
 
 
 async def test_child_output_reaches_on_done() -> None:
@@ -109,31 +89,7 @@ async def test_child_failure_reaches_on_error() -> None:
 
 async def test_ping_pong_ten_thousand_round_trips_lose_nothing() -> None:
     rounds = 10_000
-    parent = Machine(
-        {
-            "id": "pinger",
-            "context": {"pongs": 0},
-            "initial": "playing",
-            "states": {
-                "playing": {
-                    "invoke": {"src": "ponger", "id": "ponger"},
-                    "on": {
-                        "START": {"actions": send_to("ponger", "PING")},
-                        "PONG": [
-                            {
-                                "guard": lambda c, e: c["pongs"] + 1 >= rounds,
-                                "target": "finished",
-                                "actions": assign(pongs=lambda c, e: c["pongs"] + 1),
-                            },
-                            {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_to("ponger", "PING")]},
-                        ],
-                    },
-                },
-                "finished": {"type": "final"},
-            },
-        },
-        services={"ponger": PONGER},
-    )
+    parent = pinger(rounds)
     async with parent.interpret_async() as actor:
         child_pongs: list[int] = []
         actor.children["ponger"].subscribe(lambda s: child_pongs.append(s.context["pongs"]))

@@ -1,5 +1,5 @@
 """The runtime sits above the core: machine.py does not import it at import time, and the
-threaded interpreter names the asyncio runtime when asked to invoke a child machine."""
+threaded interpreter names the asyncio runtime when asked to invoke actor logic that is not a Machine."""
 
 from __future__ import annotations
 
@@ -21,22 +21,36 @@ def test_importing_the_core_does_not_import_the_runtime() -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_threaded_interpreter_reports_a_child_machine_as_error_invoke_naming_interpret_async() -> None:
+def test_threaded_interpreter_runs_a_child_machine_and_names_interpret_async_for_other_actor_logic() -> None:
+    class Logic:  # actor logic that is not a Machine: only the asyncio runtime runs it
+        id = "logic"
+
+        def initial_state(self, input: object, execute: object = None, observe: object = None) -> object: ...
+
+        def transition(
+            self, snapshot: object, event: object, execute: object = None, observe: object = None
+        ) -> object: ...
+
+        def invocation(self, invoke_id: str) -> object: ...
+
     child = Machine({"id": "child", "initial": "a", "states": {"a": {}}})
     parent = Machine(
         {
             "id": "parent",
             "initial": "a",
-            "states": {"a": {"invoke": {"src": "child", "id": "kid", "onError": "failed"}}, "failed": {}},
+            "states": {
+                "a": {"invoke": {"src": "child", "id": "kid"}, "on": {"NEXT": "b"}},
+                "b": {"invoke": {"src": "logic", "id": "other", "onError": "failed"}},
+                "failed": {},
+            },
         },
-        services={"child": child},
+        services={"child": child, "logic": Logic()},
     )
-    seen: list[str] = []
-    actor = parent.interpret(clock=VirtualClock())
-    actor.subscribe(lambda s: seen.append(s.event.name if s.event else ""))
-    actor.start()
-    assert actor.state.value == "failed"
-    assert "interpret_async" in str(actor.state.event["error"]) and seen[-1] == "xstate.error.actor.kid"
+    actor = parent.interpret(clock=VirtualClock()).start()
+    assert actor.children["kid"].state.value == "a"
+    actor.send("NEXT")
+    assert actor.state.value == "failed" and actor.children == {}
+    assert "interpret_async" in str(actor.state.event["error"])
 
 
 def test_diagram_labels_name_a_callable_send_to_target_deterministically() -> None:

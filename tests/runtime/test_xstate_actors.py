@@ -20,38 +20,20 @@ from typing import Any
 import pytest
 
 from statecharts import Event, Machine, VirtualClock, assign
-from statecharts.actions import emit, forward_to, send_parent, send_to, spawn_child, stop_child
+from statecharts.actions import emit, forward_to, send_to, spawn_child, stop_child
 from statecharts.runtime import AsyncActor, from_callback
 from statecharts.runtime.inspection import plain
+from tests.actor_charts import ADDER, PONGER
 
 XSTATE_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "xstate"
 RECORDING = Path(__file__).parent / "data" / "xstate_actors.json"
 
-ADDER = Machine(
-    {
-        "id": "adder",
-        "context": lambda input: {"a": input["a"], "b": input["b"]},
-        "initial": "adding",
-        "states": {"adding": {"always": "done"}, "done": {"type": "final"}},
-        "output": lambda c, e: {"sum": c["a"] + c["b"]},
-    }
-)
 COUNTER = Machine(
     {
         "id": "counter",
         "context": lambda input: {"pings": 0, "start": (input or {}).get("start", 0)},
         "initial": "on",
         "states": {"on": {"on": {"PING": {"actions": assign(pings=lambda c, e: c["pings"] + 1)}}}},
-    }
-)
-PONGER = Machine(
-    {
-        "id": "ponger",
-        "context": {"pongs": 0},
-        "initial": "ready",
-        "states": {
-            "ready": {"on": {"PING": {"actions": [assign(pongs=lambda c, e: c["pongs"] + 1), send_parent("PONG")]}}}
-        },
     }
 )
 COLLECTOR = Machine(
@@ -293,6 +275,18 @@ SCENARIOS: dict[str, tuple[Machine, list[dict[str, Any]]]] = {
 }
 
 
+def step(state: Any, children: dict[str, Any], event: dict[str, Any] | None) -> dict[str, Any]:
+    """What actors.mjs records after each event: the value, context and status, and each child
+    machine's context (``None`` for a child that is not a machine)."""
+    return {
+        "event": event,
+        "value": plain(state.value),
+        "context": plain(state.context),
+        "status": state.status,
+        "children": {cid: None if c is None else plain(c.state.context) for cid, c in children.items()},
+    }
+
+
 async def replay(machine: Machine, events: list[dict[str, Any]]) -> dict[str, Any]:
     """Run the scenario on an AsyncActor, recording what actors.mjs records from xstate."""
     emitted: list[dict[str, Any]] = []
@@ -302,20 +296,8 @@ async def replay(machine: Machine, events: list[dict[str, Any]]) -> dict[str, An
         emitted.append({"type": event.name, **plain(event.data or {})})
 
     def record(actor: AsyncActor, event: dict[str, Any] | None) -> None:
-        s = actor.state
-        children = {
-            cid: plain(child.state.context) if isinstance(child, AsyncActor) else None
-            for cid, child in actor.children.items()
-        }
-        steps.append(
-            {
-                "event": event,
-                "value": plain(s.value),
-                "context": plain(s.context),
-                "status": s.status,
-                "children": children,
-            }
-        )
+        children = {cid: child if isinstance(child, AsyncActor) else None for cid, child in actor.children.items()}
+        steps.append(step(actor.state, children, event))
 
     clock = VirtualClock()
     async with machine.interpret_async(clock=clock) as actor:
@@ -357,3 +339,39 @@ def test_xstate_recording_is_current() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     fresh = json.loads(done.stdout)
     assert fresh["scenarios"] == json.loads(RECORDING.read_text())["scenarios"]
+
+
+ASYNCIO_ONLY = {"callback_service": "callback services (from_callback) run on asyncio only"}
+
+
+def replay_threaded(machine: Machine, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run the scenario on the threaded interpreter (`machine.interpret`) on a virtual clock,
+    recording what `replay` records."""
+    emitted: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    clock = VirtualClock()
+    actor = machine.interpret(clock=clock)
+    actor.on("*", lambda event: emitted.append({"type": event.name, **plain(event.data or {})}))
+
+    def record(event: dict[str, Any] | None) -> None:
+        steps.append(step(actor.state, actor.children, event))
+
+    actor.start()
+    record(None)
+    for event in events:
+        if event["type"] == "@advance":
+            clock.advance(event["ms"])
+        else:
+            actor.send(event)
+        record(event)
+    actor.stop()
+    return {"steps": steps, "emitted": emitted}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_the_threaded_interpreter_matches_the_xstate_recording(name: str) -> None:
+    if name in ASYNCIO_ONLY:
+        pytest.skip(ASYNCIO_ONLY[name])
+    recorded = json.loads(RECORDING.read_text())["scenarios"][name]
+    machine, events = SCENARIOS[name]
+    assert replay_threaded(machine, events) == recorded

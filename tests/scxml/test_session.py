@@ -6,7 +6,7 @@ from pathlib import Path
 from statecharts import Interpreter, Machine, VirtualClock
 from statecharts.scxml import load, session
 
-HOOKS = ("execute", "deliver", "on_start", "on_macrostep_done")
+HOOKS = ("execute", "deliver", "on_start", "on_macrostep_done", "macrostep")
 
 
 def _interpreter_private_names():
@@ -35,7 +35,7 @@ def test_the_session_is_registered_before_listeners_see_its_first_snapshot():
     m = load('<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="a"/></scxml>')
     actor = m.interpret()
     seen = []
-    actor.subscribe(lambda s: seen.append(m.registry.get(s.context["_sessionid"]) is actor))
+    actor.subscribe(lambda s: seen.append(m.registry.get(actor.sessionid) is actor))
     actor.start()
     assert seen == [True]
 
@@ -66,5 +66,19 @@ def test_two_initial_states_of_one_scxml_machine_are_equal_and_sessions_have_the
     assert m.initial_state() == m.initial_state()
     assert m.transition(m.initial_state(), "go") == m.transition(m.initial_state(), "go")
     first, second = m.interpret().start(), m.interpret().start()
-    ids = {first.sessionid, second.sessionid, first.state.context["_sessionid"], m.sessionid}
-    assert len(ids) == 3 and first.state.context["_sessionid"] == first.sessionid
+    assert len({first.sessionid, second.sessionid, m.sessionid}) == 3
+    assert "_sessionid" not in first.state.context and "_sessionid" not in m.initial_state().context
+
+
+def test_expressions_read_the_session_id_of_the_session_that_runs_them_not_the_snapshot() -> None:
+    m = load(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a"><datamodel><data id="at_start" expr="_sessionid"/>'
+        '<data id="now"/></datamodel><state id="a"><transition event="who"><assign location="now" expr="_sessionid"/>'
+        "</transition></state></scxml>"
+    )
+    first, second = m.interpret().start(), m.interpret().start()
+    assert first.state.context["at_start"] == first.sessionid and second.state.context["at_start"] == second.sessionid
+    assert first.send("who").context["now"] == first.sessionid
+    assert m.transition(m.initial_state(), "who").context["now"] == m.sessionid  # outside a session: the machine's
+    # the snapshot of one session, stepped purely, reads the machine's id: the id is not in the snapshot
+    assert m.transition(first.state, "who").context["now"] == m.sessionid

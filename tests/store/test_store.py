@@ -2,11 +2,12 @@
 idempotency keys, leases, timers on the actor's clock."""
 
 import json
+import threading
 import time
 
 import pytest
 
-from statecharts import Event, Machine, SnapshotError, StatechartError, VirtualClock, assign, log, send
+from statecharts import Event, Machine, RealClock, SnapshotError, StatechartError, VirtualClock, assign, log, send
 from statecharts.record import ActorRecord
 from statecharts.store import Journal, LeaseError, open_store, replay
 from statecharts.store.base import Commit
@@ -193,17 +194,19 @@ def test_an_action_failing_after_commit_sends_error_execution_next(store_url):
     assert replay(m, lines).context["error"] == "card declined"  # the stored error keeps its message
 
 
-def test_listeners_are_told_after_the_commit(store_url):
+@pytest.mark.parametrize("clock", [VirtualClock, RealClock])
+def test_listeners_are_told_after_the_commit(store_url, clock):
     store = open_store(store_url)
     m = order_machine([])
     seen = []
-    with m.interpret(store=store, id="l1", clock=VirtualClock()) as actor:
+    with m.interpret(store=store, id="l1", clock=clock()) as actor:
         actor.subscribe(lambda s: seen.append((s.context["items"], len(store.lines("l1")))))
         actor.send("ADD")
-    assert seen == [(1, 2)]  # the ADD's line was committed when the listener heard of it
+        assert seen == [(1, 2)]  # the ADD's line was committed when the listener heard of it
 
 
-def test_a_step_that_cannot_be_committed_stops_the_actor_and_keeps_the_last_committed_one(store_url):
+@pytest.mark.parametrize("clock", [VirtualClock, RealClock])
+def test_a_step_that_cannot_be_committed_stops_the_actor_and_keeps_the_last_committed_one(store_url, clock):
     m = Machine(
         {
             "id": "bad",
@@ -219,11 +222,17 @@ def test_a_step_that_cannot_be_committed_stops_the_actor_and_keeps_the_last_comm
             },
         }
     )
-    actor = m.interpret(store=open_store(store_url), id="b1", clock=VirtualClock()).start()
+    actor = m.interpret(store=open_store(store_url), id="b1", clock=clock())
+    heard = []
+    actor.subscribe(lambda s: heard.append(s.context["n"]))
+    actor.start()
     actor.send("INC")
     with pytest.raises(SnapshotError, match="cannot persist a value of type object"):
         actor.send("BREAK")
     assert not actor.running
+    for runtime in [t for t in threading.enumerate() if t.name == "bad-runtime"]:
+        runtime.join(5)  # (RealClock) the listener calls queued before the stop have run
+    assert heard == [0, 1]  # not the step that was not committed
     with m.interpret(store=open_store(store_url), id="b1", clock=VirtualClock()) as again:  # lease given back
         assert again.state.context["n"] == 1
 
@@ -300,6 +309,35 @@ def test_an_invocation_running_at_the_last_commit_is_restarted_on_reopen(store_u
     assert len(calls) == 2
     lines = Journal(open_store(store_url), m, "d1").lines()
     assert lines[-1]["event"] == {"type": "xstate.done.actor.job", "data": "built"}
+
+
+def test_a_durable_threaded_actor_reopens_with_its_child_machine(store_url):
+    from statecharts.actions import send_to
+    from tests.actor_charts import PONGER
+
+    m = Machine(
+        {
+            "id": "p",
+            "context": {"pongs": 0},
+            "initial": "on",
+            "states": {
+                "on": {
+                    "invoke": {"src": "ponger", "id": "kid"},
+                    "on": {
+                        "GO": {"actions": send_to("kid", "PING")},
+                        "PONG": {"actions": assign(pongs=lambda c, e: c["pongs"] + 1)},
+                    },
+                }
+            },
+        },
+        services={"ponger": PONGER},
+    )
+    with m.interpret(store=open_store(store_url), id="k1", clock=VirtualClock()) as actor:
+        actor.send("GO")
+        actor.send("GO")
+    with m.interpret(store=open_store(store_url), id="k1", clock=VirtualClock()) as again:
+        assert again.children["kid"].state.context["pongs"] == 2
+        assert again.send("GO").context["pongs"] == 3 and again.children["kid"].state.context["pongs"] == 3
 
 
 def _open_at_once(path: str, barrier) -> None:

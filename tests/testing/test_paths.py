@@ -103,7 +103,7 @@ def brute_force_simple_paths(graph, is_target, max_length):
 def test_simple_paths_are_exactly_the_paths_a_plain_search_finds(graph):
     failed = graph.model.machine.get_state("#cluster.failed")
     paths = list(simple_paths(graph, "#cluster.failed", max_length=9))
-    reference = brute_force_simple_paths(graph, lambda i: failed in graph.states[i].nodes, 9)
+    reference = brute_force_simple_paths(graph, lambda i: failed in graph.states[i].configuration_nodes, 9)
     assert sorted(map(repr, (p.events for p in paths))) == sorted(map(repr, reference))
     assert len(paths) == len(reference) > 10
     for p in paths:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from statecharts.pytest_plugin import ChartCheck
+from statecharts.pytest_plugin import ChartCheck, NotChecked
 from statecharts.testing import Disagreement, InvariantViolation, PropertyViolation
 from tests.testing.cluster_sut import ClusterAdapter
 
@@ -24,8 +24,24 @@ def test_pyproject_registers_the_plugin_as_a_pytest11_entry_point():
 
 
 def test_exhaustive_check_passes_a_sound_chart_and_returns_the_walk_figures():
-    report = ChartCheck().exhaustively("machines.cluster_update", workers=2, requests=2)
-    assert report.ok and report.complete and report.distinct_states == 212
+    report = ChartCheck().exhaustively("machines.cluster_update", workers=2, requests=2, conf_ok=True)
+    assert report.ok and report.complete and report.distinct_states == 173
+
+
+def test_exhaustively_checks_what_the_check_command_checks_deadlock_and_temporal_properties_too():
+    report = ChartCheck().exhaustively("machines.cluster_update", workers=1, requests=1, conf_ok=True)
+    kinds = {r.name: r.kind for r in report.results}
+    assert kinds["deadlock"] == "deadlock" and kinds["Converges"] == "temporal" and "NoConcurrentUpdateW" in kinds
+    with pytest.raises(PropertyViolation, match="Converges: VIOLATED"):  # conf_ok unset: Converges fails
+        ChartCheck().exhaustively("machines.cluster_update", workers=1, requests=1)
+
+
+def test_exhaustively_says_what_it_was_told_to_leave_out():
+    with pytest.warns(NotChecked, match="not checked: temporal properties Converges, EveryReqIsDecided"):
+        report = ChartCheck().exhaustively("machines.cluster_update", workers=1, requests=1, temporal=False)
+    assert report.ok and "Converges" not in {r.name for r in report.results}
+    with pytest.warns(NotChecked, match=r"not checked: deadlock$"):
+        ChartCheck().exhaustively("machines.cluster_update", workers=1, requests=1, conf_ok=True, deadlock=False)
 
 
 def test_exhaustive_check_fails_with_the_shortest_counterexample():
@@ -58,7 +74,10 @@ USER_TESTS = """
 from machines.cluster_update import model
 
 def test_cluster_invariants_for_every_state(chart_check):
-    chart_check.exhaustively("machines.cluster_update", workers=2, requests=2)
+    chart_check.exhaustively("machines.cluster_update", workers=2, requests=2, conf_ok=True)
+
+def test_cluster_safety_only(chart_check):
+    chart_check.exhaustively("machines.cluster_update", workers=2, requests=2, temporal=False)
 
 def test_cluster_invariants_on_random_walks(chart_check):
     chart_check.randomly(model(workers=3, requests=2))
@@ -100,6 +119,9 @@ def test_a_user_writes_one_short_test_function_with_the_fixture(tmp_path):
     )
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
-    assert "2 passed, 1 failed" in out or "1 failed, 2 passed" in out, out
+    assert "3 passed, 1 failed" in out or "1 failed, 3 passed" in out, out
+    assert (
+        "NotChecked: chart_check.exhaustively(cluster_update(workers=2, requests=2, lock=True)): not checked: " in out
+    )
     assert "FAILED test_user.py::test_unlocked_cluster" in out
     assert "invariant NoConcurrentUpdateW is violated" in out
