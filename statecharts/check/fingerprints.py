@@ -436,12 +436,12 @@ class BoundedStepCompiler(StepCompiler):
     ...     "a": {"on": {"GO": "b"}}, "b": {"on": {"GO": "c"}}, "c": {"on": {"GO": "a"}}}})
     >>> compiler = BoundedStepCompiler(m, tuple(events("GO")), 2)
     >>> s = m.initial_state()
-    >>> first = compiler.configuration(s.nodes)
-    >>> compiler.configuration(s.nodes) is first  # kept while used
+    >>> first = compiler.configuration(s.configuration_nodes)
+    >>> compiler.configuration(s.configuration_nodes) is first  # kept while used
     True
     >>> for _ in range(6):  # a, b, c, a, ...: never more than 2 * 2 configurations kept
     ...     s = m.transition(s, "GO")
-    ...     kept = compiler.configuration(s.nodes)
+    ...     kept = compiler.configuration(s.configuration_nodes)
     ...     assert len(compiler._configurations) + len(compiler.older) <= 4
     >>> s.value, kept.settled, [steps.event.name for steps in kept.events]
     ('a', True, ['GO'])
