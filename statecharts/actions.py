@@ -13,7 +13,7 @@ import inspect
 import logging
 from collections.abc import Callable, Mapping, MutableSequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from statecharts.event import Event, to_event
 from statecharts.frozen import FrozenDict
@@ -98,6 +98,48 @@ class Scope(Protocol):
     def leave_effect(self, action: Action, event: Event) -> None: ...
 
 
+class EffectView(Protocol):
+    """What an action's `Action.perform` reads of the effect it left (`statecharts.state.Effect`)."""
+
+    @property
+    def context(self) -> Mapping[str, Any]: ...
+
+    @property
+    def event(self) -> Event: ...
+
+
+class ActorScope(Protocol):
+    """What an effect asks of the actor that runs it, as xstate's built-in actions ask their
+    ``actorScope``: each runtime (the threaded `statecharts.interpreter.Interpreter`, the asyncio
+    `statecharts.runtime.AsyncActor`) gives its actions one (`statecharts.actor_core.RuntimeScope`),
+    and each action says in `Action.perform` which of these it needs; no runtime switches on the
+    type of an action."""
+
+    def run(self, effect: Any) -> None:
+        """Run a call or a log line (`Action.execute`), awaiting an ``async def`` as the runtime does."""
+        ...
+
+    def start_invocation(self, invoke_id: str) -> None:
+        """Start the invoked service or child machine ``invoke_id`` once the macrostep is over."""
+        ...
+
+    def stop_invocation(self, invoke_id: str) -> None:
+        """Cancel the invoked service or stop the invoked child ``invoke_id``."""
+        ...
+
+    def spawn_child(self, action: SpawnChild, effect: Any) -> None:
+        """Start the child actor that ``action`` names, with the effect's context and event."""
+        ...
+
+    def stop_child(self, child_id: str) -> None:
+        """Stop the child actor ``child_id`` (nothing when there is none)."""
+        ...
+
+    def emit(self, event: Event) -> None:
+        """Give ``event`` to the actor's external handlers (``actor.on(type, handler)``)."""
+        ...
+
+
 class Action:
     """Base class of actions; ``name`` labels it in diagrams and traces.
 
@@ -111,6 +153,9 @@ class Action:
     """
 
     name: str = "action"
+    #: an effect on the world outside the actor system (a call, a log line, an emitted event): a
+    #: durable actor holds it until its step is committed (`statecharts.store`)
+    world: ClassVar[bool] = False
 
     def apply(self, scope: Scope, event: Event) -> None:
         """Do the action's part of the macrostep: by default, leave an effect for the runtime.
@@ -134,6 +179,22 @@ class Action:
         True
         """
         return NotImplemented
+
+    def perform(self, effect: EffectView, scope: ActorScope) -> None:
+        """Carry out the effect this action left, through the running actor's ``scope``: by default
+        nothing (the sends, raises and cancels an action recorded are the snapshot's, which the
+        runtime delivers from it).
+
+        >>> from statecharts import Machine, log
+        >>> class Shown:  # an ActorScope that prints what it is asked
+        ...     def __getattr__(self, name): return lambda *args: print(name, *args)
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": [log("hi"), emit("UP")]}}})
+        >>> for effect in m.initial_state().effects:
+        ...     effect.action.perform(effect, Shown())
+        run Effect('log', event='xstate.init')
+        emit Event('UP')
+        """
+        return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -329,6 +390,11 @@ class Log(Action):
     label: str | None = None
     name: str = "log"
     params: Any = None
+    world: ClassVar[bool] = True
+
+    def perform(self, effect: EffectView, scope: ActorScope) -> None:
+        """Log it, through the runtime (`execute`)."""
+        scope.run(effect)
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> Any:
         """The message (a callable is called with ``context`` and ``event``).
@@ -361,6 +427,11 @@ class Call(Action):
     fn: ActionFn
     name: str = ""
     params: Any = None
+    world: ClassVar[bool] = True
+
+    def perform(self, effect: EffectView, scope: ActorScope) -> None:
+        """Run it, through the runtime (`execute`; an ``async def`` is awaited as the runtime does)."""
+        scope.run(effect)
 
     def execute(self, context: Mapping[str, Any], event: Event) -> Any:
         """Run the effect: ``fn(context, event)``, or ``fn(context, event, params)`` when it takes the
@@ -399,6 +470,10 @@ class StartInvoke(Action):
     invoke_id: str
     name: str = "invoke"
 
+    def perform(self, effect: EffectView, scope: ActorScope) -> None:
+        """Start the invocation once the macrostep is over."""
+        scope.start_invocation(self.invoke_id)
+
 
 @dataclass(frozen=True, eq=False)
 class StopInvoke(Action):
@@ -413,6 +488,10 @@ class StopInvoke(Action):
 
     invoke_id: str
     name: str = "cancel invoke"
+
+    def perform(self, effect: EffectView, scope: ActorScope) -> None:
+        """Cancel the invocation (stop its child)."""
+        scope.stop_invocation(self.invoke_id)
 
 
 ActionLike = Action | str | ActionFn
@@ -528,6 +607,10 @@ class SpawnChild(Action):
     input: Any = None
     name: str = "spawn_child"
 
+    def perform(self, effect: EffectView, scope: ActorScope) -> None:
+        """Start the child actor."""
+        scope.spawn_child(self, effect)
+
     def resolve_id(self, context: Mapping[str, Any], event: Event, fallback: str) -> str:
         """The child's id (a callable is called with ``context`` and ``event``).
 
@@ -551,6 +634,10 @@ class StopChild(Action):
     name: str = "stop_child"
     params: Any = None
 
+    def perform(self, effect: EffectView, scope: ActorScope) -> None:
+        """Stop the child actor the id resolves to."""
+        scope.stop_child(self.resolve(effect.context, effect.event))
+
     def resolve(self, context: Mapping[str, Any], event: Event) -> str:
         """The id of the child to stop (a callable gets ``params`` too when it takes them).
 
@@ -572,6 +659,11 @@ class Emit(Action):
     event: EventLike
     name: str = "emit"
     params: Any = None  # from a {"type": name, "params": ...} reference; given to 3-argument callables
+    world: ClassVar[bool] = True
+
+    def perform(self, effect: EffectView, scope: ActorScope) -> None:
+        """Give the resolved event to the actor's external handlers."""
+        scope.emit(self.resolve(effect.context, effect.event))
 
     def resolve(self, context: Mapping[str, Any], event: Event) -> Event:
         """The event to emit (a callable is called with ``context`` and ``event``, and ``params``

@@ -71,6 +71,42 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None, static
     return algorithm.macrostep(snapshot, event, execute, static)
 
 
+class RuntimeScope:
+    """A runtime's `statecharts.actions.ActorScope`: the runtime's own methods, bound once per actor,
+    which each effect's action calls in `statecharts.actions.Action.perform`.
+
+    >>> from statecharts import Machine, emit, log
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": [log("hi"), emit("UP")]}}})
+    >>> done = []
+    >>> scope = RuntimeScope(run=lambda e: done.append(("run", e.action.name)), start_invocation=print,
+    ...                      stop_invocation=print, spawn_child=print, stop_child=print,
+    ...                      emit=lambda event: done.append(("emit", event.name)))
+    >>> for effect in m.initial_state().effects:
+    ...     effect.action.perform(effect, scope)
+    >>> done
+    [('run', 'log'), ('emit', 'UP')]
+    """
+
+    __slots__ = ("run", "start_invocation", "stop_invocation", "spawn_child", "stop_child", "emit")
+
+    def __init__(
+        self,
+        *,
+        run: Callable[[Effect], None],
+        start_invocation: Callable[[str], None],
+        stop_invocation: Callable[[str], None],
+        spawn_child: Callable[[SpawnChild, Effect], None],
+        stop_child: Callable[[str], None],
+        emit: Callable[[Event], None],
+    ) -> None:
+        self.run = run
+        self.start_invocation = start_invocation
+        self.stop_invocation = stop_invocation
+        self.spawn_child = spawn_child
+        self.stop_child = stop_child
+        self.emit = emit
+
+
 def execute_effect(effect: Effect) -> Any:
     """Execute an effect's action against the world (`statecharts.actions.Action.execute`: a call,
     a log line) and return what it returned (an awaitable for an ``async def`` action: the asyncio

@@ -24,12 +24,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from statecharts import algorithm
-from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
+from statecharts.actions import SpawnChild
 from statecharts.actor_core import (
     MAX_NESTED_DRAINS,
     SELF,
     ActorRegistry,
     EmitHandlers,
+    RuntimeScope,
     Timers,
     await_blocking,
     execute_effect,
@@ -417,6 +418,14 @@ class Interpreter:
         self._processing = False
         self._listeners: list[Listener] = []
         self._handlers = EmitHandlers()
+        self._scope = RuntimeScope(
+            run=self._run,
+            start_invocation=self._start_invocation_later,
+            stop_invocation=self._stop_invocation,
+            spawn_child=self._spawn_child,
+            stop_child=self._stop_child,
+            emit=self._emit,
+        )
         # with a RealClock listeners are called on the runtime thread: each macrostep queues its
         # calls (the snapshot and the listeners then subscribed), counted so a sender can wait for its own
         self._defer_listeners = isinstance(self.clock, RealClock)
@@ -748,25 +757,26 @@ class Interpreter:
         effect ping on GO
         ping
         """
-        action = effect.action
-        if isinstance(action, (Call, Log)):
-            result = execute_effect(effect)
-            if result is not None and inspect.isawaitable(result):  # an async def action: run it to its end
-                await_blocking(result, action.name)
-        elif isinstance(action, StartInvoke):
-            self._to_start.append(action.invoke_id)
-        elif isinstance(action, StopInvoke):
-            if action.invoke_id in self._to_start:
-                self._to_start.remove(action.invoke_id)
-            self._cancel_invocation(action.invoke_id)
-        elif isinstance(action, SpawnChild):
-            self._spawn_child(action, effect)
-        elif isinstance(action, StopChild):
-            child = self.children.get(action.resolve(effect.context, effect.event))
-            if child is not None:
-                child.stop()
-        elif isinstance(action, Emit):
-            self._emit(action.resolve(effect.context, effect.event))
+        effect.action.perform(effect, self._scope)
+
+    # -- the actor scope effects act through (`statecharts.actions.ActorScope`) -----------------
+    def _run(self, effect: Effect) -> None:
+        result = execute_effect(effect)
+        if result is not None and inspect.isawaitable(result):  # an async def action: run it to its end
+            await_blocking(result, effect.action.name)
+
+    def _start_invocation_later(self, invoke_id: str) -> None:
+        self._to_start.append(invoke_id)
+
+    def _stop_invocation(self, invoke_id: str) -> None:
+        if invoke_id in self._to_start:
+            self._to_start.remove(invoke_id)
+        self._cancel_invocation(invoke_id)
+
+    def _stop_child(self, child_id: str) -> None:
+        child = self.children.get(child_id)
+        if child is not None:
+            child.stop()
 
     def deliver(self, send: PendingSend) -> None:
         """Route a send that is due: at once when sent without delay, else when its timer fires.

@@ -17,12 +17,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Union
 
-from statecharts.actions import Call, Emit, Log, SpawnChild, StartInvoke, StopChild, StopInvoke
+from statecharts.actions import SpawnChild
 from statecharts.actor_core import (
     MAX_NESTED_DRAINS,
     SELF,
     ActorRegistry,
     EmitHandlers,
+    RuntimeScope,
     Timers,
     execute_effect,
     macrostep,
@@ -228,6 +229,14 @@ class AsyncActor:
         self._task: asyncio.Task[Any] | None = None
         self._listeners: list[Listener] = []
         self._handlers = EmitHandlers()
+        self._scope = RuntimeScope(
+            run=self._run,
+            start_invocation=self._start_invocation_later,
+            stop_invocation=self._stop_invocation,
+            spawn_child=self._spawn,
+            stop_child=self._stop_child,
+            emit=self._emit,
+        )
         self._streams: list[asyncio.Queue[Any]] = []
         self._timers = Timers(self._schedule, self._cancel_timer, self._now)  # due times on `_now`
         self._resume_due: dict[int, float] = {}  # restoring: id(pending send) -> the due time it was saved with
@@ -686,27 +695,26 @@ class AsyncActor:
 
     # -- effects --------------------------------------------------------------------------------
     def _execute(self, effect: Effect) -> None:
-        action = effect.action
-        if isinstance(action, (Call, Log)):
-            result = execute_effect(effect)
-            if result is not None and pyinspect.isawaitable(result):
-                self._awaiting.append((action.name, result))
-        elif isinstance(action, StartInvoke):
-            self._to_start.append(action.invoke_id)
-        elif isinstance(action, StopInvoke):
-            if action.invoke_id in self._to_start:
-                self._to_start.remove(action.invoke_id)
-            child = self.children.get(action.invoke_id)
-            if child is not None:
-                child._stop("stopped")
-        elif isinstance(action, SpawnChild):
-            self._spawn(action, effect)
-        elif isinstance(action, StopChild):
-            child = self.children.get(action.resolve(effect.context, effect.event))
-            if child is not None:
-                child._stop("stopped")
-        elif isinstance(action, Emit):
-            self._emit(action.resolve(effect.context, effect.event))
+        effect.action.perform(effect, self._scope)
+
+    # -- the actor scope effects act through (`statecharts.actions.ActorScope`) -----------------
+    def _run(self, effect: Effect) -> None:
+        result = execute_effect(effect)
+        if result is not None and pyinspect.isawaitable(result):  # awaited before the next event
+            self._awaiting.append((effect.action.name, result))
+
+    def _start_invocation_later(self, invoke_id: str) -> None:
+        self._to_start.append(invoke_id)
+
+    def _stop_invocation(self, invoke_id: str) -> None:
+        if invoke_id in self._to_start:
+            self._to_start.remove(invoke_id)
+        self._stop_child(invoke_id)
+
+    def _stop_child(self, child_id: str) -> None:
+        child = self.children.get(child_id)
+        if child is not None:
+            child._stop("stopped")
 
     def _spawn(self, action: SpawnChild, effect: Effect) -> None:
         spawn = spawn_of(action, effect, self.id, self.logic.service, len(self.children))

@@ -45,7 +45,6 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from statecharts.actions import Call, Emit, Log
 from statecharts.errors import ConfigError
 from statecharts.event import Event, to_event
 from statecharts.runtime.actor import AsyncActor
@@ -114,7 +113,7 @@ class DurableMember(AsyncActor):
             self.root._rerun(self)
 
     def _execute(self, effect: Effect) -> None:
-        if self._buffering and isinstance(effect.action, (Call, Log, Emit)):
+        if self._buffering and effect.action.world:
             self._outbox.append(effect)  # released once the step is committed
             return
         super()._execute(effect)
@@ -347,7 +346,7 @@ class DurableAsyncActor(DurableMember):
             before = None if previous is None else restore(machine, previous["snapshot"])
             after = step(machine, before, line, child=actor is not self)
             for effect in after.effects:
-                if isinstance(effect.action, (Call, Log, Emit)):
+                if effect.action.world:
                     try:
                         AsyncActor._execute(actor, effect)
                     except Exception as exc:  # noqa: BLE001 - the step is committed: the failure is an event

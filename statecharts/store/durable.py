@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from statecharts.actions import Call, Log
 from statecharts.errors import ConfigError, StatechartError
 from statecharts.event import Event, to_event
 from statecharts.interpreter import Clock, Interpreter, Listener, clock_now
@@ -168,7 +167,7 @@ class DurableInterpreter(Interpreter):
         return super().macrostep(snapshot, event)
 
     def execute(self, effect: Effect) -> None:
-        if self._in_step and isinstance(effect.action, (Call, Log)):
+        if self._in_step and effect.action.world:
             self._outbox.append(effect)  # released once the step is committed
             return
         super().execute(effect)
@@ -192,7 +191,7 @@ class DurableInterpreter(Interpreter):
             again = self.journal.unreleased()
             if again is not None:
                 self._release(
-                    [e for e in again.effects if isinstance(e.action, (Call, Log))]
+                    [e for e in again.effects if e.action.world]
                     + [p for p in again.pending if p.delay <= 0 and p.to not in (None, "#_self", self.machine.id)]
                 )
             return

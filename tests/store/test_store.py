@@ -88,6 +88,19 @@ def test_effects_run_only_after_their_step_is_committed(store_url):
     assert committed_when_run == [2, 3]  # the ADD's own line was already in the log
 
 
+def test_emitted_events_reach_their_handlers_only_after_their_step_is_committed(store_url):
+    from statecharts import emit
+
+    store = open_store(store_url)
+    committed_when_emitted = []
+    m = Machine({"id": "em", "initial": "a", "states": {"a": {"on": {"GO": {"actions": emit("WENT")}}}}})
+    with m.interpret(store=store, id="e1", clock=VirtualClock()) as actor:
+        actor.on("WENT", lambda event: committed_when_emitted.append(len(store.lines("e1"))))
+        actor.send("GO")
+        actor.send("GO")
+    assert committed_when_emitted == [2, 3]  # the GO's own line was already in the log
+
+
 def test_effects_of_a_step_committed_but_not_released_run_again_on_reopen(store_url):
     seen = []
     m = order_machine(seen)
