@@ -433,7 +433,7 @@ def test_paths_shows_progress_on_a_terminal() -> None:
     _, status = os.waitpid(pid, 0)
     text = said.decode(errors="replace")
     assert os.waitstatus_to_exitcode(status) == 0, text
-    assert " states [" in text and "queue=" in text  # the tqdm line: states so far, elapsed time, queue
+    assert " states [" in text and "states/s]" in text  # the tqdm line: states so far, elapsed time, rate
     assert "INCOMPLETE: state bound 100000" in text
 
 
