@@ -484,3 +484,18 @@ def test_help_without_a_model_says_how_to_list_a_models_parameters(capsys: pytes
     assert out.rstrip().endswith(
         "A model's parameters: statecharts check MODULE[:FACTORY] --help (the model first, then --help)."
     )
+
+
+def test_help_with_a_models_parameters_into_a_closed_pipe_exits_0_without_a_traceback() -> None:
+    """``check MODEL --help | head -1``: the reader goes away before the help is written."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "--help"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the process has started writing: every write is a broken pipe
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr
