@@ -499,3 +499,9 @@ def test_help_with_a_models_parameters_into_a_closed_pipe_exits_0_without_a_trac
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0, stderr
     assert "Traceback" not in stderr
+
+
+def test_run_notes_an_event_no_transition_listens_for_with_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "machines.counter", "STRAT"]) == 0  # ignored, as SCXML ignores it; --strict refuses it
+    err = capsys.readouterr().err
+    assert "no transition of machine 'counter' listens for 'STRAT' (did you mean 'START'?)" in err
