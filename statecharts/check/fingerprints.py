@@ -3,7 +3,9 @@ each state stays in memory (sorted numpy arrays, `statecharts.check.fpset`: 8 by
 more per state of a level while it is merged in); the states of each breadth-first level and
 their parent links go to files on disk as they are found, the level being expanded is read back
 from its file chunk by chunk, and a trace is rebuilt from the links by re-walking from an
-initial state, as TLC does.
+initial state, as TLC does. Besides the fingerprints, memory holds what grows with the chart's
+configurations, not its states: the configurations themselves, and the compiled steps of those
+in use (`BoundedStepCompiler`: at most ``2 * CONFIGURATIONS`` configurations' worth).
 
 With ``workers=N`` the states are partitioned by fingerprint among N processes (forked, so they
 share the chart and Python's hash seed): each expands the states it owns, level by level, and
@@ -47,15 +49,20 @@ from statecharts.check.graph import (
     step_predicate,
     unhandled_error_function,
 )
-from statecharts.check.kernel import StateKeys, StepCompiler
+from statecharts.check.kernel import ConfigurationSteps, StateKeys, StepCompiler
 from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.trace import Trace, TraceStep
 from statecharts.check.walker import Report, Result
 from statecharts.errors import ConfigError, StatechartError
 from statecharts.state import Snapshot
 
-CHUNK = 8_192  # states per pickled chunk of a level file
-BATCH = 16_384  # candidate successors checked against the fingerprint set at once
+CHUNK = 4_096  # states per pickled chunk of a level file (at most CHUNK + BATCH - 1 in one)
+BATCH = 4_096  # candidate successors checked against the fingerprint set at once
+# Configurations whose compiled steps a partition keeps: `BoundedStepCompiler` holds the last
+# CONFIGURATIONS used and up to CONFIGURATIONS more (UpdateCluster 3x5: 8,623 configurations,
+# at most about 2,100 in one level, about 2.5-3.7 KB each compiled; 21,336 compilations instead
+# of 8,623, and 37 bytes a state instead of 54: benchmarks/README.md)
+CONFIGURATIONS = 1_536
 FINGERPRINT_BITS = 64
 Entry = tuple[int, int, Any, int, int, int]  # fingerprint, rest id, context values, parent place, event, order
 # A state's place: its position in its partition's level file times the partitions, plus the partition.
@@ -193,7 +200,8 @@ class Partition:
             if model.action_constraint is None
             else step_predicate("action constraint", "action_constraint", model.action_constraint)
         )
-        self.expander = Expander(StepCompiler(self.machine, self.alphabet), self.keys, False, None, {}, allowed)
+        compiler = BoundedStepCompiler(self.machine, self.alphabet, CONFIGURATIONS)
+        self.expander = Expander(compiler, self.keys, False, None, {}, allowed)
         self.unhandled = unhandled_error_function(self.machine)
         self.raised = 0  # this level's steps that raised, and the first of them (see LevelResult)
         self.first_raised: tuple[int, int, str] | None = None
@@ -471,11 +479,56 @@ class Partition:
         unpickler = pickle.Unpickler(source)
         unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
         table = {rid: self._rest_id(rest) for rid, rest in unpickler.load()}
-        return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1 :] for entry in pickle.load(source)]
+        entries: list[Any] = pickle.load(source)
+        if all(rid == local for rid, local in table.items()):  # written by this process: ids unchanged
+            return entries
+        return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1 :] for entry in entries]
 
     def loads(self, data: bytes) -> list[Entry]:
         """Entries from `dumps` in another worker."""
         return self._load(io.BytesIO(data), 1)
+
+
+class BoundedStepCompiler(StepCompiler):
+    """A `StepCompiler` that keeps the compiled steps of at most ``2 * limit`` configurations, so
+    that they do not outgrow the fingerprints: the ``limit`` last used (``_configurations``) and
+    the ``limit`` used before them (``older``). A configuration found among the older moves to
+    the young; when the young reach ``limit`` they become the older, and the older are dropped
+    (compiled again when a state of theirs comes back).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"on": {"GO": "b"}}, "b": {"on": {"GO": "c"}}, "c": {"on": {"GO": "a"}}}})
+    >>> compiler = BoundedStepCompiler(m, tuple(events("GO")), 2)
+    >>> s = m.initial_state()
+    >>> first = compiler.configuration(s.configuration_nodes)
+    >>> compiler.configuration(s.configuration_nodes) is first  # kept while used
+    True
+    >>> for _ in range(6):  # a, b, c, a, ...: never more than 2 * 2 configurations kept
+    ...     s = m.transition(s, "GO")
+    ...     kept = compiler.configuration(s.configuration_nodes)
+    ...     assert len(compiler._configurations) + len(compiler.older) <= 4
+    >>> s.value, kept.settled, [steps.event.name for steps in kept.events]
+    ('a', True, ['GO'])
+    """
+
+    def __init__(self, machine: Any, alphabet: tuple[Any, ...], limit: int) -> None:
+        super().__init__(machine, alphabet)
+        self.limit = limit
+        self.older: dict[frozenset[StateNode], ConfigurationSteps] = {}
+
+    def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
+        young = self._configurations
+        found = young.get(nodes)
+        if found is None:
+            found = self.older.pop(nodes, None)
+            if found is None:
+                found = self._compile(nodes)
+            young[nodes] = found
+            if len(young) >= self.limit:
+                self.older, self._configurations = young, {}
+        return found
 
 
 def _note(first: dict[str, tuple[int, list[Any]]], what: str, rank: int, found: list[Any]) -> None:

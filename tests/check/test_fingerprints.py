@@ -227,3 +227,17 @@ def test_a_step_that_raised_is_violated_no_step_raises_in_the_fingerprint_walk_a
     raised = fp.result("no step raises")
     assert not raised.holds and "2 steps raised" not in raised.note and "RuntimeError: no sensor" in raised.note
     assert [step.event.name if step.event else None for step in raised.trace.steps] == [None, "GO"]
+
+
+def test_the_collision_probability_is_tlcs_estimate_in_the_text_and_json_reports(capsys):
+    from statecharts.cli import main
+
+    args = ["check", "machines.cluster_update", "-p", "workers=2", "-p", "requests=2", "--no-temporal"]
+    assert main([*args, "--fingerprints", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)["fingerprints"]
+    n, g = 212, figures["states_generated"]
+    assert g > n and figures["collision_probability"] == float(f"{n * (g - n) / 2**64:.2g}") > 0
+    assert main([*args, "--fingerprints"]) == 0
+    text = capsys.readouterr().out
+    assert f"probability of a fingerprint collision {figures['collision_probability']:.2g}" in text
+    assert f"{g:,} states generated" in text
