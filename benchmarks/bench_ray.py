@@ -6,7 +6,8 @@ process (same counts asserted).
 
 Printed per size: states, seconds (the Ray walk without the cluster's start), and the bytes the
 walk serialised per distinct state: outboxes between partitions, the part of it between different
-nodes (what crosses the network on a real cluster), and the levels' results sent to the driver.
+nodes (what crosses the network on a real cluster), the levels' results sent to the driver, and
+the levels' orders sent to the driver and their ranks sent back (the single-process BFS order).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def main() -> None:
         print(f"ray {ray.__version__}, {args.nodes} nodes on 127.0.0.1")
         print(
             "size  states     one process s  ray s   between partitions B/state  between nodes B/state  "
-            "to driver B/state"
+            "to driver B/state  ranking B/state"
         )
         for size in args.sizes:
             workers, requests = (int(n) for n in size.split("x"))
@@ -63,7 +64,7 @@ def main() -> None:
             n = spread.distinct_states
             print(
                 f"{size:5} {n:<10,} {alone:<14.1f} {seconds:<7.1f} {r['bytes_between_partitions'] / n:<27.1f} "
-                f"{r['bytes_between_nodes'] / n:<22.1f} {r['bytes_to_driver'] / n:.2f}"
+                f"{r['bytes_between_nodes'] / n:<22.1f} {r['bytes_to_driver'] / n:<18.2f} {r['bytes_ranking'] / n:.1f}"
             )
     finally:
         ray.shutdown()

@@ -682,7 +682,7 @@ def spawn_child(
     src: Any, *, id: str | Callable[[Mapping[str, Any], Event], str] | None = None, input: Any = None
 ) -> SpawnChild:
     """xstate's ``spawnChild``: start child actor ``src`` (service name or Machine); ``input`` may be
-    ``fn(context, event)``. The asyncio runtime carries it out; the pure core only records it.
+    ``fn(context, event)``. Both runtimes carry it out; the pure core only records it.
 
     >>> spawn_child("worker", id="w1").name
     'spawn_child'

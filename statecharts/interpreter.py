@@ -21,7 +21,8 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from statecharts.actions import SpawnChild
 from statecharts.actor_core import (
@@ -558,6 +559,26 @@ class Interpreter:
         if queued:
             self._wait_until_told(queued)
         return self
+
+    def __enter__(self) -> Self:
+        """``with machine.interpret() as actor:`` starts the actor (unless it runs) and stops it at
+        the end of the block, as ``async with machine.interpret_async()`` does.
+
+        >>> from statecharts import Machine
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> with m.interpret() as actor:
+        ...     actor.send("GO").value
+        'b'
+        >>> actor.running
+        False
+        """
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
 
     def send(self, event: str | Event | Mapping[str, Any], **data: Any) -> Snapshot:
         """Queue an event and process it (and anything it queues) one macrostep at a time.

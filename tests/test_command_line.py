@@ -433,7 +433,7 @@ def test_paths_shows_progress_on_a_terminal() -> None:
     _, status = os.waitpid(pid, 0)
     text = said.decode(errors="replace")
     assert os.waitstatus_to_exitcode(status) == 0, text
-    assert " states [" in text and "queue=" in text  # the tqdm line: states so far, elapsed time, queue
+    assert " states [" in text and "states/s]" in text  # the tqdm line: states so far, elapsed time, rate
     assert "INCOMPLETE: state bound 100000" in text
 
 
@@ -484,3 +484,24 @@ def test_help_without_a_model_says_how_to_list_a_models_parameters(capsys: pytes
     assert out.rstrip().endswith(
         "A model's parameters: statecharts check MODULE[:FACTORY] --help (the model first, then --help)."
     )
+
+
+def test_help_with_a_models_parameters_into_a_closed_pipe_exits_0_without_a_traceback() -> None:
+    """``check MODEL --help | head -1``: the reader goes away before the help is written."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "--help"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the process has started writing: every write is a broken pipe
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr
+
+
+def test_run_notes_an_event_no_transition_listens_for_with_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "machines.counter", "STRAT"]) == 0  # ignored, as SCXML ignores it; --strict refuses it
+    err = capsys.readouterr().err
+    assert "no transition of machine 'counter' listens for 'STRAT' (did you mean 'START'?)" in err

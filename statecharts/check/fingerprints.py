@@ -3,12 +3,16 @@ each state stays in memory (sorted numpy arrays, `statecharts.check.fpset`: 8 by
 more per state of a level while it is merged in); the states of each breadth-first level and
 their parent links go to files on disk as they are found, the level being expanded is read back
 from its file chunk by chunk, and a trace is rebuilt from the links by re-walking from an
-initial state, as TLC does.
+initial state, as TLC does. Besides the fingerprints, memory holds what grows with the chart's
+configurations, not its states: the configurations themselves, and the compiled steps of those
+in use (`BoundedStepCompiler`: at most ``2 * CONFIGURATIONS`` configurations' worth).
 
 With ``workers=N`` the states are partitioned by fingerprint among N processes (forked, so they
 share the chart and Python's hash seed): each expands the states it owns, level by level, and
-sends each successor it does not own to its owner (TLC's distributed mode). The counts and
-verdicts are those of one process; a trace may go through other states of the same length.
+sends each successor it does not own to its owner (TLC's distributed mode). The counts,
+verdicts and traces are those of one process: each level's states are kept in the single-process
+walk's breadth-first order (see `bfs_ranks`), so a state's parent link and a level's first
+violation are the ones one process records.
 
 It decides invariants and deadlock (temporal properties need the state graph: use `check`), on
 concrete states (the model's symmetry is not applied). Two different states with the same
@@ -19,7 +23,6 @@ probability, ``n * (g - n) / 2**64`` for ``n`` distinct states found among ``g``
 from __future__ import annotations
 
 import io
-import json
 import multiprocessing
 import pickle
 import signal
@@ -34,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from statecharts.chart import StateNode
+from statecharts.check.checkpoint import load_checkpoint, save_checkpoint, walk_identity
 from statecharts.check.fpset import FingerprintSet
 from statecharts.check.graph import (
     Bounds,
@@ -45,19 +49,25 @@ from statecharts.check.graph import (
     step_predicate,
     unhandled_error_function,
 )
-from statecharts.check.kernel import StateKeys, StepCompiler
+from statecharts.check.kernel import ConfigurationSteps, StateKeys, StepCompiler
 from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.trace import Trace, TraceStep
 from statecharts.check.walker import Report, Result
 from statecharts.errors import ConfigError, StatechartError
 from statecharts.state import Snapshot
 
-CHUNK = 8_192  # states per pickled chunk of a level file
-BATCH = 16_384  # candidate successors checked against the fingerprint set at once
+CHUNK = 4_096  # states per pickled chunk of a level file (at most CHUNK + BATCH - 1 in one)
+BATCH = 4_096  # candidate successors checked against the fingerprint set at once
+# Configurations whose compiled steps a partition keeps: `BoundedStepCompiler` holds the last
+# CONFIGURATIONS used and up to CONFIGURATIONS more (UpdateCluster 3x5: 8,623 configurations,
+# at most about 2,100 in one level, about 2.5-3.7 KB each compiled; 21,336 compilations instead
+# of 8,623, and 37 bytes a state instead of 54: benchmarks/README.md)
+CONFIGURATIONS = 1_536
 FINGERPRINT_BITS = 64
-Entry = tuple[int, int, Any, int, int]  # fingerprint, rest id, context values, parent place, event
+Entry = tuple[int, int, Any, int, int, int]  # fingerprint, rest id, context values, parent place, event, order
 # A state's place: its position in its partition's level file times the partitions, plus the partition.
-CHECKPOINT = "checkpoint.json"
+# A state's order, with several partitions: its parent's rank (`bfs_ranks`) times the alphabet's
+# size plus the event's index, or, for an initial state, its index among the initial states.
 NOTED = -3  # `Partition.lookup`: a successor noted, to be checked against the fingerprints in a batch
 LINK = np.dtype([("parent", "<i8"), ("via", "<i4")])  # a state's record in its level's links file
 
@@ -69,6 +79,22 @@ def collision_probability(distinct: int, generated: int) -> float:
     1.6e-07
     """
     return float(f"{distinct * max(generated - distinct, 0) / 2.0**FINGERPRINT_BITS:.2g}")
+
+
+def bfs_ranks(orders: list[np.ndarray]) -> list[np.ndarray]:
+    """Each partition's new states of a level (their orders, ascending in each partition), ranked
+    among all of them: the rank is the position at which the single-process walk numbers the
+    state within its level. That walk discovers a level's states in the order of their first
+    (parent's rank, event index), so a rank is the position of the state's least order, which is
+    the order its owner keeps (the owner takes a level's candidates in ascending order).
+
+    >>> [r.tolist() for r in bfs_ranks([np.array([3, 10]), np.array([0, 4, 11])])]
+    [[1, 3], [0, 2, 4]]
+    """
+    merged = np.concatenate(orders) if orders else np.empty(0, dtype=np.int64)
+    ranks = np.empty(merged.size, dtype=np.int64)
+    ranks[np.argsort(merged, kind="stable")] = np.arange(merged.size, dtype=np.int64)
+    return np.split(ranks, np.cumsum([o.size for o in orders])[:-1])
 
 
 def check_fingerprints(
@@ -141,6 +167,10 @@ class LevelResult:
     cut: bool = False  # some state was not expanded (depth bound)
     raised: int = 0  # steps in which a guard or action raised and nothing took error.execution
     first_raised: tuple[int, int, str] | None = None  # (place of the state, event index, what raised)
+    # with several partitions, where the first of each of these comes in the single-process order
+    ranks: dict[str, int] = field(default_factory=dict)  # invariant -> rank of its first violation
+    stuck_rank: int = 0
+    raised_order: int = 0  # the first step that raised: rank of its state times the alphabet size plus the event
     outboxes: list[bytes] = field(default_factory=list)  # per partition: pickled successors it owns
 
 
@@ -152,8 +182,9 @@ class Partition:
     event index). The level being expanded is read back from its file chunk by chunk, and the
     next one is written as it is found: successors are gathered in batches, their fingerprints
     checked against the set a batch at a time, and the new ones appended to the files at once:
-    one process holds no level in memory (with workers, the successors another worker owns wait
-    in an outbox for the level's exchange)."""
+    one process holds no level in memory (with workers, the successors wait in outboxes, one per
+    owner and this partition's own too, for the level's exchange: an owner takes a level's
+    candidates in the single-process walk's order, see `receive_level`)."""
 
     def __init__(
         self, model: Model, folder: Path, part: int, parts: int, deadlock: bool, max_depth: int | None
@@ -169,19 +200,26 @@ class Partition:
             if model.action_constraint is None
             else step_predicate("action constraint", "action_constraint", model.action_constraint)
         )
-        self.expander = Expander(StepCompiler(self.machine, self.alphabet), self.keys, False, None, {}, allowed)
+        compiler = BoundedStepCompiler(self.machine, self.alphabet, CONFIGURATIONS)
+        self.expander = Expander(compiler, self.keys, False, None, {}, allowed)
         self.unhandled = unhandled_error_function(self.machine)
         self.raised = 0  # this level's steps that raised, and the first of them (see LevelResult)
         self.first_raised: tuple[int, int, str] | None = None
+        self.raised_order = 0
         self.seen = FingerprintSet()
         self.noted: list[tuple[int, Hashable]] = []  # successors of the state being expanded, in edge order
-        self.fp = 0  # the state being expanded, and its place
+        self.fp = 0  # the state being expanded, its place and its rank in the level (`bfs_ranks`)
         self.here = 0
+        self.rank = 0
         # the batch of candidates for the next level: fingerprints, keys, parent places, events
         self.batch_fps: list[int] = []
         self.batch_keys: list[Hashable] = []
         self.batch_parents: list[int] = []
         self.batch_vias: list[int] = []
+        self.batch_orders: list[int] = []
+        self.orders: list[int] = []  # with several partitions: the orders of the level's new states, in file order
+        self.ranks: np.ndarray = np.empty(0, dtype=np.int64)  # and the ranks of the level being expanded
+        self.own: list[Entry] = []  # the successors this partition owns, found in the level's expansion
         self.writing = 0  # the level whose files are being written, and what is written of it
         self.written = 0
         self.chunk: list[Hashable] = []
@@ -230,21 +268,36 @@ class Partition:
             self.raised += 1  # reported by the verdict, never silently a stutter
             if self.first_raised is None:
                 self.first_raised = (self.here, via, what)
+                self.raised_order = self.rank * len(self.alphabet) + via
         return self.lookup(self.keys.of(after) if key is None else key)  # type: ignore[return-value]
 
-    def _candidate(self, h: int, key: Hashable, parent: int, via: int) -> None:
+    def _candidate(self, h: int, key: Hashable, parent: int, via: int, order: int = 0) -> None:
         self.batch_fps.append(h)
         self.batch_keys.append(key)
         self.batch_parents.append(parent)
         self.batch_vias.append(via)
+        self.batch_orders.append(order)
         if len(self.batch_fps) >= BATCH:
             self._flush()
 
     def receive(self, entries: list[Entry]) -> None:
-        """Successors other partitions found that this one owns (or the initial states)."""
-        for h, rest, values, parent, via in entries:
-            self._candidate(h, (rest, values), parent, via)
+        """Successors other partitions found that this one owns (or the initial states), in order."""
+        for h, rest, values, parent, via, order in entries:
+            self._candidate(h, (rest, values), parent, via, order)
         self._flush()
+
+    def receive_level(self, boxes: list[bytes]) -> None:
+        """The level's successors this partition owns: those it found and those in the other
+        partitions' outboxes, taken in ascending order, so that the first of each state is the
+        one the single-process walk discovers first (its parent link) and the level file is in
+        that walk's order."""
+        entries = self.own
+        for data in boxes:
+            if data:
+                entries.extend(self.loads(data))
+        self.own = []
+        entries.sort(key=_order)
+        self.receive(entries)
 
     def _rest_id(self, rest: tuple[Any, ...]) -> int:
         rests = self.keys.rests
@@ -267,6 +320,8 @@ class Partition:
             parents, vias, keys = self.batch_parents, self.batch_vias, self.batch_keys
             links["parent"] = [parents[n] for n in kept]
             links["via"] = [vias[n] for n in kept]
+            if self.parts > 1:
+                self.orders.extend(self.batch_orders[n] for n in kept)
             self.links_file.write(links.tobytes())
             chunk = self.chunk
             chunk.extend(keys[n] for n in kept)
@@ -275,6 +330,7 @@ class Partition:
                 self.chunk = []
             self.written += len(kept)
         self.batch_fps, self.batch_keys, self.batch_parents, self.batch_vias = [], [], [], []
+        self.batch_orders = []
 
     def store(self, depth: int) -> int:
         """Close the level being written (``depth``): its files are complete and its fingerprints
@@ -295,18 +351,32 @@ class Partition:
         self.writing, self.written = depth + 1, 0
         return count
 
+    def level_orders(self) -> np.ndarray:
+        """The orders of the states of the level just stored, in file order (ascending)."""
+        orders, self.orders = np.array(self.orders, dtype=np.int64), []
+        return orders
+
+    def set_ranks(self, depth: int, ranks: np.ndarray) -> None:
+        """The ranks (`bfs_ranks`) of this partition's states of level ``depth``, kept for its
+        expansion and in ``ranks-P-D.bin`` for a resumed walk."""
+        self.ranks = ranks
+        ranks.astype("<i8").tofile(self.folder / f"ranks-{self.part}-{depth}.bin")
+
     def expand(self, depth: int) -> LevelResult:
         """Check and expand the current level's states (read back from its file)."""
         model, keys, result = self.model, self.keys, LevelResult()
         invariants = list(model.invariants.items())
         noted, part, parts, outbox = self.noted, self.part, self.parts, self.outbox
         next_collect = 1 << 17
+        ranks, size = self.ranks, len(self.alphabet)
         for count, key in enumerate(self._read(depth), 1):
             fp, here = self.fingerprint(key), (count - 1) * parts + part
+            rank = count - 1 if parts == 1 else int(ranks[count - 1])
             s = keys.restore(self.machine, key)
             for name, predicate in invariants:
                 if name not in result.broken and not evaluate("invariant", name, predicate, s):
                     result.broken[name] = here
+                    result.ranks[name] = rank
             if self.max_depth is not None and depth >= self.max_depth:
                 result.cut = True
                 continue
@@ -319,7 +389,7 @@ class Partition:
                 next_collect += 1 << 17
             out: list[tuple[int, int]] = []
             loops: set[int] = set()
-            self.fp, self.here = fp, here
+            self.fp, self.here, self.rank = fp, here, rank
             try:
                 self.expander.expand(0, s, depth + 1, self.lookup, self.add, _minus_two, out, loops)
             except ExpandError as exc:
@@ -332,13 +402,12 @@ class Partition:
                 for e, j in out:
                     if j == NOTED:
                         h, successor = next(found)
-                        owner = h % parts
-                        if owner == part:
+                        if parts == 1:
                             self._candidate(h, successor, here, e)
-                        else:
-                            box = outbox[owner]
+                        else:  # its owner (this partition too) takes the level's candidates in order
+                            box = outbox[h % parts]
                             if h not in box:
-                                box[h] = (h, successor[0], successor[1], here, e)  # type: ignore[index]
+                                box[h] = (h, successor[0], successor[1], here, e, rank * size + e)  # type: ignore[index]
                 noted.clear()
             result.generated += len(out) + len(loops)
             result.transitions += len(out)
@@ -349,10 +418,12 @@ class Partition:
                 and not loops
                 and (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s))
             ):
-                result.stuck = here
+                result.stuck, result.stuck_rank = here, rank
         self._flush()
-        result.raised, result.first_raised = self.raised, self.first_raised
+        result.raised, result.first_raised, result.raised_order = self.raised, self.first_raised, self.raised_order
         self.raised, self.first_raised = 0, None
+        if parts > 1:
+            self.own = list(outbox[part].values())
         result.outboxes = [
             b"" if k == self.part else self.dumps(list(box.values()), 1) for k, box in enumerate(self.outbox)
         ]
@@ -387,6 +458,9 @@ class Partition:
         ]
         self.seen = FingerprintSet(np.concatenate(levels))
         self.writing, self.written = depth + 1, 0
+        ranks = self.folder / f"ranks-{self.part}-{depth}.bin"
+        if self.parts > 1:
+            self.ranks = np.fromfile(ranks, dtype="<i8") if ranks.exists() else np.empty(0, dtype=np.int64)
         return int(levels[-1].size)
 
     def dumps(self, entries: list[Any], rest_at: int) -> bytes:
@@ -405,11 +479,66 @@ class Partition:
         unpickler = pickle.Unpickler(source)
         unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
         table = {rid: self._rest_id(rest) for rid, rest in unpickler.load()}
-        return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1 :] for entry in pickle.load(source)]
+        entries: list[Any] = pickle.load(source)
+        if all(rid == local for rid, local in table.items()):  # written by this process: ids unchanged
+            return entries
+        return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1 :] for entry in entries]
 
     def loads(self, data: bytes) -> list[Entry]:
         """Entries from `dumps` in another worker."""
         return self._load(io.BytesIO(data), 1)
+
+
+class BoundedStepCompiler(StepCompiler):
+    """A `StepCompiler` that keeps the compiled steps of at most ``2 * limit`` configurations, so
+    that they do not outgrow the fingerprints: the ``limit`` last used (``_configurations``) and
+    the ``limit`` used before them (``older``). A configuration found among the older moves to
+    the young; when the young reach ``limit`` they become the older, and the older are dropped
+    (compiled again when a state of theirs comes back).
+
+    >>> from statecharts import Machine
+    >>> from statecharts.check.model import events
+    >>> m = Machine({"id": "m", "initial": "a", "states": {
+    ...     "a": {"on": {"GO": "b"}}, "b": {"on": {"GO": "c"}}, "c": {"on": {"GO": "a"}}}})
+    >>> compiler = BoundedStepCompiler(m, tuple(events("GO")), 2)
+    >>> s = m.initial_state()
+    >>> first = compiler.configuration(s.configuration_nodes)
+    >>> compiler.configuration(s.configuration_nodes) is first  # kept while used
+    True
+    >>> for _ in range(6):  # a, b, c, a, ...: never more than 2 * 2 configurations kept
+    ...     s = m.transition(s, "GO")
+    ...     kept = compiler.configuration(s.configuration_nodes)
+    ...     assert len(compiler._configurations) + len(compiler.older) <= 4
+    >>> s.value, kept.settled, [steps.event.name for steps in kept.events]
+    ('a', True, ['GO'])
+    """
+
+    def __init__(self, machine: Any, alphabet: tuple[Any, ...], limit: int) -> None:
+        super().__init__(machine, alphabet)
+        self.limit = limit
+        self.older: dict[frozenset[StateNode], ConfigurationSteps] = {}
+
+    def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
+        young = self._configurations
+        found = young.get(nodes)
+        if found is None:
+            found = self.older.pop(nodes, None)
+            if found is None:
+                found = self._compile(nodes)
+            young[nodes] = found
+            if len(young) >= self.limit:
+                self.older, self._configurations = young, {}
+        return found
+
+
+def _note(first: dict[str, tuple[int, list[Any]]], what: str, rank: int, found: list[Any]) -> None:
+    """Keep ``found`` as the level's first ``what`` when its rank comes before the one kept."""
+    if what not in first or rank < first[what][0]:
+        first[what] = (rank, found)
+
+
+def _order(entry: Entry) -> int:
+    return entry[5]
 
 
 class _NodePickler(pickle.Pickler):
@@ -441,6 +570,8 @@ class Walk:
         self.sent = 0
 
     def run(self) -> Report:
+        identity = walk_identity(self.model, self.deadlock, self.workers)
+        state = load_checkpoint(self.folder, identity) if self.resume else None
         local = self.partition(self.model, self.folder, 0, self.workers, self.deadlock, self.bounds.max_depth)
         workers = (
             _Workers(local, self.workers, self.folder, self.deadlock, self.bounds.max_depth, self.partition)
@@ -448,14 +579,13 @@ class Walk:
             else self.pool(local)
         )
         try:
-            return self._run(local, workers)
+            return self._run(local, workers, identity, state)
         finally:
             workers.close()  # after the traces: a pool may hold the level files they are rebuilt from
 
-    def _run(self, local: Partition, workers: Any) -> Report:
+    def _run(self, local: Partition, workers: Any, identity: dict[str, Any], state: dict[str, Any] | None) -> Report:
         model, bounds, parts = self.model, self.bounds, self.workers
         initial = model.initial_states()
-        state = self._checkpoint() if self.resume else None
         start = time.perf_counter()
         deadline = None if bounds.max_seconds is None else start + bounds.max_seconds
         progress: dict[str, Any] = {
@@ -469,6 +599,7 @@ class Walk:
             "raised": [0, None],
             "workers": parts,
             "model": model.name or model.machine.id,
+            "walk": identity,
         }
         complete, stopped_by, stored = True, None, False
         try:
@@ -481,7 +612,7 @@ class Walk:
                             progress["raised"][1] = [-1, n, -1, what]
                     key = local.keys.of(snapshot)
                     h = local.fingerprint(key)
-                    starts[h % parts].append((h, key[0], key[1], -1, -1))  # type: ignore[index]
+                    starts[h % parts].append((h, key[0], key[1], -1, -1, n))  # type: ignore[index]
                 workers.receive([local.dumps(entries, 1) for entries in starts])
             else:
                 progress = state
@@ -490,40 +621,48 @@ class Walk:
             while True:
                 depth = progress["depth"]
                 if not stored:
-                    new = sum(workers.call("store", depth))
+                    new = self._store(workers, depth)
                     if not new:
                         break
                     progress["distinct"] += new
                     progress["deepest"] = depth
-                    self._save(progress)
+                    save_checkpoint(self.folder, progress)
                 stored = False
                 if bounds.max_states is not None and progress["distinct"] >= bounds.max_states:
                     complete, stopped_by = False, f"state bound {bounds.max_states}"
                     results = workers.call("expand_no_successors", depth)
                 else:
                     results = workers.call("expand", depth)
+                firsts: dict[str, tuple[int, list[Any]]] = {}  # the level's first of each, in BFS order
                 for result in results:
                     progress["generated"] += result.generated
                     progress["transitions"] += result.transitions
                     for name, place in result.broken.items():
-                        progress["broken"].setdefault(name, [depth, place])
-                    if result.stuck is not None and progress["stuck"] is None:
-                        progress["stuck"] = [depth, result.stuck]
+                        _note(firsts, f"invariant {name}", result.ranks.get(name, 0), [name, depth, place])
+                    if result.stuck is not None:
+                        _note(firsts, "deadlock", result.stuck_rank, [depth, result.stuck])
                     progress["raised"][0] += result.raised
-                    if result.first_raised is not None and progress["raised"][1] is None:
-                        progress["raised"][1] = [depth, *result.first_raised]
+                    if result.first_raised is not None:
+                        _note(firsts, "raised", result.raised_order, [depth, *result.first_raised])
                     if result.cut:
                         complete, stopped_by = False, f"depth bound {bounds.max_depth}"
+                for what, (_, found) in firsts.items():
+                    if what.startswith("invariant "):
+                        progress["broken"].setdefault(found[0], found[1:])
+                    elif what == "deadlock" and progress["stuck"] is None:
+                        progress["stuck"] = found
+                    elif what == "raised" and progress["raised"][1] is None:
+                        progress["raised"][1] = found
                 if stopped_by is not None and stopped_by.startswith("state"):
                     break
                 self.sent += workers.exchange(results)
                 progress["depth"] = depth + 1
                 if deadline is not None and time.perf_counter() > deadline:
                     complete, stopped_by = False, f"time bound {bounds.max_seconds} s"
-                    new = sum(workers.call("store", depth + 1))  # what was found before the bound counts
+                    new = self._store(workers, depth + 1)  # what was found before the bound counts
                     progress["distinct"] += new
                     progress["deepest"] = depth + 1 if new else progress["deepest"]
-                    self._save(progress)
+                    save_checkpoint(self.folder, progress)
                     break
         except KeyboardInterrupt:
             complete, stopped_by = (
@@ -581,29 +720,14 @@ class Walk:
             report.fingerprints["interrupted"] = True
         return report
 
-    def _save(self, progress: dict[str, Any]) -> None:
-        """The checkpoint: the level files up to ``depth`` are complete, that level not expanded yet."""
-        path = self.folder / CHECKPOINT
-        path.with_suffix(".tmp").write_text(json.dumps(progress), encoding="utf-8")
-        path.with_suffix(".tmp").replace(path)
-
-    def _checkpoint(self) -> dict[str, Any]:
-        path = self.folder / CHECKPOINT
-        try:
-            progress: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                f"cannot resume from {self.folder}: no readable {CHECKPOINT} ({exc})", key="resume"
-            ) from exc
-        name = self.model.name or self.model.machine.id
-        if progress.get("model") != name or progress.get("workers") != self.workers:
-            raise ConfigError(
-                f"cannot resume from {self.folder}: its checkpoint is of model "
-                f"{progress.get('model')!r} with {progress.get('workers')} workers, not {name!r} with "
-                f"{self.workers}",
-                key="resume",
-            )
-        return progress
+    def _store(self, workers: Any, depth: int) -> int:
+        """Close level ``depth`` in every partition; with several, rank its states (`bfs_ranks`)
+        before a checkpoint can say the level is complete. The number of its states."""
+        new = sum(workers.call("store", depth))
+        if new and self.workers > 1:
+            ranks = bfs_ranks(workers.call("level_orders"))
+            workers.call_each("set_ranks", [[depth, r] for r in ranks])
+        return int(new)
 
     def trace(self, workers: Any, depth: int, place: int) -> Trace:
         """The trace to the state at ``place`` of level ``depth``: its parent links read back level
@@ -750,10 +874,12 @@ def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
         partition.receive(partition.loads(args[0]))
         return None
     if method == "receive_many":
-        for data in args[0]:
-            if data:
-                partition.receive(partition.loads(data))
+        partition.receive_level(list(args[0]))
         return None
+    if method == "level_orders":
+        return partition.level_orders()
+    if method == "set_ranks":
+        return partition.set_ranks(*args)
     raise ValueError(method)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from statecharts.actions import SpawnChild
+from statecharts.actions import Send, SpawnChild
 from statecharts.check.properties import TemporalProperty
 from statecharts.errors import ConfigError
 from statecharts.event import Event
@@ -236,6 +236,11 @@ def _hashable(value: Any) -> bool:
     return True
 
 
+def node_actions(node: Any) -> list[Any]:
+    """Every action a state node runs: its entry and exit actions and its transitions' actions."""
+    return [*node.entry, *node.exit, *(a for t in node.transitions for a in t.actions)]
+
+
 def child_machines(machine: Machine) -> list[str]:
     """Where the chart starts child machines (invokes of a Machine, ``spawn_child`` actions), as
     state ids with what they start; empty for a chart that is one actor.
@@ -249,10 +254,62 @@ def child_machines(machine: Machine) -> list[str]:
     """
     found: list[str] = []
     for node in machine.states:
-        actions = [*node.entry, *node.exit, *(a for t in node.transitions for a in t.actions)]
+        actions = node_actions(node)
         found += [f"{node.id}: spawn_child({a.src!r})" for a in actions if isinstance(a, SpawnChild)]
         found += [f"{node.id}: invoke {i.id!r}" for i in node.invoke if not callable(i.src)]
     return found
+
+
+PLATFORM_EVENTS = ("xstate.", "done.", "error.")  # the runtime's events: never sent by the environment
+
+
+def bare_model(machine: Machine, name: str = "") -> Model:
+    """The model of a bare machine: no properties but deadlock, and every event name of its chart
+    as the alphabet. For a chart that starts child machines (checked as its actor system, where an
+    empty alphabet means the environment sends nothing) that is the root chart's event names, which
+    the environment may send at any time, as it may to a single chart.
+
+    >>> from statecharts import Machine
+    >>> kid = Machine({"id": "kid", "initial": "a", "states": {"a": {}}})
+    >>> boss = Machine({"id": "boss", "initial": "a", "states": {"a": {
+    ...     "invoke": {"src": kid, "id": "k"}, "on": {"JOB": "a", "FIRE": "b"}}, "b": {}}})
+    >>> [e.name for e in bare_model(boss).alphabet]
+    ['FIRE', 'JOB']
+
+    Events the runtime makes (``xstate.*``, ``done.*``, ``error.*``: a child's completion, an
+    error) are not the environment's to send.
+    """
+    if not child_machines(machine):
+        return Model(machine, name=name)
+    replies = sent_to_parent(machine)
+    sent = tuple(Event(n) for n in machine.events if not n.startswith(PLATFORM_EVENTS) and n not in replies)
+    return Model(machine, name=name, alphabet=sent)
+
+
+def sent_to_parent(machine: Machine) -> set[str]:
+    """The event names ``machine``'s child machines send their parent (``send_parent`` of a fixed
+    event): the root takes them from its children, so a bare machine's environment does not send
+    them (an event computed by a function is not known here, and stays the environment's too).
+
+    >>> from statecharts import Machine, send_parent
+    >>> kid = Machine({"id": "kid", "initial": "a", "states": {"a": {"on": {"JOB": {"actions": send_parent("DONE")}}}}})
+    >>> boss = Machine({"id": "boss", "initial": "a", "invoke": {"src": kid, "id": "k"},
+    ...                 "states": {"a": {"on": {"DONE": "a", "GO": "a"}}}})
+    >>> sent_to_parent(boss)
+    {'DONE'}
+    """
+    chart = machine.chart
+    sources = [*(i.src for i in chart.invokes.values()), *chart.services.values()]
+    for node in machine.states:
+        actions = node_actions(node)
+        sources += [a.src for a in actions if isinstance(a, SpawnChild)]
+    names: set[str] = set()
+    for child in {id(src): src for src in sources if isinstance(src, Machine)}.values():
+        for node in child.states:
+            for action in node_actions(node):
+                if isinstance(action, Send) and action.to == "#_parent" and isinstance(action.event, Event):
+                    names.add(action.event.name)
+    return names
 
 
 def refuse_actor_system(machine: Machine, walk: str) -> None:

@@ -5,8 +5,17 @@ partition a Ray actor placed on the cluster's nodes (spread, one CPU each) inste
 process: each actor keeps the fingerprints of the states it owns and writes its level files to a
 folder of its own node; each level, every actor expands its states and returns one outbox per
 owner, which Ray hands to the owner (node to node for large outboxes; small ones through the
-driver, inlined in the call). The driver keeps only the level's counts and verdicts, and asks the
-owners for the parent links and stored keys when it rebuilds a trace.
+driver, inlined in the call). The driver keeps only the level's counts and verdicts, ranks each
+level's states in the single-process walk's order (`statecharts.check.fingerprints.bfs_ranks`: 8
+bytes a state from each actor and 8 back), and asks the owners for the parent links and stored
+keys when it rebuilds a trace.
+
+With ``directory`` (``--checkpoint DIR``), every actor writes its level files (named by partition)
+to that one folder and the driver writes the checkpoint there at the start of each level, as the
+``--workers`` walk does: on a real cluster it must be a folder every node mounts at the same
+path (NFS, a cluster file system), which the actors check before the walk. ``resume=True``
+starts the actors again on any nodes, each reloading its partition's fingerprints from the
+files; the model, the parameters and the partition count must be those of the checkpoint.
 
 Fingerprints must be equal in every process of every machine, which Python's ``hash`` is not:
 the partitions fingerprint states with `statecharts.check.portable.StablePartition`.
@@ -25,9 +34,11 @@ import shutil
 import socket
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
+from statecharts.check.checkpoint import read_checkpoint
 from statecharts.check.fingerprints import LevelResult, Partition, Walk, _dispatch, read_link
 from statecharts.check.graph import Bounds, collector_paused
 from statecharts.check.model import Model, refuse_actor_system
@@ -48,14 +59,25 @@ def import_ray() -> Any:
 
 
 class PartitionActor:
-    """One partition on a node of the cluster, its level files in a folder of that node."""
+    """One partition on a node of the cluster, its level files in a folder of that node (removed
+    after the walk), or in the walk's shared ``folder`` (kept)."""
 
-    def __init__(self, model: Model, part: int, parts: int, deadlock: bool, max_depth: int | None) -> None:
+    def __init__(
+        self, model: Model, part: int, parts: int, deadlock: bool, max_depth: int | None, folder: str | None = None
+    ) -> None:
         import gc
 
         gc.disable()  # as in the forked workers: the walk allocates no cycles worth a collection
-        self.folder = Path(tempfile.mkdtemp(prefix=f"statecharts-ray-{part}-"))
+        self.kept = folder is not None
+        self.folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix=f"statecharts-ray-{part}-"))
         self.partition = StablePartition(model, self.folder, part, parts, deadlock, max_depth)
+
+    def sees(self, name: str, token: str) -> bool:
+        """Whether the file ``name`` the driver wrote in the walk's folder holds ``token`` here."""
+        try:
+            return (self.folder / name).read_text(encoding="utf-8") == token
+        except OSError:
+            return False
 
     def node(self) -> str:
         return str(import_ray().get_runtime_context().get_node_id())
@@ -71,9 +93,7 @@ class PartitionActor:
         return (result, [len(box) for box in boxes], *boxes)
 
     def receive(self, *boxes: bytes) -> None:
-        for data in boxes:
-            if data:
-                self.partition.receive(self.partition.loads(data))
+        self.partition.receive_level(list(boxes))
 
     def link(self, depth: int, position: int) -> tuple[int, int]:
         return read_link(self.folder, self.partition.part, depth, position)
@@ -82,14 +102,17 @@ class PartitionActor:
         return self.partition.dumps([self.partition.key_at(depth, place)], 0)
 
     def close(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.kept:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class RayWorkers:
     """The partitions' driver for `Walk` (the interface of ``fingerprints._Workers``) over Ray
     actors; it counts the bytes of the outboxes it routes, between partitions and between nodes."""
 
-    def __init__(self, local: Partition, parts: int, deadlock: bool, max_depth: int | None) -> None:
+    def __init__(
+        self, local: Partition, parts: int, deadlock: bool, max_depth: int | None, folder: Path | None = None
+    ) -> None:
         self.local, self.parts = local, parts
         self.ray = ray = import_ray()
         self.actors: list[Any] = []
@@ -102,6 +125,7 @@ class RayWorkers:
                 parts,
                 deadlock,  # type: ignore[attr-defined]
                 max_depth,
+                None if folder is None else str(folder),
             )
             for part in range(parts)
         ]
@@ -114,11 +138,14 @@ class RayWorkers:
                 f"{PLACEMENT_SECONDS:.0f} s: it has {ray.cluster_resources().get('CPU', 0):g} CPUs",
                 key="ray",
             ) from exc
+        if folder is not None:
+            self._check_shared(folder)
         self.boxes: list[Any] = []
         self.sizes: list[list[int]] = []
         self.between_partitions = 0
         self.between_nodes = 0
         self.to_driver = 0  # the levels' results (counts, verdicts, sizes) pickled
+        self.ranking = 0  # the levels' orders sent to the driver and their ranks sent back (`bfs_ranks`)
         self.levels = 0
 
     def call(self, method: str, *args: Any) -> list[Any]:
@@ -131,7 +158,31 @@ class RayWorkers:
             self.to_driver += len(pickle.dumps((results, self.sizes), protocol=pickle.HIGHEST_PROTOCOL))
             self.levels += 1
             return results
-        return list(ray.get([actor.call.remote(method, *args) for actor in self.actors]))
+        answers = list(ray.get([actor.call.remote(method, *args) for actor in self.actors]))
+        if method == "level_orders":
+            self.ranking += sum(orders.nbytes for orders in answers)
+        return answers
+
+    def call_each(self, method: str, per_part: list[list[Any]]) -> None:
+        """Run ``method`` in every partition with its own arguments."""
+        if method == "set_ranks":
+            self.ranking += sum(args[1].nbytes for args in per_part)
+        self.ray.get([actor.call.remote(method, *args) for actor, args in zip(self.actors, per_part, strict=True)])
+
+    def _check_shared(self, folder: Path) -> None:
+        """Refuse a checkpoint folder that some partition's node does not share with the driver."""
+        token, name = uuid.uuid4().hex, ".statecharts-walk"
+        (folder / name).write_text(token, encoding="utf-8")
+        seen = self.ray.get([actor.sees.remote(name, token) for actor in self.actors])
+        blind = sorted({node for node, ok in zip(self.nodes, seen, strict=True) if not ok})
+        if blind:
+            self.close()
+            raise ConfigError(
+                f"{folder} is not shared with the driver by node(s) {', '.join(blind)}: a Ray walk's "
+                f"--checkpoint/--resume folder must be one every node mounts at the same path (NFS, a "
+                f"cluster file system)",
+                key="checkpoint",
+            )
 
     def receive(self, inboxes: list[bytes]) -> None:
         self.ray.get([actor.receive.remote(box) for actor, box in zip(self.actors, inboxes, strict=True)])
@@ -197,12 +248,23 @@ def check_ray(
     workers: int | None = None,
     bounds: Bounds | None = None,
     deadlock: bool = True,
+    directory: str | Path | None = None,
+    resume: bool = False,
 ) -> Report:
     """The fingerprint walk of ``model`` in ``workers`` partitions (default: one per CPU of the
-    cluster) on the Ray cluster at ``address`` (``"auto"``: the one this machine belongs to; when
-    this process is already connected to Ray, that connection). The report's ``fingerprints`` add
-    ``ray``: the nodes, the bytes routed between partitions and between nodes, per distinct state."""
+    cluster, or on resume the checkpoint's count) on the Ray cluster at ``address`` (``"auto"``:
+    the one this machine belongs to; when this process is already connected to Ray, that
+    connection). ``directory``: the level files and a checkpoint per level in that folder, which
+    every node must share; ``resume=True`` continues the walk checkpointed there (see the module).
+    The report's ``fingerprints`` add ``ray``: the nodes, the bytes routed between partitions and
+    between nodes, per distinct state."""
     refuse_actor_system(model.machine, "the Ray walk (--ray)")
+    if resume and directory is None:
+        raise ConfigError("resume needs the directory of an earlier walk", key="resume")
+    folder = None if directory is None else Path(directory).resolve()  # the same path on every node
+    if resume and workers is None:
+        assert folder is not None
+        workers = read_checkpoint(folder).get("workers")
     ray = import_ray()
     reachable(address)  # an address given is checked even when this process is connected already
     owner = not ray.is_initialized()
@@ -218,17 +280,30 @@ def check_ray(
         pools: list[RayWorkers] = []
 
         def pool(local: Partition) -> RayWorkers:
-            pools.append(RayWorkers(local, parts, deadlock, (bounds or Bounds()).max_depth))
+            pools.append(RayWorkers(local, parts, deadlock, (bounds or Bounds()).max_depth, folder))
             return pools[-1]
 
         start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="statecharts-ray-") as scratch, collector_paused():
-            walk = Walk(model, Path(scratch), bounds or Bounds(), deadlock, parts, pool=pool, partition=StablePartition)
-            walk.kept = False  # the level files are on the nodes, removed after: nothing to resume
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+            walk = Walk(
+                model,
+                folder or Path(scratch),
+                bounds or Bounds(),
+                deadlock,
+                parts,
+                resume,
+                pool=pool,
+                partition=StablePartition,
+            )
+            walk.kept = folder is not None  # otherwise the level files are on the nodes, removed after
             report = walk.run()
         used = pools[0]
         distinct = max(report.distinct_states, 1)
         assert report.fingerprints is not None
+        if folder is not None:
+            report.fingerprints["folder"] = str(folder)
         report.fingerprints["ray"] = {
             "address": address or "auto",
             "nodes": len(set(used.nodes)),
@@ -236,9 +311,10 @@ def check_ray(
             "bytes_between_partitions": used.between_partitions,
             "bytes_between_nodes": used.between_nodes,
             "bytes_to_driver": used.to_driver,
+            "bytes_ranking": used.ranking,
             "levels": used.levels,
             "bytes_between_nodes_per_state": round(used.between_nodes / distinct, 1),
-            "bytes_per_state": round((used.between_partitions + used.to_driver) / distinct, 1),
+            "bytes_per_state": round((used.between_partitions + used.to_driver + used.ranking) / distinct, 1),
             "seconds_with_startup": round(time.perf_counter() - start, 2),
         }
         return report

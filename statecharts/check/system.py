@@ -15,6 +15,8 @@ decided as `statecharts.check.walker.check` decides them on one chart, with the 
 
 The alphabet is only what the model lists (an empty one: the environment sends nothing, the actors
 run on their own); the events the root takes from its children are not the environment's to send.
+A bare machine (``check(machine)``, or a module with only a ``machine`` on the command line) is
+walked over the root chart's event names but those (`statecharts.check.model.bare_model`).
 
 A property that reads an actor (``s.actor(id)``) which is running in none of the states it was
 evaluated on was not checked about that actor: it does not hold, its note says which actor.

@@ -19,7 +19,7 @@ from statecharts.check.graph import (
     step_predicate,
 )
 from statecharts.check.liveness import Lasso, LivenessChecker
-from statecharts.check.model import Model, StepPredicate, child_machines
+from statecharts.check.model import Model, StepPredicate, bare_model, child_machines
 from statecharts.check.properties import LeadsTo
 from statecharts.check.symmetry import canonical_key_function, orbit_size_function
 from statecharts.check.trace import Trace, TraceStep
@@ -376,7 +376,7 @@ def check(
     False
     """
     if isinstance(model, Machine):  # a bare machine: every event name, no properties but deadlock
-        model = Model(model)
+        model = bare_model(model)
     children = child_machines(model.machine)
     if children:  # the walk below sees one machine: a chart that starts others is checked as its actor system
         if symmetry or initial is not None:

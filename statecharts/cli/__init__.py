@@ -66,16 +66,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.getcwd() not in sys.path and "" not in sys.path:  # the console script: see the working directory
         sys.path.insert(0, os.getcwd())  # as `python -m statecharts` does
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    try:
+        args, extra = parser.parse_known_args(argv)  # --help prints here (a model's parameters too)
+    except BrokenPipeError:
+        return reader_gone()
     if extra and getattr(args, "events", None) is not None and not any(e.startswith("-") for e in extra):
         args.events.extend(extra)  # `run TARGET -p x=1 EVENT ...`: events may follow the options
     elif extra:
         unrecognized(subcommand_parser(parser, args.command), extra)
     try:
         return int(args.handler(args))
-    except BrokenPipeError:  # the reader (``| head``) went away: not an error of ours
-        sys.stderr.close()
-        return 0
+    except BrokenPipeError:
+        return reader_gone()
     except StatechartError as exc:
         print(f"statecharts {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -85,6 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C outside a walk (a walk prints its partial report itself)
         print(f"\nstatecharts {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def reader_gone() -> int:
+    """The reader of our output (``| head``) went away: not an error of ours. Exit 0, with what is
+    left of stdout sent nowhere, so that flushing it at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 def subcommand_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:

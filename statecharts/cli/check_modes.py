@@ -63,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--checkpoint",
         metavar="DIR",
         help="the fingerprint walk with its level files and a checkpoint (at the start of every "
-        "breadth-first level) in DIR (implies --fingerprints)",
+        "breadth-first level) in DIR (implies --fingerprints; with --ray, a folder every node shares)",
     )
     group.add_argument("--resume", metavar="DIR", help="continue the fingerprint walk checkpointed in DIR")
     group.add_argument(
@@ -87,8 +87,6 @@ def validate(args: argparse.Namespace) -> None:
     if args.checkpoint and args.resume:
         raise UsageError("--checkpoint and --resume cannot be used together (--resume DIR keeps checkpointing in DIR)")
     ray = getattr(args, "ray", None)
-    if ray is not None and (args.checkpoint or args.resume):
-        raise UsageError("--ray cannot checkpoint or resume (the level files are on the cluster's nodes)")
     if args.workers is not None or args.checkpoint or args.resume or ray is not None:
         args.fingerprints = True
     chosen = [
@@ -202,7 +200,14 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
                 import_ray()
             except ImportError as exc:
                 raise UsageError(f"--ray: {exc}") from exc
-            report = check_ray(model, args.ray, workers=args.workers, bounds=bounds)
+            report = check_ray(
+                model,
+                args.ray,
+                workers=args.workers,
+                bounds=bounds,
+                directory=args.resume or args.checkpoint,
+                resume=bool(args.resume),
+            )
         else:
             report = check_fingerprints(
                 model,

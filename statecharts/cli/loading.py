@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from statecharts.check.model import Model
+from statecharts.check.model import Model, bare_model
 from statecharts.errors import StatechartError
 from statecharts.machine import Machine
 from statecharts.text import did_you_mean
@@ -295,11 +295,12 @@ def resolve_machine(spec: str, params: dict[str, Any]) -> tuple[Machine, Model |
 
 
 def load_model(spec: str, params: dict[str, Any]) -> Model:
-    """The model named on the command line (a bare machine becomes a model over its event names).
+    """The model named on the command line (a bare machine becomes a model over its event names,
+    `statecharts.check.model.bare_model`).
 
     >>> model = load_model("machines.fetch", {})
     >>> model.name, model.machine.id
     ('machines.fetch', 'fetch')
     """
     machine, model = resolve_machine(spec, params)
-    return model if model is not None else Model(machine, name=spec)
+    return model if model is not None else bare_model(machine, name=spec)

@@ -45,7 +45,7 @@ def run_check(args: argparse.Namespace) -> int:
     machine, model = resolve_machine(args.target, parse_params(args.param))
     overrides = next(iter(model.initial_contexts), None) if model is not None else None
     expected = machine.initial_context(overrides) if overrides else None
-    store = open_store(args.store)
+    store = open_store(args.store, existing=True)
     try:
         report = check_records(machine, store.records(), expected)
     finally:

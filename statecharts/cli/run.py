@@ -22,6 +22,7 @@ from statecharts.event import Event
 from statecharts.interpreter import Interpreter, RealClock, VirtualClock
 from statecharts.machine import Machine
 from statecharts.state import Snapshot
+from statecharts.text import did_you_mean
 
 RAISED_HELP = (
     "An action or guard that raises becomes SCXML's error.execution event and the run goes on; "
@@ -145,6 +146,13 @@ def run(args: argparse.Namespace) -> int:
                         machine.check_event(actor.state, event)
                     except EventError as exc:
                         raise UsageError(str(exc)) from None
+                elif not machine.listens_for(event.name) and not machine.has_eventless:
+                    print(
+                        f"statecharts run: note: no transition of machine {machine.id!r} listens for "
+                        f"{event.name!r}{did_you_mean(event.name, machine.events)}; it is ignored "
+                        f"(--strict makes it an error)",
+                        file=sys.stderr,
+                    )
                 actor.send(event)
             elif isinstance(clock, VirtualClock):
                 assert wait is not None

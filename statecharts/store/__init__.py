@@ -40,6 +40,8 @@ For a runtime (the threaded interpreter here; the asyncio actor calls the same f
 
 from __future__ import annotations
 
+import os
+
 from statecharts.errors import ConfigError
 from statecharts.store.base import Commit, Head, LeaseError, SqlStore, Store
 from statecharts.store.durable import DurableInterpreter
@@ -48,16 +50,25 @@ from statecharts.store.postgres import PostgresStore
 from statecharts.store.sqlite import SqliteStore
 
 
-def open_store(url: str) -> SqliteStore | PostgresStore:
-    """A store from a URL: ``sqlite:///relative/or//absolute/path`` or ``postgresql://...``.
+def open_store(url: str, *, existing: bool = False) -> SqliteStore | PostgresStore:
+    """A store from a URL: ``sqlite:///relative/or//absolute/path`` or ``postgresql://...``; with
+    ``existing``, a SQLite file that is not there is an error rather than a new, empty store (for
+    readers, where a misspelt path would otherwise read as "no actors").
 
     >>> open_store("mysql://x")
     Traceback (most recent call last):
         ...
     statecharts.errors.ConfigError: store: URL 'mysql://x': use sqlite:///PATH or postgresql://USER@HOST:PORT/DB
+    >>> open_store("sqlite:///no/such/file.db", existing=True)
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.ConfigError: store: URL 'sqlite:///no/such/file.db': no such file 'no/such/file.db'
     """
     if url.startswith("sqlite:///"):
-        return SqliteStore(url[len("sqlite:///") :])
+        path = url[len("sqlite:///") :]
+        if existing and not os.path.isfile(path):
+            raise ConfigError(f"URL {url!r}: no such file {path!r}", key="store")
+        return SqliteStore(path)
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStore(url)
     raise ConfigError(f"URL {url!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB", key="store")

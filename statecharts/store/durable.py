@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from statecharts.errors import ConfigError, StatechartError
@@ -151,14 +150,6 @@ class DurableInterpreter(Interpreter):
         """Stop the actor and give its lease up (the store keeps its record)."""
         super().stop()
         self.journal.close()
-
-    def __enter__(self) -> DurableInterpreter:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # -- hooks -----------------------------------------------------------------------------
     def macrostep(self, snapshot: Snapshot, event: Event) -> Snapshot:

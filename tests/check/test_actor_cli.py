@@ -122,3 +122,29 @@ def test_trace_out_mmd_draws_the_counterexample_as_a_sequence_diagram_one_lifeli
 def test_trace_out_as_an_image_is_refused_for_an_actor_system(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "machines.dispatch", "--no-progress", "--trace-out", "cx.svg"]) == 2
     assert "--trace-out FILE.mmd draws one as a sequence diagram" in capsys.readouterr().err
+
+
+BOSS = """
+from statecharts import Machine, send_parent, send_to
+
+worker = Machine({"id": "worker", "initial": "idle", "states": {
+    "idle": {"on": {"JOB": {"target": "idle", "actions": send_parent("DONE")}}}}})
+machine = Machine({"id": "boss", "initial": "waiting", "states": {
+    "waiting": {"on": {"FIRE": {"target": "busy", "actions": send_to("w", "JOB")}}},
+    "busy": {"on": {"DONE": "finished"}},
+    "finished": {"on": {"RESET": "waiting"}},
+}, "invoke": {"src": worker, "id": "w"}})
+"""
+
+
+def test_a_bare_machine_with_children_is_walked_over_its_own_event_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A module with only a `machine` that starts children: the environment may send every event
+    the root chart names (as for one chart), not nothing (which left the root deadlocked at once)."""
+    chart = tmp_path / "boss.py"
+    chart.write_text(BOSS)
+    assert main(["check", str(chart), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "deadlock  deadlock: holds" in out
+    assert "never active" not in out  # waiting, busy and finished were all reached

@@ -4,6 +4,7 @@ and shortest traces, with only fingerprints in memory."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -41,20 +42,31 @@ def test_fingerprint_walk_agrees_with_the_full_walk_including_shortest_traces():
     assert fp.fingerprints["fingerprint_bytes_per_state"] == 8.0 and 0 < fp.fingerprints["collision_probability"] < 1e-9
 
 
-def test_workers_partitioning_states_by_fingerprint_find_the_same_counts_verdicts_and_trace_lengths():
-    base = cluster_model(2, 3)
-    broken = {**base.invariants, "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2}
-    m = Model(**{**base.__dict__, "invariants": broken, "properties": {}})
-    full = check(m)
+def planted(workers: int, requests: int, lock: bool = True) -> Model:
+    """UpdateCluster with two planted bugs, each with many shortest counterexamples."""
+    base = cluster_model(workers, requests, lock=lock)
+    broken = {
+        **base.invariants,
+        "fewer than 2 requests": lambda s: s.context["reqCounter"] < 2,
+        "cluster never updated twice": lambda s: s.context["clusterV"] < 2,
+    }
+    return Model(**{**base.__dict__, "invariants": broken, "properties": {}})
+
+
+@pytest.mark.parametrize(
+    ("m", "bounds"),
+    [
+        (planted(2, 3), Bounds()),
+        (Model(**{**cluster_model(2, 3, lock=False).__dict__, "properties": {}}), Bounds(None, 10)),
+    ],
+    ids=["planted bugs", "lock=false"],
+)
+def test_workers_partitioning_states_by_fingerprint_find_the_single_process_traces_step_for_step(m, bounds):
+    full = check(m, max_depth=bounds.max_depth)
+    assert sum(r.trace is not None for r in full.results) >= 1
     for workers in (2, 3):
-        fp = check_fingerprints(m, workers=workers)
-        assert (fp.distinct_states, fp.transitions, fp.depth) == (full.distinct_states, full.transitions, full.depth)
-        assert [(r.name, r.holds, r.trace and len(r.trace)) for r in fp.results] == [
-            (r.name, r.holds, r.trace and len(r.trace)) for r in full.results
-        ]
-        trace = fp.result("fewer than 2 requests").trace  # rebuilt by re-walking: every step a real step
-        steps = zip(trace, trace[1:], strict=False)
-        assert all(m.machine.transition(a.snapshot, b.event) == b.snapshot for a, b in steps)
+        fp = check_fingerprints(m, workers=workers, bounds=bounds)
+        assert summary(fp) == summary(full)  # counts, verdicts, and each trace the one a single process records
         assert fp.fingerprints["workers"] == workers and fp.fingerprints["bytes_sent_between_workers"] > 0
 
 
@@ -146,11 +158,37 @@ def test_ctrl_c_leaves_a_checkpoint_and_resume_reaches_the_same_result(tmp_path,
     assert press.pressed and not interrupted.complete and interrupted.fingerprints["interrupted"]
     assert "interrupted (Ctrl-C)" in interrupted.stopped_by and interrupted.distinct_states < 2909
     if workers == 2:  # a checkpoint is resumed with the workers it was made with
-        with pytest.raises(ConfigError, match="with 1 workers, not"):
+        with pytest.raises(ConfigError, match="workers 1 there, 2 here"):
             check_fingerprints(plain, directory=tmp_path, workers=2, resume=True)
         return
     resumed = check_fingerprints(plain, directory=tmp_path, resume=True)
     assert summary(resumed) == summary(check_fingerprints(plain)) == summary(check(plain))
+
+
+def test_a_partitioned_walk_resumed_from_its_checkpoint_finds_the_single_process_traces(tmp_path):
+    m = planted(2, 3)
+    bounded = check_fingerprints(m, directory=tmp_path, workers=3, bounds=Bounds(max_depth=4))
+    assert not bounded.complete and (tmp_path / "ranks-0-4.bin").exists()
+    resumed = check_fingerprints(m, directory=tmp_path, workers=3, resume=True)
+    assert summary(resumed) == summary(check(m))
+
+
+def test_a_resume_with_another_model_parameters_partitions_or_more_checks_is_refused(tmp_path):
+    m = planted(2, 2)
+    check_fingerprints(m, directory=tmp_path, workers=2, deadlock=False, bounds=Bounds(max_depth=3))
+    refusals = [
+        (planted(2, 3), 2, False, "model 'cluster_update(workers=2, requests=2"),
+        (planted(2, 2), 3, False, "workers 2 there, 3 here"),
+        (planted(2, 2), 2, True, "deadlock False there, True here"),
+        (Model(**{**m.__dict__, "invariants": {**m.invariants, "new": bool}}), 2, False, "invariants ['new'] not"),
+        (Model(**{**m.__dict__, "alphabet": m.alphabet[:-1]}), 2, False, "another alphabet"),
+    ]
+    for other, workers, deadlock, what in refusals:
+        with pytest.raises(ConfigError, match=re.escape(what)):
+            check_fingerprints(other, directory=tmp_path, workers=workers, deadlock=deadlock, resume=True)
+    fewer = Model(**{**m.__dict__, "invariants": {"fewer than 2 requests": m.invariants["fewer than 2 requests"]}})
+    resumed = check_fingerprints(fewer, directory=tmp_path, workers=2, deadlock=False, resume=True)
+    assert resumed.complete and not resumed.result("fewer than 2 requests").holds  # checking less is sound
 
 
 def test_check_resume_continues_a_checkpointed_walk(capsys, tmp_path):
@@ -189,3 +227,17 @@ def test_a_step_that_raised_is_violated_no_step_raises_in_the_fingerprint_walk_a
     raised = fp.result("no step raises")
     assert not raised.holds and "2 steps raised" not in raised.note and "RuntimeError: no sensor" in raised.note
     assert [step.event.name if step.event else None for step in raised.trace.steps] == [None, "GO"]
+
+
+def test_the_collision_probability_is_tlcs_estimate_in_the_text_and_json_reports(capsys):
+    from statecharts.cli import main
+
+    args = ["check", "machines.cluster_update", "-p", "workers=2", "-p", "requests=2", "--no-temporal"]
+    assert main([*args, "--fingerprints", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)["fingerprints"]
+    n, g = 212, figures["states_generated"]
+    assert g > n and figures["collision_probability"] == float(f"{n * (g - n) / 2**64:.2g}") > 0
+    assert main([*args, "--fingerprints"]) == 0
+    text = capsys.readouterr().out
+    assert f"probability of a fingerprint collision {figures['collision_probability']:.2g}" in text
+    assert f"{g:,} states generated" in text

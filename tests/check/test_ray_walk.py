@@ -1,6 +1,6 @@
 """The fingerprint walk on a Ray cluster (three nodes on loopback, started once for the module)
-finds what the single-process walk finds: the same states, steps, depth, verdicts and trace
-lengths, every trace step a real step."""
+finds what the single-process walk finds: the same states, steps, depth, verdicts and traces,
+step for step; interrupted and resumed from its checkpoint, it reaches the same result."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import pytest
 
 from machines.cluster_update import model as cluster_model
 from statecharts import Machine
-from statecharts.check import Model, check, events
+from statecharts.check import Bounds, Model, check, events
 from statecharts.check.portable import digest
+from statecharts.errors import ConfigError
 from tests.check.interrupting import interrupt_at_level
 
 pytestmark = pytest.mark.slow  # a three-node Ray cluster starts for the module
@@ -68,6 +69,11 @@ def verdicts(report):
     )
 
 
+def steps(report):
+    """The verdicts with each trace step for step."""
+    return [(r.name, r.holds, r.trace and [(s.event, s.snapshot) for s in r.trace.steps]) for r in report.results]
+
+
 def assert_real_steps(model, trace):
     steps = zip(trace, trace[1:], strict=False)
     assert all(model.machine.transition(a.snapshot, b.event) == b.snapshot for a, b in steps)
@@ -92,6 +98,7 @@ def test_the_ray_walk_finds_the_single_process_counts_verdicts_and_shortest_trac
     m = broken_update_cluster(*size)
     one, spread = check(m), check_ray(m)
     assert verdicts(spread) == verdicts(one)
+    assert steps(spread) == steps(one)  # the trace one process records, not only one as short
     trace = spread.result("fewer than 2 requests").trace
     assert_real_steps(m, trace)
     assert len(trace) == 3 and trace[-1].snapshot.context["reqCounter"] == 2
@@ -103,6 +110,34 @@ def test_the_ray_walk_finds_the_single_process_counts_verdicts_and_shortest_trac
         <= ray["bytes_between_partitions"]
         == spread.fingerprints["bytes_sent_between_workers"]
     )
+
+
+def test_without_the_lock_the_ray_walk_finds_the_single_process_counterexample_step_for_step(cluster):
+    from statecharts.check.ray_walk import check_ray
+
+    m = Model(**{**cluster_model(2, 3, lock=False).__dict__, "properties": {}})
+    one, spread = check(m, max_depth=10), check_ray(m, bounds=Bounds(max_depth=10))
+    assert not one.result("NoConcurrentUpdateW").holds
+    assert (verdicts(spread), steps(spread)) == (verdicts(one), steps(one))
+
+
+def test_a_ray_walk_resumed_from_its_checkpoint_reaches_the_single_process_result(cluster, tmp_path):
+    from statecharts.check.ray_walk import check_ray
+
+    m = broken_update_cluster(2, 3)
+    bounded = check_ray(m, directory=tmp_path / "run", bounds=Bounds(max_depth=4))
+    assert not bounded.complete and json.loads((tmp_path / "run" / "checkpoint.json").read_text())["depth"] == 4
+    assert {p.name for p in (tmp_path / "run").glob("states-*-4.pkl")} == {f"states-{n}-4.pkl" for n in range(3)}
+    with pytest.raises(ConfigError, match="workers 3 there, 2 here"):
+        check_ray(m, workers=2, directory=tmp_path / "run", resume=True)
+    with pytest.raises(
+        ConfigError, match=r"model 'cluster_update\(workers=2, requests=3.* there, 'cluster_update\(workers=3"
+    ):
+        check_ray(broken_update_cluster(3, 3), directory=tmp_path / "run", resume=True)
+    resumed = check_ray(m, directory=tmp_path / "run", resume=True)  # three partitions, as checkpointed
+    one = check(m)
+    assert (verdicts(resumed), steps(resumed)) == (verdicts(one), steps(one))
+    assert resumed.fingerprints["ray"]["nodes"] == 3
 
 
 def test_the_ray_walk_finds_the_same_deadlock_and_raising_step_as_one_process(cluster):
@@ -155,10 +190,15 @@ def test_check_ray_on_the_command_line_reports_the_single_process_counts(cluster
     spread = json.loads(done.stdout)
     assert (spread["distinct_states"], spread["transitions"], spread["depth"]) == (212, 382, 13)
     assert spread["fingerprints"]["ray"]["nodes"] == 3 and spread["fingerprints"]["ray"]["bytes_per_state"] > 0
-    refused = subprocess.run(
-        [*args, "--ray", cluster, "--checkpoint", "x"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    refused = subprocess.run(  # a resume from a folder without a checkpoint
+        [*args, "--ray", cluster, "--resume", str(ROOT / "tests")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert refused.returncode == 2 and "--ray cannot checkpoint or resume" in refused.stderr
+    assert refused.returncode == 2 and "no readable checkpoint.json" in refused.stderr
 
 
 def test_ctrl_c_during_a_ray_walk_prints_the_partial_report(cluster, tmp_path):
@@ -183,6 +223,50 @@ def test_ctrl_c_during_a_ray_walk_prints_the_partial_report(cluster, tmp_path):
     partial = json.loads(walk.stdout)
     assert not partial["complete"] and partial["fingerprints"]["interrupted"]
     assert 0 < partial["distinct_states"] < 65_970 and "no checkpoint kept" in partial["stopped_by"]
+
+
+def test_ctrl_c_during_a_checkpointed_ray_walk_and_resume_reach_the_single_process_counts(cluster, tmp_path):
+    env = {**os.environ, **LOOPBACK, "PYTHONPATH": str(ROOT)}
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "statecharts", "check", "machines.cluster_update", "-p", "workers=3"]
+    command += ["-p", "requests=4", "--no-temporal", "--json", "--ray", cluster]
+    walk = interrupt_at_level([*command, "--checkpoint", str(run)], ROOT, lambda: [run / "checkpoint.json"], env=env)
+    assert walk.returncode == 130 and "Traceback" not in walk.stderr, walk.stderr
+    partial = json.loads(walk.stdout)
+    assert (
+        partial["fingerprints"]["interrupted"] and f"the checkpoint in {run} is at the start" in partial["stopped_by"]
+    )
+    reached = json.loads((run / "checkpoint.json").read_text())["depth"]
+    assert 3 <= reached < 9, reached
+    bad = subprocess.run(
+        [*command, "--workers", "2", "--resume", str(run)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "workers 3 there, 2 here" in bad.stderr, bad.stderr
+    done = subprocess.run(
+        [*command, "--resume", str(run), "--max-depth", "9"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    resumed, one = (
+        json.loads(done.stdout),
+        check(Model(**{**cluster_model(3, 4).__dict__, "properties": {}}), max_depth=9),
+    )
+    assert (resumed["distinct_states"], resumed["transitions"], resumed["depth"]) == (
+        one.distinct_states,
+        one.transitions,
+        one.depth,
+    )
+    verdicts_there = [(r["name"], r["verdict"]) for r in one.to_json()["results"]]
+    assert [(r["name"], r["verdict"]) for r in resumed["results"]] == verdicts_there
 
 
 def test_without_ray_the_ray_flag_says_how_to_install_it(monkeypatch, capsys):

@@ -106,3 +106,10 @@ def test_migrate_check_restores_the_children_of_a_stored_actor_tree(tmp_path):
     after = parent({"idle": {"on": {"GO": "boxing"}}, "boxing": {}})
     report = check_records(after, open_store(url).records())
     assert report.broken == [("o-1", "snapshot configuration: no state 'packer.packing' in machine 'packer'")]
+
+
+def test_migrate_check_of_a_sqlite_file_that_is_not_there_is_an_error_and_creates_nothing(tmp_path, capsys):
+    missing = tmp_path / "typo.db"
+    assert main(["migrate", "check", "machines.counter", "--store", f"sqlite:///{missing}"]) == 2
+    assert f"no such file '{missing}'" in capsys.readouterr().err
+    assert not missing.exists()
