@@ -1305,10 +1305,12 @@ class Interpreter:
                 self._queue.append((outcome_event(invoke_id, ok, value), invoke_id))
                 if self.running:
                     self._drain()
+                self.system.record("actor.stopped", invoke_id, status="done" if ok else "error")
 
         if isinstance(invoke.src, CallbackService) or inspect.isasyncgenfunction(invoke.src):
             self._start_service(inv, invoke.src, invoke.src_name)
             return
+        self.system.record("actor.created", invoke_id, parent=self.id, src=invoke.src_name)
         if not callable(invoke.src):  # actor logic that is not a Machine: the asyncio runtime runs it
             finish(
                 False,
@@ -1360,6 +1362,8 @@ class Interpreter:
             inv.child.stop()
         if inv.service is not None:
             inv.service.stop()
+        elif inv.child is None:  # a function or coroutine service
+            self.system.record("actor.stopped", invoke_id, status="stopped")
 
     def _start_service(self, inv: _Invocation, src: Any, name: str) -> None:
         """Start a callback or async-generator service (`statecharts.services.ServiceRef`, as the
