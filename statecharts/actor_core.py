@@ -27,13 +27,15 @@ from statecharts.state import Effect, PendingSend, Snapshot
 
 if TYPE_CHECKING:
     from statecharts.actions import SpawnChild
-    from statecharts.chart import InvokeDef
+    from statecharts.chart import InvokeDef, StateNode, Transition
+    from statecharts.frozen import FrozenDict
     from statecharts.machine import Machine
 
 logger = logging.getLogger("statecharts")
 MAX_NESTED_DRAINS = 32  # actors processing a message at once, inside one another's delivery
 Executor = Callable[[Effect], None]
 StaticStep = Callable[[Snapshot, Event], "Snapshot | None"]
+MicrostepObserver = Callable[["list[Transition]", "list[StateNode]", "list[StateNode]"], None]
 
 
 def static_step_of(machine: Machine) -> StaticStep | None:
@@ -69,6 +71,74 @@ def macrostep(snapshot: Snapshot, event: Event, execute: Executor | None, static
     'b'
     """
     return algorithm.macrostep(snapshot, event, execute, static)
+
+
+def enter_initial(
+    machine: Machine, context: FrozenDict, execute: Executor | None, observe: MicrostepObserver | None = None
+) -> Snapshot:
+    """Enter the initial configuration, effects handed to ``execute``; ``observe(transitions,
+    exited, entered)`` hears the initial entry and each eventless microstep after it (inspection).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}})
+    >>> seen = []
+    >>> from statecharts.frozen import FrozenDict
+    >>> enter_initial(m, FrozenDict(), None, lambda t, x, n: seen.append([s.id for s in n])).value, seen
+    ('a', [['m', 'm.a']])
+    """
+    if observe is None:
+        return algorithm.enter_initial(machine, context, execute)
+    step = algorithm.Step(machine, None, context, execute)
+    init = machine.root_entry
+    step.fired = _Microsteps(step, observe)
+    step.fired.extend([init])
+    algorithm.enter_states(step, [init], step.event)
+    algorithm.run_to_completion(step)
+    return step.snapshot()
+
+
+def observed_macrostep(
+    snapshot: Snapshot, event: Event, execute: Executor | None, observe: MicrostepObserver
+) -> Snapshot:
+    """`macrostep` (the full one, never the cached static step) with ``observe(transitions, exited,
+    entered)`` called before each microstep is taken: what an inspected actor runs.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> seen = []
+    >>> _ = observed_macrostep(m.initial_state(), Event("GO"), None,
+    ...                        lambda t, x, n: seen.append(([s.id for s in x], [s.id for s in n])))
+    >>> seen
+    [(['m.a'], ['m.b'])]
+    """
+    step = algorithm.Step(snapshot.machine, snapshot, snapshot.context, execute)
+    if step.status != "active":
+        return step.snapshot()
+    step.fired = _Microsteps(step, observe)
+    step.event = event
+    enabled = algorithm.select_transitions(step, event)
+    if enabled:
+        algorithm.microstep(step, enabled, event)
+    algorithm.run_to_completion(step)
+    return step.snapshot()
+
+
+class _Microsteps(list["Transition"]):
+    """The step's ``fired`` list: each microstep's transitions arrive here before they are taken,
+    while the configuration is still the one they leave, so exit and entry sets can be computed."""
+
+    def __init__(self, step: algorithm.Step, observe: MicrostepObserver) -> None:
+        super().__init__()
+        self.step = step
+        self.observe = observe
+
+    def extend(self, transitions: Any) -> None:
+        transitions = list(transitions)
+        step = self.step
+        exited = sorted(algorithm.compute_exit_set(step, transitions), key=lambda n: -n.order)
+        entered = sorted(algorithm.compute_entry_set(step, transitions)[0], key=lambda n: n.order)
+        self.observe(transitions, exited, entered)
+        super().extend(transitions)
 
 
 class RuntimeScope:

@@ -24,7 +24,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from statecharts import algorithm
 from statecharts.actions import SpawnChild
 from statecharts.actor_core import (
     MAX_NESTED_DRAINS,
@@ -34,9 +33,11 @@ from statecharts.actor_core import (
     RuntimeScope,
     Timers,
     await_blocking,
+    enter_initial,
     execute_effect,
     macrostep,
     notify,
+    observed_macrostep,
     outcome_event,
     respawn_source,
     route,
@@ -46,9 +47,12 @@ from statecharts.actor_core import (
     wanted,
     without,
 )
+from statecharts.chart import StateNode, Transition
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
+from statecharts.inspection import Inspection, Inspector
 from statecharts.record import RECORD_VERSION, ActorRecord
+from statecharts.services import CallbackService, ServiceRef
 from statecharts.state import Effect, PendingSend, Snapshot, decode
 
 if TYPE_CHECKING:
@@ -257,19 +261,22 @@ def clock_now(clock: Clock) -> float | None:
 
 
 class _Invocation:
-    __slots__ = ("id", "future", "cancelled", "child")
+    __slots__ = ("id", "future", "cancelled", "child", "service")
 
     def __init__(self, invoke_id: str, child: Interpreter | None = None) -> None:
         self.id = invoke_id
         self.future: Future[Any] | None = None
         self.cancelled = False
         self.child = child  # an invoked machine: its interpreter
+        self.service: ServiceRef | None = None  # a callback or async-generator service
 
 
-class ThreadedSystem(ActorRegistry):
+class ThreadedSystem(ActorRegistry, Inspection):
     """The threaded actors started together, an interpreter and its child machines (xstate's
     ``system``): ``get(id)`` finds any running one, and they share one lock, so one macrostep runs
     at a time in the whole system and a message between two of its actors needs no lock order.
+    Its inspection records (`Inspection`, ``interpret(inspect=...)``) are those of the asyncio
+    `statecharts.runtime.ActorSystem` for the same chart and events.
 
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {}}})
@@ -278,8 +285,9 @@ class ThreadedSystem(ActorRegistry):
     (True, None)
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, inspect: Inspector | None = None) -> None:
+        ActorRegistry.__init__(self)
+        Inspection.__init__(self, inspect)
         self.lock = threading.RLock()
         self.nesting = 0  # actors processing a message inside another's delivery, one in another
 
@@ -333,7 +341,23 @@ class Interpreter:
     lock with the whole family; a message to another actor is processed at once on the sender's
     thread (after the receiver's macrostep in progress, if any), so the messages from one actor to
     another keep their order. `record` holds the children's records, and a parent restored from it
-    resumes them. Callback and async-generator services run on asyncio only.
+    resumes them.
+
+    **Callback and async-generator services** (`statecharts.services.from_callback`, an ``async def``
+    generator function as ``src``) are children too (`children`, ``system.get``). With a `RealClock`
+    they run on the runtime thread's event loop: ``send_back`` may be called from any thread and
+    posts to the actor (processed on the runtime thread), each item a generator yields is sent back
+    in order, the events sent to the service (``send_to(its_id, ...)``) reach its ``receive``
+    handlers there, and when its state exits its task is cancelled (the generator sees
+    `asyncio.CancelledError`/`GeneratorExit`) and its cleanup is called, on that thread. With a
+    `VirtualClock` they run inline on the thread driving the interpreter: ``send_back`` events are
+    processed at once (after the macrostep in progress), and an ``async def`` callback or an async
+    generator runs to its end when the service starts, as a coroutine service does.
+
+    **Inspection** (`inspect`, ``interpret(inspect=callback)`` for every actor of the family): the
+    records of `statecharts.inspection`, the same as the asyncio actor writes for the same chart
+    and events; a JSON line each is a log ``check --replay`` reads. Inspectors are called where
+    the record is made (the thread processing the event), under the system's lock.
 
     >>> from statecharts.actions import send_parent, send_to
     >>> echo = Machine({"id": "echo", "initial": "on",
@@ -364,6 +388,7 @@ class Interpreter:
         id: str | None = None,
         input: Any = None,
         system: ThreadedSystem | None = None,
+        inspect: Inspector | None = None,
     ) -> None:
         if record is not None:
             if state is not None:
@@ -404,10 +429,14 @@ class Interpreter:
         self.clock: Clock = clock if clock is not None else RealClock()
         self.strict = strict
         self.parent = parent
+        if system is None and parent is not None:
+            system = parent.system
         if system is None:
-            system = parent.system if parent is not None else ThreadedSystem()
+            system = ThreadedSystem(inspect)
+        elif inspect is not None:
+            system.inspect(inspect)
         self.system: ThreadedSystem = system
-        self.children: dict[str, Interpreter] = {}
+        self.children: dict[str, Interpreter | ServiceRef] = {}
         self.sync_services = isinstance(self.clock, VirtualClock) if sync_services is None else sync_services
         self._initial_context = context
         self._restored = state
@@ -415,7 +444,7 @@ class Interpreter:
         self._lock = system.lock
         self._changed = threading.Condition(self._lock)
         self._waiters = 0  # threads in wait_for: with none, a macrostep notifies no one
-        self._queue: deque[Event] = deque()
+        self._queue: deque[tuple[Event, str | None]] = deque()  # each event with its sender's id
         self._processing = False
         self._listeners: list[Listener] = []
         self._handlers = EmitHandlers()
@@ -452,6 +481,8 @@ class Interpreter:
         self._loop_thread: threading.Thread | None = None
         self.running = False
         self._stopped = False
+        self._failed = False  # its start raised (a child): it stops with status "error"
+        self._done_recorded = False  # a top-level actor whose machine finished: actor.stopped recorded
 
     # -- public -------------------------------------------------------------------------------
     @property
@@ -490,6 +521,8 @@ class Interpreter:
             self.running = True
             self._stopped = False
             self.system.register(self)
+            parent_id = self.parent.id if self.parent is not None else None
+            self.system.record("actor.created", self.id, parent=parent_id, src=self.machine.id)
             self._processing = True  # events its children send back wait for the first macrostep's end
             try:
                 if self._restored is not None:
@@ -498,7 +531,7 @@ class Interpreter:
                     self.on_start(snapshot)
                     record = self._record
                     if record is not None:  # the mailbox first; timers resume with the time that remained
-                        self._queue.extendleft(reversed(record.mailbox))
+                        self._queue.extendleft((e, None) for e in reversed(record.mailbox))
                         self._resume = {id(snapshot.pending[i]): due for i, due in record.timers.items()}
                     for invoke in self.machine.chart.invokes.values():
                         if invoke.state in snapshot.configuration_nodes and (
@@ -513,7 +546,8 @@ class Interpreter:
                 else:
                     context = self.machine.initial_context(self._initial_context, input=self.input)
                     self._to_start = []
-                    snapshot = algorithm.enter_initial(self.machine, context, self.execute)
+                    observe = functools.partial(self._observe, Event("xstate.init")) if self.system.inspecting else None
+                    snapshot = enter_initial(self.machine, context, self.execute, observe)
                     self.on_start(snapshot)
                     self._settle(snapshot, previous=())
                     self._start_invocations()
@@ -570,7 +604,7 @@ class Interpreter:
             if self.strict:
                 self.machine.check_event(self.state, ev)
             processing = self._processing  # from an action or hook: the running drain processes it
-            self._queue.append(ev)
+            self._queue.append((ev, None))
             self._drain()
             if not self._untold or processing:
                 return self.state
@@ -625,6 +659,23 @@ class Interpreter:
         with self._lock:
             return self._handlers.on(event_type, handler)
 
+    def inspect(self, callback: Inspector) -> Callable[[], None]:
+        """Call ``callback(record)`` with the inspection records of this actor's whole system (its
+        children's too: filter on ``record["actor"]``); returns the function that stops it. The
+        schema is `statecharts.inspection`'s, the records those of the asyncio actor
+        (`statecharts.runtime.AsyncActor.inspect`) for the same chart and events.
+
+        >>> from statecharts import Machine, VirtualClock
+        >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+        >>> actor = m.interpret(clock=VirtualClock()).start()
+        >>> records = []
+        >>> stop = actor.inspect(records.append)
+        >>> _ = actor.send("GO")
+        >>> [(r["seq"], r["kind"]) for r in records]
+        [(1, 'event.received'), (2, 'microstep'), (3, 'snapshot')]
+        """
+        return self.system.inspect(callback)
+
     def stop(self) -> None:
         """Cancel timers and invoked services and stop the child machines (the children first);
         further events are refused.
@@ -641,6 +692,7 @@ class Interpreter:
         statecharts.errors.StatechartError: event 'GO' sent to machine 'm', which is not running (call start())
         """
         with self._lock:
+            was_stopped = self._stopped
             self.running = False
             self._stopped = True
             for child in reversed(list(self.children.values())):
@@ -650,6 +702,8 @@ class Interpreter:
             for inv in list(self._invocations.values()):
                 self._cancel_invocation(inv.id)
             self._queue.clear()
+            if not was_stopped and not self._done_recorded:
+                self.system.record("actor.stopped", self.id, status=self._ending())
             self.system.unregister(self)
             parent = self.parent
             if parent is not None:
@@ -664,6 +718,12 @@ class Interpreter:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop, self._loop_thread = None, None
+
+    def _ending(self) -> str:
+        """The status an ``actor.stopped`` record gives: ``done``, ``error`` or ``stopped``."""
+        if self._failed:
+            return "error"
+        return "done" if self._state is not None and self._state.status == "done" else "stopped"
 
     def __repr__(self) -> str:
         return (
@@ -711,8 +771,14 @@ class Interpreter:
         """
         with self._lock:
             state = self.state
-            children = {cid: child.persisted_snapshot() for cid, child in self.children.items()}
-            return ActorRecord(state, self._timers.dues(state), tuple(self._invocations), tuple(self._queue), children)
+            children = {
+                cid: child.persisted_snapshot()
+                for cid, child in self.children.items()
+                if isinstance(child, Interpreter)
+            }
+            return ActorRecord(
+                state, self._timers.dues(state), tuple(self._invocations), tuple(e for e, _ in self._queue), children
+            )
 
     def persisted_snapshot(self) -> dict[str, Any]:
         """`record` as JSON data (`statecharts.record`) with ``src``, the name the actor was spawned
@@ -752,6 +818,8 @@ class Interpreter:
         step a on GO
         'b'
         """
+        if self.system.inspecting:  # each microstep recorded (never the cached static step)
+            return observed_macrostep(snapshot, event, self.execute, functools.partial(self._observe, event))
         return macrostep(snapshot, event, self.execute)
 
     def execute(self, effect: Effect) -> None:
@@ -828,11 +896,13 @@ class Interpreter:
         to = send.to
         target: Any = SELF if to == self.machine.id else route(to, self.id, self.parent, self.children, self.system)
         if target is SELF:
-            self.enqueue(send.event)
+            self.enqueue(send.event, source=self.id)
         elif target is None:
             self.enqueue(Event("error.communication", {"target": to, "event": send.event.name}))
+        elif isinstance(target, ServiceRef):  # a callback service: its receive handlers, where it runs
+            self._call_service(target, functools.partial(target.post, send.event, source=self.id))
         else:
-            target._receive(send.event)
+            target._receive(send.event, self.id)
 
     def on_start(self, snapshot: Snapshot) -> None:
         """Hook (does nothing here): `start` calls it with the first snapshot, initial or restored.
@@ -884,12 +954,13 @@ class Interpreter:
         """
         return len(self._queue)
 
-    def enqueue(self, event: Event) -> None:
+    def enqueue(self, event: Event, source: str | None = None) -> None:
         """Put an event on the external queue without processing it now: the macrostep in
         progress finishes first, and the event is handled after those already queued (by the
         running ``send``, ``start`` or timer; with nothing running, by the next one).
 
         For hooks (`execute`, `deliver`, `on_macrostep_done`); from other threads use `post`.
+        ``source``: the sending actor's id, for inspection records.
 
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"on": {"BACK": "a"}}}})
@@ -900,9 +971,9 @@ class Interpreter:
         'a'
         """
         with self._lock:
-            self._queue.append(event)
+            self._queue.append((event, source))
 
-    def _receive(self, event: Event) -> None:
+    def _receive(self, event: Event, source: str | None = None) -> None:
         """An event from another actor of the system (on the sender's thread, the system's lock held):
         queued behind those already waiting, so two actors' messages keep their order, and processed
         at once unless a macrostep of this actor is in progress (then after it), or unless
@@ -911,7 +982,7 @@ class Interpreter:
         with self._lock:
             if self._stopped:
                 return
-            self._queue.append(event)
+            self._queue.append((event, source))
             if not self.running:
                 return
             system = self.system
@@ -924,10 +995,11 @@ class Interpreter:
             finally:
                 system.nesting -= 1
 
-    def post(self, event: str | Event | Mapping[str, Any], **data: Any) -> None:
+    def post(self, event: str | Event | Mapping[str, Any], *, source: str | None = None, **data: Any) -> None:
         """Queue an event to be processed soon, never in the middle of a macrostep: the way for
         one actor to send to another. On a `RealClock` it is processed on the runtime thread, on
-        another clock from the clock (at delay 0). Ignored once the actor is stopped.
+        another clock from the clock (at delay 0). Ignored once the actor is stopped. ``source``
+        names the sending actor in inspection records.
 
         >>> from statecharts import Machine
         >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
@@ -942,7 +1014,7 @@ class Interpreter:
         with self._lock:
             if not self.running:
                 return
-            self._queue.append(ev)
+            self._queue.append((ev, source))
             self._drain_later()
 
     def _drain_later(self) -> None:
@@ -966,12 +1038,15 @@ class Interpreter:
             return
         self._processing = True
         try:
-            static = self._static_step
+            system = self.system
+            static = self._static_step if not system.inspecting else None
             while self._queue and self.running:
-                event = self._queue.popleft()
+                event, source = self._queue.popleft()
                 before = self.state
                 if before.status != "active":
                     continue
+                if system.inspecting:
+                    system.received(self.id, event, source)
                 after = static(before, event) if static is not None else None
                 if after is not None:  # no effect ran, the pending sends are as they were
                     self._state = after
@@ -995,6 +1070,8 @@ class Interpreter:
     def _settle(self, snapshot: Snapshot, previous: tuple[PendingSend, ...]) -> None:
         """Adopt the snapshot: reconcile timers with its pending sends (`Timers.adopt`), deliver the
         sends due now, stop everything once the machine finished, notify listeners."""
+        if self.system.inspecting:
+            self.system.snapshot(self.id, snapshot)
         if not snapshot.pending and not self._timers and snapshot.status == "active" and not self._listeners:
             self._state = snapshot  # the common case: nothing to schedule, cancel or tell
             if self._waiters:
@@ -1019,7 +1096,11 @@ class Interpreter:
         parent = self.parent
         if parent is not None and snapshot.status == "done" and self.running:
             self.stop()  # first: the parent, hearing at once, may leave the invoking state
-            parent._receive(outcome_event(self.id, True, snapshot.output))
+            parent._receive(outcome_event(self.id, True, snapshot.output), self.id)
+        elif parent is None and snapshot.status == "done" and not self._done_recorded:
+            # a top-level actor stays (its state readable), but its machine is over: as the asyncio actor records
+            self.system.record("actor.stopped", self.id, status="done")
+            self._done_recorded = True
 
     # -- listeners -----------------------------------------------------------------------------
     def _tell(self, value: Any, listeners: list[Any], only_subscribed: bool = True) -> None:
@@ -1078,6 +1159,11 @@ class Interpreter:
                     self._told.notify_all()
         finally:
             self._telling = None
+
+    def _observe(
+        self, event: Event, transitions: list[Transition], exited: list[StateNode], entered: list[StateNode]
+    ) -> None:
+        self.system.microstep(self.id, event, transitions, exited, entered)
 
     def _fire(self, p: PendingSend) -> None:
         with self._lock:
@@ -1156,8 +1242,9 @@ class Interpreter:
         try:
             child.start()
         except Exception as exc:  # noqa: BLE001 - the child's failure is its parent's error event
+            child._failed = True
             child.stop()
-            self._queue.append(outcome_event(child.id, False, exc))
+            self._queue.append((outcome_event(child.id, False, exc), child.id))
 
     def _spawn_child(self, action: SpawnChild, effect: Effect) -> None:
         spawn = spawn_of(action, effect, self.id, self._service, len(self.children))
@@ -1199,6 +1286,7 @@ class Interpreter:
             self._to_spawn.append(child)
 
     def _emit(self, event: Event) -> None:
+        self.system.emitted(self.id, event)
         handlers = self._handlers.of(event.name)
         if handlers:
             self._tell(event, list(handlers), only_subscribed=False)
@@ -1214,10 +1302,15 @@ class Interpreter:
                 if inv.cancelled or self._invocations.get(invoke_id) is not inv:
                     return
                 del self._invocations[invoke_id]
-                self._queue.append(outcome_event(invoke_id, ok, value))
+                self._queue.append((outcome_event(invoke_id, ok, value), invoke_id))
                 if self.running:
                     self._drain()
+                self.system.record("actor.stopped", invoke_id, status="done" if ok else "error")
 
+        if isinstance(invoke.src, CallbackService) or inspect.isasyncgenfunction(invoke.src):
+            self._start_service(inv, invoke.src, invoke.src_name)
+            return
+        self.system.record("actor.created", invoke_id, parent=self.id, src=invoke.src_name)
         if not callable(invoke.src):  # actor logic that is not a Machine: the asyncio runtime runs it
             finish(
                 False,
@@ -1267,6 +1360,63 @@ class Interpreter:
             inv.future.cancel()
         if inv.child is not None:
             inv.child.stop()
+        if inv.service is not None:
+            inv.service.stop()
+        elif inv.child is None:  # a function or coroutine service
+            self.system.record("actor.stopped", invoke_id, status="stopped")
+
+    def _start_service(self, inv: _Invocation, src: Any, name: str) -> None:
+        """Start a callback or async-generator service (`statecharts.services.ServiceRef`, as the
+        asyncio actor does): on the runtime thread's loop, or inline with ``sync_services``."""
+        invoke = self.machine.chart.invokes[inv.id]
+        given, event = service_input(invoke, self.state, context_by_default=not isinstance(src, CallbackService))
+        if self.sync_services:
+            service = ServiceRef(inv.id, self, src, given, event, name, run_task=_run_to_end)
+        else:
+            loop = self._event_loop()
+            service = ServiceRef(inv.id, self, src, given, event, name, run_on=functools.partial(self._on_loop, loop))
+        inv.service = service
+        self.children[inv.id] = service
+        self.system.register(service)
+        if service.run_on is None:
+            try:
+                service.begin()
+            except Exception as exc:  # noqa: BLE001 - the service's failure is its error event
+                service._finish(False, exc)
+        else:
+            service.run_on(service.begin)
+
+    def _call_service(self, service: ServiceRef, call: Callable[[], None]) -> None:
+        """Run ``call`` (handing a service an event) where ``service`` runs."""
+        if service.run_on is None:
+            call()
+        else:
+            service.run_on(call)
+
+    @staticmethod
+    def _on_loop(loop: asyncio.AbstractEventLoop, call: Callable[[], None]) -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(call)
+
+    def _service_event(self, event: Event, source: str) -> None:
+        """An event from an invoked service (`statecharts.services.ServiceParent`): processed at once
+        (after the macrostep in progress) with ``sync_services``, else posted to the runtime thread."""
+        if self.sync_services:
+            self._receive(event, source)
+        else:
+            self.post(event, source=source)
+
+    def _service_stopped(self, service: ServiceRef, status: str) -> None:
+        """A service stopped (`statecharts.services.ServiceParent`): it leaves `children`, its
+        invocation and the system."""
+        with self._lock:
+            if self.children.get(service.id) is service:
+                del self.children[service.id]
+            inv = self._invocations.get(service.id)
+            if inv is not None and inv.service is service:
+                del self._invocations[service.id]
+            self.system.record("actor.stopped", service.id, status=status)
+            self.system.unregister(service)
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         """The runtime thread's loop (started on first use): coroutine services run on it, and
@@ -1319,3 +1469,17 @@ def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+def _run_to_end(coroutine: Any) -> None:
+    """A service's task with ``sync_services`` (a `VirtualClock`): run to its end here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    coroutine.close()
+    raise StatechartError(
+        "a callback or async-generator service on a thread that runs an event loop: with a VirtualClock "
+        "the threaded interpreter runs it to its end there and cannot; use interpret_async()"
+    )

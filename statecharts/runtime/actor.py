@@ -40,22 +40,21 @@ from statecharts.actor_core import (
 from statecharts.chart import InvokeDef, StateNode, Transition
 from statecharts.errors import ConfigError, SnapshotError, StatechartError
 from statecharts.event import Event, to_event
+from statecharts.inspection import Inspection, Inspector
 from statecharts.interpreter import Clock, VirtualClock, clock_now
 from statecharts.record import RECORD_FORMAT, RECORD_VERSION, ActorRecord
-from statecharts.runtime.inspection import Recorder, event_data, plain
 from statecharts.runtime.logic import Logic, MachineLogic, to_logic
-from statecharts.runtime.services import CallbackService, ServiceRef
+from statecharts.services import CallbackService, ServiceRef
 from statecharts.state import Effect, PendingSend, Snapshot, decode, encode
 
 logger = logging.getLogger("statecharts")
 Listener = Callable[[Snapshot], Any]
-Inspector = Callable[[dict[str, Any]], Any]
 EventHandler = Callable[[Event], Any]
 Child = Union["AsyncActor", ServiceRef]
 _STOPPED = object()
 
 
-class ActorSystem(ActorRegistry):
+class ActorSystem(ActorRegistry, Inspection):
     """The actors started together: ids, lookup (`get`), inspection records with one sequence.
 
     Every actor registers under its id when it starts (the first to take an id keeps it) and
@@ -72,37 +71,14 @@ class ActorSystem(ActorRegistry):
     """
 
     def __init__(self, inspect: Inspector | None = None) -> None:
-        super().__init__()
+        ActorRegistry.__init__(self)
+        Inspection.__init__(self, inspect)
         self._running: list[AsyncActor] = []
-        self._recorder = Recorder()
-        self._inspectors: list[Inspector] = [inspect] if inspect is not None else []
         self._nesting = 0  # synchronous drains in progress, one inside another (AsyncActor._kick)
 
     def get(self, system_id: str) -> Child | None:
         """The running actor registered under ``system_id``, or ``None``."""
-        return super().get(system_id)  # type: ignore[no-any-return]
-
-    def inspect(self, callback: Inspector) -> Callable[[], None]:
-        """Call ``callback(record)`` with every inspection record of every actor of the system
-        (`statecharts.runtime.inspection` has the schema); returns the function that stops it."""
-        self._inspectors.append(callback)
-        return functools.partial(_discard, self._inspectors, callback)
-
-    @property
-    def inspecting(self) -> bool:
-        """Someone listens for inspection records."""
-        return bool(self._inspectors)
-
-    def record(self, kind: str, actor: str, **fields: Any) -> None:
-        """Build one record (numbered) and hand it to every inspector."""
-        if not self._inspectors:
-            return
-        record = self._recorder.record(kind, actor, **fields)
-        for callback in list(self._inspectors):
-            try:
-                callback(record)
-            except Exception:  # noqa: BLE001 - an inspector's failure must not stop the actors
-                logger.exception("inspector %r failed on record %s", callback, record["seq"])
+        return ActorRegistry.get(self, system_id)  # type: ignore[no-any-return]
 
     async def settled(self) -> None:
         """Return once no actor of the system has an event queued or a macrostep in progress
@@ -374,6 +350,17 @@ class AsyncActor:
         self._mailbox.append((event, None, source))
         self._kick()
 
+    def _service_event(self, event: Event, source: str) -> None:
+        """An event from an invoked service (`statecharts.services.ServiceParent`)."""
+        self._receive(event, source)
+
+    def _service_stopped(self, service: ServiceRef, status: str) -> None:
+        """An invoked service stopped (`statecharts.services.ServiceParent`)."""
+        if self.children.get(service.id) is service:
+            del self.children[service.id]
+        self.system.record("actor.stopped", service.id, status=status)
+        self.system._unregister(service)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(snapshot)`` after every macrostep; returns the unsubscribe function."""
         self._listeners.append(listener)
@@ -582,7 +569,7 @@ class AsyncActor:
         system = self.system
         if system._inspectors:
             self._event = event
-            system.record("event.received", self.id, event=event_data(event.name, event.data), source=source)
+            system.received(self.id, event, source)
             after = self.logic.transition(before, event, self._execute, self._observe)
         else:
             # the machine's cached static step first (no effect, no pending send changes: the
@@ -642,15 +629,7 @@ class AsyncActor:
             self._state, due = self._timers.adopt(snapshot, previous, self._fire, self._resume_due or None)
             self._resume_due = {}  # used once: ids of later sends must not meet them
         if self.system._inspectors:
-            self.system.record(
-                "snapshot",
-                self.id,
-                event=event_data(snapshot.event.name, snapshot.event.data) if snapshot.event else None,
-                value=plain(snapshot.value),
-                context=plain(snapshot.context),
-                status=snapshot.status,
-                output=plain(snapshot.output),
-            )
+            self.system.snapshot(self.id, snapshot)
         for p in due:
             if p.delay > 0:  # a restored timer that fell due while the actor was down
                 self._timer_fired(p)
@@ -731,7 +710,7 @@ class AsyncActor:
         self._add_child(child)
 
     def _emit(self, event: Event) -> None:
-        self.system.record("emitted", self.id, event=event_data(event.name, event.data))
+        self.system.emitted(self.id, event)
         for handler in self._handlers.of(event.name):
             try:
                 handler(event)
@@ -832,18 +811,7 @@ class AsyncActor:
         delivered; a durable actor notes it for its log."""
 
     def _observe(self, transitions: list[Transition], exited: list[StateNode], entered: list[StateNode]) -> None:
-        event = self._event
-        self.system.record(
-            "microstep",
-            self.id,
-            event=event_data(event.name, event.data) if event else None,
-            transitions=[
-                {"source": t.source.id, "targets": [n.id for n in t.targets], "events": list(t.events)}
-                for t in transitions
-            ],
-            exited=[n.id for n in exited],
-            entered=[n.id for n in entered],
-        )
+        self.system.microstep(self.id, self._event, transitions, exited, entered)
 
 
 def _read_record(logic: Logic, data: Mapping[str, Any], name: str) -> ActorRecord:

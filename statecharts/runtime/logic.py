@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from statecharts import algorithm
-from statecharts.chart import InvokeDef, StateNode, Transition
+from statecharts.actor_core import MicrostepObserver, enter_initial, observed_macrostep
+from statecharts.chart import InvokeDef
 from statecharts.event import Event
 from statecharts.state import Effect, Snapshot
 
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from statecharts.machine import Machine
 
 Executor = Callable[[Effect], None]
-MicrostepObserver = Callable[[list[Transition], list[StateNode], list[StateNode]], None]
 
 
 class Logic(Protocol):
@@ -93,15 +93,7 @@ class MachineLogic:
         [['m', 'm.a']]
         """
         context = self.machine.initial_context(self.context, input=input)
-        if observe is None:
-            return algorithm.enter_initial(self.machine, context, execute)
-        step = algorithm.Step(self.machine, None, context, execute)
-        init = self.machine.root_entry
-        step.fired = _Microsteps(step, observe)
-        step.fired.extend([init])
-        algorithm.enter_states(step, [init], step.event)
-        algorithm.run_to_completion(step)
-        return step.snapshot()
+        return enter_initial(self.machine, context, execute, observe)
 
     def transition(
         self,
@@ -123,16 +115,7 @@ class MachineLogic:
         """
         if observe is None:
             return algorithm.macrostep(snapshot, event, execute)
-        step = algorithm.Step(snapshot.machine, snapshot, snapshot.context, execute)
-        if step.status != "active":
-            return step.snapshot()
-        step.fired = _Microsteps(step, observe)
-        step.event = event
-        enabled = algorithm.select_transitions(step, event)
-        if enabled:
-            algorithm.microstep(step, enabled, event)
-        algorithm.run_to_completion(step)
-        return step.snapshot()
+        return observed_macrostep(snapshot, event, execute, observe)
 
     def restore(self, data: Mapping[str, Any] | str) -> Snapshot:
         """The machine's `statecharts.Machine.restore`.
@@ -169,24 +152,6 @@ class MachineLogic:
         if name not in services:
             raise KeyError(f"machine {self.id!r} has no service {name!r} (services: {', '.join(services) or 'none'})")
         return services[name]
-
-
-class _Microsteps(list[Transition]):
-    """The step's ``fired`` list: each microstep's transitions arrive here before they are taken,
-    while the configuration is still the one they leave, so exit and entry sets can be computed."""
-
-    def __init__(self, step: algorithm.Step, observe: MicrostepObserver) -> None:
-        super().__init__()
-        self.step = step
-        self.observe = observe
-
-    def extend(self, transitions: Any) -> None:
-        transitions = list(transitions)
-        step = self.step
-        exited = sorted(algorithm.compute_exit_set(step, transitions), key=lambda n: -n.order)
-        entered = sorted(algorithm.compute_entry_set(step, transitions)[0], key=lambda n: n.order)
-        self.observe(transitions, exited, entered)
-        super().extend(transitions)
 
 
 def to_logic(src: Any) -> Logic | None:

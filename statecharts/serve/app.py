@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from statecharts.check import check
 from statecharts.errors import EventError
-from statecharts.runtime.inspection import plain
+from statecharts.inspection import plain
 from statecharts.serve.service import ActorHalted, ActorNotFound, NotDurable, Service
 from statecharts.store.base import LeaseError
 

@@ -33,7 +33,7 @@ from typing import Any
 from statecharts.check import Model
 from statecharts.errors import EventError, StatechartError
 from statecharts.event import Event
-from statecharts.runtime.inspection import plain
+from statecharts.inspection import plain
 from statecharts.serve.durability import GroupCommit
 from statecharts.serve.violations import ViolationLog
 from statecharts.state import Snapshot, restore
