@@ -32,3 +32,27 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
     with psycopg.connect(dsn, autocommit=True) as db:
         db.execute(f"CREATE SCHEMA {name}")
     return f"{dsn}?options=-csearch_path%3D{name}"
+
+
+@pytest.fixture(autouse=True)
+def close_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close every store a test opened and left open (a PostgreSQL connection left to the garbage
+    collector warns "deleted while still open")."""
+    from statecharts.store.postgres import PostgresStore
+    from statecharts.store.sqlite import SqliteStore
+
+    opened: list[PostgresStore | SqliteStore] = []
+    for kind in (PostgresStore, SqliteStore):
+        init = kind.__init__
+
+        def remembering(self, *args, __init=init, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            __init(self, *args, **kwargs)
+            opened.append(self)
+
+        monkeypatch.setattr(kind, "__init__", remembering)
+    yield
+    for store in opened:
+        try:
+            store.close()
+        except Exception:  # noqa: BLE001 - closed already, or its server is gone: nothing to release
+            pass

@@ -14,6 +14,7 @@ import multiprocessing
 import random
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -100,6 +101,6 @@ def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(store
     assert replay(machine, lines) == final  # the log replays through the pure core to the stored state
     assert final.context["seen"] == tuple(range(len(sent))) and final.value == "idle"
     assert final.context["ticks"] > 0 and any(line["delivered"] for line in lines)  # timers fired and were logged
-    ran = Counter(int(text) for text in open(effects).read().split())
+    ran = Counter(int(text) for text in Path(effects).read_text().split())
     assert set(ran) == set(range(len(sent)))  # every applied event's effect ran (at least once)
     assert kills >= KILLS and mid_stream >= KILLS // 2

@@ -16,6 +16,7 @@ import importlib.util
 import multiprocessing
 import random
 import time
+from pathlib import Path
 
 import pytest
 
@@ -116,6 +117,6 @@ def test_sigkill_of_an_asyncio_actor_tree_loses_nothing_and_applies_nothing_twic
     assert final.context["ticks"] > 0
     for actor in ("crashy", "w"):  # both actors' timers fired and were logged
         assert any(line["delivered"] for line in lines if line["actor"] == actor)
-    ran = {(who, int(i)) for who, i in (text.split() for text in open(effects).read().splitlines())}
+    ran = {(who, int(i)) for who, i in (text.split() for text in Path(effects).read_text().splitlines())}
     assert ran == {(who, i) for who in "pc" for i in everything}  # every applied step's effects ran
     assert kills >= KILLS and mid_stream >= KILLS // 2
