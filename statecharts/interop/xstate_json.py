@@ -31,6 +31,7 @@ from statecharts.errors import ConfigError
 from statecharts.event import Event, to_event
 from statecharts.frozen import FrozenDict
 from statecharts.guards import And, Guard, NamedGuard, Not, Or, Payload, StateIn, and_, not_, or_, payload, state_in
+from statecharts.interop.json_positions import error_position
 from statecharts.machine import Machine
 from statecharts.text import callable_name
 
@@ -88,8 +89,17 @@ def from_json(
         )
     except ConfigError as exc:
         if isinstance(source, Path) and not str(exc).startswith(str(source)):
-            raise ConfigError(f"{source}: {exc}") from exc
+            raise ConfigError(f"{source}: {_line_of(source, exc)}{exc}") from exc
         raise
+
+
+def _line_of(path: Path, error: ConfigError) -> str:
+    """``line L, column C: `` of the key in the JSON file that ``error`` names, or ``""``."""
+    try:
+        position = error_position(path.read_text(encoding="utf-8"), error)
+    except (OSError, ValueError):  # the file went away or changed since it was read: no line, then
+        return ""
+    return f"line {position[0]}, column {position[1]}: " if position else ""
 
 
 def _load(source: str | Path | Mapping[str, Any]) -> Any:

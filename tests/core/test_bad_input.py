@@ -125,7 +125,7 @@ def test_from_json_names_the_file_of_a_semantic_error(tmp_path):
 
     path = tmp_path / "chart.json"
     path.write_text(json.dumps({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "zz"}}}}))
-    with pytest.raises(ConfigError, match=r"chart\.json: m\.a: on\.GO\.target: unknown target 'zz'"):
+    with pytest.raises(ConfigError, match=r"chart\.json: line 1, column 53: m\.a: on\.GO\.target: unknown target 'zz'"):
         Machine.from_json(path)
     with pytest.raises(ConfigError, match="not NoneType"):
         Machine.from_json(None)  # type: ignore[arg-type]
