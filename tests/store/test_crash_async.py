@@ -12,10 +12,6 @@ before a kill is sent again on restart); every applied event's effects ran at le
 
 from __future__ import annotations
 
-import importlib.util
-import multiprocessing
-import random
-import time
 from pathlib import Path
 
 import pytest
@@ -23,71 +19,15 @@ import pytest
 from statecharts.record import ActorRecord
 from statecharts.store import Journal, open_store, replay_actors
 from tests.store.crash_driver_async import serve, tree_machine, worker_machine
-
-KILLS = 100
-NEW_PER_ROUND = 6
-DEADLINE_S = 100.0  # the bound under load (a run takes about 30 s on SQLite, 45 s on PostgreSQL)
+from tests.store.crashing import KILLS, NEW_PER_ROUND, kill_again_and_again
 
 
 @pytest.mark.slow
 def test_sigkill_of_an_asyncio_actor_tree_loses_nothing_and_applies_nothing_twice(store_url, tmp_path):
-    ctx = multiprocessing.get_context("forkserver")
-    preload = ["statecharts.store", "statecharts.store.actor", "tests.store.crash_driver_async"]
-    ctx.set_forkserver_preload(preload + (["psycopg"] if importlib.util.find_spec("psycopg") else []))
-    rng = random.Random(20261207)
     effects = str(tmp_path / "effects.txt")
-    sent: list[int] = []
-    acked: set[int] = set()
-    kills = mid_stream = 0
-    started = time.monotonic()
-
-    def round_trip(kill_after: float | None) -> bool:
-        """One driver process: resend the unacknowledged, send new events, kill it (or let it finish)."""
-        mine, theirs = ctx.Pipe()
-        proc = ctx.Process(target=serve, args=(theirs, store_url, "crashy", effects), daemon=True)
-        proc.start()
-        theirs.close()
-        streaming = False
-        try:
-            if kill_after is not None and rng.random() < 0.15:  # some kills land in start/restore
-                time.sleep(rng.uniform(0, 0.02))
-            else:
-                assert mine.poll(30) and mine.recv() == "ready", "the driver did not start"
-                unacked = [i for i in sent if i not in acked]
-                fresh = list(range(len(sent), len(sent) + NEW_PER_ROUND))
-                sent.extend(fresh)
-                for i in unacked + fresh:
-                    mine.send(i)
-                streaming = True
-                if kill_after is None:
-                    mine.send("quit")
-                    while (message := mine.recv()) != "bye":
-                        acked.add(message)
-                    return True
-                end = time.monotonic() + kill_after
-                while (left := end - time.monotonic()) > 0 and mine.poll(left):
-                    acked.add(mine.recv())
-            proc.kill()
-            proc.join(10)
-            while mine.poll(0):  # acknowledgements written before the kill
-                try:
-                    message = mine.recv()
-                except (EOFError, OSError):
-                    break
-                if isinstance(message, int):
-                    acked.add(message)
-            return streaming
-        finally:
-            if proc.is_alive():
-                proc.kill()
-                proc.join(10)
-            mine.close()
-
-    while kills < KILLS:
-        assert time.monotonic() - started < DEADLINE_S, f"only {kills} kills in {DEADLINE_S} s"
-        mid_stream += round_trip(kill_after=rng.uniform(0, 0.03))
-        kills += 1
-    round_trip(kill_after=None)
+    preload = ["statecharts.store", "statecharts.store.actor", "tests.store.crash_driver_async"]
+    crashes = kill_again_and_again(serve, preload, store_url, effects, seed=20261207)
+    sent, acked, kills, mid_stream = crashes.sent, crashes.acked, crashes.kills, crashes.mid_stream
 
     tree, worker = tree_machine(), worker_machine()
     everything = tuple(range(len(sent)))
