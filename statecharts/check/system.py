@@ -229,7 +229,7 @@ def check_system(
     >>> print(check_system(model).format())
     model mum
       4 distinct states, 4 transitions, depth 2, ...
-      actors: mum, k1, k2 (running at some point); messages in order per sender/receiver pair
+      actors: mum, k1, k2 (running at some point); messages in order per sender/receiver pair; ...
       deadlock  deadlock: holds
       temporal  both heard: holds
     >>> check_system(Model(mum, properties={"both heard": both}, terminal=done)).result("both heard").holds
@@ -301,10 +301,13 @@ def check_system(
         if temporal and model.properties:
             _temporal(model, graph, report, predicates, fairness, stop, phase)
         running = list(dict.fromkeys([root, *(aid for state in graph.states for aid, _ in state.actors)]))
+        sends = ", ".join(sorted({event.name for event in model.alphabet})) or "nothing"
         report.actors = {
             "actors": running,
             "root": root,
-            "note": f"{', '.join(running)} (running at some point); messages in order per sender/receiver pair",
+            "environment": sorted({event.name for event in model.alphabet}),
+            "note": f"{', '.join(running)} (running at some point); messages in order per sender/receiver pair; "
+            f"the environment sends {root}: {sends}",
         }
         report.phases["properties"] = time.perf_counter() - explored
         report.seconds = sum(report.phases.values())

@@ -148,3 +148,4 @@ def test_a_bare_machine_with_children_is_walked_over_its_own_event_names(
     out = capsys.readouterr().out
     assert "deadlock  deadlock: holds" in out
     assert "never active" not in out  # waiting, busy and finished were all reached
+    assert "the environment sends boss: FIRE, RESET" in out  # DONE comes from its child: the report says so
