@@ -284,8 +284,9 @@ class Report:
             lines.append(f"  symmetry: {self.symmetry['note']}")
         if self.fingerprints is not None:
             lines.append(
-                f"  fingerprints: {self.fingerprints['fingerprint_bytes_per_state']} bytes a state in memory "
-                f"(states and parent links on disk), "
+                f"  fingerprints: {self.fingerprints['fingerprint_bytes_per_state']} bytes a state in the "
+                f"fingerprint set (states and parent links on disk; the compiled chart and the level being "
+                f"expanded come on top), "
                 f"{self.fingerprints['states_generated']:,} states generated, probability of a "
                 f"fingerprint collision {self.fingerprints['collision_probability']:.2g} (TLC's optimistic "
                 f"estimate)"
