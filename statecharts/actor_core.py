@@ -305,6 +305,32 @@ def without(snapshot: Snapshot, gone: set[int]) -> Snapshot:
     )
 
 
+def settled(snapshot: Snapshot) -> Snapshot:
+    """The snapshot as a runtime holds it once its sends without delay are delivered (they leave
+    ``pending``).
+
+    >>> from statecharts import Machine, send
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"entry": [send("X"), send("Y", delay=9)]}}})
+    >>> [p.event.name for p in settled(m.initial_state()).pending]
+    ['Y']
+    """
+    due = {id(p) for p in snapshot.pending if p.delay <= 0}
+    return without(snapshot, due) if due else snapshot
+
+
+def without_at(snapshot: Snapshot, indices: Iterable[int]) -> Snapshot:
+    """``snapshot`` less the pending sends at ``indices`` (a stored log's ``delivered``; an index
+    past the end names nothing).
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"after": {5: "a", 9: "a"}}}})
+    >>> [p.delay for p in without_at(m.initial_state(), [0, 7]).pending]
+    [9.0]
+    """
+    at = set(indices)
+    return without(snapshot, {id(p) for i, p in enumerate(snapshot.pending) if i in at})
+
+
 class Timers:
     """The timers of one actor's delayed sends, kept in step with each snapshot it adopts: a send
     that left ``pending`` has its timer cancelled, a new delayed one gets a timer, and the sends

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from statecharts.actor_core import settled, without_at
 from statecharts.check.graph import evaluate, step_predicate
 from statecharts.check.model import Model, refuse_actor_system
 from statecharts.errors import EventError, SnapshotError, StatechartError
@@ -183,28 +184,6 @@ def read_log(lines: Iterable[str], where: str = "log") -> list[Logged]:
     return out
 
 
-def _without(snapshot: Snapshot, indices: set[int]) -> Snapshot:
-    """``snapshot`` without the pending sends at ``indices``."""
-    return Snapshot(
-        snapshot.machine,
-        snapshot.configuration_nodes,
-        snapshot.context,
-        snapshot.history,
-        tuple(p for i, p in enumerate(snapshot.pending) if i not in indices),
-        snapshot.status,
-        snapshot.output,
-        snapshot.effects,
-        snapshot.event,
-        snapshot.sequence,
-    )
-
-
-def _settled(snapshot: Snapshot) -> Snapshot:
-    """The snapshot as a runtime holds it once its sends without delay are delivered."""
-    due = {i for i, p in enumerate(snapshot.pending) if p.delay <= 0}
-    return _without(snapshot, due) if due else snapshot
-
-
 def replay(model: Model, lines: Iterable[str], where: str = "log") -> ReplayReport:
     """Follow the log's events in ``model`` from its initial states.
 
@@ -267,12 +246,12 @@ def replay(model: Model, lines: Iterable[str], where: str = "log") -> ReplayRepo
                     if logged.delivered:  # the delayed sends that fired leave the state first
                         if max(logged.delivered) >= len(state.pending):
                             continue
-                        state = _without(state, set(logged.delivered))
+                        state = without_at(state, set(logged.delivered))
                     after = machine.transition(state, event)
                     if allowed is not None and not allowed(state, event, after):
                         continue
                     if expected is not None:
-                        if after != expected and _settled(after) != expected:
+                        if after != expected and settled(after) != expected:
                             continue
                         after = expected
                     if after not in following:

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from statecharts.actor_core import settled, without_at
 from statecharts.errors import SnapshotError
 from statecharts.event import Event
 from statecharts.record import ActorRecord, event_from_json, event_to_json
@@ -226,13 +227,8 @@ def step(machine: Machine, previous: Snapshot | None, line: Mapping[str, Any], *
         return machine.initial_state(dict(event.data) if isinstance(event.data, Mapping) else None)
     gone = set(line.get("delivered") or ())
     if gone:
-        previous = _without(previous, gone)
+        previous = without_at(previous, gone)
     return machine.transition(previous, event)
-
-
-def settled(snapshot: Snapshot) -> Snapshot:
-    """The snapshot as the runtime holds it once its sends without delay are delivered."""
-    return _without(snapshot, {i for i, p in enumerate(snapshot.pending) if p.delay <= 0})
 
 
 def replay(
@@ -315,17 +311,3 @@ def replay_actors(
     if not current:
         raise SnapshotError("event log: no lines to replay")
     return current
-
-
-def _without(snapshot: Snapshot, indices: set[int]) -> Snapshot:
-    return Snapshot(
-        snapshot.machine,
-        snapshot.configuration_nodes,
-        snapshot.context,
-        snapshot.history,
-        tuple(p for i, p in enumerate(snapshot.pending) if i not in indices),
-        snapshot.status,
-        snapshot.output,
-        snapshot.effects,
-        snapshot.event,
-    )
