@@ -29,9 +29,10 @@ from statecharts.actions import Assign, Send, SpawnChild, StartInvoke, StopChild
 from statecharts.chart import StateNode, Transition
 from statecharts.check.graph import (
     COLLECT_EVERY,
+    FIRST_COLLECTION,
     Bounds,
     Paths,
-    collect_young,
+    YoungCollections,
     collector_paused,
     unhandled_error_function,
 )
@@ -388,13 +389,14 @@ def explore_system(
         if i not in graph.initial:
             graph.initial.append(i)
     head = 0
-    next_collect = COLLECT_EVERY
+    next_collect = FIRST_COLLECTION
+    collect = YoungCollections()
     with collector_paused():  # as the single-chart walk: a full collection would traverse every stored state
         while head < len(graph.states) and not stopped:
             i = head
             head += 1
             if head >= next_collect:
-                collect_young()
+                collect()
                 next_collect = head + COLLECT_EVERY
             state = graph.states[i]
             if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
