@@ -1524,6 +1524,23 @@ def xstate_enter_initial(machine: ChartIndex, context: FrozenDict, execute: Exec
     return step.snapshot()
 
 
+def _errored(snapshot: Snapshot, error: Any, event: Event) -> Snapshot:
+    """``snapshot`` as xstate leaves an actor that failed: status ``error`` with ``error`` as its
+    output, nothing to run, the same configuration and context."""
+    return Snapshot(
+        snapshot.machine,
+        snapshot.configuration_nodes,
+        snapshot.context,
+        snapshot.history,
+        snapshot.pending,
+        "error",
+        error,
+        (),
+        event,
+        snapshot.sequence,
+    )
+
+
 def xstate_macrostep(
     snapshot: Snapshot, event: Event, execute: Executor | None = None, fired: list[Transition] | None = None
 ) -> Snapshot:
@@ -1546,31 +1563,9 @@ def xstate_macrostep(
     try:
         enabled = xstate_select_transitions(step, event)
         if not enabled and event.name.startswith("xstate.error.actor."):
-            return Snapshot(
-                snapshot.machine,
-                snapshot.configuration_nodes,
-                snapshot.context,
-                snapshot.history,
-                snapshot.pending,
-                "error",
-                event.data,
-                (),
-                event,
-                snapshot.sequence,
-            )
+            return _errored(snapshot, event.data, event)
         xstate_microstep(step, enabled, event)
         xstate_run_to_completion(step)
     except XstateAbort as abort:
-        return Snapshot(
-            snapshot.machine,
-            snapshot.configuration_nodes,
-            snapshot.context,
-            snapshot.history,
-            snapshot.pending,
-            "error",
-            str(abort),
-            (),
-            event,
-            snapshot.sequence,
-        )
+        return _errored(snapshot, str(abort), event)
     return step.snapshot()
