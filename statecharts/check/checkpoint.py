@@ -3,8 +3,9 @@ in the walk's folder, written by the driver at the start of each breadth-first l
 partition's files of that level are complete. It holds the walk's progress (the level reached,
 the counts, the first violations found) and the identity of the walk it belongs to: the model
 (its name, which carries the parameters of a model built from them, its chart's states, its
-alphabet, invariants and initial states), whether deadlock is checked, and the partition count
-(a state's owner is its fingerprint modulo the partitions). A resume with another identity is
+alphabet, invariants and initial states), whether deadlock is checked, the partition count and
+how a state's owner among them is chosen (``partition``: by its configuration or by its
+fingerprint, see `statecharts.check.fingerprints.partition_scheme`). A resume with another identity is
 refused, naming what differs: its level files would not be those of the walk asked for.
 """
 
@@ -21,16 +22,16 @@ from statecharts.errors import ConfigError
 CHECKPOINT = "checkpoint.json"
 
 
-def walk_identity(model: Model, deadlock: bool, workers: int) -> dict[str, Any]:
+def walk_identity(model: Model, deadlock: bool, workers: int, partition: str = "state") -> dict[str, Any]:
     """What a resumed walk must share with the checkpointed one (digests stand for the long parts).
 
     >>> from statecharts import Machine
     >>> from statecharts.check.model import events
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
-    >>> one = walk_identity(Model(m, alphabet=events("GO")), True, 2)
-    >>> one["model"], one["workers"], one["deadlock"], one["invariants"]
-    ('m', 2, True, [])
-    >>> walk_identity(Model(m, alphabet=events("GO")), True, 2) == one
+    >>> one = walk_identity(Model(m, alphabet=events("GO")), True, 2, "configuration")
+    >>> one["model"], one["workers"], one["partition"], one["deadlock"], one["invariants"]
+    ('m', 2, 'configuration', True, [])
+    >>> walk_identity(Model(m, alphabet=events("GO")), True, 2, "configuration") == one
     True
     >>> walk_identity(Model(m, alphabet=events("GO", n=[1])), True, 2)["alphabet"] == one["alphabet"]
     False
@@ -38,6 +39,7 @@ def walk_identity(model: Model, deadlock: bool, workers: int) -> dict[str, Any]:
     return {
         "model": model.name or model.machine.id,
         "workers": workers,
+        "partition": partition,
         "deadlock": deadlock,
         "invariants": list(model.invariants),
         "chart": _digest(sorted(node.id for node in model.machine.states)),
@@ -97,7 +99,7 @@ def load_checkpoint(folder: Path, identity: dict[str, Any]) -> dict[str, Any]:
         elif key == "deadlock" and was is True:
             continue  # deadlock was checked: a resume without it checks less
         elif was != value:
-            named = key in ("model", "workers", "deadlock")
+            named = key in ("model", "workers", "partition", "deadlock")
             differences.append(f"{key} {was!r} there, {value!r} here" if named else f"another {key}")
     if differences:
         raise ConfigError(

@@ -22,6 +22,7 @@ probability, ``n * (g - n) / 2**64`` for ``n`` distinct states found among ``g``
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 import pickle
@@ -70,6 +71,10 @@ Entry = tuple[int, int, Any, int, int, int]  # fingerprint, rest id, context val
 # size plus the event's index, or, for an initial state, its index among the initial states.
 NOTED = -3  # `Partition.lookup`: a successor noted, to be checked against the fingerprints in a batch
 LINK = np.dtype([("parent", "<i8"), ("via", "<i4")])  # a state's record in its level's links file
+# `partition_scheme`: a chart that has fewer than this many configurations per partition (counted
+# statically, an upper bound on those reachable) is partitioned by state fingerprint instead
+CONFIGURATIONS_PER_PART = 64
+BY_CONFIGURATION, BY_STATE = "configuration", "state"
 
 
 def collision_probability(distinct: int, generated: int) -> float:
@@ -79,6 +84,58 @@ def collision_probability(distinct: int, generated: int) -> float:
     1.6e-07
     """
     return float(f"{distinct * max(generated - distinct, 0) / 2.0**FINGERPRINT_BITS:.2g}")
+
+
+def chart_configurations(node: StateNode, cap: int) -> int:
+    """How many configurations the chart below ``node`` has at most, counted from its tree (a
+    compound state's children add up, a parallel state's regions multiply), up to ``cap``.
+
+    >>> from statecharts.compile import compile_chart
+    >>> chart = compile_chart({"id": "m", "type": "parallel", "states": {
+    ...     "r": {"initial": "a", "states": {"a": {}, "b": {}, "c": {}}},
+    ...     "s": {"initial": "x", "states": {"x": {}, "y": {"initial": "y1", "states": {"y1": {}, "y2": {}}}}}}})
+    >>> chart_configurations(chart.root, 100), chart_configurations(chart.root, 5)
+    (9, 5)
+    """
+    if not node.children:
+        return 1
+    if node.type == "parallel":
+        product = 1
+        for child in node.children:
+            product = min(product * chart_configurations(child, cap), cap)
+        return product
+    return min(sum(chart_configurations(child, cap) for child in node.children), cap)
+
+
+def configuration_digest(configuration: frozenset[StateNode]) -> int:
+    """A 64-bit digest of a configuration, the same in every process, run and machine (of its
+    states' ids): by configuration, a state's owner is this modulo the partitions.
+
+    >>> from statecharts import Machine
+    >>> light = Machine({"id": "light", "initial": "green", "states": {"green": {}, "red": {}}})
+    >>> configuration_digest(light.initial_state().configuration_nodes)
+    17330844099625079443
+    """
+    ids = "\n".join(sorted(node.id for node in configuration))
+    return int.from_bytes(hashlib.blake2b(ids.encode(), digest_size=8).digest(), "little")
+
+
+def partition_scheme(machine: Any, parts: int) -> str:
+    """How a walk in ``parts`` partitions assigns each state its owner, the same in every process:
+    by its configuration (``"configuration"``: the states of a configuration, and the steps
+    compiled for it, stay in one partition, and so does every successor that only assigns), or,
+    for a chart with fewer than `CONFIGURATIONS_PER_PART` configurations a partition, too few to
+    share the states out evenly, by its fingerprint (``"state"``).
+
+    >>> from statecharts import Machine
+    >>> light = Machine({"id": "light", "initial": "green", "states": {"green": {}, "red": {}}})
+    >>> partition_scheme(light, 2)
+    'state'
+    """
+    if parts == 1:
+        return BY_STATE
+    wanted = CONFIGURATIONS_PER_PART * parts
+    return BY_CONFIGURATION if chart_configurations(machine.chart.root, wanted) >= wanted else BY_STATE
 
 
 def bfs_ranks(orders: list[np.ndarray]) -> list[np.ndarray]:
@@ -227,6 +284,8 @@ class Partition:
         self.links_file: Any = None
         self.rest_fps: list[int] = []  # per rest id of `keys`: a hash that is the same in every worker
         self.rests: list[tuple[Any, ...]] = []
+        self.scheme = partition_scheme(self.machine, parts)
+        self.rest_owners: list[int] = []  # per rest id, by configuration: the partition that owns its states
         self.outbox: list[dict[int, Entry]] = [{} for _ in range(parts)]
         self.nodes = {n.id: n for n in self.machine.states}
 
@@ -248,6 +307,16 @@ class Partition:
         new.reverse()
         self.rests.extend(new)
         self.rest_fps.extend(self.rest_fingerprint(r) for r in new)
+        if self.scheme == BY_CONFIGURATION:
+            self.rest_owners.extend(configuration_digest(r[0]) % self.parts for r in new)
+
+    def owner(self, fingerprint: int, key: Any) -> int:
+        """The partition that owns the state of ``key`` (its ``fingerprint``), by `partition_scheme`."""
+        if self.scheme == BY_CONFIGURATION:
+            if key[0] >= len(self.rest_owners):
+                self._sync_rests()
+            return self.rest_owners[key[0]]
+        return fingerprint % self.parts
 
     def rest_fingerprint(self, rest: tuple[Any, ...]) -> int:
         """A rest's part of the fingerprints (its hash: the same in forked workers)."""
@@ -367,6 +436,7 @@ class Partition:
         model, keys, result = self.model, self.keys, LevelResult()
         invariants = list(model.invariants.items())
         noted, part, parts, outbox = self.noted, self.part, self.parts, self.outbox
+        owners = self.rest_owners if self.scheme == BY_CONFIGURATION else None
         next_collect = 1 << 17
         ranks, size = self.ranks, len(self.alphabet)
         for count, key in enumerate(self._read(depth), 1):
@@ -405,7 +475,7 @@ class Partition:
                         if parts == 1:
                             self._candidate(h, successor, here, e)
                         else:  # its owner (this partition too) takes the level's candidates in order
-                            box = outbox[h % parts]
+                            box = outbox[h % parts if owners is None else owners[successor[0]]]  # type: ignore[index]
                             if h not in box:
                                 box[h] = (h, successor[0], successor[1], here, e, rank * size + e)  # type: ignore[index]
                 noted.clear()
@@ -568,9 +638,12 @@ class Walk:
         self.partition = partition or Partition
         self.kept = True  # the level files and checkpoint outlive the walk (not a temporary folder)
         self.sent = 0
+        self.stored = 0  # the states stored in this run, and per level the largest partition's share, summed
+        self.largest = 0
 
     def run(self) -> Report:
-        identity = walk_identity(self.model, self.deadlock, self.workers)
+        scheme = partition_scheme(self.model.machine, self.workers)
+        identity = walk_identity(self.model, self.deadlock, self.workers, scheme)
         state = load_checkpoint(self.folder, identity) if self.resume else None
         local = self.partition(self.model, self.folder, 0, self.workers, self.deadlock, self.bounds.max_depth)
         workers = (
@@ -612,7 +685,7 @@ class Walk:
                             progress["raised"][1] = [-1, n, -1, what]
                     key = local.keys.of(snapshot)
                     h = local.fingerprint(key)
-                    starts[h % parts].append((h, key[0], key[1], -1, -1, n))  # type: ignore[index]
+                    starts[local.owner(h, key)].append((h, key[0], key[1], -1, -1, n))  # type: ignore[index]
                 workers.receive([local.dumps(entries, 1) for entries in starts])
             else:
                 progress = state
@@ -715,6 +788,8 @@ class Walk:
             "workers": parts,
             "bytes_sent_between_workers": self.sent,
             "bytes_sent_per_state": round(self.sent / max(distinct, 1), 1),
+            "partition": identity["partition"],
+            "level_imbalance": round(self.largest * parts / max(self.stored, 1) - 1, 3),
         }
         if stopped_by is not None and stopped_by.startswith("interrupted"):
             report.fingerprints["interrupted"] = True
@@ -723,7 +798,10 @@ class Walk:
     def _store(self, workers: Any, depth: int) -> int:
         """Close level ``depth`` in every partition; with several, rank its states (`bfs_ranks`)
         before a checkpoint can say the level is complete. The number of its states."""
-        new = sum(workers.call("store", depth))
+        counts = workers.call("store", depth)
+        new = sum(counts)
+        self.stored += new
+        self.largest += max(counts)
         if new and self.workers > 1:
             ranks = bfs_ranks(workers.call("level_orders"))
             workers.call_each("set_ranks", [[depth, r] for r in ranks])

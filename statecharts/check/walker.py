@@ -291,6 +291,13 @@ class Report:
                 f"fingerprint collision {self.fingerprints['collision_probability']:.2g} (TLC's optimistic "
                 f"estimate)"
             )
+            if self.fingerprints.get("workers", 1) > 1 and "partition" in self.fingerprints:
+                lines.append(
+                    f"  workers: {self.fingerprints['workers']} partitions, states owned by "
+                    f"{self.fingerprints['partition']}; per level the largest partition held "
+                    f"{self.fingerprints['level_imbalance']:.1%} more states than the mean; "
+                    f"{self.fingerprints['bytes_sent_per_state']} bytes a state sent between them"
+                )
         if self.actors is not None:
             lines.append(f"  actors: {self.actors['note']}")
         if not self.fairness:

@@ -4,6 +4,7 @@ and shortest traces, with only fingerprints in memory."""
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from machines.cluster_update import model as cluster_model
 from statecharts import Machine
 from statecharts.check import Bounds, Model, check, events
-from statecharts.check.fingerprints import check_fingerprints
+from statecharts.check.fingerprints import check_fingerprints, partition_scheme
 from statecharts.errors import ConfigError
 
 
@@ -68,6 +69,48 @@ def test_workers_partitioning_states_by_fingerprint_find_the_single_process_trac
         fp = check_fingerprints(m, workers=workers, bounds=bounds)
         assert summary(fp) == summary(full)  # counts, verdicts, and each trace the one a single process records
         assert fp.fingerprints["workers"] == workers and fp.fingerprints["bytes_sent_between_workers"] > 0
+
+
+def test_workers_partition_a_chart_with_many_configurations_by_configuration_and_a_small_one_by_state(
+    monkeypatch,
+):
+    from statecharts.check import fingerprints
+
+    m = planted(2, 3)
+    full = check(m)
+    assert partition_scheme(m.machine, 2) == "configuration" and partition_scheme(m.machine, 1) == "state"
+    by_configuration = check_fingerprints(m, workers=2)
+    assert summary(by_configuration) == summary(full)
+    assert by_configuration.fingerprints["partition"] == "configuration"
+    assert 0 <= by_configuration.fingerprints["level_imbalance"] < 0.5
+    monkeypatch.setattr(fingerprints, "CONFIGURATIONS_PER_PART", 10_000)  # 2,304 configurations: too few for 2
+    assert partition_scheme(m.machine, 2) == "state"
+    by_state = check_fingerprints(m, workers=2)
+    assert summary(by_state) == summary(full) and by_state.fingerprints["partition"] == "state"
+
+
+@pytest.mark.parametrize(("scheme", "per_part"), [("configuration", 64), ("state", 10_000)])
+def test_partitioned_by_configuration_each_configuration_is_compiled_in_one_worker_only(
+    monkeypatch, tmp_path, scheme, per_part
+):
+    from statecharts.check import fingerprints
+
+    def compile_logged(self, nodes):  # each worker (a forked process) logs what it compiles
+        with open(tmp_path / f"compiled-{os.getpid()}", "a") as log:
+            log.write(" ".join(sorted(node.id for node in nodes)) + "\n")
+        return compile_steps(self, nodes)
+
+    compile_steps = fingerprints.BoundedStepCompiler._compile
+    monkeypatch.setattr(fingerprints.BoundedStepCompiler, "_compile", compile_logged)
+    monkeypatch.setattr(fingerprints, "CONFIGURATIONS_PER_PART", per_part)
+    report = check_fingerprints(planted(2, 3), workers=2)
+    assert report.fingerprints["partition"] == scheme
+    first, second = (set(path.read_text().splitlines()) for path in tmp_path.iterdir())
+    assert len(first) > 50 and len(second) > 50
+    if scheme == "configuration":
+        assert not first & second
+    else:  # by state fingerprint, the states of a configuration are spread over both workers
+        assert len(first & second) > len(first) / 2
 
 
 def test_fingerprint_walk_finds_the_same_deadlock_and_keeps_its_files_where_asked(tmp_path):
@@ -189,6 +232,17 @@ def test_a_resume_with_another_model_parameters_partitions_or_more_checks_is_ref
     fewer = Model(**{**m.__dict__, "invariants": {"fewer than 2 requests": m.invariants["fewer than 2 requests"]}})
     resumed = check_fingerprints(fewer, directory=tmp_path, workers=2, deadlock=False, resume=True)
     assert resumed.complete and not resumed.result("fewer than 2 requests").holds  # checking less is sound
+
+
+def test_a_resume_with_another_partition_scheme_is_refused(monkeypatch, tmp_path):
+    from statecharts.check import fingerprints
+
+    m = planted(2, 2)
+    monkeypatch.setattr(fingerprints, "CONFIGURATIONS_PER_PART", 10_000)  # by state fingerprint
+    check_fingerprints(m, directory=tmp_path, workers=2, bounds=Bounds(max_depth=3))
+    monkeypatch.undo()  # by configuration: the owners of the stored states would not be theirs
+    with pytest.raises(ConfigError, match="partition 'state' there, 'configuration' here"):
+        check_fingerprints(m, directory=tmp_path, workers=2, resume=True)
 
 
 def test_check_resume_continues_a_checkpointed_walk(capsys, tmp_path):
