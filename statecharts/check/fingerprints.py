@@ -65,7 +65,7 @@ BATCH = 4_096  # candidate successors checked against the fingerprint set at onc
 # of 8,623, and 37 bytes a state instead of 54: benchmarks/README.md)
 CONFIGURATIONS = 1_536
 FINGERPRINT_BITS = 64
-Entry = tuple[int, int, Any, int, int, int]  # fingerprint, rest id, context values, parent place, event, order
+Found = tuple[Any, int, int, int]  # a successor for an outbox: its key, its parent's place, the event, its order
 # A state's place: its position in its partition's level file times the partitions, plus the partition.
 # A state's order, with several partitions: its parent's rank (`bfs_ranks`) times the alphabet's
 # size plus the event's index, or, for an initial state, its index among the initial states.
@@ -228,7 +228,7 @@ class LevelResult:
     ranks: dict[str, int] = field(default_factory=dict)  # invariant -> rank of its first violation
     stuck_rank: int = 0
     raised_order: int = 0  # the first step that raised: rank of its state times the alphabet size plus the event
-    outboxes: list[bytes] = field(default_factory=list)  # per partition: pickled successors it owns
+    outboxes: list[bytes] = field(default_factory=list)  # per partition: the successors it owns (`Partition.pack`)
 
 
 class Partition:
@@ -273,10 +273,11 @@ class Partition:
         self.batch_keys: list[Hashable] = []
         self.batch_parents: list[int] = []
         self.batch_vias: list[int] = []
-        self.batch_orders: list[int] = []
-        self.orders: list[int] = []  # with several partitions: the orders of the level's new states, in file order
+        self.orders: list[
+            np.ndarray
+        ] = []  # with several partitions: the orders of the level's new states, in file order
         self.ranks: np.ndarray = np.empty(0, dtype=np.int64)  # and the ranks of the level being expanded
-        self.own: list[Entry] = []  # the successors this partition owns, found in the level's expansion
+        self.own: dict[int, Found] = {}  # the successors this partition owns, found in the level's expansion
         self.writing = 0  # the level whose files are being written, and what is written of it
         self.written = 0
         self.chunk: list[Hashable] = []
@@ -286,7 +287,7 @@ class Partition:
         self.rests: list[tuple[Any, ...]] = []
         self.scheme = partition_scheme(self.machine, parts)
         self.rest_owners: list[int] = []  # per rest id, by configuration: the partition that owns its states
-        self.outbox: list[dict[int, Entry]] = [{} for _ in range(parts)]
+        self.outbox: list[dict[int, Found]] = [{} for _ in range(parts)]  # per owner, by fingerprint: the first found
         self.nodes = {n.id: n for n in self.machine.states}
 
     def fingerprint(self, key: Any) -> int:
@@ -340,33 +341,35 @@ class Partition:
                 self.raised_order = self.rank * len(self.alphabet) + via
         return self.lookup(self.keys.of(after) if key is None else key)  # type: ignore[return-value]
 
-    def _candidate(self, h: int, key: Hashable, parent: int, via: int, order: int = 0) -> None:
+    def _candidate(self, h: int, key: Hashable, parent: int, via: int) -> None:
         self.batch_fps.append(h)
         self.batch_keys.append(key)
         self.batch_parents.append(parent)
         self.batch_vias.append(via)
-        self.batch_orders.append(order)
         if len(self.batch_fps) >= BATCH:
             self._flush()
 
-    def receive(self, entries: list[Entry]) -> None:
-        """Successors other partitions found that this one owns (or the initial states), in order."""
-        for h, rest, values, parent, via, order in entries:
-            self._candidate(h, (rest, values), parent, via, order)
-        self._flush()
-
     def receive_level(self, boxes: list[bytes]) -> None:
-        """The level's successors this partition owns: those it found and those in the other
-        partitions' outboxes, taken in ascending order, so that the first of each state is the
-        one the single-process walk discovers first (its parent link) and the level file is in
-        that walk's order."""
-        entries = self.own
-        for data in boxes:
-            if data:
-                entries.extend(self.loads(data))
-        self.own = []
-        entries.sort(key=_order)
-        self.receive(entries)
+        """The level's successors this partition owns (or the initial states): those it found and
+        those in the other partitions' outboxes (`pack`), taken in ascending order, so that the
+        first of each state is the one the single-process walk discovers first (its parent link)
+        and the level file is in that walk's order. Each outbox is in ascending order already;
+        one stable sort of their orders merges them."""
+        self._flush()
+        found = [_columns(self.own), *(self.unpack(data) for data in boxes if data)]
+        self.own = {}
+        fps = np.concatenate([f[0] for f in found])
+        orders = np.concatenate([f[4] for f in found])
+        by_order = np.argsort(orders, kind="stable")
+        keys = [k for f in found for k in f[1]]
+        keys = [keys[n] for n in by_order.tolist()]
+        parents = np.concatenate([f[2] for f in found])[by_order]
+        vias = np.concatenate([f[3] for f in found])[by_order]
+        fps, orders = fps[by_order], orders[by_order]
+        for at in range(0, len(keys), BATCH):
+            end = at + BATCH
+            ordered = orders[at:end] if self.parts > 1 else None
+            self._add(fps[at:end], keys[at:end], parents[at:end], vias[at:end], ordered)
 
     def _rest_id(self, rest: tuple[Any, ...]) -> int:
         rests = self.keys.rests
@@ -379,27 +382,33 @@ class Partition:
         """The batch's new states (in the order found) to the files of the level being written."""
         if not self.batch_fps:
             return
-        new = self.seen.add(np.array(self.batch_fps, dtype=np.int64))
-        kept = np.flatnonzero(new).tolist()
-        if kept:
-            if self.states_file is None:
-                self.states_file = open(self.folder / f"states-{self.part}-{self.writing}.pkl", "wb")  # noqa: SIM115
-                self.links_file = open(self.folder / f"links-{self.part}-{self.writing}.bin", "wb")  # noqa: SIM115
-            links = np.empty(len(kept), dtype=LINK)
-            parents, vias, keys = self.batch_parents, self.batch_vias, self.batch_keys
-            links["parent"] = [parents[n] for n in kept]
-            links["via"] = [vias[n] for n in kept]
-            if self.parts > 1:
-                self.orders.extend(self.batch_orders[n] for n in kept)
-            self.links_file.write(links.tobytes())
-            chunk = self.chunk
-            chunk.extend(keys[n] for n in kept)
-            if len(chunk) >= CHUNK:
-                self.states_file.write(self.dumps(chunk, 0))
-                self.chunk = []
-            self.written += len(kept)
+        fps, keys, parents, vias = self.batch_fps, self.batch_keys, self.batch_parents, self.batch_vias
         self.batch_fps, self.batch_keys, self.batch_parents, self.batch_vias = [], [], [], []
-        self.batch_orders = []
+        self._add(np.array(fps, dtype=np.int64), keys, np.array(parents), np.array(vias), None)
+
+    def _add(
+        self, fps: np.ndarray, keys: list[Any], parents: np.ndarray, vias: np.ndarray, orders: np.ndarray | None
+    ) -> None:
+        """Candidates in order: the new ones (their fingerprint not seen) to the level's files,
+        their ``orders`` (with several partitions) kept for `level_orders`."""
+        kept = np.flatnonzero(self.seen.add(fps))
+        if not kept.size:
+            return
+        if self.states_file is None:
+            self.states_file = open(self.folder / f"states-{self.part}-{self.writing}.pkl", "wb")  # noqa: SIM115
+            self.links_file = open(self.folder / f"links-{self.part}-{self.writing}.bin", "wb")  # noqa: SIM115
+        links = np.empty(kept.size, dtype=LINK)
+        links["parent"] = parents[kept]
+        links["via"] = vias[kept]
+        if orders is not None:
+            self.orders.append(orders[kept])
+        self.links_file.write(links.tobytes())
+        chunk = self.chunk
+        chunk.extend([keys[n] for n in kept.tolist()])
+        if len(chunk) >= CHUNK:
+            self.states_file.write(self.dumps(chunk, 0))
+            self.chunk = []
+        self.written += kept.size
 
     def store(self, depth: int) -> int:
         """Close the level being written (``depth``): its files are complete and its fingerprints
@@ -422,7 +431,8 @@ class Partition:
 
     def level_orders(self) -> np.ndarray:
         """The orders of the states of the level just stored, in file order (ascending)."""
-        orders, self.orders = np.array(self.orders, dtype=np.int64), []
+        orders = np.concatenate(self.orders) if self.orders else np.empty(0, dtype=np.int64)
+        self.orders = []
         return orders
 
     def set_ranks(self, depth: int, ranks: np.ndarray) -> None:
@@ -477,7 +487,7 @@ class Partition:
                         else:  # its owner (this partition too) takes the level's candidates in order
                             box = outbox[h % parts if owners is None else owners[successor[0]]]  # type: ignore[index]
                             if h not in box:
-                                box[h] = (h, successor[0], successor[1], here, e, rank * size + e)  # type: ignore[index]
+                                box[h] = (successor, here, e, rank * size + e)
                 noted.clear()
             result.generated += len(out) + len(loops)
             result.transitions += len(out)
@@ -493,10 +503,8 @@ class Partition:
         result.raised, result.first_raised, result.raised_order = self.raised, self.first_raised, self.raised_order
         self.raised, self.first_raised = 0, None
         if parts > 1:
-            self.own = list(outbox[part].values())
-        result.outboxes = [
-            b"" if k == self.part else self.dumps(list(box.values()), 1) for k, box in enumerate(self.outbox)
-        ]
+            self.own = outbox[part]
+        result.outboxes = [b"" if k == self.part else self.pack(box) for k, box in enumerate(self.outbox)]
         self.outbox = [{} for _ in range(self.parts)]
         return result
 
@@ -554,9 +562,32 @@ class Partition:
             return entries
         return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1 :] for entry in entries]
 
-    def loads(self, data: bytes) -> list[Entry]:
-        """Entries from `dumps` in another worker."""
-        return self._load(io.BytesIO(data), 1)
+    def pack(self, box: dict[int, Found]) -> bytes:
+        """An outbox for its owner, in columns: the rests its keys use (state nodes as their ids,
+        as in `dumps`), then the fingerprints, rest ids, context values, parent places, events and
+        orders (numpy arrays but for the values)."""
+        if not box:
+            return b""
+        fps, keys, parents, vias, orders = _columns(box)
+        rids, values = zip(*keys, strict=True)
+        if len(self.rests) < len(self.keys.rests):
+            self._sync_rests()
+        out = io.BytesIO()
+        _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump([(rid, self.rests[rid]) for rid in set(rids)])
+        columns = (fps, np.array(rids, dtype=np.int64), values, parents, vias, orders)
+        pickle.dump(columns, out, protocol=pickle.HIGHEST_PROTOCOL)
+        return out.getvalue()
+
+    def unpack(self, data: bytes) -> tuple[np.ndarray, list[Any], np.ndarray, np.ndarray, np.ndarray]:
+        """`pack`'s columns, with this process's rest ids in the keys."""
+        source = io.BytesIO(data)
+        unpickler = pickle.Unpickler(source)
+        unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
+        table = [(rid, self._rest_id(rest)) for rid, rest in unpickler.load()]
+        fps, rids, values, parents, vias, orders = pickle.load(source)
+        local = np.zeros(max(rid for rid, _ in table) + 1, dtype=np.int64)
+        local[[rid for rid, _ in table]] = [mine for _, mine in table]
+        return fps, list(zip(local[rids].tolist(), values, strict=True)), parents, vias, orders
 
 
 class BoundedStepCompiler(StepCompiler):
@@ -607,8 +638,14 @@ def _note(first: dict[str, tuple[int, list[Any]]], what: str, rank: int, found: 
         first[what] = (rank, found)
 
 
-def _order(entry: Entry) -> int:
-    return entry[5]
+def _columns(box: dict[int, Found]) -> tuple[np.ndarray, list[Any], np.ndarray, np.ndarray, np.ndarray]:
+    """An outbox as columns: fingerprints, keys, parent places, events, orders."""
+    if not box:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, [], empty, empty, empty
+    keys, parents, vias, orders = zip(*box.values(), strict=True)
+    fps = np.fromiter(box, dtype=np.int64, count=len(box))
+    return fps, list(keys), np.array(parents, dtype=np.int64), np.array(vias, dtype=np.int64), np.array(orders)
 
 
 class _NodePickler(pickle.Pickler):
@@ -677,7 +714,7 @@ class Walk:
         complete, stopped_by, stored = True, None, False
         try:
             if state is None:
-                starts: list[list[Entry]] = [[] for _ in range(parts)]
+                starts: list[dict[int, Found]] = [{} for _ in range(parts)]
                 for n, snapshot in enumerate(initial):
                     if local.unhandled is not None and (what := local.unhandled(snapshot)) is not None:
                         progress["raised"][0] += 1  # entering an initial state raised: as in the full walk
@@ -685,8 +722,8 @@ class Walk:
                             progress["raised"][1] = [-1, n, -1, what]
                     key = local.keys.of(snapshot)
                     h = local.fingerprint(key)
-                    starts[local.owner(h, key)].append((h, key[0], key[1], -1, -1, n))  # type: ignore[index]
-                workers.receive([local.dumps(entries, 1) for entries in starts])
+                    starts[local.owner(h, key)].setdefault(h, (key, -1, -1, n))
+                workers.receive([local.pack(box) for box in starts])
             else:
                 progress = state
                 workers.call("reload", progress["depth"])
@@ -885,7 +922,7 @@ class _Workers:
 
     def receive(self, inboxes: list[bytes]) -> None:
         if not self.pipes:
-            self.local.receive(self.local.loads(inboxes[0]))
+            self.local.receive_level(inboxes)
             return
         self.call_each("receive_bytes", [[box] for box in inboxes])
 
@@ -949,7 +986,7 @@ def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
     if method == "reload":
         return partition.reload(*args)
     if method == "receive_bytes":
-        partition.receive(partition.loads(args[0]))
+        partition.receive_level([args[0]])
         return None
     if method == "receive_many":
         partition.receive_level(list(args[0]))
