@@ -7,9 +7,12 @@ initial state, as TLC does. Besides the fingerprints, memory holds what grows wi
 configurations, not its states: the configurations themselves, and the compiled steps of those
 in use (`BoundedStepCompiler`: at most ``2 * CONFIGURATIONS`` configurations' worth).
 
-With ``workers=N`` the states are partitioned by fingerprint among N processes (forked, so they
-share the chart and Python's hash seed): each expands the states it owns, level by level, and
-sends each successor it does not own to its owner (TLC's distributed mode). The counts,
+With ``workers=N`` the states are partitioned among N processes (forked, so they share the chart
+and Python's hash seed): each expands the states it owns, level by level, and sends each
+successor it does not own to its owner (TLC's distributed mode). A state's owner is its
+configuration's (`partition_scheme`): the states of a configuration, and so the steps compiled
+for it, stay in one process; a chart with too few configurations to share out is partitioned
+by state fingerprint instead. The counts,
 verdicts and traces are those of one process: each level's states are kept in the single-process
 walk's breadth-first order (see `bfs_ranks`), so a state's parent link and a level's first
 violation are the ones one process records.
@@ -574,7 +577,7 @@ class Partition:
             self._sync_rests()
         out = io.BytesIO()
         _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump([(rid, self.rests[rid]) for rid in set(rids)])
-        columns = (fps, np.array(rids, dtype=np.int64), values, parents, vias, orders)
+        columns = (fps, np.array(rids, dtype=np.int32), values, parents, vias, orders)
         pickle.dump(columns, out, protocol=pickle.HIGHEST_PROTOCOL)
         return out.getvalue()
 
@@ -645,7 +648,7 @@ def _columns(box: dict[int, Found]) -> tuple[np.ndarray, list[Any], np.ndarray, 
         return empty, [], empty, empty, empty
     keys, parents, vias, orders = zip(*box.values(), strict=True)
     fps = np.fromiter(box, dtype=np.int64, count=len(box))
-    return fps, list(keys), np.array(parents, dtype=np.int64), np.array(vias, dtype=np.int64), np.array(orders)
+    return fps, list(keys), np.array(parents, dtype=np.int64), np.array(vias, dtype=np.int32), np.array(orders)
 
 
 class _NodePickler(pickle.Pickler):

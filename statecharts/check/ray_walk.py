@@ -17,8 +17,10 @@ path (NFS, a cluster file system), which the actors check before the walk. ``res
 starts the actors again on any nodes, each reloading its partition's fingerprints from the
 files; the model, the parameters and the partition count must be those of the checkpoint.
 
-Fingerprints must be equal in every process of every machine, which Python's ``hash`` is not:
-the partitions fingerprint states with `statecharts.check.portable.StablePartition`.
+Fingerprints and owners must be equal in every process of every machine, which Python's ``hash``
+is not: the partitions fingerprint states with `statecharts.check.portable.StablePartition`, and
+a state's owner is a digest of its configuration's state ids or of that fingerprint
+(`statecharts.check.fingerprints.partition_scheme`).
 
 The chart and the model are sent to the actors pickled (``cloudpickle``, by reference for
 functions of importable modules): every node must be able to import the model's module, e.g. by

@@ -173,6 +173,10 @@ def test_check_fingerprints_flag_reports_the_same_counts_and_refuses_temporal_pr
     assert main([*args, "--workers", "2", "--no-temporal"]) == 0
     two = json.loads(capsys.readouterr().out)
     assert (two["distinct_states"], two["transitions"], two["fingerprints"]["workers"]) == (212, 382, 2)
+    assert two["fingerprints"]["partition"] == "configuration" and two["fingerprints"]["level_imbalance"] >= 0
+    assert main([a for a in args if a != "--json"] + ["--workers", "2", "--no-temporal"]) == 0
+    text = capsys.readouterr().out
+    assert "workers: 2 partitions, states owned by configuration; per level the largest partition held" in text
     assert main([*args, "--fingerprints"]) == 2
     assert "--fingerprints checks invariants and deadlock only: add --no-temporal" in capsys.readouterr().err
 
