@@ -276,9 +276,8 @@ class Partition:
         self.batch_keys: list[Hashable] = []
         self.batch_parents: list[int] = []
         self.batch_vias: list[int] = []
-        self.orders: list[
-            np.ndarray
-        ] = []  # with several partitions: the orders of the level's new states, in file order
+        # with several partitions: the orders of the level's new states, in file order
+        self.orders: list[np.ndarray] = []
         self.ranks: np.ndarray = np.empty(0, dtype=np.int64)  # and the ranks of the level being expanded
         self.own: dict[int, Found] = {}  # the successors this partition owns, found in the level's expansion
         self.writing = 0  # the level whose files are being written, and what is written of it
@@ -586,11 +585,11 @@ class Partition:
         source = io.BytesIO(data)
         unpickler = pickle.Unpickler(source)
         unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
-        table = [(rid, self._rest_id(rest)) for rid, rest in unpickler.load()]
+        table = {rid: self._rest_id(rest) for rid, rest in unpickler.load()}
         fps, rids, values, parents, vias, orders = pickle.load(source)
-        local = np.zeros(max(rid for rid, _ in table) + 1, dtype=np.int64)
-        local[[rid for rid, _ in table]] = [mine for _, mine in table]
-        return fps, list(zip(local[rids].tolist(), values, strict=True)), parents, vias, orders
+        theirs, at = np.unique(rids, return_inverse=True)
+        mine = np.array([table[rid] for rid in theirs.tolist()], dtype=np.int64)[at]
+        return fps, list(zip(mine.tolist(), values, strict=True)), parents, vias, orders
 
 
 class BoundedStepCompiler(StepCompiler):
