@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from statecharts.check.graph import StateGraph
 from statecharts.check.walker import Report, check
 from statecharts.cli import check_modes
+from statecharts.cli.bounds import CHECK_MAX_DEPTH, depth_bound, say_bound
 from statecharts.cli.loading import UsageError, load_model, parse_params
 from statecharts.cli.parameters import add_param_option
 from statecharts.errors import StatechartError
@@ -56,7 +57,13 @@ def add_parser(sub: Any) -> None:
     )
     add_param_option(parser)
     parser.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states")
-    parser.add_argument("--max-depth", type=int, metavar="N", help="do not expand states deeper than N")
+    parser.add_argument(
+        "--max-depth",
+        type=int,
+        metavar="N",
+        help=f"do not expand states deeper than N (default {CHECK_MAX_DEPTH:,}: a model deeper than that is "
+        "usually unbounded, a counter with no limit)",
+    )
     parser.add_argument(
         "--max-seconds", type=float, metavar="S", help="stop after S seconds (building the model included)"
     )
@@ -171,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
             report = check(
                 model,
                 max_states=args.max_states,
-                max_depth=args.max_depth,
+                max_depth=depth_bound(args),
                 max_seconds=seconds_left,
                 fairness=not args.no_fairness,
                 symmetry=args.symmetry,
@@ -191,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), indent=1))
     else:
         print(report.format(actions=args.coverage), flush=True)
+    say_bound(report, args)
     if stopper.interrupted:
         return 130
     drawn = draw_outputs(report, args)
