@@ -1,6 +1,7 @@
 """``statecharts check MODULE[:FACTORY] [-p NAME=VALUE ...]``: walk a model, report its properties.
 
-Exit status: 0 when every property holds, 1 when one is violated, 2 on bad input.
+Exit status: 0 when no property is violated (every one holds, or, when a bound stopped the walk, the
+report says INCOMPLETE and names the bound), 1 when one is violated, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def add_parser(sub: Any) -> None:
         help="walk every event sequence of a model and check its properties",
         add_help=False,
         description="Walk every event sequence of a model (breadth first) and check its invariants, "
-        "deadlocks and temporal properties. Exit status: 0 all hold, 1 a violation, "
+        "deadlocks and temporal properties. Exit status: 0 nothing violated (all hold, or the report "
+        "says INCOMPLETE: a bound stopped the walk), 1 a violation, "
         "2 bad input, 130 interrupted (Ctrl-C: the partial report is printed first).",
     )
     parser.add_argument(
@@ -115,8 +117,9 @@ INTERRUPTED = "interrupted (Ctrl-C)"
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the model ``args`` names, print the report: the exit status (0 all hold, 1 a violation,
-    2 bad input or a drawing that failed after a walk where all hold, 130 interrupted by Ctrl-C).
+    """Check the model ``args`` names, print the report: the exit status (0 nothing violated: all hold,
+    or a bound stopped the walk and the report says INCOMPLETE; 1 a violation; 2 bad input, or a drawing
+    that failed after a walk where nothing was violated; 130 interrupted by Ctrl-C).
 
     >>> parser = argparse.ArgumentParser(prog="statecharts")
     >>> add_parser(parser.add_subparsers())
