@@ -32,7 +32,7 @@ import pickle
 import signal
 import tempfile
 import time
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -291,6 +291,8 @@ class Partition:
         self.rest_owners: list[int] = []  # per rest id, by configuration: the partition that owns its states
         self.outbox: list[dict[int, Found]] = [{} for _ in range(parts)]  # per owner, by fingerprint: the first found
         self.nodes = {n.id: n for n in self.machine.states}
+        self.rest_pickles: dict[int, bytes] = {}  # `_rest_table`: per rest id, the rest pickled
+        self.rest_by_pickle: dict[bytes, int] = {}  # and back (a rest from another process, too)
 
     def fingerprint(self, key: Any) -> int:
         """The key's fingerprint, the same in every worker (the rest's own hash, not its local id)."""
@@ -543,22 +545,45 @@ class Partition:
             self.ranks = np.fromfile(ranks, dtype="<i8") if ranks.exists() else np.empty(0, dtype=np.int64)
         return int(levels[-1].size)
 
+    def _rest_table(self, rids: Iterable[int]) -> list[tuple[int, bytes]]:
+        """The rests of ``rids``, each pickled once per process (state nodes as their ids)."""
+        pickled, table = self.rest_pickles, []
+        for rid in rids:
+            data = pickled.get(rid)
+            if data is None:
+                if rid >= len(self.rests):
+                    self._sync_rests()
+                out = io.BytesIO()
+                _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(self.rests[rid])
+                data = pickled[rid] = out.getvalue()
+                self.rest_by_pickle[data] = rid
+            table.append((rid, data))
+        return table
+
+    def _local_rests(self, table: list[tuple[int, bytes]]) -> dict[int, int]:
+        """A `_rest_table` (of this or another process) as rest ids there -> rest ids here: a rest
+        seen before is known by its pickle, the others are unpickled."""
+        known, local = self.rest_by_pickle, {}
+        for rid, data in table:
+            mine = known.get(data)
+            if mine is None:
+                unpickler = pickle.Unpickler(io.BytesIO(data))
+                unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
+                mine = known[data] = self._rest_id(unpickler.load())
+            local[rid] = mine
+        return local
+
     def dumps(self, entries: list[Any], rest_at: int) -> bytes:
         """Entries (tuples with a local rest id at ``rest_at``) for a file or another worker: first
-        the rests they use (state nodes as their ids), then the entries as plain data."""
-        used = {entry[rest_at] for entry in entries}
-        if len(self.rests) < len(self.keys.rests):
-            self._sync_rests()
+        the rests they use (`_rest_table`), then the entries as plain data."""
         out = io.BytesIO()
-        _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump([(rid, self.rests[rid]) for rid in used])
+        pickle.dump(self._rest_table({entry[rest_at] for entry in entries}), out, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(entries, out, protocol=pickle.HIGHEST_PROTOCOL)
         return out.getvalue()
 
     def _load(self, source: Any, rest_at: int) -> list[Any]:
         """One `dumps` from ``source``, its rests turned into this process's rest ids."""
-        unpickler = pickle.Unpickler(source)
-        unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
-        table = {rid: self._rest_id(rest) for rid, rest in unpickler.load()}
+        table = self._local_rests(pickle.load(source))
         entries: list[Any] = pickle.load(source)
         if all(rid == local for rid, local in table.items()):  # written by this process: ids unchanged
             return entries
@@ -572,10 +597,8 @@ class Partition:
             return b""
         fps, keys, parents, vias, orders = _columns(box)
         rids, values = zip(*keys, strict=True)
-        if len(self.rests) < len(self.keys.rests):
-            self._sync_rests()
         out = io.BytesIO()
-        _NodePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump([(rid, self.rests[rid]) for rid in set(rids)])
+        pickle.dump(self._rest_table(set(rids)), out, protocol=pickle.HIGHEST_PROTOCOL)
         columns = (fps, np.array(rids, dtype=np.int32), values, parents, vias, orders)
         pickle.dump(columns, out, protocol=pickle.HIGHEST_PROTOCOL)
         return out.getvalue()
@@ -583,9 +606,7 @@ class Partition:
     def unpack(self, data: bytes) -> tuple[np.ndarray, list[Any], np.ndarray, np.ndarray, np.ndarray]:
         """`pack`'s columns, with this process's rest ids in the keys."""
         source = io.BytesIO(data)
-        unpickler = pickle.Unpickler(source)
-        unpickler.persistent_load = self.nodes.__getitem__  # type: ignore[assignment]
-        table = {rid: self._rest_id(rest) for rid, rest in unpickler.load()}
+        table = self._local_rests(pickle.load(source))
         fps, rids, values, parents, vias, orders = pickle.load(source)
         theirs, at = np.unique(rids, return_inverse=True)
         mine = np.array([table[rid] for rid in theirs.tolist()], dtype=np.int64)[at]
