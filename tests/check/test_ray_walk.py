@@ -105,6 +105,7 @@ def test_the_ray_walk_finds_the_single_process_counts_verdicts_and_shortest_trac
     assert len(trace) == 3 and trace[-1].snapshot.context["reqCounter"] == 2
     ray = spread.fingerprints["ray"]
     assert (ray["nodes"], ray["partitions"]) == (3, 3)
+    assert spread.fingerprints["partition"] == "configuration"  # owners by a digest of the state ids, on every node
     assert (
         0
         < ray["bytes_between_nodes"]
