@@ -172,7 +172,10 @@ def check_fingerprints(
     which ``resume=True`` continues (the same model and workers; Ctrl-C stops the walk with a
     partial report whose ``fingerprints`` say ``interrupted``). The report's ``fingerprints`` gives
     the bytes a state takes in the fingerprint arrays (8 more per state of a level while it is
-    merged in), the states generated, the collision probability and the bytes sent between workers.
+    merged in), the states generated, the collision probability, the bytes sent between workers,
+    how states were given to them (``partition``, see `partition_scheme`) and the per-level
+    imbalance (``level_imbalance``: per level, how many more states the largest partition held
+    than the mean, weighted by the level's states).
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import events
