@@ -293,8 +293,9 @@ class Report:
             )
             if self.fingerprints.get("workers", 1) > 1 and "partition" in self.fingerprints:
                 lines.append(
-                    f"  workers: {self.fingerprints['workers']} partitions, states owned by "
-                    f"{self.fingerprints['partition']}; per level the largest partition held "
+                    f"  workers: {self.fingerprints['workers']} partitions, states given out by "
+                    f"{'state fingerprint' if self.fingerprints['partition'] == 'state' else 'configuration'}; "
+                    f"per level the largest partition held "
                     f"{self.fingerprints['level_imbalance']:.1%} more states than the mean; "
                     f"{self.fingerprints['bytes_sent_per_state']} bytes a state sent between them"
                 )

@@ -176,7 +176,9 @@ def test_check_fingerprints_flag_reports_the_same_counts_and_refuses_temporal_pr
     assert two["fingerprints"]["partition"] == "configuration" and two["fingerprints"]["level_imbalance"] >= 0
     assert main([a for a in args if a != "--json"] + ["--workers", "2", "--no-temporal"]) == 0
     text = capsys.readouterr().out
-    assert "workers: 2 partitions, states owned by configuration; per level the largest partition held" in text
+    assert "workers: 2 partitions, states given out by configuration; per level the largest partition held" in text
+    assert main([*args[:-1], "-p", "workers=1", "-p", "requests=1", "--workers", "2", "--no-temporal"]) == 0
+    assert "workers: 2 partitions, states given out by state fingerprint; per level" in capsys.readouterr().out
     assert main([*args, "--fingerprints"]) == 2
     assert "--fingerprints checks invariants and deadlock only: add --no-temporal" in capsys.readouterr().err
 
