@@ -69,20 +69,23 @@ def _digest(value: Any) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-def save_checkpoint(folder: Path, progress: dict[str, Any]) -> None:
+def save_checkpoint(folder: Path, progress: dict[str, Any], durable: bool = True) -> None:
     """Write the checkpoint at once: a reader, or a walk resumed after a crash, sees the previous
-    checkpoint or this one, never half of it (written beside it, synced, then renamed over it)."""
+    checkpoint or this one, never half of it (written beside it, synced, then renamed over it).
+    Not ``durable`` (a walk's temporary folder): not synced, a crash of the machine may lose it."""
     path, scratch = folder / CHECKPOINT, folder / f"{CHECKPOINT}.tmp"
     with open(scratch, "w", encoding="utf-8") as out:
         out.write(json.dumps(progress))
-        out.flush()
-        os.fsync(out.fileno())
+        if durable:
+            out.flush()
+            os.fsync(out.fileno())
     scratch.replace(path)
-    directory = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself survives a crash of the machine
-    finally:
-        os.close(directory)
+    if durable:
+        directory = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a crash of the machine
+        finally:
+            os.close(directory)
 
 
 def read_checkpoint(folder: Path) -> dict[str, Any]:

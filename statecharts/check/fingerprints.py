@@ -949,7 +949,7 @@ class Walk:
         """The checkpoint at the start of level ``progress["depth"]`` (of ``size`` states), or
         within it with the partitions' ``files`` (`Partition.checkpoint`)."""
         within = {"upto": level["upto"], "firsts": level["firsts"], "files": files}
-        save_checkpoint(self.folder, progress if files is None else {**progress, "level": within})
+        save_checkpoint(self.folder, progress if files is None else {**progress, "level": within}, self.kept)
         self.saved = _where(progress["depth"], 0 if files is None else level["upto"], size)
 
     def _interrupted(self, depth: int) -> str:

@@ -77,9 +77,9 @@ def test_checkpoints_every_interval_within_a_level_each_resumable(tmp_path, monk
     saved: list[dict] = []
     real = fingerprints.save_checkpoint
 
-    def save(folder: Path, progress: dict) -> None:
+    def save(folder: Path, progress: dict, durable: bool) -> None:
         saved.append(json.loads(json.dumps(progress)))
-        real(folder, progress)
+        real(folder, progress, durable)
 
     monkeypatch.setattr(fingerprints, "save_checkpoint", save)
     check_fingerprints(m, directory=folder, workers=workers, checkpoint_every=0.0)  # after every slice

@@ -150,9 +150,9 @@ def test_a_ray_walk_resumed_from_a_checkpoint_within_a_level_reaches_the_single_
     m, run, saved = broken_update_cluster(2, 3), tmp_path / "run", []
     real = fingerprints.save_checkpoint
 
-    def save(folder: Path, progress: dict) -> None:
+    def save(folder: Path, progress: dict, durable: bool) -> None:
         saved.append(json.loads(json.dumps(progress)))
-        real(folder, progress)
+        real(folder, progress, durable)
 
     monkeypatch.setattr(fingerprints, "save_checkpoint", save)
     check_ray(m, directory=run, checkpoint_every=0.0)  # a checkpoint after every slice
