@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from machines.cluster_update import model as cluster_model
-from statecharts.check import Model, check, fingerprints
+from statecharts.check import Bounds, Model, check, fingerprints
 from statecharts.check.fingerprints import check_fingerprints
 from statecharts.errors import ConfigError
 from tests.check.interrupting import interrupt_at_level
@@ -211,3 +211,20 @@ def test_check_checkpoint_every_is_refused_without_a_folder_or_below_zero(capsys
     assert "--checkpoint-every must be 0 minutes or more, not -1.0" in capsys.readouterr().err
     assert main([*args, "--resume", str(ROOT / "tests")]) == 2
     assert "no readable checkpoint.json" in capsys.readouterr().err
+
+
+def test_the_time_bound_stops_within_a_level_with_a_checkpoint_a_resume_continues(tmp_path, monkeypatch):
+    monkeypatch.setattr(fingerprints, "SLICE", 1)  # the two initial states are two slices
+    m, folder = planted(2, 3), tmp_path / "run"
+    bounded = check_fingerprints(m, directory=folder, bounds=Bounds(max_seconds=0), checkpoint_every=None)
+    saved = json.loads((folder / "checkpoint.json").read_text())
+    assert not bounded.complete and bounded.stopped_by == "time bound 0 s"
+    assert (saved["depth"], saved["level"]["upto"], bounded.fingerprints["checkpoint"]) == (
+        0,
+        1,
+        "within level 0: 1 of its 2 states expanded",
+    )
+    found = saved["level"]["files"][0]["written"]  # level 1's states found so far count
+    assert found > 0 and (bounded.distinct_states, bounded.depth) == (2 + found, 1)
+    monkeypatch.setattr(fingerprints, "SLICE", 16)
+    assert summary(check_fingerprints(m, directory=folder, resume=True)) == summary(check(m))
