@@ -356,13 +356,8 @@ class Partition:
     def store(self, depth: int) -> int:
         """Close the level being written (``depth``): its files are complete and its fingerprints
         join the stored ones; the number of its states. The next level is written from now on."""
-        self._flush()
-        if self.chunk:
-            self.states_file.write(self.dumps(self.chunk, 0))
-            self.chunk = []
-        for handle in (self.states_file, self.links_file):
-            if handle is not None:
-                handle.close()
+        for handle in self._written_out():
+            handle.close()
         self.states_file = self.links_file = None
         count = self.written
         if not count:  # no file from an interrupted walk stays for a resumed one to read
@@ -371,6 +366,15 @@ class Partition:
         self.seen.commit()
         self.writing, self.written = depth + 1, 0
         return count
+
+    def _written_out(self) -> list[Any]:
+        """Every state found of the level being written in its files (the batch checked, the chunk
+        pickled); the files open."""
+        self._flush()
+        if self.chunk:
+            self.states_file.write(self.dumps(self.chunk, 0))
+            self.chunk = []
+        return [handle for handle in (self.states_file, self.links_file) if handle is not None]
 
     def level_orders(self) -> np.ndarray:
         """The orders of the states of the level just stored, in file order (ascending)."""
@@ -525,14 +529,9 @@ class Partition:
         appended to ``orders-P-D.bin``) and say where it is, for a checkpoint within a level: the
         states of the level in expansion it has ``read``, those of the next it has ``written``,
         and the bytes of their ``states`` file."""
-        self._flush()
-        if self.chunk:
-            self.states_file.write(self.dumps(self.chunk, 0))
-            self.chunk = []
-        for handle in (self.states_file, self.links_file):
-            if handle is not None:
-                handle.flush()
-                os.fsync(handle.fileno())
+        for handle in self._written_out():
+            handle.flush()
+            os.fsync(handle.fileno())
         if self.parts > 1 and len(self.orders) > self.orders_saved:
             with open(self._path("orders", self.writing), "ab" if self.orders_saved else "wb") as out:
                 np.array(self.orders[self.orders_saved :], dtype="<i8").tofile(out)
