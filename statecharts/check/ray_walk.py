@@ -222,15 +222,19 @@ class RayWorkers:
             self.ray.kill(actor)
 
 
-def reachable(address: str | None, timeout: float = 5.0) -> None:
+START_HINT = "start one with `ray start --head` (then --ray auto) or give a running cluster's address (--ray HOST:PORT)"
+
+
+def reachable(address: str | None, timeout: float = 5.0, *, found: str = "") -> None:
     """Refuse, with a `ConfigError`, a ``HOST:PORT`` address nothing answers on within ``timeout``
     seconds: Ray itself would wait about a minute, then keep retrying. ``None``, ``"auto"`` and
-    ``ray://`` addresses are left to Ray.
+    ``ray://`` addresses are left to Ray (`cluster_address` finds the one ``"auto"`` means).
+    ``found``: where ``address`` came from, when the user did not give it.
 
     >>> reachable("127.0.0.1:1", timeout=1)
     Traceback (most recent call last):
         ...
-    statecharts.errors.ConfigError: ray: cannot reach the Ray cluster at '127.0.0.1:1': ...
+    statecharts.errors.ConfigError: ray: cannot reach the Ray cluster at '127.0.0.1:1': ...; start one with ...
     """
     if not address or address == "auto" or "://" in address:
         return
@@ -240,7 +244,27 @@ def reachable(address: str | None, timeout: float = 5.0) -> None:
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as exc:
-        raise ConfigError(f"cannot reach the Ray cluster at {address!r}: {exc}", key="ray") from None
+        raise ConfigError(
+            f"cannot reach the Ray cluster at {address!r}{found}: {exc}; {START_HINT}", key="ray"
+        ) from None
+
+
+def cluster_address(ray: Any, address: str | None) -> str | None:
+    """The ``HOST:PORT`` Ray connects to for ``address`` ``None`` or ``"auto"``: ``RAY_ADDRESS``, else
+    the cluster ``ray start`` started last on this machine (its GCS may have gone since: `reachable`
+    says so at once, where Ray would retry it for minutes); None when Ray would start a cluster of its
+    own. Any other address is returned as given."""
+    if address not in (None, "auto"):
+        return address
+    try:
+        canonical = ray._private.services.canonicalize_bootstrap_address
+    except AttributeError:  # another Ray's internals: leave the address to Ray
+        return address
+    try:
+        found: str | None = canonical(address)
+    except (ConnectionError, ValueError) as exc:
+        raise ConfigError(f"no Ray cluster found for {address!r} ({exc}); {START_HINT}", key="ray") from None
+    return found
 
 
 def check_ray(
@@ -270,8 +294,17 @@ def check_ray(
         assert folder is not None
         workers = read_checkpoint(folder).get("workers")
     ray = import_ray()
-    reachable(address)  # an address given is checked even when this process is connected already
     owner = not ray.is_initialized()
+    if owner:  # where "auto" points, checked: a cluster that ran here before may have gone
+        resolved = cluster_address(ray, address)
+        found = (
+            ""
+            if resolved == address
+            else f" ({address or 'auto'}: RAY_ADDRESS, or the cluster `ray start` started last here)"
+        )
+        reachable(resolved, found=found)
+    else:
+        reachable(address)  # an address given is checked even when this process is connected already
     if owner:
         try:
             ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from statecharts.check.model import Model, child_machines
+from statecharts.cli.bounds import depth_bound, say_bound
 from statecharts.cli.loading import UsageError
 from statecharts.errors import SnapshotError
 from statecharts.state import Snapshot
@@ -217,7 +218,7 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
                 "--fingerprints checks invariants and deadlock only: add --no-temporal (the model has "
                 f"temporal properties: {', '.join(model.properties)})"
             )
-        bounds = Bounds(args.max_states, args.max_depth, args.max_seconds)
+        bounds = Bounds(args.max_states, depth_bound(args), args.max_seconds)
         minutes = CHECKPOINT_MINUTES if getattr(args, "checkpoint_every", None) is None else args.checkpoint_every
         every = None if minutes == 0 else minutes * 60
         if getattr(args, "ray", None) is not None:
@@ -246,6 +247,7 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
                 checkpoint_every=every,
             )
         print(json.dumps(report.to_json(), indent=1) if args.json else report.format())
+        say_bound(report, args)
         if report.fingerprints and report.fingerprints.get("interrupted"):
             return 130  # Ctrl-C: the partial report is printed, the checkpoint is on disk
         return 0 if report.ok else 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -322,6 +323,34 @@ def test_an_address_nothing_answers_on_is_a_clear_error_at_once_not_a_wait(capsy
     assert main(["check", "machines.fetch", "--ray", "127.0.0.1:1"]) == 2
     assert "cannot reach the Ray cluster at '127.0.0.1:1'" in capsys.readouterr().err
     assert time.monotonic() - started < 30  # Ray itself would wait about a minute, then retry
+
+
+def test_auto_with_a_cluster_that_has_gone_is_a_clear_error_at_once_not_minutes_of_retries():
+    pytest.importorskip("ray", reason="pip install 'statecharts[ray]' (or bash .ci/install.d/ray.sh)")
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # "auto" is RAY_ADDRESS, else the cluster `ray start` started last (a file in Ray's temporary
+    # folder, which a cluster some other process runs on this machine overrides): RAY_ADDRESS here
+    env = {**os.environ, "RAY_ADDRESS": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "statecharts", "check", "machines.fetch", "--no-temporal", "--ray", "auto"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 2, done.stderr
+    # Ray names this machine's own address for 127.0.0.1: the port is the one given
+    assert re.search(
+        rf"cannot reach the Ray cluster at '[^']+:{port}' \(auto: RAY_ADDRESS, or the cluster", done.stderr
+    )
+    assert "`ray start --head`" in done.stderr and "Traceback" not in done.stderr
+    assert time.monotonic() - started < 60
 
 
 def test_state_fingerprints_are_the_same_in_another_process():
