@@ -11,9 +11,10 @@ bytes a state from each actor and 8 back), and asks the owners for the parent li
 keys when it rebuilds a trace.
 
 With ``directory`` (``--checkpoint DIR``), every actor writes its level files (named by partition)
-to that one folder and the driver writes the checkpoint there at the start of each level, as the
-``--workers`` walk does: on a real cluster it must be a folder every node mounts at the same
-path (NFS, a cluster file system), which the actors check before the walk. ``resume=True``
+to that one folder and the driver writes the checkpoint there at the start of each level and
+within one (every ``checkpoint_every`` seconds, on Ctrl-C), as the ``--workers`` walk does:
+on a real cluster it must be a folder every node mounts at the same path (NFS, a cluster file
+system), which the actors check before the walk. ``resume=True``
 starts the actors again on any nodes, each reloading its partition's fingerprints from the
 files; the model, the parameters and the partition count must be those of the checkpoint.
 
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from statecharts.check.checkpoint import read_checkpoint
-from statecharts.check.fingerprints import LevelResult, Partition, Walk, _dispatch, read_link
+from statecharts.check.fingerprints import CHECKPOINT_SECONDS, LevelResult, Partition, Walk, _dispatch, read_link
 from statecharts.check.graph import Bounds, collector_paused
 from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.portable import StablePartition
@@ -87,9 +88,9 @@ class PartitionActor:
     def call(self, method: str, *args: Any) -> Any:
         return _dispatch(self.partition, method, args)
 
-    def expand(self, method: str, depth: int) -> tuple[Any, ...]:
-        """The level's result without its outboxes, their sizes, then one outbox per partition."""
-        result: LevelResult = _dispatch(self.partition, method, (depth,))
+    def expand(self, method: str, depth: int, upto: int) -> tuple[Any, ...]:
+        """The slice's result without its outboxes, their sizes, then one outbox per partition."""
+        result: LevelResult = _dispatch(self.partition, method, (depth, upto))
         boxes = result.outboxes or [b""] * self.partition.parts
         result.outboxes = []
         return (result, [len(box) for box in boxes], *boxes)
@@ -165,11 +166,12 @@ class RayWorkers:
             self.ranking += sum(orders.nbytes for orders in answers)
         return answers
 
-    def call_each(self, method: str, per_part: list[list[Any]]) -> None:
-        """Run ``method`` in every partition with its own arguments."""
+    def call_each(self, method: str, per_part: list[list[Any]]) -> list[Any]:
+        """Run ``method`` in every partition with its own arguments; their answers."""
         if method == "set_ranks":
             self.ranking += sum(args[1].nbytes for args in per_part)
-        self.ray.get([actor.call.remote(method, *args) for actor, args in zip(self.actors, per_part, strict=True)])
+        calls = [actor.call.remote(method, *args) for actor, args in zip(self.actors, per_part, strict=True)]
+        return list(self.ray.get(calls))
 
     def _check_shared(self, folder: Path) -> None:
         """Refuse a checkpoint folder that some partition's node does not share with the driver."""
@@ -276,12 +278,14 @@ def check_ray(
     deadlock: bool = True,
     directory: str | Path | None = None,
     resume: bool = False,
+    checkpoint_every: float | None = CHECKPOINT_SECONDS,
 ) -> Report:
     """The fingerprint walk of ``model`` in ``workers`` partitions (default: one per CPU of the
     cluster, or on resume the checkpoint's count) on the Ray cluster at ``address`` (``"auto"``:
     the one this machine belongs to; when this process is already connected to Ray, that
-    connection). ``directory``: the level files and a checkpoint per level in that folder, which
-    every node must share; ``resume=True`` continues the walk checkpointed there (see the module).
+    connection). ``directory``: the level files and the checkpoints in that folder (at the start of
+    each level, and within one every ``checkpoint_every`` seconds and on Ctrl-C), which every
+    node must share; ``resume=True`` continues the walk checkpointed there (see the module).
     The report's ``fingerprints`` add ``ray``: the nodes, the bytes routed between partitions and
     between nodes, per distinct state."""
     refuse_actor_system(model.machine, "the Ray walk (--ray)")
@@ -331,6 +335,7 @@ def check_ray(
                 resume,
                 pool=pool,
                 partition=StablePartition,
+                checkpoint_every=checkpoint_every,
             )
             walk.kept = folder is not None  # otherwise the level files are on the nodes, removed after
             report = walk.run()

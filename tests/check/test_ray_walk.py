@@ -142,6 +142,27 @@ def test_a_ray_walk_resumed_from_its_checkpoint_reaches_the_single_process_resul
     assert resumed.fingerprints["ray"]["nodes"] == 3
 
 
+def test_a_ray_walk_resumed_from_a_checkpoint_within_a_level_reaches_the_single_process_result(
+    cluster, tmp_path, monkeypatch
+):
+    from statecharts.check import fingerprints
+    from statecharts.check.ray_walk import check_ray
+
+    monkeypatch.setattr(fingerprints, "SLICE", 16)  # the driver's: 48 states a slice in three partitions
+    m, run, saved = broken_update_cluster(2, 3), tmp_path / "run", []
+    real = fingerprints.save_checkpoint
+
+    def save(folder: Path, progress: dict, durable: bool) -> None:
+        saved.append(json.loads(json.dumps(progress)))
+        real(folder, progress, durable)
+
+    monkeypatch.setattr(fingerprints, "save_checkpoint", save)
+    check_ray(m, directory=run, checkpoint_every=0.0)  # a checkpoint after every slice
+    real(run, next(c for c in saved if c["depth"] == 8 and c.get("level", {}).get("upto", 0) > 48))
+    resumed, one = check_ray(m, directory=run, resume=True), check(m)
+    assert (verdicts(resumed), steps(resumed)) == (verdicts(one), steps(one))
+
+
 def test_the_ray_walk_finds_the_same_deadlock_and_raising_step_as_one_process(cluster):
     from statecharts.check.ray_walk import check_ray
 
@@ -235,11 +256,12 @@ def test_ctrl_c_during_a_checkpointed_ray_walk_and_resume_reach_the_single_proce
     walk = interrupt_at_level([*command, "--checkpoint", str(run)], ROOT, lambda: [run / "checkpoint.json"], env=env)
     assert walk.returncode == 130 and "Traceback" not in walk.stderr, walk.stderr
     partial = json.loads(walk.stdout)
-    assert (
-        partial["fingerprints"]["interrupted"] and f"the checkpoint in {run} is at the start" in partial["stopped_by"]
-    )
-    reached = json.loads((run / "checkpoint.json").read_text())["depth"]
-    assert 3 <= reached < 9, reached
+    assert partial["fingerprints"]["interrupted"]
+    assert f"the checkpoint in {run} is {partial['fingerprints']['checkpoint']}" in partial["stopped_by"]
+    saved = json.loads((run / "checkpoint.json").read_text())
+    assert 3 <= saved["depth"] < 9, saved["depth"]
+    if "level" in saved:  # Ctrl-C within a level of more than a slice (6,144 states in three partitions)
+        assert partial["fingerprints"]["checkpoint"].startswith(f"within level {saved['depth']}: ")
     bad = subprocess.run(
         [*command, "--workers", "2", "--resume", str(run)],
         cwd=ROOT,
