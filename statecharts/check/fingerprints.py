@@ -316,6 +316,9 @@ class Partition:
         self.nodes = {n.id: n for n in self.machine.states}
         self.rest_pickles: dict[int, bytes] = {}  # `_rest_table`: per rest id, the rest pickled
         self.rest_by_pickle: dict[bytes, int] = {}  # and back (a rest from another process, too)
+        self.token = os.urandom(8)  # `pack`: this partition as a sender, unlike any other
+        self.told: list[set[int]] = [set() for _ in range(parts)]  # per owner: the rest ids sent it
+        self.heard: dict[bytes, dict[int, int]] = {}  # per sender: its rest ids -> this process's
 
     def fingerprint(self, key: Any) -> int:
         """The key's fingerprint, the same in every worker (the rest's own hash, not its local id)."""
@@ -540,7 +543,7 @@ class Partition:
         self.raised, self.first_raised = 0, None
         if parts > 1:
             self.own = outbox[part]
-        result.outboxes = [b"" if k == self.part else self.pack(box) for k, box in enumerate(self.outbox)]
+        result.outboxes = [b"" if k == self.part else self.pack(box, k) for k, box in enumerate(self.outbox)]
         self.outbox = [{} for _ in range(self.parts)]
         return result
 
@@ -696,16 +699,20 @@ class Partition:
             return entries
         return [entry[:rest_at] + (table[entry[rest_at]],) + entry[rest_at + 1 :] for entry in entries]
 
-    def pack(self, box: dict[int, Found]) -> bytes:
-        """An outbox for its owner, in columns: the rests its keys use (state nodes as their ids,
-        as in `dumps`), then the fingerprints, rest ids, context values, parent places, events and
-        orders (numpy arrays but for the values)."""
+    def pack(self, box: dict[int, Found], owner: int) -> bytes:
+        """An outbox for partition ``owner``, in columns: who sends it (``token``) and the rests
+        its keys use that this partition has not sent that owner before (`_rest_table`), then the
+        fingerprints, rest ids, context values, parent places, events and orders (numpy arrays but
+        for the values). Outboxes reach their owner in the order packed, each once."""
         if not box:
             return b""
         fps, keys, parents, vias, orders = _columns(box)
         rids, values = zip(*keys, strict=True)
+        told = self.told[owner]
+        new = set(rids) - told
+        told.update(new)
         out = io.BytesIO()
-        pickle.dump(self._rest_table(set(rids)), out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((self.token, self._rest_table(new)), out, protocol=pickle.HIGHEST_PROTOCOL)
         columns = (fps, np.array(rids, dtype=np.int32), values, parents, vias, orders)
         pickle.dump(columns, out, protocol=pickle.HIGHEST_PROTOCOL)
         return out.getvalue()
@@ -713,7 +720,9 @@ class Partition:
     def unpack(self, data: bytes) -> tuple[np.ndarray, list[Any], np.ndarray, np.ndarray, np.ndarray]:
         """`pack`'s columns, with this process's rest ids in the keys."""
         source = io.BytesIO(data)
-        table = self._local_rests(pickle.load(source))
+        sender, rests = pickle.load(source)
+        table = self.heard.setdefault(sender, {})  # the sender's rest ids, as told so far
+        table.update(self._local_rests(rests))
         fps, rids, values, parents, vias, orders = pickle.load(source)
         theirs, at = np.unique(rids, return_inverse=True)
         mine = np.array([table[rid] for rid in theirs.tolist()], dtype=np.int64)[at]
@@ -923,7 +932,7 @@ class Walk:
                     key = local.keys.of(snapshot)
                     h = local.fingerprint(key)
                     starts[local.owner(h, key)].setdefault(h, (key, -1, -1, n))
-                workers.receive([local.pack(box) for box in starts])
+                workers.receive([local.pack(box, owner) for owner, box in enumerate(starts)])
             else:
                 progress, stored = state, True
                 level = progress.pop("level", None) or level
