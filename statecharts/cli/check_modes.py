@@ -54,7 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=int,
         metavar="N",
-        help="the fingerprint walk in N processes partitioning the states by fingerprint (implies --fingerprints)",
+        help="the fingerprint walk in N processes, each owning the states of some configurations (of "
+        "some fingerprints for a chart with few configurations; implies --fingerprints)",
     )
     group.add_argument(
         "--ray",
