@@ -275,7 +275,7 @@ class Report:
         )
         lines = [
             f"model {self.model}",
-            f"  {self.distinct_states} distinct states, {self.transitions} transitions, depth "
+            f"  {self.distinct_states:,} distinct states, {self.transitions:,} transitions, depth "
             f"{self.depth}, {self.seconds:.2f} s ({f'{phases}; ' if phases else ''}"
             f"{self.states_per_second:,.0f} states/s)"
             + ("" if self.complete else f"; INCOMPLETE: stopped by {self.stopped_by}"),
