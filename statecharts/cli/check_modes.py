@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from statecharts.check.checkpoint import CHECKPOINT
 from statecharts.check.model import Model, child_machines
 from statecharts.check.walker import Report
 from statecharts.cli.bounds import depth_bound, say_bound
@@ -139,6 +140,11 @@ def validate(args: argparse.Namespace) -> None:
         raise UsageError(f"--workers must be at least 1, not {args.workers}")
     if args.checkpoint and args.resume:
         raise UsageError("--checkpoint and --resume cannot be used together (--resume DIR keeps checkpointing in DIR)")
+    if args.checkpoint and (Path(args.checkpoint) / CHECKPOINT).exists():  # never overwrite a walk's checkpoint
+        raise UsageError(
+            f"--checkpoint {args.checkpoint}: the folder holds a checkpoint already ({CHECKPOINT}): continue "
+            f"that walk with --resume {args.checkpoint}, or checkpoint to another folder (or empty this one)"
+        )
     every = getattr(args, "checkpoint_every", None)
     if every is not None and not (args.checkpoint or args.resume):
         raise UsageError("--checkpoint-every needs --checkpoint DIR or --resume DIR")
