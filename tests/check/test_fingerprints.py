@@ -184,7 +184,7 @@ def test_a_resume_with_another_model_parameters_partitions_or_more_checks_is_ref
         (planted(2, 2), 3, False, "workers 2 there, 3 here"),
         (planted(2, 2), 2, True, "deadlock False there, True here"),
         (Model(**{**m.__dict__, "invariants": {**m.invariants, "new": bool}}), 2, False, "invariants ['new'] not"),
-        (Model(**{**m.__dict__, "alphabet": m.alphabet[:-1]}), 2, False, "another alphabet"),
+        (Model(**{**m.__dict__, "alphabet": m.alphabet[:-1]}), 2, False, "a different alphabet"),
     ]
     for other, workers, deadlock, what in refusals:
         with pytest.raises(ConfigError, match=re.escape(what)):

@@ -342,5 +342,5 @@ def test_simulate_stops_at_max_seconds(capsys):
     code, out, _ = run_check(
         capsys, *CLUSTER, "--simulate", "--traces", "100000000", "--seed", "1", "--max-seconds", "0.3"
     )
-    behaviours = int(re.search(r"stopped by simulation: (\d+) behaviours", out).group(1))
+    behaviours = int(re.search(r"INCOMPLETE: simulation: (\d+) behaviours", out).group(1))
     assert code == 0 and 0 < behaviours < 100_000_000
