@@ -18,7 +18,7 @@ from typing import Any
 
 from statecharts.chart import StateNode, Transition
 from statecharts.check.compact import EdgeTable, KeyIndex, StoredStates
-from statecharts.check.kernel import CompiledStep, StateKeys, StepCompiler, selected
+from statecharts.check.kernel import CompiledStep, EventSteps, Selection, StateKeys, StepCompiler, selected
 from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.successor import successor, take
 from statecharts.check.symmetry import canonical_key_function
@@ -367,6 +367,15 @@ def _explore(
     next_progress = start + 1.0
     stop, next_poll = bounds.stop, start
 
+    states, parents, vias, depths, edges, expanded = (
+        graph.states,
+        graph.parent,
+        graph.via,
+        graph.depth,
+        graph.edges,
+        graph.expanded,
+    )
+
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
         if unhandled is not None and (
             snapshot.status == "error" or snapshot.event is not None and snapshot.event.name == "error.execution"
@@ -386,17 +395,17 @@ def _explore(
                 return found
         elif stored is not None:  # a key `Expander.expand` just looked up and did not find: a new state
             key = (key[0], *key[1])  # type: ignore[index]
-        i = len(graph.states)
+        i = len(states)
         if stored is None:
             index[key] = i
-            graph.states.append(snapshot)
+            states.append(snapshot)
         else:
             index[stored.append(key)] = i  # type: ignore[arg-type]
-        graph.parent.append(parent)
-        graph.via.append(via)
-        graph.depth.append(depth)
-        graph.edges.append([])
-        graph.expanded.append(False)
+        parents.append(parent)
+        vias.append(via)
+        depths.append(depth)
+        edges.append([])
+        expanded.append(False)
         if on_state is not None:
             on_state(i, snapshot)
         return i
@@ -408,7 +417,7 @@ def _explore(
 
     self_loops = graph.self_loops
     expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed)
-    size = graph.states.__len__
+    size = states.__len__
     lookup: Lookup = index.get
     if stored is not None:
         get = index.get
@@ -420,22 +429,24 @@ def _explore(
     head = 0
     next_collect = FIRST_COLLECTION
     collect = YoungCollections()
-    while head < len(graph.states):
+    max_depth, max_states = bounds.max_depth, bounds.max_states
+    polled = deadline is not None or progress is not None or stop is not None
+    while head < len(states):
         i = head
         head += 1
         if head >= next_collect:
             collect()
             next_collect = head + COLLECT_EVERY
-        s = graph.states[i]
-        if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
-            graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
+        s = states[i]
+        if max_depth is not None and depths[i] >= max_depth:
+            graph.complete, graph.stopped_by = False, f"depth bound {max_depth}"
             continue
         if constraint is not None and not evaluate("constraint", "constraint", constraint, s):
             continue
-        if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
-            graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
+        if max_states is not None and len(states) >= max_states:
+            graph.complete, graph.stopped_by = False, f"state bound {max_states}"
             break
-        if deadline is not None or progress is not None or stop is not None:
+        if polled:
             now = time.perf_counter()
             if deadline is not None and now > deadline:
                 graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
@@ -449,17 +460,16 @@ def _explore(
                 graph.seconds = now - start
                 progress(graph)
                 next_progress = now + 0.5
-        graph.expanded[i] = True
+        expanded[i] = True
         if s.status != "active":
             continue
-        out = graph.edges[i] if stored is None else []
-        depth = graph.depth[i] + 1
+        out = edges[i] if stored is None else []
         try:
-            expander.expand(i, s, depth, lookup, add, size, out, self_loops)
+            expander.expand(i, s, depths[i] + 1, lookup, add, size, out, self_loops)
         except ExpandError as exc:
             raise WalkError(graph, i, exc.event, exc.cause) from exc.cause
         if stored is not None:
-            graph.edges.fill(i, out)  # type: ignore[attr-defined]
+            edges.fill(i, out)  # type: ignore[attr-defined]
         if fired:
             for t in fired:
                 taken[t] = taken.get(t, 0) + 1
@@ -524,6 +534,7 @@ class Expander:
         self.compiler, self.keys, self.symmetric = compiler, keys, symmetric
         self.fired, self.found, self.allowed = fired, found, allowed
         self.xstate = bool(getattr(compiler.machine, "xstate", False))  # semantics="xstate" takes no compiled steps
+        self.general = self.xstate or symmetric or allowed is not None  # every step through `_step`
 
     def expand(
         self,
@@ -536,97 +547,172 @@ class Expander:
         out: list[tuple[int, int]],
         self_loops: set[int],
     ) -> None:
-        """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`."""
-        compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
-        xstate = self.xstate
-        context_key, values, width = keys.context, keys.values, keys.size
+        """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`.
+
+        The common step, a compiled one of a state keyed by its rest (no symmetry, no action
+        constraint, not xstate mode), is taken here in one straight line; every other step
+        goes through `_step`."""
+        compiler, keys = self.compiler, self.keys
         nodes_now = s.configuration_nodes
         configuration = compiler.configuration(nodes_now)
-        settled = configuration.settled
         context = s.context
-        rest = -1 if self.symmetric or allowed is not None else keys.rest(s)
+        if self.general:
+            for steps in configuration.events:
+                selection = None if self.xstate else steps.select(context)  # xstate mode: the full macrostep
+                self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, configuration.settled)
+            return
+        settled = configuration.settled
+        counting = self.fired is not None
+        values, width = keys.values, keys.size
+        rest = keys.rest(s)
         for steps in configuration.events:
-            mark = len(fired) if fired is not None else 0
-            event = steps.event
-            selection = None if xstate else steps.select(context)  # xstate mode: the full macrostep
-            e = steps.index
-            key: Hashable = None
-            counted: CompiledStep | None = None
             try:
-                if selection is None:
-                    after = successor(s, event, fired, steps.chains, settled)
-                    if after is None:
-                        continue
-                elif not selection and settled:
-                    continue
-                else:
-                    compiled = None
-                    if selection:
-                        try:
-                            compiled = steps.steps[selection]
-                        except KeyError:
-                            compiled = compiler.step(steps, s, selection)
-                    data = None
-                    if compiled is not None:
-                        try:
-                            data = compiled.assigns(context, event)
-                        except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
-                            data = None
-                    if data is None:
-                        after = take(s, event, selected(selection), fired)
-                    else:
-                        assert compiled is not None
-                        counted = compiled if fired is not None else None  # coverage: counted on the step
-                        nodes = compiled.configuration_nodes
-                        if rest >= 0:
-                            try:
-                                if nodes is nodes_now:
-                                    moved = rest
-                                elif compiled.rest_from == rest:
-                                    moved = compiled.rest_to
-                                else:
-                                    moved = compiled.rest_to = keys.rest(s, nodes)
-                                    compiled.rest_from = rest
-                                if len(data) == width:
-                                    try:
-                                        key = (moved, values(data))
-                                    except KeyError:
-                                        key = (moved, context_key(data))
-                                else:
-                                    key = (moved, context_key(data))
-                                j = lookup(key)
-                            except TypeError:
-                                key, j = None, None
-                            if j is not None:
-                                if counted is not None:
-                                    counted.taken += 1
-                                if j == i:
-                                    self_loops.add(i)
-                                else:
-                                    out.append((e, j))
-                                continue
-                        if type(data) is not FrozenDict:
-                            data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
-                        after = s.with_context(data, event, nodes)
-            except StatechartError as exc:
-                raise ExpandError(e, exc) from exc
-            if allowed is not None and not allowed(s, event, after):
-                if fired is not None:
-                    del fired[mark:]
+                selection = steps.pick(context)
+            except Exception:  # noqa: BLE001 - the chart's own guard: the full macrostep reports it
+                selection = None
+            if not selection:
+                if settled and selection is not None:
+                    continue  # no transition enabled: nothing changes
+                self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, settled)
                 continue
-            known = size()
-            j = add(after, i, e, depth, key)
-            if counted is not None:
-                counted.taken += 1
-                if j == known:
-                    counted.found += 1
-            elif fired is not None and j == known:  # a new state: credit the transitions that found it
-                for t in fired[mark:]:
-                    new_by[t] = new_by.get(t, 0) + 1
+            try:
+                compiled = steps.steps[selection]
+            except KeyError:
+                try:
+                    compiled = compiler.step(steps, s, selection)
+                except StatechartError as exc:
+                    raise ExpandError(steps.index, exc) from exc
+            if compiled is None:
+                self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, settled)
+                continue
+            event = steps.event
+            try:
+                data = compiled.assigns(context, event)
+            except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
+                self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, settled, compiled)
+                continue
+            nodes = compiled.configuration_nodes
+            if nodes is nodes_now:
+                moved = rest
+            elif compiled.rest_from == rest:
+                moved = compiled.rest_to
+            else:
+                moved = compiled.rest_to = keys.rest(s, nodes)
+                compiled.rest_from = rest
+            key: Hashable
+            try:
+                if len(data) == width:
+                    try:
+                        key = (moved, values(data))
+                    except KeyError:  # the schema's size, other keys
+                        key = (moved, keys.context(data))
+                else:
+                    key = (moved, keys.context(data))
+                j = lookup(key)
+            except TypeError:  # an unhashable value: `add` names it
+                key, j = None, None
+            if counting:
+                compiled.taken += 1
+            if j is None:
+                if type(data) is not FrozenDict:
+                    data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
+                known = size()
+                j = add(s.with_context(data, event, nodes), i, steps.index, depth, key)
+                if counting and j == known:
+                    compiled.found += 1
             if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
                 self_loops.add(i)
-                continue
-            out.append((e, j))
+            else:
+                out.append((steps.index, j))
+
+    def _step(
+        self,
+        i: int,
+        s: Snapshot,
+        depth: int,
+        lookup: Lookup,
+        add: Add,
+        size: Callable[[], int],
+        out: list[tuple[int, int]],
+        self_loops: set[int],
+        steps: EventSteps,
+        selection: Selection | None,
+        settled: bool,
+        failed: CompiledStep | None = None,
+    ) -> None:
+        """One event's step in general: the full macrostep, a compiled step under symmetry or an
+        action constraint (``selection`` is ``None`` when a guard raised; ``failed``: the
+        compiled step whose assigns raised, so the full macrostep reports it)."""
+        compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
+        rest = -1 if self.symmetric or allowed is not None else keys.rest(s)
+        mark = len(fired) if fired is not None else 0
+        event = steps.event
+        e = steps.index
+        key: Hashable = None
+        counted: CompiledStep | None = None
+        try:
+            if selection is None:
+                after = successor(s, event, fired, steps.chains, settled)
+                if after is None:
+                    return
+            elif not selection and settled:
+                return
+            else:
+                compiled = None
+                if selection and failed is None:
+                    try:
+                        compiled = steps.steps[selection]
+                    except KeyError:
+                        compiled = compiler.step(steps, s, selection)
+                data = None
+                if compiled is not None:
+                    try:
+                        data = compiled.assigns(s.context, event)
+                    except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
+                        data = None
+                if data is None:
+                    after = take(s, event, selected(selection), fired)
+                else:
+                    assert compiled is not None
+                    counted = compiled if fired is not None else None  # coverage: counted on the step
+                    nodes = compiled.configuration_nodes
+                    if rest >= 0:
+                        try:
+                            moved = rest if nodes is s.configuration_nodes else keys.rest(s, nodes)
+                            key = (moved, keys.context(data))
+                            j = lookup(key)
+                        except TypeError:
+                            key, j = None, None
+                        if j is not None:
+                            if counted is not None:
+                                counted.taken += 1
+                            if j == i:
+                                self_loops.add(i)
+                            else:
+                                out.append((e, j))
+                            return
+                    if type(data) is not FrozenDict:
+                        data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
+                    after = s.with_context(data, event, nodes)
+        except StatechartError as exc:
+            raise ExpandError(e, exc) from exc
+        if allowed is not None and not allowed(s, event, after):
+            if fired is not None:
+                del fired[mark:]
+            return
+        known = size()
+        j = add(after, i, e, depth, key)
+        if counted is not None:
+            counted.taken += 1
+            if j == known:
+                counted.found += 1
+        elif fired is not None and j == known:  # a new state: credit the transitions that found it
+            for t in fired[mark:]:
+                new_by[t] = new_by.get(t, 0) + 1
+        if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
+            self_loops.add(i)
+            return
+        out.append((e, j))
 
 
 def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] | None:

@@ -44,14 +44,14 @@ class EventSteps:
     (0, Event('COLD'), [False])
     """
 
-    __slots__ = ("index", "event", "chains", "compiled", "only", "steps")
+    __slots__ = ("index", "event", "chains", "compiled", "pick", "steps")
 
     def __init__(self, index: int, event: Event, chains: tuple[Any, ...], compiled: tuple[CompiledChain, ...]) -> None:
         self.index = index
         self.event = event
         self.chains = chains
         self.compiled = compiled
-        self.only = compiled[0] if len(compiled) == 1 else None  # one chain: `select` returns its first enabled
+        self.pick = picker(compiled, event)  # `select` without its ``try``: the walker's inner loop calls it
         self.steps: dict[Selection, CompiledStep | None] = {}  # per selection: `StepCompiler.step`
 
     def select(self, context: Mapping[str, Any]) -> Selection | None:
@@ -70,27 +70,54 @@ class EventSteps:
         >>> inc.select({}) is None  # the guard raised KeyError
         True
         """
-        event = self.event
         try:
-            only = self.only
-            if only is not None:
-                for transition, guard in only:
-                    if guard is None or guard(context, event):
-                        return transition
-                return ()
-            enabled: list[Transition] = []
-            for chain in self.compiled:
-                for transition, guard in chain:
-                    if guard is None or guard(context, event):
-                        if transition not in enabled:
-                            enabled.append(transition)
-                        break
+            return self.pick(context)
         except Exception:  # noqa: BLE001 - the chart's own guard: the full macrostep reports it
             return None
-        return enabled[0] if len(enabled) == 1 else tuple(enabled)
 
 
 Selection = Transition | tuple[Transition, ...]
+Picker = Callable[[Mapping[str, Any]], Selection]
+
+
+def picker(compiled: tuple[CompiledChain, ...], event: Event) -> Picker:
+    """``pick(context)``: the enabled transitions of the compiled chains (as `EventSteps.select`
+    gives them; a guard that raises raises). A chain of one or two transitions, the common case,
+    is one closure that calls its guards directly: no loop, no method call.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> go = m.get_state("m.a").transitions[0]
+    >>> picker(((go, None),), Event("GO"))({}) is go, picker(((go, lambda c, e: c["x"]),), Event("GO"))({"x": 0})
+    (True, ())
+    """
+    if len(compiled) == 1:
+        chain = compiled[0]
+        if len(chain) == 1:
+            ((only, guard),) = chain
+            if guard is None:
+                return lambda context: only
+            return lambda context: only if guard(context, event) else ()
+        if len(chain) == 2:
+            (first, first_guard), (second, second_guard) = chain
+            if first_guard is not None and second_guard is None:
+                return lambda context: first if first_guard(context, event) else second
+            if first_guard is not None and second_guard is not None:
+                return lambda context: (
+                    first if first_guard(context, event) else second if second_guard(context, event) else ()
+                )
+
+    def pick(context: Mapping[str, Any]) -> Selection:
+        enabled: list[Transition] = []
+        for chain in compiled:
+            for transition, guard in chain:
+                if guard is None or guard(context, event):
+                    if transition not in enabled:
+                        enabled.append(transition)
+                    break
+        return enabled[0] if len(enabled) == 1 else tuple(enabled)
+
+    return pick
 
 
 def selected(selection: Selection) -> list[Transition]:
