@@ -88,7 +88,7 @@ def picker(compiled: tuple[CompiledChain, ...], event: Event) -> Picker:
     >>> from statecharts import Machine
     >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
     >>> go = m.get_state("m.a").transitions[0]
-    >>> picker(((go, None),), Event("GO"))({}) is go, picker(((go, lambda c, e: c["x"]),), Event("GO"))({"x": 0})
+    >>> picker((((go, None),),), Event("GO"))({}) is go, picker((((go, lambda c, e: c["x"]),),), Event("GO"))({"x": 0})
     (True, ())
     """
     if len(compiled) == 1:
