@@ -376,6 +376,8 @@ def _explore(
         graph.expanded,
     )
 
+    rests = array("i") if stored is None and not graph.symmetric else None  # per state: its key's rest
+
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
         if unhandled is not None and (
             snapshot.status == "error" or snapshot.event is not None and snapshot.event.name == "error.execution"
@@ -399,6 +401,8 @@ def _explore(
         if stored is None:
             index[key] = i
             states.append(snapshot)
+            if rests is not None:
+                rests.append(key[0])  # type: ignore[index]
         else:
             index[stored.append(key)] = i  # type: ignore[arg-type]
         parents.append(parent)
@@ -465,7 +469,7 @@ def _explore(
             continue
         out = edges[i] if stored is None else []
         try:
-            expander.expand(i, s, depths[i] + 1, lookup, add, size, out, self_loops)
+            expander.expand(i, s, depths[i] + 1, lookup, add, size, out, self_loops, -1 if rests is None else rests[i])
         except ExpandError as exc:
             raise WalkError(graph, i, exc.event, exc.cause) from exc.cause
         if stored is not None:
@@ -546,8 +550,11 @@ class Expander:
         size: Callable[[], int],
         out: list[tuple[int, int]],
         self_loops: set[int],
+        rest: int = -1,
     ) -> None:
         """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`.
+        ``rest``: the state's `StateKeys.rest` when the caller knows it (the first part of the
+        key it is stored under), else -1.
 
         The common step, a compiled one of a state keyed by its rest (no symmetry, no action
         constraint, not xstate mode), is taken here in one straight line; every other step
@@ -564,7 +571,8 @@ class Expander:
         settled = configuration.settled
         counting = self.fired is not None
         values, width = keys.values, keys.size
-        rest = keys.rest(s)
+        if rest < 0:
+            rest = keys.rest(s)
         for steps in configuration.events:
             try:
                 selection = steps.pick(context)
