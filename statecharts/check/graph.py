@@ -420,7 +420,7 @@ def _explore(
             graph.initial.append(i)
 
     self_loops = graph.self_loops
-    expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed)
+    expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed, share_contexts=rests is not None)
     size = states.__len__
     lookup: Lookup = index.get
     if stored is not None:
@@ -534,8 +534,12 @@ class Expander:
         fired: list[Transition] | None,
         found: dict[Transition, int],
         allowed: Callable[[Snapshot, Event, Snapshot], bool] | None,
+        share_contexts: bool = False,
     ) -> None:
         self.compiler, self.keys, self.symmetric = compiler, keys, symmetric
+        # with ``share_contexts``: per context key, the one key and `FrozenDict` every new state with
+        # that context is stored with (many states share a context, differing in configuration)
+        self.contexts: dict[Hashable, tuple[Hashable, FrozenDict]] | None = {} if share_contexts else None
         self.fired, self.found, self.allowed = fired, found, allowed
         self.xstate = bool(getattr(compiler.machine, "xstate", False))  # semantics="xstate" takes no compiled steps
         self.general = self.xstate or symmetric or allowed is not None  # every step through `_step`
@@ -570,6 +574,7 @@ class Expander:
             return
         settled = configuration.settled
         counting = self.fired is not None
+        contexts = self.contexts
         values, width = keys.values, keys.size
         if rest < 0:
             rest = keys.rest(s)
@@ -622,7 +627,15 @@ class Expander:
             if counting:
                 compiled.taken += 1
             if j is None:
-                if type(data) is not FrozenDict:
+                if contexts is not None and key is not None:
+                    values_key = key[1]  # type: ignore[index]
+                    shared = contexts.get(values_key)
+                    if shared is None:
+                        if type(data) is not FrozenDict:
+                            data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
+                        shared = contexts[values_key] = (values_key, data)  # type: ignore[assignment]
+                    key, data = (moved, shared[0]), shared[1]
+                elif type(data) is not FrozenDict:
                     data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
                 known = size()
                 j = add(s.with_context(data, event, nodes), i, steps.index, depth, key)
