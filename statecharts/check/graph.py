@@ -18,7 +18,15 @@ from typing import Any
 
 from statecharts.chart import StateNode, Transition
 from statecharts.check.compact import EdgeTable, KeyIndex, StoredStates
-from statecharts.check.kernel import CompiledStep, EventSteps, Selection, StateKeys, StepCompiler, selected
+from statecharts.check.kernel import (
+    CompiledStep,
+    EventSteps,
+    Selection,
+    SharedContexts,
+    StateKeys,
+    StepCompiler,
+    selected,
+)
 from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.successor import successor, take
 from statecharts.check.symmetry import canonical_key_function
@@ -343,6 +351,10 @@ def _explore(
     unhandled = unhandled_error_function(model.machine)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
+    shared: SharedContexts | None = None
+    if not graph.symmetric and not compact:  # the full walk: one int a state's key, contexts shared
+        shared = SharedContexts(keys)
+        key_of = graph.key_of = shared.of
     stored: StoredStates | None = None
     if compact and not graph.symmetric:
         stored = StoredStates(keys, model.machine)
@@ -376,7 +388,7 @@ def _explore(
         graph.expanded,
     )
 
-    rests = array("i") if stored is None and not graph.symmetric else None  # per state: its key's rest
+    rests = array("i") if shared is not None else None  # per state: its key's rest
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
         if unhandled is not None and (
@@ -395,6 +407,8 @@ def _explore(
                 raise UnhashableStateError(snapshot, parent, via, graph) from None
             if found is not None:
                 return found
+            if shared is not None and key == -1:  # a new context
+                key = shared.new_key(snapshot)
         elif stored is not None:  # a key `Expander.expand` just looked up and did not find: a new state
             key = (key[0], *key[1])  # type: ignore[index]
         i = len(states)
@@ -402,7 +416,7 @@ def _explore(
             index[key] = i
             states.append(snapshot)
             if rests is not None:
-                rests.append(key[0])  # type: ignore[index]
+                rests.append(key >> 32)  # type: ignore[operator]
         else:
             index[stored.append(key)] = i  # type: ignore[arg-type]
         parents.append(parent)
@@ -420,7 +434,7 @@ def _explore(
             graph.initial.append(i)
 
     self_loops = graph.self_loops
-    expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed, share_contexts=rests is not None)
+    expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed, shared)
     size = states.__len__
     lookup: Lookup = index.get
     if stored is not None:
@@ -534,12 +548,10 @@ class Expander:
         fired: list[Transition] | None,
         found: dict[Transition, int],
         allowed: Callable[[Snapshot, Event, Snapshot], bool] | None,
-        share_contexts: bool = False,
+        shared: SharedContexts | None = None,
     ) -> None:
         self.compiler, self.keys, self.symmetric = compiler, keys, symmetric
-        # with ``share_contexts``: per context key, the one key and `FrozenDict` every new state with
-        # that context is stored with (many states share a context, differing in configuration)
-        self.contexts: dict[Hashable, tuple[Hashable, FrozenDict]] | None = {} if share_contexts else None
+        self.shared = shared  # the full walk's keys (`SharedContexts`); else `StateKeys.of`'s
         self.fired, self.found, self.allowed = fired, found, allowed
         self.xstate = bool(getattr(compiler.machine, "xstate", False))  # semantics="xstate" takes no compiled steps
         self.general = self.xstate or symmetric or allowed is not None  # every step through `_step`
@@ -574,7 +586,8 @@ class Expander:
             return
         settled = configuration.settled
         counting = self.fired is not None
-        contexts = self.contexts
+        shared = self.shared
+        ids = None if shared is None else shared.ids
         values, width = keys.values, keys.size
         if rest < 0:
             rest = keys.rest(s)
@@ -613,30 +626,34 @@ class Expander:
                 moved = compiled.rest_to = keys.rest(s, nodes)
                 compiled.rest_from = rest
             key: Hashable
+            context_id: int | None = None
             try:
                 if len(data) == width:
                     try:
-                        key = (moved, values(data))
+                        context_key = values(data)
                     except KeyError:  # the schema's size, other keys
-                        key = (moved, keys.context(data))
+                        context_key = keys.context(data)
                 else:
-                    key = (moved, keys.context(data))
-                j = lookup(key)
+                    context_key = keys.context(data)
+                if ids is None:
+                    key = (moved, context_key)
+                    j = lookup(key)
+                else:
+                    context_id = ids.get(context_key)
+                    key = None if context_id is None else moved << 32 | context_id
+                    j = None if key is None else lookup(key)
             except TypeError:  # an unhashable value: `add` names it
-                key, j = None, None
+                context_key, key, j = None, None, None
             if counting:
                 compiled.taken += 1
             if j is None:
-                if contexts is not None and key is not None:
-                    values_key = key[1]  # type: ignore[index]
-                    shared = contexts.get(values_key)
-                    if shared is None:
-                        if type(data) is not FrozenDict:
-                            data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
-                        shared = contexts[values_key] = (values_key, data)  # type: ignore[assignment]
-                    key, data = (moved, shared[0]), shared[1]
-                elif type(data) is not FrozenDict:
-                    data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
+                if shared is not None and context_id is not None:
+                    data = shared.contexts[context_id]  # a known context in a new configuration
+                else:
+                    if type(data) is not FrozenDict:
+                        data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
+                    if shared is not None and context_key is not None:
+                        key = moved << 32 | shared.share(context_key, data)
                 known = size()
                 j = add(s.with_context(data, event, nodes), i, steps.index, depth, key)
                 if counting and j == known:
@@ -664,12 +681,10 @@ class Expander:
         """One event's step in general: the full macrostep, a compiled step under symmetry or an
         action constraint (``selection`` is ``None`` when a guard raised; ``failed``: the
         compiled step whose assigns raised, so the full macrostep reports it)."""
-        compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
-        rest = -1 if self.symmetric or allowed is not None else keys.rest(s)
+        compiler, fired, new_by, allowed = self.compiler, self.fired, self.found, self.allowed
         mark = len(fired) if fired is not None else 0
         event = steps.event
         e = steps.index
-        key: Hashable = None
         counted: CompiledStep | None = None
         try:
             if selection is None:
@@ -696,25 +711,9 @@ class Expander:
                 else:
                     assert compiled is not None
                     counted = compiled if fired is not None else None  # coverage: counted on the step
-                    nodes = compiled.configuration_nodes
-                    if rest >= 0:
-                        try:
-                            moved = rest if nodes is s.configuration_nodes else keys.rest(s, nodes)
-                            key = (moved, keys.context(data))
-                            j = lookup(key)
-                        except TypeError:
-                            key, j = None, None
-                        if j is not None:
-                            if counted is not None:
-                                counted.taken += 1
-                            if j == i:
-                                self_loops.add(i)
-                            else:
-                                out.append((e, j))
-                            return
                     if type(data) is not FrozenDict:
                         data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
-                    after = s.with_context(data, event, nodes)
+                    after = s.with_context(data, event, compiled.configuration_nodes)
         except StatechartError as exc:
             raise ExpandError(e, exc) from exc
         if allowed is not None and not allowed(s, event, after):
@@ -722,7 +721,7 @@ class Expander:
                 del fired[mark:]
             return
         known = size()
-        j = add(after, i, e, depth, key)
+        j = add(after, i, e, depth, None)  # `add` keys the snapshot (symmetry: its orbit's representative)
         if counted is not None:
             counted.taken += 1
             if j == known:

@@ -540,6 +540,42 @@ class StateKeys:
         return Snapshot(machine, nodes, context, history, pending, status, output, (), None, sequence)
 
 
+class SharedContexts:
+    """The full walk's state keys, one ``int`` a state: ``rest << 32 | context id``
+    (`StateKeys.rest`; the context id numbers the distinct contexts in the order found). Many
+    states share a context and differ in configuration: each distinct context is stored once,
+    as one `FrozenDict` all its states share, and a key is one small number to hash and compare.
+
+    >>> from statecharts import Machine, assign
+    >>> tally = Machine({"id": "tally", "context": {"n": 0}, "initial": "a", "states": {
+    ...     "a": {"on": {"MOVE": "b"}}, "b": {}}})
+    >>> shared = SharedContexts(StateKeys(("n",)))
+    >>> s0 = tally.initial_state()
+    >>> shared.of(s0), shared.new_key(s0), shared.of(s0), shared.of(tally.transition(s0, "MOVE")) == 1 << 32
+    (-1, 0, 0, True)
+    """
+
+    def __init__(self, keys: StateKeys) -> None:
+        self.keys = keys
+        self.ids: dict[Hashable, int] = {}  # context key (`StateKeys.context`) -> context id
+        self.contexts: list[FrozenDict] = []  # by context id: the one FrozenDict of those values
+
+    def of(self, snapshot: Snapshot) -> int:
+        """The snapshot's key; -1 when no state stored so far has its context."""
+        found = self.ids.get(self.keys.context(snapshot.context))
+        return -1 if found is None else self.keys.rest(snapshot) << 32 | found
+
+    def new_key(self, snapshot: Snapshot) -> int:
+        """The key of a snapshot whose context is new (`of` gave -1): its context is stored."""
+        return self.keys.rest(snapshot) << 32 | self.share(self.keys.context(snapshot.context), snapshot.context)
+
+    def share(self, values: Hashable, context: FrozenDict) -> int:
+        """The id of a new context, ``values`` its `StateKeys.context`."""
+        found = self.ids[values] = len(self.contexts)
+        self.contexts.append(context)
+        return found
+
+
 class _OtherMarkerType:
     """Marks the key of a context whose keys differ from the schema (no values tuple equals it)."""
 
