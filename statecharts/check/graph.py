@@ -19,6 +19,7 @@ from typing import Any
 from statecharts.chart import StateNode, Transition
 from statecharts.check.compact import EdgeTable, KeyIndex, StoredStates
 from statecharts.check.kernel import (
+    CONTEXT_ID,
     CompiledStep,
     EventSteps,
     Selection,
@@ -388,7 +389,7 @@ def _explore(
         graph.expanded,
     )
 
-    rests = array("i") if shared is not None else None  # per state: its key's rest
+    stored_keys = array("q") if shared is not None else None  # per state: its key (`SharedContexts`)
 
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
         if unhandled is not None and (
@@ -415,8 +416,8 @@ def _explore(
         if stored is None:
             index[key] = i
             states.append(snapshot)
-            if rests is not None:
-                rests.append(key >> 32)  # type: ignore[operator]
+            if stored_keys is not None:
+                stored_keys.append(key)  # type: ignore[arg-type]
         else:
             index[stored.append(key)] = i  # type: ignore[arg-type]
         parents.append(parent)
@@ -483,7 +484,9 @@ def _explore(
             continue
         out = edges[i] if stored is None else []
         try:
-            expander.expand(i, s, depths[i] + 1, lookup, add, size, out, self_loops, -1 if rests is None else rests[i])
+            expander.expand(
+                i, s, depths[i] + 1, lookup, add, size, out, self_loops, -1 if stored_keys is None else stored_keys[i]
+            )
         except ExpandError as exc:
             raise WalkError(graph, i, exc.event, exc.cause) from exc.cause
         if stored is not None:
@@ -566,15 +569,18 @@ class Expander:
         size: Callable[[], int],
         out: list[tuple[int, int]],
         self_loops: set[int],
-        rest: int = -1,
+        stored_key: int = -1,
     ) -> None:
         """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`.
-        ``rest``: the state's `StateKeys.rest` when the caller knows it (the first part of the
-        key it is stored under), else -1.
+        ``stored_key``: the state's `SharedContexts` key when the caller stores states under
+        them (the full walk), else -1.
 
-        The common step, a compiled one of a state keyed by its rest (no symmetry, no action
-        constraint, not xstate mode), is taken here in one straight line; every other step
-        goes through `_step`."""
+        The common step, a compiled one (no symmetry, no action constraint, not xstate mode), is
+        taken here in one straight line; every other step goes through `_step`. With
+        `SharedContexts`, what a configuration's guards choose and where a compiled step's
+        assigns lead are remembered per context (`EventSteps.choices`, `CompiledStep.successors`):
+        guards and assigns are functions of the context and the event, so another state with the
+        same context, in any configuration with the same chains, gets them without a call."""
         compiler, keys = self.compiler, self.keys
         nodes_now = s.configuration_nodes
         configuration = compiler.configuration(nodes_now)
@@ -589,13 +595,21 @@ class Expander:
         shared = self.shared
         ids = None if shared is None else shared.ids
         values, width = keys.values, keys.size
-        if rest < 0:
-            rest = keys.rest(s)
+        if shared is not None and stored_key >= 0:
+            rest, here = stored_key >> 32, stored_key & CONTEXT_ID
+        else:
+            rest, here = keys.rest(s), -1
         for steps in configuration.events:
-            try:
-                selection = steps.pick(context)
-            except Exception:  # noqa: BLE001 - the chart's own guard: the full macrostep reports it
-                selection = None
+            choices = steps.choices if here >= 0 else None
+            selection = None if choices is None else choices.get(here)
+            if selection is None:
+                try:
+                    selection = steps.pick(context)
+                except Exception:  # noqa: BLE001 - the chart's own guard: the full macrostep reports it
+                    selection = None
+                else:
+                    if choices is not None:
+                        choices[here] = selection
             if not selection:
                 if settled and selection is not None:
                     continue  # no transition enabled: nothing changes
@@ -611,12 +625,6 @@ class Expander:
             if compiled is None:
                 self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, settled)
                 continue
-            event = steps.event
-            try:
-                data = compiled.assigns(context, event)
-            except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
-                self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, settled, compiled)
-                continue
             nodes = compiled.configuration_nodes
             if nodes is nodes_now:
                 moved = rest
@@ -625,35 +633,48 @@ class Expander:
             else:
                 moved = compiled.rest_to = keys.rest(s, nodes)
                 compiled.rest_from = rest
+            event = steps.event
+            successors = compiled.successors if here >= 0 else None
+            after = None if successors is None else successors.get(here)  # the context id it leads to
             key: Hashable
-            context_id: int | None = None
-            try:
-                if len(data) == width:
-                    try:
-                        context_key = values(data)
-                    except KeyError:  # the schema's size, other keys
+            if after is None:
+                try:
+                    data = compiled.assigns(context, event)
+                except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
+                    self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, settled, compiled)
+                    continue
+                try:
+                    if len(data) == width:
+                        try:
+                            context_key = values(data)
+                        except KeyError:  # the schema's size, other keys
+                            context_key = keys.context(data)
+                    else:
                         context_key = keys.context(data)
-                else:
-                    context_key = keys.context(data)
-                if ids is None:
-                    key = (moved, context_key)
+                    if shared is None:
+                        key = (moved, context_key)
+                    else:
+                        after = ids.get(context_key)  # type: ignore[union-attr]
+                        if after is None:
+                            if type(data) is not FrozenDict:
+                                data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
+                            after = shared.share(context_key, data)  # type: ignore[arg-type]
+                        if successors is not None:
+                            successors[here] = after
+                        key = moved << 32 | after
                     j = lookup(key)
-                else:
-                    context_id = ids.get(context_key)
-                    key = None if context_id is None else moved << 32 | context_id
-                    j = None if key is None else lookup(key)
-            except TypeError:  # an unhashable value: `add` names it
-                context_key, key, j = None, None, None
+                except TypeError:  # an unhashable value: `add` names it
+                    key, j = None, None
+            else:
+                key = moved << 32 | after
+                j = lookup(key)
             if counting:
                 compiled.taken += 1
             if j is None:
-                if shared is not None and context_id is not None:
-                    data = shared.contexts[context_id]  # a known context in a new configuration
-                else:
-                    if type(data) is not FrozenDict:
-                        data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
-                    if shared is not None and context_key is not None:
-                        key = moved << 32 | shared.share(context_key, data)
+                if after is not None:
+                    data = shared.contexts[after]  # type: ignore[union-attr]
+                elif type(data) is not FrozenDict:
+                    data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
                 known = size()
                 j = add(s.with_context(data, event, nodes), i, steps.index, depth, key)
                 if counting and j == known:

@@ -44,15 +44,25 @@ class EventSteps:
     (0, Event('COLD'), [False])
     """
 
-    __slots__ = ("index", "event", "chains", "compiled", "pick", "steps")
+    __slots__ = ("index", "event", "chains", "compiled", "pick", "steps", "choices")
 
-    def __init__(self, index: int, event: Event, chains: tuple[Any, ...], compiled: tuple[CompiledChain, ...]) -> None:
+    def __init__(
+        self,
+        index: int,
+        event: Event,
+        chains: tuple[Any, ...],
+        compiled: tuple[CompiledChain, ...],
+        choices: dict[int, Selection] | None = None,
+    ) -> None:
         self.index = index
         self.event = event
         self.chains = chains
         self.compiled = compiled
         self.pick = picker(compiled, event)  # `select` without its ``try``: the walker's inner loop calls it
         self.steps: dict[Selection, CompiledStep | None] = {}  # per selection: `StepCompiler.step`
+        # per context id (`SharedContexts`): what `pick` chose; one dict for every configuration
+        # whose chains for this event are the same (``None``: a chain depends on its configuration)
+        self.choices = choices
 
     def select(self, context: Mapping[str, Any]) -> Selection | None:
         """The enabled transitions (per chain the first whose guard holds; before conflicts are
@@ -176,6 +186,9 @@ class StepCompiler:
         self._chains: dict[tuple[StateNode, int, tuple[bool, ...]], CompiledChain] = {}
         self._nodes: dict[frozenset[StateNode], frozenset[StateNode]] = {}
         self._assigns: dict[tuple[Assign, ...], AssignStep] = {}  # one compiled block per list of assigns
+        # `EventSteps.choices` per event and chains, `CompiledStep.successors` per assigns and event
+        self._choices: dict[tuple[int, tuple[CompiledChain, ...]], dict[int, Selection]] = {}
+        self._successors: dict[tuple[AssignStep, int], dict[int, int]] = {}
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
         """The configuration's compiled steps (cached).
@@ -205,6 +218,7 @@ class StepCompiler:
         for e, event in enumerate(self.alphabet):
             chains = []
             compiled = []
+            shared = True  # every chain is the one of all configurations (see `_compile_chain`)
             for atomic, chain, refs in self.candidates[e]:
                 if atomic not in nodes:
                     continue
@@ -215,10 +229,14 @@ class StepCompiler:
                     found, free = _compile_chain(chain, event, in_state)
                     if free:  # no guard left that reads the configuration: the same in every one
                         self._chains[key] = found
+                    else:
+                        shared = False
                 if found:
                     compiled.append(found)
             if compiled or not settled:
-                steps.append(EventSteps(e, event, tuple(chains), tuple(compiled)))
+                chosen = tuple(compiled)
+                choices = self._choices.setdefault((e, chosen), {}) if shared else None
+                steps.append(EventSteps(e, event, tuple(chains), chosen, choices))
         return ConfigurationSteps(settled, tuple(steps))
 
     def step(self, steps: EventSteps, snapshot: Snapshot, selection: Selection) -> CompiledStep | None:
@@ -243,7 +261,7 @@ class StepCompiler:
             return steps.steps[selection]
         except KeyError:
             pass
-        step = steps.steps[selection] = self._compile_step(snapshot, selected(selection))
+        step = steps.steps[selection] = self._compile_step(snapshot, selected(selection), steps.index)
         return step
 
     def compiled_steps(self) -> Iterator[CompiledStep]:
@@ -265,7 +283,7 @@ class StepCompiler:
                     if step is not None:
                         yield step
 
-    def _compile_step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
+    def _compile_step(self, snapshot: Snapshot, enabled: list[Transition], e: int) -> CompiledStep | None:
         move = self.move(snapshot, enabled)
         if move is None:
             return None
@@ -275,7 +293,7 @@ class StepCompiler:
         assigns = self._assigns.get(tuple(actions))
         if assigns is None:
             assigns = self._assigns[tuple(actions)] = compile_assigns(actions)
-        return CompiledStep(transitions, nodes, assigns)
+        return CompiledStep(transitions, nodes, assigns, self._successors.setdefault((assigns, e), {}))
 
     def move(
         self, snapshot: Snapshot, enabled: list[Transition]
@@ -341,12 +359,30 @@ class CompiledStep:
     {'sum': 5}
     """
 
-    __slots__ = ("transitions", "configuration_nodes", "assigns", "rest_from", "rest_to", "taken", "found")
+    __slots__ = (
+        "transitions",
+        "configuration_nodes",
+        "assigns",
+        "successors",
+        "rest_from",
+        "rest_to",
+        "taken",
+        "found",
+    )
 
-    def __init__(self, transitions: list[Transition], nodes: frozenset[StateNode], assigns: AssignStep) -> None:
+    def __init__(
+        self,
+        transitions: list[Transition],
+        nodes: frozenset[StateNode],
+        assigns: AssignStep,
+        successors: dict[int, int] | None = None,
+    ) -> None:
         self.transitions = transitions
         self.configuration_nodes = nodes
         self.assigns = assigns
+        # per context id (`SharedContexts`): the context id ``assigns`` lead to with this step's
+        # event; one dict for every step with the same assigns and event (``None``: not kept)
+        self.successors = successors
         self.taken = 0  # coverage: the walk's steps that took it, and the new states they found
         self.found = 0
         # the last `StateKeys.rest` of a source and of its target (one slot: a dict per step cost
@@ -538,6 +574,9 @@ class StateKeys:
         else:
             context = FrozenDict(dict(zip(self.schema, values, strict=True)))
         return Snapshot(machine, nodes, context, history, pending, status, output, (), None, sequence)
+
+
+CONTEXT_ID = (1 << 32) - 1  # the context id's bits in a `SharedContexts` key
 
 
 class SharedContexts:
