@@ -393,7 +393,9 @@ class CompiledStep:
 
 def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) -> tuple[CompiledChain, bool]:
     """A chain with its guards specialized to the configuration and compiled; and whether the
-    result holds in every configuration (no guard left that reads it)."""
+    result holds in every configuration that gives its state references the same answers (the
+    chain cache's key): every guard is built of the `KEYED` kinds, whose compiled calls read the
+    configuration only through those references."""
     kept: list[tuple[Transition, GuardCall | None]] = []
     free = True
     for t, guard in chain:
@@ -406,7 +408,6 @@ def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) ->
             kept.append((t, None))
             break
         kept.append((t, g.compile(in_state)))  # type: ignore[union-attr]
-        free = free and _built_of(g, CONFIGURATION_FREE)  # type: ignore[arg-type]
     return tuple(kept), free
 
 
@@ -423,7 +424,6 @@ def _built_of(guard: Guard, leaves: tuple[type, ...]) -> bool:
 
 
 KEYED = (CallGuard, StateIn, Payload)  # what they read of a configuration is in the chain cache's key
-CONFIGURATION_FREE = (CallGuard,)  # left after specializing, they read nothing of the configuration
 
 
 def compile_assigns(actions: list[Assign]) -> AssignStep:
