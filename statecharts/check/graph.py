@@ -26,6 +26,7 @@ from statecharts.check.kernel import (
     SharedContexts,
     StateKeys,
     StepCompiler,
+    remember,
     selected,
 )
 from statecharts.check.model import Model, refuse_actor_system
@@ -601,7 +602,7 @@ class Expander:
             rest, here = keys.rest(s), -1
         for steps in configuration.events:
             choices = steps.choices if here >= 0 else None
-            selection = None if choices is None else choices.get(here)
+            selection = choices[here] if choices is not None and here < len(choices) else None
             if selection is None:
                 try:
                     selection = steps.pick(context)
@@ -609,7 +610,7 @@ class Expander:
                     selection = None
                 else:
                     if choices is not None:
-                        choices[here] = selection
+                        remember(choices, here, selection)
             if not selection:
                 if settled and selection is not None:
                     continue  # no transition enabled: nothing changes
@@ -635,7 +636,7 @@ class Expander:
                 compiled.rest_from = rest
             event = steps.event
             successors = compiled.successors if here >= 0 else None
-            after = None if successors is None else successors.get(here)  # the context id it leads to
+            after = successors[here] if successors is not None and here < len(successors) else None  # context id
             key: Hashable
             if after is None:
                 try:
@@ -660,7 +661,7 @@ class Expander:
                                 data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
                             after = shared.share(context_key, data)  # type: ignore[arg-type]
                         if successors is not None:
-                            successors[here] = after
+                            remember(successors, here, after)
                         key = moved << 32 | after
                     j = lookup(key)
                 except TypeError:  # an unhashable value: `add` names it

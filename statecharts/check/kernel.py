@@ -52,7 +52,7 @@ class EventSteps:
         event: Event,
         chains: tuple[Any, ...],
         compiled: tuple[CompiledChain, ...],
-        choices: dict[int, Selection] | None = None,
+        choices: list[Selection | None] | None = None,
     ) -> None:
         self.index = index
         self.event = event
@@ -60,8 +60,8 @@ class EventSteps:
         self.compiled = compiled
         self.pick = picker(compiled, event)  # `select` without its ``try``: the walker's inner loop calls it
         self.steps: dict[Selection, CompiledStep | None] = {}  # per selection: `StepCompiler.step`
-        # per context id (`SharedContexts`): what `pick` chose; one dict for every configuration
-        # whose chains for this event are the same (``None``: a chain depends on its configuration)
+        # by context id (`SharedContexts`): what `pick` chose (``None``: not yet); one list for
+        # every configuration whose chains for this event are the same (`remember`)
         self.choices = choices
 
     def select(self, context: Mapping[str, Any]) -> Selection | None:
@@ -187,8 +187,8 @@ class StepCompiler:
         self._nodes: dict[frozenset[StateNode], frozenset[StateNode]] = {}
         self._assigns: dict[tuple[Assign, ...], AssignStep] = {}  # one compiled block per list of assigns
         # `EventSteps.choices` per event and chains, `CompiledStep.successors` per assigns and event
-        self._choices: dict[tuple[int, tuple[CompiledChain, ...]], dict[int, Selection]] = {}
-        self._successors: dict[tuple[AssignStep, int], dict[int, int]] = {}
+        self._choices: dict[tuple[int, tuple[CompiledChain, ...]], list[Selection | None]] = {}
+        self._successors: dict[tuple[AssignStep, int], list[int | None]] = {}
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
         """The configuration's compiled steps (cached).
@@ -235,7 +235,7 @@ class StepCompiler:
                     compiled.append(found)
             if compiled or not settled:
                 chosen = tuple(compiled)
-                choices = self._choices.setdefault((e, chosen), {}) if shared else None
+                choices = self._choices.setdefault((e, chosen), []) if shared else None
                 steps.append(EventSteps(e, event, tuple(chains), chosen, choices))
         return ConfigurationSteps(settled, tuple(steps))
 
@@ -293,7 +293,7 @@ class StepCompiler:
         assigns = self._assigns.get(tuple(actions))
         if assigns is None:
             assigns = self._assigns[tuple(actions)] = compile_assigns(actions)
-        return CompiledStep(transitions, nodes, assigns, self._successors.setdefault((assigns, e), {}))
+        return CompiledStep(transitions, nodes, assigns, self._successors.setdefault((assigns, e), []))
 
     def move(
         self, snapshot: Snapshot, enabled: list[Transition]
@@ -375,13 +375,13 @@ class CompiledStep:
         transitions: list[Transition],
         nodes: frozenset[StateNode],
         assigns: AssignStep,
-        successors: dict[int, int] | None = None,
+        successors: list[int | None] | None = None,
     ) -> None:
         self.transitions = transitions
         self.configuration_nodes = nodes
         self.assigns = assigns
-        # per context id (`SharedContexts`): the context id ``assigns`` lead to with this step's
-        # event; one dict for every step with the same assigns and event (``None``: not kept)
+        # by context id (`SharedContexts`): the context id ``assigns`` lead to with this step's
+        # event (``None``: not yet); one list for every step with the same assigns and event
         self.successors = successors
         self.taken = 0  # coverage: the walk's steps that took it, and the new states they found
         self.found = 0
@@ -577,6 +577,19 @@ class StateKeys:
 
 
 CONTEXT_ID = (1 << 32) - 1  # the context id's bits in a `SharedContexts` key
+
+
+def remember(memo: list[Any], context_id: int, value: Any) -> None:
+    """``memo[context_id] = value``, the list grown as needed (`EventSteps.choices`,
+    `CompiledStep.successors`: a list by context id, denser to read than a dict).
+
+    >>> memo: list[Any] = []
+    >>> remember(memo, 2, "b"); memo
+    [None, None, 'b']
+    """
+    if context_id >= len(memo):
+        memo.extend([None] * (context_id + 1 - len(memo) + (len(memo) >> 3)))
+    memo[context_id] = value
 
 
 class SharedContexts:
