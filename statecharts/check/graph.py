@@ -357,6 +357,7 @@ def _explore(
     if not graph.symmetric and not compact:  # the full walk: one int a state's key, contexts shared
         shared = SharedContexts(keys)
         key_of = graph.key_of = shared.of
+        graph.index = shared  # type: ignore[assignment]
     stored: StoredStates | None = None
     if compact and not graph.symmetric:
         stored = StoredStates(keys, model.machine)
@@ -595,6 +596,7 @@ class Expander:
         counting = self.fired is not None
         shared = self.shared
         ids = None if shared is None else shared.ids
+        by_context = None if shared is None else shared.states
         values, width = keys.values, keys.size
         if shared is not None and stored_key >= 0:
             rest, here = stored_key >> 32, stored_key & CONTEXT_ID
@@ -663,12 +665,12 @@ class Expander:
                         if successors is not None:
                             remember(successors, here, after)
                         key = moved << 32 | after
-                    j = lookup(key)
+                    j = lookup(key) if by_context is None else by_context[after].get(moved)  # type: ignore[index]
                 except TypeError:  # an unhashable value: `add` names it
                     key, j = None, None
             else:
                 key = moved << 32 | after
-                j = lookup(key)
+                j = by_context[after].get(moved)  # type: ignore[index]
             if counting:
                 compiled.taken += 1
             if j is None:

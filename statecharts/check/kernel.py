@@ -593,24 +593,32 @@ def remember(memo: list[Any], context_id: int, value: Any) -> None:
 
 
 class SharedContexts:
-    """The full walk's state keys, one ``int`` a state: ``rest << 32 | context id``
-    (`StateKeys.rest`; the context id numbers the distinct contexts in the order found). Many
-    states share a context and differ in configuration: each distinct context is stored once,
-    as one `FrozenDict` all its states share, and a key is one small number to hash and compare.
+    """The full walk's state keys and its index of states. A key is one ``int`` a state:
+    ``rest << 32 | context id`` (`StateKeys.rest`; the context id numbers the distinct contexts
+    in the order found). Many states share a context and differ in configuration: each distinct
+    context is stored once, as one `FrozenDict` all its states share, and the index keeps per
+    context id a small dict of state numbers by rest (``states``): a lookup reads a few nearby
+    words, not a slot of one table as large as the graph (a walk's lookups land all over it).
+    As the graph's ``index`` it answers ``get``, ``in`` and ``len`` for keys as `of` makes them.
 
     >>> from statecharts import Machine, assign
     >>> tally = Machine({"id": "tally", "context": {"n": 0}, "initial": "a", "states": {
     ...     "a": {"on": {"MOVE": "b"}}, "b": {}}})
     >>> shared = SharedContexts(StateKeys(("n",)))
-    >>> s0 = tally.initial_state()
-    >>> shared.of(s0), shared.new_key(s0), shared.of(s0), shared.of(tally.transition(s0, "MOVE")) == 1 << 32
+    >>> s0, s1 = tally.initial_state(), tally.transition(tally.initial_state(), "MOVE")
+    >>> shared.of(s0), shared.new_key(s0), shared.of(s0), shared.of(s1) == 1 << 32
     (-1, 0, 0, True)
+    >>> shared[shared.of(s0)] = 0
+    >>> shared.get(shared.of(s0)), shared.get(shared.of(s1)), shared.of(s1) in shared, len(shared)
+    (0, None, False, 1)
     """
 
     def __init__(self, keys: StateKeys) -> None:
         self.keys = keys
         self.ids: dict[Hashable, int] = {}  # context key (`StateKeys.context`) -> context id
         self.contexts: list[FrozenDict] = []  # by context id: the one FrozenDict of those values
+        self.states: list[dict[int, int]] = []  # by context id: state number by rest
+        self.size = 0
 
     def of(self, snapshot: Snapshot) -> int:
         """The snapshot's key; -1 when no state stored so far has its context."""
@@ -625,7 +633,24 @@ class SharedContexts:
         """The id of a new context, ``values`` its `StateKeys.context`."""
         found = self.ids[values] = len(self.contexts)
         self.contexts.append(context)
+        self.states.append({})
         return found
+
+    def get(self, key: int, default: int | None = None) -> int | None:
+        """The number of the state stored under ``key`` (``default`` when there is none)."""
+        if key < 0:
+            return default
+        return self.states[key & CONTEXT_ID].get(key >> 32, default)
+
+    def __setitem__(self, key: int, state: int) -> None:
+        self.states[key & CONTEXT_ID][key >> 32] = state
+        self.size += 1
+
+    def __contains__(self, key: int) -> bool:
+        return self.get(key) is not None
+
+    def __len__(self) -> int:
+        return self.size
 
 
 class _OtherMarkerType:
