@@ -638,9 +638,10 @@ class Expander:
                 compiled.rest_from = rest
             event = steps.event
             successors = compiled.successors if here >= 0 else None
-            after = successors[here] if successors is not None and here < len(successors) else None  # context id
-            key: Hashable
-            if after is None:
+            # the states of the context it leads to (`SharedContexts`), when remembered
+            target = successors[here] if successors is not None and here < len(successors) else None
+            key: Hashable = None
+            if target is None:
                 try:
                     data = compiled.assigns(context, event)
                 except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
@@ -656,26 +657,27 @@ class Expander:
                         context_key = keys.context(data)
                     if shared is None:
                         key = (moved, context_key)
+                        j = lookup(key)
                     else:
                         after = ids.get(context_key)  # type: ignore[union-attr]
                         if after is None:
                             if type(data) is not FrozenDict:
                                 data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
                             after = shared.share(context_key, data)  # type: ignore[arg-type]
+                        target = by_context[after]  # type: ignore[index]
                         if successors is not None:
-                            remember(successors, here, after)
-                        key = moved << 32 | after
-                    j = lookup(key) if by_context is None else by_context[after].get(moved)  # type: ignore[index]
+                            remember(successors, here, target)
+                        j = target.get(moved)
                 except TypeError:  # an unhashable value: `add` names it
                     key, j = None, None
             else:
-                key = moved << 32 | after
-                j = by_context[after].get(moved)  # type: ignore[index]
+                j = target.get(moved)
             if counting:
                 compiled.taken += 1
             if j is None:
-                if after is not None:
-                    data = shared.contexts[after]  # type: ignore[union-attr]
+                if target is not None:
+                    key = moved << 32 | target.id
+                    data = shared.contexts[target.id]  # type: ignore[union-attr]
                 elif type(data) is not FrozenDict:
                     data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
                 known = size()

@@ -188,7 +188,7 @@ class StepCompiler:
         self._assigns: dict[tuple[Assign, ...], AssignStep] = {}  # one compiled block per list of assigns
         # `EventSteps.choices` per event and chains, `CompiledStep.successors` per assigns and event
         self._choices: dict[tuple[int, tuple[CompiledChain, ...]], list[Selection | None]] = {}
-        self._successors: dict[tuple[AssignStep, int], list[int | None]] = {}
+        self._successors: dict[tuple[AssignStep, int], list[ContextStates | None]] = {}
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
         """The configuration's compiled steps (cached).
@@ -375,13 +375,13 @@ class CompiledStep:
         transitions: list[Transition],
         nodes: frozenset[StateNode],
         assigns: AssignStep,
-        successors: list[int | None] | None = None,
+        successors: list[ContextStates | None] | None = None,
     ) -> None:
         self.transitions = transitions
         self.configuration_nodes = nodes
         self.assigns = assigns
-        # by context id (`SharedContexts`): the context id ``assigns`` lead to with this step's
-        # event (``None``: not yet); one list for every step with the same assigns and event
+        # by context id (`SharedContexts`): the states of the context ``assigns`` lead to with
+        # this step's event (``None``: not yet); one list for every step with the same assigns and event
         self.successors = successors
         self.taken = 0  # coverage: the walk's steps that took it, and the new states they found
         self.found = 0
@@ -592,6 +592,22 @@ def remember(memo: list[Any], context_id: int, value: Any) -> None:
     memo[context_id] = value
 
 
+class ContextStates(dict[int, int]):
+    """The states of one context (`SharedContexts`): state number by rest, and the context's
+    ``id``. `CompiledStep.successors` holds these, so a step remembered for a context reaches
+    the states of the context it leads to without another lookup.
+
+    >>> states = ContextStates(7); states[3] = 12; states.id, states.get(3), states.get(4)
+    (7, 12, None)
+    """
+
+    __slots__ = ("id",)
+
+    def __init__(self, context_id: int) -> None:
+        super().__init__()
+        self.id = context_id
+
+
 class SharedContexts:
     """The full walk's state keys and its index of states. A key is one ``int`` a state:
     ``rest << 32 | context id`` (`StateKeys.rest`; the context id numbers the distinct contexts
@@ -617,7 +633,7 @@ class SharedContexts:
         self.keys = keys
         self.ids: dict[Hashable, int] = {}  # context key (`StateKeys.context`) -> context id
         self.contexts: list[FrozenDict] = []  # by context id: the one FrozenDict of those values
-        self.states: list[dict[int, int]] = []  # by context id: state number by rest
+        self.states: list[ContextStates] = []  # by context id: state number by rest
         self.size = 0
 
     def of(self, snapshot: Snapshot) -> int:
@@ -633,7 +649,7 @@ class SharedContexts:
         """The id of a new context, ``values`` its `StateKeys.context`."""
         found = self.ids[values] = len(self.contexts)
         self.contexts.append(context)
-        self.states.append({})
+        self.states.append(ContextStates(found))
         return found
 
     def get(self, key: int, default: int | None = None) -> int | None:
