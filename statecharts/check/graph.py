@@ -21,6 +21,7 @@ from statecharts.check.compact import EdgeTable, KeyIndex, StoredStates
 from statecharts.check.kernel import (
     CONTEXT_ID,
     CompiledStep,
+    ConfigurationSteps,
     EventSteps,
     Selection,
     SharedContexts,
@@ -415,11 +416,13 @@ def _explore(
         elif stored is not None:  # a key `Expander.expand` just looked up and did not find: a new state
             key = (key[0], *key[1])  # type: ignore[index]
         i = len(states)
-        if stored is None:
+        if shared is not None:  # `SharedContexts.__setitem__`, without the call
+            shared.states[key & CONTEXT_ID][key >> 32] = i  # type: ignore[operator]
+            states.append(snapshot)
+            stored_keys.append(key)  # type: ignore[arg-type, union-attr]
+        elif stored is None:
             index[key] = i
             states.append(snapshot)
-            if stored_keys is not None:
-                stored_keys.append(key)  # type: ignore[arg-type]
         else:
             index[stored.append(key)] = i  # type: ignore[arg-type]
         parents.append(parent)
@@ -557,6 +560,7 @@ class Expander:
     ) -> None:
         self.compiler, self.keys, self.symmetric = compiler, keys, symmetric
         self.shared = shared  # the full walk's keys (`SharedContexts`); else `StateKeys.of`'s
+        self.by_rest: list[ConfigurationSteps | None] = []  # with `shared`: by rest, its configuration's steps
         self.fired, self.found, self.allowed = fired, found, allowed
         self.xstate = bool(getattr(compiler.machine, "xstate", False))  # semantics="xstate" takes no compiled steps
         self.general = self.xstate or symmetric or allowed is not None  # every step through `_step`
@@ -585,7 +589,18 @@ class Expander:
         same context, in any configuration with the same chains, gets them without a call."""
         compiler, keys = self.compiler, self.keys
         nodes_now = s.configuration_nodes
-        configuration = compiler.configuration(nodes_now)
+        shared = self.shared
+        if shared is not None and stored_key >= 0:
+            rest = stored_key >> 32
+            here = stored_key & CONTEXT_ID
+            by_rest = self.by_rest  # a configuration's compiled steps by rest: a list read, no frozenset lookup
+            configuration = by_rest[rest] if rest < len(by_rest) else None  # type: ignore[assignment]
+            if configuration is None:
+                configuration = compiler.configuration(nodes_now)
+                remember(by_rest, rest, configuration)
+        else:
+            rest, here = -1, -1
+            configuration = compiler.configuration(nodes_now)
         context = s.context
         if self.general:
             for steps in configuration.events:
@@ -594,14 +609,11 @@ class Expander:
             return
         settled = configuration.settled
         counting = self.fired is not None
-        shared = self.shared
         ids = None if shared is None else shared.ids
         by_context = None if shared is None else shared.states
         values, width = keys.values, keys.size
-        if shared is not None and stored_key >= 0:
-            rest, here = stored_key >> 32, stored_key & CONTEXT_ID
-        else:
-            rest, here = keys.rest(s), -1
+        if rest < 0:
+            rest = keys.rest(s)
         for steps in configuration.events:
             choices = steps.choices if here >= 0 else None
             selection = choices[here] if choices is not None and here < len(choices) else None

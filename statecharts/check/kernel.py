@@ -634,7 +634,6 @@ class SharedContexts:
         self.ids: dict[Hashable, int] = {}  # context key (`StateKeys.context`) -> context id
         self.contexts: list[FrozenDict] = []  # by context id: the one FrozenDict of those values
         self.states: list[ContextStates] = []  # by context id: state number by rest
-        self.size = 0
 
     def of(self, snapshot: Snapshot) -> int:
         """The snapshot's key; -1 when no state stored so far has its context."""
@@ -660,13 +659,12 @@ class SharedContexts:
 
     def __setitem__(self, key: int, state: int) -> None:
         self.states[key & CONTEXT_ID][key >> 32] = state
-        self.size += 1
 
     def __contains__(self, key: int) -> bool:
         return self.get(key) is not None
 
     def __len__(self) -> int:
-        return self.size
+        return sum(map(len, self.states))
 
 
 class _OtherMarkerType:
