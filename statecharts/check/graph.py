@@ -27,7 +27,6 @@ from statecharts.check.kernel import (
     SharedContexts,
     StateKeys,
     StepCompiler,
-    remember,
     selected,
 )
 from statecharts.check.model import Model, refuse_actor_system
@@ -368,7 +367,7 @@ def _explore(
         graph.edges = EdgeTable()  # type: ignore[assignment]
         graph.index = KeyIndex(stored.stored)  # type: ignore[assignment]
         key_of = graph.key_of = stored.key_of
-    compiler = StepCompiler(model.machine, alphabet)
+    compiler = StepCompiler(model.machine, alphabet, shared)
     index = graph.index
     constraint = model.constraint
     fired: list[Transition] | None = [] if coverage else None
@@ -597,7 +596,9 @@ class Expander:
             configuration = by_rest[rest] if rest < len(by_rest) else None  # type: ignore[assignment]
             if configuration is None:
                 configuration = compiler.configuration(nodes_now)
-                remember(by_rest, rest, configuration)
+                if rest >= len(by_rest):
+                    by_rest.extend([None] * (rest + 1 - len(by_rest)))
+                by_rest[rest] = configuration
         else:
             rest, here = -1, -1
             configuration = compiler.configuration(nodes_now)
@@ -615,8 +616,8 @@ class Expander:
         if rest < 0:
             rest = keys.rest(s)
         for steps in configuration.events:
-            choices = steps.choices if here >= 0 else None
-            selection = choices[here] if choices is not None and here < len(choices) else None
+            choices = steps.choices
+            selection = None if choices is None else choices[here]
             if selection is None:
                 try:
                     selection = steps.pick(context)
@@ -624,7 +625,7 @@ class Expander:
                     selection = None
                 else:
                     if choices is not None:
-                        remember(choices, here, selection)
+                        choices[here] = selection
             if not selection:
                 if settled and selection is not None:
                     continue  # no transition enabled: nothing changes
@@ -649,9 +650,8 @@ class Expander:
                 moved = compiled.rest_to = keys.rest(s, nodes)
                 compiled.rest_from = rest
             event = steps.event
-            successors = compiled.successors if here >= 0 else None
-            # the states of the context it leads to (`SharedContexts`), when remembered
-            target = successors[here] if successors is not None and here < len(successors) else None
+            successors = compiled.successors
+            target = None if successors is None else successors[here]  # the states of the context it leads to
             key: Hashable = None
             if target is None:
                 try:
@@ -678,7 +678,7 @@ class Expander:
                             after = shared.share(context_key, data)  # type: ignore[arg-type]
                         target = by_context[after]  # type: ignore[index]
                         if successors is not None:
-                            remember(successors, here, target)
+                            successors[here] = target
                         j = target.get(moved)
                 except TypeError:  # an unhashable value: `add` names it
                     key, j = None, None

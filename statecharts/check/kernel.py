@@ -60,8 +60,8 @@ class EventSteps:
         self.compiled = compiled
         self.pick = picker(compiled, event)  # `select` without its ``try``: the walker's inner loop calls it
         self.steps: dict[Selection, CompiledStep | None] = {}  # per selection: `StepCompiler.step`
-        # by context id (`SharedContexts`): what `pick` chose (``None``: not yet); one list for
-        # every configuration whose chains for this event are the same (`remember`)
+        # by context id (`SharedContexts.memory`): what `pick` chose (``None``: not yet); one list
+        # for every configuration whose chains for this event are the same
         self.choices = choices
 
     def select(self, context: Mapping[str, Any]) -> Selection | None:
@@ -178,9 +178,10 @@ class StepCompiler:
     ['GO']
     """
 
-    def __init__(self, machine: Any, alphabet: tuple[Event, ...]) -> None:
+    def __init__(self, machine: Any, alphabet: tuple[Event, ...], shared: SharedContexts | None = None) -> None:
         self.machine = machine
         self.alphabet = alphabet
+        self.shared = shared  # the full walk's contexts: its steps remember their outcomes per context
         self.candidates = compile_alphabet(machine, alphabet)
         self._configurations: dict[frozenset[StateNode], ConfigurationSteps] = {}
         self._chains: dict[tuple[StateNode, int, tuple[bool, ...]], CompiledChain] = {}
@@ -235,7 +236,11 @@ class StepCompiler:
                     compiled.append(found)
             if compiled or not settled:
                 chosen = tuple(compiled)
-                choices = self._choices.setdefault((e, chosen), []) if shared else None
+                choices = None
+                if shared and self.shared is not None:
+                    choices = self._choices.get((e, chosen))
+                    if choices is None:
+                        choices = self._choices[e, chosen] = self.shared.memory()
                 steps.append(EventSteps(e, event, tuple(chains), chosen, choices))
         return ConfigurationSteps(settled, tuple(steps))
 
@@ -293,7 +298,12 @@ class StepCompiler:
         assigns = self._assigns.get(tuple(actions))
         if assigns is None:
             assigns = self._assigns[tuple(actions)] = compile_assigns(actions)
-        return CompiledStep(transitions, nodes, assigns, self._successors.setdefault((assigns, e), []))
+        successors = None
+        if self.shared is not None:
+            successors = self._successors.get((assigns, e))
+            if successors is None:
+                successors = self._successors[assigns, e] = self.shared.memory()
+        return CompiledStep(transitions, nodes, assigns, successors)
 
     def move(
         self, snapshot: Snapshot, enabled: list[Transition]
@@ -579,19 +589,6 @@ class StateKeys:
 CONTEXT_ID = (1 << 32) - 1  # the context id's bits in a `SharedContexts` key
 
 
-def remember(memo: list[Any], context_id: int, value: Any) -> None:
-    """``memo[context_id] = value``, the list grown as needed (`EventSteps.choices`,
-    `CompiledStep.successors`: a list by context id, denser to read than a dict).
-
-    >>> memo: list[Any] = []
-    >>> remember(memo, 2, "b"); memo
-    [None, None, 'b']
-    """
-    if context_id >= len(memo):
-        memo.extend([None] * (context_id + 1 - len(memo) + (len(memo) >> 3)))
-    memo[context_id] = value
-
-
 class ContextStates(dict[int, int]):
     """The states of one context (`SharedContexts`): state number by rest, and the context's
     ``id``. `CompiledStep.successors` holds these, so a step remembered for a context reaches
@@ -634,6 +631,10 @@ class SharedContexts:
         self.ids: dict[Hashable, int] = {}  # context key (`StateKeys.context`) -> context id
         self.contexts: list[FrozenDict] = []  # by context id: the one FrozenDict of those values
         self.states: list[ContextStates] = []  # by context id: state number by rest
+        # the lists by context id that steps remember their outcomes in (`memory`), each as long as
+        # ``capacity`` (at least the number of contexts): read without a bounds check
+        self.memories: list[list[Any]] = []
+        self.capacity = 1024
 
     def of(self, snapshot: Snapshot) -> int:
         """The snapshot's key; -1 when no state stored so far has its context."""
@@ -649,7 +650,23 @@ class SharedContexts:
         found = self.ids[values] = len(self.contexts)
         self.contexts.append(context)
         self.states.append(ContextStates(found))
+        if found >= self.capacity:
+            grown = self.capacity
+            self.capacity *= 2
+            for memory in self.memories:
+                memory.extend([None] * grown)
         return found
+
+    def memory(self) -> list[Any]:
+        """A new list by context id (``None``: nothing remembered), grown with the contexts.
+
+        >>> shared = SharedContexts(StateKeys(("n",)))
+        >>> memory = shared.memory(); len(memory) == shared.capacity, memory[5]
+        (True, None)
+        """
+        made: list[Any] = [None] * self.capacity
+        self.memories.append(made)
+        return made
 
     def get(self, key: int, default: int | None = None) -> int | None:
         """The number of the state stored under ``key`` (``default`` when there is none)."""
