@@ -87,6 +87,9 @@ class EventSteps:
 
 
 Selection = Transition | tuple[Transition, ...]
+# a move's transitions after conflicts, states exited and entered, and content (`StepCompiler._plan_move`)
+Move = tuple[tuple[Transition, ...], frozenset[StateNode], frozenset[StateNode], tuple[Any, ...]]
+NOT_YET = object()  # a cache's "not computed yet", where None is a value
 Picker = Callable[[Mapping[str, Any]], Selection]
 
 
@@ -186,6 +189,9 @@ class StepCompiler:
         self._configurations: dict[frozenset[StateNode], ConfigurationSteps] = {}
         self._chains: dict[tuple[StateNode, int, tuple[bool, ...]], CompiledChain] = {}
         self._nodes: dict[frozenset[StateNode], frozenset[StateNode]] = {}
+        # `move`'s plans by (enabled transitions, the configuration within their `_scope`)
+        self._scopes: dict[tuple[Transition, ...], frozenset[StateNode] | None] = {}
+        self._moves: dict[tuple[tuple[Transition, ...], frozenset[StateNode]], Move | None] = {}
         self._assigns: dict[tuple[Assign, ...], AssignStep] = {}  # one compiled block per list of assigns
         # `EventSteps.choices` per event and chains, `CompiledStep.successors` per assigns and event
         self._choices: dict[tuple[int, tuple[CompiledChain, ...]], list[Selection | None]] = {}
@@ -331,22 +337,55 @@ class StepCompiler:
             transitions, nodes = list(enabled), snapshot.configuration_nodes
             actions: list[Any] = [a for t in transitions for a in t.actions]
         else:
-            work = Step(machine, snapshot, snapshot.context, None)
-            transitions = remove_conflicting_transitions(work, enabled) if len(enabled) > 1 else list(enabled)
-            plan = microstep_plan(work, transitions, cache=False)
-            if plan is None or any(s.histories for s in plan.exits) or any(s.type == "final" for s in plan.entries):
+            scope = self._scope(enabled)
+            key = None if scope is None else (tuple(enabled), snapshot.configuration_nodes & scope)
+            if key is not None and key in self._moves:
+                moved = self._moves[key]
+            else:
+                moved = self._plan_move(snapshot, enabled)
+                if key is not None:
+                    self._moves[key] = moved
+            if moved is None:
                 return None  # history is recorded or restored, or a done event follows
-            actions = [a for s in plan.exits for a in s.exit]
-            actions += [a for t in transitions for a in t.actions]
-            for s in plan.entries:
-                actions += s.entry
-                if s in plan.default_entry and s.initial is not None:
-                    actions += s.initial.actions
-            nodes = (snapshot.configuration_nodes - frozenset(plan.exits)) | frozenset(plan.entries)
+            transitions = list(moved[0])
+            actions = list(moved[3])
+            nodes = (snapshot.configuration_nodes - moved[1]) | moved[2]
             nodes = self._nodes.setdefault(nodes, nodes)  # one object per configuration, however reached
         if machine.selection(nodes, None):
             return None  # eventless transitions may follow
         return transitions, nodes, actions
+
+    def _scope(self, enabled: list[Transition]) -> frozenset[StateNode] | None:
+        """The states whose activity decides the move of ``enabled`` (the descendants of their
+        domains: what they may exit, and what decides their conflicts); ``None`` when a target
+        is a history state (its domain depends on the history recorded)."""
+        key = tuple(enabled)
+        found = self._scopes.get(key, NOT_YET)
+        if found is NOT_YET:
+            if any(t.has_history_target for t in enabled):
+                found = None
+            else:
+                found = frozenset().union(*(t.domain.descendants for t in enabled if t.domain is not None))
+            self._scopes[key] = found
+        return found  # type: ignore[return-value]
+
+    def _plan_move(self, snapshot: Snapshot, enabled: list[Transition]) -> Move | None:
+        """What `move` keeps of the microstep's plan: the transitions after conflicts, the states
+        exited and entered, the content in the algorithm's order; ``None`` when history is
+        involved or a final state is entered. It depends on the configuration within the
+        transitions' `_scope` only, so `move` shares it between configurations."""
+        work = Step(self.machine, snapshot, snapshot.context, None)
+        transitions = remove_conflicting_transitions(work, enabled) if len(enabled) > 1 else list(enabled)
+        plan = microstep_plan(work, transitions, cache=False)
+        if plan is None or any(s.histories for s in plan.exits) or any(s.type == "final" for s in plan.entries):
+            return None
+        actions = [a for s in plan.exits for a in s.exit]
+        actions += [a for t in transitions for a in t.actions]
+        for s in plan.entries:
+            actions += s.entry
+            if s in plan.default_entry and s.initial is not None:
+                actions += s.initial.actions
+        return tuple(transitions), frozenset(plan.exits), frozenset(plan.entries), tuple(actions)
 
 
 class CompiledStep:
