@@ -1,8 +1,9 @@
 """Config dict -> compiled `statecharts.chart.Chart`.
 
 The compiler reads each part of the config once and has `statecharts.validate` check it as it
-goes (a mistake is a `ConfigError` naming the state path and the key), so the first mistake in
-reading order is the one reported.
+goes (a mistake is a `ConfigError` naming the state path and the key). A mistake in the tree of
+states stops it there; a mistake in a state's transitions, actions or invokes stops that state's
+only, and one `ConfigError` names the first mistake of each state, in reading order (``also``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from statecharts.actions import (
     to_action,
 )
 from statecharts.chart import Chart, InvokeDef, StateNode, Transition, transition_domain_static
+from statecharts.errors import ConfigError
 from statecharts.event import Event
 from statecharts.guards import And, CallGuard, Guard, NamedGuard, Not, Or, StateIn, to_guard
 
@@ -340,8 +342,13 @@ def compile_chart(
     _fix_paths(root)
     chart = Chart(root, compiler.nodes, config.get("context"), compiler.services, compiler.delays)
     compiler.chart = chart
-    for node in compiler.nodes:
-        compiler.link(node)
+    mistakes: list[ConfigError] = []
+    for node in compiler.nodes:  # each state's transitions, actions and invokes: a mistake in one leaves the others
+        try:
+            compiler.link(node)
+        except ConfigError as exc:
+            mistakes.append(exc)
+    validate.mistakes(mistakes)
     chart.index()
     for node in compiler.nodes:
         for t in node.transitions:

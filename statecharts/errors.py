@@ -20,14 +20,27 @@ class ConfigError(StatechartError):
 
     >>> str(ConfigError("unknown target 'nowhere'", path="light.green", key="on.TIMER"))
     "light.green: on.TIMER: unknown target 'nowhere'"
+
+    A chart with mistakes in several states names the first, then (``also``) the others:
+
+    >>> from statecharts import Machine
+    >>> Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "c": {"entry": "nope"}}})
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.ConfigError: m.a: on.GO.target: unknown target 'b'...
+      also m.c: entry: unknown action 'nope'
     """
 
-    def __init__(self, message: str, *, path: str | None = None, key: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str | None = None, key: str | None = None, also: tuple[ConfigError, ...] = ()
+    ) -> None:
         self.path = path
         self.key = key
         self.reason = message
+        self.also = also  # the mistakes found after this one (in other states), each on a line of its own
         where = ": ".join(part for part in (path, key) if part)
-        super().__init__(f"{where}: {message}" if where else message)
+        first = f"{where}: {message}" if where else message
+        super().__init__(first + "".join(f"\n  also {other}" for other in also))
 
 
 class EventError(StatechartError):

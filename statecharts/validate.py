@@ -438,3 +438,21 @@ def state_in(found: StateNode | None, ref: str, ids: Iterable[str], path: str, k
     """The state a ``state_in`` guard names exists (``found``)."""
     if found is None:
         raise ConfigError(f"state_in({ref!r}): no such state{did_you_mean(ref.lstrip('#'), ids)}", path=path, key=key)
+
+
+def mistakes(found: list[ConfigError]) -> None:
+    """Raise the mistakes ``found`` in several states' parts as one `ConfigError`: the first, then
+    (``also``) the others, in the order found.
+
+    >>> mistakes([])
+    >>> mistakes([ConfigError("unknown target 'b'", path="m.a", key="on.GO"), ConfigError("x", path="m.c")])
+    Traceback (most recent call last):
+        ...
+    statecharts.errors.ConfigError: m.a: on.GO: unknown target 'b'
+      also m.c: x
+    """
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        first = found[0]
+        raise ConfigError(first.reason, path=first.path, key=first.key, also=tuple(found[1:])) from first

@@ -98,6 +98,28 @@ def test_check_has_a_memory_bound_by_default() -> None:
     assert 0 < memory_limit_mb(None) <= 4096
 
 
+def test_check_stops_an_unbounded_model_at_its_default_depth_bound_and_says_what_to_do(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the counter has no bound on n: without a default bound the walk would run to the memory bound
+    # (here it would stop at the time bound instead, and say so)
+    assert main(["check", "machines.counter", "--no-progress", "--max-seconds", "120"]) == 0
+    out, err = capsys.readouterr()
+    assert "depth 10000" in out and "INCOMPLETE: stopped by depth bound 10000" in out
+    assert ": holds" not in out and "no violation in the 39,996 states explored (INCOMPLETE: not proved)" in out
+    assert err.splitlines() == [
+        "statecharts check: the walk stopped at the depth bound 10000 (the default) before the state graph "
+        "was complete: a property not violated in the states explored is not proved; a state graph this "
+        "deep usually means the model is unbounded (a counter with no limit): bound it (a model parameter, "
+        "a guard) or raise the bound with --max-depth N"
+    ]
+    assert main(["check", "machines.counter", "--no-progress", "--max-depth", "20", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["stopped_by"] == "depth bound 20" and err == ""  # a bound the user set: no note
+    assert main(["check", "machines.counter", "--no-progress", "-p", "limit=3"]) == 1  # a violation is found as before
+    assert "invariant below limit: VIOLATED" in capsys.readouterr().out
+
+
 def test_max_seconds_holds_while_the_model_is_built(tmp_path: Path) -> None:
     (tmp_path / "slow.py").write_text(
         textwrap.dedent("""

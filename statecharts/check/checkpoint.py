@@ -1,7 +1,15 @@
 """The fingerprint walk's checkpoint (``--checkpoint DIR``, ``--resume DIR``): ``checkpoint.json``
 in the walk's folder, written by the driver at the start of each breadth-first level, once every
-partition's files of that level are complete. It holds the walk's progress (the level reached,
-the counts, the first violations found) and the identity of the walk it belongs to: the model
+partition's files of that level are complete, and within a level every ``checkpoint_every``
+seconds (TLC's ``-checkpoint`` minutes) and on Ctrl-C, between two slices of the level. It holds
+the walk's progress (the level reached, the counts, the first violations found) and, within a
+level, the ``level`` in expansion: the states expanded (those the single-process walk numbers
+below ``upto``), the level's first violations so far, and per partition what it has read of the
+level and written of the next one (``files``: the states written, the bytes of its states file;
+the links and orders files hold a fixed record a state). The level files are made durable
+before the checkpoint that counts them, and the checkpoint replaces the previous one at once: a
+crash leaves the previous checkpoint, and a resume cuts the files back to what it counts. It
+also holds the identity of the walk it belongs to: the model
 (its name, which carries the parameters of a model built from them, its chart's states, its
 alphabet, invariants and initial states), whether deadlock is checked, and the partition count
 (a state's owner is its fingerprint modulo the partitions). A resume with another identity is
@@ -12,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -60,25 +69,82 @@ def _digest(value: Any) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-def save_checkpoint(folder: Path, progress: dict[str, Any]) -> None:
-    """Write the checkpoint at once (a reader never sees half of it)."""
-    path = folder / CHECKPOINT
-    path.with_suffix(".tmp").write_text(json.dumps(progress), encoding="utf-8")
-    path.with_suffix(".tmp").replace(path)
+def save_checkpoint(folder: Path, progress: dict[str, Any], durable: bool = True) -> None:
+    """Write the checkpoint at once: a reader, or a walk resumed after a crash, sees the previous
+    checkpoint or this one, never half of it (written beside it, synced, then renamed over it).
+    Not ``durable`` (a walk's temporary folder): not synced, a crash of the machine may lose it."""
+    path, scratch = folder / CHECKPOINT, folder / f"{CHECKPOINT}.tmp"
+    with open(scratch, "w", encoding="utf-8") as out:
+        out.write(json.dumps(progress))
+        if durable:
+            out.flush()
+            os.fsync(out.fileno())
+    scratch.replace(path)
+    if durable:
+        directory = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a crash of the machine
+        finally:
+            os.close(directory)
 
 
 def read_checkpoint(folder: Path) -> dict[str, Any]:
-    """The checkpoint in ``folder``; a `ConfigError` when there is none.
+    """The checkpoint in ``folder``; a `ConfigError` when there is none, or when it is not a
+    fingerprint walk's checkpoint (damaged, or another program's file).
 
     >>> read_checkpoint(Path("/nowhere"))
     Traceback (most recent call last):
     statecharts.errors.ConfigError: resume: cannot resume from /nowhere: no readable checkpoint.json (...)
     """
     try:
-        progress: dict[str, Any] = json.loads((folder / CHECKPOINT).read_text(encoding="utf-8"))
+        progress = json.loads((folder / CHECKPOINT).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot resume from {folder}: no readable {CHECKPOINT} ({exc})", key="resume") from exc
+    wrong = _malformed(progress)
+    if wrong:
+        raise ConfigError(
+            f"cannot resume from {folder}: its {CHECKPOINT} is not a fingerprint walk's checkpoint, or is "
+            f"damaged ({wrong})",
+            key="resume",
+        )
+    assert isinstance(progress, dict)
     return progress
+
+
+def _malformed(progress: Any) -> str | None:
+    """What is wrong with a checkpoint's contents (None: nothing).
+
+    >>> _malformed({"depth": 2})
+    "no 'distinct'"
+    >>> _malformed({"depth": 2, "distinct": 9, "generated": 9, "transitions": 8, "broken": {}, "workers": 1,
+    ...             "level": {"upto": 4, "firsts": {}, "files": [{"read": 4, "written": "x", "states": 0}]}})
+    "level: files: 'written' is not a count"
+    """
+    if not isinstance(progress, dict):
+        return "not an object"
+    counts = ("depth", "distinct", "generated", "transitions", "workers")
+    for key in (*counts, "broken"):
+        if key not in progress:
+            return f"no {key!r}"
+        if (key == "broken") != isinstance(progress[key], dict) or key in counts and not _count(progress[key]):
+            return f"{key!r} is not {'a mapping' if key == 'broken' else 'a count'}"
+    level = progress.get("level")
+    if level is None:
+        return None
+    if not isinstance(level, dict) or not _count(level.get("upto")) or not isinstance(level.get("firsts"), dict):
+        return "level: no 'upto' count or 'firsts'"
+    files = level.get("files")
+    if not isinstance(files, list) or len(files) != progress["workers"]:
+        return "level: not one 'files' entry a partition"
+    for entry in files:
+        for key in ("read", "written", "states"):
+            if not isinstance(entry, dict) or not _count(entry.get(key)):
+                return f"level: files: {key!r} is not a count"
+    return None
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def load_checkpoint(folder: Path, identity: dict[str, Any]) -> dict[str, Any]:

@@ -23,15 +23,19 @@ probability, ``n * (g - n) / 2**64`` for ``n`` distinct states found among ``g``
 from __future__ import annotations
 
 import io
+import itertools
 import multiprocessing
+import os
 import pickle
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -58,6 +62,11 @@ from statecharts.state import Snapshot
 
 CHUNK = 4_096  # states per pickled chunk of a level file (at most CHUNK + BATCH - 1 in one)
 BATCH = 4_096  # candidate successors checked against the fingerprint set at once
+# States of a level each partition expands between two looks of the driver at the clock and at
+# Ctrl-C: a checkpoint within a level comes between two such slices (with several partitions,
+# each slice's successors go to their owners before the next slice; `Walk._expand_level`)
+SLICE = 2_048
+CHECKPOINT_SECONDS = 1_800.0  # a checkpoint within a level every 30 minutes, as TLC's -checkpoint
 # Configurations whose compiled steps a partition keeps: `BoundedStepCompiler` holds the last
 # CONFIGURATIONS used and up to CONFIGURATIONS more (UpdateCluster 3x5: 8,623 configurations,
 # at most about 2,100 in one level, about 2.5-3.7 KB each compiled; 21,336 compilations instead
@@ -105,12 +114,16 @@ def check_fingerprints(
     deadlock: bool = True,
     workers: int = 1,
     resume: bool = False,
+    checkpoint_every: float | None = CHECKPOINT_SECONDS,
 ) -> Report:
     """Walk ``model`` breadth first keeping only fingerprints in memory, in ``workers`` processes;
     decide its invariants and deadlock. ``directory`` holds the level files (a temporary folder,
-    removed after, when not given); it also holds a checkpoint at the start of each level, from
-    which ``resume=True`` continues (the same model and workers; Ctrl-C stops the walk with a
-    partial report whose ``fingerprints`` say ``interrupted``). The report's ``fingerprints`` gives
+    removed after, when not given); it also holds a checkpoint, at the start of each level and
+    within a level every ``checkpoint_every`` seconds (None: at level starts only), from which
+    ``resume=True`` continues to the result of an uninterrupted walk (the same model and workers).
+    Ctrl-C stops the walk after the slice of the level in expansion (a second Ctrl-C at once), with
+    a checkpoint there and a partial report whose ``fingerprints`` say ``interrupted`` and name the
+    checkpoint. The report's ``fingerprints`` gives
     the bytes a state takes in the fingerprint arrays (8 more per state of a level while it is
     merged in), the states generated, the collision probability and the bytes sent between workers.
 
@@ -129,6 +142,8 @@ def check_fingerprints(
     refuse_actor_system(model.machine, "the fingerprint walk (--fingerprints)")
     if workers < 1:
         raise ConfigError(f"workers must be at least 1, not {workers}", key="workers")
+    if checkpoint_every is not None and checkpoint_every < 0:
+        raise ConfigError(f"checkpoint_every must be 0 seconds or more, not {checkpoint_every}", key="checkpoint")
     with tempfile.TemporaryDirectory(prefix="statecharts-fp-") as scratch, collector_paused():
         folder = Path(directory) if directory is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -147,6 +162,7 @@ def check_fingerprints(
             workers,
             resume,
             partition=StablePartition if portable else None,
+            checkpoint_every=checkpoint_every,
         )
         walk.kept = directory is not None
         report = walk.run()
@@ -220,6 +236,11 @@ class Partition:
         self.orders: list[int] = []  # with several partitions: the orders of the level's new states, in file order
         self.ranks: np.ndarray = np.empty(0, dtype=np.int64)  # and the ranks of the level being expanded
         self.own: list[Entry] = []  # the successors this partition owns, found in the level's expansion
+        self.reading: Iterator[tuple[int, Any]] = iter(())  # the level being expanded, from its file
+        self.reading_depth = -1
+        self.read = 0  # its states taken so far (expanded, in file order)
+        self.next_collect = 0
+        self.orders_saved = 0  # of ``orders``, those in the level's orders file (`checkpoint`)
         self.writing = 0  # the level whose files are being written, and what is written of it
         self.written = 0
         self.chunk: list[Hashable] = []
@@ -335,13 +356,8 @@ class Partition:
     def store(self, depth: int) -> int:
         """Close the level being written (``depth``): its files are complete and its fingerprints
         join the stored ones; the number of its states. The next level is written from now on."""
-        self._flush()
-        if self.chunk:
-            self.states_file.write(self.dumps(self.chunk, 0))
-            self.chunk = []
-        for handle in (self.states_file, self.links_file):
-            if handle is not None:
-                handle.close()
+        for handle in self._written_out():
+            handle.close()
         self.states_file = self.links_file = None
         count = self.written
         if not count:  # no file from an interrupted walk stays for a resumed one to read
@@ -351,9 +367,18 @@ class Partition:
         self.writing, self.written = depth + 1, 0
         return count
 
+    def _written_out(self) -> list[Any]:
+        """Every state found of the level being written in its files (the batch checked, the chunk
+        pickled); the files open."""
+        self._flush()
+        if self.chunk:
+            self.states_file.write(self.dumps(self.chunk, 0))
+            self.chunk = []
+        return [handle for handle in (self.states_file, self.links_file) if handle is not None]
+
     def level_orders(self) -> np.ndarray:
         """The orders of the states of the level just stored, in file order (ascending)."""
-        orders, self.orders = np.array(self.orders, dtype=np.int64), []
+        orders, self.orders, self.orders_saved = np.array(self.orders, dtype=np.int64), [], 0
         return orders
 
     def set_ranks(self, depth: int, ranks: np.ndarray) -> None:
@@ -362,14 +387,19 @@ class Partition:
         self.ranks = ranks
         ranks.astype("<i8").tofile(self.folder / f"ranks-{self.part}-{depth}.bin")
 
-    def expand(self, depth: int) -> LevelResult:
-        """Check and expand the current level's states (read back from its file)."""
+    def expand(self, depth: int, upto: int) -> LevelResult:
+        """Check and expand the next slice of the current level's states (read back from its
+        file): those the single-process walk numbers below ``upto`` (their rank, `bfs_ranks`)."""
         model, keys, result = self.model, self.keys, LevelResult()
         invariants = list(model.invariants.items())
         noted, part, parts, outbox = self.noted, self.part, self.parts, self.outbox
-        next_collect = 1 << 17
+        if self.reading_depth != depth:
+            self.reading, self.reading_depth, self.read, self.next_collect = self._read(depth), depth, 0, 1 << 17
         ranks, size = self.ranks, len(self.alphabet)
-        for count, key in enumerate(self._read(depth), 1):
+        start, end = self.read, upto if parts == 1 else int(np.searchsorted(ranks, upto))
+        next_collect = self.next_collect
+        # the range first: zip stops at ``end`` without reading one more key
+        for count, key in zip(range(start + 1, end + 1), self.reading, strict=False):
             fp, here = self.fingerprint(key), (count - 1) * parts + part
             rank = count - 1 if parts == 1 else int(ranks[count - 1])
             s = keys.restore(self.machine, key)
@@ -419,6 +449,7 @@ class Partition:
                 and (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s))
             ):
                 result.stuck, result.stuck_rank = here, rank
+        self.read, self.next_collect = max(start, end), next_collect
         self._flush()
         result.raised, result.first_raised, result.raised_order = self.raised, self.first_raised, self.raised_order
         self.raised, self.first_raised = 0, None
@@ -450,18 +481,93 @@ class Partition:
                 return key
         raise ConfigError(f"no state {position} in {self.folder}/states-{part}-{depth}.pkl", key="fingerprints")
 
-    def reload(self, depth: int) -> int:
+    def reload(self, depth: int) -> tuple[int, int]:
         """After a restart: the fingerprints of levels ``0..depth`` from their files (``depth`` is
-        the level to expand next); the number of states of that level."""
-        levels = [
-            np.fromiter((self.fingerprint(key) for key in self._read(d)), dtype=np.int64) for d in range(depth + 1)
-        ]
+        the level to expand next); the number of states of that level, and of all of them."""
+        levels = [self._fingerprints(d) for d in range(depth + 1)]
         self.seen = FingerprintSet(np.concatenate(levels))
         self.writing, self.written = depth + 1, 0
         ranks = self.folder / f"ranks-{self.part}-{depth}.bin"
         if self.parts > 1:
             self.ranks = np.fromfile(ranks, dtype="<i8") if ranks.exists() else np.empty(0, dtype=np.int64)
-        return int(levels[-1].size)
+        return int(levels[-1].size), sum(int(level.size) for level in levels)
+
+    def resume(self, depth: int, files: dict[str, int]) -> tuple[int, int]:
+        """After a restart within level ``depth``, from a checkpoint's ``files`` (see `checkpoint`):
+        the next level's files cut back to what the checkpoint counts (a crash may have left more,
+        or half a record), the fingerprints reloaded with those of the next level's states written,
+        its files open to be written on, and the level's file read on from the first state not
+        expanded. As `reload`: the number of states of level ``depth``, and of levels ``0..depth``."""
+        written, following = files["written"], depth + 1
+        self._cut(self._path("states", following), files["states"])
+        self._cut(self._path("links", following), written * LINK.itemsize)
+        if self.parts > 1:
+            self._cut(self._path("orders", following), written * 8)
+        counts = self.reload(depth)
+        found = self._fingerprints(following)
+        if found.size != written:
+            raise ConfigError(
+                f"cannot resume from {self.folder}: {self._path('states', following).name} holds {found.size} "
+                f"states, its checkpoint counts {written} (the folder was changed since)",
+                key="resume",
+            )
+        self.seen.add(found)
+        self.written = written
+        if written:
+            self.states_file = open(self._path("states", following), "ab")  # noqa: SIM115
+            self.links_file = open(self._path("links", following), "ab")  # noqa: SIM115
+            if self.parts > 1:
+                self.orders = np.fromfile(self._path("orders", following), dtype="<i8").tolist()
+                self.orders_saved = written
+        self.reading = itertools.islice(self._read(depth), files["read"], None)
+        self.reading_depth, self.read, self.next_collect = depth, files["read"], 1 << 17
+        return counts
+
+    def checkpoint(self) -> dict[str, int]:
+        """Make what this partition has written of the next level durable (its pending batch and
+        chunk written, its files synced, with several partitions the orders of its new states
+        appended to ``orders-P-D.bin``) and say where it is, for a checkpoint within a level: the
+        states of the level in expansion it has ``read``, those of the next it has ``written``,
+        and the bytes of their ``states`` file."""
+        for handle in self._written_out():
+            handle.flush()
+            os.fsync(handle.fileno())
+        if self.parts > 1 and len(self.orders) > self.orders_saved:
+            with open(self._path("orders", self.writing), "ab" if self.orders_saved else "wb") as out:
+                np.array(self.orders[self.orders_saved :], dtype="<i8").tofile(out)
+                out.flush()
+                os.fsync(out.fileno())
+            self.orders_saved = len(self.orders)
+        states = 0 if self.states_file is None else self.states_file.tell()
+        return {"read": self.read, "written": self.written, "states": states}
+
+    def _path(self, kind: str, depth: int) -> Path:
+        return self.folder / f"{kind}-{self.part}-{depth}.{'pkl' if kind == 'states' else 'bin'}"
+
+    def _cut(self, path: Path, size: int) -> None:
+        """Cut a level file back to ``size`` bytes (a file a checkpoint counts nothing of goes)."""
+        if not size:
+            path.unlink(missing_ok=True)
+            return
+        there = path.stat().st_size if path.exists() else 0
+        if there < size:
+            raise ConfigError(
+                f"cannot resume from {self.folder}: {path.name} has {there} bytes, its checkpoint counts "
+                f"{size} (the folder was changed since)",
+                key="resume",
+            )
+        os.truncate(path, size)
+
+    def _fingerprints(self, depth: int) -> np.ndarray:
+        """The fingerprints of this partition's states of level ``depth``, read from its file; a
+        `ConfigError` when the file is damaged."""
+        try:
+            return np.fromiter((self.fingerprint(key) for key in self._read(depth)), dtype=np.int64)
+        except (pickle.UnpicklingError, AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot resume from {self.folder}: {self._path('states', depth).name} is damaged ({exc!r})",
+                key="resume",
+            ) from exc
 
     def dumps(self, entries: list[Any], rest_at: int) -> bytes:
         """Entries (tuples with a local rest id at ``rest_at``) for a file or another worker: first
@@ -537,6 +643,69 @@ def _note(first: dict[str, tuple[int, list[Any]]], what: str, rank: int, found: 
         first[what] = (rank, found)
 
 
+def _tally(results: list[LevelResult], depth: int, level: dict[str, Any], progress: dict[str, Any]) -> None:
+    """Count a slice's results into the walk's ``progress`` and the ``level``'s first violations."""
+    firsts = level["firsts"]  # the level's first of each, in BFS order
+    for result in results:
+        progress["generated"] += result.generated
+        progress["transitions"] += result.transitions
+        for name, place in result.broken.items():
+            _note(firsts, f"invariant {name}", result.ranks.get(name, 0), [name, depth, place])
+        if result.stuck is not None:
+            _note(firsts, "deadlock", result.stuck_rank, [depth, result.stuck])
+        progress["raised"][0] += result.raised
+        if result.first_raised is not None:
+            _note(firsts, "raised", result.raised_order, [depth, *result.first_raised])
+        if result.cut:
+            level["cut"] = True
+
+
+def _merge_firsts(progress: dict[str, Any], firsts: dict[str, Any]) -> None:
+    """A level's first violations into the walk's, where it has none yet."""
+    for what, (_, found) in firsts.items():
+        if what.startswith("invariant "):
+            progress["broken"].setdefault(found[0], found[1:])
+        elif what == "deadlock" and progress["stuck"] is None:
+            progress["stuck"] = found
+        elif what == "raised" and progress["raised"][1] is None:
+            progress["raised"][1] = found
+
+
+def _where(depth: int, upto: int, size: int) -> str:
+    """Where a checkpoint is, in a report.
+
+    >>> _where(4, 0, 396), _where(8, 4_096, 8_032)
+    ('at the start of level 4', 'within level 8: 4,096 of its 8,032 states expanded')
+    """
+    if not upto:
+        return f"at the start of level {depth}"
+    return f"within level {depth}: {upto:,} of its {size:,} states expanded"
+
+
+class _CtrlC:
+    """Ctrl-C in the level loop, in the main thread: the first asks the walk to stop after the
+    slice in expansion (`pressed`), with a checkpoint there; a second stops it at once
+    (`KeyboardInterrupt`, the last checkpoint written stays). Elsewhere Ctrl-C is Python's."""
+
+    def __init__(self) -> None:
+        self.pressed = self.installed = False
+        self.previous: Any = None
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self.previous, self.installed = signal.signal(signal.SIGINT, self._press), True
+        return self
+
+    def _press(self, signum: int, frame: FrameType | None) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler if self.previous is None else self.previous)
+
+
 def _order(entry: Entry) -> int:
     return entry[5]
 
@@ -561,12 +730,15 @@ class Walk:
         resume: bool = False,
         pool: Any = None,
         partition: type[Partition] | None = None,
+        checkpoint_every: float | None = CHECKPOINT_SECONDS,
     ) -> None:
         self.model, self.folder, self.bounds, self.deadlock, self.workers = model, folder, bounds, deadlock, workers
         self.resume = resume
         self.pool = pool  # (local partition) -> the partitions' driver; `_Workers` when not given
         self.partition = partition or Partition
         self.kept = True  # the level files and checkpoint outlive the walk (not a temporary folder)
+        self.checkpoint_every = checkpoint_every  # seconds between checkpoints within a level (None: none)
+        self.saved = ""  # where the last checkpoint is (`_where`)
         self.sent = 0
 
     def run(self) -> Report:
@@ -579,11 +751,14 @@ class Walk:
             else self.pool(local)
         )
         try:
-            return self._run(local, workers, identity, state)
+            with _CtrlC() as ctrl_c:  # once the workers are started: Ctrl-C is theirs to ignore
+                return self._run(local, workers, identity, state, ctrl_c)
         finally:
             workers.close()  # after the traces: a pool may hold the level files they are rebuilt from
 
-    def _run(self, local: Partition, workers: Any, identity: dict[str, Any], state: dict[str, Any] | None) -> Report:
+    def _run(
+        self, local: Partition, workers: Any, identity: dict[str, Any], state: dict[str, Any] | None, ctrl_c: _CtrlC
+    ) -> Report:
         model, bounds, parts = self.model, self.bounds, self.workers
         initial = model.initial_states()
         start = time.perf_counter()
@@ -601,7 +776,8 @@ class Walk:
             "model": model.name or model.machine.id,
             "walk": identity,
         }
-        complete, stopped_by, stored = True, None, False
+        level: dict[str, Any] = {"upto": 0, "firsts": {}}  # the level in expansion (see `checkpoint`)
+        complete, stopped_by, stored, size = True, None, False, 0
         try:
             if state is None:
                 starts: list[list[Entry]] = [[] for _ in range(parts)]
@@ -615,65 +791,47 @@ class Walk:
                     starts[h % parts].append((h, key[0], key[1], -1, -1, n))  # type: ignore[index]
                 workers.receive([local.dumps(entries, 1) for entries in starts])
             else:
-                progress = state
-                workers.call("reload", progress["depth"])
-                stored = True
+                progress, stored = state, True
+                level = progress.pop("level", None) or level
+                size = self._reload(workers, progress, level.pop("files", None))
+                self.saved = _where(progress["depth"], level["upto"], size)
             while True:
                 depth = progress["depth"]
                 if not stored:
-                    new = self._store(workers, depth)
-                    if not new:
+                    size = self._store(workers, depth)
+                    if not size:
                         break
-                    progress["distinct"] += new
+                    progress["distinct"] += size
                     progress["deepest"] = depth
-                    save_checkpoint(self.folder, progress)
+                    level = {"upto": 0, "firsts": {}}
+                    self._save(progress, level, size)
                 stored = False
+                if ctrl_c.pressed:  # between two levels (each slice of one is expanded)
+                    complete, stopped_by = False, self._interrupted(depth)
+                    break
+                method = "expand"
                 if bounds.max_states is not None and progress["distinct"] >= bounds.max_states:
                     complete, stopped_by = False, f"state bound {bounds.max_states}"
-                    results = workers.call("expand_no_successors", depth)
-                else:
-                    results = workers.call("expand", depth)
-                firsts: dict[str, tuple[int, list[Any]]] = {}  # the level's first of each, in BFS order
-                for result in results:
-                    progress["generated"] += result.generated
-                    progress["transitions"] += result.transitions
-                    for name, place in result.broken.items():
-                        _note(firsts, f"invariant {name}", result.ranks.get(name, 0), [name, depth, place])
-                    if result.stuck is not None:
-                        _note(firsts, "deadlock", result.stuck_rank, [depth, result.stuck])
-                    progress["raised"][0] += result.raised
-                    if result.first_raised is not None:
-                        _note(firsts, "raised", result.raised_order, [depth, *result.first_raised])
-                    if result.cut:
-                        complete, stopped_by = False, f"depth bound {bounds.max_depth}"
-                for what, (_, found) in firsts.items():
-                    if what.startswith("invariant "):
-                        progress["broken"].setdefault(found[0], found[1:])
-                    elif what == "deadlock" and progress["stuck"] is None:
-                        progress["stuck"] = found
-                    elif what == "raised" and progress["raised"][1] is None:
-                        progress["raised"][1] = found
+                    method = "expand_no_successors"
+                interrupted = self._expand_level(workers, method, depth, size, level, progress, ctrl_c, deadline)
+                if level.get("cut"):
+                    complete, stopped_by = False, f"depth bound {bounds.max_depth}"
+                _merge_firsts(progress, level["firsts"])
+                if interrupted is not None:  # within the level: what the next level has so far counts
+                    complete, stopped_by = False, interrupted
+                    break
                 if stopped_by is not None and stopped_by.startswith("state"):
                     break
-                self.sent += workers.exchange(results)
                 progress["depth"] = depth + 1
                 if deadline is not None and time.perf_counter() > deadline:
                     complete, stopped_by = False, f"time bound {bounds.max_seconds} s"
                     new = self._store(workers, depth + 1)  # what was found before the bound counts
                     progress["distinct"] += new
                     progress["deepest"] = depth + 1 if new else progress["deepest"]
-                    save_checkpoint(self.folder, progress)
+                    self._save(progress, {"upto": 0, "firsts": {}}, new)
                     break
-        except KeyboardInterrupt:
-            complete, stopped_by = (
-                False,
-                f"interrupted (Ctrl-C) at depth {progress['depth']}; "
-                + (
-                    f"the checkpoint in {self.folder} is at the start of that level"
-                    if self.kept
-                    else "no checkpoint kept (--checkpoint DIR keeps one)"
-                ),
-            )
+        except KeyboardInterrupt:  # a second Ctrl-C, or one raised where the walk runs in this process
+            complete, stopped_by = False, self._interrupted(progress["depth"])
         report = Report(
             str(progress["model"]),
             progress["distinct"],
@@ -718,7 +876,88 @@ class Walk:
         }
         if stopped_by is not None and stopped_by.startswith("interrupted"):
             report.fingerprints["interrupted"] = True
+        if self.kept and self.saved:
+            report.fingerprints["checkpoint"] = self.saved
         return report
+
+    def _expand_level(
+        self,
+        workers: Any,
+        method: str,
+        depth: int,
+        size: int,
+        level: dict[str, Any],
+        progress: dict[str, Any],
+        ctrl_c: _CtrlC,
+        deadline: float | None,
+    ) -> str | None:
+        """Expand level ``depth`` (``size`` states) slice by slice from ``level["upto"]``: each
+        slice the states the single-process walk numbers below the next bound, in every partition,
+        and (with several) their successors to their owners, who write them in that walk's order;
+        so between two slices, the next level's files hold every successor of the states below the
+        bound, and a checkpoint there is one a resume continues from. A checkpoint is written every
+        ``checkpoint_every`` seconds, and on Ctrl-C or the time bound, which stop the walk within
+        the level (the reason returned; None: the level was expanded)."""
+        parts, every, last = self.workers, self.checkpoint_every, time.monotonic()
+        while level["upto"] < size:
+            upto = min(level["upto"] + SLICE * parts, size)
+            results = workers.call(method, depth, upto)
+            _tally(results, depth, level, progress)
+            if method == "expand":
+                self.sent += workers.exchange(results)
+            level["upto"] = upto
+            if upto == size:
+                return None
+            pressed, late = ctrl_c.pressed, deadline is not None and time.perf_counter() > deadline
+            resumable = self.kept and method == "expand" and not level.get("cut")  # nothing left unexpanded
+            due = resumable and every is not None and time.monotonic() - last >= every
+            if pressed or late or due:
+                files = workers.call("checkpoint")
+                if resumable:
+                    self._save(progress, level, size, files)
+                    last = time.monotonic()
+                if pressed or late:
+                    found = sum(f["written"] for f in files)  # the next level's states found so far
+                    progress["distinct"] += found
+                    progress["deepest"] = depth + 1 if found else depth
+                    return self._interrupted(depth) if pressed else f"time bound {self.bounds.max_seconds} s"
+        return None
+
+    def _reload(self, workers: Any, progress: dict[str, Any], files: list[dict[str, int]] | None) -> int:
+        """Each partition's fingerprints from its files, for a resume at the start of level
+        ``progress["depth"]`` or within it (``files``: the checkpoint's, per partition); the
+        number of states of that level. A `ConfigError` when the files do not hold the states the
+        checkpoint counts."""
+        depth = progress["depth"]
+        if files is None:
+            counts = workers.call("reload", depth)
+        else:
+            counts = workers.call_each("resume", [[depth, entry] for entry in files])
+        held = sum(total for _, total in counts)
+        if held != progress["distinct"]:
+            raise ConfigError(
+                f"cannot resume from {self.folder}: its level files hold {held} states up to level {depth}, "
+                f"its checkpoint counts {progress['distinct']} (the folder was changed since)",
+                key="resume",
+            )
+        return sum(size for size, _ in counts)
+
+    def _save(
+        self, progress: dict[str, Any], level: dict[str, Any], size: int, files: list[dict[str, int]] | None = None
+    ) -> None:
+        """The checkpoint at the start of level ``progress["depth"]`` (of ``size`` states), or
+        within it with the partitions' ``files`` (`Partition.checkpoint`)."""
+        within = {"upto": level["upto"], "firsts": level["firsts"], "files": files}
+        save_checkpoint(self.folder, progress if files is None else {**progress, "level": within}, self.kept)
+        self.saved = _where(progress["depth"], 0 if files is None else level["upto"], size)
+
+    def _interrupted(self, depth: int) -> str:
+        """The report's reason for a walk stopped by Ctrl-C at ``depth``, naming its checkpoint."""
+        if not self.kept:
+            where = "no checkpoint kept (--checkpoint DIR keeps one)"
+        else:
+            where = f"the checkpoint in {self.folder} is {self.saved}" if self.saved else "no checkpoint written yet"
+        return f"interrupted (Ctrl-C) at depth {depth}; {where}"
 
     def _store(self, workers: Any, depth: int) -> int:
         """Close level ``depth`` in every partition; with several, rank its states (`bfs_ranks`)
@@ -811,13 +1050,17 @@ class _Workers:
             return
         self.call_each("receive_bytes", [[box] for box in inboxes])
 
-    def call_each(self, method: str, per_part: list[list[Any]]) -> None:
+    def call_each(self, method: str, per_part: list[list[Any]]) -> list[Any]:
+        """Run ``method`` in every partition with its own arguments; their answers."""
+        if not self.pipes:
+            return [_dispatch(self.local, method, tuple(per_part[0]))]
         for pipe, args in zip(self.pipes, per_part, strict=True):
             pipe.send((method, tuple(args)))
-        for pipe in self.pipes:
-            answer = pipe.recv()
+        answers = [pipe.recv() for pipe in self.pipes]
+        for answer in answers:
             if isinstance(answer, BaseException):
                 raise answer
+        return answers
 
     def exchange(self, results: list[LevelResult]) -> int:
         """Route each partition's outboxes to their owners; the bytes sent."""
@@ -870,6 +1113,10 @@ def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
         return result
     if method == "reload":
         return partition.reload(*args)
+    if method == "resume":
+        return partition.resume(*args)
+    if method == "checkpoint":
+        return partition.checkpoint()
     if method == "receive_bytes":
         partition.receive(partition.loads(args[0]))
         return None

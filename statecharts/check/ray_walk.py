@@ -11,9 +11,10 @@ bytes a state from each actor and 8 back), and asks the owners for the parent li
 keys when it rebuilds a trace.
 
 With ``directory`` (``--checkpoint DIR``), every actor writes its level files (named by partition)
-to that one folder and the driver writes the checkpoint there at the start of each level, as the
-``--workers`` walk does: on a real cluster it must be a folder every node mounts at the same
-path (NFS, a cluster file system), which the actors check before the walk. ``resume=True``
+to that one folder and the driver writes the checkpoint there at the start of each level and
+within one (every ``checkpoint_every`` seconds, on Ctrl-C), as the ``--workers`` walk does:
+on a real cluster it must be a folder every node mounts at the same path (NFS, a cluster file
+system), which the actors check before the walk. ``resume=True``
 starts the actors again on any nodes, each reloading its partition's fingerprints from the
 files; the model, the parameters and the partition count must be those of the checkpoint.
 
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from statecharts.check.checkpoint import read_checkpoint
-from statecharts.check.fingerprints import LevelResult, Partition, Walk, _dispatch, read_link
+from statecharts.check.fingerprints import CHECKPOINT_SECONDS, LevelResult, Partition, Walk, _dispatch, read_link
 from statecharts.check.graph import Bounds, collector_paused
 from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.portable import StablePartition
@@ -85,9 +86,9 @@ class PartitionActor:
     def call(self, method: str, *args: Any) -> Any:
         return _dispatch(self.partition, method, args)
 
-    def expand(self, method: str, depth: int) -> tuple[Any, ...]:
-        """The level's result without its outboxes, their sizes, then one outbox per partition."""
-        result: LevelResult = _dispatch(self.partition, method, (depth,))
+    def expand(self, method: str, depth: int, upto: int) -> tuple[Any, ...]:
+        """The slice's result without its outboxes, their sizes, then one outbox per partition."""
+        result: LevelResult = _dispatch(self.partition, method, (depth, upto))
         boxes = result.outboxes or [b""] * self.partition.parts
         result.outboxes = []
         return (result, [len(box) for box in boxes], *boxes)
@@ -163,11 +164,12 @@ class RayWorkers:
             self.ranking += sum(orders.nbytes for orders in answers)
         return answers
 
-    def call_each(self, method: str, per_part: list[list[Any]]) -> None:
-        """Run ``method`` in every partition with its own arguments."""
+    def call_each(self, method: str, per_part: list[list[Any]]) -> list[Any]:
+        """Run ``method`` in every partition with its own arguments; their answers."""
         if method == "set_ranks":
             self.ranking += sum(args[1].nbytes for args in per_part)
-        self.ray.get([actor.call.remote(method, *args) for actor, args in zip(self.actors, per_part, strict=True)])
+        calls = [actor.call.remote(method, *args) for actor, args in zip(self.actors, per_part, strict=True)]
+        return list(self.ray.get(calls))
 
     def _check_shared(self, folder: Path) -> None:
         """Refuse a checkpoint folder that some partition's node does not share with the driver."""
@@ -220,15 +222,19 @@ class RayWorkers:
             self.ray.kill(actor)
 
 
-def reachable(address: str | None, timeout: float = 5.0) -> None:
+START_HINT = "start one with `ray start --head` (then --ray auto) or give a running cluster's address (--ray HOST:PORT)"
+
+
+def reachable(address: str | None, timeout: float = 5.0, *, found: str = "") -> None:
     """Refuse, with a `ConfigError`, a ``HOST:PORT`` address nothing answers on within ``timeout``
     seconds: Ray itself would wait about a minute, then keep retrying. ``None``, ``"auto"`` and
-    ``ray://`` addresses are left to Ray.
+    ``ray://`` addresses are left to Ray (`cluster_address` finds the one ``"auto"`` means).
+    ``found``: where ``address`` came from, when the user did not give it.
 
     >>> reachable("127.0.0.1:1", timeout=1)
     Traceback (most recent call last):
         ...
-    statecharts.errors.ConfigError: ray: cannot reach the Ray cluster at '127.0.0.1:1': ...
+    statecharts.errors.ConfigError: ray: cannot reach the Ray cluster at '127.0.0.1:1': ...; start one with ...
     """
     if not address or address == "auto" or "://" in address:
         return
@@ -238,7 +244,27 @@ def reachable(address: str | None, timeout: float = 5.0) -> None:
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as exc:
-        raise ConfigError(f"cannot reach the Ray cluster at {address!r}: {exc}", key="ray") from None
+        raise ConfigError(
+            f"cannot reach the Ray cluster at {address!r}{found}: {exc}; {START_HINT}", key="ray"
+        ) from None
+
+
+def cluster_address(ray: Any, address: str | None) -> str | None:
+    """The ``HOST:PORT`` Ray connects to for ``address`` ``None`` or ``"auto"``: ``RAY_ADDRESS``, else
+    the cluster ``ray start`` started last on this machine (its GCS may have gone since: `reachable`
+    says so at once, where Ray would retry it for minutes); None when Ray would start a cluster of its
+    own. Any other address is returned as given."""
+    if address not in (None, "auto"):
+        return address
+    try:
+        canonical = ray._private.services.canonicalize_bootstrap_address
+    except AttributeError:  # another Ray's internals: leave the address to Ray
+        return address
+    try:
+        found: str | None = canonical(address)
+    except (ConnectionError, ValueError) as exc:
+        raise ConfigError(f"no Ray cluster found for {address!r} ({exc}); {START_HINT}", key="ray") from None
+    return found
 
 
 def check_ray(
@@ -250,12 +276,14 @@ def check_ray(
     deadlock: bool = True,
     directory: str | Path | None = None,
     resume: bool = False,
+    checkpoint_every: float | None = CHECKPOINT_SECONDS,
 ) -> Report:
     """The fingerprint walk of ``model`` in ``workers`` partitions (default: one per CPU of the
     cluster, or on resume the checkpoint's count) on the Ray cluster at ``address`` (``"auto"``:
     the one this machine belongs to; when this process is already connected to Ray, that
-    connection). ``directory``: the level files and a checkpoint per level in that folder, which
-    every node must share; ``resume=True`` continues the walk checkpointed there (see the module).
+    connection). ``directory``: the level files and the checkpoints in that folder (at the start of
+    each level, and within one every ``checkpoint_every`` seconds and on Ctrl-C), which every
+    node must share; ``resume=True`` continues the walk checkpointed there (see the module).
     The report's ``fingerprints`` add ``ray``: the nodes, the bytes routed between partitions and
     between nodes, per distinct state."""
     refuse_actor_system(model.machine, "the Ray walk (--ray)")
@@ -266,8 +294,17 @@ def check_ray(
         assert folder is not None
         workers = read_checkpoint(folder).get("workers")
     ray = import_ray()
-    reachable(address)  # an address given is checked even when this process is connected already
     owner = not ray.is_initialized()
+    if owner:  # where "auto" points, checked: a cluster that ran here before may have gone
+        resolved = cluster_address(ray, address)
+        found = (
+            ""
+            if resolved == address
+            else f" ({address or 'auto'}: RAY_ADDRESS, or the cluster `ray start` started last here)"
+        )
+        reachable(resolved, found=found)
+    else:
+        reachable(address)  # an address given is checked even when this process is connected already
     if owner:
         try:
             ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
@@ -296,6 +333,7 @@ def check_ray(
                 resume,
                 pool=pool,
                 partition=StablePartition,
+                checkpoint_every=checkpoint_every,
             )
             walk.kept = folder is not None  # otherwise the level files are on the nodes, removed after
             report = walk.run()

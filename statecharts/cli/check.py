@@ -1,6 +1,7 @@
 """``statecharts check MODULE[:FACTORY] [-p NAME=VALUE ...]``: walk a model, report its properties.
 
-Exit status: 0 when every property holds, 1 when one is violated, 2 on bad input.
+Exit status: 0 when no property is violated (every one holds, or, when a bound stopped the walk, the
+report says INCOMPLETE and names the bound), 1 when one is violated, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, TextIO
 from statecharts.check.graph import StateGraph
 from statecharts.check.walker import Report, check
 from statecharts.cli import check_modes
+from statecharts.cli.bounds import CHECK_MAX_DEPTH, depth_bound, say_bound
 from statecharts.cli.loading import UsageError, load_model, parse_params
 from statecharts.cli.parameters import add_param_option
 from statecharts.errors import StatechartError
@@ -44,7 +46,8 @@ def add_parser(sub: Any) -> None:
         help="walk every event sequence of a model and check its properties",
         add_help=False,
         description="Walk every event sequence of a model (breadth first) and check its invariants, "
-        "deadlocks and temporal properties. Exit status: 0 all hold, 1 a violation, "
+        "deadlocks and temporal properties. Exit status: 0 nothing violated (all hold, or the report "
+        "says INCOMPLETE: a bound stopped the walk), 1 a violation, "
         "2 bad input, 130 interrupted (Ctrl-C: the partial report is printed first).",
     )
     parser.add_argument(
@@ -56,7 +59,13 @@ def add_parser(sub: Any) -> None:
     )
     add_param_option(parser)
     parser.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states")
-    parser.add_argument("--max-depth", type=int, metavar="N", help="do not expand states deeper than N")
+    parser.add_argument(
+        "--max-depth",
+        type=int,
+        metavar="N",
+        help=f"do not expand states deeper than N (default {CHECK_MAX_DEPTH:,}: a model deeper than that is "
+        "usually unbounded, a counter with no limit)",
+    )
     parser.add_argument(
         "--max-seconds", type=float, metavar="S", help="stop after S seconds (building the model included)"
     )
@@ -108,8 +117,9 @@ INTERRUPTED = "interrupted (Ctrl-C)"
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the model ``args`` names, print the report: the exit status (0 all hold, 1 a violation,
-    2 bad input or a drawing that failed after a walk where all hold, 130 interrupted by Ctrl-C).
+    """Check the model ``args`` names, print the report: the exit status (0 nothing violated: all hold,
+    or a bound stopped the walk and the report says INCOMPLETE; 1 a violation; 2 bad input, or a drawing
+    that failed after a walk where nothing was violated; 130 interrupted by Ctrl-C).
 
     >>> parser = argparse.ArgumentParser(prog="statecharts")
     >>> add_parser(parser.add_subparsers())
@@ -171,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
             report = check(
                 model,
                 max_states=args.max_states,
-                max_depth=args.max_depth,
+                max_depth=depth_bound(args),
                 max_seconds=seconds_left,
                 fairness=not args.no_fairness,
                 symmetry=args.symmetry,
@@ -191,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), indent=1))
     else:
         print(report.format(actions=args.coverage), flush=True)
+    say_bound(report, args)
     if stopper.interrupted:
         return 130
     drawn = draw_outputs(report, args)

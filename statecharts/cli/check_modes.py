@@ -8,9 +8,12 @@ import json
 from pathlib import Path
 
 from statecharts.check.model import Model, child_machines
+from statecharts.cli.bounds import depth_bound, say_bound
 from statecharts.cli.loading import UsageError
 from statecharts.errors import SnapshotError
 from statecharts.state import Snapshot
+
+CHECKPOINT_MINUTES = 30.0  # TLC's default -checkpoint interval (statecharts.check.fingerprints.CHECKPOINT_SECONDS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,10 +65,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--checkpoint",
         metavar="DIR",
-        help="the fingerprint walk with its level files and a checkpoint (at the start of every "
-        "breadth-first level) in DIR (implies --fingerprints; with --ray, a folder every node shares)",
+        help="the fingerprint walk with its level files and a checkpoint in DIR: at the start of every "
+        "breadth-first level, within a level every --checkpoint-every minutes, and on Ctrl-C (which "
+        "prints the partial report, exit 130) (implies --fingerprints; with --ray, a folder every node shares)",
     )
-    group.add_argument("--resume", metavar="DIR", help="continue the fingerprint walk checkpointed in DIR")
+    group.add_argument(
+        "--checkpoint-every",
+        type=float,
+        metavar="MINUTES",
+        help="--checkpoint/--resume: minutes between checkpoints within a level (TLC's -checkpoint; "
+        f"default {CHECKPOINT_MINUTES:g}; 0: at level starts and on Ctrl-C only; fractions allowed)",
+    )
+    group.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="continue the fingerprint walk checkpointed in DIR (at a level start or within a level) "
+        "to the result of an uninterrupted walk, checkpointing on in DIR",
+    )
     group.add_argument(
         "--replay",
         metavar="LOG.jsonl",
@@ -81,11 +97,21 @@ def validate(args: argparse.Namespace) -> None:
     ...                             workers=None, checkpoint=None, resume=None, depth=10, traces=1))
     Traceback (most recent call last):
     statecharts.cli.loading.UsageError: --simulate and --replay cannot be used together
+    >>> validate(argparse.Namespace(simulate=False, replay=None, start_from=None, fingerprints=False,
+    ...                             workers=None, checkpoint=None, resume=None, depth=10, traces=1,
+    ...                             checkpoint_every=5.0))
+    Traceback (most recent call last):
+    statecharts.cli.loading.UsageError: --checkpoint-every needs --checkpoint DIR or --resume DIR
     """
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, not {args.workers}")
     if args.checkpoint and args.resume:
         raise UsageError("--checkpoint and --resume cannot be used together (--resume DIR keeps checkpointing in DIR)")
+    every = getattr(args, "checkpoint_every", None)
+    if every is not None and not (args.checkpoint or args.resume):
+        raise UsageError("--checkpoint-every needs --checkpoint DIR or --resume DIR")
+    if every is not None and not every >= 0:
+        raise UsageError(f"--checkpoint-every must be 0 minutes or more, not {every}")
     ray = getattr(args, "ray", None)
     if args.workers is not None or args.checkpoint or args.resume or ray is not None:
         args.fingerprints = True
@@ -192,7 +218,9 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
                 "--fingerprints checks invariants and deadlock only: add --no-temporal (the model has "
                 f"temporal properties: {', '.join(model.properties)})"
             )
-        bounds = Bounds(args.max_states, args.max_depth, args.max_seconds)
+        bounds = Bounds(args.max_states, depth_bound(args), args.max_seconds)
+        minutes = CHECKPOINT_MINUTES if getattr(args, "checkpoint_every", None) is None else args.checkpoint_every
+        every = None if minutes == 0 else minutes * 60
         if getattr(args, "ray", None) is not None:
             from statecharts.check.ray_walk import check_ray, import_ray
 
@@ -207,6 +235,7 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
                 bounds=bounds,
                 directory=args.resume or args.checkpoint,
                 resume=bool(args.resume),
+                checkpoint_every=every,
             )
         else:
             report = check_fingerprints(
@@ -215,8 +244,10 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
                 bounds=bounds,
                 workers=args.workers or 1,
                 resume=bool(args.resume),
+                checkpoint_every=every,
             )
         print(json.dumps(report.to_json(), indent=1) if args.json else report.format())
+        say_bound(report, args)
         if report.fingerprints and report.fingerprints.get("interrupted"):
             return 130  # Ctrl-C: the partial report is printed, the checkpoint is on disk
         return 0 if report.ok else 1

@@ -14,6 +14,7 @@ from typing import Any
 
 from statecharts.check.graph import Bounds, explore
 from statecharts.check.paths import TestPath, simple_paths, state_cover, transition_cover
+from statecharts.cli.bounds import bound_note
 from statecharts.cli.check import ProgressBar
 from statecharts.cli.loading import UsageError, load_model, parse_params
 from statecharts.cli.parameters import add_param_option
@@ -115,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     if not graph.complete:
-        print(f"statecharts paths: {bound_note(graph.stopped_by, args)}", file=sys.stderr, flush=True)
+        note = bound_note(graph.stopped_by, args, "the paths cover the explored part only")
+        print(f"statecharts paths: {note}", file=sys.stderr, flush=True)
     if args.to is not None:
         what = f"simple paths to {args.to}"
         try:
@@ -160,25 +162,6 @@ def run(args: argparse.Namespace) -> int:
         f"{graph.transitions} edges" + ("" if graph.complete else f" (INCOMPLETE: {graph.stopped_by})")
     )
     return 0
-
-
-def bound_note(stopped_by: str | None, args: argparse.Namespace) -> str:
-    """What stopped the walk before the state graph was complete, and how to go further.
-
-    >>> print(bound_note("depth bound 100", argparse.Namespace(max_depth=None, max_states=None)))
-    the walk stopped at the depth bound 100 (the default) before the state graph was complete: the
-    paths cover the explored part only; raise the bound with --max-depth N
-    >>> print(bound_note("state bound 50", argparse.Namespace(max_depth=None, max_states=50)))
-    the walk stopped at the state bound 50 before the state graph was complete: the paths cover the
-    explored part only; raise the bound with --max-states N
-    """
-    option = {"depth": "max_depth", "state": "max_states"}.get((stopped_by or "").split(" ")[0])
-    default = " (the default)" if option is not None and getattr(args, option) is None else ""
-    how = f"; raise the bound with --{option.replace('_', '-')} N" if option is not None else ""
-    return (
-        f"the walk stopped at the {stopped_by}{default} before the state graph was complete: "
-        f"the paths cover the explored part only{how}"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -90,13 +90,16 @@ def from_json(
     except ConfigError as exc:
         if isinstance(source, Path) and not str(exc).startswith(str(source)):
             raise ConfigError(f"{source}: {_line_of(source, exc)}{exc}") from exc
+        line = _line_of(source, exc) if isinstance(source, str) else ""
+        if line:  # JSON text is named as Python names code given as a string
+            raise ConfigError(f"<string>: {line}{exc}") from exc
         raise
 
 
-def _line_of(path: Path, error: ConfigError) -> str:
-    """``line L, column C: `` of the key in the JSON file that ``error`` names, or ``""``."""
+def _line_of(source: Path | str, error: ConfigError) -> str:
+    """``line L, column C: `` of the key in the JSON file or text that ``error`` names, or ``""``."""
     try:
-        position = error_position(path.read_text(encoding="utf-8"), error)
+        position = error_position(source.read_text(encoding="utf-8") if isinstance(source, Path) else source, error)
     except (OSError, ValueError):  # the file went away or changed since it was read: no line, then
         return ""
     return f"line {position[0]}, column {position[1]}: " if position else ""

@@ -76,7 +76,11 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB", edge_labe
     if not steps:
         raise ValueError("an empty trace has nothing to draw")
     graph = graphviz.Digraph(name="trace")
-    # each step is one connected component; pack places the components in a grid, in order
+    # each step is one connected component; pack places the components in a grid in input order
+    # (packmode array_i): the order in which Graphviz finds them. Graphviz 2.43 finds the clusters of
+    # a graph in the order of their names' addresses in memory, not the file's, and its pack reads
+    # no sortv from a cluster; an anonymous subgraph is numbered as it comes, so each step's cluster
+    # goes in one of its own, and the steps come in trace order.
     graph.attr(
         compound="true",
         rankdir=rankdir,
@@ -85,7 +89,7 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB", edge_labe
         nodesep="0.25",
         ranksep="0.3",
         pack="true",
-        packmode=f"array_u{max(1, columns)}",
+        packmode=f"array_i{max(1, columns)}",
     )
     graph.attr("node", fontname=FONT, fontsize="9", color=LINE, height="0.3")
     graph.attr("edge", fontname=FONT, fontsize="8", color="#999999", arrowsize="0.5")
@@ -105,8 +109,7 @@ def render_trace(trace: Any, *, columns: int = 1, rankdir: str = "TB", edge_labe
             lines.insert(1, "the cycle starts here")
         if in_cycle and index == len(steps) - 1:
             lines.append(f"then back to step {cycle_start}, for ever")
-        with graph.subgraph(name=f"cluster_step{index}") as box:
-            box.attr(sortv=str(index))  # with packmode array_u: the steps stay in trace order
+        with graph.subgraph() as step, step.subgraph(name=f"cluster_step{index}") as box:
             box.attr(
                 label=plain_label(lines, left=True),
                 labeljust="l",

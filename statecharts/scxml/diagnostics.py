@@ -13,7 +13,7 @@ from typing import Any
 
 from statecharts.errors import ConfigError
 from statecharts.scxml.datamodel import RefusedExpression
-from statecharts.scxml.reader import STATE_TAGS, local, parse_xml  # noqa: F401 - parse_xml: the examples
+from statecharts.scxml.reader import local, parse_xml  # noqa: F401 - parse_xml: the examples
 from statecharts.scxml.sandbox import SandboxLimit
 
 
@@ -40,6 +40,11 @@ class Diagnostics:
         self.strict = strict
         self.problems: list[tuple[int, int, str]] = [] if problems is None else problems  # shared by nested <scxml>
         self.reports_problems = problems is None
+        #: Each state element under its parent, by its key in the config (a state path's step).
+        self.state_keys: dict[ET.Element, dict[str, ET.Element]] = {}
+        #: Each state element's transition elements, by their key in its config (``on.go``, ``always``,
+        #: ``initial``, ``target``), in document order.
+        self.transition_keys: dict[ET.Element, dict[str, list[ET.Element]]] = {}
 
     def line(self, el: ET.Element) -> int:
         """The line an element starts on (0 when unknown).
@@ -122,22 +127,55 @@ class Diagnostics:
         lines = "".join(f"\n  {problem}" for _, _, problem in sorted(self.problems))
         return ConfigError(f"{count} {noun} not compile (load(..., strict=True)):{lines}", path=self.where)
 
-    def located(self, exc: ConfigError) -> ConfigError:
-        """The chart compiler's error with the file, line and column of the state it names.
+    def located(self, exc: ConfigError, root_id: str) -> ConfigError:
+        """The chart compiler's error with the file, line and column of the element it names: the
+        transition its key names (``on.go[1].target``), else the state of its path (``root_id.a``).
 
         >>> from statecharts.scxml import load
-        >>> load('<scxml>\\n<state id="a">\\n<transition event="go" target="nowhere"/></state></scxml>')
+        >>> load('<scxml>\\n<state id="a">\\n  <transition event="go" target="nowhere"/></state></scxml>')
         Traceback (most recent call last):
             ...
-        statecharts.errors.ConfigError: <string>: line 2, column 1: <state id='a'>: ...nowhere...
+        statecharts.errors.ConfigError: <string>: line 3, column 3: <transition event='go'>: ...nowhere...
         """
-        state_id = (exc.path or "").rsplit(".", 1)[-1]
-        element = next(
-            (el for el in self.root.iter() if el.get("id") == state_id and local(el.tag) in STATE_TAGS), None
-        )
+        element = self.element_at(exc.path or "", exc.key or "", root_id)
         if element is None or str(exc).startswith(self.where):
             return exc
         line, column = self.positions.get(element, (0, 0))
-        return ConfigError(
-            f"line {line}, column {column}: <{local(element.tag)} id={state_id!r}>: {exc}", path=self.where
-        )
+        named = next((f" {name}={element.get(name)!r}" for name in ("id", "event") if element.get(name)), "")
+        return ConfigError(f"line {line}, column {column}: <{local(element.tag)}{named}>: {exc}", path=self.where)
+
+    def element_at(self, path: str, key: str, root_id: str) -> ET.Element | None:
+        """The element a state path (its first step ``root_id``) and key name: the transition when
+        the key names one, else the deepest state the path reaches; None for a path not of this
+        document.
+
+        >>> root, at = parse_xml(b'<scxml><state id="a"/></scxml>', "doc")
+        >>> c = Diagnostics(root, at, "doc")
+        >>> c.state_keys[root] = {"a": root[0]}
+        >>> [c.element_at(path, "", "scxml") is element for path, element in (("scxml.a", root[0]), ("scxml", root))]
+        [True, True]
+        >>> c.element_at("(root)", "id", "scxml") is None
+        True
+        """
+        steps = path.split(".")
+        if steps[0] != root_id:
+            return None
+        element = self.root
+        for step in steps[1:]:
+            child = self.state_keys.get(element, {}).get(step)
+            if child is None:
+                return element
+            element = child
+        fitting = [
+            (place, items)
+            for place, items in self.transition_keys.get(element, {}).items()
+            if key == place or key.startswith((place + ".", place + "["))
+        ]
+        if not fitting:
+            return element
+        place, items = max(fitting, key=lambda fit: len(fit[0]))
+        rest = key[len(place) :]
+        if len(items) == 1 and not rest.startswith("["):
+            return items[0]
+        index = rest[1:].partition("]")[0]
+        return items[int(index)] if index.isdigit() and int(index) < len(items) else element

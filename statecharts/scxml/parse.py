@@ -216,6 +216,7 @@ class Converter(Diagnostics):
             if len(transitions) != 1 or not transitions[0].get("target"):
                 self.fail(child, "<initial> needs one <transition> with a target")
             t = transitions[0]
+            self.transition_keys.setdefault(el, {})["initial"] = [t]
             spec: dict[str, Any] = {"target": [f"#{ref}" for ref in str(t.get("target")).split()]}
             body = self.block(t, f"<initial> of {self.state_id(el) if el is not self.root else 'scxml'}")
             if body is not None:
@@ -244,6 +245,7 @@ class Converter(Diagnostics):
                 while key in result:
                     key += "_"
                 result[key] = self.state(child)
+                self.state_keys.setdefault(el, {})[key] = child
         return result
 
     def state(self, el: ET.Element) -> dict[str, Any]:
@@ -268,6 +270,7 @@ class Converter(Diagnostics):
             transitions = children(el, "transition")
             if transitions:
                 t = transitions[0]
+                self.transition_keys.setdefault(el, {})["target"] = [t]
                 spec: dict[str, Any] = {
                     "target": [f"#{r}" for r in (t.get("target") or "").split()] or None,
                     "type": "external",
@@ -335,11 +338,13 @@ class Converter(Diagnostics):
                 if event is not None:
                     self.fail(t, "an empty event attribute")
                 always.append(spec)
+                self.transition_keys.setdefault(el, {}).setdefault("always", []).append(t)
                 continue
             key = " ".join(event.split())
             while key in on and key != last_key:  # keep document order across descriptors
                 key = f"{key} {event.split()[0]}"
             on.setdefault(key, []).append(spec)
+            self.transition_keys.setdefault(el, {}).setdefault(f"on.{key}", []).append(t)
             last_key = key
         if on:
             cfg["on"] = on
@@ -726,7 +731,7 @@ class Converter(Diagnostics):
             raise
 
     def machine(self) -> ScxmlMachine:
-        """The document as an `ScxmlMachine` (a compile error points at the state's line).
+        """The document as an `ScxmlMachine` (a compile error points at the element at fault).
 
         >>> root, at = parse_xml(b'<scxml initial="a"><state id="a">'
         ...                      b'<transition event="go" target="b"/></state><state id="b"/></scxml>', "doc")
@@ -750,7 +755,7 @@ class Converter(Diagnostics):
                 loader=load,
             )
         except ConfigError as exc:
-            raise self.located(exc) from exc
+            raise self.located(exc, self.root_id) from exc
 
 
 def load(

@@ -135,9 +135,11 @@ def test_trace_out_draws_the_first_counterexample_in_trace_order(capsys, tmp_pat
     )
     source = out.read_text()
     assert code == 1 and "NoPartialUpdateTermination" in printed
-    assert "packmode=array_u1" in source and "(stutter for ever)" in source
-    orders = [int(line.split("=")[1]) for line in source.splitlines() if line.strip().startswith("sortv=")]
-    assert orders == sorted(orders) and len(orders) == 6
+    assert "packmode=array_i1" in source and "(stutter for ever)" in source  # pack in input order
+    lines = [line.strip() for line in source.splitlines()]
+    steps = [index for index, line in enumerate(lines) if line.startswith("subgraph cluster_step")]
+    assert [lines[index] for index in steps] == [f"subgraph cluster_step{step} {{" for step in range(6)]
+    assert all(lines[index - 1] == "{" for index in steps)  # each in an anonymous subgraph: see render_trace
 
 
 def test_trace_out_with_nothing_violated_says_so(capsys, tmp_path):

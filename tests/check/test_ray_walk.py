@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -140,6 +141,27 @@ def test_a_ray_walk_resumed_from_its_checkpoint_reaches_the_single_process_resul
     assert resumed.fingerprints["ray"]["nodes"] == 3
 
 
+def test_a_ray_walk_resumed_from_a_checkpoint_within_a_level_reaches_the_single_process_result(
+    cluster, tmp_path, monkeypatch
+):
+    from statecharts.check import fingerprints
+    from statecharts.check.ray_walk import check_ray
+
+    monkeypatch.setattr(fingerprints, "SLICE", 16)  # the driver's: 48 states a slice in three partitions
+    m, run, saved = broken_update_cluster(2, 3), tmp_path / "run", []
+    real = fingerprints.save_checkpoint
+
+    def save(folder: Path, progress: dict, durable: bool) -> None:
+        saved.append(json.loads(json.dumps(progress)))
+        real(folder, progress, durable)
+
+    monkeypatch.setattr(fingerprints, "save_checkpoint", save)
+    check_ray(m, directory=run, checkpoint_every=0.0)  # a checkpoint after every slice
+    real(run, next(c for c in saved if c["depth"] == 8 and c.get("level", {}).get("upto", 0) > 48))
+    resumed, one = check_ray(m, directory=run, resume=True), check(m)
+    assert (verdicts(resumed), steps(resumed)) == (verdicts(one), steps(one))
+
+
 def test_the_ray_walk_finds_the_same_deadlock_and_raising_step_as_one_process(cluster):
     from statecharts.check.ray_walk import check_ray
 
@@ -233,11 +255,12 @@ def test_ctrl_c_during_a_checkpointed_ray_walk_and_resume_reach_the_single_proce
     walk = interrupt_at_level([*command, "--checkpoint", str(run)], ROOT, lambda: [run / "checkpoint.json"], env=env)
     assert walk.returncode == 130 and "Traceback" not in walk.stderr, walk.stderr
     partial = json.loads(walk.stdout)
-    assert (
-        partial["fingerprints"]["interrupted"] and f"the checkpoint in {run} is at the start" in partial["stopped_by"]
-    )
-    reached = json.loads((run / "checkpoint.json").read_text())["depth"]
-    assert 3 <= reached < 9, reached
+    assert partial["fingerprints"]["interrupted"]
+    assert f"the checkpoint in {run} is {partial['fingerprints']['checkpoint']}" in partial["stopped_by"]
+    saved = json.loads((run / "checkpoint.json").read_text())
+    assert 3 <= saved["depth"] < 9, saved["depth"]
+    if "level" in saved:  # Ctrl-C within a level of more than a slice (6,144 states in three partitions)
+        assert partial["fingerprints"]["checkpoint"].startswith(f"within level {saved['depth']}: ")
     bad = subprocess.run(
         [*command, "--workers", "2", "--resume", str(run)],
         cwd=ROOT,
@@ -300,6 +323,34 @@ def test_an_address_nothing_answers_on_is_a_clear_error_at_once_not_a_wait(capsy
     assert main(["check", "machines.fetch", "--ray", "127.0.0.1:1"]) == 2
     assert "cannot reach the Ray cluster at '127.0.0.1:1'" in capsys.readouterr().err
     assert time.monotonic() - started < 30  # Ray itself would wait about a minute, then retry
+
+
+def test_auto_with_a_cluster_that_has_gone_is_a_clear_error_at_once_not_minutes_of_retries():
+    pytest.importorskip("ray", reason="pip install 'statecharts[ray]' (or bash .ci/install.d/ray.sh)")
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # "auto" is RAY_ADDRESS, else the cluster `ray start` started last (a file in Ray's temporary
+    # folder, which a cluster some other process runs on this machine overrides): RAY_ADDRESS here
+    env = {**os.environ, "RAY_ADDRESS": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "statecharts", "check", "machines.fetch", "--no-temporal", "--ray", "auto"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 2, done.stderr
+    # Ray names this machine's own address for 127.0.0.1: the port is the one given
+    assert re.search(
+        rf"cannot reach the Ray cluster at '[^']+:{port}' \(auto: RAY_ADDRESS, or the cluster", done.stderr
+    )
+    assert "`ray start --head`" in done.stderr and "Traceback" not in done.stderr
+    assert time.monotonic() - started < 60
 
 
 def test_state_fingerprints_are_the_same_in_another_process():

@@ -96,3 +96,29 @@ def test_targets_in_the_same_region_cannot_be_entered_together():
 def test_context_only_on_the_root():
     e = error({"id": "m", "initial": "a", "states": {"a": {"context": {}}}})
     assert e.key == "context"
+
+
+def test_mistakes_in_several_states_are_reported_together_the_first_as_before():
+    first_only = {"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "zz"}}, "b": {}, "c": {}}}
+    alone = error(first_only)
+    mistakes = {
+        **first_only,
+        "states": {
+            "a": {"on": {"GO": "zz", "STOP": "yy"}},  # a state's second mistake is not looked at
+            "b": {"entry": "nope"},
+            "c": {"after": {"soon": "a"}},
+        },
+    }
+    e = error(mistakes)
+    assert (e.path, e.key, e.reason) == (alone.path, alone.key, alone.reason)
+    assert str(e).splitlines() == [
+        str(alone),
+        "  also m.b: entry: unknown action 'nope'",
+        "  also m.c: after.soon: unknown delay 'soon'",
+    ]
+    assert [(other.path, other.key) for other in e.also] == [("m.b", "entry"), ("m.c", "after.soon")]
+
+
+def test_a_mistake_in_the_tree_of_states_stops_the_check_there():
+    e = error({"id": "m", "initial": "a", "states": {"a": {"typo": 1}, "b": {"entyr": []}}})
+    assert e.path == "m.a" and e.also == () and "entyr" not in str(e)

@@ -108,3 +108,19 @@ def test_an_error_no_key_maps_to_keeps_its_message(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"chart\.json: j: initial: missing 'initial'") as caught:
         Machine.from_json(path)
     assert "line" not in str(caught.value)
+
+
+def test_json_text_names_the_line_as_python_names_a_string() -> None:
+    text = textwrap.dedent(CHART.replace('"target": "b"', '"target": "c"'))
+    with pytest.raises(ConfigError) as caught:
+        Machine.from_json(text)
+    assert str(caught.value) == "<string>: line 7, column 16: j.a: on.GO.target: unknown target 'c'"
+    with pytest.raises(ConfigError) as caught:
+        Machine.from_json(textwrap.dedent(CHART.replace('"b": {}', '"b": {\n      "entyr": []\n    }')))
+    assert str(caught.value).startswith("<string>: line 15, column 7: j.b: entyr:")
+
+
+def test_json_text_an_error_no_key_maps_to_keeps_its_message() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Machine.from_json('{"id": "j", "states": {"a": {}, "b": {}}}')
+    assert str(caught.value) == "j: initial: missing 'initial' (one of a, b)"

@@ -90,7 +90,7 @@ def test_trace_strip_has_one_highlighted_diagram_per_step_in_order(player):
     )
     assert 'label="0. (initial)\\l"' in source and 'label="1. PLAY\\l"' in source
     assert '"s2_mediaPlayer.volume.muted" [label=muted color="#b45f06" fillcolor="#ffd966"' in source
-    assert "packmode=array_u1" in source
+    assert "packmode=array_i1" in source
 
 
 def test_trace_step_labels_show_payload_and_context_changes():
@@ -120,6 +120,35 @@ def test_trace_strip_stacks_steps_top_to_bottom(player):
         if parts[0] == "node" and parts[1].endswith('.playback__initial"'):
             y[parts[1].strip('"').split("_")[0]] = float(parts[3])
     assert y["s0"] > y["s1"] > y["s2"]  # plain output has y growing upwards
+
+
+def step_boxes(source: str) -> list[tuple[float, float]]:
+    """Each step's box as drawn by dot: its left edge and its top (from the top of the drawing)."""
+    import json
+
+    drawn = json.loads(subprocess.run(["dot", "-Tjson"], input=source.encode(), capture_output=True, check=True).stdout)
+    boxes = {}
+    for cluster in drawn.get("objects", []):
+        if cluster.get("name", "").startswith("cluster_step"):
+            left, _, _, top = map(float, cluster["bb"].split(","))
+            boxes[int(cluster["name"].removeprefix("cluster_step"))] = (left, float(drawn["bb"].split(",")[3]) - top)
+    return [boxes[index] for index in range(len(boxes))]
+
+
+@pytest.mark.dot
+@pytest.mark.parametrize("columns", [1, 2, 3])
+def test_trace_strip_keeps_steps_of_different_sizes_in_order_row_by_row(columns):
+    from machines.rolling_update import counterexample
+
+    trace = counterexample()  # six steps whose diagrams differ in size (Graphviz 2.43's pack sorted them)
+    boxes = step_boxes(render_trace(trace, columns=columns).source)
+    assert len(boxes) == len(trace.steps) == 6
+    rows = [boxes[start : start + columns] for start in range(0, len(boxes), columns)]
+    for row in rows:
+        assert [left for left, _ in row] == sorted(left for left, _ in row)  # left to right
+        assert len({left for left, _ in row}) == len(row)
+    for above, below in zip(rows, rows[1:], strict=False):
+        assert max(top for _, top in above) < min(top for _, top in below)  # each row below the last
 
 
 def test_a_trace_step_draws_the_transitions_it_took_in_bold():

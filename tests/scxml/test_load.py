@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from statecharts import Machine
@@ -190,13 +192,72 @@ def test_invoked_child_talks_to_its_parent_and_finishes_with_done_invoke() -> No
     assert states(session.machine, session.state.configuration) == {"pass"}
 
 
-def test_a_semantic_error_names_the_file_line_and_state(tmp_path):
-    from statecharts import ConfigError
-
+def test_a_semantic_error_names_the_file_and_the_line_of_the_transition_at_fault(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "bad.scxml"
     path.write_text(
         '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a" datamodel="python">\n'
         '  <state id="a">\n    <transition event="go" target="zz"/>\n  </state>\n</scxml>\n'
     )
-    with pytest.raises(ConfigError, match=r"bad\.scxml: line 2, column 3: <state id='a'>: .*unknown target '#zz'"):
+    with pytest.raises(
+        ConfigError, match=r"bad\.scxml: line 3, column 5: <transition event='go'>: .*unknown target '#zz'"
+    ):
         load_file(str(path))
+    from statecharts.cli import main
+
+    assert main(["check", str(path)]) == 2
+    assert "bad.scxml: line 3, column 5: <transition event='go'>: scxml.a: on.go.target:" in capsys.readouterr().err
+
+
+LOCATED = (
+    '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a">\n'  # line 1
+    '  <state id="a">\n'  # 2
+    '    <transition event="go" target="b.c"/>\n'  # 3
+    '    <transition event="go" target="b.c"/>\n'  # 4
+    '    <transition cond="True" target="b.c"/>\n'  # 5
+    '    <transition cond="False" target="b.c"/>\n'  # 6
+    "  </state>\n"  # 7
+    '  <state id="b.c">\n'  # 8
+    '    <initial><transition target="b1"/></initial>\n'  # 9
+    '    <state id="b1"><transition event="x.y" target="a"/></state>\n'  # 10
+    '    <history id="h"><transition target="b1"/></history>\n'  # 11
+    "  </state>\n"  # 12
+    "</scxml>"
+)
+
+
+@pytest.mark.parametrize(
+    "old, new, where",
+    [
+        (
+            'event="go" target="b.c"/>\n    <transition event="go" target="b.c"/>',
+            'event="go" target="b.c"/>\n    <transition event="go" target="zz"/>',
+            "line 4, column 5: <transition event='go'>: scxml.a: on.go[1]",
+        ),
+        ('cond="False" target="b.c"', 'cond="False" target="zz"', "line 6, column 5: <transition>: scxml.a: always[1]"),
+        (
+            '<transition target="b1"/></initial>',
+            '<transition target="zz"/></initial>',
+            "line 9, column 14: <transition>: scxml.b_c: initial",
+        ),
+        (
+            'event="x.y" target="a"',
+            'event="x.y" target="zz"',
+            "line 10, column 20: <transition event='x.y'>: scxml.b_c.b1: on.x.y.target",
+        ),
+        (
+            '<history id="h"><transition target="b1"/>',
+            '<history id="h"><transition target="zz"/>',
+            "line 11, column 21: <transition>: scxml.b_c.h: target.target",
+        ),
+        ('<state id="b.c">', '<state id="b.c" initial="zz">', "line 8, column 3: <state id='b.c'>: scxml.b_c: initial"),
+        ('initial="a"', 'initial="zz"', "line 1, column 1: <scxml>: scxml: initial"),
+    ],
+)
+def test_a_compile_error_names_the_line_of_the_element_at_fault(old: str, new: str, where: str) -> None:
+    assert LOCATED.count(old) == 1
+    load(LOCATED)  # the document itself is right
+    with pytest.raises(ConfigError) as caught:
+        load(LOCATED.replace(old, new))
+    assert str(caught.value).startswith(f"<string>: {where}")
