@@ -606,7 +606,7 @@ class Expander:
         if self.general:
             for steps in configuration.events:
                 selection = None if self.xstate else steps.select(context)  # xstate mode: the full macrostep
-                self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, configuration.settled)
+                self._step(i, s, depth, add, size, out, self_loops, steps, selection, configuration.settled)
             return
         settled = configuration.settled
         counting = self.fired is not None
@@ -629,7 +629,7 @@ class Expander:
             if not selection:
                 if settled and selection is not None:
                     continue  # no transition enabled: nothing changes
-                self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, settled)
+                self._step(i, s, depth, add, size, out, self_loops, steps, selection, settled)
                 continue
             try:
                 compiled = steps.steps[selection]
@@ -639,7 +639,7 @@ class Expander:
                 except StatechartError as exc:
                     raise ExpandError(steps.index, exc) from exc
             if compiled is None:
-                self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, settled)
+                self._step(i, s, depth, add, size, out, self_loops, steps, selection, settled)
                 continue
             nodes = compiled.configuration_nodes
             if nodes is nodes_now:
@@ -657,7 +657,7 @@ class Expander:
                 try:
                     data = compiled.assigns(context, event)
                 except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
-                    self._step(i, s, depth, lookup, add, size, out, self_loops, steps, selection, settled, compiled)
+                    self._step(i, s, depth, add, size, out, self_loops, steps, selection, settled, compiled)
                     continue
                 try:
                     if len(data) == width:
@@ -706,7 +706,6 @@ class Expander:
         i: int,
         s: Snapshot,
         depth: int,
-        lookup: Lookup,
         add: Add,
         size: Callable[[], int],
         out: list[tuple[int, int]],
