@@ -393,9 +393,14 @@ def _explore(
 
     stored_keys = array("q") if shared is not None else None  # per state: its key (`SharedContexts`)
 
+    # a compiled step's snapshot (one `Expander.expand` keyed) is active and took an alphabet event
+    compiled_may_raise = any(event.name == "error.execution" for event in alphabet)
+
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
-        if unhandled is not None and (
-            snapshot.status == "error" or snapshot.event is not None and snapshot.event.name == "error.execution"
+        if (
+            unhandled is not None
+            and (key is None or compiled_may_raise)
+            and (snapshot.status == "error" or snapshot.event is not None and snapshot.event.name == "error.execution")
         ):
             failure = unhandled(snapshot)  # reported by the walk's verdict, never silently a stutter
             if failure is not None:
@@ -693,7 +698,9 @@ class Expander:
                 elif type(data) is not FrozenDict:
                     data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
                 known = size()
-                j = add(s.with_context(data, event, nodes), i, steps.index, depth, key)
+                # `Snapshot.with_context(data, event, nodes)`, without the call
+                reached = Snapshot(s.machine, nodes, data, s.history, s.pending, s.status, s.output, (), event, ())
+                j = add(reached, i, steps.index, depth, key)
                 if counting and j == known:
                     compiled.found += 1
             if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
