@@ -421,7 +421,7 @@ def _explore(
             key = (key[0], *key[1])  # type: ignore[index]
         i = len(states)
         if shared is not None:  # `SharedContexts.__setitem__`, without the call
-            shared.states[key & CONTEXT_ID][key >> 32] = i  # type: ignore[operator]
+            shared.states[key & CONTEXT_ID][keys.ids[key >> 32]] = i  # type: ignore[operator]
             states.append(snapshot)
             stored_keys.append(key)  # type: ignore[arg-type, union-attr]
         elif stored is None:
@@ -595,7 +595,7 @@ class Expander:
         nodes_now = s.configuration_nodes
         shared = self.shared
         if shared is not None and stored_key >= 0:
-            rest = stored_key >> 32
+            rest = keys.ids[stored_key >> 32]  # the rest's one int object, as the index holds it
             here = stored_key & CONTEXT_ID
             by_rest = self.by_rest  # a configuration's compiled steps by rest: a list read, no frozenset lookup
             configuration = by_rest[rest] if rest < len(by_rest) else None  # type: ignore[assignment]
@@ -617,6 +617,7 @@ class Expander:
         counting = self.fired is not None
         ids = None if shared is None else shared.ids
         by_context = None if shared is None else shared.states
+        here_states = None if by_context is None or here < 0 else by_context[here]  # this state's context's states
         values, width = keys.values, keys.size
         if rest < 0:
             rest = keys.rest(s)
@@ -703,7 +704,16 @@ class Expander:
                 j = add(reached, i, steps.index, depth, key)
                 if counting and j == known:
                     compiled.found += 1
-            if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
+                if j == i:
+                    self_loops.add(i)
+                else:
+                    out.append((steps.index, j))
+            elif target is not None:  # a known state: this one when its key is this state's (not reading j)
+                if target is here_states and moved == rest:
+                    self_loops.add(i)  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
+                else:
+                    out.append((steps.index, j))
+            elif j == i:
                 self_loops.add(i)
             else:
                 out.append((steps.index, j))

@@ -552,6 +552,7 @@ class StateKeys:
         )
         self.rests: dict[tuple[Any, ...], int] = {}
         self._by_id: list[tuple[Any, ...]] = []  # `restore`: the rests in id order
+        self.ids: list[int] = []  # by id, the id's one int object (the full walk compares them often)
 
     def rest(self, snapshot: Snapshot, nodes: frozenset[StateNode] | None = None) -> int:
         """A small id for what identifies the snapshot besides its context (with ``nodes``: the
@@ -576,6 +577,7 @@ class StateKeys:
         found = self.rests.get(rest)
         if found is None:
             found = self.rests[rest] = len(self.rests)
+            self.ids.append(found)
         return found
 
     def context(self, context: Mapping[str, Any]) -> Hashable:
@@ -714,7 +716,7 @@ class SharedContexts:
         return self.states[key & CONTEXT_ID].get(key >> 32, default)
 
     def __setitem__(self, key: int, state: int) -> None:
-        self.states[key & CONTEXT_ID][key >> 32] = state
+        self.states[key & CONTEXT_ID][self.keys.ids[key >> 32]] = state
 
     def __contains__(self, key: int) -> bool:
         return self.get(key) is not None
