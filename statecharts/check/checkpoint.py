@@ -164,7 +164,7 @@ def load_checkpoint(folder: Path, identity: dict[str, Any]) -> dict[str, Any]:
             continue  # deadlock was checked: a resume without it checks less
         elif was != value:
             named = key in ("model", "workers", "deadlock")
-            differences.append(f"{key} {was!r} there, {value!r} here" if named else f"another {key}")
+            differences.append(f"{key} {was!r} there, {value!r} here" if named else f"a different {key}")
     if differences:
         raise ConfigError(
             f"cannot resume from {folder}: its checkpoint is of another walk ({'; '.join(differences)}): "

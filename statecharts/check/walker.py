@@ -275,10 +275,10 @@ class Report:
         )
         lines = [
             f"model {self.model}",
-            f"  {self.distinct_states} distinct states, {self.transitions} transitions, depth "
+            f"  {self.distinct_states:,} distinct states, {self.transitions:,} transitions, depth "
             f"{self.depth}, {self.seconds:.2f} s ({f'{phases}; ' if phases else ''}"
             f"{self.states_per_second:,.0f} states/s)"
-            + ("" if self.complete else f"; INCOMPLETE: stopped by {self.stopped_by}"),
+            + ("" if self.complete else f"; INCOMPLETE: {stop_phrase(self.stopped_by)}"),
         ]
         if self.symmetry is not None:
             lines.append(f"  symmetry: {self.symmetry['note']}")
@@ -321,6 +321,18 @@ class Report:
         return "\n".join(lines)
 
 
+def stop_phrase(reason: str | None) -> str:
+    """How the report says what stopped the walk: a bound's name after "stopped by", a reason
+    that says it itself (Ctrl-C, a simulation, the first violation) as it is.
+
+    >>> stop_phrase("depth bound 10000"), stop_phrase("interrupted (Ctrl-C)")
+    ('stopped by depth bound 10000', 'interrupted (Ctrl-C)')
+    """
+    reason = reason or "a bound"
+    return reason if reason.startswith(SELF_DESCRIBED) else f"stopped by {reason}"
+
+
+SELF_DESCRIBED = ("interrupted", "stopped", "simulation")  # stop reasons that read on their own
 NO_STATE = "evaluated on no state: no state was expanded (bounds or constraint)"
 NOT_CHECKED = "not checked"  # how the note of a result that could not be decided starts (it does not hold)
 POLL_EVERY = 4096  # state predicate evaluations between two calls of check's stop() in the temporal phase

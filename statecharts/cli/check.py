@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
                 f"--trace-property {args.trace_property!r}: the model has no such property"
                 f"{did_you_mean(args.trace_property, names)} (it has: {', '.join(names)})"
             )
-    status = check_modes.run_mode(args, model)
+    status = check_modes.run_mode(args, model, partial(draw_outputs, args=args))
     if status is not None:
         return status
     initial = check_modes.read_snapshots(model, args.start_from) if args.start_from else None

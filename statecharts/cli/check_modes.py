@@ -5,15 +5,38 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+from statecharts.check.checkpoint import CHECKPOINT
 from statecharts.check.model import Model, child_machines
+from statecharts.check.walker import Report
 from statecharts.cli.bounds import depth_bound, say_bound
 from statecharts.cli.loading import UsageError
 from statecharts.errors import SnapshotError
 from statecharts.state import Snapshot
 
 CHECKPOINT_MINUTES = 30.0  # TLC's default -checkpoint interval (statecharts.check.fingerprints.CHECKPOINT_SECONDS)
+SIMULATE_DEPTH, SIMULATE_TRACES = 100, 1000  # --simulate's steps per behaviour and behaviours
+
+#: The options of the exhaustive walk, by their ``args`` names, and the ones each mode also uses:
+#: given with a mode that does not use it, an option is refused (never silently ignored).
+WALK_OPTIONS = {
+    "max_states": "--max-states",
+    "max_depth": "--max-depth",
+    "max_seconds": "--max-seconds",
+    "max_memory": "--max-memory",
+    "symmetry": "--symmetry",
+    "compact": "--compact",
+    "coverage": "--coverage",
+    "trace_out": "--trace-out",
+    "graph_out": "--graph-out",
+}
+USED_BY = {
+    "--simulate": ("max_seconds", "trace_out"),
+    "--fingerprints": ("max_states", "max_depth", "max_seconds", "trace_out"),
+    "--replay": (),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--simulate", action="store_true", help="random behaviours instead of the exhaustive walk (TLC's -simulate)"
     )
-    group.add_argument("--depth", type=int, default=100, metavar="D", help="--simulate: steps per behaviour (100)")
-    group.add_argument("--traces", type=int, default=1000, metavar="K", help="--simulate: behaviours (1000)")
+    group.add_argument(
+        "--depth",
+        type=int,
+        metavar="D",
+        help=f"--simulate: steps per behaviour ({SIMULATE_DEPTH}; the walk's is --max-depth)",
+    )
+    group.add_argument("--traces", type=int, metavar="K", help=f"--simulate: behaviours ({SIMULATE_TRACES})")
     group.add_argument("--seed", type=int, metavar="S", help="--simulate: random seed (printed when not given)")
     group.add_argument(
         "--from",
@@ -91,7 +119,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def validate(args: argparse.Namespace) -> None:
-    """Refuse flags that make no sense together.
+    """Refuse flags that make no sense together, and a walk's option that the chosen mode would
+    ignore (naming the option as given: ``--workers`` asks for the fingerprint walk too).
 
     >>> validate(argparse.Namespace(simulate=True, replay="x.jsonl", start_from=None, fingerprints=False,
     ...                             workers=None, checkpoint=None, resume=None, depth=10, traces=1))
@@ -102,33 +131,84 @@ def validate(args: argparse.Namespace) -> None:
     ...                             checkpoint_every=5.0))
     Traceback (most recent call last):
     statecharts.cli.loading.UsageError: --checkpoint-every needs --checkpoint DIR or --resume DIR
+    >>> validate(argparse.Namespace(simulate=False, replay=None, start_from=None, fingerprints=False,
+    ...                             workers=None, checkpoint=None, resume=None, depth=5, traces=None))
+    Traceback (most recent call last):
+    statecharts.cli.loading.UsageError: --depth goes with --simulate (random behaviours); the exhaustive walk's ...
     """
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, not {args.workers}")
     if args.checkpoint and args.resume:
         raise UsageError("--checkpoint and --resume cannot be used together (--resume DIR keeps checkpointing in DIR)")
+    if args.checkpoint and (Path(args.checkpoint) / CHECKPOINT).exists():  # never overwrite a walk's checkpoint
+        raise UsageError(
+            f"--checkpoint {args.checkpoint}: the folder holds a checkpoint already ({CHECKPOINT}): continue "
+            f"that walk with --resume {args.checkpoint}, or checkpoint to another folder (or empty this one)"
+        )
     every = getattr(args, "checkpoint_every", None)
     if every is not None and not (args.checkpoint or args.resume):
         raise UsageError("--checkpoint-every needs --checkpoint DIR or --resume DIR")
     if every is not None and not every >= 0:
         raise UsageError(f"--checkpoint-every must be 0 minutes or more, not {every}")
-    ray = getattr(args, "ray", None)
-    if args.workers is not None or args.checkpoint or args.resume or ray is not None:
-        args.fingerprints = True
+    fingerprints = fingerprint_flag(args)
+    args.fingerprints = fingerprints is not None
     chosen = [
         flag
         for flag, on in (
             ("--simulate", args.simulate),
             ("--replay", args.replay),
             ("--from", args.start_from),
-            ("--fingerprints", args.fingerprints),
+            (fingerprints, fingerprints),
         )
         if on
     ]
     if len(chosen) > 1:
-        raise UsageError(f"{' and '.join(chosen)} cannot be used together")
-    if args.depth < 1 or args.traces < 1:
-        raise UsageError(f"--depth and --traces must be at least 1, not {args.depth} and {args.traces}")
+        raise UsageError(f"{' and '.join(str(flag) for flag in chosen)} cannot be used together")
+    simulation = [flag for flag in ("depth", "traces", "seed") if getattr(args, flag, None) is not None]
+    if simulation and not args.simulate:
+        hint = "; the exhaustive walk's depth bound is --max-depth N" if "depth" in simulation else ""
+        raise UsageError(
+            f"{' and '.join('--' + flag for flag in simulation)} {'goes' if len(simulation) == 1 else 'go'} "
+            f"with --simulate (random behaviours){hint}"
+        )
+    if args.simulate:
+        args.depth = SIMULATE_DEPTH if args.depth is None else args.depth
+        args.traces = SIMULATE_TRACES if args.traces is None else args.traces
+        if args.depth < 1 or args.traces < 1:
+            raise UsageError(f"--depth and --traces must be at least 1, not {args.depth} and {args.traces}")
+    mode = "--simulate" if args.simulate else "--replay" if args.replay else "--fingerprints" if fingerprints else None
+    if mode is not None:
+        ignored = [
+            option
+            for name, option in WALK_OPTIONS.items()
+            if getattr(args, name, None) not in (None, False) and name not in USED_BY[mode]
+        ]
+        if ignored:
+            used = ", ".join(WALK_OPTIONS[name] for name in USED_BY[mode]) or "none of the walk's options"
+            shown = fingerprints if mode == "--fingerprints" else mode
+            raise UsageError(
+                f"{shown} does not use {', '.join(ignored)}: drop {'it' if len(ignored) == 1 else 'them'} "
+                f"(with {shown}, check takes {used})"
+            )
+
+
+def fingerprint_flag(args: argparse.Namespace) -> str | None:
+    """The option that asks for the fingerprint walk (``--workers``, ``--ray``, ``--checkpoint`` and
+    ``--resume`` imply ``--fingerprints``), as the user gave it; ``None`` when none does.
+
+    >>> fingerprint_flag(argparse.Namespace(fingerprints=False, workers=2, checkpoint=None, resume=None))
+    '--workers'
+    """
+    for flag, on in (
+        ("--workers", args.workers is not None),
+        ("--ray", getattr(args, "ray", None) is not None),
+        ("--checkpoint", args.checkpoint),
+        ("--resume", args.resume),
+        ("--fingerprints", args.fingerprints),
+    ):
+        if on:
+            return flag
+    return None
 
 
 def refuse_for_actor_system(args: argparse.Namespace, model: Model) -> None:
@@ -185,9 +265,10 @@ def read_snapshots(model: Model, path: str) -> list[Snapshot]:
     return snapshots
 
 
-def run_mode(args: argparse.Namespace, model: Model) -> int | None:
+def run_mode(args: argparse.Namespace, model: Model, draw: Callable[[Report], bool] | None = None) -> int | None:
     """Run ``--simulate``, ``--fingerprints`` or ``--replay`` and print the report: the exit status (0 nothing broken,
-    1 a violation or a refused step); ``None`` when none was asked for.
+    1 a violation or a refused step, 2 a drawing ``draw`` could not make); ``None`` when none was asked for.
+    ``draw`` draws what ``--trace-out`` asks for (the first two modes' counterexamples are traces as the walk's are).
 
     >>> from machines.fetch import machine
     >>> from statecharts.check.model import Model, child_machines
@@ -195,16 +276,18 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
     ...                           json=False)
     >>> run_mode(args, Model(machine))
     model fetch
-      ... INCOMPLETE: stopped by simulation: 3 behaviours of at most 5 steps, seed 2
+      ... INCOMPLETE: simulation: 3 behaviours of at most 5 steps, seed 2
       deadlock  deadlock: no violation in the 4 states explored (INCOMPLETE: not proved) (not broken in 3 ...)
     0
     """
     if args.simulate:
         from statecharts.check.simulate import simulate
 
-        report = simulate(model, depth=args.depth, traces=args.traces, seed=args.seed)
-        print(json.dumps(report.to_json(), indent=1) if args.json else report.format())
-        return 0 if report.ok else 1
+        report = simulate(
+            model, depth=args.depth, traces=args.traces, seed=args.seed, max_seconds=getattr(args, "max_seconds", None)
+        )
+        print(json.dumps(report.to_json(), indent=1) if args.json else report.format(), flush=True)
+        return verdict(report, draw)
     if args.fingerprints:
         from statecharts.check.graph import Bounds
 
@@ -215,7 +298,8 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
 
         if model.properties and not args.no_temporal:
             raise UsageError(
-                "--fingerprints checks invariants and deadlock only: add --no-temporal (the model has "
+                f"{fingerprint_flag(args)} checks invariants and deadlock only (the fingerprint walk): add "
+                "--no-temporal (the model has "
                 f"temporal properties: {', '.join(model.properties)})"
             )
         bounds = Bounds(args.max_states, depth_bound(args), args.max_seconds)
@@ -250,7 +334,7 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
         say_bound(report, args)
         if report.fingerprints and report.fingerprints.get("interrupted"):
             return 130  # Ctrl-C: the partial report is printed, the checkpoint is on disk
-        return 0 if report.ok else 1
+        return verdict(report, draw)
     if args.replay:
         from statecharts.check.replay import replay
 
@@ -258,6 +342,20 @@ def run_mode(args: argparse.Namespace, model: Model) -> int | None:
         print(json.dumps(result.to_json(), indent=1) if args.json else result.format())
         return 0 if result.ok else 1
     return None
+
+
+def verdict(report: Report, draw: Callable[[Report], bool] | None) -> int:
+    """The exit status of a mode's ``report`` once ``draw`` has drawn what was asked: 1 a violation
+    (whatever the drawing), else 0, or 2 when the drawing failed.
+
+    >>> from statecharts.check.walker import Report
+    >>> verdict(Report("m", 1, 0, 0, True, 0.0), lambda report: False)
+    2
+    """
+    drawn = True if draw is None else draw(report)
+    if not report.ok:
+        return 1
+    return 0 if drawn else 2
 
 
 def _read(path: str, flag: str) -> str:

@@ -108,7 +108,7 @@ def _line_of(source: Path | str, error: ConfigError) -> str:
 def _load(source: str | Path | Mapping[str, Any]) -> Any:
     if isinstance(source, Mapping):
         return source
-    name = "JSON text"
+    name = "<string>"  # as a chart mistake in JSON text is named (_line_of)
     if isinstance(source, str) and not source.lstrip().startswith(("{", "[")):
         raise ConfigError(
             f"from_json: a str is JSON text and must start with '{{' (got {source[:40]!r}); "
@@ -130,7 +130,7 @@ def _load(source: str | Path | Mapping[str, Any]) -> Any:
     try:
         return json.loads(source)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{name}: line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise ConfigError(f"{name}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
     except RecursionError:
         raise ConfigError(f"{name}: JSON nested too deep") from None
     except ValueError as exc:  # an integer of more than 4,300 digits

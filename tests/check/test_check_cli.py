@@ -77,6 +77,11 @@ def test_max_states_gives_an_incomplete_run(capsys):
     assert report["complete"] is False and "500" in report["stopped_by"]
 
 
+def test_the_report_writes_its_counts_with_thousands_separators(capsys):
+    code, out, _ = run_check(capsys, "machines.cluster_update", "-p", "workers=2", "-p", "requests=3", "--no-temporal")
+    assert code == 0 and "2,909 distinct states, 6,330 transitions, depth 15" in out
+
+
 def test_a_bare_machine_module_is_walked_over_its_event_names(capsys):
     code, out, _ = run_check(capsys, "machines.media_player", "--json")
     assert code == 0 and json.loads(out)["distinct_states"] == 12

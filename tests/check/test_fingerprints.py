@@ -126,12 +126,15 @@ def test_check_fingerprints_flag_reports_the_same_counts_and_refuses_temporal_pr
     )
     assert fp["fingerprints"]["states_generated"] >= 382
     assert main([*args, "--workers", "2"]) == 2  # --workers is the fingerprint walk in N processes
-    assert "--fingerprints checks invariants and deadlock only" in capsys.readouterr().err
+    assert "--workers checks invariants and deadlock only (the fingerprint walk)" in capsys.readouterr().err
     assert main([*args, "--workers", "2", "--no-temporal"]) == 0
     two = json.loads(capsys.readouterr().out)
     assert (two["distinct_states"], two["transitions"], two["fingerprints"]["workers"]) == (212, 382, 2)
     assert main([*args, "--fingerprints"]) == 2
-    assert "--fingerprints checks invariants and deadlock only: add --no-temporal" in capsys.readouterr().err
+    assert (
+        "--fingerprints checks invariants and deadlock only (the fingerprint walk): add --no-temporal"
+        in capsys.readouterr().err
+    )
 
 
 class Interrupt:
@@ -181,7 +184,7 @@ def test_a_resume_with_another_model_parameters_partitions_or_more_checks_is_ref
         (planted(2, 2), 3, False, "workers 2 there, 3 here"),
         (planted(2, 2), 2, True, "deadlock False there, True here"),
         (Model(**{**m.__dict__, "invariants": {**m.invariants, "new": bool}}), 2, False, "invariants ['new'] not"),
-        (Model(**{**m.__dict__, "alphabet": m.alphabet[:-1]}), 2, False, "another alphabet"),
+        (Model(**{**m.__dict__, "alphabet": m.alphabet[:-1]}), 2, False, "a different alphabet"),
     ]
     for other, workers, deadlock, what in refusals:
         with pytest.raises(ConfigError, match=re.escape(what)):
@@ -203,6 +206,20 @@ def test_check_resume_continues_a_checkpointed_walk(capsys, tmp_path):
     assert (resumed["distinct_states"], resumed["transitions"], resumed["complete"]) == (212, 382, True)
     assert main([*args, "--resume", str(tmp_path / "nothing")]) == 2
     assert "no readable checkpoint.json" in capsys.readouterr().err
+
+
+def test_check_checkpoint_refuses_a_folder_that_holds_a_checkpoint_already(capsys, tmp_path):
+    from statecharts.cli import main
+
+    args = ["check", "machines.cluster_update", "-p", "workers=2", "-p", "requests=2", "--no-temporal"]
+    assert main([*args, "--checkpoint", str(tmp_path / "run"), "--max-depth", "5"]) == 0
+    saved = (tmp_path / "run" / "checkpoint.json").read_text()
+    capsys.readouterr()
+    assert main([*args, "-p", "lock=false", "--checkpoint", str(tmp_path / "run")]) == 2
+    out, err = capsys.readouterr()
+    assert not out and f"--checkpoint {tmp_path / 'run'}: the folder holds a checkpoint already" in err
+    assert f"continue that walk with --resume {tmp_path / 'run'}" in err
+    assert (tmp_path / "run" / "checkpoint.json").read_text() == saved
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -294,3 +294,53 @@ def test_each_coverage_row_names_one_transition_even_when_transitions_describe_a
     code, out, _ = run_check(capsys, "machines.leader_election", "--no-temporal", "--coverage")
     rows = out[out.index("coverage:") :].splitlines()[2:-1]
     assert code == 0 and len(rows) == len(set(rows)) == len(transitions)
+
+
+# -- an option a mode would not use is refused, never silently ignored -----------------------
+
+UNLOCKED = ("machines.cluster_update", "-p", "workers=2", "-p", "requests=1", "-p", "lock=false")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("--depth", "5"),
+            "--depth goes with --simulate (random behaviours); the exhaustive walk's depth bound is --max-depth N",
+        ),
+        (("--traces", "3", "--seed", "1"), "--traces and --seed go with --simulate"),
+        (("--no-temporal", "--fingerprints", "--symmetry"), "--fingerprints does not use --symmetry: drop it"),
+        (
+            ("--no-temporal", "--workers", "2", "--coverage", "--graph-out", "g.dot"),
+            "--workers does not use --coverage, --graph-out: drop them",
+        ),
+        (("--simulate", "--max-states", "50"), "--simulate does not use --max-states: drop it"),
+        (("--replay", "log.jsonl", "--max-depth", "3"), "--replay does not use --max-depth: drop it"),
+        (("--simulate", "--workers", "2"), "--simulate and --workers cannot be used together"),
+        (
+            ("--checkpoint", "run"),
+            "--checkpoint checks invariants and deadlock only (the fingerprint walk): add --no-temporal",
+        ),
+    ],
+)
+def test_an_option_the_chosen_mode_would_not_use_is_refused_naming_it(capsys, tmp_path, monkeypatch, args, said):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_check(capsys, *CLUSTER, *args)
+    assert code == 2 and said in err and not out
+    assert not (tmp_path / "run").exists() and not (tmp_path / "g.dot").exists()
+
+
+@pytest.mark.parametrize("mode", [("--simulate", "--seed", "1"), ("--fingerprints", "--no-temporal")])
+def test_simulate_and_fingerprints_draw_their_counterexample_with_trace_out(capsys, tmp_path, mode):
+    drawn = tmp_path / "cx.mmd"
+    code, out, _ = run_check(capsys, *UNLOCKED, *mode, "--trace-out", str(drawn))
+    assert code == 1 and f"wrote the counterexample to NoConcurrentUpdateW to {drawn}" in out
+    assert drawn.read_text().startswith("sequenceDiagram") and "APPLY_START" in drawn.read_text()
+
+
+def test_simulate_stops_at_max_seconds(capsys):
+    code, out, _ = run_check(
+        capsys, *CLUSTER, "--simulate", "--traces", "100000000", "--seed", "1", "--max-seconds", "0.3"
+    )
+    behaviours = int(re.search(r"INCOMPLETE: simulation: (\d+) behaviours", out).group(1))
+    assert code == 0 and 0 < behaviours < 100_000_000

@@ -190,8 +190,13 @@ def test_xstate_v4_spellings_are_accepted():
 def test_bad_json_names_line_and_column(tmp_path):
     path = tmp_path / "broken.json"
     path.write_text('{\n  "id": "m",\n  "states": {,}\n}')
-    with pytest.raises(ConfigError, match=r"broken\.json: line 3 column 14"):
+    with pytest.raises(ConfigError, match=r"broken\.json: line 3, column 14: Expecting property name"):
         Machine.from_json(path)
+
+
+def test_bad_json_text_names_line_and_column_as_a_chart_mistake_in_it_does():
+    with pytest.raises(ConfigError, match=r"^<string>: line 2, column 13: Expecting property name"):
+        Machine.from_json('{"id": "m",\n "states": {,}}')
 
 
 def test_unknown_named_guard_in_json_is_a_config_error():
