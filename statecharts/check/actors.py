@@ -509,7 +509,7 @@ class SendingCompiler(StepCompiler):
     """`statecharts.check.kernel.StepCompiler` for one event of one actor's machine, whose
     compiled steps also send (`SendingStep`): the same configurations, guards and moves."""
 
-    def _compile_step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
+    def _compile_step(self, snapshot: Snapshot, enabled: list[Transition], e: int) -> CompiledStep | None:
         move = self.move(snapshot, enabled)
         if move is None:
             return None

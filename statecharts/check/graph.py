@@ -18,7 +18,17 @@ from typing import Any
 
 from statecharts.chart import StateNode, Transition
 from statecharts.check.compact import EdgeTable, KeyIndex, StoredStates
-from statecharts.check.kernel import CompiledStep, StateKeys, StepCompiler, selected
+from statecharts.check.kernel import (
+    CONTEXT_ID,
+    CompiledStep,
+    ConfigurationSteps,
+    EventSteps,
+    Selection,
+    SharedContexts,
+    StateKeys,
+    StepCompiler,
+    selected,
+)
 from statecharts.check.model import Model, refuse_actor_system
 from statecharts.check.successor import successor, take
 from statecharts.check.symmetry import canonical_key_function
@@ -343,6 +353,11 @@ def _explore(
     unhandled = unhandled_error_function(model.machine)
     keys = StateKeys(tuple(initial_states[0].context) if initial_states else ())
     key_of = graph.key_of = canonical_key_function(model) if graph.symmetric else keys.of
+    shared: SharedContexts | None = None
+    if not graph.symmetric and not compact:  # the full walk: one int a state's key, contexts shared
+        shared = SharedContexts(keys)
+        key_of = graph.key_of = shared.of
+        graph.index = shared  # type: ignore[assignment]
     stored: StoredStates | None = None
     if compact and not graph.symmetric:
         stored = StoredStates(keys, model.machine)
@@ -352,7 +367,7 @@ def _explore(
         graph.edges = EdgeTable()  # type: ignore[assignment]
         graph.index = KeyIndex(stored.stored)  # type: ignore[assignment]
         key_of = graph.key_of = stored.key_of
-    compiler = StepCompiler(model.machine, alphabet)
+    compiler = StepCompiler(model.machine, alphabet, shared)
     index = graph.index
     constraint = model.constraint
     fired: list[Transition] | None = [] if coverage else None
@@ -367,9 +382,25 @@ def _explore(
     next_progress = start + 1.0
     stop, next_poll = bounds.stop, start
 
+    states, parents, vias, depths, edges, expanded = (
+        graph.states,
+        graph.parent,
+        graph.via,
+        graph.depth,
+        graph.edges,
+        graph.expanded,
+    )
+
+    stored_keys = array("q") if shared is not None else None  # per state: its key (`SharedContexts`)
+
+    # a compiled step's snapshot (one `Expander.expand` keyed) is active and took an alphabet event
+    compiled_may_raise = any(event.name == "error.execution" for event in alphabet)
+
     def add(snapshot: Snapshot, parent: int, via: int, depth: int, key: Hashable = None) -> int:
-        if unhandled is not None and (
-            snapshot.status == "error" or snapshot.event is not None and snapshot.event.name == "error.execution"
+        if (
+            unhandled is not None
+            and (key is None or compiled_may_raise)
+            and (snapshot.status == "error" or snapshot.event is not None and snapshot.event.name == "error.execution")
         ):
             failure = unhandled(snapshot)  # reported by the walk's verdict, never silently a stutter
             if failure is not None:
@@ -384,19 +415,25 @@ def _explore(
                 raise UnhashableStateError(snapshot, parent, via, graph) from None
             if found is not None:
                 return found
+            if shared is not None and key == -1:  # a new context
+                key = shared.new_key(snapshot)
         elif stored is not None:  # a key `Expander.expand` just looked up and did not find: a new state
             key = (key[0], *key[1])  # type: ignore[index]
-        i = len(graph.states)
-        if stored is None:
+        i = len(states)
+        if shared is not None:  # `SharedContexts.__setitem__`, without the call
+            shared.states[key & CONTEXT_ID][keys.ids[key >> 32]] = i  # type: ignore[operator]
+            states.append(snapshot)
+            stored_keys.append(key)  # type: ignore[arg-type, union-attr]
+        elif stored is None:
             index[key] = i
-            graph.states.append(snapshot)
+            states.append(snapshot)
         else:
             index[stored.append(key)] = i  # type: ignore[arg-type]
-        graph.parent.append(parent)
-        graph.via.append(via)
-        graph.depth.append(depth)
-        graph.edges.append([])
-        graph.expanded.append(False)
+        parents.append(parent)
+        vias.append(via)
+        depths.append(depth)
+        edges.append([])
+        expanded.append(False)
         if on_state is not None:
             on_state(i, snapshot)
         return i
@@ -407,8 +444,8 @@ def _explore(
             graph.initial.append(i)
 
     self_loops = graph.self_loops
-    expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed)
-    size = graph.states.__len__
+    expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed, shared)
+    size = states.__len__
     lookup: Lookup = index.get
     if stored is not None:
         get = index.get
@@ -420,22 +457,24 @@ def _explore(
     head = 0
     next_collect = FIRST_COLLECTION
     collect = YoungCollections()
-    while head < len(graph.states):
+    max_depth, max_states = bounds.max_depth, bounds.max_states
+    polled = deadline is not None or progress is not None or stop is not None
+    while head < len(states):
         i = head
         head += 1
         if head >= next_collect:
             collect()
             next_collect = head + COLLECT_EVERY
-        s = graph.states[i]
-        if bounds.max_depth is not None and graph.depth[i] >= bounds.max_depth:
-            graph.complete, graph.stopped_by = False, f"depth bound {bounds.max_depth}"
+        s = states[i]
+        if max_depth is not None and depths[i] >= max_depth:
+            graph.complete, graph.stopped_by = False, f"depth bound {max_depth}"
             continue
         if constraint is not None and not evaluate("constraint", "constraint", constraint, s):
             continue
-        if bounds.max_states is not None and len(graph.states) >= bounds.max_states:
-            graph.complete, graph.stopped_by = False, f"state bound {bounds.max_states}"
+        if max_states is not None and len(states) >= max_states:
+            graph.complete, graph.stopped_by = False, f"state bound {max_states}"
             break
-        if deadline is not None or progress is not None or stop is not None:
+        if polled:
             now = time.perf_counter()
             if deadline is not None and now > deadline:
                 graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
@@ -449,17 +488,18 @@ def _explore(
                 graph.seconds = now - start
                 progress(graph)
                 next_progress = now + 0.5
-        graph.expanded[i] = True
+        expanded[i] = True
         if s.status != "active":
             continue
-        out = graph.edges[i] if stored is None else []
-        depth = graph.depth[i] + 1
+        out = edges[i] if stored is None else []
         try:
-            expander.expand(i, s, depth, lookup, add, size, out, self_loops)
+            expander.expand(
+                i, s, depths[i] + 1, lookup, add, size, out, self_loops, -1 if stored_keys is None else stored_keys[i]
+            )
         except ExpandError as exc:
             raise WalkError(graph, i, exc.event, exc.cause) from exc.cause
         if stored is not None:
-            graph.edges.fill(i, out)  # type: ignore[attr-defined]
+            edges.fill(i, out)  # type: ignore[attr-defined]
         if fired:
             for t in fired:
                 taken[t] = taken.get(t, 0) + 1
@@ -520,10 +560,14 @@ class Expander:
         fired: list[Transition] | None,
         found: dict[Transition, int],
         allowed: Callable[[Snapshot, Event, Snapshot], bool] | None,
+        shared: SharedContexts | None = None,
     ) -> None:
         self.compiler, self.keys, self.symmetric = compiler, keys, symmetric
+        self.shared = shared  # the full walk's keys (`SharedContexts`); else `StateKeys.of`'s
+        self.by_rest: list[ConfigurationSteps | None] = []  # with `shared`: by rest, its configuration's steps
         self.fired, self.found, self.allowed = fired, found, allowed
         self.xstate = bool(getattr(compiler.machine, "xstate", False))  # semantics="xstate" takes no compiled steps
+        self.general = self.xstate or symmetric or allowed is not None  # every step through `_step`
 
     def expand(
         self,
@@ -535,98 +579,214 @@ class Expander:
         size: Callable[[], int],
         out: list[tuple[int, int]],
         self_loops: set[int],
+        stored_key: int = -1,
     ) -> None:
-        """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`."""
-        compiler, keys, fired, new_by, allowed = self.compiler, self.keys, self.fired, self.found, self.allowed
-        xstate = self.xstate
-        context_key, values, width = keys.context, keys.values, keys.size
+        """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`.
+        ``stored_key``: the state's `SharedContexts` key when the caller stores states under
+        them (the full walk), else -1.
+
+        The common step, a compiled one (no symmetry, no action constraint, not xstate mode), is
+        taken here in one straight line; every other step goes through `_step`. With
+        `SharedContexts`, what a configuration's guards choose and where a compiled step's
+        assigns lead are remembered per context (`EventSteps.choices`, `CompiledStep.successors`):
+        guards and assigns are functions of the context and the event, so another state with the
+        same context, in any configuration with the same chains, gets them without a call."""
+        compiler, keys = self.compiler, self.keys
         nodes_now = s.configuration_nodes
-        configuration = compiler.configuration(nodes_now)
-        settled = configuration.settled
+        shared = self.shared
+        if shared is not None and stored_key >= 0:
+            rest = keys.ids[stored_key >> 32]  # the rest's one int object, as the index holds it
+            here = stored_key & CONTEXT_ID
+            by_rest = self.by_rest  # a configuration's compiled steps by rest: a list read, no frozenset lookup
+            configuration = by_rest[rest] if rest < len(by_rest) else None  # type: ignore[assignment]
+            if configuration is None:
+                configuration = compiler.configuration(nodes_now)
+                if rest >= len(by_rest):
+                    by_rest.extend([None] * (rest + 1 - len(by_rest)))
+                by_rest[rest] = configuration
+        else:
+            rest, here = -1, -1
+            configuration = compiler.configuration(nodes_now)
         context = s.context
-        rest = -1 if self.symmetric or allowed is not None else keys.rest(s)
+        if self.general:
+            for steps in configuration.events:
+                selection = None if self.xstate else steps.select(context)  # xstate mode: the full macrostep
+                self._step(i, s, depth, add, size, out, self_loops, steps, selection, configuration.settled)
+            return
+        settled = configuration.settled
+        counting = self.fired is not None
+        ids = None if shared is None else shared.ids
+        by_context = None if shared is None else shared.states
+        here_states = None if by_context is None or here < 0 else by_context[here]  # this state's context's states
+        values, width = keys.values, keys.size
+        if rest < 0:
+            rest = keys.rest(s)
         for steps in configuration.events:
-            mark = len(fired) if fired is not None else 0
-            event = steps.event
-            selection = None if xstate else steps.select(context)  # xstate mode: the full macrostep
-            e = steps.index
-            key: Hashable = None
-            counted: CompiledStep | None = None
-            try:
-                if selection is None:
-                    after = successor(s, event, fired, steps.chains, settled)
-                    if after is None:
-                        continue
-                elif not selection and settled:
-                    continue
+            choices = steps.choices
+            selection = None if choices is None else choices[here]
+            if selection is None:
+                try:
+                    selection = steps.pick(context)
+                except Exception:  # noqa: BLE001 - the chart's own guard: the full macrostep reports it
+                    selection = None
                 else:
-                    compiled = None
-                    if selection:
+                    if choices is not None:
+                        choices[here] = selection
+            if not selection:
+                if settled and selection is not None:
+                    continue  # no transition enabled: nothing changes
+                self._step(i, s, depth, add, size, out, self_loops, steps, selection, settled)
+                continue
+            try:
+                compiled = steps.steps[selection]
+            except KeyError:
+                try:
+                    compiled = compiler.step(steps, s, selection)
+                except StatechartError as exc:
+                    raise ExpandError(steps.index, exc) from exc
+            if compiled is None:
+                self._step(i, s, depth, add, size, out, self_loops, steps, selection, settled)
+                continue
+            nodes = compiled.configuration_nodes
+            if nodes is nodes_now:
+                moved = rest
+            elif compiled.rest_from == rest:
+                moved = compiled.rest_to
+            else:
+                moved = compiled.rest_to = keys.rest(s, nodes)
+                compiled.rest_from = rest
+            event = steps.event
+            successors = compiled.successors
+            target = None if successors is None else successors[here]  # the states of the context it leads to
+            key: Hashable = None
+            if target is None:
+                try:
+                    data = compiled.assigns(context, event)
+                except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
+                    self._step(i, s, depth, add, size, out, self_loops, steps, selection, settled, compiled)
+                    continue
+                try:
+                    if len(data) == width:
                         try:
-                            compiled = steps.steps[selection]
-                        except KeyError:
-                            compiled = compiler.step(steps, s, selection)
-                    data = None
-                    if compiled is not None:
-                        try:
-                            data = compiled.assigns(context, event)
-                        except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
-                            data = None
-                    if data is None:
-                        after = take(s, event, selected(selection), fired)
+                            context_key = values(data)
+                        except KeyError:  # the schema's size, other keys
+                            context_key = keys.context(data)
                     else:
-                        assert compiled is not None
-                        counted = compiled if fired is not None else None  # coverage: counted on the step
-                        nodes = compiled.configuration_nodes
-                        if rest >= 0:
-                            try:
-                                if nodes is nodes_now:
-                                    moved = rest
-                                elif compiled.rest_from == rest:
-                                    moved = compiled.rest_to
-                                else:
-                                    moved = compiled.rest_to = keys.rest(s, nodes)
-                                    compiled.rest_from = rest
-                                if len(data) == width:
-                                    try:
-                                        key = (moved, values(data))
-                                    except KeyError:
-                                        key = (moved, context_key(data))
-                                else:
-                                    key = (moved, context_key(data))
-                                j = lookup(key)
-                            except TypeError:
-                                key, j = None, None
-                            if j is not None:
-                                if counted is not None:
-                                    counted.taken += 1
-                                if j == i:
-                                    self_loops.add(i)
-                                else:
-                                    out.append((e, j))
-                                continue
-                        if type(data) is not FrozenDict:
-                            data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
-                        after = s.with_context(data, event, nodes)
-            except StatechartError as exc:
-                raise ExpandError(e, exc) from exc
-            if allowed is not None and not allowed(s, event, after):
-                if fired is not None:
-                    del fired[mark:]
-                continue
-            known = size()
-            j = add(after, i, e, depth, key)
-            if counted is not None:
-                counted.taken += 1
-                if j == known:
-                    counted.found += 1
-            elif fired is not None and j == known:  # a new state: credit the transitions that found it
-                for t in fired[mark:]:
-                    new_by[t] = new_by.get(t, 0) + 1
-            if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
+                        context_key = keys.context(data)
+                    if shared is None:
+                        key = (moved, context_key)
+                        j = lookup(key)
+                    else:
+                        after = ids.get(context_key)  # type: ignore[union-attr]
+                        if after is None:
+                            if type(data) is not FrozenDict:
+                                data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
+                            after = shared.share(context_key, data)  # type: ignore[arg-type]
+                        target = by_context[after]  # type: ignore[index]
+                        if successors is not None:
+                            successors[here] = target
+                        j = target.get(moved)
+                except TypeError:  # an unhashable value: `add` names it
+                    key, j = None, None
+            else:
+                j = target.get(moved)
+            if counting:
+                compiled.taken += 1
+            if j is None:
+                if target is not None:
+                    key = moved << 32 | target.id
+                    data = shared.contexts[target.id]  # type: ignore[union-attr]
+                elif type(data) is not FrozenDict:
+                    data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
+                known = size()
+                # `Snapshot.with_context(data, event, nodes)`, without the call
+                reached = Snapshot(s.machine, nodes, data, s.history, s.pending, s.status, s.output, (), event, ())
+                j = add(reached, i, steps.index, depth, key)
+                if counting and j == known:
+                    compiled.found += 1
+                if j == i:
+                    self_loops.add(i)
+                else:
+                    out.append((steps.index, j))
+            elif target is not None:  # a known state: this one when its key is this state's (not reading j)
+                if target is here_states and moved == rest:
+                    self_loops.add(i)  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
+                else:
+                    out.append((steps.index, j))
+            elif j == i:
                 self_loops.add(i)
-                continue
-            out.append((e, j))
+            else:
+                out.append((steps.index, j))
+
+    def _step(
+        self,
+        i: int,
+        s: Snapshot,
+        depth: int,
+        add: Add,
+        size: Callable[[], int],
+        out: list[tuple[int, int]],
+        self_loops: set[int],
+        steps: EventSteps,
+        selection: Selection | None,
+        settled: bool,
+        failed: CompiledStep | None = None,
+    ) -> None:
+        """One event's step in general: the full macrostep, a compiled step under symmetry or an
+        action constraint (``selection`` is ``None`` when a guard raised; ``failed``: the
+        compiled step whose assigns raised, so the full macrostep reports it)."""
+        compiler, fired, new_by, allowed = self.compiler, self.fired, self.found, self.allowed
+        mark = len(fired) if fired is not None else 0
+        event = steps.event
+        e = steps.index
+        counted: CompiledStep | None = None
+        try:
+            if selection is None:
+                after = successor(s, event, fired, steps.chains, settled)
+                if after is None:
+                    return
+            elif not selection and settled:
+                return
+            else:
+                compiled = None
+                if selection and failed is None:
+                    try:
+                        compiled = steps.steps[selection]
+                    except KeyError:
+                        compiled = compiler.step(steps, s, selection)
+                data = None
+                if compiled is not None:
+                    try:
+                        data = compiled.assigns(s.context, event)
+                    except Exception:  # noqa: BLE001 - the chart's own assign: the full macrostep reports it
+                        data = None
+                if data is None:
+                    after = take(s, event, selected(selection), fired)
+                else:
+                    assert compiled is not None
+                    counted = compiled if fired is not None else None  # coverage: counted on the step
+                    if type(data) is not FrozenDict:
+                        data = FrozenDict.of_frozen(data)  # type: ignore[arg-type]
+                    after = s.with_context(data, event, compiled.configuration_nodes)
+        except StatechartError as exc:
+            raise ExpandError(e, exc) from exc
+        if allowed is not None and not allowed(s, event, after):
+            if fired is not None:
+                del fired[mark:]
+            return
+        known = size()
+        j = add(after, i, e, depth, None)  # `add` keys the snapshot (symmetry: its orbit's representative)
+        if counted is not None:
+            counted.taken += 1
+            if j == known:
+                counted.found += 1
+        elif fired is not None and j == known:  # a new state: credit the transitions that found it
+            for t in fired[mark:]:
+                new_by[t] = new_by.get(t, 0) + 1
+        if j == i:  # transitions fired but the snapshot is the same: a stutter, yet no deadlock
+            self_loops.add(i)
+            return
+        out.append((e, j))
 
 
 def unhandled_error_function(machine: Any) -> Callable[[Snapshot], str | None] | None:

@@ -44,15 +44,25 @@ class EventSteps:
     (0, Event('COLD'), [False])
     """
 
-    __slots__ = ("index", "event", "chains", "compiled", "only", "steps")
+    __slots__ = ("index", "event", "chains", "compiled", "pick", "steps", "choices")
 
-    def __init__(self, index: int, event: Event, chains: tuple[Any, ...], compiled: tuple[CompiledChain, ...]) -> None:
+    def __init__(
+        self,
+        index: int,
+        event: Event,
+        chains: tuple[Any, ...],
+        compiled: tuple[CompiledChain, ...],
+        choices: list[Selection | None] | None = None,
+    ) -> None:
         self.index = index
         self.event = event
         self.chains = chains
         self.compiled = compiled
-        self.only = compiled[0] if len(compiled) == 1 else None  # one chain: `select` returns its first enabled
+        self.pick = picker(compiled, event)  # `select` without its ``try``: the walker's inner loop calls it
         self.steps: dict[Selection, CompiledStep | None] = {}  # per selection: `StepCompiler.step`
+        # by context id (`SharedContexts.memory`): what `pick` chose (``None``: not yet); one list
+        # for every configuration whose chains for this event are the same
+        self.choices = choices
 
     def select(self, context: Mapping[str, Any]) -> Selection | None:
         """The enabled transitions (per chain the first whose guard holds; before conflicts are
@@ -70,27 +80,57 @@ class EventSteps:
         >>> inc.select({}) is None  # the guard raised KeyError
         True
         """
-        event = self.event
         try:
-            only = self.only
-            if only is not None:
-                for transition, guard in only:
-                    if guard is None or guard(context, event):
-                        return transition
-                return ()
-            enabled: list[Transition] = []
-            for chain in self.compiled:
-                for transition, guard in chain:
-                    if guard is None or guard(context, event):
-                        if transition not in enabled:
-                            enabled.append(transition)
-                        break
+            return self.pick(context)
         except Exception:  # noqa: BLE001 - the chart's own guard: the full macrostep reports it
             return None
-        return enabled[0] if len(enabled) == 1 else tuple(enabled)
 
 
 Selection = Transition | tuple[Transition, ...]
+# a move's transitions after conflicts, states exited and entered, and content (`StepCompiler._plan_move`)
+Move = tuple[tuple[Transition, ...], frozenset[StateNode], frozenset[StateNode], tuple[Any, ...]]
+NOT_YET = object()  # a cache's "not computed yet", where None is a value
+Picker = Callable[[Mapping[str, Any]], Selection]
+
+
+def picker(compiled: tuple[CompiledChain, ...], event: Event) -> Picker:
+    """``pick(context)``: the enabled transitions of the compiled chains (as `EventSteps.select`
+    gives them; a guard that raises raises). A chain of one or two transitions, the common case,
+    is one closure that calls its guards directly: no loop, no method call.
+
+    >>> from statecharts import Machine
+    >>> m = Machine({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {}}})
+    >>> go = m.get_state("m.a").transitions[0]
+    >>> picker((((go, None),),), Event("GO"))({}) is go, picker((((go, lambda c, e: c["x"]),),), Event("GO"))({"x": 0})
+    (True, ())
+    """
+    if len(compiled) == 1:
+        chain = compiled[0]
+        if len(chain) == 1:
+            ((only, guard),) = chain
+            if guard is None:
+                return lambda context: only
+            return lambda context: only if guard(context, event) else ()
+        if len(chain) == 2:
+            (first, first_guard), (second, second_guard) = chain
+            if first_guard is not None and second_guard is None:
+                return lambda context: first if first_guard(context, event) else second
+            if first_guard is not None and second_guard is not None:
+                return lambda context: (
+                    first if first_guard(context, event) else second if second_guard(context, event) else ()
+                )
+
+    def pick(context: Mapping[str, Any]) -> Selection:
+        enabled: list[Transition] = []
+        for chain in compiled:
+            for transition, guard in chain:
+                if guard is None or guard(context, event):
+                    if transition not in enabled:
+                        enabled.append(transition)
+                    break
+        return enabled[0] if len(enabled) == 1 else tuple(enabled)
+
+    return pick
 
 
 def selected(selection: Selection) -> list[Transition]:
@@ -141,14 +181,21 @@ class StepCompiler:
     ['GO']
     """
 
-    def __init__(self, machine: Any, alphabet: tuple[Event, ...]) -> None:
+    def __init__(self, machine: Any, alphabet: tuple[Event, ...], shared: SharedContexts | None = None) -> None:
         self.machine = machine
         self.alphabet = alphabet
+        self.shared = shared  # the full walk's contexts: its steps remember their outcomes per context
         self.candidates = compile_alphabet(machine, alphabet)
         self._configurations: dict[frozenset[StateNode], ConfigurationSteps] = {}
         self._chains: dict[tuple[StateNode, int, tuple[bool, ...]], CompiledChain] = {}
         self._nodes: dict[frozenset[StateNode], frozenset[StateNode]] = {}
+        # `move`'s plans by (enabled transitions, the configuration within their `_scope`)
+        self._scopes: dict[tuple[Transition, ...], frozenset[StateNode] | None] = {}
+        self._moves: dict[tuple[tuple[Transition, ...], frozenset[StateNode]], Move | None] = {}
         self._assigns: dict[tuple[Assign, ...], AssignStep] = {}  # one compiled block per list of assigns
+        # `EventSteps.choices` per event and chains, `CompiledStep.successors` per assigns and event
+        self._choices: dict[tuple[int, tuple[CompiledChain, ...]], list[Selection | None]] = {}
+        self._successors: dict[tuple[AssignStep, int], list[ContextStates | None]] = {}
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
         """The configuration's compiled steps (cached).
@@ -178,6 +225,7 @@ class StepCompiler:
         for e, event in enumerate(self.alphabet):
             chains = []
             compiled = []
+            shared = True  # every chain is the one of all configurations (see `_compile_chain`)
             for atomic, chain, refs in self.candidates[e]:
                 if atomic not in nodes:
                     continue
@@ -188,10 +236,18 @@ class StepCompiler:
                     found, free = _compile_chain(chain, event, in_state)
                     if free:  # no guard left that reads the configuration: the same in every one
                         self._chains[key] = found
+                    else:
+                        shared = False
                 if found:
                     compiled.append(found)
             if compiled or not settled:
-                steps.append(EventSteps(e, event, tuple(chains), tuple(compiled)))
+                chosen = tuple(compiled)
+                choices = None
+                if shared and self.shared is not None:
+                    choices = self._choices.get((e, chosen))
+                    if choices is None:
+                        choices = self._choices[e, chosen] = self.shared.memory()
+                steps.append(EventSteps(e, event, tuple(chains), chosen, choices))
         return ConfigurationSteps(settled, tuple(steps))
 
     def step(self, steps: EventSteps, snapshot: Snapshot, selection: Selection) -> CompiledStep | None:
@@ -216,7 +272,7 @@ class StepCompiler:
             return steps.steps[selection]
         except KeyError:
             pass
-        step = steps.steps[selection] = self._compile_step(snapshot, selected(selection))
+        step = steps.steps[selection] = self._compile_step(snapshot, selected(selection), steps.index)
         return step
 
     def compiled_steps(self) -> Iterator[CompiledStep]:
@@ -238,7 +294,7 @@ class StepCompiler:
                     if step is not None:
                         yield step
 
-    def _compile_step(self, snapshot: Snapshot, enabled: list[Transition]) -> CompiledStep | None:
+    def _compile_step(self, snapshot: Snapshot, enabled: list[Transition], e: int) -> CompiledStep | None:
         move = self.move(snapshot, enabled)
         if move is None:
             return None
@@ -248,7 +304,12 @@ class StepCompiler:
         assigns = self._assigns.get(tuple(actions))
         if assigns is None:
             assigns = self._assigns[tuple(actions)] = compile_assigns(actions)
-        return CompiledStep(transitions, nodes, assigns)
+        successors = None
+        if self.shared is not None:
+            successors = self._successors.get((assigns, e))
+            if successors is None:
+                successors = self._successors[assigns, e] = self.shared.memory()
+        return CompiledStep(transitions, nodes, assigns, successors)
 
     def move(
         self, snapshot: Snapshot, enabled: list[Transition]
@@ -276,22 +337,55 @@ class StepCompiler:
             transitions, nodes = list(enabled), snapshot.configuration_nodes
             actions: list[Any] = [a for t in transitions for a in t.actions]
         else:
-            work = Step(machine, snapshot, snapshot.context, None)
-            transitions = remove_conflicting_transitions(work, enabled) if len(enabled) > 1 else list(enabled)
-            plan = microstep_plan(work, transitions, cache=False)
-            if plan is None or any(s.histories for s in plan.exits) or any(s.type == "final" for s in plan.entries):
+            scope = self._scope(enabled)
+            key = None if scope is None else (tuple(enabled), snapshot.configuration_nodes & scope)
+            if key is not None and key in self._moves:
+                moved = self._moves[key]
+            else:
+                moved = self._plan_move(snapshot, enabled)
+                if key is not None:
+                    self._moves[key] = moved
+            if moved is None:
                 return None  # history is recorded or restored, or a done event follows
-            actions = [a for s in plan.exits for a in s.exit]
-            actions += [a for t in transitions for a in t.actions]
-            for s in plan.entries:
-                actions += s.entry
-                if s in plan.default_entry and s.initial is not None:
-                    actions += s.initial.actions
-            nodes = (snapshot.configuration_nodes - frozenset(plan.exits)) | frozenset(plan.entries)
+            transitions = list(moved[0])
+            actions = list(moved[3])
+            nodes = (snapshot.configuration_nodes - moved[1]) | moved[2]
             nodes = self._nodes.setdefault(nodes, nodes)  # one object per configuration, however reached
         if machine.selection(nodes, None):
             return None  # eventless transitions may follow
         return transitions, nodes, actions
+
+    def _scope(self, enabled: list[Transition]) -> frozenset[StateNode] | None:
+        """The states whose activity decides the move of ``enabled`` (the descendants of their
+        domains: what they may exit, and what decides their conflicts); ``None`` when a target
+        is a history state (its domain depends on the history recorded)."""
+        key = tuple(enabled)
+        found = self._scopes.get(key, NOT_YET)
+        if found is NOT_YET:
+            if any(t.has_history_target for t in enabled):
+                found = None
+            else:
+                found = frozenset().union(*(t.domain.descendants for t in enabled if t.domain is not None))
+            self._scopes[key] = found
+        return found  # type: ignore[return-value]
+
+    def _plan_move(self, snapshot: Snapshot, enabled: list[Transition]) -> Move | None:
+        """What `move` keeps of the microstep's plan: the transitions after conflicts, the states
+        exited and entered, the content in the algorithm's order; ``None`` when history is
+        involved or a final state is entered. It depends on the configuration within the
+        transitions' `_scope` only, so `move` shares it between configurations."""
+        work = Step(self.machine, snapshot, snapshot.context, None)
+        transitions = remove_conflicting_transitions(work, enabled) if len(enabled) > 1 else list(enabled)
+        plan = microstep_plan(work, transitions, cache=False)
+        if plan is None or any(s.histories for s in plan.exits) or any(s.type == "final" for s in plan.entries):
+            return None
+        actions = [a for s in plan.exits for a in s.exit]
+        actions += [a for t in transitions for a in t.actions]
+        for s in plan.entries:
+            actions += s.entry
+            if s in plan.default_entry and s.initial is not None:
+                actions += s.initial.actions
+        return tuple(transitions), frozenset(plan.exits), frozenset(plan.entries), tuple(actions)
 
 
 class CompiledStep:
@@ -314,12 +408,30 @@ class CompiledStep:
     {'sum': 5}
     """
 
-    __slots__ = ("transitions", "configuration_nodes", "assigns", "rest_from", "rest_to", "taken", "found")
+    __slots__ = (
+        "transitions",
+        "configuration_nodes",
+        "assigns",
+        "successors",
+        "rest_from",
+        "rest_to",
+        "taken",
+        "found",
+    )
 
-    def __init__(self, transitions: list[Transition], nodes: frozenset[StateNode], assigns: AssignStep) -> None:
+    def __init__(
+        self,
+        transitions: list[Transition],
+        nodes: frozenset[StateNode],
+        assigns: AssignStep,
+        successors: list[ContextStates | None] | None = None,
+    ) -> None:
         self.transitions = transitions
         self.configuration_nodes = nodes
         self.assigns = assigns
+        # by context id (`SharedContexts`): the states of the context ``assigns`` lead to with
+        # this step's event (``None``: not yet); one list for every step with the same assigns and event
+        self.successors = successors
         self.taken = 0  # coverage: the walk's steps that took it, and the new states they found
         self.found = 0
         # the last `StateKeys.rest` of a source and of its target (one slot: a dict per step cost
@@ -330,7 +442,9 @@ class CompiledStep:
 
 def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) -> tuple[CompiledChain, bool]:
     """A chain with its guards specialized to the configuration and compiled; and whether the
-    result holds in every configuration (no guard left that reads it)."""
+    result holds in every configuration that gives its state references the same answers (the
+    chain cache's key): every guard is built of the `KEYED` kinds, whose compiled calls read the
+    configuration only through those references."""
     kept: list[tuple[Transition, GuardCall | None]] = []
     free = True
     for t, guard in chain:
@@ -343,7 +457,6 @@ def _compile_chain(chain: Any, event: Event, in_state: Callable[[str], bool]) ->
             kept.append((t, None))
             break
         kept.append((t, g.compile(in_state)))  # type: ignore[union-attr]
-        free = free and _built_of(g, CONFIGURATION_FREE)  # type: ignore[arg-type]
     return tuple(kept), free
 
 
@@ -360,7 +473,6 @@ def _built_of(guard: Guard, leaves: tuple[type, ...]) -> bool:
 
 
 KEYED = (CallGuard, StateIn, Payload)  # what they read of a configuration is in the chain cache's key
-CONFIGURATION_FREE = (CallGuard,)  # left after specializing, they read nothing of the configuration
 
 
 def compile_assigns(actions: list[Assign]) -> AssignStep:
@@ -440,6 +552,7 @@ class StateKeys:
         )
         self.rests: dict[tuple[Any, ...], int] = {}
         self._by_id: list[tuple[Any, ...]] = []  # `restore`: the rests in id order
+        self.ids: list[int] = []  # by id, the id's one int object (the full walk compares them often)
 
     def rest(self, snapshot: Snapshot, nodes: frozenset[StateNode] | None = None) -> int:
         """A small id for what identifies the snapshot besides its context (with ``nodes``: the
@@ -464,6 +577,7 @@ class StateKeys:
         found = self.rests.get(rest)
         if found is None:
             found = self.rests[rest] = len(self.rests)
+            self.ids.append(found)
         return found
 
     def context(self, context: Mapping[str, Any]) -> Hashable:
@@ -511,6 +625,104 @@ class StateKeys:
         else:
             context = FrozenDict(dict(zip(self.schema, values, strict=True)))
         return Snapshot(machine, nodes, context, history, pending, status, output, (), None, sequence)
+
+
+CONTEXT_ID = (1 << 32) - 1  # the context id's bits in a `SharedContexts` key
+
+
+class ContextStates(dict[int, int]):
+    """The states of one context (`SharedContexts`): state number by rest, and the context's
+    ``id``. `CompiledStep.successors` holds these, so a step remembered for a context reaches
+    the states of the context it leads to without another lookup.
+
+    >>> states = ContextStates(7); states[3] = 12; states.id, states.get(3), states.get(4)
+    (7, 12, None)
+    """
+
+    __slots__ = ("id",)
+
+    def __init__(self, context_id: int) -> None:
+        super().__init__()
+        self.id = context_id
+
+
+class SharedContexts:
+    """The full walk's state keys and its index of states. A key is one ``int`` a state:
+    ``rest << 32 | context id`` (`StateKeys.rest`; the context id numbers the distinct contexts
+    in the order found). Many states share a context and differ in configuration: each distinct
+    context is stored once, as one `FrozenDict` all its states share, and the index keeps per
+    context id a small dict of state numbers by rest (``states``): a lookup reads a few nearby
+    words, not a slot of one table as large as the graph (a walk's lookups land all over it).
+    As the graph's ``index`` it answers ``get``, ``in`` and ``len`` for keys as `of` makes them.
+
+    >>> from statecharts import Machine, assign
+    >>> tally = Machine({"id": "tally", "context": {"n": 0}, "initial": "a", "states": {
+    ...     "a": {"on": {"MOVE": "b"}}, "b": {}}})
+    >>> shared = SharedContexts(StateKeys(("n",)))
+    >>> s0, s1 = tally.initial_state(), tally.transition(tally.initial_state(), "MOVE")
+    >>> shared.of(s0), shared.new_key(s0), shared.of(s0), shared.of(s1) == 1 << 32
+    (-1, 0, 0, True)
+    >>> shared[shared.of(s0)] = 0
+    >>> shared.get(shared.of(s0)), shared.get(shared.of(s1)), shared.of(s1) in shared, len(shared)
+    (0, None, False, 1)
+    """
+
+    def __init__(self, keys: StateKeys) -> None:
+        self.keys = keys
+        self.ids: dict[Hashable, int] = {}  # context key (`StateKeys.context`) -> context id
+        self.contexts: list[FrozenDict] = []  # by context id: the one FrozenDict of those values
+        self.states: list[ContextStates] = []  # by context id: state number by rest
+        # the lists by context id that steps remember their outcomes in (`memory`), each as long as
+        # ``capacity`` (at least the number of contexts): read without a bounds check
+        self.memories: list[list[Any]] = []
+        self.capacity = 1024
+
+    def of(self, snapshot: Snapshot) -> int:
+        """The snapshot's key; -1 when no state stored so far has its context."""
+        found = self.ids.get(self.keys.context(snapshot.context))
+        return -1 if found is None else self.keys.rest(snapshot) << 32 | found
+
+    def new_key(self, snapshot: Snapshot) -> int:
+        """The key of a snapshot whose context is new (`of` gave -1): its context is stored."""
+        return self.keys.rest(snapshot) << 32 | self.share(self.keys.context(snapshot.context), snapshot.context)
+
+    def share(self, values: Hashable, context: FrozenDict) -> int:
+        """The id of a new context, ``values`` its `StateKeys.context`."""
+        found = self.ids[values] = len(self.contexts)
+        self.contexts.append(context)
+        self.states.append(ContextStates(found))
+        if found >= self.capacity:
+            grown = self.capacity
+            self.capacity *= 2
+            for memory in self.memories:
+                memory.extend([None] * grown)
+        return found
+
+    def memory(self) -> list[Any]:
+        """A new list by context id (``None``: nothing remembered), grown with the contexts.
+
+        >>> shared = SharedContexts(StateKeys(("n",)))
+        >>> memory = shared.memory(); len(memory) == shared.capacity, memory[5]
+        (True, None)
+        """
+        made: list[Any] = [None] * self.capacity
+        self.memories.append(made)
+        return made
+
+    def get(self, key: int, default: int | None = None) -> int | None:
+        """The number of the state stored under ``key`` (``default`` when there is none)."""
+        if key < 0:
+            return default
+        return self.states[key & CONTEXT_ID].get(key >> 32, default)
+
+    def __setitem__(self, key: int, state: int) -> None:
+        self.states[key & CONTEXT_ID][self.keys.ids[key >> 32]] = state
+
+    def __contains__(self, key: int) -> bool:
+        return self.get(key) is not None
+
+    def __len__(self) -> int:
+        return sum(map(len, self.states))
 
 
 class _OtherMarkerType:

@@ -465,7 +465,7 @@ def _check(
                     first_violation[name] = i
         except Exception as exc:  # noqa: BLE001 - the model's own code: report where it failed
             raise predicate_error("invariant", name, snapshot, exc) from exc
-        if len(first_violation) + len(unbroken) > len(invariants):
+        if first_violation and len(first_violation) + len(unbroken) > len(invariants):
             unbroken[:] = [(name, predicate) for name, predicate in unbroken if name not in first_violation]
 
     started = time.perf_counter()

@@ -28,6 +28,9 @@ CHECK_MODULE = """---- MODULE UCCheck ----
 EXTENDS UpdateCluster
 EveryReqIsDecided == <>[](\\A r \\in _Requests : requests[r].st \\in {"valid", "rejected"})
 Converges == <>[](toApply = lastVOK)
+\\* the spec's two [] requirements as the state predicates under the [] (TLC's INVARIANT takes these)
+NoConcurrentUpdateInv == Cardinality({r \\in DOMAIN requests : requests[r].st = "working"}) < 2
+NoConcurrentUpdateWInv == Cardinality({w \\in DOMAIN workers : workers[w].st = "working"}) < 2
 ====
 """
 
