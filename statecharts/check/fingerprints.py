@@ -1169,9 +1169,12 @@ class _Workers:
             try:
                 for part in range(parts):
                     mine, theirs = context.Pipe()
+                    # the child closes the parent's ends it inherits (its own pipe's and those of the
+                    # workers before it): when the parent dies, even by SIGKILL, its recv ends
+                    inherited = (*self.pipes, mine)
                     process = context.Process(
                         target=_serve,
-                        args=(partition, local.model, folder, part, parts, deadlock, max_depth, theirs),
+                        args=(partition, local.model, folder, part, parts, deadlock, max_depth, theirs, inherited),
                         daemon=True,
                     )
                     process.start()
@@ -1287,15 +1290,21 @@ def _serve(
     deadlock: bool,
     max_depth: int | None,
     pipe: Connection,
+    inherited: tuple[Connection, ...] = (),
 ) -> None:
     import gc
 
+    for end in inherited:  # the parent's ends: held here, they would keep `pipe` from ever ending
+        end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by `_Workers` while forking
     gc.disable()
     partition = partition_type(model, folder, part, parts, deadlock, max_depth)
     while True:
-        method, args = pipe.recv()
+        try:
+            method, args = pipe.recv()
+        except EOFError:  # the parent is gone (killed): nothing will ask this partition again
+            return
         if method == "stop":
             return
         try:

@@ -175,14 +175,53 @@ def test_a_walk_killed_at_any_moment_resumes_from_its_last_checkpoint(tmp_path, 
     )
     try:
         wait_for_a_checkpoint_within_level(folder, 8, killed)
+        orphans = children(killed.pid)
         killed.kill()
     finally:
         killed.kill()
         killed.wait(timeout=60)
+    assert len(orphans) == (int(workers) if workers != "1" else 0)
+    gone_within(orphans, 30)  # the workers end when their driver dies, however it dies
     done = subprocess.run([*command, "--resume", str(folder)], cwd=ROOT, text=True, capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr
     resumed = json.loads(done.stdout)
     assert (resumed["distinct_states"], resumed["transitions"], resumed["complete"]) == (65_970, 173_704, True)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux: read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def gone_within(pids: list[int], seconds: float) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    left = pids
+    while left and time.monotonic() < deadline:
+        for pid in left:
+            try:
+                os.waitpid(pid, os.WNOHANG)  # not ours to reap: an orphan's parent is init
+            except ChildProcessError:
+                pass
+        left = [pid for pid in left if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
+        time.sleep(0.05)
+    assert not left, f"worker processes {left} outlived their killed driver"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def wait_for_a_checkpoint_within_level(folder: Path, depth: int, process: subprocess.Popen) -> None:
