@@ -202,7 +202,7 @@ def check_fingerprints(
     >>> [step.snapshot.context["n"] for step in report.result("below 4").trace]
     [0, 1, 2, 3, 4]
     """
-    refuse_actor_system(model.machine, "the fingerprint walk (--fingerprints)")
+    refuse_actor_system(model.machine, "the fingerprint walk (--fingerprints, --workers, --checkpoint, --resume)")
     if workers < 1:
         raise ConfigError(f"workers must be at least 1, not {workers}", key="workers")
     if checkpoint_every is not None and checkpoint_every < 0:

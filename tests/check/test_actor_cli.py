@@ -70,7 +70,11 @@ def test_json_gives_each_step_its_sender_receiver_and_every_actors_state() -> No
     "flags, said",
     [
         (["--simulate"], "simulate (--simulate) follows one machine"),
-        (["--fingerprints", "--no-temporal"], "the fingerprint walk (--fingerprints) follows one machine"),
+        (["--fingerprints", "--no-temporal"], "the fingerprint walk (--fingerprints, --workers, --checkpoint"),
+        (
+            ["--workers", "2", "--no-temporal"],
+            "(--fingerprints, --workers, --checkpoint, --resume) follows one machine",
+        ),
         (["--symmetry"], "without symmetry"),
         (["--graph-out", "g.dot"], "--graph-out: 'dispatch' starts child machines"),
         (["--coverage"], "--coverage: 'dispatch' starts child machines"),
