@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from statecharts import Machine, assign
 from statecharts.actions import send_parent, send_to
 
@@ -14,6 +16,15 @@ ADDER = Machine(
         "output": lambda c, e: {"sum": c["a"] + c["b"]},
     }
 )
+
+LOGGER = Machine(
+    {
+        "id": "logger",
+        "context": {"lines": ()},
+        "initial": "on",
+        "states": {"on": {"on": {"LOG": {"actions": assign(lines=lambda c, e: (*c["lines"], e["line"]))}}}},
+    }
+)  # keeps the ``line`` of every LOG it is sent
 
 PONGER = Machine(
     {
@@ -54,4 +65,28 @@ def pinger(rounds: int) -> Machine:
             },
         },
         services={"ponger": PONGER},
+    )
+
+
+def echo_chart(service: Any) -> Machine:
+    """A parent that invokes ``service`` as ``echo`` (input ``{"prefix": ">"}``): ``SAY`` goes to
+    it, what it sends back (``ECHO``) is collected in ``heard``, ``OFF`` exits (``ON`` re-enters)."""
+    return Machine(
+        {
+            "id": "parent",
+            "context": {"heard": ()},
+            "initial": "on",
+            "states": {
+                "on": {
+                    "invoke": {"src": "echo", "id": "echo", "input": {"prefix": ">"}},
+                    "on": {
+                        "SAY": {"actions": send_to("echo", lambda c, e: {"type": "SAY", "text": e["text"]})},
+                        "ECHO": {"actions": assign(heard=lambda c, e: (*c["heard"], e["text"]))},
+                        "OFF": "off",
+                    },
+                },
+                "off": {"on": {"ON": "on"}},
+            },
+        },
+        services={"echo": service},
     )

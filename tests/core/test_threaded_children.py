@@ -9,7 +9,7 @@ import pytest
 from statecharts import Machine, RealClock, VirtualClock, assign
 from statecharts.actions import emit, forward_to, send_parent, send_to, spawn_child, stop_child
 from statecharts.record import ActorRecord
-from tests.actor_charts import ADDER, PONGER, pinger
+from tests.actor_charts import ADDER, LOGGER, PONGER, pinger
 
 CLOCKS = [pytest.param(RealClock, id="real"), pytest.param(VirtualClock, id="virtual")]
 ROUNDS = 10_000
@@ -99,14 +99,7 @@ def test_an_invoked_child_stops_when_its_state_exits_and_a_spawned_one_when_the_
 
 @pytest.mark.parametrize("clock", CLOCKS)
 def test_send_to_forward_to_stop_child_emit_and_system_get_between_threaded_actors(clock):
-    logger = Machine(
-        {
-            "id": "logger",
-            "context": {"lines": ()},
-            "initial": "on",
-            "states": {"on": {"on": {"LOG": {"actions": assign(lines=lambda c, e: (*c["lines"], e["line"]))}}}},
-        }
-    )
+    logger = LOGGER
     worker = Machine(
         {
             "id": "worker",

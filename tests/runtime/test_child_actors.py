@@ -13,7 +13,7 @@ from statecharts import Event, Machine, assign
 from statecharts.actions import emit, forward_to, send_to, spawn_child, stop_child
 from statecharts.runtime import from_callback
 from statecharts.runtime.inspection import KINDS, dumps, loads
-from tests.actor_charts import ADDER, PONGER, pinger
+from tests.actor_charts import ADDER, LOGGER, PONGER, echo_chart, pinger
 
 pytestmark = pytest.mark.asyncio
 
@@ -199,14 +199,7 @@ async def test_emit_reaches_listeners_by_type_and_wildcard() -> None:
 
 
 async def test_system_get_finds_any_actor_and_send_to_reaches_it() -> None:
-    logger = Machine(
-        {
-            "id": "logger",
-            "context": {"lines": ()},
-            "initial": "on",
-            "states": {"on": {"on": {"LOG": {"actions": assign(lines=lambda c, e: (*c["lines"], e["line"]))}}}},
-        }
-    )
+    logger = LOGGER
     worker = Machine(
         {
             "id": "worker",
@@ -261,25 +254,7 @@ async def test_callback_service_sends_back_and_receives() -> None:
         receive(lambda event: send_back({"type": "ECHO", "text": input["prefix"] + event["text"]}))
         return lambda: cleaned.append("cleanup")
 
-    m = Machine(
-        {
-            "id": "m",
-            "context": {"heard": ()},
-            "initial": "on",
-            "states": {
-                "on": {
-                    "invoke": {"src": "echo", "id": "echo", "input": {"prefix": ">"}},
-                    "on": {
-                        "SAY": {"actions": send_to("echo", lambda c, e: {"type": "SAY", "text": e["text"]})},
-                        "ECHO": {"actions": assign(heard=lambda c, e: (*c["heard"], e["text"]))},
-                        "OFF": "off",
-                    },
-                },
-                "off": {},
-            },
-        },
-        services={"echo": from_callback(echo)},
-    )
+    m = echo_chart(from_callback(echo))
     async with m.interpret_async() as actor:
         await actor.send("SAY", text="hi")
         await actor.system.settled()

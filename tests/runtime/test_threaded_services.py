@@ -10,33 +10,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from statecharts import Machine, VirtualClock, assign
-from statecharts.actions import send_to
 from statecharts.event import Event
 from statecharts.runtime import from_callback
 from statecharts.services import ServiceRef
-
-
-def echo_chart(service: Any) -> Machine:
-    """``SAY`` goes to the service ``echo``; what it sends back (``ECHO``) is collected; ``OFF`` exits."""
-    return Machine(
-        {
-            "id": "parent",
-            "context": {"heard": ()},
-            "initial": "on",
-            "states": {
-                "on": {
-                    "invoke": {"src": "echo", "id": "echo", "input": {"prefix": ">"}},
-                    "on": {
-                        "SAY": {"actions": send_to("echo", lambda c, e: {"type": "SAY", "text": e["text"]})},
-                        "ECHO": {"actions": assign(heard=lambda c, e: (*c["heard"], e["text"]))},
-                        "OFF": "off",
-                    },
-                },
-                "off": {"on": {"ON": "on"}},
-            },
-        },
-        services={"echo": service},
-    )
+from tests.actor_charts import echo_chart
 
 
 class Probe:
