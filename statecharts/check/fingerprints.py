@@ -188,7 +188,8 @@ def check_fingerprints(
     merged in), the states generated, the collision probability, the bytes sent between workers,
     how states were given to them (``partition``, see `partition_scheme`) and the per-level
     imbalance (``level_imbalance``: per level, how many more states the largest partition held
-    than the mean, weighted by the level's states).
+    than the mean, weighted by the level's states). The level files are pickles, read back as
+    written: resume only a ``directory`` this library's walks wrote (a pickle planted there runs code).
 
     >>> from statecharts import Machine, assign
     >>> from statecharts.check.model import events
