@@ -29,6 +29,7 @@ from statecharts.check.model import Model
 from statecharts.errors import ConfigError
 
 CHECKPOINT = "checkpoint.json"
+CHECKPOINT_SECONDS = 1_800.0  # a checkpoint within a level every 30 minutes, as TLC's -checkpoint
 
 
 def walk_identity(model: Model, deadlock: bool, workers: int, partition: str = "state") -> dict[str, Any]:

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from statecharts.chart import StateNode
-from statecharts.check.checkpoint import load_checkpoint, save_checkpoint, walk_identity
+from statecharts.check.checkpoint import CHECKPOINT_SECONDS, load_checkpoint, save_checkpoint, walk_identity
 from statecharts.check.fpset import FingerprintSet
 from statecharts.check.graph import (
     Bounds,
@@ -70,7 +70,6 @@ BATCH = 4_096  # candidate successors checked against the fingerprint set at onc
 # Ctrl-C: a checkpoint within a level comes between two such slices (with several partitions,
 # each slice's successors go to their owners before the next slice; `Walk._expand_level`)
 SLICE = 2_048
-CHECKPOINT_SECONDS = 1_800.0  # a checkpoint within a level every 30 minutes, as TLC's -checkpoint
 # Configurations whose compiled steps a partition keeps: `BoundedStepCompiler` holds the last
 # CONFIGURATIONS used and up to CONFIGURATIONS more (UpdateCluster 3x5: 8,623 configurations,
 # at most about 2,100 in one level, about 2.5-3.7 KB each compiled; 21,336 compilations instead

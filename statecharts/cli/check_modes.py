@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from statecharts.check.checkpoint import CHECKPOINT
+from statecharts.check.checkpoint import CHECKPOINT, CHECKPOINT_SECONDS
 from statecharts.check.model import Model, child_machines
 from statecharts.check.walker import Report
 from statecharts.cli.bounds import depth_bound, say_bound
@@ -16,7 +16,7 @@ from statecharts.cli.loading import UsageError
 from statecharts.errors import SnapshotError
 from statecharts.state import Snapshot
 
-CHECKPOINT_MINUTES = 30.0  # TLC's default -checkpoint interval (statecharts.check.fingerprints.CHECKPOINT_SECONDS)
+CHECKPOINT_MINUTES = CHECKPOINT_SECONDS / 60  # TLC's default -checkpoint interval
 SIMULATE_DEPTH, SIMULATE_TRACES = 100, 1000  # --simulate's steps per behaviour and behaviours
 
 #: The options of the exhaustive walk, by their ``args`` names, and the ones each mode also uses:
