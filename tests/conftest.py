@@ -25,6 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run_ray_tests_last(items)
     if shutil.which("dot") is not None:
         return
     skip = pytest.mark.skip(
@@ -34,3 +35,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("dot") is not None:
             item.add_marker(skip)
+
+
+def run_ray_tests_last(items: list[pytest.Item]) -> None:
+    """Move the tests that connect this process to a Ray cluster to the end of the run.
+
+    ``ray.shutdown()`` leaves Ray's and gRPC's native threads in the process (a dozen: GCS client,
+    event engine, core worker io), and they can call into Python. The tests after them then
+    share the process with threads nobody owns; at the end, nothing else runs beside them."""
+    ray = [item for item in items if item.path.name == "test_ray_walk.py"]
+    if ray:
+        items[:] = [item for item in items if item.path.name != "test_ray_walk.py"] + ray

@@ -4,6 +4,7 @@ step for step; interrupted and resumed from its checkpoint, it reaches the same 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -50,6 +51,7 @@ def cluster():
             assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}, ray.nodes()
             yield nodes.address
         finally:
+            gc.collect()  # the tests' object references die while Ray's core worker still runs
             ray.shutdown()
             nodes.shutdown()
     finally:

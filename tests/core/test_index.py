@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 import sys
 import threading
+import time
+import traceback
 
 import pytest
 
@@ -55,29 +57,39 @@ def run(machine: Machine, seed: int, steps: int) -> list[tuple[object, int]]:
 
 def test_the_caches_are_safe_under_concurrent_use(monkeypatch: pytest.MonkeyPatch) -> None:
     """Eight threads share one machine whose caches are cleared every few entries (a bound of 2):
-    every thread sees exactly what a machine of its own gives, and nothing raises."""
+    every thread sees exactly what a machine of its own gives, and nothing raises.
+
+    The threads switch every 50 microseconds, a hundred times the default rate. (At one
+    microsecond this test once never finished on CI, so it is bounded now: a thread still
+    running after a minute fails the test with its stack.)"""
     monkeypatch.setattr(index, "SELECTION_CACHE_SIZE", 2)
     monkeypatch.setattr(algorithm, "SELECTION_CACHE_SIZE", 2)
+    shared = grid_machine()
+    expected = {seed: run(grid_machine(), seed, 800) for seed in range(8)}
+    results: dict[int, list[tuple[object, int]]] = {}
+    errors: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        try:
+            results[seed] = run(shared, seed, 800)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(seed,), daemon=True) for seed in range(8)]
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    sys.setswitchinterval(1e-5)
     try:
-        shared = grid_machine()
-        expected = {seed: run(grid_machine(), seed, 800) for seed in range(8)}
-        results: dict[int, list[tuple[object, int]]] = {}
-        errors: list[BaseException] = []
-
-        def worker(seed: int) -> None:
-            try:
-                results[seed] = run(shared, seed, 800)
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
         for t in threads:
             t.start()
+        deadline = time.monotonic() + 60
         for t in threads:
-            t.join()
+            t.join(max(0.0, deadline - time.monotonic()))
     finally:
         sys.setswitchinterval(interval)
+    stuck = [t for t in threads if t.is_alive()]
+    frames = sys._current_frames()
+    assert not stuck, [
+        ("".join(traceback.format_stack(frames[t.ident])) if t.ident in frames else t.name) for t in stuck
+    ]
     assert not errors, errors
     assert results == expected
