@@ -82,7 +82,8 @@ from typing import Any
 
 from statecharts import Event, Machine, Snapshot, and_, or_, payload, state_in
 from statecharts.actions import Assign
-from statecharts.check import Fairness, Model, Symmetry, events, eventually_always
+from statecharts.chart import StateNode
+from statecharts.check import Fairness, Model, Symmetry, configuration_predicate, events, eventually_always
 
 Context = Mapping[str, Any]
 
@@ -321,22 +322,27 @@ def make_properties(
         n for r in range(1, requests + 1) if (n := machine.chart.find(f"#r{r}.working")) is not None
     )
 
-    def type_invariants(s: Snapshot) -> bool:
-        c, nodes = s.context, s.configuration_nodes
+    @configuration_predicate
+    def one_state_each(nodes: frozenset[StateNode]) -> bool:
+        """TypeInvariants' part about states: the cluster, every request and every worker in one."""
         return (
-            isinstance(c["confOK"], bool)
-            and isinstance(c["clusterUpdating"], bool)
-            and len(nodes & cluster_leaves) == 1
+            len(nodes & cluster_leaves) == 1
             and len(nodes & request_leaves) == requests
             and len(nodes & worker_leaves) == workers
         )
 
-    def no_concurrent_update(s: Snapshot) -> bool:
-        # The spec's literal text: requests in "working", which requests never are (vacuously true).
-        return len(s.configuration_nodes & request_working) < 2
+    def type_invariants(s: Snapshot) -> bool:
+        c = s.context
+        return isinstance(c["confOK"], bool) and isinstance(c["clusterUpdating"], bool) and one_state_each(s)
 
-    def no_concurrent_update_w(s: Snapshot) -> bool:
-        return len(s.configuration_nodes & working) < 2
+    @configuration_predicate
+    def no_concurrent_update(nodes: frozenset[StateNode]) -> bool:
+        # The spec's literal text: requests in "working", which requests never are (vacuously true).
+        return len(nodes & request_working) < 2
+
+    @configuration_predicate
+    def no_concurrent_update_w(nodes: frozenset[StateNode]) -> bool:
+        return len(nodes & working) < 2
 
     invariants = {
         "TypeInvariants": type_invariants,

@@ -9,7 +9,7 @@ True
 
 from statecharts.check.actors import SystemState, check_actors
 from statecharts.check.graph import Bounds, StateGraph, explore
-from statecharts.check.model import Fairness, Model, events
+from statecharts.check.model import Fairness, Model, configuration_predicate, events
 from statecharts.check.properties import (
     Always,
     AlwaysEventually,
@@ -53,6 +53,7 @@ __all__ = [
     "always_eventually",
     "check",
     "check_actors",
+    "configuration_predicate",
     "deliveries",
     "eventually",
     "eventually_always",

@@ -22,6 +22,7 @@ from statecharts.check.kernel import (
     CONTEXT_ID,
     CompiledStep,
     ConfigurationSteps,
+    ContextStates,
     EventSteps,
     Selection,
     SharedContexts,
@@ -438,6 +439,22 @@ def _explore(
             on_state(i, snapshot)
         return i
 
+    def add_new(snapshot: Snapshot, parent: int, via: int, depth: int, target: ContextStates, rest: int) -> int:
+        # `add` for the full walk's new state whose context is stored (its states ``target``, its
+        # rest ``rest``): no key to build or look up, and nothing raised in a compiled step
+        i = len(states)
+        target[rest] = i
+        states.append(snapshot)
+        stored_keys.append(rest << 32 | target.id)  # type: ignore[union-attr]
+        parents.append(parent)
+        vias.append(via)
+        depths.append(depth)
+        edges.append([])
+        expanded.append(False)
+        if on_state is not None:
+            on_state(i, snapshot)
+        return i
+
     for snapshot in initial_states:
         i = add(snapshot, -1, -1, 0)
         if i not in graph.initial:
@@ -445,6 +462,8 @@ def _explore(
 
     self_loops = graph.self_loops
     expander = Expander(compiler, keys, graph.symmetric, fired, new_by, allowed, shared)
+    if shared is not None and stored is None and not compiled_may_raise:
+        expander.add_new = add_new
     size = states.__len__
     lookup: Lookup = index.get
     if stored is not None:
@@ -459,6 +478,7 @@ def _explore(
     collect = YoungCollections()
     max_depth, max_states = bounds.max_depth, bounds.max_states
     polled = deadline is not None or progress is not None or stop is not None
+    bounded = max_depth is not None or constraint is not None or max_states is not None or polled
     while head < len(states):
         i = head
         head += 1
@@ -466,28 +486,29 @@ def _explore(
             collect()
             next_collect = head + COLLECT_EVERY
         s = states[i]
-        if max_depth is not None and depths[i] >= max_depth:
-            graph.complete, graph.stopped_by = False, f"depth bound {max_depth}"
-            continue
-        if constraint is not None and not evaluate("constraint", "constraint", constraint, s):
-            continue
-        if max_states is not None and len(states) >= max_states:
-            graph.complete, graph.stopped_by = False, f"state bound {max_states}"
-            break
-        if polled:
-            now = time.perf_counter()
-            if deadline is not None and now > deadline:
-                graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
+        if bounded:  # one test a state when nothing bounds or watches the walk
+            if max_depth is not None and depths[i] >= max_depth:
+                graph.complete, graph.stopped_by = False, f"depth bound {max_depth}"
+                continue
+            if constraint is not None and not evaluate("constraint", "constraint", constraint, s):
+                continue
+            if max_states is not None and len(states) >= max_states:
+                graph.complete, graph.stopped_by = False, f"state bound {max_states}"
                 break
-            if stop is not None and now >= next_poll:
-                next_poll, reason = now + 0.1, stop()
-                if reason is not None:
-                    graph.complete, graph.stopped_by = False, reason
+            if polled:
+                now = time.perf_counter()
+                if deadline is not None and now > deadline:
+                    graph.complete, graph.stopped_by = False, f"time bound {bounds.max_seconds} s"
                     break
-            if progress is not None and now >= next_progress:
-                graph.seconds = now - start
-                progress(graph)
-                next_progress = now + 0.5
+                if stop is not None and now >= next_poll:
+                    next_poll, reason = now + 0.1, stop()
+                    if reason is not None:
+                        graph.complete, graph.stopped_by = False, reason
+                        break
+                if progress is not None and now >= next_progress:
+                    graph.seconds = now - start
+                    progress(graph)
+                    next_progress = now + 0.5
         expanded[i] = True
         if s.status != "active":
             continue
@@ -520,6 +541,8 @@ def _explore(
 
 Lookup = Callable[[Hashable], "int | None"]
 Add = Callable[[Snapshot, int, int, int, Hashable], int]
+# ``add_new(snapshot, parent, event index, depth, states of its context, rest) -> state number``
+AddNew = Callable[[Snapshot, int, int, int, ContextStates, int], int]
 
 
 class ExpandError(Exception):
@@ -568,6 +591,12 @@ class Expander:
         self.fired, self.found, self.allowed = fired, found, allowed
         self.xstate = bool(getattr(compiler.machine, "xstate", False))  # semantics="xstate" takes no compiled steps
         self.general = self.xstate or symmetric or allowed is not None  # every step through `_step`
+        # with `shared`: how the full walk stores a compiled step's new state whose context is
+        # known (`AddNew`); ``None``: through ``add`` like any other
+        self.add_new: AddNew | None = None
+        # each selection of two or more transitions the walk remembered, once (`EventSteps.choices`
+        # holds the same tuple for every context that chose it: fewer tuples, and their memory stays hot)
+        self.selections: dict[Selection, Selection] = {}
 
     def expand(
         self,
@@ -621,6 +650,7 @@ class Expander:
         values, width = keys.values, keys.size
         if rest < 0:
             rest = keys.rest(s)
+        add_new, selections = self.add_new, self.selections
         for steps in configuration.events:
             choices = steps.choices
             selection = None if choices is None else choices[here]
@@ -631,6 +661,8 @@ class Expander:
                     selection = None
                 else:
                     if choices is not None:
+                        if type(selection) is tuple:  # one tuple per selection: dict keys hash it cheaply
+                            selection = selections.setdefault(selection, selection)
                         choices[here] = selection
             if not selection:
                 if settled and selection is not None:
@@ -693,6 +725,15 @@ class Expander:
             if counting:
                 compiled.taken += 1
             if j is None:
+                if target is not None and add_new is not None:  # a new state of a stored context
+                    # `Snapshot.with_context(data, event, nodes)`, without the call
+                    data = shared.contexts[target.id]  # type: ignore[union-attr]
+                    reached = Snapshot(s.machine, nodes, data, s.history, s.pending, s.status, s.output, (), event, ())
+                    j = add_new(reached, i, steps.index, depth, target, moved)
+                    if counting:
+                        compiled.found += 1
+                    out.append((steps.index, j))
+                    continue
                 if target is not None:
                     key = moved << 32 | target.id
                     data = shared.contexts[target.id]  # type: ignore[union-attr]

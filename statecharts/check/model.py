@@ -12,6 +12,7 @@ from itertools import product
 from typing import Any
 
 from statecharts.actions import Send, SpawnChild
+from statecharts.chart import StateNode
 from statecharts.check.properties import TemporalProperty
 from statecharts.errors import ConfigError
 from statecharts.event import Event
@@ -226,6 +227,35 @@ def events(name: str, **domains: Sequence[Any]) -> tuple[Event, ...]:
     """
     keys = list(domains)
     return tuple(Event(name, dict(zip(keys, values, strict=True))) for values in product(*(domains[k] for k in keys)))
+
+
+def configuration_predicate(test: Callable[[frozenset[StateNode]], Any]) -> Predicate:
+    """A state predicate that reads the configuration only: ``test(snapshot.configuration_nodes)``,
+    decided once per distinct configuration and remembered (a walk meets each configuration in
+    many states: the invariants it checks on every new state then cost a dict lookup). ``test``
+    sees the frozenset of active `StateNode` objects and nothing else, so it cannot read what it
+    is not keyed by; it must not depend on anything outside that set that changes during a walk.
+
+    >>> from statecharts import Machine
+    >>> lamp = Machine({"id": "lamp", "initial": "off", "states": {
+    ...     "off": {"on": {"ON": "on"}}, "on": {"on": {"OFF": "off"}}}})
+    >>> def dark(nodes):
+    ...     return lamp.get_state("lamp.on") not in nodes
+    >>> dark = configuration_predicate(dark)
+    >>> dark(lamp.initial_state()), dark(lamp.transition(lamp.initial_state(), "ON")), dark.__name__
+    (True, False, 'dark')
+    """
+    verdicts: dict[frozenset[StateNode], bool] = {}
+
+    def predicate(snapshot: Snapshot) -> bool:
+        nodes = snapshot.configuration_nodes
+        verdict = verdicts.get(nodes)  # a frozenset keeps its hash: one lookup
+        if verdict is None:
+            verdict = verdicts[nodes] = bool(test(nodes))
+        return verdict
+
+    predicate.__name__ = predicate.__qualname__ = callable_name(test)  # what a report or error names
+    return predicate
 
 
 def _hashable(value: Any) -> bool:

@@ -6,7 +6,7 @@ import pytest
 
 from machines.cluster_update import model as cluster_model
 from statecharts import EventlessLoopError, Machine, StatechartError, and_, assign, or_, payload
-from statecharts.check import Bounds, Model, check, events, explore
+from statecharts.check import Bounds, Model, check, configuration_predicate, events, explore
 from statecharts.check.graph import UnhashableStateError, WalkError
 
 COUNTER = Machine(
@@ -336,3 +336,49 @@ def test_a_symmetry_group_of_different_regions_is_refused():
     bad = dataclasses.replace(m, symmetry=[Symmetry(("w1", "r1"))])
     with pytest.raises(StatechartError, match="'w1' and 'r1' do not have the same states"):
         check(bad, symmetry=True)
+
+
+def test_a_configuration_predicate_is_decided_once_per_configuration_and_finds_the_shortest_trace():
+    lamp = Machine(
+        {
+            "id": "lamp",
+            "context": {"n": 0},
+            "initial": "off",
+            "states": {
+                "off": {"on": {"FLIP": {"target": "on", "actions": assign(n=lambda c, e: (c["n"] + 1) % 4)}}},
+                "on": {"on": {"FLIP": {"target": "off", "actions": assign(n=lambda c, e: (c["n"] + 1) % 4)}}},
+            },
+        }
+    )
+    on = lamp.get_state("lamp.on")
+    seen = []
+
+    def dark(nodes):
+        seen.append(nodes)
+        return on not in nodes
+
+    report = check(Model(lamp, alphabet=events("FLIP"), invariants={"dark": configuration_predicate(dark)}))
+    assert report.distinct_states == 4 and len(seen) == 2  # 4 states, 2 configurations
+    result = report.result("dark")
+    assert not result.holds and [step.snapshot.value for step in result.trace] == ["off", "on"]
+
+
+def test_states_reached_through_remembered_guards_and_assigns_match_the_generic_walk():
+    # the full walk's new states of stored contexts (`Expander.add_new`) and its remembered tuple
+    # selections (GO moves both regions) give the same graph as the compact walk, which stores
+    # every state through `add`
+    step = {"actions": assign(n=lambda c, e: (c["n"] + 1) % 3)}
+    region = {
+        "initial": "a",
+        "states": {
+            "a": {"on": {"GO": {"target": "b", **step}, "LEFT": "b"}},
+            "b": {"on": {"GO": {"target": "a", **step}}},
+        },
+    }
+    pair = Machine({"id": "pair", "type": "parallel", "context": {"n": 0}, "states": {"left": region, "right": region}})
+    both = Model(pair, alphabet=events("GO") + events("LEFT"))
+    full, compact = explore(both), explore(both, compact=True)
+    assert len(full.states) == len(compact.states) == 6 and full.transitions == compact.transitions
+    assert [s for s in full.states] == [compact.states[i] for i in range(len(compact.states))]
+    assert [sorted(e) for e in full.edges] == [sorted(compact.edges[i]) for i in range(len(compact.states))]
+    assert full.taken == compact.taken and full.found == compact.found
