@@ -392,7 +392,10 @@ def _explore(
         graph.expanded,
     )
 
-    stored_keys = array("q") if shared is not None else None  # per state: its key (`SharedContexts`)
+    # with `SharedContexts`, per state: the states of its context (`ContextStates`) and its rest's
+    # one int object: what its key says, read without building an int
+    state_contexts: list[ContextStates] = []
+    state_rests: list[int] = []
 
     # a compiled step's snapshot (one `Expander.expand` keyed) is active and took an alphabet event
     compiled_may_raise = any(event.name == "error.execution" for event in alphabet)
@@ -422,9 +425,11 @@ def _explore(
             key = (key[0], *key[1])  # type: ignore[index]
         i = len(states)
         if shared is not None:  # `SharedContexts.__setitem__`, without the call
-            shared.states[key & CONTEXT_ID][keys.ids[key >> 32]] = i  # type: ignore[operator]
+            target, rest = shared.states[key & CONTEXT_ID], keys.ids[key >> 32]  # type: ignore[operator]
+            target[rest] = i
             states.append(snapshot)
-            stored_keys.append(key)  # type: ignore[arg-type, union-attr]
+            state_contexts.append(target)
+            state_rests.append(rest)
         elif stored is None:
             index[key] = i
             states.append(snapshot)
@@ -445,7 +450,8 @@ def _explore(
         i = len(states)
         target[rest] = i
         states.append(snapshot)
-        stored_keys.append(rest << 32 | target.id)  # type: ignore[union-attr]
+        state_contexts.append(target)
+        state_rests.append(rest)
         parents.append(parent)
         vias.append(via)
         depths.append(depth)
@@ -514,9 +520,12 @@ def _explore(
             continue
         out = edges[i] if stored is None else []
         try:
-            expander.expand(
-                i, s, depths[i] + 1, lookup, add, size, out, self_loops, -1 if stored_keys is None else stored_keys[i]
-            )
+            if shared is None:
+                expander.expand(i, s, depths[i] + 1, lookup, add, size, out, self_loops)
+            else:
+                expander.expand(
+                    i, s, depths[i] + 1, lookup, add, size, out, self_loops, state_contexts[i], state_rests[i]
+                )
         except ExpandError as exc:
             raise WalkError(graph, i, exc.event, exc.cause) from exc.cause
         if stored is not None:
@@ -608,11 +617,13 @@ class Expander:
         size: Callable[[], int],
         out: list[tuple[int, int]],
         self_loops: set[int],
-        stored_key: int = -1,
+        here_states: ContextStates | None = None,
+        stored_rest: int = -1,
     ) -> None:
         """Add state ``i``'s successors (see the class); a chart failure is an `ExpandError`.
-        ``stored_key``: the state's `SharedContexts` key when the caller stores states under
-        them (the full walk), else -1.
+        ``here_states`` and ``stored_rest``: what the state's `SharedContexts` key says (the
+        states of its context, its rest's int) when the caller stores states under such keys
+        (the full walk); else ``None`` and -1.
 
         The common step, a compiled one (no symmetry, no action constraint, not xstate mode), is
         taken here in one straight line; every other step goes through `_step`. With
@@ -623,9 +634,9 @@ class Expander:
         compiler, keys = self.compiler, self.keys
         nodes_now = s.configuration_nodes
         shared = self.shared
-        if shared is not None and stored_key >= 0:
-            rest = keys.ids[stored_key >> 32]  # the rest's one int object, as the index holds it
-            here = stored_key & CONTEXT_ID
+        if shared is not None and here_states is not None:
+            rest = stored_rest  # the rest's one int object, as the index holds it
+            here = here_states.id
             by_rest = self.by_rest  # a configuration's compiled steps by rest: a list read, no frozenset lookup
             configuration = by_rest[rest] if rest < len(by_rest) else None  # type: ignore[assignment]
             if configuration is None:
@@ -646,7 +657,6 @@ class Expander:
         counting = self.fired is not None
         ids = None if shared is None else shared.ids
         by_context = None if shared is None else shared.states
-        here_states = None if by_context is None or here < 0 else by_context[here]  # this state's context's states
         values, width = keys.values, keys.size
         if rest < 0:
             rest = keys.rest(s)
