@@ -249,10 +249,11 @@ def configuration_predicate(test: Callable[[frozenset[StateNode]], Any]) -> Pred
 
     def predicate(snapshot: Snapshot) -> bool:
         nodes = snapshot.configuration_nodes
-        verdict = verdicts.get(nodes)  # a frozenset keeps its hash: one lookup
-        if verdict is None:
+        try:
+            return verdicts[nodes]  # a frozenset keeps its hash: one lookup
+        except KeyError:
             verdict = verdicts[nodes] = bool(test(nodes))
-        return verdict
+            return verdict
 
     predicate.__name__ = predicate.__qualname__ = callable_name(test)  # what a report or error names
     return predicate
