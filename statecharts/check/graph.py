@@ -423,14 +423,10 @@ def _explore(
                 key = shared.new_key(snapshot)
         elif stored is not None:  # a key `Expander.expand` just looked up and did not find: a new state
             key = (key[0], *key[1])  # type: ignore[index]
-        i = len(states)
         if shared is not None:  # `SharedContexts.__setitem__`, without the call
-            target, rest = shared.states[key & CONTEXT_ID], keys.ids[key >> 32]  # type: ignore[operator]
-            target[rest] = i
-            states.append(snapshot)
-            state_contexts.append(target)
-            state_rests.append(rest)
-        elif stored is None:
+            return add_new(snapshot, parent, via, depth, shared.states[key & CONTEXT_ID], keys.ids[key >> 32])  # type: ignore[operator]
+        i = len(states)
+        if stored is None:
             index[key] = i
             states.append(snapshot)
         else:
@@ -445,8 +441,9 @@ def _explore(
         return i
 
     def add_new(snapshot: Snapshot, parent: int, via: int, depth: int, target: ContextStates, rest: int) -> int:
-        # `add` for the full walk's new state whose context is stored (its states ``target``, its
-        # rest ``rest``): no key to build or look up, and nothing raised in a compiled step
+        # the full walk's new state whose context is stored (its states ``target``, its rest
+        # ``rest``): `add` ends here, and `Expander.expand` calls it directly for a compiled
+        # step's new state (no key to build or look up, nothing raised to report)
         i = len(states)
         target[rest] = i
         states.append(snapshot)
