@@ -140,14 +140,20 @@ class Diagnostics:
             ...
         statecharts.errors.ConfigError: <string>: line 3, column 3: <transition event='go'>: ...unknown target 'nowhere'
         """
-        element = self.element_at(exc.path or "", exc.key or "", root_id)
-        if element is None or str(exc).startswith(self.where):
-            return exc
-        line, column = self.positions.get(element, (0, 0))
-        named = next((f" {name}={element.get(name)!r}" for name in ("id", "event") if element.get(name)), "")
-        # the converter wrote each SCXML target id as the chart reference '#id': say the document's id
-        message = ID_REFERENCE.sub(r"'\1'", str(exc))
-        return ConfigError(f"line {line}, column {column}: <{local(element.tag)}{named}>: {message}", path=self.where)
+        if not exc.also:
+            element = self.element_at(exc.path or "", exc.key or "", root_id)
+            if element is None or str(exc).startswith(self.where):
+                return exc
+            line, column = self.positions.get(element, (0, 0))
+            named = next((f" {name}={element.get(name)!r}" for name in ("id", "event") if element.get(name)), "")
+            # the converter wrote each SCXML target id as the chart reference '#id': say the document's id
+            message = ID_REFERENCE.sub(r"'\1'", str(exc))
+            return ConfigError(
+                f"line {line}, column {column}: <{local(element.tag)}{named}>: {message}", path=self.where
+            )
+        first = self.located(ConfigError(exc.reason, path=exc.path, key=exc.key), root_id)  # then each other mistake
+        also = tuple(self.located(other, root_id) for other in exc.also)
+        return ConfigError(first.reason, path=first.path, key=first.key, also=also)
 
     def element_at(self, path: str, key: str, root_id: str) -> ET.Element | None:
         """The element a state path (its first step ``root_id``) and key name: the transition when
