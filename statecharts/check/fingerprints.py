@@ -12,7 +12,10 @@ and Python's hash seed): each expands the states it owns, level by level, and se
 successor it does not own to its owner (TLC's distributed mode). A state's owner is its
 configuration's (`partition_scheme`): the states of a configuration, and so the steps compiled
 for it, stay in one process; a chart with too few configurations to share out is partitioned
-by state fingerprint instead. The counts,
+by state fingerprint instead. A level is expanded in slices; in each, a partition with more than
+its share of the slice's states lends the rest to the others (`share_out`, `Partition.lend`: work
+sharing, so that no worker waits for the slowest at the end of a slice), which expand them and
+send their successors to the owners. The counts,
 verdicts and traces are those of one process: each level's states are kept in the single-process
 walk's breadth-first order (see `bfs_ranks`), so a state's parent link and a level's first
 violation are the ones one process records.
