@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.doctest_namespace import shared_examples
+from tests.doctest_namespace import module_examples, shared_examples
 
 
 @pytest.fixture(autouse=True)
-def _shared_doctest_names(doctest_namespace: dict[str, Any]) -> None:
+def _shared_doctest_names(doctest_namespace: dict[str, Any], request: pytest.FixtureRequest) -> None:
     doctest_namespace.update(shared_examples())
+    test = getattr(request.node, "dtest", None)  # a docstring example: its module's own names too
+    if test is not None:
+        doctest_namespace.update(module_examples(test.globs.get("__name__", "")))

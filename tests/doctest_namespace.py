@@ -27,6 +27,19 @@ LIGHT = {
 }
 
 
+def module_examples(module: str) -> dict[str, Any]:
+    """Names one module's examples use beside the shared ones (set-ups kept out of the library).
+
+    >>> sorted(module_examples("statecharts.scxml.executable")), module_examples("statecharts.machine")
+    (['example_step'], {})
+    """
+    if module == "statecharts.scxml.executable":
+        from tests.scxml.examples import example_step
+
+        return {"example_step": example_step}
+    return {}
+
+
 def shared_examples() -> dict[str, Any]:
     """A fresh namespace for one module's examples (a new Machine: its caches start empty).
 

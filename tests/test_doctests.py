@@ -10,8 +10,7 @@ import pytest
 
 import machines
 import statecharts
-from tests.doctest_namespace import shared_examples
-from tests.scxml.examples import example_step
+from tests.doctest_namespace import module_examples, shared_examples
 
 MODULES = sorted(
     name
@@ -21,16 +20,12 @@ MODULES = sorted(
 )
 
 
-#: Names one module's examples use beside the shared ones (set-ups kept out of the library).
-EXTRA_GLOBALS = {"statecharts.scxml.executable": {"example_step": example_step}}
-
-
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name):
     module = importlib.import_module(name)
     failures, _ = doctest.testmod(
         module,
-        extraglobs={**shared_examples(), **EXTRA_GLOBALS.get(name, {})},
+        extraglobs={**shared_examples(), **module_examples(name)},
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
     )
     assert failures == 0

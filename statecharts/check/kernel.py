@@ -53,12 +53,13 @@ class EventSteps:
         chains: tuple[Any, ...],
         compiled: tuple[CompiledChain, ...],
         choices: list[Selection | None] | None = None,
+        pick: Picker | None = None,
     ) -> None:
         self.index = index
         self.event = event
         self.chains = chains
         self.compiled = compiled
-        self.pick = picker(compiled, event)  # `select` without its ``try``: the walker's inner loop calls it
+        self.pick = pick or picker(compiled, event)  # `select` without its ``try``: the walker's inner loop calls it
         self.steps: dict[Selection, CompiledStep | None] = {}  # per selection: `StepCompiler.step`
         # by context id (`SharedContexts.memory`): what `pick` chose (``None``: not yet); one list
         # for every configuration whose chains for this event are the same
@@ -196,6 +197,7 @@ class StepCompiler:
         # `EventSteps.choices` per event and chains, `CompiledStep.successors` per assigns and event
         self._choices: dict[tuple[int, tuple[CompiledChain, ...]], list[Selection | None]] = {}
         self._successors: dict[tuple[AssignStep, int], list[ContextStates | None]] = {}
+        self._pickers: dict[tuple[int, tuple[CompiledChain, ...]], Picker] = {}  # one `picker` per event and chains
 
     def configuration(self, nodes: frozenset[StateNode]) -> ConfigurationSteps:
         """The configuration's compiled steps (cached).
@@ -242,12 +244,16 @@ class StepCompiler:
                     compiled.append(found)
             if compiled or not settled:
                 chosen = tuple(compiled)
-                choices = None
+                choices = pick = None
+                if shared:
+                    pick = self._pickers.get((e, chosen))
+                    if pick is None:
+                        pick = self._pickers[e, chosen] = picker(chosen, event)
                 if shared and self.shared is not None:
                     choices = self._choices.get((e, chosen))
                     if choices is None:
                         choices = self._choices[e, chosen] = self.shared.memory()
-                steps.append(EventSteps(e, event, tuple(chains), chosen, choices))
+                steps.append(EventSteps(e, event, tuple(chains), chosen, choices, pick))
         return ConfigurationSteps(settled, tuple(steps))
 
     def step(self, steps: EventSteps, snapshot: Snapshot, selection: Selection) -> CompiledStep | None:

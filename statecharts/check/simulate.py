@@ -122,7 +122,7 @@ def simulate(
         time.perf_counter() - start,
         stopped_by=f"simulation: {runs} behaviours of at most {depth} steps, seed {seed}{unchecked}",
     )
-    note = f"not broken in {runs} random behaviours (not exhaustive)"
+    note = f"not broken in {runs} random behaviours, not exhaustive"
     for name, _ in invariants:
         report.results.append(
             Result(name, "invariant", name not in broken, broken.get(name), "" if name in broken else note)

@@ -319,8 +319,12 @@ class Report:
             )
             note = r.note
             if r.holds and not self.complete:  # not proved: only the states explored were checked
-                verdict = f"no violation in the {self.distinct_states:,} states explored (INCOMPLETE: not proved)"
                 note = "" if note.startswith("on the expanded part only") else note
+                verdict = (
+                    f"no violation in the {self.distinct_states:,} states explored "
+                    f"(INCOMPLETE: not proved{'; ' + note if note else ''})"
+                )
+                note = ""  # one remark, not two in a row
             lines.append(f"  {r.kind:9} {r.name}: {verdict}" + (f" ({note})" if note else ""))
             if r.trace is not None:
                 lines.extend("      " + line for line in r.trace.format(context=True).splitlines())

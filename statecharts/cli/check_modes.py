@@ -278,7 +278,7 @@ def run_mode(args: argparse.Namespace, model: Model, draw: Callable[[Report], bo
     >>> run_mode(args, Model(machine))
     model fetch
       ... INCOMPLETE: simulation: 3 behaviours of at most 5 steps, seed 2
-      deadlock  deadlock: no violation in the 4 states explored (INCOMPLETE: not proved) (not broken in 3 ...)
+      deadlock  deadlock: no violation in the 4 states explored (INCOMPLETE: not proved; not broken in 3 ...)
     0
     """
     if args.simulate:

@@ -89,11 +89,23 @@ def from_json(
         )
     except ConfigError as exc:
         if isinstance(source, Path) and not str(exc).startswith(str(source)):
-            raise ConfigError(f"{source}: {_line_of(source, exc)}{exc}") from exc
-        line = _line_of(source, exc) if isinstance(source, str) else ""
-        if line:  # JSON text is named as Python names code given as a string
-            raise ConfigError(f"<string>: {line}{exc}") from exc
+            raise _located(source, str(source), exc) from exc
+        if isinstance(source, str) and _line_of(
+            source, exc
+        ):  # JSON text is named as Python names code given as a string
+            raise _located(source, "<string>", exc) from exc
         raise
+
+
+def _located(source: Path | str, name: str, error: ConfigError) -> ConfigError:
+    """``error`` and each of the mistakes it lists (``also``), each with the file (or ``<string>``)
+    and the line and column of the key it names."""
+
+    def one(mistake: ConfigError) -> str:
+        alone = ConfigError(mistake.reason, path=mistake.path, key=mistake.key)  # without its ``also``
+        return f"{name}: {_line_of(source, mistake)}{alone}"
+
+    return ConfigError(one(error), also=tuple(ConfigError(one(other)) for other in error.also))
 
 
 def _line_of(source: Path | str, error: ConfigError) -> str:

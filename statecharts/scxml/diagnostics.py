@@ -7,6 +7,7 @@ of problems, so one error names every problem of the whole document.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,8 @@ from statecharts.errors import ConfigError
 from statecharts.scxml.datamodel import RefusedExpression
 from statecharts.scxml.reader import local, parse_xml  # noqa: F401 - parse_xml: the examples
 from statecharts.scxml.sandbox import SandboxLimit
+
+ID_REFERENCE = re.compile(r"'#([^'\s]+)'")  # a chart's reference to a state by id, quoted
 
 
 class Diagnostics:
@@ -135,14 +138,22 @@ class Diagnostics:
         >>> load('<scxml>\\n<state id="a">\\n  <transition event="go" target="nowhere"/></state></scxml>')
         Traceback (most recent call last):
             ...
-        statecharts.errors.ConfigError: <string>: line 3, column 3: <transition event='go'>: ...nowhere...
+        statecharts.errors.ConfigError: <string>: line 3, column 3: <transition event='go'>: ...unknown target 'nowhere'
         """
-        element = self.element_at(exc.path or "", exc.key or "", root_id)
-        if element is None or str(exc).startswith(self.where):
-            return exc
-        line, column = self.positions.get(element, (0, 0))
-        named = next((f" {name}={element.get(name)!r}" for name in ("id", "event") if element.get(name)), "")
-        return ConfigError(f"line {line}, column {column}: <{local(element.tag)}{named}>: {exc}", path=self.where)
+        if not exc.also:
+            element = self.element_at(exc.path or "", exc.key or "", root_id)
+            if element is None or str(exc).startswith(self.where):
+                return exc
+            line, column = self.positions.get(element, (0, 0))
+            named = next((f" {name}={element.get(name)!r}" for name in ("id", "event") if element.get(name)), "")
+            # the converter wrote each SCXML target id as the chart reference '#id': say the document's id
+            message = ID_REFERENCE.sub(r"'\1'", str(exc))
+            return ConfigError(
+                f"line {line}, column {column}: <{local(element.tag)}{named}>: {message}", path=self.where
+            )
+        first = self.located(ConfigError(exc.reason, path=exc.path, key=exc.key), root_id)  # then each other mistake
+        also = tuple(self.located(other, root_id) for other in exc.also)
+        return ConfigError(first.reason, path=first.path, key=first.key, also=also)
 
     def element_at(self, path: str, key: str, root_id: str) -> ET.Element | None:
         """The element a state path (its first step ``root_id``) and key name: the transition when

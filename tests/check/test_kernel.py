@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from statecharts import EventlessLoopError, FrozenDict, Machine, and_, assign, not_, or_, payload, raise_, state_in
 from statecharts.check import Bounds, check, explore
 from statecharts.check.graph import WalkError
-from statecharts.check.kernel import StateKeys
+from statecharts.check.kernel import StateKeys, StepCompiler
 from statecharts.check.model import Model, events
 from statecharts.check.successor import successor
 from tests.scxml.random_charts import EVENTS, documents
@@ -261,6 +261,36 @@ def test_a_guard_subclass_deciding_itself_from_the_configuration_is_decided_per_
     model = Model(machine, alphabet=events("GO") + events("BUMP"))
     assert compiled_walk(model) == reference_walk(model)
     assert len(explore(model).states) == 6
+
+
+def test_configurations_with_the_same_chains_for_an_event_share_one_picker() -> None:
+    """`EventSteps.pick` is one closure per event and compiled chains, not one per configuration
+    (the fingerprint walk keeps thousands of configurations; a closure each cost 4 bytes a state
+    at UpdateCluster 3x5); a guard that reads the configuration keeps a picker of its own."""
+    m = Machine(
+        {
+            "id": "m",
+            "type": "parallel",
+            "context": {"n": 0},
+            "states": {
+                "p": {"initial": "a", "states": {"a": {"on": {"FLIP": "b"}}, "b": {"on": {"FLIP": "a"}}}},
+                "q": {
+                    "initial": "x",
+                    "states": {
+                        "x": {"on": {"INC": {"guard": lambda c, e: c["n"] < 2, "actions": assign(n=1)}}},
+                    },
+                },
+            },
+        }
+    )
+    compiler = StepCompiler(m, (*events("FLIP"), *events("INC")))
+    s = m.initial_state()
+    first = {steps.event.name: steps for steps in compiler.configuration(s.configuration_nodes).events}
+    flipped = m.transition(s, "FLIP")
+    second = {steps.event.name: steps for steps in compiler.configuration(flipped.configuration_nodes).events}
+    assert first["INC"].pick is second["INC"].pick  # q.x's chain in p.a and in p.b
+    assert first["FLIP"].pick is not second["FLIP"].pick  # p.a's chain and p.b's differ
+    assert first["INC"].select({"n": 0}) is not None and first["INC"].select({"n": 5}) == ()
 
 
 def test_a_raising_guard_still_raises_error_execution_in_the_walk() -> None:

@@ -132,6 +132,15 @@ def test_simulation_never_claims_more_than_the_behaviours_it_tried():
     assert {r.kind for r in report.results} == {"invariant", "deadlock"}  # temporal properties: not checked
 
 
+def test_an_unbroken_simulated_invariant_reads_as_one_remark_not_two():
+    from statecharts.check.simulate import simulate
+
+    report = simulate(counter(invariants={"at most 3": lambda s: s.context["n"] <= 3}), depth=10, traces=5, seed=1)
+    line = next(line for line in report.format().splitlines() if "at most 3" in line)
+    assert line.endswith("(INCOMPLETE: not proved; not broken in 5 random behaviours, not exhaustive)"), line
+    assert line.count("(") == 1
+
+
 def test_simulation_reports_a_deadlock_like_the_walk():
     from statecharts.check.simulate import simulate
 

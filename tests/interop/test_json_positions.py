@@ -87,6 +87,13 @@ def test_an_unknown_target_names_its_line(tmp_path: Path, capsys: pytest.Capture
     assert "chart.json: line 7, column 16: j.a: on.GO.target: unknown target 'c'" in err
 
 
+def test_every_mistake_in_several_states_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = CHART.replace('"target": "b"', '"target": "c"').replace('"b": {}', '"b": {\n      "entry": "nope"\n    }')
+    err = check_file(tmp_path, text, capsys)
+    assert "chart.json: line 7, column 16: j.a: on.GO.target: unknown target 'c'" in err
+    assert "  also " in err and "chart.json: line 15, column 7: j.b: entry: unknown action 'nope'" in err
+
+
 def test_a_misspelt_transition_key_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = check_file(tmp_path, CHART.replace('{"target": "a"}', '{"tagret": "a"}'), capsys)
     assert "chart.json: line 10, column 12: j.a: on.done.x[1].tagret: unknown transition key 'tagret'" in err

@@ -38,7 +38,7 @@ def test_malformed_document_is_a_config_error_with_line_and_column() -> None:
 
 
 def test_unknown_target_is_a_config_error_naming_the_state() -> None:
-    with pytest.raises(ConfigError, match=r"unknown target '#nowhere'"):
+    with pytest.raises(ConfigError, match=r"unknown target 'nowhere'"):
         load(doc('<state id="a"><transition event="go" target="nowhere"/></state>'))
 
 
@@ -201,13 +201,36 @@ def test_a_semantic_error_names_the_file_and_the_line_of_the_transition_at_fault
         '  <state id="a">\n    <transition event="go" target="zz"/>\n  </state>\n</scxml>\n'
     )
     with pytest.raises(
-        ConfigError, match=r"bad\.scxml: line 3, column 5: <transition event='go'>: .*unknown target '#zz'"
+        ConfigError, match=r"bad\.scxml: line 3, column 5: <transition event='go'>: .*unknown target 'zz'"
     ):
         load_file(str(path))
     from statecharts.cli import main
 
     assert main(["check", str(path)]) == 2
     assert "bad.scxml: line 3, column 5: <transition event='go'>: scxml.a: on.go.target:" in capsys.readouterr().err
+
+
+def test_every_mistake_in_several_states_names_the_line_of_its_element():
+    doc = (
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="a">\n'
+        '  <state id="a">\n    <transition event="go" target="zz"/>\n  </state>\n'
+        '  <state id="b">\n    <transition event="go" target="yy"/>\n  </state>\n</scxml>\n'
+    )
+    with pytest.raises(ConfigError) as raised:
+        load(doc)
+    first, also = str(raised.value).split("\n  also ")
+    assert first.startswith("<string>: line 3, column 5: <transition event='go'>:") and first.endswith("'zz'")
+    assert also.startswith("<string>: line 6, column 5: <transition event='go'>:") and also.endswith("'yy'")
+
+
+def test_an_unknown_target_and_its_suggestion_are_the_document_ids_not_chart_references():
+    doc = (
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" initial="abc">\n'
+        '  <state id="abc">\n    <transition event="go" target="abd"/>\n  </state>\n</scxml>\n'
+    )
+    with pytest.raises(ConfigError) as raised:
+        load(doc)
+    assert str(raised.value).endswith("unknown target 'abd' (did you mean 'abc'?)"), raised.value
 
 
 LOCATED = (
