@@ -12,7 +12,10 @@ and Python's hash seed): each expands the states it owns, level by level, and se
 successor it does not own to its owner (TLC's distributed mode). A state's owner is its
 configuration's (`partition_scheme`): the states of a configuration, and so the steps compiled
 for it, stay in one process; a chart with too few configurations to share out is partitioned
-by state fingerprint instead. The counts,
+by state fingerprint instead. A level is expanded in slices; in each, a partition with more than
+its share of the slice's states lends the rest to the others (`share_out`, `Partition.lend`: work
+sharing, so that no worker waits for the slowest at the end of a slice), which expand them and
+send their successors to the owners. The counts,
 verdicts and traces are those of one process: each level's states are kept in the single-process
 walk's breadth-first order (see `bfs_ranks`), so a state's parent link and a level's first
 violation are the ones one process records.
@@ -70,6 +73,7 @@ BATCH = 4_096  # candidate successors checked against the fingerprint set at onc
 # Ctrl-C: a checkpoint within a level comes between two such slices (with several partitions,
 # each slice's successors go to their owners before the next slice; `Walk._expand_level`)
 SLICE = 2_048
+SHARE_LEAST = 32  # `share_out`: fewer states than this a partition keeps rather than lends
 # Configurations whose compiled steps a partition keeps: `BoundedStepCompiler` holds the last
 # CONFIGURATIONS used and up to CONFIGURATIONS more (UpdateCluster 3x5: 8,623 configurations,
 # at most about 2,100 in one level, about 2.5-3.7 KB each compiled; 21,336 compilations instead
@@ -77,6 +81,9 @@ SLICE = 2_048
 CONFIGURATIONS = 1_536
 FINGERPRINT_BITS = 64
 Found = tuple[Any, int, int, int]  # a successor for an outbox: its key, its parent's place, the event, its order
+# States one partition lends another to expand (`Partition.lend`): the lender, the position of the
+# first in its level file, their ranks (`bfs_ranks`) and their keys (`Partition.dumps`)
+Lent = tuple[int, int, np.ndarray, bytes]
 # A state's place: its position in its partition's level file times the partitions, plus the partition.
 # A state's order, with several partitions: its parent's rank (`bfs_ranks`) times the alphabet's
 # size plus the event's index, or, for an initial state, its index among the initial states.
@@ -251,6 +258,9 @@ class LevelResult:
     stuck_rank: int = 0
     raised_order: int = 0  # the first step that raised: rank of its state times the alphabet size plus the event
     outboxes: list[bytes] = field(default_factory=list)  # per partition: the successors it owns (`Partition.pack`)
+    lent: list[tuple[int, Lent]] = field(default_factory=list)  # states read ahead for others (`Partition.lend`)
+    expanded: int = 0  # the states this partition checked (its own and borrowed ones)
+    seconds: float = 0.0  # and the CPU seconds that took it, for `share_out`
 
 
 class Partition:
@@ -298,9 +308,12 @@ class Partition:
         self.orders: list[int] = []  # with several partitions: the orders of the level's new states, in file order
         self.ranks: np.ndarray = np.empty(0, dtype=np.int64)  # and the ranks of the level being expanded
         self.own: dict[int, Found] = {}  # the successors this partition owns, found in the level's expansion
-        self.reading: Iterator[tuple[int, Any]] = iter(())  # the level being expanded, from its file
+        self.reading: Iterator[Any] = iter(())  # the level being expanded, from its file
         self.reading_depth = -1
-        self.read = 0  # its states taken so far (expanded, in file order)
+        self.read = 0  # its states taken so far (expanded here or lent and expanded there, in file order)
+        self.pulled = 0  # its states read from the file so far: ``read``, ``ahead``, then those lent
+        self.ahead: list[Any] = []  # read ahead (`lend`): the keys of the next slice's states kept here
+        self.expanded = 0  # the states of the level expanded here (this partition's and borrowed ones)
         self.next_collect = 0
         self.orders_saved = 0  # of ``orders``, those in the level's orders file (`checkpoint`)
         self.writing = 0  # the level whose files are being written, and what is written of it
@@ -366,9 +379,9 @@ class Partition:
         """For `Expander`: note a successor of the state being expanded, as `lookup` does."""
         if self.unhandled is not None and (what := self.unhandled(after)) is not None:
             self.raised += 1  # reported by the verdict, never silently a stutter
-            if self.first_raised is None:
-                self.first_raised = (self.here, via, what)
-                self.raised_order = self.rank * len(self.alphabet) + via
+            order = self.rank * len(self.alphabet) + via  # the least in the slice (see `expand`)
+            if self.first_raised is None or order < self.raised_order:
+                self.first_raised, self.raised_order = (self.here, via, what), order
         return self.lookup(self.keys.of(after) if key is None else key)  # type: ignore[return-value]
 
     def _candidate(self, h: int, key: Hashable, parent: int, via: int) -> None:
@@ -474,25 +487,53 @@ class Partition:
         self.ranks = ranks
         ranks.astype("<i8").tofile(self.folder / f"ranks-{self.part}-{depth}.bin")
 
-    def expand(self, depth: int, upto: int) -> LevelResult:
+    def expand(
+        self,
+        depth: int,
+        upto: int,
+        stop: int | None = None,
+        borrowed: Iterable[Lent] = (),
+        lend: Iterable[tuple[int, int, int]] = (),
+        inboxes: list[bytes] | None = None,
+    ) -> LevelResult:
         """Check and expand the next slice of the current level's states (read back from its
-        file): those the single-process walk numbers below ``upto`` (their rank, `bfs_ranks`)."""
-        model, keys, result = self.model, self.keys, LevelResult()
+        file): those the single-process walk numbers below ``upto`` (their rank, `bfs_ranks`).
+        With work shared out (`share_out`): only those before position ``stop``, the others
+        having been lent; then the ``borrowed`` states of other partitions (`lend`); then the
+        states ``lend`` names read ahead for the next slice and lent (``LevelResult.lent``).
+        ``inboxes``: first, the previous slice's successors this partition owns from the others
+        (`receive_level`)."""
+        model, keys, result, began = self.model, self.keys, LevelResult(), time.process_time()
+        if inboxes is not None:
+            self.receive_level(inboxes)
         invariants = list(model.invariants.items())
-        noted, part, parts, outbox = self.noted, self.part, self.parts, self.outbox
+        noted, parts, outbox = self.noted, self.parts, self.outbox
         owners = self.rest_owners if self.scheme == BY_CONFIGURATION else None
         if self.reading_depth != depth:
-            self.reading, self.reading_depth, self.read, self.next_collect = self._read(depth), depth, 0, 1 << 17
-        ranks, size = self.ranks, len(self.alphabet)
-        start, end = self.read, upto if parts == 1 else int(np.searchsorted(ranks, upto))
-        next_collect = self.next_collect
-        # the range first: zip stops at ``end`` without reading one more key
-        for count, key in zip(range(start + 1, end + 1), self.reading, strict=False):
-            fp, here = self.fingerprint(key), (count - 1) * parts + part
-            rank = count - 1 if parts == 1 else int(ranks[count - 1])
+            self._open(depth)
+        size = len(self.alphabet)
+        start, end = self.read, upto if parts == 1 else int(np.searchsorted(self.ranks, upto))
+        mine = end if stop is None else stop
+        states: Iterator[tuple[Any, int, int]] = zip(
+            self._take(start, mine),
+            range(start * parts + self.part, max(mine, start) * parts + self.part, parts),
+            range(start, mine) if parts == 1 else self.ranks[start:mine].tolist(),
+            strict=True,
+        )
+        for owner, first, ranks, data in borrowed:  # other partitions' states, in their own rank order
+            taken = self._load(io.BytesIO(data), 0)
+            heres = range(first * parts + owner, (first + len(taken)) * parts + owner, parts)
+            states = itertools.chain(states, zip(taken, heres, ranks.tolist(), strict=True))
+        next_collect, count = self.next_collect, self.expanded
+        # own states come first, then borrowed ones, each in rank order: the first of anything in
+        # this slice (a violation, an owner's candidate) is kept by its least rank, not by arrival
+        for count, (key, here, rank) in enumerate(states, self.expanded + 1):  # noqa: B007 - kept after
+            fp = self.fingerprint(key)
             s = keys.restore(self.machine, key)
             for name, predicate in invariants:
-                if name not in result.broken and not evaluate("invariant", name, predicate, s):
+                if (name not in result.broken or rank < result.ranks[name]) and not evaluate(
+                    "invariant", name, predicate, s
+                ):
                     result.broken[name] = here
                     result.ranks[name] = rank
             if self.max_depth is not None and depth >= self.max_depth:
@@ -524,28 +565,81 @@ class Partition:
                             self._candidate(h, successor, here, e)
                         else:  # its owner (this partition too) takes the level's candidates in order
                             box = outbox[h % parts if owners is None else owners[successor[0]]]  # type: ignore[index]
-                            if h not in box:
-                                box[h] = (successor, here, e, rank * size + e)
+                            order = rank * size + e
+                            kept = box.get(h)
+                            if kept is None or order < kept[3]:
+                                box[h] = (successor, here, e, order)
                 noted.clear()
             result.generated += len(out) + len(loops)
             result.transitions += len(out)
             if (
                 self.deadlock
-                and result.stuck is None
+                and (result.stuck is None or rank < result.stuck_rank)
                 and not out
                 and not loops
                 and (model.terminal is None or not evaluate("terminal", "terminal", model.terminal, s))
             ):
                 result.stuck, result.stuck_rank = here, rank
+        result.expanded, self.expanded = count - self.expanded, count
+        if mine < end and self.pulled < end:
+            raise ValueError(f"partition {self.part}: states {mine}..{end} of level {depth} were not lent")
         self.read, self.next_collect = max(start, end), next_collect
         self._flush()
         result.raised, result.first_raised, result.raised_order = self.raised, self.first_raised, self.raised_order
         self.raised, self.first_raised = 0, None
         if parts > 1:
-            self.own = outbox[part]
+            self.own = outbox[self.part]
         result.outboxes = [b"" if k == self.part else self.pack(box, k) for k, box in enumerate(self.outbox)]
         self.outbox = [{} for _ in range(self.parts)]
+        result.lent = self.lend(depth, lend)
+        result.seconds = time.process_time() - began
         return result
+
+    def _open(self, depth: int) -> None:
+        """Start reading level ``depth`` from the first of its states."""
+        self.reading, self.reading_depth, self.read, self.pulled = self._read(depth), depth, 0, 0
+        self.ahead, self.expanded, self.next_collect = [], 0, 1 << 17
+
+    def _take(self, start: int, stop: int) -> Iterable[Any]:
+        """The keys of this partition's states ``start`` (``read``) to ``stop`` of the level in
+        expansion: those read ahead first, then from the file (without reading one more)."""
+        wanted = stop - start
+        if wanted <= 0:
+            return ()
+        head = self.ahead[:wanted]
+        del self.ahead[:wanted]
+        rest = wanted - len(head)
+        if not rest:
+            return head
+        if self.pulled != start + len(head):
+            raise ValueError(f"partition {self.part}: state {start + len(head)} of the level was lent, not kept")
+        self.pulled += rest
+        return itertools.chain(head, itertools.islice(self.reading, rest))
+
+    def lend(self, depth: int, ranges: Iterable[tuple[int, int, int]]) -> list[tuple[int, Lent]]:
+        """Read ahead in level ``depth`` up to the end of ``ranges`` (borrower, first, stop: this
+        partition's states by position, all beyond the slice being expanded) and lend each range
+        to its borrower: per range the borrower and what it expands them from (`Lent`). The states
+        before the first range stay here, read ahead, for the next slice; `expand` skips the
+        lent ones (its ``stop``)."""
+        ranges = list(ranges)
+        if not ranges:
+            return []
+        if self.reading_depth != depth:
+            self._open(depth)
+        top = max(stop for _, _, stop in ranges)
+        if top > self.pulled:
+            if self.pulled != self.read + len(self.ahead):
+                raise ValueError(f"partition {self.part}: lending past states lent before")
+            self.ahead.extend(itertools.islice(self.reading, top - self.pulled))
+            self.pulled = top
+        base, lent = self.read, []
+        for borrower, first, stop in ranges:
+            taken = self.ahead[first - base : stop - base]
+            ranks = np.arange(first, stop) if self.parts == 1 else self.ranks[first:stop]
+            lent.append((borrower, (self.part, first, ranks, self.dumps(taken, 0))))
+        del self.ahead[min(first for _, first, _ in ranges) - base :]
+        return lent
 
     def _read(self, depth: int, part: int | None = None) -> Iterator[tuple[int, Any]]:
         """The keys of a level file, in order (this partition's, or ``part``'s)."""
@@ -605,8 +699,9 @@ class Partition:
             if self.parts > 1:
                 self.orders = np.fromfile(self._path("orders", following), dtype="<i8").tolist()
                 self.orders_saved = written
-        self.reading = itertools.islice(self._read(depth), files["read"], None)
-        self.reading_depth, self.read, self.next_collect = depth, files["read"], 1 << 17
+        self._open(depth)
+        self.reading = itertools.islice(self.reading, files["read"], None)
+        self.read = self.pulled = self.expanded = files["read"]
         return counts
 
     def checkpoint(self) -> dict[str, int]:
@@ -771,6 +866,54 @@ class BoundedStepCompiler(StepCompiler):
         return found
 
 
+def share_out(
+    counts: list[int], costs: list[float] | None = None, least: int | None = None
+) -> list[tuple[int, int, int]]:
+    """Given each partition's states in a slice and what a state costs each (seconds, measured:
+    equal when not given), who lends whom how many states so that each spends about the mean:
+    (lender, borrower, states), none below ``least`` states (`SHARE_LEAST`). A state lent costs
+    its lender nothing and its borrower that borrower's cost, so two partitions' times meet when
+    ``(t_lender - t_borrower) / (cost_lender + cost_borrower)`` states move.
+
+    >>> share_out([300, 100]), share_out([100, 130]), share_out([600, 0, 0])
+    ([(0, 1, 100)], [], [(0, 1, 200), (0, 2, 200)])
+    >>> share_out([500, 100, 300, 300])
+    [(0, 1, 200)]
+    >>> share_out([300, 100], [1.0, 1.5])  # the borrower is slower: both spend 240 after 60, not 100
+    [(0, 1, 60)]
+    >>> share_out([1, 0, 0], [10.0, 1.0, 1.0], least=1)  # never more than the lender has
+    [(0, 1, 1)]
+    """
+    least = SHARE_LEAST if least is None else least
+    costs = costs or [1.0] * len(counts)
+    times = [n * c for n, c in zip(counts, costs, strict=True)]
+    mean = sum(times) / len(times)
+    surplus = [max(t - mean, 0.0) for t in times]
+    left = list(counts)  # a lender lends no more states than it has
+    shares = []
+    for borrower, t in enumerate(times):
+        wanted = mean - t
+        for lender in sorted(range(len(counts)), key=lambda p: -surplus[p]):
+            given = min(wanted, surplus[lender])
+            states = min(round(2 * given / (costs[lender] + costs[borrower])), left[lender])
+            if states < least:
+                break
+            shares.append((lender, borrower, states))
+            left[lender] -= states
+            surplus[lender] -= given
+            wanted -= given
+    return sorted(shares)
+
+
+def _borrowed(lent: list[list[tuple[int, Lent]]], parts: int) -> list[list[Lent]]:
+    """The states the partitions lent (`Partition.lend`, per lender), per borrower."""
+    borrowed: list[list[Lent]] = [[] for _ in range(parts)]
+    for ranges in lent:
+        for borrower, states in ranges:
+            borrowed[borrower].append(states)
+    return borrowed
+
+
 def _note(first: dict[str, tuple[int, list[Any]]], what: str, rank: int, found: list[Any]) -> None:
     """Keep ``found`` as the level's first ``what`` when its rank comes before the one kept."""
     if what not in first or rank < first[what][0]:
@@ -882,6 +1025,9 @@ class Walk:
         self.sent = 0
         self.stored = 0  # the states stored in this run, and per level the largest partition's share, summed
         self.largest = 0
+        self.level_ranks: list[np.ndarray] = []  # with several partitions: the ranks of the level's states
+        self.shared = 0  # states expanded by a partition that does not own them (`share_out`)
+        self.costs = [1.0] * workers  # per partition, CPU seconds a state expanded, a moving average
 
     def run(self) -> Report:
         scheme = partition_scheme(self.model.machine, self.workers)
@@ -1018,6 +1164,7 @@ class Walk:
             "bytes_sent_per_state": round(self.sent / max(distinct, 1), 1),
             "partition": identity["partition"],
             "level_imbalance": round(self.largest * parts / max(self.stored, 1) - 1, 3),
+            "states_shared": self.shared,
         }
         if stopped_by is not None and stopped_by.startswith("interrupted"):
             report.fingerprints["interrupted"] = True
@@ -1044,18 +1191,48 @@ class Walk:
         ``checkpoint_every`` seconds, and on Ctrl-C or the time bound, which stop the walk within
         the level (the reason returned; None: the level was expanded)."""
         parts, every, last = self.workers, self.checkpoint_every, time.monotonic()
+        # with forked workers (`_Workers.shares_work`): work sharing (`share_out`), each slice's
+        # states lent one slice ahead by the partitions that have more than their share; and a
+        # slice's successors go to their owners with the next slice's call (``inboxes``), one
+        # round a slice, not two (all of them before a checkpoint and at the end of the level)
+        sharing = method == "expand" and parts > 1 and getattr(workers, "shares_work", False)
+        inboxes: list[list[bytes]] | None = None
+        stops: list[int | None] = [None] * parts
+        borrowed: list[list[Lent]] = [[] for _ in range(parts)]
+        if sharing and level["upto"] < size:  # the level's first slice (or the first after a resume)
+            first = min(level["upto"] + SLICE * parts, size)
+            stops, lends = self._plan(level["upto"], first)
+            borrowed = _borrowed(workers.call_each("lend", [[depth, ranges] for ranges in lends]), parts)
         while level["upto"] < size:
             upto = min(level["upto"] + SLICE * parts, size)
-            results = workers.call(method, depth, upto)
+            if sharing:
+                following = min(upto + SLICE * parts, size)
+                after, lends = self._plan(upto, following)
+                self.shared += sum(len(ranks) for lent in borrowed for _, _, ranks, _ in lent)
+                self.sent += sum(len(data) + ranks.nbytes for lent in borrowed for _, _, ranks, data in lent)
+                calls = [
+                    [depth, upto, stops[p], borrowed[p], lends[p], None if inboxes is None else inboxes[p]]
+                    for p in range(parts)
+                ]
+                results = workers.call_each(method, calls)
+                stops, borrowed = after, _borrowed([r.lent for r in results], parts)
+                self._measure(results)
+                inboxes = workers.route(results)
+                self.sent += sum(len(box) for boxes in inboxes for box in boxes)
+            else:
+                results = workers.call(method, depth, upto)
+                if method == "expand":
+                    self.sent += workers.exchange(results)
             _tally(results, depth, level, progress)
-            if method == "expand":
-                self.sent += workers.exchange(results)
             level["upto"] = upto
-            if upto == size:
-                return None
             pressed, late = ctrl_c.pressed, deadline is not None and time.perf_counter() > deadline
             resumable = self.kept and method == "expand" and not level.get("cut")  # nothing left unexpanded
             due = resumable and every is not None and time.monotonic() - last >= every
+            if inboxes is not None and (upto == size or pressed or late or due):
+                workers.deliver(inboxes)
+                inboxes = None
+            if upto == size:
+                return None
             if pressed or late or due:
                 files = workers.call("checkpoint")
                 if resumable:
@@ -1068,6 +1245,38 @@ class Walk:
                     return self._interrupted(depth) if pressed else f"time bound {self.bounds.max_seconds} s"
         return None
 
+    def _measure(self, results: list[LevelResult]) -> None:
+        """Fold each partition's CPU seconds a state in a slice into its moving average ``costs``
+        (when every partition expanded enough states to tell)."""
+        if all(r.expanded >= SHARE_LEAST for r in results):
+            if self.costs == [1.0] * self.workers:  # the first measure: from seconds, not 1.0
+                self.costs = [r.seconds / r.expanded for r in results]
+            else:
+                self.costs = [0.8 * c + 0.2 * r.seconds / r.expanded for c, r in zip(self.costs, results, strict=True)]
+
+    def _plan(self, lo: int, hi: int) -> tuple[list[int | None], list[list[tuple[int, int, int]]]]:
+        """Who lends whom which states of the slice of ranks ``lo`` to ``hi`` (`share_out`): per
+        partition, where its own states of the slice stop (None: it lends none) and the ranges
+        (borrower, first, stop) of its level file it lends, from the end of its slice."""
+        parts = self.workers
+        stops: list[int | None] = [None] * parts
+        lends: list[list[tuple[int, int, int]]] = [[] for _ in range(parts)]
+        if hi <= lo:
+            return stops, lends
+        starts = [int(np.searchsorted(r, lo)) for r in self.level_ranks]
+        ends = [int(np.searchsorted(r, hi)) for r in self.level_ranks]
+        shares = share_out([e - s for s, e in zip(starts, ends, strict=True)], self.costs)
+        for lender in range(parts):
+            mine = [(borrower, n) for giver, borrower, n in shares if giver == lender]
+            if not mine:
+                continue
+            at = ends[lender] - sum(n for _, n in mine)
+            stops[lender] = at
+            for borrower, n in mine:
+                lends[lender].append((borrower, at, at + n))
+                at += n
+        return stops, lends
+
     def _reload(self, workers: Any, progress: dict[str, Any], files: list[dict[str, int]] | None) -> int:
         """Each partition's fingerprints from its files, for a resume at the start of level
         ``progress["depth"]`` or within it (``files``: the checkpoint's, per partition); the
@@ -1078,6 +1287,8 @@ class Walk:
             counts = workers.call("reload", depth)
         else:
             counts = workers.call_each("resume", [[depth, entry] for entry in files])
+        if self.workers > 1:
+            self.level_ranks = workers.call("level_ranks")
         held = sum(total for _, total in counts)
         if held != progress["distinct"]:
             raise ConfigError(
@@ -1112,7 +1323,7 @@ class Walk:
         self.stored += new
         self.largest += max(counts)
         if new and self.workers > 1:
-            ranks = bfs_ranks(workers.call("level_orders"))
+            ranks = self.level_ranks = bfs_ranks(workers.call("level_orders"))
             workers.call_each("set_ranks", [[depth, r] for r in ranks])
         return int(new)
 
@@ -1148,6 +1359,8 @@ class Walk:
 class _Workers:
     """Partition 0 in this process when there is one; otherwise one forked process per partition,
     driven over pipes (``call`` runs a `Partition` method in every one)."""
+
+    shares_work = True  # the driver may have partitions lend each other states (`share_out`)
 
     def __init__(
         self,
@@ -1217,12 +1430,20 @@ class _Workers:
         """Route each partition's outboxes to their owners; the bytes sent."""
         if not self.pipes:
             return 0
-        inboxes = [
+        inboxes = self.route(results)
+        self.deliver(inboxes)
+        return sum(len(b) for boxes in inboxes for b in boxes)
+
+    def route(self, results: list[LevelResult]) -> list[list[bytes]]:
+        """Per owner, the outboxes the other partitions filled for it."""
+        return [
             [results[sender].outboxes[owner] for sender in range(self.parts) if sender != owner]
             for owner in range(self.parts)
         ]
+
+    def deliver(self, inboxes: list[list[bytes]]) -> None:
+        """Hand each partition its inboxes (`route`): it takes them and the successors it owns."""
         self.call_each("receive_many", [[boxes] for boxes in inboxes])
-        return sum(len(b) for boxes in inboxes for b in boxes)
 
     def link(self, depth: int, place: int) -> tuple[int, int]:
         """The parent's place and the event index of the state at ``place`` in level ``depth``."""
@@ -1276,6 +1497,10 @@ def _dispatch(partition: Partition, method: str, args: tuple[Any, ...]) -> Any:
         return None
     if method == "level_orders":
         return partition.level_orders()
+    if method == "level_ranks":
+        return partition.ranks
+    if method == "lend":
+        return partition.lend(*args)
     if method == "set_ranks":
         return partition.set_ranks(*args)
     raise ValueError(method)

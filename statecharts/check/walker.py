@@ -296,8 +296,14 @@ class Report:
                     f"  workers: {self.fingerprints['workers']} partitions, states given out by "
                     f"{'state fingerprint' if self.fingerprints['partition'] == 'state' else 'configuration'}; "
                     f"per level the largest partition held "
-                    f"{self.fingerprints['level_imbalance']:.1%} more states than the mean; "
-                    f"{self.fingerprints['bytes_sent_per_state']} bytes a state sent between them"
+                    f"{self.fingerprints['level_imbalance']:.1%} more states than the mean"
+                    + (
+                        f" ({self.fingerprints['states_shared']:,} states expanded by a worker that "
+                        f"does not own them, work sharing)"
+                        if self.fingerprints.get("states_shared")
+                        else ""
+                    )
+                    + f"; {self.fingerprints['bytes_sent_per_state']} bytes a state sent between them"
                 )
         if self.actors is not None:
             lines.append(f"  actors: {self.actors['note']}")

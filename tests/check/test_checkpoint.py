@@ -46,6 +46,10 @@ class CtrlC:
 def interrupted_walk(tmp_path: Path, workers: int, monkeypatch) -> tuple[Model, Path]:
     """A walk of a model with planted bugs stopped by Ctrl-C within a level; the model and its folder."""
     monkeypatch.setattr(fingerprints, "SLICE", 16)  # levels of hundreds of states: many slices each
+    monkeypatch.setattr(fingerprints, "SHARE_LEAST", 1)  # states lent between workers in most slices
+    # shared out by state counts, not measured CPU time: which worker checks which state, and so
+    # where `CtrlC` presses (within a level, not in its last slice), does not depend on timing
+    monkeypatch.setattr(fingerprints.Walk, "_measure", lambda walk, results: None)
     m, folder = planted(2, 3), tmp_path / "run"
     pressing = Model(**{**m.__dict__, "invariants": {**m.invariants, "ctrl-c": CtrlC(tmp_path / "pressed")}})
     partial = check_fingerprints(pressing, directory=folder, workers=workers, checkpoint_every=None)
@@ -73,6 +77,7 @@ def test_ctrl_c_checkpoints_within_the_level_and_resume_reaches_the_uninterrupte
 @pytest.mark.parametrize("workers", [1, 2])
 def test_checkpoints_every_interval_within_a_level_each_resumable(tmp_path, monkeypatch, workers):
     monkeypatch.setattr(fingerprints, "SLICE", 16)
+    monkeypatch.setattr(fingerprints, "SHARE_LEAST", 1)
     m, folder = planted(2, 3), tmp_path / "run"
     saved: list[dict] = []
     real = fingerprints.save_checkpoint
@@ -82,7 +87,8 @@ def test_checkpoints_every_interval_within_a_level_each_resumable(tmp_path, monk
         real(folder, progress, durable)
 
     monkeypatch.setattr(fingerprints, "save_checkpoint", save)
-    check_fingerprints(m, directory=folder, workers=workers, checkpoint_every=0.0)  # after every slice
+    walked = check_fingerprints(m, directory=folder, workers=workers, checkpoint_every=0.0)  # after every slice
+    assert (walked.fingerprints["states_shared"] > 0) == (workers > 1)  # checkpoints with states lent, too
     within = [c for c in saved if "level" in c]
     assert len(within) > 50 and {c["depth"] for c in within} >= set(range(5, 12))
     # every one of them is a checkpoint a resume continues from: take one back, with the files as they were

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from machines.cluster_update import model as cluster_model
-from statecharts import Machine
+from statecharts import Machine, assign
 from statecharts.check import Bounds, Model, check, events
 from statecharts.check.fingerprints import check_fingerprints, partition_scheme
 from statecharts.errors import ConfigError
@@ -103,8 +103,10 @@ def test_partitioned_by_configuration_each_configuration_is_compiled_in_one_work
     compile_steps = fingerprints.BoundedStepCompiler._compile
     monkeypatch.setattr(fingerprints.BoundedStepCompiler, "_compile", compile_logged)
     monkeypatch.setattr(fingerprints, "CONFIGURATIONS_PER_PART", per_part)
+    # no work sharing: a state lent to another worker has its configuration compiled there too
+    monkeypatch.setattr(fingerprints, "SHARE_LEAST", 10**9)
     report = check_fingerprints(planted(2, 3), workers=2)
-    assert report.fingerprints["partition"] == scheme
+    assert report.fingerprints["partition"] == scheme and report.fingerprints["states_shared"] == 0
     first, second = (set(path.read_text().splitlines()) for path in tmp_path.iterdir())
     assert len(first) > 50 and len(second) > 50
     if scheme == "configuration":
@@ -318,3 +320,76 @@ def test_the_collision_probability_is_tlcs_estimate_in_the_text_and_json_reports
     text = capsys.readouterr().out
     assert f"probability of a fingerprint collision {figures['collision_probability']:.2g}" in text
     assert f"{g:,} states generated" in text
+
+
+def one_configuration_lattice(size: int) -> Model:
+    """A chart with 196 configurations (partitioned by configuration up to 3 workers) whose walk stays in one:
+    every state has the same owner. Three counters stepped up to ``size`` make levels of up to
+    hundreds of states; an invariant breaks at depth 2 * size, and the corner deadlocks."""
+    counters = ("x", "y", "z")
+    fourteen = {f"s{n}": {} for n in range(14)}
+    machine = Machine(
+        {
+            "id": "lattice",
+            "type": "parallel",
+            "context": {c: 0 for c in counters},
+            "states": {
+                "a": {"initial": "s0", "states": fourteen},
+                "b": {"initial": "s0", "states": fourteen},
+                "count": {
+                    "on": {
+                        f"INC_{c.upper()}": {
+                            "guard": lambda ctx, e, c=c: ctx[c] < size,
+                            "actions": assign(**{c: lambda ctx, e, c=c: ctx[c] + 1}),
+                        }
+                        for c in counters
+                    }
+                },
+            },
+        }
+    )
+    return Model(
+        machine,
+        alphabet=events("INC_X") + events("INC_Y") + events("INC_Z"),
+        invariants={"below the diagonal": lambda s: s.context["x"] + s.context["y"] < 2 * size},
+    )
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_level_one_partition_owns_is_expanded_by_every_worker_with_the_single_process_result(
+    monkeypatch, tmp_path, workers
+):
+    """Work sharing: a partition with more than its share of a slice lends the rest to the others,
+    which expand them and send the successors to their owners; the parent links, and so the
+    traces, stay those of the single-process walk."""
+    from statecharts.check import fingerprints
+
+    m = one_configuration_lattice(9)
+    assert partition_scheme(m.machine, workers) == "configuration"
+    monkeypatch.setattr(fingerprints, "SLICE", 4)  # levels of up to 75 states: many slices each
+    monkeypatch.setattr(fingerprints, "SHARE_LEAST", 1)
+    real, log = fingerprints._dispatch, tmp_path / "expanded"
+
+    def dispatch(partition, method, args):
+        answer = real(partition, method, args)
+        if method == "expand":
+            with open(log, "a") as out:
+                out.write(f"{partition.part} {answer.expanded}\n")
+        return answer
+
+    monkeypatch.setattr(fingerprints, "_dispatch", dispatch)  # in each forked worker: (partition, states) a slice
+    shared = check_fingerprints(m, workers=workers)
+    expanded = [tuple(int(n) for n in line.split()) for line in log.read_text().splitlines()]
+    one = check_fingerprints(m, workers=1)
+    assert summary(shared) == summary(one) == summary(check(m, temporal=False))
+    assert one.distinct_states == 1000 and not one.result("below the diagonal").holds
+    assert not one.result("deadlock").holds and one.result("deadlock").trace.steps[-1].snapshot.context == {
+        "x": 9,
+        "y": 9,
+        "z": 9,
+    }
+    assert shared.fingerprints["level_imbalance"] == workers - 1  # one partition holds every level
+    # every worker expanded states (all of them another partition's but for the owner's)
+    assert {part for part, n in expanded if n} == set(range(workers))
+    assert 0 < shared.fingerprints["states_shared"] < 1000
+    assert sum(n for _, n in expanded) == 1000
