@@ -160,6 +160,10 @@ class StateGraph(Paths):
     taken: dict[Transition, int] = field(default_factory=dict)
     found: dict[Transition, int] = field(default_factory=dict)
     self_loops: set[int] = field(default_factory=set)  # states where some event fires yet changes nothing
+    # the active states expanded without a step (no edge, no self-loop), in the order walked
+    dead_ends: list[int] = field(default_factory=list)
+    # the configurations of the states stored, when the walk collected them (`active_nodes`)
+    configurations: set[frozenset[StateNode]] | None = None
     symmetric: bool = False
     raised: int = 0  # steps in which a guard or action raised and no transition took error.execution
     first_raised: tuple[int, int | None, Snapshot, str] | None = None  # (state, event or None, after, what)
@@ -203,7 +207,9 @@ class StateGraph(Paths):
         ['box', 'box.open', 'box.open.empty', 'box.shut']
         """
         seen: set[frozenset[StateNode]] = set()
-        if isinstance(self.states, StoredStates):
+        if self.configurations is not None:
+            seen = self.configurations
+        elif isinstance(self.states, StoredStates):
             seen = self.states.configurations()
         else:
             for s in self.states:
@@ -476,6 +482,7 @@ def _explore(
             return get((key[0], *key[1]))  # type: ignore[index]
 
         lookup = flat_lookup
+    dead_ends = graph.dead_ends
     head = 0
     next_collect = FIRST_COLLECTION
     collect = YoungCollections()
@@ -527,6 +534,8 @@ def _explore(
             raise WalkError(graph, i, exc.event, exc.cause) from exc.cause
         if stored is not None:
             edges.fill(i, out)  # type: ignore[attr-defined]
+        if not out and i not in self_loops:
+            dead_ends.append(i)
         if fired:
             for t in fired:
                 taken[t] = taken.get(t, 0) + 1
@@ -539,6 +548,8 @@ def _explore(
                     if step.found:
                         new_by[t] = new_by.get(t, 0) + step.found
     graph.fired = set(taken)
+    if shared is not None:  # the configurations of the rests stored: a set of ints, not of the states
+        graph.configurations = keys.configurations(set(state_rests))
     # every non-stutter step is one edge
     graph.transitions = graph.edges.total if isinstance(graph.edges, EdgeTable) else sum(map(len, graph.edges))
     graph.seconds = time.perf_counter() - start

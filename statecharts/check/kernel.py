@@ -14,7 +14,7 @@ copy and a lookup, no snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -585,6 +585,21 @@ class StateKeys:
             found = self.rests[rest] = len(self.rests)
             self.ids.append(found)
         return found
+
+    def configurations(self, rests: Iterable[int]) -> set[frozenset[StateNode]]:
+        """The configurations of ``rests`` (ids `rest` gave).
+
+        >>> from statecharts import Machine
+        >>> door = Machine({"id": "door", "initial": "shut", "states": {"shut": {"on": {"OPEN": "open"}}, "open": {}}})
+        >>> keys = StateKeys(())
+        >>> shut = keys.rest(door.initial_state())
+        >>> [sorted(n.id for n in c) for c in keys.configurations([shut, shut])]
+        [['door', 'door.shut']]
+        """
+        if len(self._by_id) < len(self.rests):
+            self._by_id = list(self.rests)
+        by_id = self._by_id
+        return {by_id[rest][0] for rest in rests}
 
     def context(self, context: Mapping[str, Any]) -> Hashable:
         """The context's part of the key.

@@ -625,12 +625,9 @@ def _action_property(graph: StateGraph, name: str, predicate: StepPredicate) -> 
 
 def _deadlock(model: Model, graph: StateGraph) -> Result:
     terminal = model.terminal
-    states, edges, expanded, self_loops = graph.states, graph.edges, graph.expanded, graph.self_loops
-    for i in range(len(states)):
-        if expanded[i] and not edges[i] and i not in self_loops:  # a snapshot only for a state without a step
-            s = states[i]
-            if s.status == "active" and (terminal is None or not evaluate("terminal", "terminal", terminal, s)):
-                return Result("deadlock", "deadlock", False, trace_of(graph, graph.path_to(i)))
+    for i in graph.dead_ends:  # the active states expanded without a step, in the order walked
+        if terminal is None or not evaluate("terminal", "terminal", terminal, graph.states[i]):
+            return Result("deadlock", "deadlock", False, trace_of(graph, graph.path_to(i)))
     if not any(graph.expanded):
         return Result("deadlock", "deadlock", True, note=NO_STATE)
     return Result("deadlock", "deadlock", True)

@@ -43,3 +43,37 @@ def test_a_route_steps_only_within_the_region_and_is_none_when_the_goal_is_cut_o
     route = graph.shortest_route([start], lambda i: i == near, within=region)
     assert route == [(None, start), graph.edges[start][0]]
     assert graph.shortest_route([], lambda i: True) is None
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_the_walk_records_its_dead_ends_and_configurations_as_the_graph_has_them(compact):
+    """`StateGraph.dead_ends` and `configurations` (read by the deadlock check and the coverage
+    instead of a pass over every state) are what the stored graph says."""
+    from statecharts import Machine, assign
+    from statecharts.check.model import Model, events
+
+    stuck = Machine(
+        {
+            "id": "m",
+            "context": {"n": 0},
+            "initial": "a",
+            "states": {
+                "a": {"on": {"GO": {"target": "b", "actions": assign(n=lambda c, e: c["n"] + 1)}}},
+                "b": {"on": {"GO": [{"target": "a", "guard": lambda c, e: c["n"] < 3}, {"target": "d"}], "STAY": {}}},
+                "c": {},
+                "d": {},
+            },
+        }
+    )
+    for model in (Model(stuck, alphabet=events("GO") + events("STAY")), cluster_model(2, 2)):
+        g = explore(model, compact=compact)
+        expected = [
+            i
+            for i in range(len(g.states))
+            if g.expanded[i] and not g.edges[i] and i not in g.self_loops and g.states[i].status == "active"
+        ]
+        assert g.dead_ends == expected
+        assert model.machine is not stuck or [g.states[i].value for i in expected] == ["d"]
+        union = set().union(*(g.states[i].configuration_nodes for i in range(len(g.states))))
+        assert g.active_nodes() == union
+        assert (g.configurations is None) == compact
