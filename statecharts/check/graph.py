@@ -429,7 +429,7 @@ def _explore(
                 key = shared.new_key(snapshot)
         elif stored is not None:  # a key `Expander.expand` just looked up and did not find: a new state
             key = (key[0], *key[1])  # type: ignore[index]
-        if shared is not None:  # `SharedContexts.__setitem__`, without the call
+        if shared is not None:  # the full walk: stored as `Expander.expand` stores a compiled step's new state
             return add_new(snapshot, parent, via, depth, shared.states[key & CONTEXT_ID], keys.ids[key >> 32])  # type: ignore[operator]
         i = len(states)
         if stored is None:

@@ -234,7 +234,9 @@ def configuration_predicate(test: Callable[[frozenset[StateNode]], Any]) -> Pred
     decided once per distinct configuration and remembered (a walk meets each configuration in
     many states: the invariants it checks on every new state then cost a dict lookup). ``test``
     sees the frozenset of active `StateNode` objects and nothing else, so it cannot read what it
-    is not keyed by; it must not depend on anything outside that set that changes during a walk.
+    is not keyed by. It must be a pure function of that set: its verdict is remembered for the
+    predicate's lifetime, across walks (a model checked again after what ``test`` reads elsewhere
+    has changed still sees the first verdicts; make a new predicate then).
 
     >>> from statecharts import Machine
     >>> lamp = Machine({"id": "lamp", "initial": "off", "states": {

@@ -77,7 +77,7 @@ def test_the_caches_are_safe_under_concurrent_use(monkeypatch: pytest.MonkeyPatc
 
     threads = [threading.Thread(target=worker, args=(seed,), daemon=True) for seed in range(8)]
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
+    sys.setswitchinterval(5e-5)
     try:
         for t in threads:
             t.start()
