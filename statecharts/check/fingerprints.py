@@ -1027,7 +1027,7 @@ class Walk:
         self.largest = 0
         self.level_ranks: list[np.ndarray] = []  # with several partitions: the ranks of the level's states
         self.shared = 0  # states expanded by a partition that does not own them (`share_out`)
-        self.costs = [1.0] * workers  # per partition, CPU seconds a state expanded, a moving average
+        self.costs: list[float] | None = None  # per partition, CPU seconds a state expanded, a moving average
 
     def run(self) -> Report:
         scheme = partition_scheme(self.model.machine, self.workers)
@@ -1249,7 +1249,7 @@ class Walk:
         """Fold each partition's CPU seconds a state in a slice into its moving average ``costs``
         (when every partition expanded enough states to tell)."""
         if all(r.expanded >= SHARE_LEAST for r in results):
-            if self.costs == [1.0] * self.workers:  # the first measure: from seconds, not 1.0
+            if self.costs is None:  # the first measure
                 self.costs = [r.seconds / r.expanded for r in results]
             else:
                 self.costs = [0.8 * c + 0.2 * r.seconds / r.expanded for c, r in zip(self.costs, results, strict=True)]

@@ -653,6 +653,8 @@ class Expander:
                     by_rest.extend([None] * (rest + 1 - len(by_rest)))
                 by_rest[rest] = configuration
         else:
+            if shared is not None:  # its memories are indexed by the state's context: never guess one
+                raise TypeError("Expander.expand with SharedContexts needs the state's here_states and stored_rest")
             rest, here = -1, -1
             configuration = compiler.configuration(nodes_now)
         context = s.context

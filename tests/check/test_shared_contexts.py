@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from machines.cluster_update import model as cluster_model
 from statecharts import Machine, assign
 from statecharts.check import check, explore
+from statecharts.check.graph import Expander
+from statecharts.check.kernel import SharedContexts, StateKeys, StepCompiler
 from statecharts.check.model import Model, events
 from tests.check.test_compact import graph_summary, report_summary
 
@@ -70,3 +74,15 @@ def test_the_cluster_check_with_remembered_steps_is_the_compact_check() -> None:
     expected = check(checked, compact=True)
     assert report_summary(check(checked)) == report_summary(expected)
     assert not expected.result("at most 2 requests").holds
+
+
+def test_expanding_a_state_of_shared_contexts_without_its_context_is_refused() -> None:
+    """The memories are indexed by the state's context id: an `Expander` that was not told it
+    refuses, rather than reading another context's remembered choices."""
+    model = _pair_model([])
+    s = model.machine.initial_state()
+    keys = StateKeys(tuple(s.context))
+    shared = SharedContexts(keys)
+    expander = Expander(StepCompiler(model.machine, tuple(model.events()), shared), keys, False, None, {}, None, shared)
+    with pytest.raises(TypeError, match="here_states"):
+        expander.expand(0, s, 1, lambda key: None, lambda *a: 0, lambda: 1, [], set())
