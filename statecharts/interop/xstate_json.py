@@ -90,9 +90,8 @@ def from_json(
     except ConfigError as exc:
         if isinstance(source, Path) and not str(exc).startswith(str(source)):
             raise _located(source, str(source), exc) from exc
-        if isinstance(source, str) and _line_of(
-            source, exc
-        ):  # JSON text is named as Python names code given as a string
+        # JSON text is named as Python names code given as a string, when its mistake has a line
+        if isinstance(source, str) and _line_of(source, exc):
             raise _located(source, "<string>", exc) from exc
         raise
 
