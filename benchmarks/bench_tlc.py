@@ -102,6 +102,8 @@ def main() -> int:
         help="pin both sides to one CPU: TLC's collector and JIT compiler then share its worker's core",
     )
     args = parser.parse_args()
+    if args.one_core and not hasattr(os, "sched_setaffinity"):
+        parser.error("--one-core needs os.sched_setaffinity (Linux); this system has none")
     if args.one_core:  # the children (ours, TLC's JVM) inherit the affinity; the JVM sizes its threads by it
         cpu = min(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {cpu})
