@@ -8,8 +8,8 @@ interpreters on threads) two callers may compute the same entry, which is harmle
 entry is a pure function of its key, and a cache at its bound is cleared, never read half-built
 (`test_the_caches_are_safe_under_concurrent_use`). Open: twice on CI, one ``Machine`` stepped
 from eight threads at once gave one of them a wrong step; not reproduced elsewhere. Until it is
-found, give each thread its own ``Machine`` for the pure interface (the interpreters' runtime
-threads are unaffected: each actor steps its own snapshots one at a time).
+found, give each thread its own ``Machine`` (interpreters of one ``Machine`` on several threads
+share its caches too, and may meet the same fault).
 
 Event matching lives here too: SCXML's prefix rule for the default semantics (`matching`) and
 xstate v5's exact-then-wildcard order (`xstate_candidates`).
